@@ -1,0 +1,117 @@
+# Makefile — builds leakgraph and runs its tests, demo and benchmark.
+#
+#   make          libleakgraph.so, leakgraph-report and the wrapper in build/
+#   make test     installs missing Debian packages (as root), builds, runs the
+#                 cmocka unit tests and the integration tests
+#   make demo     builds and runs leakgraph on a leaking program and on a
+#                 Debian binary, printing the reports
+#   make bench    leakgraph side by side with heaptrack and valgrind
+#   make debug    the same build with expensive invariant checks (-DLG_DEBUG)
+#   make asan     the unit tests under AddressSanitizer and UBSan
+#
+# Sources are picked up by wildcard: a new collector/*.c, tools/*.c or
+# tests/unit/test_*.c needs no edit here.
+
+B ?= build
+CC ?= cc
+CXX ?= c++
+OPT ?= -O2
+WARN := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wstrict-prototypes
+CFLAGS_COMMON := -std=gnu11 $(OPT) -g $(WARN) -D_GNU_SOURCE $(EXTRA_CFLAGS)
+
+# The shim: only the public API is exported, TLS is initial-exec (no
+# __tls_get_addr, which may allocate), and gcc must not turn our own loops
+# into malloc/memset calls that would come back into the hooks.
+SHIM_CFLAGS := $(CFLAGS_COMMON) -fPIC -fvisibility=hidden -ftls-model=initial-exec \
+	-fno-builtin-malloc -fno-builtin-free -fno-builtin-calloc -fno-builtin-realloc \
+	-fno-stack-protector -fno-omit-frame-pointer -pthread
+
+COLLECTOR_SRC := $(wildcard collector/*.c)
+PRELOAD_SRC := $(wildcard preload/*.c)
+TOOLS_SRC := $(wildcard tools/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(B)/obj/%.o)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(B)/obj/%.o)
+TOOLS_OBJ := $(TOOLS_SRC:%.c=$(B)/obj/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# The report tool's pieces, without its main, for the unit tests.
+TOOLS_LIB_OBJ := $(filter-out $(B)/obj/tools/main.o,$(TOOLS_OBJ))
+
+LIB := $(B)/libleakgraph.so
+REPORT := $(B)/leakgraph-report
+WRAPPER := $(B)/leakgraph
+
+.PHONY: all deps test unit integration demo bench stress debug asan clean
+all: $(LIB) $(REPORT) $(WRAPPER)
+
+deps:
+	@scripts/install-deps test
+
+$(B)/obj/collector/%.o: collector/%.c collector/*.h
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h
+	@mkdir -p $(@D)
+	$(CC) $(SHIM_CFLAGS) -Ipreload -Icollector -c $< -o $@
+
+$(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
+	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
+
+$(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Icollector -c $< -o $@
+
+$(B)/obj/tools/format.o: collector/format.c collector/format.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -c $< -o $@
+
+$(REPORT): $(TOOLS_OBJ) $(B)/obj/tools/format.o
+	$(CC) -o $@ $^ -ldw -lelf
+
+$(WRAPPER): scripts/leakgraph
+	@mkdir -p $(@D)
+	cp $< $@ && chmod +x $@
+
+# Unit tests: cmocka, linked with the collector (no LD_PRELOAD) and with the
+# report tool's library part.
+$(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
+		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
+		-lcmocka -lunwind -ldw -lelf -ldl -pthread
+
+unit: deps $(UNIT_BIN)
+	@scripts/run-unit $(UNIT_BIN)
+
+integration: deps all
+	@/usr/bin/python3 tests/integration/run.py --build $(B)
+
+test: deps
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@scripts/run-tests $(B)
+
+demo:
+	@scripts/install-deps demo
+	@$(MAKE) --no-print-directory all
+	@scripts/demo $(B)
+
+bench:
+	@scripts/install-deps bench
+	@$(MAKE) --no-print-directory all
+	@scripts/bench $(B)
+
+stress: deps all
+	@/usr/bin/python3 tests/integration/run.py --build $(B) --stress
+
+debug:
+	@$(MAKE) --no-print-directory B=build-debug OPT="-O1" EXTRA_CFLAGS="-DLG_DEBUG" all
+
+asan:
+	@$(MAKE) --no-print-directory B=build-asan OPT="-O1" \
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/tests
+	@scripts/run-unit $(patsubst $(B)/%,build-asan/%,$(UNIT_BIN))
+
+clean:
+	rm -rf build build-debug build-asan
