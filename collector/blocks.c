@@ -1,0 +1,172 @@
+/* collector/blocks.c — the sharded block table (see blocks.h for the slot
+ * layout and locking). Hot path of every malloc and free: keep it short. */
+#include "blocks.h"
+
+#include "lock.h"
+#include "sys.h"
+
+#define NSHARDS 256u
+#define INIT_CAP 256u
+
+typedef struct shard {
+  lg_lock_t lock;
+  uint32_t count;
+  uint32_t mask; /* capacity - 1 */
+  lg_slot_t *slots;
+  char pad[40];
+} shard_t;
+
+static shard_t shards[NSHARDS];
+
+/* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
+ * bits the home slot. */
+static inline uint64_t hash_addr(uintptr_t a) {
+  uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+static inline shard_t *shard_of(uint64_t h) { return &shards[h >> 56]; }
+
+int lg_blocks_init(void) {
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    if (shards[i].slots) continue;
+    shards[i].slots = lg_sys_map(INIT_CAP * sizeof(lg_slot_t));
+    if (!shards[i].slots) return -1;
+    shards[i].mask = INIT_CAP - 1;
+  }
+  return 0;
+}
+
+/* Doubles a shard's array; caller holds the shard lock. */
+static int grow(shard_t *s) {
+  uint32_t ncap = (s->mask + 1) * 2;
+  lg_slot_t *ns = lg_sys_map((size_t)ncap * sizeof(lg_slot_t));
+  if (!ns) return -1;
+  for (uint32_t i = 0; i <= s->mask; i++) {
+    lg_slot_t *o = &s->slots[i];
+    if (!o->key) continue;
+    uint32_t j = (uint32_t)hash_addr(o->key & ~(uintptr_t)LG_BLK_FLAGS) & (ncap - 1);
+    while (ns[j].key) j = (j + 1) & (ncap - 1);
+    ns[j] = *o;
+  }
+  lg_sys_unmap(s->slots, (size_t)(s->mask + 1) * sizeof(lg_slot_t));
+  s->slots = ns;
+  s->mask = ncap - 1;
+  return 0;
+}
+
+/* Finds the slot index of `addr` in `s`, or -1; caller holds the lock. */
+static inline int64_t find(shard_t *s, uintptr_t addr, uint64_t h) {
+  uint32_t i = (uint32_t)h & s->mask;
+  for (;;) {
+    uintptr_t k = s->slots[i].key;
+    if (!k) return -1;
+    if ((k & ~(uintptr_t)LG_BLK_FLAGS) == addr) return i;
+    i = (i + 1) & s->mask;
+  }
+}
+
+/* Deletes slot i by shifting later members of its probe run back. */
+static void delete_at(shard_t *s, uint32_t i) {
+  uint32_t j = i;
+  for (;;) {
+    j = (j + 1) & s->mask;
+    uintptr_t k = s->slots[j].key;
+    if (!k) break;
+    uint32_t home = (uint32_t)hash_addr(k & ~(uintptr_t)LG_BLK_FLAGS) & s->mask;
+    /* Move j to i if its home is not cyclically within (i, j]. */
+    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+      s->slots[i] = s->slots[j];
+      i = j;
+    }
+  }
+  s->slots[i].key = 0;
+  s->count--;
+}
+
+int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  if (at < 0) {
+    if ((s->count + 1) * 4 > (s->mask + 1) * 3 && grow(s) < 0) {
+      lg_unlock(&s->lock);
+      return -1;
+    }
+    uint32_t i = (uint32_t)h & s->mask;
+    while (s->slots[i].key) i = (i + 1) & s->mask;
+    at = i;
+    s->count++;
+  }
+  lg_slot_t *sl = &s->slots[at];
+  sl->key = addr | (flags & LG_BLK_FLAGS);
+  sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
+  sl->stack = stack;
+  lg_unlock(&s->lock);
+  return 0;
+}
+
+int lg_blocks_remove(uintptr_t addr) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  if (at >= 0) delete_at(s, (uint32_t)at);
+  lg_unlock(&s->lock);
+  return at >= 0;
+}
+
+int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  int ok = at >= 0 && s->slots[at].size == size && s->slots[at].stack == stack;
+  if (ok) delete_at(s, (uint32_t)at);
+  lg_unlock(&s->lock);
+  return ok;
+}
+
+int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  if (at >= 0) *out = s->slots[at];
+  lg_unlock(&s->lock);
+  return at >= 0;
+}
+
+int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  if (at >= 0) s->slots[at].key |= (set & LG_BLK_FLAGS);
+  lg_unlock(&s->lock);
+  return at >= 0;
+}
+
+void lg_blocks_lock_all(void) {
+  for (unsigned i = 0; i < NSHARDS; i++) lg_lock(&shards[i].lock);
+}
+void lg_blocks_unlock_all(void) {
+  for (unsigned i = 0; i < NSHARDS; i++) lg_unlock(&shards[i].lock);
+}
+void lg_blocks_reset_locks(void) {
+  for (unsigned i = 0; i < NSHARDS; i++) lg_lock_reset(&shards[i].lock);
+}
+
+size_t lg_blocks_count(void) {
+  size_t n = 0;
+  for (unsigned i = 0; i < NSHARDS; i++) n += shards[i].count;
+  return n;
+}
+
+void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    shard_t *s = &shards[i];
+    for (uint32_t j = 0; j <= s->mask && s->slots; j++)
+      if (s->slots[j].key) fn(&s->slots[j], arg);
+  }
+}

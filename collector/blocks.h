@@ -1,0 +1,66 @@
+/* collector/blocks.h — the block table: every live heap block the program
+ * allocated through the hooks, by address.
+ *
+ * A block is 16 bytes of table: its address, requested size and allocation
+ * stack id. glibc returns 16-byte aligned blocks on x86_64, so the low four
+ * bits of the address word are free and carry the block's state:
+ *
+ *   bit 0  IGNORED   leakgraph_ignore / __lsan_ignore_object / allocated
+ *                    between __lsan_disable and __lsan_enable: a root, never
+ *                    reported
+ *   bits 1-2  GEN    scans survived, saturating at 2 (0 new, 1, 2 old)
+ *   bit 3  LOST      unreachable at the last scan (for first-seen bookkeeping)
+ *
+ * The table is split into 256 shards by address hash, each an open-addressing
+ * array with linear probing and backward-shift deletion (no tombstones),
+ * under its own spinlock. Shard locks are leaves: nothing else is taken while
+ * one is held. A scan takes all of them (lg_blocks_lock_all) before it stops
+ * the world, so every thread it stops sees a consistent table.
+ *
+ * Sizes of 4 GiB and more are stored as LG_SIZE_BIG; the scan asks the real
+ * malloc_usable_size for those. */
+#ifndef LG_BLOCKS_H
+#define LG_BLOCKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LG_BLK_IGNORED 1u
+#define LG_BLK_GEN_SHIFT 1
+#define LG_BLK_GEN_MASK 6u
+#define LG_BLK_LOST 8u
+#define LG_BLK_FLAGS 15u
+#define LG_SIZE_BIG 0xFFFFFFFFu
+
+typedef struct lg_slot {
+  uintptr_t key; /* address | flags; 0 = empty */
+  uint32_t size;
+  uint32_t stack;
+} lg_slot_t;
+
+int lg_blocks_init(void);
+/* lg_blocks_insert records a new block (replacing a stale entry at the same
+ * address). It returns 0, or -1 when the table cannot grow. */
+int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
+/* lg_blocks_remove forgets a block; returns 1 if it was known. */
+int lg_blocks_remove(uintptr_t addr);
+/* lg_blocks_remove_if forgets the block only if its size and stack are still
+ * `size` and `stack` (realloc: another thread may have reused the address). */
+int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack);
+/* lg_blocks_lookup copies a block's entry; returns 1 if found. */
+int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
+/* lg_blocks_set_flags ors `set` into a known block's flags. */
+int lg_blocks_set_flags(uintptr_t addr, unsigned set);
+
+/* With all shards locked (scan or fork): */
+void lg_blocks_lock_all(void);
+void lg_blocks_unlock_all(void);
+void lg_blocks_reset_locks(void);
+size_t lg_blocks_count(void);
+/* lg_blocks_each calls fn for every slot; fn may rewrite the flag bits of
+ * slot->key (nothing else). */
+void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
+
+static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & ~(uintptr_t)LG_BLK_FLAGS; }
+
+#endif

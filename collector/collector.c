@@ -1,0 +1,349 @@
+/* collector/collector.c — the collector's life cycle and glue (see
+ * collector.h): init and the HEADER record, allocation events into the block
+ * table, scans, annotations (ignored objects, root regions), fork and the
+ * END record. State lives here; algorithms live in graph.c and scan.c. */
+#include "collector.h"
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "blocks.h"
+#include "collector_internal.h"
+#include "format.h"
+#include "lock.h"
+#include "logwriter.h"
+#include "modules.h"
+#include "stacks.h"
+#include "sys.h"
+#include "world.h"
+
+lg_tls_layout_t lg_tls = {4096, 2304};
+size_t (*lg_real_usable_size)(void *);
+
+static int tracing;
+static lg_options_t opts;
+static char log_path[LG_PATH_MAX];
+static char exe_path[LG_PATH_MAX];
+static uint64_t start_ns;
+static uint32_t scans, cluster_ids;
+static lg_totals_t last;
+static lg_lock_t roots_lock = LG_LOCK_INIT;
+
+typedef struct range { uintptr_t lo, hi; } range_t;
+static range_t *roots;
+static size_t nroots, caproots;
+static uintptr_t *ignored;  /* interior pointers given to ignore */
+static size_t nignored, capignored;
+
+int lg_collector_tracing(void) { return tracing; }
+const lg_options_t *lg_collector_options(void) { return &opts; }
+const char *lg_collector_log_path(void) { return log_path; }
+uint64_t lg_start_ns(void) { return start_ns; }
+uint32_t lg_next_cluster_id(void) { return ++cluster_ids; }
+
+/* ---- init and the header ---------------------------------------------- */
+
+/* Reads glibc's thread layout: the static TLS size (ld.so) and the size of
+ * struct pthread (libc's libthread_db export). Defaults stay on failure. */
+static void read_tls_layout(void) {
+  void (*get)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
+  if (get) {
+    size_t size = 0, align = 0;
+    get(&size, &align);
+    if (size) lg_tls.static_size = size;
+  }
+  const uint32_t *sz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
+  if (sz && *sz) lg_tls.pthread_size = *sz;
+}
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+/* Writes the HEADER record: ids, executable, argv, options. */
+static void log_header(const char *parent_log) {
+  size_t len = 0, cap = 0;
+  char *cmd = lg_sys_read_file("/proc/self/cmdline", &len, &cap);
+  uint32_t argc = 0, argv_bytes = 0;
+  for (size_t i = 0; cmd && i < len;) {
+    size_t l = strnlen(cmd + i, len - i);
+    argc++;
+    argv_bytes += 4 + (uint32_t)l;
+    i += l + 1;
+  }
+  const char *o = getenv("LEAKGRAPH_OPTIONS");
+  if (!o) o = "";
+  uint32_t le = (uint32_t)strlen(exe_path), lo = (uint32_t)strlen(o), lp = (uint32_t)strlen(parent_log);
+  lg_log_lock();
+  lg_log_begin(LG_REC_HEADER, 4 * 4 + 8 + lg_log_str_size(le) + 4 + argv_bytes + lg_log_str_size(lo) + lg_log_str_size(lp));
+  lg_log_u32(LG_FORMAT_VERSION);
+  lg_log_u32((uint32_t)getpid());
+  lg_log_u32((uint32_t)getppid());
+  lg_log_u32((uint32_t)sizeof(void *));
+  lg_log_u64(lg_realtime_ns());
+  lg_log_str(exe_path, le);
+  lg_log_u32(argc);
+  for (size_t i = 0; cmd && i < len;) {
+    size_t l = strnlen(cmd + i, len - i);
+    lg_log_str(cmd + i, (uint32_t)l);
+    i += l + 1;
+  }
+  lg_log_str(o, lo);
+  lg_log_str(parent_log, lp);
+  lg_log_end();
+  lg_log_unlock();
+  if (cmd) lg_sys_unmap(cmd, cap);
+}
+
+/* Appends the log's path to the wrapper's manifest, one line per log. */
+static void write_manifest(void) {
+  if (!opts.manifest[0]) return;
+  int fd = open(opts.manifest, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  char line[LG_PATH_MAX + 2];
+  size_t n = lg_fmt(line, sizeof line, "%s\n", log_path);
+  lg_sys_write_all(fd, line, n);
+  close(fd);
+}
+
+static void log_suppressions_file(void) {
+  if (!opts.suppressions[0]) return;
+  char path[LG_PATH_MAX];
+  if (opts.suppressions[0] == '/' || !getcwd(path, sizeof path))
+    lg_fmt(path, sizeof path, "%s", opts.suppressions);
+  else {
+    size_t l = strlen(path);
+    lg_fmt(path + l, sizeof path - l, "/%s", opts.suppressions);
+  }
+  uint32_t n = (uint32_t)strlen(path);
+  lg_log_lock();
+  lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size(n));
+  lg_log_u32(LG_SUPP_FILE);
+  lg_log_str(path, n);
+  lg_log_end();
+  lg_log_unlock();
+}
+
+/* Opens this process's log and writes what every log starts with. */
+static int start_log(const char *parent_log) {
+  if (lg_log_open(opts.log, base_name(exe_path), log_path, sizeof log_path) < 0) return -1;
+  start_ns = lg_now_ns();
+  scans = 0;
+  cluster_ids = 0;
+  log_header(parent_log);
+  write_manifest();
+  lg_modules_lock();
+  lg_modules_relog();
+  lg_modules_refresh();
+  lg_modules_unlock();
+  log_suppressions_file();
+  lg_log_lock();
+  lg_log_flush();
+  lg_log_unlock();
+  return 0;
+}
+
+int lg_collector_init(const lg_options_t *o) {
+  opts = *o;
+  ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
+  exe_path[n > 0 ? n : 0] = 0;
+  read_tls_layout();
+  if (lg_blocks_init() < 0) {
+    lg_warn("cannot map the block table; not tracing");
+    return -1;
+  }
+  if (start_log("") < 0) return -1;
+  if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
+  tracing = 1;
+  return 0;
+}
+
+/* ---- allocation events ---------------------------------------------------- */
+
+/* Stops tracing after the shim's own memory failed; says so once. */
+static void give_up(const char *why) {
+  if (!__atomic_exchange_n(&tracing, 0, __ATOMIC_ACQ_REL)) return;
+  lg_warn("%s; tracing stops here, the program runs on", why);
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_WARNING, why);
+  lg_log_begin(LG_REC_END, 8);
+  lg_log_u32(LG_END_STOPPED);
+  lg_log_u32(0);
+  lg_log_end();
+  lg_log_flush();
+  lg_log_unlock();
+}
+
+void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
+  if (!tracing || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  uint32_t id = lg_stacks_intern(frames, n);
+  if (lg_blocks_insert((uintptr_t)p, size, id, flags) < 0) give_up("out of memory for the block table");
+}
+
+void lg_collector_free(void *p) {
+  if (tracing) lg_blocks_remove((uintptr_t)p);
+}
+
+void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
+  lg_slot_t sl;
+  st->old = (uintptr_t)old;
+  st->known = tracing && old && lg_blocks_lookup((uintptr_t)old, &sl);
+  if (st->known) { st->size = sl.size; st->stack = sl.stack; }
+}
+
+void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
+                              const uintptr_t *frames, uint32_t n, unsigned flags) {
+  if (!tracing) return;
+  if (st->known && (uintptr_t)p != st->old) lg_blocks_remove_if(st->old, st->size, st->stack);
+  if (p) lg_collector_alloc(p, size, frames, n, flags);
+}
+
+/* ---- scans ---------------------------------------------------------------- */
+
+long lg_collector_scan(int kind, const lg_self_t *self) {
+  if (!tracing) return -1;
+  uint32_t number = __atomic_add_fetch(&scans, 1, __ATOMIC_ACQ_REL);
+  return lg_scan_run(kind, number, self);
+}
+
+void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {
+  memcpy(last.bytes, bytes, sizeof last.bytes);
+  memcpy(last.blocks, blocks, sizeof last.blocks);
+  last.clusters = clusters;
+  last.cyclic = cyclic;
+}
+
+void lg_collector_last_totals(lg_totals_t *t) { *t = last; }
+
+void lg_note_locked(uint32_t code, const char *text) {
+  uint32_t n = (uint32_t)strlen(text);
+  lg_log_begin(LG_REC_NOTE, 4 + lg_log_str_size(n));
+  lg_log_u32(code);
+  lg_log_str(text, n);
+  lg_log_end();
+}
+
+/* ---- annotations ------------------------------------------------------------ */
+
+/* Appends to an arena vector; caller holds the roots lock. */
+static int grow_vec(void **v, size_t *cap, size_t n, size_t elem) {
+  if (n < *cap) return 0;
+  size_t nc = *cap ? *cap * 2 : 64;
+  void *nv = lg_arena_realloc(*v, nc * elem);
+  if (!nv) return -1;
+  *v = nv;
+  *cap = nc;
+  return 0;
+}
+
+void lg_collector_ignore(const void *p) {
+  if (!tracing || !p) return;
+  if (lg_blocks_set_flags((uintptr_t)p, LG_BLK_IGNORED)) return;
+  lg_roots_lock();
+  if (grow_vec((void **)&ignored, &capignored, nignored, sizeof *ignored) == 0) ignored[nignored++] = (uintptr_t)p;
+  lg_roots_unlock();
+}
+
+void lg_ignored_resolve(lg_heap_t *h) {
+  size_t keep = 0;
+  for (size_t i = 0; i < nignored; i++) {
+    long b = lg_heap_find(h, ignored[i]);
+    if (b < 0) continue; /* freed since: forget it */
+    h->blk[b].flags |= LG_BF_IGNORED;
+    ignored[keep++] = ignored[i];
+  }
+  nignored = keep;
+}
+
+void lg_collector_add_root(const void *p, size_t n) {
+  if (!tracing || !n) return;
+  lg_roots_lock();
+  if (grow_vec((void **)&roots, &caproots, nroots, sizeof *roots) == 0)
+    roots[nroots++] = (range_t){(uintptr_t)p, (uintptr_t)p + n};
+  lg_roots_unlock();
+}
+
+void lg_collector_remove_root(const void *p, size_t n) {
+  lg_roots_lock();
+  for (size_t i = 0; i < nroots; i++)
+    if (roots[i].lo == (uintptr_t)p && roots[i].hi == (uintptr_t)p + n) {
+      roots[i] = roots[--nroots];
+      break;
+    }
+  lg_roots_unlock();
+}
+
+void lg_roots_lock(void) { lg_lock(&roots_lock); }
+void lg_roots_unlock(void) { lg_unlock(&roots_lock); }
+void lg_roots_each(lg_range_fn fn, void *arg) {
+  for (size_t i = 0; i < nroots; i++) fn(roots[i].lo, roots[i].hi, arg);
+}
+
+void lg_collector_suppressions_text(const char *text) {
+  if (!tracing || !text || !*text) return;
+  uint32_t n = (uint32_t)strnlen(text, 1u << 20);
+  lg_log_lock();
+  lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size(n));
+  lg_log_u32(LG_SUPP_INLINE);
+  lg_log_str(text, n);
+  lg_log_end();
+  lg_log_flush();
+  lg_log_unlock();
+}
+
+void lg_collector_modules_changed(void) {
+  if (!tracing) return;
+  lg_modules_lock();
+  lg_modules_refresh();
+  lg_modules_unlock();
+}
+
+/* ---- fork and end ------------------------------------------------------------ */
+
+void lg_collector_fork_prepare(void) {
+  lg_modules_lock();
+  lg_stacks_lock();
+  lg_arena_lock_all();
+  lg_log_lock();
+  lg_roots_lock();
+  lg_blocks_lock_all();
+}
+
+void lg_collector_fork_parent(void) {
+  lg_blocks_unlock_all();
+  lg_roots_unlock();
+  lg_log_unlock();
+  lg_arena_unlock_all();
+  lg_stacks_unlock();
+  lg_modules_unlock();
+}
+
+void lg_collector_fork_child(void) {
+  lg_blocks_reset_locks();
+  lg_lock_reset(&roots_lock);
+  lg_log_reset_lock();
+  lg_arena_reset_lock();
+  lg_stacks_reset_lock();
+  lg_modules_reset_lock();
+  if (!tracing) return;
+  char parent[LG_PATH_MAX];
+  lg_fmt(parent, sizeof parent, "%s", log_path);
+  lg_log_forget();
+  if (!opts.follow_children || start_log(parent) < 0) tracing = 0;
+}
+
+void lg_collector_end(int how, int status) {
+  if (!tracing) return;
+  lg_log_lock();
+  lg_log_begin(LG_REC_END, 8);
+  lg_log_u32((uint32_t)how);
+  lg_log_u32((uint32_t)status);
+  lg_log_end();
+  lg_log_flush();
+  lg_log_unlock();
+}

@@ -1,0 +1,81 @@
+/* collector/collector.h — everything the preload layer may call: the
+ * collector's life cycle, the allocation events, the scan, annotations, and
+ * fork/exit handling. The preload layer owns the hooks, the real functions
+ * and stack capture; the collector owns all state.
+ *
+ * States of the shim:
+ *   OFF      not initialised yet, disabled by the environment (set-user-ID,
+ *            __lsan_is_turned_off) or failed: every call passes through.
+ *   TRACING  allocations are recorded, scans run, the log is open.
+ * A failure of the shim's own memory or log moves it to OFF after one
+ * message; the program never notices.
+ *
+ * Lock order (a thread holding a lock may only take locks further down):
+ *   modules -> (the dynamic loader's lock) -> stacks -> arena -> log
+ *   block shards are leaves, taken alone.
+ * A scan and fork's prepare handler take all of them in this order. */
+#ifndef LG_COLLECTOR_H
+#define LG_COLLECTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "options.h"
+
+/* What a thread scanning itself gives the scan: where its live stack
+ * starts, and its callee-saved registers at the API boundary. */
+typedef struct lg_self {
+  uintptr_t sp;
+  uintptr_t regs[8];
+  int main_returned; /* the main thread's stack above sp is dead: main returned */
+} lg_self_t;
+
+/* The real malloc_usable_size, set by the preload layer before init; the
+ * scan asks it for the size of blocks of 4 GiB and more. */
+extern size_t (*lg_real_usable_size)(void *);
+
+/* lg_collector_init starts tracing with `opt`; exe_name names the log.
+ * Returns 0, or -1 (tracing stays OFF). */
+int lg_collector_init(const lg_options_t *opt);
+int lg_collector_tracing(void);
+const lg_options_t *lg_collector_options(void);
+
+/* Allocation events. lg_collector_alloc records a new block with the stack
+ * frames[0..n); flags are LG_BLK_* (IGNORED for __lsan_disable). */
+void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags);
+/* lg_collector_free forgets p before the real free runs. */
+void lg_collector_free(void *p);
+/* realloc: _realloc_begin reads the old block's entry before the real
+ * realloc; _realloc_end moves it to the new address afterwards. */
+typedef struct lg_realloc_state { uintptr_t old; uint32_t size, stack; int known; } lg_realloc_state_t;
+void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st);
+void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
+                              const uintptr_t *frames, uint32_t n, unsigned flags);
+
+/* lg_collector_scan runs a scan of `kind` (enum lg_scan_kind) from the
+ * calling thread; returns the bytes found lost, or -1. */
+long lg_collector_scan(int kind, const lg_self_t *self);
+
+/* Annotations. */
+void lg_collector_ignore(const void *p);
+void lg_collector_add_root(const void *p, size_t n);
+void lg_collector_remove_root(const void *p, size_t n);
+void lg_collector_suppressions_text(const char *text);
+
+/* Modules may have changed (dlopen/dlclose returned). */
+void lg_collector_modules_changed(void);
+
+/* Fork: prepare takes every lock; parent releases them; child releases them
+ * and opens its own log (or stops tracing when follow_children=no). */
+void lg_collector_fork_prepare(void);
+void lg_collector_fork_parent(void);
+void lg_collector_fork_child(void);
+
+/* lg_collector_end writes the END record (enum lg_end_how) and flushes. */
+void lg_collector_end(int how, int status);
+/* Totals of the last scan, for the exit summary and exitcode. */
+typedef struct lg_totals { uint64_t bytes[5], blocks[5]; uint32_t clusters, cyclic; } lg_totals_t;
+void lg_collector_last_totals(lg_totals_t *t);
+const char *lg_collector_log_path(void);
+
+#endif

@@ -1,0 +1,442 @@
+/* collector/graph.c — snapshot sorting, the address index, marking and the
+ * analysis of lost blocks (see graph.h for the semantics). All memory comes
+ * from lg_sys_map: this code runs while the program's threads are stopped,
+ * and one of them may hold the malloc lock. */
+#include "graph.h"
+
+#include <string.h>
+
+#include "format.h"
+#include "sys.h"
+
+#define PAGE_SHIFT 12
+#define REGION_GAP (1u << 20) /* blocks further apart start a new region */
+#define NONE 0xFFFFFFFFu
+
+struct lg_region {
+  uintptr_t base, end;
+  size_t page0;   /* first entry of this region in h->pages */
+  uint32_t first; /* first block of the region */
+  uint32_t last;  /* last block of the region */
+};
+
+/* ---- scratch memory ----------------------------------------------------- */
+
+/* Maps zeroed memory for n elements of size sz, remembering the size in a
+ * 16-byte header so unmap needs only the pointer. */
+static void *grab(size_t n, size_t sz) {
+  size_t total = n * sz + 16;
+  char *p = lg_sys_map(total);
+  if (!p) return NULL;
+  *(size_t *)p = total;
+  return p + 16;
+}
+
+static void drop(void *q) {
+  if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
+}
+
+static int vec_push(lg_vec_t *v, uint32_t x) {
+  if (v->n == v->cap) {
+    size_t nc = v->cap ? v->cap * 2 : 4096;
+    uint32_t *nv = grab(nc, sizeof *nv);
+    if (!nv) return -1;
+    if (v->v) memcpy(nv, v->v, v->n * sizeof *nv);
+    drop(v->v);
+    v->v = nv;
+    v->cap = nc;
+  }
+  v->v[v->n++] = x;
+  return 0;
+}
+
+static void vec_free(lg_vec_t *v) {
+  drop(v->v);
+  v->v = NULL;
+  v->n = v->cap = 0;
+}
+
+/* ---- sorting and the index ---------------------------------------------- */
+
+int lg_heap_sort(lg_blk_t *b, size_t n) {
+  if (n < 2) return 0;
+  lg_blk_t *tmp = grab(n, sizeof *tmp);
+  size_t *count = grab(65536, sizeof *count);
+  if (!tmp || !count) { drop(tmp); drop(count); return -1; }
+  lg_blk_t *src = b, *dst = tmp;
+  for (int shift = 0; shift < 64; shift += 16) {
+    memset(count, 0, 65536 * sizeof *count);
+    for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & 0xFFFF]++;
+    if (count[(src[0].addr >> shift) & 0xFFFF] == n) continue; /* one digit */
+    size_t sum = 0;
+    for (size_t d = 0; d < 65536; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
+    for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & 0xFFFF]++] = src[i];
+    lg_blk_t *t = src; src = dst; dst = t;
+  }
+  if (src != b) memcpy(b, src, n * sizeof *b);
+  drop(tmp);
+  drop(count);
+  return 0;
+}
+
+/* Size of a block for containment: a malloc(0) block still owns its start. */
+static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 1; }
+
+int lg_heap_build(lg_heap_t *h) {
+  size_t n = h->n;
+  h->reg = NULL; h->nreg = 0; h->pages = NULL; h->npages = 0;
+  h->lo = 0; h->span = 0;
+  if (!n) return 0;
+  for (size_t i = 1; i < n; i++) /* trim overlaps left by missed frees */
+    if (h->blk[i - 1].addr + span_of(&h->blk[i - 1]) > h->blk[i].addr)
+      h->blk[i - 1].size = h->blk[i].addr - h->blk[i - 1].addr;
+  /* Regions: runs of blocks with gaps below REGION_GAP. */
+  size_t nreg = 1;
+  uintptr_t end = h->blk[0].addr + span_of(&h->blk[0]);
+  for (size_t i = 1; i < n; i++) {
+    if (h->blk[i].addr - end > REGION_GAP) nreg++;
+    uintptr_t e = h->blk[i].addr + span_of(&h->blk[i]);
+    if (e > end) end = e;
+  }
+  h->reg = grab(nreg, sizeof *h->reg);
+  if (!h->reg) return -1;
+  size_t r = 0, npages = 0;
+  h->reg[0].base = h->blk[0].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
+  h->reg[0].first = 0;
+  end = h->blk[0].addr + span_of(&h->blk[0]);
+  for (size_t i = 1; i <= n; i++) {
+    if (i == n || h->blk[i].addr - end > REGION_GAP) {
+      lg_region_t *g = &h->reg[r];
+      g->end = end;
+      g->last = (uint32_t)(i - 1);
+      g->page0 = npages;
+      npages += ((end - g->base) >> PAGE_SHIFT) + 2;
+      if (i == n) break;
+      g = &h->reg[++r];
+      g->base = h->blk[i].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
+      g->first = (uint32_t)i;
+      end = 0;
+    }
+    uintptr_t e = h->blk[i].addr + span_of(&h->blk[i]);
+    if (e > end) end = e;
+  }
+  h->nreg = nreg;
+  h->pages = grab(npages, sizeof *h->pages);
+  if (!h->pages) return -1;
+  h->npages = npages;
+  for (size_t k = 0; k < nreg; k++) {
+    lg_region_t *g = &h->reg[k];
+    size_t np = ((g->end - g->base) >> PAGE_SHIFT) + 2;
+    uint32_t b = g->first;
+    for (size_t p = 0; p < np; p++) {
+      uintptr_t page_start = g->base + (p << PAGE_SHIFT);
+      while (b < g->last && h->blk[b].addr + span_of(&h->blk[b]) <= page_start) b++;
+      h->pages[g->page0 + p] = b;
+    }
+  }
+  h->lo = h->reg[0].base;
+  h->span = h->reg[nreg - 1].end - h->lo;
+  return 0;
+}
+
+void lg_heap_free(lg_heap_t *h) {
+  drop(h->reg);
+  drop(h->pages);
+  vec_free(&h->rstack);
+  vec_free(&h->pstack);
+  h->reg = NULL;
+  h->pages = NULL;
+}
+
+long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
+  if (w - h->lo >= h->span) return -1;
+  size_t lo = 0, hi = h->nreg;
+  while (hi - lo > 1) { /* last region with base <= w */
+    size_t mid = (lo + hi) / 2;
+    if (h->reg[mid].base <= w) lo = mid; else hi = mid;
+  }
+  const lg_region_t *g = &h->reg[lo];
+  if (w < g->base || w >= g->end) return -1;
+  size_t p = (w - g->base) >> PAGE_SHIFT;
+  uint32_t a = h->pages[g->page0 + p], b = h->pages[g->page0 + p + 1];
+  if (b > g->last) b = g->last;
+  while (a < b) { /* last block in [a, b] starting at or below w */
+    uint32_t mid = a + (b - a + 1) / 2;
+    if (h->blk[mid].addr <= w) a = mid; else b = mid - 1;
+  }
+  const lg_blk_t *k = &h->blk[a];
+  return (w >= k->addr && w - k->addr < span_of(k)) ? (long)a : -1;
+}
+
+/* ---- marking ------------------------------------------------------------- */
+
+/* Records that a pointer `w` to block i was seen in memory of quality
+ * `from` (REACHABLE roots and blocks, or POSSIBLE blocks). */
+static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from) {
+  lg_blk_t *b = &h->blk[i];
+  if (from == LG_REACHABLE && w == b->addr) {
+    if (b->mark != LG_REACHABLE) {
+      b->mark = LG_REACHABLE;
+      vec_push(&h->rstack, (uint32_t)i);
+    }
+  } else if (b->mark == LG_UNREACHED) {
+    b->mark = LG_POSSIBLE;
+    vec_push(&h->pstack, (uint32_t)i);
+  }
+}
+
+static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from) {
+  lo = (lo + 7) & ~(uintptr_t)7;
+  hi &= ~(uintptr_t)7;
+  if (hi <= lo) return;
+  h->scanned_bytes += hi - lo;
+  const uintptr_t hlo = h->lo, hspan = h->span;
+  for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
+    uintptr_t w = *p;
+    if (w - hlo >= hspan) continue;
+    long i = lg_heap_find(h, w);
+    if (i >= 0) reach(h, (size_t)i, w, from);
+  }
+}
+
+static void scan_block(lg_heap_t *h, size_t i, int from) {
+  const lg_blk_t *b = &h->blk[i];
+  if (!(b->flags & LG_BF_UNREADABLE)) scan_words(h, b->addr, b->addr + b->size, from);
+}
+
+void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
+  if (h->n) scan_words(h, lo, hi, LG_REACHABLE);
+}
+
+void lg_mark_block(lg_heap_t *h, size_t i) {
+  if (h->blk[i].mark != LG_REACHABLE) {
+    h->blk[i].mark = LG_REACHABLE;
+    vec_push(&h->rstack, (uint32_t)i);
+  }
+}
+
+void lg_mark_finish(lg_heap_t *h) {
+  for (;;) {
+    if (h->rstack.n) {
+      scan_block(h, h->rstack.v[--h->rstack.n], LG_REACHABLE);
+    } else if (h->pstack.n) {
+      uint32_t i = h->pstack.v[--h->pstack.n];
+      if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+    } else {
+      break;
+    }
+  }
+}
+
+/* ---- analysis of lost blocks ---------------------------------------------- */
+
+typedef struct set {
+  uint32_t *node;   /* local id -> block index */
+  size_t m;
+  uint32_t *adj0;   /* CSR: adjacency of local ids */
+  uint32_t *adj;
+  uint32_t *scc;    /* local id -> component */
+  size_t nscc;
+} set_t;
+
+/* Iterative Tarjan: fills s->scc and s->nscc. */
+static int tarjan(set_t *s) {
+  size_t m = s->m;
+  uint32_t *idx = grab(m, 4), *low = grab(m, 4), *stk = grab(m, 4);
+  uint32_t *cs = grab(m, 4), *cpos = grab(m, 4);
+  uint8_t *on = grab(m, 1);
+  s->scc = grab(m, 4);
+  if (!idx || !low || !stk || !cs || !cpos || !on || !s->scc) {
+    drop(idx); drop(low); drop(stk); drop(cs); drop(cpos); drop(on);
+    return -1;
+  }
+  uint32_t counter = 1, sp = 0, csp = 0;
+  s->nscc = 0;
+  for (uint32_t root = 0; root < m; root++) {
+    if (idx[root]) continue;
+    cs[csp] = root; cpos[csp++] = s->adj0[root];
+    idx[root] = low[root] = counter++;
+    stk[sp++] = root; on[root] = 1;
+    while (csp) {
+      uint32_t v = cs[csp - 1];
+      if (cpos[csp - 1] < s->adj0[v + 1]) {
+        uint32_t w = s->adj[cpos[csp - 1]++];
+        if (!idx[w]) {
+          idx[w] = low[w] = counter++;
+          stk[sp++] = w; on[w] = 1;
+          cs[csp] = w; cpos[csp++] = s->adj0[w];
+        } else if (on[w] && idx[w] < low[v]) {
+          low[v] = idx[w];
+        }
+        continue;
+      }
+      if (low[v] == idx[v]) {
+        uint32_t w;
+        do { w = stk[--sp]; on[w] = 0; s->scc[w] = (uint32_t)s->nscc; } while (w != v);
+        s->nscc++;
+      }
+      csp--;
+      if (csp) { uint32_t u = cs[csp - 1]; if (low[v] < low[u]) low[u] = low[v]; }
+    }
+  }
+  drop(idx); drop(low); drop(stk); drop(cs); drop(cpos); drop(on);
+  return 0;
+}
+
+static uint32_t uf_find(uint32_t *p, uint32_t x) {
+  while (p[x] != x) { p[x] = p[p[x]]; x = p[x]; }
+  return x;
+}
+
+/* Builds the edges among blocks of `s` (lid maps block -> local id). */
+static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
+  size_t start = ef->n;
+  for (uint32_t u = 0; u < s->m; u++) {
+    const lg_blk_t *b = &h->blk[s->node[u]];
+    if (b->flags & LG_BF_UNREADABLE) continue;
+    const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
+    const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    for (; p < e; p++) {
+      if (*p - h->lo >= h->span) continue;
+      long t = lg_heap_find(h, *p);
+      if (t >= 0 && lid[t] != NONE)
+        if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
+    }
+  }
+  s->adj0 = grab(s->m + 1, 4);
+  s->adj = grab(ef->n - start + 1, 4);
+  if (!s->adj0 || !s->adj) return -1;
+  for (size_t k = start; k < ef->n; k++) s->adj0[lid[ef->v[k]] + 1]++;
+  for (size_t u = 0; u < s->m; u++) s->adj0[u + 1] += s->adj0[u];
+  uint32_t *fill = grab(s->m + 1, 4);
+  if (!fill) return -1;
+  memcpy(fill, s->adj0, (s->m + 1) * 4);
+  for (size_t k = start; k < ef->n; k++) s->adj[fill[lid[ef->v[k]]]++] = lid[et->v[k]];
+  drop(fill);
+  return 0;
+}
+
+/* Analyses one set of blocks (all UNREACHED, or all POSSIBLE): categories,
+ * entries, cycles and clusters, appended to g via the out vectors. */
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
+                       lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first) {
+  set_t s = {0};
+  size_t m = 0;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) m++;
+  if (!m) return 0;
+  s.node = grab(m, 4);
+  if (!s.node) return -1;
+  for (size_t i = 0; i < h->n; i++)
+    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) { lid[i] = (uint32_t)s.m; s.node[s.m++] = (uint32_t)i; }
+  size_t e0 = ef->n;
+  int rc = -1;
+  uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
+  uint8_t *has_in = NULL, *cyc = NULL;
+  if (build_edges(h, &s, lid, ef, et) < 0 || tarjan(&s) < 0) goto out;
+  size = grab(s.nscc, 4); lowest = grab(s.nscc, 4);
+  has_in = grab(s.nscc, 1); cyc = grab(s.nscc, 1);
+  uf = grab(m, 4); cid = grab(m, 4);
+  if (!size || !lowest || !has_in || !cyc || !uf || !cid) goto out;
+  for (uint32_t u = 0; u < m; u++) {
+    uint32_t c = s.scc[u];
+    if (!size[c]++ || h->blk[s.node[u]].addr < h->blk[s.node[lowest[c]]].addr) lowest[c] = u;
+    uf[u] = u;
+  }
+  for (size_t k = e0; k < ef->n; k++) {
+    uint32_t a = lid[ef->v[k]], b = lid[et->v[k]];
+    if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
+    else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
+    uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
+    if (ra != rb) uf[ra] = rb;
+  }
+  for (uint32_t c = 0; c < s.nscc; c++) if (size[c] > 1) cyc[c] = 1;
+  /* Categories and entries. */
+  for (uint32_t u = 0; u < m; u++) {
+    lg_blk_t *b = &h->blk[s.node[u]];
+    uint32_t c = s.scc[u];
+    int entry = !has_in[c] && lowest[c] == u;
+    b->cat = mark == LG_POSSIBLE ? LG_CAT_POSSIBLE : entry ? LG_CAT_DEFINITE : LG_CAT_INDIRECT;
+    b->flags |= (entry ? LG_BF_ENTRY : 0) | (cyc[c] ? LG_BF_IN_CYCLE : 0);
+  }
+  /* Clusters: number union-find roots. */
+  for (uint32_t u = 0; u < m; u++) cid[u] = NONE;
+  for (uint32_t u = 0; u < m; u++) {
+    uint32_t r = uf_find(uf, u);
+    if (cid[r] == NONE) {
+      cid[r] = (uint32_t)g->nclusters++;
+      if (vec_push(cl_first, mark == LG_POSSIBLE) < 0) goto out;
+    }
+    h->blk[s.node[u]].cluster = cid[r] + 1;
+  }
+  rc = 0;
+out:
+  for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
+  drop(s.node); drop(s.adj0); drop(s.adj); drop(s.scc);
+  drop(size); drop(lowest); drop(has_in); drop(cyc); drop(uf); drop(cid);
+  return rc;
+}
+
+/* Groups the lost blocks by cluster, entries first, and sums the clusters. */
+static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
+  g->clusters = grab(g->nclusters + 1, sizeof *g->clusters);
+  uint32_t *fill = grab(g->nclusters + 1, 4);
+  if (!g->clusters || !fill) { drop(fill); return -1; }
+  for (size_t i = 0; i < h->n; i++) {
+    lg_blk_t *b = &h->blk[i];
+    if (!b->cluster) continue;
+    lg_cluster_info_t *c = &g->clusters[b->cluster - 1];
+    c->bytes += b->size;
+    c->blocks++;
+    if (b->flags & LG_BF_IN_CYCLE) c->cyclic = 1;
+    g->nmembers++;
+  }
+  g->members = grab(g->nmembers + 1, 4);
+  if (!g->members) { drop(fill); return -1; }
+  uint32_t sum = 0;
+  for (size_t c = 0; c < g->nclusters; c++) {
+    g->clusters[c].first = sum;
+    g->clusters[c].possible = (uint8_t)kind->v[c];
+    fill[c] = sum;
+    sum += g->clusters[c].blocks;
+  }
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < h->n; i++) {
+      lg_blk_t *b = &h->blk[i];
+      if (b->cluster && !!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = (uint32_t)i;
+    }
+  drop(fill);
+  return 0;
+}
+
+int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
+  memset(g, 0, sizeof *g);
+  uint32_t *lid = grab(h->n + 1, 4);
+  if (!lid) return -1;
+  memset(lid, 0xFF, (h->n + 1) * 4);
+  lg_vec_t ef = {0}, et = {0}, kind = {0};
+  int rc = analyse_set(h, LG_UNREACHED, lid, g, &ef, &et, &kind);
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, lid, g, &ef, &et, &kind);
+  drop(lid);
+  for (size_t i = 0; i < h->n && !rc; i++) {
+    lg_blk_t *b = &h->blk[i];
+    if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) b->cat = LG_CAT_REACHABLE;
+    g->cat_bytes[b->cat] += b->size;
+    g->cat_blocks[b->cat]++;
+  }
+  if (!rc) rc = group_members(h, g, &kind);
+  g->edge_from = ef.v;
+  g->edge_to = et.v;
+  g->nedges = ef.n;
+  vec_free(&kind);
+  if (rc) lg_graph_free(g);
+  return rc;
+}
+
+void lg_graph_free(lg_graph_t *g) {
+  drop(g->clusters);
+  drop(g->members);
+  drop(g->edge_from);
+  drop(g->edge_to);
+  memset(g, 0, sizeof *g);
+}

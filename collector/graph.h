@@ -1,0 +1,98 @@
+/* collector/graph.h — the heap as a graph, for one scan: a snapshot of the
+ * live blocks sorted by address, an index answering "which block contains
+ * this word", marking from roots, and the analysis of what stays unmarked.
+ * Pure algorithms over memory the caller provides: the unit tests drive them
+ * with fake heaps, the scan (scan.c) with the real one.
+ *
+ * Marking follows valgrind's two-pass semantics in a single pass: a block is
+ * REACHABLE when a chain of pointers to block starts leads to it from a root,
+ * POSSIBLE when every chain to it uses at least one interior pointer, and
+ * UNREACHED otherwise. Blocks are flooded with two explicit work stacks, one
+ * per state, never by recursion: the REACHABLE stack is drained first, so a
+ * block seen first through an interior pointer and later through a start
+ * pointer ends REACHABLE, and each block's memory is read once.
+ *
+ * Analysis (lg_graph_analyse) then takes the UNREACHED blocks and, separately,
+ * the POSSIBLE ones, builds the pointer graph among them, finds its strongly
+ * connected components (iterative Tarjan) and weakly connected components
+ * (union-find), and assigns categories with valgrind's convention: a block
+ * pointed at by another lost block is indirectly lost, except that in a
+ * component nothing outside points at, the lowest-addressed block is the
+ * definitely lost entry. Each weakly connected group is a cluster; it is
+ * cyclic when one of its components has two blocks or a self-pointer. */
+#ifndef LG_GRAPH_H
+#define LG_GRAPH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum { LG_UNREACHED = 0, LG_POSSIBLE = 1, LG_REACHABLE = 2 };
+enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8 };
+
+typedef struct lg_blk {
+  uintptr_t addr;
+  uintptr_t size;
+  uint32_t stack;
+  uint8_t mark;     /* LG_UNREACHED, LG_POSSIBLE, LG_REACHABLE */
+  uint8_t flags;    /* LG_BF_* */
+  uint8_t cat;      /* enum lg_category, after analysis */
+  uint8_t gen;      /* generation copied from the table */
+  uint32_t cluster; /* 1-based cluster index after analysis, 0 if none */
+  uint32_t orig;    /* caller's own index or flags */
+} lg_blk_t;
+
+typedef struct lg_region lg_region_t;
+
+typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
+
+typedef struct lg_heap {
+  lg_blk_t *blk;
+  size_t n;
+  uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
+  lg_region_t *reg;
+  size_t nreg;
+  uint32_t *pages;
+  size_t npages;
+  lg_vec_t rstack, pstack;
+  uint64_t scanned_bytes;
+} lg_heap_t;
+
+typedef struct lg_cluster_info {
+  uint64_t bytes;
+  uint32_t blocks;
+  uint32_t first;    /* index into lg_graph_t.members of its first block */
+  uint8_t cyclic, possible;
+} lg_cluster_info_t;
+
+typedef struct lg_graph {
+  lg_cluster_info_t *clusters; /* [nclusters] */
+  size_t nclusters;
+  uint32_t *members;           /* block indexes grouped by cluster, entries first */
+  size_t nmembers;
+  uint32_t *edge_from, *edge_to; /* pointers between lost blocks (block indexes) */
+  size_t nedges;
+  uint64_t cat_bytes[5], cat_blocks[5]; /* by enum lg_category */
+} lg_graph_t;
+
+/* lg_heap_sort sorts blocks by address (radix sort; no allocation beyond
+ * lg_sys_map). Returns 0 or -1. */
+int lg_heap_sort(lg_blk_t *b, size_t n);
+/* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
+ * trimmed. Returns 0 or -1 (out of memory). */
+int lg_heap_build(lg_heap_t *h);
+void lg_heap_free(lg_heap_t *h);
+/* lg_heap_find returns the index of the block containing address w, or -1. */
+long lg_heap_find(const lg_heap_t *h, uintptr_t w);
+
+/* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
+ * block a root (ignored objects); lg_mark_finish floods what they reach. */
+void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
+void lg_mark_block(lg_heap_t *h, size_t i);
+void lg_mark_finish(lg_heap_t *h);
+
+/* lg_graph_analyse assigns cat, cluster and flags to every block and fills
+ * g; returns 0 or -1 (out of memory). lg_graph_free releases g. */
+int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g);
+void lg_graph_free(lg_graph_t *g);
+
+#endif

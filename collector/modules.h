@@ -1,0 +1,28 @@
+/* collector/modules.h — the module map: which objects are loaded where.
+ * lg_modules_refresh compares dl_iterate_phdr's view with what the log has
+ * seen and writes MODULE and UNLOAD records for the differences; it runs at
+ * start, after dlopen/dlclose, and at the start of every scan (modules can
+ * also appear through libc's own dlopen, e.g. NSS). The writable segments of
+ * the loaded modules, except the shim's own, are roots of every scan.
+ *
+ * Lock order: the modules lock is taken first (before the loader's lock,
+ * which dl_iterate_phdr takes, and before every other shim lock). */
+#ifndef LG_MODULES_H
+#define LG_MODULES_H
+
+#include <stdint.h>
+
+typedef void (*lg_range_fn)(uintptr_t lo, uintptr_t hi, void *arg);
+
+void lg_modules_lock(void);
+void lg_modules_unlock(void);
+void lg_modules_reset_lock(void);
+/* lg_modules_refresh updates the map and logs the changes; modules lock held. */
+void lg_modules_refresh(void);
+/* lg_modules_relog forgets what the log has seen (a new log after fork). */
+void lg_modules_relog(void);
+/* lg_modules_each_writable calls fn for every writable segment of every
+ * module but the shim's own. */
+void lg_modules_each_writable(lg_range_fn fn, void *arg);
+
+#endif

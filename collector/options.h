@@ -1,0 +1,42 @@
+/* collector/options.h — the shim's options: one table, one parser for the
+ * `LEAKGRAPH_OPTIONS` string (key=value pairs separated by ':'), the
+ * sanitizers' convention. A bad key or value is reported once, with the
+ * accepted values, and the default is kept: the shim never stops or changes
+ * the program because of its own configuration. Pure: no allocation, the
+ * warnings go through a callback. */
+#ifndef LG_OPTIONS_H
+#define LG_OPTIONS_H
+
+#include <stddef.h>
+
+#define LG_PATH_MAX 4096
+
+typedef struct lg_options {
+  char log[LG_PATH_MAX];          /* log path pattern */
+  double interval;                /* seconds between periodic scans; 0 off */
+  int scan_signal;                /* signal number that triggers a scan; 0 off */
+  int depth;                      /* frames kept per stack */
+  int min_age;                    /* scans a block must stay lost */
+  char suppressions[LG_PATH_MAX]; /* suppression file or "" */
+  int follow_children;            /* 1: trace forked and exec'd children */
+  char refcount[256];             /* refcount hook families, "" = all */
+  int exitcode;                   /* exit status when leaks are found; 0 off */
+  int quiet;                      /* no summary on stderr at exit */
+  char manifest[LG_PATH_MAX];     /* internal: the wrapper's list of logs */
+} lg_options_t;
+
+typedef void (*lg_options_warn_fn)(const char *msg);
+
+/* lg_options_defaults fills `o` with the documented defaults. */
+void lg_options_defaults(lg_options_t *o);
+/* lg_options_parse applies `s` over `o`; it returns the number of bad
+ * entries, each reported once through `warn`. The stop signal of the shim
+ * (`reserved_signal`) is refused for scan_signal, as are signals programs
+ * rely on for faults and children. */
+int lg_options_parse(lg_options_t *o, const char *s, int reserved_signal,
+                     lg_options_warn_fn warn);
+/* lg_signal_parse turns "USR2", "SIGUSR2", "12" or "RTMIN+3" into a number,
+ * or returns 0. */
+int lg_signal_parse(const char *s);
+
+#endif

@@ -1,0 +1,104 @@
+/* collector/stacks.c — stack interning (see stacks.h). */
+#include "stacks.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "lock.h"
+#include "sys.h"
+
+static int oom; /* set by uthash when it cannot grow its buckets */
+#define uthash_nonfatal_oom(obj) (oom = 1)
+#include <uthash.h>
+
+#define CHUNK_BITS 12
+#define CHUNK (1u << CHUNK_BITS)
+#define NCHUNKS 4096u /* up to 16 million distinct stacks */
+#define TCACHE 512u
+
+typedef struct node {
+  UT_hash_handle hh;
+  lg_stack_t *stack;
+} node_t;
+
+static lg_lock_t lock = LG_LOCK_INIT;
+static node_t *table;
+static lg_stack_t **chunks[NCHUNKS];
+static uint32_t nstacks;
+
+/* Per-thread cache: the stack hash and the id it interned to. */
+static __thread struct { uint64_t hash; uint32_t id; } tcache[TCACHE];
+
+static inline uint64_t hash_frames(const uintptr_t *f, uint32_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
+  for (uint32_t i = 0; i < n; i++) {
+    h ^= f[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return h | 1; /* never 0, the empty cache mark */
+}
+
+const lg_stack_t *lg_stacks_get(uint32_t id) {
+  if (id == 0 || id > __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE)) return NULL;
+  uint32_t i = id - 1;
+  lg_stack_t **c = chunks[i >> CHUNK_BITS];
+  return c ? c[i & (CHUNK - 1)] : NULL;
+}
+
+uint32_t lg_stacks_count(void) { return __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE); }
+
+static int same(const lg_stack_t *s, const uintptr_t *f, uint32_t n) {
+  return s && s->nframes == n && memcmp(s->frames, f, n * sizeof *f) == 0;
+}
+
+/* Stores a new stack and its node; caller holds the lock. */
+static uint32_t add(const uintptr_t *f, uint32_t n) {
+  uint32_t i = nstacks;
+  if (i >= NCHUNKS * CHUNK) return 0;
+  if (!chunks[i >> CHUNK_BITS]) {
+    chunks[i >> CHUNK_BITS] = lg_arena_alloc(CHUNK * sizeof(lg_stack_t *));
+    if (!chunks[i >> CHUNK_BITS]) return 0;
+  }
+  lg_stack_t *s = lg_arena_alloc(sizeof *s + n * sizeof *f);
+  node_t *nd = lg_arena_alloc(sizeof *nd);
+  if (!s || !nd) { lg_arena_free(s); lg_arena_free(nd); return 0; }
+  s->id = i + 1;
+  s->nframes = n;
+  memcpy(s->frames, f, n * sizeof *f);
+  nd->stack = s;
+  oom = 0;
+  HASH_ADD_KEYPTR(hh, table, s->frames, n * sizeof *f, nd);
+  if (oom) { lg_arena_free(s); lg_arena_free(nd); return 0; }
+  chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = s;
+  __atomic_store_n(&nstacks, i + 1, __ATOMIC_RELEASE);
+  return i + 1;
+}
+
+uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n) {
+  uint64_t h = hash_frames(f, n);
+  uint32_t slot = (uint32_t)(h >> 7) & (TCACHE - 1);
+  if (tcache[slot].hash == h && same(lg_stacks_get(tcache[slot].id), f, n))
+    return tcache[slot].id;
+  lg_lock(&lock);
+  node_t *nd;
+  HASH_FIND(hh, table, f, n * sizeof *f, nd);
+  uint32_t id = nd ? nd->stack->id : add(f, n);
+  lg_unlock(&lock);
+  if (id) {
+    tcache[slot].hash = h;
+    tcache[slot].id = id;
+  }
+  return id;
+}
+
+int lg_stacks_needs_log(uint32_t id, uint32_t epoch) {
+  lg_stack_t *s = (lg_stack_t *)lg_stacks_get(id);
+  if (!s || s->logged_epoch == epoch) return 0;
+  s->logged_epoch = epoch;
+  return 1;
+}
+
+void lg_stacks_lock(void) { lg_lock(&lock); }
+void lg_stacks_unlock(void) { lg_unlock(&lock); }
+void lg_stacks_reset_lock(void) { lg_lock_reset(&lock); }

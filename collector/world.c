@@ -1,0 +1,176 @@
+/* collector/world.c — stop-the-world with signals (see world.h). Each race is
+ * described where it is handled. */
+#include "world.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sched.h>
+#include <time.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+#include "sys.h"
+
+static lg_thread_t slots[LG_MAX_THREADS];
+static lg_world_t *volatile current;  /* the world being stopped, or NULL */
+static uint32_t run_epoch;            /* bumped to let stopped threads go */
+
+int lg_world_signal(void) { return SIGRTMAX - 2; }
+
+static long futex(uint32_t *addr, int op, uint32_t val) {
+  return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
+}
+
+/* The stop signal's handler: runs in the stopped thread. */
+static void on_stop(int sig, siginfo_t *si, void *ucv) {
+  (void)sig;
+  int saved = errno;
+  lg_world_t *w = __atomic_load_n(&current, __ATOMIC_ACQUIRE);
+  /* Only our own tgkill counts; a stray signal of the same number from
+   * outside is ignored. */
+  if (!w || si->si_code != SI_TKILL || si->si_pid != getpid()) { errno = saved; return; }
+  pid_t me = lg_gettid();
+  lg_thread_t *t = NULL;
+  for (uint32_t i = 0; i < w->n; i++)
+    if (w->threads[i].tid == me) { t = &w->threads[i]; break; }
+  int expect = LG_TS_SIGNALED;
+  /* The scanner may already have given up on us (LG_TS_NO_ANSWER): then the
+   * CAS fails and we return at once. */
+  uint32_t epoch = __atomic_load_n(&run_epoch, __ATOMIC_ACQUIRE);
+  if (!t) { errno = saved; return; }
+  ucontext_t *uc = ucv;
+  for (int i = 0; i < LG_NREGS && i < NGREG; i++) t->regs[i] = (uintptr_t)uc->uc_mcontext.gregs[i];
+  t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
+  t->tp = (uintptr_t)__builtin_thread_pointer();
+  if (!__atomic_compare_exchange_n(&t->state, &expect, LG_TS_STOPPED, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    errno = saved;
+    return;
+  }
+  while (__atomic_load_n(&run_epoch, __ATOMIC_ACQUIRE) == epoch)
+    futex(&run_epoch, FUTEX_WAIT_PRIVATE, epoch);
+  __atomic_store_n(&t->state, LG_TS_RESUMED, __ATOMIC_RELEASE);
+  errno = saved;
+}
+
+int lg_world_install(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_stop;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigfillset(&sa.sa_mask);
+  /* Faults cannot be deferred meaningfully; everything else waits until the
+   * thread runs again, so the program's own handlers never see a stopped
+   * world. */
+  sigdelset(&sa.sa_mask, SIGSEGV);
+  sigdelset(&sa.sa_mask, SIGBUS);
+  sigdelset(&sa.sa_mask, SIGFPE);
+  sigdelset(&sa.sa_mask, SIGILL);
+  return sigaction(lg_world_signal(), &sa, NULL);
+}
+
+/* Is our handler still the one installed? A program may have replaced it. */
+static int handler_installed(void) {
+  struct sigaction old;
+  if (sigaction(lg_world_signal(), NULL, &old) < 0) return 0;
+  return (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_stop;
+}
+
+struct linux_dirent64 {
+  uint64_t d_ino;
+  int64_t d_off;
+  unsigned short d_reclen;
+  unsigned char d_type;
+  char d_name[];
+};
+
+/* Signals every thread of /proc/self/task not yet in w; returns how many
+ * new ones it found. */
+static uint32_t signal_new(lg_world_t *w, pid_t self, int usable) {
+  int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  uint32_t found = 0;
+  char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
+    if (n <= 0) break;
+    for (long off = 0; off < n;) {
+      struct linux_dirent64 *d = (struct linux_dirent64 *)(buf + off);
+      off += d->d_reclen;
+      pid_t tid = 0;
+      for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++) tid = tid * 10 + (*c - '0');
+      if (tid <= 0 || tid == self) continue;
+      uint32_t i;
+      for (i = 0; i < w->n && w->threads[i].tid != tid; i++) {}
+      if (i < w->n || w->n >= LG_MAX_THREADS) continue;
+      lg_thread_t *t = &w->threads[w->n];
+      memset(t, 0, sizeof *t);
+      t->tid = tid;
+      t->state = usable ? LG_TS_SIGNALED : LG_TS_NO_ANSWER;
+      __atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE);
+      found++;
+      if (usable && syscall(SYS_tgkill, getpid(), tid, lg_world_signal()) < 0)
+        t->state = LG_TS_GONE; /* exited since the listing */
+    }
+  }
+  close(fd);
+  return found;
+}
+
+/* Waits until every signaled thread has stopped, has exited, or the
+ * deadline passes (then it is marked LG_TS_NO_ANSWER). */
+static void wait_stopped(lg_world_t *w, uint64_t deadline) {
+  for (unsigned spin = 0;; spin++) {
+    int waiting = 0;
+    for (uint32_t i = 0; i < w->n; i++) {
+      lg_thread_t *t = &w->threads[i];
+      if (__atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LG_TS_SIGNALED) continue;
+      /* A thread that exits with the signal pending never answers. */
+      if (syscall(SYS_tgkill, getpid(), t->tid, 0) < 0 && errno == ESRCH) {
+        int expect = LG_TS_SIGNALED;
+        __atomic_compare_exchange_n(&t->state, &expect, LG_TS_GONE, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+        continue;
+      }
+      waiting = 1;
+    }
+    if (!waiting) return;
+    if (lg_now_ns() > deadline) break;
+    if (spin < 100) sched_yield();
+    else { struct timespec ts = {0, 100000}; nanosleep(&ts, NULL); }
+  }
+  for (uint32_t i = 0; i < w->n; i++) {
+    int expect = LG_TS_SIGNALED;
+    if (__atomic_compare_exchange_n(&w->threads[i].state, &expect, LG_TS_NO_ANSWER, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      w->no_answer++;
+  }
+}
+
+void lg_world_stop(lg_world_t *w, uint64_t timeout_ns) {
+  memset(w, 0, sizeof *w);
+  w->threads = slots;
+  int usable = handler_installed();
+  __atomic_store_n(&current, w, __ATOMIC_RELEASE);
+  pid_t self = lg_gettid();
+  uint64_t deadline = lg_now_ns() + timeout_ns;
+  for (int round = 0; round < 64; round++) {
+    if (!signal_new(w, self, usable)) break;
+    wait_stopped(w, deadline);
+  }
+  if (!usable) w->no_answer = w->n;
+}
+
+void lg_world_start(lg_world_t *w) {
+  __atomic_add_fetch(&run_epoch, 1, __ATOMIC_ACQ_REL);
+  futex(&run_epoch, FUTEX_WAKE_PRIVATE, 0x7fffffff);
+  /* Wait for the stopped threads to leave the handler before the slots can
+   * be reused by the next scan. */
+  uint64_t deadline = lg_now_ns() + 2000000000ull;
+  for (uint32_t i = 0; i < w->n; i++)
+    while (__atomic_load_n(&w->threads[i].state, __ATOMIC_ACQUIRE) == LG_TS_STOPPED && lg_now_ns() < deadline)
+      sched_yield();
+  __atomic_store_n(&current, NULL, __ATOMIC_RELEASE);
+}

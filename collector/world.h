@@ -1,0 +1,51 @@
+/* collector/world.h — stopping and restarting the program's other threads
+ * with a signal (never ptrace, which fails in containers and under
+ * debuggers), the way bdwgc's pthread_stop_world does.
+ *
+ * The scanner lists /proc/self/task, sends each thread the stop signal with
+ * tgkill, and waits. Each thread's handler saves errno, copies the
+ * interrupted registers, stack pointer and thread pointer into its slot,
+ * acknowledges, and waits on a futex until the world restarts; then it
+ * acknowledges again and restores errno. The listing is repeated until it
+ * finds no thread it has not stopped (a stopped thread cannot create one).
+ * A thread that does not answer in time (it blocks the signal, or is dying)
+ * is left running and marked; the scan then treats it conservatively.
+ *
+ * The handler does nothing but atomics and raw system calls: it is safe
+ * whatever the interrupted thread was doing, inside malloc included. The
+ * caller of lg_world_stop must hold every shim lock (the stopped threads
+ * may then be waiting on them, never holding them). */
+#ifndef LG_WORLD_H
+#define LG_WORLD_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define LG_MAX_THREADS 8192
+#define LG_NREGS 23
+
+enum { LG_TS_SIGNALED = 1, LG_TS_STOPPED, LG_TS_RESUMED, LG_TS_GONE, LG_TS_NO_ANSWER };
+
+typedef struct lg_thread {
+  pid_t tid;
+  int state;
+  uintptr_t sp, tp;
+  uintptr_t regs[LG_NREGS];
+} lg_thread_t;
+
+typedef struct lg_world {
+  lg_thread_t *threads;
+  uint32_t n;
+  uint32_t no_answer; /* threads that did not stop in time */
+} lg_world_t;
+
+/* lg_world_install sets the stop signal's handler; 0 or -1. */
+int lg_world_install(void);
+/* lg_world_signal is the signal used to stop threads. */
+int lg_world_signal(void);
+/* lg_world_stop stops every thread but the caller; w->threads describes
+ * them. lg_world_start lets them run again. */
+void lg_world_stop(lg_world_t *w, uint64_t timeout_ns);
+void lg_world_start(lg_world_t *w);
+
+#endif

@@ -1,0 +1,57 @@
+/* preload/api.c — the public interface of preload/leakgraph.h and the
+ * LeakSanitizer interface, both thin calls into the collector. Each call
+ * enters the guard, so allocations it causes are the shim's own. */
+#include <stddef.h>
+
+#include "format.h"
+#include "guard.h"
+#include "shim.h"
+
+static int lsan_checked; /* __lsan_do_leak_check ran: it runs once */
+
+LG_PUBLIC long leakgraph__scan(void) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  if (!lg_on) return -1;
+  LG_GUARDED;
+  return lg_collector_scan(LG_SCAN_API, &self);
+}
+
+LG_PUBLIC void leakgraph__ignore(const void *p) { LG_GUARDED; lg_collector_ignore(p); }
+LG_PUBLIC void leakgraph__register_root(const void *p, size_t n) { LG_GUARDED; lg_collector_add_root(p, n); }
+LG_PUBLIC void leakgraph__unregister_root(const void *p, size_t n) { LG_GUARDED; lg_collector_remove_root(p, n); }
+
+/* Refcount analysis arrives with the refcount issue: accepted, not recorded. */
+LG_PUBLIC void leakgraph__refcounted(const void *obj, const void *count, size_t width) {
+  (void)obj; (void)count; (void)width;
+}
+LG_PUBLIC void leakgraph__ref(const void *obj) { (void)obj; }
+LG_PUBLIC void leakgraph__unref(const void *obj) { (void)obj; }
+
+/* ---- LeakSanitizer's interface ------------------------------------------- */
+
+LG_PUBLIC void __lsan_ignore_object(const void *p) { leakgraph__ignore(p); }
+LG_PUBLIC void __lsan_disable(void) { lg_disabled++; }
+LG_PUBLIC void __lsan_enable(void) { if (lg_disabled > 0) lg_disabled--; }
+LG_PUBLIC void __lsan_register_root_region(const void *p, size_t n) { leakgraph__register_root(p, n); }
+LG_PUBLIC void __lsan_unregister_root_region(const void *p, size_t n) { leakgraph__unregister_root(p, n); }
+
+/* Like LSan: the end-of-process check, run now, once; it ends the process
+ * when leaks are found and exitcode is set. */
+LG_PUBLIC void __lsan_do_leak_check(void) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  if (!lg_on || __atomic_exchange_n(&lsan_checked, 1, __ATOMIC_ACQ_REL)) return;
+  LG_GUARDED;
+  long lost = lg_collector_scan(LG_SCAN_API, &self);
+  const lg_options_t *o = lg_collector_options();
+  if (o->exitcode && lost > 0) lg_finish(LG_END_EXIT, o->exitcode, &self);
+}
+
+LG_PUBLIC int __lsan_do_recoverable_leak_check(void) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  if (!lg_on) return 0;
+  LG_GUARDED;
+  return lg_collector_scan(LG_SCAN_API, &self) > 0;
+}

@@ -1,0 +1,181 @@
+/* preload/init.c — the shim's life cycle: the constructor (options, the
+ * environment checks, collector start, fork handlers), the wrapper around
+ * main that tells the exit scan where the dead part of the main stack ends,
+ * and every way a process ends: exit (the destructor), _exit and _Exit,
+ * abort. Each ending runs the final scan once, writes the END record and,
+ * unless quiet, a one-line summary on stderr. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "guard.h"
+#include "real.h"
+#include "shim.h"
+#include "sys.h"
+#include "unwind.h"
+#include "world.h"
+
+/* Defined by a program that wants to turn leak checking off, or ship
+ * default suppressions (LeakSanitizer's interface). */
+extern int __lsan_is_turned_off(void) __attribute__((weak));
+extern const char *__lsan_default_suppressions(void) __attribute__((weak));
+
+static pid_t traced_pid;     /* the process the collector traces */
+static pid_t main_tid;
+static uintptr_t main_sp;    /* frame of the main wrapper */
+static int main_returned;
+static int exit_status;
+static int finished;
+static int (*user_main)(int, char **, char **);
+
+static void warn_option(const char *msg) { lg_warn("%s", msg); }
+
+static void fork_prepare(void) { if (lg_on) { lg_in_shim++; lg_collector_fork_prepare(); } }
+static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_shim--; } }
+static void fork_child(void) {
+  if (!lg_on) return;
+  lg_collector_fork_child();
+  traced_pid = getpid();
+  finished = 0;
+  lg_on = lg_collector_tracing();
+  lg_in_shim--;
+}
+
+/* With follow_children=no, drop this library from LD_PRELOAD so that
+ * programs the process execs run untraced. */
+static void unfollow_exec(void) {
+  char *pre = getenv("LD_PRELOAD");
+  if (!pre) return;
+  char *hit = strstr(pre, "libleakgraph.so");
+  if (!hit) return;
+  char *start = hit, *end = hit + strlen("libleakgraph.so");
+  while (start > pre && start[-1] != ':' && start[-1] != ' ') start--;
+  while (*end == ':' || *end == ' ') end++;
+  memmove(start, end, strlen(end) + 1);
+}
+
+__attribute__((constructor(101))) static void lg_init(void) {
+  lg_real_init();
+  LG_GUARDED;
+  if (lg_on || getauxval(AT_SECURE)) return; /* never in set-user-ID programs */
+  lg_options_t o;
+  lg_options_defaults(&o);
+  lg_options_parse(&o, getenv("LEAKGRAPH_OPTIONS"), lg_world_signal(), warn_option);
+  if (__lsan_is_turned_off && __lsan_is_turned_off()) return;
+  if (!o.follow_children) unfollow_exec();
+  lg_depth = o.depth;
+  lg_unwind_init();
+  lg_real_usable_size = lg_real.malloc_usable_size;
+  traced_pid = getpid();
+  if (lg_collector_init(&o) < 0) return;
+  pthread_atfork(fork_prepare, fork_parent, fork_child);
+  if (__lsan_default_suppressions) lg_collector_suppressions_text(__lsan_default_suppressions());
+  __atomic_store_n(&lg_on, 1, __ATOMIC_RELEASE);
+}
+
+/* Formats "1,234,567" into buf. */
+static const char *commas(char *buf, size_t n, uint64_t v) {
+  char tmp[32];
+  size_t l = lg_fmt(tmp, sizeof tmp, "%llu", (unsigned long long)v), o = 0;
+  for (size_t i = 0; i < l && o + 2 < n; i++) {
+    if (i && (l - i) % 3 == 0) buf[o++] = ',';
+    buf[o++] = tmp[i];
+  }
+  buf[o] = 0;
+  return buf;
+}
+
+static void summary(void) {
+  lg_totals_t t;
+  lg_collector_last_totals(&t);
+  char a[32], b[32], c[32], d[32];
+  lg_say("%s bytes definitely lost, %s indirectly, %s possibly, in %u clusters (%u cyclic); %s bytes still reachable",
+         commas(a, sizeof a, t.bytes[LG_CAT_DEFINITE]), commas(b, sizeof b, t.bytes[LG_CAT_INDIRECT]),
+         commas(c, sizeof c, t.bytes[LG_CAT_POSSIBLE]), t.clusters, t.cyclic,
+         commas(d, sizeof d, t.bytes[LG_CAT_REACHABLE]));
+  lg_say("log: %s (leakgraph-report prints the stacks)", lg_collector_log_path());
+}
+
+/* Leaves with `code` instead of the program's status (exitcode option):
+ * the program's buffered output is flushed first, as exit would. */
+static void exit_with(int code) {
+  fflush(NULL);
+  lg_real._exit_(code);
+}
+
+void lg_finish(int how, int status, const lg_self_t *self) {
+  if (!lg_on || getpid() != traced_pid) return; /* a vfork child: hands off */
+  if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) return;
+  LG_GUARDED;
+  long lost = lg_collector_scan(LG_SCAN_EXIT, self);
+  lg_collector_end(how, status);
+  const lg_options_t *o = lg_collector_options();
+  if (!o->quiet) summary();
+  lg_totals_t t;
+  lg_collector_last_totals(&t);
+  if (o->exitcode && (lost > 0 || t.cyclic)) exit_with(o->exitcode);
+}
+
+/* Fills self for the exit scan: after main returned, the main thread's
+ * stack below the main wrapper's frame is dead and is not a root. */
+static void exit_self(lg_self_t *self) {
+  if (main_returned && lg_gettid() == main_tid) self->sp = main_sp;
+}
+
+__attribute__((destructor)) static void lg_fini(void) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  exit_self(&self);
+  lg_finish(LG_END_EXIT, exit_status, &self);
+}
+
+LG_PUBLIC void exit(int status) {
+  exit_status = status;
+  if (!lg_real.exit_) lg_real_init();
+  lg_real.exit_(status);
+}
+
+LG_PUBLIC void _exit(int status) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  lg_finish(LG_END_UNDERSCORE_EXIT, status, &self);
+  if (!lg_real._exit_) lg_real_init();
+  lg_real._exit_(status);
+}
+
+LG_PUBLIC void _Exit(int status) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  lg_finish(LG_END_UNDERSCORE_EXIT, status, &self);
+  if (!lg_real._Exit_) lg_real_init();
+  lg_real._Exit_(status);
+}
+
+LG_PUBLIC void abort(void) {
+  lg_self_t self;
+  LG_CAPTURE_SELF(&self);
+  lg_finish(LG_END_ABORT, 134, &self);
+  if (!lg_real.abort_) lg_real_init();
+  lg_real.abort_();
+}
+
+static int main_wrapper(int argc, char **argv, char **envp) {
+  main_tid = lg_gettid();
+  main_sp = (uintptr_t)__builtin_frame_address(0);
+  int r = user_main(argc, argv, envp);
+  exit_status = r;
+  main_returned = 1;
+  return r;
+}
+
+LG_PUBLIC int __libc_start_main(int (*main)(int, char **, char **), int argc, char **argv,
+                                void (*init)(void), void (*fini)(void), void (*rtld_fini)(void),
+                                void *stack_end) {
+  lg_real_init();
+  user_main = main;
+  return lg_real.libc_start_main(main_wrapper, argc, argv, init, fini, rtld_fini, stack_end);
+}

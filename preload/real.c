@@ -1,0 +1,62 @@
+/* preload/real.c — real-function lookup and the bootstrap arena (see
+ * real.h). */
+#include "real.h"
+
+#include <dlfcn.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+
+lg_real_t lg_real;
+
+#define BOOT_SIZE (256u << 10)
+static char boot[BOOT_SIZE] __attribute__((aligned(64)));
+static size_t boot_used;
+static int resolving;
+
+void *lg_boot_alloc(size_t size, size_t align) {
+  if (align < 16) align = 16;
+  size_t at = (boot_used + 16 + align - 1) & ~(align - 1);
+  if (at + size > BOOT_SIZE) return NULL;
+  ((size_t *)(boot + at))[-1] = size;
+  boot_used = at + size;
+  return boot + at;
+}
+
+int lg_boot_owns(const void *p) {
+  return (const char *)p >= boot && (const char *)p < boot + BOOT_SIZE;
+}
+
+size_t lg_boot_size(const void *p) { return ((const size_t *)p)[-1]; }
+
+#define RESOLVE(field, name) lg_real.field = (__typeof__(lg_real.field))dlsym(RTLD_NEXT, name)
+
+void lg_real_init(void) {
+  if (lg_real.free || resolving) return;
+  resolving = 1;
+  RESOLVE(calloc, "calloc");
+  RESOLVE(realloc, "realloc");
+  RESOLVE(reallocarray, "reallocarray");
+  RESOLVE(posix_memalign, "posix_memalign");
+  RESOLVE(aligned_alloc, "aligned_alloc");
+  RESOLVE(memalign, "memalign");
+  RESOLVE(valloc, "valloc");
+  RESOLVE(pvalloc, "pvalloc");
+  RESOLVE(malloc_usable_size, "malloc_usable_size");
+  RESOLVE(exit_, "exit");
+  RESOLVE(_exit_, "_exit");
+  RESOLVE(_Exit_, "_Exit");
+  RESOLVE(abort_, "abort");
+  RESOLVE(libc_start_main, "__libc_start_main");
+  void *(*m)(size_t) = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");
+  void (*f)(void *) = (void (*)(void *))dlsym(RTLD_NEXT, "free");
+  if (!m || !f) {
+    static const char msg[] = "leakgraph: fatal: cannot find the real malloc/free\n";
+    syscall(SYS_write, 2, msg, sizeof msg - 1);
+    syscall(SYS_exit_group, 127);
+  }
+  lg_real.malloc = m;
+  __atomic_store_n(&lg_real.free, f, __ATOMIC_RELEASE);
+  resolving = 0;
+}

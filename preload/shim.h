@@ -1,0 +1,39 @@
+/* preload/shim.h — what the preload files share: the public-symbol macro,
+ * per-thread state (the guard lives in guard.h), and the record helpers the
+ * hooks call after the real function returned. */
+#ifndef LG_SHIM_H
+#define LG_SHIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "collector.h"
+
+#define LG_PUBLIC __attribute__((visibility("default")))
+
+/* Between __lsan_disable and __lsan_enable, new blocks are ignored. */
+extern __thread int lg_disabled __attribute__((tls_model("initial-exec")));
+/* Set once the collector traces; hooks read it without a lock. */
+extern int lg_on;
+extern int lg_depth;
+
+/* Captures the caller's stack and records a block; called by the hooks with
+ * the guard held. Never inlined: the unwinder skips a fixed frame count. */
+void lg_record_alloc(void *p, size_t size) __attribute__((noinline));
+void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute__((noinline));
+
+/* The exit path shared by the destructor, _exit, abort and
+ * __lsan_do_leak_check: final scan, END record, summary. */
+void lg_finish(int how, int status, const lg_self_t *self);
+
+/* Fills a lg_self_t for the calling thread: its callee-saved registers and
+ * the frame of the function using the macro. */
+#define LG_CAPTURE_SELF(s)                                                          \
+  do {                                                                              \
+    __asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t" \
+                     "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"  \
+                     : : "r"((s)->regs) : "memory");                                \
+    (s)->sp = (uintptr_t)__builtin_frame_address(0);                                \
+  } while (0)
+
+#endif
