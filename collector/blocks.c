@@ -89,7 +89,7 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   if (at < 0) {
-    if ((s->count + 1) * 4 > (s->mask + 1) * 3 && grow(s) < 0) {
+    if ((s->count + 1) * 2 > (s->mask + 1) && grow(s) < 0) {
       lg_unlock(&s->lock);
       return -1;
     }

@@ -27,6 +27,7 @@ typedef struct module {
 } module_t;
 
 static lg_lock_t lock = LG_LOCK_INIT;
+static uintptr_t loader_lo, loader_hi; /* the loader's executable segment */
 static module_t **mods;
 static uint32_t nmods, capmods, next_id = 1;
 
@@ -127,6 +128,10 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg) {
     m->nseg++;
   }
   read_build_id(m, info);
+  const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  if (!strncmp(base, "ld-linux", 8))
+    for (uint32_t k = 0; k < m->nseg; k++)
+      if (m->seg[k].flags & LG_SEG_X) { loader_lo = m->seg[k].start; loader_hi = m->seg[k].start + m->seg[k].size; }
   return 0;
 }
 
@@ -166,3 +171,5 @@ void lg_modules_each_writable(lg_range_fn fn, void *arg) {
       if (m->seg[s].flags & LG_SEG_W) fn(m->seg[s].start, m->seg[s].start + m->seg[s].size, arg);
   }
 }
+
+int lg_modules_in_loader(uintptr_t ip) { return ip - 1 >= loader_lo && ip - 1 < loader_hi; }

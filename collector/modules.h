@@ -25,4 +25,12 @@ void lg_modules_relog(void);
  * module but the shim's own. */
 void lg_modules_each_writable(lg_range_fn fn, void *arg);
 
+/* lg_modules_in_loader tells whether `ip` lies in the dynamic loader's
+ * executable code (ld-linux*.so). Blocks the loader allocates for itself
+ * (thread DTVs, link maps) are kept alive through pointers we cannot see,
+ * such as the DTV pointer stored one slot past the block start, or glibc's
+ * cache of exited threads' stacks; like LeakSanitizer, the scan treats them
+ * as roots. */
+int lg_modules_in_loader(uintptr_t ip);
+
 #endif

@@ -118,6 +118,16 @@ static void mark_readable(scan_t *s, uintptr_t lo, uintptr_t hi) {
 
 typedef struct fill { lg_blk_t *b; size_t n, cap; } fill_t;
 
+/* Was the block allocated by the dynamic loader itself? (See modules.h.)
+ * Computed once per stack; the scan is the only writer of stack flags. */
+static int from_loader(uint32_t id) {
+  lg_stack_t *st = (lg_stack_t *)lg_stacks_get(id);
+  if (!st) return 0;
+  if (!(st->flags & LG_STACK_CHECKED))
+    st->flags = LG_STACK_CHECKED | (st->nframes && lg_modules_in_loader(st->frames[0]) ? LG_STACK_LOADER : 0);
+  return (st->flags & LG_STACK_LOADER) != 0;
+}
+
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
   if (f->n == f->cap) return;
@@ -126,7 +136,7 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
   b->stack = sl->stack;
   b->mark = LG_UNREACHED;
-  b->flags = (sl->key & LG_BLK_IGNORED) ? LG_BF_IGNORED : 0;
+  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(sl->stack) ? LG_BF_IGNORED : 0;
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;

@@ -17,9 +17,12 @@ typedef struct lg_stack {
   uint32_t id;
   uint32_t nframes;
   uint32_t logged_epoch; /* log epoch in which the STACK record was written */
-  uint32_t pad;
+  uint32_t flags;        /* LG_STACK_*, computed by the scan */
   uintptr_t frames[];
 } lg_stack_t;
+
+#define LG_STACK_CHECKED 1u /* flags below are valid */
+#define LG_STACK_LOADER 2u  /* allocated by the dynamic loader */
 
 /* lg_stacks_intern returns the id of the stack `frames[0..n)`, or 0 when the
  * shim is out of memory. */
