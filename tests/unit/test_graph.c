@@ -1,0 +1,265 @@
+/* tests/unit/test_graph.c — the scan's graph algorithms on fake heaps:
+ * the address index, marking (reachable / possible / unreached), and the
+ * analysis of lost blocks (categories with valgrind's convention, cycles,
+ * clusters). Blocks are carved from test-owned memory; roots are arrays. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "format.h"
+#include "graph.h"
+
+#define MAXB 64
+static uintptr_t mem[MAXB][8] __attribute__((aligned(64))); /* 64-byte blocks */
+static lg_blk_t blk[MAXB];
+static lg_heap_t heap;
+
+/* Makes a heap of n 64-byte blocks from mem[0..n). */
+static void make_heap(size_t n) {
+  memset(mem, 0, sizeof mem);
+  memset(&heap, 0, sizeof heap);
+  for (size_t i = 0; i < n; i++)
+    blk[i] = (lg_blk_t){.addr = (uintptr_t)mem[i], .size = 64, .stack = (uint32_t)i + 1};
+  heap.blk = blk;
+  heap.n = n;
+  assert_int_equal(lg_heap_build(&heap), 0);
+}
+
+static void point(size_t from, size_t slot, size_t to, size_t offset) {
+  mem[from][slot] = (uintptr_t)mem[to] + offset;
+}
+
+static void mark_roots(uintptr_t *roots, size_t n) {
+  lg_mark_range(&heap, (uintptr_t)roots, (uintptr_t)(roots + n));
+  lg_mark_finish(&heap);
+}
+
+static void test_find_start_interior_and_outside(void **state) {
+  (void)state;
+  make_heap(4);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[2]), 2);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[2] + 63), 2);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[3] + 64), -1);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[0] - 1), -1);
+  assert_int_equal(lg_heap_find(&heap, 0), -1);
+  lg_heap_free(&heap);
+}
+
+static void test_find_in_far_regions_and_gaps(void **state) {
+  (void)state;
+  /* Two mappings far apart make two regions; blocks with gaps inside. */
+  char *a = mmap(NULL, 1 << 22, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *b = mmap(NULL, 1 << 22, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (a > b) { char *t = a; a = b; b = t; }
+  lg_blk_t bl[4] = {{.addr = (uintptr_t)a, .size = 16}, {.addr = (uintptr_t)a + 20000, .size = 9000},
+                    {.addr = (uintptr_t)b + 4096, .size = 0}, {.addr = (uintptr_t)b + 3000000, .size = 100}};
+  lg_heap_t h = {.blk = bl, .n = 4};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)a + 15), 0);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)a + 16), -1);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)a + 20000 + 8999), 1);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)a + 29000), -1);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)b + 4096), 2); /* malloc(0) owns its start */
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)b + 4097), -1);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)b + 3000050), 3);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)b + 2000000), -1);
+  lg_heap_free(&h);
+  munmap(a, 1 << 22);
+  munmap(b, 1 << 22);
+}
+
+static void test_sort_orders_by_address(void **state) {
+  (void)state;
+  enum { N = 5000 };
+  static lg_blk_t b[N];
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i < N; i++) {
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    b[i].addr = (uintptr_t)(x & 0x7ffffffffff0ull);
+    b[i].stack = (uint32_t)i;
+  }
+  assert_int_equal(lg_heap_sort(b, N), 0);
+  for (size_t i = 1; i < N; i++) assert_true(b[i - 1].addr <= b[i].addr);
+}
+
+static void test_mark_start_interior_and_unreached(void **state) {
+  (void)state;
+  make_heap(5);
+  uintptr_t roots[2] = {(uintptr_t)mem[0], (uintptr_t)mem[2] + 8};
+  point(0, 0, 1, 0);  /* 0 -> 1 start */
+  point(2, 3, 3, 0);  /* 2 (possible) -> 3 start: still possible */
+  mark_roots(roots, 2);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].mark, LG_REACHABLE);
+  assert_int_equal(blk[2].mark, LG_POSSIBLE);
+  assert_int_equal(blk[3].mark, LG_POSSIBLE);
+  assert_int_equal(blk[4].mark, LG_UNREACHED);
+  lg_heap_free(&heap);
+}
+
+static void test_mark_upgrades_possible_to_reachable(void **state) {
+  (void)state;
+  make_heap(3);
+  /* The root holds an interior pointer to 1 first, then 0 points at 1's start. */
+  uintptr_t roots[2] = {(uintptr_t)mem[1] + 16, (uintptr_t)mem[0]};
+  point(0, 5, 1, 0);
+  point(1, 0, 2, 0);
+  mark_roots(roots, 2);
+  assert_int_equal(blk[1].mark, LG_REACHABLE);
+  assert_int_equal(blk[2].mark, LG_REACHABLE);
+  lg_heap_free(&heap);
+}
+
+static void test_ignored_block_keeps_children(void **state) {
+  (void)state;
+  make_heap(3);
+  point(0, 0, 1, 0);
+  lg_mark_block(&heap, 0);
+  lg_mark_finish(&heap);
+  assert_int_equal(blk[1].mark, LG_REACHABLE);
+  assert_int_equal(blk[2].mark, LG_UNREACHED);
+  lg_heap_free(&heap);
+}
+
+/* Runs marking with no roots and the analysis. */
+static lg_graph_t analyse_all_lost(void) {
+  lg_mark_finish(&heap);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+  return g;
+}
+
+static void test_tree_is_one_definite_rest_indirect(void **state) {
+  (void)state;
+  make_heap(7);
+  for (size_t i = 0; i < 3; i++) { point(i, 0, 2 * i + 1, 0); point(i, 1, 2 * i + 2, 0); }
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_false(g.clusters[0].cyclic);
+  assert_int_equal(g.clusters[0].blocks, 7);
+  assert_int_equal(g.clusters[0].bytes, 7 * 64);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  for (size_t i = 1; i < 7; i++) assert_int_equal(blk[i].cat, LG_CAT_INDIRECT);
+  assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
+  assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], 6);
+  assert_int_equal(g.members[g.clusters[0].first], 0); /* the entry comes first */
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_two_block_cycle_lowest_is_definite(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 0, 1, 0);
+  point(1, 0, 0, 0);
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_true(g.clusters[0].cyclic);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE); /* mem[0] has the lower address */
+  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  assert_true(blk[0].flags & LG_BF_IN_CYCLE);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_self_pointer_is_cyclic_and_definite(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 2, 0, 0);
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 2);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_int_equal(blk[1].cat, LG_CAT_DEFINITE);
+  assert_true(g.clusters[blk[0].cluster - 1].cyclic);
+  assert_false(g.clusters[blk[1].cluster - 1].cyclic);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_cycle_below_an_entry_is_all_indirect(void **state) {
+  (void)state;
+  make_heap(3);
+  point(2, 0, 0, 0); /* 2 -> 0 <-> 1 */
+  point(0, 0, 1, 0);
+  point(1, 0, 0, 0);
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_true(g.clusters[0].cyclic);
+  assert_int_equal(blk[2].cat, LG_CAT_DEFINITE);
+  assert_int_equal(blk[0].cat, LG_CAT_INDIRECT);
+  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_possible_blocks_form_their_own_cluster(void **state) {
+  (void)state;
+  make_heap(4);
+  uintptr_t roots[1] = {(uintptr_t)mem[0] + 24};
+  point(0, 4, 1, 0);
+  lg_mark_range(&heap, (uintptr_t)roots, (uintptr_t)(roots + 1));
+  lg_mark_finish(&heap);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+  assert_int_equal(blk[0].cat, LG_CAT_POSSIBLE);
+  assert_int_equal(blk[1].cat, LG_CAT_POSSIBLE);
+  assert_int_equal(blk[2].cat, LG_CAT_DEFINITE);
+  assert_int_equal(g.nclusters, 3);
+  assert_true(g.clusters[blk[0].cluster - 1].possible);
+  assert_false(g.clusters[blk[2].cluster - 1].possible);
+  assert_int_equal(g.cat_bytes[LG_CAT_POSSIBLE], 128);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_million_node_list_needs_no_recursion(void **state) {
+  (void)state;
+  enum { N = 1000000 };
+  uintptr_t (*nodes)[2] = mmap(NULL, N * 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  lg_blk_t *b = mmap(NULL, N * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  for (size_t i = 0; i < N; i++) {
+    nodes[i][0] = i + 1 < N ? (uintptr_t)nodes[i + 1] : 0;
+    b[i] = (lg_blk_t){.addr = (uintptr_t)nodes[i], .size = 16};
+  }
+  lg_heap_t h = {.blk = b, .n = N};
+  assert_int_equal(lg_heap_build(&h), 0);
+  lg_mark_finish(&h);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&h, &g), 0);
+  assert_int_equal(g.nclusters, 1);
+  assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
+  assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], N - 1);
+  assert_int_equal(b[0].cat, LG_CAT_DEFINITE);
+  /* Reachable from a root, the whole list is marked iteratively too. */
+  lg_graph_free(&g);
+  for (size_t i = 0; i < N; i++) b[i].mark = 0;
+  uintptr_t root = (uintptr_t)nodes[0];
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(b[N - 1].mark, LG_REACHABLE);
+  lg_heap_free(&h);
+  munmap(nodes, N * 16);
+  munmap(b, N * sizeof *b);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_find_start_interior_and_outside),
+      cmocka_unit_test(test_find_in_far_regions_and_gaps),
+      cmocka_unit_test(test_sort_orders_by_address),
+      cmocka_unit_test(test_mark_start_interior_and_unreached),
+      cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
+      cmocka_unit_test(test_ignored_block_keeps_children),
+      cmocka_unit_test(test_tree_is_one_definite_rest_indirect),
+      cmocka_unit_test(test_two_block_cycle_lowest_is_definite),
+      cmocka_unit_test(test_self_pointer_is_cyclic_and_definite),
+      cmocka_unit_test(test_cycle_below_an_entry_is_all_indirect),
+      cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
+      cmocka_unit_test(test_million_node_list_needs_no_recursion),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,128 @@
+/* tests/unit/test_options.c — the LEAKGRAPH_OPTIONS parser: defaults, every
+ * kind of value, and bad input (unknown key, bad value, no '='), each
+ * reported exactly once with the accepted values while the default stays. */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "options.h"
+
+static int nwarn;
+static char last[1024];
+static void warn(const char *m) { nwarn++; strncpy(last, m, sizeof last - 1); }
+
+static lg_options_t parse(const char *s, int expect_bad) {
+  lg_options_t o;
+  lg_options_defaults(&o);
+  nwarn = 0;
+  last[0] = 0;
+  assert_int_equal(lg_options_parse(&o, s, SIGRTMAX - 2, warn), expect_bad);
+  assert_int_equal(nwarn, expect_bad);
+  return o;
+}
+
+static void test_defaults_match_the_spec(void **state) {
+  (void)state;
+  lg_options_t o = parse(NULL, 0);
+  assert_string_equal(o.log, "leakgraph.%e.%p.log");
+  assert_int_equal(o.depth, 32);
+  assert_int_equal(o.min_age, 2);
+  assert_int_equal(o.follow_children, 1);
+  assert_int_equal(o.scan_signal, 0);
+  assert_int_equal(o.exitcode, 0);
+  assert_int_equal(o.quiet, 0);
+  assert_true(o.interval == 0);
+}
+
+static void test_every_key_parses(void **state) {
+  (void)state;
+  lg_options_t o = parse("log=/tmp/x.%p.log:interval=0.25:scan_signal=USR2:depth=8:min_age=3:"
+                         "suppressions=s.supp:follow_children=no:refcount=gobject:exitcode=23:quiet=1", 0);
+  assert_string_equal(o.log, "/tmp/x.%p.log");
+  assert_true(o.interval > 0.24 && o.interval < 0.26);
+  assert_int_equal(o.scan_signal, SIGUSR2);
+  assert_int_equal(o.depth, 8);
+  assert_int_equal(o.min_age, 3);
+  assert_string_equal(o.suppressions, "s.supp");
+  assert_int_equal(o.follow_children, 0);
+  assert_string_equal(o.refcount, "gobject");
+  assert_int_equal(o.exitcode, 23);
+  assert_int_equal(o.quiet, 1);
+}
+
+static void test_unknown_key_warns_once_with_accepted_keys(void **state) {
+  (void)state;
+  lg_options_t o = parse("nosuchkey=1:depth=4", 1);
+  assert_non_null(strstr(last, "nosuchkey"));
+  assert_non_null(strstr(last, "depth"));
+  assert_int_equal(o.depth, 4);
+}
+
+static void test_bad_value_keeps_default_and_names_accepted_values(void **state) {
+  (void)state;
+  lg_options_t o = parse("depth=abc", 1);
+  assert_int_equal(o.depth, 32);
+  assert_non_null(strstr(last, "'depth'"));
+  assert_non_null(strstr(last, "1 to 256"));
+  o = parse("depth=0:depth=257:min_age=-1", 3);
+  assert_int_equal(o.depth, 32);
+  assert_int_equal(o.min_age, 2);
+}
+
+static void test_entry_without_equals_is_reported(void **state) {
+  (void)state;
+  lg_options_t o = parse("quiet:depth=5", 1);
+  assert_non_null(strstr(last, "quiet"));
+  assert_int_equal(o.depth, 5);
+  assert_int_equal(o.quiet, 0);
+}
+
+static void test_interval_rejects_negative_huge_and_text(void **state) {
+  (void)state;
+  parse("interval=-1", 1);
+  parse("interval=1e9", 1);
+  parse("interval=soon", 1);
+  parse("interval=nan", 1);
+  lg_options_t o = parse("interval=0", 0);
+  assert_true(o.interval == 0);
+}
+
+static void test_scan_signal_refuses_signals_programs_need(void **state) {
+  (void)state;
+  const char *bad[] = {"SEGV", "SIGCHLD", "KILL", "STOP", "ABRT", "NOSUCH", "0x1", "RTMAX-2"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char s[64];
+    strcpy(s, "scan_signal=");
+    strcat(s, bad[i]);
+    lg_options_t o = parse(s, 1);
+    assert_int_equal(o.scan_signal, 0);
+  }
+  assert_int_equal(parse("scan_signal=SIGUSR1", 0).scan_signal, SIGUSR1);
+  assert_int_equal(parse("scan_signal=12", 0).scan_signal, 12);
+  assert_int_equal(parse("scan_signal=RTMIN+1", 0).scan_signal, SIGRTMIN + 1);
+  assert_int_equal(parse("scan_signal=off", 0).scan_signal, 0);
+}
+
+static void test_empty_entries_are_ignored(void **state) {
+  (void)state;
+  lg_options_t o = parse("::depth=7::", 0);
+  assert_int_equal(o.depth, 7);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_defaults_match_the_spec),
+      cmocka_unit_test(test_every_key_parses),
+      cmocka_unit_test(test_unknown_key_warns_once_with_accepted_keys),
+      cmocka_unit_test(test_bad_value_keeps_default_and_names_accepted_values),
+      cmocka_unit_test(test_entry_without_equals_is_reported),
+      cmocka_unit_test(test_interval_rejects_negative_huge_and_text),
+      cmocka_unit_test(test_scan_signal_refuses_signals_programs_need),
+      cmocka_unit_test(test_empty_entries_are_ignored),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,151 @@
+/* tests/unit/test_tables.c — the collector's tables without LD_PRELOAD:
+ * stack interning (one id per distinct stack, lock-free lookup, logging
+ * once per log epoch) and the sharded block table (insert, lookup, remove,
+ * growth, backward-shift deletion, conditional removal, flags). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "blocks.h"
+#include "stacks.h"
+
+static void test_same_stack_interns_to_same_id(void **state) {
+  (void)state;
+  uintptr_t a[3] = {0x401000, 0x402000, 0x403000};
+  uintptr_t b[3] = {0x401000, 0x402000, 0x403000};
+  uint32_t ia = lg_stacks_intern(a, 3), ib = lg_stacks_intern(b, 3);
+  assert_true(ia >= 1);
+  assert_int_equal(ia, ib);
+  const lg_stack_t *s = lg_stacks_get(ia);
+  assert_non_null(s);
+  assert_int_equal(s->nframes, 3);
+  assert_memory_equal(s->frames, a, sizeof a);
+}
+
+static void test_different_stacks_get_different_ids(void **state) {
+  (void)state;
+  uintptr_t a[2] = {0x10, 0x20}, b[2] = {0x10, 0x21}, c[1] = {0x10};
+  uint32_t ia = lg_stacks_intern(a, 2), ib = lg_stacks_intern(b, 2), ic = lg_stacks_intern(c, 1);
+  assert_int_not_equal(ia, ib);
+  assert_int_not_equal(ia, ic);
+  assert_int_not_equal(ib, ic);
+}
+
+static void test_many_stacks_stay_distinct_and_findable(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  static uint32_t ids[N];
+  for (uintptr_t i = 0; i < N; i++) {
+    uintptr_t f[2] = {0x7000 + i, 0x9999};
+    ids[i] = lg_stacks_intern(f, 2);
+    assert_true(ids[i] >= 1);
+  }
+  for (uintptr_t i = 0; i < N; i++) {
+    uintptr_t f[2] = {0x7000 + i, 0x9999};
+    assert_int_equal(lg_stacks_intern(f, 2), ids[i]);
+    assert_int_equal(lg_stacks_get(ids[i])->frames[0], 0x7000 + i);
+  }
+  assert_null(lg_stacks_get(0));
+  assert_null(lg_stacks_get(lg_stacks_count() + 1));
+}
+
+static void test_stack_is_logged_once_per_epoch(void **state) {
+  (void)state;
+  uintptr_t f[1] = {0xabcdef};
+  uint32_t id = lg_stacks_intern(f, 1);
+  assert_true(lg_stacks_needs_log(id, 7));
+  assert_false(lg_stacks_needs_log(id, 7));
+  assert_true(lg_stacks_needs_log(id, 8));
+  assert_false(lg_stacks_needs_log(0, 9));
+}
+
+static void test_block_insert_lookup_remove(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  size_t before = lg_blocks_count();
+  assert_int_equal(lg_blocks_insert(0x10000, 40, 3, 0), 0);
+  lg_slot_t s;
+  assert_true(lg_blocks_lookup(0x10000, &s));
+  assert_int_equal(s.size, 40);
+  assert_int_equal(s.stack, 3);
+  assert_int_equal(lg_slot_addr(&s), 0x10000);
+  assert_int_equal(lg_blocks_count(), before + 1);
+  assert_true(lg_blocks_remove(0x10000));
+  assert_false(lg_blocks_remove(0x10000));
+  assert_false(lg_blocks_lookup(0x10000, &s));
+  assert_int_equal(lg_blocks_count(), before);
+}
+
+static void test_block_table_grows_and_deletes_without_losing_entries(void **state) {
+  (void)state;
+  enum { N = 200000 };
+  assert_int_equal(lg_blocks_init(), 0);
+  size_t before = lg_blocks_count();
+  for (uintptr_t i = 0; i < N; i++) assert_int_equal(lg_blocks_insert(0x100000 + i * 16, i, (uint32_t)i, 0), 0);
+  assert_int_equal(lg_blocks_count(), before + N);
+  for (uintptr_t i = 0; i < N; i += 2) assert_true(lg_blocks_remove(0x100000 + i * 16));
+  lg_slot_t s;
+  for (uintptr_t i = 0; i < N; i++) {
+    int found = lg_blocks_lookup(0x100000 + i * 16, &s);
+    assert_int_equal(found, (int)(i & 1));
+    if (found) assert_int_equal(s.stack, (uint32_t)i);
+  }
+  for (uintptr_t i = 1; i < N; i += 2) assert_true(lg_blocks_remove(0x100000 + i * 16));
+  assert_int_equal(lg_blocks_count(), before);
+}
+
+static void test_remove_if_checks_size_and_stack(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  lg_blocks_insert(0x20000, 10, 5, 0);
+  assert_false(lg_blocks_remove_if(0x20000, 10, 6));
+  assert_false(lg_blocks_remove_if(0x20000, 11, 5));
+  assert_true(lg_blocks_remove_if(0x20000, 10, 5));
+  lg_slot_t s;
+  assert_false(lg_blocks_lookup(0x20000, &s));
+}
+
+static void test_flags_live_in_the_low_bits(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  lg_blocks_insert(0x30000, 8, 1, 0);
+  assert_true(lg_blocks_set_flags(0x30000, LG_BLK_IGNORED));
+  lg_slot_t s;
+  assert_true(lg_blocks_lookup(0x30000, &s));
+  assert_true(s.key & LG_BLK_IGNORED);
+  assert_int_equal(lg_slot_addr(&s), 0x30000);
+  assert_false(lg_blocks_set_flags(0x30010, LG_BLK_IGNORED));
+  lg_blocks_insert(0x30000, 9, 2, 0); /* the address reused: flags reset */
+  assert_true(lg_blocks_lookup(0x30000, &s));
+  assert_false(s.key & LG_BLK_IGNORED);
+  assert_int_equal(s.size, 9);
+  lg_blocks_remove(0x30000);
+}
+
+static void test_huge_size_is_marked_big(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  lg_blocks_insert(0x40000, (size_t)5 << 30, 1, 0);
+  lg_slot_t s;
+  assert_true(lg_blocks_lookup(0x40000, &s));
+  assert_int_equal(s.size, LG_SIZE_BIG);
+  lg_blocks_remove(0x40000);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_same_stack_interns_to_same_id),
+      cmocka_unit_test(test_different_stacks_get_different_ids),
+      cmocka_unit_test(test_many_stacks_stay_distinct_and_findable),
+      cmocka_unit_test(test_stack_is_logged_once_per_epoch),
+      cmocka_unit_test(test_block_insert_lookup_remove),
+      cmocka_unit_test(test_block_table_grows_and_deletes_without_losing_entries),
+      cmocka_unit_test(test_remove_if_checks_size_and_stack),
+      cmocka_unit_test(test_flags_live_in_the_low_bits),
+      cmocka_unit_test(test_huge_size_is_marked_big),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
