@@ -110,7 +110,8 @@ debug:
 
 asan:
 	@$(MAKE) --no-print-directory B=build-asan OPT="-O1" \
-		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/tests
+		EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer" \
+		$(patsubst $(B)/%,build-asan/%,$(UNIT_BIN))
 	@scripts/run-unit $(patsubst $(B)/%,build-asan/%,$(UNIT_BIN))
 
 clean:

@@ -147,6 +147,14 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   return at >= 0;
 }
 
+int lg_blocks_set_flags_locked(uintptr_t addr, unsigned set) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  int64_t at = find(s, addr, h);
+  if (at >= 0) s->slots[at].key |= (set & LG_BLK_FLAGS);
+  return at >= 0;
+}
+
 void lg_blocks_lock_all(void) {
   for (unsigned i = 0; i < NSHARDS; i++) lg_lock(&shards[i].lock);
 }

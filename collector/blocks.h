@@ -53,6 +53,7 @@ int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
 int lg_blocks_set_flags(uintptr_t addr, unsigned set);
 
 /* With all shards locked (scan or fork): */
+int lg_blocks_set_flags_locked(uintptr_t addr, unsigned set);
 void lg_blocks_lock_all(void);
 void lg_blocks_unlock_all(void);
 void lg_blocks_reset_locks(void);

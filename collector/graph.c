@@ -9,7 +9,6 @@
 #include "format.h"
 #include "sys.h"
 
-#define PAGE_SHIFT 12
 #define REGION_GAP (1u << 20) /* blocks further apart start a new region */
 #define NONE 0xFFFFFFFFu
 
@@ -82,9 +81,18 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
 /* Size of a block for containment: a malloc(0) block still owns its start. */
 static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 1; }
 
+/* Picks the granule so that the index has about one entry per block (at
+ * least 16 bytes, at most a 4 KiB page): lookups then read one index entry,
+ * one start address and the block itself. */
+static unsigned pick_shift(const lg_heap_t *h, uintptr_t bytes) {
+  unsigned shift = 4;
+  while (shift < 12 && ((uintptr_t)1 << shift) * h->n < bytes) shift++;
+  return shift;
+}
+
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
-  h->reg = NULL; h->nreg = 0; h->pages = NULL; h->npages = 0;
+  h->reg = NULL; h->nreg = 0; h->pages = NULL; h->npages = 0; h->starts = NULL;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   for (size_t i = 1; i < n; i++) /* trim overlaps left by missed frees */
@@ -98,8 +106,13 @@ int lg_heap_build(lg_heap_t *h) {
     uintptr_t e = h->blk[i].addr + span_of(&h->blk[i]);
     if (e > end) end = e;
   }
+  uintptr_t covered = 0;
+  for (size_t i = 0; i < n; i++) covered += span_of(&h->blk[i]);
+  const unsigned PAGE_SHIFT = h->shift = pick_shift(h, covered);
+  h->starts = grab(n, sizeof *h->starts);
   h->reg = grab(nreg, sizeof *h->reg);
-  if (!h->reg) return -1;
+  if (!h->reg || !h->starts) return -1;
+  for (size_t i = 0; i < n; i++) h->starts[i] = h->blk[i].addr;
   size_t r = 0, npages = 0;
   h->reg[0].base = h->blk[0].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
   h->reg[0].first = 0;
@@ -140,6 +153,8 @@ int lg_heap_build(lg_heap_t *h) {
 }
 
 void lg_heap_free(lg_heap_t *h) {
+  drop(h->starts);
+  h->starts = NULL;
   drop(h->reg);
   drop(h->pages);
   vec_free(&h->rstack);
@@ -148,24 +163,35 @@ void lg_heap_free(lg_heap_t *h) {
   h->pages = NULL;
 }
 
-long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
-  if (w - h->lo >= h->span) return -1;
+/* Finds the region that may hold w (the last one starting at or below it),
+ * or NULL. */
+static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
   size_t lo = 0, hi = h->nreg;
-  while (hi - lo > 1) { /* last region with base <= w */
+  while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
     if (h->reg[mid].base <= w) lo = mid; else hi = mid;
   }
   const lg_region_t *g = &h->reg[lo];
-  if (w < g->base || w >= g->end) return -1;
-  size_t p = (w - g->base) >> PAGE_SHIFT;
-  uint32_t a = h->pages[g->page0 + p], b = h->pages[g->page0 + p + 1];
-  if (b > g->last) b = g->last;
-  while (a < b) { /* last block in [a, b] starting at or below w */
+  return w >= g->base && w < g->end ? g : NULL;
+}
+
+/* The last block in [a, b] starting at or below w, if it contains w. */
+static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
+  const uintptr_t *st = h->starts;
+  while (a < b) {
     uint32_t mid = a + (b - a + 1) / 2;
-    if (h->blk[mid].addr <= w) a = mid; else b = mid - 1;
+    if (st[mid] <= w) a = mid; else b = mid - 1;
   }
   const lg_blk_t *k = &h->blk[a];
-  return (w >= k->addr && w - k->addr < span_of(k)) ? (long)a : -1;
+  return (w >= st[a] && w - st[a] < span_of(k)) ? (long)a : -1;
+}
+
+long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
+  if (w - h->lo >= h->span) return -1;
+  const lg_region_t *g = region_of(h, w);
+  if (!g) return -1;
+  const uint32_t *e = &h->pages[g->page0 + ((w - g->base) >> h->shift)];
+  return search(h, w, e[0], e[1] > g->last ? g->last : e[1]);
 }
 
 /* ---- marking ------------------------------------------------------------- */
@@ -185,18 +211,45 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from) {
   }
 }
 
+/* Looks up a batch of candidate words. The lookups are memory-bound chains
+ * (index entry -> start address -> block), so each stage is done for the
+ * whole batch with a prefetch before the next stage reads: the misses of
+ * the batch overlap instead of queueing. */
+#define BATCH 32
+static void lookup_batch(lg_heap_t *h, const uintptr_t *w, size_t n, int from) {
+  const uint32_t *ent[BATCH];
+  const lg_region_t *reg[BATCH];
+  long idx[BATCH];
+  for (size_t k = 0; k < n; k++) {
+    reg[k] = region_of(h, w[k]);
+    ent[k] = reg[k] ? &h->pages[reg[k]->page0 + ((w[k] - reg[k]->base) >> h->shift)] : NULL;
+    if (ent[k]) __builtin_prefetch(ent[k]);
+  }
+  for (size_t k = 0; k < n; k++)
+    if (ent[k]) __builtin_prefetch(&h->starts[ent[k][0]]);
+  for (size_t k = 0; k < n; k++) {
+    idx[k] = ent[k] ? search(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
+    if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
+  }
+  for (size_t k = 0; k < n; k++)
+    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], from);
+}
+
 static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from) {
   lo = (lo + 7) & ~(uintptr_t)7;
   hi &= ~(uintptr_t)7;
   if (hi <= lo) return;
   h->scanned_bytes += hi - lo;
   const uintptr_t hlo = h->lo, hspan = h->span;
+  uintptr_t cand[BATCH];
+  size_t nc = 0;
   for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
     uintptr_t w = *p;
     if (w - hlo >= hspan) continue;
-    long i = lg_heap_find(h, w);
-    if (i >= 0) reach(h, (size_t)i, w, from);
+    cand[nc++] = w;
+    if (nc == BATCH) { lookup_batch(h, cand, nc, from); nc = 0; }
   }
+  if (nc) lookup_batch(h, cand, nc, from);
 }
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {

@@ -51,8 +51,10 @@ typedef struct lg_heap {
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
-  uint32_t *pages;
+  uint32_t *pages;      /* per region and granule: first block that may hold it */
   size_t npages;
+  uintptr_t *starts;    /* block start addresses, compact, for the searches */
+  unsigned shift;       /* log2 of the granule: about one block per granule */
   lg_vec_t rstack, pstack;
   uint64_t scanned_bytes;
 } lg_heap_t;

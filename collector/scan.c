@@ -141,6 +141,10 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->cat = 0;
   b->cluster = 0;
   b->orig = (sl->key & LG_BLK_LOST) ? 1 : 0;
+  /* Age the table entry now: every block present survives this scan.
+   * The lost flag is set again for the blocks this scan finds lost. */
+  unsigned gen = b->gen < 2 ? b->gen + 1u : 2u;
+  sl->key = (sl->key & ~(uintptr_t)(LG_BLK_GEN_MASK | LG_BLK_LOST)) | ((uintptr_t)gen << LG_BLK_GEN_SHIFT);
 }
 
 static int snapshot(scan_t *s) {
@@ -392,14 +396,12 @@ static void log_scan_end(scan_t *s) {
 
 /* ---- phase: age ------------------------------------------------------------ */
 
-static void age_slot(lg_slot_t *sl, void *arg) {
-  const lg_heap_t *h = arg;
-  long i = lg_heap_find(h, lg_slot_addr(sl));
-  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (gen < 2) gen++;
-  sl->key = (sl->key & ~(uintptr_t)(LG_BLK_GEN_MASK | LG_BLK_LOST)) | ((uintptr_t)gen << LG_BLK_GEN_SHIFT);
-  if (i >= 0 && h->blk[i].addr == lg_slot_addr(sl) && h->blk[i].cat && h->blk[i].cat != LG_CAT_REACHABLE)
-    sl->key |= LG_BLK_LOST;
+/* Flags this scan's lost blocks in the table (generations were advanced
+ * during the snapshot). */
+static void mark_lost_in_table(const scan_t *s) {
+  const lg_graph_t *g = &s->graph;
+  for (size_t k = 0; k < g->nmembers; k++)
+    lg_blocks_set_flags_locked(s->heap.blk[g->members[k]].addr, LG_BLK_LOST);
 }
 
 /* ---- the scan ------------------------------------------------------------- */
@@ -439,13 +441,23 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   lg_log_u32((uint32_t)kind);
   lg_log_u64(s.t_start - lg_start_ns());
   lg_log_end();
+  uint64_t t[6] = {lg_now_ns()};
   if (read_maps(&s) == 0 && snapshot(&s) == 0) {
+    t[1] = lg_now_ns();
     mark_roots(&s);
+    t[2] = lg_now_ns();
     if (lg_graph_analyse(&s.heap, &s.graph) == 0) {
+      t[3] = lg_now_ns();
       log_clusters(&s);
+      t[4] = lg_now_ns();
+      char msg[200];
+      lg_fmt(msg, sizeof msg, "scan %u phases (ms): snapshot %llu, mark %llu, analyse %llu, log %llu; %zu blocks",
+             number, (unsigned long long)(t[1] - t[0]) / 1000000, (unsigned long long)(t[2] - t[1]) / 1000000,
+             (unsigned long long)(t[3] - t[2]) / 1000000, (unsigned long long)(t[4] - t[3]) / 1000000, s.heap.n);
+      lg_note_locked(LG_NOTE_INFO, msg);
       log_scan_end(&s);
       lost = (long)(s.graph.cat_bytes[LG_CAT_DEFINITE] + s.graph.cat_bytes[LG_CAT_INDIRECT]);
-      lg_blocks_each(age_slot, &s.heap);
+      mark_lost_in_table(&s);
       lg_graph_free(&s.graph);
     }
   }
