@@ -16,7 +16,7 @@ static void test_same_stack_interns_to_same_id(void **state) {
   (void)state;
   uintptr_t a[3] = {0x401000, 0x402000, 0x403000};
   uintptr_t b[3] = {0x401000, 0x402000, 0x403000};
-  uint32_t ia = lg_stacks_intern(a, 3), ib = lg_stacks_intern(b, 3);
+  uint32_t ia = lg_stacks_intern(a, 3, NULL), ib = lg_stacks_intern(b, 3, NULL);
   assert_true(ia >= 1);
   assert_int_equal(ia, ib);
   const lg_stack_t *s = lg_stacks_get(ia);
@@ -28,7 +28,7 @@ static void test_same_stack_interns_to_same_id(void **state) {
 static void test_different_stacks_get_different_ids(void **state) {
   (void)state;
   uintptr_t a[2] = {0x10, 0x20}, b[2] = {0x10, 0x21}, c[1] = {0x10};
-  uint32_t ia = lg_stacks_intern(a, 2), ib = lg_stacks_intern(b, 2), ic = lg_stacks_intern(c, 1);
+  uint32_t ia = lg_stacks_intern(a, 2, NULL), ib = lg_stacks_intern(b, 2, NULL), ic = lg_stacks_intern(c, 1, NULL);
   assert_int_not_equal(ia, ib);
   assert_int_not_equal(ia, ic);
   assert_int_not_equal(ib, ic);
@@ -40,12 +40,12 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
   static uint32_t ids[N];
   for (uintptr_t i = 0; i < N; i++) {
     uintptr_t f[2] = {0x7000 + i, 0x9999};
-    ids[i] = lg_stacks_intern(f, 2);
+    ids[i] = lg_stacks_intern(f, 2, NULL);
     assert_true(ids[i] >= 1);
   }
   for (uintptr_t i = 0; i < N; i++) {
     uintptr_t f[2] = {0x7000 + i, 0x9999};
-    assert_int_equal(lg_stacks_intern(f, 2), ids[i]);
+    assert_int_equal(lg_stacks_intern(f, 2, NULL), ids[i]);
     assert_int_equal(lg_stacks_get(ids[i])->frames[0], 0x7000 + i);
   }
   assert_null(lg_stacks_get(0));
@@ -55,7 +55,7 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
 static void test_stack_is_logged_once_per_epoch(void **state) {
   (void)state;
   uintptr_t f[1] = {0xabcdef};
-  uint32_t id = lg_stacks_intern(f, 1);
+  uint32_t id = lg_stacks_intern(f, 1, NULL);
   assert_true(lg_stacks_needs_log(id, 7));
   assert_false(lg_stacks_needs_log(id, 7));
   assert_true(lg_stacks_needs_log(id, 8));

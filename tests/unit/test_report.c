@@ -1,0 +1,495 @@
+/* tests/unit/test_report.c — unit tests of what leakgraph-report does after
+ * reading: suppression patterns (substring, wildcards, anchors) and files,
+ * the summary arithmetic when sites are suppressed, the choice of the last
+ * complete scan, merging processes into one numbered list, --fail-on
+ * parsing and evaluation, symbolization of this very test binary, and the
+ * JSON keys the specification and the integration tests rely on. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <link.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze.h"
+#include "json.h"
+#include "reader.h"
+#include "render.h"
+#include "suppress.h"
+#include "symbolize.h"
+
+#include "logbuild.h"
+
+/* ------------------------------------------------------------- helpers */
+
+static lg_process_t *read_sample(uint32_t pid) {
+  lb_t l = {0};
+  lb_sample(&l, pid);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+/* Builds a report of `n` processes with suppressions `text` (may be NULL),
+ * symbolizer off. Free with free_report. */
+typedef struct fixture {
+  lg_report_t r;
+  lg_supps_t supps;
+  lg_sym_t *sym;
+} fixture_t;
+
+static void build_report(fixture_t *fx, lg_process_t **p, size_t n,
+                         const char *text) {
+  char err[256];
+  memset(fx, 0, sizeof *fx);
+  if (text)
+    assert_int_equal(lg_supp_parse(&fx->supps, text, "t", err, sizeof err), 0);
+  fx->sym = lg_sym_new(0, NULL);
+  lg_analyze_build(&fx->r, p, n, &fx->supps, fx->sym);
+}
+
+static void free_report(fixture_t *fx, lg_process_t **p, size_t n) {
+  lg_analyze_free(&fx->r);
+  lg_sym_free(fx->sym);
+  lg_supp_free(&fx->supps);
+  for (size_t i = 0; i < n; i++)
+    lg_reader_free(p[i]);
+}
+
+/* --------------------------------------------------- pattern matching */
+
+static void test_pattern_matches_as_substring(void **state) {
+  assert_true(lg_supp_pattern_match("alloc", "my_allocator"));
+  assert_true(lg_supp_pattern_match("libfoo.so", "/usr/lib/libfoo.so.1"));
+  assert_false(lg_supp_pattern_match("allox", "my_allocator"));
+}
+
+static void test_pattern_star_matches_any_run(void **state) {
+  assert_true(lg_supp_pattern_match("make*node", "make_big_node"));
+  assert_true(lg_supp_pattern_match("make*node", "makenode"));
+  assert_true(lg_supp_pattern_match("a*b*c", "xxaYYbZZcxx"));
+  assert_false(lg_supp_pattern_match("a*b*c", "xxaYYcZZbxx"));
+  assert_true(lg_supp_pattern_match("*", "anything"));
+}
+
+static void test_pattern_anchors_bind_to_ends(void **state) {
+  assert_true(lg_supp_pattern_match("^make", "make_node"));
+  assert_false(lg_supp_pattern_match("^node", "make_node"));
+  assert_true(lg_supp_pattern_match("node$", "make_node"));
+  assert_false(lg_supp_pattern_match("make$", "make_node"));
+  assert_true(lg_supp_pattern_match("^make_node$", "make_node"));
+  assert_false(lg_supp_pattern_match("^make_node$", "make_node2"));
+  assert_true(lg_supp_pattern_match("foo$", "foofoo"));
+  assert_true(lg_supp_pattern_match("^m*e$", "make_node"));
+}
+
+static void test_pattern_never_matches_missing_string(void **state) {
+  assert_false(lg_supp_pattern_match("*", NULL));
+  assert_false(lg_supp_pattern_match("*", ""));
+}
+
+static void test_pattern_with_many_stars_is_fast(void **state) {
+  char s[4001];
+  memset(s, 'a', 4000);
+  s[4000] = '\0';
+  /* exponential in a naive matcher; linear-ish here */
+  assert_false(lg_supp_pattern_match("^*a*a*a*a*a*a*a*a*a*a*b$", s));
+}
+
+/* -------------------------------------------------- suppression files */
+
+static void test_supp_parse_keeps_leak_lines_only(void **state) {
+  lg_supps_t s = {0};
+  char err[256];
+  const char *text = "# comment\n\n  leak:foo  \r\ninterceptor_via_fun:bar\n"
+                     "leak:^baz$\n";
+  assert_int_equal(lg_supp_parse(&s, text, "f", err, sizeof err), 0);
+  assert_int_equal(s.n, 2);
+  assert_string_equal(s.v[0].pattern, "foo");
+  assert_string_equal(s.v[1].pattern, "^baz$");
+  assert_string_equal(s.v[1].origin, "f:5");
+  lg_supp_free(&s);
+}
+
+static void test_supp_parse_rejects_line_without_type(void **state) {
+  lg_supps_t s = {0};
+  char err[256];
+  assert_int_equal(lg_supp_parse(&s, "leak:ok\njust words\n", "f", err,
+                                 sizeof err),
+                   -1);
+  assert_non_null(strstr(err, "f:2"));
+  lg_supp_free(&s);
+}
+
+static void test_supp_file_that_cannot_be_read_is_an_error(void **state) {
+  lg_supps_t s = {0};
+  char err[256];
+  assert_int_equal(lg_supp_load_file(&s, "/nonexistent/supp", err, sizeof err),
+                   -1);
+  assert_non_null(strstr(err, "/nonexistent/supp"));
+}
+
+static void test_stack_matches_on_any_frame_module(void **state) {
+  lg_supps_t s = {0};
+  char err[64];
+  lg_symframe_t f[2] = {{.module = "/bin/a"}, {.function = "g",
+                                                .file = "/src/lib.c",
+                                                .module = "/lib/x.so"}};
+  assert_int_equal(lg_supp_parse(&s, "leak:lib.c$", "t", err, sizeof err), 0);
+  assert_non_null(lg_supp_match_stack(&s, f, 2));
+  assert_null(lg_supp_match_stack(&s, f, 1));
+  lg_supp_free(&s);
+}
+
+/* ------------------------------------------------------------ analysis */
+
+static void test_summary_comes_from_scan_end(void **state) {
+  lg_process_t *p[1] = {read_sample(10)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 32);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].blocks, 2);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 100);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].bytes, 0);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.ncyclic, 1);
+  const lg_rcluster_t *c = &fx.r.clusters[0];
+  assert_int_equal(c->bytes, 96);
+  assert_int_equal(c->definite.bytes, 32);
+  assert_int_equal(c->indirect.bytes, 64);
+  assert_int_equal(c->nentries, 1);
+  assert_int_equal(c->entries[0].address, 0x10000);
+  assert_int_equal(c->entries[0].stack.n, 2);
+  free_report(&fx, p, 1);
+}
+
+/* A process whose cluster has a site in /lib/noisy.so (stack 2) and one in
+ * the executable (stack 1). */
+static lg_process_t *read_two_module_log(void) {
+  lb_t l = {0};
+  static const uint64_t s1[] = {0x401000}, s2[] = {0x7000100};
+  static const lb_site_t sites[] = {{1, LG_CAT_DEFINITE, 1, 16},
+                                    {2, LG_CAT_INDIRECT, 3, 300}};
+  static const lb_block_t blocks[] = {
+      {0x1000, 16, 1, LG_CAT_DEFINITE, LG_LISTED_ENTRY}};
+  static const uint64_t totals[4][2] = {{16, 1}, {300, 3}, {0, 0}, {0, 0}};
+  lb_header(&l, 20, "/bin/two");
+  lb_module(&l, 1, 0, "", "", 0x400000, 0x10000);
+  lb_module(&l, 2, 0x7000000, "/lib/noisy.so", "", 0x7000000, 0x1000);
+  lb_stack(&l, 1, 1, s1);
+  lb_stack(&l, 2, 1, s2);
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_cluster(&l, 1, 1, 0, 2, sites, 1, blocks, 0, NULL);
+  lb_scan_end(&l, 1, totals, 1, 0);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_suppressed_site_moves_to_suppressed(void **state) {
+  lg_process_t *p[1] = {read_two_module_log()};
+  fixture_t fx;
+  build_report(&fx, p, 1, "leak:noisy.so\n");
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 16);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].bytes, 0);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].blocks, 0);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].bytes, 300);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].blocks, 3);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 16); /* recomputed */
+  assert_int_equal(fx.r.clusters[0].blocks, 1);
+  assert_int_equal(fx.r.clusters[0].nsites, 1);
+  assert_int_equal(fx.supps.v[0].hits, 1);
+  free_report(&fx, p, 1);
+}
+
+static void test_cluster_with_every_site_suppressed_is_dropped(void **s) {
+  lg_process_t *p[1] = {read_two_module_log()};
+  fixture_t fx;
+  build_report(&fx, p, 1, "leak:noisy\nleak:/bin/two\n");
+  assert_int_equal(fx.r.nclusters, 0);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 0);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].bytes, 316);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].blocks, 4);
+  free_report(&fx, p, 1);
+}
+
+static void test_suppressions_recorded_in_log_apply(void **state) {
+  lb_t l = {0};
+  lb_sample(&l, 30);
+  lb_t m = {0};
+  /* same log with an inline SUPPRESSIONS record after the HEADER */
+  lb_raw(&m, l.b, l.ends[0]);
+  lb_supp(&m, LG_SUPP_INLINE, "leak:/bin/sample\n");
+  lb_raw(&m, l.b + l.ends[0], l.n - l.ends[0]);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&m, &r)};
+  assert_non_null(p[0]);
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 0);
+  assert_int_equal(fx.r.summary[LG_RCAT_SUPPRESSED].bytes, 96);
+  free_report(&fx, p, 1);
+  lb_free(&l);
+  lb_free(&m);
+}
+
+static void test_last_complete_scan_is_reported(void **state) {
+  lb_t l = {0};
+  static const lb_site_t a = {1, LG_CAT_DEFINITE, 1, 8};
+  static const lb_site_t b = {1, LG_CAT_DEFINITE, 2, 24};
+  static const uint64_t t1[4][2] = {{8, 1}, {0, 0}, {0, 0}, {0, 0}};
+  static const uint64_t t2[4][2] = {{24, 2}, {0, 0}, {0, 0}, {0, 0}};
+  lb_header(&l, 40, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_cluster(&l, 1, 1, 0, 1, &a, 0, NULL, 0, NULL);
+  lb_scan_end(&l, 1, t1, 1, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_EXIT);
+  lb_cluster(&l, 2, 2, 0, 1, &b, 0, NULL, 0, NULL);
+  lb_scan_end(&l, 2, t2, 1, 0);
+  lb_scan_begin(&l, 3, LG_SCAN_SIGNAL); /* never ends */
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 24);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].blocks, 2);
+  assert_int_equal(lg_analyze_scan(p[0])->scan, 2);
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
+
+static void test_two_processes_merge_sorted_and_numbered(void **state) {
+  lg_process_t *p[2] = {read_sample(10), read_two_module_log()};
+  fixture_t fx;
+  build_report(&fx, p, 2, NULL);
+  assert_int_equal(fx.r.nclusters, 2);
+  assert_int_equal(fx.r.clusters[0].id, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 316); /* largest first */
+  assert_int_equal(fx.r.clusters[0].proc->pid, 20);
+  assert_int_equal(fx.r.clusters[1].id, 2);
+  assert_int_equal(fx.r.clusters[1].proc->pid, 10);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 48);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].bytes, 364);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 100);
+  assert_int_equal(fx.r.ncyclic, 1);
+  free_report(&fx, p, 2);
+}
+
+/* ------------------------------------------------------------- fail-on */
+
+static void test_fail_on_parses_kind_lists(void **state) {
+  unsigned m = 0;
+  char err[256];
+  assert_int_equal(lg_analyze_parse_fail_on("definite,cycle", &m, err,
+                                            sizeof err),
+                   0);
+  assert_int_equal(m, LG_FAIL_DEFINITE | LG_FAIL_CYCLE);
+  assert_int_equal(lg_analyze_parse_fail_on("possible,bogus", &m, err,
+                                            sizeof err),
+                   -1);
+  assert_non_null(strstr(err, "bogus"));
+  assert_int_equal(lg_analyze_parse_fail_on("definite,", &m, err, sizeof err),
+                   -1);
+}
+
+static void test_fail_on_counts_only_unsuppressed_kinds(void **state) {
+  lg_process_t *p[1] = {read_two_module_log()};
+  fixture_t fx;
+  build_report(&fx, p, 1, "leak:noisy.so\n");
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_DEFAULT),
+                   LG_FAIL_DEFINITE);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_INDIRECT), 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_POSSIBLE), 0);
+  free_report(&fx, p, 1);
+}
+
+static void test_fail_on_cycle_needs_a_cyclic_cluster(void **state) {
+  lg_process_t *p[1] = {read_sample(1)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE), LG_FAIL_CYCLE);
+  free_report(&fx, p, 1);
+  p[0] = read_two_module_log();
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE), 0);
+  free_report(&fx, p, 1);
+}
+
+/* --------------------------------------------------------- symbolizer */
+
+__attribute__((noinline)) int lg_test_allocating_function(int x) {
+  volatile int y = x;
+  for (int i = 0; i < 3; i++)
+    y += i * x;
+  return y;
+}
+
+static int find_main_module(struct dl_phdr_info *info, size_t size,
+                            void *data) {
+  *(uint64_t *)data = info->dlpi_addr;
+  return 1; /* the first entry is the executable */
+}
+
+static void test_symbolizer_names_function_in_own_binary(void **state) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  uint64_t addr = (uint64_t)(uintptr_t)&lg_test_allocating_function + 4;
+  lb_t l = {0};
+  lb_header(&l, 1, exe);
+  lb_module(&l, 1, bias, "", "", addr - 0x1000, 0x2000);
+  lb_stack(&l, 1, 1, &addr);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_rstack_t st;
+  lg_analyze_stack(sym, p, 1, &st);
+  assert_int_equal(st.n, 1);
+  assert_int_equal(st.frames[0].address, addr);
+  assert_string_equal(st.frames[0].module, exe);
+  assert_non_null(st.frames[0].function);
+  assert_string_equal(st.frames[0].function, "lg_test_allocating_function");
+  assert_non_null(st.frames[0].file);
+  assert_non_null(strstr(st.frames[0].file, "test_report.c"));
+  assert_true(st.frames[0].line > 0);
+  free(st.frames);
+  lg_sym_free(sym);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_symbolizer_refuses_file_with_other_build_id(void **state) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  uint64_t addr = (uint64_t)(uintptr_t)&lg_test_allocating_function + 4;
+  lb_t l = {0};
+  lb_header(&l, 1, exe);
+  lb_module(&l, 1, bias, exe, "not-this-build", addr - 0x1000, 0x2000);
+  lb_stack(&l, 1, 1, &addr);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_rstack_t st;
+  lg_analyze_stack(sym, p, 1, &st);
+  assert_null(st.frames[0].function);
+  assert_string_equal(st.frames[0].module, exe);
+  free(st.frames);
+  lg_sym_free(sym);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static char *render(const lg_report_t *r, int json) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  if (json)
+    lg_render_json(f, r, 0);
+  else
+    lg_render_text(f, r, 0);
+  fclose(f);
+  return buf;
+}
+
+static void test_json_has_spec_and_test_keys(void **state) {
+  lg_process_t *p[1] = {read_sample(77)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = render(&fx.r, 1);
+  static const char *const keys[] = {
+      "\"leakgraph_report\": 1", "\"processes\": [", "\"pid\": 77",
+      "\"exe\": \"/bin/sample\"", "\"argv\": [", "\"log\": \"test.log\"",
+      "\"complete\": true", "\"scans\": 1", "\"end\": \"exit\"",
+      "\"truncated\": false", "\"a thread did not stop\"",
+      "\"scan_stats\": {", "\"kind\": \"exit\"", "\"pause_ns\": 1111",
+      "\"definitely_lost\": {", "\"indirectly_lost\": {",
+      "\"possibly_lost\": {", "\"still_reachable\": {", "\"suppressed\": {",
+      "\"clusters\": 1", "\"cyclic_clusters\": 1", "\"id\": 1",
+      "\"kind\": \"lost\"", "\"bytes\": 96", "\"cyclic\": true",
+      "\"definite\": {", "\"entry\": {", "\"entries\": [",
+      "\"address\": \"0x10000\"", "\"sites\": [",
+      "\"category\": \"indirectly_lost\"", "\"function\": null",
+      "\"module\": \"/bin/sample\"", "\"address\": \"0x401010\"",
+      "\"first_seen_scan\": 1", "\"growth\": []", "\"refcount\": []"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strstr(js, keys[i]))
+      fail_msg("JSON lacks %s:\n%s", keys[i], js);
+  free(js);
+  free_report(&fx, p, 1);
+}
+
+static void test_json_escapes_control_and_invalid_bytes(void **state) {
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  lg_json_escape(f, "a\"b\\c\n\x01\xff\xc3\xa9");
+  fclose(f);
+  assert_string_equal(buf, "\"a\\\"b\\\\c\\n\\u0001\\u00ff\xc3\xa9\"");
+  free(buf);
+}
+
+static void test_text_report_has_leak_summary_and_notes(void **state) {
+  lg_process_t *p[1] = {read_sample(5)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "96 (32 direct, 64 indirect) bytes in 3 blocks "
+                            "are definitely lost in cluster 1 of 1 (1 entry, "
+                            "cyclic)"));
+  assert_non_null(strstr(t, "#0 0x401010 in ?? (/bin/sample+0x401010)"));
+  assert_non_null(strstr(t, "LEAK SUMMARY:"));
+  assert_non_null(strstr(t, "definitely lost: 32 bytes in 1 blocks"));
+  assert_non_null(strstr(t, "a thread did not stop"));
+  free(t);
+  free_report(&fx, p, 1);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pattern_matches_as_substring),
+      cmocka_unit_test(test_pattern_star_matches_any_run),
+      cmocka_unit_test(test_pattern_anchors_bind_to_ends),
+      cmocka_unit_test(test_pattern_never_matches_missing_string),
+      cmocka_unit_test(test_pattern_with_many_stars_is_fast),
+      cmocka_unit_test(test_supp_parse_keeps_leak_lines_only),
+      cmocka_unit_test(test_supp_parse_rejects_line_without_type),
+      cmocka_unit_test(test_supp_file_that_cannot_be_read_is_an_error),
+      cmocka_unit_test(test_stack_matches_on_any_frame_module),
+      cmocka_unit_test(test_summary_comes_from_scan_end),
+      cmocka_unit_test(test_suppressed_site_moves_to_suppressed),
+      cmocka_unit_test(test_cluster_with_every_site_suppressed_is_dropped),
+      cmocka_unit_test(test_suppressions_recorded_in_log_apply),
+      cmocka_unit_test(test_last_complete_scan_is_reported),
+      cmocka_unit_test(test_two_processes_merge_sorted_and_numbered),
+      cmocka_unit_test(test_fail_on_parses_kind_lists),
+      cmocka_unit_test(test_fail_on_counts_only_unsuppressed_kinds),
+      cmocka_unit_test(test_fail_on_cycle_needs_a_cyclic_cluster),
+      cmocka_unit_test(test_symbolizer_names_function_in_own_binary),
+      cmocka_unit_test(test_symbolizer_refuses_file_with_other_build_id),
+      cmocka_unit_test(test_json_has_spec_and_test_keys),
+      cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
+      cmocka_unit_test(test_text_report_has_leak_summary_and_notes),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

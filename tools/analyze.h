@@ -1,0 +1,113 @@
+/* tools/analyze.h — from processes read from logs to one report: which
+ * scan of each process counts, suppressions applied per allocation site,
+ * the summary by category, the clusters of every process sorted largest
+ * first and numbered, and the --fail-on verdict. Renderers (render.h) only
+ * print what this builds; nothing here prints. */
+#ifndef LG_ANALYZE_H
+#define LG_ANALYZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reader.h"
+#include "suppress.h"
+#include "symbolize.h"
+
+/* The five categories of the report, in the order the summary lists them. */
+enum lg_rcat {
+  LG_RCAT_DEFINITE = 0,
+  LG_RCAT_INDIRECT,
+  LG_RCAT_POSSIBLE,
+  LG_RCAT_REACHABLE,
+  LG_RCAT_SUPPRESSED,
+  LG_RCAT_N
+};
+
+/* A symbolized stack. */
+typedef struct lg_rstack {
+  size_t n;
+  lg_symframe_t *frames;
+} lg_rstack_t;
+
+/* An allocation site of a reported cluster (never a suppressed one). */
+typedef struct lg_rsite {
+  uint32_t cat; /* LG_CAT_DEFINITE, _INDIRECT or _POSSIBLE */
+  uint64_t blocks, bytes;
+  lg_rstack_t stack;
+} lg_rsite_t;
+
+/* An entry block of a reported cluster. */
+typedef struct lg_rentry {
+  uint64_t size, address;
+  lg_rstack_t stack;
+} lg_rentry_t;
+
+typedef struct lg_rcluster {
+  unsigned id; /* 1..n in report order */
+  const lg_process_t *proc;
+  const lg_cluster_t *src; /* the CLUSTER record */
+  uint64_t bytes, blocks;  /* of its unsuppressed sites */
+  int cyclic, possible;
+  lg_amount_t definite, indirect, possibly;
+  lg_rsite_t *sites;
+  size_t nsites;
+  lg_rentry_t *entries;
+  size_t nentries;
+} lg_rcluster_t;
+
+typedef struct lg_report {
+  lg_process_t **procs; /* borrowed */
+  size_t nprocs;
+  lg_amount_t summary[LG_RCAT_N];
+  size_t ncyclic;
+  lg_rcluster_t *clusters;
+  size_t nclusters, cap;
+  lg_supps_t *global; /* borrowed: --suppressions */
+  lg_supps_t *local;  /* per process: its SUPPRESSIONS records */
+  char **warnings;    /* things to tell the user (also in the text) */
+  size_t nwarnings;
+} lg_report_t;
+
+/* The kinds of --fail-on, as bits. */
+enum lg_fail_kind {
+  LG_FAIL_DEFINITE = 1,
+  LG_FAIL_INDIRECT = 2,
+  LG_FAIL_POSSIBLE = 4,
+  LG_FAIL_CYCLE = 8,
+  LG_FAIL_GROWTH = 16,
+  LG_FAIL_REFCOUNT = 32,
+};
+#define LG_FAIL_DEFAULT (LG_FAIL_DEFINITE | LG_FAIL_INDIRECT | LG_FAIL_CYCLE)
+
+/* lg_analyze_scan returns the scan whose clusters a process reports: for
+ * now its last complete scan (NULL when it finished none). */
+const lg_scan_t *lg_analyze_scan(const lg_process_t *p);
+
+/* lg_analyze_build makes the report of `nprocs` processes, applying the
+ * `global` suppressions and each process's own, symbolizing with `sym`.
+ * The report borrows the processes, `global` and `sym`. */
+void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
+                      lg_supps_t *global, lg_sym_t *sym);
+
+/* lg_analyze_free releases what lg_analyze_build allocated. */
+void lg_analyze_free(lg_report_t *r);
+
+/* lg_analyze_stack symbolizes stack `id` of process `p` into `out` (an
+ * empty stack when the id is unknown). Free out->frames with free(). */
+void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
+                      lg_rstack_t *out);
+
+/* lg_analyze_parse_fail_on parses a comma list of kinds into `*mask`.
+ * Returns 0, or -1 naming the bad kind in `err`. */
+int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
+                             size_t errlen);
+
+/* lg_analyze_failing returns the kinds of `mask` that the report holds:
+ * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
+ * unsuppressed cluster is cyclic. Growth and refcount never fail yet. */
+unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
+
+/* lg_analyze_cat_name returns the JSON key of report category `c`. */
+const char *lg_analyze_cat_name(int c);
+
+#endif

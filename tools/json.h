@@ -1,0 +1,43 @@
+/* tools/json.h — a tiny streaming JSON writer: objects, arrays, keys and
+ * scalars written straight to a FILE, commas and indentation handled here,
+ * strings escaped so that any bytes (invalid UTF-8 included) give valid
+ * JSON. No allocation; nesting is limited to LG_JSON_MAX_DEPTH. */
+#ifndef LG_JSON_H
+#define LG_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#define LG_JSON_MAX_DEPTH 32
+
+typedef struct lg_json {
+  FILE *f;
+  int depth;
+  int count[LG_JSON_MAX_DEPTH]; /* values written at each level */
+  int after_key;
+} lg_json_t;
+
+/* lg_json_init starts a writer on `f`. */
+void lg_json_init(lg_json_t *j, FILE *f);
+
+/* Containers: begin/end an object or an array (as a value). */
+void lg_json_obj(lg_json_t *j);
+void lg_json_obj_end(lg_json_t *j);
+void lg_json_arr(lg_json_t *j);
+void lg_json_arr_end(lg_json_t *j);
+
+/* lg_json_key writes an object key; the next call writes its value. */
+void lg_json_key(lg_json_t *j, const char *k);
+
+/* Scalars. lg_json_str writes null for a NULL string. */
+void lg_json_str(lg_json_t *j, const char *s);
+void lg_json_u64(lg_json_t *j, uint64_t v);
+void lg_json_bool(lg_json_t *j, int v);
+void lg_json_null(lg_json_t *j);
+/* lg_json_hex writes `v` as a "0x..." string. */
+void lg_json_hex(lg_json_t *j, uint64_t v);
+
+/* lg_json_escape writes `s` as a quoted JSON string to `f`. */
+void lg_json_escape(FILE *f, const char *s);
+
+#endif

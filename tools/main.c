@@ -1,0 +1,285 @@
+/* tools/main.c — leakgraph-report's command line: options, then read every
+ * log, build the report, render it, and choose the exit status. The work
+ * is done by reader.c, symbolize.c, suppress.c, analyze.c and render_*.c;
+ * this file only wires them together and talks to the user.
+ *
+ * Exit status (SPEC.md section 5):
+ *   0  nothing that fails (or no --error-exitcode given)
+ *   N  the report holds leaks of a kind that --fail-on names and
+ *      --error-exitcode=N was given
+ *   2  usage error: a bad option or value, no log, an unreadable
+ *      --suppressions file, an option not supported yet (--format=html,
+ *      --baseline, --growth), an unknown --cluster, an unwritable --output
+ *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
+ *      newer format version, or corrupted (a truncated log is read up to
+ *      its last complete record, with a warning, and is not an error) */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analyze.h"
+#include "reader.h"
+#include "render.h"
+#include "suppress.h"
+#include "symbolize.h"
+#include "util.h"
+
+#define LG_VERSION "0.1"
+
+enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT };
+
+typedef struct lg_opts {
+  enum lg_format format;
+  const char *output;
+  unsigned cluster;
+  unsigned fail_on;
+  int exitcode;
+  int symbolize;
+  lg_supps_t supps;
+} lg_opts_t;
+
+static const char lg_usage[] =
+    "usage: leakgraph-report [OPTIONS] LOG...\n"
+    "Try 'leakgraph-report --help' for more information.\n";
+
+static const char lg_help[] =
+    "usage: leakgraph-report [OPTIONS] LOG...\n"
+    "\n"
+    "Reads leakgraph logs (several processes merge into one report),\n"
+    "symbolizes their stacks and prints the leaked clusters.\n"
+    "\n"
+    "  --format=text|json|dot   output format (default text; html: not yet)\n"
+    "  --output=FILE            write the report to FILE instead of stdout\n"
+    "  --cluster=ID             only cluster ID, in detail\n"
+    "  --suppressions=FILE      LeakSanitizer-style suppressions "
+    "(leak:PATTERN);\n"
+    "                           may be given several times\n"
+    "  --fail-on=KINDS          kinds that fail, comma-separated: definite,\n"
+    "                           indirect, possible, cycle, growth, refcount\n"
+    "                           (default definite,indirect,cycle)\n"
+    "  --error-exitcode=N       exit N when a failing kind is found\n"
+    "  --no-symbolize           show modules and offsets only (faster)\n"
+    "  --help, --version\n"
+    "  (--baseline and --growth are not supported yet)\n"
+    "\n"
+    "Exit status:\n"
+    "  0  nothing fails (or no --error-exitcode was given)\n"
+    "  N  leaks of a failing kind, with --error-exitcode=N\n"
+    "  2  usage error (bad option or value, no log, unreadable suppressions)\n"
+    "  3  a log cannot be read (missing, not a leakgraph log, newer version,\n"
+    "     corrupted); a truncated log is read up to its last complete "
+    "record\n";
+
+/* Prints a usage error and the short usage; returns 2 for the caller. */
+static int lg_main_usage(const char *fmt, const char *arg) {
+  fputs("leakgraph-report: ", stderr);
+  fprintf(stderr, fmt, arg);
+  fputc('\n', stderr);
+  fputs(lg_usage, stderr);
+  return 2;
+}
+
+/* Parses a decimal integer in [lo, hi]; returns 0 or -1. */
+static int lg_main_int(const char *s, long lo, long hi, long *out) {
+  char *end;
+  errno = 0;
+  long v = strtol(s, &end, 10);
+  if (errno || end == s || *end || v < lo || v > hi)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+static int lg_main_format(lg_opts_t *o, const char *v) {
+  if (strcmp(v, "text") == 0)
+    o->format = LG_FMT_TEXT;
+  else if (strcmp(v, "json") == 0)
+    o->format = LG_FMT_JSON;
+  else if (strcmp(v, "dot") == 0)
+    o->format = LG_FMT_DOT;
+  else if (strcmp(v, "html") == 0)
+    return lg_main_usage("--format=%s is not supported yet", v);
+  else
+    return lg_main_usage("bad --format '%s' (accepted: text, json, dot)", v);
+  return 0;
+}
+
+enum {
+  LG_OPT_FORMAT = 256,
+  LG_OPT_OUTPUT,
+  LG_OPT_CLUSTER,
+  LG_OPT_SUPP,
+  LG_OPT_FAIL_ON,
+  LG_OPT_EXITCODE,
+  LG_OPT_BASELINE,
+  LG_OPT_GROWTH,
+  LG_OPT_NOSYM,
+  LG_OPT_HELP,
+  LG_OPT_VERSION,
+};
+
+static const struct option lg_longopts[] = {
+    {"format", required_argument, NULL, LG_OPT_FORMAT},
+    {"output", required_argument, NULL, LG_OPT_OUTPUT},
+    {"cluster", required_argument, NULL, LG_OPT_CLUSTER},
+    {"suppressions", required_argument, NULL, LG_OPT_SUPP},
+    {"fail-on", required_argument, NULL, LG_OPT_FAIL_ON},
+    {"error-exitcode", required_argument, NULL, LG_OPT_EXITCODE},
+    {"baseline", required_argument, NULL, LG_OPT_BASELINE},
+    {"growth", no_argument, NULL, LG_OPT_GROWTH},
+    {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
+    {"help", no_argument, NULL, LG_OPT_HELP},
+    {"version", no_argument, NULL, LG_OPT_VERSION},
+    {NULL, 0, NULL, 0},
+};
+
+/* Handles one parsed option. Returns -1 to go on, or an exit status. */
+static int lg_main_option(lg_opts_t *o, int c, const char *arg,
+                          const char *word) {
+  char err[512];
+  long v;
+  switch (c) {
+  case LG_OPT_FORMAT:
+    return lg_main_format(o, arg) ? 2 : -1;
+  case LG_OPT_OUTPUT:
+    o->output = arg;
+    return -1;
+  case LG_OPT_CLUSTER:
+    if (lg_main_int(arg, 1, INT_MAX, &v) < 0)
+      return lg_main_usage("bad --cluster '%s' (a cluster number, from 1)",
+                           arg);
+    o->cluster = (unsigned)v;
+    return -1;
+  case LG_OPT_SUPP:
+    if (lg_supp_load_file(&o->supps, arg, err, sizeof err) < 0)
+      return lg_main_usage("%s", err);
+    return -1;
+  case LG_OPT_FAIL_ON:
+    if (lg_analyze_parse_fail_on(arg, &o->fail_on, err, sizeof err) < 0)
+      return lg_main_usage("%s", err);
+    return -1;
+  case LG_OPT_EXITCODE:
+    if (lg_main_int(arg, 0, 255, &v) < 0)
+      return lg_main_usage("bad --error-exitcode '%s' (0 to 255)", arg);
+    o->exitcode = (int)v;
+    return -1;
+  case LG_OPT_BASELINE:
+    return lg_main_usage("%s is not supported yet", "--baseline");
+  case LG_OPT_GROWTH:
+    return lg_main_usage("%s is not supported yet", "--growth");
+  case LG_OPT_NOSYM:
+    o->symbolize = 0;
+    return -1;
+  case LG_OPT_HELP:
+    fputs(lg_help, stdout);
+    return 0;
+  case LG_OPT_VERSION:
+    printf("leakgraph-report %s (log format version %u)\n", LG_VERSION,
+           LG_FORMAT_VERSION);
+    return 0;
+  case ':':
+    return lg_main_usage("option %s needs a value", word);
+  default:
+    return lg_main_usage("unknown option %s", word);
+  }
+}
+
+/* Parses the command line into `o`; returns -1 to go on with the logs at
+ * argv[optind..], or an exit status. */
+static int lg_main_parse(lg_opts_t *o, int argc, char **argv) {
+  opterr = 0;
+  int c;
+  while ((c = getopt_long(argc, argv, ":", lg_longopts, NULL)) != -1) {
+    int rc = lg_main_option(o, c, optarg, argv[optind - 1]);
+    if (rc >= 0)
+      return rc;
+  }
+  if (optind >= argc)
+    return lg_main_usage("%s", "no log given");
+  return -1;
+}
+
+/* Reads every log; on failure prints why and returns 3, else 0. */
+static int lg_main_read(int n, char **paths, lg_process_t **procs) {
+  int rc = 0;
+  for (int i = 0; i < n; i++) {
+    lg_read_result_t res;
+    procs[i] = lg_reader_read_file(paths[i], &res);
+    if (!procs[i]) {
+      fprintf(stderr, "leakgraph-report: %s\n", res.message);
+      rc = 3;
+    } else if (procs[i]->truncated) {
+      fprintf(stderr, "leakgraph-report: warning: %s\n", res.message);
+    }
+  }
+  return rc;
+}
+
+/* Renders the report to the --output file or stdout. Returns 0 or 2. */
+static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
+                          lg_sym_t *sym) {
+  FILE *f = stdout;
+  if (o->output && !(f = fopen(o->output, "w"))) {
+    fprintf(stderr, "leakgraph-report: cannot write %s: %s\n", o->output,
+            strerror(errno));
+    return 2;
+  }
+  if (o->format == LG_FMT_JSON)
+    lg_render_json(f, r, o->cluster);
+  else if (o->format == LG_FMT_DOT)
+    lg_render_dot(f, r, sym, o->cluster);
+  else
+    lg_render_text(f, r, o->cluster);
+  int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
+  if (bad) {
+    fprintf(stderr, "leakgraph-report: error writing the report\n");
+    return 2;
+  }
+  return 0;
+}
+
+/* Builds, checks and renders the report; returns the exit status. */
+static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
+  lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
+  lg_report_t r;
+  lg_analyze_build(&r, procs, n, &o->supps, sym);
+  for (size_t i = 0; i < r.nwarnings; i++)
+    fprintf(stderr, "leakgraph-report: warning: %s\n", r.warnings[i]);
+  int rc;
+  if (o->cluster > r.nclusters) {
+    fprintf(stderr, "leakgraph-report: no cluster %u (the report has %zu)\n",
+            o->cluster, r.nclusters);
+    rc = 2;
+  } else {
+    rc = lg_main_render(o, &r, sym);
+  }
+  if (rc == 0 && o->exitcode && lg_analyze_failing(&r, o->fail_on))
+    rc = o->exitcode;
+  lg_analyze_free(&r);
+  lg_sym_free(sym);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  lg_opts_t o = {.format = LG_FMT_TEXT,
+                 .fail_on = LG_FAIL_DEFAULT,
+                 .symbolize = 1};
+  int rc = lg_main_parse(&o, argc, argv);
+  if (rc >= 0) {
+    lg_supp_free(&o.supps);
+    return rc;
+  }
+  int n = argc - optind;
+  lg_process_t **procs = lg_util_xcalloc((size_t)n, sizeof *procs);
+  rc = lg_main_read(n, argv + optind, procs);
+  if (rc == 0)
+    rc = lg_main_report(&o, procs, (size_t)n);
+  for (int i = 0; i < n; i++)
+    lg_reader_free(procs[i]);
+  free(procs);
+  lg_supp_free(&o.supps);
+  return rc;
+}

@@ -1,0 +1,709 @@
+/* tools/reader.c — reads one leakgraph log (tools/LOGFORMAT.md) into an
+ * lg_process_t. It owns the framing (sync, length, checksum), one decoding
+ * handler per record type, and the module map used to resolve each stack's
+ * frames to the module loaded when the STACK record was written.
+ *
+ * Hostile input is expected. The file is read record by record from a
+ * stream; a record's buffer grows only as its bytes actually arrive, so a
+ * lying length costs nothing. Every count inside a payload is capped by the
+ * bytes left in it before anything is allocated. End of file inside a
+ * record is a truncation (everything before stands); a bad sync word,
+ * length, checksum or payload is corruption, and nothing from there on is
+ * trusted. This file never prints. */
+#include "reader.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* ---------------------------------------------------------------- cursor */
+
+/* A cursor over one record's payload. Any read past the end sets `bad` and
+ * yields zeros, so handlers decode straight through and check once. */
+typedef struct lg_cur {
+  const uint8_t *p;
+  size_t left;
+  int bad;
+} lg_cur_t;
+
+static int lg_cur_take(lg_cur_t *c, size_t n) {
+  if (c->bad || n > c->left) {
+    c->bad = 1;
+    c->left = 0;
+    return 0;
+  }
+  return 1;
+}
+
+static uint64_t lg_cur_le(lg_cur_t *c, size_t n) {
+  uint64_t v = 0;
+  if (!lg_cur_take(c, n))
+    return 0;
+  for (size_t i = 0; i < n; i++)
+    v |= (uint64_t)c->p[i] << (8 * i);
+  c->p += n;
+  c->left -= n;
+  return v;
+}
+
+static uint8_t lg_cur_u8(lg_cur_t *c) { return (uint8_t)lg_cur_le(c, 1); }
+static uint16_t lg_cur_u16(lg_cur_t *c) { return (uint16_t)lg_cur_le(c, 2); }
+static uint32_t lg_cur_u32(lg_cur_t *c) { return (uint32_t)lg_cur_le(c, 4); }
+static uint64_t lg_cur_u64(lg_cur_t *c) { return lg_cur_le(c, 8); }
+
+/* Reads a `str` or `bytes` field: a NUL-terminated copy, length in `*n`. */
+static char *lg_cur_str_n(lg_cur_t *c, size_t *n) {
+  uint32_t len = lg_cur_u32(c);
+  if (!lg_cur_take(c, len)) {
+    *n = 0;
+    return NULL;
+  }
+  char *s = lg_util_xmemdup_str(c->p, len);
+  c->p += len;
+  c->left -= len;
+  *n = len;
+  return s;
+}
+
+static char *lg_cur_str(lg_cur_t *c) {
+  size_t n;
+  return lg_cur_str_n(c, &n);
+}
+
+/* Reads a count of items of `item` bytes each; a count that the remaining
+ * payload cannot hold (or over `max`) marks the cursor bad and yields 0. */
+static uint32_t lg_cur_count(lg_cur_t *c, size_t item, uint32_t max) {
+  uint32_t n = lg_cur_u32(c);
+  if (c->bad || n > max || (uint64_t)n * item > c->left) {
+    c->bad = 1;
+    return 0;
+  }
+  return n;
+}
+
+/* ---------------------------------------------------------- reader state */
+
+/* A run-time address range of a loaded module, for frame resolution. */
+typedef struct lg_range {
+  uint64_t start, end;
+  int module;
+} lg_range_t;
+
+typedef struct lg_rstate {
+  lg_process_t *p;
+  lg_range_t *ranges;
+  size_t nranges;
+  int ranges_dirty;
+  uint64_t index_work; /* ranges indexed so far, against LG_INDEX_BUDGET */
+  const char *why; /* what was wrong with a malformed payload */
+} lg_rstate_t;
+
+static int lg_range_cmp(const void *a, const void *b) {
+  const lg_range_t *x = a, *y = b;
+  return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The most module ranges all re-indexings of one log may touch: far above
+ * any real program (which changes its module map rarely), low enough that a
+ * hostile log alternating MODULE and STACK records cannot make us hang. */
+#define LG_INDEX_BUDGET (1ull << 28)
+
+/* Rebuilds the sorted range table from the loaded modules. */
+static void lg_reader_index_modules(lg_rstate_t *st) {
+  size_t n = 0;
+  for (size_t i = 0; i < st->p->nmodules; i++)
+    if (st->p->modules[i].loaded)
+      n += st->p->modules[i].nseg;
+  free(st->ranges);
+  st->ranges = lg_util_xcalloc(n, sizeof *st->ranges);
+  st->nranges = 0;
+  for (size_t i = 0; i < st->p->nmodules; i++) {
+    const lg_module_t *m = &st->p->modules[i];
+    for (uint32_t s = 0; m->loaded && s < m->nseg; s++) {
+      lg_range_t *r = &st->ranges[st->nranges++];
+      r->start = m->segs[s].start;
+      r->end = m->segs[s].start + m->segs[s].size;
+      if (r->end < r->start)
+        r->end = UINT64_MAX;
+      r->module = (int)i;
+    }
+  }
+  qsort(st->ranges, st->nranges, sizeof *st->ranges, lg_range_cmp);
+  st->ranges_dirty = 0;
+  st->index_work += st->nranges + 1;
+}
+
+/* Returns the index of the loaded module holding `addr`, or -1. */
+static int lg_reader_module_at(lg_rstate_t *st, uint64_t addr) {
+  if (st->ranges_dirty)
+    lg_reader_index_modules(st);
+  size_t lo = 0, hi = st->nranges;
+  while (lo < hi) { /* first range starting above addr */
+    size_t mid = lo + (hi - lo) / 2;
+    if (st->ranges[mid].start <= addr)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  /* Ranges may overlap in a hostile log: look back over every candidate. */
+  for (size_t i = lo; i-- > 0;)
+    if (addr < st->ranges[i].end)
+      return st->ranges[i].module;
+  return -1;
+}
+
+/* -------------------------------------------------------------- handlers */
+
+static void lg_rec_header(lg_rstate_t *st, lg_cur_t *c) {
+  lg_process_t *p = st->p;
+  if (p->exe) /* a second HEADER: ignored */
+    return;
+  p->version = lg_cur_u32(c);
+  p->pid = lg_cur_u32(c);
+  p->ppid = lg_cur_u32(c);
+  p->pointer_size = lg_cur_u32(c);
+  p->start_time = lg_cur_u64(c);
+  p->exe = lg_cur_str(c);
+  p->argc = lg_cur_count(c, 4, UINT32_MAX);
+  p->argv = lg_util_xcalloc(p->argc + 1, sizeof *p->argv);
+  for (uint32_t i = 0; i < p->argc; i++)
+    p->argv[i] = lg_cur_str(c);
+  p->options = lg_cur_str(c);
+  p->parent_log = lg_cur_str(c);
+  if (c->bad) { /* keep the process consistent for lg_reader_free */
+    for (uint32_t i = 0; i < p->argc; i++)
+      if (!p->argv[i])
+        p->argv[i] = lg_util_xstrdup("");
+    if (!p->exe)
+      p->exe = lg_util_xstrdup("");
+  }
+}
+
+static void lg_rec_module(lg_rstate_t *st, lg_cur_t *c) {
+  lg_process_t *p = st->p;
+  lg_module_t m = {0};
+  m.id = lg_cur_u32(c);
+  m.load_bias = lg_cur_u64(c);
+  m.path = lg_cur_str(c);
+  m.build_id = (uint8_t *)lg_cur_str_n(c, &m.build_id_len);
+  m.nseg = lg_cur_count(c, 20, UINT32_MAX);
+  m.segs = lg_util_xcalloc(m.nseg, sizeof *m.segs);
+  for (uint32_t i = 0; i < m.nseg; i++) {
+    m.segs[i].start = lg_cur_u64(c);
+    m.segs[i].size = lg_cur_u64(c);
+    m.segs[i].flags = lg_cur_u32(c);
+  }
+  if (c->bad) {
+    free(m.path), free(m.build_id), free(m.segs);
+    return;
+  }
+  for (size_t i = 0; i < p->nmodules; i++) /* a reused id replaces */
+    if (p->modules[i].id == m.id)
+      p->modules[i].loaded = 0;
+  m.loaded = 1;
+  p->modules = lg_util_grow(p->modules, p->nmodules, &p->modules_cap,
+                            sizeof *p->modules);
+  p->modules[p->nmodules++] = m;
+  st->ranges_dirty = 1;
+}
+
+static void lg_rec_unload(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t id = lg_cur_u32(c);
+  for (size_t i = 0; !c->bad && i < st->p->nmodules; i++)
+    if (st->p->modules[i].id == id && st->p->modules[i].loaded) {
+      st->p->modules[i].loaded = 0;
+      st->ranges_dirty = 1;
+    }
+}
+
+static void lg_rec_stack(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t id = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 8, LG_MAX_FRAMES);
+  if (c->bad) {
+    st->why = "STACK with more frames than allowed or than its length";
+    return;
+  }
+  lg_stack_t *s;
+  HASH_FIND(hh, st->p->stacks, &id, sizeof id, s);
+  if (s) /* stacks are written once; a repeat is ignored */
+    return;
+  s = lg_util_xcalloc(1, sizeof *s);
+  s->id = id;
+  s->nframes = n;
+  s->frames = lg_util_xcalloc(n, sizeof *s->frames);
+  for (uint32_t i = 0; i < n; i++) {
+    uint64_t a = lg_cur_u64(c);
+    s->frames[i].address = a;
+    /* a return address: the call instruction is just before it */
+    s->frames[i].module = lg_reader_module_at(st, a ? a - 1 : 0);
+  }
+  HASH_ADD(hh, st->p->stacks, id, sizeof s->id, s);
+  if (st->index_work > LG_INDEX_BUDGET) {
+    c->bad = 1;
+    st->why = "too many module map changes";
+  }
+}
+
+/* Returns the last scan numbered `n` that has not ended, or NULL. */
+static lg_scan_t *lg_reader_open_scan(lg_process_t *p, uint32_t n) {
+  for (size_t i = p->nscans; i-- > 0;)
+    if (p->scans[i].scan == n && !p->scans[i].ended)
+      return &p->scans[i];
+  return NULL;
+}
+
+static lg_scan_t *lg_reader_add_scan(lg_process_t *p, uint32_t n) {
+  p->scans = lg_util_grow(p->scans, p->nscans, &p->scans_cap, sizeof *p->scans);
+  lg_scan_t *s = &p->scans[p->nscans++];
+  memset(s, 0, sizeof *s);
+  s->scan = n;
+  return s;
+}
+
+static void lg_rec_scan_begin(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t n = lg_cur_u32(c);
+  uint32_t kind = lg_cur_u32(c);
+  uint64_t time = lg_cur_u64(c);
+  if (c->bad)
+    return;
+  lg_scan_t *s = lg_reader_add_scan(st->p, n);
+  s->kind = kind;
+  s->time = time;
+}
+
+static void lg_cluster_free(lg_cluster_t *cl) {
+  free(cl->sites);
+  free(cl->listed);
+  free(cl->edges);
+}
+
+/* Decodes the sites of a CLUSTER. */
+static void lg_rec_cluster_sites(lg_cur_t *c, lg_cluster_t *cl) {
+  cl->nsites = lg_cur_count(c, 20, UINT32_MAX);
+  cl->sites = lg_util_xcalloc(cl->nsites, sizeof *cl->sites);
+  for (uint32_t i = 0; i < cl->nsites; i++) {
+    cl->sites[i].stack_id = lg_cur_u32(c);
+    cl->sites[i].cat = lg_cur_u32(c);
+    cl->sites[i].blocks = lg_cur_u32(c);
+    cl->sites[i].bytes = lg_cur_u64(c);
+  }
+}
+
+/* Decodes the listed blocks and the edges of a CLUSTER. */
+static void lg_rec_cluster_graph(lg_cur_t *c, lg_cluster_t *cl) {
+  cl->nlisted = lg_cur_count(c, 24, LG_CLUSTER_MAX_LISTED);
+  cl->listed = lg_util_xcalloc(cl->nlisted, sizeof *cl->listed);
+  for (uint32_t i = 0; i < cl->nlisted; i++) {
+    lg_listed_t *b = &cl->listed[i];
+    b->address = lg_cur_u64(c);
+    b->size = lg_cur_u64(c);
+    b->stack_id = lg_cur_u32(c);
+    b->cat = lg_cur_u8(c);
+    b->flags = lg_cur_u8(c);
+    (void)lg_cur_u16(c);
+  }
+  cl->nedges = lg_cur_count(c, 8, LG_CLUSTER_MAX_EDGES);
+  cl->edges = lg_util_xcalloc(cl->nedges, sizeof *cl->edges);
+  for (uint32_t i = 0; i < cl->nedges; i++) {
+    cl->edges[i].from = lg_cur_u32(c);
+    cl->edges[i].to = lg_cur_u32(c);
+    if (cl->edges[i].from >= cl->nlisted || cl->edges[i].to >= cl->nlisted)
+      c->bad = 1;
+  }
+}
+
+static void lg_rec_cluster(lg_rstate_t *st, lg_cur_t *c) {
+  lg_cluster_t cl = {0};
+  cl.scan = lg_cur_u32(c);
+  cl.id = lg_cur_u32(c);
+  cl.first_seen_scan = lg_cur_u32(c);
+  cl.flags = lg_cur_u32(c);
+  cl.bytes = lg_cur_u64(c);
+  cl.blocks = lg_cur_u32(c);
+  lg_rec_cluster_sites(c, &cl);
+  lg_rec_cluster_graph(c, &cl);
+  if (c->bad) {
+    lg_cluster_free(&cl);
+    st->why = "CLUSTER with a count or an edge out of bounds";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, cl.scan);
+  if (!s) { /* outside its scan: not a result of any scan */
+    lg_cluster_free(&cl);
+    return;
+  }
+  s->clusters = lg_util_grow(s->clusters, s->nclusters, &s->cap,
+                             sizeof *s->clusters);
+  s->clusters[s->nclusters++] = cl;
+}
+
+static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
+  lg_scan_t e = {0};
+  e.scan = lg_cur_u32(c);
+  for (int i = 0; i < LG_NCATS; i++) {
+    e.totals[i].bytes = lg_cur_u64(c);
+    e.totals[i].blocks = lg_cur_u64(c);
+  }
+  e.clusters_written = lg_cur_u32(c);
+  e.cyclic_written = lg_cur_u32(c);
+  e.pause_ns = lg_cur_u64(c);
+  e.scan_ns = lg_cur_u64(c);
+  e.scanned_bytes = lg_cur_u64(c);
+  e.threads = lg_cur_u32(c);
+  e.flags = lg_cur_u32(c);
+  if (c->bad) {
+    st->why = "SCAN_END shorter than its fields";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, e.scan);
+  if (!s) /* no SCAN_BEGIN: keep its totals all the same */
+    s = lg_reader_add_scan(st->p, e.scan);
+  memcpy(s->totals, e.totals, sizeof e.totals);
+  s->clusters_written = e.clusters_written;
+  s->cyclic_written = e.cyclic_written;
+  s->pause_ns = e.pause_ns;
+  s->scan_ns = e.scan_ns;
+  s->scanned_bytes = e.scanned_bytes;
+  s->threads = e.threads;
+  s->flags = e.flags;
+  s->ended = 1;
+}
+
+static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t source = lg_cur_u32(c);
+  char *text = lg_cur_str(c);
+  if (c->bad)
+    {
+    free(text);
+    return;
+  }
+  lg_process_t *p = st->p;
+  p->supps = lg_util_xrealloc(p->supps, p->nsupps + 1, sizeof *p->supps);
+  p->supps[p->nsupps].source = source;
+  p->supps[p->nsupps++].text = text;
+}
+
+static void lg_rec_note(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t code = lg_cur_u32(c);
+  char *text = lg_cur_str(c);
+  if (c->bad)
+    {
+    free(text);
+    return;
+  }
+  lg_process_t *p = st->p;
+  p->notes = lg_util_xrealloc(p->notes, p->nnotes + 1, sizeof *p->notes);
+  p->notes[p->nnotes].code = code;
+  p->notes[p->nnotes++].text = text;
+}
+
+static void lg_rec_end(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t how = lg_cur_u32(c);
+  uint32_t status = lg_cur_u32(c);
+  if (c->bad)
+    return;
+  st->p->end_how = how;
+  st->p->end_status = status;
+}
+
+typedef void (*lg_rec_handler_t)(lg_rstate_t *, lg_cur_t *);
+
+/* One handler per record type; a type without one is skipped. */
+static const lg_rec_handler_t lg_rec_handlers[] = {
+    [LG_REC_HEADER] = lg_rec_header,
+    [LG_REC_MODULE] = lg_rec_module,
+    [LG_REC_UNLOAD] = lg_rec_unload,
+    [LG_REC_STACK] = lg_rec_stack,
+    [LG_REC_SCAN_BEGIN] = lg_rec_scan_begin,
+    [LG_REC_CLUSTER] = lg_rec_cluster,
+    [LG_REC_SCAN_END] = lg_rec_scan_end,
+    [LG_REC_SUPPRESSIONS] = lg_rec_suppressions,
+    [LG_REC_NOTE] = lg_rec_note,
+    [LG_REC_END] = lg_rec_end,
+};
+#define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
+
+/* ---------------------------------------------------------------- framing */
+
+/* A record buffer that grows only as bytes arrive. */
+typedef struct lg_rbuf {
+  uint8_t *b;
+  size_t cap;
+} lg_rbuf_t;
+
+/* Reads exactly `n` bytes into `rb`; returns how many arrived before EOF
+ * or an error (check ferror). Grows by at most 1 MiB ahead of the data. */
+static size_t lg_reader_fill(FILE *f, lg_rbuf_t *rb, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    size_t want = n - got;
+    if (want > (1u << 20))
+      want = 1u << 20;
+    if (got + want > rb->cap) {
+      rb->cap = got + want;
+      rb->b = lg_util_xrealloc(rb->b, rb->cap, 1);
+    }
+    size_t r = fread(rb->b + got, 1, want, f);
+    got += r;
+    if (r < want)
+      break;
+  }
+  return got;
+}
+
+static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
+                          uint64_t off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
+                          uint64_t off, const char *fmt, ...) {
+  va_list ap;
+  res->status = status;
+  res->offset = off;
+  va_start(ap, fmt);
+  vsnprintf(res->message, sizeof res->message, fmt, ap);
+  va_end(ap);
+}
+
+static const char *const lg_rec_names[] = {
+    "record type 0", "HEADER",   "MODULE",       "UNLOAD", "STACK", "SCAN_BEGIN",
+    "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END"};
+
+enum lg_step { LG_STEP_RECORD, LG_STEP_EOF, LG_STEP_STOP };
+
+static uint32_t lg_le32(const uint8_t *b) {
+  return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+         (uint32_t)b[3] << 24;
+}
+
+/* Says why a record at `off` could not be read whole: a read error, a
+ * file that is no log at all, or a truncation (which is not an error). */
+static enum lg_step lg_reader_short(FILE *f, const char *name, lg_rstate_t *st,
+                                    uint64_t off, lg_read_result_t *res) {
+  if (ferror(f))
+    lg_reader_say(res, LG_READ_ERR_OPEN, off, "%s: read error: %s", name,
+                  strerror(errno));
+  else if (st->p->records == 0)
+    lg_reader_say(res, LG_READ_ERR_NOT_LOG, 0,
+                  "%s is not a leakgraph log (it ends inside its first "
+                  "record)",
+                  name);
+  else {
+    st->p->truncated = 1;
+    st->p->truncated_at = off;
+    lg_reader_say(res, LG_READ_OK, off,
+                  "%s is truncated at byte %llu (the process was killed?); "
+                  "read up to its last complete record",
+                  name, (unsigned long long)off);
+  }
+  return LG_STEP_STOP;
+}
+
+/* Reads the framing of the record at `off` and its payload and checksum
+ * into `rb`; `*type` and `*len` describe it. Returns RECORD when the record
+ * is whole and its checksum right, else EOF or STOP with `res` filled. */
+static enum lg_step lg_reader_frame(FILE *f, const char *name, lg_rstate_t *st,
+                                    lg_rbuf_t *rb, uint64_t off, uint32_t *type,
+                                    uint32_t *len, lg_read_result_t *res) {
+  uint8_t h[LG_REC_HEADER_SIZE];
+  int first = st->p->records == 0;
+  size_t n = fread(h, 1, sizeof h, f);
+  if (n == 0 && !ferror(f))
+    return first ? (lg_reader_say(res, LG_READ_ERR_EMPTY, 0,
+                                  "%s is empty, not a leakgraph log", name),
+                    LG_STEP_STOP)
+                 : LG_STEP_EOF;
+  uint32_t sync = h[0] | (uint32_t)(n > 1 ? h[1] : 0) << 8;
+  if (n >= 2 && sync != LG_SYNC && first)
+    return lg_reader_say(res, LG_READ_ERR_NOT_LOG, 0,
+                         "%s is not a leakgraph log (it does not start with "
+                         "the LG sync word)",
+                         name),
+           LG_STEP_STOP;
+  if (n >= 2 && sync != LG_SYNC)
+    return lg_reader_say(res, LG_READ_ERR_CORRUPT, off,
+                         "%s is corrupted at byte %llu: bad sync word 0x%04x",
+                         name, (unsigned long long)off, sync),
+           LG_STEP_STOP;
+  if (n < sizeof h)
+    return lg_reader_short(f, name, st, off, res);
+  *type = h[2] | (uint32_t)h[3] << 8;
+  *len = lg_le32(h + 4);
+  if (*len > LG_REC_MAX_PAYLOAD)
+    return lg_reader_say(res, first ? LG_READ_ERR_NOT_LOG : LG_READ_ERR_CORRUPT,
+                         off,
+                         "%s is corrupted at byte %llu: record length %u is "
+                         "over the limit",
+                         name, (unsigned long long)off, *len),
+           LG_STEP_STOP;
+  size_t need = (size_t)*len + LG_REC_TRAILER_SIZE;
+  if (lg_reader_fill(f, rb, need) < need)
+    return lg_reader_short(f, name, st, off, res);
+  if (lg_crc32(lg_crc32(0, h + 2, 6), rb->b, *len) != lg_le32(rb->b + *len))
+    return lg_reader_say(res, first ? LG_READ_ERR_NOT_LOG : LG_READ_ERR_CORRUPT,
+                         off,
+                         "%s is corrupted at byte %llu: checksum mismatch in a "
+                         "record of type %u",
+                         name, (unsigned long long)off, *type),
+           LG_STEP_STOP;
+  return LG_STEP_RECORD;
+}
+
+/* Checks what the first record must be: a well-formed HEADER of a version
+ * this reader knows. Returns 0, or -1 with `res` filled. */
+static int lg_reader_check_first(const char *name, const lg_process_t *p,
+                                 uint32_t type, int bad,
+                                 lg_read_result_t *res) {
+  if (type != LG_REC_HEADER || bad || p->version == 0) {
+    lg_reader_say(res, LG_READ_ERR_NOT_LOG, 0,
+                  "%s is not a leakgraph log (it does not start with a valid "
+                  "HEADER record)",
+                  name);
+    return -1;
+  }
+  if (p->version > LG_FORMAT_VERSION) {
+    lg_reader_say(res, LG_READ_ERR_VERSION, 0,
+                  "%s is a leakgraph log of format version %u; this "
+                  "leakgraph-report reads versions up to %u (update it)",
+                  name, p->version, LG_FORMAT_VERSION);
+    return -1;
+  }
+  return 0;
+}
+
+/* Reads, checks and dispatches the record at `*off`. Returns STOP with
+ * `res` filled for an error or a truncation, EOF at a clean end. */
+static enum lg_step lg_reader_step(FILE *f, const char *name, lg_rstate_t *st,
+                                   lg_rbuf_t *rb, uint64_t *off,
+                                   lg_read_result_t *res) {
+  uint32_t type = 0, len = 0;
+  int first = st->p->records == 0;
+  enum lg_step step = lg_reader_frame(f, name, st, rb, *off, &type, &len, res);
+  if (step != LG_STEP_RECORD)
+    return step;
+  if (first && type != LG_REC_HEADER)
+    return lg_reader_check_first(name, st->p, type, 0, res), LG_STEP_STOP;
+  lg_cur_t c = {rb->b, len, 0};
+  st->why = NULL;
+  if (type < LG_NHANDLERS && lg_rec_handlers[type])
+    lg_rec_handlers[type](st, &c);
+  else
+    st->p->unknown_records++;
+  if (first && lg_reader_check_first(name, st->p, type, c.bad, res) < 0)
+    return LG_STEP_STOP;
+  if (c.bad)
+    return lg_reader_say(res, LG_READ_ERR_CORRUPT, *off,
+                         "%s is corrupted at byte %llu: malformed %s record "
+                         "(%s)",
+                         name, (unsigned long long)*off,
+                         lg_rec_names[type < LG_NHANDLERS ? type : 0],
+                         st->why ? st->why : "shorter than its fields"),
+           LG_STEP_STOP;
+  st->p->records++;
+  if (type == LG_REC_END) /* END present: complete, even if a record */
+    st->p->complete = 1;  /* (a late NOTE, say) follows it */
+  *off += LG_REC_HEADER_SIZE + (uint64_t)len + LG_REC_TRAILER_SIZE;
+  return LG_STEP_RECORD;
+}
+
+/* ------------------------------------------------------------ public API */
+
+lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
+                                    lg_read_result_t *res) {
+  memset(res, 0, sizeof *res);
+  lg_process_t *p = lg_util_xcalloc(1, sizeof *p);
+  p->log_path = lg_util_xstrdup(name);
+  lg_rstate_t st = {.p = p};
+  lg_rbuf_t rb = {0};
+  uint64_t off = 0;
+  enum lg_step step;
+  while ((step = lg_reader_step(f, name, &st, &rb, &off, res)) ==
+         LG_STEP_RECORD)
+    ;
+  free(rb.b);
+  free(st.ranges);
+  if (res->status != LG_READ_OK) {
+    lg_reader_free(p);
+    return NULL;
+  }
+  return p;
+}
+
+lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    memset(res, 0, sizeof *res);
+    lg_reader_say(res, LG_READ_ERR_OPEN, 0, "cannot open %s: %s", path,
+                  strerror(errno));
+    return NULL;
+  }
+  lg_process_t *p = lg_reader_read_stream(f, path, res);
+  fclose(f);
+  return p;
+}
+
+void lg_reader_free(lg_process_t *p) {
+  if (!p)
+    return;
+  free(p->log_path);
+  free(p->exe);
+  for (uint32_t i = 0; p->argv && i < p->argc; i++)
+    free(p->argv[i]);
+  free(p->argv);
+  free(p->options);
+  free(p->parent_log);
+  for (size_t i = 0; i < p->nmodules; i++) {
+    free(p->modules[i].path);
+    free(p->modules[i].build_id);
+    free(p->modules[i].segs);
+  }
+  free(p->modules);
+  lg_stack_t *s, *tmp;
+  HASH_ITER(hh, p->stacks, s, tmp) {
+    HASH_DEL(p->stacks, s);
+    free(s->frames);
+    free(s);
+  }
+  for (size_t i = 0; i < p->nscans; i++) {
+    for (size_t k = 0; k < p->scans[i].nclusters; k++)
+      lg_cluster_free(&p->scans[i].clusters[k]);
+    free(p->scans[i].clusters);
+  }
+  free(p->scans);
+  for (size_t i = 0; i < p->nsupps; i++)
+    free(p->supps[i].text);
+  free(p->supps);
+  for (size_t i = 0; i < p->nnotes; i++)
+    free(p->notes[i].text);
+  free(p->notes);
+  free(p);
+}
+
+const lg_stack_t *lg_reader_stack(const lg_process_t *p, uint32_t id) {
+  lg_stack_t *s;
+  HASH_FIND(hh, p->stacks, &id, sizeof id, s);
+  return s;
+}
+
+const lg_scan_t *lg_reader_last_scan(const lg_process_t *p) {
+  for (size_t i = p->nscans; i-- > 0;)
+    if (p->scans[i].ended)
+      return &p->scans[i];
+  return NULL;
+}
+
+size_t lg_reader_complete_scans(const lg_process_t *p) {
+  size_t n = 0;
+  for (size_t i = 0; i < p->nscans; i++)
+    n += p->scans[i].ended != 0;
+  return n;
+}
+
+const char *lg_reader_module_path(const lg_process_t *p, const lg_module_t *m) {
+  if (m->path && m->path[0])
+    return m->path;
+  return p->exe ? p->exe : "";
+}

@@ -1,0 +1,180 @@
+/* tools/reader.h — the in-memory form of one leakgraph log, and the reader
+ * that builds it. A log (tools/LOGFORMAT.md) becomes one lg_process_t: its
+ * HEADER fields, every module it ever loaded, its stacks by id (each frame
+ * already resolved to the module that was loaded when the STACK record was
+ * written), its scans with their clusters, its suppressions, notes and END.
+ *
+ * The reader trusts nothing in the file: every count is capped by the bytes
+ * that remain in its record, every index is checked, and a file can make it
+ * allocate at most about its own size. It never prints; it reports through
+ * lg_read_result_t and the caller decides what to say. */
+#ifndef LG_READER_H
+#define LG_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <uthash.h>
+
+#include "format.h"
+
+/* A PT_LOAD range of a module at run time. */
+typedef struct lg_segment {
+  uint64_t start, size;
+  uint32_t flags;
+} lg_segment_t;
+
+/* A MODULE record. Modules are kept in log order and never removed: an
+ * UNLOAD only clears `loaded`, so indexes into the array stay valid. */
+typedef struct lg_module {
+  uint32_t id;
+  uint64_t load_bias;
+  char *path; /* as logged; "" for the main program */
+  uint8_t *build_id;
+  size_t build_id_len;
+  uint32_t nseg;
+  lg_segment_t *segs;
+  int loaded;
+} lg_module_t;
+
+/* One frame: the raw return address and the index of the module it fell in
+ * (into lg_process_t.modules), or -1 when no loaded module held it. */
+typedef struct lg_frame {
+  uint64_t address;
+  int module;
+} lg_frame_t;
+
+typedef struct lg_stack {
+  uint32_t id;
+  uint32_t nframes;
+  lg_frame_t *frames;
+  UT_hash_handle hh;
+} lg_stack_t;
+
+typedef struct lg_site {
+  uint32_t stack_id;
+  uint32_t cat;
+  uint32_t blocks;
+  uint64_t bytes;
+} lg_site_t;
+
+typedef struct lg_listed {
+  uint64_t address, size;
+  uint32_t stack_id;
+  uint8_t cat, flags;
+} lg_listed_t;
+
+typedef struct lg_edge {
+  uint32_t from, to;
+} lg_edge_t;
+
+typedef struct lg_cluster {
+  uint32_t scan, id, first_seen_scan, flags;
+  uint64_t bytes;
+  uint32_t blocks;
+  uint32_t nsites, nlisted, nedges;
+  lg_site_t *sites;
+  lg_listed_t *listed;
+  lg_edge_t *edges;
+} lg_cluster_t;
+
+typedef struct lg_amount {
+  uint64_t bytes, blocks;
+} lg_amount_t;
+
+/* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. */
+typedef struct lg_scan {
+  uint32_t scan, kind;
+  uint64_t time;
+  int ended;
+  lg_amount_t totals[LG_NCATS]; /* index cat-1 */
+  uint32_t clusters_written, cyclic_written;
+  uint64_t pause_ns, scan_ns, scanned_bytes;
+  uint32_t threads, flags;
+  lg_cluster_t *clusters;
+  size_t nclusters, cap;
+} lg_scan_t;
+
+typedef struct lg_supp_rec {
+  uint32_t source; /* LG_SUPP_FILE or LG_SUPP_INLINE */
+  char *text;
+} lg_supp_rec_t;
+
+typedef struct lg_note {
+  uint32_t code;
+  char *text;
+} lg_note_t;
+
+typedef struct lg_process {
+  char *log_path; /* the name the caller gave */
+  uint32_t version, pid, ppid, pointer_size;
+  uint64_t start_time;
+  char *exe;
+  uint32_t argc;
+  char **argv;
+  char *options, *parent_log;
+
+  lg_module_t *modules;
+  size_t nmodules, modules_cap;
+  lg_stack_t *stacks; /* uthash by id */
+  lg_scan_t *scans;
+  size_t nscans, scans_cap;
+  lg_supp_rec_t *supps;
+  size_t nsupps;
+  lg_note_t *notes;
+  size_t nnotes;
+
+  int complete; /* an END record was read */
+  uint32_t end_how, end_status;
+  int truncated;
+  uint64_t truncated_at; /* offset of the incomplete record */
+  uint64_t records, unknown_records;
+} lg_process_t;
+
+enum lg_read_status {
+  LG_READ_OK = 0,
+  LG_READ_ERR_OPEN,    /* cannot open or read the file */
+  LG_READ_ERR_EMPTY,   /* zero bytes */
+  LG_READ_ERR_NOT_LOG, /* does not start with a complete, valid HEADER */
+  LG_READ_ERR_VERSION, /* a format version this reader does not know */
+  LG_READ_ERR_CORRUPT, /* bad sync, length, checksum or payload */
+};
+
+/* What a read produced besides the process: a status and, for an error or
+ * a truncation, a one-line message naming the file (no trailing newline). */
+typedef struct lg_read_result {
+  enum lg_read_status status;
+  uint64_t offset; /* where the error or the truncation is */
+  char message[512];
+} lg_read_result_t;
+
+/* lg_reader_read_file reads the log at `path` into a new process and
+ * returns it, or returns NULL and explains why in `res`. A truncated log is
+ * a success: the process has `truncated` set and `res->message` holds the
+ * warning to show. */
+lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res);
+
+/* lg_reader_read_stream is lg_reader_read_file over an open stream; `name`
+ * is used in messages and kept as the process's log_path. */
+lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
+                                    lg_read_result_t *res);
+
+/* lg_reader_free releases a process and everything it owns; NULL is fine. */
+void lg_reader_free(lg_process_t *p);
+
+/* lg_reader_stack returns the stack with id `id`, or NULL. */
+const lg_stack_t *lg_reader_stack(const lg_process_t *p, uint32_t id);
+
+/* lg_reader_last_scan returns the last scan that has its SCAN_END, or NULL
+ * when the process finished none. */
+const lg_scan_t *lg_reader_last_scan(const lg_process_t *p);
+
+/* lg_reader_complete_scans counts the scans that have their SCAN_END. */
+size_t lg_reader_complete_scans(const lg_process_t *p);
+
+/* lg_reader_exe returns the executable path to use for module `m`: its own
+ * path, or the process's exe when the module's path is empty. */
+const char *lg_reader_module_path(const lg_process_t *p, const lg_module_t *m);
+
+#endif

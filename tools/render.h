@@ -1,0 +1,31 @@
+/* tools/render.h — the report's output formats: text (for people, in the
+ * style of valgrind's leak report), JSON (for machines; the keys of SPEC.md
+ * section 5 plus those the integration tests use) and Graphviz DOT (blocks
+ * as nodes, pointers as edges, cycles in red). Renderers only print what
+ * analyze.c built. */
+#ifndef LG_RENDER_H
+#define LG_RENDER_H
+
+#include <stdio.h>
+
+#include "analyze.h"
+
+/* lg_render_text prints the report as text to `f`. With `cluster` > 0 only
+ * that cluster is shown, in detail (every entry, every listed block and
+ * pointer). */
+void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster);
+
+/* lg_render_json prints the report as one JSON object to `f`; with
+ * `cluster` > 0 the "clusters" array holds only that cluster. */
+void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster);
+
+/* lg_render_dot prints the clusters (or only cluster `cluster` when > 0)
+ * as one Graphviz digraph to `f`; `sym` labels blocks with functions. */
+void lg_render_dot(FILE *f, const lg_report_t *r, lg_sym_t *sym,
+                   unsigned cluster);
+
+/* lg_render_end_name returns how a process ended, as the JSON "end" value
+ * ("exit", "_exit", "abort", "exec", "stopped"), or NULL if it did not. */
+const char *lg_render_end_name(const lg_process_t *p);
+
+#endif

@@ -1,0 +1,226 @@
+/* tools/render_text.c — the text report, modelled on valgrind's memcheck
+ * leak report and LeakSanitizer's stack lines: the processes read, then
+ * each cluster largest first with its entry block's allocation stack and
+ * its members grouped by allocation site, then the LEAK SUMMARY, the
+ * suppressions used, and notes (truncated or incomplete logs, the shim's
+ * own NOTE records, warnings of the analysis). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "render.h"
+
+const char *lg_render_end_name(const lg_process_t *p) {
+  static const char *const names[] = {NULL,   "exit", "_exit",
+                                      "abort", "exec", "stopped"};
+  if (!p->complete)
+    return NULL;
+  return p->end_how < sizeof names / sizeof names[0] && names[p->end_how]
+             ? names[p->end_how]
+             : "unknown";
+}
+
+static const char *lg_text_plural(uint64_t n, const char *one,
+                                  const char *many) {
+  return n == 1 ? one : many;
+}
+
+/* Prints one frame: "#i 0xADDR in FUNC FILE:LINE (MODULE+0xOFF)". */
+static void lg_text_frame(FILE *f, size_t i, const lg_symframe_t *fr,
+                          const char *indent) {
+  fprintf(f, "%s#%zu 0x%" PRIx64 " in %s", indent, i, fr->address,
+          fr->function ? fr->function : "??");
+  if (fr->file)
+    fprintf(f, " %s:%d", fr->file, fr->line);
+  if (fr->module)
+    fprintf(f, " (%s+0x%" PRIx64 ")", fr->module, fr->offset);
+  fputc('\n', f);
+}
+
+static void lg_text_stack(FILE *f, const lg_rstack_t *s, const char *indent) {
+  if (s->n == 0)
+    fprintf(f, "%s(no stack recorded)\n", indent);
+  for (size_t i = 0; i < s->n; i++)
+    lg_text_frame(f, i, &s->frames[i], indent);
+}
+
+/* Says whether two stacks have the same frames. */
+static int lg_text_same_stack(const lg_rstack_t *a, const lg_rstack_t *b) {
+  if (a->n != b->n || a->n == 0)
+    return 0;
+  for (size_t i = 0; i < a->n; i++)
+    if (a->frames[i].address != b->frames[i].address)
+      return 0;
+  return 1;
+}
+
+static const char *lg_text_cat(uint32_t cat) {
+  return cat == LG_CAT_DEFINITE   ? "definitely lost"
+         : cat == LG_CAT_INDIRECT ? "indirectly lost"
+                                  : "possibly lost";
+}
+
+/* Prints the headline of a cluster, valgrind style. */
+static void lg_text_headline(FILE *f, const lg_report_t *r,
+                             const lg_rcluster_t *c) {
+  const char *what = c->possible                 ? "possibly lost"
+                     : c->definite.blocks > 0    ? "definitely lost"
+                     : c->indirect.blocks > 0    ? "indirectly lost"
+                                                 : "lost";
+  fprintf(f, "%" PRIu64, c->bytes);
+  if (!c->possible && c->definite.bytes && c->indirect.bytes)
+    fprintf(f, " (%" PRIu64 " direct, %" PRIu64 " indirect)",
+            c->definite.bytes, c->indirect.bytes);
+  fprintf(f, " bytes in %" PRIu64 " %s are %s in cluster %u of %zu (%zu %s%s)\n",
+          c->blocks, lg_text_plural(c->blocks, "block", "blocks"), what, c->id,
+          r->nclusters, c->nentries,
+          lg_text_plural(c->nentries, "entry", "entries"),
+          c->cyclic ? ", cyclic" : "");
+  fprintf(f, "   in pid %u (%s), first seen in scan %u\n", c->proc->pid,
+          c->proc->exe ? c->proc->exe : "?", c->src->first_seen_scan);
+}
+
+static void lg_text_entry(FILE *f, const lg_rentry_t *e) {
+  fprintf(f, "   entry block of %" PRIu64 " bytes at 0x%" PRIx64
+             ", allocated at:\n",
+          e->size, e->address);
+  lg_text_stack(f, &e->stack, "     ");
+}
+
+/* Prints the listed blocks and their pointers (the --cluster view). */
+static void lg_text_graph(FILE *f, const lg_rcluster_t *c) {
+  const lg_cluster_t *cl = c->src;
+  fprintf(f, "   blocks (%u listed of %u):\n", cl->nlisted, cl->blocks);
+  for (uint32_t i = 0; i < cl->nlisted; i++) {
+    const lg_listed_t *b = &cl->listed[i];
+    fprintf(f, "     [%u] 0x%" PRIx64 " %" PRIu64 " bytes, %s, stack %u%s%s\n",
+            i, b->address, b->size, lg_text_cat(b->cat), b->stack_id,
+            b->flags & LG_LISTED_ENTRY ? ", entry" : "",
+            b->flags & LG_LISTED_IN_CYCLE ? ", in a cycle" : "");
+  }
+  for (uint32_t i = 0; i < cl->nedges; i++)
+    fprintf(f, "     [%u] -> [%u]\n", cl->edges[i].from, cl->edges[i].to);
+}
+
+static void lg_text_cluster(FILE *f, const lg_report_t *r,
+                            const lg_rcluster_t *c, int detail) {
+  lg_text_headline(f, r, c);
+  size_t shown = detail ? c->nentries : (c->nentries > 0);
+  for (size_t i = 0; i < shown; i++)
+    lg_text_entry(f, &c->entries[i]);
+  if (shown < c->nentries)
+    fprintf(f, "   (%zu more entry blocks: --cluster=%u shows them)\n",
+            c->nentries - shown, c->id);
+  fprintf(f, "   members by allocation site:\n");
+  for (size_t i = 0; i < c->nsites; i++) {
+    const lg_rsite_t *s = &c->sites[i];
+    fprintf(f, "     %" PRIu64 " %s (%" PRIu64 " bytes) %s, allocated at:\n",
+            s->blocks, lg_text_plural(s->blocks, "block", "blocks"), s->bytes,
+            lg_text_cat(s->cat));
+    if (c->nentries && lg_text_same_stack(&s->stack, &c->entries[0].stack))
+      fprintf(f, "       (the entry block's stack, above)\n");
+    else
+      lg_text_stack(f, &s->stack, "       ");
+  }
+  if (detail)
+    lg_text_graph(f, c);
+  fputc('\n', f);
+}
+
+static void lg_text_processes(FILE *f, const lg_report_t *r) {
+  fprintf(f, "leakgraph report: %zu %s\n", r->nprocs,
+          lg_text_plural(r->nprocs, "process", "processes"));
+  for (size_t i = 0; i < r->nprocs; i++) {
+    const lg_process_t *p = r->procs[i];
+    const char *end = lg_render_end_name(p);
+    fprintf(f, "  pid %u: %s", p->pid, p->exe ? p->exe : "?");
+    for (uint32_t a = 1; a < p->argc; a++)
+      fprintf(f, " %s", p->argv[a]);
+    fprintf(f, "\n    log %s; %s; %zu complete %s\n", p->log_path,
+            end ? end : (p->truncated ? "truncated" : "incomplete"),
+            lg_reader_complete_scans(p),
+            lg_text_plural(lg_reader_complete_scans(p), "scan", "scans"));
+  }
+  fputc('\n', f);
+}
+
+static void lg_text_summary(FILE *f, const lg_report_t *r) {
+  static const char *const labels[LG_RCAT_N] = {
+      "definitely lost", "indirectly lost", "  possibly lost",
+      "still reachable", "     suppressed"};
+  fprintf(f, "LEAK SUMMARY:\n");
+  for (int c = 0; c < LG_RCAT_N; c++)
+    fprintf(f, "   %s: %" PRIu64 " bytes in %" PRIu64 " blocks\n", labels[c],
+            r->summary[c].bytes, r->summary[c].blocks);
+  fprintf(f, "   leaked clusters: %zu (%zu cyclic)\n", r->nclusters,
+          r->ncyclic);
+}
+
+static void lg_text_supps_of(FILE *f, const lg_supps_t *s, int *header) {
+  for (size_t i = 0; s && i < s->n; i++) {
+    if (!s->v[i].hits)
+      continue;
+    if (!(*header)++)
+      fprintf(f, "\nSuppressions used:\n  %10s %12s %8s  pattern\n", "sites",
+              "bytes", "blocks");
+    fprintf(f, "  %10" PRIu64 " %12" PRIu64 " %8" PRIu64 "  leak:%s (%s)\n",
+            s->v[i].hits, s->v[i].bytes, s->v[i].blocks, s->v[i].pattern,
+            s->v[i].origin);
+  }
+}
+
+static void lg_text_note(FILE *f, int *header, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void lg_text_note(FILE *f, int *header, const char *fmt, ...) {
+  va_list ap;
+  if (!(*header)++)
+    fprintf(f, "\nNotes:\n");
+  fputs("  - ", f);
+  va_start(ap, fmt);
+  vfprintf(f, fmt, ap);
+  va_end(ap);
+  fputc('\n', f);
+}
+
+static void lg_text_notes(FILE *f, const lg_report_t *r) {
+  int h = 0;
+  for (size_t i = 0; i < r->nprocs; i++) {
+    const lg_process_t *p = r->procs[i];
+    if (p->truncated)
+      lg_text_note(f, &h,
+                   "%s is truncated at byte %" PRIu64
+                   " (the process was killed?); read up to its last "
+                   "complete record",
+                   p->log_path, p->truncated_at);
+    if (!p->complete)
+      lg_text_note(f, &h,
+                   "pid %u is incomplete: its log has no END record (killed "
+                   "or crashed?)",
+                   p->pid);
+    if (!lg_analyze_scan(p))
+      lg_text_note(f, &h, "pid %u finished no scan: nothing to report for it",
+                   p->pid);
+    for (size_t k = 0; k < p->nnotes; k++)
+      lg_text_note(f, &h, "pid %u: %s%s", p->pid,
+                   p->notes[k].code == LG_NOTE_WARNING ? "warning: " : "",
+                   p->notes[k].text);
+  }
+  for (size_t i = 0; i < r->nwarnings; i++)
+    lg_text_note(f, &h, "%s", r->warnings[i]);
+}
+
+void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
+  lg_text_processes(f, r);
+  for (size_t i = 0; i < r->nclusters; i++)
+    if (!cluster || r->clusters[i].id == cluster)
+      lg_text_cluster(f, r, &r->clusters[i], cluster != 0);
+  if (r->nclusters == 0)
+    fprintf(f, "No leaked clusters.\n\n");
+  lg_text_summary(f, r);
+  int h = 0;
+  lg_text_supps_of(f, r->global, &h);
+  for (size_t i = 0; i < r->nprocs; i++)
+    lg_text_supps_of(f, &r->local[i], &h);
+  lg_text_notes(f, r);
+}

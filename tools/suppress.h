@@ -1,0 +1,54 @@
+/* tools/suppress.h — LeakSanitizer-style suppressions: parsing `leak:PATTERN`
+ * lines and matching patterns against the frames of an allocation stack.
+ *
+ * A file or text holds one suppression per line; blank lines and lines
+ * starting with `#` are ignored, and lines of other LSan/ASan types
+ * (`interceptor_via_fun:`, ...) are accepted and ignored so existing files
+ * work. A PATTERN matches a string when it occurs in it, with `*` standing
+ * for any run of characters; `^` at its start anchors it to the start of the
+ * string and `$` at its end to the end. A stack is suppressed when some
+ * pattern matches the function, the source file or the module path of any
+ * of its frames. */
+#ifndef LG_SUPPRESS_H
+#define LG_SUPPRESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "symbolize.h"
+
+typedef struct lg_supp {
+  char *pattern;
+  char *origin; /* "FILE:LINE" for messages */
+  uint64_t hits, bytes, blocks; /* what it suppressed, for the report */
+} lg_supp_t;
+
+typedef struct lg_supps {
+  lg_supp_t *v;
+  size_t n, cap;
+} lg_supps_t;
+
+/* lg_supp_pattern_match says whether `pattern` matches `str` (see above).
+ * A NULL or empty `str` never matches. Runs in O(len(pattern)*len(str)). */
+int lg_supp_pattern_match(const char *pattern, const char *str);
+
+/* lg_supp_parse adds the suppressions of `text` (named `origin` in
+ * messages) to `s`. Returns 0, or -1 with a message in `err` for a line
+ * that is not `TYPE:PATTERN`; the lines before it are kept. */
+int lg_supp_parse(lg_supps_t *s, const char *text, const char *origin,
+                  char *err, size_t errlen);
+
+/* lg_supp_load_file reads the file at `path` and parses it. Returns 0, or
+ * -1 with a message in `err` when it cannot be read or parsed. */
+int lg_supp_load_file(lg_supps_t *s, const char *path, char *err,
+                      size_t errlen);
+
+/* lg_supp_match_stack returns the first suppression of `s` that matches a
+ * frame of the stack, or NULL. */
+lg_supp_t *lg_supp_match_stack(const lg_supps_t *s, const lg_symframe_t *f,
+                               size_t n);
+
+/* lg_supp_free releases the suppressions and zeroes `s`. */
+void lg_supp_free(lg_supps_t *s);
+
+#endif

@@ -1,0 +1,39 @@
+/* tools/symbolize.h — turns a frame of a process (a raw return address and
+ * the module it fell in) into function, source file and line, offline, from
+ * the modules' files on disk and their debug information (elfutils libdwfl).
+ * One symbolizer serves every process of a report: modules are cached by
+ * path and build-id, results by module and address. A module whose file is
+ * missing, or whose build-id differs from the logged one, gives module and
+ * address only. */
+#ifndef LG_SYMBOLIZE_H
+#define LG_SYMBOLIZE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reader.h"
+
+/* A symbolized frame. Strings belong to the symbolizer (or to the process,
+ * for `module`) and live until lg_sym_free; NULL or 0 means unknown. */
+typedef struct lg_symframe {
+  uint64_t address; /* the original return address */
+  uint64_t offset;  /* address minus the module's load bias */
+  const char *function, *file, *module;
+  int line;
+} lg_symframe_t;
+
+typedef struct lg_sym lg_sym_t;
+
+/* lg_sym_new makes a symbolizer. With `enabled` 0 it only maps frames to
+ * modules (fast; for tests). Warnings (a build-id mismatch) go to `warn`
+ * once per module, or nowhere when `warn` is NULL. */
+lg_sym_t *lg_sym_new(int enabled, FILE *warn);
+
+/* lg_sym_free releases the symbolizer and every string it handed out. */
+void lg_sym_free(lg_sym_t *sym);
+
+/* lg_sym_frame symbolizes frame `f` of process `p` into `out`. */
+void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,
+                  lg_symframe_t *out);
+
+#endif
