@@ -181,7 +181,13 @@ static void give_up(const char *why) {
 
 void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
   if (!tracing || ((uintptr_t)p & LG_BLK_FLAGS)) return;
-  uint32_t id = lg_stacks_intern(frames, n);
+  int is_new = 0;
+  uint32_t id = lg_stacks_intern(frames, n, &is_new);
+  if (LG_UNLIKELY(is_new)) {
+    lg_modules_lock();
+    if (!lg_modules_cover(frames, n)) lg_modules_refresh();
+    lg_modules_unlock();
+  }
   if (lg_blocks_insert((uintptr_t)p, size, id, flags) < 0) give_up("out of memory for the block table");
 }
 

@@ -175,6 +175,17 @@ static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
   return w >= g->base && w < g->end ? g : NULL;
 }
 
+/* glibc's allocator keeps pointers to free chunks and to the top chunk in
+ * its bins (libc's data, a root). A chunk's address is 16 bytes below its
+ * user pointer, so the chunk following a block starts inside the block's
+ * last word when the block fills its chunk: such a pointer is the
+ * allocator's, not the program's, and is not an interior pointer to the
+ * block. This returns that offset for a block of `size` bytes. */
+static inline uintptr_t next_chunk_offset(uintptr_t size) {
+  uintptr_t chunk = (size + 8 + 15) & ~(uintptr_t)15;
+  return (chunk < 32 ? 32 : chunk) - 16;
+}
+
 /* The last block in [a, b] starting at or below w, if it contains w. */
 static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
   const uintptr_t *st = h->starts;
@@ -183,7 +194,8 @@ static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t 
     if (st[mid] <= w) a = mid; else b = mid - 1;
   }
   const lg_blk_t *k = &h->blk[a];
-  return (w >= st[a] && w - st[a] < span_of(k)) ? (long)a : -1;
+  uintptr_t off = w - st[a];
+  return (w >= st[a] && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size))) ? (long)a : -1;
 }
 
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {

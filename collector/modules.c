@@ -17,7 +17,7 @@
 
 typedef struct module {
   uint32_t id;
-  int present, seen, self;
+  int present, seen, self; /* self: the shim or its unwinder */
   uintptr_t bias;
   char *path;
   uint32_t build_id_len;
@@ -28,6 +28,25 @@ typedef struct module {
 
 static lg_lock_t lock = LG_LOCK_INIT;
 static uintptr_t loader_lo, loader_hi; /* the loader's executable segment */
+static lg_tls_hole_t holes[LG_MAX_TLS_HOLES];
+static uint32_t nholes;
+
+/* Records the static TLS block of one of the shim's own modules, as an
+ * offset from the thread pointer (the same in every thread). */
+static void add_tls_hole(struct dl_phdr_info *info) {
+  if (!info->dlpi_tls_data || nholes == LG_MAX_TLS_HOLES) return;
+  for (int i = 0; i < info->dlpi_phnum; i++)
+    if (info->dlpi_phdr[i].p_type == PT_TLS) {
+      holes[nholes].offset = (intptr_t)((uintptr_t)info->dlpi_tls_data - (uintptr_t)__builtin_thread_pointer());
+      holes[nholes].size = info->dlpi_phdr[i].p_memsz;
+      nholes++;
+    }
+}
+
+uint32_t lg_modules_tls_holes(const lg_tls_hole_t **out) {
+  *out = holes;
+  return nholes;
+}
 static module_t **mods;
 static uint32_t nmods, capmods, next_id = 1;
 
@@ -129,6 +148,10 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg) {
   }
   read_build_id(m, info);
   const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+  /* libunwind is the shim's private helper: its caches hold addresses that
+   * look like pointers but are not the program's. */
+  if (!strncmp(base, "libunwind.so", 12) || !strncmp(base, "libunwind-x86_64.so", 19)) m->self = 1;
+  if (m->self) add_tls_hole(info);
   if (!strncmp(base, "ld-linux", 8))
     for (uint32_t k = 0; k < m->nseg; k++)
       if (m->seg[k].flags & LG_SEG_X) { loader_lo = m->seg[k].start; loader_hi = m->seg[k].start + m->seg[k].size; }
@@ -173,3 +196,14 @@ void lg_modules_each_writable(lg_range_fn fn, void *arg) {
 }
 
 int lg_modules_in_loader(uintptr_t ip) { return ip - 1 >= loader_lo && ip - 1 < loader_hi; }
+
+int lg_modules_cover(const uintptr_t *ips, uint32_t n) {
+  for (uint32_t k = 0; k < n; k++) {
+    int found = 0;
+    for (uint32_t i = 0; i < nmods && !found; i++)
+      for (uint32_t s = 0; s < mods[i]->nseg && !found; s++)
+        found = ips[k] - 1 - mods[i]->seg[s].start < mods[i]->seg[s].size;
+    if (!found) return 0;
+  }
+  return 1;
+}

@@ -33,4 +33,16 @@ void lg_modules_each_writable(lg_range_fn fn, void *arg);
  * as roots. */
 int lg_modules_in_loader(uintptr_t ip);
 
+/* lg_modules_cover tells whether every address lies in a known module's
+ * executable segment. A new stack that leaves the map means a library was
+ * loaded since the last refresh: the caller refreshes, so the MODULE record
+ * precedes the STACK record that needs it. Modules lock held. */
+int lg_modules_cover(const uintptr_t *ips, uint32_t n);
+
+/* The static TLS blocks of the shim and its unwinder, as offsets from the
+ * thread pointer: the scan skips them in every thread's TLS. */
+#define LG_MAX_TLS_HOLES 4
+typedef struct lg_tls_hole { intptr_t offset; uintptr_t size; } lg_tls_hole_t;
+uint32_t lg_modules_tls_holes(const lg_tls_hole_t **out);
+
 #endif

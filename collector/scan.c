@@ -182,10 +182,26 @@ static void mark_stack(scan_t *s, uintptr_t sp) {
 }
 
 /* Marks a thread's static TLS and thread descriptor around its thread
- * pointer (x86_64: TLS blocks below, struct pthread above). */
+ * pointer (x86_64: TLS blocks below, struct pthread above), skipping the
+ * TLS of the shim and its unwinder. */
 static void mark_tls(scan_t *s, uintptr_t tp) {
   if (!tp) return;
-  mark_readable(s, tp - lg_tls.static_size, tp + lg_tls.pthread_size);
+  const lg_tls_hole_t *holes;
+  uint32_t nh = lg_modules_tls_holes(&holes);
+  /* glibc's static TLS size counts the thread descriptor, which lies above
+   * the thread pointer on x86_64: below it are only the TLS blocks. */
+  uintptr_t below = lg_tls.static_size > lg_tls.pthread_size ? lg_tls.static_size - lg_tls.pthread_size : 0;
+  uintptr_t lo = tp - below, hi = tp + lg_tls.pthread_size;
+  /* Scan [lo, hi) in pieces around the holes (few; sorted on the fly). */
+  while (lo < hi) {
+    uintptr_t next_lo = hi, next_hi = hi;
+    for (uint32_t k = 0; k < nh; k++) {
+      uintptr_t a = tp + (uintptr_t)holes[k].offset, b = a + holes[k].size;
+      if (b > lo && a < next_lo) { next_lo = a < lo ? lo : a; next_hi = b; }
+    }
+    mark_readable(s, lo, next_lo);
+    lo = next_hi;
+  }
 }
 
 /* Reads a thread's stack pointer from /proc/self/task/TID/syscall, which

@@ -75,7 +75,7 @@ static uint32_t add(const uintptr_t *f, uint32_t n) {
   return i + 1;
 }
 
-uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n) {
+uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n, int *is_new) {
   uint64_t h = hash_frames(f, n);
   uint32_t slot = (uint32_t)(h >> 7) & (TCACHE - 1);
   if (tcache[slot].hash == h && same(lg_stacks_get(tcache[slot].id), f, n))
@@ -85,6 +85,7 @@ uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n) {
   HASH_FIND(hh, table, f, n * sizeof *f, nd);
   uint32_t id = nd ? nd->stack->id : add(f, n);
   lg_unlock(&lock);
+  if (is_new) *is_new = !nd && id;
   if (id) {
     tcache[slot].hash = h;
     tcache[slot].id = id;

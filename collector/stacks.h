@@ -25,8 +25,9 @@ typedef struct lg_stack {
 #define LG_STACK_LOADER 2u  /* allocated by the dynamic loader */
 
 /* lg_stacks_intern returns the id of the stack `frames[0..n)`, or 0 when the
- * shim is out of memory. */
-uint32_t lg_stacks_intern(const uintptr_t *frames, uint32_t n);
+ * shim is out of memory; *is_new (if not NULL) tells whether it was stored
+ * just now. */
+uint32_t lg_stacks_intern(const uintptr_t *frames, uint32_t n, int *is_new);
 /* lg_stacks_get returns the stack with id `id`, or NULL. Lock-free. */
 const lg_stack_t *lg_stacks_get(uint32_t id);
 uint32_t lg_stacks_count(void);
