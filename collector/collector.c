@@ -340,6 +340,7 @@ void lg_collector_fork_child(void) {
   char parent[LG_PATH_MAX];
   lg_fmt(parent, sizeof parent, "%s", log_path);
   lg_log_forget();
+  lg_scan_forget();
   if (!opts.follow_children || start_log(parent) < 0) tracing = 0;
 }
 

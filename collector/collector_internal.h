@@ -18,6 +18,9 @@ extern lg_tls_layout_t lg_tls;
 
 /* lg_scan_run is the scan itself (scan.c); the caller holds no shim lock. */
 long lg_scan_run(int kind, uint32_t number, const lg_self_t *self);
+/* lg_scan_forget drops what past scans remember (a forked child's new log
+ * numbers its scans from 1 again). */
+void lg_scan_forget(void);
 
 uint64_t lg_start_ns(void);
 uint32_t lg_next_cluster_id(void);

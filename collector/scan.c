@@ -264,6 +264,56 @@ static void mark_roots(scan_t *s) {
   lg_mark_finish(&s->heap);
 }
 
+/* ---- phase: first seen ------------------------------------------------------ */
+
+/* The lost blocks of the previous scan with the scan that first saw each
+ * lost, sorted by address: a cluster's first_seen_scan is the earliest of
+ * its blocks'. */
+typedef struct seen { uintptr_t addr; uint32_t scan; } seen_t;
+static seen_t *seen_prev;
+static size_t nseen_prev, seen_prev_bytes;
+static uint32_t *cluster_first; /* per cluster of the current scan */
+static size_t cluster_first_bytes;
+
+void lg_scan_forget(void) {
+  lg_sys_unmap(seen_prev, seen_prev_bytes);
+  seen_prev = NULL;
+  nseen_prev = seen_prev_bytes = 0;
+}
+
+/* Looks up addr among the previous scan's lost blocks. */
+static uint32_t seen_before(uintptr_t addr, uint32_t dflt) {
+  size_t lo = 0, hi = nseen_prev;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (seen_prev[mid].addr < addr) lo = mid + 1; else hi = mid;
+  }
+  return lo < nseen_prev && seen_prev[lo].addr == addr ? seen_prev[lo].scan : dflt;
+}
+
+/* Fills cluster_first[] and replaces the previous scan's list. */
+static void first_seen(scan_t *s) {
+  const lg_graph_t *g = &s->graph;
+  size_t nb = (g->nmembers + 1) * sizeof(seen_t);
+  seen_t *now = lg_sys_map(nb);
+  cluster_first_bytes = (g->nclusters + 1) * sizeof(uint32_t);
+  cluster_first = lg_sys_map(cluster_first_bytes);
+  if (!now || !cluster_first) { lg_sys_unmap(now, nb); return; }
+  size_t n = 0;
+  for (size_t c = 0; c < g->nclusters; c++) cluster_first[c] = s->number;
+  for (size_t i = 0; i < s->heap.n; i++) { /* address order */
+    const lg_blk_t *b = &s->heap.blk[i];
+    if (!b->cluster) continue;
+    uint32_t first = seen_before(b->addr, s->number);
+    now[n++] = (seen_t){b->addr, first};
+    if (first < cluster_first[b->cluster - 1]) cluster_first[b->cluster - 1] = first;
+  }
+  lg_scan_forget();
+  seen_prev = now;
+  nseen_prev = n;
+  seen_prev_bytes = nb;
+}
+
 /* ---- phase: log ----------------------------------------------------------- */
 
 static void log_stack(uint32_t id) {
@@ -321,7 +371,7 @@ static void log_cluster(scan_t *s, uint32_t c, site_t *sites, uint32_t *map, uin
   lg_log_begin(LG_REC_CLUSTER, len);
   lg_log_u32(s->number);
   lg_log_u32(lg_next_cluster_id());
-  lg_log_u32(s->number);
+  lg_log_u32(cluster_first ? cluster_first[c] : s->number);
   lg_log_u32((ci->cyclic ? LG_CLUSTER_CYCLIC : 0) | (ci->possible ? LG_CLUSTER_POSSIBLE : 0));
   lg_log_u64(ci->bytes);
   lg_log_u32(ci->blocks);
@@ -464,7 +514,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     t[2] = lg_now_ns();
     if (lg_graph_analyse(&s.heap, &s.graph) == 0) {
       t[3] = lg_now_ns();
+      first_seen(&s);
       log_clusters(&s);
+      lg_sys_unmap(cluster_first, cluster_first_bytes);
+      cluster_first = NULL;
       t[4] = lg_now_ns();
       char msg[200];
       lg_fmt(msg, sizeof msg, "scan %u phases (ms): snapshot %llu, mark %llu, analyse %llu, log %llu; %zu blocks",

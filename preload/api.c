@@ -9,12 +9,19 @@
 
 static int lsan_checked; /* __lsan_do_leak_check ran: it runs once */
 
+/* A scan the program asked for; the guard is held. */
+static long api_scan(const lg_self_t *self) {
+  if (lg_lsan_turned_off()) return 0;
+  lg_lsan_suppressions_once();
+  return lg_collector_scan(LG_SCAN_API, self);
+}
+
 LG_PUBLIC long leakgraph__scan(void) {
   lg_self_t self;
   LG_CAPTURE_SELF(&self);
   if (!lg_on) return -1;
   LG_GUARDED;
-  return lg_collector_scan(LG_SCAN_API, &self);
+  return api_scan(&self);
 }
 
 LG_PUBLIC void leakgraph__ignore(const void *p) { LG_GUARDED; lg_collector_ignore(p); }
@@ -43,7 +50,7 @@ LG_PUBLIC void __lsan_do_leak_check(void) {
   LG_CAPTURE_SELF(&self);
   if (!lg_on || __atomic_exchange_n(&lsan_checked, 1, __ATOMIC_ACQ_REL)) return;
   LG_GUARDED;
-  long lost = lg_collector_scan(LG_SCAN_API, &self);
+  long lost = api_scan(&self);
   const lg_options_t *o = lg_collector_options();
   if (o->exitcode && lost > 0) lg_finish(LG_END_EXIT, o->exitcode, &self);
 }
@@ -53,5 +60,5 @@ LG_PUBLIC int __lsan_do_recoverable_leak_check(void) {
   LG_CAPTURE_SELF(&self);
   if (!lg_on) return 0;
   LG_GUARDED;
-  return lg_collector_scan(LG_SCAN_API, &self) > 0;
+  return api_scan(&self) > 0;
 }

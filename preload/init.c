@@ -11,6 +11,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "exesym.h"
 #include "format.h"
 #include "guard.h"
 #include "real.h"
@@ -65,7 +66,6 @@ __attribute__((constructor(101))) static void lg_init(void) {
   lg_options_t o;
   lg_options_defaults(&o);
   lg_options_parse(&o, getenv("LEAKGRAPH_OPTIONS"), lg_world_signal(), warn_option);
-  if (__lsan_is_turned_off && __lsan_is_turned_off()) return;
   if (!o.follow_children) unfollow_exec();
   lg_depth = o.depth;
   lg_unwind_init();
@@ -73,7 +73,6 @@ __attribute__((constructor(101))) static void lg_init(void) {
   traced_pid = getpid();
   if (lg_collector_init(&o) < 0) return;
   pthread_atfork(fork_prepare, fork_parent, fork_child);
-  if (__lsan_default_suppressions) lg_collector_suppressions_text(__lsan_default_suppressions());
   __atomic_store_n(&lg_on, 1, __ATOMIC_RELEASE);
 }
 
@@ -107,10 +106,36 @@ static void exit_with(int code) {
   lg_real._exit_(code);
 }
 
+/* Finds a LeakSanitizer hook the program defines: exported (the weak
+ * reference resolves) or only in its symbol table. */
+static void *lsan_hook(void *weak, const char *name) {
+  return weak ? weak : (void *)lg_exe_symbol(name);
+}
+
+int lg_lsan_turned_off(void) {
+  static int (*fn)(void);
+  static int looked;
+  if (!looked) {
+    fn = (int (*)(void))lsan_hook((void *)__lsan_is_turned_off, "__lsan_is_turned_off");
+    looked = 1;
+  }
+  return fn && fn();
+}
+
+void lg_lsan_suppressions_once(void) {
+  static int done;
+  if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL)) return;
+  const char *(*fn)(void) =
+      (const char *(*)(void))lsan_hook((void *)__lsan_default_suppressions, "__lsan_default_suppressions");
+  if (fn) lg_collector_suppressions_text(fn());
+}
+
 void lg_finish(int how, int status, const lg_self_t *self) {
   if (!lg_on || getpid() != traced_pid) return; /* a vfork child: hands off */
   if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) return;
   LG_GUARDED;
+  if (lg_lsan_turned_off()) { lg_collector_end(how, status); return; }
+  lg_lsan_suppressions_once();
   long lost = lg_collector_scan(LG_SCAN_EXIT, self);
   lg_collector_end(how, status);
   const lg_options_t *o = lg_collector_options();

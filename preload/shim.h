@@ -22,6 +22,11 @@ extern int lg_depth;
 void lg_record_alloc(void *p, size_t size) __attribute__((noinline));
 void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute__((noinline));
 
+/* LeakSanitizer's program-side hooks: __lsan_is_turned_off (checked before
+ * every scan) and __lsan_default_suppressions (logged before the first). */
+int lg_lsan_turned_off(void);
+void lg_lsan_suppressions_once(void);
+
 /* The exit path shared by the destructor, _exit, abort and
  * __lsan_do_leak_check: final scan, END record, summary. */
 void lg_finish(int how, int status, const lg_self_t *self);
