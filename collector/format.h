@@ -29,7 +29,19 @@ enum lg_rec_type {
   LG_REC_SUPPRESSIONS = 8,
   LG_REC_NOTE = 9,
   LG_REC_END = 10,
+  LG_REC_SITES = 11,
+  LG_REC_CHAIN = 12,
 };
+
+enum lg_root_kind {
+  LG_ROOT_DATA = 1,
+  LG_ROOT_STACK = 2,
+  LG_ROOT_REGS = 3,
+  LG_ROOT_TLS = 4,
+  LG_ROOT_REGION = 5,
+  LG_ROOT_IGNORED = 6,
+};
+#define LG_CHAIN_MAX_HOPS 64u
 
 /* Block categories, in the order SCAN_END lists their totals. */
 enum lg_category {
