@@ -17,6 +17,7 @@ typedef struct shard {
 } shard_t;
 
 static shard_t shards[NSHARDS];
+static unsigned epoch_parity; /* LG_BLK_PARITY or 0 */
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
  * bits the home slot. */
@@ -99,7 +100,7 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
     s->count++;
   }
   lg_slot_t *sl = &s->slots[at];
-  sl->key = addr | (flags & LG_BLK_FLAGS);
+  sl->key = addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
   sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
   sl->stack = stack;
   lg_unlock(&s->lock);
@@ -147,12 +148,22 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   return at >= 0;
 }
 
-int lg_blocks_set_flags_locked(uintptr_t addr, unsigned set) {
-  uint64_t h = hash_addr(addr);
-  shard_t *s = shard_of(h);
-  int64_t at = find(s, addr, h);
-  if (at >= 0) s->slots[at].key |= (set & LG_BLK_FLAGS);
-  return at >= 0;
+void lg_blocks_flip_epoch(void) { __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED); }
+
+void lg_blocks_age(void) {
+  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    shard_t *s = &shards[i];
+    lg_lock(&s->lock);
+    for (uint32_t j = 0; j <= s->mask; j++) {
+      uintptr_t k = s->slots[j].key;
+      if (!k || (k & LG_BLK_PARITY) == now) continue;
+      uintptr_t gen = (k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT;
+      if (gen < 2) gen++;
+      s->slots[j].key = (k & ~(uintptr_t)(LG_BLK_GEN_MASK | LG_BLK_PARITY)) | (gen << LG_BLK_GEN_SHIFT) | now;
+    }
+    lg_unlock(&s->lock);
+  }
 }
 
 void lg_blocks_lock_all(void) {

@@ -9,7 +9,11 @@
  *                    between __lsan_disable and __lsan_enable: a root, never
  *                    reported
  *   bits 1-2  GEN    scans survived, saturating at 2 (0 new, 1, 2 old)
- *   bit 3  LOST      unreachable at the last scan (for first-seen bookkeeping)
+ *   bit 3  PARITY    the table's epoch parity when the block was inserted or
+ *                    last aged. A scan flips the epoch while the world is
+ *                    stopped; afterwards lg_blocks_age ages, shard by shard
+ *                    and while the program runs, exactly the blocks whose
+ *                    parity differs: those that existed at the snapshot.
  *
  * The table is split into 256 shards by address hash, each an open-addressing
  * array with linear probing and backward-shift deletion (no tombstones),
@@ -28,7 +32,7 @@
 #define LG_BLK_IGNORED 1u
 #define LG_BLK_GEN_SHIFT 1
 #define LG_BLK_GEN_MASK 6u
-#define LG_BLK_LOST 8u
+#define LG_BLK_PARITY 8u
 #define LG_BLK_FLAGS 15u
 #define LG_SIZE_BIG 0xFFFFFFFFu
 
@@ -53,11 +57,15 @@ int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
 int lg_blocks_set_flags(uintptr_t addr, unsigned set);
 
 /* With all shards locked (scan or fork): */
-int lg_blocks_set_flags_locked(uintptr_t addr, unsigned set);
+/* lg_blocks_flip_epoch starts a new epoch (a scan's snapshot). */
+void lg_blocks_flip_epoch(void);
 void lg_blocks_lock_all(void);
 void lg_blocks_unlock_all(void);
 void lg_blocks_reset_locks(void);
 size_t lg_blocks_count(void);
+/* lg_blocks_age ages the blocks that existed at the last snapshot; it
+ * takes the shard locks one at a time. */
+void lg_blocks_age(void);
 /* lg_blocks_each calls fn for every slot; fn may rewrite the flag bits of
  * slot->key (nothing else). */
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);

@@ -14,6 +14,7 @@
 #include "blocks.h"
 #include "collector_internal.h"
 #include "format.h"
+#include "history.h"
 #include "lock.h"
 #include "logwriter.h"
 #include "modules.h"
@@ -32,6 +33,8 @@ static uint64_t start_ns;
 static uint32_t scans, cluster_ids;
 static lg_totals_t last;
 static lg_lock_t roots_lock = LG_LOCK_INIT;
+static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
+static int closed;                         /* END written: no more scans */
 
 typedef struct range { uintptr_t lo, hi; } range_t;
 static range_t *roots;
@@ -160,6 +163,7 @@ int lg_collector_init(const lg_options_t *o) {
   if (start_log("") < 0) return -1;
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   tracing = 1;
+  lg_trigger_start(&opts);
   return 0;
 }
 
@@ -213,8 +217,11 @@ void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
 
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
-  uint32_t number = __atomic_add_fetch(&scans, 1, __ATOMIC_ACQ_REL);
-  return lg_scan_run(kind, number, self);
+  lg_lock(&scan_lock);
+  long lost = -1;
+  if (tracing && !closed) lost = lg_scan_run(kind, ++scans, self);
+  lg_unlock(&scan_lock);
+  return lost;
 }
 
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {
@@ -312,6 +319,7 @@ void lg_collector_modules_changed(void) {
 /* ---- fork and end ------------------------------------------------------------ */
 
 void lg_collector_fork_prepare(void) {
+  lg_lock(&scan_lock);
   lg_modules_lock();
   lg_stacks_lock();
   lg_arena_lock_all();
@@ -327,6 +335,7 @@ void lg_collector_fork_parent(void) {
   lg_arena_unlock_all();
   lg_stacks_unlock();
   lg_modules_unlock();
+  lg_unlock(&scan_lock);
 }
 
 void lg_collector_fork_child(void) {
@@ -336,16 +345,22 @@ void lg_collector_fork_child(void) {
   lg_arena_reset_lock();
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
+  lg_lock_reset(&scan_lock);
   if (!tracing) return;
   char parent[LG_PATH_MAX];
   lg_fmt(parent, sizeof parent, "%s", log_path);
   lg_log_forget();
-  lg_scan_forget();
-  if (!opts.follow_children || start_log(parent) < 0) tracing = 0;
+  lg_history_forget();
+  if (!opts.follow_children || start_log(parent) < 0) { tracing = 0; return; }
+  lg_trigger_start(&opts); /* the parent's scanner thread is not in the child */
 }
 
 void lg_collector_end(int how, int status) {
   if (!tracing) return;
+  lg_trigger_stop();
+  lg_lock(&scan_lock);
+  closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
+  lg_unlock(&scan_lock);
   lg_log_lock();
   lg_log_begin(LG_REC_END, 8);
   lg_log_u32((uint32_t)how);

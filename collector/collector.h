@@ -25,9 +25,9 @@
 /* What a thread scanning itself gives the scan: where its live stack
  * starts, and its callee-saved registers at the API boundary. */
 typedef struct lg_self {
-  uintptr_t sp;
+  uintptr_t sp;      /* 0: no stack */
   uintptr_t regs[8];
-  int main_returned; /* the main thread's stack above sp is dead: main returned */
+  int foreign;       /* the shim's own scanner thread: nothing of it is a root */
 } lg_self_t;
 
 /* The real malloc_usable_size, set by the preload layer before init; the

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "collector.h"
 #include "graph.h"
@@ -18,9 +19,11 @@ extern lg_tls_layout_t lg_tls;
 
 /* lg_scan_run is the scan itself (scan.c); the caller holds no shim lock. */
 long lg_scan_run(int kind, uint32_t number, const lg_self_t *self);
-/* lg_scan_forget drops what past scans remember (a forked child's new log
- * numbers its scans from 1 again). */
-void lg_scan_forget(void);
+/* The shim's scanner thread (trigger.c): its id (0 when none), which the
+ * scan neither stops nor scans; started at init and in a forked child. */
+pid_t lg_scanner_tid(void);
+int lg_trigger_start(const lg_options_t *o);
+void lg_trigger_stop(void);
 
 uint64_t lg_start_ns(void);
 uint32_t lg_next_cluster_id(void);

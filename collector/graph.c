@@ -153,6 +153,13 @@ int lg_heap_build(lg_heap_t *h) {
 }
 
 void lg_heap_free(lg_heap_t *h) {
+  drop(h->parent);
+  drop(h->depth);
+  h->depth = NULL;
+  drop(h->roots);
+  h->parent = NULL;
+  h->roots = NULL;
+  h->nroots = h->caproots = 0;
   drop(h->starts);
   h->starts = NULL;
   drop(h->reg);
@@ -208,13 +215,33 @@ long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
 
 /* ---- marking ------------------------------------------------------------- */
 
+/* Records where block i was first reached from, when parents are tracked:
+ * `src` is the scanned block, or NONE for a root word at `where`. */
+static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
+  if (src != NONE) { h->parent[i] = src; h->depth[i] = h->depth[src] + 1; return; }
+  h->depth[i] = 1;
+  if (h->nroots == h->caproots) {
+    size_t nc = h->caproots ? h->caproots * 2 : 1024;
+    lg_root_hit_t *nr = grab(nc, sizeof *nr);
+    if (!nr) { h->parent[i] = NONE; return; }
+    if (h->roots) memcpy(nr, h->roots, h->nroots * sizeof *nr);
+    drop(h->roots);
+    h->roots = nr;
+    h->caproots = nc;
+  }
+  h->roots[h->nroots] = (lg_root_hit_t){where, h->root_kind, h->root_tid};
+  h->parent[i] = LG_PARENT_ROOT | (uint32_t)h->nroots++;
+}
+
 /* Records that a pointer `w` to block i was seen in memory of quality
- * `from` (REACHABLE roots and blocks, or POSSIBLE blocks). */
-static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from) {
+ * `from` (REACHABLE roots and blocks, or POSSIBLE blocks), found in block
+ * `src` (NONE: a root) at address `where`. */
+static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
   lg_blk_t *b = &h->blk[i];
   if (from == LG_REACHABLE && w == b->addr) {
     if (b->mark != LG_REACHABLE) {
       b->mark = LG_REACHABLE;
+      if (h->parent) set_parent(h, i, src, where);
       vec_push(&h->rstack, (uint32_t)i);
     }
   } else if (b->mark == LG_UNREACHED) {
@@ -228,7 +255,7 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from) {
  * whole batch with a prefetch before the next stage reads: the misses of
  * the batch overlap instead of queueing. */
 #define BATCH 32
-static void lookup_batch(lg_heap_t *h, const uintptr_t *w, size_t n, int from) {
+static void lookup_batch(lg_heap_t *h, const uintptr_t *w, const uintptr_t *where, size_t n, int from, uint32_t src) {
   const uint32_t *ent[BATCH];
   const lg_region_t *reg[BATCH];
   long idx[BATCH];
@@ -244,53 +271,89 @@ static void lookup_batch(lg_heap_t *h, const uintptr_t *w, size_t n, int from) {
     if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
   }
   for (size_t k = 0; k < n; k++)
-    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], from);
+    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], from, src, where[k]);
 }
 
-static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from) {
+static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
   lo = (lo + 7) & ~(uintptr_t)7;
   hi &= ~(uintptr_t)7;
   if (hi <= lo) return;
   h->scanned_bytes += hi - lo;
   const uintptr_t hlo = h->lo, hspan = h->span;
-  uintptr_t cand[BATCH];
+  uintptr_t cand[BATCH], where[BATCH];
   size_t nc = 0;
   for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
     uintptr_t w = *p;
     if (w - hlo >= hspan) continue;
+    where[nc] = (uintptr_t)p;
     cand[nc++] = w;
-    if (nc == BATCH) { lookup_batch(h, cand, nc, from); nc = 0; }
+    if (nc == BATCH) { lookup_batch(h, cand, where, nc, from, src); nc = 0; }
   }
-  if (nc) lookup_batch(h, cand, nc, from);
+  if (nc) lookup_batch(h, cand, where, nc, from, src);
 }
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {
   const lg_blk_t *b = &h->blk[i];
-  if (!(b->flags & LG_BF_UNREADABLE)) scan_words(h, b->addr, b->addr + b->size, from);
+  if (!(b->flags & LG_BF_UNREADABLE)) scan_words(h, b->addr, b->addr + b->size, from, (uint32_t)i);
+}
+
+void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid) {
+  h->root_kind = kind;
+  h->root_tid = tid;
 }
 
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
-  if (h->n) scan_words(h, lo, hi, LG_REACHABLE);
+  if (h->n) scan_words(h, lo, hi, LG_REACHABLE, NONE);
 }
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
+    if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
     vec_push(&h->rstack, (uint32_t)i);
   }
 }
 
 void lg_mark_finish(lg_heap_t *h) {
   for (;;) {
-    if (h->rstack.n) {
-      scan_block(h, h->rstack.v[--h->rstack.n], LG_REACHABLE);
+    if (h->rhead < h->rstack.n) {
+      scan_block(h, h->rstack.v[h->rhead++], LG_REACHABLE);
     } else if (h->pstack.n) {
+      h->rhead = h->rstack.n = 0;
       uint32_t i = h->pstack.v[--h->pstack.n];
       if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
     } else {
+      h->rhead = h->rstack.n = 0;
       break;
     }
   }
+}
+
+int lg_heap_track_parents(lg_heap_t *h) {
+  h->parent = grab(h->n + 1, sizeof *h->parent);
+  h->depth = grab(h->n + 1, sizeof *h->depth);
+  if (!h->parent || !h->depth) { drop(h->parent); drop(h->depth); h->parent = h->depth = NULL; return -1; }
+  return 0;
+}
+
+size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root) {
+  if (!h->parent || h->blk[i].mark != LG_REACHABLE || !max) return 0;
+  size_t n = 0;
+  uint32_t cur = (uint32_t)i;
+  /* Walk up to the root, then reverse; a path longer than max keeps the
+   * block's end (the root side is cut). */
+  uint32_t *tmp = grab(h->n + 1, sizeof *tmp);
+  if (!tmp) return 0;
+  size_t len = 0;
+  while (!(cur & LG_PARENT_ROOT) && cur != NONE && len <= h->n) {
+    tmp[len++] = cur;
+    cur = h->parent[cur];
+  }
+  if (cur == NONE || !(cur & LG_PARENT_ROOT)) { drop(tmp); return 0; }
+  *root = &h->roots[cur & ~LG_PARENT_ROOT];
+  for (size_t k = len < max ? len : max; k > 0; k--) path[n++] = tmp[k - 1];
+  drop(tmp);
+  return n;
 }
 
 /* ---- analysis of lost blocks ---------------------------------------------- */

@@ -45,6 +45,11 @@ typedef struct lg_region lg_region_t;
 
 typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
 
+/* Where marking first found a pointer to a block, when it came from a root
+ * (kind is enum lg_root_kind; tid the thread for stacks, registers, TLS). */
+typedef struct lg_root_hit { uintptr_t where; uint32_t kind, tid; } lg_root_hit_t;
+#define LG_PARENT_ROOT 0x80000000u
+
 typedef struct lg_heap {
   lg_blk_t *blk;
   size_t n;
@@ -56,7 +61,16 @@ typedef struct lg_heap {
   uintptr_t *starts;    /* block start addresses, compact, for the searches */
   unsigned shift;       /* log2 of the granule: about one block per granule */
   lg_vec_t rstack, pstack;
+  size_t rhead;         /* the REACHABLE work list is a FIFO: breadth first */
   uint64_t scanned_bytes;
+  /* Optional (parent != NULL): for each REACHABLE block, the block that
+   * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
+   * first marking makes these the shortest paths from the roots. */
+  uint32_t *parent;
+  uint32_t *depth;      /* hops from the roots, with parent */
+  lg_root_hit_t *roots;
+  size_t nroots, caproots;
+  uint32_t root_kind, root_tid; /* of the root range being marked */
 } lg_heap_t;
 
 typedef struct lg_cluster_info {
@@ -91,6 +105,14 @@ long lg_heap_find(const lg_heap_t *h, uintptr_t w);
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
 void lg_mark_finish(lg_heap_t *h);
+/* lg_mark_root_kind names the roots marked next (for retention chains). */
+void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);
+/* lg_heap_track_parents turns on parent tracking; 0 or -1. */
+int lg_heap_track_parents(lg_heap_t *h);
+/* lg_heap_chain writes the path from a root to block i into path[] (block
+ * indexes, root side first, at most max) and returns its length, or 0 when
+ * i is not REACHABLE or parents are not tracked; *root gets the root. */
+size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root);
 
 /* lg_graph_analyse assigns cat, cluster and flags to every block and fills
  * g; returns 0 or -1 (out of memory). lg_graph_free releases g. */

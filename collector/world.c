@@ -16,6 +16,12 @@
 #include "sys.h"
 
 static lg_thread_t slots[LG_MAX_THREADS];
+/* Threads that did not answer last time: asked about the signal mask
+ * before being signalled again, so a thread that blocks the signal does not
+ * pile up queued real-time signals, one per scan. */
+#define MAX_SILENT 64
+static pid_t silent[MAX_SILENT];
+static uint32_t nsilent;
 static lg_world_t *volatile current;  /* the world being stopped, or NULL */
 static uint32_t run_epoch;            /* bumped to let stopped threads go */
 
@@ -79,6 +85,30 @@ static int handler_installed(void) {
   return (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_stop;
 }
 
+/* Tells whether thread tid blocks the stop signal, from the SigBlk line of
+ * /proc/self/task/TID/status (a hex mask, bit n-1 for signal n). */
+static int blocks_stop_signal(pid_t tid) {
+  char path[64], buf[2048];
+  lg_fmt(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *p = strstr(buf, "SigBlk:");
+  if (!p) return 0;
+  p += 7;
+  while (*p == ' ' || *p == '\t') p++;
+  const char *e = p;
+  while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f')) e++;
+  int bit = lg_world_signal() - 1, digit = bit / 4; /* from the right */
+  if (e - p <= digit) return 0;
+  char c = e[-1 - digit];
+  int v = c <= '9' ? c - '0' : c - 'a' + 10;
+  return (v >> (bit % 4)) & 1;
+}
+
 struct linux_dirent64 {
   uint64_t d_ino;
   int64_t d_off;
@@ -89,7 +119,7 @@ struct linux_dirent64 {
 
 /* Signals every thread of /proc/self/task not yet in w; returns how many
  * new ones it found. */
-static uint32_t signal_new(lg_world_t *w, pid_t self, int usable) {
+static uint32_t signal_new(lg_world_t *w, pid_t self, pid_t skip, int usable) {
   int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return 0;
   uint32_t found = 0;
@@ -102,7 +132,7 @@ static uint32_t signal_new(lg_world_t *w, pid_t self, int usable) {
       off += d->d_reclen;
       pid_t tid = 0;
       for (const char *c = d->d_name; *c >= '0' && *c <= '9'; c++) tid = tid * 10 + (*c - '0');
-      if (tid <= 0 || tid == self) continue;
+      if (tid <= 0 || tid == self || tid == skip) continue;
       uint32_t i;
       for (i = 0; i < w->n && w->threads[i].tid != tid; i++) {}
       if (i < w->n || w->n >= LG_MAX_THREADS) continue;
@@ -112,17 +142,32 @@ static uint32_t signal_new(lg_world_t *w, pid_t self, int usable) {
       t->state = usable ? LG_TS_SIGNALED : LG_TS_NO_ANSWER;
       __atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE);
       found++;
-      if (usable && syscall(SYS_tgkill, getpid(), tid, lg_world_signal()) < 0)
+      int was_silent = 0;
+      for (uint32_t k = 0; k < nsilent; k++) was_silent |= silent[k] == tid;
+      if (usable && was_silent && blocks_stop_signal(tid)) {
+        t->state = LG_TS_NO_ANSWER;
+        w->no_answer++;
+      } else if (usable && syscall(SYS_tgkill, getpid(), tid, lg_world_signal()) < 0) {
         t->state = LG_TS_GONE; /* exited since the listing */
+      }
     }
   }
   close(fd);
   return found;
 }
 
+/* Gives up on thread t (it will not answer): it runs on during the scan. */
+static void give_up(lg_world_t *w, lg_thread_t *t) {
+  int expect = LG_TS_SIGNALED;
+  if (__atomic_compare_exchange_n(&t->state, &expect, LG_TS_NO_ANSWER, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    w->no_answer++;
+}
+
 /* Waits until every signaled thread has stopped, has exited, or the
- * deadline passes (then it is marked LG_TS_NO_ANSWER). */
+ * deadline passes (then it is marked LG_TS_NO_ANSWER). After 10 ms the
+ * threads still silent are asked whether they block the signal. */
 static void wait_stopped(lg_world_t *w, uint64_t deadline) {
+  uint64_t check_blocked = lg_now_ns() + 10000000ull;
   for (unsigned spin = 0;; spin++) {
     int waiting = 0;
     for (uint32_t i = 0; i < w->n; i++) {
@@ -137,19 +182,22 @@ static void wait_stopped(lg_world_t *w, uint64_t deadline) {
       waiting = 1;
     }
     if (!waiting) return;
+    if (check_blocked && lg_now_ns() > check_blocked) {
+      check_blocked = 0;
+      for (uint32_t i = 0; i < w->n; i++)
+        if (__atomic_load_n(&w->threads[i].state, __ATOMIC_ACQUIRE) == LG_TS_SIGNALED &&
+            blocks_stop_signal(w->threads[i].tid))
+          give_up(w, &w->threads[i]);
+      continue;
+    }
     if (lg_now_ns() > deadline) break;
     if (spin < 100) sched_yield();
     else { struct timespec ts = {0, 100000}; nanosleep(&ts, NULL); }
   }
-  for (uint32_t i = 0; i < w->n; i++) {
-    int expect = LG_TS_SIGNALED;
-    if (__atomic_compare_exchange_n(&w->threads[i].state, &expect, LG_TS_NO_ANSWER, 0,
-                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-      w->no_answer++;
-  }
+  for (uint32_t i = 0; i < w->n; i++) give_up(w, &w->threads[i]);
 }
 
-void lg_world_stop(lg_world_t *w, uint64_t timeout_ns) {
+void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip) {
   memset(w, 0, sizeof *w);
   w->threads = slots;
   int usable = handler_installed();
@@ -157,10 +205,13 @@ void lg_world_stop(lg_world_t *w, uint64_t timeout_ns) {
   pid_t self = lg_gettid();
   uint64_t deadline = lg_now_ns() + timeout_ns;
   for (int round = 0; round < 64; round++) {
-    if (!signal_new(w, self, usable)) break;
+    if (!signal_new(w, self, skip, usable)) break;
     wait_stopped(w, deadline);
   }
   if (!usable) w->no_answer = w->n;
+  nsilent = 0;
+  for (uint32_t i = 0; i < w->n && nsilent < MAX_SILENT; i++)
+    if (w->threads[i].state == LG_TS_NO_ANSWER) silent[nsilent++] = w->threads[i].tid;
 }
 
 void lg_world_start(lg_world_t *w) {

@@ -43,9 +43,11 @@ typedef struct lg_world {
 int lg_world_install(void);
 /* lg_world_signal is the signal used to stop threads. */
 int lg_world_signal(void);
-/* lg_world_stop stops every thread but the caller; w->threads describes
- * them. lg_world_start lets them run again. */
-void lg_world_stop(lg_world_t *w, uint64_t timeout_ns);
+/* lg_world_stop stops every thread but the caller and `skip` (the shim's
+ * scanner thread, or 0); w->threads describes them. A thread that blocks
+ * the stop signal is given up on at once (its SigBlk mask says so), any
+ * other after timeout_ns. lg_world_start lets them run again. */
+void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip);
 void lg_world_start(lg_world_t *w);
 
 #endif

@@ -28,7 +28,7 @@ extern const char *__lsan_default_suppressions(void) __attribute__((weak));
 static pid_t traced_pid;     /* the process the collector traces */
 static pid_t main_tid;
 static uintptr_t main_sp;    /* frame of the main wrapper */
-static int main_returned;
+static int main_returned; /* the main thread's stack below main_sp is dead */
 static int exit_status;
 static int finished;
 static int (*user_main)(int, char **, char **);

@@ -1,0 +1,88 @@
+/* collector/history.c — the scans' memory of earlier scans (see history.h):
+ * two lost-block lists (previous and next) and the per-site old bytes, in
+ * shared anonymous mappings grown only by the parent. */
+#include "history.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#include "sys.h"
+
+typedef struct header {
+  uint32_t cur;        /* which list is the previous scan's */
+  uint32_t pad;
+  size_t n[2];
+} header_t;
+
+static header_t *hdr;
+static lg_seen_t *list[2];
+static size_t cap;         /* entries per list */
+static uint64_t *old;
+static uint32_t old_cap;   /* entries */
+
+static void *map_shared(size_t bytes) {
+  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/* Replaces *p (of old_bytes) by a bigger shared mapping with the same
+ * prefix. */
+static int grow(void **p, size_t old_bytes, size_t new_bytes) {
+  void *n = map_shared(new_bytes);
+  if (!n) return -1;
+  if (*p) { memcpy(n, *p, old_bytes); munmap(*p, old_bytes); }
+  *p = n;
+  return 0;
+}
+
+int lg_history_reserve(size_t blocks, uint32_t stacks) {
+  if (!hdr && !(hdr = map_shared(sizeof *hdr))) return -1;
+  if (blocks + 1 > cap) {
+    size_t nc = (blocks + 1) * 2;
+    for (int i = 0; i < 2; i++)
+      if (grow((void **)&list[i], cap * sizeof(lg_seen_t), nc * sizeof(lg_seen_t)) < 0) return -1;
+    cap = nc;
+  }
+  if (stacks + 1 > old_cap) {
+    uint32_t nc = (stacks + 1) * 2;
+    if (grow((void **)&old, (size_t)old_cap * 8, (size_t)nc * 8) < 0) return -1;
+    old_cap = nc;
+  }
+  return 0;
+}
+
+const lg_seen_t *lg_history_prev(uintptr_t addr) {
+  if (!hdr) return NULL;
+  const lg_seen_t *l = list[hdr->cur];
+  size_t lo = 0, hi = hdr->n[hdr->cur];
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (l[mid].addr < addr) lo = mid + 1; else hi = mid;
+  }
+  return lo < hdr->n[hdr->cur] && l[lo].addr == addr ? &l[lo] : NULL;
+}
+
+lg_seen_t *lg_history_next(void) { return hdr ? list[hdr->cur ^ 1] : NULL; }
+
+void lg_history_commit(size_t n) {
+  if (!hdr) return;
+  hdr->n[hdr->cur ^ 1] = n;
+  hdr->cur ^= 1;
+}
+
+uint64_t *lg_history_old_bytes(uint32_t *nstacks) {
+  *nstacks = old_cap;
+  return old;
+}
+
+void lg_history_forget(void) {
+  if (hdr) munmap(hdr, sizeof *hdr);
+  for (int i = 0; i < 2; i++)
+    if (list[i]) munmap(list[i], cap * sizeof(lg_seen_t));
+  if (old) munmap(old, (size_t)old_cap * 8);
+  hdr = NULL;
+  list[0] = list[1] = NULL;
+  old = NULL;
+  cap = 0;
+  old_cap = 0;
+}

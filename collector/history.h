@@ -1,0 +1,38 @@
+/* collector/history.h — what scans remember about earlier scans: the lost
+ * blocks of the previous scan (when each was first seen lost, for how many
+ * scans in a row, and the signature of the cluster last logged for it), and
+ * each site's old-generation bytes at the previous scan (to pick sites for
+ * retention chains).
+ *
+ * It lives in shared anonymous memory so that a scan running in a snapshot
+ * child (scan.c) can leave its results for the parent. Only the parent
+ * creates or grows it, before a scan (lg_history_reserve); a forked
+ * program child drops it (lg_history_forget) and starts afresh. */
+#ifndef LG_HISTORY_H
+#define LG_HISTORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lg_seen {
+  uintptr_t addr;
+  uint32_t first;  /* first scan that saw it lost */
+  uint32_t streak; /* consecutive scans it has been lost */
+  uint64_t sig;    /* signature of the cluster last logged with it as entry */
+} lg_seen_t;
+
+/* lg_history_reserve makes room for `blocks` lost entries and `stacks`
+ * sites; 0 or -1. Parent only. */
+int lg_history_reserve(size_t blocks, uint32_t stacks);
+/* lg_history_prev finds addr among the previous scan's lost blocks. */
+const lg_seen_t *lg_history_prev(uintptr_t addr);
+/* lg_history_next returns the list to fill for this scan (capacity as
+ * reserved); lg_history_commit(n) makes it the previous list. */
+lg_seen_t *lg_history_next(void);
+void lg_history_commit(size_t n);
+/* Old-generation bytes of site `stack` at the previous scan; updated by the
+ * scan for every site. */
+uint64_t *lg_history_old_bytes(uint32_t *nstacks);
+void lg_history_forget(void);
+
+#endif

@@ -1,0 +1,303 @@
+/* collector/scanlog.c — what a scan writes to the log, after the analysis:
+ *
+ *   clusters  every lost cluster at an exit or API scan; at a periodic or
+ *             signal scan only clusters whose entry blocks have been lost
+ *             through min_age scans in a row, and only when new or changed
+ *             since they were last logged (history.h remembers)
+ *   sites     per allocation site, live blocks and bytes by generation
+ *   chains    for the sites whose old bytes rose since the previous scan
+ *             (at most MAX_CHAINS, largest rise first), the shortest path
+ *             from a root to the site's block nearest a root
+ *   end       SCAN_END with the totals and times
+ *
+ * Every STACK record a record refers to is written before it. The log lock
+ * is held; memory comes from mmap. */
+#include <string.h>
+
+#include "collector_internal.h"
+#include "format.h"
+#include "history.h"
+#include "logwriter.h"
+#include "scan.h"
+#include "stacks.h"
+#include "sys.h"
+
+#define NONE 0xFFFFFFFFu
+#define MAX_CHAINS 4
+
+static void log_stack(uint32_t id) {
+  if (!lg_stacks_needs_log(id, lg_log_epoch())) return;
+  const lg_stack_t *st = lg_stacks_get(id);
+  lg_log_begin(LG_REC_STACK, 8 + st->nframes * 8);
+  lg_log_u32(st->id);
+  lg_log_u32(st->nframes);
+  lg_log_raw(st->frames, st->nframes * sizeof(uintptr_t));
+  lg_log_end();
+}
+
+/* ---- clusters --------------------------------------------------------------- */
+
+typedef struct site { uint32_t stack, cat, blocks, slot; uint64_t bytes; } site_t;
+
+/* Per cluster: what the periodic rules need. */
+typedef struct verdict { uint32_t first, streak; uint64_t sig; } verdict_t;
+
+/* Fills v[] for every cluster and this scan's lost list in history. */
+static int judge(lg_scan_t *s, verdict_t *v) {
+  const lg_graph_t *g = &s->graph;
+  lg_seen_t *next = lg_history_next();
+  for (size_t c = 0; c < g->nclusters; c++) v[c] = (verdict_t){s->number, 0xFFFFFFFFu, 0x9E3779B97F4A7C15ull};
+  size_t n = 0;
+  for (size_t i = 0; i < s->heap.n; i++) { /* address order keeps `next` sorted */
+    const lg_blk_t *b = &s->heap.blk[i];
+    if (!b->cluster) continue;
+    verdict_t *cv = &v[b->cluster - 1];
+    const lg_seen_t *p = lg_history_prev(b->addr);
+    uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
+    if (first < cv->first) cv->first = first;
+    if ((b->flags & LG_BF_ENTRY) && streak < cv->streak) cv->streak = streak;
+    cv->sig = (cv->sig ^ b->addr ^ (b->size << 48)) * 0xff51afd7ed558ccdull;
+    if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0};
+  }
+  lg_history_commit(n);
+  return 0;
+}
+
+/* Finds the history entry of a cluster's entry block, to record its sig. */
+static lg_seen_t *entry_seen(uintptr_t addr) { return (lg_seen_t *)lg_history_prev(addr); }
+
+/* Groups a cluster's members by (stack, category) into sites[]; `map` has
+ * mask+1 slots of indexes into sites, NONE when free. */
+static uint32_t group_sites(const lg_heap_t *h, const uint32_t *mem, uint32_t n, site_t *sites,
+                            uint32_t *map, uint32_t mask) {
+  uint32_t ns = 0;
+  for (uint32_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &h->blk[mem[k]];
+    uint32_t j = ((b->stack * 2654435761u) ^ b->cat) & mask;
+    while (map[j] != NONE && !(sites[map[j]].stack == b->stack && sites[map[j]].cat == b->cat))
+      j = (j + 1) & mask;
+    if (map[j] == NONE) {
+      map[j] = ns;
+      sites[ns++] = (site_t){b->stack, b->cat, 0, j, 0};
+    }
+    sites[map[j]].blocks++;
+    sites[map[j]].bytes += b->size;
+  }
+  return ns;
+}
+
+typedef struct work {
+  site_t *sites;
+  uint32_t *map, mask, *listed_ix, *eorder, *estart;
+} work_t;
+
+static void log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
+  const lg_heap_t *h = &s->heap;
+  const lg_cluster_info_t *ci = &s->graph.clusters[c];
+  const uint32_t *mem = s->graph.members + ci->first;
+  uint32_t ns = group_sites(h, mem, ci->blocks, w->sites, w->map, w->mask);
+  for (uint32_t k = 0; k < ns; k++) w->map[w->sites[k].slot] = NONE;
+  uint32_t nl = ci->blocks < LG_CLUSTER_MAX_LISTED ? ci->blocks : LG_CLUSTER_MAX_LISTED;
+  for (uint32_t k = 0; k < nl; k++) w->listed_ix[mem[k]] = k;
+  uint32_t ne = 0;
+  for (uint32_t e = w->estart[c]; e < w->estart[c + 1] && ne < LG_CLUSTER_MAX_EDGES; e++) {
+    uint32_t k = w->eorder[e];
+    if (w->listed_ix[s->graph.edge_from[k]] != NONE && w->listed_ix[s->graph.edge_to[k]] != NONE) ne++;
+  }
+  for (uint32_t k = 0; k < ns; k++) log_stack(w->sites[k].stack);
+  for (uint32_t k = 0; k < nl; k++) log_stack(h->blk[mem[k]].stack);
+  lg_log_begin(LG_REC_CLUSTER, 4 * 4 + 8 + 4 + 4 + ns * 20 + 4 + nl * 24 + 4 + ne * 8);
+  lg_log_u32(s->number);
+  lg_log_u32(lg_next_cluster_id());
+  lg_log_u32(first);
+  lg_log_u32((ci->cyclic ? LG_CLUSTER_CYCLIC : 0) | (ci->possible ? LG_CLUSTER_POSSIBLE : 0));
+  lg_log_u64(ci->bytes);
+  lg_log_u32(ci->blocks);
+  lg_log_u32(ns);
+  for (uint32_t k = 0; k < ns; k++) {
+    lg_log_u32(w->sites[k].stack);
+    lg_log_u32(w->sites[k].cat);
+    lg_log_u32(w->sites[k].blocks);
+    lg_log_u64(w->sites[k].bytes);
+  }
+  lg_log_u32(nl);
+  for (uint32_t k = 0; k < nl; k++) {
+    const lg_blk_t *b = &h->blk[mem[k]];
+    lg_log_u64(b->addr);
+    lg_log_u64(b->size);
+    lg_log_u32(b->stack);
+    lg_log_u8(b->cat);
+    lg_log_u8((uint8_t)(((b->flags & LG_BF_ENTRY) ? LG_LISTED_ENTRY : 0) |
+                        ((b->flags & LG_BF_IN_CYCLE) ? LG_LISTED_IN_CYCLE : 0)));
+    lg_log_u16(0);
+  }
+  lg_log_u32(ne);
+  uint32_t written = 0;
+  for (uint32_t e = w->estart[c]; e < w->estart[c + 1] && written < ne; e++) {
+    uint32_t k = w->eorder[e];
+    uint32_t a = w->listed_ix[s->graph.edge_from[k]], b = w->listed_ix[s->graph.edge_to[k]];
+    if (a == NONE || b == NONE) continue;
+    lg_log_u32(a);
+    lg_log_u32(b);
+    written++;
+  }
+  lg_log_end();
+  for (uint32_t k = 0; k < nl; k++) w->listed_ix[mem[k]] = NONE;
+  s->logged_clusters++;
+  s->logged_cyclic += ci->cyclic;
+}
+
+/* Decides whether cluster c is logged by this scan (see the file head). */
+static int wanted(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
+  if (s->kind == LG_SCAN_EXIT || s->kind == LG_SCAN_API) return 1;
+  if (v->streak < (uint32_t)s->min_age) return 0;
+  const uint32_t *mem = s->graph.members + s->graph.clusters[c].first;
+  lg_seen_t *e = entry_seen(s->heap.blk[mem[0]].addr);
+  return !e || e->sig != v->sig;
+}
+
+void lg_scanlog_clusters(lg_scan_t *s) {
+  lg_graph_t *g = &s->graph;
+  if (!g->nclusters) { judge(s, NULL); return; }
+  uint32_t maxb = 1;
+  for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
+  uint32_t mask = 1;
+  while (mask < maxb * 2) mask <<= 1;
+  work_t w = {.mask = mask - 1};
+  size_t sz_sites = (size_t)maxb * sizeof(site_t), sz_map = (size_t)mask * 4;
+  size_t sz_lix = (s->heap.n + 1) * 4, sz_es = (g->nclusters + 1) * 4, sz_eo = (g->nedges + 1) * 4;
+  size_t sz_v = g->nclusters * sizeof(verdict_t);
+  uint32_t *pos = lg_sys_map(sz_es);
+  verdict_t *v = lg_sys_map(sz_v);
+  w.sites = lg_sys_map(sz_sites);
+  w.map = lg_sys_map(sz_map);
+  w.listed_ix = lg_sys_map(sz_lix);
+  w.estart = lg_sys_map(sz_es);
+  w.eorder = lg_sys_map(sz_eo);
+  if (pos && v && w.sites && w.map && w.listed_ix && w.estart && w.eorder) {
+    memset(w.map, 0xFF, sz_map);
+    memset(w.listed_ix, 0xFF, sz_lix);
+    /* Bucket the edges by cluster (counting sort): cluster c's edges are
+     * eorder[estart[c] .. estart[c+1]). */
+    for (size_t e = 0; e < g->nedges; e++) w.estart[s->heap.blk[g->edge_from[e]].cluster]++;
+    for (size_t c = 1; c <= g->nclusters; c++) w.estart[c] += w.estart[c - 1];
+    memcpy(pos, w.estart, sz_es);
+    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[s->heap.blk[g->edge_from[e]].cluster - 1]++] = (uint32_t)e;
+    judge(s, v);
+    for (uint32_t c = 0; c < g->nclusters; c++) {
+      if (!wanted(s, c, &v[c])) continue;
+      log_cluster(s, c, v[c].first, &w);
+      lg_seen_t *e = entry_seen(s->heap.blk[g->members[g->clusters[c].first]].addr);
+      if (e) e->sig = v[c].sig;
+    }
+  } else {
+    lg_note_locked(LG_NOTE_WARNING, "out of memory while writing clusters; this scan's clusters are missing");
+  }
+  lg_sys_unmap(pos, sz_es); lg_sys_unmap(v, sz_v);
+  lg_sys_unmap(w.sites, sz_sites); lg_sys_unmap(w.map, sz_map); lg_sys_unmap(w.listed_ix, sz_lix);
+  lg_sys_unmap(w.estart, sz_es); lg_sys_unmap(w.eorder, sz_eo);
+}
+
+/* ---- sites and chains -------------------------------------------------------- */
+
+typedef struct stat { uint32_t blocks[3]; uint64_t bytes[3]; uint32_t best; uint32_t depth; } stat_t;
+
+static void log_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk) {
+  uint32_t path[LG_CHAIN_MAX_HOPS];
+  const lg_root_hit_t *root = NULL;
+  size_t n = lg_heap_chain(&s->heap, blk, path, LG_CHAIN_MAX_HOPS, &root);
+  if (!n || !root) return;
+  for (size_t k = 0; k < n; k++) log_stack(s->heap.blk[path[k]].stack);
+  lg_log_begin(LG_REC_CHAIN, 4 * 4 + 8 + 4 + (uint32_t)n * 20);
+  lg_log_u32(s->number);
+  lg_log_u32(stack);
+  lg_log_u32(root->kind);
+  lg_log_u32(root->tid);
+  lg_log_u64(root->where);
+  lg_log_u32((uint32_t)n);
+  for (size_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &s->heap.blk[path[k]];
+    lg_log_u64(b->addr);
+    lg_log_u64(b->size);
+    lg_log_u32(b->stack);
+  }
+  lg_log_end();
+}
+
+void lg_scanlog_sites_and_chains(lg_scan_t *s) {
+  uint32_t nst = lg_stacks_count() + 1, hist_n = 0;
+  size_t bytes = (size_t)nst * sizeof(stat_t);
+  stat_t *st = lg_sys_map(bytes);
+  uint64_t *old = lg_history_old_bytes(&hist_n);
+  if (!st) return;
+  for (uint32_t k = 0; k < nst; k++) { st[k].best = NONE; st[k].depth = NONE; }
+  for (size_t i = 0; i < s->heap.n; i++) {
+    const lg_blk_t *b = &s->heap.blk[i];
+    if (b->stack >= nst) continue;
+    stat_t *t = &st[b->stack];
+    unsigned g = b->gen > 2 ? 2 : b->gen;
+    t->blocks[g]++;
+    t->bytes[g] += b->size;
+    if (g == 2 && b->mark == LG_REACHABLE && s->heap.parent) {
+      uint32_t d = s->heap.depth[i];
+      if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
+    }
+  }
+  uint32_t nsites = 0;
+  for (uint32_t k = 1; k < nst; k++)
+    if (st[k].blocks[0] | st[k].blocks[1] | st[k].blocks[2]) { nsites++; log_stack(k); }
+  lg_log_begin(LG_REC_SITES, 8 + nsites * 40);
+  lg_log_u32(s->number);
+  lg_log_u32(nsites);
+  for (uint32_t k = 1; k < nst; k++) {
+    if (!(st[k].blocks[0] | st[k].blocks[1] | st[k].blocks[2])) continue;
+    lg_log_u32(k);
+    for (int g = 0; g < 3; g++) lg_log_u32(st[k].blocks[g]);
+    for (int g = 0; g < 3; g++) lg_log_u64(st[k].bytes[g]);
+  }
+  lg_log_end();
+  /* Chains for the sites whose old bytes rose most since the last scan:
+   * MAX_CHAINS rounds of picking the largest remaining rise. */
+  uint32_t pick[MAX_CHAINS];
+  int np = 0;
+  for (; np < MAX_CHAINS; np++) {
+    uint64_t best = 0;
+    pick[np] = 0;
+    for (uint32_t k = 1; k < nst && k < hist_n && old; k++) {
+      uint64_t now = st[k].bytes[2];
+      if (now > old[k] && now - old[k] > best && st[k].best != NONE) {
+        int taken = 0;
+        for (int j = 0; j < np; j++) taken |= pick[j] == k;
+        if (!taken) { best = now - old[k]; pick[np] = k; }
+      }
+    }
+    if (!pick[np]) break;
+  }
+  for (uint32_t k = 1; k < nst && k < hist_n && old; k++) old[k] = st[k].bytes[2];
+  for (int k = 0; k < np; k++) log_chain(s, pick[k], st[pick[k]].best);
+  lg_sys_unmap(st, bytes);
+}
+
+/* ---- the end ------------------------------------------------------------------- */
+
+void lg_scanlog_end(lg_scan_t *s) {
+  const lg_graph_t *g = &s->graph;
+  uint32_t cyclic = 0;
+  for (size_t c = 0; c < g->nclusters; c++) cyclic += g->clusters[c].cyclic;
+  lg_log_begin(LG_REC_SCAN_END, 4 + 4 * 16 + 4 + 4 + 8 + 8 + 8 + 4 + 4);
+  lg_log_u32(s->number);
+  for (int cat = 1; cat <= LG_NCATS; cat++) {
+    lg_log_u64(g->cat_bytes[cat]);
+    lg_log_u64(g->cat_blocks[cat]);
+  }
+  lg_log_u32(s->logged_clusters);
+  lg_log_u32(s->logged_cyclic);
+  uint64_t now = lg_now_ns();
+  lg_log_u64((s->t_resumed ? s->t_resumed : now) - s->t_stopped);
+  lg_log_u64(now - s->t_start);
+  lg_log_u64(s->heap.scanned_bytes);
+  lg_log_u32(s->threads);
+  lg_log_u32(s->world.no_answer ? LG_SCANF_CONSERVATIVE_THREAD : 0);
+  lg_log_end();
+  lg_last_totals_set(g->cat_bytes, g->cat_blocks, (uint32_t)g->nclusters, cyclic);
+}
