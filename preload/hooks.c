@@ -78,11 +78,33 @@ static void *boot_realloc(void *old, size_t size) {
   return p;
 }
 
-LG_PUBLIC void *realloc(void *old, size_t size) {
-  if (LG_UNLIKELY(!lg_real.free)) { lg_real_init(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
-  if (LG_UNLIKELY(old && lg_boot_owns(old))) return boot_realloc(old, size);
-  if (!TRACE) return lg_real.realloc(old, size);
-  LG_GUARDED;
+/* Blocks below this size are moved by the shim itself on realloc (see
+ * below); larger ones, which glibc may grow in place with mremap, go to the
+ * real realloc. */
+#define REALLOC_SELF_MAX (128u << 10)
+
+/* realloc, traced. For small blocks the shim does the move itself —
+ * allocate, record, copy, forget the old block, free it — so that at every
+ * instant the block's contents are in a block the table knows: a scan in
+ * between can never see the pointers it holds vanish (the real realloc
+ * frees the old block before the new one could be recorded, and glibc
+ * overwrites a freed block's first words). The program sees realloc's
+ * contract unchanged. */
+static void *traced_realloc(void *old, size_t size) {
+  size_t have = lg_real.malloc_usable_size(old);
+  if (size && have < REALLOC_SELF_MAX && size <= have && size >= have / 2) {
+    lg_record_alloc(old, size); /* stays in place: new size, realloc's stack */
+    return old;
+  }
+  if (size && have < REALLOC_SELF_MAX) {
+    void *p = lg_real.malloc(size);
+    if (!p) return NULL;
+    lg_record_alloc(p, size);
+    memcpy(p, old, have < size ? have : size);
+    lg_collector_free(old);
+    lg_real.free(old);
+    return p;
+  }
   lg_realloc_state_t st;
   lg_collector_realloc_begin(old, &st);
   void *p = lg_real.realloc(old, size);
@@ -90,18 +112,23 @@ LG_PUBLIC void *realloc(void *old, size_t size) {
   return p;
 }
 
+LG_PUBLIC void *realloc(void *old, size_t size) {
+  if (LG_UNLIKELY(!lg_real.free)) { lg_real_init(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
+  if (LG_UNLIKELY(old && lg_boot_owns(old))) return boot_realloc(old, size);
+  if (!TRACE) return lg_real.realloc(old, size);
+  LG_GUARDED;
+  if (!old) {
+    void *p = lg_real.malloc(size);
+    if (p) lg_record_alloc(p, size);
+    return p;
+  }
+  return traced_realloc(old, size);
+}
+
 LG_PUBLIC void *reallocarray(void *old, size_t n, size_t size) {
   size_t total;
   if (__builtin_mul_overflow(n, size, &total)) { errno = ENOMEM; return NULL; }
-  if (LG_UNLIKELY(!lg_real.free || (old && lg_boot_owns(old)) || !lg_real.reallocarray))
-    return realloc(old, total);
-  if (!TRACE) return lg_real.reallocarray(old, n, size);
-  LG_GUARDED;
-  lg_realloc_state_t st;
-  lg_collector_realloc_begin(old, &st);
-  void *p = lg_real.reallocarray(old, n, size);
-  if (p || !total) lg_record_realloc(&st, p, total);
-  return p;
+  return realloc(old, total);
 }
 
 LG_PUBLIC int posix_memalign(void **out, size_t align, size_t size) {
