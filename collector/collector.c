@@ -30,6 +30,7 @@ static lg_options_t opts;
 static char log_path[LG_PATH_MAX];
 static char exe_path[LG_PATH_MAX];
 static uint64_t start_ns;
+static pid_t traced_pid;
 static uint32_t scans, cluster_ids;
 static lg_totals_t last;
 static lg_lock_t roots_lock = LG_LOCK_INIT;
@@ -47,6 +48,8 @@ const lg_options_t *lg_collector_options(void) { return &opts; }
 const char *lg_collector_log_path(void) { return log_path; }
 uint64_t lg_start_ns(void) { return start_ns; }
 uint32_t lg_next_cluster_id(void) { return ++cluster_ids; }
+void lg_set_next_cluster_id(uint32_t next) { cluster_ids = next - 1; }
+pid_t lg_traced_pid(void) { return traced_pid; }
 
 /* ---- init and the header ---------------------------------------------- */
 
@@ -135,6 +138,7 @@ static void log_suppressions_file(void) {
 /* Opens this process's log and writes what every log starts with. */
 static int start_log(const char *parent_log) {
   if (lg_log_open(opts.log, base_name(exe_path), log_path, sizeof log_path) < 0) return -1;
+  traced_pid = getpid();
   start_ns = lg_now_ns();
   scans = 0;
   cluster_ids = 0;

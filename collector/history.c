@@ -12,13 +12,15 @@ typedef struct header {
   uint32_t cur;        /* which list is the previous scan's */
   uint32_t pad;
   size_t n[2];
+  lg_scan_result_t result;
 } header_t;
 
 static header_t *hdr;
 static lg_seen_t *list[2];
 static size_t cap;         /* entries per list */
 static uint64_t *old;
-static uint32_t old_cap;   /* entries */
+static uint32_t old_cap;   /* entries; also the bits of `logged` */
+static uint64_t *logged;   /* stacks already in the current log */
 
 static void *map_shared(size_t bytes) {
   void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -45,7 +47,9 @@ int lg_history_reserve(size_t blocks, uint32_t stacks) {
   }
   if (stacks + 1 > old_cap) {
     uint32_t nc = (stacks + 1) * 2;
-    if (grow((void **)&old, (size_t)old_cap * 8, (size_t)nc * 8) < 0) return -1;
+    if (grow((void **)&old, (size_t)old_cap * 8, (size_t)nc * 8) < 0 ||
+        grow((void **)&logged, ((size_t)old_cap + 63) / 64 * 8, ((size_t)nc + 63) / 64 * 8) < 0)
+      return -1;
     old_cap = nc;
   }
   return 0;
@@ -75,7 +79,19 @@ uint64_t *lg_history_old_bytes(uint32_t *nstacks) {
   return old;
 }
 
+int lg_history_stack_needs_log(uint32_t id) {
+  if (!logged || id >= old_cap) return 1;
+  uint64_t bit = 1ull << (id % 64);
+  if (logged[id / 64] & bit) return 0;
+  logged[id / 64] |= bit;
+  return 1;
+}
+
+lg_scan_result_t *lg_history_result(void) { return hdr ? &hdr->result : NULL; }
+
 void lg_history_forget(void) {
+  if (logged) munmap(logged, ((size_t)old_cap + 63) / 64 * 8);
+  logged = NULL;
   if (hdr) munmap(hdr, sizeof *hdr);
   for (int i = 0; i < 2; i++)
     if (list[i]) munmap(list[i], cap * sizeof(lg_seen_t));

@@ -33,6 +33,23 @@ void lg_history_commit(size_t n);
 /* Old-generation bytes of site `stack` at the previous scan; updated by the
  * scan for every site. */
 uint64_t *lg_history_old_bytes(uint32_t *nstacks);
+/* lg_history_stack_needs_log returns 1 the first time it is asked about a
+ * stack in the current log (a bitmap, reserved for `stacks` ids). */
+int lg_history_stack_needs_log(uint32_t id);
+
+/* What a scan that ran in a snapshot child hands back to its parent. */
+typedef struct lg_scan_result {
+  long lost;
+  uint64_t bytes[5], blocks[5];
+  uint32_t clusters, cyclic;
+  uint32_t next_cluster_id;
+  int done;
+  uint64_t t_resumed; /* set by the parent: when the world ran again */
+} lg_scan_result_t;
+lg_scan_result_t *lg_history_result(void);
+
+/* lg_history_forget drops everything (a forked child's new log starts
+ * over: scans number from 1 and every stack is logged anew). */
 void lg_history_forget(void);
 
 #endif

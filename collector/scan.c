@@ -16,6 +16,11 @@
  * from mmap (graph.c), never from malloc, which a stopped thread may hold. */
 #include <dlfcn.h>
 #include <string.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -285,6 +290,113 @@ static void unlock_all(void) {
   lg_modules_unlock();
 }
 
+/* A fault while reading memory the maps called readable (a mapping that
+ * changed under a thread that did not stop) must not kill the program: the
+ * scan installs these handlers while it reads, and a fault on the scanning
+ * thread abandons the scan. A fault on any other thread is not ours: the
+ * program's handler is put back and the instruction runs again under it. */
+static sigjmp_buf *fault_jmp;
+static pid_t fault_tid;
+static struct sigaction old_segv, old_bus;
+
+static void on_fault(int sig, siginfo_t *si, void *uc) {
+  (void)si;
+  (void)uc;
+  if (fault_jmp && lg_gettid() == fault_tid) siglongjmp(*fault_jmp, 1);
+  sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+}
+
+static void guard_faults(sigjmp_buf *jb) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  fault_tid = lg_gettid();
+  fault_jmp = jb;
+  sigaction(SIGSEGV, &sa, &old_segv);
+  sigaction(SIGBUS, &sa, &old_bus);
+}
+
+static void unguard_faults(void) {
+  fault_jmp = NULL;
+  sigaction(SIGSEGV, &old_segv, NULL);
+  sigaction(SIGBUS, &old_bus, NULL);
+}
+
+/* The work on the snapshot, from the maps to SCAN_END: in the snapshot
+ * child, or in process. Returns the bytes lost, or -1. */
+static long scan_work(scan_t *s) {
+  volatile long lost = -1;
+  uint64_t t[5] = {lg_now_ns()};
+  sigjmp_buf jb;
+  if (sigsetjmp(jb, 1)) {
+    unguard_faults();
+    lg_note_locked(LG_NOTE_WARNING, "the scan met unreadable memory and was abandoned");
+    lg_log_flush();
+    return -1;
+  }
+  guard_faults(&jb);
+  if (read_maps(s) == 0 && snapshot(s) == 0) {
+    t[1] = lg_now_ns();
+    mark_roots(s);
+    t[2] = lg_now_ns();
+    if (lg_graph_analyse(&s->heap, &s->graph) == 0) {
+      t[3] = lg_now_ns();
+      lg_scanlog_clusters(s);
+      lg_scanlog_sites_and_chains(s);
+      t[4] = lg_now_ns();
+      char msg[200];
+      lg_fmt(msg, sizeof msg, "scan %u phases (ms): snapshot %llu, mark %llu, analyse %llu, log %llu; %zu blocks",
+             s->number, (unsigned long long)(t[1] - t[0]) / 1000000, (unsigned long long)(t[2] - t[1]) / 1000000,
+             (unsigned long long)(t[3] - t[2]) / 1000000, (unsigned long long)(t[4] - t[3]) / 1000000, s->heap.n);
+      lg_note_locked(LG_NOTE_INFO, msg);
+      lg_scanlog_end(s);
+      lost = (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
+    }
+  }
+  unguard_faults();
+  if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
+  lg_log_flush();
+  return lost;
+}
+
+/* The snapshot child: a copy-on-write image of the whole process taken
+ * while the world was stopped, made with a raw clone (no fork handlers, no
+ * SIGCHLD for the program: its exit signal is 0, so only a __WCLONE wait
+ * sees it). It scans the image, writes the scan to the log (the parent
+ * does not write meanwhile: it holds the scan lock and only buffers), hands
+ * back what the parent must know, and exits without running anything of
+ * the program's. */
+static void snapshot_child(scan_t *s, lg_scan_result_t *r) {
+  long lost = scan_work(s);
+  const lg_graph_t *g = &s->graph;
+  r->lost = lost;
+  memcpy(r->bytes, g->cat_bytes, sizeof r->bytes);
+  memcpy(r->blocks, g->cat_blocks, sizeof r->blocks);
+  r->clusters = (uint32_t)g->nclusters;
+  for (size_t c = 0; c < g->nclusters; c++) r->cyclic += g->clusters[c].cyclic;
+  r->next_cluster_id = lg_next_cluster_id();
+  __atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+  syscall(SYS_exit_group, 0);
+}
+
+/* Takes the results of a snapshot child that has ended. */
+static long reap(pid_t pid, lg_scan_result_t *r) {
+  int st;
+  while (waitpid(pid, &st, __WCLONE) < 0 && errno == EINTR) {}
+  if (!__atomic_load_n(&r->done, __ATOMIC_ACQUIRE)) {
+    lg_log_lock();
+    lg_note_locked(LG_NOTE_WARNING, "the scan's snapshot process failed; this scan is missing");
+    lg_log_flush();
+    lg_log_unlock();
+    return -1;
+  }
+  lg_last_totals_set(r->bytes, r->blocks, r->clusters, r->cyclic);
+  lg_set_next_cluster_id(r->next_cluster_id);
+  return r->lost;
+}
+
 long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   scan_t s;
   memset(&s, 0, sizeof s);
@@ -293,47 +405,37 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   s.min_age = lg_collector_options()->min_age;
   s.self = self;
   s.t_start = lg_now_ns();
-  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0) {
+  lg_scan_result_t *r = NULL;
+  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result())) {
     lg_warn("cannot map the scan history; skipping the scan");
     return -1;
   }
+  memset(r, 0, sizeof *r);
   lock_all();
   s.t_stopped = lg_now_ns();
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
-  long lost = -1;
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
   lg_log_u32(number);
   lg_log_u32((uint32_t)kind);
   lg_log_u64(s.t_start - lg_start_ns());
   lg_log_end();
-  uint64_t t[5] = {lg_now_ns()};
-  if (read_maps(&s) == 0 && snapshot(&s) == 0) {
-    lg_blocks_flip_epoch();
-    t[1] = lg_now_ns();
-    mark_roots(&s);
-    t[2] = lg_now_ns();
-    if (lg_graph_analyse(&s.heap, &s.graph) == 0) {
-      t[3] = lg_now_ns();
-      lg_scanlog_clusters(&s);
-      lg_scanlog_sites_and_chains(&s);
-      t[4] = lg_now_ns();
-      char msg[200];
-      lg_fmt(msg, sizeof msg, "scan %u phases (ms): snapshot %llu, mark %llu, analyse %llu, log %llu; %zu blocks",
-             number, (unsigned long long)(t[1] - t[0]) / 1000000, (unsigned long long)(t[2] - t[1]) / 1000000,
-             (unsigned long long)(t[3] - t[2]) / 1000000, (unsigned long long)(t[4] - t[3]) / 1000000, s.heap.n);
-      lg_note_locked(LG_NOTE_INFO, msg);
-      lg_scanlog_end(&s);
-      lost = (long)(s.graph.cat_bytes[LG_CAT_DEFINITE] + s.graph.cat_bytes[LG_CAT_INDIRECT]);
-      lg_graph_free(&s.graph);
-    }
-  }
-  if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
   lg_log_flush();
+  lg_blocks_flip_epoch();
+  /* An exit scan runs in process: the program is ending, nothing to save. */
+  pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul);
+  if (pid == 0) snapshot_child(&s, r);
+  long lost = pid > 0 ? 0 : scan_work(&s);
+  s.t_resumed = lg_now_ns();
+  __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);
   lg_world_start(&s.world);
-  lg_heap_free(&s.heap);
-  if (s.heap.blk) lg_sys_unmap(s.heap.blk, s.blk_bytes);
-  if (s.maps) lg_sys_unmap(s.maps, s.maps_cap);
+  if (pid < 0) {
+    lg_graph_free(&s.graph);
+    lg_heap_free(&s.heap);
+    if (s.heap.blk) lg_sys_unmap(s.heap.blk, s.blk_bytes);
+    if (s.maps) lg_sys_unmap(s.maps, s.maps_cap);
+  }
   unlock_all();
+  if (pid > 0) lost = reap(pid, r);
   lg_blocks_age();
   return lost;
 }

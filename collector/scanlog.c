@@ -13,6 +13,8 @@
  * Every STACK record a record refers to is written before it. The log lock
  * is held; memory comes from mmap. */
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "collector_internal.h"
 #include "format.h"
@@ -26,8 +28,8 @@
 #define MAX_CHAINS 4
 
 static void log_stack(uint32_t id) {
-  if (!lg_stacks_needs_log(id, lg_log_epoch())) return;
   const lg_stack_t *st = lg_stacks_get(id);
+  if (!st || !lg_history_stack_needs_log(id)) return;
   lg_log_begin(LG_REC_STACK, 8 + st->nframes * 8);
   lg_log_u32(st->id);
   lg_log_u32(st->nframes);
@@ -293,7 +295,15 @@ void lg_scanlog_end(lg_scan_t *s) {
   lg_log_u32(s->logged_clusters);
   lg_log_u32(s->logged_cyclic);
   uint64_t now = lg_now_ns();
-  lg_log_u64((s->t_resumed ? s->t_resumed : now) - s->t_stopped);
+  /* In a snapshot child the parent says when the world ran again. */
+  lg_scan_result_t *r = lg_history_result();
+  uint64_t resumed = r ? __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE) : 0;
+  for (int i = 0; r && !resumed && i < 10000 && s->kind != LG_SCAN_EXIT && getpid() != lg_traced_pid(); i++) {
+    struct timespec ts = {0, 100000};
+    nanosleep(&ts, NULL);
+    resumed = __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE);
+  }
+  lg_log_u64((resumed ? resumed : now) - s->t_stopped);
   lg_log_u64(now - s->t_start);
   lg_log_u64(s->heap.scanned_bytes);
   lg_log_u32(s->threads);

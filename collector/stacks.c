@@ -93,13 +93,6 @@ uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n, int *is_new) {
   return id;
 }
 
-int lg_stacks_needs_log(uint32_t id, uint32_t epoch) {
-  lg_stack_t *s = (lg_stack_t *)lg_stacks_get(id);
-  if (!s || s->logged_epoch == epoch) return 0;
-  s->logged_epoch = epoch;
-  return 1;
-}
-
 void lg_stacks_lock(void) { lg_lock(&lock); }
 void lg_stacks_unlock(void) { lg_unlock(&lock); }
 void lg_stacks_reset_lock(void) { lg_lock_reset(&lock); }

@@ -1,8 +1,10 @@
 /* collector/stacks.h — stack interning. Each distinct allocation stack (a
  * list of raw return addresses) is stored once, in the arena, and named by a
  * small id (≥ 1); blocks carry the id. A STACK record is written to the log
- * only when a scan first refers to the stack in the current log (a forked
- * child's new log starts over), so the malloc path never writes.
+ * only when a scan first refers to the stack in the current log, so the
+ * malloc path never writes.
+ *
+ * Which stacks the current log already holds is history.h's business.
  *
  * Lookups go first to a per-thread direct-mapped cache keyed by the stack's
  * hash (no lock), then to the global uthash table under the intern lock.
@@ -16,7 +18,7 @@
 typedef struct lg_stack {
   uint32_t id;
   uint32_t nframes;
-  uint32_t logged_epoch; /* log epoch in which the STACK record was written */
+  uint32_t pad;
   uint32_t flags;        /* LG_STACK_*, computed by the scan */
   uintptr_t frames[];
 } lg_stack_t;
@@ -31,9 +33,6 @@ uint32_t lg_stacks_intern(const uintptr_t *frames, uint32_t n, int *is_new);
 /* lg_stacks_get returns the stack with id `id`, or NULL. Lock-free. */
 const lg_stack_t *lg_stacks_get(uint32_t id);
 uint32_t lg_stacks_count(void);
-/* Logging bookkeeping: lg_stacks_needs_log returns 1 once per stack and log
- * epoch (caller holds the log lock). lg_stacks_new_epoch starts a new log. */
-int lg_stacks_needs_log(uint32_t id, uint32_t epoch);
 
 void lg_stacks_lock(void);
 void lg_stacks_unlock(void);

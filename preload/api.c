@@ -17,7 +17,7 @@ static long api_scan(const lg_self_t *self) {
 }
 
 LG_PUBLIC long leakgraph__scan(void) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   if (!lg_on) return -1;
   LG_GUARDED;
@@ -46,7 +46,7 @@ LG_PUBLIC void __lsan_unregister_root_region(const void *p, size_t n) { leakgrap
 /* Like LSan: the end-of-process check, run now, once; it ends the process
  * when leaks are found and exitcode is set. */
 LG_PUBLIC void __lsan_do_leak_check(void) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   if (!lg_on || __atomic_exchange_n(&lsan_checked, 1, __ATOMIC_ACQ_REL)) return;
   LG_GUARDED;
@@ -56,7 +56,7 @@ LG_PUBLIC void __lsan_do_leak_check(void) {
 }
 
 LG_PUBLIC int __lsan_do_recoverable_leak_check(void) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   if (!lg_on) return 0;
   LG_GUARDED;

@@ -152,7 +152,7 @@ static void exit_self(lg_self_t *self) {
 }
 
 __attribute__((destructor)) static void lg_fini(void) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   exit_self(&self);
   lg_finish(LG_END_EXIT, exit_status, &self);
@@ -165,7 +165,7 @@ LG_PUBLIC void exit(int status) {
 }
 
 LG_PUBLIC void _exit(int status) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   lg_finish(LG_END_UNDERSCORE_EXIT, status, &self);
   if (!lg_real._exit_) lg_real_init();
@@ -173,7 +173,7 @@ LG_PUBLIC void _exit(int status) {
 }
 
 LG_PUBLIC void _Exit(int status) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   lg_finish(LG_END_UNDERSCORE_EXIT, status, &self);
   if (!lg_real._Exit_) lg_real_init();
@@ -181,7 +181,7 @@ LG_PUBLIC void _Exit(int status) {
 }
 
 LG_PUBLIC void abort(void) {
-  lg_self_t self;
+  lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   lg_finish(LG_END_ABORT, 134, &self);
   if (!lg_real.abort_) lg_real_init();

@@ -52,16 +52,6 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
   assert_null(lg_stacks_get(lg_stacks_count() + 1));
 }
 
-static void test_stack_is_logged_once_per_epoch(void **state) {
-  (void)state;
-  uintptr_t f[1] = {0xabcdef};
-  uint32_t id = lg_stacks_intern(f, 1, NULL);
-  assert_true(lg_stacks_needs_log(id, 7));
-  assert_false(lg_stacks_needs_log(id, 7));
-  assert_true(lg_stacks_needs_log(id, 8));
-  assert_false(lg_stacks_needs_log(0, 9));
-}
-
 static void test_block_insert_lookup_remove(void **state) {
   (void)state;
   assert_int_equal(lg_blocks_init(), 0);
@@ -140,7 +130,6 @@ int main(void) {
       cmocka_unit_test(test_same_stack_interns_to_same_id),
       cmocka_unit_test(test_different_stacks_get_different_ids),
       cmocka_unit_test(test_many_stacks_stay_distinct_and_findable),
-      cmocka_unit_test(test_stack_is_logged_once_per_epoch),
       cmocka_unit_test(test_block_insert_lookup_remove),
       cmocka_unit_test(test_block_table_grows_and_deletes_without_losing_entries),
       cmocka_unit_test(test_remove_if_checks_size_and_stack),
