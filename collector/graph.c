@@ -59,9 +59,9 @@ static void vec_free(lg_vec_t *v) {
 
 int lg_heap_sort(lg_blk_t *b, size_t n) {
   if (n < 2) return 0;
-  lg_blk_t *tmp = grab(n, sizeof *tmp);
+  lg_blk_t *tmp = lg_sys_map_populated(n * sizeof *tmp);
   size_t *count = grab(65536, sizeof *count);
-  if (!tmp || !count) { drop(tmp); drop(count); return -1; }
+  if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); drop(count); return -1; }
   lg_blk_t *src = b, *dst = tmp;
   for (int shift = 0; shift < 64; shift += 16) {
     memset(count, 0, 65536 * sizeof *count);
@@ -73,7 +73,7 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
     lg_blk_t *t = src; src = dst; dst = t;
   }
   if (src != b) memcpy(b, src, n * sizeof *b);
-  drop(tmp);
+  lg_sys_unmap(tmp, n * sizeof *tmp);
   drop(count);
   return 0;
 }
@@ -250,15 +250,17 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
   }
 }
 
-/* Looks up a batch of candidate words. The lookups are memory-bound chains
- * (index entry -> start address -> block), so each stage is done for the
- * whole batch with a prefetch before the next stage reads: the misses of
- * the batch overlap instead of queueing. */
-#define BATCH 32
-static void lookup_batch(lg_heap_t *h, const uintptr_t *w, const uintptr_t *where, size_t n, int from, uint32_t src) {
+/* Looks up the pending candidate words. The lookups are memory-bound
+ * chains (index entry -> start address -> block), so each stage is done for
+ * the whole batch with a prefetch before the next stage reads: the misses
+ * overlap instead of queueing. Candidates come from many scanned ranges. */
+#define BATCH 64
+static void flush_candidates(lg_heap_t *h) {
+  size_t n = h->ncand;
   const uint32_t *ent[BATCH];
   const lg_region_t *reg[BATCH];
   long idx[BATCH];
+  const uintptr_t *w = h->cand;
   for (size_t k = 0; k < n; k++) {
     reg[k] = region_of(h, w[k]);
     ent[k] = reg[k] ? &h->pages[reg[k]->page0 + ((w[k] - reg[k]->base) >> h->shift)] : NULL;
@@ -270,8 +272,9 @@ static void lookup_batch(lg_heap_t *h, const uintptr_t *w, const uintptr_t *wher
     idx[k] = ent[k] ? search(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
     if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
   }
+  h->ncand = 0;
   for (size_t k = 0; k < n; k++)
-    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], from, src, where[k]);
+    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
 }
 
 static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
@@ -280,16 +283,16 @@ static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint3
   if (hi <= lo) return;
   h->scanned_bytes += hi - lo;
   const uintptr_t hlo = h->lo, hspan = h->span;
-  uintptr_t cand[BATCH], where[BATCH];
-  size_t nc = 0;
   for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
     uintptr_t w = *p;
     if (w - hlo >= hspan) continue;
-    where[nc] = (uintptr_t)p;
-    cand[nc++] = w;
-    if (nc == BATCH) { lookup_batch(h, cand, where, nc, from, src); nc = 0; }
+    size_t k = h->ncand++;
+    h->cand[k] = w;
+    h->cand_where[k] = (uintptr_t)p;
+    h->cand_src[k] = src;
+    h->cand_from[k] = (uint8_t)from;
+    if (h->ncand == BATCH) flush_candidates(h);
   }
-  if (nc) lookup_batch(h, cand, where, nc, from, src);
 }
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {
@@ -298,6 +301,7 @@ static void scan_block(lg_heap_t *h, size_t i, int from) {
 }
 
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid) {
+  if (h->ncand) flush_candidates(h); /* pending root words keep their kind */
   h->root_kind = kind;
   h->root_tid = tid;
 }
@@ -314,10 +318,21 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
   }
 }
 
+/* Prefetches the block entry and then the memory of blocks a little ahead
+ * in the work queue, so that popping one rarely waits on memory. */
+static inline void prefetch_ahead(const lg_heap_t *h) {
+  const lg_vec_t *q = &h->rstack;
+  if (h->rhead + 16 < q->n) __builtin_prefetch(&h->blk[q->v[h->rhead + 16]]);
+  if (h->rhead + 8 < q->n) __builtin_prefetch((const void *)h->blk[q->v[h->rhead + 8]].addr);
+}
+
 void lg_mark_finish(lg_heap_t *h) {
   for (;;) {
     if (h->rhead < h->rstack.n) {
+      prefetch_ahead(h);
       scan_block(h, h->rstack.v[h->rhead++], LG_REACHABLE);
+    } else if (h->ncand) {
+      flush_candidates(h);
     } else if (h->pstack.n) {
       h->rhead = h->rstack.n = 0;
       uint32_t i = h->pstack.v[--h->pstack.n];

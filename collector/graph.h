@@ -71,6 +71,12 @@ typedef struct lg_heap {
   lg_root_hit_t *roots;
   size_t nroots, caproots;
   uint32_t root_kind, root_tid; /* of the root range being marked */
+  /* Candidate words waiting for a batched lookup (graph.c), from any
+   * number of scanned ranges: the lookups of many small blocks overlap. */
+  uintptr_t cand[64], cand_where[64];
+  uint32_t cand_src[64];
+  uint8_t cand_from[64];
+  size_t ncand;
 } lg_heap_t;
 
 typedef struct lg_cluster_info {

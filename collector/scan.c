@@ -140,16 +140,19 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
 static int snapshot(scan_t *s) {
   size_t cap = lg_blocks_count();
   s->blk_bytes = (cap + 1) * sizeof(lg_blk_t);
-  fill_t f = {lg_sys_map(s->blk_bytes), 0, cap};
+  fill_t f = {lg_sys_map_populated(s->blk_bytes), 0, cap};
   if (!f.b) return -1;
   lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
   s->heap.n = f.n;
   if (lg_heap_sort(f.b, f.n) < 0 || lg_heap_build(&s->heap) < 0) return -1;
-  /* A block outside readable memory (a free we never saw) is not read. */
+  /* A block outside readable memory (a free we never saw) is not read.
+   * Blocks and maps are both sorted: one merge walk. */
+  size_t m = 0;
   for (size_t i = 0; i < f.n; i++) {
-    const map_t *m = map_of(s, f.b[i].addr);
-    if (!m || !m->readable || f.b[i].addr + f.b[i].size > m->hi) f.b[i].flags |= LG_BF_UNREADABLE;
+    while (m < s->nmaps && s->maps[m].hi <= f.b[i].addr) m++;
+    const map_t *mp = m < s->nmaps && s->maps[m].lo <= f.b[i].addr ? &s->maps[m] : NULL;
+    if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > mp->hi) f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
 }

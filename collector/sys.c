@@ -16,6 +16,12 @@ void *lg_sys_map(size_t size) {
   return p == MAP_FAILED ? NULL : p;
 }
 
+void *lg_sys_map_populated(size_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
 void lg_sys_unmap(void *p, size_t size) {
   if (p) munmap(p, size);
 }

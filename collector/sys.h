@@ -17,6 +17,9 @@
 
 /* lg_sys_map returns `size` bytes of zeroed anonymous memory, or NULL. */
 void *lg_sys_map(size_t size);
+/* lg_sys_map_populated is lg_sys_map with the pages faulted in at once
+ * (one kernel pass instead of a fault per page: for big scan arrays). */
+void *lg_sys_map_populated(size_t size);
 /* lg_sys_unmap returns memory from lg_sys_map. */
 void lg_sys_unmap(void *p, size_t size);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
