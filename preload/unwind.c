@@ -4,12 +4,16 @@
 
 #include <libunwind.h>
 #include <link.h>
+#include <stdlib.h>
 
+#include "fastunwind.h"
 #include "format.h"
 
 /* The shim's own executable segment: frames in it (the main wrapper, the
  * hooks) are never part of a program's stack. */
 static uintptr_t self_lo, self_hi;
+/* LEAKGRAPH_SLOW_UNWIND=1 turns the fast unwinder off (for comparisons). */
+static int no_fast;
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
@@ -30,9 +34,14 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *arg) {
 void lg_unwind_init(void) {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
   dl_iterate_phdr(find_self, NULL);
+  lg_fast_unwind_init(self_lo, self_hi);
+  const char *e = getenv("LEAKGRAPH_SLOW_UNWIND");
+  no_fast = e && *e == '1';
 }
 
 uint32_t lg_unwind(uintptr_t *frames, uint32_t depth, uint32_t skip) {
+  uint32_t fast;
+  if (!no_fast && lg_fast_unwind(frames, depth, &fast) == 0) return fast;
   void *buf[LG_MAX_FRAMES + 8];
   uint32_t want = depth + skip + 1;
   if (want > LG_MAX_FRAMES + 8) want = LG_MAX_FRAMES + 8;
