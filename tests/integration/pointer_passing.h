@@ -1,0 +1,169 @@
+/* pointer_passing.h — the program of pointers_in_flight.c (short, normal
+ * suite) and stress_pointer_passing.c (long, --stress): NTHREADS threads
+ * hand heap blocks to each other for `seconds` (argv[1]) while the shim
+ * scans many times a second. A block is, at any moment, held only by one
+ * of:
+ *   - a slot of a lock-protected queue (a global ring of each thread),
+ *   - a register: the owner pins the only pointer in a register with an asm
+ *     constraint across a busy loop (built -O2, so no stack copy exists),
+ *   - a thread-local variable of its owner (`tls_slot`, `tls_ring`),
+ *   - a local of the thread that is moving it (stack or register).
+ * Every block carries a check word; every block is freed by the end, so no
+ * scan may find anything lost. The program prints
+ *   threads=N passes=P errors=0 pending=0
+ * (passes: blocks received through a queue; errors: bad check words). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NTHREADS 8
+#define QCAP 256
+#define TLS_RING 16
+
+struct msg {
+  uint64_t check; /* (uintptr_t)self ^ MAGIC */
+  uint32_t from, hops;
+  char pad[40];
+};
+#define MAGIC 0x5eedf00dcafe1234ull
+
+struct queue {
+  pthread_mutex_t lock;
+  struct msg *items[QCAP];
+  unsigned head, tail; /* head: next to pop; tail: next free */
+};
+
+static struct queue queues[NTHREADS];
+static atomic_int stop;
+static atomic_long passes, errors, pending;
+static __thread struct msg *tls_slot;
+static __thread struct msg *tls_ring[TLS_RING];
+
+static double pp_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static __attribute__((noinline)) struct msg *msg_new(uint32_t from) {
+  struct msg *m = malloc(sizeof *m);
+  m->check = (uintptr_t)m ^ MAGIC;
+  m->from = from;
+  m->hops = 0;
+  memset(m->pad, (int)from, sizeof m->pad);
+  atomic_fetch_add(&pending, 1);
+  return m;
+}
+
+static __attribute__((noinline)) void msg_free(struct msg *m) {
+  if (m->check != ((uintptr_t)m ^ MAGIC)) atomic_fetch_add(&errors, 1);
+  m->check = 0;
+  atomic_fetch_sub(&pending, 1);
+  free(m);
+}
+
+/* Pushes m to queue q; returns 0 when the queue is full (m not taken). */
+static int q_push(int q, struct msg *m) {
+  struct queue *Q = &queues[q];
+  pthread_mutex_lock(&Q->lock);
+  int ok = Q->tail - Q->head < QCAP;
+  if (ok) {
+    Q->items[Q->tail % QCAP] = m;
+    Q->tail++;
+  }
+  pthread_mutex_unlock(&Q->lock);
+  return ok;
+}
+
+static struct msg *q_pop(int q) {
+  struct queue *Q = &queues[q];
+  struct msg *m = NULL;
+  pthread_mutex_lock(&Q->lock);
+  if (Q->head != Q->tail) {
+    m = Q->items[Q->head % QCAP];
+    Q->items[Q->head % QCAP] = NULL; /* the queue no longer holds it */
+    Q->head++;
+  }
+  pthread_mutex_unlock(&Q->lock);
+  return m;
+}
+
+/* Holds the only pointer to a fresh block in a register for a while. */
+static __attribute__((noinline)) void hold_in_register(uint32_t me, long spins) {
+  struct msg *m = msg_new(me);
+  for (long k = 0; k < spins; k++) __asm__ volatile("" : "+r"(m));
+  msg_free(m);
+}
+
+/* Gives m to another thread, or frees it when every queue is full. */
+static void pass_on(uint32_t me, struct msg *m, uint32_t *seed) {
+  *seed = *seed * 1103515245u + 12345u;
+  int to = (int)((me + 1 + (*seed >> 8) % (NTHREADS - 1)) % NTHREADS);
+  m->hops++;
+  if (!q_push(to, m)) msg_free(m);
+}
+
+static void *pp_worker(void *arg) {
+  uint32_t me = (uint32_t)(uintptr_t)arg, seed = me * 2654435761u + 17;
+  long round = 0;
+  while (!atomic_load(&stop)) {
+    round++;
+    /* New blocks into other threads' queues. */
+    for (int i = 0; i < 4; i++) pass_on(me, msg_new(me), &seed);
+    /* Receive: keep some in TLS for a while, pass some on, free the rest. */
+    struct msg *m;
+    int got = 0;
+    while ((m = q_pop((int)me)) && got < 64) {
+      got++;
+      atomic_fetch_add(&passes, 1);
+      if (m->check != ((uintptr_t)m ^ MAGIC)) atomic_fetch_add(&errors, 1);
+      if (m->hops < 6) {
+        /* Through TLS: the block sits only in tls_slot or tls_ring for a
+         * while, then moves on. */
+        int k = (int)(round % TLS_RING);
+        if (tls_ring[k]) pass_on(me, tls_ring[k], &seed);
+        tls_ring[k] = m;
+      } else {
+        msg_free(m);
+      }
+      m = NULL;
+    }
+    if (m) { msg_free(m); m = NULL; } /* popped after the budget ran out */
+    /* The single TLS slot: hold a block there across the register phase. */
+    if (tls_slot) msg_free(tls_slot);
+    tls_slot = msg_new(me);
+    hold_in_register(me, 20000 + (seed >> 12) % 20000);
+  }
+  /* The end: free what this thread still holds. */
+  for (int k = 0; k < TLS_RING; k++)
+    if (tls_ring[k]) { msg_free(tls_ring[k]); tls_ring[k] = NULL; }
+  if (tls_slot) { msg_free(tls_slot); tls_slot = NULL; }
+  return NULL;
+}
+
+static int pp_main(int argc, char **argv) {
+  double seconds = argc > 1 ? atof(argv[1]) : 3;
+  pthread_t t[NTHREADS];
+  for (int q = 0; q < NTHREADS; q++) pthread_mutex_init(&queues[q].lock, NULL);
+  for (uintptr_t i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, pp_worker, (void *)i);
+  double end = pp_now() + seconds;
+  for (double n = pp_now(); n < end; n = pp_now()) {
+    double d = end - n < 0.05 ? end - n : 0.05;
+    struct timespec ts = {0, (long)(d * 1e9)};
+    nanosleep(&ts, NULL);
+  }
+  atomic_store(&stop, 1);
+  for (int i = 0; i < NTHREADS; i++) pthread_join(t[i], NULL);
+  /* Whatever is still queued is freed by main. */
+  for (int q = 0; q < NTHREADS; q++) {
+    struct msg *m;
+    while ((m = q_pop(q))) msg_free(m);
+  }
+  printf("threads=%d passes=%s errors=%ld pending=%ld\n", NTHREADS,
+         atomic_load(&passes) > 1000 ? "many" : "few", atomic_load(&errors), atomic_load(&pending));
+  return 0;
+}

@@ -1,0 +1,764 @@
+#!/usr/bin/python3
+"""run.py — the leakgraph integration test runner.
+
+    /usr/bin/python3 tests/integration/run.py --build build [--stress] [-k NAME]...
+                     [--jobs N] [--keep] [--list] [--plain]
+
+Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
+compiles it, runs it under the shim, reads the logs with
+`leakgraph-report --format=json`, and checks what the program's head comment
+says. It prints one line per test (PASS, FAIL with the reason and the part of
+the report that matters, or SKIP), and as its very last line exactly
+
+    integration: N passed, M failed
+
+It exits 1 when a test failed (or none ran), 0 otherwise. Standard library
+only: it runs with Debian's /usr/bin/python3.
+
+Tests run two at a time (--jobs). --keep keeps every test's directory (a
+failing test's is always kept and named); --plain only compiles the programs
+and runs them without leakgraph (the leakgraph_* calls are then no-ops),
+checking their exit status and the expectations on their own stdout: a check
+of the tests themselves.
+
+Each test runs in a fresh directory T (under $TMPDIR), which is also its
+working directory: the program is T/prog, its logs go to T/logs/, every file
+in T/logs/ is passed to the report tool (all processes of a run -- forked
+and exec'd children -- merge into one report).
+
+A test looks like this (tree.c):
+
+    /* A binary tree of 7 nodes whose root pointer is dropped: ...
+     * expect: summary.definitely_lost.blocks == 1
+     * expect: summary.indirectly_lost.blocks == 6
+     * expect: len(clusters) == 1 and not clusters[0].cyclic
+     * expect: has_frame(clusters[0].entry, 'make_tree')
+     */
+    #include "testutil.h"
+    ...
+
+testutil.h explains how to leak deterministically (NOINLINE helpers,
+clobber_stack() after them, no lost pointer in a local of main).
+
+Directives
+----------
+The first comment of the test file holds directives, one per line, in the
+form `KEY: VALUE` (after the comment's leading ` * ` or `// `). Free text
+around them is the test's description. Keys:
+
+  build:   extra compiler flags, after the defaults
+           (cc|c++ -g -O0 -pthread -I preload -I tests/integration SRC -ldl),
+           so `build: -O2` wins over -O0.
+  lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
+           (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
+           (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
+  run:     how the program runs:
+             wrapper [FLAGS]   (default) build/leakgraph --log=T/logs/lg.%p.log
+                               FLAGS -- T/prog ARGS
+             direct            LD_PRELOAD=build/libleakgraph.so
+                               LEAKGRAPH_OPTIONS=log=T/logs/lg.%p.log:quiet=1[:OPTIONS]
+             plain             without leakgraph (implies `report: none`)
+  args:    program arguments (shell words).
+  options: LEAKGRAPH_OPTIONS items: appended after log= and quiet= in direct
+           mode; in wrapper mode the variable is set to them as given.
+  log:     the log path template instead of T/logs/lg.%p.log.
+  env:     NAME=VALUE in the program's environment. Repeatable.
+  file:    NAME: TEXT -- append the line TEXT to T/NAME (suppression files).
+  setup:   a shell command run in T after `file:` and before the program
+           (e.g. to plant a file or a symbolic link where a log would go).
+  compare: plain -- also run the program without leakgraph; its result is
+           `plain` (plain.exit_code, plain.stdout, plain.stderr).
+  report:  none (no report), optional (a report only if there are logs), or
+           extra leakgraph-report arguments (default: a report is required,
+           the report tool must exit 0 and print JSON).
+  mangle:  damage the logs before the report, which may then fail (the test
+           checks report_exit): empty (the log replaced by an empty file),
+           truncate (cut in the middle of its last record), cut-middle (cut
+           in the middle of the record holding the file's middle byte), flip
+           (one payload byte of that record flipped), random (4096 random
+           bytes), missing (a path that does not exist), noargs (the report
+           tool gets no argument at all).
+  exit:    the program's expected exit status (default 0; 128+N when killed
+           by signal N, in every run mode), or `any`.
+  timeout: seconds for each step (default 60).
+  stress:  yes -- run only with --stress.
+  setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
+           made writable by everyone, so that a log would show (needs root).
+  skip:    REASON -- do not run the test (counts neither way).
+  expect:  a Python expression that must be true. Repeatable.
+
+In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
+placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
+{root} (the repository) are replaced.
+
+Names an `expect:` expression can use
+-------------------------------------
+  r                 the JSON report (None if there is none); every dict in
+                    it is attribute-accessible: r.summary.suppressed.bytes
+  summary, clusters, processes
+                    r.summary, r.clusters, r.processes
+  exit_code, stdout, stderr, signal
+                    the program's status (128+N if killed by N; signal N or
+                    0), output and error output (text; with the wrapper,
+                    stderr holds the text report too)
+  plain             the run without leakgraph (with `compare: plain`)
+  report_exit, report_stdout, report_stderr
+                    the report tool's status and output
+  logs              sorted names of the files in T/logs/
+  mangled_name      the name of the file `mangle:` produced
+  tmp               T
+  read_text(p), file_mode(p), exists(p)
+                    the text, the permission bits (e.g. 0o600) and the
+                    existence of the file T/p (no symlink followed for mode)
+  has_frame(x, f)   x (a cluster, its entry, a site, a stack) has a frame in
+                    function f (a whole-word match, so C++ signatures and
+                    mangled names match too)
+  frame_of(x, f)    that frame (a dict: function, file, line, module, ...)
+  cluster_with(f)   the first cluster whose entry (else a site) has f, or None
+  clusters_with(f)  all such clusters
+  sites_with(f)     all sites, over all clusters, whose stack has f
+  site_key(s)       a hashable identity of a site's stack (to count sites)
+  out_int(key)      the integer after `key=` in stdout
+  lines(text)       the non-empty lines of text
+  count_lines(text, s), line_with(text, s)
+                    how many lines of text contain s; the first one ('' if none)
+  log_scans()       every scan of every log in T/logs, read from the logs
+                    themselves (the JSON report shows a process's final result
+                    only), in log order: dicts with pid, scan, kind ('exit',
+                    'api', 'periodic', 'signal'), totals (definitely_lost,
+                    indirectly_lost, possibly_lost, still_reachable: {bytes,
+                    blocks}), conservative (a thread did not stop) and clusters
+                    (the CLUSTER records the scan logged: first_seen_scan,
+                    bytes, blocks, entry_size = the size of its first entry
+                    block); only scans whose SCAN_END is in the log
+  re, json          the modules
+"""
+
+import argparse
+import ast
+import concurrent.futures
+import json
+import os
+import random
+import re
+import resource
+import shlex
+import shutil
+import signal as signal_mod
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTDIR = ROOT / "tests" / "integration"
+DEFAULT_TIMEOUT = 60
+REPEATABLE = {"lib", "env", "file", "expect"}
+KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
+        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
+
+
+# ---------------------------------------------------------------- directives
+
+def parse_directives(path):
+    """Returns the directives of the first comment of `path` as a dict: lists
+    for repeatable keys, strings for the others."""
+    text = path.read_text()
+    m = re.search(r"/\*(.*?)\*/", text, re.S)
+    block = m.group(1) if m else "\n".join(
+        l for l in text.splitlines() if l.lstrip().startswith("//"))
+    d = {k: [] for k in REPEATABLE}
+    for line in block.splitlines():
+        line = re.sub(r"^\s*(\*|//)?\s?", "", line)
+        mm = re.match(r"([a-z_]+):\s?(.*)$", line)
+        if mm and mm.group(1) in KEYS:
+            key, value = mm.group(1), mm.group(2).strip()
+            if key in REPEATABLE:
+                d[key].append(value)
+            else:
+                d[key] = value
+    return d
+
+
+class Test:
+    def __init__(self, path):
+        self.path = path
+        self.name = path.stem
+        self.cxx = path.suffix == ".cc"
+        self.d = parse_directives(path)
+
+    def get(self, key, default=None):
+        return self.d.get(key, default)
+
+
+# --------------------------------------------------------- report accessors
+
+class AttrDict(dict):
+    """A dict whose keys also read as attributes (a missing key raises
+    AttributeError, which fails the expectation with its name)."""
+    def __getattr__(self, key):
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+
+def stack_of(x):
+    """The frame list of a cluster (its entry), an entry, a site or a stack."""
+    if x is None:
+        return []
+    if isinstance(x, list):
+        return x
+    if "entry" in x and "stack" not in x:
+        return stack_of(x.get("entry"))
+    return x.get("stack") or []
+
+
+def fn_matches(function, name):
+    if not function:
+        return False
+    if re.search(r"(^|[^A-Za-z0-9_])" + re.escape(name) + r"($|[^A-Za-z0-9_])", function):
+        return True
+    # An unmangled report: _Z11make_widgetv holds the name after its length.
+    return function.startswith("_Z") and (str(len(name)) + name) in function
+
+
+def frame_of(x, name):
+    for f in stack_of(x):
+        if fn_matches(f.get("function"), name):
+            return f
+    return None
+
+
+def has_frame(x, name):
+    if isinstance(x, dict) and "entry" in x and "sites" in x:
+        return frame_of(x, name) is not None or any(
+            frame_of(s, name) for s in x.get("sites") or [])
+    return frame_of(x, name) is not None
+
+
+def site_key(site):
+    return tuple((f.get("function"), f.get("address")) for f in stack_of(site))
+
+
+def make_helpers(r, stdout):
+    clusters = (r or {}).get("clusters") or []
+
+    def clusters_with(name):
+        first = [c for c in clusters if frame_of(c.get("entry"), name)]
+        seen = {id(c) for c in first}
+        rest = [c for c in clusters if id(c) not in seen and has_frame(c, name)]
+        return first + rest
+
+    def cluster_with(name):
+        found = clusters_with(name)
+        return found[0] if found else None
+
+    def sites_with(name):
+        return [s for c in clusters for s in c.get("sites") or [] if frame_of(s, name)]
+
+    def out_int(key):
+        m = re.search(r"(?:^|\W)" + re.escape(key) + r"=(-?\d+)", stdout)
+        return int(m.group(1)) if m else None
+
+    return dict(cluster_with=cluster_with, clusters_with=clusters_with,
+                sites_with=sites_with, out_int=out_int)
+
+
+def lines(text):
+    return [l for l in (text or "").splitlines() if l.strip()]
+
+
+def count_lines(text, s):
+    return sum(1 for l in lines(text) if s in l)
+
+
+def line_with(text, s):
+    return next((l for l in lines(text) if s in l), "")
+
+
+SCAN_KINDS = {1: "exit", 2: "api", 3: "periodic", 4: "signal"}
+CATEGORIES = ("definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable")
+
+
+def log_scans(logdir):
+    """The scans of the logs in logdir (tools/LOGFORMAT.md: HEADER, SCAN_BEGIN,
+    CLUSTER, SCAN_END), for `expect:` checks of single scans."""
+    out = []
+    for path in sorted(Path(logdir).iterdir()):
+        data = path.read_bytes()
+        pid, open_scans = None, {}
+        for start, end in record_bounds(data):
+            rtype = struct.unpack_from("<H", data, start + 2)[0]
+            pl = data[start + 8:end - 4]
+            try:
+                if rtype == 1:
+                    pid = struct.unpack_from("<I", pl, 4)[0]
+                elif rtype == 5:
+                    scan, kind = struct.unpack_from("<II", pl, 0)
+                    open_scans[scan] = AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind),
+                                                log=path.name, clusters=[])
+                elif rtype == 6:
+                    scan, _cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
+                    off = 32 + 20 * nsites
+                    nlisted = struct.unpack_from("<I", pl, off)[0]
+                    size = struct.unpack_from("<Q", pl, off + 12)[0] if nlisted else None
+                    if scan in open_scans:
+                        open_scans[scan].clusters.append(AttrDict(
+                            first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
+                            entry_size=size))
+                elif rtype == 7:
+                    scan = struct.unpack_from("<I", pl, 0)[0]
+                    s = open_scans.pop(scan, None)
+                    if s is None:
+                        continue
+                    s["totals"] = AttrDict((c, AttrDict(bytes=struct.unpack_from("<Q", pl, 4 + 16 * i)[0],
+                                                     blocks=struct.unpack_from("<Q", pl, 12 + 16 * i)[0]))
+                                        for i, c in enumerate(CATEGORIES))
+                    s["conservative"] = bool(struct.unpack_from("<I", pl, len(pl) - 4)[0] & 1)
+                    out.append(s)
+            except struct.error:
+                continue  # a record too short for its type: not ours to judge here
+    return out
+
+
+# ------------------------------------------------------------------ running
+
+class Result:
+    def __init__(self, exit_code, stdout, stderr, timed_out=False):
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+        self.timed_out = timed_out
+        self.signal = exit_code - 128 if exit_code > 128 else 0
+
+
+def run_cmd(argv, cwd, env=None, timeout=DEFAULT_TIMEOUT):
+    """Runs argv in its own process group, kills the group on timeout, and
+    returns a Result with the status normalised to 128+N for signal N."""
+    p = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    try:
+        out, err = p.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(p.pid, signal_mod.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = p.communicate()
+        timed_out = True
+    code = p.returncode if p.returncode >= 0 else 128 - p.returncode
+    return Result(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), timed_out)
+
+
+class Failure(Exception):
+    def __init__(self, reason, details=""):
+        super().__init__(reason)
+        self.reason, self.details = reason, details
+
+
+class Runner:
+    def __init__(self, args):
+        self.build = Path(args.build).resolve()
+        self.shim = self.build / "libleakgraph.so"
+        self.report = self.build / "leakgraph-report"
+        self.wrapper = self.build / "leakgraph"
+        self.keep = args.keep
+        self.plain_only = args.plain
+        self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
+
+    def subst(self, s, t):
+        return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
+                 .replace("{build}", str(self.build)).replace("{root}", str(ROOT)))
+
+    # -- steps
+
+    def compile(self, test, t, timeout):
+        cc = os.environ.get("CXX", "c++") if test.cxx else os.environ.get("CC", "cc")
+        inc = ["-I", str(ROOT / "preload"), "-I", str(TESTDIR)]
+        for lib in test.get("lib"):
+            src = TESTDIR / "lib" / lib
+            out = t / ("lib" + Path(lib).stem + ".so")
+            res = run_cmd([os.environ.get("CC", "cc"), "-g", "-O0", "-shared", "-fPIC", *inc,
+                           str(src), "-o", str(out)], t, timeout=timeout)
+            if res.exit_code != 0:
+                raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
+        extra = shlex.split(test.get("build", ""))
+        res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
+                       str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
+        if res.exit_code != 0:
+            raise Failure("does not compile", res.stderr[-3000:])
+        if test.get("setuid"):
+            shutil.chown(t / "prog", user=test.get("setuid"))
+            os.chmod(t / "prog", 0o4755)
+            os.chmod(t.parent, 0o711)
+            os.chmod(t, 0o755)
+            os.chmod(t / "logs", 0o1777)  # a traced set-uid program could log here
+
+    def program_env(self, test, t):
+        env = dict(os.environ)
+        for k in ("LD_PRELOAD", "LEAKGRAPH_OPTIONS"):
+            env.pop(k, None)
+        env["LG_TEST_TMP"] = str(t)
+        libs = test.get("lib")
+        for i, lib in enumerate(libs):
+            path = str(t / ("lib" + Path(lib).stem + ".so"))
+            if i == 0:
+                env["LG_TEST_LIB"] = path
+            env["LG_TEST_LIB_" + Path(lib).stem.upper()] = path
+        for item in test.get("env"):
+            k, _, v = self.subst(item, t).partition("=")
+            env[k] = v
+        return env
+
+    def run_program(self, test, t, mode, timeout):
+        env = self.program_env(test, t)
+        words = shlex.split(mode)
+        how = words[0] if words else "wrapper"
+        args = [self.subst(a, t) for a in shlex.split(test.get("args", ""))]
+        log = self.subst(test.get("log", "{tmp}/logs/lg.%p.log"), t)
+        options = self.subst(test.get("options", ""), t)
+        prog = str(t / "prog")
+        if how == "plain":
+            argv = [prog, *args]
+        elif how == "direct":
+            env["LD_PRELOAD"] = str(self.shim)
+            env["LEAKGRAPH_OPTIONS"] = "log=%s:quiet=1" % log + (":" + options if options else "")
+            argv = [prog, *args]
+        elif how == "wrapper":
+            if options:
+                env["LEAKGRAPH_OPTIONS"] = options
+            flags = [self.subst(w, t) for w in words[1:]]
+            argv = [str(self.wrapper), "--log=" + log, *flags, "--", prog, *args]
+        else:
+            raise Failure("bad run: directive %r" % mode)
+        return run_cmd(argv, t, env=env, timeout=timeout)
+
+    def mangle(self, how, logs, t):
+        """Damages the logs as `mangle:` says; returns the report's file
+        arguments and the name of the damaged file."""
+        rnd = random.Random(1234)
+        if how == "noargs":
+            return [], ""
+        if how == "missing":
+            p = t / "logs" / "does-not-exist.log"
+            return [str(p)], p.name
+        if not logs:
+            raise Failure("no log to mangle (the shim wrote none)")
+        p = Path(logs[0])
+        data = p.read_bytes()
+        if how == "empty":
+            data = b""
+        elif how == "random":
+            data = bytes(rnd.getrandbits(8) for _ in range(4096))
+        elif how in ("truncate", "cut-middle", "flip"):
+            recs = record_bounds(data)
+            if not recs:
+                raise Failure("log has no complete record to %s" % how)
+            if how == "truncate":
+                start, end = recs[-1]
+            else:
+                mid = len(data) // 2
+                inside = [(s, e) for s, e in recs if s <= mid < e]
+                start, end = inside[0] if inside else recs[len(recs) // 2]
+            if how == "flip":
+                if end - start <= 12:
+                    raise Failure("record in the middle has no payload to flip")
+                off = start + 8 + (end - start - 12) // 2  # the middle of the payload
+                data = data[:off] + bytes([data[off] ^ 0xFF]) + data[off + 1:]
+            else:
+                data = data[:start + max(1, (end - start) // 2)]
+        else:
+            raise Failure("bad mangle: directive %r" % how)
+        out = t / "logs" / ("mangled." + how + ".log")
+        out.write_bytes(data)
+        p.unlink()
+        return [str(x) for x in sorted((t / "logs").iterdir())], out.name
+
+    def run_report(self, test, t, files, timeout):
+        mode = test.get("report", "")
+        extra = [] if mode in ("", "none", "optional") else [
+            self.subst(a, t) for a in shlex.split(mode)]
+        args = [str(self.report)] + (["--format=json", *extra, *files] if files or extra else [])
+        if test.get("mangle") == "noargs":
+            args = [str(self.report)]
+        return run_cmd(args, t, timeout=timeout)
+
+    # -- one test
+
+    def run_test(self, test):
+        if self.missing and not self.plain_only:
+            return "FAIL", "not built: %s (run make)" % ", ".join(self.missing), "", 0.0
+        t = self.top / test.name
+        t.mkdir()
+        (t / "logs").mkdir()
+        t0 = time.time()
+        try:
+            self.check(test, t)
+            status, reason, details = "PASS", "", ""
+        except Failure as f:
+            status, reason, details = "FAIL", f.reason, f.details
+        except Exception as e:  # a bug in the runner, the test's directives, or the build changing
+            status, reason = "FAIL", "runner error: %r" % e
+            details = "".join(traceback.format_exc().splitlines(True)[-6:])
+        dt = time.time() - t0
+        if status == "PASS" and not self.keep:
+            shutil.rmtree(t, ignore_errors=True)
+        elif status == "FAIL":
+            details = (details + "\n" if details else "") + "files kept in %s" % t
+        return status, reason, details, dt
+
+    def check_plain(self, test, t, timeout):
+        """--plain: the program alone, without leakgraph (the leakgraph_*
+        calls are no-ops): it must compile, end in time, and exit as the
+        test says (unless the wrapper is what changes the status)."""
+        res = self.run_program(test, t, "plain", timeout)
+        if res.timed_out:
+            raise Failure("program timed out after %gs" % timeout)
+        want = test.get("exit", "0")
+        if "--error-exitcode" in test.get("run", "") or want == "any":
+            return
+        if res.exit_code != int(want):
+            raise Failure("exit status %d, expected %s" % (res.exit_code, want),
+                          tail("stdout", res.stdout) + tail("stderr", res.stderr))
+        # The expectations on the program's own output hold without the shim too.
+        ns = dict(stdout=res.stdout, exit_code=res.exit_code, lines=lines, re=re)
+        ns.update(make_helpers(None, res.stdout))
+        for expr in test.get("expect"):
+            names = {n.id for n in ast.walk(ast.parse(expr, mode="eval")) if isinstance(n, ast.Name)}
+            if names & {"stdout", "out_int"} and names <= {"stdout", "exit_code", "out_int",
+                                                          "lines", "re", "len", "int", "str"}:
+                if not eval(expr, ns):
+                    raise Failure("expect: %s" % expr, tail("stdout", res.stdout))
+
+    def check(self, test, t):
+        timeout = float(test.get("timeout", DEFAULT_TIMEOUT))
+        if self.plain_only:
+            self.compile(test, t, timeout)
+            return self.check_plain(test, t, timeout)
+        for item in test.get("file"):
+            name, _, text = item.partition(":")
+            with open(t / name.strip(), "a") as f:
+                f.write(self.subst(text.strip(), t) + "\n")
+        self.compile(test, t, timeout)
+        if test.get("setup"):
+            res = run_cmd(["/bin/sh", "-c", self.subst(test.get("setup"), t)], t, timeout=timeout)
+            if res.exit_code != 0:
+                raise Failure("setup: failed (status %d)" % res.exit_code, tail("stderr", res.stderr))
+        mode = test.get("run", "wrapper")
+        res = self.run_program(test, t, mode, timeout)
+        if res.timed_out:
+            raise Failure("program timed out after %gs" % timeout, tail("stderr", res.stderr))
+        plain = None
+        if test.get("compare") == "plain":
+            plain = self.run_program(test, t, "plain", timeout)
+        want_exit = test.get("exit", "0")
+        if want_exit != "any" and res.exit_code != int(want_exit):
+            raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
+                          tail("stdout", res.stdout) + tail("stderr", res.stderr))
+        logs = sorted(str(p) for p in (t / "logs").iterdir())
+        r, rep, mangled = None, Result(0, "", ""), ""
+        report_mode = test.get("report", "")
+        if mode.split()[:1] == ["plain"]:
+            report_mode = "none"
+        if report_mode != "none" and not (report_mode == "optional" and not logs):
+            files, mangled = logs, ""
+            if test.get("mangle"):
+                files, mangled = self.mangle(test.get("mangle"), logs, t)
+            elif not logs:
+                raise Failure("the run left no log in %s/logs" % t,
+                              tail("stdout", res.stdout) + tail("stderr", res.stderr))
+            rep = self.run_report(test, t, files, timeout)
+            if rep.timed_out:
+                raise Failure("leakgraph-report timed out", tail("report stderr", rep.stderr))
+            try:
+                r = json.loads(rep.stdout, object_hook=AttrDict) if rep.stdout.strip() else None
+            except ValueError as e:
+                if not test.get("mangle"):
+                    raise Failure("leakgraph-report printed no valid JSON (%s)" % e,
+                                  tail("report stdout", rep.stdout) + tail("report stderr", rep.stderr))
+            if not test.get("mangle"):
+                if rep.exit_code != 0:
+                    raise Failure("leakgraph-report exited %d" % rep.exit_code,
+                                  tail("report stderr", rep.stderr))
+                if r is None:
+                    raise Failure("leakgraph-report printed nothing", tail("report stderr", rep.stderr))
+        ns = dict(r=r, summary=(r or {}).get("summary"), clusters=(r or {}).get("clusters") or [],
+                  processes=(r or {}).get("processes") or [], exit_code=res.exit_code,
+                  stdout=res.stdout, stderr=res.stderr, signal=res.signal, plain=plain,
+                  report_exit=rep.exit_code, report_stdout=rep.stdout, report_stderr=rep.stderr,
+                  logs=[Path(l).name for l in logs], mangled_name=mangled, tmp=str(t),
+                  has_frame=has_frame, frame_of=frame_of, site_key=site_key, lines=lines,
+                  count_lines=count_lines, line_with=line_with, re=re, json=json,
+                  read_text=lambda p: (t / p).read_text(errors="replace"),
+                  file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
+                  exists=lambda p: os.path.lexists(t / p),
+                  log_scans=lambda: log_scans(t / "logs"))
+        ns.update(make_helpers(r, res.stdout))
+        for expr in test.get("expect"):
+            try:
+                ok = eval(expr, ns)
+                err = None
+            except Exception as e:
+                ok, err = False, "%s: %s" % (type(e).__name__, e)
+            if not ok:
+                raise Failure(("expect: %s" % expr) + (" -> " + err if err else ""),
+                              explain(expr, ns, err is not None))
+
+
+def record_bounds(data):
+    """The [start, end) of every complete record of a leakgraph log (framing
+    of tools/LOGFORMAT.md: u16 sync, u16 type, u32 len, payload, u32 crc)."""
+    out, off = [], 0
+    while off + 8 <= len(data):
+        sync, _type, n = struct.unpack_from("<HHI", data, off)
+        end = off + 8 + n + 4
+        if sync != 0x474C or end > len(data):
+            break
+        out.append((off, end))
+        off = end
+    return out
+
+
+# ---------------------------------------------------------------- reporting
+
+def tail(what, text, n=15):
+    ls = (text or "").rstrip("\n").splitlines()
+    if not ls:
+        return "%s: (empty)\n" % what
+    cut = ls[-n:]
+    return "%s%s:\n%s\n" % (what, " (last %d lines)" % n if len(ls) > n else "",
+                            "\n".join("  | " + l for l in cut))
+
+
+def short_stack(x, n=6):
+    return " < ".join(str(f.get("function") or f.get("address")) for f in stack_of(x)[:n])
+
+
+def compact_report(r):
+    """The part of a report that a failing expectation usually needs."""
+    if r is None:
+        return "report: none\n"
+    out = ["summary: " + json.dumps(r.get("summary"), separators=(",", ":"))]
+    for p in r.get("processes") or []:
+        out.append("process: " + json.dumps({k: p.get(k) for k in (
+            "pid", "exe", "argv", "complete", "end", "truncated", "scans", "notes")},
+            separators=(",", ":"))[:400])
+    cl = r.get("clusters") or []
+    out.append("clusters: %d" % len(cl))
+    for c in cl[:6]:
+        out.append("  #%s pid=%s kind=%s bytes=%s blocks=%s cyclic=%s first_seen=%s entry.size=%s"
+                   % (c.get("id"), c.get("pid"), c.get("kind"), c.get("bytes"), c.get("blocks"),
+                      c.get("cyclic"), c.get("first_seen_scan"), (c.get("entry") or {}).get("size"),))
+        out.append("     entry: " + short_stack(c.get("entry")))
+        for s in (c.get("sites") or [])[:3]:
+            out.append("     site %s blocks=%s bytes=%s: %s" % (
+                s.get("category"), s.get("blocks"), s.get("bytes"), short_stack(s, 4)))
+    if len(cl) > 6:
+        out.append("  ... %d more" % (len(cl) - 6))
+    return "\n".join(out) + "\n"
+
+
+def explain(expr, ns, errored):
+    """The values of the comparisons' operands in a failing expression, then
+    the outputs or report parts the expression refers to."""
+    out = []
+    try:
+        tree = ast.parse(expr, mode="eval")
+        seen = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Compare):
+                for sub in [node.left] + node.comparators:
+                    src = ast.get_source_segment(expr, sub)
+                    if src in seen or isinstance(sub, ast.Constant):
+                        continue
+                    seen.add(src)
+                    try:
+                        v = repr(eval(src, ns))
+                    except Exception as e:
+                        v = "<%s: %s>" % (type(e).__name__, e)
+                    out.append("  %s = %s" % (src, v[:300]))
+    except SyntaxError:
+        pass
+    text = "\n".join(out[:8]) + ("\n" if out else "")
+    for key in ("stdout", "stderr", "report_stdout", "report_stderr"):
+        if re.search(r"(?<![\w.])%s\b" % key, expr):
+            text += tail(key, ns[key])
+    if re.search(r"\b(r|summary|clusters|processes|cluster_with|clusters_with|sites_with|has_frame)\b",
+                 expr) or errored:
+        text += compact_report(ns["r"])
+    return text
+
+
+# --------------------------------------------------------------------- main
+
+def discover(stress, patterns):
+    tests = []
+    for p in sorted(list(TESTDIR.glob("*.c")) + list(TESTDIR.glob("*.cc"))):
+        t = Test(p)
+        if t.get("stress") and not stress:
+            continue
+        if patterns and not any(k in t.name for k in patterns):
+            continue
+        tests.append(t)
+    return tests
+
+
+def main():
+    ap = argparse.ArgumentParser(description="leakgraph integration tests")
+    ap.add_argument("--build", default="build", help="the build directory (default build)")
+    ap.add_argument("--stress", action="store_true", help="also run the tests marked stress: yes")
+    ap.add_argument("-k", action="append", default=[], metavar="NAME",
+                    help="run only tests whose name contains NAME (repeatable)")
+    ap.add_argument("--jobs", "-j", type=int, default=2, help="tests run at once (default 2)")
+    ap.add_argument("--keep", action="store_true", help="keep every test's directory")
+    ap.add_argument("--list", action="store_true", help="list the tests and exit")
+    ap.add_argument("--plain", action="store_true",
+                    help="only compile and run the programs without leakgraph (checks the tests)")
+    args = ap.parse_args()
+    os.chdir(ROOT)
+    # No core files from the programs that abort or are killed (inherited).
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    tests = discover(args.stress, args.k)
+    if args.list:
+        for t in tests:
+            print(t.name + ("  [skip: %s]" % t.get("skip") if t.get("skip") else ""))
+        return 0
+    runner = Runner(args)
+    runner.missing = [str(p) for p in (runner.shim, runner.report, runner.wrapper) if not p.exists()]
+    passed = failed = 0
+    lock = threading.Lock()
+
+    def one(test):
+        if test.get("skip"):
+            return test, ("SKIP", test.get("skip"), "", 0.0)
+        return test, runner.run_test(test)
+
+    t0 = time.time()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for test, (status, reason, details, dt) in pool.map(one, tests):
+            with lock:
+                if status == "PASS":
+                    passed += 1
+                    print("PASS %s (%.1fs)" % (test.name, dt), flush=True)
+                elif status == "FAIL":
+                    failed += 1
+                    print("FAIL %s (%.1fs): %s" % (test.name, dt, reason))
+                    if details:
+                        print("\n".join("     " + l for l in details.rstrip("\n").splitlines()))
+                    sys.stdout.flush()
+                else:
+                    print("SKIP %s: %s" % (test.name, reason), flush=True)
+    if passed + failed == 0 or not args.keep and failed == 0:
+        shutil.rmtree(runner.top, ignore_errors=True)
+    print("(%d tests in %.0fs)" % (passed + failed, time.time() - t0))
+    print("integration: %d passed, %d failed" % (passed, failed))
+    return 1 if failed or passed == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+/* testutil.h — small helpers shared by the integration test programs.
+ *
+ * A leak test is only deterministic when no stale copy of a "lost" pointer
+ * survives anywhere the shim scans: in a dead stack slot that a later call
+ * happens not to overwrite, in a callee-saved register, in a local of main.
+ * Valgrind's and LeakSanitizer's own tests follow the same recipe we do:
+ *   - allocate in NOINLINE helper functions that return nothing (or return
+ *     the pointer only to store it where the test wants it);
+ *   - after the helpers returned, call clobber_stack() to overwrite the dead
+ *     stack below the caller with zeros (and to move glibc's top chunk away
+ *     from the last leaked block, see below);
+ *   - never keep a pointer that must be lost in a local of main.
+ * This header is for test programs only; it is not part of leakgraph. */
+#ifndef LG_TESTUTIL_H
+#define LG_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#define NOINLINE __attribute__((noinline))
+
+/* Blocks that stay reachable (from this global): one per clobber_stack. */
+static void *volatile testutil_heap_guard[16];
+static volatile int testutil_heap_guards;
+
+/* testutil_heap_guard_alloc allocates one reachable 4000-byte block (beyond
+ * glibc's tcache, so it comes from the top chunk of the calling thread's
+ * arena). glibc's main_arena.top, in libc's data, holds the address of the
+ * top chunk, which lies inside the last 8 bytes of the block allocated just
+ * before it when that block's size is 1..8 modulo 16: without the guard, the
+ * last block a test leaks would carry a pointer that only the allocator's
+ * bookkeeping holds. last_block_definite.c tests exactly that case; the
+ * other tests stay independent of it. */
+static NOINLINE void testutil_heap_guard_alloc(void) {
+  int i = __atomic_fetch_add(&testutil_heap_guards, 1, __ATOMIC_RELAXED);
+  if (i < 16) testutil_heap_guard[i] = malloc(4000);
+}
+
+/* testutil_zero_below clears the 64 KiB of stack just below its caller's
+ * stack pointer: every dead frame of the helpers the caller called before,
+ * padding slots included (a C function with a big local array leaves the
+ * slots between its array and its frame header untouched, and a helper's
+ * pointer can sit exactly there). It is written in assembly so that it has
+ * no frame of its own: it clears [rsp - 65536, rsp) and returns. */
+__asm__(".text\n"
+        ".type testutil_zero_below, @function\n"
+        "testutil_zero_below:\n"
+        "  lea -65536(%rsp), %rdi\n"
+        "  mov $65536, %ecx\n"
+        "  xor %eax, %eax\n"
+        "  cld\n"
+        "  rep stosb\n"
+        "  ret\n"
+        ".size testutil_zero_below, .-testutil_zero_below\n");
+#ifdef __cplusplus
+extern "C"
+#endif
+void testutil_zero_below(void) __asm__("testutil_zero_below");
+
+/* clobber_stack() allocates a heap guard, then clears the dead stack below
+ * the caller; clobber_stack_only() only clears the stack. Macros, so that
+ * both calls are made from the caller's own frame (the guard first: the
+ * allocator's dead frames could hold the address of the chunk after the
+ * last leaked block). */
+#define clobber_stack() (testutil_heap_guard_alloc(), testutil_zero_below())
+#define clobber_stack_only() testutil_zero_below()
+
+/* sink makes the compiler believe that `p` escapes, so it cannot drop the
+ * allocation or the stores into it. It keeps no copy of `p`. */
+static inline void sink(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+
+#endif
