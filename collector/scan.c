@@ -162,9 +162,11 @@ static int snapshot(scan_t *s) {
 static void mark_module(uintptr_t lo, uintptr_t hi, void *arg) { mark_readable(arg, lo, hi); }
 
 /* Marks a thread's stack from sp up to the end of its mapping (or of the
- * heap block it lives in, for a stack the program allocated itself). */
-static void mark_stack(scan_t *s, uintptr_t sp) {
-  uintptr_t lo = sp - RED_ZONE;
+ * heap block it lives in, for a stack the program allocated itself), plus
+ * the red zone below sp of an interrupted thread (`red`), which leaf code
+ * may use without moving sp. */
+static void mark_stack(scan_t *s, uintptr_t sp, uintptr_t red) {
+  uintptr_t lo = sp - red;
   const map_t *m = map_of(s, sp);
   if (!m) return;
   uintptr_t hi = m->hi;
@@ -225,14 +227,14 @@ static void mark_threads(scan_t *s) {
       lg_mark_root_kind(&s->heap, LG_ROOT_REGS, (uint32_t)t->tid);
       lg_mark_range(&s->heap, (uintptr_t)t->regs, (uintptr_t)(t->regs + LG_NREGS));
       lg_mark_root_kind(&s->heap, LG_ROOT_STACK, (uint32_t)t->tid);
-      mark_stack(s, t->sp);
+      mark_stack(s, t->sp, RED_ZONE);
       lg_mark_root_kind(&s->heap, LG_ROOT_TLS, (uint32_t)t->tid);
       mark_tls(s, t->tp);
       s->threads++;
     } else if (t->state == LG_TS_NO_ANSWER) {
       uintptr_t sp = blocked_sp(t->tid);
       lg_mark_root_kind(&s->heap, LG_ROOT_STACK, (uint32_t)t->tid);
-      if (sp) { mark_stack(s, sp); s->threads++; }
+      if (sp) { mark_stack(s, sp, RED_ZONE); s->threads++; }
       char msg[160];
       lg_fmt(msg, sizeof msg, "thread %d did not stop in time; %s", (int)t->tid,
              sp ? "its stack was scanned from its system-call stack pointer, conservatively"
@@ -251,7 +253,7 @@ static void mark_self(scan_t *s) {
   lg_mark_root_kind(&s->heap, LG_ROOT_REGS, tid);
   lg_mark_range(&s->heap, (uintptr_t)me->regs, (uintptr_t)(me->regs + 8));
   lg_mark_root_kind(&s->heap, LG_ROOT_STACK, tid);
-  if (me->sp) mark_stack(s, me->sp);
+  if (me->sp) mark_stack(s, me->sp, 0); /* below sp: the shim's own frames */
   lg_mark_root_kind(&s->heap, LG_ROOT_TLS, tid);
   mark_tls(s, (uintptr_t)__builtin_thread_pointer());
   s->threads++;
