@@ -1,15 +1,21 @@
 /* tools/analyze.c — builds the report (see analyze.h): per process, the
- * clusters of the scan that counts, each allocation site checked against
- * the suppressions (the command line's and the process's own), suppressed
- * sites moved out of their category into `suppressed`, clusters left with
- * no site dropped; then every process's clusters in one list, largest
- * first, numbered from 1. */
+ * clusters it reports (its exit scan's, or the union of what its periodic
+ * scans logged), each allocation site checked against the suppressions
+ * (the command line's and the process's own), suppressed sites moved out
+ * of their category into `suppressed`, clusters left with no site dropped;
+ * then every process's clusters in one list, largest first, numbered from
+ * 1. Then growth: every process's site timelines (growth.c), the sites to
+ * show symbolized and checked against the suppressions, their retention
+ * chains' roots named. */
 #include "analyze.h"
 
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <uthash.h>
 
 #include "util.h"
 
@@ -23,6 +29,64 @@ const char *lg_analyze_cat_name(int c) {
 
 const lg_scan_t *lg_analyze_scan(const lg_process_t *p) {
   return lg_reader_last_scan(p);
+}
+
+/* A cluster's identity across scans: its entry address (the first listed
+ * block), or, for a cluster that lists no block, its cluster id. */
+typedef struct lg_ukey {
+  uint64_t by_id, value;
+} lg_ukey_t;
+
+typedef struct lg_uent {
+  lg_ukey_t key;
+  size_t slot; /* in the result array */
+  UT_hash_handle hh;
+} lg_uent_t;
+
+/* Returns the identity of cluster `cl` across scans. */
+static lg_ukey_t lg_analyze_ukey(const lg_cluster_t *cl) {
+  lg_ukey_t k = {cl->nlisted == 0,
+                 cl->nlisted ? cl->listed[0].address : cl->id};
+  return k;
+}
+
+const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
+  const lg_scan_t *exit_scan = NULL;
+  size_t total = 0;
+  for (size_t i = 0; i < p->nscans; i++) {
+    if (!p->scans[i].ended)
+      continue;
+    total += p->scans[i].nclusters;
+    if (p->scans[i].kind == LG_SCAN_EXIT)
+      exit_scan = &p->scans[i];
+  }
+  const lg_cluster_t **out = lg_util_xcalloc(total, sizeof *out);
+  *n = 0;
+  if (exit_scan) { /* an exit scan logs every lost cluster: it alone */
+    for (size_t k = 0; k < exit_scan->nclusters; k++)
+      out[(*n)++] = &exit_scan->clusters[k];
+    return out;
+  }
+  lg_uent_t *seen = NULL, *e, *tmp; /* by key: the slot of its latest */
+  for (size_t i = 0; i < p->nscans; i++)
+    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++) {
+      const lg_cluster_t *cl = &p->scans[i].clusters[k];
+      lg_ukey_t key = lg_analyze_ukey(cl);
+      HASH_FIND(hh, seen, &key, sizeof key, e);
+      if (e) {
+        out[e->slot] = cl;
+        continue;
+      }
+      e = lg_util_xcalloc(1, sizeof *e);
+      e->key = key, e->slot = (*n)++;
+      out[e->slot] = cl;
+      HASH_ADD(hh, seen, key, sizeof e->key, e);
+    }
+  HASH_ITER(hh, seen, e, tmp) {
+    HASH_DEL(seen, e);
+    free(e);
+  }
+  return out;
 }
 
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
@@ -198,31 +262,175 @@ static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
     r->summary[c].bytes += s->totals[c].bytes;
     r->summary[c].blocks += s->totals[c].blocks;
   }
-  for (size_t k = 0; k < s->nclusters; k++)
-    lg_analyze_cluster(r, i, sym, &s->clusters[k]);
+  size_t n;
+  const lg_cluster_t **cls = lg_analyze_clusters(r->procs[i], &n);
+  for (size_t k = 0; k < n; k++)
+    lg_analyze_cluster(r, i, sym, cls[k]);
+  free(cls);
+}
+
+/* --------------------------------------------------------------- growth */
+
+const char *lg_analyze_root_kind_name(uint32_t kind) {
+  static const char *const names[] = {"unknown",   "global", "stack",
+                                      "registers", "tls",    "root_region",
+                                      "ignored"};
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+/* Describes a chain's root in words, e.g. "global 'cache_list' in
+ * /usr/bin/foo" or "stack of thread 1234". Returns a new string. */
+static char *lg_analyze_root_words(const lg_chain_t *ch,
+                                   const lg_symdata_t *d) {
+  lg_sb_t sb = {0};
+  uint64_t a = ch->root_address;
+  switch (ch->root_kind) {
+  case LG_ROOT_DATA:
+    if (d->symbol)
+      lg_sb_printf(&sb, "global '%s'", d->symbol);
+    else
+      lg_sb_printf(&sb, "global at 0x%" PRIx64, a);
+    if (d->symbol && d->offset)
+      lg_sb_printf(&sb, " (at offset %" PRIu64 ")", d->offset);
+    if (d->module)
+      lg_sb_printf(&sb, " in %s", d->module);
+    break;
+  case LG_ROOT_STACK:
+    lg_sb_printf(&sb, "stack of thread %u", ch->root_tid);
+    break;
+  case LG_ROOT_REGS:
+    lg_sb_printf(&sb, "registers of thread %u", ch->root_tid);
+    break;
+  case LG_ROOT_TLS:
+    lg_sb_printf(&sb, "TLS of thread %u", ch->root_tid);
+    break;
+  case LG_ROOT_REGION:
+    lg_sb_printf(&sb, "registered root region at 0x%" PRIx64, a);
+    break;
+  case LG_ROOT_IGNORED:
+    lg_sb_printf(&sb, "ignored object at 0x%" PRIx64, a);
+    break;
+  default:
+    lg_sb_printf(&sb, "root of unknown kind %u at 0x%" PRIx64, ch->root_kind,
+                 a);
+  }
+  return sb.s;
+}
+
+/* Makes the printable form of chain `ch` of process `p`. */
+static lg_rchain_t *lg_analyze_chain(const lg_process_t *p, lg_sym_t *sym,
+                                     const lg_chain_t *ch) {
+  lg_rchain_t *rc = lg_util_xcalloc(1, sizeof *rc);
+  rc->src = ch;
+  if (ch->root_kind == LG_ROOT_DATA)
+    lg_sym_data(sym, p, ch->root_module, ch->root_address, &rc->root);
+  rc->description = lg_analyze_root_words(ch, &rc->root);
+  rc->nhops = ch->nhops;
+  rc->hops = lg_util_xcalloc(ch->nhops, sizeof *rc->hops);
+  for (size_t h = 0; h < ch->nhops; h++) {
+    rc->hops[h].address = ch->hops[h].address;
+    rc->hops[h].size = ch->hops[h].size;
+    lg_analyze_stack(sym, p, ch->hops[h].stack_id, &rc->hops[h].stack);
+  }
+  return rc;
+}
+
+/* Releases a chain made by lg_analyze_chain; NULL is fine. */
+static void lg_analyze_free_chain(lg_rchain_t *rc) {
+  if (!rc)
+    return;
+  for (size_t h = 0; h < rc->nhops; h++)
+    free(rc->hops[h].stack.frames);
+  free(rc->hops);
+  free(rc->description);
+  free(rc);
+}
+
+/* Adds the sites of process `i` that the report shows: the growing ones,
+ * or all with LG_ANALYZE_GROWTH_ALL. */
+static void lg_analyze_growth(lg_report_t *r, size_t i, lg_sym_t *sym) {
+  const lg_gproc_t *gp = &r->gprocs[i];
+  r->any_sites |= gp->nscans > 0;
+  for (size_t k = 0; k < gp->nsites; k++) {
+    const lg_gsite_t *s = &gp->sites[k];
+    int growing = s->judged.verdict == LG_VERDICT_GROWING;
+    if (!growing && !r->growth_all)
+      continue;
+    lg_rgrowth_t g = {.gp = gp, .site = s};
+    lg_analyze_stack(sym, r->procs[i], s->stack_id, &g.stack);
+    g.suppressed = lg_analyze_supp(r, i, &g.stack) != NULL;
+    if (s->chain)
+      g.chain = lg_analyze_chain(r->procs[i], sym, s->chain);
+    r->ngrowing += growing && !g.suppressed;
+    r->growth = lg_util_grow(r->growth, r->ngrowth, &r->growth_cap,
+                             sizeof *r->growth);
+    r->growth[r->ngrowth++] = g;
+  }
+}
+
+/* The rise of a site's window, as a signed number (saturated). */
+static int64_t lg_analyze_rise(const lg_gsite_t *s) {
+  uint64_t f = s->judged.first, l = s->judged.last;
+  if (l >= f)
+    return l - f > INT64_MAX ? INT64_MAX : (int64_t)(l - f);
+  return f - l > INT64_MAX ? INT64_MIN : -(int64_t)(f - l);
+}
+
+/* Growth order: growing first, then the largest rise, pid, stack id. */
+static int lg_analyze_growth_order(const void *a, const void *b) {
+  const lg_rgrowth_t *x = a, *y = b;
+  if (x->site->judged.verdict != y->site->judged.verdict)
+    return x->site->judged.verdict > y->site->judged.verdict ? -1 : 1;
+  int64_t rx = lg_analyze_rise(x->site), ry = lg_analyze_rise(y->site);
+  if (rx != ry)
+    return rx > ry ? -1 : 1;
+  if (x->gp->proc->pid != y->gp->proc->pid)
+    return x->gp->proc->pid < y->gp->proc->pid ? -1 : 1;
+  return x->site->stack_id < y->site->stack_id   ? -1
+         : x->site->stack_id > y->site->stack_id ? 1
+                                                 : 0;
+}
+
+int64_t lg_analyze_growth_rise(const lg_rgrowth_t *g) {
+  return lg_analyze_rise(g->site);
 }
 
 void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
-                      lg_supps_t *global, lg_sym_t *sym) {
+                      lg_supps_t *global, lg_sym_t *sym, unsigned flags) {
   memset(r, 0, sizeof *r);
   r->procs = procs;
   r->nprocs = nprocs;
   r->global = global;
+  r->growth_all = (flags & LG_ANALYZE_GROWTH_ALL) != 0;
   r->local = lg_util_xcalloc(nprocs, sizeof *r->local);
-  for (size_t i = 0; i < nprocs; i++)
+  r->gprocs = lg_util_xcalloc(nprocs, sizeof *r->gprocs);
+  for (size_t i = 0; i < nprocs; i++) {
     lg_analyze_process(r, i, sym);
+    lg_growth_build(&r->gprocs[i], procs[i]);
+    lg_analyze_growth(r, i, sym);
+  }
   if (r->nclusters > 1)
     qsort(r->clusters, r->nclusters, sizeof *r->clusters, lg_analyze_order);
   for (size_t k = 0; k < r->nclusters; k++) {
     r->clusters[k].id = (unsigned)k + 1;
     r->ncyclic += r->clusters[k].cyclic != 0;
   }
+  if (r->ngrowth > 1)
+    qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
 }
 
 void lg_analyze_free(lg_report_t *r) {
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
   free(r->clusters);
+  for (size_t k = 0; k < r->ngrowth; k++) {
+    free(r->growth[k].stack.frames);
+    lg_analyze_free_chain(r->growth[k].chain);
+  }
+  free(r->growth);
+  for (size_t i = 0; r->gprocs && i < r->nprocs; i++)
+    lg_growth_free(&r->gprocs[i]);
+  free(r->gprocs);
   for (size_t i = 0; r->local && i < r->nprocs; i++)
     lg_supp_free(&r->local[i]);
   free(r->local);
@@ -290,5 +498,7 @@ unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
     f |= LG_FAIL_POSSIBLE;
   if (r->ncyclic > 0)
     f |= LG_FAIL_CYCLE;
+  if (r->ngrowing > 0)
+    f |= LG_FAIL_GROWTH;
   return f & mask;
 }

@@ -1,7 +1,9 @@
 /* tools/analyze.h — from processes read from logs to one report: which
- * scan of each process counts, suppressions applied per allocation site,
- * the summary by category, the clusters of every process sorted largest
- * first and numbered, and the --fail-on verdict. Renderers (render.h) only
+ * clusters each process reports (its exit scan's, or the union of its
+ * periodic scans'), suppressions applied per allocation site, the summary
+ * by category, the clusters of every process sorted largest first and
+ * numbered, the growing sites (growth.h) with their symbolized stacks and
+ * retention chains, and the --fail-on verdict. Renderers (render.h) only
  * print what this builds; nothing here prints. */
 #ifndef LG_ANALYZE_H
 #define LG_ANALYZE_H
@@ -9,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "growth.h"
 #include "reader.h"
 #include "suppress.h"
 #include "symbolize.h"
@@ -55,6 +58,32 @@ typedef struct lg_rcluster {
   size_t nentries;
 } lg_rcluster_t;
 
+/* A block of a retention chain, with its allocation stack. */
+typedef struct lg_rhop {
+  uint64_t address, size;
+  lg_rstack_t stack;
+} lg_rhop_t;
+
+/* A retention chain ready to print: the CHAIN record, its root named (for
+ * a global: the variable's symbol and module) and described in words, and
+ * its hops. */
+typedef struct lg_rchain {
+  const lg_chain_t *src;
+  lg_symdata_t root;
+  char *description; /* e.g. "global 'cache_list' in /usr/bin/foo" */
+  lg_rhop_t *hops;
+  size_t nhops;
+} lg_rchain_t;
+
+/* A site with a SITES history, as the report shows it. */
+typedef struct lg_rgrowth {
+  const lg_gproc_t *gp;   /* its process's timelines */
+  const lg_gsite_t *site; /* its timeline and verdict */
+  lg_rstack_t stack;      /* allocation stack */
+  int suppressed;         /* the stack matches a suppression */
+  lg_rchain_t *chain;     /* its latest chain, or NULL */
+} lg_rgrowth_t;
+
 typedef struct lg_report {
   lg_process_t **procs; /* borrowed */
   size_t nprocs;
@@ -66,7 +95,18 @@ typedef struct lg_report {
   lg_supps_t *local;  /* per process: its SUPPRESSIONS records */
   char **warnings;    /* things to tell the user (also in the text) */
   size_t nwarnings;
+  lg_gproc_t *gprocs;   /* per process: its timelines */
+  lg_rgrowth_t *growth; /* growing sites first, largest rise first */
+  size_t ngrowth, growth_cap;
+  size_t ngrowing;      /* growing and unsuppressed: these fail */
+  int growth_all;       /* `growth` holds every site, not only growing ones */
+  int any_sites;        /* some process logged SITES records */
 } lg_report_t;
+
+/* Flags of lg_analyze_build. */
+enum lg_analyze_flags {
+  LG_ANALYZE_GROWTH_ALL = 1, /* --growth: keep every site's timeline */
+};
 
 /* The kinds of --fail-on, as bits. */
 enum lg_fail_kind {
@@ -79,15 +119,23 @@ enum lg_fail_kind {
 };
 #define LG_FAIL_DEFAULT (LG_FAIL_DEFINITE | LG_FAIL_INDIRECT | LG_FAIL_CYCLE)
 
-/* lg_analyze_scan returns the scan whose clusters a process reports: for
- * now its last complete scan (NULL when it finished none). */
+/* lg_analyze_scan returns the scan whose totals (SCAN_END) a process
+ * reports: its last complete scan (NULL when it finished none). */
 const lg_scan_t *lg_analyze_scan(const lg_process_t *p);
+
+/* lg_analyze_clusters returns the clusters process `p` reports, in an array
+ * of `*n` pointers into `p` (free the array): those of its last complete
+ * exit scan when it has one; else the union of the clusters that all its
+ * complete scans logged, keeping for each entry address (the first listed
+ * block's) only the latest version. */
+const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n);
 
 /* lg_analyze_build makes the report of `nprocs` processes, applying the
  * `global` suppressions and each process's own, symbolizing with `sym`.
- * The report borrows the processes, `global` and `sym`. */
+ * `flags` are lg_analyze_flags. The report borrows the processes, `global`
+ * and `sym`. */
 void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
-                      lg_supps_t *global, lg_sym_t *sym);
+                      lg_supps_t *global, lg_sym_t *sym, unsigned flags);
 
 /* lg_analyze_free releases what lg_analyze_build allocated. */
 void lg_analyze_free(lg_report_t *r);
@@ -104,8 +152,18 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
 
 /* lg_analyze_failing returns the kinds of `mask` that the report holds:
  * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
- * unsuppressed cluster is cyclic. Growth and refcount never fail yet. */
+ * unsuppressed cluster is cyclic, `growth` when an unsuppressed site is
+ * growing. Refcount never fails yet. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
+
+/* lg_analyze_growth_rise returns the rise of a site's old bytes over the
+ * rule's window (last - first; negative when they fell). */
+int64_t lg_analyze_growth_rise(const lg_rgrowth_t *g);
+
+/* lg_analyze_root_kind_name returns the JSON name of a chain's root kind:
+ * "global", "stack", "registers", "tls", "root_region", "ignored", or
+ * "unknown". */
+const char *lg_analyze_root_kind_name(uint32_t kind);
 
 /* lg_analyze_cat_name returns the JSON key of report category `c`. */
 const char *lg_analyze_cat_name(int c);

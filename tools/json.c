@@ -108,6 +108,11 @@ void lg_json_u64(lg_json_t *j, uint64_t v) {
   fprintf(j->f, "%" PRIu64, v);
 }
 
+void lg_json_i64(lg_json_t *j, int64_t v) {
+  lg_json_pre(j);
+  fprintf(j->f, "%" PRId64, v);
+}
+
 void lg_json_bool(lg_json_t *j, int v) {
   lg_json_pre(j);
   fputs(v ? "true" : "false", j->f);

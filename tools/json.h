@@ -32,6 +32,7 @@ void lg_json_key(lg_json_t *j, const char *k);
 /* Scalars. lg_json_str writes null for a NULL string. */
 void lg_json_str(lg_json_t *j, const char *s);
 void lg_json_u64(lg_json_t *j, uint64_t v);
+void lg_json_i64(lg_json_t *j, int64_t v);
 void lg_json_bool(lg_json_t *j, int v);
 void lg_json_null(lg_json_t *j);
 /* lg_json_hex writes `v` as a "0x..." string. */

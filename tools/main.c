@@ -9,7 +9,7 @@
  *      --error-exitcode=N was given
  *   2  usage error: a bad option or value, no log, an unreadable
  *      --suppressions file, an option not supported yet (--format=html,
- *      --baseline, --growth), an unknown --cluster, an unwritable --output
+ *      --baseline), an unknown --cluster, an unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
  *      its last complete record, with a warning, and is not an error) */
@@ -38,6 +38,7 @@ typedef struct lg_opts {
   unsigned fail_on;
   int exitcode;
   int symbolize;
+  int growth;
   lg_supps_t supps;
 } lg_opts_t;
 
@@ -61,9 +62,23 @@ static const char lg_help[] =
     "                           indirect, possible, cycle, growth, refcount\n"
     "                           (default definite,indirect,cycle)\n"
     "  --error-exitcode=N       exit N when a failing kind is found\n"
+    "  --growth                 every site's timeline over the periodic scans\n"
+    "                           (live bytes by generation per scan), its\n"
+    "                           verdict and retention chain; without it only\n"
+    "                           growing sites are shown\n"
     "  --no-symbolize           show modules and offsets only (faster)\n"
     "  --help, --version\n"
-    "  (--baseline and --growth are not supported yet)\n"
+    "  (--baseline is not supported yet)\n"
+    "\n"
+    "Growth: a site (allocation stack) is judged on its old-generation bytes\n"
+    "(blocks that survived two scans or more) at each complete scan that\n"
+    "logged site statistics, over the window of its last W = min(n, 12)\n"
+    "points. With n < 5 it is 'insufficient'. It is 'growing' when over the\n"
+    "window (a) old bytes rose strictly in at least 70% of the W-1 steps,\n"
+    "(b) no step fell by more than 10% of the window's maximum, and (c) the\n"
+    "last point exceeds the first by at least max(4096 bytes, 25% of the\n"
+    "first); else 'steady'. So an append-only list grows, while a bounded\n"
+    "cache (it plateaus), a flat heap, a one-off jump and young churn do not.\n"
     "\n"
     "Exit status:\n"
     "  0  nothing fails (or no --error-exitcode was given)\n"
@@ -169,7 +184,8 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
   case LG_OPT_BASELINE:
     return lg_main_usage("%s is not supported yet", "--baseline");
   case LG_OPT_GROWTH:
-    return lg_main_usage("%s is not supported yet", "--growth");
+    o->growth = 1;
+    return -1;
   case LG_OPT_NOSYM:
     o->symbolize = 0;
     return -1;
@@ -245,7 +261,8 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
 static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
   lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
   lg_report_t r;
-  lg_analyze_build(&r, procs, n, &o->supps, sym);
+  lg_analyze_build(&r, procs, n, &o->supps, sym,
+                   o->growth ? LG_ANALYZE_GROWTH_ALL : 0);
   for (size_t i = 0; i < r.nwarnings; i++)
     fprintf(stderr, "leakgraph-report: warning: %s\n", r.warnings[i]);
   int rc;

@@ -1,7 +1,9 @@
 /* tools/reader.c — reads one leakgraph log (tools/LOGFORMAT.md) into an
  * lg_process_t. It owns the framing (sync, length, checksum), one decoding
  * handler per record type, and the module map used to resolve each stack's
- * frames to the module loaded when the STACK record was written.
+ * frames (and each chain's root word) to the module loaded when the STACK
+ * (or CHAIN) record was written. CLUSTER, SITES and CHAIN records belong to
+ * the scan they name while it is open; those of no open scan are dropped.
  *
  * Hostile input is expected. The file is read record by record from a
  * stream; a record's buffer grows only as its bytes actually arrive, so a
@@ -340,6 +342,64 @@ static void lg_rec_cluster(lg_rstate_t *st, lg_cur_t *c) {
   s->clusters[s->nclusters++] = cl;
 }
 
+/* Decodes a SITES record and adds its sites to the open scan it names; the
+ * sites of a scan that is not open (never begun, or already ended) are not
+ * any scan's results and are dropped. */
+static void lg_rec_sites(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 40, UINT32_MAX);
+  if (c->bad) {
+    st->why = "SITES with more sites than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  if (!s)
+    return;
+  s->has_sites = 1;
+  if (s->nsites + n > s->sites_cap) { /* at least double: many records */
+    s->sites_cap = s->nsites + n > 2 * s->sites_cap ? s->nsites + n
+                                                     : 2 * s->sites_cap;
+    s->sites = lg_util_xrealloc(s->sites, s->sites_cap, sizeof *s->sites);
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    lg_site_stat_t *e = &s->sites[s->nsites++];
+    e->stack_id = lg_cur_u32(c);
+    for (int g = 0; g < 3; g++)
+      e->blocks[g] = lg_cur_u32(c);
+    for (int g = 0; g < 3; g++)
+      e->bytes[g] = lg_cur_u64(c);
+  }
+}
+
+/* Decodes a CHAIN record and adds it to the open scan it names (dropped,
+ * like SITES, when that scan is not open). */
+static void lg_rec_chain(lg_rstate_t *st, lg_cur_t *c) {
+  lg_chain_t ch = {0};
+  ch.scan = lg_cur_u32(c);
+  ch.stack_id = lg_cur_u32(c);
+  ch.root_kind = lg_cur_u32(c);
+  ch.root_tid = lg_cur_u32(c);
+  ch.root_address = lg_cur_u64(c);
+  ch.nhops = lg_cur_count(c, 20, LG_CHAIN_MAX_HOPS);
+  if (c->bad) {
+    st->why = "CHAIN with more hops than allowed or than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, ch.scan);
+  if (!s)
+    return;
+  ch.root_module = lg_reader_module_at(st, ch.root_address);
+  ch.hops = lg_util_xcalloc(ch.nhops, sizeof *ch.hops);
+  for (uint32_t i = 0; i < ch.nhops; i++) {
+    ch.hops[i].address = lg_cur_u64(c);
+    ch.hops[i].size = lg_cur_u64(c);
+    ch.hops[i].stack_id = lg_cur_u32(c);
+  }
+  s->chains = lg_util_grow(s->chains, s->nchains, &s->chains_cap,
+                           sizeof *s->chains);
+  s->chains[s->nchains++] = ch;
+}
+
 static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
   lg_scan_t e = {0};
   e.scan = lg_cur_u32(c);
@@ -423,6 +483,8 @@ static const lg_rec_handler_t lg_rec_handlers[] = {
     [LG_REC_SUPPRESSIONS] = lg_rec_suppressions,
     [LG_REC_NOTE] = lg_rec_note,
     [LG_REC_END] = lg_rec_end,
+    [LG_REC_SITES] = lg_rec_sites,
+    [LG_REC_CHAIN] = lg_rec_chain,
 };
 #define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
 
@@ -470,7 +532,9 @@ static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
 
 static const char *const lg_rec_names[] = {
     "record type 0", "HEADER",   "MODULE",       "UNLOAD", "STACK", "SCAN_BEGIN",
-    "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END"};
+    "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END",
+    "SITES",         "CHAIN"};
+#define LG_NNAMES (sizeof lg_rec_names / sizeof lg_rec_names[0])
 
 enum lg_step { LG_STEP_RECORD, LG_STEP_EOF, LG_STEP_STOP };
 
@@ -599,7 +663,7 @@ static enum lg_step lg_reader_step(FILE *f, const char *name, lg_rstate_t *st,
                          "%s is corrupted at byte %llu: malformed %s record "
                          "(%s)",
                          name, (unsigned long long)*off,
-                         lg_rec_names[type < LG_NHANDLERS ? type : 0],
+                         lg_rec_names[type < LG_NNAMES ? type : 0],
                          st->why ? st->why : "shorter than its fields"),
            LG_STEP_STOP;
   st->p->records++;
@@ -645,6 +709,17 @@ lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
   return p;
 }
 
+/* Releases what a scan owns: its clusters, sites and chains. */
+static void lg_scan_free(lg_scan_t *s) {
+  for (size_t k = 0; k < s->nclusters; k++)
+    lg_cluster_free(&s->clusters[k]);
+  free(s->clusters);
+  free(s->sites);
+  for (size_t k = 0; k < s->nchains; k++)
+    free(s->chains[k].hops);
+  free(s->chains);
+}
+
 void lg_reader_free(lg_process_t *p) {
   if (!p)
     return;
@@ -667,11 +742,8 @@ void lg_reader_free(lg_process_t *p) {
     free(s->frames);
     free(s);
   }
-  for (size_t i = 0; i < p->nscans; i++) {
-    for (size_t k = 0; k < p->scans[i].nclusters; k++)
-      lg_cluster_free(&p->scans[i].clusters[k]);
-    free(p->scans[i].clusters);
-  }
+  for (size_t i = 0; i < p->nscans; i++)
+    lg_scan_free(&p->scans[i]);
   free(p->scans);
   for (size_t i = 0; i < p->nsupps; i++)
     free(p->supps[i].text);

@@ -2,7 +2,8 @@
  * that builds it. A log (tools/LOGFORMAT.md) becomes one lg_process_t: its
  * HEADER fields, every module it ever loaded, its stacks by id (each frame
  * already resolved to the module that was loaded when the STACK record was
- * written), its scans with their clusters, its suppressions, notes and END.
+ * written), its scans with their clusters, per-site statistics (SITES) and
+ * retention chains (CHAIN), its suppressions, notes and END.
  *
  * The reader trusts nothing in the file: every count is capped by the bytes
  * that remain in its record, every index is checked, and a file can make it
@@ -79,11 +80,38 @@ typedef struct lg_cluster {
   lg_edge_t *edges;
 } lg_cluster_t;
 
+/* One site of a SITES record: live blocks and bytes by generation
+ * (0 new, 1 survived one scan, 2 old). */
+typedef struct lg_site_stat {
+  uint32_t stack_id;
+  uint32_t blocks[3];
+  uint64_t bytes[3];
+} lg_site_stat_t;
+
+/* A block on a retention chain. */
+typedef struct lg_hop {
+  uint64_t address, size;
+  uint32_t stack_id;
+} lg_hop_t;
+
+/* A CHAIN record: the path of pointers from a root to a representative
+ * block of site `stack_id`, root side first. `root_module` is the index of
+ * the module holding `root_address` when the record was read (into
+ * lg_process_t.modules), or -1. */
+typedef struct lg_chain {
+  uint32_t scan, stack_id, root_kind, root_tid;
+  uint64_t root_address;
+  int root_module;
+  uint32_t nhops;
+  lg_hop_t *hops;
+} lg_chain_t;
+
 typedef struct lg_amount {
   uint64_t bytes, blocks;
 } lg_amount_t;
 
-/* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. */
+/* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. Its
+ * CLUSTER, SITES and CHAIN records are those read between the two. */
 typedef struct lg_scan {
   uint32_t scan, kind;
   uint64_t time;
@@ -94,6 +122,11 @@ typedef struct lg_scan {
   uint32_t threads, flags;
   lg_cluster_t *clusters;
   size_t nclusters, cap;
+  int has_sites; /* a SITES record was read (it may list no site) */
+  lg_site_stat_t *sites; /* of every SITES record of the scan, in order */
+  size_t nsites, sites_cap;
+  lg_chain_t *chains;
+  size_t nchains, chains_cap;
 } lg_scan_t;
 
 typedef struct lg_supp_rec {
@@ -173,7 +206,7 @@ const lg_scan_t *lg_reader_last_scan(const lg_process_t *p);
 /* lg_reader_complete_scans counts the scans that have their SCAN_END. */
 size_t lg_reader_complete_scans(const lg_process_t *p);
 
-/* lg_reader_exe returns the executable path to use for module `m`: its own
+/* lg_reader_module_path returns the executable path to use for module `m`: its own
  * path, or the process's exe when the module's path is empty. */
 const char *lg_reader_module_path(const lg_process_t *p, const lg_module_t *m);
 

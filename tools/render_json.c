@@ -1,8 +1,19 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
  * "scan_stats", and per cluster "pid", "kind", "definite", "indirect",
- * "possible" and "entries", and per site "category". Frames are
- * {"function", "file", "line", "module", "address"}, null where unknown. */
+ * "possible" and "entries", and per site "category", and in the summary
+ * "growing_sites". Frames are {"function", "file", "line", "module",
+ * "address"}, null where unknown.
+ *
+ * "growth" lists the growing, unsuppressed sites (every site with a SITES
+ * history under --growth), each
+ *   {"pid", "site": {"stack"}, "stack_id", "verdict", "suppressed",
+ *    "window", "old_bytes_first", "old_bytes_last", "rise_bytes",
+ *    "timeline": [{"scan", "time_ns", "blocks": [g0, g1, g2],
+ *                  "bytes": [g0, g1, g2]}],
+ *    "chain": null | {"scan", "root": {"kind", "tid", "address", "symbol",
+ *                     "module", "description"},
+ *                     "hops": [{"address", "size", "stack"}]}}. */
 #include "json.h"
 #include "render.h"
 
@@ -113,6 +124,8 @@ static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_u64(j, r->nclusters);
   lg_json_key(j, "cyclic_clusters");
   lg_json_u64(j, r->ncyclic);
+  lg_json_key(j, "growing_sites");
+  lg_json_u64(j, r->ngrowing);
   lg_json_obj_end(j);
 }
 
@@ -184,6 +197,125 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_obj_end(j);
 }
 
+/* Writes an array of the three generations' values. */
+static void lg_json_gens(lg_json_t *j, const char *key, const uint64_t v[3]) {
+  lg_json_key(j, key);
+  lg_json_arr(j);
+  for (int g = 0; g < 3; g++)
+    lg_json_u64(j, v[g]);
+  lg_json_arr_end(j);
+}
+
+/* Writes a site's "timeline": one point per scan with site statistics. */
+static void lg_json_timeline(lg_json_t *j, const lg_rgrowth_t *g) {
+  lg_json_key(j, "timeline");
+  lg_json_arr(j);
+  for (size_t k = 0; k < g->gp->nscans; k++) {
+    lg_gpoint_t pt;
+    lg_growth_point(g->site, k, &pt);
+    lg_json_obj(j);
+    lg_json_key(j, "scan");
+    lg_json_u64(j, g->gp->scans[k].scan);
+    lg_json_key(j, "time_ns");
+    lg_json_u64(j, g->gp->scans[k].time);
+    lg_json_gens(j, "blocks", pt.blocks);
+    lg_json_gens(j, "bytes", pt.bytes);
+    lg_json_obj_end(j);
+  }
+  lg_json_arr_end(j);
+}
+
+/* Writes a chain's "root": kind, thread, word, symbol, module, words. */
+static void lg_json_root(lg_json_t *j, const lg_rchain_t *c) {
+  uint32_t kind = c->src->root_kind;
+  lg_json_key(j, "root");
+  lg_json_obj(j);
+  lg_json_key(j, "kind");
+  lg_json_str(j, lg_analyze_root_kind_name(kind));
+  lg_json_key(j, "tid");
+  if (kind >= LG_ROOT_STACK && kind <= LG_ROOT_TLS)
+    lg_json_u64(j, c->src->root_tid);
+  else
+    lg_json_null(j);
+  lg_json_key(j, "address");
+  lg_json_hex(j, c->src->root_address);
+  lg_json_key(j, "symbol");
+  lg_json_str(j, c->root.symbol);
+  lg_json_key(j, "module");
+  lg_json_str(j, c->root.module);
+  lg_json_key(j, "description");
+  lg_json_str(j, c->description);
+  lg_json_obj_end(j);
+}
+
+/* Writes a site's "chain", or null when no scan logged one. */
+static void lg_json_chain(lg_json_t *j, const lg_rchain_t *c) {
+  lg_json_key(j, "chain");
+  if (!c) {
+    lg_json_null(j);
+    return;
+  }
+  lg_json_obj(j);
+  lg_json_key(j, "scan");
+  lg_json_u64(j, c->src->scan);
+  lg_json_root(j, c);
+  lg_json_key(j, "hops");
+  lg_json_arr(j);
+  for (size_t h = 0; h < c->nhops; h++) {
+    lg_json_obj(j);
+    lg_json_key(j, "address");
+    lg_json_hex(j, c->hops[h].address);
+    lg_json_key(j, "size");
+    lg_json_u64(j, c->hops[h].size);
+    lg_json_stack(j, &c->hops[h].stack);
+    lg_json_obj_end(j);
+  }
+  lg_json_arr_end(j);
+  lg_json_obj_end(j);
+}
+
+/* Writes one entry of "growth". */
+static void lg_json_growth_site(lg_json_t *j, const lg_rgrowth_t *g) {
+  const lg_gjudgement_t *v = &g->site->judged;
+  lg_json_obj(j);
+  lg_json_key(j, "pid");
+  lg_json_u64(j, g->gp->proc->pid);
+  lg_json_key(j, "site");
+  lg_json_obj(j);
+  lg_json_stack(j, &g->stack);
+  lg_json_obj_end(j);
+  lg_json_key(j, "stack_id");
+  lg_json_u64(j, g->site->stack_id);
+  lg_json_key(j, "verdict");
+  lg_json_str(j, lg_growth_verdict_name(v->verdict));
+  lg_json_key(j, "suppressed");
+  lg_json_bool(j, g->suppressed);
+  lg_json_key(j, "window");
+  lg_json_u64(j, v->window);
+  lg_json_key(j, "old_bytes_first");
+  lg_json_u64(j, v->first);
+  lg_json_key(j, "old_bytes_last");
+  lg_json_u64(j, v->last);
+  lg_json_key(j, "rise_bytes");
+  lg_json_i64(j, lg_analyze_growth_rise(g));
+  lg_json_timeline(j, g);
+  lg_json_chain(j, g->chain);
+  lg_json_obj_end(j);
+}
+
+/* Writes "growth": the growing unsuppressed sites, or all (--growth). */
+static void lg_json_growth(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "growth");
+  lg_json_arr(j);
+  for (size_t i = 0; i < r->ngrowth; i++) {
+    const lg_rgrowth_t *g = &r->growth[i];
+    int growing = g->site->judged.verdict == LG_VERDICT_GROWING;
+    if (r->growth_all || (growing && !g->suppressed))
+      lg_json_growth_site(j, g);
+  }
+  lg_json_arr_end(j);
+}
+
 void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_t j;
   lg_json_init(&j, f);
@@ -202,9 +334,7 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
     if (!cluster || r->clusters[i].id == cluster)
       lg_json_cluster(&j, &r->clusters[i]);
   lg_json_arr_end(&j);
-  lg_json_key(&j, "growth");
-  lg_json_arr(&j);
-  lg_json_arr_end(&j);
+  lg_json_growth(&j, r);
   lg_json_key(&j, "refcount");
   lg_json_arr(&j);
   lg_json_arr_end(&j);

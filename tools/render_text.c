@@ -1,9 +1,10 @@
 /* tools/render_text.c — the text report, modelled on valgrind's memcheck
  * leak report and LeakSanitizer's stack lines: the processes read, then
  * each cluster largest first with its entry block's allocation stack and
- * its members grouped by allocation site, then the LEAK SUMMARY, the
- * suppressions used, and notes (truncated or incomplete logs, the shim's
- * own NOTE records, warnings of the analysis). */
+ * its members grouped by allocation site, then the growing sites (with
+ * --growth: every site's timeline, scan by scan), then the LEAK SUMMARY,
+ * the suppressions used, and notes (truncated or incomplete logs, the
+ * shim's own NOTE records, warnings of the analysis). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -127,6 +128,80 @@ static void lg_text_cluster(FILE *f, const lg_report_t *r,
   fputc('\n', f);
 }
 
+/* Prints a frame in one line, for chains: "f file:line" or "0xADDR". */
+static void lg_text_short_frame(FILE *f, const lg_rstack_t *s) {
+  const lg_symframe_t *fr = s->n ? &s->frames[0] : NULL;
+  if (!fr)
+    fputs("(no stack recorded)", f);
+  else if (fr->function && fr->file)
+    fprintf(f, "%s %s:%d", fr->function, fr->file, fr->line);
+  else if (fr->function)
+    fprintf(f, "%s", fr->function);
+  else
+    fprintf(f, "0x%" PRIx64 "%s%s", fr->address, fr->module ? " in " : "",
+            fr->module ? fr->module : "");
+}
+
+/* Prints a retention chain: its root, then each block down to the site. */
+static void lg_text_chain(FILE *f, const lg_rchain_t *c) {
+  fprintf(f, "   held (scan %u) through %s\n", c->src->scan, c->description);
+  for (size_t h = 0; h < c->nhops; h++) {
+    fprintf(f, "     -> 0x%" PRIx64 " (%" PRIu64 " bytes) allocated in ",
+            c->hops[h].address, c->hops[h].size);
+    lg_text_short_frame(f, &c->hops[h].stack);
+    fputc('\n', f);
+  }
+}
+
+/* Prints a site's headline: verdict, old bytes over the window, stack. */
+static void lg_text_growth_head(FILE *f, const lg_rgrowth_t *g) {
+  const lg_gjudgement_t *v = &g->site->judged;
+  fprintf(f, "site %u in pid %u: %s%s, old bytes %" PRIu64 " -> %" PRIu64
+             " (%+" PRId64 ") over the last %zu of %zu scans, allocated at:\n",
+          g->site->stack_id, g->gp->proc->pid,
+          lg_growth_verdict_name(v->verdict),
+          g->suppressed ? " (suppressed)" : "", v->first, v->last,
+          lg_analyze_growth_rise(g), v->window, g->gp->nscans);
+  lg_text_stack(f, &g->stack, "     ");
+}
+
+/* Prints a site's timeline: one line per scan, bytes by generation. */
+static void lg_text_timeline(FILE *f, const lg_rgrowth_t *g) {
+  fprintf(f, "   %6s %12s %14s %14s %14s\n", "scan", "time (s)",
+          "gen0 bytes", "gen1 bytes", "gen2 bytes");
+  for (size_t k = 0; k < g->gp->nscans; k++) {
+    lg_gpoint_t pt;
+    lg_growth_point(g->site, k, &pt);
+    fprintf(f, "   %6u %12.3f %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n",
+            g->gp->scans[k].scan, (double)g->gp->scans[k].time / 1e9,
+            pt.bytes[0], pt.bytes[1], pt.bytes[2]);
+  }
+}
+
+/* Prints the growing sites, or with --growth every site's timeline. */
+static void lg_text_growth(FILE *f, const lg_report_t *r) {
+  if (r->growth_all && r->ngrowth)
+    fprintf(f, "GROWTH: %zu %s with site statistics, %zu growing\n\n",
+            r->ngrowth, lg_text_plural(r->ngrowth, "site", "sites"),
+            r->ngrowing);
+  else if (r->ngrowing)
+    fprintf(f, "GROWTH: %zu %s whose old blocks keep growing (--growth "
+               "shows the timelines)\n\n",
+            r->ngrowing, lg_text_plural(r->ngrowing, "site", "sites"));
+  for (size_t i = 0; i < r->ngrowth; i++) {
+    const lg_rgrowth_t *g = &r->growth[i];
+    int growing = g->site->judged.verdict == LG_VERDICT_GROWING;
+    if (!r->growth_all && (!growing || g->suppressed))
+      continue;
+    lg_text_growth_head(f, g);
+    if (r->growth_all)
+      lg_text_timeline(f, g);
+    if (g->chain)
+      lg_text_chain(f, g->chain);
+    fputc('\n', f);
+  }
+}
+
 static void lg_text_processes(FILE *f, const lg_report_t *r) {
   fprintf(f, "leakgraph report: %zu %s\n", r->nprocs,
           lg_text_plural(r->nprocs, "process", "processes"));
@@ -154,6 +229,8 @@ static void lg_text_summary(FILE *f, const lg_report_t *r) {
             r->summary[c].bytes, r->summary[c].blocks);
   fprintf(f, "   leaked clusters: %zu (%zu cyclic)\n", r->nclusters,
           r->ncyclic);
+  if (r->any_sites)
+    fprintf(f, "   growing sites: %zu\n", r->ngrowing);
 }
 
 static void lg_text_supps_of(FILE *f, const lg_supps_t *s, int *header) {
@@ -217,6 +294,8 @@ void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
       lg_text_cluster(f, r, &r->clusters[i], cluster != 0);
   if (r->nclusters == 0)
     fprintf(f, "No leaked clusters.\n\n");
+  if (!cluster)
+    lg_text_growth(f, r);
   lg_text_summary(f, r);
   int h = 0;
   lg_text_supps_of(f, r->global, &h);

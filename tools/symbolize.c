@@ -16,11 +16,13 @@
 
 #include "util.h"
 
-/* A cached lookup result within one module. */
+/* A cached lookup result within one module. For a data address,
+ * `function` holds the object's name and `symoff` the offset into it. */
 typedef struct lg_symaddr {
   uint64_t offset;
   char *function, *file;
   int line;
+  uint64_t symoff;
   UT_hash_handle hh;
 } lg_symaddr_t;
 
@@ -31,6 +33,7 @@ typedef struct lg_symmod {
   Dwfl *dwfl;
   Dwfl_Module *mod;
   lg_symaddr_t *addrs;
+  lg_symaddr_t *data; /* data addresses, a cache of their own */
   UT_hash_handle hh;
 } lg_symmod_t;
 
@@ -53,16 +56,22 @@ lg_sym_t *lg_sym_new(int enabled, FILE *warn) {
   return sym;
 }
 
+/* Releases a cache of lookup results. */
+static void lg_sym_free_cache(lg_symaddr_t **cache) {
+  lg_symaddr_t *a, *at;
+  HASH_ITER(hh, *cache, a, at) {
+    HASH_DEL(*cache, a);
+    free(a->function), free(a->file), free(a);
+  }
+}
+
 void lg_sym_free(lg_sym_t *sym) {
   if (!sym)
     return;
   lg_symmod_t *m, *mt;
   HASH_ITER(hh, sym->mods, m, mt) {
-    lg_symaddr_t *a, *at;
-    HASH_ITER(hh, m->addrs, a, at) {
-      HASH_DEL(m->addrs, a);
-      free(a->function), free(a->file), free(a);
-    }
+    lg_sym_free_cache(&m->addrs);
+    lg_sym_free_cache(&m->data);
     HASH_DEL(sym->mods, m);
     if (m->dwfl)
       dwfl_end(m->dwfl);
@@ -192,4 +201,39 @@ void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,
   out->function = a->function;
   out->file = a->file;
   out->line = a->line;
+}
+
+/* Returns the cached name of the data object at module offset `offset`,
+ * looking it up once. */
+static lg_symaddr_t *lg_sym_data_addr(lg_symmod_t *sm, uint64_t offset) {
+  lg_symaddr_t *a;
+  HASH_FIND(hh, sm->data, &offset, sizeof offset, a);
+  if (a)
+    return a;
+  a = lg_util_xcalloc(1, sizeof *a);
+  a->offset = offset;
+  GElf_Off off = 0;
+  GElf_Sym s;
+  const char *name = sm->mod ? dwfl_module_addrinfo(sm->mod, offset, &off, &s,
+                                                    NULL, NULL, NULL)
+                             : NULL;
+  if (name && name[0]) {
+    a->function = lg_util_xmemdup_str(name, strcspn(name, "@"));
+    a->symoff = off;
+  }
+  HASH_ADD(hh, sm->data, offset, sizeof a->offset, a);
+  return a;
+}
+
+void lg_sym_data(lg_sym_t *sym, const lg_process_t *p, int module,
+                 uint64_t addr, lg_symdata_t *out) {
+  memset(out, 0, sizeof *out);
+  if (module < 0 || (size_t)module >= p->nmodules)
+    return;
+  const lg_module_t *m = &p->modules[module];
+  out->module = lg_reader_module_path(p, m);
+  lg_symaddr_t *a = lg_sym_data_addr(lg_sym_module(sym, p, m),
+                                     addr - m->load_bias);
+  out->symbol = a->function;
+  out->offset = a->symoff;
 }

@@ -1,6 +1,8 @@
 /* tools/symbolize.h — turns a frame of a process (a raw return address and
  * the module it fell in) into function, source file and line, offline, from
- * the modules' files on disk and their debug information (elfutils libdwfl).
+ * the modules' files on disk and their debug information (elfutils libdwfl),
+ * and a data address (a retention chain's root word) into the global
+ * variable holding it.
  * One symbolizer serves every process of a report: modules are cached by
  * path and build-id, results by module and address. A module whose file is
  * missing, or whose build-id differs from the logged one, gives module and
@@ -35,5 +37,20 @@ void lg_sym_free(lg_sym_t *sym);
 /* lg_sym_frame symbolizes frame `f` of process `p` into `out`. */
 void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,
                   lg_symframe_t *out);
+
+/* A data address named: the symbol (a global or static variable) holding
+ * it and the offset into it, and the module's path. Strings live like
+ * those of lg_symframe_t; NULL means unknown. */
+typedef struct lg_symdata {
+  const char *symbol, *module;
+  uint64_t offset; /* address minus the symbol's start */
+} lg_symdata_t;
+
+/* lg_sym_data names the data word at run-time address `addr` of process
+ * `p`, which the reader found in module `module` (an index into p->modules,
+ * or -1): the object symbol containing it, as libdwfl's
+ * dwfl_module_addrinfo finds it in the module's symbol table. */
+void lg_sym_data(lg_sym_t *sym, const lg_process_t *p, int module,
+                 uint64_t addr, lg_symdata_t *out);
 
 #endif

@@ -13,7 +13,7 @@
 
 #include "format.h"
 
-#define LB_MAX_RECORDS 256
+#define LB_MAX_RECORDS 1024
 
 typedef struct lb {
   uint8_t *b;
@@ -127,11 +127,80 @@ static inline void lb_stack(lb_t *l, uint32_t id, uint32_t n, const uint64_t *f)
   lb_end(l);
 }
 
-static inline void lb_scan_begin(lb_t *l, uint32_t scan, uint32_t kind) {
+/* A SCAN_BEGIN at `time` ns since the process started. */
+static inline void lb_scan_begin_at(lb_t *l, uint32_t scan, uint32_t kind,
+                                    uint64_t time) {
   lb_begin(l, LG_REC_SCAN_BEGIN);
   lb_u32(l, scan);
   lb_u32(l, kind);
-  lb_u64(l, 1000);
+  lb_u64(l, time);
+  lb_end(l);
+}
+
+static inline void lb_scan_begin(lb_t *l, uint32_t scan, uint32_t kind) {
+  lb_scan_begin_at(l, scan, kind, 1000);
+}
+
+/* A MODULE with a data segment [start, start+size) (W|R) only. */
+static inline void lb_module_data(lb_t *l, uint32_t id, uint64_t bias,
+                                  const char *path, uint64_t start,
+                                  uint64_t size) {
+  lb_begin(l, LG_REC_MODULE);
+  lb_u32(l, id);
+  lb_u64(l, bias);
+  lb_str(l, path);
+  lb_bytes(l, "", 0);
+  lb_u32(l, 1);
+  lb_u64(l, start);
+  lb_u64(l, size);
+  lb_u32(l, LG_SEG_W | LG_SEG_R);
+  lb_end(l);
+}
+
+/* One site of a SITES record: blocks and bytes of generations 0, 1, 2. */
+typedef struct lb_sstat {
+  uint32_t stack_id;
+  uint32_t blocks[3];
+  uint64_t bytes[3];
+} lb_sstat_t;
+
+/* A SITES record of `scan` listing `n` sites. */
+static inline void lb_sites(lb_t *l, uint32_t scan, uint32_t n,
+                            const lb_sstat_t *s) {
+  lb_begin(l, LG_REC_SITES);
+  lb_u32(l, scan);
+  lb_u32(l, n);
+  for (uint32_t i = 0; i < n; i++) {
+    lb_u32(l, s[i].stack_id);
+    for (int g = 0; g < 3; g++)
+      lb_u32(l, s[i].blocks[g]);
+    for (int g = 0; g < 3; g++)
+      lb_u64(l, s[i].bytes[g]);
+  }
+  lb_end(l);
+}
+
+typedef struct lb_hop {
+  uint64_t address, size;
+  uint32_t stack_id;
+} lb_hop_t;
+
+/* A CHAIN record of `scan` for site `stack_id` with `n` hops. */
+static inline void lb_chain(lb_t *l, uint32_t scan, uint32_t stack_id,
+                            uint32_t kind, uint32_t tid, uint64_t root,
+                            uint32_t n, const lb_hop_t *h) {
+  lb_begin(l, LG_REC_CHAIN);
+  lb_u32(l, scan);
+  lb_u32(l, stack_id);
+  lb_u32(l, kind);
+  lb_u32(l, tid);
+  lb_u64(l, root);
+  lb_u32(l, n);
+  for (uint32_t i = 0; i < n; i++) {
+    lb_u64(l, h[i].address);
+    lb_u64(l, h[i].size);
+    lb_u32(l, h[i].stack_id);
+  }
   lb_end(l);
 }
 
@@ -146,11 +215,13 @@ typedef struct lb_block {
   uint8_t cat, flags;
 } lb_block_t;
 
-/* A CLUSTER; bytes and blocks are the sums of its sites. */
-static inline void lb_cluster(lb_t *l, uint32_t scan, uint32_t id, uint32_t flags,
-                       uint32_t nsites, const lb_site_t *s, uint32_t nlisted,
-                       const lb_block_t *b, uint32_t nedges,
-                       const uint32_t (*e)[2]) {
+/* A CLUSTER first seen in scan `first`; bytes and blocks are the sums of
+ * its sites. */
+static inline void lb_cluster_fs(lb_t *l, uint32_t scan, uint32_t id,
+                                 uint32_t first, uint32_t flags,
+                                 uint32_t nsites, const lb_site_t *s,
+                                 uint32_t nlisted, const lb_block_t *b,
+                                 uint32_t nedges, const uint32_t (*e)[2]) {
   uint64_t bytes = 0;
   uint32_t blocks = 0;
   for (uint32_t i = 0; i < nsites; i++)
@@ -158,7 +229,7 @@ static inline void lb_cluster(lb_t *l, uint32_t scan, uint32_t id, uint32_t flag
   lb_begin(l, LG_REC_CLUSTER);
   lb_u32(l, scan);
   lb_u32(l, id);
-  lb_u32(l, scan);
+  lb_u32(l, first);
   lb_u32(l, flags);
   lb_u64(l, bytes);
   lb_u32(l, blocks);
@@ -184,6 +255,15 @@ static inline void lb_cluster(lb_t *l, uint32_t scan, uint32_t id, uint32_t flag
     lb_u32(l, e[i][1]);
   }
   lb_end(l);
+}
+
+/* A CLUSTER first seen in the scan that logs it. */
+static inline void lb_cluster(lb_t *l, uint32_t scan, uint32_t id,
+                              uint32_t flags, uint32_t nsites,
+                              const lb_site_t *s, uint32_t nlisted,
+                              const lb_block_t *b, uint32_t nedges,
+                              const uint32_t (*e)[2]) {
+  lb_cluster_fs(l, scan, id, scan, flags, nsites, s, nlisted, b, nedges, e);
 }
 
 /* A SCAN_END; `t` holds {bytes, blocks} of the four categories. */
@@ -266,6 +346,41 @@ static inline void lb_sample(lb_t *l, uint32_t pid) {
   lb_cluster(l, 1, 7, LG_CLUSTER_CYCLIC, 2, sites, 3, blocks, 3, edges);
   lb_scan_end(l, 1, totals, 1, 1);
   lb_end_rec(l, LG_END_EXIT, 0);
+}
+
+/* The periodic sample: a process (no END: it was killed) with code at
+ * 0x400000 and data at 0x600000 (both the executable /bin/periodic), three
+ * stacks, and eight complete periodic scans 1..8 at 1..8 s, each with a
+ * SITES record: site 1 an append-only list (old bytes 4096 * scan), site 2
+ * a cache that fills in three scans and plateaus at 3072 old bytes, site 3
+ * steady with heavy young churn (gen0 1 MB * scan, old bytes 512). Scans 7
+ * and 8 log a CHAIN for site 1 rooted in the global word 0x600010 (two
+ * hops, then three). Scan 9 begins, lists sites and a chain, never ends. */
+static inline void lb_periodic(lb_t *l, uint32_t pid) {
+  static const uint64_t s1[] = {0x401010}, s2[] = {0x402020},
+                        s3[] = {0x403030};
+  static const lb_hop_t hops[] = {
+      {0x10000, 48, 1}, {0x10100, 48, 1}, {0x10200, 48, 1}};
+  static const uint64_t totals[4][2] = {{0, 0}, {0, 0}, {0, 0}, {100, 4}};
+  lb_header(l, pid, "/bin/periodic");
+  lb_module(l, 1, 0, "", "", 0x400000, 0x100000);
+  lb_module_data(l, 2, 0, "", 0x600000, 0x1000);
+  lb_stack(l, 1, 1, s1);
+  lb_stack(l, 2, 1, s2);
+  lb_stack(l, 3, 1, s3);
+  for (uint32_t k = 1; k <= 9; k++) {
+    uint64_t cache = k < 3 ? 1024 * k : 3072;
+    lb_sstat_t st[3] = {
+        {1, {1, 1, k}, {48, 48, 4096ull * k}},
+        {2, {2, 0, 3}, {2048, 0, cache}},
+        {3, {1000 * k, 5, 1}, {1000000ull * k, 4000, 512}}};
+    lb_scan_begin_at(l, k, LG_SCAN_PERIODIC, 1000000000ull * k);
+    lb_sites(l, k, 3, st);
+    if (k >= 7)
+      lb_chain(l, k, 1, LG_ROOT_DATA, 0, 0x600010, k == 7 ? 2 : 3, hops);
+    if (k < 9)
+      lb_scan_end(l, k, totals, 0, 0);
+  }
 }
 
 #endif

@@ -4,7 +4,9 @@
  * offset; files that are no log, empty, missing or of a newer version are
  * refused; unknown records are skipped; counts that the payload cannot hold
  * are refused without allocating; clusters of unfinished scans are dropped;
- * frames resolve against the modules loaded when their STACK was written. */
+ * frames resolve against the modules loaded when their STACK was written;
+ * SITES and CHAIN records read back into their scan, hostile counts in them
+ * are refused, and those of unfinished scans are dropped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -409,6 +411,201 @@ static void test_log_without_end_is_incomplete(void **state) {
   lb_free(&l);
 }
 
+/* ------------------------------------------------------- SITES, CHAIN */
+
+static void test_sites_and_chain_round_trip(void **state) {
+  lb_t l = {0};
+  lb_periodic(&l, 7);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  assert_non_null(p);
+  assert_int_equal(r.status, LG_READ_OK);
+  assert_int_equal(lg_reader_complete_scans(p), 8);
+  const lg_scan_t *s = lg_reader_last_scan(p);
+  assert_int_equal(s->scan, 8);
+  assert_int_equal(s->time, 8000000000ull);
+  assert_true(s->has_sites);
+  assert_int_equal(s->nsites, 3);
+  const lg_site_stat_t *e = &s->sites[2];
+  assert_int_equal(e->stack_id, 3);
+  assert_int_equal(e->blocks[0], 8000);
+  assert_int_equal(e->blocks[1], 5);
+  assert_int_equal(e->bytes[0], 8000000);
+  assert_int_equal(e->bytes[1], 4000);
+  assert_int_equal(e->bytes[2], 512);
+  assert_int_equal(s->nchains, 1);
+  const lg_chain_t *c = &s->chains[0];
+  assert_int_equal(c->scan, 8);
+  assert_int_equal(c->stack_id, 1);
+  assert_int_equal(c->root_kind, LG_ROOT_DATA);
+  assert_int_equal(c->root_address, 0x600010);
+  assert_int_equal(c->root_module, 1); /* the data segment's module */
+  assert_int_equal(c->nhops, 3);
+  assert_int_equal(c->hops[2].address, 0x10200);
+  assert_int_equal(c->hops[2].size, 48);
+  assert_int_equal(c->hops[2].stack_id, 1);
+  assert_int_equal(p->records, l.nrec);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_sites_and_chains_of_unfinished_scan_are_dropped(void **s) {
+  lb_t l = {0};
+  lb_periodic(&l, 7); /* scan 9 lists sites and a chain, never ends */
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  assert_non_null(p);
+  for (size_t i = 0; i < p->nscans; i++) /* scan 9 never counts */
+    if (p->scans[i].scan == 9)
+      assert_false(p->scans[i].ended);
+  const lg_scan_t *last = lg_reader_last_scan(p);
+  assert_int_equal(last->scan, 8);
+  assert_int_equal(last->nsites, 3); /* nothing of scan 9 leaked into 8 */
+  assert_int_equal(last->nchains, 1);
+  assert_int_equal(last->sites[0].bytes[2], 4096 * 8);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_sites_and_chain_outside_any_scan_are_dropped(void **s) {
+  lb_t l = {0};
+  static const uint64_t t[4][2] = {{0}};
+  static const lb_sstat_t a = {1, {1, 1, 1}, {8, 8, 8}};
+  static const lb_hop_t h = {0x1000, 8, 1};
+  lb_header(&l, 1, "/bin/x");
+  lb_sites(&l, 1, 1, &a); /* before its SCAN_BEGIN */
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_chain(&l, 1, 1, LG_ROOT_STACK, 42, 0x7ff0, 1, &h); /* after its end */
+  lb_sites(&l, 1, 1, &a);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  assert_non_null(p);
+  const lg_scan_t *sc = lg_reader_last_scan(p);
+  assert_false(sc->has_sites);
+  assert_int_equal(sc->nsites, 0);
+  assert_int_equal(sc->nchains, 0);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_sites_count_beyond_payload_is_refused(void **state) {
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_begin(&l, LG_REC_SITES);
+  lb_u32(&l, 1);
+  lb_u32(&l, 0x40000000); /* nsites: 40 GiB of sites in a few bytes */
+  lb_u32(&l, 1);
+  lb_end(&l);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  assert_non_null(strstr(r.message, "SITES"));
+  lb_free(&l);
+}
+
+static void test_sites_one_short_of_its_count_is_refused(void **state) {
+  lb_t l = {0};
+  static const lb_sstat_t a[2] = {{1, {1, 0, 0}, {8, 0, 0}},
+                                  {2, {1, 0, 0}, {8, 0, 0}}};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_sites(&l, 1, 2, a);
+  /* rewrite the count to 3 and re-seal the record */
+  lb_t m = {0};
+  lb_raw(&m, l.b, l.ends[1]);
+  lb_begin(&m, LG_REC_SITES);
+  lb_raw(&m, l.b + l.ends[1] + LG_REC_HEADER_SIZE, 4);
+  lb_u32(&m, 3);
+  lb_raw(&m, l.b + l.ends[1] + LG_REC_HEADER_SIZE + 8, 80);
+  lb_end(&m);
+  lg_read_result_t r;
+  assert_null(lb_read(&m, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  lb_free(&l);
+  lb_free(&m);
+}
+
+static void test_chain_with_too_many_hops_is_refused(void **state) {
+  lb_t l = {0};
+  lb_hop_t hops[LG_CHAIN_MAX_HOPS + 1];
+  for (size_t i = 0; i <= LG_CHAIN_MAX_HOPS; i++)
+    hops[i] = (lb_hop_t){0x1000 + 16 * i, 16, 1};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_chain(&l, 1, 1, LG_ROOT_DATA, 0, 0x600000, LG_CHAIN_MAX_HOPS, hops);
+  size_t ok = l.n;
+  lb_chain(&l, 1, 1, LG_ROOT_DATA, 0, 0x600000, LG_CHAIN_MAX_HOPS + 1, hops);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  assert_int_equal(r.offset, ok); /* the 64-hop chain before it was fine */
+  assert_non_null(strstr(r.message, "CHAIN"));
+  lb_free(&l);
+}
+
+static void test_chain_hops_beyond_payload_is_refused(void **state) {
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_begin(&l, LG_REC_CHAIN);
+  lb_u32(&l, 1);
+  lb_u32(&l, 1);
+  lb_u32(&l, LG_ROOT_STACK);
+  lb_u32(&l, 7);
+  lb_u64(&l, 0x7ff000);
+  lb_u32(&l, 2); /* two hops, one present */
+  lb_u64(&l, 0x1000);
+  lb_u64(&l, 16);
+  lb_u32(&l, 1);
+  lb_end(&l);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  lb_free(&l);
+}
+
+static void test_periodic_log_cut_anywhere_keeps_complete_scans(void **s) {
+  lb_t l = {0};
+  lb_periodic(&l, 1);
+  for (size_t cut = 1; cut < l.n; cut++) {
+    lg_read_result_t r;
+    lg_process_t *p = lb_read_n(&l, cut, &r);
+    size_t want = complete_records(&l, cut);
+    if (want == 0) {
+      assert_null(p);
+      continue;
+    }
+    assert_non_null(p);
+    assert_int_equal(p->records, want);
+    for (size_t i = 0; i < p->nscans; i++) /* a complete scan is whole */
+      if (p->scans[i].ended)
+        assert_true(p->scans[i].has_sites && p->scans[i].nsites == 3);
+    lg_reader_free(p);
+  }
+  lb_free(&l);
+}
+
+static void test_flipped_byte_in_periodic_log_is_never_read_whole(void **s) {
+  lb_t l = {0};
+  lb_periodic(&l, 1);
+  for (size_t i = 0; i < l.n; i++) {
+    for (int bit = 0; bit < 8; bit += 3) {
+      l.b[i] ^= (uint8_t)(1u << bit);
+      lg_read_result_t r;
+      lg_process_t *p = lb_read(&l, &r);
+      if (p) /* a length grew past EOF: read as truncated */
+        assert_true(p->truncated);
+      else
+        assert_int_not_equal(r.status, LG_READ_OK);
+      lg_reader_free(p);
+      l.b[i] ^= (uint8_t)(1u << bit);
+    }
+  }
+  lb_free(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wellformed_log_round_trips),
@@ -436,6 +633,15 @@ int main(void) {
       cmocka_unit_test(test_return_address_at_segment_end_belongs_to_it),
       cmocka_unit_test(test_record_after_end_keeps_log_complete),
       cmocka_unit_test(test_log_without_end_is_incomplete),
+      cmocka_unit_test(test_sites_and_chain_round_trip),
+      cmocka_unit_test(test_sites_and_chains_of_unfinished_scan_are_dropped),
+      cmocka_unit_test(test_sites_and_chain_outside_any_scan_are_dropped),
+      cmocka_unit_test(test_sites_count_beyond_payload_is_refused),
+      cmocka_unit_test(test_sites_one_short_of_its_count_is_refused),
+      cmocka_unit_test(test_chain_with_too_many_hops_is_refused),
+      cmocka_unit_test(test_chain_hops_beyond_payload_is_refused),
+      cmocka_unit_test(test_periodic_log_cut_anywhere_keeps_complete_scans),
+      cmocka_unit_test(test_flipped_byte_in_periodic_log_is_never_read_whole),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,12 @@
 /* tests/unit/test_report.c — unit tests of what leakgraph-report does after
  * reading: suppression patterns (substring, wildcards, anchors) and files,
  * the summary arithmetic when sites are suppressed, the choice of the last
- * complete scan, merging processes into one numbered list, --fail-on
- * parsing and evaluation, symbolization of this very test binary, and the
- * JSON keys the specification and the integration tests rely on. */
+ * complete scan, the clusters a process reports (its exit scan's, else the
+ * union of its periodic scans' with the latest version of each), merging
+ * processes into one numbered list, --fail-on parsing and evaluation
+ * (growth included), symbolization of this very test binary (a function,
+ * and a global variable at a chain's root), and the JSON keys the
+ * specification and the integration tests rely on, growth's included. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -45,14 +48,29 @@ typedef struct fixture {
   lg_sym_t *sym;
 } fixture_t;
 
-static void build_report(fixture_t *fx, lg_process_t **p, size_t n,
-                         const char *text) {
+static void build_report_flags(fixture_t *fx, lg_process_t **p, size_t n,
+                               const char *text, unsigned flags) {
   char err[256];
   memset(fx, 0, sizeof *fx);
   if (text)
     assert_int_equal(lg_supp_parse(&fx->supps, text, "t", err, sizeof err), 0);
   fx->sym = lg_sym_new(0, NULL);
-  lg_analyze_build(&fx->r, p, n, &fx->supps, fx->sym);
+  lg_analyze_build(&fx->r, p, n, &fx->supps, fx->sym, flags);
+}
+
+static void build_report(fixture_t *fx, lg_process_t **p, size_t n,
+                         const char *text) {
+  build_report_flags(fx, p, n, text, 0);
+}
+
+static lg_process_t *read_periodic(uint32_t pid) {
+  lb_t l = {0};
+  lb_periodic(&l, pid);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
 }
 
 static void free_report(fixture_t *fx, lg_process_t **p, size_t n) {
@@ -287,6 +305,112 @@ static void test_two_processes_merge_sorted_and_numbered(void **state) {
   free_report(&fx, p, 2);
 }
 
+
+/* A cluster of one definitely lost block at `addr` of `bytes` bytes, from
+ * stack 1, logged by `scan` and first seen in `first`. */
+static void one_block_cluster(lb_t *l, uint32_t scan, uint32_t id,
+                              uint32_t first, uint64_t addr, uint64_t bytes) {
+  lb_site_t site = {1, LG_CAT_DEFINITE, 1, bytes};
+  lb_block_t b = {addr, bytes, 1, LG_CAT_DEFINITE, LG_LISTED_ENTRY};
+  lb_cluster_fs(l, scan, id, first, 0, 1, &site, 1, &b, 0, NULL);
+}
+
+/* Returns the reported cluster whose entry is at `addr`, or fails. */
+static const lg_rcluster_t *cluster_at(const lg_report_t *r, uint64_t addr) {
+  for (size_t i = 0; i < r->nclusters; i++)
+    if (r->clusters[i].nentries && r->clusters[i].entries[0].address == addr)
+      return &r->clusters[i];
+  fail_msg("no cluster with entry 0x%llx", (unsigned long long)addr);
+  return NULL;
+}
+
+static void test_periodic_scans_report_union_latest_version_wins(void **s) {
+  static const uint64_t t[4][2] = {{88, 3}, {0, 0}, {0, 0}, {0, 0}};
+  lb_t l = {0};
+  lb_header(&l, 50, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  one_block_cluster(&l, 1, 2, 1, 0x2000, 32);
+  lb_scan_end(&l, 1, t, 2, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_SIGNAL);
+  one_block_cluster(&l, 2, 3, 1, 0x1000, 48); /* A changed: new version */
+  lb_scan_end(&l, 2, t, 1, 0);
+  lb_scan_begin(&l, 3, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 3, 4, 3, 0x3000, 8);
+  lb_scan_end(&l, 3, t, 1, 0);
+  lb_scan_begin(&l, 4, LG_SCAN_PERIODIC); /* never ends */
+  one_block_cluster(&l, 4, 5, 4, 0x4000, 1000);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 3);
+  const lg_rcluster_t *a = cluster_at(&fx.r, 0x1000);
+  assert_int_equal(a->bytes, 48);
+  assert_int_equal(a->src->first_seen_scan, 1); /* as logged */
+  assert_int_equal(a->src->scan, 2);
+  assert_int_equal(cluster_at(&fx.r, 0x2000)->bytes, 32);
+  assert_int_equal(cluster_at(&fx.r, 0x3000)->src->first_seen_scan, 3);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 88); /* scan 3 */
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
+
+static void test_exit_scan_clusters_are_preferred_to_union(void **state) {
+  static const uint64_t t[4][2] = {{48, 1}, {0, 0}, {0, 0}, {0, 0}};
+  lb_t l = {0};
+  lb_header(&l, 51, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  one_block_cluster(&l, 1, 2, 1, 0x2000, 32); /* freed before exit */
+  lb_scan_end(&l, 1, t, 2, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_EXIT);
+  one_block_cluster(&l, 2, 3, 1, 0x1000, 48);
+  lb_scan_end(&l, 2, t, 1, 0);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  size_t n;
+  const lg_cluster_t **cls = lg_analyze_clusters(p[0], &n);
+  assert_int_equal(n, 1);
+  assert_int_equal(cls[0]->bytes, 48);
+  free(cls);
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 48);
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
+
+static void test_growing_site_is_in_the_report(void **state) {
+  lg_process_t *p[1] = {read_periodic(60)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.ngrowing, 1);
+  assert_int_equal(fx.r.ngrowth, 1); /* the steady ones are left out */
+  const lg_rgrowth_t *g = &fx.r.growth[0];
+  assert_int_equal(g->site->stack_id, 1);
+  assert_int_equal(g->stack.n, 1);
+  assert_int_equal(lg_analyze_growth_rise(g), 4096 * 7);
+  assert_non_null(g->chain);
+  assert_int_equal(g->chain->nhops, 3);
+  assert_string_equal(g->chain->description, "global at 0x600010 in "
+                                             "/bin/periodic");
+  free_report(&fx, p, 1);
+}
+
+static void test_growth_all_keeps_every_site_growing_first(void **state) {
+  lg_process_t *p[1] = {read_periodic(60)};
+  fixture_t fx;
+  build_report_flags(&fx, p, 1, NULL, LG_ANALYZE_GROWTH_ALL);
+  assert_int_equal(fx.r.ngrowth, 3);
+  assert_int_equal(fx.r.ngrowing, 1);
+  assert_int_equal(fx.r.growth[0].site->judged.verdict, LG_VERDICT_GROWING);
+  assert_int_equal(fx.r.growth[1].site->judged.verdict, LG_VERDICT_STEADY);
+  free_report(&fx, p, 1);
+}
+
 /* ------------------------------------------------------------- fail-on */
 
 static void test_fail_on_parses_kind_lists(void **state) {
@@ -324,6 +448,25 @@ static void test_fail_on_cycle_needs_a_cyclic_cluster(void **state) {
   p[0] = read_two_module_log();
   build_report(&fx, p, 1, NULL);
   assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE), 0);
+  free_report(&fx, p, 1);
+}
+
+
+static void test_fail_on_growth_needs_an_unsuppressed_growing_site(void **s) {
+  lg_process_t *p[1] = {read_periodic(61)};
+  fixture_t fx;
+  build_report(&fx, p, 1, "leak:^nothing$\n");
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_GROWTH), LG_FAIL_GROWTH);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_DEFAULT), 0);
+  free_report(&fx, p, 1);
+  p[0] = read_periodic(61);
+  build_report(&fx, p, 1, "leak:/bin/periodic\n");
+  assert_int_equal(fx.r.ngrowing, 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_GROWTH), 0);
+  free_report(&fx, p, 1);
+  p[0] = read_sample(1); /* no periodic scans: nothing grows */
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_GROWTH), 0);
   free_report(&fx, p, 1);
 }
 
@@ -398,6 +541,49 @@ static void test_symbolizer_refuses_file_with_other_build_id(void **state) {
   lb_free(&l);
 }
 
+
+void *lg_test_cache_list[8]; /* a global for the chain-root test */
+
+static void test_chain_root_in_global_names_the_variable(void **state) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  uint64_t word = (uint64_t)(uintptr_t)&lg_test_cache_list[2];
+  static const uint64_t t[4][2] = {{0}};
+  static const lb_sstat_t site = {1, {0, 0, 1}, {0, 0, 64}};
+  static const lb_hop_t hop = {0x1000, 64, 1};
+  lb_t l = {0};
+  lb_header(&l, 1, exe);
+  lb_module_data(&l, 1, bias, "", word - 0x100, 0x1000);
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_sites(&l, 1, 1, &site);
+  lb_chain(&l, 1, 1, LG_ROOT_DATA, 0, word, 1, &hop);
+  lb_scan_end(&l, 1, t, 0, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  lg_report_t rep;
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_analyze_build(&rep, p, 1, NULL, sym, LG_ANALYZE_GROWTH_ALL);
+  assert_int_equal(rep.ngrowth, 1);
+  const lg_rchain_t *c = rep.growth[0].chain;
+  assert_non_null(c);
+  assert_non_null(c->root.symbol);
+  assert_string_equal(c->root.symbol, "lg_test_cache_list");
+  assert_int_equal(c->root.offset, 2 * sizeof(void *));
+  assert_string_equal(c->root.module, exe);
+  char want[4200];
+  snprintf(want, sizeof want, "global 'lg_test_cache_list' (at offset 16) "
+                              "in %s", exe);
+  assert_string_equal(c->description, want);
+  lg_analyze_free(&rep);
+  lg_sym_free(sym);
+  lg_reader_free(p[0]);
+  lb_free(&l);
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 static char *render(const lg_report_t *r, int json) {
@@ -465,6 +651,69 @@ static void test_text_report_has_leak_summary_and_notes(void **state) {
   free_report(&fx, p, 1);
 }
 
+
+static void test_json_growth_has_its_keys(void **state) {
+  lg_process_t *p[1] = {read_periodic(62)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = render(&fx.r, 1);
+  static const char *const keys[] = {
+      "\"growing_sites\": 1", "\"growth\": [", "\"pid\": 62",
+      "\"site\": {", "\"stack_id\": 1", "\"verdict\": \"growing\"",
+      "\"suppressed\": false", "\"window\": 8", "\"old_bytes_first\": 4096",
+      "\"old_bytes_last\": 32768", "\"rise_bytes\": 28672",
+      "\"timeline\": [", "\"scan\": 8", "\"time_ns\": 8000000000",
+      "\"blocks\": [", "\"bytes\": [", "\"chain\": {", "\"root\": {",
+      "\"kind\": \"global\"", "\"tid\": null", "\"address\": \"0x600010\"",
+      "\"symbol\": null", "\"module\": \"/bin/periodic\"",
+      "\"description\": \"global at 0x600010 in /bin/periodic\"",
+      "\"hops\": [", "\"address\": \"0x10200\"", "\"size\": 48"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strstr(js, keys[i]))
+      fail_msg("JSON lacks %s:\n%s", keys[i], js);
+  if (strstr(js, "\"verdict\": \"steady\""))
+    fail_msg("steady site listed without --growth:\n%s", js);
+  free(js);
+  free_report(&fx, p, 1);
+}
+
+static void test_json_growth_all_lists_steady_sites(void **state) {
+  lg_process_t *p[1] = {read_periodic(62)};
+  fixture_t fx;
+  build_report_flags(&fx, p, 1, NULL, LG_ANALYZE_GROWTH_ALL);
+  char *js = render(&fx.r, 1);
+  assert_non_null(strstr(js, "\"verdict\": \"steady\""));
+  assert_non_null(strstr(js, "\"stack_id\": 3"));
+  assert_non_null(strstr(js, "\"chain\": null"));
+  free(js);
+  free_report(&fx, p, 1);
+}
+
+static void test_text_report_has_growth_section(void **state) {
+  lg_process_t *p[1] = {read_periodic(63)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "GROWTH: 1 site whose old blocks keep growing"));
+  assert_non_null(strstr(t, "site 1 in pid 63: growing, old bytes 4096 -> "
+                            "32768 (+28672) over the last 8 of 8 scans"));
+  assert_non_null(strstr(t, "held (scan 8) through global at 0x600010"));
+  assert_non_null(strstr(t, "-> 0x10200 (48 bytes) allocated in 0x401010"));
+  assert_non_null(strstr(t, "growing sites: 1"));
+  assert_null(strstr(t, "gen2 bytes")); /* timelines only with --growth */
+  free(t);
+  free_report(&fx, p, 1);
+  p[0] = read_periodic(63);
+  build_report_flags(&fx, p, 1, NULL, LG_ANALYZE_GROWTH_ALL);
+  t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "GROWTH: 3 sites with site statistics, 1 "
+                            "growing"));
+  assert_non_null(strstr(t, "gen2 bytes"));
+  assert_non_null(strstr(t, "site 2 in pid 63: steady"));
+  free(t);
+  free_report(&fx, p, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pattern_matches_as_substring),
@@ -490,6 +739,15 @@ int main(void) {
       cmocka_unit_test(test_json_has_spec_and_test_keys),
       cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
       cmocka_unit_test(test_text_report_has_leak_summary_and_notes),
+      cmocka_unit_test(test_periodic_scans_report_union_latest_version_wins),
+      cmocka_unit_test(test_exit_scan_clusters_are_preferred_to_union),
+      cmocka_unit_test(test_growing_site_is_in_the_report),
+      cmocka_unit_test(test_growth_all_keeps_every_site_growing_first),
+      cmocka_unit_test(test_fail_on_growth_needs_an_unsuppressed_growing_site),
+      cmocka_unit_test(test_chain_root_in_global_names_the_variable),
+      cmocka_unit_test(test_json_growth_has_its_keys),
+      cmocka_unit_test(test_json_growth_all_lists_steady_sites),
+      cmocka_unit_test(test_text_report_has_growth_section),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
