@@ -199,27 +199,6 @@ static void mark_tls(scan_t *s, uintptr_t tp) {
   }
 }
 
-/* Reads a thread's stack pointer from /proc/self/task/TID/syscall, which
- * the kernel fills while the thread is blocked in a system call. */
-static uintptr_t blocked_sp(pid_t tid) {
-  char path[64], buf[512];
-  lg_fmt(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
-  size_t len, cap;
-  char *t = lg_sys_read_file(path, &len, &cap);
-  if (!t) return 0;
-  lg_fmt(buf, sizeof buf, "%s", t);
-  lg_sys_unmap(t, cap);
-  /* "nr a1 a2 a3 a4 a5 a6 sp pc": the 8th field. */
-  const char *p = buf;
-  for (int field = 0; field < 7 && *p; field++) {
-    while (*p && *p != ' ') p++;
-    while (*p == ' ') p++;
-  }
-  if (p[0] != '0' || p[1] != 'x') return 0;
-  p += 2;
-  return hex(&p);
-}
-
 static void mark_threads(scan_t *s) {
   for (uint32_t i = 0; i < s->world.n; i++) {
     lg_thread_t *t = &s->world.threads[i];
@@ -232,7 +211,7 @@ static void mark_threads(scan_t *s) {
       mark_tls(s, t->tp);
       s->threads++;
     } else if (t->state == LG_TS_NO_ANSWER) {
-      uintptr_t sp = blocked_sp(t->tid);
+      uintptr_t sp = t->sp;
       lg_mark_root_kind(&s->heap, LG_ROOT_STACK, (uint32_t)t->tid);
       if (sp) { mark_stack(s, sp, RED_ZONE); s->threads++; }
       char msg[160];

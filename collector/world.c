@@ -7,6 +7,7 @@
 #include <linux/futex.h>
 #include <sched.h>
 #include <time.h>
+#include <stdint.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -30,6 +31,11 @@ int lg_world_signal(void) { return SIGRTMAX - 2; }
 static long futex(uint32_t *addr, int op, uint32_t val) {
   return syscall(SYS_futex, addr, op, val, NULL, NULL, 0);
 }
+
+/* Set in a thread whose blocking call the stop signal interrupted: the
+ * shim's wrappers of the sleeping and waiting calls (preload/waits.c) then
+ * resume the call for the time left instead of returning EINTR. */
+__thread int lg_stop_interrupted __attribute__((tls_model("initial-exec")));
 
 /* The stop signal's handler: runs in the stopped thread. */
 static void on_stop(int sig, siginfo_t *si, void *ucv) {
@@ -56,6 +62,7 @@ static void on_stop(int sig, siginfo_t *si, void *ucv) {
     errno = saved;
     return;
   }
+  lg_stop_interrupted = 1;
   while (__atomic_load_n(&run_epoch, __ATOMIC_ACQUIRE) == epoch)
     futex(&run_epoch, FUTEX_WAIT_PRIVATE, epoch);
   __atomic_store_n(&t->state, LG_TS_RESUMED, __ATOMIC_RELEASE);
@@ -85,8 +92,25 @@ static int handler_installed(void) {
   return (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_stop;
 }
 
-/* Tells whether thread tid blocks the stop signal, from the SigBlk line of
- * /proc/self/task/TID/status (a hex mask, bit n-1 for signal n). */
+/* Tells whether bit `sig` is set in the hex mask after `key` in text. */
+static int mask_has(const char *text, const char *key, int sig) {
+  const char *p = strstr(text, key);
+  if (!p) return 0;
+  p += strlen(key);
+  while (*p == ' ' || *p == '\t') p++;
+  const char *e = p;
+  while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f')) e++;
+  int bit = sig - 1, digit = bit / 4; /* counted from the right */
+  if (e - p <= digit) return 0;
+  char c = e[-1 - digit];
+  int v = c <= '9' ? c - '0' : c - 'a' + 10;
+  return (v >> (bit % 4)) & 1;
+}
+
+/* Tells whether thread tid blocks the stop signal while it is still
+ * pending for it (SigBlk and SigPnd of /proc/self/task/TID/status). A
+ * thread inside the stop handler has the signal blocked too, but no longer
+ * pending: it is about to answer. */
 static int blocks_stop_signal(pid_t tid) {
   char path[64], buf[2048];
   lg_fmt(path, sizeof path, "/proc/self/task/%d/status", (int)tid);
@@ -96,17 +120,44 @@ static int blocks_stop_signal(pid_t tid) {
   close(fd);
   if (n <= 0) return 0;
   buf[n] = 0;
-  const char *p = strstr(buf, "SigBlk:");
-  if (!p) return 0;
-  p += 7;
-  while (*p == ' ' || *p == '\t') p++;
-  const char *e = p;
-  while ((*e >= '0' && *e <= '9') || (*e >= 'a' && *e <= 'f')) e++;
-  int bit = lg_world_signal() - 1, digit = bit / 4; /* from the right */
-  if (e - p <= digit) return 0;
-  char c = e[-1 - digit];
-  int v = c <= '9' ? c - '0' : c - 'a' + 10;
-  return (v >> (bit % 4)) & 1;
+  return mask_has(buf, "SigBlk:", lg_world_signal()) && mask_has(buf, "SigPnd:", lg_world_signal());
+}
+
+static uintptr_t hexval(const char **p) {
+  uintptr_t v = 0;
+  if ((*p)[0] == '0' && (*p)[1] == 'x') *p += 2;
+  for (;; (*p)++) {
+    char c = **p;
+    if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
+    else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
+    else return v;
+  }
+}
+
+/* Reads /proc/self/task/TID/syscall: "nr a1..a6 sp pc" while the thread
+ * is blocked in a system call. Returns the number (-1 when running or not
+ * in a call) and fills args[0..3] and *sp. */
+static long read_syscall(pid_t tid, uintptr_t args[4], uintptr_t *sp) {
+  char path[64], buf[256];
+  lg_fmt(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return -1;
+  buf[n] = 0;
+  const char *p = buf;
+  long nr = 0;
+  while (*p >= '0' && *p <= '9') nr = nr * 10 + (*p++ - '0');
+  uintptr_t v[8];
+  for (int i = 0; i < 8; i++) {
+    while (*p == ' ') p++;
+    if (!*p) return -1;
+    v[i] = hexval(&p);
+  }
+  for (int i = 0; i < 4; i++) args[i] = v[i];
+  *sp = v[6];
+  return nr;
 }
 
 struct linux_dirent64 {
@@ -140,7 +191,7 @@ static uint32_t signal_new(lg_world_t *w, pid_t self, pid_t skip, int usable) {
       memset(t, 0, sizeof *t);
       t->tid = tid;
       t->state = usable ? LG_TS_SIGNALED : LG_TS_NO_ANSWER;
-      __atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE);
+      __atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE); /* published complete */
       found++;
       int was_silent = 0;
       for (uint32_t k = 0; k < nsilent; k++) was_silent |= silent[k] == tid;
@@ -209,6 +260,13 @@ void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip) {
     wait_stopped(w, deadline);
   }
   if (!usable) w->no_answer = w->n;
+  /* A thread that did not stop: its stack pointer while it is blocked in a
+   * system call, read now, while this process is still the one to ask. */
+  for (uint32_t i = 0; i < w->n; i++) {
+    lg_thread_t *t = &w->threads[i];
+    uintptr_t args[4];
+    if (t->state == LG_TS_NO_ANSWER && read_syscall(t->tid, args, &t->sp) < 0) t->sp = 0;
+  }
   nsilent = 0;
   for (uint32_t i = 0; i < w->n && nsilent < MAX_SILENT; i++)
     if (w->threads[i].state == LG_TS_NO_ANSWER) silent[nsilent++] = w->threads[i].tid;

@@ -11,6 +11,12 @@
  * A thread that does not answer in time (it blocks the signal, or is dying)
  * is left running and marked; the scan then treats it conservatively.
  *
+ * A stop interrupts a blocking system call. Calls the kernel restarts
+ * (SA_RESTART: read, write, accept, futex waits...) are not disturbed.
+ * Sleeps and waits with a timeout (nanosleep, poll, select, epoll_wait...)
+ * would return EINTR: the handler sets lg_stop_interrupted, and the shim's
+ * wrappers of those calls (preload/waits.c) resume them for the time left.
+ *
  * The handler does nothing but atomics and raw system calls: it is safe
  * whatever the interrupted thread was doing, inside malloc included. The
  * caller of lg_world_stop must hold every shim lock (the stopped threads
@@ -29,7 +35,7 @@ enum { LG_TS_SIGNALED = 1, LG_TS_STOPPED, LG_TS_RESUMED, LG_TS_GONE, LG_TS_NO_AN
 typedef struct lg_thread {
   pid_t tid;
   int state;
-  uintptr_t sp, tp;
+  uintptr_t sp, tp;     /* for LG_TS_NO_ANSWER: sp from /proc when blocked, else 0 */
   uintptr_t regs[LG_NREGS];
 } lg_thread_t;
 
@@ -38,6 +44,9 @@ typedef struct lg_world {
   uint32_t n;
   uint32_t no_answer; /* threads that did not stop in time */
 } lg_world_t;
+
+/* Set by the stop handler in the thread it stopped (see above). */
+extern __thread int lg_stop_interrupted __attribute__((tls_model("initial-exec")));
 
 /* lg_world_install sets the stop signal's handler; 0 or -1. */
 int lg_world_install(void);

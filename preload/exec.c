@@ -20,11 +20,6 @@ extern char **environ;
 
 #define MAX_ARGS 4096
 
-/* Looks up the real function `name` once. */
-#define REAL(type, name)                                        \
-  static __typeof__(type) real_;                                \
-  if (!real_) real_ = (__typeof__(type))dlsym(RTLD_NEXT, name)
-
 static void before_exec(void) {
   if (!lg_on) return;
   LG_GUARDED;

@@ -6,10 +6,17 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <dlfcn.h>
 
 #include "collector.h"
 
 #define LG_PUBLIC __attribute__((visibility("default")))
+
+/* Declares real_, the next definition of function `name` (dlsym with
+ * RTLD_NEXT, looked up once), for wrappers outside the malloc family. */
+#define REAL(type, name)                                        \
+  static __typeof__(type) real_;                                \
+  if (!real_) real_ = (__typeof__(type))dlsym(RTLD_NEXT, name)
 
 /* Between __lsan_disable and __lsan_enable, new blocks are ignored. */
 extern __thread int lg_disabled __attribute__((tls_model("initial-exec")));

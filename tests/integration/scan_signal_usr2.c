@@ -1,6 +1,7 @@
 /* scan_signal=USR2, no interval: scans are triggered from outside. The
- * parent leaks a 77-byte block, then forks a helper process that sends
- * SIGUSR2 to the parent three times, 200 ms apart, and exits. The parent
+ * parent forks a helper process that sends SIGUSR2 to the parent three
+ * times, 200 ms apart, and exits; meanwhile the parent leaks a 77-byte
+ * block (at once, well before the first signal). The parent
  * waits in a sleep loop (resuming after interruptions) for 1.2 s: the
  * signal does not kill it (the shim took USR2), its work is not disturbed
  * (a checksum over its data stays right), then it reaps the helper.
@@ -22,6 +23,7 @@
  * expect: cluster_with('leak_before_signals').pid == out_int('parent')
  * expect: cluster_with('leak_before_signals').first_seen_scan == 1
  * expect: summary.definitely_lost.blocks == 1 and summary.definitely_lost.bytes == 77
+ * expect: [p.scans for p in processes if p.pid == out_int('helper')] == [1]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -53,10 +55,8 @@ static int data[100];
 
 int main(void) {
   for (int i = 0; i < 100; i++) data[i] = i;
-  leak_before_signals();
-  clobber_stack();
   fflush(stdout);
-  pid_t helper = fork();
+  pid_t helper = fork(); /* before the leak: the helper has none */
   if (helper < 0) { perror("fork"); return 1; }
   if (helper == 0) {
     /* Another process: the signals come from outside the parent. Without
@@ -67,6 +67,8 @@ int main(void) {
     }
     _exit(0);
   }
+  leak_before_signals(); /* 200 ms before the first signal */
+  clobber_stack();
   sleep_for(1.2);
   int status = -1;
   while (waitpid(helper, &status, 0) < 0) {}
