@@ -252,18 +252,34 @@ static int lg_analyze_order(const void *a, const void *b) {
   return 0;
 }
 
-/* Adds process `i`: its totals and its clusters. */
+/* Adds process `i`: its totals and its clusters. A process reported from
+ * its exit scan takes that scan's totals. One reported from the union of
+ * its periodic scans' clusters (it was killed) takes its lost categories
+ * from those clusters, so that the summary and the clusters agree (a scan's
+ * totals also count young losses that min_age kept out of the log), and
+ * still_reachable from its last scan. */
 static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
   lg_analyze_local_supps(r, i);
   const lg_scan_t *s = lg_analyze_scan(r->procs[i]);
   if (!s)
     return;
+  size_t n;
+  const lg_cluster_t **cls = lg_analyze_clusters(r->procs[i], &n);
+  int from_union = s->kind != LG_SCAN_EXIT;
   for (int c = 0; c < LG_NCATS; c++) {
+    if (from_union && c + 1 != LG_CAT_REACHABLE)
+      continue;
     r->summary[c].bytes += s->totals[c].bytes;
     r->summary[c].blocks += s->totals[c].blocks;
   }
-  size_t n;
-  const lg_cluster_t **cls = lg_analyze_clusters(r->procs[i], &n);
+  for (size_t k = 0; from_union && k < n; k++)
+    for (uint32_t j = 0; j < cls[k]->nsites; j++) {
+      const lg_site_t *st = &cls[k]->sites[j];
+      if (st->cat < LG_CAT_DEFINITE || st->cat > LG_CAT_POSSIBLE)
+        continue;
+      r->summary[st->cat - 1].bytes += st->bytes;
+      r->summary[st->cat - 1].blocks += st->blocks;
+    }
   for (size_t k = 0; k < n; k++)
     lg_analyze_cluster(r, i, sym, cls[k]);
   free(cls);
