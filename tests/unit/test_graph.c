@@ -246,6 +246,59 @@ static void test_million_node_list_needs_no_recursion(void **state) {
   munmap(b, N * sizeof *b);
 }
 
+static void test_chain_is_the_shortest_path_from_a_root(void **state) {
+  (void)state;
+  make_heap(5);
+  assert_int_equal(lg_heap_track_parents(&heap), 0);
+  /* root -> 0 -> 1 -> 2 -> 3, and root -> 4 -> 3: the short way wins. */
+  point(0, 0, 1, 0);
+  point(1, 0, 2, 0);
+  point(2, 0, 3, 0);
+  point(4, 0, 3, 0);
+  uintptr_t roots[2] = {(uintptr_t)mem[0], (uintptr_t)mem[4]};
+  lg_mark_root_kind(&heap, LG_ROOT_DATA, 0);
+  mark_roots(roots, 2);
+  uint32_t path[8];
+  const lg_root_hit_t *root = NULL;
+  size_t n = lg_heap_chain(&heap, 3, path, 8, &root);
+  assert_int_equal(n, 2);
+  assert_int_equal(path[0], 4);
+  assert_int_equal(path[1], 3);
+  assert_non_null(root);
+  assert_int_equal(root->kind, LG_ROOT_DATA);
+  assert_int_equal(root->where, (uintptr_t)&roots[1]);
+  n = lg_heap_chain(&heap, 2, path, 8, &root);
+  assert_int_equal(n, 3);
+  assert_int_equal(path[0], 0);
+  assert_int_equal(root->where, (uintptr_t)&roots[0]);
+  lg_heap_free(&heap);
+}
+
+static void test_chain_of_an_unreached_block_is_empty(void **state) {
+  (void)state;
+  make_heap(2);
+  assert_int_equal(lg_heap_track_parents(&heap), 0);
+  lg_mark_finish(&heap);
+  uint32_t path[4];
+  const lg_root_hit_t *root = NULL;
+  assert_int_equal(lg_heap_chain(&heap, 1, path, 4, &root), 0);
+  lg_heap_free(&heap);
+}
+
+static void test_glibc_next_chunk_pointer_is_not_interior(void **state) {
+  (void)state;
+  /* A 40-byte block fills a 48-byte chunk: the next chunk's header starts
+   * at offset 32, inside the block, where glibc's bins point. */
+  static uintptr_t area[16] __attribute__((aligned(64)));
+  lg_blk_t b[1] = {{.addr = (uintptr_t)area, .size = 40}};
+  lg_heap_t h = {.blk = b, .n = 1};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)area + 32), -1);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)area + 24), 0);
+  assert_int_equal(lg_heap_find(&h, (uintptr_t)area + 39), 0);
+  lg_heap_free(&h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_find_start_interior_and_outside),
@@ -260,6 +313,9 @@ int main(void) {
       cmocka_unit_test(test_cycle_below_an_entry_is_all_indirect),
       cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
       cmocka_unit_test(test_million_node_list_needs_no_recursion),
+      cmocka_unit_test(test_chain_is_the_shortest_path_from_a_root),
+      cmocka_unit_test(test_chain_of_an_unreached_block_is_empty),
+      cmocka_unit_test(test_glibc_next_chunk_pointer_is_not_interior),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
