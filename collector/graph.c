@@ -583,3 +583,43 @@ void lg_graph_free(lg_graph_t *g) {
   drop(g->edge_to);
   memset(g, 0, sizeof *g);
 }
+
+/* ---- invariants (debug builds) --------------------------------------------- */
+
+size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why) {
+  size_t bad = 0, n = 0;
+  uint64_t blocks = 0;
+  *why = "";
+#define CHECK(cond, msg) do { if (!(cond)) { if (!bad++) *why = msg; } } while (0)
+  for (int c = 1; c <= LG_NCATS; c++) blocks += g->cat_blocks[c];
+  CHECK(blocks == h->n, "category totals do not add up to the blocks");
+  uint8_t *has_entry = grab(g->nclusters + 1, 1), *pointed = grab(h->n + 1, 1);
+  if (!has_entry || !pointed) { drop(has_entry); drop(pointed); return bad; }
+  for (size_t e = 0; e < g->nedges; e++) pointed[g->edge_to[e]] = 1;
+  for (size_t i = 0; i < h->n; i++) {
+    const lg_blk_t *b = &h->blk[i];
+    CHECK(b->cat >= LG_CAT_DEFINITE && b->cat <= LG_CAT_REACHABLE, "a block has no category");
+    CHECK((b->cat == LG_CAT_REACHABLE) == (b->cluster == 0), "cluster membership disagrees with the category");
+    CHECK(b->cat != LG_CAT_INDIRECT || pointed[i], "an indirectly lost block nothing lost points at");
+    CHECK(b->cat != LG_CAT_DEFINITE || b->mark == LG_UNREACHED, "a definitely lost block was marked");
+    if (b->cluster && b->cluster <= g->nclusters && (b->flags & LG_BF_ENTRY)) has_entry[b->cluster - 1] = 1;
+    if (b->cluster) n++;
+  }
+  CHECK(n == g->nmembers, "cluster members miscounted");
+  for (size_t c = 0; c < g->nclusters; c++) CHECK(has_entry[c], "a cluster without an entry block");
+  /* No reachable block may point at a lost one: re-scan reachable memory. */
+  for (size_t i = 0; i < h->n; i++) {
+    const lg_blk_t *b = &h->blk[i];
+    if (b->mark != LG_REACHABLE || (b->flags & LG_BF_UNREADABLE)) continue;
+    const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
+    const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    for (; p < e; p++) {
+      long t = lg_heap_find(h, *p);
+      CHECK(t < 0 || h->blk[t].mark != LG_UNREACHED, "a reachable block points at a lost one");
+    }
+  }
+#undef CHECK
+  drop(has_entry);
+  drop(pointed);
+  return bad;
+}

@@ -125,4 +125,11 @@ size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, c
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g);
 void lg_graph_free(lg_graph_t *g);
 
+/* lg_graph_verify re-checks the invariants of an analysed heap (the debug
+ * build runs it after every scan): each block has one category, the
+ * totals add up, every cluster has an entry, an indirectly lost block has a
+ * lost block pointing at it, no lost block is pointed at from a reachable
+ * one. Returns the number of violations; `why` gets the first. */
+size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why);
+
 #endif

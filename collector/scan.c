@@ -327,6 +327,16 @@ static long scan_work(scan_t *s) {
     t[2] = lg_now_ns();
     if (lg_graph_analyse(&s->heap, &s->graph) == 0) {
       t[3] = lg_now_ns();
+#ifdef LG_DEBUG
+      const char *why;
+      size_t bad = lg_graph_verify(&s->heap, &s->graph, &why);
+      if (bad) {
+        char msg[200];
+        lg_fmt(msg, sizeof msg, "debug: scan %u broke %zu invariants, first: %s", s->number, bad, why);
+        lg_warn("%s", msg);
+        lg_note_locked(LG_NOTE_WARNING, msg);
+      }
+#endif
       lg_scanlog_clusters(s);
       lg_scanlog_sites_and_chains(s);
       t[4] = lg_now_ns();

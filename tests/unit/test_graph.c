@@ -147,6 +147,8 @@ static void test_tree_is_one_definite_rest_indirect(void **state) {
   assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
   assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], 6);
   assert_int_equal(g.members[g.clusters[0].first], 0); /* the entry comes first */
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
@@ -162,6 +164,10 @@ static void test_two_block_cycle_lowest_is_definite(void **state) {
   assert_int_equal(blk[0].cat, LG_CAT_DEFINITE); /* mem[0] has the lower address */
   assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
   assert_true(blk[0].flags & LG_BF_IN_CYCLE);
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
+  blk[1].cat = LG_CAT_REACHABLE; /* break it: the verifier must notice */
+  assert_true(lg_graph_verify(&heap, &g, &why) > 0);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
