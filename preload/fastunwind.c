@@ -36,6 +36,7 @@ typedef struct rule {
 
 #define CACHE 2048
 static __thread rule_t cache[CACHE] __attribute__((tls_model("initial-exec")));
+
 static __thread uintptr_t stack_lo, stack_hi __attribute__((tls_model("initial-exec")));
 static __thread int stack_known __attribute__((tls_model("initial-exec")));
 static uintptr_t self_lo, self_hi;
@@ -332,7 +333,7 @@ int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out) {
   uint32_t n = 0;
   while (n < depth && ip) {
     if (ip - 1 - self_lo >= self_hi - self_lo) frames[n++] = ip; /* not the shim's (main wrapper) */
-    rule_t *ru = &cache[(ip ^ (ip >> 11)) & (CACHE - 1)];
+    rule_t *ru = &cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 51) & (CACHE - 1)];
     if (ru->ip != ip) compute(ip, ru);
     if (ru->flags & 4) return -1;
     if (ru->flags & 2) break;
