@@ -322,9 +322,9 @@ void lg_collector_modules_changed(void) {
 
 /* ---- fork and end ------------------------------------------------------------ */
 
-void lg_collector_fork_prepare(void) {
-  lg_lock(&scan_lock);
+void lg_locks_take(int refresh_modules) {
   lg_modules_lock();
+  if (refresh_modules) lg_modules_refresh(); /* before the loader's lock is out of reach */
   lg_stacks_lock();
   lg_arena_lock_all();
   lg_log_lock();
@@ -332,13 +332,22 @@ void lg_collector_fork_prepare(void) {
   lg_blocks_lock_all();
 }
 
-void lg_collector_fork_parent(void) {
+void lg_locks_release(void) {
   lg_blocks_unlock_all();
   lg_roots_unlock();
   lg_log_unlock();
   lg_arena_unlock_all();
   lg_stacks_unlock();
   lg_modules_unlock();
+}
+
+void lg_collector_fork_prepare(void) {
+  lg_lock(&scan_lock);
+  lg_locks_take(0);
+}
+
+void lg_collector_fork_parent(void) {
+  lg_locks_release();
   lg_unlock(&scan_lock);
 }
 

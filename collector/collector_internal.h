@@ -32,6 +32,11 @@ void lg_set_next_cluster_id(uint32_t next);
 pid_t lg_traced_pid(void);
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic);
 
+/* lg_locks_take takes every shim lock in the order of collector.h (a scan
+ * first refreshes the module map); lg_locks_release lets them go. */
+void lg_locks_take(int refresh_modules);
+void lg_locks_release(void);
+
 /* lg_note_locked writes a NOTE record; the caller holds the log lock. */
 void lg_note_locked(uint32_t code, const char *text);
 

@@ -255,25 +255,6 @@ static void mark_roots(scan_t *s) {
 
 /* ---- the scan ------------------------------------------------------------- */
 
-static void lock_all(void) {
-  lg_modules_lock();
-  lg_modules_refresh();
-  lg_stacks_lock();
-  lg_arena_lock_all();
-  lg_log_lock();
-  lg_roots_lock();
-  lg_blocks_lock_all();
-}
-
-static void unlock_all(void) {
-  lg_blocks_unlock_all();
-  lg_roots_unlock();
-  lg_log_unlock();
-  lg_arena_unlock_all();
-  lg_stacks_unlock();
-  lg_modules_unlock();
-}
-
 /* A fault while reading memory the maps called readable (a mapping that
  * changed under a thread that did not stop) must not kill the program: the
  * scan installs these handlers while it reads, and a fault on the scanning
@@ -405,7 +386,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     return -1;
   }
   memset(r, 0, sizeof *r);
-  lock_all();
+  lg_locks_take(1);
   s.t_stopped = lg_now_ns();
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
@@ -428,7 +409,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     if (s.heap.blk) lg_sys_unmap(s.heap.blk, s.blk_bytes);
     if (s.maps) lg_sys_unmap(s.maps, s.maps_cap);
   }
-  unlock_all();
+  lg_locks_release();
   if (pid > 0) lost = reap(pid, r);
   lg_blocks_age();
   return lost;

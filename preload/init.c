@@ -172,13 +172,8 @@ LG_PUBLIC void _exit(int status) {
   lg_real._exit_(status);
 }
 
-LG_PUBLIC void _Exit(int status) {
-  lg_self_t self = {0};
-  LG_CAPTURE_SELF(&self);
-  lg_finish(LG_END_UNDERSCORE_EXIT, status, &self);
-  if (!lg_real._Exit_) lg_real_init();
-  lg_real._Exit_(status);
-}
+/* _Exit is _exit under another name (C99's). */
+LG_PUBLIC void _Exit(int status) { _exit(status); }
 
 LG_PUBLIC void abort(void) {
   lg_self_t self = {0};

@@ -37,7 +37,6 @@ void lg_real_init(void) {
   resolving = 1;
   RESOLVE(calloc, "calloc");
   RESOLVE(realloc, "realloc");
-  RESOLVE(reallocarray, "reallocarray");
   RESOLVE(posix_memalign, "posix_memalign");
   RESOLVE(aligned_alloc, "aligned_alloc");
   RESOLVE(memalign, "memalign");
@@ -46,7 +45,6 @@ void lg_real_init(void) {
   RESOLVE(malloc_usable_size, "malloc_usable_size");
   RESOLVE(exit_, "exit");
   RESOLVE(_exit_, "_exit");
-  RESOLVE(_Exit_, "_Exit");
   RESOLVE(abort_, "abort");
   RESOLVE(libc_start_main, "__libc_start_main");
   void *(*m)(size_t) = (void *(*)(size_t))dlsym(RTLD_NEXT, "malloc");

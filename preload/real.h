@@ -13,7 +13,6 @@ typedef struct lg_real {
   void (*free)(void *);
   void *(*calloc)(size_t, size_t);
   void *(*realloc)(void *, size_t);
-  void *(*reallocarray)(void *, size_t, size_t);
   int (*posix_memalign)(void **, size_t, size_t);
   void *(*aligned_alloc)(size_t, size_t);
   void *(*memalign)(size_t, size_t);
@@ -22,7 +21,6 @@ typedef struct lg_real {
   size_t (*malloc_usable_size)(void *);
   void (*exit_)(int) __attribute__((noreturn));
   void (*_exit_)(int) __attribute__((noreturn));
-  void (*_Exit_)(int) __attribute__((noreturn));
   void (*abort_)(void) __attribute__((noreturn));
   int (*libc_start_main)(int (*)(int, char **, char **), int, char **, void (*)(void),
                          void (*)(void), void (*)(void), void *);
