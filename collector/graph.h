@@ -38,7 +38,6 @@ typedef struct lg_blk {
   uint8_t cat;      /* enum lg_category, after analysis */
   uint8_t gen;      /* generation copied from the table */
   uint32_t cluster; /* 1-based cluster index after analysis, 0 if none */
-  uint32_t orig;    /* caller's own index or flags */
 } lg_blk_t;
 
 typedef struct lg_region lg_region_t;

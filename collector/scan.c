@@ -3,27 +3,29 @@
  *
  *   lock       modules refreshed, then every shim lock taken (collector.h)
  *   stop       the other threads stopped by signal (world.c)
+ *   clone      a copy-on-write snapshot child (not at exit); the parent
+ *              resumes the threads, releases the locks and waits for it
  *   snapshot   the block table copied, sorted and indexed (graph.c)
  *   roots      module data and bss, registered regions, every thread's
  *              registers, stack from its stack pointer up and static TLS
  *   mark       flood fill from the roots and the ignored blocks
  *   analyse    categories, cycles and clusters of what stayed unmarked
  *   log        clusters, sites, chains and SCAN_END (scanlog.c), flushed
- *   start      threads resumed, locks released
- *   age        the blocks of the snapshot age by one scan (blocks.h)
+ *   age        the blocks of the snapshot age by one scan (blocks.h), in
+ *              the parent, after the world runs again
  *
- * Everything up to `start` runs while the world is stopped; memory comes
- * from mmap (graph.c), never from malloc, which a stopped thread may hold. */
-#include <dlfcn.h>
-#include <string.h>
+ * From `snapshot` on, the work runs in the snapshot child while the program
+ * runs on, or — for the exit scan, or when the clone fails — in process with
+ * the world stopped. Memory comes from mmap (graph.c), never from malloc,
+ * which a stopped thread may hold. */
 #include <errno.h>
+#include <string.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "arena.h"
 #include "blocks.h"
 #include "collector_internal.h"
 #include "format.h"
@@ -43,16 +45,6 @@ typedef lg_scan_t scan_t;
 
 /* ---- phase: maps ---------------------------------------------------------- */
 
-static uintptr_t hex(const char **p) {
-  uintptr_t v = 0;
-  for (;; (*p)++) {
-    char c = **p;
-    if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
-    else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
-    else return v;
-  }
-}
-
 /* Reads /proc/self/maps into s->maps (sorted by address, as the kernel
  * lists them). */
 static int read_maps(scan_t *s) {
@@ -66,9 +58,9 @@ static int read_maps(scan_t *s) {
   if (!s->maps) { lg_sys_unmap(text, cap); return -1; }
   for (const char *p = text; p < text + len;) {
     map_t *m = &s->maps[s->nmaps];
-    m->lo = hex(&p);
+    m->lo = lg_parse_hex(&p);
     if (*p == '-') p++;
-    m->hi = hex(&p);
+    m->hi = lg_parse_hex(&p);
     if (*p == ' ') p++;
     m->readable = *p == 'r';
     s->nmaps++;
@@ -134,7 +126,6 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;
-  b->orig = 0;
 }
 
 static int snapshot(scan_t *s) {

@@ -156,6 +156,17 @@ void lg_say(const char *fmt, ...) {
   va_end(ap);
 }
 
+uintptr_t lg_parse_hex(const char **p) {
+  uintptr_t v = 0;
+  if ((*p)[0] == '0' && (*p)[1] == 'x') *p += 2;
+  for (;; (*p)++) {
+    char c = **p;
+    if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
+    else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
+    else return v;
+  }
+}
+
 uint64_t lg_now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);

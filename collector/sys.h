@@ -45,6 +45,10 @@ void lg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* lg_say writes "leakgraph: ..." and a newline to stderr. */
 void lg_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* lg_parse_hex reads lower-case hex digits (after an optional 0x) at *p,
+ * advancing *p past them. */
+uintptr_t lg_parse_hex(const char **p);
+
 /* lg_now_ns is CLOCK_MONOTONIC in nanoseconds; lg_realtime_ns the wall. */
 uint64_t lg_now_ns(void);
 uint64_t lg_realtime_ns(void);

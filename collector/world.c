@@ -123,17 +123,6 @@ static int blocks_stop_signal(pid_t tid) {
   return mask_has(buf, "SigBlk:", lg_world_signal()) && mask_has(buf, "SigPnd:", lg_world_signal());
 }
 
-static uintptr_t hexval(const char **p) {
-  uintptr_t v = 0;
-  if ((*p)[0] == '0' && (*p)[1] == 'x') *p += 2;
-  for (;; (*p)++) {
-    char c = **p;
-    if (c >= '0' && c <= '9') v = v * 16 + (uintptr_t)(c - '0');
-    else if (c >= 'a' && c <= 'f') v = v * 16 + (uintptr_t)(c - 'a' + 10);
-    else return v;
-  }
-}
-
 /* Reads /proc/self/task/TID/syscall: "nr a1..a6 sp pc" while the thread
  * is blocked in a system call. Returns the number (-1 when running or not
  * in a call) and fills args[0..3] and *sp. */
@@ -153,7 +142,7 @@ static long read_syscall(pid_t tid, uintptr_t args[4], uintptr_t *sp) {
   for (int i = 0; i < 8; i++) {
     while (*p == ' ') p++;
     if (!*p) return -1;
-    v[i] = hexval(&p);
+    v[i] = lg_parse_hex(&p);
   }
   for (int i = 0; i < 4; i++) args[i] = v[i];
   *sp = v[6];
