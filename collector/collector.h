@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "options.h"
 
@@ -77,5 +78,8 @@ void lg_collector_end(int how, int status);
 typedef struct lg_totals { uint64_t bytes[5], blocks[5]; uint32_t clusters, cyclic; } lg_totals_t;
 void lg_collector_last_totals(lg_totals_t *t);
 const char *lg_collector_log_path(void);
+/* The process the collector traces: a vfork child or a scan's snapshot
+ * child shares its memory but is another process. */
+pid_t lg_traced_pid(void);
 
 #endif

@@ -28,8 +28,7 @@ void lg_trigger_stop(void);
 uint64_t lg_start_ns(void);
 uint32_t lg_next_cluster_id(void);
 void lg_set_next_cluster_id(uint32_t next);
-/* The process the collector traces (a snapshot child is another). */
-pid_t lg_traced_pid(void);
+
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic);
 
 /* lg_locks_take takes every shim lock in the order of collector.h (a scan

@@ -25,7 +25,6 @@
 extern int __lsan_is_turned_off(void) __attribute__((weak));
 extern const char *__lsan_default_suppressions(void) __attribute__((weak));
 
-static pid_t traced_pid;     /* the process the collector traces */
 static pid_t main_tid;
 static uintptr_t main_sp;    /* frame of the main wrapper */
 static int main_returned; /* the main thread's stack below main_sp is dead */
@@ -40,7 +39,6 @@ static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_s
 static void fork_child(void) {
   if (!lg_on) return;
   lg_collector_fork_child();
-  traced_pid = getpid();
   finished = 0;
   lg_on = lg_collector_tracing();
   lg_in_shim--;
@@ -70,7 +68,6 @@ __attribute__((constructor(101))) static void lg_init(void) {
   lg_depth = o.depth;
   lg_unwind_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
-  traced_pid = getpid();
   if (lg_collector_init(&o) < 0) return;
   pthread_atfork(fork_prepare, fork_parent, fork_child);
   __atomic_store_n(&lg_on, 1, __ATOMIC_RELEASE);
@@ -131,7 +128,7 @@ void lg_lsan_suppressions_once(void) {
 }
 
 void lg_finish(int how, int status, const lg_self_t *self) {
-  if (!lg_on || getpid() != traced_pid) return; /* a vfork child: hands off */
+  if (!lg_on || getpid() != lg_traced_pid()) return; /* a vfork child: hands off */
   if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) return;
   LG_GUARDED;
   if (lg_lsan_turned_off()) { lg_collector_end(how, status); return; }
