@@ -193,16 +193,27 @@ static inline uintptr_t next_chunk_offset(uintptr_t size) {
   return (chunk < 32 ? 32 : chunk) - 16;
 }
 
-/* The last block in [a, b] starting at or below w, if it contains w. */
-static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
+/* The last block in [a, b] starting at or below w (reads starts only). */
+static inline uint32_t candidate(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
   const uintptr_t *st = h->starts;
   while (a < b) {
     uint32_t mid = a + (b - a + 1) / 2;
     if (st[mid] <= w) a = mid; else b = mid - 1;
   }
+  return a;
+}
+
+/* Does block a, a candidate for w, contain it? */
+static inline int contains(const lg_heap_t *h, uint32_t a, uintptr_t w) {
   const lg_blk_t *k = &h->blk[a];
-  uintptr_t off = w - st[a];
-  return (w >= st[a] && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size))) ? (long)a : -1;
+  uintptr_t off = w - h->starts[a];
+  return w >= h->starts[a] && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
+}
+
+/* The block of [a, b] containing w, or -1. */
+static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
+  a = candidate(h, w, a, b);
+  return contains(h, a, w) ? (long)a : -1;
 }
 
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
@@ -269,12 +280,13 @@ static void flush_candidates(lg_heap_t *h) {
   for (size_t k = 0; k < n; k++)
     if (ent[k]) __builtin_prefetch(&h->starts[ent[k][0]]);
   for (size_t k = 0; k < n; k++) {
-    idx[k] = ent[k] ? search(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
+    idx[k] = ent[k] ? (long)candidate(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
     if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
   }
   h->ncand = 0;
   for (size_t k = 0; k < n; k++)
-    if (idx[k] >= 0) reach(h, (size_t)idx[k], w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+    if (idx[k] >= 0 && contains(h, (uint32_t)idx[k], w[k]))
+      reach(h, (size_t)idx[k], w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
 }
 
 static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
