@@ -432,14 +432,23 @@ static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
   s->ended = 1;
 }
 
-static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
-  uint32_t source = lg_cur_u32(c);
+/* Reads the {u32, str} payload SUPPRESSIONS and NOTE share; NULL text
+ * when the record is bad. */
+static char *lg_rec_code_text(lg_cur_t *c, uint32_t *code) {
+  *code = lg_cur_u32(c);
   char *text = lg_cur_str(c);
-  if (c->bad)
-    {
+  if (c->bad) {
     free(text);
-    return;
+    return NULL;
   }
+  return text;
+}
+
+static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t source;
+  char *text = lg_rec_code_text(c, &source);
+  if (!text)
+    return;
   lg_process_t *p = st->p;
   p->supps = lg_util_xrealloc(p->supps, p->nsupps + 1, sizeof *p->supps);
   p->supps[p->nsupps].source = source;
@@ -447,13 +456,10 @@ static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
 }
 
 static void lg_rec_note(lg_rstate_t *st, lg_cur_t *c) {
-  uint32_t code = lg_cur_u32(c);
-  char *text = lg_cur_str(c);
-  if (c->bad)
-    {
-    free(text);
+  uint32_t code;
+  char *text = lg_rec_code_text(c, &code);
+  if (!text)
     return;
-  }
   lg_process_t *p = st->p;
   p->notes = lg_util_xrealloc(p->notes, p->nnotes + 1, sizeof *p->notes);
   p->notes[p->nnotes].code = code;
