@@ -182,6 +182,12 @@ size_t lg_blocks_count(void) {
   return n;
 }
 
+size_t lg_blocks_table_bytes(void) {
+  size_t n = 0;
+  for (unsigned i = 0; i < NSHARDS; i++) n += (size_t)(shards[i].mask + 1) * sizeof(lg_slot_t);
+  return n;
+}
+
 void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     shard_t *s = &shards[i];

@@ -63,6 +63,7 @@ void lg_blocks_lock_all(void);
 void lg_blocks_unlock_all(void);
 void lg_blocks_reset_locks(void);
 size_t lg_blocks_count(void);
+size_t lg_blocks_table_bytes(void);
 /* lg_blocks_age ages the blocks that existed at the last snapshot; it
  * takes the shard locks one at a time. */
 void lg_blocks_age(void);

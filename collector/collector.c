@@ -374,7 +374,11 @@ void lg_collector_end(int how, int status) {
   lg_lock(&scan_lock);
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
   lg_unlock(&scan_lock);
+  char stats[200];
+  lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks",
+         lg_blocks_table_bytes() >> 10, lg_blocks_count(), lg_arena_bytes() >> 10, lg_stacks_count());
   lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, stats);
   lg_log_begin(LG_REC_END, 8);
   lg_log_u32((uint32_t)how);
   lg_log_u32((uint32_t)status);
