@@ -71,6 +71,22 @@ void *lg_arena_alloc(size_t size) {
   return p + HDR;
 }
 
+static char *bump_cur, *bump_end;
+
+void *lg_arena_bump(size_t size) {
+  size = (size + 15) & ~(size_t)15;
+  if (size > SLAB / 4) return lg_arena_alloc(size);
+  lg_lock(&lock);
+  if (!bump_cur || (size_t)(bump_end - bump_cur) < size) {
+    bump_cur = lg_sys_map(SLAB);
+    if (bump_cur) { bump_end = bump_cur + SLAB; mapped += SLAB; }
+  }
+  char *p = NULL;
+  if (bump_cur) { p = bump_cur; bump_cur += size; }
+  lg_unlock(&lock);
+  return p;
+}
+
 void lg_arena_free(void *q) {
   if (!q) return;
   char *p = (char *)q - HDR;

@@ -10,6 +10,9 @@
 
 void *lg_arena_alloc(size_t size);   /* zeroed; NULL when out of memory */
 void lg_arena_free(void *p);         /* NULL is fine */
+/* lg_arena_bump returns zeroed memory that is never freed, packed without
+ * size-class rounding (interned stacks: they live as long as the process). */
+void *lg_arena_bump(size_t size);
 void *lg_arena_realloc(void *p, size_t size);
 void lg_arena_lock_all(void);        /* fork and scan: hold the arena lock */
 void lg_arena_unlock_all(void);

@@ -11,7 +11,7 @@
 typedef struct shard {
   lg_lock_t lock;
   uint32_t count;
-  uint32_t mask; /* capacity - 1 */
+  uint32_t cap;  /* slots; any size (homes by multiply-shift, not a mask) */
   lg_slot_t *slots;
   char pad[40];
 } shard_t;
@@ -20,49 +20,52 @@ static shard_t shards[NSHARDS];
 static unsigned epoch_parity; /* LG_BLK_PARITY or 0 */
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
- * bits the home slot. */
+ * 32 bits the home slot (scaled to the capacity by a multiply and a shift,
+ * so capacities need not be powers of two and can grow by half). */
 static inline uint64_t hash_addr(uintptr_t a) {
   uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
   return h ^ (h >> 29);
 }
 static inline shard_t *shard_of(uint64_t h) { return &shards[h >> 56]; }
+static inline uint32_t home(uint64_t h, uint32_t cap) { return (uint32_t)(((h & 0xFFFFFFFFu) * cap) >> 32); }
+static inline uint32_t next(uint32_t i, uint32_t cap) { return ++i == cap ? 0 : i; }
 
 int lg_blocks_init(void) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     if (shards[i].slots) continue;
     shards[i].slots = lg_sys_map(INIT_CAP * sizeof(lg_slot_t));
     if (!shards[i].slots) return -1;
-    shards[i].mask = INIT_CAP - 1;
+    shards[i].cap = INIT_CAP;
   }
   return 0;
 }
 
-/* Doubles a shard's array; caller holds the shard lock. */
+/* Grows a shard's array by half; caller holds the shard lock. */
 static int grow(shard_t *s) {
-  uint32_t ncap = (s->mask + 1) * 2;
+  uint32_t ncap = s->cap + s->cap / 2;
   lg_slot_t *ns = lg_sys_map((size_t)ncap * sizeof(lg_slot_t));
   if (!ns) return -1;
-  for (uint32_t i = 0; i <= s->mask; i++) {
+  for (uint32_t i = 0; i < s->cap; i++) {
     lg_slot_t *o = &s->slots[i];
     if (!o->key) continue;
-    uint32_t j = (uint32_t)hash_addr(o->key & ~(uintptr_t)LG_BLK_FLAGS) & (ncap - 1);
-    while (ns[j].key) j = (j + 1) & (ncap - 1);
+    uint32_t j = home(hash_addr(o->key & ~(uintptr_t)LG_BLK_FLAGS), ncap);
+    while (ns[j].key) j = next(j, ncap);
     ns[j] = *o;
   }
-  lg_sys_unmap(s->slots, (size_t)(s->mask + 1) * sizeof(lg_slot_t));
+  lg_sys_unmap(s->slots, (size_t)s->cap * sizeof(lg_slot_t));
   s->slots = ns;
-  s->mask = ncap - 1;
+  s->cap = ncap;
   return 0;
 }
 
 /* Finds the slot index of `addr` in `s`, or -1; caller holds the lock. */
 static inline int64_t find(shard_t *s, uintptr_t addr, uint64_t h) {
-  uint32_t i = (uint32_t)h & s->mask;
+  uint32_t i = home(h, s->cap);
   for (;;) {
     uintptr_t k = s->slots[i].key;
     if (!k) return -1;
     if ((k & ~(uintptr_t)LG_BLK_FLAGS) == addr) return i;
-    i = (i + 1) & s->mask;
+    i = next(i, s->cap);
   }
 }
 
@@ -70,12 +73,12 @@ static inline int64_t find(shard_t *s, uintptr_t addr, uint64_t h) {
 static void delete_at(shard_t *s, uint32_t i) {
   uint32_t j = i;
   for (;;) {
-    j = (j + 1) & s->mask;
+    j = next(j, s->cap);
     uintptr_t k = s->slots[j].key;
     if (!k) break;
-    uint32_t home = (uint32_t)hash_addr(k & ~(uintptr_t)LG_BLK_FLAGS) & s->mask;
+    uint32_t h = home(hash_addr(k & ~(uintptr_t)LG_BLK_FLAGS), s->cap);
     /* Move j to i if its home is not cyclically within (i, j]. */
-    if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+    if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
       s->slots[i] = s->slots[j];
       i = j;
     }
@@ -90,12 +93,12 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   if (at < 0) {
-    if ((s->count + 1) * 2 > (s->mask + 1) && grow(s) < 0) {
+    if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && grow(s) < 0) { /* load <= 3/4 */
       lg_unlock(&s->lock);
       return -1;
     }
-    uint32_t i = (uint32_t)h & s->mask;
-    while (s->slots[i].key) i = (i + 1) & s->mask;
+    uint32_t i = home(h, s->cap);
+    while (s->slots[i].key) i = next(i, s->cap);
     at = i;
     s->count++;
   }
@@ -155,7 +158,7 @@ void lg_blocks_age(void) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     shard_t *s = &shards[i];
     lg_lock(&s->lock);
-    for (uint32_t j = 0; j <= s->mask; j++) {
+    for (uint32_t j = 0; j < s->cap; j++) {
       uintptr_t k = s->slots[j].key;
       if (!k || (k & LG_BLK_PARITY) == now) continue;
       uintptr_t gen = (k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT;
@@ -184,14 +187,14 @@ size_t lg_blocks_count(void) {
 
 size_t lg_blocks_table_bytes(void) {
   size_t n = 0;
-  for (unsigned i = 0; i < NSHARDS; i++) n += (size_t)(shards[i].mask + 1) * sizeof(lg_slot_t);
+  for (unsigned i = 0; i < NSHARDS; i++) n += (size_t)shards[i].cap * sizeof(lg_slot_t);
   return n;
 }
 
 void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     shard_t *s = &shards[i];
-    for (uint32_t j = 0; j <= s->mask && s->slots; j++)
+    for (uint32_t j = 0; j < s->cap && s->slots; j++)
       if (s->slots[j].key) fn(&s->slots[j], arg);
   }
 }

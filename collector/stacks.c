@@ -56,16 +56,17 @@ static uint32_t add(const uintptr_t *f, uint32_t n) {
     chunks[i >> CHUNK_BITS] = lg_arena_alloc(CHUNK * sizeof(lg_stack_t *));
     if (!chunks[i >> CHUNK_BITS]) return 0;
   }
-  lg_stack_t *s = lg_arena_alloc(sizeof *s + n * sizeof *f);
-  node_t *nd = lg_arena_alloc(sizeof *nd);
-  if (!s || !nd) { lg_arena_free(s); lg_arena_free(nd); return 0; }
+  /* Stacks and their nodes live as long as the process: packed. */
+  lg_stack_t *s = lg_arena_bump(sizeof *s + n * sizeof *f);
+  node_t *nd = lg_arena_bump(sizeof *nd);
+  if (!s || !nd) return 0;
   s->id = i + 1;
   s->nframes = n;
   memcpy(s->frames, f, n * sizeof *f);
   nd->stack = s;
   oom = 0;
   HASH_ADD_KEYPTR(hh, table, s->frames, n * sizeof *f, nd);
-  if (oom) { lg_arena_free(s); lg_arena_free(nd); return 0; }
+  if (oom) return 0; /* the two pieces stay unused in the arena */
   chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = s;
   __atomic_store_n(&nstacks, i + 1, __ATOMIC_RELEASE);
   return i + 1;
