@@ -53,7 +53,8 @@ static void on_stop(int sig, siginfo_t *si, void *ucv) {
   /* The scanner may already have given up on us (LG_TS_NO_ANSWER): then the
    * CAS fails and we return at once. */
   uint32_t epoch = __atomic_load_n(&run_epoch, __ATOMIC_ACQUIRE);
-  if (!t) { errno = saved; return; }
+  /* Late (the scanner gave up on us): leave the slot alone. */
+  if (!t || __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) != LG_TS_SIGNALED) { errno = saved; return; }
   ucontext_t *uc = ucv;
   for (int i = 0; i < LG_NREGS && i < NGREG; i++) t->regs[i] = (uintptr_t)uc->uc_mcontext.gregs[i];
   t->sp = (uintptr_t)uc->uc_mcontext.gregs[REG_RSP];
