@@ -58,12 +58,6 @@ static NOINLINE void control_leak(void) {
   sink(p);
 }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(void) {
   pthread_t t;
   pthread_create(&t, NULL, blocker, NULL);

@@ -27,20 +27,6 @@
 
 static NOINLINE void child_leak(void) { void *p = malloc(123); memset(p, 1, 123); sink(p); }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_for(double seconds) {
-  double end = now() + seconds;
-  for (double t = now(); t < end; t = now()) {
-    struct timespec ts = {0, (long)((end - t < 0.05 ? end - t : 0.05) * 1e9)};
-    nanosleep(&ts, NULL);
-  }
-}
-
 int main(void) {
   fflush(stdout);
   pid_t pid = fork();

@@ -28,12 +28,6 @@
 static NOINLINE void leak_early(void) { void *p = malloc(111); memset(p, 1, 111); sink(p); }
 static NOINLINE void leak_late(void) { void *p = malloc(222); memset(p, 2, 222); sink(p); }
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 int main(void) {
   leak_early();
   clobber_stack();

@@ -51,12 +51,6 @@ static char *cache[CACHE];         /* bounded: every slot replaced again and aga
 static atomic_int stop;
 static long errors;
 
-static double now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Sleeps until `deadline` even when a signal interrupts the sleep. */
 static void sleep_until(double deadline) {
   for (double t = now(); t < deadline; t = now()) {

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define NOINLINE __attribute__((noinline))
 
@@ -68,5 +69,23 @@ void testutil_zero_below(void) __asm__("testutil_zero_below");
 /* sink makes the compiler believe that `p` escapes, so it cannot drop the
  * allocation or the stores into it. It keeps no copy of `p`. */
 static inline void sink(const void *p) { __asm__ volatile("" : : "r"(p) : "memory"); }
+
+
+/* now is CLOCK_MONOTONIC in seconds, for the periodic-scan tests. */
+static inline double now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* sleep_for sleeps `seconds` in steps of at most 50 ms, whatever
+ * interrupts a step. */
+static inline void sleep_for(double seconds) {
+  double end = now() + seconds;
+  for (double t = now(); t < end; t = now()) {
+    struct timespec ts = {0, (long)((end - t < 0.05 ? end - t : 0.05) * 1e9)};
+    nanosleep(&ts, NULL);
+  }
+}
 
 #endif
