@@ -1,4 +1,4 @@
-/* collector/format.h — the leakgraph log format, version 1: record types,
+/* collector/format.h — the leakgraph log format, version 2: record types,
  * field codes and the record checksum. This is the bottom layer: the log
  * writer (collector/logwriter.c) encodes with it and leakgraph-report
  * (tools/reader.c) decodes with it; tools/LOGFORMAT.md is the prose spec and
@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LG_FORMAT_VERSION 1u
+#define LG_FORMAT_VERSION 2u
 #define LG_SYNC 0x474Cu                 /* bytes 'L' 'G' */
 #define LG_REC_HEADER_SIZE 8u           /* sync, type, len */
 #define LG_REC_TRAILER_SIZE 4u          /* crc */
@@ -31,6 +31,8 @@ enum lg_rec_type {
   LG_REC_END = 10,
   LG_REC_SITES = 11,
   LG_REC_CHAIN = 12,
+  LG_REC_LIVE = 13,
+  LG_REC_HEURISTICS = 14,
 };
 
 enum lg_root_kind {
@@ -40,6 +42,7 @@ enum lg_root_kind {
   LG_ROOT_TLS = 4,
   LG_ROOT_REGION = 5,
   LG_ROOT_IGNORED = 6,
+  LG_ROOT_MAPPING = 7,
 };
 #define LG_CHAIN_MAX_HOPS 64u
 
@@ -71,7 +74,16 @@ enum lg_end_how {
   LG_END_ABORT = 3,
   LG_END_EXEC = 4,
   LG_END_STOPPED = 5,
+  LG_END_SIGNAL = 6,
 };
+/* Valgrind's --leak-check-heuristics, as HEURISTICS records number them. */
+enum lg_heuristic {
+  LG_HEUR_STDSTRING = 1,
+  LG_HEUR_LENGTH64 = 2,
+  LG_HEUR_NEWARRAY = 3,
+  LG_HEUR_MULTIPLEINHERITANCE = 4,
+};
+#define LG_NHEURS 4
 enum lg_segment_flags { LG_SEG_X = 1, LG_SEG_W = 2, LG_SEG_R = 4 };
 
 /* lg_crc32 extends `crc` (start with 0) over `n` bytes at `p`, with the

@@ -239,7 +239,7 @@ static void test_newer_version_is_refused(void **state) {
   lg_read_result_t r;
   assert_null(lb_read(&l, &r));
   assert_int_equal(r.status, LG_READ_ERR_VERSION);
-  assert_non_null(strstr(r.message, "version 2"));
+  assert_non_null(strstr(r.message, "version 3"));
   lb_free(&l);
 }
 
