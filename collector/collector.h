@@ -24,10 +24,13 @@
 #include "options.h"
 
 /* What a thread scanning itself gives the scan: where its live stack
- * starts, and its callee-saved registers at the API boundary. */
+ * starts, and its registers — the callee-saved ones at the API boundary
+ * (LG_CAPTURE_SELF), or every general register of the interrupted context
+ * when the scan runs from a signal handler. Unused slots are zero. */
+#define LG_SELF_NREGS 23
 typedef struct lg_self {
   uintptr_t sp;      /* 0: no stack */
-  uintptr_t regs[8];
+  uintptr_t regs[LG_SELF_NREGS];
   int foreign;       /* the shim's own scanner thread: nothing of it is a root */
 } lg_self_t;
 

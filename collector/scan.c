@@ -221,7 +221,7 @@ static void mark_self(scan_t *s) {
   if (me->foreign) return;
   uint32_t tid = (uint32_t)lg_gettid();
   lg_mark_root_kind(&s->heap, LG_ROOT_REGS, tid);
-  lg_mark_range(&s->heap, (uintptr_t)me->regs, (uintptr_t)(me->regs + 8));
+  lg_mark_range(&s->heap, (uintptr_t)me->regs, (uintptr_t)(me->regs + LG_SELF_NREGS));
   lg_mark_root_kind(&s->heap, LG_ROOT_STACK, tid);
   if (me->sp) mark_stack(s, me->sp, 0); /* below sp: the shim's own frames */
   lg_mark_root_kind(&s->heap, LG_ROOT_TLS, tid);
