@@ -1,10 +1,10 @@
 /* collector/history.c — the scans' memory of earlier scans (see history.h):
  * two lost-block lists (previous and next) and the per-site old bytes, in
- * shared anonymous mappings grown only by the parent. */
+ * shared anonymous mappings (sys.c's, headed like all the shim's memory)
+ * grown only by the parent. */
 #include "history.h"
 
 #include <string.h>
-#include <sys/mman.h>
 
 #include "sys.h"
 
@@ -22,17 +22,14 @@ static uint64_t *old;
 static uint32_t old_cap;   /* entries; also the bits of `logged` */
 static uint64_t *logged;   /* stacks already in the current log */
 
-static void *map_shared(size_t bytes) {
-  void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
-}
+static void *map_shared(size_t bytes) { return lg_sys_map_shared(bytes); }
 
 /* Replaces *p (of old_bytes) by a bigger shared mapping with the same
  * prefix. */
 static int grow(void **p, size_t old_bytes, size_t new_bytes) {
   void *n = map_shared(new_bytes);
   if (!n) return -1;
-  if (*p) { memcpy(n, *p, old_bytes); munmap(*p, old_bytes); }
+  if (*p) { memcpy(n, *p, old_bytes); lg_sys_unmap(*p, old_bytes); }
   *p = n;
   return 0;
 }
@@ -90,12 +87,11 @@ int lg_history_stack_needs_log(uint32_t id) {
 lg_scan_result_t *lg_history_result(void) { return hdr ? &hdr->result : NULL; }
 
 void lg_history_forget(void) {
-  if (logged) munmap(logged, ((size_t)old_cap + 63) / 64 * 8);
+  lg_sys_unmap(logged, ((size_t)old_cap + 63) / 64 * 8);
   logged = NULL;
-  if (hdr) munmap(hdr, sizeof *hdr);
-  for (int i = 0; i < 2; i++)
-    if (list[i]) munmap(list[i], cap * sizeof(lg_seen_t));
-  if (old) munmap(old, (size_t)old_cap * 8);
+  lg_sys_unmap(hdr, sizeof *hdr);
+  for (int i = 0; i < 2; i++) lg_sys_unmap(list[i], cap * sizeof(lg_seen_t));
+  lg_sys_unmap(old, (size_t)old_cap * 8);
   hdr = NULL;
   list[0] = list[1] = NULL;
   old = NULL;

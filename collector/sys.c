@@ -1,34 +1,112 @@
 /* collector/sys.c — raw system helpers for the shim (see sys.h). No stdio,
  * no malloc: memory comes from mmap, text goes out through write(2), and the
- * formatter works in a caller's buffer. */
+ * formatter works in a caller's buffer.
+ *
+ * Every mapping the shim makes starts with a 64-byte header: the process's
+ * random 128-bit tag and the mapping's length. The scan's root pass finds
+ * the shim's memory by it, page by page, even where the kernel merged a
+ * shim mapping with the program's into one VMA (see roots.h). The tag
+ * lives in the shim's data, which is never a root. */
 #include "sys.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-void *lg_sys_map(size_t size) {
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+typedef struct own_header { uint64_t tag[2]; size_t len; } own_header_t;
+
+static uint64_t own_tag[2];
+static int tag_state; /* 0 none, 1 being made, 2 ready */
+
+/* Mixes a 64-bit value (splitmix64's finaliser). */
+static uint64_t mix(uint64_t x) {
+  x ^= x >> 30; x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27; x *= 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
 }
 
+/* Makes the tag once: from getrandom, else from the kernel's AT_RANDOM
+ * bytes mixed with addresses and the clock (the program may read AT_RANDOM
+ * itself, so the raw bytes are never the tag). Never zero. */
+static void make_tag(void) {
+  uint64_t t[2] = {0, 0};
+  if (syscall(SYS_getrandom, t, sizeof t, 1 /* GRND_NONBLOCK */) != (long)sizeof t) {
+    const uint64_t *r = (const uint64_t *)getauxval(AT_RANDOM);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    t[0] = mix((r ? r[0] : 0) ^ (uintptr_t)&own_tag ^ (uint64_t)ts.tv_nsec);
+    t[1] = mix((r ? r[1] : 0) ^ (uintptr_t)&ts ^ (uint64_t)ts.tv_sec);
+  }
+  own_tag[0] = t[0] | 1;
+  own_tag[1] = t[1];
+}
+
+static void tag_ready(void) {
+  if (LG_LIKELY(__atomic_load_n(&tag_state, __ATOMIC_ACQUIRE) == 2)) return;
+  int expect = 0;
+  if (__atomic_compare_exchange_n(&tag_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    make_tag();
+    __atomic_store_n(&tag_state, 2, __ATOMIC_RELEASE);
+  }
+  while (__atomic_load_n(&tag_state, __ATOMIC_ACQUIRE) != 2) {}
+}
+
+/* Writes the header at the start of a fresh mapping of `len` bytes and
+ * returns the memory after it. */
+static void *stamp(void *base, size_t len) {
+  own_header_t *h = base;
+  h->tag[0] = own_tag[0];
+  h->tag[1] = own_tag[1];
+  h->len = len;
+  return (char *)base + LG_SYS_HEADER;
+}
+
+/* Maps `size` usable bytes with `flags`, headed. */
+static void *map_headed(size_t size, int flags) {
+  tag_ready();
+  size_t len = size + LG_SYS_HEADER;
+  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+  return p == MAP_FAILED ? NULL : stamp(p, len);
+}
+
+void *lg_sys_map(size_t size) { return map_headed(size, MAP_PRIVATE | MAP_ANONYMOUS); }
+
 void *lg_sys_map_populated(size_t size) {
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+  return map_headed(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
+}
+
+void *lg_sys_map_shared(size_t size) {
+  return map_headed(size, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE);
 }
 
 void lg_sys_unmap(void *p, size_t size) {
-  if (p) munmap(p, size);
+  (void)size; /* the header knows */
+  if (p) {
+    own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);
+    munmap(h, h->len);
+  }
 }
 
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size) {
-  void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE);
-  return q == MAP_FAILED ? NULL : q;
+  (void)old_size;
+  own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);
+  size_t len = new_size + LG_SYS_HEADER;
+  void *q = mremap(h, h->len, len, MREMAP_MAYMOVE);
+  if (q == MAP_FAILED) return NULL;
+  ((own_header_t *)q)->len = len;
+  return (char *)q + LG_SYS_HEADER;
+}
+
+size_t lg_sys_own_mapping(const void *page) {
+  const own_header_t *h = page;
+  if (__atomic_load_n(&tag_state, __ATOMIC_ACQUIRE) != 2) return 0;
+  if (h->tag[0] != own_tag[0] || h->tag[1] != own_tag[1]) return 0;
+  return h->len ? h->len : 1;
 }
 
 int lg_sys_write_all(int fd, const void *buf, size_t n) {

@@ -15,16 +15,30 @@
 #define LG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LG_INTERNAL __attribute__((visibility("hidden")))
 
+/* Every mapping below starts with a header of LG_SYS_HEADER bytes (the
+ * process's random tag and the mapping's length) before the memory the
+ * caller gets, which is 64-byte aligned: the scan skips the shim's own
+ * memory by it (lg_sys_own_mapping). All the shim's writable memory comes
+ * from here. */
+#define LG_SYS_HEADER 64u
+
 /* lg_sys_map returns `size` bytes of zeroed anonymous memory, or NULL. */
 void *lg_sys_map(size_t size);
 /* lg_sys_map_populated is lg_sys_map with the pages faulted in at once
  * (one kernel pass instead of a fault per page: for big scan arrays). */
 void *lg_sys_map_populated(size_t size);
-/* lg_sys_unmap returns memory from lg_sys_map. */
+/* lg_sys_map_shared is lg_sys_map shared with the process's snapshot
+ * children (MAP_SHARED, no swap reserved). */
+void *lg_sys_map_shared(size_t size);
+/* lg_sys_unmap returns memory from any of the above (the header knows the
+ * length; `size` is what the caller asked for). */
 void lg_sys_unmap(void *p, size_t size);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
  * failure (the old mapping is then untouched). */
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size);
+/* lg_sys_own_mapping tells whether the readable page at `page` starts a
+ * mapping of the shim's: its length in bytes (header included), else 0. */
+size_t lg_sys_own_mapping(const void *page);
 
 /* lg_sys_write_all writes all `n` bytes, retrying on EINTR and short writes.
  * It returns 0, or -1 with errno set. */
