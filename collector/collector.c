@@ -20,9 +20,10 @@
 #include "modules.h"
 #include "stacks.h"
 #include "sys.h"
+#include "tdesc.h"
 #include "world.h"
 
-lg_tls_layout_t lg_tls = {4096, 2304};
+lg_tls_layout_t lg_tls = {4096, 2304, 64};
 size_t (*lg_real_usable_size)(void *);
 
 static int tracing;
@@ -52,19 +53,6 @@ void lg_set_next_cluster_id(uint32_t next) { cluster_ids = next - 1; }
 pid_t lg_traced_pid(void) { return traced_pid; }
 
 /* ---- init and the header ---------------------------------------------- */
-
-/* Reads glibc's thread layout: the static TLS size (ld.so) and the size of
- * struct pthread (libc's libthread_db export). Defaults stay on failure. */
-static void read_tls_layout(void) {
-  void (*get)(size_t *, size_t *) = (void (*)(size_t *, size_t *))dlsym(RTLD_DEFAULT, "_dl_get_tls_static_info");
-  if (get) {
-    size_t size = 0, align = 0;
-    get(&size, &align);
-    if (size) lg_tls.static_size = size;
-  }
-  const uint32_t *sz = dlsym(RTLD_DEFAULT, "_thread_db_sizeof_pthread");
-  if (sz && *sz) lg_tls.pthread_size = *sz;
-}
 
 static const char *base_name(const char *p) {
   const char *s = strrchr(p, '/');
@@ -159,7 +147,7 @@ int lg_collector_init(const lg_options_t *o) {
   opts = *o;
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
   exe_path[n > 0 ? n : 0] = 0;
-  read_tls_layout();
+  lg_tdesc_init(); /* glibc's thread layout, for the scans */
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;

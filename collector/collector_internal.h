@@ -12,8 +12,9 @@
 #include "graph.h"
 #include "modules.h"
 
-/* Thread layout, read once at init from glibc's exported facts. */
-typedef struct lg_tls_layout { uintptr_t static_size, pthread_size; } lg_tls_layout_t;
+/* Thread layout, read once at init from glibc's exported facts: the static
+ * TLS size (the descriptor included) and alignment, sizeof(struct pthread). */
+typedef struct lg_tls_layout { uintptr_t static_size, pthread_size, align; } lg_tls_layout_t;
 extern lg_tls_layout_t lg_tls;
 
 

@@ -24,6 +24,9 @@ void lg_modules_relog(void);
 /* lg_modules_each_writable calls fn for every writable segment of every
  * module but the shim's own. */
 void lg_modules_each_writable(lg_range_fn fn, void *arg);
+/* lg_modules_each_writable_all is the same with the shim's own modules:
+ * memory that the scan must not read again as a program mapping. */
+void lg_modules_each_writable_all(lg_range_fn fn, void *arg);
 
 /* lg_modules_in_loader tells whether `ip` lies in the dynamic loader's
  * executable code (ld-linux*.so). Blocks the loader allocates for itself

@@ -5,16 +5,18 @@
  *   stop       the other threads stopped by signal (world.c)
  *   clone      a copy-on-write snapshot child (not at exit); the parent
  *              resumes the threads, releases the locks and waits for it
+ *   maps       /proc/self/maps, each mapping classified (maps.c)
  *   snapshot   the block table copied, sorted and indexed (graph.c)
- *   roots      module data and bss, registered regions, every thread's
- *              registers, stack from its stack pointer up and static TLS
+ *   roots      module data and bss, registered regions, the threads'
+ *              registers, stacks and TLS, the program's own mappings,
+ *              ignored blocks (roots.c, whose header says what is a root)
  *   mark       flood fill from the roots and the ignored blocks
  *   analyse    categories, cycles and clusters of what stayed unmarked
  *   log        clusters, sites, chains and SCAN_END (scanlog.c), flushed
  *   age        the blocks of the snapshot age by one scan (blocks.h), in
  *              the parent, after the world runs again
  *
- * From `snapshot` on, the work runs in the snapshot child while the program
+ * From `maps` on, the work runs in the snapshot child while the program
  * runs on, or — for the exit scan, or when the clone fails — in process with
  * the world stopped. Memory comes from mmap (graph.c), never from malloc,
  * which a stopped thread may hold. */
@@ -32,73 +34,15 @@
 #include "graph.h"
 #include "history.h"
 #include "logwriter.h"
-#include "scan.h"
 #include "modules.h"
+#include "roots.h"
+#include "scan.h"
 #include "stacks.h"
 #include "sys.h"
 #include "world.h"
 
-#define RED_ZONE 128
-
 typedef lg_map_t map_t;
 typedef lg_scan_t scan_t;
-
-/* ---- phase: maps ---------------------------------------------------------- */
-
-/* Reads /proc/self/maps into s->maps (sorted by address, as the kernel
- * lists them). */
-static int read_maps(scan_t *s) {
-  size_t len, cap;
-  char *text = lg_sys_read_file("/proc/self/maps", &len, &cap);
-  if (!text) return -1;
-  size_t lines = 0;
-  for (size_t i = 0; i < len; i++) lines += text[i] == '\n';
-  s->maps_cap = (lines + 1) * sizeof(map_t);
-  s->maps = lg_sys_map(s->maps_cap);
-  if (!s->maps) { lg_sys_unmap(text, cap); return -1; }
-  for (const char *p = text; p < text + len;) {
-    map_t *m = &s->maps[s->nmaps];
-    m->lo = lg_parse_hex(&p);
-    if (*p == '-') p++;
-    m->hi = lg_parse_hex(&p);
-    if (*p == ' ') p++;
-    m->readable = *p == 'r';
-    s->nmaps++;
-    while (p < text + len && *p != '\n') p++;
-    p++;
-  }
-  lg_sys_unmap(text, cap);
-  return 0;
-}
-
-/* Returns the mapping containing address a, or NULL. */
-static const map_t *map_of(const scan_t *s, uintptr_t a) {
-  size_t lo = 0, hi = s->nmaps;
-  while (lo < hi) {
-    size_t mid = (lo + hi) / 2;
-    if (s->maps[mid].hi <= a) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < s->nmaps && s->maps[lo].lo <= a ? &s->maps[lo] : NULL;
-}
-
-/* Clamps [lo, hi) to readable mappings and marks from each piece. */
-static void mark_readable(scan_t *s, uintptr_t lo, uintptr_t hi) {
-  while (lo < hi) {
-    const map_t *m = map_of(s, lo);
-    if (!m) {
-      /* Skip to the next mapping above lo. */
-      size_t i = 0;
-      while (i < s->nmaps && s->maps[i].hi <= lo) i++;
-      if (i == s->nmaps || s->maps[i].lo >= hi) return;
-      lo = s->maps[i].lo;
-      continue;
-    }
-    uintptr_t end = m->hi < hi ? m->hi : hi;
-    if (m->readable) lg_mark_range(&s->heap, lo, end);
-    lo = end;
-  }
-}
 
 /* ---- phase: snapshot ------------------------------------------------------ */
 
@@ -146,102 +90,6 @@ static int snapshot(scan_t *s) {
     if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > mp->hi) f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
-}
-
-/* ---- phase: roots ---------------------------------------------------------- */
-
-static void mark_module(uintptr_t lo, uintptr_t hi, void *arg) { mark_readable(arg, lo, hi); }
-
-/* Marks a thread's stack from sp up to the end of its mapping (or of the
- * heap block it lives in, for a stack the program allocated itself), plus
- * the red zone below sp of an interrupted thread (`red`), which leaf code
- * may use without moving sp. */
-static void mark_stack(scan_t *s, uintptr_t sp, uintptr_t red) {
-  uintptr_t lo = sp - red;
-  const map_t *m = map_of(s, sp);
-  if (!m) return;
-  uintptr_t hi = m->hi;
-  long b = lg_heap_find(&s->heap, sp);
-  if (b >= 0) hi = s->heap.blk[b].addr + s->heap.blk[b].size;
-  if (lo < m->lo) lo = m->lo;
-  mark_readable(s, lo, hi);
-}
-
-/* Marks a thread's static TLS and thread descriptor around its thread
- * pointer (x86_64: TLS blocks below, struct pthread above), skipping the
- * TLS of the shim and its unwinder. */
-static void mark_tls(scan_t *s, uintptr_t tp) {
-  if (!tp) return;
-  const lg_tls_hole_t *holes;
-  uint32_t nh = lg_modules_tls_holes(&holes);
-  /* glibc's static TLS size counts the thread descriptor, which lies above
-   * the thread pointer on x86_64: below it are only the TLS blocks. */
-  uintptr_t below = lg_tls.static_size > lg_tls.pthread_size ? lg_tls.static_size - lg_tls.pthread_size : 0;
-  uintptr_t lo = tp - below, hi = tp + lg_tls.pthread_size;
-  /* Scan [lo, hi) in pieces around the holes (few; sorted on the fly). */
-  while (lo < hi) {
-    uintptr_t next_lo = hi, next_hi = hi;
-    for (uint32_t k = 0; k < nh; k++) {
-      uintptr_t a = tp + (uintptr_t)holes[k].offset, b = a + holes[k].size;
-      if (b > lo && a < next_lo) { next_lo = a < lo ? lo : a; next_hi = b; }
-    }
-    mark_readable(s, lo, next_lo);
-    lo = next_hi;
-  }
-}
-
-static void mark_threads(scan_t *s) {
-  for (uint32_t i = 0; i < s->world.n; i++) {
-    lg_thread_t *t = &s->world.threads[i];
-    if (t->state == LG_TS_STOPPED) {
-      lg_mark_root_kind(&s->heap, LG_ROOT_REGS, (uint32_t)t->tid);
-      lg_mark_range(&s->heap, (uintptr_t)t->regs, (uintptr_t)(t->regs + LG_NREGS));
-      lg_mark_root_kind(&s->heap, LG_ROOT_STACK, (uint32_t)t->tid);
-      mark_stack(s, t->sp, RED_ZONE);
-      lg_mark_root_kind(&s->heap, LG_ROOT_TLS, (uint32_t)t->tid);
-      mark_tls(s, t->tp);
-      s->threads++;
-    } else if (t->state == LG_TS_NO_ANSWER) {
-      uintptr_t sp = t->sp;
-      lg_mark_root_kind(&s->heap, LG_ROOT_STACK, (uint32_t)t->tid);
-      if (sp) { mark_stack(s, sp, RED_ZONE); s->threads++; }
-      char msg[160];
-      lg_fmt(msg, sizeof msg, "thread %d did not stop in time; %s", (int)t->tid,
-             sp ? "its stack was scanned from its system-call stack pointer, conservatively"
-                : "its stack could not be located and was not scanned");
-      lg_note_locked(LG_NOTE_WARNING, msg);
-    }
-  }
-}
-
-/* The scanning thread's own roots, unless it is the shim's scanner thread
- * (self->foreign), which holds no pointer of the program's. */
-static void mark_self(scan_t *s) {
-  const lg_self_t *me = s->self;
-  if (me->foreign) return;
-  uint32_t tid = (uint32_t)lg_gettid();
-  lg_mark_root_kind(&s->heap, LG_ROOT_REGS, tid);
-  lg_mark_range(&s->heap, (uintptr_t)me->regs, (uintptr_t)(me->regs + LG_SELF_NREGS));
-  lg_mark_root_kind(&s->heap, LG_ROOT_STACK, tid);
-  if (me->sp) mark_stack(s, me->sp, 0); /* below sp: the shim's own frames */
-  lg_mark_root_kind(&s->heap, LG_ROOT_TLS, tid);
-  mark_tls(s, (uintptr_t)__builtin_thread_pointer());
-  s->threads++;
-}
-
-static void mark_roots(scan_t *s) {
-  lg_heap_track_parents(&s->heap); /* for retention chains; optional */
-  lg_mark_root_kind(&s->heap, LG_ROOT_DATA, 0);
-  lg_modules_each_writable(mark_module, s);
-  lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);
-  lg_roots_each(mark_module, s);
-  mark_threads(s);
-  mark_self(s);
-  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
-  lg_ignored_resolve(&s->heap);
-  for (size_t i = 0; i < s->heap.n; i++)
-    if (s->heap.blk[i].flags & LG_BF_IGNORED) lg_mark_block(&s->heap, i);
-  lg_mark_finish(&s->heap);
 }
 
 /* ---- the scan ------------------------------------------------------------- */
@@ -293,9 +141,10 @@ static long scan_work(scan_t *s) {
     return -1;
   }
   guard_faults(&jb);
-  if (read_maps(s) == 0 && snapshot(s) == 0) {
+  if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0 && snapshot(s) == 0) {
     t[1] = lg_now_ns();
-    mark_roots(s);
+    lg_roots_mark(s);
+    lg_mark_finish(&s->heap);
     t[2] = lg_now_ns();
     if (lg_graph_analyse(&s->heap, &s->graph) == 0) {
       t[3] = lg_now_ns();

@@ -1,6 +1,7 @@
 /* collector/scan.h — one scan's working state, shared by the scan's phases:
  * scan.c (stop, snapshot, roots, mark, analyse) and scanlog.c (what gets
- * logged: clusters under the periodic rules, sites, chains, the end). */
+ * logged: clusters under the periodic rules, sites, chains, the end);
+ * roots.c marks the roots. */
 #ifndef LG_SCAN_H
 #define LG_SCAN_H
 
@@ -9,9 +10,8 @@
 
 #include "collector.h"
 #include "graph.h"
+#include "maps.h"
 #include "world.h"
-
-typedef struct lg_map { uintptr_t lo, hi; int readable; } lg_map_t;
 
 typedef struct lg_scan {
   int kind;
@@ -26,6 +26,7 @@ typedef struct lg_scan {
   size_t blk_bytes;
   uint64_t t_start, t_stopped, t_resumed;
   uint32_t threads;
+  uint32_t elsewhere;   /* threads found running on another stack */
   uint32_t logged_clusters, logged_cyclic;
 } lg_scan_t;
 

@@ -290,7 +290,7 @@ static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
 const char *lg_analyze_root_kind_name(uint32_t kind) {
   static const char *const names[] = {"unknown",   "global", "stack",
                                       "registers", "tls",    "root_region",
-                                      "ignored"};
+                                      "ignored",   "mapping"};
   return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
@@ -325,6 +325,9 @@ static char *lg_analyze_root_words(const lg_chain_t *ch,
     break;
   case LG_ROOT_IGNORED:
     lg_sb_printf(&sb, "ignored object at 0x%" PRIx64, a);
+    break;
+  case LG_ROOT_MAPPING:
+    lg_sb_printf(&sb, "memory the program mapped, at 0x%" PRIx64, a);
     break;
   default:
     lg_sb_printf(&sb, "root of unknown kind %u at 0x%" PRIx64, ch->root_kind,

@@ -85,9 +85,14 @@ around them is the test's description. Keys:
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
            made writable by everyone, so that a log would show (needs root).
   skip:    REASON -- do not run the test (counts neither way).
+  require: a shell command run in T after the program is built (it may run
+           {prog}, e.g. `{prog} --probe`); when it fails, the test is
+           skipped (SKIP, counts neither way) with the command's last line
+           of output as the reason: for what the machine may lack (g++,
+           userfaultfd, io_uring). Repeatable: all must succeed.
   expect:  a Python expression that must be true. Repeatable.
 
-In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
+In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:`, `setup:` and `require:` the
 placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
 {root} (the repository) are replaced.
 
@@ -157,9 +162,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
-REPEATABLE = {"lib", "env", "file", "expect"}
+REPEATABLE = {"lib", "env", "file", "expect", "require"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
-        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
+        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "require", "expect"}
 
 
 # ---------------------------------------------------------------- directives
@@ -361,6 +366,10 @@ class Failure(Exception):
         self.reason, self.details = reason, details
 
 
+class Skip(Exception):
+    """A `require:` command failed: the machine cannot run the test."""
+
+
 class Runner:
     def __init__(self, args):
         self.build = Path(args.build).resolve()
@@ -502,15 +511,26 @@ class Runner:
             status, reason, details = "PASS", "", ""
         except Failure as f:
             status, reason, details = "FAIL", f.reason, f.details
+        except Skip as k:
+            status, reason, details = "SKIP", str(k), ""
         except Exception as e:  # a bug in the runner, the test's directives, or the build changing
             status, reason = "FAIL", "runner error: %r" % e
             details = "".join(traceback.format_exc().splitlines(True)[-6:])
         dt = time.time() - t0
-        if status == "PASS" and not self.keep:
+        if status in ("PASS", "SKIP") and not self.keep:
             shutil.rmtree(t, ignore_errors=True)
         elif status == "FAIL":
             details = (details + "\n" if details else "") + "files kept in %s" % t
         return status, reason, details, dt
+
+    def check_requirements(self, test, t, timeout):
+        """Runs the `require:` commands; raises Skip when one fails."""
+        for cmd in test.get("require"):
+            cmd = self.subst(cmd, t)
+            res = run_cmd(["/bin/sh", "-c", cmd], t, timeout=timeout)
+            if res.exit_code != 0:
+                said = lines(res.stdout + "\n" + res.stderr)
+                raise Skip("require: %s failed%s" % (cmd, ": " + said[-1].strip() if said else ""))
 
     def check_plain(self, test, t, timeout):
         """--plain: the program alone, without leakgraph (the leakgraph_*
@@ -539,12 +559,14 @@ class Runner:
         timeout = float(test.get("timeout", DEFAULT_TIMEOUT))
         if self.plain_only:
             self.compile(test, t, timeout)
+            self.check_requirements(test, t, timeout)
             return self.check_plain(test, t, timeout)
         for item in test.get("file"):
             name, _, text = item.partition(":")
             with open(t / name.strip(), "a") as f:
                 f.write(self.subst(text.strip(), t) + "\n")
         self.compile(test, t, timeout)
+        self.check_requirements(test, t, timeout)
         if test.get("setup"):
             res = run_cmd(["/bin/sh", "-c", self.subst(test.get("setup"), t)], t, timeout=timeout)
             if res.exit_code != 0:
