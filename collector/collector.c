@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -207,13 +208,41 @@ void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
 
 /* ---- scans ---------------------------------------------------------------- */
 
+/* Scans run on a stack of the shim's own (a tagged mapping, with a guard
+ * page): the scan's frames and state hold block addresses, and a thread
+ * may scan from a stack that is program memory read whole (a coroutine's
+ * stack in a heap block or a mapping of the program's). */
+#define SCAN_STACK (1u << 20)
+static char *scan_stack;
+
+typedef struct scan_call { int kind; uint32_t number; const lg_self_t *self; long lost; } scan_call_t;
+
+static void run_scan(void *arg) {
+  scan_call_t *c = arg;
+  c->lost = lg_scan_run(c->kind, c->number, c->self);
+}
+
+/* Maps the scan stack once; scan lock held. NULL when out of memory. */
+static char *scan_stack_top(void) {
+  if (!scan_stack && (scan_stack = lg_sys_map(SCAN_STACK))) {
+    char *guard = (char *)(((uintptr_t)scan_stack + 4095) & ~(uintptr_t)4095);
+    mprotect(guard, 4096, PROT_NONE); /* an overflow faults instead of writing below */
+  }
+  return scan_stack ? scan_stack + SCAN_STACK : NULL;
+}
+
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
   lg_lock(&scan_lock);
-  long lost = -1;
-  if (tracing && !closed) lost = lg_scan_run(kind, ++scans, self);
+  scan_call_t c = {kind, 0, self, -1};
+  if (tracing && !closed) {
+    c.number = ++scans;
+    char *top = scan_stack_top();
+    if (top) lg_sys_on_stack(run_scan, &c, top);
+    else run_scan(&c);
+  }
   lg_unlock(&scan_lock);
-  return lost;
+  return c.lost;
 }
 
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {

@@ -35,6 +35,8 @@ typedef struct roots {
   uintptr_t bx_lo, bx_hi;          /* what block ib covers, once known */
   int bx_known;
   uintptr_t run_a;                 /* start of the resident run walked */
+  uintptr_t skip_to;               /* end of the last shim mapping or arena heap
+                                      met: it may span several VMAs */
   uintptr_t mark_lo, mark_hi;      /* root bytes waiting to be marked */
 } roots_t;
 
@@ -372,8 +374,8 @@ static uintptr_t clip_excl(roots_t *r, uintptr_t pos, uintptr_t *end) {
 static uintptr_t walk_piece(roots_t *r, const lg_map_t *m, uintptr_t pos, uintptr_t b) {
   if (!(pos & (PAGE - 1))) {
     size_t own = lg_sys_own_mapping((const void *)pos);
-    if (own) return PAGE_UP(pos + own);
-    if (!(pos & (ARENA_HEAP - 1)) && is_arena_heap(r, pos)) return pos + ARENA_HEAP;
+    if (own) return r->skip_to = PAGE_UP(pos + own);
+    if (!(pos & (ARENA_HEAP - 1)) && is_arena_heap(r, pos)) return r->skip_to = pos + ARENA_HEAP;
   }
   uintptr_t end = (pos | (PAGE - 1)) + 1, jump;
   if (end > b) end = b;
@@ -396,7 +398,7 @@ static size_t first_block_above(const lg_heap_t *h, uintptr_t lo) {
 static void walk_mapping(roots_t *r, const lg_map_t *m) {
   r->ib = first_block_above(r->h, m->lo);
   r->bx_known = 0;
-  uintptr_t pos = m->lo, a, b;
+  uintptr_t pos = m->lo > r->skip_to ? m->lo : r->skip_to, a, b;
   while (pos < m->hi && lg_resid_next(&r->res, m, pos, m->hi, &a, &b)) {
     r->run_a = pos = a;
     while (pos < b) {

@@ -40,9 +40,11 @@
  *     IS_MMAPPED bit of its header: the whole mapping, header and tail),
  *     and every tracked block wherever it lies (a custom allocator's);
  *   - the shim's own memory: its modules' data and its TLS, the scanner
- *     thread's stack, and every mapping the shim made — found page by page
- *     by sys.c's tagged header, so that a shim mapping the kernel merged
- *     with a program mapping into one VMA is still left out;
+ *     thread's stack and the stack scans run on, and every mapping the
+ *     shim made — found page by page by sys.c's tagged header, so that a
+ *     shim mapping the kernel merged with a program mapping into one VMA is
+ *     still left out, and one split into several VMAs (a guard page) is
+ *     left out whole;
  *   - the dead parts of stacks: below a stopped thread's stack pointer,
  *     stacks glibc keeps for reuse and those of exited threads (found by
  *     the thread descriptor at their top, tdesc.h);

@@ -109,6 +109,25 @@ size_t lg_sys_own_mapping(const void *page) {
   return h->len ? h->len : 1;
 }
 
+/* x86_64: keep the caller's stack pointer in rbp (callee-saved), switch,
+ * call, switch back. */
+__asm__(".text\n"
+        ".globl lg_sys_on_stack\n"
+        ".hidden lg_sys_on_stack\n"
+        ".type lg_sys_on_stack, @function\n"
+        "lg_sys_on_stack:\n"
+        "  pushq %rbp\n"
+        "  movq %rsp, %rbp\n"
+        "  andq $-16, %rdx\n"
+        "  movq %rdx, %rsp\n"
+        "  movq %rdi, %rax\n"
+        "  movq %rsi, %rdi\n"
+        "  callq *%rax\n"
+        "  movq %rbp, %rsp\n"
+        "  popq %rbp\n"
+        "  retq\n"
+        ".size lg_sys_on_stack, .-lg_sys_on_stack\n");
+
 int lg_sys_write_all(int fd, const void *buf, size_t n) {
   const char *b = buf;
   while (n > 0) {

@@ -40,6 +40,11 @@ void *lg_sys_remap(void *p, size_t old_size, size_t new_size);
  * mapping of the shim's: its length in bytes (header included), else 0. */
 size_t lg_sys_own_mapping(const void *page);
 
+/* lg_sys_on_stack calls fn(arg) on the stack whose top (highest address)
+ * is `top`, and returns when fn does: for code whose frames must not lie
+ * in the caller's memory. */
+void lg_sys_on_stack(void (*fn)(void *), void *arg, void *top);
+
 /* lg_sys_write_all writes all `n` bytes, retrying on EINTR and short writes.
  * It returns 0, or -1 with errno set. */
 int lg_sys_write_all(int fd, const void *buf, size_t n);

@@ -209,6 +209,26 @@ static void test_walk_skips_shim_mapping_inside_a_merged_vma(void **state) {
   munmap(heap, 64 * 1024);
 }
 
+/* A shim mapping split into three VMAs by a PROT_NONE page (the scan's own
+ * stack has such a guard): the part after the guard, which has no header
+ * of its own, is skipped too. */
+static void test_walk_skips_all_of_a_split_shim_mapping(void **state) {
+  (void)state;
+  lg_scan_t s;
+  char *heap = fake_heap(&s.heap, 0, 0);
+  char *own = lg_sys_map(6 * PAGE - LG_SYS_HEADER) - LG_SYS_HEADER;
+  assert_int_equal(mprotect(own + PAGE, PAGE, PROT_NONE), 0);
+  ((uintptr_t *)(own + 3 * PAGE))[9] = fake[0];
+  ((uintptr_t *)(own + 5 * PAGE))[2] = fake[1];
+  assert_int_equal(vmas_over((uintptr_t)own, (uintptr_t)own + 6 * PAGE), 3);
+  mark_process(&s);
+  assert_int_equal(mark_of(&s, fake[0]), LG_UNREACHED);
+  assert_int_equal(mark_of(&s, fake[1]), LG_UNREACHED);
+  lg_heap_free(&s.heap);
+  lg_sys_unmap(own + LG_SYS_HEADER, 6 * PAGE - LG_SYS_HEADER);
+  munmap(heap, 64 * 1024);
+}
+
 /* glibc's structures in a program mapping: the first and a later heap of
  * an arena (64 MiB-aligned, with heap_info), and a chunk mmapped for one
  * block (IS_MMAPPED, its tail past the block). Only what lies outside
@@ -284,6 +304,7 @@ int main(void) {
       cmocka_unit_test(test_maps_read_lists_a_fresh_mapping),
       cmocka_unit_test(test_residency_from_every_source),
       cmocka_unit_test(test_walk_skips_shim_mapping_inside_a_merged_vma),
+      cmocka_unit_test(test_walk_skips_all_of_a_split_shim_mapping),
       cmocka_unit_test(test_arena_heaps_and_mmapped_chunks_are_not_roots),
       cmocka_unit_test(test_descriptors_find_live_and_joined_thread_stacks),
   };
