@@ -216,6 +216,9 @@ static void mark_self(roots_t *r) {
 }
 
 static void mark_threads(roots_t *r) {
+  if (r->s->world.first_kernel)
+    lg_note_locked(LG_NOTE_INFO, "io_uring worker threads (PF_IO_WORKER) run no user code: "
+                   "the scans neither stop nor read them");
   for (uint32_t i = 0; i < r->s->world.n; i++) {
     const lg_thread_t *t = &r->s->world.threads[i];
     if (t->state == LG_TS_STOPPED) mark_stopped(r, t);

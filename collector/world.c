@@ -23,6 +23,11 @@ static lg_thread_t slots[LG_MAX_THREADS];
 #define MAX_SILENT 64
 static pid_t silent[MAX_SILENT];
 static uint32_t nsilent;
+/* Threads of the last listing known to be user threads (by tid, sorted):
+ * their /proc/self/task/TID/stat is not read again. */
+static pid_t users[LG_MAX_THREADS];
+static uint32_t nusers;
+static int met_kernel; /* an io_uring worker was seen once */
 static lg_world_t *volatile current;  /* the world being stopped, or NULL */
 static uint32_t run_epoch;            /* bumped to let stopped threads go */
 
@@ -125,18 +130,27 @@ static int blocks_stop_signal(pid_t tid) {
 }
 
 /* Reads /proc/self/task/TID/syscall: "nr a1..a6 sp pc" while the thread
- * is blocked in a system call. Returns the number (-1 when running or not
- * in a call) and fills args[0..3] and *sp. */
+ * is blocked in a system call, "-1 sp pc" while it is blocked elsewhere (a
+ * page fault), "running" while it runs. Returns the number (-1 when not in
+ * a call) and fills args[0..3] and *sp (0 when the kernel shows none). */
 static long read_syscall(pid_t tid, uintptr_t args[4], uintptr_t *sp) {
   char path[64], buf[256];
+  *sp = 0;
   lg_fmt(path, sizeof path, "/proc/self/task/%d/syscall", (int)tid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
-  if (n <= 0 || buf[0] < '0' || buf[0] > '9') return -1;
+  if (n <= 0) return -1;
   buf[n] = 0;
   const char *p = buf;
+  if (p[0] == '-' && p[1] == '1') { /* blocked outside a system call */
+    p += 2;
+    while (*p == ' ') p++;
+    *sp = lg_parse_hex(&p);
+    return -1;
+  }
+  if (buf[0] < '0' || buf[0] > '9') return -1;
   long nr = 0;
   while (*p >= '0' && *p <= '9') nr = nr * 10 + (*p++ - '0');
   uintptr_t v[8];
@@ -148,6 +162,54 @@ static long read_syscall(pid_t tid, uintptr_t args[4], uintptr_t *sp) {
   for (int i = 0; i < 4; i++) args[i] = v[i];
   *sp = v[6];
   return nr;
+}
+
+/* Tells whether thread tid is a kernel thread of the process (io_uring's
+ * workers): PF_IO_WORKER (0x10) in the flags, the 9th field of
+ * /proc/self/task/TID/stat ("tid (comm) state ppid pgrp session tty tpgid
+ * flags ..."; comm may hold blanks and parentheses). */
+static int is_io_worker(pid_t tid) {
+  char path[64], buf[512];
+  lg_fmt(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return 0;
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')');
+  if (!p) return 0;
+  for (int field = 3; field < 9; field++) { /* to the flags */
+    while (*++p == ' ') {}
+    while (*p && *p != ' ') p++;
+    if (!*p) return 0;
+  }
+  unsigned long flags = 0;
+  for (p++; *p >= '0' && *p <= '9'; p++) flags = flags * 10 + (unsigned long)(*p - '0');
+  return (flags & 0x10) != 0;
+}
+
+/* Was tid a user thread in the last listing? */
+static int known_user(pid_t tid) {
+  uint32_t lo = 0, hi = nusers;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (users[mid] < tid) lo = mid + 1; else hi = mid;
+  }
+  return lo < nusers && users[lo] == tid;
+}
+
+/* Remembers the user threads of this listing, sorted (the listing is
+ * nearly in tid order already: insertion sort). */
+static void remember_users(const lg_world_t *w) {
+  nusers = 0;
+  for (uint32_t i = 0; i < w->n; i++) {
+    if (w->threads[i].state == LG_TS_KERNEL || w->threads[i].state == LG_TS_GONE) continue;
+    pid_t tid = w->threads[i].tid;
+    uint32_t k = nusers++;
+    for (; k > 0 && users[k - 1] > tid; k--) users[k] = users[k - 1];
+    users[k] = tid;
+  }
 }
 
 struct linux_dirent64 {
@@ -180,9 +242,11 @@ static uint32_t signal_new(lg_world_t *w, pid_t self, pid_t skip, int usable) {
       lg_thread_t *t = &w->threads[w->n];
       memset(t, 0, sizeof *t);
       t->tid = tid;
-      t->state = usable ? LG_TS_SIGNALED : LG_TS_NO_ANSWER;
+      int kernel = !known_user(tid) && is_io_worker(tid);
+      t->state = kernel ? LG_TS_KERNEL : usable ? LG_TS_SIGNALED : LG_TS_NO_ANSWER;
       __atomic_store_n(&w->n, w->n + 1, __ATOMIC_RELEASE); /* published complete */
       found++;
+      if (kernel) { w->kernel++; continue; } /* never signalled */
       int was_silent = 0;
       for (uint32_t k = 0; k < nsilent; k++) was_silent |= silent[k] == tid;
       if (usable && was_silent && blocks_stop_signal(tid)) {
@@ -249,14 +313,17 @@ void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip) {
     if (!signal_new(w, self, skip, usable)) break;
     wait_stopped(w, deadline);
   }
-  if (!usable) w->no_answer = w->n;
-  /* A thread that did not stop: its stack pointer while it is blocked in a
-   * system call, read now, while this process is still the one to ask. */
+  if (!usable) w->no_answer = w->n - w->kernel;
+  /* A thread that did not stop: its stack pointer while it is blocked,
+   * read now, while this process is still the one to ask. */
   for (uint32_t i = 0; i < w->n; i++) {
     lg_thread_t *t = &w->threads[i];
     uintptr_t args[4];
-    if (t->state == LG_TS_NO_ANSWER && read_syscall(t->tid, args, &t->sp) < 0) t->sp = 0;
+    if (t->state == LG_TS_NO_ANSWER) read_syscall(t->tid, args, &t->sp);
   }
+  remember_users(w);
+  w->first_kernel = w->kernel && !met_kernel;
+  met_kernel |= w->kernel != 0;
   nsilent = 0;
   for (uint32_t i = 0; i < w->n && nsilent < MAX_SILENT; i++)
     if (w->threads[i].state == LG_TS_NO_ANSWER) silent[nsilent++] = w->threads[i].tid;

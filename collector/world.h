@@ -11,6 +11,14 @@
  * A thread that does not answer in time (it blocks the signal, or is dying)
  * is left running and marked; the scan then treats it conservatively.
  *
+ * Kernel threads of the process — io_uring's workers (iou-wrk-*, and its
+ * submission poller), PF_IO_WORKER in /proc/self/task/TID/stat — run no
+ * user code and ignore signals: they are neither signalled nor waited for
+ * (LG_TS_KERNEL), and the scan does not read them. A thread once seen to
+ * be a user thread is not asked again while it stays in the listing; one
+ * seen to be an io_uring worker is asked at every scan, since a user
+ * thread that reused its id would otherwise go unscanned.
+ *
  * A stop interrupts a blocking system call. Calls the kernel restarts
  * (SA_RESTART: read, write, accept, futex waits...) are not disturbed.
  * Sleeps and waits with a timeout (nanosleep, poll, select, epoll_wait...)
@@ -30,7 +38,7 @@
 #define LG_MAX_THREADS 8192
 #define LG_NREGS 23
 
-enum { LG_TS_SIGNALED = 1, LG_TS_STOPPED, LG_TS_RESUMED, LG_TS_GONE, LG_TS_NO_ANSWER };
+enum { LG_TS_SIGNALED = 1, LG_TS_STOPPED, LG_TS_RESUMED, LG_TS_GONE, LG_TS_NO_ANSWER, LG_TS_KERNEL };
 
 typedef struct lg_thread {
   pid_t tid;
@@ -43,6 +51,8 @@ typedef struct lg_world {
   lg_thread_t *threads;
   uint32_t n;
   uint32_t no_answer; /* threads that did not stop in time */
+  uint32_t kernel;    /* io_uring workers left alone (LG_TS_KERNEL) */
+  int first_kernel;   /* this is the process's first stop that met one */
 } lg_world_t;
 
 /* Set by the stop handler in the thread it stopped (see above). */
