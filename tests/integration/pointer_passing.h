@@ -11,7 +11,13 @@
  * Every block carries a check word; every block is freed by the end, so no
  * scan may find anything lost. The program prints
  *   threads=N passes=P errors=0 pending=0
- * (passes: blocks received through a queue; errors: bad check words). */
+ * (passes: blocks received through a queue; errors: bad check words).
+ *
+ * With a second argument S, it runs on after `seconds` until its log holds
+ * S complete scans (or 60 s have passed): on a loaded machine scans come
+ * slower than the interval, and the test counts what happened instead of
+ * assuming a rate. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "leakgraph.h"
 
 #define NTHREADS 8
 #define QCAP 256
@@ -160,14 +167,39 @@ static void *pp_worker(void *arg) {
   return NULL;
 }
 
+/* Counts the SCAN_END records (type 7) in the logs of $LG_TEST_TMP/logs
+ * (tools/LOGFORMAT.md framing: u16 sync 0x474C, u16 type, u32 length,
+ * payload, u32 crc): the scans complete so far. */
+static long pp_scans_logged(void) {
+  char dir[4096], path[4400];
+  snprintf(dir, sizeof dir, "%s/logs", getenv("LG_TEST_TMP") ? getenv("LG_TEST_TMP") : ".");
+  DIR *d = opendir(dir);
+  long n = 0;
+  for (struct dirent *e; d && (e = readdir(d));) {
+    snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+    FILE *f = e->d_name[0] != '.' ? fopen(path, "rb") : NULL;
+    unsigned char h[8];
+    while (f && fread(h, 1, 8, f) == 8 && h[0] == 0x4c && h[1] == 0x47) {
+      uint32_t len = h[4] | h[5] << 8 | h[6] << 16 | (uint32_t)h[7] << 24;
+      if (fseek(f, (long)len + 4, SEEK_CUR) != 0) break;
+      n += (h[2] | h[3] << 8) == 7;
+    }
+    if (f) fclose(f);
+  }
+  if (d) closedir(d);
+  return n;
+}
+
 static int pp_main(int argc, char **argv) {
   double seconds = argc > 1 ? atof(argv[1]) : 3;
+  long want_scans = argc > 2 && leakgraph_active() ? atol(argv[2]) : 0;
   pthread_t t[NTHREADS];
   for (int q = 0; q < NTHREADS; q++) pthread_mutex_init(&queues[q].lock, NULL);
   for (uintptr_t i = 0; i < NTHREADS; i++) pthread_create(&t[i], NULL, pp_worker, (void *)i);
-  double end = pp_now() + seconds;
-  for (double n = pp_now(); n < end; n = pp_now()) {
-    double d = end - n < 0.05 ? end - n : 0.05;
+  double start = pp_now(), end = start + seconds;
+  for (double n = pp_now(); n < end || (want_scans && pp_scans_logged() < want_scans && n < start + 60);
+       n = pp_now()) {
+    double d = n < end && end - n < 0.05 ? end - n : 0.05;
     struct timespec ts = {0, (long)(d * 1e9)};
     nanosleep(&ts, NULL);
   }

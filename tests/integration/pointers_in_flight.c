@@ -1,5 +1,7 @@
 /* Pointers in flight under 20 scans a second (interval=0.05, min_age=1 so
- * that any block lost in a single scan would be logged), for 3 s: 8 threads
+ * that any block lost in a single scan would be logged), for 3 s and at
+ * least until 20 scans are in the log (a loaded machine scans slower than
+ * the interval; the program counts the scans instead): 8 threads
  * pass heap blocks to each other through lock-protected queues, hold the
  * only pointer to a block in a register across a busy loop (-O2, asm
  * constraint), and keep blocks only in thread-local variables
@@ -10,8 +12,8 @@
  * run: direct
  * options: interval=0.05:min_age=1
  * build: -O2
- * args: 3
- * timeout: 40
+ * args: 3 20
+ * timeout: 90
  * expect: stdout == 'threads=8 passes=many errors=0 pending=0\n'
  * expect: processes[0].complete and processes[0].scans >= 20
  * expect: len([s for s in log_scans() if s.kind == 'periodic']) >= 20
