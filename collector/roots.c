@@ -247,9 +247,11 @@ static void find_stacks(roots_t *r) {
 
 /* ---- the program's mappings ------------------------------------------------ */
 
-/* Queues [lo, hi) to be marked, joined to what is pending when adjacent. */
+/* Queues [lo, hi) to be marked, joined to what is pending when adjacent,
+ * up to 64 KiB: the pages the walk just touched (their first words were
+ * read for the tag) are still in the cache when they are marked. */
 static void add_root(roots_t *r, uintptr_t lo, uintptr_t hi) {
-  if (lo == r->mark_hi) { r->mark_hi = hi; return; }
+  if (lo == r->mark_hi && hi - r->mark_lo <= 65536) { r->mark_hi = hi; return; }
   if (r->mark_hi > r->mark_lo) lg_mark_range(r->h, r->mark_lo, r->mark_hi);
   r->mark_lo = lo;
   r->mark_hi = hi;
