@@ -289,7 +289,7 @@ static void flush_candidates(lg_heap_t *h) {
       reach(h, (size_t)idx[k], w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
 }
 
-static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
+LG_READS_ANY static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
   lo = (lo + 7) & ~(uintptr_t)7;
   hi &= ~(uintptr_t)7;
   if (hi <= lo) return;

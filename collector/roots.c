@@ -313,7 +313,7 @@ static void collect_excl(roots_t *r) {
  * mprotect_size. The first heap of an arena holds the arena just after
  * its heap_info; a later heap points at that arena and at its previous
  * heap. */
-static int is_arena_heap(roots_t *r, uintptr_t a) {
+LG_READS_ANY static int is_arena_heap(roots_t *r, uintptr_t a) {
   const uintptr_t *w = (const uintptr_t *)a;
   uintptr_t ar = w[0], prev = w[1], size = w[2], mprot = w[3];
   if (size < PAGE || size > ARENA_HEAP || mprot < size || mprot > ARENA_HEAP) return 0;
@@ -330,7 +330,7 @@ static int is_arena_heap(roots_t *r, uintptr_t a) {
  * for it alone (IS_MMAPPED in its size word), the whole chunk mapping
  * [chunk - prev_size, chunk + size), both ends page-aligned. The header is
  * read only when it lies in the resident run being walked. */
-static void block_extent(roots_t *r, const lg_map_t *m) {
+LG_READS_ANY static void block_extent(roots_t *r, const lg_map_t *m) {
   const lg_blk_t *b = &r->h->blk[r->ib];
   uintptr_t a = b->addr, chunk = a - 16;
   r->bx_lo = a;

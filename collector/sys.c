@@ -102,7 +102,7 @@ void *lg_sys_remap(void *p, size_t old_size, size_t new_size) {
   return (char *)q + LG_SYS_HEADER;
 }
 
-size_t lg_sys_own_mapping(const void *page) {
+LG_READS_ANY size_t lg_sys_own_mapping(const void *page) {
   const own_header_t *h = page;
   if (__atomic_load_n(&tag_state, __ATOMIC_ACQUIRE) != 2) return 0;
   if (h->tag[0] != own_tag[0] || h->tag[1] != own_tag[1]) return 0;

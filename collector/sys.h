@@ -14,6 +14,10 @@
 #define LG_LIKELY(x) __builtin_expect(!!(x), 1)
 #define LG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #define LG_INTERNAL __attribute__((visibility("hidden")))
+/* For the scan's readers of memory the shim does not own (roots, blocks):
+ * an AddressSanitizer build (make asan) must not check those loads, which
+ * also meet the sanitizer's own memory. */
+#define LG_READS_ANY __attribute__((no_sanitize("address")))
 
 /* Every mapping below starts with a header of LG_SYS_HEADER bytes (the
  * process's random tag and the mapping's length) before the memory the

@@ -51,7 +51,7 @@ void lg_tdesc_init(void) {
   if (me == getpid()) main_pd = pd;
 }
 
-int lg_tdesc_is(uintptr_t pd) {
+LG_READS_ANY int lg_tdesc_is(uintptr_t pd) {
   const uintptr_t *w = (const uintptr_t *)pd;
   return pd && !(pd & 7) && w[0] == pd && w[2] == pd;
 }
@@ -61,7 +61,7 @@ uintptr_t lg_tdesc_at_top(uintptr_t hi) {
   return (hi - lg_tls.pthread_size) & ~(align - 1);
 }
 
-int lg_tdesc_tid(uintptr_t pd, pid_t *tid) {
+LG_READS_ANY int lg_tdesc_tid(uintptr_t pd, pid_t *tid) {
   if (tid_off < 0) return 0;
   *tid = *(const pid_t *)(pd + (uintptr_t)tid_off);
   return 1;

@@ -26,6 +26,7 @@
 #define PAGE 4096ul
 #define ARENA_HEAP (64ul << 20)
 
+
 static void *map_at(void *where, size_t n, int flags) {
   void *p = mmap(where, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | flags, -1, 0);
   assert_true(p != MAP_FAILED);
