@@ -24,7 +24,7 @@ typedef struct opt {
 static const opt_t table[] = {
     {"log", K_STR, OFF(log), 0, 0, "a file path; %p pid, %e executable name, %t start time"},
     {"interval", K_DOUBLE, OFF(interval), 0, 86400, "seconds between scans, 0 to 86400 (fractions allowed; 0 = off)"},
-    {"scan_signal", K_SIGNAL, OFF(scan_signal), 0, 0, "a signal name or number such as USR2, SIGUSR1, RTMIN+3 or 'off' (not SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS, KILL, STOP, CHLD)"},
+    {"scan_signal", K_SIGNAL, OFF(scan_signal), 0, 0, "a signal name or number such as USR2, SIGUSR1, RTMIN+3 or 'off' (not SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS, KILL, STOP, CHLD, TERM, INT, QUIT, HUP, PIPE, ALRM)"},
     {"depth", K_INT, OFF(depth), 1, 256, "frames per stack, an integer from 1 to 256"},
     {"min_age", K_INT, OFF(min_age), 0, 1000, "scans, an integer from 0 to 1000"},
     {"suppressions", K_STR, OFF(suppressions), 0, 0, "a suppression file path"},
@@ -80,11 +80,14 @@ int lg_signal_parse(const char *s) {
   return 0;
 }
 
-/* Signals that programs and the C library rely on: never taken. */
+/* Signals that programs and the C library rely on (faults, children), and
+ * those that daemons and shells give a meaning (stop, reload, a closed
+ * pipe, a timer): never taken for scans. */
 static int forbidden_signal(int s, int reserved) {
   return s == SIGSEGV || s == SIGBUS || s == SIGFPE || s == SIGILL || s == SIGABRT ||
          s == SIGTRAP || s == SIGSYS || s == SIGKILL || s == SIGSTOP || s == SIGCHLD ||
-         s == reserved || s < 1;
+         s == SIGTERM || s == SIGINT || s == SIGQUIT || s == SIGHUP || s == SIGPIPE ||
+         s == SIGALRM || s == reserved || s < 1;
 }
 
 /* Stores `val` into option `op`; returns 0, or -1 if it is not acceptable. */
@@ -133,6 +136,7 @@ static void bad(lg_options_warn_fn warn, const char *fmt, const char *a, const c
 
 int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_warn_fn warn) {
   int nbad = 0;
+  o->text = s;
   char item[LG_PATH_MAX + 64];
   while (s && *s) {
     const char *e = strchr(s, ':');

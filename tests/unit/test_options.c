@@ -107,6 +107,34 @@ static void test_scan_signal_refuses_signals_programs_need(void **state) {
   assert_int_equal(parse("scan_signal=off", 0).scan_signal, 0);
 }
 
+/* TERM, INT, QUIT, HUP, PIPE and ALRM end or steer daemons and shell
+ * pipelines: refused by name and by number, the default (off) kept, and
+ * the warning names them among the refused ones. */
+static void test_scan_signal_refuses_daemon_and_shell_signals(void **state) {
+  (void)state;
+  const char *bad[] = {"TERM", "SIGINT", "QUIT", "HUP", "PIPE", "ALRM", "15", "2", "13"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char s[64];
+    strcpy(s, "scan_signal=");
+    strcat(s, bad[i]);
+    lg_options_t o = parse(s, 1);
+    assert_int_equal(o.scan_signal, 0);
+    assert_non_null(strstr(last, "TERM, INT, QUIT, HUP, PIPE, ALRM"));
+  }
+  assert_int_equal(parse("scan_signal=USR2", 0).scan_signal, SIGUSR2);
+}
+
+/* The parser remembers the string it parsed (the HEADER record logs it). */
+static void test_parse_keeps_the_text(void **state) {
+  (void)state;
+  const char *text = "depth=5:quiet=1";
+  lg_options_t o;
+  lg_options_defaults(&o);
+  assert_null(o.text);
+  lg_options_parse(&o, text, SIGRTMAX - 2, warn);
+  assert_ptr_equal(o.text, text);
+}
+
 static void test_empty_entries_are_ignored(void **state) {
   (void)state;
   lg_options_t o = parse("::depth=7::", 0);
@@ -122,6 +150,8 @@ int main(void) {
       cmocka_unit_test(test_entry_without_equals_is_reported),
       cmocka_unit_test(test_interval_rejects_negative_huge_and_text),
       cmocka_unit_test(test_scan_signal_refuses_signals_programs_need),
+      cmocka_unit_test(test_scan_signal_refuses_daemon_and_shell_signals),
+      cmocka_unit_test(test_parse_keeps_the_text),
       cmocka_unit_test(test_empty_entries_are_ignored),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
