@@ -82,8 +82,7 @@ static void log_header(const char *parent_log) {
     argv_bytes += 4 + (uint32_t)l;
     i += l + 1;
   }
-  const char *o = getenv("LEAKGRAPH_OPTIONS");
-  if (!o) o = "";
+  const char *o = opts.text ? opts.text : "";
   uint32_t le = (uint32_t)strlen(exe_path), lo = (uint32_t)strlen(o), lp = (uint32_t)strlen(parent_log);
   lg_log_lock();
   lg_log_begin(LG_REC_HEADER, 4 * 4 + 8 + lg_log_str_size(le) + 4 + argv_bytes + lg_log_str_size(lo) + lg_log_str_size(lp));
@@ -167,8 +166,11 @@ int lg_collector_init(const lg_options_t *o) {
   if (start_log("") < 0) return -1;
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   tracing = 1;
-  lg_trigger_start(&opts);
   return 0;
+}
+
+void lg_collector_start(void) {
+  if (tracing) lg_trigger_start(&opts);
 }
 
 /* ---- allocation events ---------------------------------------------------- */

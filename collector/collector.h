@@ -38,9 +38,14 @@ typedef struct lg_self {
  * scan asks it for the size of blocks of 4 GiB and more. */
 extern size_t (*lg_real_usable_size)(void *);
 
-/* lg_collector_init starts tracing with `opt`; exe_name names the log.
- * Returns 0, or -1 (tracing stays OFF). */
+/* lg_collector_init starts tracing with `opt` (its text is logged in the
+ * HEADER). Safe from inside the first allocation of the process: it
+ * starts no thread. Returns 0, or -1 (tracing stays OFF). */
 int lg_collector_init(const lg_options_t *opt);
+/* lg_collector_start starts the triggers of scans while the program runs
+ * (the scanner thread for `interval` and `scan_signal`); called once the C
+ * library is initialised (the shim's constructor). */
+void lg_collector_start(void);
 int lg_collector_tracing(void);
 const lg_options_t *lg_collector_options(void);
 

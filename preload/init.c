@@ -1,9 +1,25 @@
-/* preload/init.c — the shim's life cycle: the constructor (options, the
- * environment checks, collector start, fork handlers), the wrapper around
- * main that tells the exit scan where the dead part of the main stack ends,
- * and every way a process ends: exit (the destructor), _exit and _Exit,
- * abort. Each ending runs the final scan once, writes the END record and,
- * unless quiet, a one-line summary on stderr. */
+/* preload/init.c — the shim's life cycle: the boot (options, the
+ * environment checks, collector start, fork handlers) at the first
+ * allocation, the constructor (what must wait until the C library and the
+ * program's libraries are initialised: the scanner thread), the wrapper
+ * around main that tells the exit scan where the dead part of the main
+ * stack ends, and every way a process ends: exit (the destructor), _exit
+ * and _Exit, abort. Each ending runs the final scan once, writes the END
+ * record and, unless quiet, a one-line summary on stderr.
+ *
+ * Why the boot is not the constructor: the constructors of the program's
+ * shared libraries run before the shim's (the loader initialises a
+ * preloaded library after the libraries the program needs), and their
+ * blocks would never be in the table — a leak made there would be missed,
+ * and a block reachable only through one of them reported lost. So the
+ * first call of any allocation hook boots the shim, once, guarded: nested
+ * calls (dlsym's calloc, the collector's own needs) go straight to the
+ * real functions or the bootstrap arena. That call can come before the C
+ * library has set `environ` (env.c reads the options from /proc then);
+ * the thread pointer and the shim's initial-exec TLS are already in place
+ * (the loader installs them before it relocates anything, and uses its own
+ * minimal malloc until relocation is complete). Creating a thread is not
+ * safe that early: the scanner thread waits for the constructor. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +27,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "env.h"
 #include "exesym.h"
 #include "format.h"
 #include "guard.h"
@@ -57,20 +74,45 @@ static void unfollow_exec(void) {
   memmove(start, end, strlen(end) + 1);
 }
 
-__attribute__((constructor(101))) static void lg_init(void) {
-  lg_real_init();
-  LG_GUARDED;
-  if (lg_on || getauxval(AT_SECURE)) return; /* never in set-user-ID programs */
+/* Starts tracing unless the process must not be traced: options, the
+ * unwinder, the collector (table, log, stop signal), the fork handlers.
+ * Runs once, inside the guard, from lg_boot. */
+static void boot_tracing(void) {
+  if (getauxval(AT_SECURE)) return; /* never in set-user-ID programs */
+  lg_env_capture();
   lg_options_t o;
   lg_options_defaults(&o);
-  lg_options_parse(&o, getenv("LEAKGRAPH_OPTIONS"), lg_world_signal(), warn_option);
-  if (!o.follow_children) unfollow_exec();
+  lg_options_parse(&o, lg_env_options(), lg_world_signal(), warn_option);
   lg_depth = o.depth;
   lg_unwind_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
   if (lg_collector_init(&o) < 0) return;
   pthread_atfork(fork_prepare, fork_parent, fork_child);
   __atomic_store_n(&lg_on, 1, __ATOMIC_RELEASE);
+}
+
+static int boot_state; /* 0 not yet, 1 claimed by a thread */
+int lg_booted;
+
+void lg_boot(void) {
+  int expect = 0;
+  if (!__atomic_compare_exchange_n(&boot_state, &expect, 1, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) return;
+  lg_real_init();
+  {
+    LG_GUARDED;
+    boot_tracing();
+  }
+  __atomic_store_n(&lg_booted, 1, __ATOMIC_RELEASE);
+}
+
+/* The constructor: boots, if no allocation did, and starts what needs an
+ * initialised C library — the scanner thread and the scan signal. */
+__attribute__((constructor(101))) static void lg_init(void) {
+  lg_boot();
+  if (!lg_on) return;
+  LG_GUARDED;
+  if (!lg_collector_options()->follow_children) unfollow_exec();
+  lg_collector_start();
 }
 
 /* Formats "1,234,567" into buf. */

@@ -22,6 +22,11 @@
 extern __thread int lg_disabled __attribute__((tls_model("initial-exec")));
 /* Set once the collector traces; hooks read it without a lock. */
 extern int lg_on;
+/* Set once lg_boot has run (tracing or not). lg_boot starts tracing, once
+ * per process, from the first allocation hook or the constructor; a call
+ * made while it runs (recursion, or another thread) returns at once. */
+extern int lg_booted;
+void lg_boot(void);
 extern int lg_depth;
 
 /* Captures the caller's stack and records a block; called by the hooks with

@@ -48,7 +48,9 @@ around them is the test's description. Keys:
 
   build:   extra compiler flags, after the defaults
            (cc|c++ -g -O0 -pthread -I preload -I tests/integration SRC -ldl),
-           so `build: -O2` wins over -O0.
+           so `build: -O2` wins over -O0; with `lib:`, `build: -L{tmp}
+           -lFILE -Wl,-rpath,{tmp}` links the program against the library
+           (its constructor then runs before the shim's).
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
@@ -87,7 +89,7 @@ around them is the test's description. Keys:
   skip:    REASON -- do not run the test (counts neither way).
   expect:  a Python expression that must be true. Repeatable.
 
-In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
+In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
 placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
 {root} (the repository) are replaced.
 
@@ -387,7 +389,7 @@ class Runner:
                            str(src), "-o", str(out)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(test.get("build", ""))
+        extra = shlex.split(self.subst(test.get("build", ""), t))
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
