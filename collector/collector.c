@@ -370,6 +370,10 @@ void lg_collector_fork_child(void) {
   lg_trigger_start(&opts); /* the parent's scanner thread is not in the child */
 }
 
+void lg_collector_stop_triggers(void) {
+  if (tracing) lg_trigger_stop();
+}
+
 void lg_collector_end(int how, int status) {
   if (!tracing) return;
   lg_trigger_stop();

@@ -80,6 +80,9 @@ void lg_collector_fork_prepare(void);
 void lg_collector_fork_parent(void);
 void lg_collector_fork_child(void);
 
+/* lg_collector_stop_triggers ends the periodic and signalled scans (the
+ * final check has run). */
+void lg_collector_stop_triggers(void);
 /* lg_collector_end writes the END record (enum lg_end_how) and flushes. */
 void lg_collector_end(int how, int status);
 /* Totals of the last scan, for the exit summary and exitcode. */

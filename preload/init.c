@@ -25,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "env.h"
@@ -46,7 +48,9 @@ static pid_t main_tid;
 static uintptr_t main_sp;    /* frame of the main wrapper */
 static int main_returned; /* the main thread's stack below main_sp is dead */
 static int exit_status;
-static int finished;
+static int finished;       /* a thread has begun the process's end */
+static int finish_done;    /* ... and written END */
+static int final_checked;  /* __lsan_do_leak_check ran the final check */
 static int (*user_main)(int, char **, char **);
 
 static void warn_option(const char *msg) { lg_warn("%s", msg); }
@@ -56,7 +60,7 @@ static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_s
 static void fork_child(void) {
   if (!lg_on) return;
   lg_collector_fork_child();
-  finished = 0;
+  finished = finish_done = final_checked = 0;
   lg_on = lg_collector_tracing();
   lg_in_shim--;
 }
@@ -169,19 +173,51 @@ void lg_lsan_suppressions_once(void) {
   if (fn) lg_collector_suppressions_text(fn());
 }
 
-void lg_finish(int how, int status, const lg_self_t *self) {
-  if (!lg_on || getpid() != lg_traced_pid()) return; /* a vfork child: hands off */
-  if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) return;
-  LG_GUARDED;
-  if (lg_lsan_turned_off()) { lg_collector_end(how, status); return; }
+/* Waits until the thread running the final check has written END: a
+ * process must not end while another thread is writing its log. Only raw
+ * system calls: it may run in a signal handler. */
+static void wait_finished(void) {
+  while (!__atomic_load_n(&finish_done, __ATOMIC_ACQUIRE)) {
+    struct timespec ts = {0, 1000000};
+    syscall(SYS_nanosleep, &ts, NULL);
+  }
+}
+
+/* The final check: the exit scan (in process) and the summary line.
+ * Returns 1 when the exitcode option is set and it found failing leaks.
+ * The guard is held. */
+static int final_check(const lg_self_t *self) {
+  if (lg_lsan_turned_off()) return 0;
   lg_lsan_suppressions_once();
   long lost = lg_collector_scan(LG_SCAN_EXIT, self);
-  lg_collector_end(how, status);
   const lg_options_t *o = lg_collector_options();
   if (!o->quiet) summary();
   lg_totals_t t;
   lg_collector_last_totals(&t);
-  if (o->exitcode && (lost > 0 || t.cyclic)) exit_with(o->exitcode);
+  return o->exitcode && (lost > 0 || t.cyclic);
+}
+
+void lg_finish(int how, int status, const lg_self_t *self) {
+  if (!lg_on || getpid() != lg_traced_pid()) return; /* a vfork child: hands off */
+  if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) { wait_finished(); return; }
+  LG_GUARDED;
+  int fail = __atomic_load_n(&final_checked, __ATOMIC_ACQUIRE) ? 0 : final_check(self);
+  lg_collector_end(how, status);
+  __atomic_store_n(&finish_done, 1, __ATOMIC_RELEASE);
+  /* A signal ends the process as it would have: its status, not ours. */
+  if (fail && how != LG_END_SIGNAL) exit_with(lg_collector_options()->exitcode);
+}
+
+void lg_final_check_now(const lg_self_t *self) {
+  if (!lg_on || getpid() != lg_traced_pid()) return;
+  LG_GUARDED;
+  lg_collector_stop_triggers();
+  int fail = final_check(self);
+  __atomic_store_n(&final_checked, 1, __ATOMIC_RELEASE);
+  if (!fail) return;
+  int code = lg_collector_options()->exitcode;
+  lg_finish(LG_END_EXIT, code, self);
+  exit_with(code);
 }
 
 /* Fills self for the exit scan: after main returned, the main thread's

@@ -39,9 +39,17 @@ void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute
 int lg_lsan_turned_off(void);
 void lg_lsan_suppressions_once(void);
 
-/* The exit path shared by the destructor, _exit, abort and
- * __lsan_do_leak_check: final scan, END record, summary. */
+/* The end of the process, shared by the destructor, _exit, abort and the
+ * fatal-signal handler: the final check (unless __lsan_do_leak_check ran
+ * it), END, the summary; once per process — a second thread waits until
+ * the first has written END. With the exitcode option and failing leaks
+ * it exits with that code, except at a signal (`how` LG_END_SIGNAL). */
 void lg_finish(int how, int status, const lg_self_t *self);
+/* __lsan_do_leak_check: the final check now (an exit scan, in process);
+ * scans while the program runs stop, and the end of the process writes
+ * only END. With the exitcode option and failing leaks the process exits
+ * with that code at once, like LeakSanitizer's. */
+void lg_final_check_now(const lg_self_t *self);
 
 /* Fills a lg_self_t for the calling thread: its callee-saved registers and
  * the frame of the function using the macro. */

@@ -18,8 +18,9 @@ only: it runs with Debian's /usr/bin/python3.
 Tests run two at a time (--jobs). --keep keeps every test's directory (a
 failing test's is always kept and named); --plain only compiles the programs
 and runs them without leakgraph (the leakgraph_* calls are then no-ops),
-checking their exit status and the expectations on their own stdout: a check
-of the tests themselves.
+checking their exit status (unless --error-exitcode or the exitcode option is
+what sets it) and the expectations on their own stdout: a check of the tests
+themselves.
 
 Each test runs in a fresh directory T (under $TMPDIR), which is also its
 working directory: the program is T/prog, its logs go to T/logs/, every file
@@ -522,7 +523,8 @@ class Runner:
         if res.timed_out:
             raise Failure("program timed out after %gs" % timeout)
         want = test.get("exit", "0")
-        if "--error-exitcode" in test.get("run", "") or want == "any":
+        if ("--error-exitcode" in test.get("run", "") or "exitcode=" in test.get("options", "")
+                or want == "any"):
             return
         if res.exit_code != int(want):
             raise Failure("exit status %d, expected %s" % (res.exit_code, want),
