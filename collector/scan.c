@@ -259,7 +259,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
   (void)si;
   (void)uc;
   if (fault_jmp && lg_gettid() == fault_tid) siglongjmp(*fault_jmp, 1);
-  sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+  lg_sys_sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
 }
 
 static void guard_faults(sigjmp_buf *jb) {
@@ -270,14 +270,14 @@ static void guard_faults(sigjmp_buf *jb) {
   sigemptyset(&sa.sa_mask);
   fault_tid = lg_gettid();
   fault_jmp = jb;
-  sigaction(SIGSEGV, &sa, &old_segv);
-  sigaction(SIGBUS, &sa, &old_bus);
+  lg_sys_sigaction(SIGSEGV, &sa, &old_segv);
+  lg_sys_sigaction(SIGBUS, &sa, &old_bus);
 }
 
 static void unguard_faults(void) {
   fault_jmp = NULL;
-  sigaction(SIGSEGV, &old_segv, NULL);
-  sigaction(SIGBUS, &old_bus, NULL);
+  lg_sys_sigaction(SIGSEGV, &old_segv, NULL);
+  lg_sys_sigaction(SIGBUS, &old_bus, NULL);
 }
 
 /* The work on the snapshot, from the maps to SCAN_END: in the snapshot

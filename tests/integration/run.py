@@ -61,6 +61,14 @@ around them is the test's description. Keys:
              direct            LD_PRELOAD=build/libleakgraph.so
                                LEAKGRAPH_OPTIONS=log=T/logs/lg.%p.log:quiet=1[:OPTIONS]
              plain             without leakgraph (implies `report: none`)
+             shell COMMAND     COMMAND, a bash command line run in T, where
+                               {lg} is the wrapper as above (without its
+                               `--` and program) and {direct} the direct
+                               mode's LD_PRELOAD and LEAKGRAPH_OPTIONS
+                               assignments; with `compare: plain` the same
+                               line runs with both replaced by nothing
+                               (e.g. `run: shell {lg} {prog} | head -1;
+                               exit ${PIPESTATUS[0]}`)
   args:    program arguments (shell words).
   options: LEAKGRAPH_OPTIONS items: appended after log= and quiet= in direct
            mode; in wrapper mode the variable is set to them as given.
@@ -134,6 +142,11 @@ Names an `expect:` expression can use
                     (the CLUSTER records the scan logged: first_seen_scan,
                     bytes, blocks, entry_size = the size of its first entry
                     block); only scans whose SCAN_END is in the log
+  log_ends()        the END record of every log in T/logs, in log order:
+                    dicts with pid, how ('exit', '_exit', 'abort', 'exec',
+                    'stopped', 'signal') and status (the signal number for
+                    'signal'); a log without END is left out
+  log_notes()       the text of every NOTE record of every log, in order
   re, json          the modules
 """
 
@@ -329,6 +342,43 @@ def log_scans(logdir):
     return out
 
 
+END_HOWS = {1: "exit", 2: "_exit", 3: "abort", 4: "exec", 5: "stopped", 6: "signal"}
+
+
+def log_records(logdir, rtype):
+    """(pid, payload) of every complete record of type rtype in the logs of
+    logdir, in log order."""
+    out = []
+    for path in sorted(Path(logdir).iterdir()):
+        data = path.read_bytes()
+        pid = None
+        for start, end in record_bounds(data):
+            t = struct.unpack_from("<H", data, start + 2)[0]
+            pl = data[start + 8:end - 4]
+            if t == 1 and len(pl) >= 8:
+                pid = struct.unpack_from("<I", pl, 4)[0]
+            elif t == rtype:
+                out.append((pid, pl))
+    return out
+
+
+def log_ends(logdir):
+    """The END records of the logs in logdir (tools/LOGFORMAT.md: how, status)."""
+    return [AttrDict(pid=pid, how=END_HOWS.get(struct.unpack_from("<I", pl, 0)[0]),
+                     status=struct.unpack_from("<I", pl, 4)[0])
+            for pid, pl in log_records(logdir, 10) if len(pl) >= 8]
+
+
+def log_notes(logdir):
+    """The texts of the NOTE records of the logs in logdir (u32 code, str text)."""
+    out = []
+    for _pid, pl in log_records(logdir, 9):
+        if len(pl) >= 8:
+            n = struct.unpack_from("<I", pl, 4)[0]
+            out.append(pl[8:8 + n].decode("utf-8", "replace"))
+    return out
+
+
 # ------------------------------------------------------------------ running
 
 class Result:
@@ -418,7 +468,17 @@ class Runner:
             env[k] = v
         return env
 
-    def run_program(self, test, t, mode, timeout):
+    def shell_line(self, test, t, mode, log, options, plain):
+        """The command line of `run: shell`, its {lg} and {direct} expanded
+        (to nothing for the plain run)."""
+        line = self.subst(mode.strip()[len("shell"):].strip(), t)
+        lg = "%s --log=%s" % (shlex.quote(str(self.wrapper)), shlex.quote(log))
+        direct = "LD_PRELOAD=%s LEAKGRAPH_OPTIONS=%s" % (
+            shlex.quote(str(self.shim)),
+            shlex.quote("log=%s:quiet=1" % log + (":" + options if options else "")))
+        return line.replace("{lg}", "" if plain else lg).replace("{direct}", "" if plain else direct)
+
+    def run_program(self, test, t, mode, timeout, plain_shell=False):
         env = self.program_env(test, t)
         words = shlex.split(mode)
         how = words[0] if words else "wrapper"
@@ -426,7 +486,9 @@ class Runner:
         log = self.subst(test.get("log", "{tmp}/logs/lg.%p.log"), t)
         options = self.subst(test.get("options", ""), t)
         prog = str(t / "prog")
-        if how == "plain":
+        if how == "shell":
+            argv = ["/bin/bash", "-c", self.shell_line(test, t, mode, log, options, plain_shell)]
+        elif how == "plain":
             argv = [prog, *args]
         elif how == "direct":
             env["LD_PRELOAD"] = str(self.shim)
@@ -519,7 +581,9 @@ class Runner:
         """--plain: the program alone, without leakgraph (the leakgraph_*
         calls are no-ops): it must compile, end in time, and exit as the
         test says (unless the wrapper is what changes the status)."""
-        res = self.run_program(test, t, "plain", timeout)
+        mode = test.get("run", "wrapper")
+        shell = mode.split()[:1] == ["shell"]
+        res = self.run_program(test, t, mode if shell else "plain", timeout, plain_shell=shell)
         if res.timed_out:
             raise Failure("program timed out after %gs" % timeout)
         want = test.get("exit", "0")
@@ -559,7 +623,8 @@ class Runner:
             raise Failure("program timed out after %gs" % timeout, tail("stderr", res.stderr))
         plain = None
         if test.get("compare") == "plain":
-            plain = self.run_program(test, t, "plain", timeout)
+            shell = mode.split()[:1] == ["shell"]
+            plain = self.run_program(test, t, mode if shell else "plain", timeout, plain_shell=shell)
         want_exit = test.get("exit", "0")
         if want_exit != "any" and res.exit_code != int(want_exit):
             raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
@@ -601,7 +666,9 @@ class Runner:
                   read_text=lambda p: (t / p).read_text(errors="replace"),
                   file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
                   exists=lambda p: os.path.lexists(t / p),
-                  log_scans=lambda: log_scans(t / "logs"))
+                  log_scans=lambda: log_scans(t / "logs"),
+                  log_ends=lambda: log_ends(t / "logs"),
+                  log_notes=lambda: log_notes(t / "logs"))
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
