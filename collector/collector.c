@@ -170,7 +170,7 @@ int lg_collector_init(const lg_options_t *o) {
 }
 
 void lg_collector_start(void) {
-  if (tracing) lg_trigger_start(&opts);
+  if (tracing) lg_trigger_start(&opts, 1);
 }
 
 /* ---- allocation events ---------------------------------------------------- */
@@ -367,7 +367,7 @@ void lg_collector_fork_child(void) {
   lg_log_forget();
   lg_history_forget();
   if (!opts.follow_children || start_log(parent) < 0) { tracing = 0; return; }
-  lg_trigger_start(&opts); /* the parent's scanner thread is not in the child */
+  lg_trigger_start(&opts, 0); /* the parent's scanner thread is not in the child */
 }
 
 void lg_collector_stop_triggers(void) {

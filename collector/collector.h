@@ -80,6 +80,15 @@ void lg_collector_fork_prepare(void);
 void lg_collector_fork_parent(void);
 void lg_collector_fork_child(void);
 
+/* The scan signal (the scan_signal option): lg_collector_scan_signal
+ * returns it while scans are taken on it (else 0) and, in *was, the action
+ * it had before the shim took it — what the program must see.
+ * lg_collector_scan_signal_lost records that the program installed its own
+ * action: signal scans stop, said once on stderr and, when `can_log` (the
+ * caller holds no shim lock), in the log. */
+struct sigaction;
+int lg_collector_scan_signal(struct sigaction *was);
+void lg_collector_scan_signal_lost(int can_log);
 /* lg_collector_stop_triggers ends the periodic and signalled scans (the
  * final check has run). */
 void lg_collector_stop_triggers(void);

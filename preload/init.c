@@ -59,9 +59,11 @@ static void fork_prepare(void) { if (lg_on) { lg_in_shim++; lg_collector_fork_pr
 static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_shim--; } }
 static void fork_child(void) {
   if (!lg_on) return;
+  lg_signals_fork_child();
   lg_collector_fork_child();
   finished = finish_done = final_checked = 0;
   lg_on = lg_collector_tracing();
+  if (!lg_on) lg_signals_release();
   lg_in_shim--;
 }
 
@@ -110,13 +112,15 @@ void lg_boot(void) {
 }
 
 /* The constructor: boots, if no allocation did, and starts what needs an
- * initialised C library — the scanner thread and the scan signal. */
+ * initialised C library — the scanner thread, the scan signal and the
+ * fatal-signal handlers (signals.c). */
 __attribute__((constructor(101))) static void lg_init(void) {
   lg_boot();
   if (!lg_on) return;
   LG_GUARDED;
   if (!lg_collector_options()->follow_children) unfollow_exec();
   lg_collector_start();
+  lg_signals_init();
 }
 
 /* Formats "1,234,567" into buf. */

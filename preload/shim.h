@@ -51,6 +51,16 @@ void lg_finish(int how, int status, const lg_self_t *self);
  * with that code at once, like LeakSanitizer's. */
 void lg_final_check_now(const lg_self_t *self);
 
+/* The fatal-signal check (signals.c): lg_signals_init installs the shim's
+ * handler for every default-fatal signal the program left at SIG_DFL and
+ * starts shadowing dispositions (the constructor, after the collector's
+ * scan signal); lg_signals_release gives the program's dispositions back
+ * for real (a forked child that stops tracing); lg_signals_fork_child
+ * resets the shadow's lock in a forked child. */
+void lg_signals_init(void);
+void lg_signals_release(void);
+void lg_signals_fork_child(void);
+
 /* Fills a lg_self_t for the calling thread: its callee-saved registers and
  * the frame of the function using the macro. */
 #define LG_CAPTURE_SELF(s)                                                          \
