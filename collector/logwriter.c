@@ -34,6 +34,7 @@ void lg_log_lock(void) { lg_lock(&lock); }
 void lg_log_unlock(void) { lg_unlock(&lock); }
 void lg_log_reset_lock(void) { lg_lock_reset(&lock); }
 int lg_log_active(void) { return fd >= 0 && !failed; }
+int lg_log_fd(void) { return fd; }
 uint32_t lg_log_epoch(void) { return epoch; }
 
 /* Expands the %-escapes of `pattern` into out; 0 or -1 if too long. */

@@ -21,6 +21,9 @@ int lg_log_open(const char *pattern, const char *exe_name, char *path, size_t n)
  * child: the buffer holds the parent's unwritten bytes). */
 void lg_log_forget(void);
 int lg_log_active(void);
+/* lg_log_fd is the log's descriptor, or -1 (the scan's snapshot child
+ * keeps it and closes every other). */
+int lg_log_fd(void);
 /* lg_log_epoch counts the logs this process has opened (stack bookkeeping). */
 uint32_t lg_log_epoch(void);
 

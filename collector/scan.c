@@ -3,8 +3,10 @@
  *
  *   lock       modules refreshed, then every shim lock taken (collector.h)
  *   stop       the other threads stopped by signal (world.c)
- *   clone      a copy-on-write snapshot child (not at exit); the parent
- *              resumes the threads, releases the locks and waits for it
+ *   clone      a copy-on-write snapshot child (not at exit), which dies
+ *              with the thread that cloned it and first closes every
+ *              descriptor but the log's; then the parent resumes the
+ *              threads, releases the locks and waits for it
  *   snapshot   the block table copied, sorted and indexed (graph.c)
  *   roots      module data and bss, registered regions, every thread's
  *              registers, stack from its stack pointer up and static TLS
@@ -19,11 +21,15 @@
  * the world stopped. Memory comes from mmap (graph.c), never from malloc,
  * which a stopped thread may hold. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
 #include <string.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blocks.h"
@@ -327,6 +333,54 @@ static long scan_work(scan_t *s) {
   return lost;
 }
 
+/* Closes every descriptor but `keep` (close_range, or /proc/self/fd
+ * where the kernel lacks it). */
+static void close_all_but(int keep) {
+  if (keep < 0 ? syscall(SYS_close_range, 0u, ~0u, 0u) == 0
+               : (keep == 0 || syscall(SYS_close_range, 0u, (unsigned)keep - 1, 0u) == 0) &&
+                     syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) == 0)
+    return;
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  char buf[4096];
+  for (long n; (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0;)
+    for (long off = 0; off < n;) {
+      const char *name = buf + off + 19; /* linux_dirent64: ino, off, reclen, type, name */
+      off += *(const unsigned short *)(buf + off + 16);
+      int fd = 0;
+      if (*name < '0' || *name > '9') continue;
+      for (; *name >= '0' && *name <= '9'; name++) fd = fd * 10 + (*name - '0');
+      if (fd != keep && fd != dir) close(fd);
+    }
+  close(dir);
+}
+
+/* The snapshot child's first steps: it must not outlive the process (it
+ * dies with the thread that cloned it, which waits for it; if that thread
+ * is already gone, at once), and it must hold none of the program's
+ * descriptors (a killed server's listening port is free at once; no peer
+ * sees a socket close late). The parent resumes the world only after
+ * `started` (see wait_started). */
+static void child_start(lg_scan_result_t *r, pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if ((pid_t)syscall(SYS_getppid) != parent) syscall(SYS_exit_group, 0);
+  close_all_but(lg_log_fd());
+  __atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
+  syscall(SYS_futex, &r->started, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* Waits until the snapshot child `pid` has closed the program's
+ * descriptors, or has ended. */
+static void wait_started(pid_t pid, lg_scan_result_t *r) {
+  struct timespec ms = {0, 1000000};
+  siginfo_t si;
+  while (!__atomic_load_n(&r->started, __ATOMIC_ACQUIRE)) {
+    syscall(SYS_futex, &r->started, FUTEX_WAIT, 0, &ms, NULL, 0);
+    si.si_pid = 0;
+    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WCLONE) == 0 && si.si_pid == pid) return;
+  }
+}
+
 /* The snapshot child: a copy-on-write image of the whole process taken
  * while the world was stopped, made with a raw clone (no fork handlers, no
  * SIGCHLD for the program: its exit signal is 0, so only a __WCLONE wait
@@ -334,7 +388,8 @@ static long scan_work(scan_t *s) {
  * does not write meanwhile: it holds the scan lock and only buffers), hands
  * back what the parent must know, and exits without running anything of
  * the program's. */
-static void snapshot_child(scan_t *s, lg_scan_result_t *r) {
+static void snapshot_child(scan_t *s, lg_scan_result_t *r, pid_t parent) {
+  child_start(r, parent);
   long lost = scan_work(s);
   const lg_graph_t *g = &s->graph;
   r->lost = lost;
@@ -388,8 +443,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   lg_log_flush();
   lg_blocks_flip_epoch();
   /* An exit scan runs in process: the program is ending, nothing to save. */
+  pid_t parent = getpid();
   pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul);
-  if (pid == 0) snapshot_child(&s, r);
+  if (pid == 0) snapshot_child(&s, r, parent);
+  if (pid > 0) wait_started(pid, r);
   long lost = pid > 0 ? 0 : scan_work(&s);
   s.t_resumed = lg_now_ns();
   __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);

@@ -147,6 +147,9 @@ Names an `expect:` expression can use
                     'stopped', 'signal') and status (the signal number for
                     'signal'); a log without END is left out
   log_notes()       the text of every NOTE record of every log, in order
+  log_scan_begins() every SCAN_BEGIN of every log, in log order: dicts with
+                    pid, scan, kind and ended (its SCAN_END is in the log:
+                    False for a scan cut short by the process's death)
   re, json          the modules
 """
 
@@ -367,6 +370,15 @@ def log_ends(logdir):
     return [AttrDict(pid=pid, how=END_HOWS.get(struct.unpack_from("<I", pl, 0)[0]),
                      status=struct.unpack_from("<I", pl, 4)[0])
             for pid, pl in log_records(logdir, 10) if len(pl) >= 8]
+
+
+def log_scan_begins(logdir):
+    """The SCAN_BEGIN records of the logs in logdir, each with whether its
+    SCAN_END followed."""
+    ended = {(pid, struct.unpack_from("<I", pl, 0)[0]) for pid, pl in log_records(logdir, 7) if len(pl) >= 4}
+    return [AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind), ended=(pid, scan) in ended)
+            for pid, pl in log_records(logdir, 5) if len(pl) >= 8
+            for scan, kind in [struct.unpack_from("<II", pl, 0)]]
 
 
 def log_notes(logdir):
@@ -668,7 +680,8 @@ class Runner:
                   exists=lambda p: os.path.lexists(t / p),
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
-                  log_notes=lambda: log_notes(t / "logs"))
+                  log_notes=lambda: log_notes(t / "logs"),
+                  log_scan_begins=lambda: log_scan_begins(t / "logs"))
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
