@@ -126,7 +126,6 @@ static char *put_var(char **at, const char *a, const char *b, const char *c) {
 }
 
 int lg_env_for_exec(char *const envp[], lg_exec_env_t *e, void *stack, size_t stack_size) {
-  if (!envp) envp = environ;
   e->envp = (char **)envp;
   e->heap = NULL;
   e->heap_size = 0;

@@ -28,8 +28,8 @@ typedef struct lg_exec_env {
   size_t heap_size;
 } lg_exec_env_t;
 
-/* lg_env_for_exec fills e->envp with `envp` (or `environ` when NULL is
- * given for it), every variable unchanged and in order, plus LD_PRELOAD
+/* lg_env_for_exec fills e->envp with `envp` (NULL: an empty environment,
+ * as execve takes it), every variable unchanged and in order, plus LD_PRELOAD
  * naming the shim (the variable replaced by one with the shim's entry in
  * front when it lacks it) and LEAKGRAPH_OPTIONS as the shim got it (added
  * when missing). It returns 0, or -1 when nothing needs adding (or memory
