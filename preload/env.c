@@ -68,6 +68,7 @@ static void keep_preload_entry(const char *list) {
 }
 
 void lg_env_capture(void) {
+  options_text = preload_entry = NULL;
   size_t len = 0, cap = 0;
   char *block = environ ? NULL : lg_sys_read_file("/proc/self/environ", &len, &cap);
   const char *end = block ? block + len : NULL;
