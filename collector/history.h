@@ -45,7 +45,6 @@ typedef struct lg_scan_result {
   uint32_t next_cluster_id;
   int done;
   uint64_t t_resumed; /* set by the parent: when the world ran again */
-  uint32_t started;   /* set by the child: it holds no descriptor but the log's */
 } lg_scan_result_t;
 lg_scan_result_t *lg_history_result(void);
 

@@ -34,7 +34,6 @@ void lg_log_lock(void) { lg_lock(&lock); }
 void lg_log_unlock(void) { lg_unlock(&lock); }
 void lg_log_reset_lock(void) { lg_lock_reset(&lock); }
 int lg_log_active(void) { return fd >= 0 && !failed; }
-int lg_log_fd(void) { return fd; }
 uint32_t lg_log_epoch(void) { return epoch; }
 
 /* Expands the %-escapes of `pattern` into out; 0 or -1 if too long. */
@@ -84,7 +83,7 @@ int lg_log_open(const char *pattern, const char *exe, char *out, size_t n) {
   for (int i = 0; i < 100 && f < 0; i++) {
     if (i == 0) lg_fmt(cand, sizeof cand, "%s", base);
     else lg_fmt(cand, sizeof cand, "%s.%d", base, i);
-    f = open(cand, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    f = open(cand, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     err = errno;
     if (f < 0 && err != EEXIST) break;
   }

@@ -15,15 +15,15 @@
  * in seconds, %% a percent sign), creates the file with mode 0600 — never
  * over an existing file (it tries NAME.1 ... NAME.99 instead) and never
  * through a symbolic link as the last component — and makes it the log.
- * The absolute path goes to `path`. Returns 0, or -1 after one warning. */
+ * The absolute path goes to `path`. The file is written in append mode:
+ * a scan's snapshot child, which keeps none of the process's descriptors,
+ * reopens it by path and writes its records while the process waits.
+ * Returns 0, or -1 after one warning. */
 int lg_log_open(const char *pattern, const char *exe_name, char *path, size_t n);
 /* lg_log_forget drops the current log without writing to it (a forked
  * child: the buffer holds the parent's unwritten bytes). */
 void lg_log_forget(void);
 int lg_log_active(void);
-/* lg_log_fd is the log's descriptor, or -1 (the scan's snapshot child
- * keeps it and closes every other). */
-int lg_log_fd(void);
 /* lg_log_epoch counts the logs this process has opened (stack bookkeeping). */
 uint32_t lg_log_epoch(void);
 

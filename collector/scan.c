@@ -4,9 +4,9 @@
  *   lock       modules refreshed, then every shim lock taken (collector.h)
  *   stop       the other threads stopped by signal (world.c)
  *   clone      a copy-on-write snapshot child (not at exit), which dies
- *              with the thread that cloned it and first closes every
- *              descriptor but the log's; then the parent resumes the
- *              threads, releases the locks and waits for it
+ *              with the thread that cloned it and drops every descriptor
+ *              of the process; the parent resumes the threads, releases
+ *              the locks and waits for it
  *   snapshot   the block table copied, sorted and indexed (graph.c)
  *   roots      module data and bss, registered regions, every thread's
  *              registers, stack from its stack pointer up and static TLS
@@ -22,7 +22,8 @@
  * which a stopped thread may hold. */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/futex.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <string.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -333,13 +334,14 @@ static long scan_work(scan_t *s) {
   return lost;
 }
 
-/* Closes every descriptor but `keep` (close_range, or /proc/self/fd
- * where the kernel lacks it). */
-static void close_all_but(int keep) {
-  if (keep < 0 ? syscall(SYS_close_range, 0u, ~0u, 0u) == 0
-               : (keep == 0 || syscall(SYS_close_range, 0u, (unsigned)keep - 1, 0u) == 0) &&
-                     syscall(SYS_close_range, (unsigned)keep + 1, ~0u, 0u) == 0)
-    return;
+/* Leaves the child with no descriptor at all. It shares the process's
+ * table (CLONE_FILES) until here, so it never held a reference of its own;
+ * close_range's unshare flag then gives it an empty table of its own
+ * without copying. A kernel without close_range (before 5.9) copies the
+ * table first and closes the copies one by one (/proc/self/fd). */
+static void drop_descriptors(void) {
+  if (syscall(SYS_close_range, 0u, ~0u, CLOSE_RANGE_UNSHARE) == 0) return;
+  if (syscall(SYS_unshare, CLONE_FILES) < 0) syscall(SYS_exit_group, 0); /* never close the parent's */
   int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir < 0) return;
   char buf[4096];
@@ -350,35 +352,22 @@ static void close_all_but(int keep) {
       int fd = 0;
       if (*name < '0' || *name > '9') continue;
       for (; *name >= '0' && *name <= '9'; name++) fd = fd * 10 + (*name - '0');
-      if (fd != keep && fd != dir) close(fd);
+      if (fd != dir) close(fd);
     }
   close(dir);
 }
 
 /* The snapshot child's first steps: it must not outlive the process (it
- * dies with the thread that cloned it, which waits for it; if that thread
- * is already gone, at once), and it must hold none of the program's
+ * dies with the thread that cloned it, which waits for it in reap — so
+ * only the process's death or an exec fires it; if that thread is already
+ * gone, the child ends at once), and it must hold none of the program's
  * descriptors (a killed server's listening port is free at once; no peer
- * sees a socket close late). The parent resumes the world only after
- * `started` (see wait_started). */
-static void child_start(lg_scan_result_t *r, pid_t parent) {
+ * sees a socket close late). Its log writes go to the log reopened by
+ * path (logwriter.c appends). */
+static void child_start(pid_t parent) {
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if ((pid_t)syscall(SYS_getppid) != parent) syscall(SYS_exit_group, 0);
-  close_all_but(lg_log_fd());
-  __atomic_store_n(&r->started, 1, __ATOMIC_RELEASE);
-  syscall(SYS_futex, &r->started, FUTEX_WAKE, 1, NULL, NULL, 0);
-}
-
-/* Waits until the snapshot child `pid` has closed the program's
- * descriptors, or has ended. */
-static void wait_started(pid_t pid, lg_scan_result_t *r) {
-  struct timespec ms = {0, 1000000};
-  siginfo_t si;
-  while (!__atomic_load_n(&r->started, __ATOMIC_ACQUIRE)) {
-    syscall(SYS_futex, &r->started, FUTEX_WAIT, 0, &ms, NULL, 0);
-    si.si_pid = 0;
-    if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WCLONE) == 0 && si.si_pid == pid) return;
-  }
+  drop_descriptors();
 }
 
 /* The snapshot child: a copy-on-write image of the whole process taken
@@ -389,7 +378,7 @@ static void wait_started(pid_t pid, lg_scan_result_t *r) {
  * back what the parent must know, and exits without running anything of
  * the program's. */
 static void snapshot_child(scan_t *s, lg_scan_result_t *r, pid_t parent) {
-  child_start(r, parent);
+  child_start(parent);
   long lost = scan_work(s);
   const lg_graph_t *g = &s->graph;
   r->lost = lost;
@@ -444,9 +433,8 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   lg_blocks_flip_epoch();
   /* An exit scan runs in process: the program is ending, nothing to save. */
   pid_t parent = getpid();
-  pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul);
+  pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, (unsigned long)CLONE_FILES, NULL, NULL, NULL, 0ul);
   if (pid == 0) snapshot_child(&s, r, parent);
-  if (pid > 0) wait_started(pid, r);
   long lost = pid > 0 ? 0 : scan_work(&s);
   s.t_resumed = lg_now_ns();
   __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);

@@ -5,8 +5,8 @@
  * scans (interval 0.05) run, each in a snapshot child that needs a good
  * fraction of a second. W, from /proc: finds a snapshot child of M, waits
  * for it to end and for the next one (S) to appear, so that S has its
- * whole scan ahead; waits until S holds no socket (it closes every
- * descriptor but the log's as it starts); kills M with SIGKILL; binds M's
+ * whole scan ahead; waits until S holds no socket (it drops every
+ * descriptor of the process as it starts); kills M with SIGKILL; binds M's
  * port again as soon as all of M's threads have exited; and polls /proc/S/stat every
  * millisecond until S is gone (no entry, or a zombie).
  * Expected: S found; S dropped the socket; the port free at once; S gone
@@ -14,9 +14,10 @@
  * so the scan it was running has no SCAN_END in M's log -- and within a
  * second of the kill. (S's life after the kill is the kernel's teardown:
  * of M's 500 MB when the cloning thread is the last of M to exit, then of
- * S's copy. W prints it as gone_ms, and M's own death as m_gone_ms: on an
- * idle machine S is gone 15 to 70 ms after the kill; with a load of 13 on
- * the two cores, 35 to 300 ms -- as long as M itself takes to die. So the
+ * S's copy. W prints it as gone_ms, and M's own death as m_gone_ms: with
+ * a load of 4 on the two cores S was gone 41 to 70 ms after the kill (M
+ * itself 16 to 48 ms); with a load of 13, 35 to 300 ms -- about as long as
+ * M itself took to die. So the
  * one-second bound is generous on purpose; the missing SCAN_END is what
  * tells a killed child from one that finished its scan. Every wait for
  * /proc is bounded only so that a broken shim fails instead of hanging.)
