@@ -118,6 +118,7 @@ static int shadowed(int s) {
          (fatal_by_default(s) || s == lg_collector_scan_signal(NULL)) && getpid() == lg_traced_pid();
 }
 
+/* SIG_DFL, whatever the flags (sa_sigaction shares the field). */
 static int is_default(const struct sigaction *a) { return a->sa_handler == SIG_DFL; }
 
 /* ---- the shim's handler, installed ------------------------------------------ */
@@ -190,6 +191,8 @@ static int shadow_sigaction(int s, const struct sigaction *a, struct sigaction *
   return rc;
 }
 
+/* Takes every default-fatal signal left at SIG_DFL (see shim.h); the
+ * shadow starts as the dispositions found. */
 void lg_signals_init(void) {
   struct sigaction cur;
   sigemptyset(&fatal_async);
@@ -208,6 +211,7 @@ void lg_signals_init(void) {
   __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
 }
 
+/* Gives the program's dispositions back for real (see shim.h). */
 void lg_signals_release(void) {
   __atomic_store_n(&ready, 0, __ATOMIC_RELEASE);
   lg_lock_reset(&lock);
@@ -250,6 +254,9 @@ static void check_at_signal(int sig, const lg_self_t *self) {
   sigprocmask(SIG_SETMASK, &saved, NULL);
 }
 
+/* The shim's handler of a default-fatal signal (see the top): the check,
+ * deferred or skipped as the thread's state demands, then the signal's
+ * own default action. */
 static void on_fatal(int sig, siginfo_t *si, void *ucv) {
   int saved = errno;
   if (!lg_on || getpid() != lg_traced_pid()) {
@@ -269,6 +276,8 @@ static void on_fatal(int sig, siginfo_t *si, void *ucv) {
   errno = saved;
 }
 
+/* Called by the guard's exit (guard.h) in a thread whose fatal signal was
+ * deferred: the check, from this thread's live stack, then the signal. */
 void lg_fatal_deferred(void) {
   int sig = lg_fatal_pending;
   lg_fatal_pending = 0;
@@ -284,6 +293,8 @@ void lg_fatal_deferred(void) {
 
 /* ---- the interposers ------------------------------------------------------------ */
 
+/* sigaction as the program sees it: the shadow for the signals the shim
+ * may hold, the C library's for every other. */
 LG_PUBLIC int sigaction(int s, const struct sigaction *a, struct sigaction *old) {
   if (!shadowed(s)) return lg_sys_sigaction(s, a, old);
   return shadow_sigaction(s, a, old);
