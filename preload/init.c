@@ -114,8 +114,11 @@ void lg_boot(void) {
 /* The constructor: boots, if no allocation did, and starts what needs an
  * initialised C library — the scanner thread, the scan signal and the
  * fatal-signal handlers (signals.c). */
+static int constructed; /* lg_init ran: the loader will run lg_fini */
+
 __attribute__((constructor(101))) static void lg_init(void) {
   lg_boot();
+  constructed = 1;
   if (!lg_on) return;
   LG_GUARDED;
   if (!lg_collector_options()->follow_children) unfollow_exec();
@@ -237,8 +240,17 @@ __attribute__((destructor)) static void lg_fini(void) {
   lg_finish(LG_END_EXIT, exit_status, &self);
 }
 
+/* exit: the destructor checks the process, once the C library has run the
+ * atexit handlers. A library constructor that exits before the shim's own
+ * constructor ran gets no destructor call from the loader (only
+ * initialised objects are finalised), so the check runs here. */
 LG_PUBLIC void exit(int status) {
   exit_status = status;
+  if (!constructed) {
+    lg_self_t self = {0};
+    LG_CAPTURE_SELF(&self);
+    lg_finish(LG_END_EXIT, status, &self);
+  }
   if (!lg_real.exit_) lg_real_init();
   lg_real.exit_(status);
 }
