@@ -443,6 +443,14 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
   return x;
 }
 
+/* Is the word w, read in block i, an edge from i to block t? A pointer of a
+ * block into its own interior is no edge (a short std::string's data
+ * pointer into its inline buffer, a list head pointing at its own sentinel
+ * field): only a pointer to its own start makes a block a cycle. */
+static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
+  return t >= 0 && ((uint32_t)t != i || w == h->blk[i].addr);
+}
+
 /* Builds the edges among blocks of `s` (lid maps block -> local id). */
 static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
   size_t start = ef->n;
@@ -454,7 +462,7 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
     for (; p < e; p++) {
       if (*p - h->lo >= h->span) continue;
       long t = lg_heap_find(h, *p);
-      if (t >= 0 && lid[t] != NONE)
+      if (is_edge(h, s->node[u], t, *p) && lid[t] != NONE)
         if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
     }
   }

@@ -19,7 +19,9 @@
  * pointed at by another lost block is indirectly lost, except that in a
  * component nothing outside points at, the lowest-addressed block is the
  * definitely lost entry. Each weakly connected group is a cluster; it is
- * cyclic when one of its components has two blocks or a self-pointer. */
+ * cyclic when one of its components has two blocks or a self-pointer: a
+ * pointer of a block to its own start (a pointer into its own interior,
+ * such as a short std::string's data pointer, is no edge at all). */
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 

@@ -186,6 +186,40 @@ static void test_self_pointer_is_cyclic_and_definite(void **state) {
   lg_heap_free(&heap);
 }
 
+static void test_pointer_into_own_interior_is_no_cycle(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 0, 0, 16); /* a short std::string: data pointer into itself */
+  point(1, 3, 1, 8);  /* interior self-pointers ... */
+  point(1, 4, 1, 0);  /* ... do not hide a real one to its own start */
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 2);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_false(g.clusters[blk[0].cluster - 1].cyclic);
+  assert_false(blk[0].flags & LG_BF_IN_CYCLE);
+  assert_true(g.clusters[blk[1].cluster - 1].cyclic);
+  assert_int_equal(g.nedges, 1); /* only 1 -> 1's start is an edge */
+  assert_int_equal(g.edge_from[0], 1);
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_interior_pointers_between_blocks_still_cycle(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 1, 1, 24); /* 0 -> inside 1, 1 -> inside 0 */
+  point(1, 1, 0, 40);
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_true(g.clusters[0].cyclic);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
 static void test_cycle_below_an_entry_is_all_indirect(void **state) {
   (void)state;
   make_heap(3);
@@ -316,6 +350,8 @@ int main(void) {
       cmocka_unit_test(test_tree_is_one_definite_rest_indirect),
       cmocka_unit_test(test_two_block_cycle_lowest_is_definite),
       cmocka_unit_test(test_self_pointer_is_cyclic_and_definite),
+      cmocka_unit_test(test_pointer_into_own_interior_is_no_cycle),
+      cmocka_unit_test(test_interior_pointers_between_blocks_still_cycle),
       cmocka_unit_test(test_cycle_below_an_entry_is_all_indirect),
       cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
       cmocka_unit_test(test_million_node_list_needs_no_recursion),
