@@ -6,6 +6,8 @@
  *   clone      a copy-on-write snapshot child (not at exit); the parent
  *              resumes the threads, releases the locks and waits for it
  *   snapshot   the block table copied, sorted and indexed (graph.c)
+ *   heuristics the enabled C++ heuristics, and the module segments that
+ *              multipleinheritance needs to tell vtable pointers (graph.h)
  *   roots      module data and bss, registered regions, every thread's
  *              registers, stack from its stack pointer up and static TLS
  *   mark       flood fill from the roots and the ignored blocks
@@ -126,6 +128,7 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;
+  b->heur = 0;
 }
 
 static int snapshot(scan_t *s) {
@@ -146,6 +149,19 @@ static int snapshot(scan_t *s) {
     if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > mp->hi) f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
+}
+
+/* ---- phase: heuristics ---------------------------------------------------- */
+
+static void add_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
+  lg_heap_add_segment(arg, lo, hi, flags); /* out of memory: fewer vtables seen */
+}
+
+/* Tells the marking which heuristics are on (the heuristics option) and,
+ * for multipleinheritance, where the modules' segments lie. */
+static void prepare_heuristics(scan_t *s) {
+  s->heap.heur = lg_collector_options()->heuristics;
+  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, &s->heap);
 }
 
 /* ---- phase: roots ---------------------------------------------------------- */
@@ -295,6 +311,7 @@ static long scan_work(scan_t *s) {
   guard_faults(&jb);
   if (read_maps(s) == 0 && snapshot(s) == 0) {
     t[1] = lg_now_ns();
+    prepare_heuristics(s);
     mark_roots(s);
     t[2] = lg_now_ns();
     if (lg_graph_analyse(&s->heap, &s->graph) == 0) {
