@@ -8,7 +8,9 @@
  *   chains    for the sites whose old bytes rose since the previous scan
  *             (at most MAX_CHAINS, largest rise first), the shortest path
  *             from a root to the site's block nearest a root
- *   end       SCAN_END with the totals and times
+ *   end       HEURISTICS, when a heuristic made blocks reachable (the
+ *             blocks and bytes that only it reached, per heuristic), then
+ *             SCAN_END with the totals and times
  *
  * Every STACK record a record refers to is written before it. The log lock
  * is held; memory comes from mmap. */
@@ -282,8 +284,26 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
 
 /* ---- the end ------------------------------------------------------------------- */
 
+/* Writes the HEURISTICS record: the heuristics that reached blocks. */
+static void log_heuristics(const lg_graph_t *g, uint32_t scan) {
+  uint32_t n = 0;
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) n += g->heur_blocks[h] != 0;
+  if (!n) return;
+  lg_log_begin(LG_REC_HEURISTICS, 8 + n * 20);
+  lg_log_u32(scan);
+  lg_log_u32(n);
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) {
+    if (!g->heur_blocks[h]) continue;
+    lg_log_u32(h);
+    lg_log_u64(g->heur_bytes[h]);
+    lg_log_u64(g->heur_blocks[h]);
+  }
+  lg_log_end();
+}
+
 void lg_scanlog_end(lg_scan_t *s) {
   const lg_graph_t *g = &s->graph;
+  log_heuristics(g, s->number);
   uint32_t cyclic = 0;
   for (size_t c = 0; c < g->nclusters; c++) cyclic += g->clusters[c].cyclic;
   lg_log_begin(LG_REC_SCAN_END, 4 + 4 * 16 + 4 + 4 + 8 + 8 + 8 + 4 + 4);

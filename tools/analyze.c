@@ -257,7 +257,8 @@ static int lg_analyze_order(const void *a, const void *b) {
  * its periodic scans' clusters (it was killed) takes its lost categories
  * from those clusters, so that the summary and the clusters agree (a scan's
  * totals also count young losses that min_age kept out of the log), and
- * still_reachable from its last scan. */
+ * still_reachable from its last scan. The heuristics' counts come with
+ * still_reachable. */
 static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
   lg_analyze_local_supps(r, i);
   const lg_scan_t *s = lg_analyze_scan(r->procs[i]);
@@ -271,6 +272,10 @@ static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
       continue;
     r->summary[c].bytes += s->totals[c].bytes;
     r->summary[c].blocks += s->totals[c].blocks;
+  }
+  for (int h = 0; h < LG_NHEURS; h++) { /* part of still_reachable */
+    r->heuristics[h].bytes += s->heuristics[h].bytes;
+    r->heuristics[h].blocks += s->heuristics[h].blocks;
   }
   for (size_t k = 0; from_union && k < n; k++)
     for (uint32_t j = 0; j < cls[k]->nsites; j++) {

@@ -88,6 +88,8 @@ typedef struct lg_report {
   lg_process_t **procs; /* borrowed */
   size_t nprocs;
   lg_amount_t summary[LG_RCAT_N];
+  /* Of still_reachable: the blocks only heuristic h reached, at h - 1. */
+  lg_amount_t heuristics[LG_NHEURS];
   size_t ncyclic;
   lg_rcluster_t *clusters;
   size_t nclusters, cap;

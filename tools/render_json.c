@@ -2,7 +2,8 @@
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
  * "scan_stats", and per cluster "pid", "kind", "definite", "indirect",
  * "possible" and "entries", and per site "category", and in the summary
- * "growing_sites". Frames are {"function", "file", "line", "module",
+ * "growing_sites" and, in "still_reachable", "heuristics": {NAME: {"bytes",
+ * "blocks"}} for each heuristic that reached blocks (valgrind's names). Frames are {"function", "file", "line", "module",
  * "address"}, null where unknown.
  *
  * "growth" lists the growing, unsuppressed sites (every site with a SITES
@@ -115,11 +116,33 @@ static void lg_json_process(lg_json_t *j, const lg_process_t *p) {
   lg_json_obj_end(j);
 }
 
+/* still_reachable: its amount, and the heuristics that reached blocks. */
+static void lg_json_reachable(lg_json_t *j, const lg_report_t *r) {
+  const lg_amount_t *a = &r->summary[LG_RCAT_REACHABLE];
+  lg_json_key(j, lg_analyze_cat_name(LG_RCAT_REACHABLE));
+  lg_json_obj(j);
+  lg_json_key(j, "bytes");
+  lg_json_u64(j, a->bytes);
+  lg_json_key(j, "blocks");
+  lg_json_u64(j, a->blocks);
+  lg_json_key(j, "heuristics");
+  lg_json_obj(j);
+  for (uint32_t h = 1; h <= LG_NHEURS; h++)
+    if (r->heuristics[h - 1].blocks || r->heuristics[h - 1].bytes)
+      lg_json_amount(j, lg_heuristic_name(h), &r->heuristics[h - 1]);
+  lg_json_obj_end(j);
+  lg_json_obj_end(j);
+}
+
 static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_key(j, "summary");
   lg_json_obj(j);
-  for (int c = 0; c < LG_RCAT_N; c++)
-    lg_json_amount(j, lg_analyze_cat_name(c), &r->summary[c]);
+  for (int c = 0; c < LG_RCAT_N; c++) {
+    if (c == LG_RCAT_REACHABLE)
+      lg_json_reachable(j, r);
+    else
+      lg_json_amount(j, lg_analyze_cat_name(c), &r->summary[c]);
+  }
   lg_json_key(j, "clusters");
   lg_json_u64(j, r->nclusters);
   lg_json_key(j, "cyclic_clusters");

@@ -219,14 +219,29 @@ static void lg_text_processes(FILE *f, const lg_report_t *r) {
   fputc('\n', f);
 }
 
+/* Under still reachable, valgrind's way: the part each heuristic reached. */
+static void lg_text_heuristics(FILE *f, const lg_report_t *r) {
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) {
+    const lg_amount_t *a = &r->heuristics[h - 1];
+    if (a->blocks || a->bytes)
+      fprintf(f,
+              "     reachable via heuristic: %s: %" PRIu64 " bytes in %" PRIu64
+              " blocks\n",
+              lg_heuristic_name(h), a->bytes, a->blocks);
+  }
+}
+
 static void lg_text_summary(FILE *f, const lg_report_t *r) {
   static const char *const labels[LG_RCAT_N] = {
       "definitely lost", "indirectly lost", "  possibly lost",
       "still reachable", "     suppressed"};
   fprintf(f, "LEAK SUMMARY:\n");
-  for (int c = 0; c < LG_RCAT_N; c++)
+  for (int c = 0; c < LG_RCAT_N; c++) {
     fprintf(f, "   %s: %" PRIu64 " bytes in %" PRIu64 " blocks\n", labels[c],
             r->summary[c].bytes, r->summary[c].blocks);
+    if (c == LG_RCAT_REACHABLE)
+      lg_text_heuristics(f, r);
+  }
   fprintf(f, "   leaked clusters: %zu (%zu cyclic)\n", r->nclusters,
           r->ncyclic);
   if (r->any_sites)

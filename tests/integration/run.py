@@ -127,10 +127,12 @@ Names an `expect:` expression can use
                     only), in log order: dicts with pid, scan, kind ('exit',
                     'api', 'periodic', 'signal'), totals (definitely_lost,
                     indirectly_lost, possibly_lost, still_reachable: {bytes,
-                    blocks}), conservative (a thread did not stop) and clusters
+                    blocks}), conservative (a thread did not stop), clusters
                     (the CLUSTER records the scan logged: first_seen_scan,
                     bytes, blocks, entry_size = the size of its first entry
-                    block); only scans whose SCAN_END is in the log
+                    block) and heuristics (its HEURISTICS record: {name:
+                    {bytes, blocks}}, valgrind's names; {} without one); only
+                    scans whose SCAN_END is in the log
   re, json          the modules
 """
 
@@ -283,11 +285,12 @@ def line_with(text, s):
 
 SCAN_KINDS = {1: "exit", 2: "api", 3: "periodic", 4: "signal"}
 CATEGORIES = ("definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable")
+HEURISTICS = {1: "stdstring", 2: "length64", 3: "newarray", 4: "multipleinheritance"}
 
 
 def log_scans(logdir):
     """The scans of the logs in logdir (tools/LOGFORMAT.md: HEADER, SCAN_BEGIN,
-    CLUSTER, SCAN_END), for `expect:` checks of single scans."""
+    CLUSTER, HEURISTICS, SCAN_END), for `expect:` checks of single scans."""
     out = []
     for path in sorted(Path(logdir).iterdir()):
         data = path.read_bytes()
@@ -301,7 +304,7 @@ def log_scans(logdir):
                 elif rtype == 5:
                     scan, kind = struct.unpack_from("<II", pl, 0)
                     open_scans[scan] = AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind),
-                                                log=path.name, clusters=[])
+                                                log=path.name, clusters=[], heuristics=AttrDict())
                 elif rtype == 6:
                     scan, _cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
                     off = 32 + 20 * nsites
@@ -311,6 +314,13 @@ def log_scans(logdir):
                         open_scans[scan].clusters.append(AttrDict(
                             first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
                             entry_size=size))
+                elif rtype == 14:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    for k in range(n):
+                        h, nbytes, blocks = struct.unpack_from("<IQQ", pl, 8 + 20 * k)
+                        if scan in open_scans:
+                            open_scans[scan].heuristics[HEURISTICS.get(h, h)] = AttrDict(
+                                bytes=nbytes, blocks=blocks)
                 elif rtype == 7:
                     scan = struct.unpack_from("<I", pl, 0)[0]
                     s = open_scans.pop(scan, None)

@@ -285,6 +285,26 @@ static inline void lb_scan_end(lb_t *l, uint32_t scan, const uint64_t t[4][2],
   lb_end(l);
 }
 
+/* One entry of a HEURISTICS record. */
+typedef struct lb_heur {
+  uint32_t heuristic;
+  uint64_t bytes, blocks;
+} lb_heur_t;
+
+/* A HEURISTICS record of `scan` with `n` entries. */
+static inline void lb_heuristics(lb_t *l, uint32_t scan, uint32_t n,
+                                 const lb_heur_t *h) {
+  lb_begin(l, LG_REC_HEURISTICS);
+  lb_u32(l, scan);
+  lb_u32(l, n);
+  for (uint32_t i = 0; i < n; i++) {
+    lb_u32(l, h[i].heuristic);
+    lb_u64(l, h[i].bytes);
+    lb_u64(l, h[i].blocks);
+  }
+  lb_end(l);
+}
+
 static inline void lb_supp(lb_t *l, uint32_t source, const char *text) {
   lb_begin(l, LG_REC_SUPPRESSIONS);
   lb_u32(l, source);

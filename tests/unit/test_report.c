@@ -6,7 +6,8 @@
  * processes into one numbered list, --fail-on parsing and evaluation
  * (growth included), symbolization of this very test binary (a function,
  * and a global variable at a chain's root), and the JSON keys the
- * specification and the integration tests rely on, growth's included. */
+ * specification and the integration tests rely on, growth's and the
+ * heuristics' included. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -714,6 +715,79 @@ static void test_text_report_has_growth_section(void **state) {
   free_report(&fx, p, 1);
 }
 
+/* ---------------------------------------------------------- heuristics */
+
+/* Removes the layout (spaces, newlines) of a JSON text without spaces in
+ * its strings, in place. */
+static char *squeeze(char *js) {
+  char *o = js;
+  for (const char *i = js; *i; i++)
+    if (*i != ' ' && *i != '\n')
+      *o++ = *i;
+  *o = 0;
+  return js;
+}
+
+/* A process whose exit scan says that heuristics reached `n` entries. */
+static lg_process_t *read_heuristic_log(uint32_t pid, uint32_t n,
+                                        const lb_heur_t *h) {
+  lb_t l = {0};
+  static const uint64_t t[4][2] = {{0, 0}, {0, 0}, {0, 0}, {500, 5}};
+  lb_header(&l, pid, "/bin/cxx");
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_heuristics(&l, 1, n, h);
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_heuristics_of_processes_add_up_in_the_summary(void **state) {
+  static const lb_heur_t a[] = {{LG_HEUR_STDSTRING, 65, 1}, {LG_HEUR_NEWARRAY, 128, 1}};
+  static const lb_heur_t b[] = {{LG_HEUR_STDSTRING, 30, 2}};
+  lg_process_t *p[2] = {read_heuristic_log(1, 2, a), read_heuristic_log(2, 1, b)};
+  fixture_t fx;
+  build_report(&fx, p, 2, NULL);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 1000);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_STDSTRING - 1].bytes, 95);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_STDSTRING - 1].blocks, 3);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_NEWARRAY - 1].bytes, 128);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_LENGTH64 - 1].blocks, 0);
+  free_report(&fx, p, 2);
+}
+
+static void test_json_and_text_show_only_heuristics_that_reached(void **state) {
+  static const lb_heur_t a[] = {{LG_HEUR_MULTIPLEINHERITANCE, 40, 1}};
+  lg_process_t *p[1] = {read_heuristic_log(3, 1, a)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = squeeze(render(&fx.r, 1));
+  if (!strstr(js, "\"still_reachable\":{\"bytes\":500,\"blocks\":5,\"heuristics\":"
+                  "{\"multipleinheritance\":{\"bytes\":40,\"blocks\":1}}}"))
+    fail_msg("JSON lacks the heuristics of still_reachable:\n%s", js);
+  assert_null(strstr(js, "\"stdstring\""));
+  free(js);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "still reachable: 500 bytes in 5 blocks\n"
+                            "     reachable via heuristic: multipleinheritance: 40 bytes in 1 blocks\n"));
+  assert_null(strstr(t, "stdstring"));
+  free(t);
+  free_report(&fx, p, 1);
+  /* No heuristic: an empty object, and no line. */
+  p[0] = read_sample(4);
+  build_report(&fx, p, 1, NULL);
+  js = squeeze(render(&fx.r, 1));
+  assert_non_null(strstr(js, "\"heuristics\":{}"));
+  free(js);
+  t = render(&fx.r, 0);
+  assert_null(strstr(t, "heuristic"));
+  free(t);
+  free_report(&fx, p, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pattern_matches_as_substring),
@@ -748,6 +822,8 @@ int main(void) {
       cmocka_unit_test(test_json_growth_has_its_keys),
       cmocka_unit_test(test_json_growth_all_lists_steady_sites),
       cmocka_unit_test(test_text_report_has_growth_section),
+      cmocka_unit_test(test_heuristics_of_processes_add_up_in_the_summary),
+      cmocka_unit_test(test_json_and_text_show_only_heuristics_that_reached),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
