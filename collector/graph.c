@@ -288,8 +288,7 @@ static const lg_modseg_t *segment_of(const lg_heap_t *h, uintptr_t v) {
  * segment, at words of which (up to VTABLE_WORDS, within the segment) at
  * least two are pointers into executable segments, and the others before
  * them zeros. */
-static int is_vtable(const lg_heap_t *h, uintptr_t v) {
-  if ((v & 7) || v < PAGE0) return 0;
+static int looks_like_vtable(const lg_heap_t *h, uintptr_t v) {
   const lg_modseg_t *s = segment_of(h, v);
   if (!s || !(s->flags & LG_SEG_R)) return 0;
   int fns = 0;
@@ -301,6 +300,17 @@ static int is_vtable(const lg_heap_t *h, uintptr_t v) {
     if (++fns == 2) return 1;
   }
   return 0;
+}
+
+/* looks_like_vtable, remembered per address in a small direct-mapped
+ * cache: the objects of one class share their vtable pointers. */
+static int is_vtable(lg_heap_t *h, uintptr_t v) {
+  if ((v & 7) || v < PAGE0) return 0;
+  uintptr_t *seen = &h->vtables[(v >> 3) & 63];
+  if ((*seen & ~(uintptr_t)1) == v) return !(*seen & 1);
+  int yes = looks_like_vtable(h, v);
+  *seen = v | !yes;
+  return yes;
 }
 
 /* Heuristic conditions for an interior pointer at offset `off` into block
@@ -317,7 +327,7 @@ static int is_newarray(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) 
   return off == 8 && word[0] && (b->size - 8) % word[0] == 0;
 }
 
-static int is_second_base(const lg_heap_t *h, const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
+static int is_second_base(lg_heap_t *h, const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
   if ((off & 7) || off + 8 > b->size) return 0;
   return is_vtable(h, word[off / 8]) && is_vtable(h, word[0]);
 }
@@ -325,7 +335,7 @@ static int is_second_base(const lg_heap_t *h, const lg_blk_t *b, const uintptr_t
 /* Returns the first enabled heuristic (valgrind's order) under which the
  * interior pointer w makes block b reachable, or 0. Called only for
  * pointers from REACHABLE memory into blocks not REACHABLE yet. */
-static __attribute__((noinline)) uint8_t heuristic(const lg_heap_t *h, const lg_blk_t *b, uintptr_t w) {
+static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t *b, uintptr_t w) {
   if ((b->flags & LG_BF_UNREADABLE) || (b->addr & 7)) return 0;
   const uintptr_t *word = (const uintptr_t *)b->addr;
   uintptr_t off = w - b->addr;

@@ -109,6 +109,7 @@ typedef struct lg_heap {
   uint32_t heur;
   lg_modseg_t *segs;
   size_t nsegs, capsegs;
+  uintptr_t vtables[64]; /* recent verdicts: v (a vtable) or v | 1 (not) */
   /* Candidate words waiting for a batched lookup (graph.c), from any
    * number of scanned ranges: the lookups of many small blocks overlap. */
   uintptr_t cand[64], cand_where[64];

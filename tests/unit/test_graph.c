@@ -471,7 +471,7 @@ static void test_heuristics_are_tried_in_valgrinds_order(void **state) {
  * a fake executable one (never called, only looked up). */
 #define TEXT_LO 0x100000u
 #define TEXT_HI 0x200000u
-static uintptr_t rodata[4][8] __attribute__((aligned(64)));
+static uintptr_t rodata[16][8] __attribute__((aligned(64)));
 
 static void add_fake_modules(uint32_t rodata_flags) {
   memset(rodata, 0, sizeof rodata);
@@ -480,6 +480,7 @@ static void add_fake_modules(uint32_t rodata_flags) {
   second[0] = 0, second[1] = TEXT_LO + 0x30, second[2] = TEXT_LO + 0x40; /* a zero is allowed */
   one_fn[0] = TEXT_LO + 0x50, one_fn[1] = (uintptr_t)mem[5];           /* then a heap pointer */
   data_ptr[0] = (uintptr_t)rodata; /* points at data, not text */
+  rodata[8][0] = (uintptr_t)rodata; /* 512 bytes after rodata[0]: not a vtable */
   assert_int_equal(lg_heap_add_segment(&heap, TEXT_LO, TEXT_HI, LG_SEG_R | LG_SEG_X), 0);
   assert_int_equal(lg_heap_add_segment(&heap, (uintptr_t)rodata, (uintptr_t)rodata + sizeof rodata, rodata_flags), 0);
 }
@@ -512,6 +513,32 @@ static void test_multipleinheritance_needs_two_vtable_pointers(void **state) {
   assert_int_equal(mark_object(primary, second + 4, 16, LG_SEG_R), LG_POSSIBLE);    /* misaligned vtable */
   assert_int_equal(mark_object(primary, second, 20, LG_SEG_R), LG_POSSIBLE);        /* misaligned pointer */
   assert_int_equal(mark_object(primary, 0, 16, LG_SEG_R), LG_POSSIBLE);
+}
+
+static void test_vtable_verdicts_are_remembered_per_address(void **state) {
+  (void)state;
+  /* Objects held at +16, in this order: the 2nd's first word is no vtable
+   * but shares the 1st's slot in the verdict cache; the 3rd and 4th repeat
+   * the 2nd and the 1st. */
+  const uintptr_t sizes[5] = {64, 64, 64, 64, 64};
+  make_sized_heap(sizes, 5);
+  heap.heur = BIT(LG_HEUR_MULTIPLEINHERITANCE);
+  add_fake_modules(LG_SEG_R);
+  uintptr_t vt = (uintptr_t)rodata[0], not_vt = (uintptr_t)rodata[8];
+  uintptr_t first[4] = {vt, not_vt, not_vt, vt};
+  uintptr_t roots[4];
+  for (int i = 0; i < 4; i++) {
+    mem[i][0] = first[i];
+    mem[i][2] = (uintptr_t)rodata[1];
+    roots[i] = (uintptr_t)mem[i] + 16;
+  }
+  mark_roots(roots, 4);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].mark, LG_POSSIBLE);
+  assert_int_equal(blk[2].mark, LG_POSSIBLE);
+  assert_int_equal(blk[3].mark, LG_REACHABLE);
+  assert_int_equal(blk[3].heur, LG_HEUR_MULTIPLEINHERITANCE);
+  lg_heap_free(&heap);
 }
 
 static void test_start_pointer_clears_the_heuristic(void **state) {
@@ -604,6 +631,7 @@ int main(void) {
       cmocka_unit_test(test_newarray_needs_a_count_dividing_the_rest),
       cmocka_unit_test(test_heuristics_are_tried_in_valgrinds_order),
       cmocka_unit_test(test_multipleinheritance_needs_two_vtable_pointers),
+      cmocka_unit_test(test_vtable_verdicts_are_remembered_per_address),
       cmocka_unit_test(test_start_pointer_clears_the_heuristic),
       cmocka_unit_test(test_heuristic_counts_only_the_block_it_reached),
       cmocka_unit_test(test_heuristic_from_possible_memory_is_possible),
