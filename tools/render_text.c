@@ -2,8 +2,9 @@
  * leak report and LeakSanitizer's stack lines: the processes read, then
  * each cluster largest first with its entry block's allocation stack and
  * its members grouped by allocation site, then the growing sites (with
- * --growth: every site's timeline, scan by scan), then the LEAK SUMMARY,
- * the suppressions used, and notes (truncated or incomplete logs, the
+ * --growth: every site's timeline, scan by scan), then the LEAK SUMMARY
+ * (with, under still reachable, what each heuristic reached), the
+ * suppressions used, and notes (truncated or incomplete logs, the
  * shim's own NOTE records, warnings of the analysis). */
 #include <inttypes.h>
 #include <stdarg.h>
