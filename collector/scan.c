@@ -153,15 +153,25 @@ static int snapshot(scan_t *s) {
 
 /* ---- phase: heuristics ---------------------------------------------------- */
 
+/* Gives graph.c the readable pieces of a module segment (the heuristic
+ * reads vtables there); a piece the maps do not show ends the segment.
+ * Out of memory, fewer vtables are recognised. */
 static void add_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
-  lg_heap_add_segment(arg, lo, hi, flags); /* out of memory: fewer vtables seen */
+  scan_t *s = arg;
+  while (lo < hi) {
+    const map_t *m = map_of(s, lo);
+    if (!m) return;
+    uintptr_t end = m->hi < hi ? m->hi : hi;
+    if (m->readable) lg_heap_add_segment(&s->heap, lo, end, flags);
+    lo = end;
+  }
 }
 
 /* Tells the marking which heuristics are on (the heuristics option) and,
  * for multipleinheritance, where the modules' segments lie. */
 static void prepare_heuristics(scan_t *s) {
   s->heap.heur = lg_collector_options()->heuristics;
-  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, &s->heap);
+  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, s);
 }
 
 /* ---- phase: roots ---------------------------------------------------------- */
