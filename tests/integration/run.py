@@ -71,6 +71,10 @@ around them is the test's description. Keys:
   report:  none (no report), optional (a report only if there are logs), or
            extra leakgraph-report arguments (default: a report is required,
            the report tool must exit 0 and print JSON).
+  report_on: the report tool's LOG arguments instead of every file in
+           T/logs: shell words, each glob expanded as the shell would
+           (sorted; a glob matching nothing stays as it is), e.g.
+           `{tmp}/logs/*.log` or the directory `{tmp}/logs`.
   mangle:  damage the logs before the report, which may then fail (the test
            checks report_exit): empty (the log replaced by an empty file),
            truncate (cut in the middle of its last record), cut-middle (cut
@@ -87,7 +91,7 @@ around them is the test's description. Keys:
   skip:    REASON -- do not run the test (counts neither way).
   expect:  a Python expression that must be true. Repeatable.
 
-In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
+In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`, `file:` and `setup:` the
 placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
 {root} (the repository) are replaced.
 
@@ -139,6 +143,7 @@ Names an `expect:` expression can use
 import argparse
 import ast
 import concurrent.futures
+import glob
 import json
 import os
 import random
@@ -161,7 +166,7 @@ TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
 REPEATABLE = {"lib", "env", "file", "expect"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
-        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
+        "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
 
 
 # ---------------------------------------------------------------- directives
@@ -489,6 +494,15 @@ class Runner:
         p.unlink()
         return [str(x) for x in sorted((t / "logs").iterdir())], out.name
 
+    def report_on(self, test, t):
+        """The report tool's LOG arguments that `report_on:` names, globs
+        expanded like a shell's."""
+        out = []
+        for word in shlex.split(self.subst(test.get("report_on"), t)):
+            found = sorted(glob.glob(word)) if glob.has_magic(word) else []
+            out.extend(found or [word])
+        return out
+
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
         extra = [] if mode in ("", "none", "optional") else [
@@ -577,7 +591,9 @@ class Runner:
             report_mode = "none"
         if report_mode != "none" and not (report_mode == "optional" and not logs):
             files, mangled = logs, ""
-            if test.get("mangle"):
+            if test.get("report_on"):
+                files = self.report_on(test, t)
+            elif test.get("mangle"):
                 files, mangled = self.mangle(test.get("mangle"), logs, t)
             elif not logs:
                 raise Failure("the run left no log in %s/logs" % t,
