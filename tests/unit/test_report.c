@@ -5,7 +5,8 @@
  * union of its periodic scans' with the latest version of each), merging
  * processes into one numbered list, --fail-on parsing and evaluation
  * (growth included), symbolization of this very test binary (a function,
- * and a global variable at a chain's root), and the JSON keys the
+ * a C++ name demangled in every output and matched by suppressions in both
+ * forms, and a global variable at a chain's root), and the JSON keys the
  * specification and the integration tests rely on, growth's and the
  * heuristics' included. */
 #ifndef _GNU_SOURCE
@@ -543,6 +544,94 @@ static void test_symbolizer_refuses_file_with_other_build_id(void **state) {
 }
 
 
+/* A C function under the symbol of the C++ function lg::test::widget(int),
+ * so that this C test binary holds a mangled name. */
+__attribute__((noinline)) int lg_test_widget(int x) __asm__("_ZN2lg4test6widgetEi");
+__attribute__((noinline)) int lg_test_widget(int x) {
+  volatile int y = x;
+  return y + 1;
+}
+
+static char *render(const lg_report_t *r, int json);
+
+/* A log of this very test binary with one exit-scan cluster whose block
+ * was allocated in lg_test_widget (stack 1). */
+static lg_process_t *read_widget_log(lb_t *l) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  uint64_t addr = (uint64_t)(uintptr_t)&lg_test_widget + 4;
+  static const lb_site_t site = {1, LG_CAT_DEFINITE, 1, 40};
+  static const lb_block_t b = {0x5000, 40, 1, LG_CAT_DEFINITE,
+                               LG_LISTED_ENTRY};
+  static const uint64_t t[4][2] = {{40, 1}, {0, 0}, {0, 0}, {0, 0}};
+  lb_header(l, 1, exe);
+  lb_module(l, 1, bias, "", "", addr - 0x1000, 0x2000);
+  lb_stack(l, 1, 1, &addr);
+  lb_scan_begin(l, 1, LG_SCAN_EXIT);
+  lb_cluster(l, 1, 1, 0, 1, &site, 1, &b, 0, NULL);
+  lb_scan_end(l, 1, t, 1, 0);
+  lb_end_rec(l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(l, &r);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_cxx_names_are_demangled_in_every_output(void **state) {
+  lb_t l = {0};
+  lg_process_t *p[1] = {read_widget_log(&l)};
+  lg_report_t rep;
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_analyze_build(&rep, p, 1, NULL, sym, 0);
+  assert_int_equal(rep.nclusters, 1);
+  const lg_symframe_t *f = &rep.clusters[0].entries[0].stack.frames[0];
+  assert_string_equal(f->function, "lg::test::widget(int)");
+  assert_string_equal(f->linkage, "_ZN2lg4test6widgetEi");
+  char *text = render(&rep, 0), *js = render(&rep, 1);
+  assert_non_null(strstr(text, " in lg::test::widget(int) "));
+  assert_non_null(strstr(js, "\"function\": \"lg::test::widget(int)\""));
+  char *dot = NULL;
+  size_t n = 0;
+  FILE *df = open_memstream(&dot, &n);
+  lg_render_dot(df, &rep, sym, 0);
+  fclose(df);
+  assert_non_null(strstr(dot, "lg::test::widget(int)"));
+  assert_null(strstr(text, "_ZN2lg")), assert_null(strstr(js, "_ZN2lg"));
+  assert_null(strstr(dot, "_ZN2lg"));
+  free(text), free(js), free(dot);
+  lg_analyze_free(&rep);
+  lg_sym_free(sym);
+  lg_reader_free(p[0]);
+  lb_free(&l);
+}
+
+static void test_suppression_matches_demangled_or_mangled_name(void **s) {
+  static const char *const patterns[] = {"leak:lg::test::widget\n",
+                                         "leak:_ZN2lg4test6widget\n"};
+  for (int k = 0; k < 2; k++) {
+    lb_t l = {0};
+    lg_process_t *p[1] = {read_widget_log(&l)};
+    lg_supps_t supps = {0};
+    char err[256];
+    assert_int_equal(lg_supp_parse(&supps, patterns[k], "t", err, sizeof err),
+                     0);
+    lg_report_t rep;
+    lg_sym_t *sym = lg_sym_new(1, NULL);
+    lg_analyze_build(&rep, p, 1, &supps, sym, 0);
+    assert_int_equal(rep.nclusters, 0);
+    assert_int_equal(rep.summary[LG_RCAT_SUPPRESSED].bytes, 40);
+    lg_analyze_free(&rep);
+    lg_sym_free(sym);
+    lg_supp_free(&supps);
+    lg_reader_free(p[0]);
+    lb_free(&l);
+  }
+}
+
 void *lg_test_cache_list[8]; /* a global for the chain-root test */
 
 static void test_chain_root_in_global_names_the_variable(void **state) {
@@ -819,6 +908,8 @@ int main(void) {
       cmocka_unit_test(test_growth_all_keeps_every_site_growing_first),
       cmocka_unit_test(test_fail_on_growth_needs_an_unsuppressed_growing_site),
       cmocka_unit_test(test_chain_root_in_global_names_the_variable),
+      cmocka_unit_test(test_cxx_names_are_demangled_in_every_output),
+      cmocka_unit_test(test_suppression_matches_demangled_or_mangled_name),
       cmocka_unit_test(test_json_growth_has_its_keys),
       cmocka_unit_test(test_json_growth_all_lists_steady_sites),
       cmocka_unit_test(test_text_report_has_growth_section),
