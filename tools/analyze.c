@@ -435,6 +435,7 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   for (size_t k = 0; k < r->nclusters; k++) {
     r->clusters[k].id = (unsigned)k + 1;
     r->ncyclic += r->clusters[k].cyclic != 0;
+    r->ncyclic_lost += r->clusters[k].cyclic && !r->clusters[k].possible;
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
@@ -517,7 +518,7 @@ unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
     f |= LG_FAIL_INDIRECT;
   if (lg_analyze_some(&r->summary[LG_RCAT_POSSIBLE]))
     f |= LG_FAIL_POSSIBLE;
-  if (r->ncyclic > 0)
+  if (r->ncyclic_lost > 0)
     f |= LG_FAIL_CYCLE;
   if (r->ngrowing > 0)
     f |= LG_FAIL_GROWTH;

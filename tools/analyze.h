@@ -90,7 +90,8 @@ typedef struct lg_report {
   lg_amount_t summary[LG_RCAT_N];
   /* Of still_reachable: the blocks only heuristic h reached, at h - 1. */
   lg_amount_t heuristics[LG_NHEURS];
-  size_t ncyclic;
+  size_t ncyclic;      /* cyclic clusters, lost or possibly lost */
+  size_t ncyclic_lost; /* of which clusters of lost blocks: these fail */
   lg_rcluster_t *clusters;
   size_t nclusters, cap;
   lg_supps_t *global; /* borrowed: --suppressions */
@@ -154,8 +155,9 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
 
 /* lg_analyze_failing returns the kinds of `mask` that the report holds:
  * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
- * unsuppressed cluster is cyclic, `growth` when an unsuppressed site is
- * growing. Refcount never fails yet. */
+ * unsuppressed cluster of lost blocks is cyclic (a cyclic cluster of
+ * possibly lost blocks fails only as `possible`), `growth` when an
+ * unsuppressed site is growing. Refcount never fails yet. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
 
 /* lg_analyze_growth_rise returns the rise of a site's old bytes over the

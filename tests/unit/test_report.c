@@ -453,6 +453,32 @@ static void test_fail_on_cycle_needs_a_cyclic_cluster(void **state) {
   free_report(&fx, p, 1);
 }
 
+static void test_fail_on_cycle_ignores_possibly_lost_cycles(void **state) {
+  static const lb_site_t site = {1, LG_CAT_POSSIBLE, 2, 128};
+  static const lb_block_t b[] = {
+      {0x1000, 64, 1, LG_CAT_POSSIBLE, LG_LISTED_ENTRY | LG_LISTED_IN_CYCLE},
+      {0x2000, 64, 1, LG_CAT_POSSIBLE, LG_LISTED_IN_CYCLE}};
+  static const uint32_t e[][2] = {{0, 1}, {1, 0}};
+  static const uint64_t t[4][2] = {{0, 0}, {0, 0}, {128, 2}, {0, 0}};
+  lb_t l = {0};
+  lb_header(&l, 3, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_cluster(&l, 1, 1, LG_CLUSTER_CYCLIC | LG_CLUSTER_POSSIBLE, 1, &site, 2, b,
+             2, e);
+  lb_scan_end(&l, 1, t, 1, 1);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.ncyclic, 1);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_DEFAULT), 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE), 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE | LG_FAIL_POSSIBLE),
+                   LG_FAIL_POSSIBLE);
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
 
 static void test_fail_on_growth_needs_an_unsuppressed_growing_site(void **s) {
   lg_process_t *p[1] = {read_periodic(61)};
@@ -897,6 +923,7 @@ int main(void) {
       cmocka_unit_test(test_fail_on_parses_kind_lists),
       cmocka_unit_test(test_fail_on_counts_only_unsuppressed_kinds),
       cmocka_unit_test(test_fail_on_cycle_needs_a_cyclic_cluster),
+      cmocka_unit_test(test_fail_on_cycle_ignores_possibly_lost_cycles),
       cmocka_unit_test(test_symbolizer_names_function_in_own_binary),
       cmocka_unit_test(test_symbolizer_refuses_file_with_other_build_id),
       cmocka_unit_test(test_json_has_spec_and_test_keys),
