@@ -1,6 +1,6 @@
 /* tools/analyze.h — from processes read from logs to one report: which
- * clusters each process reports (its exit scan's, or the union of its
- * periodic scans'), suppressions applied per allocation site, the summary
+ * clusters each process reports (its exit scan's, or for a killed one what
+ * its scans still found lost), suppressions applied per allocation site, the summary
  * by category, the clusters of every process sorted largest first and
  * numbered, the growing sites (growth.h) with their symbolized stacks and
  * retention chains, and the --fail-on verdict. Renderers (render.h) only
@@ -128,9 +128,14 @@ const lg_scan_t *lg_analyze_scan(const lg_process_t *p);
 
 /* lg_analyze_clusters returns the clusters process `p` reports, in an array
  * of `*n` pointers into `p` (free the array): those of its last complete
- * exit scan when it has one; else the union of the clusters that all its
- * complete scans logged, keeping for each entry address (the first listed
- * block's) only the latest version. */
+ * exit scan when it has one. Else (it was killed) what its last complete
+ * scan found lost — the clusters it logged and those its LIVE records name
+ * — plus, of the clusters earlier scans logged, the latest version of each
+ * (by entry address, the first listed block's) that is lost rather than
+ * possibly lost and shares no listed block with the former
+ * (tools/LOGFORMAT.md, "Periodic scans"). A version-1 log, which has no
+ * LIVE records, reports the union of what all its complete scans logged,
+ * the latest version of each. */
 const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n);
 
 /* lg_analyze_build makes the report of `nprocs` processes, applying the

@@ -2,7 +2,7 @@
  * lg_process_t. It owns the framing (sync, length, checksum), one decoding
  * handler per record type, and the module map used to resolve each stack's
  * frames (and each chain's root word) to the module loaded when the STACK
- * (or CHAIN) record was written. CLUSTER, SITES, CHAIN and HEURISTICS
+ * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS and LIVE
  * records belong to the scan they name while it is open; those of no open
  * scan are dropped.
  *
@@ -422,6 +422,24 @@ static void lg_rec_heuristics(lg_rstate_t *st, lg_cur_t *c) {
   }
 }
 
+/* Decodes a LIVE record and adds its cluster ids to the open scan it
+ * names (dropped, like SITES, when that scan is not open). */
+static void lg_rec_live(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 4, UINT32_MAX);
+  if (c->bad) {
+    st->why = "LIVE with more ids than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  if (!s)
+    return;
+  for (uint32_t i = 0; i < n; i++) {
+    s->live = lg_util_grow(s->live, s->nlive, &s->live_cap, sizeof *s->live);
+    s->live[s->nlive++] = lg_cur_u32(c);
+  }
+}
+
 static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
   lg_scan_t e = {0};
   e.scan = lg_cur_u32(c);
@@ -513,6 +531,7 @@ static const lg_rec_handler_t lg_rec_handlers[] = {
     [LG_REC_END] = lg_rec_end,
     [LG_REC_SITES] = lg_rec_sites,
     [LG_REC_CHAIN] = lg_rec_chain,
+    [LG_REC_LIVE] = lg_rec_live,
     [LG_REC_HEURISTICS] = lg_rec_heuristics,
 };
 #define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
@@ -747,6 +766,7 @@ static void lg_scan_free(lg_scan_t *s) {
   for (size_t k = 0; k < s->nchains; k++)
     free(s->chains[k].hops);
   free(s->chains);
+  free(s->live);
 }
 
 void lg_reader_free(lg_process_t *p) {

@@ -3,8 +3,8 @@
  * HEADER fields, every module it ever loaded, its stacks by id (each frame
  * already resolved to the module that was loaded when the STACK record was
  * written), its scans with their clusters, per-site statistics (SITES),
- * retention chains (CHAIN) and heuristic counts (HEURISTICS), its
- * suppressions, notes and END.
+ * retention chains (CHAIN), heuristic counts (HEURISTICS) and the earlier
+ * clusters they found still lost (LIVE), its suppressions, notes and END.
  *
  * The reader trusts nothing in the file: every count is capped by the bytes
  * that remain in its record, every index is checked, and a file can make it
@@ -112,7 +112,8 @@ typedef struct lg_amount {
 } lg_amount_t;
 
 /* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. Its
- * CLUSTER, SITES and CHAIN records are those read between the two. */
+ * CLUSTER, SITES, CHAIN, HEURISTICS and LIVE records are those read between
+ * the two. */
 typedef struct lg_scan {
   uint32_t scan, kind;
   uint64_t time;
@@ -131,6 +132,8 @@ typedef struct lg_scan {
   /* HEURISTICS: the still reachable blocks that only heuristic h (enum
    * lg_heuristic) reached, at index h - 1; zeros when none did. */
   lg_amount_t heuristics[LG_NHEURS];
+  uint32_t *live; /* cluster ids its LIVE records name (earlier CLUSTERs) */
+  size_t nlive, live_cap;
 } lg_scan_t;
 
 typedef struct lg_supp_rec {

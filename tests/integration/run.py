@@ -132,11 +132,12 @@ Names an `expect:` expression can use
                     'api', 'periodic', 'signal'), totals (definitely_lost,
                     indirectly_lost, possibly_lost, still_reachable: {bytes,
                     blocks}), conservative (a thread did not stop), clusters
-                    (the CLUSTER records the scan logged: first_seen_scan,
-                    bytes, blocks, entry_size = the size of its first entry
-                    block) and heuristics (its HEURISTICS record: {name:
-                    {bytes, blocks}}, valgrind's names; {} without one); only
-                    scans whose SCAN_END is in the log
+                    (the CLUSTER records the scan logged: id, first_seen_scan,
+                    flags, bytes, blocks, entry_size = the size of its first
+                    entry block), heuristics (its HEURISTICS record: {name:
+                    {bytes, blocks}}, valgrind's names; {} without one) and
+                    live (the cluster ids its LIVE records name); only scans
+                    whose SCAN_END is in the log
   re, json          the modules
 """
 
@@ -295,7 +296,7 @@ HEURISTICS = {1: "stdstring", 2: "length64", 3: "newarray", 4: "multipleinherita
 
 def log_scans(logdir):
     """The scans of the logs in logdir (tools/LOGFORMAT.md: HEADER, SCAN_BEGIN,
-    CLUSTER, HEURISTICS, SCAN_END), for `expect:` checks of single scans."""
+    CLUSTER, HEURISTICS, LIVE, SCAN_END), for `expect:` checks of single scans."""
     out = []
     for path in sorted(Path(logdir).iterdir()):
         data = path.read_bytes()
@@ -309,16 +310,21 @@ def log_scans(logdir):
                 elif rtype == 5:
                     scan, kind = struct.unpack_from("<II", pl, 0)
                     open_scans[scan] = AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind),
-                                                log=path.name, clusters=[], heuristics=AttrDict())
+                                                log=path.name, clusters=[], heuristics=AttrDict(),
+                                                live=[])
                 elif rtype == 6:
-                    scan, _cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
+                    scan, cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
                     off = 32 + 20 * nsites
                     nlisted = struct.unpack_from("<I", pl, off)[0]
                     size = struct.unpack_from("<Q", pl, off + 12)[0] if nlisted else None
                     if scan in open_scans:
                         open_scans[scan].clusters.append(AttrDict(
-                            first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
+                            id=cid, first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
                             entry_size=size))
+                elif rtype == 13:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    if scan in open_scans:
+                        open_scans[scan].live.extend(struct.unpack_from("<%dI" % n, pl, 8))
                 elif rtype == 14:
                     scan, n = struct.unpack_from("<II", pl, 0)
                     for k in range(n):

@@ -5,8 +5,9 @@
  * refused; unknown records are skipped; counts that the payload cannot hold
  * are refused without allocating; clusters of unfinished scans are dropped;
  * frames resolve against the modules loaded when their STACK was written;
- * SITES, CHAIN and HEURISTICS records read back into their scan, hostile
- * counts in them are refused, and those of unfinished scans are dropped. */
+ * SITES, CHAIN, HEURISTICS and LIVE records read back into their scan,
+ * hostile counts in them are refused, and those of no open scan are
+ * dropped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -662,6 +663,53 @@ static void test_heuristics_count_beyond_payload_is_refused(void **state) {
   lb_free(&l);
 }
 
+/* ---------------------------------------------------------------- LIVE */
+
+static void test_live_ids_read_back_into_their_scan(void **state) {
+  static const uint64_t t[4][2] = {{0}};
+  static const uint32_t a[] = {4, 9}, b[] = {11};
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_live(&l, 1, 1, b); /* before its SCAN_BEGIN: dropped */
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_live(&l, 1, 2, a);
+  lb_live(&l, 1, 1, b); /* a second record adds to the first */
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_live(&l, 1, 2, a); /* after its end: dropped */
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_live(&l, 2, 0, NULL);
+  lb_scan_end(&l, 2, t, 0, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  assert_non_null(p);
+  assert_int_equal(p->nscans, 2);
+  assert_int_equal(p->scans[0].nlive, 3);
+  assert_int_equal(p->scans[0].live[0], 4);
+  assert_int_equal(p->scans[0].live[1], 9);
+  assert_int_equal(p->scans[0].live[2], 11);
+  assert_int_equal(p->scans[1].nlive, 0);
+  assert_int_equal(p->records, l.nrec);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_live_count_beyond_payload_is_refused(void **state) {
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_begin(&l, LG_REC_LIVE);
+  lb_u32(&l, 1);
+  lb_u32(&l, 3); /* three ids, two present */
+  lb_u32(&l, 1);
+  lb_u32(&l, 2);
+  lb_end(&l);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  assert_non_null(strstr(r.message, "LIVE"));
+  lb_free(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wellformed_log_round_trips),
@@ -700,6 +748,8 @@ int main(void) {
       cmocka_unit_test(test_flipped_byte_in_periodic_log_is_never_read_whole),
       cmocka_unit_test(test_heuristics_read_back_into_their_scan),
       cmocka_unit_test(test_heuristics_count_beyond_payload_is_refused),
+      cmocka_unit_test(test_live_ids_read_back_into_their_scan),
+      cmocka_unit_test(test_live_count_beyond_payload_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,10 @@
 /* tests/unit/test_report.c — unit tests of what leakgraph-report does after
  * reading: suppression patterns (substring, wildcards, anchors) and files,
  * the summary arithmetic when sites are suppressed, the choice of the last
- * complete scan, the clusters a process reports (its exit scan's, else the
- * union of its periodic scans' with the latest version of each), merging
+ * complete scan, the clusters a process reports (its exit scan's; for a
+ * killed one what its last scan found lost, LIVE records included, plus
+ * the lost clusters of earlier scans, each block once; the union for a
+ * version-1 log), merging
  * processes into one numbered list, --fail-on parsing and evaluation
  * (growth included), symbolization of this very test binary (a function,
  * a C++ name demangled in every output and matched by suppressions in both
@@ -326,7 +328,7 @@ static const lg_rcluster_t *cluster_at(const lg_report_t *r, uint64_t addr) {
   return NULL;
 }
 
-static void test_periodic_scans_report_union_latest_version_wins(void **s) {
+static void test_killed_process_keeps_latest_version_of_earlier_leaks(void **s) {
   static const uint64_t t[4][2] = {{88, 3}, {0, 0}, {0, 0}, {0, 0}};
   lb_t l = {0};
   lb_header(&l, 50, "/bin/p");
@@ -354,6 +356,100 @@ static void test_periodic_scans_report_union_latest_version_wins(void **s) {
   assert_int_equal(cluster_at(&fx.r, 0x2000)->bytes, 32);
   assert_int_equal(cluster_at(&fx.r, 0x3000)->src->first_seen_scan, 3);
   assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 88); /* scan 3 */
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
+
+/* A cluster of one possibly lost block at `addr` of `bytes` bytes. */
+static void one_possible_cluster(lb_t *l, uint32_t scan, uint32_t id,
+                                 uint64_t addr, uint64_t bytes) {
+  lb_site_t site = {1, LG_CAT_POSSIBLE, 1, bytes};
+  lb_block_t b = {addr, bytes, 1, LG_CAT_POSSIBLE, LG_LISTED_ENTRY};
+  lb_cluster(l, scan, id, LG_CLUSTER_POSSIBLE, 1, &site, 1, &b, 0, NULL);
+}
+
+/* A killed daemon's log of format `version`: scan 1 logs a definite leak A
+ * (0x1000, 16 bytes, id 1) and two possibly lost blocks P (0x2000, 1000
+ * bytes, id 2) and Q (0x3000, 200 bytes, id 3); scan 2 finds all three
+ * unchanged (LIVE 1 2 3); scan 3 finds only Q still lost (LIVE 3; P became
+ * reachable again, A was left out); scan 4 never ends. */
+static lg_process_t *read_killed_daemon(uint32_t version) {
+  static const uint64_t t[4][2] = {{16, 1}, {0, 0}, {1200, 2}, {50, 1}};
+  static const uint32_t live2[] = {1, 2, 3}, live3[] = {3};
+  lb_t l = {0};
+  lb_header_v(&l, version, 52, "/bin/daemon");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  one_possible_cluster(&l, 1, 2, 0x2000, 1000);
+  one_possible_cluster(&l, 1, 3, 0x3000, 200);
+  lb_scan_end(&l, 1, t, 3, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_live(&l, 2, 3, live2);
+  lb_scan_end(&l, 2, t, 0, 0);
+  lb_scan_begin(&l, 3, LG_SCAN_SIGNAL);
+  lb_live(&l, 3, 1, live3);
+  lb_scan_end(&l, 3, t, 0, 0);
+  lb_scan_begin(&l, 4, LG_SCAN_PERIODIC);
+  one_possible_cluster(&l, 4, 4, 0x4000, 5000);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_killed_process_reports_what_last_scan_found_lost(void **s) {
+  lg_process_t *p[1] = {read_killed_daemon(LG_FORMAT_VERSION)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 2); /* Q (named by LIVE) and A */
+  assert_int_equal(cluster_at(&fx.r, 0x3000)->bytes, 200);
+  assert_int_equal(cluster_at(&fx.r, 0x3000)->src->id, 3);
+  assert_int_equal(cluster_at(&fx.r, 0x1000)->bytes, 16);
+  for (size_t i = 0; i < fx.r.nclusters; i++) /* P became reachable */
+    assert_int_not_equal(fx.r.clusters[i].entries[0].address, 0x2000);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 16);
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].bytes, 200);
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].blocks, 1);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 50); /* scan 3 */
+  free_report(&fx, p, 1);
+}
+
+static void test_killed_version1_log_reports_the_union(void **state) {
+  lg_process_t *p[1] = {read_killed_daemon(1)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 3); /* no LIVE in version 1: the union */
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].bytes, 1200);
+  free_report(&fx, p, 1);
+}
+
+/* A block counted in an earlier cluster and again, as a member, in a
+ * cluster of the last scan is counted once: the last scan's version. */
+static void test_killed_process_counts_a_block_once(void **state) {
+  static const uint64_t t[4][2] = {{0}};
+  static const lb_site_t sites[] = {{1, LG_CAT_DEFINITE, 1, 32},
+                                    {1, LG_CAT_INDIRECT, 1, 16}};
+  static const lb_block_t b[] = {{0x5000, 32, 1, LG_CAT_DEFINITE,
+                                  LG_LISTED_ENTRY},
+                                 {0x1000, 16, 1, LG_CAT_INDIRECT, 0}};
+  static const uint32_t e[][2] = {{0, 1}};
+  lb_t l = {0};
+  lb_header(&l, 53, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  lb_scan_end(&l, 1, t, 1, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_cluster(&l, 2, 2, 0, 2, sites, 2, b, 1, e);
+  lb_scan_end(&l, 2, t, 1, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 48);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 32);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].bytes, 16);
   free_report(&fx, p, 1);
   lb_free(&l);
 }
@@ -929,7 +1025,10 @@ int main(void) {
       cmocka_unit_test(test_json_has_spec_and_test_keys),
       cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
       cmocka_unit_test(test_text_report_has_leak_summary_and_notes),
-      cmocka_unit_test(test_periodic_scans_report_union_latest_version_wins),
+      cmocka_unit_test(test_killed_process_keeps_latest_version_of_earlier_leaks),
+      cmocka_unit_test(test_killed_process_reports_what_last_scan_found_lost),
+      cmocka_unit_test(test_killed_process_counts_a_block_once),
+      cmocka_unit_test(test_killed_version1_log_reports_the_union),
       cmocka_unit_test(test_exit_scan_clusters_are_preferred_to_union),
       cmocka_unit_test(test_growing_site_is_in_the_report),
       cmocka_unit_test(test_growth_all_keeps_every_site_growing_first),
