@@ -404,8 +404,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     return -1;
   }
   memset(r, 0, sizeof *r);
-  lg_locks_take(1);
+  /* The pause counts from here: from the first lock on, an allocating
+   * thread may wait, as a stopped one does. */
   s.t_stopped = lg_now_ns();
+  lg_locks_take(1);
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
   lg_log_u32(number);
