@@ -565,6 +565,39 @@ void lg_analyze_free(lg_report_t *r) {
   memset(r, 0, sizeof *r);
 }
 
+/* ----------------------------------------------------------------- scans */
+
+static int lg_analyze_u64_order(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out) {
+  memset(out, 0, sizeof *out);
+  size_t total = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    total += r->procs[i]->nscans;
+  uint64_t *pause = lg_util_xcalloc(total, sizeof *pause);
+  for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t k = 0; k < r->procs[i]->nscans; k++) {
+      const lg_scan_t *s = &r->procs[i]->scans[k];
+      if (!s->ended)
+        continue;
+      out->by_kind[s->kind <= LG_SCAN_SIGNAL ? s->kind : 0]++;
+      pause[out->nscans++] = s->pause_ns;
+    }
+  if (out->nscans) {
+    qsort(pause, out->nscans, sizeof *pause, lg_analyze_u64_order);
+    size_t m = out->nscans / 2;
+    out->pause_median_ns = out->nscans % 2 ? pause[m]
+                                           : pause[m - 1] / 2 + pause[m] / 2 +
+                                                 (pause[m - 1] % 2 &
+                                                  pause[m] % 2);
+    out->pause_max_ns = pause[out->nscans - 1];
+  }
+  free(pause);
+}
+
 static const struct {
   const char *name;
   unsigned bit;

@@ -174,6 +174,20 @@ int64_t lg_analyze_growth_rise(const lg_rgrowth_t *g);
  * "unknown". */
 const char *lg_analyze_root_kind_name(uint32_t kind);
 
+/* Figures over the complete scans of every process of a report, for the
+ * text report's one-line summary of the scans. */
+typedef struct lg_scan_summary {
+  size_t nscans;                /* complete scans */
+  size_t by_kind[LG_SCAN_SIGNAL + 1]; /* per scan kind; [0]: unknown kinds */
+  uint64_t pause_median_ns, pause_max_ns;
+} lg_scan_summary_t;
+
+/* lg_analyze_scan_summary counts the complete scans of the report's
+ * processes by kind and finds the median and the longest of their pauses
+ * (SCAN_END pause_ns; the median of an even count is the mean of the
+ * middle two). */
+void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out);
+
 /* lg_analyze_cat_name returns the JSON key of report category `c`. */
 const char *lg_analyze_cat_name(int c);
 

@@ -44,6 +44,7 @@ typedef struct lg_opts {
   int exitcode;
   int symbolize;
   int growth;
+  int verbose;
   lg_supps_t supps;
 } lg_opts_t;
 
@@ -75,6 +76,9 @@ static const char lg_help[] =
     "                           (live bytes by generation per scan), its\n"
     "                           verdict and retention chain; without it only\n"
     "                           growing sites are shown\n"
+    "  --verbose                text: every scan on a line of its own\n"
+    "                           (kind, time, pause, totals) and every note\n"
+    "                           of the shim, not only its warnings\n"
     "  --no-symbolize           show modules and offsets only (faster)\n"
     "  --help, --version\n"
     "  (--baseline is not supported yet)\n"
@@ -141,6 +145,7 @@ enum {
   LG_OPT_BASELINE,
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
+  LG_OPT_VERBOSE,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -155,6 +160,7 @@ static const struct option lg_longopts[] = {
     {"baseline", required_argument, NULL, LG_OPT_BASELINE},
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
+    {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -197,6 +203,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     return -1;
   case LG_OPT_NOSYM:
     o->symbolize = 0;
+    return -1;
+  case LG_OPT_VERBOSE:
+    o->verbose = 1;
     return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
@@ -358,7 +367,7 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
   else
-    lg_render_text(f, r, o->cluster);
+    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");

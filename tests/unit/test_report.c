@@ -6,7 +6,9 @@
  * the lost clusters of earlier scans, each block once; the union for a
  * version-1 log), merging
  * processes into one numbered list, --fail-on parsing and evaluation
- * (growth included), symbolization of this very test binary (a function,
+ * (growth included), the JSON "scans" array and the text's one-line
+ * summary of the scans (the per-scan lines and info notes only with
+ * --verbose), symbolization of this very test binary (a function,
  * a C++ name demangled in every output and matched by suppressions in both
  * forms, and a global variable at a chain's root), and the JSON keys the
  * specification and the integration tests rely on, growth's and the
@@ -837,6 +839,91 @@ static void test_json_has_spec_and_test_keys(void **state) {
   free_report(&fx, p, 1);
 }
 
+/* A process of four complete scans (periodic, signal, periodic, exit,
+ * pausing 0.8, 2.5, 0.4 and 1.2 ms) and an unfinished one, with an info
+ * note per scan and a warning, killed at the end by SIGTERM (END signal). */
+static lg_process_t *read_scanned(uint32_t pid) {
+  static const uint64_t t[4][2] = {{64, 1}, {32, 2}, {16, 1}, {1000, 10}};
+  static const uint32_t kinds[] = {LG_SCAN_PERIODIC, LG_SCAN_SIGNAL,
+                                   LG_SCAN_PERIODIC, LG_SCAN_EXIT};
+  static const uint64_t pause[] = {800000, 2500000, 400000, 1200000};
+  lb_t l = {0};
+  lb_header(&l, pid, "/bin/scanned");
+  for (uint32_t k = 0; k < 4; k++) {
+    char note[64];
+    snprintf(note, sizeof note, "scan %u phases (ms): all fine", k + 1);
+    lb_scan_begin_at(&l, k + 1, kinds[k], 1500000000ull * (k + 1));
+    lb_note(&l, LG_NOTE_INFO, note);
+    lb_scan_end_timed(&l, k + 1, t, 0, 0, pause[k], 12000000);
+  }
+  lb_note(&l, LG_NOTE_WARNING, "thread 7 did not stop in time");
+  lb_scan_begin(&l, 5, LG_SCAN_PERIODIC); /* never ends */
+  lb_end_rec(&l, LG_END_SIGNAL, 15);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+/* Counts the occurrences of `needle` in `s`. */
+static size_t occurrences(const char *s, const char *needle) {
+  size_t n = 0;
+  for (const char *q = s; (q = strstr(q, needle)); q += strlen(needle))
+    n++;
+  return n;
+}
+
+static void test_json_scans_lists_every_complete_scan(void **state) {
+  lg_process_t *p[1] = {read_scanned(9)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = render(&fx.r, 1);
+  static const char *const keys[] = {
+      "\"scans\": [", "\"scan\": 4", "\"kind\": \"signal\"",
+      "\"time\": 1.5,", "\"time\": 6.0,", "\"pause_ms\": 0.8,",
+      "\"pause_ms\": 2.5,", "\"pause_ms\": 0.4,", "\"pause_ms\": 1.2,",
+      "\"scan_ms\": 12.0,", "\"blocks\": 14,", "\"lost_bytes\": 96,",
+      "\"possibly_lost_bytes\": 16,", "\"reachable_bytes\": 1000,",
+      "\"end\": \"signal\""};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strstr(js, keys[i]))
+      fail_msg("JSON lacks %s:\n%s", keys[i], js);
+  assert_int_equal(occurrences(js, "\"pause_ms\""), 4); /* not scan 5 */
+  assert_int_equal(occurrences(js, "\"kind\": \"periodic\""), 2);
+  assert_null(strstr(js, "\"scan\": 5"));
+  free(js);
+  free_report(&fx, p, 1);
+}
+
+static void test_text_sums_up_scans_in_one_line(void **state) {
+  lg_process_t *p[1] = {read_scanned(9)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "   scans: 4 (1 exit, 2 periodic, 1 signal), "
+                            "pause median 1.000 ms, max 2.500 ms\n"));
+  assert_non_null(strstr(t, "killed by signal 15 (SIGTERM), checked at the "
+                            "signal; 4 complete scans"));
+  assert_non_null(strstr(t, "thread 7 did not stop")); /* warnings stay */
+  assert_null(strstr(t, "phases (ms)"));  /* info notes only with --verbose */
+  assert_null(strstr(t, "Scans:"));
+  free(t);
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  lg_render_text_with(f, &fx.r, 0, LG_TEXT_VERBOSE);
+  fclose(f);
+  assert_int_equal(occurrences(buf, "phases (ms): all fine"), 4);
+  assert_non_null(strstr(buf, "\nScans:\n"));
+  assert_non_null(strstr(buf, "  pid 9 scan 2, signal, at 3.000 s: pause "
+                              "2.500 ms, scan 12.000 ms; 14 blocks, 96 bytes "
+                              "lost, 16 possibly lost, 1000 reachable"));
+  assert_int_equal(occurrences(buf, "  pid 9 scan "), 4);
+  free(buf);
+  free_report(&fx, p, 1);
+}
+
 static void test_json_escapes_control_and_invalid_bytes(void **state) {
   char *buf = NULL;
   size_t n = 0;
@@ -1024,6 +1111,8 @@ int main(void) {
       cmocka_unit_test(test_symbolizer_refuses_file_with_other_build_id),
       cmocka_unit_test(test_json_has_spec_and_test_keys),
       cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
+      cmocka_unit_test(test_json_scans_lists_every_complete_scan),
+      cmocka_unit_test(test_text_sums_up_scans_in_one_line),
       cmocka_unit_test(test_text_report_has_leak_summary_and_notes),
       cmocka_unit_test(test_killed_process_keeps_latest_version_of_earlier_leaks),
       cmocka_unit_test(test_killed_process_reports_what_last_scan_found_lost),
