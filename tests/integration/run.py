@@ -8,7 +8,10 @@ Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
 compiles it, runs it under the shim, reads the logs with
 `leakgraph-report --format=json`, and checks what the program's head comment
 says. It prints one line per test (PASS, FAIL with the reason and the part of
-the report that matters, or SKIP), and as its very last line exactly
+the report that matters, or SKIP with the reason), then how many tests were
+skipped and why (a test whose `needs:` this machine does not meet -- root,
+a file system that honours set-user-ID bits -- is skipped, not failed),
+and as its very last line exactly
 
     integration: N passed, M failed
 
@@ -87,7 +90,13 @@ around them is the test's description. Keys:
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
-           made writable by everyone, so that a log would show (needs root).
+           made writable by everyone, so that a log would show. Implies
+           `needs: root, setuid` and that USER exists.
+  needs:   what the test cannot run without, comma-separated: root (the
+           runner runs as root), setuid (the test directories are on a file
+           system that honours set-user-ID bits, not mounted nosuid; set
+           TMPDIR elsewhere if they are). A test whose needs are not met is
+           skipped, with the reason.
   skip:    REASON -- do not run the test (counts neither way).
   expect:  a Python expression that must be true. Repeatable.
 
@@ -147,6 +156,7 @@ import concurrent.futures
 import glob
 import json
 import os
+import pwd
 import random
 import re
 import resource
@@ -167,7 +177,8 @@ TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
 REPEATABLE = {"lib", "env", "file", "expect"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
-        "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
+        "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
+        "expect"}
 
 
 # ---------------------------------------------------------------- directives
@@ -391,6 +402,27 @@ class Runner:
         self.keep = args.keep
         self.plain_only = args.plain
         self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
+
+    def unmet(self, test):
+        """Why `test` cannot run on this machine (what its `needs:` and
+        `setuid:` ask for and is missing), or None when it can."""
+        needs = {w.strip() for w in test.get("needs", "").split(",") if w.strip()}
+        if test.get("setuid"):
+            needs |= {"root", "setuid"}
+        if needs - {"root", "setuid"}:
+            raise Failure("bad needs: %s (accepted: root, setuid)" % ", ".join(sorted(needs - {"root", "setuid"})))
+        if needs and os.geteuid() != 0:
+            return "needs root, but the runner runs as uid %d" % os.geteuid()
+        if "setuid" in needs and os.statvfs(self.top).f_flag & os.ST_NOSUID:
+            return ("needs set-user-ID programs, but %s is on a nosuid file system: set TMPDIR elsewhere"
+                    % self.top.parent)
+        user = test.get("setuid")
+        if user:
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                return "needs the user %r to exist" % user
+        return None
 
     def subst(self, s, t):
         return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
@@ -763,11 +795,18 @@ def main():
     runner = Runner(args)
     runner.missing = [str(p) for p in (runner.shim, runner.report, runner.wrapper) if not p.exists()]
     passed = failed = 0
+    skipped = []
     lock = threading.Lock()
 
     def one(test):
         if test.get("skip"):
             return test, ("SKIP", test.get("skip"), "", 0.0)
+        try:
+            why = runner.unmet(test)
+        except Failure as f:
+            return test, ("FAIL", f.reason, "", 0.0)
+        if why:
+            return test, ("SKIP", why, "", 0.0)
         return test, runner.run_test(test)
 
     t0 = time.time()
@@ -784,10 +823,12 @@ def main():
                         print("\n".join("     " + l for l in details.rstrip("\n").splitlines()))
                     sys.stdout.flush()
                 else:
+                    skipped.append("%s: %s" % (test.name, reason))
                     print("SKIP %s: %s" % (test.name, reason), flush=True)
     if passed + failed == 0 or not args.keep and failed == 0:
         shutil.rmtree(runner.top, ignore_errors=True)
     print("(%d tests in %.0fs)" % (passed + failed, time.time() - t0))
+    print("skipped %d%s" % (len(skipped), ": " + "; ".join(skipped) if skipped else ""))
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed or passed == 0 else 0
 
