@@ -393,7 +393,7 @@ static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
                    p->log_path, p->truncated_at);
     if (!p->complete)
       lg_text_killed(f, &h, p);
-    if (!lg_analyze_scan(p))
+    if (!lg_analyze_scan(p) && !(p->complete && p->end_how == LG_END_EXEC))
       lg_text_note(f, &h, "pid %u finished no scan: nothing to report for it",
                    p->pid);
     for (size_t k = 0; k < p->nnotes; k++)
