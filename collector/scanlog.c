@@ -359,8 +359,11 @@ void lg_scanlog_end(lg_scan_t *s) {
     nanosleep(&ts, NULL);
     resumed = __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE);
   }
+  /* The scan is over when its work is done and the world runs again: a
+   * snapshot child can finish before its parent has resumed the threads. */
+  uint64_t end = resumed > now ? resumed : now;
   lg_log_u64((resumed ? resumed : now) - s->t_stopped);
-  lg_log_u64(now - s->t_start);
+  lg_log_u64(end - s->t_start);
   lg_log_u64(s->heap.scanned_bytes);
   lg_log_u32(s->threads);
   lg_log_u32(s->world.no_answer ? LG_SCANF_CONSERVATIVE_THREAD : 0);
