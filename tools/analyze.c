@@ -69,6 +69,7 @@ static lg_uent_t *lg_analyze_put(lg_uent_t **set, lg_ukey_t key, size_t slot) {
   return e;
 }
 
+/* Releases every entry of `*set` and empties it. */
 static void lg_analyze_drop(lg_uent_t **set) {
   lg_uent_t *e, *tmp;
   HASH_ITER(hh, *set, e, tmp) {
@@ -567,6 +568,7 @@ void lg_analyze_free(lg_report_t *r) {
 
 /* ----------------------------------------------------------------- scans */
 
+/* Orders 64-bit numbers ascending, for qsort. */
 static int lg_analyze_u64_order(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;

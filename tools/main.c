@@ -244,11 +244,13 @@ typedef struct lg_paths {
   size_t n, cap;
 } lg_paths_t;
 
+/* Appends a copy of `path`. */
 static void lg_paths_add(lg_paths_t *ps, const char *path) {
   ps->v = lg_util_grow(ps->v, ps->n, &ps->cap, sizeof *ps->v);
   ps->v[ps->n++] = lg_util_xstrdup(path);
 }
 
+/* Releases the paths and the list, and empties it. */
 static void lg_paths_free(lg_paths_t *ps) {
   for (size_t i = 0; i < ps->n; i++)
     free(ps->v[i]);
@@ -256,6 +258,7 @@ static void lg_paths_free(lg_paths_t *ps) {
   memset(ps, 0, sizeof *ps);
 }
 
+/* Orders paths by name, for qsort. */
 static int lg_main_strcmp(const void *a, const void *b) {
   return strcmp(*(char *const *)a, *(char *const *)b);
 }

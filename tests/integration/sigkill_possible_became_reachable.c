@@ -56,6 +56,7 @@ static unsigned char *read_log(size_t *n) {
   return buf;
 }
 
+/* Reads a little-endian u32. */
 static uint32_t le32(const unsigned char *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
 
 /* Walks the complete records of the log (LOGFORMAT.md framing): counts the

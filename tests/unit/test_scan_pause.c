@@ -31,6 +31,7 @@ static volatile int holding, scan_called;
 static uint64_t held_after_wait; /* ns the loader lock stayed held once the scan waited */
 static int saw_wait;
 
+/* CLOCK_MONOTONIC in nanoseconds, the clock the shim times scans with. */
 static uint64_t now_ns(void) {
   struct timespec t;
   clock_gettime(CLOCK_MONOTONIC, &t);
@@ -67,6 +68,7 @@ static int hold_loader_lock(struct dl_phdr_info *info, size_t size, void *arg) {
   return 1; /* stop iterating */
 }
 
+/* The helper thread: holds the loader lock as hold_loader_lock says. */
 static void *holder(void *arg) {
   dl_iterate_phdr(hold_loader_lock, arg);
   return NULL;
