@@ -36,6 +36,7 @@ static lg_totals_t last;
 static lg_lock_t roots_lock = LG_LOCK_INIT;
 static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
 static int closed;                         /* END written: no more scans */
+static int final_done;                     /* the exit scan ran: it was the last */
 
 typedef struct range { uintptr_t lo, hi; } range_t;
 static range_t *roots;
@@ -225,7 +226,10 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
   lg_lock(&scan_lock);
   long lost = -1;
-  if (tracing && !closed) lost = lg_scan_run(kind, ++scans, self);
+  /* The exit scan is the last: a periodic or signalled scan that waited
+   * for it (the scanner thread, before the END stops it) does not run. */
+  if (tracing && !closed && !final_done) lost = lg_scan_run(kind, ++scans, self);
+  if (kind == LG_SCAN_EXIT) final_done = 1;
   lg_unlock(&scan_lock);
   return lost;
 }
@@ -361,6 +365,7 @@ void lg_collector_fork_child(void) {
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
+  final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];
   lg_fmt(parent, sizeof parent, "%s", log_path);

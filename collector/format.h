@@ -84,6 +84,9 @@ enum lg_heuristic {
   LG_HEUR_MULTIPLEINHERITANCE = 4,
 };
 #define LG_NHEURS 4
+/* lg_heuristic_name returns valgrind's name of heuristic h ("stdstring",
+ * ...), or NULL for a number that is no heuristic. Pure. */
+const char *lg_heuristic_name(uint32_t h);
 enum lg_segment_flags { LG_SEG_X = 1, LG_SEG_W = 2, LG_SEG_R = 4 };
 
 /* lg_crc32 extends `crc` (start with 0) over `n` bytes at `p`, with the

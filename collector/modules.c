@@ -195,6 +195,12 @@ void lg_modules_each_writable(lg_range_fn fn, void *arg) {
   }
 }
 
+void lg_modules_each_segment(lg_segment_fn fn, void *arg) {
+  for (uint32_t i = 0; i < nmods; i++)
+    for (uint32_t s = 0; s < mods[i]->nseg; s++)
+      fn(mods[i]->seg[s].start, mods[i]->seg[s].start + mods[i]->seg[s].size, mods[i]->seg[s].flags, arg);
+}
+
 int lg_modules_in_loader(uintptr_t ip) { return ip - 1 >= loader_lo && ip - 1 < loader_hi; }
 
 int lg_modules_cover(const uintptr_t *ips, uint32_t n) {

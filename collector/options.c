@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "sys.h"
 
-enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL };
+enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS };
 
 typedef struct opt {
   const char *name;
@@ -32,6 +33,7 @@ static const opt_t table[] = {
     {"refcount", K_STR, OFF(refcount), 0, 0, "a comma-separated list of hook families, or none"},
     {"exitcode", K_INT, OFF(exitcode), 0, 255, "an exit status from 0 (off) to 255"},
     {"quiet", K_BOOL, OFF(quiet), 0, 1, "yes or no (1 or 0)"},
+    {"heuristics", K_HEURISTICS, OFF(heuristics), 0, 0, "a comma-separated list of stdstring, length64, newarray, multipleinheritance; or all, or none"},
     {"manifest", K_STR, OFF(manifest), 0, 0, "a file path (internal, for the wrapper)"},
 };
 #define NOPTS (sizeof table / sizeof table[0])
@@ -42,6 +44,7 @@ void lg_options_defaults(lg_options_t *o) {
   o->depth = 32;
   o->min_age = 2;
   o->follow_children = 1;
+  o->heuristics = LG_HEUR_ALL;
 }
 
 static const struct { const char *name; int num; } signames[] = {
@@ -90,6 +93,29 @@ static int forbidden_signal(int s, int reserved) {
          s == SIGALRM || s == reserved || s < 1;
 }
 
+/* Returns the heuristic named by the `len` bytes at s, or 0. */
+static uint32_t heuristic_named(const char *s, size_t len) {
+  for (uint32_t h = 1; h <= LG_NHEURS; h++)
+    if (strlen(lg_heuristic_name(h)) == len && !strncmp(s, lg_heuristic_name(h), len)) return h;
+  return 0;
+}
+
+/* Parses valgrind's --leak-check-heuristics value: "all", "none", or a
+ * comma-separated list of heuristic names. Returns the bits, or -1. */
+static long parse_heuristics(const char *s) {
+  if (!strcmp(s, "all")) return LG_HEUR_ALL;
+  if (!strcmp(s, "none")) return 0;
+  long bits = 0;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    uint32_t h = heuristic_named(s, len);
+    if (!h) return -1; /* an unknown name, or an empty one */
+    bits |= LG_HEUR_BIT(h);
+    if (!s[len]) return bits;
+    s += len + 1;
+  }
+}
+
 /* Stores `val` into option `op`; returns 0, or -1 if it is not acceptable. */
 static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) {
   char *field = (char *)o + op->offset;
@@ -122,6 +148,10 @@ static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) 
     n = lg_signal_parse(val);
     if (forbidden_signal((int)n, reserved)) return -1;
     *(int *)field = (int)n;
+    return 0;
+  case K_HEURISTICS:
+    if ((n = parse_heuristics(val)) < 0) return -1;
+    *(unsigned *)field = (unsigned)n;
     return 0;
   }
   return -1;
@@ -158,7 +188,7 @@ int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_wa
       if (!strcmp(table[i].name, item)) op = &table[i];
     if (!op) {
       bad(warn, "LEAKGRAPH_OPTIONS: unknown option '%s'; accepted: %s", item,
-          "log, interval, scan_signal, depth, min_age, suppressions, follow_children, refcount, exitcode, quiet");
+          "log, interval, scan_signal, depth, min_age, suppressions, follow_children, refcount, exitcode, quiet, heuristics");
       nbad++;
     } else if (set(o, op, eq + 1, reserved) < 0) {
       char msg[1024];

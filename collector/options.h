@@ -22,9 +22,15 @@ typedef struct lg_options {
   char refcount[256];             /* refcount hook families, "" = all */
   int exitcode;                   /* exit status when leaks are found; 0 off */
   int quiet;                      /* no summary on stderr at exit */
+  unsigned heuristics;            /* LG_HEUR_BIT of each enabled heuristic */
   char manifest[LG_PATH_MAX];     /* internal: the wrapper's list of logs */
   const char *text;               /* the string parsed, as given (not copied), or NULL */
 } lg_options_t;
+
+/* The bit of heuristic h (enum lg_heuristic, format.h) in `heuristics`;
+ * valgrind's default, and ours, is all of them. */
+#define LG_HEUR_BIT(h) (1u << (h))
+#define LG_HEUR_ALL (LG_HEUR_BIT(1) | LG_HEUR_BIT(2) | LG_HEUR_BIT(3) | LG_HEUR_BIT(4))
 
 typedef void (*lg_options_warn_fn)(const char *msg);
 

@@ -8,6 +8,8 @@
  *              of the process; the parent resumes the threads, releases
  *              the locks and waits for it
  *   snapshot   the block table copied, sorted and indexed (graph.c)
+ *   heuristics the enabled C++ heuristics, and the module segments that
+ *              multipleinheritance needs to tell vtable pointers (graph.h)
  *   roots      module data and bss, registered regions, every thread's
  *              registers, stack from its stack pointer up and static TLS
  *   mark       flood fill from the roots and the ignored blocks
@@ -133,6 +135,7 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;
+  b->heur = 0;
 }
 
 static int snapshot(scan_t *s) {
@@ -153,6 +156,29 @@ static int snapshot(scan_t *s) {
     if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > mp->hi) f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
+}
+
+/* ---- phase: heuristics ---------------------------------------------------- */
+
+/* Gives graph.c the readable pieces of a module segment (the heuristic
+ * reads vtables there); a piece the maps do not show ends the segment.
+ * Out of memory, fewer vtables are recognised. */
+static void add_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
+  scan_t *s = arg;
+  while (lo < hi) {
+    const map_t *m = map_of(s, lo);
+    if (!m) return;
+    uintptr_t end = m->hi < hi ? m->hi : hi;
+    if (m->readable) lg_heap_add_segment(&s->heap, lo, end, flags);
+    lo = end;
+  }
+}
+
+/* Tells the marking which heuristics are on (the heuristics option) and,
+ * for multipleinheritance, where the modules' segments lie. */
+static void prepare_heuristics(scan_t *s) {
+  s->heap.heur = lg_collector_options()->heuristics;
+  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, s);
 }
 
 /* ---- phase: roots ---------------------------------------------------------- */
@@ -302,6 +328,7 @@ static long scan_work(scan_t *s) {
   guard_faults(&jb);
   if (read_maps(s) == 0 && snapshot(s) == 0) {
     t[1] = lg_now_ns();
+    prepare_heuristics(s);
     mark_roots(s);
     t[2] = lg_now_ns();
     if (lg_graph_analyse(&s->heap, &s->graph) == 0) {
@@ -421,8 +448,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     return -1;
   }
   memset(r, 0, sizeof *r);
-  lg_locks_take(1);
+  /* The pause counts from here: from the first lock on, an allocating
+   * thread may wait, as a stopped one does. */
   s.t_stopped = lg_now_ns();
+  lg_locks_take(1);
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
   lg_log_u32(number);

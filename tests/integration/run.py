@@ -8,7 +8,10 @@ Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
 compiles it, runs it under the shim, reads the logs with
 `leakgraph-report --format=json`, and checks what the program's head comment
 says. It prints one line per test (PASS, FAIL with the reason and the part of
-the report that matters, or SKIP), and as its very last line exactly
+the report that matters, or SKIP with the reason), then how many tests were
+skipped and why (a test whose `needs:` this machine does not meet -- root,
+a file system that honours set-user-ID bits -- is skipped, not failed),
+and as its very last line exactly
 
     integration: N passed, M failed
 
@@ -82,6 +85,10 @@ around them is the test's description. Keys:
   report:  none (no report), optional (a report only if there are logs), or
            extra leakgraph-report arguments (default: a report is required,
            the report tool must exit 0 and print JSON).
+  report_on: the report tool's LOG arguments instead of every file in
+           T/logs: shell words, each glob expanded as the shell would
+           (sorted; a glob matching nothing stays as it is), e.g.
+           `{tmp}/logs/*.log` or the directory `{tmp}/logs`.
   mangle:  damage the logs before the report, which may then fail (the test
            checks report_exit): empty (the log replaced by an empty file),
            truncate (cut in the middle of its last record), cut-middle (cut
@@ -94,11 +101,17 @@ around them is the test's description. Keys:
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
-           made writable by everyone, so that a log would show (needs root).
+           made writable by everyone, so that a log would show. Implies
+           `needs: root, setuid` and that USER exists.
+  needs:   what the test cannot run without, comma-separated: root (the
+           runner runs as root), setuid (the test directories are on a file
+           system that honours set-user-ID bits, not mounted nosuid; set
+           TMPDIR elsewhere if they are). A test whose needs are not met is
+           skipped, with the reason.
   skip:    REASON -- do not run the test (counts neither way).
   expect:  a Python expression that must be true. Repeatable.
 
-In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:` and `setup:` the
+In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`, `file:` and `setup:` the
 placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
 {root} (the repository) are replaced.
 
@@ -138,10 +151,13 @@ Names an `expect:` expression can use
                     only), in log order: dicts with pid, scan, kind ('exit',
                     'api', 'periodic', 'signal'), totals (definitely_lost,
                     indirectly_lost, possibly_lost, still_reachable: {bytes,
-                    blocks}), conservative (a thread did not stop) and clusters
-                    (the CLUSTER records the scan logged: first_seen_scan,
-                    bytes, blocks, entry_size = the size of its first entry
-                    block); only scans whose SCAN_END is in the log
+                    blocks}), conservative (a thread did not stop), clusters
+                    (the CLUSTER records the scan logged: id, first_seen_scan,
+                    flags, bytes, blocks, entry_size = the size of its first
+                    entry block), heuristics (its HEURISTICS record: {name:
+                    {bytes, blocks}}, valgrind's names; {} without one) and
+                    live (the cluster ids its LIVE records name); only scans
+                    whose SCAN_END is in the log
   log_ends()        the END record of every log in T/logs, in log order:
                     dicts with pid, how ('exit', '_exit', 'abort', 'exec',
                     'stopped', 'signal') and status (the signal number for
@@ -156,8 +172,10 @@ Names an `expect:` expression can use
 import argparse
 import ast
 import concurrent.futures
+import glob
 import json
 import os
+import pwd
 import random
 import re
 import resource
@@ -178,7 +196,8 @@ TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
 REPEATABLE = {"lib", "env", "file", "expect"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
-        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "expect"}
+        "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
+        "expect"}
 
 
 # ---------------------------------------------------------------- directives
@@ -302,11 +321,12 @@ def line_with(text, s):
 
 SCAN_KINDS = {1: "exit", 2: "api", 3: "periodic", 4: "signal"}
 CATEGORIES = ("definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable")
+HEURISTICS = {1: "stdstring", 2: "length64", 3: "newarray", 4: "multipleinheritance"}
 
 
 def log_scans(logdir):
     """The scans of the logs in logdir (tools/LOGFORMAT.md: HEADER, SCAN_BEGIN,
-    CLUSTER, SCAN_END), for `expect:` checks of single scans."""
+    CLUSTER, HEURISTICS, LIVE, SCAN_END), for `expect:` checks of single scans."""
     out = []
     for path in sorted(Path(logdir).iterdir()):
         data = path.read_bytes()
@@ -320,16 +340,28 @@ def log_scans(logdir):
                 elif rtype == 5:
                     scan, kind = struct.unpack_from("<II", pl, 0)
                     open_scans[scan] = AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind),
-                                                log=path.name, clusters=[])
+                                                log=path.name, clusters=[], heuristics=AttrDict(),
+                                                live=[])
                 elif rtype == 6:
-                    scan, _cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
+                    scan, cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
                     off = 32 + 20 * nsites
                     nlisted = struct.unpack_from("<I", pl, off)[0]
                     size = struct.unpack_from("<Q", pl, off + 12)[0] if nlisted else None
                     if scan in open_scans:
                         open_scans[scan].clusters.append(AttrDict(
-                            first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
+                            id=cid, first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
                             entry_size=size))
+                elif rtype == 13:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    if scan in open_scans:
+                        open_scans[scan].live.extend(struct.unpack_from("<%dI" % n, pl, 8))
+                elif rtype == 14:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    for k in range(n):
+                        h, nbytes, blocks = struct.unpack_from("<IQQ", pl, 8 + 20 * k)
+                        if scan in open_scans:
+                            open_scans[scan].heuristics[HEURISTICS.get(h, h)] = AttrDict(
+                                bytes=nbytes, blocks=blocks)
                 elif rtype == 7:
                     scan = struct.unpack_from("<I", pl, 0)[0]
                     s = open_scans.pop(scan, None)
@@ -435,6 +467,27 @@ class Runner:
         self.keep = args.keep
         self.plain_only = args.plain
         self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
+
+    def unmet(self, test):
+        """Why `test` cannot run on this machine (what its `needs:` and
+        `setuid:` ask for and is missing), or None when it can."""
+        needs = {w.strip() for w in test.get("needs", "").split(",") if w.strip()}
+        if test.get("setuid"):
+            needs |= {"root", "setuid"}
+        if needs - {"root", "setuid"}:
+            raise Failure("bad needs: %s (accepted: root, setuid)" % ", ".join(sorted(needs - {"root", "setuid"})))
+        if needs and os.geteuid() != 0:
+            return "needs root, but the runner runs as uid %d" % os.geteuid()
+        if "setuid" in needs and os.statvfs(self.top).f_flag & os.ST_NOSUID:
+            return ("needs set-user-ID programs, but %s is on a nosuid file system: set TMPDIR elsewhere"
+                    % self.top.parent)
+        user = test.get("setuid")
+        if user:
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                return "needs the user %r to exist" % user
+        return None
 
     def subst(self, s, t):
         return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
@@ -556,6 +609,15 @@ class Runner:
         p.unlink()
         return [str(x) for x in sorted((t / "logs").iterdir())], out.name
 
+    def report_on(self, test, t):
+        """The report tool's LOG arguments that `report_on:` names, globs
+        expanded like a shell's."""
+        out = []
+        for word in shlex.split(self.subst(test.get("report_on"), t)):
+            found = sorted(glob.glob(word)) if glob.has_magic(word) else []
+            out.extend(found or [word])
+        return out
+
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
         extra = [] if mode in ("", "none", "optional") else [
@@ -648,7 +710,9 @@ class Runner:
             report_mode = "none"
         if report_mode != "none" and not (report_mode == "optional" and not logs):
             files, mangled = logs, ""
-            if test.get("mangle"):
+            if test.get("report_on"):
+                files = self.report_on(test, t)
+            elif test.get("mangle"):
                 files, mangled = self.mangle(test.get("mangle"), logs, t)
             elif not logs:
                 raise Failure("the run left no log in %s/logs" % t,
@@ -815,11 +879,18 @@ def main():
     runner = Runner(args)
     runner.missing = [str(p) for p in (runner.shim, runner.report, runner.wrapper) if not p.exists()]
     passed = failed = 0
+    skipped = []
     lock = threading.Lock()
 
     def one(test):
         if test.get("skip"):
             return test, ("SKIP", test.get("skip"), "", 0.0)
+        try:
+            why = runner.unmet(test)
+        except Failure as f:
+            return test, ("FAIL", f.reason, "", 0.0)
+        if why:
+            return test, ("SKIP", why, "", 0.0)
         return test, runner.run_test(test)
 
     t0 = time.time()
@@ -836,10 +907,12 @@ def main():
                         print("\n".join("     " + l for l in details.rstrip("\n").splitlines()))
                     sys.stdout.flush()
                 else:
+                    skipped.append("%s: %s" % (test.name, reason))
                     print("SKIP %s: %s" % (test.name, reason), flush=True)
     if passed + failed == 0 or not args.keep and failed == 0:
         shutil.rmtree(runner.top, ignore_errors=True)
     print("(%d tests in %.0fs)" % (passed + failed, time.time() - t0))
+    print("skipped %d%s" % (len(skipped), ": " + "; ".join(skipped) if skipped else ""))
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed or passed == 0 else 0
 
