@@ -9,6 +9,7 @@
  * exit: 141
  * expect: plain.exit_code == 141 and stdout == plain.stdout == 'line 0\n'
  * expect: [(e.how, e.status) for e in log_ends()] == [('signal', 13)]
+ * expect: [(p.end, p.complete) for p in processes] == [('signal', True)]
  * expect: summary.definitely_lost.blocks == 1 and summary.definitely_lost.bytes == 100
  * expect: has_frame(clusters[0].entry, 'leak_before_pipe')
  * expect: 'definitely lost: 100 bytes in 1 blocks' in stderr
