@@ -53,6 +53,7 @@
  * thread), and unblocks SEGV and BUS during the scan so that the scan's
  * own fault guard (scan.c) works. It uses only async-signal-safe calls and
  * shim locks this thread cannot hold. */
+#include <dlfcn.h>
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -90,6 +91,7 @@ static sigset_t fatal_async;     /* blocked while the handler runs */
 __thread int lg_fatal_pending __attribute__((tls_model("initial-exec")));
 
 static void on_fatal(int sig, siginfo_t *si, void *uc);
+static void resolve_libc(void);
 
 /* ---- which signals --------------------------------------------------------- */
 
@@ -199,6 +201,7 @@ void lg_signals_init(void) {
   for (int s = 1; s < MAXSIG; s++)
     if (fatal_by_default(s) && s != SIGSEGV && s != SIGBUS && s != SIGFPE && s != SIGILL && s != SIGTRAP)
       sigaddset(&fatal_async, s);
+  resolve_libc();
   if (lg_sys_sigaction(lg_world_signal(), NULL, &cur) == 0) glibc_restorer = cur.sa_restorer;
   int scan = lg_collector_scan_signal(&cur);
   if (scan) { slots[scan].act = cur; slots[scan].role = ROLE_SCAN; }
@@ -319,44 +322,66 @@ static sighandler_t bsd_set(int s, sighandler_t handler) {
   return set_simple(s, handler, slots[s].intr ? 0 : SA_RESTART, 1);
 }
 
-/* Each interposer below looks its libc function up only when a call is
- * not shadowed (dlsym is not async-signal-safe; signal() is). */
+/* The C library's own functions, for the signals the shim leaves alone:
+ * looked up by lg_signals_init (or by the first call made before it), so
+ * that a call from a signal handler never runs dlsym, which is not
+ * async-signal-safe (signal() is). */
+typedef sighandler_t (*set_fn)(int, sighandler_t);
+static struct {
+  set_fn signal, bsd_signal, ssignal, sysv_signal, sysv_signal2, sigset;
+  int (*sigignore)(int);
+  int (*siginterrupt)(int, int);
+} libc;
+
+static void *next(const char *name) { return dlsym(RTLD_NEXT, name); }
+
+static void resolve_libc(void) {
+  if (__atomic_load_n(&libc.siginterrupt, __ATOMIC_ACQUIRE)) return;
+  libc.signal = (set_fn)next("signal");
+  libc.bsd_signal = (set_fn)next("bsd_signal");
+  libc.ssignal = (set_fn)next("ssignal");
+  libc.sysv_signal = (set_fn)next("sysv_signal");
+  libc.sysv_signal2 = (set_fn)next("__sysv_signal");
+  libc.sigset = (set_fn)next("sigset");
+  libc.sigignore = (int (*)(int))next("sigignore");
+  __atomic_store_n(&libc.siginterrupt, (int (*)(int, int))next("siginterrupt"), __ATOMIC_RELEASE);
+}
 
 LG_PUBLIC sighandler_t signal(int s, sighandler_t handler) {
   if (shadowed(s)) return bsd_set(s, handler);
-  REAL(sighandler_t (*)(int, sighandler_t), "signal");
-  return real_(s, handler);
+  resolve_libc();
+  return libc.signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t bsd_signal(int s, sighandler_t handler) {
   if (shadowed(s)) return bsd_set(s, handler);
-  REAL(sighandler_t (*)(int, sighandler_t), "bsd_signal");
-  return real_(s, handler);
+  resolve_libc();
+  return libc.bsd_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t ssignal(int s, sighandler_t handler) {
   if (shadowed(s)) return bsd_set(s, handler);
-  REAL(sighandler_t (*)(int, sighandler_t), "ssignal");
-  return real_(s, handler);
+  resolve_libc();
+  return libc.ssignal(s, handler);
 }
 
 /* System V's signal: a one-shot handler, not blocked while it runs. */
 LG_PUBLIC sighandler_t sysv_signal(int s, sighandler_t handler) {
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
-  REAL(sighandler_t (*)(int, sighandler_t), "sysv_signal");
-  return real_(s, handler);
+  resolve_libc();
+  return libc.sysv_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t __sysv_signal(int s, sighandler_t handler) {
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
-  REAL(sighandler_t (*)(int, sighandler_t), "__sysv_signal");
-  return real_(s, handler);
+  resolve_libc();
+  return libc.sysv_signal2(s, handler);
 }
 
 LG_PUBLIC int sigignore(int s) {
   if (shadowed(s)) return set_simple(s, SIG_IGN, 0, 0) == SIG_ERR ? -1 : 0;
-  REAL(int (*)(int), "sigignore");
-  return real_(s);
+  resolve_libc();
+  return libc.sigignore(s);
 }
 
 /* System V's sigset: SIG_HOLD blocks the signal, anything else sets the
@@ -364,8 +389,8 @@ LG_PUBLIC int sigignore(int s) {
  * signal was blocked. */
 LG_PUBLIC sighandler_t sigset(int s, sighandler_t disp) {
   if (!shadowed(s)) {
-    REAL(sighandler_t (*)(int, sighandler_t), "sigset");
-    return real_(s, disp);
+    resolve_libc();
+    return libc.sigset(s, disp);
   }
   sigset_t one, was;
   sigemptyset(&one);
@@ -382,8 +407,8 @@ LG_PUBLIC sighandler_t sigset(int s, sighandler_t disp) {
 
 LG_PUBLIC int siginterrupt(int s, int flag) {
   if (!shadowed(s)) {
-    REAL(int (*)(int, int), "siginterrupt");
-    return real_(s, flag);
+    resolve_libc();
+    return libc.siginterrupt(s, flag);
   }
   struct sigaction a;
   if (shadow_sigaction(s, NULL, &a) < 0) return -1;
