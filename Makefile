@@ -68,7 +68,7 @@ $(B)/obj/tools/format.o: collector/format.c collector/format.h
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 $(REPORT): $(TOOLS_OBJ) $(B)/obj/tools/format.o
-	$(CC) -o $@ $^ -ldw -lelf
+	$(CC) -o $@ $^ -ldw -lelf -lstdc++
 
 $(WRAPPER): scripts/leakgraph
 	@mkdir -p $(@D)
@@ -80,7 +80,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/ob
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -ldw -lelf -ldl -pthread
+		-lcmocka -lunwind -ldw -lelf -lstdc++ -ldl -pthread
 
 unit: deps $(UNIT_BIN)
 	@scripts/run-unit $(UNIT_BIN)

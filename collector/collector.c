@@ -38,6 +38,7 @@ static lg_totals_t last;
 static lg_lock_t roots_lock = LG_LOCK_INIT;
 static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
 static int closed;                         /* END written: no more scans */
+static int final_done;                     /* the exit scan ran: it was the last */
 
 typedef struct range { uintptr_t lo, hi; } range_t;
 static range_t *roots;
@@ -71,8 +72,7 @@ static void log_header(const char *parent_log) {
     argv_bytes += 4 + (uint32_t)l;
     i += l + 1;
   }
-  const char *o = getenv("LEAKGRAPH_OPTIONS");
-  if (!o) o = "";
+  const char *o = opts.text ? opts.text : "";
   uint32_t le = (uint32_t)strlen(exe_path), lo = (uint32_t)strlen(o), lp = (uint32_t)strlen(parent_log);
   lg_log_lock();
   lg_log_begin(LG_REC_HEADER, 4 * 4 + 8 + lg_log_str_size(le) + 4 + argv_bytes + lg_log_str_size(lo) + lg_log_str_size(lp));
@@ -156,8 +156,11 @@ int lg_collector_init(const lg_options_t *o) {
   if (start_log("") < 0) return -1;
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   tracing = 1;
-  lg_trigger_start(&opts);
   return 0;
+}
+
+void lg_collector_start(void) {
+  if (tracing) lg_trigger_start(&opts, 1);
 }
 
 /* ---- allocation events ---------------------------------------------------- */
@@ -235,12 +238,15 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
   lg_lock(&scan_lock);
   scan_call_t c = {kind, 0, self, -1};
-  if (tracing && !closed) {
+  /* The exit scan is the last: a periodic or signalled scan that waited
+   * for it (the scanner thread, before the END stops it) does not run. */
+  if (tracing && !closed && !final_done) {
     c.number = ++scans;
     char *top = scan_stack_top();
     if (top) lg_sys_on_stack(run_scan, &c, top);
     else run_scan(&c);
   }
+  if (kind == LG_SCAN_EXIT) final_done = 1;
   lg_unlock(&scan_lock);
   return c.lost;
 }
@@ -376,13 +382,18 @@ void lg_collector_fork_child(void) {
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
+  final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];
   lg_fmt(parent, sizeof parent, "%s", log_path);
   lg_log_forget();
   lg_history_forget();
   if (!opts.follow_children || start_log(parent) < 0) { tracing = 0; return; }
-  lg_trigger_start(&opts); /* the parent's scanner thread is not in the child */
+  lg_trigger_start(&opts, 0); /* the parent's scanner thread is not in the child */
+}
+
+void lg_collector_stop_triggers(void) {
+  if (tracing) lg_trigger_stop();
 }
 
 void lg_collector_end(int how, int status) {

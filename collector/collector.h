@@ -38,9 +38,14 @@ typedef struct lg_self {
  * scan asks it for the size of blocks of 4 GiB and more. */
 extern size_t (*lg_real_usable_size)(void *);
 
-/* lg_collector_init starts tracing with `opt`; exe_name names the log.
- * Returns 0, or -1 (tracing stays OFF). */
+/* lg_collector_init starts tracing with `opt` (its text is logged in the
+ * HEADER). Safe from inside the first allocation of the process: it
+ * starts no thread. Returns 0, or -1 (tracing stays OFF). */
 int lg_collector_init(const lg_options_t *opt);
+/* lg_collector_start starts the triggers of scans while the program runs
+ * (the scanner thread for `interval` and `scan_signal`); called once the C
+ * library is initialised (the shim's constructor). */
+void lg_collector_start(void);
 int lg_collector_tracing(void);
 const lg_options_t *lg_collector_options(void);
 
@@ -75,6 +80,18 @@ void lg_collector_fork_prepare(void);
 void lg_collector_fork_parent(void);
 void lg_collector_fork_child(void);
 
+/* The scan signal (the scan_signal option): lg_collector_scan_signal
+ * returns it while scans are taken on it (else 0) and, in *was, the action
+ * it had before the shim took it — what the program must see.
+ * lg_collector_scan_signal_lost records that the program installed its own
+ * action: signal scans stop, said once on stderr and, when `can_log` (the
+ * caller holds no shim lock), in the log. */
+struct sigaction;
+int lg_collector_scan_signal(struct sigaction *was);
+void lg_collector_scan_signal_lost(int can_log);
+/* lg_collector_stop_triggers ends the periodic and signalled scans (the
+ * final check has run). */
+void lg_collector_stop_triggers(void);
 /* lg_collector_end writes the END record (enum lg_end_how) and flushes. */
 void lg_collector_end(int how, int status);
 /* Totals of the last scan, for the exit summary and exitcode. */

@@ -23,7 +23,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self);
 /* The shim's scanner thread (trigger.c): its id (0 when none), which the
  * scan neither stops nor scans; started at init and in a forked child. */
 pid_t lg_scanner_tid(void);
-int lg_trigger_start(const lg_options_t *o);
+/* lg_trigger_start starts the scanner thread when the options call for
+ * it; `fresh` (process start, not a forked child) also takes the scan
+ * signal if its disposition is the default. */
+int lg_trigger_start(const lg_options_t *o, int fresh);
 void lg_trigger_stop(void);
 
 uint64_t lg_start_ns(void);

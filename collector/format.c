@@ -1,5 +1,5 @@
 /* collector/format.c — the record checksum of the log format (CRC-32, zlib
- * polynomial). The 256-entry table is a compile-time constant built by
+ * polynomial) and the names of its heuristic codes. The 256-entry table is a compile-time constant built by
  * the macros below, so the function is pure and reentrant: it can run in a
  * signal handler or in a forked child without any set-up. */
 #include "format.h"
@@ -20,4 +20,14 @@ uint32_t lg_crc32(uint32_t crc, const void *p, size_t n) {
   while (n--)
     crc = crc_table[(crc ^ *b++) & 0xFFu] ^ (crc >> 8);
   return ~crc;
+}
+
+const char *lg_heuristic_name(uint32_t h) {
+  static const char *const names[LG_NHEURS + 1] = {
+      [LG_HEUR_STDSTRING] = "stdstring",
+      [LG_HEUR_LENGTH64] = "length64",
+      [LG_HEUR_NEWARRAY] = "newarray",
+      [LG_HEUR_MULTIPLEINHERITANCE] = "multipleinheritance",
+  };
+  return h <= LG_NHEURS ? names[h] : NULL;
 }

@@ -33,6 +33,9 @@ enum lg_rec_type {
   LG_REC_CHAIN = 12,
   LG_REC_LIVE = 13,
   LG_REC_HEURISTICS = 14,
+  LG_REC_RC_TYPE = 15,
+  LG_REC_RC_FINDING = 16,
+  LG_REC_RC_OBJECTS = 17,
 };
 
 enum lg_root_kind {
@@ -84,6 +87,22 @@ enum lg_heuristic {
   LG_HEUR_MULTIPLEINHERITANCE = 4,
 };
 #define LG_NHEURS 4
+/* Refcount hook families (RC_TYPE) and refcount findings (RC_FINDING). */
+enum lg_rc_family {
+  LG_RC_API = 1,
+  LG_RC_GOBJECT = 2,
+  LG_RC_GSTREAMER = 3,
+  LG_RC_OPENSSL = 4,
+  LG_RC_PYTHON = 5,
+};
+#define LG_RC_NFAMILIES 5
+enum lg_rc_kind { LG_RC_CYCLIC_GARBAGE = 1, LG_RC_UNBALANCED = 2 };
+#define LG_RC_MAX_OBJECTS 4096u
+#define LG_RC_MAX_HISTORY 4096u
+#define LG_RC_MAX_EDGES 16384u
+/* lg_heuristic_name returns valgrind's name of heuristic h ("stdstring",
+ * ...), or NULL for a number that is no heuristic. Pure. */
+const char *lg_heuristic_name(uint32_t h);
 enum lg_segment_flags { LG_SEG_X = 1, LG_SEG_W = 2, LG_SEG_R = 4 };
 
 /* lg_crc32 extends `crc` (start with 0) over `n` bytes at `p`, with the

@@ -81,6 +81,12 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
 /* Size of a block for containment: a malloc(0) block still owns its start. */
 static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 1; }
 
+/* Where a block ends for the index: past its span, and one byte further
+ * for an 8-byte block, so that a pointer just past a `new T[0]` count
+ * finds it as the candidate (lg_heap_find still only returns blocks that
+ * contain the address). */
+static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(b) + (b->size == 8); }
+
 /* Picks the granule so that the index has about one entry per block (at
  * least 16 bytes, at most a 4 KiB page): lookups then read one index entry,
  * one start address and the block itself. */
@@ -100,10 +106,10 @@ int lg_heap_build(lg_heap_t *h) {
       h->blk[i - 1].size = h->blk[i].addr - h->blk[i - 1].addr;
   /* Regions: runs of blocks with gaps below REGION_GAP. */
   size_t nreg = 1;
-  uintptr_t end = h->blk[0].addr + span_of(&h->blk[0]);
+  uintptr_t end = index_end(&h->blk[0]);
   for (size_t i = 1; i < n; i++) {
     if (h->blk[i].addr - end > REGION_GAP) nreg++;
-    uintptr_t e = h->blk[i].addr + span_of(&h->blk[i]);
+    uintptr_t e = index_end(&h->blk[i]);
     if (e > end) end = e;
   }
   uintptr_t covered = 0;
@@ -116,7 +122,7 @@ int lg_heap_build(lg_heap_t *h) {
   size_t r = 0, npages = 0;
   h->reg[0].base = h->blk[0].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
   h->reg[0].first = 0;
-  end = h->blk[0].addr + span_of(&h->blk[0]);
+  end = index_end(&h->blk[0]);
   for (size_t i = 1; i <= n; i++) {
     if (i == n || h->blk[i].addr - end > REGION_GAP) {
       lg_region_t *g = &h->reg[r];
@@ -130,7 +136,7 @@ int lg_heap_build(lg_heap_t *h) {
       g->first = (uint32_t)i;
       end = 0;
     }
-    uintptr_t e = h->blk[i].addr + span_of(&h->blk[i]);
+    uintptr_t e = index_end(&h->blk[i]);
     if (e > end) end = e;
   }
   h->nreg = nreg;
@@ -143,7 +149,7 @@ int lg_heap_build(lg_heap_t *h) {
     uint32_t b = g->first;
     for (size_t p = 0; p < np; p++) {
       uintptr_t page_start = g->base + (p << PAGE_SHIFT);
-      while (b < g->last && h->blk[b].addr + span_of(&h->blk[b]) <= page_start) b++;
+      while (b < g->last && index_end(&h->blk[b]) <= page_start) b++;
       h->pages[g->page0 + p] = b;
     }
   }
@@ -153,6 +159,9 @@ int lg_heap_build(lg_heap_t *h) {
 }
 
 void lg_heap_free(lg_heap_t *h) {
+  drop(h->segs);
+  h->segs = NULL;
+  h->nsegs = h->capsegs = 0;
   drop(h->parent);
   drop(h->depth);
   h->depth = NULL;
@@ -224,6 +233,121 @@ long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
   return search(h, w, e[0], e[1] > g->last ? g->last : e[1]);
 }
 
+/* Is block a what C++ `new T[0]` allocates for a T with a destructor: 8
+ * bytes holding the element count 0? A pointer just past it (all that the
+ * program keeps) refers to it (LeakSanitizer's special case). */
+static inline int is_empty_array(const lg_heap_t *h, uint32_t a) {
+  const lg_blk_t *k = &h->blk[a];
+  return k->size == 8 && !(k->addr & 7) && !(k->flags & LG_BF_UNREADABLE) && *(const uintptr_t *)k->addr == 0;
+}
+
+/* The block that word w refers to: the one containing it, or the `new
+ * T[0]` block it ends; -1 for none. */
+static long find_ref(const lg_heap_t *h, uintptr_t w) {
+  long t = lg_heap_find(h, w);
+  if (t < 0 && w - 8 < w) {
+    long e = lg_heap_find(h, w - 8);
+    if (e >= 0 && h->starts[e] == w - 8 && is_empty_array(h, (uint32_t)e)) return e;
+  }
+  return t;
+}
+
+int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags) {
+  if (hi <= lo) return 0;
+  if (h->nsegs == h->capsegs) {
+    size_t nc = h->capsegs ? h->capsegs * 2 : 256;
+    lg_modseg_t *ns = grab(nc, sizeof *ns);
+    if (!ns) return -1;
+    if (h->segs) memcpy(ns, h->segs, h->nsegs * sizeof *ns);
+    drop(h->segs);
+    h->segs = ns;
+    h->capsegs = nc;
+  }
+  size_t k = h->nsegs++;
+  for (; k > 0 && h->segs[k - 1].lo > lo; k--) h->segs[k] = h->segs[k - 1];
+  h->segs[k] = (lg_modseg_t){lo, hi, flags};
+  return 0;
+}
+
+/* ---- heuristics ---------------------------------------------------------- */
+
+#define VTABLE_WORDS 20 /* words of a vtable looked at for function pointers */
+#define PAGE0 4096      /* no vtable lies in the first page */
+
+/* The module segment holding address v, or NULL. */
+static const lg_modseg_t *segment_of(const lg_heap_t *h, uintptr_t v) {
+  size_t lo = 0, hi = h->nsegs;
+  while (lo < hi) { /* the first segment ending above v */
+    size_t mid = (lo + hi) / 2;
+    if (h->segs[mid].hi <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo < h->nsegs && h->segs[lo].lo <= v ? &h->segs[lo] : NULL;
+}
+
+/* Does v look like a vtable pointer? It must point into a readable module
+ * segment, at words of which (up to VTABLE_WORDS, within the segment) at
+ * least two are pointers into executable segments, and the others before
+ * them zeros. */
+static int looks_like_vtable(const lg_heap_t *h, uintptr_t v) {
+  const lg_modseg_t *s = segment_of(h, v);
+  if (!s || !(s->flags & LG_SEG_R)) return 0;
+  int fns = 0;
+  for (uintptr_t p = v; p < v + VTABLE_WORDS * 8 && p + 8 <= s->hi; p += 8) {
+    uintptr_t f = *(const uintptr_t *)p;
+    if (!f) continue;
+    const lg_modseg_t *t = segment_of(h, f);
+    if (!t || !(t->flags & LG_SEG_X)) return 0;
+    if (++fns == 2) return 1;
+  }
+  return 0;
+}
+
+/* looks_like_vtable, remembered per address in a small direct-mapped
+ * cache: the objects of one class share their vtable pointers. */
+static int is_vtable(lg_heap_t *h, uintptr_t v) {
+  if ((v & 7) || v < PAGE0) return 0;
+  uintptr_t *seen = &h->vtables[(v >> 3) & 63];
+  if ((*seen & ~(uintptr_t)1) == v) return !(*seen & 1);
+  int yes = looks_like_vtable(h, v);
+  *seen = v | !yes;
+  return yes;
+}
+
+/* Heuristic conditions for an interior pointer at offset `off` into block
+ * b (readable, word-aligned, off < size); word[] is the block's memory. */
+static int is_stdstring(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
+  return off == 24 && b->size >= 25 && word[1] == b->size - 25 && word[0] <= word[1];
+}
+
+static int is_length64(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
+  return off == 8 && word[0] && word[0] == b->size - 8;
+}
+
+static int is_newarray(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
+  return off == 8 && word[0] && (b->size - 8) % word[0] == 0;
+}
+
+static int is_second_base(lg_heap_t *h, const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
+  if ((off & 7) || off + 8 > b->size) return 0;
+  return is_vtable(h, word[off / 8]) && is_vtable(h, word[0]);
+}
+
+/* Returns the first enabled heuristic (valgrind's order) under which the
+ * interior pointer w makes block b reachable, or 0. Called only for
+ * pointers from REACHABLE memory into blocks not REACHABLE yet. */
+static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t *b, uintptr_t w) {
+  if ((b->flags & LG_BF_UNREADABLE) || (b->addr & 7)) return 0;
+  const uintptr_t *word = (const uintptr_t *)b->addr;
+  uintptr_t off = w - b->addr;
+  uint32_t on = h->heur;
+  if ((on & (1u << LG_HEUR_STDSTRING)) && is_stdstring(b, word, off)) return LG_HEUR_STDSTRING;
+  if ((on & (1u << LG_HEUR_LENGTH64)) && is_length64(b, word, off)) return LG_HEUR_LENGTH64;
+  if ((on & (1u << LG_HEUR_NEWARRAY)) && is_newarray(b, word, off)) return LG_HEUR_NEWARRAY;
+  if ((on & (1u << LG_HEUR_MULTIPLEINHERITANCE)) && is_second_base(h, b, word, off))
+    return LG_HEUR_MULTIPLEINHERITANCE;
+  return 0;
+}
+
 /* ---- marking ------------------------------------------------------------- */
 
 /* Records where block i was first reached from, when parents are tracked:
@@ -246,16 +370,24 @@ static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
 
 /* Records that a pointer `w` to block i was seen in memory of quality
  * `from` (REACHABLE roots and blocks, or POSSIBLE blocks), found in block
- * `src` (NONE: a root) at address `where`. */
+ * `src` (NONE: a root) at address `where`. From REACHABLE memory, a start
+ * pointer or an interior pointer that an enabled heuristic accepts makes
+ * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
   lg_blk_t *b = &h->blk[i];
-  if (from == LG_REACHABLE && w == b->addr) {
-    if (b->mark != LG_REACHABLE) {
+  if (from == LG_REACHABLE) {
+    if (b->mark == LG_REACHABLE) {
+      if (b->heur && w == b->addr) b->heur = 0; /* reached through its start too */
+      return;
+    }
+    if (w == b->addr || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
       if (h->parent) set_parent(h, i, src, where);
       vec_push(&h->rstack, (uint32_t)i);
+      return;
     }
-  } else if (b->mark == LG_UNREACHED) {
+  }
+  if (b->mark == LG_UNREACHED) {
     b->mark = LG_POSSIBLE;
     vec_push(&h->pstack, (uint32_t)i);
   }
@@ -284,9 +416,14 @@ static void flush_candidates(lg_heap_t *h) {
     if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
   }
   h->ncand = 0;
-  for (size_t k = 0; k < n; k++)
-    if (idx[k] >= 0 && contains(h, (uint32_t)idx[k], w[k]))
-      reach(h, (size_t)idx[k], w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+  for (size_t k = 0; k < n; k++) {
+    if (idx[k] < 0) continue;
+    uint32_t a = (uint32_t)idx[k];
+    if (contains(h, a, w[k]))
+      reach(h, a, w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+    else if (w[k] - h->starts[a] == 8 && is_empty_array(h, a)) /* counts as its start */
+      reach(h, a, h->starts[a], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+  }
 }
 
 LG_READS_ANY static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, int from, uint32_t src) {
@@ -323,6 +460,7 @@ void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
 }
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
+  h->blk[i].heur = 0; /* a root of its own, whatever else reached it */
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
@@ -443,6 +581,14 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
   return x;
 }
 
+/* Is the word w, read in block i, an edge from i to block t? A pointer of a
+ * block into its own interior is no edge (a short std::string's data
+ * pointer into its inline buffer, a list head pointing at its own sentinel
+ * field): only a pointer to its own start makes a block a cycle. */
+static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
+  return t >= 0 && ((uint32_t)t != i || w == h->blk[i].addr);
+}
+
 /* Builds the edges among blocks of `s` (lid maps block -> local id). */
 static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
   size_t start = ef->n;
@@ -453,8 +599,8 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
     const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
     for (; p < e; p++) {
       if (*p - h->lo >= h->span) continue;
-      long t = lg_heap_find(h, *p);
-      if (t >= 0 && lid[t] != NONE)
+      long t = find_ref(h, *p);
+      if (is_edge(h, s->node[u], t, *p) && lid[t] != NONE)
         if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
     }
   }
@@ -578,6 +724,10 @@ int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
     if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) b->cat = LG_CAT_REACHABLE;
     g->cat_bytes[b->cat] += b->size;
     g->cat_blocks[b->cat]++;
+    if (b->cat == LG_CAT_REACHABLE && b->heur && b->heur <= LG_NHEURS) {
+      g->heur_bytes[b->heur] += b->size;
+      g->heur_blocks[b->heur]++;
+    }
   }
   if (!rc) rc = group_members(h, g, &kind);
   g->edge_from = ef.v;
@@ -614,6 +764,7 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
     CHECK((b->cat == LG_CAT_REACHABLE) == (b->cluster == 0), "cluster membership disagrees with the category");
     CHECK(b->cat != LG_CAT_INDIRECT || pointed[i], "an indirectly lost block nothing lost points at");
     CHECK(b->cat != LG_CAT_DEFINITE || b->mark == LG_UNREACHED, "a definitely lost block was marked");
+    CHECK(!b->heur || b->mark == LG_REACHABLE, "a block counted under a heuristic is not reachable");
     if (b->cluster && b->cluster <= g->nclusters && (b->flags & LG_BF_ENTRY)) has_entry[b->cluster - 1] = 1;
     if (b->cluster) n++;
   }
@@ -626,7 +777,7 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
     const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
     for (; p < e; p++) {
-      long t = lg_heap_find(h, *p);
+      long t = find_ref(h, *p);
       CHECK(t < 0 || h->blk[t].mark != LG_UNREACHED, "a reachable block points at a lost one");
     }
   }

@@ -12,6 +12,31 @@
  * block seen first through an interior pointer and later through a start
  * pointer ends REACHABLE, and each block's memory is read once.
  *
+ * Two kinds of pointer that are not to a block's start still count as one.
+ * A pointer just past an 8-byte block whose word is 0 is what C++ `new
+ * T[0]` returns for a T with a destructor (the block is only the element
+ * count): it always counts, as in LeakSanitizer. And the heuristics of
+ * valgrind's --leak-check-heuristics, each switched on by its bit in
+ * lg_heap_t.heur, make an interior pointer found in REACHABLE memory reach
+ * its block as if it pointed at the start:
+ *   stdstring   at +24 of a block that starts with a length <= capacity and
+ *               is 24 + capacity + 1 bytes long (the old copy-on-write
+ *               std::string's representation: length, capacity, refcount)
+ *   length64    at +8 of a block whose first u64 is its size - 8
+ *   newarray    at +8 of a block whose first word is a count n > 0 that
+ *               divides size - 8 (the cookie of C++ `new T[n]`)
+ *   multipleinheritance
+ *               at an aligned word inside the block that holds a vtable
+ *               pointer, while the block's first word holds one too (a
+ *               pointer to a second base class of the object); a vtable
+ *               pointer points into a loaded module's readable segment
+ *               (lg_heap_t.segs), at two or more pointers into executable
+ *               segments among its first words, with only zeros between
+ * They are tried in this order (valgrind's) and the first that matches
+ * tags the block (lg_blk_t.heur); a start pointer from REACHABLE memory
+ * clears the tag, so the analysis counts, per heuristic, the blocks that
+ * are reachable only because of it.
+ *
  * Analysis (lg_graph_analyse) then takes the UNREACHED blocks and, separately,
  * the POSSIBLE ones, builds the pointer graph among them, finds its strongly
  * connected components (iterative Tarjan) and weakly connected components
@@ -19,7 +44,9 @@
  * pointed at by another lost block is indirectly lost, except that in a
  * component nothing outside points at, the lowest-addressed block is the
  * definitely lost entry. Each weakly connected group is a cluster; it is
- * cyclic when one of its components has two blocks or a self-pointer. */
+ * cyclic when one of its components has two blocks or a self-pointer: a
+ * pointer of a block to its own start (a pointer into its own interior,
+ * such as a short std::string's data pointer, is no edge at all). */
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 
@@ -38,7 +65,13 @@ typedef struct lg_blk {
   uint8_t cat;      /* enum lg_category, after analysis */
   uint8_t gen;      /* generation copied from the table */
   uint32_t cluster; /* 1-based cluster index after analysis, 0 if none */
+  uint8_t heur;     /* enum lg_heuristic that made it REACHABLE, 0 none */
 } lg_blk_t;
+
+_Static_assert(sizeof(lg_blk_t) == 32, "the snapshot holds one lg_blk_t per live block");
+
+/* A segment of a loaded module, [lo, hi), flags LG_SEG_* (format.h). */
+typedef struct lg_modseg { uintptr_t lo, hi; uint32_t flags; } lg_modseg_t;
 
 typedef struct lg_region lg_region_t;
 
@@ -70,6 +103,13 @@ typedef struct lg_heap {
   lg_root_hit_t *roots;
   size_t nroots, caproots;
   uint32_t root_kind, root_tid; /* of the root range being marked */
+  /* Heuristics: bit 1 << enum lg_heuristic for each one enabled (0: none),
+   * and the module segments sorted by address (lg_heap_add_segment), for
+   * multipleinheritance. */
+  uint32_t heur;
+  lg_modseg_t *segs;
+  size_t nsegs, capsegs;
+  uintptr_t vtables[64]; /* recent verdicts: v (a vtable) or v | 1 (not) */
   /* Candidate words waiting for a batched lookup (graph.c), from any
    * number of scanned ranges: the lookups of many small blocks overlap. */
   uintptr_t cand[64], cand_where[64];
@@ -93,6 +133,8 @@ typedef struct lg_graph {
   uint32_t *edge_from, *edge_to; /* pointers between lost blocks (block indexes) */
   size_t nedges;
   uint64_t cat_bytes[5], cat_blocks[5]; /* by enum lg_category */
+  /* REACHABLE blocks that only a heuristic reached, by enum lg_heuristic. */
+  uint64_t heur_bytes[5], heur_blocks[5];
 } lg_graph_t;
 
 /* lg_heap_sort sorts blocks by address (radix sort; no allocation beyond
@@ -104,6 +146,9 @@ int lg_heap_build(lg_heap_t *h);
 void lg_heap_free(lg_heap_t *h);
 /* lg_heap_find returns the index of the block containing address w, or -1. */
 long lg_heap_find(const lg_heap_t *h, uintptr_t w);
+/* lg_heap_add_segment adds a module segment for the multipleinheritance
+ * heuristic, keeping h->segs sorted; 0 or -1 (out of memory). */
+int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags);
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
  * block a root (ignored objects); lg_mark_finish floods what they reach. */

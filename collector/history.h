@@ -1,6 +1,7 @@
 /* collector/history.h — what scans remember about earlier scans: the lost
  * blocks of the previous scan (when each was first seen lost, for how many
- * scans in a row, and the signature of the cluster last logged for it), and
+ * scans in a row, and the signature and record id of the cluster last
+ * logged with it as entry, so that a later scan can name it in LIVE), and
  * each site's old-generation bytes at the previous scan (to pick sites for
  * retention chains).
  *
@@ -19,6 +20,7 @@ typedef struct lg_seen {
   uint32_t first;  /* first scan that saw it lost */
   uint32_t streak; /* consecutive scans it has been lost */
   uint64_t sig;    /* signature of the cluster last logged with it as entry */
+  uint32_t id;     /* that cluster's CLUSTER record id (0: none logged) */
 } lg_seen_t;
 
 /* lg_history_reserve makes room for `blocks` lost entries and `stacks`

@@ -73,6 +73,19 @@ static int absolutize(char *p, size_t n) {
   return 0;
 }
 
+/* Writes the i-th name to try for the log `base` into out (n bytes): base
+ * itself for i 0; then, for a base whose file name ends in ".log", the
+ * number goes before the extension (NAME.1.log, so that a `*.log` glob still
+ * picks every log); any other base gets ".i" appended. */
+static void candidate(const char *base, int i, char *out, size_t n) {
+  const char *slash = strrchr(base, '/'), *name = slash ? slash + 1 : base;
+  size_t l = strlen(base), ln = strlen(name);
+  if (i == 0) { lg_fmt(out, n, "%s", base); return; }
+  if (ln <= 4 || strcmp(base + l - 4, ".log") != 0 || l - 4 >= n) { lg_fmt(out, n, "%s.%d", base, i); return; }
+  memcpy(out, base, l - 4);
+  lg_fmt(out + (l - 4), n - (l - 4), ".%d.log", i);
+}
+
 int lg_log_open(const char *pattern, const char *exe, char *out, size_t n) {
   char base[4096], cand[4200];
   if (expand(pattern, exe, base, sizeof base) < 0 || absolutize(base, sizeof base) < 0) {
@@ -81,9 +94,8 @@ int lg_log_open(const char *pattern, const char *exe, char *out, size_t n) {
   }
   int f = -1, err = 0;
   for (int i = 0; i < 100 && f < 0; i++) {
-    if (i == 0) lg_fmt(cand, sizeof cand, "%s", base);
-    else lg_fmt(cand, sizeof cand, "%s.%d", base, i);
-    f = open(cand, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    candidate(base, i, cand, sizeof cand);
+    f = open(cand, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     err = errno;
     if (f < 0 && err != EEXIST) break;
   }

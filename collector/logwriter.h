@@ -13,9 +13,13 @@
 
 /* lg_log_open expands `pattern` (%p pid, %e executable name, %t start time
  * in seconds, %% a percent sign), creates the file with mode 0600 — never
- * over an existing file (it tries NAME.1 ... NAME.99 instead) and never
- * through a symbolic link as the last component — and makes it the log.
- * The absolute path goes to `path`. Returns 0, or -1 after one warning. */
+ * over an existing file (it tries NAME.1.log ... NAME.99.log instead for a
+ * NAME.log, NAME.1 ... NAME.99 for any other name) and never through a
+ * symbolic link as the last component — and makes it the log.
+ * The absolute path goes to `path`. The file is written in append mode:
+ * a scan's snapshot child, which keeps none of the process's descriptors,
+ * reopens it by path and writes its records while the process waits.
+ * Returns 0, or -1 after one warning. */
 int lg_log_open(const char *pattern, const char *exe_name, char *path, size_t n);
 /* lg_log_forget drops the current log without writing to it (a forked
  * child: the buffer holds the parent's unwritten bytes). */

@@ -195,10 +195,10 @@ void lg_modules_each_writable(lg_range_fn fn, void *arg) {
   }
 }
 
-void lg_modules_each_writable_all(lg_range_fn fn, void *arg) {
+void lg_modules_each_segment(lg_segment_fn fn, void *arg) {
   for (uint32_t i = 0; i < nmods; i++)
     for (uint32_t s = 0; s < mods[i]->nseg; s++)
-      if (mods[i]->seg[s].flags & LG_SEG_W) fn(mods[i]->seg[s].start, mods[i]->seg[s].start + mods[i]->seg[s].size, arg);
+      fn(mods[i]->seg[s].start, mods[i]->seg[s].start + mods[i]->seg[s].size, mods[i]->seg[s].flags, arg);
 }
 
 int lg_modules_in_loader(uintptr_t ip) { return ip - 1 >= loader_lo && ip - 1 < loader_hi; }

@@ -24,9 +24,10 @@ void lg_modules_relog(void);
 /* lg_modules_each_writable calls fn for every writable segment of every
  * module but the shim's own. */
 void lg_modules_each_writable(lg_range_fn fn, void *arg);
-/* lg_modules_each_writable_all is the same with the shim's own modules:
- * memory that the scan must not read again as a program mapping. */
-void lg_modules_each_writable_all(lg_range_fn fn, void *arg);
+/* lg_modules_each_segment calls fn for every PT_LOAD segment of every
+ * module, the shim's own included, with its LG_SEG_* flags (format.h). */
+typedef void (*lg_segment_fn)(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg);
+void lg_modules_each_segment(lg_segment_fn fn, void *arg);
 
 /* lg_modules_in_loader tells whether `ip` lies in the dynamic loader's
  * executable code (ld-linux*.so). Blocks the loader allocates for itself

@@ -7,9 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "sys.h"
 
-enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL };
+enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS };
 
 typedef struct opt {
   const char *name;
@@ -24,7 +25,7 @@ typedef struct opt {
 static const opt_t table[] = {
     {"log", K_STR, OFF(log), 0, 0, "a file path; %p pid, %e executable name, %t start time"},
     {"interval", K_DOUBLE, OFF(interval), 0, 86400, "seconds between scans, 0 to 86400 (fractions allowed; 0 = off)"},
-    {"scan_signal", K_SIGNAL, OFF(scan_signal), 0, 0, "a signal name or number such as USR2, SIGUSR1, RTMIN+3 or 'off' (not SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS, KILL, STOP, CHLD)"},
+    {"scan_signal", K_SIGNAL, OFF(scan_signal), 0, 0, "a signal name or number such as USR2, SIGUSR1, RTMIN+3 or 'off' (not SEGV, BUS, FPE, ILL, ABRT, TRAP, SYS, KILL, STOP, CHLD, TERM, INT, QUIT, HUP, PIPE, ALRM)"},
     {"depth", K_INT, OFF(depth), 1, 256, "frames per stack, an integer from 1 to 256"},
     {"min_age", K_INT, OFF(min_age), 0, 1000, "scans, an integer from 0 to 1000"},
     {"suppressions", K_STR, OFF(suppressions), 0, 0, "a suppression file path"},
@@ -32,6 +33,7 @@ static const opt_t table[] = {
     {"refcount", K_STR, OFF(refcount), 0, 0, "a comma-separated list of hook families, or none"},
     {"exitcode", K_INT, OFF(exitcode), 0, 255, "an exit status from 0 (off) to 255"},
     {"quiet", K_BOOL, OFF(quiet), 0, 1, "yes or no (1 or 0)"},
+    {"heuristics", K_HEURISTICS, OFF(heuristics), 0, 0, "a comma-separated list of stdstring, length64, newarray, multipleinheritance; or all, or none"},
     {"manifest", K_STR, OFF(manifest), 0, 0, "a file path (internal, for the wrapper)"},
 };
 #define NOPTS (sizeof table / sizeof table[0])
@@ -42,6 +44,7 @@ void lg_options_defaults(lg_options_t *o) {
   o->depth = 32;
   o->min_age = 2;
   o->follow_children = 1;
+  o->heuristics = LG_HEUR_ALL;
 }
 
 static const struct { const char *name; int num; } signames[] = {
@@ -80,11 +83,37 @@ int lg_signal_parse(const char *s) {
   return 0;
 }
 
-/* Signals that programs and the C library rely on: never taken. */
+/* Signals that programs and the C library rely on (faults, children), and
+ * those that daemons and shells give a meaning (stop, reload, a closed
+ * pipe, a timer): never taken for scans. */
 static int forbidden_signal(int s, int reserved) {
   return s == SIGSEGV || s == SIGBUS || s == SIGFPE || s == SIGILL || s == SIGABRT ||
          s == SIGTRAP || s == SIGSYS || s == SIGKILL || s == SIGSTOP || s == SIGCHLD ||
-         s == reserved || s < 1;
+         s == SIGTERM || s == SIGINT || s == SIGQUIT || s == SIGHUP || s == SIGPIPE ||
+         s == SIGALRM || s == reserved || s < 1;
+}
+
+/* Returns the heuristic named by the `len` bytes at s, or 0. */
+static uint32_t heuristic_named(const char *s, size_t len) {
+  for (uint32_t h = 1; h <= LG_NHEURS; h++)
+    if (strlen(lg_heuristic_name(h)) == len && !strncmp(s, lg_heuristic_name(h), len)) return h;
+  return 0;
+}
+
+/* Parses valgrind's --leak-check-heuristics value: "all", "none", or a
+ * comma-separated list of heuristic names. Returns the bits, or -1. */
+static long parse_heuristics(const char *s) {
+  if (!strcmp(s, "all")) return LG_HEUR_ALL;
+  if (!strcmp(s, "none")) return 0;
+  long bits = 0;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    uint32_t h = heuristic_named(s, len);
+    if (!h) return -1; /* an unknown name, or an empty one */
+    bits |= LG_HEUR_BIT(h);
+    if (!s[len]) return bits;
+    s += len + 1;
+  }
 }
 
 /* Stores `val` into option `op`; returns 0, or -1 if it is not acceptable. */
@@ -120,6 +149,10 @@ static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) 
     if (forbidden_signal((int)n, reserved)) return -1;
     *(int *)field = (int)n;
     return 0;
+  case K_HEURISTICS:
+    if ((n = parse_heuristics(val)) < 0) return -1;
+    *(unsigned *)field = (unsigned)n;
+    return 0;
   }
   return -1;
 }
@@ -133,6 +166,7 @@ static void bad(lg_options_warn_fn warn, const char *fmt, const char *a, const c
 
 int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_warn_fn warn) {
   int nbad = 0;
+  o->text = s;
   char item[LG_PATH_MAX + 64];
   while (s && *s) {
     const char *e = strchr(s, ':');
@@ -154,7 +188,7 @@ int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_wa
       if (!strcmp(table[i].name, item)) op = &table[i];
     if (!op) {
       bad(warn, "LEAKGRAPH_OPTIONS: unknown option '%s'; accepted: %s", item,
-          "log, interval, scan_signal, depth, min_age, suppressions, follow_children, refcount, exitcode, quiet");
+          "log, interval, scan_signal, depth, min_age, suppressions, follow_children, refcount, exitcode, quiet, heuristics");
       nbad++;
     } else if (set(o, op, eq + 1, reserved) < 0) {
       char msg[1024];

@@ -22,17 +22,26 @@ typedef struct lg_options {
   char refcount[256];             /* refcount hook families, "" = all */
   int exitcode;                   /* exit status when leaks are found; 0 off */
   int quiet;                      /* no summary on stderr at exit */
+  unsigned heuristics;            /* LG_HEUR_BIT of each enabled heuristic */
   char manifest[LG_PATH_MAX];     /* internal: the wrapper's list of logs */
+  const char *text;               /* the string parsed, as given (not copied), or NULL */
 } lg_options_t;
+
+/* The bit of heuristic h (enum lg_heuristic, format.h) in `heuristics`;
+ * valgrind's default, and ours, is all of them. */
+#define LG_HEUR_BIT(h) (1u << (h))
+#define LG_HEUR_ALL (LG_HEUR_BIT(1) | LG_HEUR_BIT(2) | LG_HEUR_BIT(3) | LG_HEUR_BIT(4))
 
 typedef void (*lg_options_warn_fn)(const char *msg);
 
 /* lg_options_defaults fills `o` with the documented defaults. */
 void lg_options_defaults(lg_options_t *o);
-/* lg_options_parse applies `s` over `o`; it returns the number of bad
- * entries, each reported once through `warn`. The stop signal of the shim
- * (`reserved_signal`) is refused for scan_signal, as are signals programs
- * rely on for faults and children. */
+/* lg_options_parse applies `s` over `o` and remembers `s` in o->text; it
+ * returns the number of bad entries, each reported once through `warn`.
+ * The stop signal of the shim (`reserved_signal`) is refused for
+ * scan_signal, as are signals programs rely on for faults and children and
+ * those that mean something to daemons and shells (TERM, INT, QUIT, HUP,
+ * PIPE, ALRM). */
 int lg_options_parse(lg_options_t *o, const char *s, int reserved_signal,
                      lg_options_warn_fn warn);
 /* lg_signal_parse turns "USR2", "SIGUSR2", "12" or "RTMIN+3" into a number,

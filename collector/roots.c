@@ -266,13 +266,16 @@ static void add_excl(roots_t *r, uintptr_t lo, uintptr_t hi) {
   if (r->nex < r->capex && hi > lo) r->ex[r->nex++] = (range_t){lo, hi};
 }
 
-static void excl_module(uintptr_t lo, uintptr_t hi, void *arg) {
-  add_excl(arg, lo & ~(uintptr_t)(PAGE - 1), PAGE_UP(hi));
+/* A writable segment of any module, the shim's included: read as module
+ * data (or not at all), never again as a mapping. Page-rounded. */
+static void excl_module(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
+  if (flags & LG_SEG_W) add_excl(arg, lo & ~(uintptr_t)(PAGE - 1), PAGE_UP(hi));
 }
 
-static void count_segment(uintptr_t lo, uintptr_t hi, void *arg) {
+static void count_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
   (void)lo;
   (void)hi;
+  (void)flags;
   (*(size_t *)arg)++;
 }
 
@@ -297,7 +300,7 @@ static void sort_excl(range_t *ex, size_t n) {
  * module's data (the shim's too; page-rounded), and the TLS of the threads
  * whose thread pointer is known (read with the threads). */
 static void collect_excl(roots_t *r) {
-  lg_modules_each_writable_all(excl_module, r);
+  lg_modules_each_segment(excl_module, r);
   for (uint32_t i = 0; i < r->s->world.n; i++) {
     const lg_thread_t *t = &r->s->world.threads[i];
     if (t->state == LG_TS_STOPPED && t->tp && lg_tdesc_is(t->tp)) add_excl(r, lg_tdesc_tls_lo(t->tp), lg_tdesc_end(t->tp));
@@ -435,7 +438,7 @@ static void mark_mappings(roots_t *r) {
 /* Maps the phase's tables; 0 or -1. */
 static int roots_alloc(roots_t *r) {
   size_t segs = 0;
-  lg_modules_each_writable_all(count_segment, &segs);
+  lg_modules_each_segment(count_segment, &segs);
   r->capex = segs + r->s->world.n + 2;
   r->stk = lg_sys_map((r->s->nmaps + 1) * sizeof *r->stk);
   r->ex = lg_sys_map(r->capex * sizeof *r->ex);

@@ -3,10 +3,14 @@
  *
  *   lock       modules refreshed, then every shim lock taken (collector.h)
  *   stop       the other threads stopped by signal (world.c)
- *   clone      a copy-on-write snapshot child (not at exit); the parent
- *              resumes the threads, releases the locks and waits for it
+ *   clone      a copy-on-write snapshot child (not at exit), which dies
+ *              with the thread that cloned it and drops every descriptor
+ *              of the process; the parent resumes the threads, releases
+ *              the locks and waits for it
  *   maps       /proc/self/maps, each mapping classified (maps.c)
  *   snapshot   the block table copied, sorted and indexed (graph.c)
+ *   heuristics the enabled C++ heuristics, and the module segments that
+ *              multipleinheritance needs to tell vtable pointers (graph.h)
  *   roots      module data and bss, registered regions, the threads'
  *              registers, stacks and TLS, the program's own mappings,
  *              ignored blocks (roots.c, whose header says what is a root)
@@ -21,11 +25,16 @@
  * the world stopped. Memory comes from mmap (graph.c), never from malloc,
  * which a stopped thread may hold. */
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sched.h>
 #include <string.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "blocks.h"
@@ -70,6 +79,7 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;
+  b->heur = 0;
 }
 
 static int snapshot(scan_t *s) {
@@ -92,6 +102,29 @@ static int snapshot(scan_t *s) {
   return 0;
 }
 
+/* ---- phase: heuristics ---------------------------------------------------- */
+
+/* Gives graph.c the readable pieces of a module segment (the heuristic
+ * reads vtables there); a piece the maps do not show ends the segment.
+ * Out of memory, fewer vtables are recognised. */
+static void add_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
+  scan_t *s = arg;
+  while (lo < hi) {
+    const map_t *m = lg_maps_find(s->maps, s->nmaps, lo);
+    if (!m) return;
+    uintptr_t end = m->hi < hi ? m->hi : hi;
+    if (m->readable) lg_heap_add_segment(&s->heap, lo, end, flags);
+    lo = end;
+  }
+}
+
+/* Tells the marking which heuristics are on (the heuristics option) and,
+ * for multipleinheritance, where the modules' segments lie. */
+static void prepare_heuristics(scan_t *s) {
+  s->heap.heur = lg_collector_options()->heuristics;
+  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, s);
+}
+
 /* ---- the scan ------------------------------------------------------------- */
 
 /* A fault while reading memory the maps called readable (a mapping that
@@ -107,7 +140,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc) {
   (void)si;
   (void)uc;
   if (fault_jmp && lg_gettid() == fault_tid) siglongjmp(*fault_jmp, 1);
-  sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
+  lg_sys_sigaction(sig, sig == SIGSEGV ? &old_segv : &old_bus, NULL);
 }
 
 static void guard_faults(sigjmp_buf *jb) {
@@ -118,14 +151,14 @@ static void guard_faults(sigjmp_buf *jb) {
   sigemptyset(&sa.sa_mask);
   fault_tid = lg_gettid();
   fault_jmp = jb;
-  sigaction(SIGSEGV, &sa, &old_segv);
-  sigaction(SIGBUS, &sa, &old_bus);
+  lg_sys_sigaction(SIGSEGV, &sa, &old_segv);
+  lg_sys_sigaction(SIGBUS, &sa, &old_bus);
 }
 
 static void unguard_faults(void) {
   fault_jmp = NULL;
-  sigaction(SIGSEGV, &old_segv, NULL);
-  sigaction(SIGBUS, &old_bus, NULL);
+  lg_sys_sigaction(SIGSEGV, &old_segv, NULL);
+  lg_sys_sigaction(SIGBUS, &old_bus, NULL);
 }
 
 /* The work on the snapshot, from the maps to SCAN_END: in the snapshot
@@ -143,6 +176,7 @@ static long scan_work(scan_t *s) {
   guard_faults(&jb);
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0 && snapshot(s) == 0) {
     t[1] = lg_now_ns();
+    prepare_heuristics(s);
     lg_roots_mark(s);
     lg_mark_finish(&s->heap);
     t[2] = lg_now_ns();
@@ -176,6 +210,42 @@ static long scan_work(scan_t *s) {
   return lost;
 }
 
+/* Leaves the child with no descriptor at all. It shares the process's
+ * table (CLONE_FILES) until here, so it never held a reference of its own;
+ * close_range's unshare flag then gives it an empty table of its own
+ * without copying. A kernel without close_range (before 5.9) copies the
+ * table first and closes the copies one by one (/proc/self/fd). */
+static void drop_descriptors(void) {
+  if (syscall(SYS_close_range, 0u, ~0u, CLOSE_RANGE_UNSHARE) == 0) return;
+  if (syscall(SYS_unshare, CLONE_FILES) < 0) syscall(SYS_exit_group, 0); /* never close the parent's */
+  int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return;
+  char buf[4096];
+  for (long n; (n = syscall(SYS_getdents64, dir, buf, sizeof buf)) > 0;)
+    for (long off = 0; off < n;) {
+      const char *name = buf + off + 19; /* linux_dirent64: ino, off, reclen, type, name */
+      off += *(const unsigned short *)(buf + off + 16);
+      int fd = 0;
+      if (*name < '0' || *name > '9') continue;
+      for (; *name >= '0' && *name <= '9'; name++) fd = fd * 10 + (*name - '0');
+      if (fd != dir) close(fd);
+    }
+  close(dir);
+}
+
+/* The snapshot child's first steps: it must not outlive the process (it
+ * dies with the thread that cloned it, which waits for it in reap — so
+ * only the process's death or an exec fires it; if that thread is already
+ * gone, the child ends at once), and it must hold none of the program's
+ * descriptors (a killed server's listening port is free at once; no peer
+ * sees a socket close late). Its log writes go to the log reopened by
+ * path (logwriter.c appends). */
+static void child_start(pid_t parent) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if ((pid_t)syscall(SYS_getppid) != parent) syscall(SYS_exit_group, 0);
+  drop_descriptors();
+}
+
 /* The snapshot child: a copy-on-write image of the whole process taken
  * while the world was stopped, made with a raw clone (no fork handlers, no
  * SIGCHLD for the program: its exit signal is 0, so only a __WCLONE wait
@@ -183,7 +253,8 @@ static long scan_work(scan_t *s) {
  * does not write meanwhile: it holds the scan lock and only buffers), hands
  * back what the parent must know, and exits without running anything of
  * the program's. */
-static void snapshot_child(scan_t *s, lg_scan_result_t *r) {
+static void snapshot_child(scan_t *s, lg_scan_result_t *r, pid_t parent) {
+  child_start(parent);
   long lost = scan_work(s);
   const lg_graph_t *g = &s->graph;
   r->lost = lost;
@@ -226,8 +297,10 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
     return -1;
   }
   memset(r, 0, sizeof *r);
-  lg_locks_take(1);
+  /* The pause counts from here: from the first lock on, an allocating
+   * thread may wait, as a stopped one does. */
   s.t_stopped = lg_now_ns();
+  lg_locks_take(1);
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
   lg_log_u32(number);
@@ -237,8 +310,9 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self) {
   lg_log_flush();
   lg_blocks_flip_epoch();
   /* An exit scan runs in process: the program is ending, nothing to save. */
-  pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, 0ul, NULL, NULL, NULL, 0ul);
-  if (pid == 0) snapshot_child(&s, r);
+  pid_t parent = getpid();
+  pid_t pid = kind == LG_SCAN_EXIT ? -1 : (pid_t)syscall(SYS_clone, (unsigned long)CLONE_FILES, NULL, NULL, NULL, 0ul);
+  if (pid == 0) snapshot_child(&s, r, parent);
   long lost = pid > 0 ? 0 : scan_work(&s);
   s.t_resumed = lg_now_ns();
   __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);

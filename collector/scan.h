@@ -33,6 +33,6 @@ typedef struct lg_scan {
 /* scanlog.c: each writes its records; the log lock is held. */
 void lg_scanlog_clusters(lg_scan_t *s);
 void lg_scanlog_sites_and_chains(lg_scan_t *s);
-void lg_scanlog_end(lg_scan_t *s);
+void lg_scanlog_end(lg_scan_t *s); /* HEURISTICS, if any, and SCAN_END */
 
 #endif

@@ -4,11 +4,15 @@
  *             signal scan only clusters whose entry blocks have been lost
  *             through min_age scans in a row, and only when new or changed
  *             since they were last logged (history.h remembers)
+ *   live      at a periodic or signal scan, the ids of the clusters logged
+ *             earlier that it found lost and unchanged, so not logged again
  *   sites     per allocation site, live blocks and bytes by generation
  *   chains    for the sites whose old bytes rose since the previous scan
  *             (at most MAX_CHAINS, largest rise first), the shortest path
  *             from a root to the site's block nearest a root
- *   end       SCAN_END with the totals and times
+ *   end       HEURISTICS, when a heuristic made blocks reachable (the
+ *             blocks and bytes that only it reached, per heuristic), then
+ *             SCAN_END with the totals and times
  *
  * Every STACK record a record refers to is written before it. The log lock
  * is held; memory comes from mmap. */
@@ -59,7 +63,7 @@ static int judge(lg_scan_t *s, verdict_t *v) {
     if (first < cv->first) cv->first = first;
     if ((b->flags & LG_BF_ENTRY) && streak < cv->streak) cv->streak = streak;
     cv->sig = (cv->sig ^ b->addr ^ (b->size << 48)) * 0xff51afd7ed558ccdull;
-    if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0};
+    if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0, p ? p->id : 0};
   }
   lg_history_commit(n);
   return 0;
@@ -93,7 +97,8 @@ typedef struct work {
   uint32_t *map, mask, *listed_ix, *eorder, *estart;
 } work_t;
 
-static void log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
+/* Writes cluster c as a CLUSTER record; returns the record's id. */
+static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
   const lg_heap_t *h = &s->heap;
   const lg_cluster_info_t *ci = &s->graph.clusters[c];
   const uint32_t *mem = s->graph.members + ci->first;
@@ -108,9 +113,10 @@ static void log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
   }
   for (uint32_t k = 0; k < ns; k++) log_stack(w->sites[k].stack);
   for (uint32_t k = 0; k < nl; k++) log_stack(h->blk[mem[k]].stack);
+  uint32_t id = lg_next_cluster_id();
   lg_log_begin(LG_REC_CLUSTER, 4 * 4 + 8 + 4 + 4 + ns * 20 + 4 + nl * 24 + 4 + ne * 8);
   lg_log_u32(s->number);
-  lg_log_u32(lg_next_cluster_id());
+  lg_log_u32(id);
   lg_log_u32(first);
   lg_log_u32((ci->cyclic ? LG_CLUSTER_CYCLIC : 0) | (ci->possible ? LG_CLUSTER_POSSIBLE : 0));
   lg_log_u64(ci->bytes);
@@ -147,20 +153,49 @@ static void log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
   for (uint32_t k = 0; k < nl; k++) w->listed_ix[mem[k]] = NONE;
   s->logged_clusters++;
   s->logged_cyclic += ci->cyclic;
+  return id;
+}
+
+/* The signature that tells a changed cluster from an unchanged one: its
+ * blocks and sizes (judge) and whether they are possibly lost. */
+static uint64_t signature(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
+  return v->sig ^ (s->graph.clusters[c].possible ? 0xC2B2AE3D27D4EB4Full : 0);
+}
+
+/* The history entry of cluster c's entry block (its first member). */
+static lg_seen_t *cluster_seen(const lg_scan_t *s, uint32_t c) {
+  return entry_seen(s->heap.blk[s->graph.members[s->graph.clusters[c].first]].addr);
+}
+
+/* Returns the id of the CLUSTER record that an earlier scan logged for
+ * cluster c when this periodic or signal scan finds c old enough and
+ * unchanged since (so it is not logged again: LIVE names it), else 0. */
+static uint32_t still_live(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
+  if (s->kind == LG_SCAN_EXIT || s->kind == LG_SCAN_API) return 0;
+  if (v->streak < (uint32_t)s->min_age) return 0;
+  const lg_seen_t *e = cluster_seen(s, c);
+  return e && e->id && e->sig == signature(s, c, v) ? e->id : 0;
 }
 
 /* Decides whether cluster c is logged by this scan (see the file head). */
 static int wanted(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
   if (s->kind == LG_SCAN_EXIT || s->kind == LG_SCAN_API) return 1;
-  if (v->streak < (uint32_t)s->min_age) return 0;
-  const uint32_t *mem = s->graph.members + s->graph.clusters[c].first;
-  lg_seen_t *e = entry_seen(s->heap.blk[mem[0]].addr);
-  return !e || e->sig != v->sig;
+  return v->streak >= (uint32_t)s->min_age && !still_live(s, c, v);
+}
+
+/* Writes the LIVE record of a periodic or signal scan: `n` cluster ids. */
+static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
+  if (s->kind != LG_SCAN_PERIODIC && s->kind != LG_SCAN_SIGNAL) return;
+  lg_log_begin(LG_REC_LIVE, 8 + n * 4);
+  lg_log_u32(s->number);
+  lg_log_u32(n);
+  if (n) lg_log_raw(ids, (size_t)n * 4);
+  lg_log_end();
 }
 
 void lg_scanlog_clusters(lg_scan_t *s) {
   lg_graph_t *g = &s->graph;
-  if (!g->nclusters) { judge(s, NULL); return; }
+  if (!g->nclusters) { judge(s, NULL); log_live(s, NULL, 0); return; }
   uint32_t maxb = 1;
   for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
   uint32_t mask = 1;
@@ -168,15 +203,15 @@ void lg_scanlog_clusters(lg_scan_t *s) {
   work_t w = {.mask = mask - 1};
   size_t sz_sites = (size_t)maxb * sizeof(site_t), sz_map = (size_t)mask * 4;
   size_t sz_lix = (s->heap.n + 1) * 4, sz_es = (g->nclusters + 1) * 4, sz_eo = (g->nedges + 1) * 4;
-  size_t sz_v = g->nclusters * sizeof(verdict_t);
-  uint32_t *pos = lg_sys_map(sz_es);
+  size_t sz_v = g->nclusters * sizeof(verdict_t), sz_live = g->nclusters * 4;
+  uint32_t *pos = lg_sys_map(sz_es), *live = lg_sys_map(sz_live), nlive = 0;
   verdict_t *v = lg_sys_map(sz_v);
   w.sites = lg_sys_map(sz_sites);
   w.map = lg_sys_map(sz_map);
   w.listed_ix = lg_sys_map(sz_lix);
   w.estart = lg_sys_map(sz_es);
   w.eorder = lg_sys_map(sz_eo);
-  if (pos && v && w.sites && w.map && w.listed_ix && w.estart && w.eorder) {
+  if (pos && live && v && w.sites && w.map && w.listed_ix && w.estart && w.eorder) {
     memset(w.map, 0xFF, sz_map);
     memset(w.listed_ix, 0xFF, sz_lix);
     /* Bucket the edges by cluster (counting sort): cluster c's edges are
@@ -187,15 +222,18 @@ void lg_scanlog_clusters(lg_scan_t *s) {
     for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[s->heap.blk[g->edge_from[e]].cluster - 1]++] = (uint32_t)e;
     judge(s, v);
     for (uint32_t c = 0; c < g->nclusters; c++) {
+      uint32_t id = still_live(s, c, &v[c]);
+      if (id) live[nlive++] = id;
       if (!wanted(s, c, &v[c])) continue;
-      log_cluster(s, c, v[c].first, &w);
-      lg_seen_t *e = entry_seen(s->heap.blk[g->members[g->clusters[c].first]].addr);
-      if (e) e->sig = v[c].sig;
+      id = log_cluster(s, c, v[c].first, &w);
+      lg_seen_t *e = cluster_seen(s, c);
+      if (e) { e->sig = signature(s, c, &v[c]); e->id = id; }
     }
+    log_live(s, live, nlive);
   } else {
     lg_note_locked(LG_NOTE_WARNING, "out of memory while writing clusters; this scan's clusters are missing");
   }
-  lg_sys_unmap(pos, sz_es); lg_sys_unmap(v, sz_v);
+  lg_sys_unmap(pos, sz_es); lg_sys_unmap(live, sz_live); lg_sys_unmap(v, sz_v);
   lg_sys_unmap(w.sites, sz_sites); lg_sys_unmap(w.map, sz_map); lg_sys_unmap(w.listed_ix, sz_lix);
   lg_sys_unmap(w.estart, sz_es); lg_sys_unmap(w.eorder, sz_eo);
 }
@@ -282,8 +320,26 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
 
 /* ---- the end ------------------------------------------------------------------- */
 
+/* Writes the HEURISTICS record: the heuristics that reached blocks. */
+static void log_heuristics(const lg_graph_t *g, uint32_t scan) {
+  uint32_t n = 0;
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) n += g->heur_blocks[h] != 0;
+  if (!n) return;
+  lg_log_begin(LG_REC_HEURISTICS, 8 + n * 20);
+  lg_log_u32(scan);
+  lg_log_u32(n);
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) {
+    if (!g->heur_blocks[h]) continue;
+    lg_log_u32(h);
+    lg_log_u64(g->heur_bytes[h]);
+    lg_log_u64(g->heur_blocks[h]);
+  }
+  lg_log_end();
+}
+
 void lg_scanlog_end(lg_scan_t *s) {
   const lg_graph_t *g = &s->graph;
+  log_heuristics(g, s->number);
   uint32_t cyclic = 0;
   for (size_t c = 0; c < g->nclusters; c++) cyclic += g->clusters[c].cyclic;
   lg_log_begin(LG_REC_SCAN_END, 4 + 4 * 16 + 4 + 4 + 8 + 8 + 8 + 4 + 4);
@@ -303,8 +359,11 @@ void lg_scanlog_end(lg_scan_t *s) {
     nanosleep(&ts, NULL);
     resumed = __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE);
   }
+  /* The scan is over when its work is done and the world runs again: a
+   * snapshot child can finish before its parent has resumed the threads. */
+  uint64_t end = resumed > now ? resumed : now;
   lg_log_u64((resumed ? resumed : now) - s->t_stopped);
-  lg_log_u64(now - s->t_start);
+  lg_log_u64(end - s->t_start);
   lg_log_u64(s->heap.scanned_bytes);
   lg_log_u32(s->threads);
   lg_log_u32(s->world.no_answer ? LG_SCANF_CONSERVATIVE_THREAD : 0);

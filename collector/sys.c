@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -229,13 +230,30 @@ size_t lg_fmt(char *buf, size_t n, const char *fmt, ...) {
   return r;
 }
 
+/* Writes to stderr without raising SIGPIPE when stderr is a pipe whose
+ * reader has gone (`prog 2>&1 | head -1`): the shim's own message must
+ * not kill the program. A SIGPIPE that was pending before is left alone. */
+static void write_stderr(const char *msg, size_t n) {
+  sigset_t pipe_only, saved, pending;
+  sigemptyset(&pipe_only);
+  sigaddset(&pipe_only, SIGPIPE);
+  sigprocmask(SIG_BLOCK, &pipe_only, &saved);
+  sigpending(&pending);
+  int was_pending = sigismember(&pending, SIGPIPE);
+  if (lg_sys_write_all(2, msg, n) < 0 && errno == EPIPE && !was_pending) {
+    struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_only, NULL, &zero);
+  }
+  sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
 static void say(const char *prefix, const char *fmt, va_list ap) {
   char msg[1024];
   size_t o = lg_fmt(msg, sizeof msg, "%s", prefix);
   o += lg_vfmt(msg + o, sizeof msg - o - 1, fmt, ap);
   msg[o++] = '\n';
   int saved = errno;
-  lg_sys_write_all(2, msg, o);
+  write_stderr(msg, o);
   errno = saved;
 }
 
@@ -277,3 +295,11 @@ uint64_t lg_realtime_ns(void) {
 }
 
 pid_t lg_gettid(void) { return (pid_t)syscall(SYS_gettid); }
+
+/* glibc exports its sigaction under this second name too; the shim does not
+ * interpose it, so a call reaches the C library whatever the shim exports. */
+extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
+int lg_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
+  return __sigaction(sig, act, old);
+}

@@ -78,4 +78,11 @@ uint64_t lg_realtime_ns(void);
 /* lg_gettid is the kernel thread id of the caller. */
 pid_t lg_gettid(void);
 
+/* lg_sys_sigaction is the C library's sigaction, past the shim's own
+ * (preload/signals.c shows the program the dispositions it set, not the
+ * shim's handlers): every action the shim installs for itself goes through
+ * here. Async-signal-safe. */
+struct sigaction;
+int lg_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+
 #endif

@@ -6,7 +6,15 @@
  * safe, errno preserved). The scanner blocks every signal, so the program's
  * signals are never delivered to it; it holds no pointer of the program's
  * and is neither stopped nor scanned. Scans from the API run on the
- * caller's thread instead (collector.c); all scans are serialised there. */
+ * caller's thread instead (collector.c); all scans are serialised there.
+ *
+ * The scan signal is the program's first: it is taken at start only when
+ * its disposition is the default (not a handler a library constructor
+ * installed, nor SIG_IGN inherited from the parent); when the program
+ * later installs its own action (preload/signals.c sees it), the
+ * program's wins and signal scans are off, said once in the log and on
+ * stderr; a forked child keeps whatever was installed and never takes the
+ * signal again. */
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -18,13 +26,15 @@
 
 #include "collector_internal.h"
 #include "format.h"
+#include "logwriter.h"
 #include "sys.h"
 
 static uint32_t requests;   /* bumped by the scan signal */
 static int stopping;
 static pid_t scanner;
 static double interval;
-static int scan_signal;
+static int scan_signal;            /* the signal while scans are taken on it, else 0 */
+static struct sigaction found;     /* its action before the shim took it */
 
 pid_t lg_scanner_tid(void) { return __atomic_load_n(&scanner, __ATOMIC_ACQUIRE); }
 
@@ -83,20 +93,52 @@ static int start_thread(void) {
   return rc ? -1 : 0;
 }
 
-int lg_trigger_start(const lg_options_t *o) {
+/* Says once, in the log and on stderr, that signal scans are off. */
+static void say_off(int sig, const char *why, int can_log) {
+  char msg[200];
+  lg_fmt(msg, sizeof msg, "scan_signal %d: %s; signal scans are off", sig, why);
+  lg_warn("%s", msg);
+  if (!can_log) return;
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_WARNING, msg);
+  lg_log_flush();
+  lg_log_unlock();
+}
+
+/* Takes signal `sig` for scans if its disposition is the default. */
+static void take_signal(int sig) {
+  struct sigaction cur, sa;
+  if (lg_sys_sigaction(sig, NULL, &cur) < 0) { say_off(sig, "cannot read its disposition", 1); return; }
+  if ((cur.sa_flags & SA_SIGINFO) || cur.sa_handler != SIG_DFL) {
+    say_off(sig, cur.sa_handler == SIG_IGN ? "the process ignores it (inherited)" : "the program handles it", 1);
+    return;
+  }
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_scan_signal;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (lg_sys_sigaction(sig, &sa, NULL) < 0) { say_off(sig, "cannot install the handler", 1); return; }
+  found = cur;
+  __atomic_store_n(&scan_signal, sig, __ATOMIC_RELEASE);
+}
+
+int lg_collector_scan_signal(struct sigaction *was) {
+  int sig = __atomic_load_n(&scan_signal, __ATOMIC_ACQUIRE);
+  if (sig && was) *was = found;
+  return sig;
+}
+
+void lg_collector_scan_signal_lost(int can_log) {
+  int sig = __atomic_exchange_n(&scan_signal, 0, __ATOMIC_ACQ_REL);
+  if (sig) say_off(sig, "the program installed its own action for it", can_log);
+}
+
+int lg_trigger_start(const lg_options_t *o, int fresh) {
   interval = o->interval;
-  scan_signal = o->scan_signal;
   stopping = 0;
   __atomic_store_n(&scanner, 0, __ATOMIC_RELEASE);
-  if (interval <= 0 && !scan_signal) return 0;
-  if (scan_signal) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_scan_signal;
-    sa.sa_flags = SA_RESTART;
-    sigemptyset(&sa.sa_mask);
-    if (sigaction(scan_signal, &sa, NULL) < 0) lg_warn("cannot take signal %d for scans; scan_signal is off", scan_signal);
-  }
+  if (fresh && o->scan_signal) take_signal(o->scan_signal);
+  if (interval <= 0 && !lg_collector_scan_signal(NULL)) return 0;
   if (start_thread() < 0) {
     lg_warn("cannot start the scanner thread; no periodic or signalled scans");
     return -1;

@@ -88,13 +88,13 @@ int lg_world_install(void) {
   sigdelset(&sa.sa_mask, SIGBUS);
   sigdelset(&sa.sa_mask, SIGFPE);
   sigdelset(&sa.sa_mask, SIGILL);
-  return sigaction(lg_world_signal(), &sa, NULL);
+  return lg_sys_sigaction(lg_world_signal(), &sa, NULL);
 }
 
 /* Is our handler still the one installed? A program may have replaced it. */
 static int handler_installed(void) {
   struct sigaction old;
-  if (sigaction(lg_world_signal(), NULL, &old) < 0) return 0;
+  if (lg_sys_sigaction(lg_world_signal(), NULL, &old) < 0) return 0;
   return (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_stop;
 }
 

@@ -43,16 +43,16 @@ LG_PUBLIC void __lsan_enable(void) { if (lg_disabled > 0) lg_disabled--; }
 LG_PUBLIC void __lsan_register_root_region(const void *p, size_t n) { leakgraph__register_root(p, n); }
 LG_PUBLIC void __lsan_unregister_root_region(const void *p, size_t n) { leakgraph__unregister_root(p, n); }
 
-/* Like LSan: the end-of-process check, run now, once; it ends the process
- * when leaks are found and exitcode is set. */
+/* Like LSan: the end-of-process check, run now, once — the exit path then
+ * runs no other (code written for LSan calls this from atexit, before
+ * global destructors, or from a thread's TSD destructor while its
+ * thread-local pointers are still roots); it ends the process when leaks
+ * are found and exitcode is set. */
 LG_PUBLIC void __lsan_do_leak_check(void) {
   lg_self_t self = {0};
   LG_CAPTURE_SELF(&self);
   if (!lg_on || __atomic_exchange_n(&lsan_checked, 1, __ATOMIC_ACQ_REL)) return;
-  LG_GUARDED;
-  long lost = api_scan(&self);
-  const lg_options_t *o = lg_collector_options();
-  if (o->exitcode && lost > 0) lg_finish(LG_END_EXIT, o->exitcode, &self);
+  lg_final_check_now(&self);
 }
 
 LG_PUBLIC int __lsan_do_recoverable_leak_check(void) {

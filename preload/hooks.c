@@ -1,6 +1,7 @@
 /* preload/hooks.c — the interposed malloc family: the whole set glibc
- * documents for replacing malloc. Each hook is the same few lines: real
- * functions not resolved yet -> bootstrap; inside the shim or not tracing ->
+ * documents for replacing malloc. Each hook is the same few lines: the
+ * shim not booted yet -> boot (init.c), and while the real functions are
+ * being resolved -> the bootstrap arena; inside the shim or not tracing ->
  * straight to the real function; else enter the guard, call the real
  * function, record. A free is recorded before the real free runs (the
  * address could be reused by another thread in between); a pointer the shim
@@ -38,7 +39,7 @@ void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) {
 }
 
 LG_PUBLIC void *malloc(size_t size) {
-  if (LG_UNLIKELY(!lg_real.free)) { lg_real_init(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
+  if (LG_UNLIKELY(!lg_booted)) { lg_boot(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
   if (!TRACE) return lg_real.malloc(size);
   LG_GUARDED;
   void *p = lg_real.malloc(size);
@@ -56,8 +57,8 @@ LG_PUBLIC void free(void *p) {
 }
 
 LG_PUBLIC void *calloc(size_t n, size_t size) {
-  if (LG_UNLIKELY(!lg_real.free)) {
-    lg_real_init();
+  if (LG_UNLIKELY(!lg_booted)) {
+    lg_boot();
     if (!lg_real.free) {
       size_t total;
       if (__builtin_mul_overflow(n, size, &total)) return NULL;
@@ -113,7 +114,7 @@ static void *traced_realloc(void *old, size_t size) {
 }
 
 LG_PUBLIC void *realloc(void *old, size_t size) {
-  if (LG_UNLIKELY(!lg_real.free)) { lg_real_init(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
+  if (LG_UNLIKELY(!lg_booted)) { lg_boot(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
   if (LG_UNLIKELY(old && lg_boot_owns(old))) return boot_realloc(old, size);
   if (!TRACE) return lg_real.realloc(old, size);
   LG_GUARDED;
@@ -132,8 +133,8 @@ LG_PUBLIC void *reallocarray(void *old, size_t n, size_t size) {
 }
 
 LG_PUBLIC int posix_memalign(void **out, size_t align, size_t size) {
-  if (LG_UNLIKELY(!lg_real.free)) {
-    lg_real_init();
+  if (LG_UNLIKELY(!lg_booted)) {
+    lg_boot();
     if (!lg_real.free) { *out = lg_boot_alloc(size, align); return *out ? 0 : ENOMEM; }
   }
   if (!TRACE) return lg_real.posix_memalign(out, align, size);
@@ -147,8 +148,8 @@ LG_PUBLIC int posix_memalign(void **out, size_t align, size_t size) {
  * function taking (alignment, size) or (size). */
 #define ALIGNED_HOOK(name, params, args, size_expr, boot_align)                     \
   LG_PUBLIC void *name params {                                                     \
-    if (LG_UNLIKELY(!lg_real.free)) {                                               \
-      lg_real_init();                                                               \
+    if (LG_UNLIKELY(!lg_booted)) {                                                  \
+      lg_boot();                                                                    \
       if (!lg_real.free) return lg_boot_alloc(size_expr, boot_align);               \
     }                                                                               \
     if (!TRACE) return lg_real.name args;                                           \

@@ -15,12 +15,16 @@ static char boot[BOOT_SIZE] __attribute__((aligned(64)));
 static size_t boot_used;
 static int resolving;
 
+/* Bump allocation, atomic: while one thread resolves the real functions
+ * at boot, another thread's first allocation may land here too. */
 void *lg_boot_alloc(size_t size, size_t align) {
   if (align < 16) align = 16;
-  size_t at = (boot_used + 16 + align - 1) & ~(align - 1);
-  if (at + size > BOOT_SIZE) return NULL;
+  size_t used = __atomic_load_n(&boot_used, __ATOMIC_RELAXED), at;
+  do {
+    at = (used + 16 + align - 1) & ~(align - 1);
+    if (at + size > BOOT_SIZE || at + size < at) return NULL;
+  } while (!__atomic_compare_exchange_n(&boot_used, &used, at + size, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
   ((size_t *)(boot + at))[-1] = size;
-  boot_used = at + size;
   return boot + at;
 }
 

@@ -22,6 +22,11 @@
 extern __thread int lg_disabled __attribute__((tls_model("initial-exec")));
 /* Set once the collector traces; hooks read it without a lock. */
 extern int lg_on;
+/* Set once lg_boot has run (tracing or not). lg_boot starts tracing, once
+ * per process, from the first allocation hook or the constructor; a call
+ * made while it runs (recursion, or another thread) returns at once. */
+extern int lg_booted;
+void lg_boot(void);
 extern int lg_depth;
 
 /* Captures the caller's stack and records a block; called by the hooks with
@@ -34,9 +39,27 @@ void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute
 int lg_lsan_turned_off(void);
 void lg_lsan_suppressions_once(void);
 
-/* The exit path shared by the destructor, _exit, abort and
- * __lsan_do_leak_check: final scan, END record, summary. */
+/* The end of the process, shared by the destructor, _exit, abort and the
+ * fatal-signal handler: the final check (unless __lsan_do_leak_check ran
+ * it), END, the summary; once per process — a second thread waits until
+ * the first has written END. With the exitcode option and failing leaks
+ * it exits with that code, except at a signal (`how` LG_END_SIGNAL). */
 void lg_finish(int how, int status, const lg_self_t *self);
+/* __lsan_do_leak_check: the final check now (an exit scan, in process);
+ * scans while the program runs stop, and the end of the process writes
+ * only END. With the exitcode option and failing leaks the process exits
+ * with that code at once, like LeakSanitizer's. */
+void lg_final_check_now(const lg_self_t *self);
+
+/* The fatal-signal check (signals.c): lg_signals_init installs the shim's
+ * handler for every default-fatal signal the program left at SIG_DFL and
+ * starts shadowing dispositions (the constructor, after the collector's
+ * scan signal); lg_signals_release gives the program's dispositions back
+ * for real (a forked child that stops tracing); lg_signals_fork_child
+ * resets the shadow's lock in a forked child. */
+void lg_signals_init(void);
+void lg_signals_release(void);
+void lg_signals_fork_child(void);
 
 /* Fills a lg_self_t for the calling thread: its callee-saved registers and
  * the frame of the function using the macro. */

@@ -1,6 +1,6 @@
 /* tools/analyze.c — builds the report (see analyze.h): per process, the
- * clusters it reports (its exit scan's, or the union of what its periodic
- * scans logged), each allocation site checked against the suppressions
+ * clusters it reports (its exit scan's, or for a killed process what its
+ * last scan found lost and the lost clusters of earlier scans), each allocation site checked against the suppressions
  * (the command line's and the process's own), suppressed sites moved out
  * of their category into `suppressed`, clusters left with no site dropped;
  * then every process's clusters in one list, largest first, numbered from
@@ -32,7 +32,8 @@ const lg_scan_t *lg_analyze_scan(const lg_process_t *p) {
 }
 
 /* A cluster's identity across scans: its entry address (the first listed
- * block), or, for a cluster that lists no block, its cluster id. */
+ * block), or, for a cluster that lists no block, its cluster id. The same
+ * key, by_id 0, also names any listed block's address. */
 typedef struct lg_ukey {
   uint64_t by_id, value;
 } lg_ukey_t;
@@ -50,13 +51,132 @@ static lg_ukey_t lg_analyze_ukey(const lg_cluster_t *cl) {
   return k;
 }
 
+/* Returns the entry of `key` in `set`, or NULL. */
+static lg_uent_t *lg_analyze_find(lg_uent_t *set, lg_ukey_t key) {
+  lg_uent_t *e;
+  HASH_FIND(hh, set, &key, sizeof key, e);
+  return e;
+}
+
+/* Adds `key` with `slot` to `*set` unless it is there; returns its entry. */
+static lg_uent_t *lg_analyze_put(lg_uent_t **set, lg_ukey_t key, size_t slot) {
+  lg_uent_t *e = lg_analyze_find(*set, key);
+  if (e)
+    return e;
+  e = lg_util_xcalloc(1, sizeof *e);
+  e->key = key, e->slot = slot;
+  HASH_ADD(hh, *set, key, sizeof e->key, e);
+  return e;
+}
+
+/* Releases every entry of `*set` and empties it. */
+static void lg_analyze_drop(lg_uent_t **set) {
+  lg_uent_t *e, *tmp;
+  HASH_ITER(hh, *set, e, tmp) {
+    HASH_DEL(*set, e);
+    free(e);
+  }
+}
+
+/* Adds cluster `cl` to out[0..*n), or replaces the earlier version of it
+ * (same identity) that `*seen` knows. */
+static void lg_analyze_latest(lg_uent_t **seen, const lg_cluster_t **out,
+                              size_t *n, const lg_cluster_t *cl) {
+  lg_uent_t *e = lg_analyze_put(seen, lg_analyze_ukey(cl), *n);
+  if (e->slot == *n)
+    (*n)++;
+  out[e->slot] = cl;
+}
+
+/* The version-1 rule for a process without an exit scan: the union of the
+ * clusters that all its complete scans logged, the latest version of each
+ * (version-1 logs have no LIVE record to tell what was still lost). */
+static void lg_analyze_union(const lg_process_t *p, const lg_cluster_t **out,
+                             size_t *n) {
+  lg_uent_t *seen = NULL;
+  for (size_t i = 0; i < p->nscans; i++)
+    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++)
+      lg_analyze_latest(&seen, out, n, &p->scans[i].clusters[k]);
+  lg_analyze_drop(&seen);
+}
+
+/* Returns the CLUSTER record `id` of a complete scan of `p` before scan
+ * index `end`, or NULL. */
+static const lg_cluster_t *lg_analyze_by_id(const lg_process_t *p,
+                                            size_t end, uint32_t id) {
+  for (size_t i = end; i-- > 0;)
+    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++)
+      if (p->scans[i].clusters[k].id == id)
+        return &p->scans[i].clusters[k];
+  return NULL;
+}
+
+/* Adds to out[] what scan index `last` found lost: the clusters it logged
+ * and those its LIVE records name; `*held` gets their identities and the
+ * addresses of all their listed blocks. */
+static void lg_analyze_last(const lg_process_t *p, size_t last,
+                            const lg_cluster_t **out, size_t *n,
+                            lg_uent_t **held) {
+  const lg_scan_t *s = &p->scans[last];
+  size_t nall = s->nclusters + s->nlive;
+  for (size_t k = 0; k < nall; k++) {
+    const lg_cluster_t *cl =
+        k < s->nclusters ? &s->clusters[k]
+                         : lg_analyze_by_id(p, last, s->live[k - s->nclusters]);
+    if (!cl || lg_analyze_find(*held, lg_analyze_ukey(cl)))
+      continue;
+    lg_analyze_put(held, lg_analyze_ukey(cl), *n);
+    for (uint32_t b = 0; b < cl->nlisted; b++)
+      lg_analyze_put(held, (lg_ukey_t){0, cl->listed[b].address}, *n);
+    out[(*n)++] = cl;
+  }
+}
+
+/* Says whether cluster `cl` shares its identity or a listed block with
+ * the clusters of `held`. */
+static int lg_analyze_overlaps(lg_uent_t *held, const lg_cluster_t *cl) {
+  if (lg_analyze_find(held, lg_analyze_ukey(cl)))
+    return 1;
+  for (uint32_t b = 0; b < cl->nlisted; b++)
+    if (lg_analyze_find(held, (lg_ukey_t){0, cl->listed[b].address}))
+      return 1;
+  return 0;
+}
+
+/* The rule for a killed process (LOGFORMAT.md, "Periodic scans"): what its
+ * last complete scan still found lost, plus, of the clusters earlier scans
+ * logged, the latest version of each that is lost (not possibly lost) and
+ * shares no block with what the last scan holds: an unreachable block
+ * never becomes reachable again, while a possibly lost cluster that the
+ * last scan no longer lists became reachable. */
+static void lg_analyze_killed(const lg_process_t *p, const lg_cluster_t **out,
+                              size_t *n) {
+  size_t last = p->nscans;
+  while (last > 0 && !p->scans[last - 1].ended)
+    last--;
+  if (last-- == 0)
+    return;
+  lg_uent_t *held = NULL, *seen = NULL;
+  lg_analyze_last(p, last, out, n, &held);
+  size_t first_earlier = *n, m = *n;
+  for (size_t i = 0; i < last; i++)
+    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++)
+      lg_analyze_latest(&seen, out, &m, &p->scans[i].clusters[k]);
+  for (size_t k = first_earlier; k < m; k++)
+    if (!(out[k]->flags & LG_CLUSTER_POSSIBLE) &&
+        !lg_analyze_overlaps(held, out[k]))
+      out[(*n)++] = out[k];
+  lg_analyze_drop(&held);
+  lg_analyze_drop(&seen);
+}
+
 const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
   const lg_scan_t *exit_scan = NULL;
   size_t total = 0;
   for (size_t i = 0; i < p->nscans; i++) {
     if (!p->scans[i].ended)
       continue;
-    total += p->scans[i].nclusters;
+    total += p->scans[i].nclusters + p->scans[i].nlive;
     if (p->scans[i].kind == LG_SCAN_EXIT)
       exit_scan = &p->scans[i];
   }
@@ -65,26 +185,10 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
   if (exit_scan) { /* an exit scan logs every lost cluster: it alone */
     for (size_t k = 0; k < exit_scan->nclusters; k++)
       out[(*n)++] = &exit_scan->clusters[k];
-    return out;
-  }
-  lg_uent_t *seen = NULL, *e, *tmp; /* by key: the slot of its latest */
-  for (size_t i = 0; i < p->nscans; i++)
-    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++) {
-      const lg_cluster_t *cl = &p->scans[i].clusters[k];
-      lg_ukey_t key = lg_analyze_ukey(cl);
-      HASH_FIND(hh, seen, &key, sizeof key, e);
-      if (e) {
-        out[e->slot] = cl;
-        continue;
-      }
-      e = lg_util_xcalloc(1, sizeof *e);
-      e->key = key, e->slot = (*n)++;
-      out[e->slot] = cl;
-      HASH_ADD(hh, seen, key, sizeof e->key, e);
-    }
-  HASH_ITER(hh, seen, e, tmp) {
-    HASH_DEL(seen, e);
-    free(e);
+  } else if (p->version < 2) {
+    lg_analyze_union(p, out, n);
+  } else {
+    lg_analyze_killed(p, out, n);
   }
   return out;
 }
@@ -253,11 +357,12 @@ static int lg_analyze_order(const void *a, const void *b) {
 }
 
 /* Adds process `i`: its totals and its clusters. A process reported from
- * its exit scan takes that scan's totals. One reported from the union of
- * its periodic scans' clusters (it was killed) takes its lost categories
- * from those clusters, so that the summary and the clusters agree (a scan's
- * totals also count young losses that min_age kept out of the log), and
- * still_reachable from its last scan. */
+ * its exit scan takes that scan's totals. One reported from its periodic
+ * scans (it was killed) takes its lost categories from the clusters it
+ * reports, so that the summary and the clusters agree (a scan's totals
+ * also count young losses that min_age kept out of the log, and earlier
+ * scans' lost clusters count too), and still_reachable from its last scan.
+ * The heuristics' counts come with still_reachable. */
 static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
   lg_analyze_local_supps(r, i);
   const lg_scan_t *s = lg_analyze_scan(r->procs[i]);
@@ -265,14 +370,18 @@ static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
     return;
   size_t n;
   const lg_cluster_t **cls = lg_analyze_clusters(r->procs[i], &n);
-  int from_union = s->kind != LG_SCAN_EXIT;
+  int from_clusters = s->kind != LG_SCAN_EXIT;
   for (int c = 0; c < LG_NCATS; c++) {
-    if (from_union && c + 1 != LG_CAT_REACHABLE)
+    if (from_clusters && c + 1 != LG_CAT_REACHABLE)
       continue;
     r->summary[c].bytes += s->totals[c].bytes;
     r->summary[c].blocks += s->totals[c].blocks;
   }
-  for (size_t k = 0; from_union && k < n; k++)
+  for (int h = 0; h < LG_NHEURS; h++) { /* part of still_reachable */
+    r->heuristics[h].bytes += s->heuristics[h].bytes;
+    r->heuristics[h].blocks += s->heuristics[h].blocks;
+  }
+  for (size_t k = 0; from_clusters && k < n; k++)
     for (uint32_t j = 0; j < cls[k]->nsites; j++) {
       const lg_site_t *st = &cls[k]->sites[j];
       if (st->cat < LG_CAT_DEFINITE || st->cat > LG_CAT_POSSIBLE)
@@ -433,6 +542,7 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   for (size_t k = 0; k < r->nclusters; k++) {
     r->clusters[k].id = (unsigned)k + 1;
     r->ncyclic += r->clusters[k].cyclic != 0;
+    r->ncyclic_lost += r->clusters[k].cyclic && !r->clusters[k].possible;
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
@@ -457,6 +567,40 @@ void lg_analyze_free(lg_report_t *r) {
     free(r->warnings[i]);
   free(r->warnings);
   memset(r, 0, sizeof *r);
+}
+
+/* ----------------------------------------------------------------- scans */
+
+/* Orders 64-bit numbers ascending, for qsort. */
+static int lg_analyze_u64_order(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out) {
+  memset(out, 0, sizeof *out);
+  size_t total = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    total += r->procs[i]->nscans;
+  uint64_t *pause = lg_util_xcalloc(total, sizeof *pause);
+  for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t k = 0; k < r->procs[i]->nscans; k++) {
+      const lg_scan_t *s = &r->procs[i]->scans[k];
+      if (!s->ended)
+        continue;
+      out->by_kind[s->kind <= LG_SCAN_SIGNAL ? s->kind : 0]++;
+      pause[out->nscans++] = s->pause_ns;
+    }
+  if (out->nscans) {
+    qsort(pause, out->nscans, sizeof *pause, lg_analyze_u64_order);
+    size_t m = out->nscans / 2;
+    out->pause_median_ns = out->nscans % 2 ? pause[m]
+                                           : pause[m - 1] / 2 + pause[m] / 2 +
+                                                 (pause[m - 1] % 2 &
+                                                  pause[m] % 2);
+    out->pause_max_ns = pause[out->nscans - 1];
+  }
+  free(pause);
 }
 
 static const struct {
@@ -515,7 +659,7 @@ unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
     f |= LG_FAIL_INDIRECT;
   if (lg_analyze_some(&r->summary[LG_RCAT_POSSIBLE]))
     f |= LG_FAIL_POSSIBLE;
-  if (r->ncyclic > 0)
+  if (r->ncyclic_lost > 0)
     f |= LG_FAIL_CYCLE;
   if (r->ngrowing > 0)
     f |= LG_FAIL_GROWTH;

@@ -1,6 +1,6 @@
 /* tools/analyze.h — from processes read from logs to one report: which
- * clusters each process reports (its exit scan's, or the union of its
- * periodic scans'), suppressions applied per allocation site, the summary
+ * clusters each process reports (its exit scan's, or for a killed one what
+ * its scans still found lost), suppressions applied per allocation site, the summary
  * by category, the clusters of every process sorted largest first and
  * numbered, the growing sites (growth.h) with their symbolized stacks and
  * retention chains, and the --fail-on verdict. Renderers (render.h) only
@@ -88,7 +88,10 @@ typedef struct lg_report {
   lg_process_t **procs; /* borrowed */
   size_t nprocs;
   lg_amount_t summary[LG_RCAT_N];
-  size_t ncyclic;
+  /* Of still_reachable: the blocks only heuristic h reached, at h - 1. */
+  lg_amount_t heuristics[LG_NHEURS];
+  size_t ncyclic;      /* cyclic clusters, lost or possibly lost */
+  size_t ncyclic_lost; /* of which clusters of lost blocks: these fail */
   lg_rcluster_t *clusters;
   size_t nclusters, cap;
   lg_supps_t *global; /* borrowed: --suppressions */
@@ -125,9 +128,14 @@ const lg_scan_t *lg_analyze_scan(const lg_process_t *p);
 
 /* lg_analyze_clusters returns the clusters process `p` reports, in an array
  * of `*n` pointers into `p` (free the array): those of its last complete
- * exit scan when it has one; else the union of the clusters that all its
- * complete scans logged, keeping for each entry address (the first listed
- * block's) only the latest version. */
+ * exit scan when it has one. Else (it was killed) what its last complete
+ * scan found lost — the clusters it logged and those its LIVE records name
+ * — plus, of the clusters earlier scans logged, the latest version of each
+ * (by entry address, the first listed block's) that is lost rather than
+ * possibly lost and shares no listed block with the former
+ * (tools/LOGFORMAT.md, "Periodic scans"). A version-1 log, which has no
+ * LIVE records, reports the union of what all its complete scans logged,
+ * the latest version of each. */
 const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n);
 
 /* lg_analyze_build makes the report of `nprocs` processes, applying the
@@ -152,8 +160,9 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
 
 /* lg_analyze_failing returns the kinds of `mask` that the report holds:
  * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
- * unsuppressed cluster is cyclic, `growth` when an unsuppressed site is
- * growing. Refcount never fails yet. */
+ * unsuppressed cluster of lost blocks is cyclic (a cyclic cluster of
+ * possibly lost blocks fails only as `possible`), `growth` when an
+ * unsuppressed site is growing. Refcount never fails yet. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
 
 /* lg_analyze_growth_rise returns the rise of a site's old bytes over the
@@ -164,6 +173,20 @@ int64_t lg_analyze_growth_rise(const lg_rgrowth_t *g);
  * "global", "stack", "registers", "tls", "root_region", "ignored", or
  * "unknown". */
 const char *lg_analyze_root_kind_name(uint32_t kind);
+
+/* Figures over the complete scans of every process of a report, for the
+ * text report's one-line summary of the scans. */
+typedef struct lg_scan_summary {
+  size_t nscans;                /* complete scans */
+  size_t by_kind[LG_SCAN_SIGNAL + 1]; /* per scan kind; [0]: unknown kinds */
+  uint64_t pause_median_ns, pause_max_ns;
+} lg_scan_summary_t;
+
+/* lg_analyze_scan_summary counts the complete scans of the report's
+ * processes by kind and finds the median and the longest of their pauses
+ * (SCAN_END pause_ns; the median of an even count is the mean of the
+ * middle two). */
+void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out);
 
 /* lg_analyze_cat_name returns the JSON key of report category `c`. */
 const char *lg_analyze_cat_name(int c);

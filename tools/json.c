@@ -108,6 +108,20 @@ void lg_json_u64(lg_json_t *j, uint64_t v) {
   fprintf(j->f, "%" PRIu64, v);
 }
 
+void lg_json_decimal(lg_json_t *j, uint64_t v, unsigned digits) {
+  uint64_t scale = 1;
+  for (unsigned i = 0; i < digits && i < 18; i++)
+    scale *= 10;
+  char frac[24];
+  snprintf(frac, sizeof frac, "%0*" PRIu64, (int)(digits < 18 ? digits : 18),
+           v % scale);
+  size_t n = strlen(frac);
+  while (n > 1 && frac[n - 1] == '0')
+    frac[--n] = '\0';
+  lg_json_pre(j);
+  fprintf(j->f, "%" PRIu64 ".%s", v / scale, n ? frac : "0");
+}
+
 void lg_json_i64(lg_json_t *j, int64_t v) {
   lg_json_pre(j);
   fprintf(j->f, "%" PRId64, v);

@@ -35,6 +35,10 @@ void lg_json_u64(lg_json_t *j, uint64_t v);
 void lg_json_i64(lg_json_t *j, int64_t v);
 void lg_json_bool(lg_json_t *j, int v);
 void lg_json_null(lg_json_t *j);
+/* lg_json_decimal writes v / 10^digits (digits at most 18) exactly, as a
+ * number with at least one and at most `digits` decimals: 1500000 with 6
+ * digits is 1.5, 12000000 is 12.0. */
+void lg_json_decimal(lg_json_t *j, uint64_t v, unsigned digits);
 /* lg_json_hex writes `v` as a "0x..." string. */
 void lg_json_hex(lg_json_t *j, uint64_t v);
 

@@ -1,24 +1,29 @@
-/* tools/main.c — leakgraph-report's command line: options, then read every
- * log, build the report, render it, and choose the exit status. The work
- * is done by reader.c, symbolize.c, suppress.c, analyze.c and render_*.c;
- * this file only wires them together and talks to the user.
+/* tools/main.c — leakgraph-report's command line: options, then the logs
+ * (a directory stands for the leakgraph logs in it), read every log, build
+ * the report, render it, and choose the exit status. The work is done by
+ * reader.c, symbolize.c, suppress.c, analyze.c and render_*.c; this file
+ * only wires them together and talks to the user.
  *
  * Exit status (SPEC.md section 5):
  *   0  nothing that fails (or no --error-exitcode given)
  *   N  the report holds leaks of a kind that --fail-on names and
  *      --error-exitcode=N was given
- *   2  usage error: a bad option or value, no log, an unreadable
- *      --suppressions file, an option not supported yet (--format=html,
- *      --baseline), an unknown --cluster, an unwritable --output
+ *   2  usage error: a bad option or value, no log (or only directories
+ *      that hold none), an unreadable --suppressions file, an option not
+ *      supported yet (--format=html, --baseline), an unknown --cluster, an
+ *      unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
- *      its last complete record, with a warning, and is not an error) */
+ *      its last complete record, with a warning, and is not an error); a
+ *      directory that cannot be listed */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "analyze.h"
 #include "reader.h"
@@ -39,18 +44,21 @@ typedef struct lg_opts {
   int exitcode;
   int symbolize;
   int growth;
+  int verbose;
   lg_supps_t supps;
 } lg_opts_t;
 
 static const char lg_usage[] =
-    "usage: leakgraph-report [OPTIONS] LOG...\n"
+    "usage: leakgraph-report [OPTIONS] LOG|DIR...\n"
     "Try 'leakgraph-report --help' for more information.\n";
 
 static const char lg_help[] =
-    "usage: leakgraph-report [OPTIONS] LOG...\n"
+    "usage: leakgraph-report [OPTIONS] LOG|DIR...\n"
     "\n"
     "Reads leakgraph logs (several processes merge into one report),\n"
-    "symbolizes their stacks and prints the leaked clusters.\n"
+    "symbolizes their stacks and prints the leaked clusters. A directory\n"
+    "stands for every leakgraph log in it (not in its subdirectories), in\n"
+    "name order; its other files are skipped.\n"
     "\n"
     "  --format=text|json|dot   output format (default text; html: not yet)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
@@ -60,12 +68,17 @@ static const char lg_help[] =
     "                           may be given several times\n"
     "  --fail-on=KINDS          kinds that fail, comma-separated: definite,\n"
     "                           indirect, possible, cycle, growth, refcount\n"
-    "                           (default definite,indirect,cycle)\n"
+    "                           (default definite,indirect,cycle); cycle is a\n"
+    "                           cycle of lost blocks: a cyclic cluster of\n"
+    "                           possibly lost blocks fails only as possible\n"
     "  --error-exitcode=N       exit N when a failing kind is found\n"
     "  --growth                 every site's timeline over the periodic scans\n"
     "                           (live bytes by generation per scan), its\n"
     "                           verdict and retention chain; without it only\n"
     "                           growing sites are shown\n"
+    "  --verbose                text: every scan on a line of its own\n"
+    "                           (kind, time, pause, totals) and every note\n"
+    "                           of the shim, not only its warnings\n"
     "  --no-symbolize           show modules and offsets only (faster)\n"
     "  --help, --version\n"
     "  (--baseline is not supported yet)\n"
@@ -132,6 +145,7 @@ enum {
   LG_OPT_BASELINE,
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
+  LG_OPT_VERBOSE,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -146,6 +160,7 @@ static const struct option lg_longopts[] = {
     {"baseline", required_argument, NULL, LG_OPT_BASELINE},
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
+    {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -189,6 +204,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
   case LG_OPT_NOSYM:
     o->symbolize = 0;
     return -1;
+  case LG_OPT_VERBOSE:
+    o->verbose = 1;
+    return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
     return 0;
@@ -216,6 +234,110 @@ static int lg_main_parse(lg_opts_t *o, int argc, char **argv) {
   if (optind >= argc)
     return lg_main_usage("%s", "no log given");
   return -1;
+}
+
+/* ---------------------------------------------------------- directories */
+
+/* A growable list of log paths (owned strings). */
+typedef struct lg_paths {
+  char **v;
+  size_t n, cap;
+} lg_paths_t;
+
+/* Appends a copy of `path`. */
+static void lg_paths_add(lg_paths_t *ps, const char *path) {
+  ps->v = lg_util_grow(ps->v, ps->n, &ps->cap, sizeof *ps->v);
+  ps->v[ps->n++] = lg_util_xstrdup(path);
+}
+
+/* Releases the paths and the list, and empties it. */
+static void lg_paths_free(lg_paths_t *ps) {
+  for (size_t i = 0; i < ps->n; i++)
+    free(ps->v[i]);
+  free(ps->v);
+  memset(ps, 0, sizeof *ps);
+}
+
+/* Orders paths by name, for qsort. */
+static int lg_main_strcmp(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Says whether `path` is a regular file that starts like a leakgraph log:
+ * the sync word and the type of a HEADER record (tools/LOGFORMAT.md). */
+static int lg_main_sniff(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+    return 0;
+  unsigned char h[4];
+  FILE *f = fopen(path, "rb");
+  if (!f)
+    return 0;
+  size_t n = fread(h, 1, sizeof h, f);
+  fclose(f);
+  return n == sizeof h && (h[0] | h[1] << 8) == LG_SYNC &&
+         (h[2] | h[3] << 8) == LG_REC_HEADER;
+}
+
+/* Adds the leakgraph logs of directory `dir` (not its subdirectories) to
+ * `ps`, in name order, and says on stderr how many entries it skipped.
+ * Returns 0, or 3 when the directory cannot be read. */
+static int lg_main_dir(const char *dir, lg_paths_t *ps) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    fprintf(stderr, "leakgraph-report: cannot read directory %s: %s\n", dir,
+            strerror(errno));
+    return 3;
+  }
+  lg_paths_t found = {0};
+  size_t skipped = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    char *path = NULL;
+    if (asprintf(&path, "%s/%s", dir, e->d_name) < 0)
+      continue;
+    if (lg_main_sniff(path))
+      lg_paths_add(&found, path);
+    else
+      skipped++;
+    free(path);
+  }
+  closedir(d);
+  qsort(found.v, found.n, sizeof *found.v, lg_main_strcmp);
+  for (size_t i = 0; i < found.n; i++)
+    lg_paths_add(ps, found.v[i]);
+  if (skipped)
+    fprintf(stderr,
+            "leakgraph-report: %s: skipped %zu %s (subdirectories are "
+            "not read)\n",
+            dir, skipped,
+            skipped == 1 ? "entry that is not a leakgraph log"
+                         : "entries that are not leakgraph logs");
+  if (found.n == 0)
+    fprintf(stderr, "leakgraph-report: %s holds no leakgraph log\n", dir);
+  lg_paths_free(&found);
+  return 0;
+}
+
+/* Turns the command line's LOG arguments into log paths: a directory
+ * stands for the logs in it, anything else for itself. Returns 0, 2 when
+ * no log remains, or 3 when a directory cannot be read. */
+static int lg_main_expand(int n, char **args, lg_paths_t *ps) {
+  for (int i = 0; i < n; i++) {
+    struct stat st;
+    if (stat(args[i], &st) < 0 || !S_ISDIR(st.st_mode)) {
+      lg_paths_add(ps, args[i]);
+      continue;
+    }
+    int rc = lg_main_dir(args[i], ps);
+    if (rc)
+      return rc;
+  }
+  if (ps->n == 0)
+    return lg_main_usage("%s", "no log to read");
+  return 0;
 }
 
 /* Reads every log; on failure prints why and returns 3, else 0. */
@@ -248,7 +370,7 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
   else
-    lg_render_text(f, r, o->cluster);
+    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");
@@ -289,14 +411,18 @@ int main(int argc, char **argv) {
     lg_supp_free(&o.supps);
     return rc;
   }
-  int n = argc - optind;
-  lg_process_t **procs = lg_util_xcalloc((size_t)n, sizeof *procs);
-  rc = lg_main_read(n, argv + optind, procs);
+  lg_paths_t paths = {0};
+  rc = lg_main_expand(argc - optind, argv + optind, &paths);
+  int n = (int)paths.n;
+  lg_process_t **procs = lg_util_xcalloc(paths.n, sizeof *procs);
   if (rc == 0)
-    rc = lg_main_report(&o, procs, (size_t)n);
+    rc = lg_main_read(n, paths.v, procs);
+  if (rc == 0)
+    rc = lg_main_report(&o, procs, paths.n);
   for (int i = 0; i < n; i++)
     lg_reader_free(procs[i]);
   free(procs);
+  lg_paths_free(&paths);
   lg_supp_free(&o.supps);
   return rc;
 }

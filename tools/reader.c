@@ -2,8 +2,9 @@
  * lg_process_t. It owns the framing (sync, length, checksum), one decoding
  * handler per record type, and the module map used to resolve each stack's
  * frames (and each chain's root word) to the module loaded when the STACK
- * (or CHAIN) record was written. CLUSTER, SITES and CHAIN records belong to
- * the scan they name while it is open; those of no open scan are dropped.
+ * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS and LIVE
+ * records belong to the scan they name while it is open; those of no open
+ * scan are dropped.
  *
  * Hostile input is expected. The file is read record by record from a
  * stream; a record's buffer grows only as its bytes actually arrive, so a
@@ -400,6 +401,45 @@ static void lg_rec_chain(lg_rstate_t *st, lg_cur_t *c) {
   s->chains[s->nchains++] = ch;
 }
 
+/* Decodes a HEURISTICS record into the open scan it names (dropped, like
+ * SITES, when that scan is not open). Heuristics this reader does not
+ * know are skipped; a heuristic listed twice adds up. */
+static void lg_rec_heuristics(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 20, UINT32_MAX);
+  if (c->bad) {
+    st->why = "HEURISTICS with more entries than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t h = lg_cur_u32(c);
+    uint64_t bytes = lg_cur_u64(c), blocks = lg_cur_u64(c);
+    if (!s || h < 1 || h > LG_NHEURS)
+      continue;
+    s->heuristics[h - 1].bytes += bytes;
+    s->heuristics[h - 1].blocks += blocks;
+  }
+}
+
+/* Decodes a LIVE record and adds its cluster ids to the open scan it
+ * names (dropped, like SITES, when that scan is not open). */
+static void lg_rec_live(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 4, UINT32_MAX);
+  if (c->bad) {
+    st->why = "LIVE with more ids than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  if (!s)
+    return;
+  for (uint32_t i = 0; i < n; i++) {
+    s->live = lg_util_grow(s->live, s->nlive, &s->live_cap, sizeof *s->live);
+    s->live[s->nlive++] = lg_cur_u32(c);
+  }
+}
+
 static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
   lg_scan_t e = {0};
   e.scan = lg_cur_u32(c);
@@ -491,6 +531,8 @@ static const lg_rec_handler_t lg_rec_handlers[] = {
     [LG_REC_END] = lg_rec_end,
     [LG_REC_SITES] = lg_rec_sites,
     [LG_REC_CHAIN] = lg_rec_chain,
+    [LG_REC_LIVE] = lg_rec_live,
+    [LG_REC_HEURISTICS] = lg_rec_heuristics,
 };
 #define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
 
@@ -539,7 +581,7 @@ static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
 static const char *const lg_rec_names[] = {
     "record type 0", "HEADER",   "MODULE",       "UNLOAD", "STACK", "SCAN_BEGIN",
     "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END",
-    "SITES",         "CHAIN"};
+    "SITES",         "CHAIN",    "LIVE",         "HEURISTICS"};
 #define LG_NNAMES (sizeof lg_rec_names / sizeof lg_rec_names[0])
 
 enum lg_step { LG_STEP_RECORD, LG_STEP_EOF, LG_STEP_STOP };
@@ -724,6 +766,7 @@ static void lg_scan_free(lg_scan_t *s) {
   for (size_t k = 0; k < s->nchains; k++)
     free(s->chains[k].hops);
   free(s->chains);
+  free(s->live);
 }
 
 void lg_reader_free(lg_process_t *p) {

@@ -2,8 +2,9 @@
  * that builds it. A log (tools/LOGFORMAT.md) becomes one lg_process_t: its
  * HEADER fields, every module it ever loaded, its stacks by id (each frame
  * already resolved to the module that was loaded when the STACK record was
- * written), its scans with their clusters, per-site statistics (SITES) and
- * retention chains (CHAIN), its suppressions, notes and END.
+ * written), its scans with their clusters, per-site statistics (SITES),
+ * retention chains (CHAIN), heuristic counts (HEURISTICS) and the earlier
+ * clusters they found still lost (LIVE), its suppressions, notes and END.
  *
  * The reader trusts nothing in the file: every count is capped by the bytes
  * that remain in its record, every index is checked, and a file can make it
@@ -111,7 +112,8 @@ typedef struct lg_amount {
 } lg_amount_t;
 
 /* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. Its
- * CLUSTER, SITES and CHAIN records are those read between the two. */
+ * CLUSTER, SITES, CHAIN, HEURISTICS and LIVE records are those read between
+ * the two. */
 typedef struct lg_scan {
   uint32_t scan, kind;
   uint64_t time;
@@ -127,6 +129,11 @@ typedef struct lg_scan {
   size_t nsites, sites_cap;
   lg_chain_t *chains;
   size_t nchains, chains_cap;
+  /* HEURISTICS: the still reachable blocks that only heuristic h (enum
+   * lg_heuristic) reached, at index h - 1; zeros when none did. */
+  lg_amount_t heuristics[LG_NHEURS];
+  uint32_t *live; /* cluster ids its LIVE records name (earlier CLUSTERs) */
+  size_t nlive, live_cap;
 } lg_scan_t;
 
 typedef struct lg_supp_rec {

@@ -15,6 +15,17 @@
  * pointer). */
 void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster);
 
+/* Flags of lg_render_text_with. */
+enum lg_text_flags {
+  LG_TEXT_VERBOSE = 1, /* --verbose: every scan, and the shim's info notes */
+};
+
+/* lg_render_text_with is lg_render_text with lg_text_flags: without
+ * LG_TEXT_VERBOSE the scans are one line of the summary and only the
+ * warnings among the shim's notes are shown. */
+void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
+                         unsigned flags);
+
 /* lg_render_json prints the report as one JSON object to `f`; with
  * `cluster` > 0 the "clusters" array holds only that cluster. */
 void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster);
@@ -25,7 +36,12 @@ void lg_render_dot(FILE *f, const lg_report_t *r, lg_sym_t *sym,
                    unsigned cluster);
 
 /* lg_render_end_name returns how a process ended, as the JSON "end" value
- * ("exit", "_exit", "abort", "exec", "stopped"), or NULL if it did not. */
+ * ("exit", "_exit", "abort", "exec", "stopped", "signal"), or NULL if it
+ * did not. */
 const char *lg_render_end_name(const lg_process_t *p);
+
+/* lg_render_scan_kind returns the name of a scan kind: "exit", "api",
+ * "periodic", "signal", or "unknown". */
+const char *lg_render_scan_kind(uint32_t kind);
 
 #endif

@@ -1,9 +1,20 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
- * "scan_stats", and per cluster "pid", "kind", "definite", "indirect",
- * "possible" and "entries", and per site "category", and in the summary
- * "growing_sites". Frames are {"function", "file", "line", "module",
- * "address"}, null where unknown.
+ * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
+ * "definite", "indirect", "possible" and "entries", and per site
+ * "category", and in the summary "growing_sites" and, in
+ * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
+ * heuristic that reached blocks (valgrind's names). Frames are
+ * {"function", "file", "line", "module", "address"}, null where unknown;
+ * functions are demangled.
+ *
+ * "scans" lists every complete scan of every process, in log order:
+ *   {"pid", "scan", "kind", "time" (seconds since the process started),
+ *    "pause_ms" (the program held up, from the scan's lock phase on),
+ *    "scan_ms", "blocks" (live blocks), "lost_bytes" (definitely and
+ *    indirectly lost), "possibly_lost_bytes", "reachable_bytes",
+ *    "clusters_logged", "clusters_live" (named by its LIVE records),
+ *    "threads", "scanned_bytes", "conservative"}.
  *
  * "growth" lists the growing, unsuppressed sites (every site with a SITES
  * history under --growth), each
@@ -18,9 +29,7 @@
 #include "render.h"
 
 static const char *lg_json_kind_name(uint32_t kind) {
-  static const char *const names[] = {"unknown", "exit", "api", "periodic",
-                                      "signal"};
-  return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+  return lg_render_scan_kind(kind);
 }
 
 static void lg_json_amount(lg_json_t *j, const char *key,
@@ -115,11 +124,33 @@ static void lg_json_process(lg_json_t *j, const lg_process_t *p) {
   lg_json_obj_end(j);
 }
 
+/* still_reachable: its amount, and the heuristics that reached blocks. */
+static void lg_json_reachable(lg_json_t *j, const lg_report_t *r) {
+  const lg_amount_t *a = &r->summary[LG_RCAT_REACHABLE];
+  lg_json_key(j, lg_analyze_cat_name(LG_RCAT_REACHABLE));
+  lg_json_obj(j);
+  lg_json_key(j, "bytes");
+  lg_json_u64(j, a->bytes);
+  lg_json_key(j, "blocks");
+  lg_json_u64(j, a->blocks);
+  lg_json_key(j, "heuristics");
+  lg_json_obj(j);
+  for (uint32_t h = 1; h <= LG_NHEURS; h++)
+    if (r->heuristics[h - 1].blocks || r->heuristics[h - 1].bytes)
+      lg_json_amount(j, lg_heuristic_name(h), &r->heuristics[h - 1]);
+  lg_json_obj_end(j);
+  lg_json_obj_end(j);
+}
+
 static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_key(j, "summary");
   lg_json_obj(j);
-  for (int c = 0; c < LG_RCAT_N; c++)
-    lg_json_amount(j, lg_analyze_cat_name(c), &r->summary[c]);
+  for (int c = 0; c < LG_RCAT_N; c++) {
+    if (c == LG_RCAT_REACHABLE)
+      lg_json_reachable(j, r);
+    else
+      lg_json_amount(j, lg_analyze_cat_name(c), &r->summary[c]);
+  }
   lg_json_key(j, "clusters");
   lg_json_u64(j, r->nclusters);
   lg_json_key(j, "cyclic_clusters");
@@ -195,6 +226,55 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_key(j, "first_seen_scan");
   lg_json_u64(j, c->src->first_seen_scan);
   lg_json_obj_end(j);
+}
+
+/* Writes one entry of "scans": scan `s` of process `p`. */
+static void lg_json_scan(lg_json_t *j, const lg_process_t *p,
+                         const lg_scan_t *s) {
+  const lg_amount_t *t = s->totals;
+  lg_json_obj(j);
+  lg_json_key(j, "pid");
+  lg_json_u64(j, p->pid);
+  lg_json_key(j, "scan");
+  lg_json_u64(j, s->scan);
+  lg_json_key(j, "kind");
+  lg_json_str(j, lg_json_kind_name(s->kind));
+  lg_json_key(j, "time");
+  lg_json_decimal(j, s->time, 9);
+  lg_json_key(j, "pause_ms");
+  lg_json_decimal(j, s->pause_ns, 6);
+  lg_json_key(j, "scan_ms");
+  lg_json_decimal(j, s->scan_ns, 6);
+  lg_json_key(j, "blocks");
+  lg_json_u64(j, t[0].blocks + t[1].blocks + t[2].blocks + t[3].blocks);
+  lg_json_key(j, "lost_bytes");
+  lg_json_u64(j, t[LG_CAT_DEFINITE - 1].bytes + t[LG_CAT_INDIRECT - 1].bytes);
+  lg_json_key(j, "possibly_lost_bytes");
+  lg_json_u64(j, t[LG_CAT_POSSIBLE - 1].bytes);
+  lg_json_key(j, "reachable_bytes");
+  lg_json_u64(j, t[LG_CAT_REACHABLE - 1].bytes);
+  lg_json_key(j, "clusters_logged");
+  lg_json_u64(j, s->nclusters);
+  lg_json_key(j, "clusters_live");
+  lg_json_u64(j, s->nlive);
+  lg_json_key(j, "threads");
+  lg_json_u64(j, s->threads);
+  lg_json_key(j, "scanned_bytes");
+  lg_json_u64(j, s->scanned_bytes);
+  lg_json_key(j, "conservative");
+  lg_json_bool(j, (s->flags & LG_SCANF_CONSERVATIVE_THREAD) != 0);
+  lg_json_obj_end(j);
+}
+
+/* Writes "scans": every complete scan of every process, in log order. */
+static void lg_json_scans(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "scans");
+  lg_json_arr(j);
+  for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t k = 0; k < r->procs[i]->nscans; k++)
+      if (r->procs[i]->scans[k].ended)
+        lg_json_scan(j, r->procs[i], &r->procs[i]->scans[k]);
+  lg_json_arr_end(j);
 }
 
 /* Writes an array of the three generations' values. */
@@ -334,6 +414,7 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
     if (!cluster || r->clusters[i].id == cluster)
       lg_json_cluster(&j, &r->clusters[i]);
   lg_json_arr_end(&j);
+  lg_json_scans(&j, r);
   lg_json_growth(&j, r);
   lg_json_key(&j, "refcount");
   lg_json_arr(&j);

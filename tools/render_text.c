@@ -1,10 +1,14 @@
 /* tools/render_text.c — the text report, modelled on valgrind's memcheck
- * leak report and LeakSanitizer's stack lines: the processes read, then
- * each cluster largest first with its entry block's allocation stack and
- * its members grouped by allocation site, then the growing sites (with
- * --growth: every site's timeline, scan by scan), then the LEAK SUMMARY,
- * the suppressions used, and notes (truncated or incomplete logs, the
- * shim's own NOTE records, warnings of the analysis). */
+ * leak report and LeakSanitizer's stack lines: the processes read (and how
+ * each ended), then each cluster largest first with its entry block's
+ * allocation stack and its members grouped by allocation site, then the
+ * growing sites (with --growth: every site's timeline, scan by scan), then
+ * the LEAK SUMMARY (with, under still reachable, what each heuristic
+ * reached, and one line on the scans: how many, median and longest pause),
+ * the suppressions used, with --verbose every scan on a line of its own,
+ * and notes (truncated or incomplete logs, the warnings among the shim's
+ * own NOTE records — all of them with --verbose —, warnings of the
+ * analysis). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <string.h>
@@ -12,13 +16,19 @@
 #include "render.h"
 
 const char *lg_render_end_name(const lg_process_t *p) {
-  static const char *const names[] = {NULL,   "exit", "_exit",
-                                      "abort", "exec", "stopped"};
+  static const char *const names[] = {NULL,   "exit",    "_exit", "abort",
+                                      "exec", "stopped", "signal"};
   if (!p->complete)
     return NULL;
   return p->end_how < sizeof names / sizeof names[0] && names[p->end_how]
              ? names[p->end_how]
              : "unknown";
+}
+
+const char *lg_render_scan_kind(uint32_t kind) {
+  static const char *const names[] = {"unknown", "exit", "api", "periodic",
+                                      "signal"};
+  return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
 }
 
 static const char *lg_text_plural(uint64_t n, const char *one,
@@ -202,21 +212,110 @@ static void lg_text_growth(FILE *f, const lg_report_t *r) {
   }
 }
 
+/* Prints how process `p` ended, e.g. "exited with status 0" or "killed
+ * by signal 15 (SIGTERM), checked at the signal". */
+static void lg_text_end(FILE *f, const lg_process_t *p) {
+  const char *sig = p->end_how == LG_END_SIGNAL ? sigabbrev_np((int)p->end_status) : NULL;
+  if (!p->complete)
+    fprintf(f, "%s (killed?): reported from its scans",
+            p->truncated ? "truncated" : "incomplete");
+  else if (p->end_how == LG_END_EXIT)
+    fprintf(f, "exited with status %u", p->end_status);
+  else if (p->end_how == LG_END_UNDERSCORE_EXIT)
+    fprintf(f, "_exit with status %u", p->end_status);
+  else if (p->end_how == LG_END_ABORT)
+    fprintf(f, "aborted, checked at the abort");
+  else if (p->end_how == LG_END_EXEC)
+    fprintf(f, "exec'd a new program (which has a log of its own)");
+  else if (p->end_how == LG_END_STOPPED)
+    fprintf(f, "tracing stopped (a failure of the shim)");
+  else if (p->end_how == LG_END_SIGNAL)
+    fprintf(f, "killed by signal %u (SIG%s), checked at the signal",
+            p->end_status, sig ? sig : "?");
+  else
+    fprintf(f, "ended in an unknown way (%u)", p->end_how);
+}
+
 static void lg_text_processes(FILE *f, const lg_report_t *r) {
   fprintf(f, "leakgraph report: %zu %s\n", r->nprocs,
           lg_text_plural(r->nprocs, "process", "processes"));
   for (size_t i = 0; i < r->nprocs; i++) {
     const lg_process_t *p = r->procs[i];
-    const char *end = lg_render_end_name(p);
     fprintf(f, "  pid %u: %s", p->pid, p->exe ? p->exe : "?");
     for (uint32_t a = 1; a < p->argc; a++)
       fprintf(f, " %s", p->argv[a]);
-    fprintf(f, "\n    log %s; %s; %zu complete %s\n", p->log_path,
-            end ? end : (p->truncated ? "truncated" : "incomplete"),
-            lg_reader_complete_scans(p),
+    fprintf(f, "\n    log %s; ", p->log_path);
+    lg_text_end(f, p);
+    fprintf(f, "; %zu complete %s\n", lg_reader_complete_scans(p),
             lg_text_plural(lg_reader_complete_scans(p), "scan", "scans"));
   }
   fputc('\n', f);
+}
+
+/* Under still reachable, valgrind's way: the part each heuristic reached. */
+static void lg_text_heuristics(FILE *f, const lg_report_t *r) {
+  for (uint32_t h = 1; h <= LG_NHEURS; h++) {
+    const lg_amount_t *a = &r->heuristics[h - 1];
+    if (a->blocks || a->bytes)
+      fprintf(f,
+              "     reachable via heuristic: %s: %" PRIu64 " bytes in %" PRIu64
+              " blocks\n",
+              lg_heuristic_name(h), a->bytes, a->blocks);
+  }
+}
+
+/* Prints nanoseconds as milliseconds, e.g. "0.812 ms". */
+static void lg_text_ms(FILE *f, uint64_t ns) {
+  fprintf(f, "%" PRIu64 ".%03" PRIu64 " ms", ns / 1000000, ns / 1000 % 1000);
+}
+
+/* Prints the summary's line on the scans: how many, of which kinds, and
+ * the median and longest pause. */
+static void lg_text_scans_line(FILE *f, const lg_report_t *r) {
+  lg_scan_summary_t ss;
+  lg_analyze_scan_summary(r, &ss);
+  fprintf(f, "   scans: %zu", ss.nscans);
+  if (!ss.nscans) {
+    fputc('\n', f);
+    return;
+  }
+  const char *sep = " (";
+  for (uint32_t k = LG_SCAN_EXIT; k <= LG_SCAN_SIGNAL + 1; k++) {
+    uint32_t kind = k <= LG_SCAN_SIGNAL ? k : 0; /* unknown kinds last */
+    if (!ss.by_kind[kind])
+      continue;
+    fprintf(f, "%s%zu %s", sep, ss.by_kind[kind], lg_render_scan_kind(kind));
+    sep = ", ";
+  }
+  fputs("), pause median ", f);
+  lg_text_ms(f, ss.pause_median_ns);
+  fputs(", max ", f);
+  lg_text_ms(f, ss.pause_max_ns);
+  fputc('\n', f);
+}
+
+/* Prints every complete scan on a line of its own (--verbose). */
+static void lg_text_scans(FILE *f, const lg_report_t *r) {
+  fprintf(f, "\nScans:\n");
+  for (size_t i = 0; i < r->nprocs; i++)
+    for (size_t k = 0; k < r->procs[i]->nscans; k++) {
+      const lg_scan_t *s = &r->procs[i]->scans[k];
+      const lg_amount_t *t = s->totals;
+      if (!s->ended)
+        continue;
+      fprintf(f, "  pid %u scan %u, %s, at %" PRIu64 ".%03" PRIu64 " s: pause ",
+              r->procs[i]->pid, s->scan, lg_render_scan_kind(s->kind),
+              s->time / 1000000000, s->time / 1000000 % 1000);
+      lg_text_ms(f, s->pause_ns);
+      fputs(", scan ", f);
+      lg_text_ms(f, s->scan_ns);
+      fprintf(f, "; %" PRIu64 " blocks, %" PRIu64 " bytes lost, %" PRIu64
+                 " possibly lost, %" PRIu64 " reachable; %zu clusters "
+                 "logged, %zu still lost from earlier scans\n",
+              t[0].blocks + t[1].blocks + t[2].blocks + t[3].blocks,
+              t[0].bytes + t[1].bytes, t[2].bytes, t[3].bytes, s->nclusters,
+              s->nlive);
+    }
 }
 
 static void lg_text_summary(FILE *f, const lg_report_t *r) {
@@ -224,13 +323,17 @@ static void lg_text_summary(FILE *f, const lg_report_t *r) {
       "definitely lost", "indirectly lost", "  possibly lost",
       "still reachable", "     suppressed"};
   fprintf(f, "LEAK SUMMARY:\n");
-  for (int c = 0; c < LG_RCAT_N; c++)
+  for (int c = 0; c < LG_RCAT_N; c++) {
     fprintf(f, "   %s: %" PRIu64 " bytes in %" PRIu64 " blocks\n", labels[c],
             r->summary[c].bytes, r->summary[c].blocks);
+    if (c == LG_RCAT_REACHABLE)
+      lg_text_heuristics(f, r);
+  }
   fprintf(f, "   leaked clusters: %zu (%zu cyclic)\n", r->nclusters,
           r->ncyclic);
   if (r->any_sites)
     fprintf(f, "   growing sites: %zu\n", r->ngrowing);
+  lg_text_scans_line(f, r);
 }
 
 static void lg_text_supps_of(FILE *f, const lg_supps_t *s, int *header) {
@@ -260,7 +363,25 @@ static void lg_text_note(FILE *f, int *header, const char *fmt, ...) {
   fputc('\n', f);
 }
 
-static void lg_text_notes(FILE *f, const lg_report_t *r) {
+/* Notes on a process that ended without an END record: it was killed (or
+ * crashed) and is reported from its scans. */
+static void lg_text_killed(FILE *f, int *h, const lg_process_t *p) {
+  const lg_scan_t *s = lg_analyze_scan(p);
+  if (s && s->kind != LG_SCAN_EXIT)
+    lg_text_note(f, h,
+                 "pid %u is incomplete: its log has no END record (killed or "
+                 "crashed?); it is reported from what its last complete "
+                 "scan (%u, %s) found lost, and the definitely and "
+                 "indirectly lost clusters that earlier scans found",
+                 p->pid, s->scan, lg_render_scan_kind(s->kind));
+  else
+    lg_text_note(f, h,
+                 "pid %u is incomplete: its log has no END record (killed or "
+                 "crashed?)",
+                 p->pid);
+}
+
+static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
   int h = 0;
   for (size_t i = 0; i < r->nprocs; i++) {
     const lg_process_t *p = r->procs[i];
@@ -271,23 +392,26 @@ static void lg_text_notes(FILE *f, const lg_report_t *r) {
                    "complete record",
                    p->log_path, p->truncated_at);
     if (!p->complete)
-      lg_text_note(f, &h,
-                   "pid %u is incomplete: its log has no END record (killed "
-                   "or crashed?)",
-                   p->pid);
-    if (!lg_analyze_scan(p))
+      lg_text_killed(f, &h, p);
+    if (!lg_analyze_scan(p) && !(p->complete && p->end_how == LG_END_EXEC))
       lg_text_note(f, &h, "pid %u finished no scan: nothing to report for it",
                    p->pid);
     for (size_t k = 0; k < p->nnotes; k++)
-      lg_text_note(f, &h, "pid %u: %s%s", p->pid,
-                   p->notes[k].code == LG_NOTE_WARNING ? "warning: " : "",
-                   p->notes[k].text);
+      if (p->notes[k].code == LG_NOTE_WARNING || (flags & LG_TEXT_VERBOSE))
+        lg_text_note(f, &h, "pid %u: %s%s", p->pid,
+                     p->notes[k].code == LG_NOTE_WARNING ? "warning: " : "",
+                     p->notes[k].text);
   }
   for (size_t i = 0; i < r->nwarnings; i++)
     lg_text_note(f, &h, "%s", r->warnings[i]);
 }
 
 void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
+  lg_render_text_with(f, r, cluster, 0);
+}
+
+void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
+                         unsigned flags) {
   lg_text_processes(f, r);
   for (size_t i = 0; i < r->nclusters; i++)
     if (!cluster || r->clusters[i].id == cluster)
@@ -301,5 +425,7 @@ void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_text_supps_of(f, r->global, &h);
   for (size_t i = 0; i < r->nprocs; i++)
     lg_text_supps_of(f, &r->local[i], &h);
-  lg_text_notes(f, r);
+  if (flags & LG_TEXT_VERBOSE)
+    lg_text_scans(f, r);
+  lg_text_notes(f, r, flags);
 }

@@ -130,9 +130,12 @@ int lg_supp_load_file(lg_supps_t *s, const char *path, char *err,
   return rc;
 }
 
-/* Says whether suppression `sp` matches frame `f`. */
+/* Says whether suppression `sp` matches frame `f`: its function (a C++
+ * one demangled, as LeakSanitizer matches it, or as mangled), file or
+ * module. */
 static int lg_supp_match_frame(const lg_supp_t *sp, const lg_symframe_t *f) {
   return lg_supp_pattern_match(sp->pattern, f->function) ||
+         lg_supp_pattern_match(sp->pattern, f->linkage) ||
          lg_supp_pattern_match(sp->pattern, f->file) ||
          lg_supp_pattern_match(sp->pattern, f->module);
 }

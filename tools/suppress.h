@@ -7,8 +7,9 @@
  * work. A PATTERN matches a string when it occurs in it, with `*` standing
  * for any run of characters; `^` at its start anchors it to the start of the
  * string and `$` at its end to the end. A stack is suppressed when some
- * pattern matches the function, the source file or the module path of any
- * of its frames. */
+ * pattern matches the function (a C++ function in its demangled form, as
+ * LeakSanitizer matches it, or its mangled symbol), the source file or the
+ * module path of any of its frames. */
 #ifndef LG_SUPPRESS_H
 #define LG_SUPPRESS_H
 

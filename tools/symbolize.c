@@ -5,7 +5,10 @@
  * were loaded at overlapping addresses over a process's life never clash.
  * Frames are return addresses: file, line and function are looked up at
  * address-1, inside the call instruction, and the original address is
- * what the report prints. Results are cached per module and address. */
+ * what the report prints. Results are cached per module and address.
+ * C++ names are demangled here, once per cached address, with libstdc++'s
+ * __cxa_demangle, so every renderer prints `ns::Foo::bar(int)`; the symbol
+ * as the symbol table spells it stays beside it for suppressions. */
 #include "symbolize.h"
 
 #include <elfutils/libdwfl.h>
@@ -17,10 +20,11 @@
 #include "util.h"
 
 /* A cached lookup result within one module. For a data address,
- * `function` holds the object's name and `symoff` the offset into it. */
+ * `function` holds the object's name and `symoff` the offset into it.
+ * `linkage` is the mangled symbol when `function` is its demangled form. */
 typedef struct lg_symaddr {
   uint64_t offset;
-  char *function, *file;
+  char *function, *linkage, *file;
   int line;
   uint64_t symoff;
   UT_hash_handle hh;
@@ -61,7 +65,7 @@ static void lg_sym_free_cache(lg_symaddr_t **cache) {
   lg_symaddr_t *a, *at;
   HASH_ITER(hh, *cache, a, at) {
     HASH_DEL(*cache, a);
-    free(a->function), free(a->file), free(a);
+    free(a->function), free(a->linkage), free(a->file), free(a);
   }
 }
 
@@ -151,6 +155,29 @@ static lg_symmod_t *lg_sym_module(lg_sym_t *sym, const lg_process_t *p,
   return sm;
 }
 
+/* libstdc++'s demangler, the C++ ABI's (<cxxabi.h> is C++ only): returns
+ * a malloc'd string, or NULL with *status < 0 for a name it cannot read. */
+extern char *__cxa_demangle(const char *mangled, char *out, size_t *len,
+                            int *status);
+
+/* Sets a->function to the symbol `fn` without its version ("f@@GLIBC_2.34"
+ * -> "f"), demangled when it is a C++ name; a->linkage then keeps the
+ * symbol as it was. */
+static void lg_sym_name(lg_symaddr_t *a, const char *fn) {
+  char *raw = lg_util_xmemdup_str(fn, strcspn(fn, "@"));
+  int status = -1;
+  char *d = raw[0] == '_' && raw[1] == 'Z'
+                ? __cxa_demangle(raw, NULL, NULL, &status)
+                : NULL;
+  if (d && status == 0) {
+    a->function = d;
+    a->linkage = raw;
+  } else {
+    free(d);
+    a->function = raw;
+  }
+}
+
 /* Looks up function, file and line at link-time address `pc` of `sm`. */
 static void lg_sym_lookup(lg_symmod_t *sm, uint64_t pc, lg_symaddr_t *a) {
   if (!sm->mod)
@@ -159,8 +186,8 @@ static void lg_sym_lookup(lg_symmod_t *sm, uint64_t pc, lg_symaddr_t *a) {
   GElf_Sym s;
   const char *fn = dwfl_module_addrinfo(sm->mod, pc, &off, &s, NULL, NULL,
                                         NULL);
-  if (fn && fn[0]) /* without the symbol version: "f@@GLIBC_2.34" -> "f" */
-    a->function = lg_util_xmemdup_str(fn, strcspn(fn, "@"));
+  if (fn && fn[0])
+    lg_sym_name(a, fn);
   Dwfl_Line *line = dwfl_module_getsrc(sm->mod, pc);
   if (!line)
     return;
@@ -199,6 +226,7 @@ void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,
   lg_symmod_t *sm = lg_sym_module(sym, p, m);
   lg_symaddr_t *a = lg_sym_addr(sm, out->offset);
   out->function = a->function;
+  out->linkage = a->linkage;
   out->file = a->file;
   out->line = a->line;
 }
@@ -218,7 +246,7 @@ static lg_symaddr_t *lg_sym_data_addr(lg_symmod_t *sm, uint64_t offset) {
                                                     NULL, NULL, NULL)
                              : NULL;
   if (name && name[0]) {
-    a->function = lg_util_xmemdup_str(name, strcspn(name, "@"));
+    lg_sym_name(a, name);
     a->symoff = off;
   }
   HASH_ADD(hh, sm->data, offset, sizeof a->offset, a);

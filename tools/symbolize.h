@@ -1,7 +1,7 @@
 /* tools/symbolize.h — turns a frame of a process (a raw return address and
  * the module it fell in) into function, source file and line, offline, from
  * the modules' files on disk and their debug information (elfutils libdwfl),
- * and a data address (a retention chain's root word) into the global
+ * C++ names demangled, and a data address (a retention chain's root word) into the global
  * variable holding it.
  * One symbolizer serves every process of a report: modules are cached by
  * path and build-id, results by module and address. A module whose file is
@@ -16,11 +16,14 @@
 #include "reader.h"
 
 /* A symbolized frame. Strings belong to the symbolizer (or to the process,
- * for `module`) and live until lg_sym_free; NULL or 0 means unknown. */
+ * for `module`) and live until lg_sym_free; NULL or 0 means unknown.
+ * `function` is demangled (`ns::Foo::bar(int)`); `linkage` is then the
+ * symbol as the symbol table spells it (`_ZN2ns3Foo3barEi`), else NULL. */
 typedef struct lg_symframe {
   uint64_t address; /* the original return address */
   uint64_t offset;  /* address minus the module's load bias */
   const char *function, *file, *module;
+  const char *linkage;
   int line;
 } lg_symframe_t;
 
@@ -38,8 +41,8 @@ void lg_sym_free(lg_sym_t *sym);
 void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,
                   lg_symframe_t *out);
 
-/* A data address named: the symbol (a global or static variable) holding
- * it and the offset into it, and the module's path. Strings live like
+/* A data address named: the symbol (a global or static variable, its C++
+ * name demangled) holding it and the offset into it, and the module's path. Strings live like
  * those of lg_symframe_t; NULL means unknown. */
 typedef struct lg_symdata {
   const char *symbol, *module;

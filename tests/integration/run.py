@@ -8,7 +8,10 @@ Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
 compiles it, runs it under the shim, reads the logs with
 `leakgraph-report --format=json`, and checks what the program's head comment
 says. It prints one line per test (PASS, FAIL with the reason and the part of
-the report that matters, or SKIP), and as its very last line exactly
+the report that matters, or SKIP with the reason), then how many tests were
+skipped and why (a test whose `needs:` this machine does not meet -- root,
+a file system that honours set-user-ID bits -- is skipped, not failed),
+and as its very last line exactly
 
     integration: N passed, M failed
 
@@ -18,8 +21,9 @@ only: it runs with Debian's /usr/bin/python3.
 Tests run two at a time (--jobs). --keep keeps every test's directory (a
 failing test's is always kept and named); --plain only compiles the programs
 and runs them without leakgraph (the leakgraph_* calls are then no-ops),
-checking their exit status and the expectations on their own stdout: a check
-of the tests themselves.
+checking their exit status (unless --error-exitcode or the exitcode option is
+what sets it) and the expectations on their own stdout: a check of the tests
+themselves.
 
 Each test runs in a fresh directory T (under $TMPDIR), which is also its
 working directory: the program is T/prog, its logs go to T/logs/, every file
@@ -48,7 +52,9 @@ around them is the test's description. Keys:
 
   build:   extra compiler flags, after the defaults
            (cc|c++ -g -O0 -pthread -I preload -I tests/integration SRC -ldl),
-           so `build: -O2` wins over -O0.
+           so `build: -O2` wins over -O0; with `lib:`, `build: -L{tmp}
+           -lFILE -Wl,-rpath,{tmp}` links the program against the library
+           (its constructor then runs before the shim's).
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
@@ -58,6 +64,14 @@ around them is the test's description. Keys:
              direct            LD_PRELOAD=build/libleakgraph.so
                                LEAKGRAPH_OPTIONS=log=T/logs/lg.%p.log:quiet=1[:OPTIONS]
              plain             without leakgraph (implies `report: none`)
+             shell COMMAND     COMMAND, a bash command line run in T, where
+                               {lg} is the wrapper as above (without its
+                               `--` and program) and {direct} the direct
+                               mode's LD_PRELOAD and LEAKGRAPH_OPTIONS
+                               assignments; with `compare: plain` the same
+                               line runs with both replaced by nothing
+                               (e.g. `run: shell {lg} {prog} | head -1;
+                               exit ${PIPESTATUS[0]}`)
   args:    program arguments (shell words).
   options: LEAKGRAPH_OPTIONS items: appended after log= and quiet= in direct
            mode; in wrapper mode the variable is set to them as given.
@@ -71,6 +85,10 @@ around them is the test's description. Keys:
   report:  none (no report), optional (a report only if there are logs), or
            extra leakgraph-report arguments (default: a report is required,
            the report tool must exit 0 and print JSON).
+  report_on: the report tool's LOG arguments instead of every file in
+           T/logs: shell words, each glob expanded as the shell would
+           (sorted; a glob matching nothing stays as it is), e.g.
+           `{tmp}/logs/*.log` or the directory `{tmp}/logs`.
   mangle:  damage the logs before the report, which may then fail (the test
            checks report_exit): empty (the log replaced by an empty file),
            truncate (cut in the middle of its last record), cut-middle (cut
@@ -83,7 +101,13 @@ around them is the test's description. Keys:
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
-           made writable by everyone, so that a log would show (needs root).
+           made writable by everyone, so that a log would show. Implies
+           `needs: root, setuid` and that USER exists.
+  needs:   what the test cannot run without, comma-separated: root (the
+           runner runs as root), setuid (the test directories are on a file
+           system that honours set-user-ID bits, not mounted nosuid; set
+           TMPDIR elsewhere if they are). A test whose needs are not met is
+           skipped, with the reason.
   skip:    REASON -- do not run the test (counts neither way).
   require: a shell command run in T after the program is built (it may run
            {prog}, e.g. `{prog} --probe`); when it fails, the test is
@@ -92,9 +116,9 @@ around them is the test's description. Keys:
            userfaultfd, io_uring). Repeatable: all must succeed.
   expect:  a Python expression that must be true. Repeatable.
 
-In `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `file:`, `setup:` and `require:` the
-placeholders {tmp} (T), {prog} (T/prog), {build} (the build directory) and
-{root} (the repository) are replaced.
+In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
+`file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
+{build} (the build directory) and {root} (the repository) are replaced.
 
 Names an `expect:` expression can use
 -------------------------------------
@@ -132,18 +156,31 @@ Names an `expect:` expression can use
                     only), in log order: dicts with pid, scan, kind ('exit',
                     'api', 'periodic', 'signal'), totals (definitely_lost,
                     indirectly_lost, possibly_lost, still_reachable: {bytes,
-                    blocks}), conservative (a thread did not stop) and clusters
-                    (the CLUSTER records the scan logged: first_seen_scan,
-                    bytes, blocks, entry_size = the size of its first entry
-                    block); only scans whose SCAN_END is in the log
+                    blocks}), conservative (a thread did not stop), clusters
+                    (the CLUSTER records the scan logged: id, first_seen_scan,
+                    flags, bytes, blocks, entry_size = the size of its first
+                    entry block), heuristics (its HEURISTICS record: {name:
+                    {bytes, blocks}}, valgrind's names; {} without one) and
+                    live (the cluster ids its LIVE records name); only scans
+                    whose SCAN_END is in the log
+  log_ends()        the END record of every log in T/logs, in log order:
+                    dicts with pid, how ('exit', '_exit', 'abort', 'exec',
+                    'stopped', 'signal') and status (the signal number for
+                    'signal'); a log without END is left out
+  log_notes()       the text of every NOTE record of every log, in order
+  log_scan_begins() every SCAN_BEGIN of every log, in log order: dicts with
+                    pid, scan, kind and ended (its SCAN_END is in the log:
+                    False for a scan cut short by the process's death)
   re, json          the modules
 """
 
 import argparse
 import ast
 import concurrent.futures
+import glob
 import json
 import os
+import pwd
 import random
 import re
 import resource
@@ -164,7 +201,8 @@ TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
 REPEATABLE = {"lib", "env", "file", "expect", "require"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
-        "report", "mangle", "exit", "timeout", "stress", "skip", "setuid", "require", "expect"}
+        "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
+        "require", "expect"}
 
 
 # ---------------------------------------------------------------- directives
@@ -288,11 +326,12 @@ def line_with(text, s):
 
 SCAN_KINDS = {1: "exit", 2: "api", 3: "periodic", 4: "signal"}
 CATEGORIES = ("definitely_lost", "indirectly_lost", "possibly_lost", "still_reachable")
+HEURISTICS = {1: "stdstring", 2: "length64", 3: "newarray", 4: "multipleinheritance"}
 
 
 def log_scans(logdir):
     """The scans of the logs in logdir (tools/LOGFORMAT.md: HEADER, SCAN_BEGIN,
-    CLUSTER, SCAN_END), for `expect:` checks of single scans."""
+    CLUSTER, HEURISTICS, LIVE, SCAN_END), for `expect:` checks of single scans."""
     out = []
     for path in sorted(Path(logdir).iterdir()):
         data = path.read_bytes()
@@ -306,16 +345,28 @@ def log_scans(logdir):
                 elif rtype == 5:
                     scan, kind = struct.unpack_from("<II", pl, 0)
                     open_scans[scan] = AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind),
-                                                log=path.name, clusters=[])
+                                                log=path.name, clusters=[], heuristics=AttrDict(),
+                                                live=[])
                 elif rtype == 6:
-                    scan, _cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
+                    scan, cid, first, flags, nbytes, blocks, nsites = struct.unpack_from("<IIIIQII", pl, 0)
                     off = 32 + 20 * nsites
                     nlisted = struct.unpack_from("<I", pl, off)[0]
                     size = struct.unpack_from("<Q", pl, off + 12)[0] if nlisted else None
                     if scan in open_scans:
                         open_scans[scan].clusters.append(AttrDict(
-                            first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
+                            id=cid, first_seen_scan=first, flags=flags, bytes=nbytes, blocks=blocks,
                             entry_size=size))
+                elif rtype == 13:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    if scan in open_scans:
+                        open_scans[scan].live.extend(struct.unpack_from("<%dI" % n, pl, 8))
+                elif rtype == 14:
+                    scan, n = struct.unpack_from("<II", pl, 0)
+                    for k in range(n):
+                        h, nbytes, blocks = struct.unpack_from("<IQQ", pl, 8 + 20 * k)
+                        if scan in open_scans:
+                            open_scans[scan].heuristics[HEURISTICS.get(h, h)] = AttrDict(
+                                bytes=nbytes, blocks=blocks)
                 elif rtype == 7:
                     scan = struct.unpack_from("<I", pl, 0)[0]
                     s = open_scans.pop(scan, None)
@@ -328,6 +379,52 @@ def log_scans(logdir):
                     out.append(s)
             except struct.error:
                 continue  # a record too short for its type: not ours to judge here
+    return out
+
+
+END_HOWS = {1: "exit", 2: "_exit", 3: "abort", 4: "exec", 5: "stopped", 6: "signal"}
+
+
+def log_records(logdir, rtype):
+    """(pid, payload) of every complete record of type rtype in the logs of
+    logdir, in log order."""
+    out = []
+    for path in sorted(Path(logdir).iterdir()):
+        data = path.read_bytes()
+        pid = None
+        for start, end in record_bounds(data):
+            t = struct.unpack_from("<H", data, start + 2)[0]
+            pl = data[start + 8:end - 4]
+            if t == 1 and len(pl) >= 8:
+                pid = struct.unpack_from("<I", pl, 4)[0]
+            elif t == rtype:
+                out.append((pid, pl))
+    return out
+
+
+def log_ends(logdir):
+    """The END records of the logs in logdir (tools/LOGFORMAT.md: how, status)."""
+    return [AttrDict(pid=pid, how=END_HOWS.get(struct.unpack_from("<I", pl, 0)[0]),
+                     status=struct.unpack_from("<I", pl, 4)[0])
+            for pid, pl in log_records(logdir, 10) if len(pl) >= 8]
+
+
+def log_scan_begins(logdir):
+    """The SCAN_BEGIN records of the logs in logdir, each with whether its
+    SCAN_END followed."""
+    ended = {(pid, struct.unpack_from("<I", pl, 0)[0]) for pid, pl in log_records(logdir, 7) if len(pl) >= 4}
+    return [AttrDict(pid=pid, scan=scan, kind=SCAN_KINDS.get(kind, kind), ended=(pid, scan) in ended)
+            for pid, pl in log_records(logdir, 5) if len(pl) >= 8
+            for scan, kind in [struct.unpack_from("<II", pl, 0)]]
+
+
+def log_notes(logdir):
+    """The texts of the NOTE records of the logs in logdir (u32 code, str text)."""
+    out = []
+    for _pid, pl in log_records(logdir, 9):
+        if len(pl) >= 8:
+            n = struct.unpack_from("<I", pl, 4)[0]
+            out.append(pl[8:8 + n].decode("utf-8", "replace"))
     return out
 
 
@@ -380,6 +477,27 @@ class Runner:
         self.plain_only = args.plain
         self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
 
+    def unmet(self, test):
+        """Why `test` cannot run on this machine (what its `needs:` and
+        `setuid:` ask for and is missing), or None when it can."""
+        needs = {w.strip() for w in test.get("needs", "").split(",") if w.strip()}
+        if test.get("setuid"):
+            needs |= {"root", "setuid"}
+        if needs - {"root", "setuid"}:
+            raise Failure("bad needs: %s (accepted: root, setuid)" % ", ".join(sorted(needs - {"root", "setuid"})))
+        if needs and os.geteuid() != 0:
+            return "needs root, but the runner runs as uid %d" % os.geteuid()
+        if "setuid" in needs and os.statvfs(self.top).f_flag & os.ST_NOSUID:
+            return ("needs set-user-ID programs, but %s is on a nosuid file system: set TMPDIR elsewhere"
+                    % self.top.parent)
+        user = test.get("setuid")
+        if user:
+            try:
+                pwd.getpwnam(user)
+            except KeyError:
+                return "needs the user %r to exist" % user
+        return None
+
     def subst(self, s, t):
         return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
                  .replace("{build}", str(self.build)).replace("{root}", str(ROOT)))
@@ -396,7 +514,7 @@ class Runner:
                            str(src), "-o", str(out)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(test.get("build", ""))
+        extra = shlex.split(self.subst(test.get("build", ""), t))
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -424,7 +542,17 @@ class Runner:
             env[k] = v
         return env
 
-    def run_program(self, test, t, mode, timeout):
+    def shell_line(self, test, t, mode, log, options, plain):
+        """The command line of `run: shell`, its {lg} and {direct} expanded
+        (to nothing for the plain run)."""
+        line = self.subst(mode.strip()[len("shell"):].strip(), t)
+        lg = "%s --log=%s" % (shlex.quote(str(self.wrapper)), shlex.quote(log))
+        direct = "LD_PRELOAD=%s LEAKGRAPH_OPTIONS=%s" % (
+            shlex.quote(str(self.shim)),
+            shlex.quote("log=%s:quiet=1" % log + (":" + options if options else "")))
+        return line.replace("{lg}", "" if plain else lg).replace("{direct}", "" if plain else direct)
+
+    def run_program(self, test, t, mode, timeout, plain_shell=False):
         env = self.program_env(test, t)
         words = shlex.split(mode)
         how = words[0] if words else "wrapper"
@@ -432,7 +560,9 @@ class Runner:
         log = self.subst(test.get("log", "{tmp}/logs/lg.%p.log"), t)
         options = self.subst(test.get("options", ""), t)
         prog = str(t / "prog")
-        if how == "plain":
+        if how == "shell":
+            argv = ["/bin/bash", "-c", self.shell_line(test, t, mode, log, options, plain_shell)]
+        elif how == "plain":
             argv = [prog, *args]
         elif how == "direct":
             env["LD_PRELOAD"] = str(self.shim)
@@ -488,6 +618,15 @@ class Runner:
         p.unlink()
         return [str(x) for x in sorted((t / "logs").iterdir())], out.name
 
+    def report_on(self, test, t):
+        """The report tool's LOG arguments that `report_on:` names, globs
+        expanded like a shell's."""
+        out = []
+        for word in shlex.split(self.subst(test.get("report_on"), t)):
+            found = sorted(glob.glob(word)) if glob.has_magic(word) else []
+            out.extend(found or [word])
+        return out
+
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
         extra = [] if mode in ("", "none", "optional") else [
@@ -536,11 +675,14 @@ class Runner:
         """--plain: the program alone, without leakgraph (the leakgraph_*
         calls are no-ops): it must compile, end in time, and exit as the
         test says (unless the wrapper is what changes the status)."""
-        res = self.run_program(test, t, "plain", timeout)
+        mode = test.get("run", "wrapper")
+        shell = mode.split()[:1] == ["shell"]
+        res = self.run_program(test, t, mode if shell else "plain", timeout, plain_shell=shell)
         if res.timed_out:
             raise Failure("program timed out after %gs" % timeout)
         want = test.get("exit", "0")
-        if "--error-exitcode" in test.get("run", "") or want == "any":
+        if ("--error-exitcode" in test.get("run", "") or "exitcode=" in test.get("options", "")
+                or want == "any"):
             return
         if res.exit_code != int(want):
             raise Failure("exit status %d, expected %s" % (res.exit_code, want),
@@ -577,7 +719,8 @@ class Runner:
             raise Failure("program timed out after %gs" % timeout, tail("stderr", res.stderr))
         plain = None
         if test.get("compare") == "plain":
-            plain = self.run_program(test, t, "plain", timeout)
+            shell = mode.split()[:1] == ["shell"]
+            plain = self.run_program(test, t, mode if shell else "plain", timeout, plain_shell=shell)
         want_exit = test.get("exit", "0")
         if want_exit != "any" and res.exit_code != int(want_exit):
             raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
@@ -589,7 +732,9 @@ class Runner:
             report_mode = "none"
         if report_mode != "none" and not (report_mode == "optional" and not logs):
             files, mangled = logs, ""
-            if test.get("mangle"):
+            if test.get("report_on"):
+                files = self.report_on(test, t)
+            elif test.get("mangle"):
                 files, mangled = self.mangle(test.get("mangle"), logs, t)
             elif not logs:
                 raise Failure("the run left no log in %s/logs" % t,
@@ -619,7 +764,10 @@ class Runner:
                   read_text=lambda p: (t / p).read_text(errors="replace"),
                   file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
                   exists=lambda p: os.path.lexists(t / p),
-                  log_scans=lambda: log_scans(t / "logs"))
+                  log_scans=lambda: log_scans(t / "logs"),
+                  log_ends=lambda: log_ends(t / "logs"),
+                  log_notes=lambda: log_notes(t / "logs"),
+                  log_scan_begins=lambda: log_scan_begins(t / "logs"))
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
@@ -753,11 +901,18 @@ def main():
     runner = Runner(args)
     runner.missing = [str(p) for p in (runner.shim, runner.report, runner.wrapper) if not p.exists()]
     passed = failed = 0
+    skipped = []
     lock = threading.Lock()
 
     def one(test):
         if test.get("skip"):
             return test, ("SKIP", test.get("skip"), "", 0.0)
+        try:
+            why = runner.unmet(test)
+        except Failure as f:
+            return test, ("FAIL", f.reason, "", 0.0)
+        if why:
+            return test, ("SKIP", why, "", 0.0)
         return test, runner.run_test(test)
 
     t0 = time.time()
@@ -774,10 +929,12 @@ def main():
                         print("\n".join("     " + l for l in details.rstrip("\n").splitlines()))
                     sys.stdout.flush()
                 else:
+                    skipped.append("%s: %s" % (test.name, reason))
                     print("SKIP %s: %s" % (test.name, reason), flush=True)
     if passed + failed == 0 or not args.keep and failed == 0:
         shutil.rmtree(runner.top, ignore_errors=True)
     print("(%d tests in %.0fs)" % (passed + failed, time.time() - t0))
+    print("skipped %d%s" % (len(skipped), ": " + "; ".join(skipped) if skipped else ""))
     print("integration: %d passed, %d failed" % (passed, failed))
     return 1 if failed or passed == 0 else 0
 

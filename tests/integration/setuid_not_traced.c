@@ -1,7 +1,7 @@
 /* A set-user-ID program (owned by nobody, run by root, so ld.so runs it in
- * secure mode) is not traced: it runs normally and no log is written. If the
- * test directory is on a nosuid mount, the program does not become set-uid
- * and the test says so (euid=0).
+ * secure mode) is not traced: it runs normally and no log is written. The
+ * runner skips the test when it does not run as root or the test directory
+ * is on a nosuid mount (`setuid:` implies both needs).
  * setuid: nobody
  * run: direct
  * report: none

@@ -204,6 +204,17 @@ static inline void lb_chain(lb_t *l, uint32_t scan, uint32_t stack_id,
   lb_end(l);
 }
 
+/* A LIVE record of `scan` naming `n` clusters of earlier scans. */
+static inline void lb_live(lb_t *l, uint32_t scan, uint32_t n,
+                           const uint32_t *ids) {
+  lb_begin(l, LG_REC_LIVE);
+  lb_u32(l, scan);
+  lb_u32(l, n);
+  for (uint32_t i = 0; i < n; i++)
+    lb_u32(l, ids[i]);
+  lb_end(l);
+}
+
 typedef struct lb_site {
   uint32_t stack_id, cat, blocks;
   uint64_t bytes;
@@ -266,9 +277,12 @@ static inline void lb_cluster(lb_t *l, uint32_t scan, uint32_t id,
   lb_cluster_fs(l, scan, id, scan, flags, nsites, s, nlisted, b, nedges, e);
 }
 
-/* A SCAN_END; `t` holds {bytes, blocks} of the four categories. */
-static inline void lb_scan_end(lb_t *l, uint32_t scan, const uint64_t t[4][2],
-                        uint32_t clusters, uint32_t cyclic) {
+/* A SCAN_END; `t` holds {bytes, blocks} of the four categories; the scan
+ * held the program up for `pause_ns` and took `scan_ns`. */
+static inline void lb_scan_end_timed(lb_t *l, uint32_t scan,
+                                     const uint64_t t[4][2], uint32_t clusters,
+                                     uint32_t cyclic, uint64_t pause_ns,
+                                     uint64_t scan_ns) {
   lb_begin(l, LG_REC_SCAN_END);
   lb_u32(l, scan);
   for (int i = 0; i < 4; i++) {
@@ -277,11 +291,37 @@ static inline void lb_scan_end(lb_t *l, uint32_t scan, const uint64_t t[4][2],
   }
   lb_u32(l, clusters);
   lb_u32(l, cyclic);
-  lb_u64(l, 1111);
-  lb_u64(l, 2222);
+  lb_u64(l, pause_ns);
+  lb_u64(l, scan_ns);
   lb_u64(l, 3333);
   lb_u32(l, 3);
   lb_u32(l, 0);
+  lb_end(l);
+}
+
+/* A SCAN_END with a pause of 1111 ns and a scan time of 2222 ns. */
+static inline void lb_scan_end(lb_t *l, uint32_t scan, const uint64_t t[4][2],
+                               uint32_t clusters, uint32_t cyclic) {
+  lb_scan_end_timed(l, scan, t, clusters, cyclic, 1111, 2222);
+}
+
+/* One entry of a HEURISTICS record. */
+typedef struct lb_heur {
+  uint32_t heuristic;
+  uint64_t bytes, blocks;
+} lb_heur_t;
+
+/* A HEURISTICS record of `scan` with `n` entries. */
+static inline void lb_heuristics(lb_t *l, uint32_t scan, uint32_t n,
+                                 const lb_heur_t *h) {
+  lb_begin(l, LG_REC_HEURISTICS);
+  lb_u32(l, scan);
+  lb_u32(l, n);
+  for (uint32_t i = 0; i < n; i++) {
+    lb_u32(l, h[i].heuristic);
+    lb_u64(l, h[i].bytes);
+    lb_u64(l, h[i].blocks);
+  }
   lb_end(l);
 }
 

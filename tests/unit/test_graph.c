@@ -186,6 +186,40 @@ static void test_self_pointer_is_cyclic_and_definite(void **state) {
   lg_heap_free(&heap);
 }
 
+static void test_pointer_into_own_interior_is_no_cycle(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 0, 0, 16); /* a short std::string: data pointer into itself */
+  point(1, 3, 1, 8);  /* interior self-pointers ... */
+  point(1, 4, 1, 0);  /* ... do not hide a real one to its own start */
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 2);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_false(g.clusters[blk[0].cluster - 1].cyclic);
+  assert_false(blk[0].flags & LG_BF_IN_CYCLE);
+  assert_true(g.clusters[blk[1].cluster - 1].cyclic);
+  assert_int_equal(g.nedges, 1); /* only 1 -> 1's start is an edge */
+  assert_int_equal(g.edge_from[0], 1);
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_interior_pointers_between_blocks_still_cycle(void **state) {
+  (void)state;
+  make_heap(2);
+  point(0, 1, 1, 24); /* 0 -> inside 1, 1 -> inside 0 */
+  point(1, 1, 0, 40);
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_true(g.clusters[0].cyclic);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
 static void test_cycle_below_an_entry_is_all_indirect(void **state) {
   (void)state;
   make_heap(3);
@@ -305,6 +339,271 @@ static void test_glibc_next_chunk_pointer_is_not_interior(void **state) {
   lg_heap_free(&h);
 }
 
+/* ---- pointers that count as start pointers ---------------------------------- */
+
+/* Makes a heap of n blocks at mem[0..n) with the given sizes (<= 64). */
+static void make_sized_heap(const uintptr_t *sizes, size_t n) {
+  memset(mem, 0, sizeof mem);
+  memset(&heap, 0, sizeof heap);
+  for (size_t i = 0; i < n; i++)
+    blk[i] = (lg_blk_t){.addr = (uintptr_t)mem[i], .size = sizes[i], .stack = (uint32_t)i + 1};
+  heap.blk = blk;
+  heap.n = n;
+  assert_int_equal(lg_heap_build(&heap), 0);
+}
+
+/* Marks from one root word holding mem[i] + off. */
+static void mark_from(size_t i, uintptr_t off) {
+  uintptr_t root[1] = {(uintptr_t)mem[i] + off};
+  mark_roots(root, 1);
+}
+
+#define BIT(x) (1u << (x))
+
+static void test_pointer_past_empty_array_is_a_start_pointer(void **state) {
+  (void)state;
+  /* The 8-byte block is the last one: its end is also the heap's end. */
+  const uintptr_t sizes[2] = {64, 8};
+  make_sized_heap(sizes, 2);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[1] + 8), -1); /* find is unchanged */
+  mark_from(1, 8); /* heap.heur is 0: it is no heuristic */
+  assert_int_equal(blk[1].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].heur, 0);
+  lg_heap_free(&heap);
+  /* The count must be 0 and the block 8 bytes long. */
+  make_sized_heap(sizes, 2);
+  mem[1][0] = 3;
+  mark_from(1, 8);
+  assert_int_equal(blk[1].mark, LG_UNREACHED);
+  lg_heap_free(&heap);
+  const uintptr_t sizes16[2] = {64, 16};
+  make_sized_heap(sizes16, 2);
+  mark_from(1, 16);
+  assert_int_equal(blk[1].mark, LG_UNREACHED);
+  lg_heap_free(&heap);
+}
+
+static void test_pointer_past_empty_array_from_possible_memory_is_possible(void **state) {
+  (void)state;
+  const uintptr_t sizes[2] = {64, 8};
+  make_sized_heap(sizes, 2);
+  mem[0][3] = (uintptr_t)mem[1] + 8;
+  mark_from(0, 8); /* 0 is possible: so is what it points at */
+  assert_int_equal(blk[0].mark, LG_POSSIBLE);
+  assert_int_equal(blk[1].mark, LG_POSSIBLE);
+  lg_heap_free(&heap);
+}
+
+static void test_lost_block_holding_empty_array_makes_it_indirect(void **state) {
+  (void)state;
+  const uintptr_t sizes[2] = {64, 8};
+  make_sized_heap(sizes, 2);
+  mem[0][3] = (uintptr_t)mem[1] + 8;
+  lg_graph_t g = analyse_all_lost();
+  assert_int_equal(g.nclusters, 1);
+  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
+  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+/* Marks block 0 (of `size` bytes, words w0 and w1) from a root holding
+ * mem[0] + off, with the heuristics `on`, and returns its mark. */
+static int mark_shaped(uintptr_t size, uintptr_t w0, uintptr_t w1, uintptr_t off, uint32_t on) {
+  const uintptr_t sizes[2] = {size, 64};
+  make_sized_heap(sizes, 2);
+  heap.heur = on;
+  mem[0][0] = w0;
+  mem[0][1] = w1;
+  mark_from(0, off);
+  int m = blk[0].mark;
+  lg_heap_free(&heap);
+  return m;
+}
+
+static void test_stdstring_needs_length_capacity_and_size(void **state) {
+  (void)state;
+  const uint32_t on = BIT(LG_HEUR_STDSTRING);
+  /* length 10, capacity 30: a block of 24 + 30 + 1 bytes, pointer at +24 */
+  assert_int_equal(mark_shaped(55, 10, 30, 24, on), LG_REACHABLE);
+  assert_int_equal(blk[0].heur, LG_HEUR_STDSTRING);
+  assert_int_equal(mark_shaped(55, 30, 30, 24, on), LG_REACHABLE);  /* full */
+  assert_int_equal(mark_shaped(55, 31, 30, 24, on), LG_POSSIBLE);   /* length > capacity */
+  assert_int_equal(mark_shaped(55, 10, 29, 24, on), LG_POSSIBLE);   /* size mismatch */
+  assert_int_equal(mark_shaped(55, 10, 30, 16, on), LG_POSSIBLE);   /* not at +24 */
+  assert_int_equal(mark_shaped(55, 10, 30, 24, 0), LG_POSSIBLE);    /* switched off */
+  assert_int_equal(mark_shaped(55, 10, 30, 24, ~0u & ~BIT(LG_HEUR_STDSTRING)), LG_POSSIBLE);
+}
+
+static void test_length64_needs_size_minus_eight(void **state) {
+  (void)state;
+  const uint32_t on = BIT(LG_HEUR_LENGTH64);
+  assert_int_equal(mark_shaped(64, 56, 7, 8, on), LG_REACHABLE);
+  assert_int_equal(blk[0].heur, LG_HEUR_LENGTH64);
+  assert_int_equal(mark_shaped(64, 55, 7, 8, on), LG_POSSIBLE);
+  assert_int_equal(mark_shaped(64, 56, 7, 16, on), LG_POSSIBLE);
+  assert_int_equal(mark_shaped(64, 56, 7, 8, 0), LG_POSSIBLE);
+}
+
+static void test_newarray_needs_a_count_dividing_the_rest(void **state) {
+  (void)state;
+  const uint32_t on = BIT(LG_HEUR_NEWARRAY);
+  assert_int_equal(mark_shaped(64, 7, 1, 8, on), LG_REACHABLE); /* 7 elements of 8 bytes */
+  assert_int_equal(blk[0].heur, LG_HEUR_NEWARRAY);
+  assert_int_equal(mark_shaped(64, 5, 1, 8, on), LG_POSSIBLE);  /* 56 % 5 != 0 */
+  assert_int_equal(mark_shaped(64, 0, 1, 8, on), LG_POSSIBLE);  /* no elements */
+  assert_int_equal(mark_shaped(64, 57, 1, 8, on), LG_POSSIBLE); /* more than fit */
+  assert_int_equal(mark_shaped(64, 7, 1, 16, on), LG_POSSIBLE);
+}
+
+static void test_heuristics_are_tried_in_valgrinds_order(void **state) {
+  (void)state;
+  /* 56 at the start of 64 bytes fits length64 and newarray: length64 first. */
+  assert_int_equal(mark_shaped(64, 56, 0, 8, BIT(LG_HEUR_LENGTH64) | BIT(LG_HEUR_NEWARRAY)), LG_REACHABLE);
+  assert_int_equal(blk[0].heur, LG_HEUR_LENGTH64);
+  assert_int_equal(mark_shaped(64, 56, 0, 8, BIT(LG_HEUR_NEWARRAY)), LG_REACHABLE);
+  assert_int_equal(blk[0].heur, LG_HEUR_NEWARRAY);
+}
+
+/* Fake vtables in a readable "module" segment, their function pointers in
+ * a fake executable one (never called, only looked up). */
+#define TEXT_LO 0x100000u
+#define TEXT_HI 0x200000u
+static uintptr_t rodata[16][8] __attribute__((aligned(64)));
+
+static void add_fake_modules(uint32_t rodata_flags) {
+  memset(rodata, 0, sizeof rodata);
+  uintptr_t *primary = rodata[0], *second = rodata[1], *one_fn = rodata[2], *data_ptr = rodata[3];
+  primary[0] = TEXT_LO + 0x10, primary[1] = TEXT_LO + 0x20;
+  second[0] = 0, second[1] = TEXT_LO + 0x30, second[2] = TEXT_LO + 0x40; /* a zero is allowed */
+  one_fn[0] = TEXT_LO + 0x50, one_fn[1] = (uintptr_t)mem[5];           /* then a heap pointer */
+  data_ptr[0] = (uintptr_t)rodata; /* points at data, not text */
+  rodata[8][0] = (uintptr_t)rodata; /* 512 bytes after rodata[0]: not a vtable */
+  assert_int_equal(lg_heap_add_segment(&heap, TEXT_LO, TEXT_HI, LG_SEG_R | LG_SEG_X), 0);
+  assert_int_equal(lg_heap_add_segment(&heap, (uintptr_t)rodata, (uintptr_t)rodata + sizeof rodata, rodata_flags), 0);
+}
+
+/* Marks block 0 (64 bytes) with first word w0 and word 2 w2 from a root
+ * at mem[0] + off, multipleinheritance on and the fake vtables' segment
+ * flagged rodata_flags; returns its mark. */
+static int mark_object(uintptr_t w0, uintptr_t w2, uintptr_t off, uint32_t rodata_flags) {
+  const uintptr_t sizes[6] = {64, 64, 64, 64, 64, 64};
+  make_sized_heap(sizes, 6);
+  heap.heur = BIT(LG_HEUR_MULTIPLEINHERITANCE);
+  add_fake_modules(rodata_flags);
+  mem[0][0] = w0;
+  mem[0][2] = w2;
+  mark_from(0, off);
+  int m = blk[0].mark;
+  lg_heap_free(&heap);
+  return m;
+}
+
+static void test_multipleinheritance_needs_two_vtable_pointers(void **state) {
+  (void)state;
+  uintptr_t primary = (uintptr_t)rodata[0], second = (uintptr_t)rodata[1];
+  assert_int_equal(mark_object(primary, second, 16, LG_SEG_R), LG_REACHABLE);
+  assert_int_equal(blk[0].heur, LG_HEUR_MULTIPLEINHERITANCE);
+  assert_int_equal(mark_object(primary, second, 16, 0), LG_POSSIBLE);               /* unreadable segment */
+  assert_int_equal(mark_object((uintptr_t)mem[1], second, 16, LG_SEG_R), LG_POSSIBLE); /* first word: heap */
+  assert_int_equal(mark_object(primary, (uintptr_t)rodata[2], 16, LG_SEG_R), LG_POSSIBLE); /* one function */
+  assert_int_equal(mark_object(primary, (uintptr_t)rodata[3], 16, LG_SEG_R), LG_POSSIBLE); /* no function */
+  assert_int_equal(mark_object(primary, second + 4, 16, LG_SEG_R), LG_POSSIBLE);    /* misaligned vtable */
+  assert_int_equal(mark_object(primary, second, 20, LG_SEG_R), LG_POSSIBLE);        /* misaligned pointer */
+  assert_int_equal(mark_object(primary, 0, 16, LG_SEG_R), LG_POSSIBLE);
+}
+
+static void test_vtable_verdicts_are_remembered_per_address(void **state) {
+  (void)state;
+  /* Objects held at +16, in this order: the 2nd's first word is no vtable
+   * but shares the 1st's slot in the verdict cache; the 3rd and 4th repeat
+   * the 2nd and the 1st. */
+  const uintptr_t sizes[5] = {64, 64, 64, 64, 64};
+  make_sized_heap(sizes, 5);
+  heap.heur = BIT(LG_HEUR_MULTIPLEINHERITANCE);
+  add_fake_modules(LG_SEG_R);
+  uintptr_t vt = (uintptr_t)rodata[0], not_vt = (uintptr_t)rodata[8];
+  uintptr_t first[4] = {vt, not_vt, not_vt, vt};
+  uintptr_t roots[4];
+  for (int i = 0; i < 4; i++) {
+    mem[i][0] = first[i];
+    mem[i][2] = (uintptr_t)rodata[1];
+    roots[i] = (uintptr_t)mem[i] + 16;
+  }
+  mark_roots(roots, 4);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].mark, LG_POSSIBLE);
+  assert_int_equal(blk[2].mark, LG_POSSIBLE);
+  assert_int_equal(blk[3].mark, LG_REACHABLE);
+  assert_int_equal(blk[3].heur, LG_HEUR_MULTIPLEINHERITANCE);
+  lg_heap_free(&heap);
+}
+
+static void test_start_pointer_clears_the_heuristic(void **state) {
+  (void)state;
+  const uintptr_t sizes[2] = {64, 64};
+  for (int order = 0; order < 2; order++) {
+    make_sized_heap(sizes, 2);
+    heap.heur = BIT(LG_HEUR_NEWARRAY);
+    mem[0][0] = 7;
+    uintptr_t roots[2] = {(uintptr_t)mem[0] + 8, (uintptr_t)mem[0]};
+    if (order) roots[0] = (uintptr_t)mem[0], roots[1] = (uintptr_t)mem[0] + 8;
+    mark_roots(roots, 2);
+    assert_int_equal(blk[0].mark, LG_REACHABLE);
+    assert_int_equal(blk[0].heur, 0);
+    lg_graph_t g;
+    assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+    assert_int_equal(g.heur_blocks[LG_HEUR_NEWARRAY], 0);
+    lg_graph_free(&g);
+    lg_heap_free(&heap);
+  }
+}
+
+static void test_heuristic_counts_only_the_block_it_reached(void **state) {
+  (void)state;
+  /* root -> +8 of 0 (newarray) -> 1's start; and 2, ignored, also at +8. */
+  const uintptr_t sizes[4] = {64, 48, 64, 64};
+  make_sized_heap(sizes, 4);
+  heap.heur = BIT(LG_HEUR_NEWARRAY);
+  mem[0][0] = 7;
+  mem[0][3] = (uintptr_t)mem[1];
+  mem[2][0] = 7;
+  uintptr_t roots[2] = {(uintptr_t)mem[0] + 8, (uintptr_t)mem[2] + 8};
+  lg_mark_range(&heap, (uintptr_t)roots, (uintptr_t)(roots + 2));
+  blk[2].flags |= LG_BF_IGNORED;
+  lg_mark_block(&heap, 2);
+  lg_mark_finish(&heap);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+  assert_int_equal(blk[1].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].heur, 0);
+  assert_int_equal(g.heur_blocks[LG_HEUR_NEWARRAY], 1);
+  assert_int_equal(g.heur_bytes[LG_HEUR_NEWARRAY], 64);
+  assert_int_equal(g.cat_blocks[LG_CAT_REACHABLE], 3);
+  assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1); /* block 3 */
+  const char *why;
+  assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
+static void test_heuristic_from_possible_memory_is_possible(void **state) {
+  (void)state;
+  /* root -> inside 0 (possible) -> +8 of 1, newarray-shaped: possible. */
+  const uintptr_t sizes[2] = {64, 64};
+  make_sized_heap(sizes, 2);
+  heap.heur = BIT(LG_HEUR_NEWARRAY);
+  mem[0][4] = (uintptr_t)mem[1] + 8;
+  mem[1][0] = 7;
+  mark_from(0, 40);
+  assert_int_equal(blk[0].mark, LG_POSSIBLE);
+  assert_int_equal(blk[1].mark, LG_POSSIBLE);
+  assert_int_equal(blk[1].heur, 0);
+  lg_heap_free(&heap);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_find_start_interior_and_outside),
@@ -316,12 +615,26 @@ int main(void) {
       cmocka_unit_test(test_tree_is_one_definite_rest_indirect),
       cmocka_unit_test(test_two_block_cycle_lowest_is_definite),
       cmocka_unit_test(test_self_pointer_is_cyclic_and_definite),
+      cmocka_unit_test(test_pointer_into_own_interior_is_no_cycle),
+      cmocka_unit_test(test_interior_pointers_between_blocks_still_cycle),
       cmocka_unit_test(test_cycle_below_an_entry_is_all_indirect),
       cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
       cmocka_unit_test(test_million_node_list_needs_no_recursion),
       cmocka_unit_test(test_chain_is_the_shortest_path_from_a_root),
       cmocka_unit_test(test_chain_of_an_unreached_block_is_empty),
       cmocka_unit_test(test_glibc_next_chunk_pointer_is_not_interior),
+      cmocka_unit_test(test_pointer_past_empty_array_is_a_start_pointer),
+      cmocka_unit_test(test_pointer_past_empty_array_from_possible_memory_is_possible),
+      cmocka_unit_test(test_lost_block_holding_empty_array_makes_it_indirect),
+      cmocka_unit_test(test_stdstring_needs_length_capacity_and_size),
+      cmocka_unit_test(test_length64_needs_size_minus_eight),
+      cmocka_unit_test(test_newarray_needs_a_count_dividing_the_rest),
+      cmocka_unit_test(test_heuristics_are_tried_in_valgrinds_order),
+      cmocka_unit_test(test_multipleinheritance_needs_two_vtable_pointers),
+      cmocka_unit_test(test_vtable_verdicts_are_remembered_per_address),
+      cmocka_unit_test(test_start_pointer_clears_the_heuristic),
+      cmocka_unit_test(test_heuristic_counts_only_the_block_it_reached),
+      cmocka_unit_test(test_heuristic_from_possible_memory_is_possible),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "format.h"
 #include "options.h"
 
 static int nwarn;
@@ -36,6 +37,7 @@ static void test_defaults_match_the_spec(void **state) {
   assert_int_equal(o.exitcode, 0);
   assert_int_equal(o.quiet, 0);
   assert_true(o.interval == 0);
+  assert_int_equal(o.heuristics, LG_HEUR_ALL); /* valgrind's default */
 }
 
 static void test_every_key_parses(void **state) {
@@ -107,6 +109,58 @@ static void test_scan_signal_refuses_signals_programs_need(void **state) {
   assert_int_equal(parse("scan_signal=off", 0).scan_signal, 0);
 }
 
+/* TERM, INT, QUIT, HUP, PIPE and ALRM end or steer daemons and shell
+ * pipelines: refused by name and by number, the default (off) kept, and
+ * the warning names them among the refused ones. */
+static void test_scan_signal_refuses_daemon_and_shell_signals(void **state) {
+  (void)state;
+  const char *bad[] = {"TERM", "SIGINT", "QUIT", "HUP", "PIPE", "ALRM", "15", "2", "13"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char s[64];
+    strcpy(s, "scan_signal=");
+    strcat(s, bad[i]);
+    lg_options_t o = parse(s, 1);
+    assert_int_equal(o.scan_signal, 0);
+    assert_non_null(strstr(last, "TERM, INT, QUIT, HUP, PIPE, ALRM"));
+  }
+  assert_int_equal(parse("scan_signal=USR2", 0).scan_signal, SIGUSR2);
+}
+
+/* The parser remembers the string it parsed (the HEADER record logs it). */
+static void test_parse_keeps_the_text(void **state) {
+  (void)state;
+  const char *text = "depth=5:quiet=1";
+  lg_options_t o;
+  lg_options_defaults(&o);
+  assert_null(o.text);
+  lg_options_parse(&o, text, SIGRTMAX - 2, warn);
+  assert_ptr_equal(o.text, text);
+}
+
+static void test_heuristics_take_valgrind_names_all_and_none(void **state) {
+  (void)state;
+  assert_int_equal(parse("heuristics=none", 0).heuristics, 0);
+  assert_int_equal(parse("heuristics=none:heuristics=all", 0).heuristics, LG_HEUR_ALL);
+  assert_int_equal(parse("heuristics=stdstring", 0).heuristics, LG_HEUR_BIT(LG_HEUR_STDSTRING));
+  assert_int_equal(parse("heuristics=newarray,length64,multipleinheritance", 0).heuristics,
+                   LG_HEUR_BIT(LG_HEUR_NEWARRAY) | LG_HEUR_BIT(LG_HEUR_LENGTH64) |
+                       LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE));
+}
+
+static void test_bad_heuristic_name_warns_once_and_keeps_default(void **state) {
+  (void)state;
+  const char *bad[] = {"heuristics=stdstring,bogus", "heuristics=", "heuristics=length64,",
+                       "heuristics=,newarray", "heuristics=stdstring,,newarray", "heuristics=StdString",
+                       "heuristics=all,none"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lg_options_t o = parse(bad[i], 1);
+    assert_int_equal(o.heuristics, LG_HEUR_ALL);
+    assert_non_null(strstr(last, "'heuristics'"));
+    for (uint32_t h = 1; h <= LG_NHEURS; h++) assert_non_null(strstr(last, lg_heuristic_name(h)));
+    assert_non_null(strstr(last, "none"));
+  }
+}
+
 static void test_empty_entries_are_ignored(void **state) {
   (void)state;
   lg_options_t o = parse("::depth=7::", 0);
@@ -122,6 +176,10 @@ int main(void) {
       cmocka_unit_test(test_entry_without_equals_is_reported),
       cmocka_unit_test(test_interval_rejects_negative_huge_and_text),
       cmocka_unit_test(test_scan_signal_refuses_signals_programs_need),
+      cmocka_unit_test(test_scan_signal_refuses_daemon_and_shell_signals),
+      cmocka_unit_test(test_parse_keeps_the_text),
+      cmocka_unit_test(test_heuristics_take_valgrind_names_all_and_none),
+      cmocka_unit_test(test_bad_heuristic_name_warns_once_and_keeps_default),
       cmocka_unit_test(test_empty_entries_are_ignored),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

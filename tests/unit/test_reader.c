@@ -5,8 +5,9 @@
  * refused; unknown records are skipped; counts that the payload cannot hold
  * are refused without allocating; clusters of unfinished scans are dropped;
  * frames resolve against the modules loaded when their STACK was written;
- * SITES and CHAIN records read back into their scan, hostile counts in them
- * are refused, and those of unfinished scans are dropped. */
+ * SITES, CHAIN, HEURISTICS and LIVE records read back into their scan,
+ * hostile counts in them are refused, and those of no open scan are
+ * dropped. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -606,6 +607,109 @@ static void test_flipped_byte_in_periodic_log_is_never_read_whole(void **s) {
   lb_free(&l);
 }
 
+/* A log with one exit scan whose HEURISTICS record is `h` (n entries),
+ * plus a HEURISTICS record outside any scan (after the scan's end). */
+static lg_process_t *read_heuristics_log(uint32_t n, const lb_heur_t *h,
+                                         lg_read_result_t *r) {
+  lb_t l = {0};
+  static const uint64_t t[4][2] = {{0, 0}, {0, 0}, {0, 0}, {200, 3}};
+  static const lb_heur_t late = {LG_HEUR_STDSTRING, 1000, 10};
+  lb_header(&l, 1, "/bin/x");
+  lb_heuristics(&l, 1, 1, &late); /* before its SCAN_BEGIN */
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_heuristics(&l, 1, n, h);
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_heuristics(&l, 1, 1, &late); /* after its end */
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_process_t *p = lb_read(&l, r);
+  lb_free(&l);
+  return p;
+}
+
+static void test_heuristics_read_back_into_their_scan(void **state) {
+  static const lb_heur_t h[] = {{LG_HEUR_NEWARRAY, 128, 1},
+                                {99, 5, 5}, /* a heuristic of the future */
+                                {LG_HEUR_MULTIPLEINHERITANCE, 40, 1},
+                                {LG_HEUR_NEWARRAY, 32, 2}};
+  lg_read_result_t r;
+  lg_process_t *p = read_heuristics_log(4, h, &r);
+  assert_non_null(p);
+  assert_int_equal(r.status, LG_READ_OK);
+  const lg_scan_t *s = lg_reader_last_scan(p);
+  assert_int_equal(s->heuristics[LG_HEUR_NEWARRAY - 1].bytes, 160);
+  assert_int_equal(s->heuristics[LG_HEUR_NEWARRAY - 1].blocks, 3);
+  assert_int_equal(s->heuristics[LG_HEUR_MULTIPLEINHERITANCE - 1].bytes, 40);
+  assert_int_equal(s->heuristics[LG_HEUR_STDSTRING - 1].blocks, 0); /* outside: dropped */
+  assert_int_equal(s->heuristics[LG_HEUR_LENGTH64 - 1].blocks, 0);
+  assert_int_equal(p->unknown_records, 0);
+  lg_reader_free(p);
+}
+
+static void test_heuristics_count_beyond_payload_is_refused(void **state) {
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_begin(&l, LG_REC_HEURISTICS);
+  lb_u32(&l, 1);
+  lb_u32(&l, 2); /* two entries announced, one written */
+  lb_u32(&l, LG_HEUR_LENGTH64);
+  lb_u64(&l, 64);
+  lb_u64(&l, 1);
+  lb_end(&l);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  assert_non_null(strstr(r.message, "HEURISTICS"));
+  lb_free(&l);
+}
+
+/* ---------------------------------------------------------------- LIVE */
+
+static void test_live_ids_read_back_into_their_scan(void **state) {
+  static const uint64_t t[4][2] = {{0}};
+  static const uint32_t a[] = {4, 9}, b[] = {11};
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_live(&l, 1, 1, b); /* before its SCAN_BEGIN: dropped */
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_live(&l, 1, 2, a);
+  lb_live(&l, 1, 1, b); /* a second record adds to the first */
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_live(&l, 1, 2, a); /* after its end: dropped */
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_live(&l, 2, 0, NULL);
+  lb_scan_end(&l, 2, t, 0, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  assert_non_null(p);
+  assert_int_equal(p->nscans, 2);
+  assert_int_equal(p->scans[0].nlive, 3);
+  assert_int_equal(p->scans[0].live[0], 4);
+  assert_int_equal(p->scans[0].live[1], 9);
+  assert_int_equal(p->scans[0].live[2], 11);
+  assert_int_equal(p->scans[1].nlive, 0);
+  assert_int_equal(p->records, l.nrec);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
+static void test_live_count_beyond_payload_is_refused(void **state) {
+  lb_t l = {0};
+  lb_header(&l, 1, "/bin/x");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  lb_begin(&l, LG_REC_LIVE);
+  lb_u32(&l, 1);
+  lb_u32(&l, 3); /* three ids, two present */
+  lb_u32(&l, 1);
+  lb_u32(&l, 2);
+  lb_end(&l);
+  lg_read_result_t r;
+  assert_null(lb_read(&l, &r));
+  assert_int_equal(r.status, LG_READ_ERR_CORRUPT);
+  assert_non_null(strstr(r.message, "LIVE"));
+  lb_free(&l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_wellformed_log_round_trips),
@@ -642,6 +746,10 @@ int main(void) {
       cmocka_unit_test(test_chain_hops_beyond_payload_is_refused),
       cmocka_unit_test(test_periodic_log_cut_anywhere_keeps_complete_scans),
       cmocka_unit_test(test_flipped_byte_in_periodic_log_is_never_read_whole),
+      cmocka_unit_test(test_heuristics_read_back_into_their_scan),
+      cmocka_unit_test(test_heuristics_count_beyond_payload_is_refused),
+      cmocka_unit_test(test_live_ids_read_back_into_their_scan),
+      cmocka_unit_test(test_live_count_beyond_payload_is_refused),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

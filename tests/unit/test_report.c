@@ -1,12 +1,18 @@
 /* tests/unit/test_report.c — unit tests of what leakgraph-report does after
  * reading: suppression patterns (substring, wildcards, anchors) and files,
  * the summary arithmetic when sites are suppressed, the choice of the last
- * complete scan, the clusters a process reports (its exit scan's, else the
- * union of its periodic scans' with the latest version of each), merging
+ * complete scan, the clusters a process reports (its exit scan's; for a
+ * killed one what its last scan found lost, LIVE records included, plus
+ * the lost clusters of earlier scans, each block once; the union for a
+ * version-1 log), merging
  * processes into one numbered list, --fail-on parsing and evaluation
- * (growth included), symbolization of this very test binary (a function,
- * and a global variable at a chain's root), and the JSON keys the
- * specification and the integration tests rely on, growth's included. */
+ * (growth included), the JSON "scans" array and the text's one-line
+ * summary of the scans (the per-scan lines and info notes only with
+ * --verbose), symbolization of this very test binary (a function,
+ * a C++ name demangled in every output and matched by suppressions in both
+ * forms, and a global variable at a chain's root), and the JSON keys the
+ * specification and the integration tests rely on, growth's and the
+ * heuristics' included. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -324,7 +330,7 @@ static const lg_rcluster_t *cluster_at(const lg_report_t *r, uint64_t addr) {
   return NULL;
 }
 
-static void test_periodic_scans_report_union_latest_version_wins(void **s) {
+static void test_killed_process_keeps_latest_version_of_earlier_leaks(void **s) {
   static const uint64_t t[4][2] = {{88, 3}, {0, 0}, {0, 0}, {0, 0}};
   lb_t l = {0};
   lb_header(&l, 50, "/bin/p");
@@ -352,6 +358,100 @@ static void test_periodic_scans_report_union_latest_version_wins(void **s) {
   assert_int_equal(cluster_at(&fx.r, 0x2000)->bytes, 32);
   assert_int_equal(cluster_at(&fx.r, 0x3000)->src->first_seen_scan, 3);
   assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 88); /* scan 3 */
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
+
+/* A cluster of one possibly lost block at `addr` of `bytes` bytes. */
+static void one_possible_cluster(lb_t *l, uint32_t scan, uint32_t id,
+                                 uint64_t addr, uint64_t bytes) {
+  lb_site_t site = {1, LG_CAT_POSSIBLE, 1, bytes};
+  lb_block_t b = {addr, bytes, 1, LG_CAT_POSSIBLE, LG_LISTED_ENTRY};
+  lb_cluster(l, scan, id, LG_CLUSTER_POSSIBLE, 1, &site, 1, &b, 0, NULL);
+}
+
+/* A killed daemon's log of format `version`: scan 1 logs a definite leak A
+ * (0x1000, 16 bytes, id 1) and two possibly lost blocks P (0x2000, 1000
+ * bytes, id 2) and Q (0x3000, 200 bytes, id 3); scan 2 finds all three
+ * unchanged (LIVE 1 2 3); scan 3 finds only Q still lost (LIVE 3; P became
+ * reachable again, A was left out); scan 4 never ends. */
+static lg_process_t *read_killed_daemon(uint32_t version) {
+  static const uint64_t t[4][2] = {{16, 1}, {0, 0}, {1200, 2}, {50, 1}};
+  static const uint32_t live2[] = {1, 2, 3}, live3[] = {3};
+  lb_t l = {0};
+  lb_header_v(&l, version, 52, "/bin/daemon");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  one_possible_cluster(&l, 1, 2, 0x2000, 1000);
+  one_possible_cluster(&l, 1, 3, 0x3000, 200);
+  lb_scan_end(&l, 1, t, 3, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_live(&l, 2, 3, live2);
+  lb_scan_end(&l, 2, t, 0, 0);
+  lb_scan_begin(&l, 3, LG_SCAN_SIGNAL);
+  lb_live(&l, 3, 1, live3);
+  lb_scan_end(&l, 3, t, 0, 0);
+  lb_scan_begin(&l, 4, LG_SCAN_PERIODIC);
+  one_possible_cluster(&l, 4, 4, 0x4000, 5000);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_killed_process_reports_what_last_scan_found_lost(void **s) {
+  lg_process_t *p[1] = {read_killed_daemon(LG_FORMAT_VERSION)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 2); /* Q (named by LIVE) and A */
+  assert_int_equal(cluster_at(&fx.r, 0x3000)->bytes, 200);
+  assert_int_equal(cluster_at(&fx.r, 0x3000)->src->id, 3);
+  assert_int_equal(cluster_at(&fx.r, 0x1000)->bytes, 16);
+  for (size_t i = 0; i < fx.r.nclusters; i++) /* P became reachable */
+    assert_int_not_equal(fx.r.clusters[i].entries[0].address, 0x2000);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 16);
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].bytes, 200);
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].blocks, 1);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 50); /* scan 3 */
+  free_report(&fx, p, 1);
+}
+
+static void test_killed_version1_log_reports_the_union(void **state) {
+  lg_process_t *p[1] = {read_killed_daemon(1)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 3); /* no LIVE in version 1: the union */
+  assert_int_equal(fx.r.summary[LG_RCAT_POSSIBLE].bytes, 1200);
+  free_report(&fx, p, 1);
+}
+
+/* A block counted in an earlier cluster and again, as a member, in a
+ * cluster of the last scan is counted once: the last scan's version. */
+static void test_killed_process_counts_a_block_once(void **state) {
+  static const uint64_t t[4][2] = {{0}};
+  static const lb_site_t sites[] = {{1, LG_CAT_DEFINITE, 1, 32},
+                                    {1, LG_CAT_INDIRECT, 1, 16}};
+  static const lb_block_t b[] = {{0x5000, 32, 1, LG_CAT_DEFINITE,
+                                  LG_LISTED_ENTRY},
+                                 {0x1000, 16, 1, LG_CAT_INDIRECT, 0}};
+  static const uint32_t e[][2] = {{0, 1}};
+  lb_t l = {0};
+  lb_header(&l, 53, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_PERIODIC);
+  one_block_cluster(&l, 1, 1, 1, 0x1000, 16);
+  lb_scan_end(&l, 1, t, 1, 0);
+  lb_scan_begin(&l, 2, LG_SCAN_PERIODIC);
+  lb_cluster(&l, 2, 2, 0, 2, sites, 2, b, 1, e);
+  lb_scan_end(&l, 2, t, 1, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.nclusters, 1);
+  assert_int_equal(fx.r.clusters[0].bytes, 48);
+  assert_int_equal(fx.r.summary[LG_RCAT_DEFINITE].bytes, 32);
+  assert_int_equal(fx.r.summary[LG_RCAT_INDIRECT].bytes, 16);
   free_report(&fx, p, 1);
   lb_free(&l);
 }
@@ -451,6 +551,32 @@ static void test_fail_on_cycle_needs_a_cyclic_cluster(void **state) {
   free_report(&fx, p, 1);
 }
 
+static void test_fail_on_cycle_ignores_possibly_lost_cycles(void **state) {
+  static const lb_site_t site = {1, LG_CAT_POSSIBLE, 2, 128};
+  static const lb_block_t b[] = {
+      {0x1000, 64, 1, LG_CAT_POSSIBLE, LG_LISTED_ENTRY | LG_LISTED_IN_CYCLE},
+      {0x2000, 64, 1, LG_CAT_POSSIBLE, LG_LISTED_IN_CYCLE}};
+  static const uint32_t e[][2] = {{0, 1}, {1, 0}};
+  static const uint64_t t[4][2] = {{0, 0}, {0, 0}, {128, 2}, {0, 0}};
+  lb_t l = {0};
+  lb_header(&l, 3, "/bin/p");
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_cluster(&l, 1, 1, LG_CLUSTER_CYCLIC | LG_CLUSTER_POSSIBLE, 1, &site, 2, b,
+             2, e);
+  lb_scan_end(&l, 1, t, 1, 1);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p[1] = {lb_read(&l, &r)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  assert_int_equal(fx.r.ncyclic, 1);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_DEFAULT), 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE), 0);
+  assert_int_equal(lg_analyze_failing(&fx.r, LG_FAIL_CYCLE | LG_FAIL_POSSIBLE),
+                   LG_FAIL_POSSIBLE);
+  free_report(&fx, p, 1);
+  lb_free(&l);
+}
 
 static void test_fail_on_growth_needs_an_unsuppressed_growing_site(void **s) {
   lg_process_t *p[1] = {read_periodic(61)};
@@ -542,6 +668,94 @@ static void test_symbolizer_refuses_file_with_other_build_id(void **state) {
 }
 
 
+/* A C function under the symbol of the C++ function lg::test::widget(int),
+ * so that this C test binary holds a mangled name. */
+__attribute__((noinline)) int lg_test_widget(int x) __asm__("_ZN2lg4test6widgetEi");
+__attribute__((noinline)) int lg_test_widget(int x) {
+  volatile int y = x;
+  return y + 1;
+}
+
+static char *render(const lg_report_t *r, int json);
+
+/* A log of this very test binary with one exit-scan cluster whose block
+ * was allocated in lg_test_widget (stack 1). */
+static lg_process_t *read_widget_log(lb_t *l) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  uint64_t addr = (uint64_t)(uintptr_t)&lg_test_widget + 4;
+  static const lb_site_t site = {1, LG_CAT_DEFINITE, 1, 40};
+  static const lb_block_t b = {0x5000, 40, 1, LG_CAT_DEFINITE,
+                               LG_LISTED_ENTRY};
+  static const uint64_t t[4][2] = {{40, 1}, {0, 0}, {0, 0}, {0, 0}};
+  lb_header(l, 1, exe);
+  lb_module(l, 1, bias, "", "", addr - 0x1000, 0x2000);
+  lb_stack(l, 1, 1, &addr);
+  lb_scan_begin(l, 1, LG_SCAN_EXIT);
+  lb_cluster(l, 1, 1, 0, 1, &site, 1, &b, 0, NULL);
+  lb_scan_end(l, 1, t, 1, 0);
+  lb_end_rec(l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(l, &r);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_cxx_names_are_demangled_in_every_output(void **state) {
+  lb_t l = {0};
+  lg_process_t *p[1] = {read_widget_log(&l)};
+  lg_report_t rep;
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_analyze_build(&rep, p, 1, NULL, sym, 0);
+  assert_int_equal(rep.nclusters, 1);
+  const lg_symframe_t *f = &rep.clusters[0].entries[0].stack.frames[0];
+  assert_string_equal(f->function, "lg::test::widget(int)");
+  assert_string_equal(f->linkage, "_ZN2lg4test6widgetEi");
+  char *text = render(&rep, 0), *js = render(&rep, 1);
+  assert_non_null(strstr(text, " in lg::test::widget(int) "));
+  assert_non_null(strstr(js, "\"function\": \"lg::test::widget(int)\""));
+  char *dot = NULL;
+  size_t n = 0;
+  FILE *df = open_memstream(&dot, &n);
+  lg_render_dot(df, &rep, sym, 0);
+  fclose(df);
+  assert_non_null(strstr(dot, "lg::test::widget(int)"));
+  assert_null(strstr(text, "_ZN2lg")), assert_null(strstr(js, "_ZN2lg"));
+  assert_null(strstr(dot, "_ZN2lg"));
+  free(text), free(js), free(dot);
+  lg_analyze_free(&rep);
+  lg_sym_free(sym);
+  lg_reader_free(p[0]);
+  lb_free(&l);
+}
+
+static void test_suppression_matches_demangled_or_mangled_name(void **s) {
+  static const char *const patterns[] = {"leak:lg::test::widget\n",
+                                         "leak:_ZN2lg4test6widget\n"};
+  for (int k = 0; k < 2; k++) {
+    lb_t l = {0};
+    lg_process_t *p[1] = {read_widget_log(&l)};
+    lg_supps_t supps = {0};
+    char err[256];
+    assert_int_equal(lg_supp_parse(&supps, patterns[k], "t", err, sizeof err),
+                     0);
+    lg_report_t rep;
+    lg_sym_t *sym = lg_sym_new(1, NULL);
+    lg_analyze_build(&rep, p, 1, &supps, sym, 0);
+    assert_int_equal(rep.nclusters, 0);
+    assert_int_equal(rep.summary[LG_RCAT_SUPPRESSED].bytes, 40);
+    lg_analyze_free(&rep);
+    lg_sym_free(sym);
+    lg_supp_free(&supps);
+    lg_reader_free(p[0]);
+    lb_free(&l);
+  }
+}
+
 void *lg_test_cache_list[8]; /* a global for the chain-root test */
 
 static void test_chain_root_in_global_names_the_variable(void **state) {
@@ -622,6 +836,91 @@ static void test_json_has_spec_and_test_keys(void **state) {
     if (!strstr(js, keys[i]))
       fail_msg("JSON lacks %s:\n%s", keys[i], js);
   free(js);
+  free_report(&fx, p, 1);
+}
+
+/* A process of four complete scans (periodic, signal, periodic, exit,
+ * pausing 0.8, 2.5, 0.4 and 1.2 ms) and an unfinished one, with an info
+ * note per scan and a warning, killed at the end by SIGTERM (END signal). */
+static lg_process_t *read_scanned(uint32_t pid) {
+  static const uint64_t t[4][2] = {{64, 1}, {32, 2}, {16, 1}, {1000, 10}};
+  static const uint32_t kinds[] = {LG_SCAN_PERIODIC, LG_SCAN_SIGNAL,
+                                   LG_SCAN_PERIODIC, LG_SCAN_EXIT};
+  static const uint64_t pause[] = {800000, 2500000, 400000, 1200000};
+  lb_t l = {0};
+  lb_header(&l, pid, "/bin/scanned");
+  for (uint32_t k = 0; k < 4; k++) {
+    char note[64];
+    snprintf(note, sizeof note, "scan %u phases (ms): all fine", k + 1);
+    lb_scan_begin_at(&l, k + 1, kinds[k], 1500000000ull * (k + 1));
+    lb_note(&l, LG_NOTE_INFO, note);
+    lb_scan_end_timed(&l, k + 1, t, 0, 0, pause[k], 12000000);
+  }
+  lb_note(&l, LG_NOTE_WARNING, "thread 7 did not stop in time");
+  lb_scan_begin(&l, 5, LG_SCAN_PERIODIC); /* never ends */
+  lb_end_rec(&l, LG_END_SIGNAL, 15);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+/* Counts the occurrences of `needle` in `s`. */
+static size_t occurrences(const char *s, const char *needle) {
+  size_t n = 0;
+  for (const char *q = s; (q = strstr(q, needle)); q += strlen(needle))
+    n++;
+  return n;
+}
+
+static void test_json_scans_lists_every_complete_scan(void **state) {
+  lg_process_t *p[1] = {read_scanned(9)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = render(&fx.r, 1);
+  static const char *const keys[] = {
+      "\"scans\": [", "\"scan\": 4", "\"kind\": \"signal\"",
+      "\"time\": 1.5,", "\"time\": 6.0,", "\"pause_ms\": 0.8,",
+      "\"pause_ms\": 2.5,", "\"pause_ms\": 0.4,", "\"pause_ms\": 1.2,",
+      "\"scan_ms\": 12.0,", "\"blocks\": 14,", "\"lost_bytes\": 96,",
+      "\"possibly_lost_bytes\": 16,", "\"reachable_bytes\": 1000,",
+      "\"end\": \"signal\""};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+    if (!strstr(js, keys[i]))
+      fail_msg("JSON lacks %s:\n%s", keys[i], js);
+  assert_int_equal(occurrences(js, "\"pause_ms\""), 4); /* not scan 5 */
+  assert_int_equal(occurrences(js, "\"kind\": \"periodic\""), 2);
+  assert_null(strstr(js, "\"scan\": 5"));
+  free(js);
+  free_report(&fx, p, 1);
+}
+
+static void test_text_sums_up_scans_in_one_line(void **state) {
+  lg_process_t *p[1] = {read_scanned(9)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "   scans: 4 (1 exit, 2 periodic, 1 signal), "
+                            "pause median 1.000 ms, max 2.500 ms\n"));
+  assert_non_null(strstr(t, "killed by signal 15 (SIGTERM), checked at the "
+                            "signal; 4 complete scans"));
+  assert_non_null(strstr(t, "thread 7 did not stop")); /* warnings stay */
+  assert_null(strstr(t, "phases (ms)"));  /* info notes only with --verbose */
+  assert_null(strstr(t, "Scans:"));
+  free(t);
+  char *buf = NULL;
+  size_t n = 0;
+  FILE *f = open_memstream(&buf, &n);
+  lg_render_text_with(f, &fx.r, 0, LG_TEXT_VERBOSE);
+  fclose(f);
+  assert_int_equal(occurrences(buf, "phases (ms): all fine"), 4);
+  assert_non_null(strstr(buf, "\nScans:\n"));
+  assert_non_null(strstr(buf, "  pid 9 scan 2, signal, at 3.000 s: pause "
+                              "2.500 ms, scan 12.000 ms; 14 blocks, 96 bytes "
+                              "lost, 16 possibly lost, 1000 reachable"));
+  assert_int_equal(occurrences(buf, "  pid 9 scan "), 4);
+  free(buf);
   free_report(&fx, p, 1);
 }
 
@@ -714,6 +1013,79 @@ static void test_text_report_has_growth_section(void **state) {
   free_report(&fx, p, 1);
 }
 
+/* ---------------------------------------------------------- heuristics */
+
+/* Removes the layout (spaces, newlines) of a JSON text without spaces in
+ * its strings, in place. */
+static char *squeeze(char *js) {
+  char *o = js;
+  for (const char *i = js; *i; i++)
+    if (*i != ' ' && *i != '\n')
+      *o++ = *i;
+  *o = 0;
+  return js;
+}
+
+/* A process whose exit scan says that heuristics reached `n` entries. */
+static lg_process_t *read_heuristic_log(uint32_t pid, uint32_t n,
+                                        const lb_heur_t *h) {
+  lb_t l = {0};
+  static const uint64_t t[4][2] = {{0, 0}, {0, 0}, {0, 0}, {500, 5}};
+  lb_header(&l, pid, "/bin/cxx");
+  lb_scan_begin(&l, 1, LG_SCAN_EXIT);
+  lb_heuristics(&l, 1, n, h);
+  lb_scan_end(&l, 1, t, 0, 0);
+  lb_end_rec(&l, LG_END_EXIT, 0);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lb_free(&l);
+  assert_non_null(p);
+  return p;
+}
+
+static void test_heuristics_of_processes_add_up_in_the_summary(void **state) {
+  static const lb_heur_t a[] = {{LG_HEUR_STDSTRING, 65, 1}, {LG_HEUR_NEWARRAY, 128, 1}};
+  static const lb_heur_t b[] = {{LG_HEUR_STDSTRING, 30, 2}};
+  lg_process_t *p[2] = {read_heuristic_log(1, 2, a), read_heuristic_log(2, 1, b)};
+  fixture_t fx;
+  build_report(&fx, p, 2, NULL);
+  assert_int_equal(fx.r.summary[LG_RCAT_REACHABLE].bytes, 1000);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_STDSTRING - 1].bytes, 95);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_STDSTRING - 1].blocks, 3);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_NEWARRAY - 1].bytes, 128);
+  assert_int_equal(fx.r.heuristics[LG_HEUR_LENGTH64 - 1].blocks, 0);
+  free_report(&fx, p, 2);
+}
+
+static void test_json_and_text_show_only_heuristics_that_reached(void **state) {
+  static const lb_heur_t a[] = {{LG_HEUR_MULTIPLEINHERITANCE, 40, 1}};
+  lg_process_t *p[1] = {read_heuristic_log(3, 1, a)};
+  fixture_t fx;
+  build_report(&fx, p, 1, NULL);
+  char *js = squeeze(render(&fx.r, 1));
+  if (!strstr(js, "\"still_reachable\":{\"bytes\":500,\"blocks\":5,\"heuristics\":"
+                  "{\"multipleinheritance\":{\"bytes\":40,\"blocks\":1}}}"))
+    fail_msg("JSON lacks the heuristics of still_reachable:\n%s", js);
+  assert_null(strstr(js, "\"stdstring\""));
+  free(js);
+  char *t = render(&fx.r, 0);
+  assert_non_null(strstr(t, "still reachable: 500 bytes in 5 blocks\n"
+                            "     reachable via heuristic: multipleinheritance: 40 bytes in 1 blocks\n"));
+  assert_null(strstr(t, "stdstring"));
+  free(t);
+  free_report(&fx, p, 1);
+  /* No heuristic: an empty object, and no line. */
+  p[0] = read_sample(4);
+  build_report(&fx, p, 1, NULL);
+  js = squeeze(render(&fx.r, 1));
+  assert_non_null(strstr(js, "\"heuristics\":{}"));
+  free(js);
+  t = render(&fx.r, 0);
+  assert_null(strstr(t, "heuristic"));
+  free(t);
+  free_report(&fx, p, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pattern_matches_as_substring),
@@ -734,20 +1106,30 @@ int main(void) {
       cmocka_unit_test(test_fail_on_parses_kind_lists),
       cmocka_unit_test(test_fail_on_counts_only_unsuppressed_kinds),
       cmocka_unit_test(test_fail_on_cycle_needs_a_cyclic_cluster),
+      cmocka_unit_test(test_fail_on_cycle_ignores_possibly_lost_cycles),
       cmocka_unit_test(test_symbolizer_names_function_in_own_binary),
       cmocka_unit_test(test_symbolizer_refuses_file_with_other_build_id),
       cmocka_unit_test(test_json_has_spec_and_test_keys),
       cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
+      cmocka_unit_test(test_json_scans_lists_every_complete_scan),
+      cmocka_unit_test(test_text_sums_up_scans_in_one_line),
       cmocka_unit_test(test_text_report_has_leak_summary_and_notes),
-      cmocka_unit_test(test_periodic_scans_report_union_latest_version_wins),
+      cmocka_unit_test(test_killed_process_keeps_latest_version_of_earlier_leaks),
+      cmocka_unit_test(test_killed_process_reports_what_last_scan_found_lost),
+      cmocka_unit_test(test_killed_process_counts_a_block_once),
+      cmocka_unit_test(test_killed_version1_log_reports_the_union),
       cmocka_unit_test(test_exit_scan_clusters_are_preferred_to_union),
       cmocka_unit_test(test_growing_site_is_in_the_report),
       cmocka_unit_test(test_growth_all_keeps_every_site_growing_first),
       cmocka_unit_test(test_fail_on_growth_needs_an_unsuppressed_growing_site),
       cmocka_unit_test(test_chain_root_in_global_names_the_variable),
+      cmocka_unit_test(test_cxx_names_are_demangled_in_every_output),
+      cmocka_unit_test(test_suppression_matches_demangled_or_mangled_name),
       cmocka_unit_test(test_json_growth_has_its_keys),
       cmocka_unit_test(test_json_growth_all_lists_steady_sites),
       cmocka_unit_test(test_text_report_has_growth_section),
+      cmocka_unit_test(test_heuristics_of_processes_add_up_in_the_summary),
+      cmocka_unit_test(test_json_and_text_show_only_heuristics_that_reached),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* tests/unit/test_roundtrip.c — the collector end to end without LD_PRELOAD:
  * blocks recorded through the collector API, a real scan (world stop,
- * roots, marking, clusters), the log writer, and the report tool's reader
- * reading that log back. Blocks live in mmap'd memory the test owns. */
+ * roots, marking, clusters, heuristics), the log writer, and the report
+ * tool's reader reading that log back. Blocks live in mmap'd memory the
+ * test owns. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -20,6 +21,7 @@
  * shim's own module", whose data is never a root: a registered root region
  * holds the pointer instead. */
 static uintptr_t *region_root;
+static uintptr_t *region_root2; /* past the count of a new[]-like block */
 
 static void test_scan_log_read_back(void **state) {
   (void)state;
@@ -31,16 +33,20 @@ static void test_scan_log_read_back(void **state) {
   assert_int_equal(lg_collector_init(&o), 0);
 
   uintptr_t *m = mmap(NULL, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  uintptr_t *a = m, *b = m + 8, *c = m + 16, *d = m + 24; /* 64-byte blocks */
+  uintptr_t *a = m, *b = m + 8, *c = m + 16, *d = m + 24, *e = m + 32; /* 64-byte blocks */
   uintptr_t f1[2] = {0x1111, 0x2222}, f2[2] = {0x3333, 0x4444};
   lg_collector_alloc(a, 64, f1, 2, 0);
   lg_collector_alloc(b, 64, f1, 2, 0);
   lg_collector_alloc(c, 64, f2, 2, 0);
   lg_collector_alloc(d, 48, f2, 2, 0);
+  lg_collector_alloc(e, 64, f2, 2, 0);
   a[0] = (uintptr_t)b; /* a <-> b: a lost cycle */
   b[0] = (uintptr_t)a;
   region_root = c;     /* c reachable from a root region, d lost alone */
   lg_collector_add_root(&region_root, sizeof region_root);
+  e[0] = 7;            /* e: 7 elements of 8 bytes, kept past its count */
+  region_root2 = e + 1;
+  lg_collector_add_root(&region_root2, sizeof region_root2);
 
   lg_self_t self = {0}; /* sp 0: the test's own stack is not a root */
   long lost = lg_collector_scan(LG_SCAN_API, &self);
@@ -60,7 +66,10 @@ static void test_scan_log_read_back(void **state) {
   assert_int_equal(s->nclusters, 2);
   assert_int_equal(s->totals[LG_CAT_DEFINITE - 1].blocks, 2);
   assert_int_equal(s->totals[LG_CAT_INDIRECT - 1].blocks, 1);
-  assert_int_equal(s->totals[LG_CAT_REACHABLE - 1].blocks, 1);
+  assert_int_equal(s->totals[LG_CAT_REACHABLE - 1].blocks, 2);
+  assert_int_equal(s->totals[LG_CAT_POSSIBLE - 1].blocks, 0);
+  assert_int_equal(s->heuristics[LG_HEUR_NEWARRAY - 1].blocks, 1); /* the default: all */
+  assert_int_equal(s->heuristics[LG_HEUR_NEWARRAY - 1].bytes, 64);
   int cyclic = 0, single = 0;
   for (size_t i = 0; i < s->nclusters; i++) {
     const lg_cluster_t *cl = &s->clusters[i];
