@@ -4,7 +4,8 @@
  * (interval=0.1) the program leaks a 64-byte block (leak_definite) and
  * leaves a 96-byte block reachable only through an interior pointer
  * (make_possible, a global pointing 40 bytes into it); it reads its own log
- * until a periodic scan has logged both clusters, then stores a pointer to
+ * (through a read-only mapping: see read_log) until a periodic scan has
+ * logged both clusters, then stores a pointer to
  * the 96-byte block's start in a global (the block is reachable again),
  * reads its log until a scan that began after that has ended, and kills
  * itself. The report holds the definite leak (the last scan names it in
@@ -30,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "testutil.h"
 
@@ -45,15 +48,27 @@ static NOINLINE void make_possible(void) {
   interior = p + 40;
 }
 
-/* Reads this process's log (up to 4 MiB) into a static buffer and returns
- * it; the bytes read go to *n. */
-static unsigned char *read_log(size_t *n) {
-  static unsigned char buf[1 << 22];
+/* Maps this process's log read-only and returns it; its length goes to *n.
+ * The log holds the addresses of the blocks it lists: a copy in writable
+ * memory (a buffer in bss, a private mapping) would be a root and make the
+ * "lost" block reachable, so the log is only ever looked at through a
+ * read-only mapping, which no scan reads. The previous mapping is dropped. */
+static const unsigned char *read_log(size_t *n) {
+  static const unsigned char *map;
+  static size_t len;
+  if (map) munmap((void *)map, len);
+  map = NULL;
+  len = 0;
+  *n = 0;
   int fd = open(path, O_RDONLY);
-  ssize_t r = fd < 0 ? -1 : read(fd, buf, sizeof buf);
-  if (fd >= 0) close(fd);
-  *n = r > 0 ? (size_t)r : 0;
-  return buf;
+  struct stat st;
+  if (fd < 0) return (const unsigned char *)"";
+  if (fstat(fd, &st) == 0 && st.st_size > 0) {
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    if (m != MAP_FAILED) { map = m; len = *n = (size_t)st.st_size; }
+  }
+  close(fd);
+  return map ? map : (const unsigned char *)"";
 }
 
 /* Reads a little-endian u32. */
