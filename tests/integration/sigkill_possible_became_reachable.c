@@ -31,8 +31,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include "testutil.h"
 
@@ -48,28 +46,8 @@ static NOINLINE void make_possible(void) {
   interior = p + 40;
 }
 
-/* Maps this process's log read-only and returns it; its length goes to *n.
- * The log holds the addresses of the blocks it lists: a copy in writable
- * memory (a buffer in bss, a private mapping) would be a root and make the
- * "lost" block reachable, so the log is only ever looked at through a
- * read-only mapping, which no scan reads. The previous mapping is dropped. */
-static const unsigned char *read_log(size_t *n) {
-  static const unsigned char *map;
-  static size_t len;
-  if (map) munmap((void *)map, len);
-  map = NULL;
-  len = 0;
-  *n = 0;
-  int fd = open(path, O_RDONLY);
-  struct stat st;
-  if (fd < 0) return (const unsigned char *)"";
-  if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (m != MAP_FAILED) { map = m; len = *n = (size_t)st.st_size; }
-  }
-  close(fd);
-  return map ? map : (const unsigned char *)"";
-}
+/* This process's log, read-only (testutil.h's map_own_log says why). */
+static const unsigned char *read_log(size_t *n) { return map_own_log(path, n); }
 
 /* Reads a little-endian u32. */
 static uint32_t le32(const unsigned char *b) { return b[0] | b[1] << 8 | b[2] << 16 | (uint32_t)b[3] << 24; }
