@@ -59,30 +59,6 @@ __asm__(".text\n"
         ".size testutil_zero_below, .-testutil_zero_below\n");
 #ifdef __cplusplus
 extern "C"
-/* map_own_log maps the file at `path` (a process's own leakgraph log)
- * read-only and returns it, its length in *n; the mapping of the previous
- * call is dropped. A log holds the addresses of the blocks it lists: a copy
- * of it in writable memory (a buffer in bss, a private mapping) would be a
- * root of the next scan and keep a "lost" block reachable, so a test reads
- * its own log only through this read-only mapping, which no scan reads.
- * Returns "" (and *n = 0) when there is nothing to map. */
-static inline const unsigned char *map_own_log(const char *path, size_t *n) {
-  static const unsigned char *map;
-  static size_t len;
-  struct stat st;
-  if (map) munmap((void *)map, len);
-  map = NULL;
-  len = *n = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return (const unsigned char *)"";
-  if (fstat(fd, &st) == 0 && st.st_size > 0) {
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    if (m != MAP_FAILED) { map = (const unsigned char *)m; len = *n = (size_t)st.st_size; }
-  }
-  close(fd);
-  return map ? map : (const unsigned char *)"";
-}
-
 #endif
 void testutil_zero_below(void) __asm__("testutil_zero_below");
 
