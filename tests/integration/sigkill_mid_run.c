@@ -1,6 +1,8 @@
 /* Periodic scans (interval=0.1) while the program leaks a 64-byte block
- * (leak_early), runs 0.8 s, leaks a 96-byte block (leak_mid), runs 0.8 s
- * more, and is then killed by SIGKILL (raise): no exit scan, no END. The
+ * (leak_early), waits until its log holds 4 scans (counted, not timed: a
+ * loaded machine may scan late), leaks a 96-byte block (leak_mid), waits
+ * for 4 scans more, and is then killed by SIGKILL (raise): no exit scan,
+ * no END. The
  * report still reads the log: the process is not complete, has many scans,
  * and its clusters are the union of what the periodic scans logged --
  * both leaks, each once, each first seen in a periodic scan.
@@ -10,7 +12,7 @@
  * timeout: 30
  * expect: stdout == 'leaked=2\n'
  * expect: len(processes) == 1 and not processes[0].complete and processes[0].end is None
- * expect: processes[0].scans >= 4
+ * expect: processes[0].scans >= 8
  * expect: all(s.kind == 'periodic' for s in log_scans())
  * expect: cluster_with('leak_early') is not None and cluster_with('leak_mid') is not None
  * expect: len(clusters_with('leak_early')) == 1 and len(clusters_with('leak_mid')) == 1
@@ -30,10 +32,10 @@ static NOINLINE void leak_mid(void) { void *p = malloc(96); memset(p, 2, 96); si
 int main(void) {
   leak_early();
   clobber_stack();
-  sleep_for(0.8);
+  if (wait_for_scans(4) < 0) return 3;
   leak_mid();
   clobber_stack();
-  sleep_for(0.8);
+  if (wait_for_scans(8) < 0) return 3;
   printf("leaked=2\n");
   fflush(stdout);
   raise(SIGKILL);

@@ -15,6 +15,7 @@
 #define LG_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -114,6 +115,45 @@ static inline const unsigned char *map_own_log(const char *path, size_t *n) {
   }
   close(fd);
   return map ? map : (const unsigned char *)"";
+}
+
+/* own_log_path is this process's log under the runner's default log
+ * pattern (LG_TEST_TMP/logs/lg.PID.log). */
+static inline const char *own_log_path(void) {
+  static char path[4096];
+  const char *t = getenv("LG_TEST_TMP");
+  snprintf(path, sizeof path, "%s/logs/lg.%d.log", t ? t : ".", (int)getpid());
+  return path;
+}
+
+/* scans_in_own_log counts the SCAN_END records (type 7) among the complete
+ * records of this process's log (through map_own_log). */
+static inline int scans_in_own_log(void) {
+  size_t have, off = 0;
+  const unsigned char *b = map_own_log(own_log_path(), &have);
+  int n = 0;
+  while (have - off >= 12) {
+    unsigned type = b[off + 2] | b[off + 3] << 8;
+    size_t len = b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | (size_t)b[off + 7] << 24;
+    if (have - off < len + 12) break;
+    n += type == 7;
+    off += len + 12;
+  }
+  return n;
+}
+
+/* wait_for_scans waits (polling every 10 ms, for at most about 60 s) until
+ * this process's log holds at least `n` complete scans; it returns 0, or -1
+ * when they never came. Without the shim (--plain) there is no log: it
+ * returns 0 at once. */
+static inline int wait_for_scans(int n) {
+  if (!getenv("LD_PRELOAD")) return 0;
+  for (int i = 0; i < 6000; i++) {
+    if (scans_in_own_log() >= n) return 0;
+    struct timespec ts = {0, 10 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+  }
+  return -1;
 }
 
 #endif
