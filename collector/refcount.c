@@ -252,12 +252,12 @@ LG_READS_ANY static int64_t read_count(uintptr_t at, unsigned width) {
 }
 
 /* The block that holds obj: `hint` when it is a tracked block covering
- * the object's count field, else (hint 0) a block starting at obj or at
- * most LG_RC_PROBE_BACK bytes before it; 0 when none. The block is
- * flagged LG_BLK_STACK_RC. */
+ * the object's count field, else a block starting at obj or at most
+ * LG_RC_PROBE_BACK bytes before it; 0 when none. The block is flagged
+ * LG_BLK_STACK_RC. */
 static uintptr_t find_block(uintptr_t obj, uintptr_t hint, intptr_t off, unsigned width) {
   uintptr_t need = (uintptr_t)(off > 0 ? off : 0) + width;
-  if (hint) return hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need) ? hint : 0;
+  if (hint && hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need)) return hint;
   for (uintptr_t back = 0; back <= LG_RC_PROBE_BACK && back <= obj; back += 16)
     if (lg_blocks_mark_rc((obj - back) & ~(uintptr_t)15, obj - ((obj - back) & ~(uintptr_t)15), need))
       return (obj - back) & ~(uintptr_t)15;
@@ -288,17 +288,18 @@ static void fill(lg_rc_obj_t *o, const desc_t *d, int born) {
 }
 
 /* Registers d's object: a birth (`born`) replaces a known object, an
- * adoption keeps it; then folds `delta`. */
-static void record(desc_t *d, int born, int delta) {
-  if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return;
-  if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return;
+ * adoption keeps it; then folds `delta`. Returns the object's block. */
+static uintptr_t record(desc_t *d, int born, int delta) {
+  if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return 0;
+  if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return 0;
   oshard_t *s = &objs[shard_no(d->obj)];
   if (!born) { /* fast path: known already */
     lg_lock(&s->lock);
     int64_t at = ofind(s, d->obj);
+    uintptr_t block = at >= 0 ? s->slots[at].block : 0;
     if (at >= 0 && delta) fold(s, &s->slots[at], d->stack, delta);
     lg_unlock(&s->lock);
-    if (at >= 0) return;
+    if (at >= 0) return block;
   }
   d->block = find_block(d->obj, d->block, d->off, d->width);
   if (d->block && pair_add(d->block, d->obj) < 0) d->block = 0;
@@ -315,23 +316,23 @@ static void record(desc_t *d, int born, int delta) {
   if (o && delta) fold(s, o, d->stack, delta);
   lg_unlock(&s->lock);
   if (old_block && old_block != d->block) pair_remove(old_block, d->obj);
+  return d->block;
 }
 
-void lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
-                    uint32_t type, uint32_t birth_stack) {
+uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
+                         uint32_t type, uint32_t birth_stack) {
   desc_t d = {obj, block, family, count_off, width, type, birth_stack};
-  if (!block) d.block = 0;
-  record(&d, 1, 0);
+  return record(&d, 1, 0);
 }
 
-void lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
-                 uint32_t birth_stack) {
-  lg_rc_birth_in(obj, 0, family, count_off, width, type, birth_stack);
+uintptr_t lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+                      uint32_t birth_stack) {
+  return lg_rc_birth_in(obj, 0, family, count_off, width, type, birth_stack);
 }
 
-void lg_rc_adopt(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width, uint32_t type,
                  uint32_t stack, int delta) {
-  desc_t d = {obj, 0, family, count_off, width, type, stack};
+  desc_t d = {obj, block, family, count_off, width, type, stack};
   record(&d, 0, delta);
 }
 

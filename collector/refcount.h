@@ -102,26 +102,28 @@ uint32_t lg_rc_type_count(void);
  * birth stack `birth_stack`; its base count is what the field holds now.
  * The heap block holding it is found in the block table: a block starting
  * at obj, else one starting at most LG_RC_PROBE_BACK bytes before it.
- * lg_rc_birth_in is the same with the block start known (`block`, which
- * must be a tracked block covering obj, else the object has none). An
- * object already known at obj is replaced. Bad widths are ignored. */
+ * lg_rc_birth_in first tries `block` (a guess: the start of a tracked
+ * block covering obj, e.g. learned from an earlier object of the type).
+ * Both return the block found, 0 when none. An object already known at
+ * obj is replaced. Bad widths are ignored. */
 #define LG_RC_PROBE_BACK 256u
-void lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
-                 uint32_t birth_stack);
-void lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
-                    uint32_t type, uint32_t birth_stack);
+uintptr_t lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+                      uint32_t birth_stack);
+uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
+                         uint32_t type, uint32_t birth_stack);
 /* lg_rc_ref and lg_rc_unref fold one ref (unref) of `obj` from `stack`
  * into its history. They return 1, or 0 when obj is not a known object
  * (nothing is recorded: see lg_rc_adopt). Call them before the library's
  * own function runs: an unref may free the object. */
 int lg_rc_ref(uintptr_t obj, uint32_t stack);
 int lg_rc_unref(uintptr_t obj, uint32_t stack);
-/* lg_rc_adopt registers `obj` if it is not known yet — as lg_rc_birth
- * does, but with no birth stack and its base read from the field under
- * the shard lock — and then folds `delta` (+1 a ref, -1 an unref, 0
- * nothing) from `stack` into its history. For hooks whose object was born
- * unseen; `type` names it (0 unknown). */
-void lg_rc_adopt(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+/* lg_rc_adopt registers `obj` if it is not known yet — as lg_rc_birth_in
+ * does (block 0: found as lg_rc_birth finds it), but with no birth stack
+ * and its base read from the field under the shard lock — and then folds
+ * `delta` (+1 a ref, -1 an unref, 0 nothing) from `stack` into its
+ * history. For hooks whose object was born unseen; `type` names it (0
+ * unknown). */
+void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width, uint32_t type,
                  uint32_t stack, int delta);
 /* lg_rc_death forgets `obj` and its history (its death hook ran, before
  * the library frees it). Unknown objects are ignored. */

@@ -306,16 +306,53 @@ int lg_patch_install(lg_patch_t *p, size_t n, char *why, size_t whylen) {
     lg_sys_unmap(mem, size);
     return -1;
   }
+  /* The hooks may run as soon as the threads resume: their trampolines
+   * first. Only the patched entries lead to the hooks. */
+  for (size_t i = 0; i < n; i++) __atomic_store_n(p[i].orig, (void *)pl[i].tramp, __ATOMIC_RELEASE);
   group_t g = {p, pl, n, 0, 0};
   int r = -2;
   for (int tries = 0; tries < 20 && r == -2; tries++) r = lg_collector_stopped(apply, &g);
   if (r < 0) {
+    for (size_t i = 0; i < n; i++) *p[i].orig = NULL;
     lg_fmt(why, whylen, r == -2 ? "a thread kept running the first bytes of %s" :
                         g.failed ? "cannot make the code of %s writable" :
                         "cannot stop the other threads to patch %s", p[g.failed ? g.failed_at : 0].name);
     lg_sys_unmap(mem, size);
     return -1;
   }
-  for (size_t i = 0; i < n; i++) *p[i].orig = pl[i].tramp;
+  return 0;
+}
+
+int lg_patch_count_field(uintptr_t entry, size_t size, uintptr_t seg_end, int32_t *off, unsigned *width) {
+  int found = 0;
+  uintptr_t a = entry;
+  for (int k = 0; k < 8 && a < entry + size; k++) {
+    insn_t x;
+    if (decode(a, seg_end - a, &x) < 0) return 0;
+    if (x.in.meta.category == ZYDIS_CATEGORY_RET || x.in.meta.category == ZYDIS_CATEGORY_CALL ||
+        x.in.meta.category == ZYDIS_CATEGORY_UNCOND_BR)
+      break;
+    int add = x.in.mnemonic == ZYDIS_MNEMONIC_XADD || x.in.mnemonic == ZYDIS_MNEMONIC_ADD ||
+              x.in.mnemonic == ZYDIS_MNEMONIC_INC;
+    const ZydisDecodedOperand *m = &x.ops[0];
+    if ((x.in.attributes & ZYDIS_ATTRIB_HAS_LOCK) && add && m->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        m->mem.base == ZYDIS_REGISTER_RDI && m->mem.index == ZYDIS_REGISTER_NONE &&
+        (m->size == 32 || m->size == 64)) {
+      if (found++) return 0; /* two candidates: ambiguous */
+      *off = (int32_t)m->mem.disp.value;
+      *width = m->size / 8;
+    }
+    a += x.in.length;
+  }
+  return found == 1;
+}
+
+uintptr_t lg_patch_find_ret(uintptr_t from, uintptr_t seg_end) {
+  for (uintptr_t a = from; a < seg_end && a < from + 16384;) {
+    insn_t x;
+    if (decode(a, seg_end - a, &x) < 0) return 0;
+    if (x.in.meta.category == ZYDIS_CATEGORY_RET && x.in.operand_count_visible == 0) return a;
+    a += x.in.length;
+  }
   return 0;
 }

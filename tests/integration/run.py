@@ -54,10 +54,14 @@ around them is the test's description. Keys:
            (cc|c++ -g -O0 -pthread -I preload -I tests/integration SRC -ldl),
            so `build: -O2` wins over -O0; with `lib:`, `build: -L{tmp}
            -lFILE -Wl,-rpath,{tmp}` links the program against the library
-           (its constructor then runs before the shim's).
+           (its constructor then runs before the shim's). {pkg-config:NAMES}
+           stands for what `pkg-config --cflags --libs NAMES` prints (e.g.
+           `build: {pkg-config:gobject-2.0}`).
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
+           Words after FILE.c are extra compiler flags for it, as in
+           `build:` (e.g. `lib: user.c {pkg-config:gobject-2.0}`).
   run:     how the program runs:
              wrapper [FLAGS]   (default) build/leakgraph --log=T/logs/lg.%p.log
                                FLAGS -- T/prog ARGS
@@ -168,6 +172,11 @@ Names an `expect:` expression can use
                     'stopped', 'signal') and status (the signal number for
                     'signal'); a log without END is left out
   log_notes()       the text of every NOTE record of every log, in order
+  rc_stats(family)  what the shim's end-of-log NOTE says of refcount family
+                    ('gobject', 'api', ...), summed over the logs: a dict
+                    with live, born, adopted, refs, unrefs, died and
+                    mismatched (live objects whose count differs from what
+                    the hooks saw); None when no log has that NOTE
   log_scan_begins() every SCAN_BEGIN of every log, in log order: dicts with
                     pid, scan, kind and ended (its SCAN_END is in the log:
                     False for a scan cut short by the process's death)
@@ -428,6 +437,33 @@ def log_notes(logdir):
     return out
 
 
+RC_STATS = re.compile(r"refcount (\w+): (\d+) live objects \((\d+) born, (\d+) adopted at a first ref or unref, "
+                      r"(\d+) refs, (\d+) unrefs, (\d+) died\); (\d+) live objects whose count differs")
+
+
+def rc_stats(logdir, family):
+    """The refcount statistics NOTE of `family`, summed over the logs."""
+    keys = ("live", "born", "adopted", "refs", "unrefs", "died", "mismatched")
+    out = None
+    for text in log_notes(logdir):
+        m = RC_STATS.match(text)
+        if m and m.group(1) == family:
+            vals = dict(zip(keys, (int(g) for g in m.groups()[1:])))
+            out = vals if out is None else {k: out[k] + vals[k] for k in keys}
+    return out
+
+
+def pkg_config(text):
+    """Replaces every {pkg-config:NAMES} in text by pkg-config's flags."""
+    def flags(m):
+        res = subprocess.run(["pkg-config", "--cflags", "--libs", *m.group(1).split()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if res.returncode != 0:
+            raise Failure("pkg-config %s failed" % m.group(1), res.stderr)
+        return res.stdout.strip()
+    return re.sub(r"\{pkg-config:([^}]*)\}", flags, text)
+
+
 # ------------------------------------------------------------------ running
 
 class Result:
@@ -507,14 +543,15 @@ class Runner:
     def compile(self, test, t, timeout):
         cc = os.environ.get("CXX", "c++") if test.cxx else os.environ.get("CC", "cc")
         inc = ["-I", str(ROOT / "preload"), "-I", str(TESTDIR)]
-        for lib in test.get("lib"):
+        for item in test.get("lib"):
+            lib, *flags = shlex.split(pkg_config(self.subst(item, t)))
             src = TESTDIR / "lib" / lib
             out = t / ("lib" + Path(lib).stem + ".so")
             res = run_cmd([os.environ.get("CC", "cc"), "-g", "-O0", "-shared", "-fPIC", *inc,
-                           str(src), "-o", str(out)], t, timeout=timeout)
+                           str(src), "-o", str(out), *flags], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(self.subst(test.get("build", ""), t))
+        extra = shlex.split(pkg_config(self.subst(test.get("build", ""), t)))
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -531,7 +568,7 @@ class Runner:
         for k in ("LD_PRELOAD", "LEAKGRAPH_OPTIONS"):
             env.pop(k, None)
         env["LG_TEST_TMP"] = str(t)
-        libs = test.get("lib")
+        libs = [shlex.split(item)[0] for item in test.get("lib")]
         for i, lib in enumerate(libs):
             path = str(t / ("lib" + Path(lib).stem + ".so"))
             if i == 0:
@@ -767,6 +804,7 @@ class Runner:
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
+                  rc_stats=lambda f: rc_stats(t / "logs", f),
                   log_scan_begins=lambda: log_scan_begins(t / "logs"))
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
