@@ -8,8 +8,9 @@
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is a small open-addressing table of lg_rc_hist_t keyed by
- * stack id, in the arena; an entry with refs == unrefs == 0 is empty.
+ * A history is two entries inline in the slot, then (from a third stack
+ * on) a small open-addressing table of lg_rc_hist_t keyed by stack id, in
+ * the arena; an entry with refs == unrefs == 0 is empty.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
@@ -23,7 +24,9 @@
 #include "sys.h"
 
 #define NSHARDS 64u
-#define INIT_CAP 64u /* slots; powers of two */
+#define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
+                      * arena (rc shards come before it in the lock order):
+                      * an idle shard costs no page of its own. */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
@@ -71,7 +74,7 @@ static int64_t ofind(const oshard_t *s, uintptr_t obj) {
 /* Doubles (or first maps) s's array; shard lock held. 0 or -1. */
 static int ogrow(oshard_t *s) {
   uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
-  lg_rc_obj_t *ns = lg_sys_map((size_t)ncap * sizeof *ns);
+  lg_rc_obj_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
   if (!ns) return -1;
   for (uint32_t i = 0; s->slots && i < s->cap; i++) {
     if (!s->slots[i].addr) continue;
@@ -79,7 +82,7 @@ static int ogrow(oshard_t *s) {
     while (ns[j].addr) j = (j + 1) & (ncap - 1);
     ns[j] = s->slots[i];
   }
-  if (s->slots) lg_sys_unmap(s->slots, (size_t)s->cap * sizeof *ns);
+  lg_arena_free(s->slots);
   s->slots = ns;
   s->cap = ncap;
   return 0;
@@ -119,7 +122,7 @@ static void odelete(oshard_t *s, uint32_t i) {
 
 static int bgrow(bshard_t *s) {
   uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
-  pair_t *ns = lg_sys_map((size_t)ncap * sizeof *ns);
+  pair_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
   if (!ns) return -1;
   for (uint32_t i = 0; s->slots && i < s->cap; i++) {
     if (!s->slots[i].block) continue;
@@ -127,7 +130,7 @@ static int bgrow(bshard_t *s) {
     while (ns[j].block) j = (j + 1) & (ncap - 1);
     ns[j] = s->slots[i];
   }
-  if (s->slots) lg_sys_unmap(s->slots, (size_t)s->cap * sizeof *ns);
+  lg_arena_free(s->slots);
   s->slots = ns;
   s->cap = ncap;
   return 0;
@@ -211,18 +214,36 @@ static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
   return NULL;
 }
 
-/* Doubles o's history array (or makes its first); 0 or -1. Shard lock
- * held: the arena lock comes after it. */
+/* o's history entries: the inline pair, or the table. */
+static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
+  *n = o->hcap ? o->hcap : 2;
+  return o->hcap ? o->hist : o->inl;
+}
+
+/* Doubles o's history table (or makes its first, from the inline
+ * entries); 0 or -1. Shard lock held: the arena lock comes after it. */
 static int hgrow(lg_rc_obj_t *o) {
-  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT;
+  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT, n;
   lg_rc_hist_t *nt = lg_arena_alloc((size_t)ncap * sizeof *nt);
   if (!nt) return -1;
-  for (uint32_t i = 0; i < o->hcap; i++)
-    if (!hempty(&o->hist[i])) *hslot(nt, ncap, o->hist[i].stack) = o->hist[i];
+  const lg_rc_hist_t *old = entries(o, &n);
+  for (uint32_t i = 0; i < n; i++)
+    if (!hempty(&old[i])) *hslot(nt, ncap, old[i].stack) = old[i];
   lg_arena_free(o->hist);
+  memset(o->inl, 0, sizeof o->inl);
   o->hist = nt;
   o->hcap = ncap;
   return 0;
+}
+
+/* The inline entry for stack, or an empty one; NULL when both are taken
+ * by other stacks. */
+static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
+  for (int i = 0; i < 2; i++)
+    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
+  for (int i = 0; i < 2; i++)
+    if (hempty(&o->inl[i])) return &o->inl[i];
+  return NULL;
 }
 
 static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
@@ -233,12 +254,15 @@ static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
 static void fold(oshard_t *s, lg_rc_obj_t *o, uint32_t stack, int delta) {
   if (delta > 0) s->seen[o->family].refs++;
   else s->seen[o->family].unrefs++;
-  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
-  if (!e || hempty(e)) {
+  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
+  if (e && hempty(e) && !o->hcap) { /* a second inline stack */
+    e->stack = stack;
+    o->nhist++;
+  } else if (!e || hempty(e)) {
     int full = o->nhist + 1 >= LG_RC_MAX_HISTORY;
     if (full) stack = 0;
     else if ((!o->hcap || (o->nhist + 1) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
-    e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
+    e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
     if (!e) return; /* out of memory: the event is lost */
     if (hempty(e)) { e->stack = stack; o->nhist++; }
   }
@@ -510,14 +534,18 @@ void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
 
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
   size_t n = 0;
-  for (uint32_t i = 0; i < o->hcap && n < max; i++)
-    if (!hempty(&o->hist[i])) out[n++] = o->hist[i];
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap && n < max; i++)
+    if (!hempty(&e[i])) out[n++] = e[i];
   return n;
 }
 
 int64_t lg_rc_expected(const lg_rc_obj_t *o) {
   int64_t c = o->base;
-  for (uint32_t i = 0; i < o->hcap; i++) c += (int64_t)o->hist[i].refs - (int64_t)o->hist[i].unrefs;
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap; i++) c += (int64_t)e[i].refs - (int64_t)e[i].unrefs;
   return c;
 }
 
@@ -582,7 +610,7 @@ void lg_rc_reset_locks(void) {
   }
 }
 
-size_t lg_rc_table_bytes(void) {
+size_t lg_rc_table_bytes(void) { /* the shard arrays, in the arena */
   size_t n = 0;
   for (unsigned i = 0; i < NSHARDS; i++)
     n += (size_t)objs[i].cap * sizeof(lg_rc_obj_t) + (size_t)inblock[i].cap * sizeof(pair_t);

@@ -75,9 +75,12 @@ typedef struct lg_rc_obj {
   uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
   uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
   int64_t base;          /* its count at birth or adoption */
-  /* The folded history, private to refcount.c: read it with lg_rc_history. */
+  /* The folded history, private to refcount.c: read it with lg_rc_history.
+   * Its first two entries live here (most objects need no more: no arena
+   * traffic for short-lived ones); beyond, a table in the arena. */
   lg_rc_hist_t *hist;
   uint32_t nhist, hcap;
+  lg_rc_hist_t inl[2];
 } lg_rc_obj_t;
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
@@ -187,8 +190,8 @@ size_t lg_rc_stats_text(char *buf, size_t n, int family, const lg_rc_stats_t *st
 void lg_rc_lock_all(void);
 void lg_rc_unlock_all(void);
 void lg_rc_reset_locks(void);
-/* lg_rc_table_bytes is the memory the table's shards map (not the
- * histories, which live in the arena). */
+/* lg_rc_table_bytes is the memory of the table's shard arrays (in the
+ * arena, as the histories are). */
 size_t lg_rc_table_bytes(void);
 
 #endif
