@@ -53,6 +53,7 @@
 #include "patch.h"
 
 #include <Zydis/Zydis.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -77,17 +78,41 @@ typedef struct insn {
   ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 } insn_t;
 
-static ZydisDecoder decoder;
+/* Two decoders: the full one for the instructions that are moved, and a
+ * minimal one (length, attributes and raw fields only: it touches a
+ * fraction of Zydis's tables, which count in the program's memory) for
+ * sweeps over whole functions. */
+static ZydisDecoder decoder, minimal;
 static int decoder_ready;
+
+static int decoders(void) {
+  if (decoder_ready) return 0;
+  if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(ZydisDecoderInit(&minimal, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(ZydisDecoderEnableMode(&minimal, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)))
+    return -1;
+  decoder_ready = 1;
+  return 0;
+}
 
 /* Decodes the instruction at `at` with `avail` readable bytes; 0 or -1. */
 static int decode(uintptr_t at, size_t avail, insn_t *x) {
-  if (!decoder_ready) {
-    if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return -1;
-    decoder_ready = 1;
-  }
-  if (!avail) return -1;
+  if (decoders() < 0 || !avail) return -1;
   return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, (const void *)at, avail, &x->in, x->ops)) ? 0 : -1;
+}
+
+/* Decodes only the length, attributes and raw fields at `at`; 0 or -1. */
+static int decode_min(uintptr_t at, size_t avail, ZydisDecodedInstruction *in) {
+  if (decoders() < 0 || !avail) return -1;
+  return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&minimal, NULL, (const void *)at, avail, in)) ? 0 : -1;
+}
+
+/* The target of a relative branch decoded minimally at `from`, or 0. */
+static uintptr_t raw_target(const ZydisDecodedInstruction *in, uintptr_t from) {
+  if (!(in->attributes & ZYDIS_ATTRIB_IS_RELATIVE)) return 0;
+  for (int i = 0; i < 2; i++)
+    if (in->raw.imm[i].is_relative) return from + in->length + (uintptr_t)in->raw.imm[i].value.s;
+  return 0;
 }
 
 static int fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
@@ -204,11 +229,11 @@ static int padding_to_cover(const lg_patch_t *p, uintptr_t at) {
  * cover), or back on its entry? A linear sweep over its st_size bytes. */
 static int branch_into_cover(const lg_patch_t *p, size_t cover) {
   for (uintptr_t a = p->entry; a < p->entry + p->size;) {
-    insn_t x;
-    if (decode(a, p->seg_end - a, &x) < 0) { a++; continue; } /* desynchronised: resync on the next byte */
-    uintptr_t t = branch_target(&x, a);
+    ZydisDecodedInstruction in;
+    if (decode_min(a, p->seg_end - a, &in) < 0) { a++; continue; } /* desynchronised: resync on the next byte */
+    uintptr_t t = raw_target(&in, a);
     if (t >= p->entry && t < p->entry + cover) return 1;
-    a += x.in.length;
+    a += in.length;
   }
   return 0;
 }
@@ -349,10 +374,34 @@ int lg_patch_count_field(uintptr_t entry, size_t size, uintptr_t seg_end, int32_
 
 uintptr_t lg_patch_find_ret(uintptr_t from, uintptr_t seg_end) {
   for (uintptr_t a = from; a < seg_end && a < from + 16384;) {
-    insn_t x;
-    if (decode(a, seg_end - a, &x) < 0) return 0;
-    if (x.in.meta.category == ZYDIS_CATEGORY_RET && x.in.operand_count_visible == 0) return a;
-    a += x.in.length;
+    ZydisDecodedInstruction in;
+    if (decode_min(a, seg_end - a, &in) < 0) return 0;
+    if (in.mnemonic == ZYDIS_MNEMONIC_RET && in.length == 1) return a; /* c3: a plain ret */
+    a += in.length;
   }
   return 0;
+}
+
+/* Drops the read-only pages of the module holding `arg` (Zydis). */
+static int drop_readonly(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  int mine = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    mine |= ph->p_type == PT_LOAD && (uintptr_t)arg >= lo && (uintptr_t)arg < lo + ph->p_memsz;
+  }
+  if (!mine) return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+    uintptr_t lo = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
+    uintptr_t hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(uintptr_t)4095; /* the last page may be shared */
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+  }
+  return 1;
+}
+
+void lg_patch_idle(void) {
+  if (decoder_ready) dl_iterate_phdr(drop_readonly, (void *)&ZydisDecoderInit);
 }

@@ -46,4 +46,10 @@ int lg_patch_count_field(uintptr_t entry, size_t size, uintptr_t seg_end, int32_
  * before seg_end, or 0 (within 16 KiB). */
 uintptr_t lg_patch_find_ret(uintptr_t from, uintptr_t seg_end);
 
+/* lg_patch_idle gives back the memory of the decoder's tables (the
+ * read-only pages of libZydis, some 600 KiB once touched, which count in
+ * the program's resident memory) until the next decode faults them in
+ * again from the page cache. Call it between patching rounds. */
+void lg_patch_idle(void);
+
 #endif

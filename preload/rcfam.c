@@ -155,6 +155,7 @@ static void walk(void) {
     if (here) seen[keep++] = seen[i];
   }
   nseen = keep;
+  lg_patch_idle();
   lg_unlock(&walk_lock);
 }
 
