@@ -101,6 +101,7 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory all
 	@scripts/bench $(B)
+	@scripts/bench-refcount $(B)
 
 stress: deps all
 	@/usr/bin/python3 tests/integration/run.py --build $(B) --stress
