@@ -9,7 +9,7 @@
  * the shim's count equals the object's own ref_count (no mismatch), and
  * the refs it saw are many times the program's own calls, which are only
  * unrefs. Each object's birth is seen (none adopted).
- * build: {pkg-config:gobject-2.0}
+ * pkg: gobject-2.0
  * run: direct
  * env: G_SLICE=always-malloc
  * expect: stdout == 'own_refs=0 own_unrefs=2500\n' and exit_code == 0

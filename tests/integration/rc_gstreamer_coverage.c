@@ -5,7 +5,7 @@
  * refs and unrefs them in its own code (-Bsymbolic-functions too). For
  * every live object the shim's count equals the object's own field, and
  * every buffer's birth was seen.
- * build: {pkg-config:gstreamer-1.0}
+ * pkg: gstreamer-1.0
  * run: direct
  * env: G_SLICE=always-malloc
  * env: GST_REGISTRY_FORK=no

@@ -3,7 +3,7 @@
  * so their death is the unref that the hooks saw bring the count to zero
  * (and that dispose did not take back); the books still match every live
  * object's own field.
- * build: {pkg-config:gstreamer-1.0}
+ * pkg: gstreamer-1.0
  * run: direct
  * env: GST_REGISTRY_FORK=no
  * env: GST_REGISTRY={tmp}/registry.bin

@@ -4,7 +4,7 @@
  * its first up_ref), whose key OpenSSL makes and refs itself. Where each type keeps its count is read from its up_ref's
  * code; for every live object the shim's count equals that field, which
  * a wrong offset would not.
- * build: {pkg-config:libssl libcrypto}
+ * pkg: libssl libcrypto
  * run: direct
  * expect: stdout == 'ok\n' and exit_code == 0
  * expect: any('refcount openssl: 9 functions patched in' in n and 'libcrypto' in n for n in log_notes())

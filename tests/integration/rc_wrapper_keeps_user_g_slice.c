@@ -1,5 +1,5 @@
 /* A G_SLICE the user set is kept by the wrapper, and nothing is said.
- * build: {pkg-config:glib-2.0}
+ * pkg: glib-2.0
  * run: wrapper
  * env: G_SLICE=debug-blocks
  * expect: stdout == 'G_SLICE=debug-blocks glib\n' and exit_code == 0

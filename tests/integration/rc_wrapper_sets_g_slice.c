@@ -2,7 +2,7 @@
  * (GLib 2.74's slice allocator would keep GObjects out of the heap) when
  * the user has not, and says so once on stderr; PYTHONMALLOC is left
  * alone (not a CPython program).
- * build: {pkg-config:glib-2.0}
+ * pkg: glib-2.0
  * run: wrapper
  * expect: stdout == 'G_SLICE=always-malloc PYTHONMALLOC=(unset) glib\n' and exit_code == 0
  * expect: count_lines(stderr, 'G_SLICE=always-malloc') == 1 and count_lines(stderr, 'PYTHONMALLOC') == 0
