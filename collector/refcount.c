@@ -16,6 +16,8 @@
 #include "refcount.h"
 
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "blocks.h"
@@ -556,6 +558,18 @@ uint64_t lg_rc_field(const lg_rc_obj_t *o) {
 
 /* ---- statistics ---------------------------------------------------------------------- */
 
+/* Do o's books disagree with its field? An object outside a tracked block
+ * may lie in memory the program has unmapped since: it is read through
+ * process_vm_readv, which fails where a load would fault (unreadable
+ * counts as disagreeing). */
+static int mismatched(const lg_rc_obj_t *o) {
+  if (o->block) return lg_rc_expected(o) != (int64_t)lg_rc_field(o);
+  uint64_t v = 0;
+  struct iovec local = {&v, o->width}, remote = {(void *)(o->addr + (uintptr_t)(intptr_t)o->count_off), o->width};
+  if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)o->width) return 1;
+  return lg_rc_expected(o) != (int64_t)v;
+}
+
 void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
   memset(st, 0, sizeof(lg_rc_stats_t) * (LG_RC_NFAMILIES + 1));
   for (unsigned i = 0; i < NSHARDS; i++) {
@@ -572,7 +586,7 @@ void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
       const lg_rc_obj_t *o = &s->slots[j];
       if (!o->addr) continue;
       st[o->family].live++;
-      if (lg_rc_expected(o) != (int64_t)lg_rc_field(o)) st[o->family].mismatched++;
+      if (mismatched(o)) st[o->family].mismatched++;
     }
     lg_unlock(&s->lock);
   }

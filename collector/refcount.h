@@ -165,7 +165,9 @@ size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max);
 /* lg_rc_expected is the count the hooks account for: base + refs - unrefs. */
 int64_t lg_rc_expected(const lg_rc_obj_t *o);
 /* lg_rc_field reads o's count field from memory (the program's, or the
- * snapshot's copy of it): width 4 as an unsigned 32-bit value, else 64. */
+ * snapshot's copy of it): width 4 as an unsigned 32-bit value, else 64.
+ * The caller knows the memory is readable: the object's block (o->block)
+ * is live, or its address lies in a readable mapping. */
 uint64_t lg_rc_field(const lg_rc_obj_t *o);
 
 /* ---- statistics ------------------------------------------------------------ */

@@ -398,6 +398,20 @@ static void test_stats_count_events_and_find_mismatched_books(void **state) {
   assert_int_equal(b[LG_RC_OPENSSL].live, a[LG_RC_OPENSSL].live);
 }
 
+static void test_stats_survive_an_object_whose_memory_is_gone(void **state) {
+  (void)state;
+  lg_rc_stats_t a[LG_RC_NFAMILIES + 1], b[LG_RC_NFAMILIES + 1];
+  char *pool = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uintptr_t obj = (uintptr_t)pool + 64; /* in no block: a custom pool's object */
+  set_count(obj, 1);
+  lg_rc_birth(obj, LG_RC_API, 8, 4, 0, 0);
+  lg_rc_stats(a);
+  munmap(pool, 4096); /* the program drops the pool without telling */
+  lg_rc_stats(b);     /* no fault: the object counts as disagreeing */
+  assert_int_equal(b[LG_RC_API].mismatched - a[LG_RC_API].mismatched, 1);
+  lg_rc_death(obj);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -413,6 +427,7 @@ int main(void) {
       cmocka_unit_test(test_concurrent_hooks_keep_exact_counts),
       cmocka_unit_test(test_families_and_python_facts),
       cmocka_unit_test(test_stats_count_events_and_find_mismatched_books),
+      cmocka_unit_test(test_stats_survive_an_object_whose_memory_is_gone),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
