@@ -196,10 +196,19 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out) {
   const lg_stack_t *s = lg_reader_stack(p, id);
-  out->n = s ? s->nframes : 0;
-  out->frames = lg_util_xcalloc(out->n, sizeof *out->frames);
-  for (size_t i = 0; i < out->n; i++)
-    lg_sym_frame(sym, p, &s->frames[i], &out->frames[i]);
+  size_t nraw = s ? s->nframes : 0, cap = nraw;
+  out->n = 0;
+  out->frames = lg_util_xcalloc(cap, sizeof *out->frames);
+  for (size_t i = 0; i < nraw; i++) {
+    lg_symframe_t buf[LG_SYM_MAX_INLINED];
+    size_t k = lg_sym_frames(sym, p, &s->frames[i], buf, LG_SYM_MAX_INLINED);
+    if (out->n + k > cap) {
+      cap = (out->n + k) * 2;
+      out->frames = lg_util_xrealloc(out->frames, cap, sizeof *out->frames);
+    }
+    memcpy(out->frames + out->n, buf, k * sizeof *buf);
+    out->n += k;
+  }
 }
 
 static void lg_analyze_warn(lg_report_t *r, const char *fmt, ...)

@@ -149,7 +149,9 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
 void lg_analyze_free(lg_report_t *r);
 
 /* lg_analyze_stack symbolizes stack `id` of process `p` into `out` (an
- * empty stack when the id is unknown). Free out->frames with free(). */
+ * empty stack when the id is unknown), a function inlined at a return
+ * address as a frame of its own before the frame it was inlined into
+ * (lg_sym_frames). Free out->frames with free(). */
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out);
 

@@ -5,8 +5,9 @@
  * "category", and in the summary "growing_sites" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
- * {"function", "file", "line", "module", "address"}, null where unknown;
- * functions are demangled.
+ * {"function", "file", "line", "module", "address", "inlined"}, null where
+ * unknown; functions are demangled; an inlined frame (a function inlined
+ * into the frame after it) shares that frame's address.
  *
  * "scans" lists every complete scan of every process, in log order:
  *   {"pid", "scan", "kind", "time" (seconds since the process started),
@@ -58,6 +59,8 @@ static void lg_json_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_str(j, fr->module);
   lg_json_key(j, "address");
   lg_json_hex(j, fr->address);
+  lg_json_key(j, "inlined");
+  lg_json_bool(j, fr->inlined);
   lg_json_obj_end(j);
 }
 
