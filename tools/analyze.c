@@ -6,7 +6,8 @@
  * then every process's clusters in one list, largest first, numbered from
  * 1. Then growth: every process's site timelines (growth.c), the sites to
  * show symbolized and checked against the suppressions, their retention
- * chains' roots named. */
+ * chains' roots named. Last, the grouping by folded allocation site
+ * (records.c). */
 #include "analyze.h"
 
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 
 #include <uthash.h>
 
+#include "records.h"
 #include "util.h"
 
 static const char *const lg_rcat_names[LG_RCAT_N] = {
@@ -294,6 +296,7 @@ static void lg_analyze_sites(lg_report_t *r, size_t i, lg_sym_t *sym,
     }
     lg_rsite_t *rs = &rc->sites[rc->nsites++];
     rs->cat = s->cat, rs->blocks = s->blocks, rs->bytes = s->bytes;
+    rs->stack_id = s->stack_id;
     rs->stack = st;
     lg_amount_t *a = lg_analyze_amount(rc, s->cat);
     a->blocks += s->blocks, a->bytes += s->bytes;
@@ -555,9 +558,11 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
+  lg_records_build(r);
 }
 
 void lg_analyze_free(lg_report_t *r) {
+  lg_records_free(r);
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
   free(r->clusters);

@@ -45,6 +45,7 @@ typedef struct lg_opts {
   int symbolize;
   int growth;
   int verbose;
+  int all;
   lg_supps_t supps;
 } lg_opts_t;
 
@@ -62,7 +63,10 @@ static const char lg_help[] =
     "\n"
     "  --format=text|json|dot   output format (default text; html: not yet)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
-    "  --cluster=ID             only cluster ID, in detail\n"
+    "  --cluster=ID             only cluster ID, in detail: every entry,\n"
+    "                           member site, block and pointer\n"
+    "  --all                    text: every allocation site, not only those\n"
+    "                           that fit the first screen, and every process\n"
     "  --suppressions=FILE      LeakSanitizer-style suppressions "
     "(leak:PATTERN);\n"
     "                           may be given several times\n"
@@ -146,6 +150,7 @@ enum {
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
   LG_OPT_VERBOSE,
+  LG_OPT_ALL,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -161,6 +166,7 @@ static const struct option lg_longopts[] = {
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
     {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
+    {"all", no_argument, NULL, LG_OPT_ALL},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -206,6 +212,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     return -1;
   case LG_OPT_VERBOSE:
     o->verbose = 1;
+    return -1;
+  case LG_OPT_ALL:
+    o->all = 1;
     return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
@@ -370,7 +379,9 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
   else
-    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
+    lg_render_text_with(f, r, o->cluster,
+                        (o->verbose ? LG_TEXT_VERBOSE : 0) |
+                            (o->all ? LG_TEXT_ALL : 0));
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");

@@ -10,19 +10,23 @@
 
 #include "analyze.h"
 
-/* lg_render_text prints the report as text to `f`. With `cluster` > 0 only
- * that cluster is shown, in detail (every entry, every listed block and
- * pointer). */
+/* lg_render_text prints the report as text to `f`: the loss records
+ * (records.h) that fit the first screen, lost ones first, each with its
+ * folded stack and, for a small cluster, its graph, then a line on the
+ * others. With `cluster` > 0 only that cluster is shown, in detail (every
+ * entry, every member site, every listed block and pointer). */
 void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster);
 
 /* Flags of lg_render_text_with. */
 enum lg_text_flags {
   LG_TEXT_VERBOSE = 1, /* --verbose: every scan, and the shim's info notes */
+  LG_TEXT_ALL = 2,     /* --all: every loss record and every process */
 };
 
 /* lg_render_text_with is lg_render_text with lg_text_flags: without
  * LG_TEXT_VERBOSE the scans are one line of the summary and only the
- * warnings among the shim's notes are shown. */
+ * warnings among the shim's notes are shown; LG_TEXT_ALL shows every loss
+ * record and every process. */
 void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
                          unsigned flags);
 
