@@ -47,17 +47,17 @@ static void lg_site_push(lg_fstack_t *out, size_t *cap, lg_fseg_t s) {
 
 /* Returns the key of the shown frames of `f`'s segments. */
 static char *lg_site_fold_key(const lg_fstack_t *f) {
-  lg_sb_t sb = {0};
-  lg_sb_append(&sb, "", 0);
+  size_t n = 0;
   for (size_t s = 0; s < f->nsegs; s++)
-    for (uint32_t k = 0; k < f->segs[s].period; k++) {
-      char *fk = lg_site_frame_key(&f->frames[f->segs[s].first + k]);
-      if (sb.len)
-        lg_sb_append(&sb, "\n", 1);
-      lg_sb_append(&sb, fk, strlen(fk));
-      free(fk);
-    }
-  return sb.s;
+    n += f->segs[s].period;
+  lg_symframe_t *shown = lg_util_xcalloc(n, sizeof *shown);
+  n = 0;
+  for (size_t s = 0; s < f->nsegs; s++)
+    for (uint32_t k = 0; k < f->segs[s].period; k++)
+      shown[n++] = f->frames[f->segs[s].first + k];
+  char *key = lg_site_frames_key(shown, n);
+  free(shown);
+  return key;
 }
 
 void lg_site_fold(const lg_symframe_t *frames, size_t n, lg_fstack_t *out) {
@@ -109,24 +109,40 @@ uint32_t lg_site_max_depth(const lg_fstack_t *f) {
   return d;
 }
 
-/* Returns the file name part of a module path ("?" for none). */
+/* Returns the file name part of a module path. */
 static const char *lg_site_module_name(const char *module) {
-  if (!module || !module[0])
-    return "?";
   const char *slash = strrchr(module, '/');
-  return slash && slash[1] ? slash + 1 : module;
+  return slash ? slash + 1 : module;
+}
+
+/* Appends the key of frame `f` to `sb`. */
+static void lg_site_put_frame(lg_sb_t *sb, const lg_symframe_t *f) {
+  if (f->function && f->module)
+    lg_sb_printf(sb, "%s+0x%" PRIx64 "@%s", f->function, f->fn_offset,
+                 lg_site_module_name(f->module));
+  else if (f->module)
+    lg_sb_printf(sb, "@%s+0x%" PRIx64, lg_site_module_name(f->module),
+                 f->offset);
+  else if (f->function)
+    lg_sb_printf(sb, "%s+0x%" PRIx64, f->function, f->fn_offset);
+  else
+    lg_sb_append(sb, "?", 1);
 }
 
 char *lg_site_frame_key(const lg_symframe_t *f) {
   lg_sb_t sb = {0};
-  const char *mod = lg_site_module_name(f->module);
-  const char *fn = f->linkage ? f->linkage : f->function;
-  if (fn && f->inlined)
-    lg_sb_printf(&sb, "%s!%s[inlined]", mod, fn);
-  else if (fn)
-    lg_sb_printf(&sb, "%s!%s+0x%" PRIx64, mod, fn, f->fn_offset);
-  else
-    lg_sb_printf(&sb, "%s+0x%" PRIx64, mod, f->module ? f->offset : f->address);
+  lg_site_put_frame(&sb, f);
+  return sb.s;
+}
+
+char *lg_site_frames_key(const lg_symframe_t *frames, size_t n) {
+  lg_sb_t sb = {0};
+  lg_sb_append(&sb, "", 0);
+  for (size_t i = 0; i < n; i++) {
+    if (i)
+      lg_sb_append(&sb, ";", 1);
+    lg_site_put_frame(&sb, &frames[i]);
+  }
   return sb.s;
 }
 

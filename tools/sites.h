@@ -16,13 +16,16 @@
  * site, shown as "recursion x4".
  *
  * The site key is the keys of the segments' shown frames, innermost
- * first, one per line; a frame's key is its module's file name, its
- * function (the symbol as linked, so C++ overloads differ) and the return
- * address's offset within the function — `leaky!make_tree+0x24` — or, for
- * an inlined frame, the function alone — `leaky!inner[inlined]` — or, for
- * a frame without a function, the offset within the module —
- * `python3.11+0x63f75b`. The recursion's depth and its other frames are
- * not part of it, nor are raw addresses or line numbers. */
+ * first, joined by ';'. A frame's key is its function (demangled), the
+ * return address's offset within the function and its module's file name
+ * (not its directory: a CI checkout moves) — `make_tree+0x24@leaky` — or,
+ * for a frame without a function, its module and the offset in it —
+ * `@python3.11+0x63f75b` — or "?" outside every module. A function inlined
+ * into the next frame shares that frame's address and has offset 0. The
+ * recursion's depth and its other frames are not part of it, nor are raw
+ * addresses or line numbers: a baseline of an earlier build still knows
+ * the site when only other code moved, and a deeper recursion is the same
+ * leak. */
 #ifndef LG_SITES_H
 #define LG_SITES_H
 
@@ -72,8 +75,12 @@ uint32_t lg_site_max_depth(const lg_fstack_t *f);
  * string. */
 char *lg_site_frame_key(const lg_symframe_t *f);
 
-/* lg_site_key returns the site key of the `n` frames at `frames`, a new
- * string ("" for no frame). */
+/* lg_site_frames_key returns the key of the `n` frames at `frames` taken
+ * as they are (no folding), a new string ("" for none). */
+char *lg_site_frames_key(const lg_symframe_t *frames, size_t n);
+
+/* lg_site_key returns the site key of the `n` frames at `frames`, folded,
+ * a new string ("" for no frame). */
 char *lg_site_key(const lg_symframe_t *frames, size_t n);
 
 #endif
