@@ -10,7 +10,7 @@
  *      --error-exitcode=N was given
  *   2  usage error: a bad option or value, no log (or only directories
  *      that hold none), an unreadable --suppressions file, an option not
- *      supported yet (--format=html, --baseline), an unknown --cluster, an
+ *      supported yet (--baseline), an unknown --cluster, an
  *      unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
@@ -34,7 +34,7 @@
 
 #define LG_VERSION "0.1"
 
-enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT };
+enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT, LG_FMT_HTML };
 
 typedef struct lg_opts {
   enum lg_format format;
@@ -61,7 +61,10 @@ static const char lg_help[] =
     "stands for every leakgraph log in it (not in its subdirectories), in\n"
     "name order; its other files are skipped.\n"
     "\n"
-    "  --format=text|json|dot   output format (default text; html: not yet)\n"
+    "  --format=text|json|dot|html\n"
+    "                           output format (default text); html: one\n"
+    "                           self-contained page (clusters drawn by\n"
+    "                           Graphviz, stacks, timelines)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
     "  --cluster=ID             only cluster ID, in detail: every entry,\n"
     "                           member site, block and pointer\n"
@@ -133,9 +136,10 @@ static int lg_main_format(lg_opts_t *o, const char *v) {
   else if (strcmp(v, "dot") == 0)
     o->format = LG_FMT_DOT;
   else if (strcmp(v, "html") == 0)
-    return lg_main_usage("--format=%s is not supported yet", v);
+    o->format = LG_FMT_HTML;
   else
-    return lg_main_usage("bad --format '%s' (accepted: text, json, dot)", v);
+    return lg_main_usage("bad --format '%s' (accepted: text, json, dot, html)",
+                         v);
   return 0;
 }
 
@@ -378,6 +382,8 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
     lg_render_json(f, r, o->cluster);
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
+  else if (o->format == LG_FMT_HTML)
+    lg_render_html(f, r, o->cluster);
   else
     lg_render_text_with(f, r, o->cluster,
                         (o->verbose ? LG_TEXT_VERBOSE : 0) |
@@ -394,8 +400,11 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
 static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
   lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
   lg_report_t r;
+  /* The HTML page charts steady sites beside the growing ones. */
   lg_analyze_build(&r, procs, n, &o->supps, sym,
-                   o->growth ? LG_ANALYZE_GROWTH_ALL : 0);
+                   o->growth || o->format == LG_FMT_HTML
+                       ? LG_ANALYZE_GROWTH_ALL
+                       : 0);
   for (size_t i = 0; i < r.nwarnings; i++)
     fprintf(stderr, "leakgraph-report: warning: %s\n", r.warnings[i]);
   int rc;

@@ -1,7 +1,8 @@
 /* tools/render.h — the report's output formats: text (for people, in the
  * style of valgrind's leak report), JSON (for machines; the keys of SPEC.md
- * section 5 plus those the integration tests use) and Graphviz DOT (blocks
- * as nodes, pointers as edges, cycles in red). Renderers only print what
+ * section 5 plus those the integration tests use), Graphviz DOT (blocks
+ * as nodes, pointers as edges, cycles in red) and a self-contained HTML
+ * page (the clusters' pictures laid out by Graphviz, stacks, timelines). Renderers only print what
  * analyze.c built. */
 #ifndef LG_RENDER_H
 #define LG_RENDER_H
@@ -33,6 +34,10 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
 /* lg_render_json prints the report as one JSON object to `f`; with
  * `cluster` > 0 the "clusters" array holds only that cluster. */
 void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster);
+
+/* lg_render_html prints the report as one self-contained HTML page to
+ * `f` (render_html.c); with `cluster` > 0 only that cluster is drawn. */
+void lg_render_html(FILE *f, const lg_report_t *r, unsigned cluster);
 
 /* lg_render_dot prints the clusters (or only cluster `cluster` when > 0)
  * as one Graphviz digraph to `f`; `sym` labels blocks with functions. */

@@ -1,7 +1,8 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
- * "definite", "indirect", "possible" and "entries", and per site
+ * "definite", "indirect", "possible", "entries", "listed_blocks" (the
+ * blocks its log record lists) and "pointers" (between them), and per site
  * "category", and in the summary "growing_sites" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
@@ -228,6 +229,10 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_arr_end(j);
   lg_json_key(j, "first_seen_scan");
   lg_json_u64(j, c->src->first_seen_scan);
+  lg_json_key(j, "listed_blocks");
+  lg_json_u64(j, c->src->nlisted);
+  lg_json_key(j, "pointers");
+  lg_json_u64(j, c->src->nedges);
   lg_json_obj_end(j);
 }
 
