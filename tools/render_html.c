@@ -127,18 +127,22 @@ static size_t lg_html_site(lg_hpage_t *pg, const lg_fstack_t *fs) {
   return s->id;
 }
 
-/* Numbers the sites of every cluster drawn: entry site, then members. */
+/* Numbers the sites of every cluster, in the page's order (lost
+ * clusters, then possibly lost ones): its entry site, then its members'. */
 static void lg_html_sites(lg_hpage_t *pg) {
   const lg_report_t *r = pg->r;
   pg->member_site = lg_util_xcalloc(r->nclusters, sizeof *pg->member_site);
   pg->entry_site = lg_util_xcalloc(r->nclusters, sizeof *pg->entry_site);
-  for (size_t k = 0; k < r->nclusters; k++) {
-    const lg_rcluster_t *c = &r->clusters[k];
-    pg->entry_site[k] = lg_html_site(pg, &c->entry_site);
-    pg->member_site[k] = lg_util_xcalloc(c->nmembers, sizeof(size_t));
-    for (size_t m = 0; m < c->nmembers; m++)
-      pg->member_site[k][m] = lg_html_site(pg, &c->members[m].site);
-  }
+  for (int possible = 0; possible < 2; possible++)
+    for (size_t k = 0; k < r->nclusters; k++) {
+      const lg_rcluster_t *c = &r->clusters[k];
+      if (!c->possible != !possible)
+        continue;
+      pg->entry_site[k] = lg_html_site(pg, &c->entry_site);
+      pg->member_site[k] = lg_util_xcalloc(c->nmembers, sizeof(size_t));
+      for (size_t m = 0; m < c->nmembers; m++)
+        pg->member_site[k][m] = lg_html_site(pg, &c->members[m].site);
+    }
 }
 
 static void lg_html_free_page(lg_hpage_t *pg) {
@@ -289,13 +293,13 @@ static void lg_html_end(FILE *f, const lg_process_t *p) {
 
 /* Writes the table of processes. */
 static void lg_html_processes(FILE *f, const lg_report_t *r) {
-  fputs("<div class=\"lg-panel\"><h3>Processes</h3><table "
+  fputs("<div class=\"lg-panel lg-procs\"><h3>Processes</h3><table "
         "id=\"lg-processes\"><tr><th>pid</th><th>command</th><th>ended</th>"
         "<th class=\"n\">scans</th></tr>",
         f);
   for (size_t i = 0; i < r->nprocs; i++) {
     const lg_process_t *p = r->procs[i];
-    fprintf(f, "<tr><td>%u</td><td title=\"", p->pid);
+    fprintf(f, "<tr><td>%u</td><td class=\"lg-cmd\" title=\"log ", p->pid);
     lg_html_text(f, p->log_path);
     fputs("\">", f);
     lg_html_text(f, p->exe ? p->exe : "?");
