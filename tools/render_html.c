@@ -15,6 +15,7 @@
  * site), and clusters past LG_HTML_MAX_PICTURES are listed in a table
  * without pictures (--cluster=ID draws any one of them). */
 #include <inttypes.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <uthash.h>
@@ -189,53 +190,49 @@ static void lg_html_frame(FILE *f, const lg_symframe_t *fr,
 }
 
 /* Writes the frames of folded stack `fs` as list items: every shown
- * frame, or (`compact`) at most 8, never past main. */
+ * frame, or (`compact`) at most 8 of those lg_site_compact_len counts. */
 static void lg_html_frames(FILE *f, const lg_fstack_t *fs, int compact) {
-  size_t shown = 0;
+  size_t shown = 0, total = compact ? lg_site_compact_len(fs) : SIZE_MAX;
   fputs("<ol class=\"lg-frames\">", f);
-  for (size_t s = 0; s < fs->nsegs; s++)
-    for (uint32_t k = 0; k < fs->segs[s].period; k++) {
-      const lg_symframe_t *fr = &fs->frames[fs->segs[s].first + k];
+  for (size_t s = 0; s < fs->nsegs && shown < total; s++)
+    for (uint32_t k = 0; k < fs->segs[s].period && shown < total; k++) {
       if (compact && shown == 8) {
         fputs("<li class=\"lg-more\">&#8230;</li></ol>", f);
         return;
       }
       fputs("<li>", f);
-      lg_html_frame(f, fr, &fs->segs[s], k == 0);
+      lg_html_frame(f, &fs->frames[fs->segs[s].first + k], &fs->segs[s],
+                    k == 0);
       fputs("</li>", f);
       shown++;
-      if (compact && fr->function && strcmp(fr->function, "main") == 0) {
-        fputs("</ol>", f);
-        return;
-      }
     }
   if (fs->nsegs == 0)
     fputs("<li>(no stack recorded)</li>", f);
   fputs("</ol>", f);
 }
 
-/* Writes a one-line stack, at most four segments and never past main:
- * "f:12 < g:30 < main:5". */
+/* Writes a one-line stack of at most four of the frames
+ * lg_site_compact_len counts: "f:12 < g:30 < main:5". */
 static void lg_html_line_stack(FILE *f, const lg_fstack_t *fs) {
-  size_t s;
-  for (s = 0; s < fs->nsegs && s < 4; s++) {
-    const lg_symframe_t *fr = &fs->frames[fs->segs[s].first];
-    if (s)
-      fputs(" &lt; ", f);
-    if (fr->function)
-      lg_html_text(f, fr->function);
-    else
-      fprintf(f, "0x%" PRIx64, fr->offset);
-    if (fr->file && fr->line > 0)
-      fprintf(f, ":%d", fr->line);
-    if (fs->segs[s].depth > 1)
-      fprintf(f, " (recursion &#215;%u)", fs->segs[s].depth);
-    if (fr->function && strcmp(fr->function, "main") == 0)
-      return;
-  }
-  if (fs->nsegs > s)
+  size_t shown = 0, total = lg_site_compact_len(fs);
+  for (size_t s = 0; s < fs->nsegs && shown < total && shown < 4; s++)
+    for (uint32_t k = 0; k < fs->segs[s].period && shown < total &&
+                         shown < 4; k++) {
+      const lg_symframe_t *fr = &fs->frames[fs->segs[s].first + k];
+      if (shown++)
+        fputs(" &lt; ", f);
+      if (fr->function)
+        lg_html_text(f, fr->function);
+      else
+        fprintf(f, "0x%" PRIx64, fr->offset);
+      if (fr->file && fr->line > 0)
+        fprintf(f, ":%d", fr->line);
+      if (k == 0 && fs->segs[s].depth > 1)
+        fprintf(f, " (recursion &#215;%u)", fs->segs[s].depth);
+    }
+  if (shown < total)
     fputs(" &lt; &#8230;", f);
-  if (fs->nsegs == 0)
+  if (total == 0)
     fputs("(no stack recorded)", f);
 }
 

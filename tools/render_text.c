@@ -121,30 +121,15 @@ static void lg_text_recursion(FILE *f, const lg_fseg_t *g) {
     fprintf(f, "  recursion \u00d7%u of %u functions", g->depth, g->period);
 }
 
-/* Says whether a frame is main: the compact view stops after it. */
-static int lg_text_is_main(const lg_symframe_t *fr) {
-  return fr->function && strcmp(fr->function, "main") == 0;
-}
-
-/* Counts the frames the compact view of `fs` can show: the segments'
- * shown frames, up to and including main. */
-static size_t lg_text_showable(const lg_fstack_t *fs) {
-  size_t n = 0;
-  for (size_t s = 0; s < fs->nsegs; s++)
-    for (uint32_t k = 0; k < fs->segs[s].period; k++) {
-      n++;
-      if (lg_text_is_main(&fs->frames[fs->segs[s].first + k]))
-        return n;
-    }
-  return n;
-}
-
 /* Prints folded stack `fs` in the compact form, "at" then "by" frames,
  * at most `max` of them and never past main, then how many more there
- * are (--cluster=`id` shows them). */
+ * are (--cluster=`id` shows them); never the C library's start-up frames
+ * (lg_site_compact_len). */
 static void lg_text_fstack(FILE *f, const lg_fstack_t *fs, size_t max,
                            unsigned id) {
-  size_t total = lg_text_showable(fs), shown = 0;
+  size_t total = lg_site_compact_len(fs), shown = 0;
+  if (total == max + 1) /* a line saying "1 more" would take as much room */
+    max = total;
   if (total == 0)
     fputs("     (no stack recorded)\n", f);
   for (size_t s = 0; s < fs->nsegs && shown < total && shown < max; s++)
@@ -166,7 +151,7 @@ static void lg_text_fstack(FILE *f, const lg_fstack_t *fs, size_t max,
 /* Prints up to `max` frames of `fs` on one line, innermost first:
  * "f:12 < g:30 < main:5". */
 static void lg_text_line_stack(FILE *f, const lg_fstack_t *fs, size_t max) {
-  size_t shown = 0, total = lg_text_showable(fs);
+  size_t shown = 0, total = lg_site_compact_len(fs);
   if (total == 0)
     fputs("(no stack recorded)", f);
   for (size_t s = 0; s < fs->nsegs && shown < total && shown < max; s++)

@@ -109,6 +109,27 @@ uint32_t lg_site_max_depth(const lg_fstack_t *f) {
   return d;
 }
 
+/* Says whether `fn` is one of the C library's frames below main. */
+static int lg_site_startup(const char *fn) {
+  return fn && (strcmp(fn, "__libc_start_call_main") == 0 ||
+                strcmp(fn, "__libc_start_main") == 0 ||
+                strcmp(fn, "_start") == 0);
+}
+
+size_t lg_site_compact_len(const lg_fstack_t *f) {
+  size_t n = 0;
+  for (size_t s = 0; s < f->nsegs; s++)
+    for (uint32_t k = 0; k < f->segs[s].period; k++) {
+      const char *fn = f->frames[f->segs[s].first + k].function;
+      if (lg_site_startup(fn))
+        return n;
+      n++;
+      if (fn && strcmp(fn, "main") == 0)
+        return n;
+    }
+  return n;
+}
+
 /* Returns the file name part of a module path. */
 static const char *lg_site_module_name(const char *module) {
   const char *slash = strrchr(module, '/');

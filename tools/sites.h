@@ -71,6 +71,12 @@ void lg_site_fold_free(lg_fstack_t *f);
 /* lg_site_max_depth returns the deepest recursion of `f` (1: none). */
 uint32_t lg_site_max_depth(const lg_fstack_t *f);
 
+/* lg_site_compact_len returns how many of the shown frames of `f` (its
+ * segments' first `period` frames, innermost first) a compact view shows:
+ * up to and including main, and never the C library's start-up frames
+ * (__libc_start_call_main, __libc_start_main, _start) that call it. */
+size_t lg_site_compact_len(const lg_fstack_t *f);
+
 /* lg_site_frame_key returns the key of one frame (see above), a new
  * string. */
 char *lg_site_frame_key(const lg_symframe_t *f);

@@ -3,7 +3,8 @@
  * first screen (tools/render_text.c): recursion folded (a tree's root and
  * leaves are one site, "recursion x4"; mutual recursion too), the site key
  * (module, function, offset within the function; the same across ASLR and
- * line changes; frames without a function or module), a
+ * line changes; frames without a function or module), the compact view's
+ * frames (up to main, never the C library's start-up), a
  * cluster's members merged by folded site and its listed blocks mapped to
  * them, loss records (clusters with one entry site merged, lost before
  * possibly lost, largest first), and the text: records that fit the first
@@ -95,6 +96,29 @@ static void test_stack_without_repetition_is_not_folded(void **state) {
   assert_int_equal(f.nsegs, 4);
   for (size_t i = 0; i < f.nsegs; i++)
     assert_int_equal(f.segs[i].depth, 1);
+  lg_site_fold_free(&f);
+}
+
+static void test_compact_view_ends_at_main_before_libc_start(void **state) {
+  lg_symframe_t s[] = {fr("leak", 0x401010, 0x10, 1), fr("main", 0x401110, 0x10, 2),
+                       fr("__libc_start_call_main", 0x7f0010, 0x7a, 58),
+                       fr("__libc_start_main", 0x7f0110, 0x85, 360),
+                       fr("_start", 0x401000, 0x21, 0)};
+  lg_fstack_t f;
+  lg_site_fold(s, N(s), &f);
+  assert_int_equal(lg_site_compact_len(&f), 2);
+  lg_site_fold_free(&f);
+  /* no main (a stripped program): up to the C library's start-up */
+  lg_symframe_t t[] = {fr("xmalloc", 0x401010, 0x10, 0), fr(NULL, 0x401200, 0, 0),
+                       fr("__libc_start_call_main", 0x7f0010, 0x7a, 58)};
+  lg_site_fold(t, N(t), &f);
+  assert_int_equal(lg_site_compact_len(&f), 2);
+  lg_site_fold_free(&f);
+  /* a thread's stack: every frame */
+  lg_symframe_t u[] = {fr("worker", 0x401010, 0x10, 0), fr("start_thread", 0x7f1000, 0x10, 0),
+                       fr("clone3", 0x7f2000, 0x10, 0)};
+  lg_site_fold(u, N(u), &f);
+  assert_int_equal(lg_site_compact_len(&f), 3);
   lg_site_fold_free(&f);
 }
 
@@ -379,6 +403,7 @@ int main(void) {
       cmocka_unit_test(test_tree_root_and_leaf_fold_to_one_site),
       cmocka_unit_test(test_mutual_recursion_folds_with_its_period),
       cmocka_unit_test(test_stack_without_repetition_is_not_folded),
+      cmocka_unit_test(test_compact_view_ends_at_main_before_libc_start),
       cmocka_unit_test(test_frame_keys_name_module_function_and_offset),
       cmocka_unit_test(test_site_key_survives_aslr_and_line_changes),
       cmocka_unit_test(test_records_merge_clusters_of_one_folded_site),
