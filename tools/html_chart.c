@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "render.h"
 #include "util.h"
 
 #define LG_CHART_W 560
@@ -26,12 +27,13 @@ static void lg_chart_bytes(FILE *f, uint64_t v) {
   fprintf(f, u ? "%.1f %s" : "%.0f %s", x, unit[u]);
 }
 
-/* Returns the x of point `k` of `n` and the y of value `v` of `max`. */
+/* Returns the x of point `k` of `n`. */
 static double lg_chart_x(size_t k, size_t n) {
   double w = LG_CHART_W - LG_CHART_LEFT - 8;
   return LG_CHART_LEFT + (n > 1 ? w * (double)k / (double)(n - 1) : w / 2);
 }
 
+/* Returns the y of value `v` on a scale up to `max`. */
 static double lg_chart_y(uint64_t v, uint64_t max) {
   double h = LG_CHART_H - LG_CHART_BOTTOM - 8;
   return 8 + h - (max ? h * (double)v / (double)max : 0);
@@ -139,12 +141,8 @@ void lg_html_chart_pauses(FILE *f, const lg_process_t *p) {
                "</title></rect>",
             LG_CHART_LEFT + slot * (double)k + slot * 0.1, y, slot * 0.8,
             LG_CHART_H - LG_CHART_BOTTOM - y, s->scan,
-            s->kind == LG_SCAN_EXIT       ? "exit"
-            : s->kind == LG_SCAN_API      ? "api"
-            : s->kind == LG_SCAN_PERIODIC ? "periodic"
-            : s->kind == LG_SCAN_SIGNAL   ? "signal"
-                                          : "unknown",
-            (double)s->time / 1e9, (double)s->pause_ns / 1e6);
+            lg_render_scan_kind(s->kind), (double)s->time / 1e9,
+            (double)s->pause_ns / 1e6);
     k++;
   }
   fputs("</svg>", f);

@@ -302,53 +302,71 @@ static Agnode_t *lg_gv_fold_node(Agraph_t *g, size_t k, const lg_rmember_t *mb,
   return n;
 }
 
-/* Builds the folded graph of cluster `c`: a node per member site (the
- * smallest sharing one when there are many), pointers counted. */
-static void lg_gv_folded(Agraph_t *g, const lg_rcluster_t *c,
-                         const size_t *site_of_member) {
+/* Counts the pointers between the nodes of a folded picture (node[m] for
+ * member m) into `*pairs`, marking those within a cycle. */
+static void lg_gv_fold_pairs(const lg_rcluster_t *c, const size_t *node,
+                             lg_gv_pair_t **pairs) {
   const lg_cluster_t *cl = c->src;
-  size_t *node = lg_util_xcalloc(c->nmembers, sizeof *node);
-  size_t nn = lg_gv_fold_nodes(c, node);
-  int *entry = lg_util_xcalloc(nn, sizeof *entry);
-  int *cycle = lg_util_xcalloc(nn, sizeof *cycle);
-  lg_gv_fold_marks(c, node, entry, cycle);
-  lg_rmember_t *sum = lg_util_xcalloc(nn, sizeof *sum);
-  size_t *count = lg_util_xcalloc(nn, sizeof *count), *first = lg_util_xcalloc(nn, sizeof *first);
-  for (size_t m = c->nmembers; m-- > 0;) {
-    size_t k = node[m];
-    sum[k].blocks += c->members[m].blocks, sum[k].bytes += c->members[m].bytes;
-    sum[k].cat = c->members[m].cat, sum[k].site = c->members[m].site;
-    count[k]++, first[k] = m;
-  }
-  Agnode_t **nodes = lg_util_xcalloc(nn, sizeof *nodes);
-  for (size_t k = 0; k < nn; k++)
-    nodes[k] = lg_gv_fold_node(g, k, &sum[k], count[k],
-                               count[k] > 1 ? 0 : site_of_member[first[k]],
-                               entry[k], cycle[k]);
-  lg_gv_pair_t *pairs = NULL, *p, *t;
   for (uint32_t i = 0; i < cl->nedges; i++) {
     int32_t a = c->listed_member[cl->edges[i].from];
     int32_t b = c->listed_member[cl->edges[i].to];
     if (a < 0 || b < 0)
       continue;
     uint64_t key = (uint64_t)node[a] << 32 | (uint32_t)node[b];
-    HASH_FIND(hh, pairs, &key, sizeof key, p);
+    lg_gv_pair_t *p;
+    HASH_FIND(hh, *pairs, &key, sizeof key, p);
     if (!p) {
       p = lg_util_xcalloc(1, sizeof *p);
       p->key = key;
-      HASH_ADD(hh, pairs, key, sizeof p->key, p);
+      HASH_ADD(hh, *pairs, key, sizeof p->key, p);
     }
     p->count++;
     p->cycle |= (cl->listed[cl->edges[i].from].flags & LG_LISTED_IN_CYCLE) &&
                 (cl->listed[cl->edges[i].to].flags & LG_LISTED_IN_CYCLE);
   }
+}
+
+/* Adds the nodes of a folded picture to `g` (nodes[k] for node k of
+ * `nn`): each member its own or, past the largest, one shared. */
+static void lg_gv_fold_add(Agraph_t *g, const lg_rcluster_t *c,
+                           const size_t *node, size_t nn,
+                           const size_t *site_of_member, Agnode_t **nodes) {
+  int *entry = lg_util_xcalloc(nn, sizeof *entry);
+  int *cycle = lg_util_xcalloc(nn, sizeof *cycle);
+  lg_gv_fold_marks(c, node, entry, cycle);
+  lg_rmember_t *sum = lg_util_xcalloc(nn, sizeof *sum);
+  size_t *count = lg_util_xcalloc(nn, sizeof *count);
+  size_t *first = lg_util_xcalloc(nn, sizeof *first);
+  for (size_t m = c->nmembers; m-- > 0;) {
+    size_t k = node[m];
+    sum[k].blocks += c->members[m].blocks, sum[k].bytes += c->members[m].bytes;
+    sum[k].cat = c->members[m].cat, sum[k].site = c->members[m].site;
+    count[k]++, first[k] = m;
+  }
+  for (size_t k = 0; k < nn; k++)
+    nodes[k] = lg_gv_fold_node(g, k, &sum[k], count[k],
+                               count[k] > 1 ? 0 : site_of_member[first[k]],
+                               entry[k], cycle[k]);
+  free(entry), free(cycle), free(sum), free(count), free(first);
+}
+
+/* Builds the folded graph of cluster `c`: a node per member site (the
+ * smallest sharing one when there are many), pointers counted. */
+static void lg_gv_folded(Agraph_t *g, const lg_rcluster_t *c,
+                         const size_t *site_of_member) {
+  size_t *node = lg_util_xcalloc(c->nmembers, sizeof *node);
+  size_t nn = lg_gv_fold_nodes(c, node);
+  Agnode_t **nodes = lg_util_xcalloc(nn, sizeof *nodes);
+  lg_gv_fold_add(g, c, node, nn, site_of_member, nodes);
+  lg_gv_pair_t *pairs = NULL, *p, *t;
+  lg_gv_fold_pairs(c, node, &pairs);
   HASH_ITER(hh, pairs, p, t) {
     lg_gv_edge(g, nodes[p->key >> 32], nodes[p->key & 0xffffffffu], p->count,
                p->cycle);
     HASH_DEL(pairs, p);
     free(p);
   }
-  free(nodes), free(entry), free(cycle), free(sum), free(count), free(first);
+  free(nodes);
   free(node);
   lg_gv_unlisted(g, c);
 }

@@ -85,6 +85,7 @@ static void lg_html_num(FILE *f, uint64_t v) {
   }
 }
 
+/* Returns `one` when `n` is 1, else `many`. */
 static const char *lg_html_plural(uint64_t n, const char *one,
                                   const char *many) {
   return n == 1 ? one : many;
@@ -146,6 +147,7 @@ static void lg_html_sites(lg_hpage_t *pg) {
     }
 }
 
+/* Releases what the page's state holds. */
 static void lg_html_free_page(lg_hpage_t *pg) {
   lg_hsite_t *s, *t;
   HASH_ITER(hh, pg->sites, s, t) {
@@ -238,6 +240,7 @@ static void lg_html_line_stack(FILE *f, const lg_fstack_t *fs) {
 
 /* --------------------------------------------------------------- summary */
 
+/* Returns a category's name in words. */
 static const char *lg_html_cat(uint32_t cat) {
   return cat == LG_CAT_DEFINITE   ? "definitely lost"
          : cat == LG_CAT_INDIRECT ? "indirectly lost"
@@ -532,8 +535,25 @@ static void lg_html_clusters(FILE *f, lg_hpage_t *pg, unsigned only) {
 
 /* ------------------------------------------------------------- timelines */
 
+/* Writes a growth site's retention chain: its root, then each block. */
+static void lg_html_chain(FILE *f, const lg_rchain_t *ch) {
+  fputs("<p>held through ", f);
+  lg_html_text(f, ch->description);
+  fputs(":</p><ol class=\"lg-frames lg-chain\">", f);
+  for (size_t h = 0; h < ch->nhops; h++) {
+    lg_fstack_t hs;
+    lg_site_fold(ch->hops[h].stack.frames, ch->hops[h].stack.n, &hs);
+    fprintf(f, "<li>0x%" PRIx64 " (%" PRIu64 " bytes) allocated at ",
+            ch->hops[h].address, ch->hops[h].size);
+    lg_html_line_stack(f, &hs);
+    fputs("</li>", f);
+    lg_site_fold_free(&hs);
+  }
+  fputs("</ol>", f);
+}
+
 /* Writes a growth site: its chart, verdict, stack and chain. */
-static void lg_html_growth_site(FILE *f, lg_hpage_t *pg, const lg_rgrowth_t *g) {
+static void lg_html_growth_site(FILE *f, const lg_rgrowth_t *g) {
   const lg_gjudgement_t *v = &g->site->judged;
   lg_fstack_t fs;
   lg_site_fold(g->stack.frames, g->stack.n, &fs);
@@ -553,27 +573,12 @@ static void lg_html_growth_site(FILE *f, lg_hpage_t *pg, const lg_rgrowth_t *g) 
         "class=\"lg-g1\"></span>survived one scan<span class=\"lg-g0\"></span>"
         "new</div>",
         f);
-  if (g->chain) {
-    fputs("<p>held through ", f);
-    lg_html_text(f, g->chain->description);
-    fputs(":</p><ol class=\"lg-frames lg-chain\">", f);
-    for (size_t h = 0; h < g->chain->nhops; h++) {
-      lg_fstack_t hs;
-      lg_site_fold(g->chain->hops[h].stack.frames, g->chain->hops[h].stack.n,
-                   &hs);
-      fprintf(f, "<li>0x%" PRIx64 " (%" PRIu64 " bytes) allocated at ",
-              g->chain->hops[h].address, g->chain->hops[h].size);
-      lg_html_line_stack(f, &hs);
-      fputs("</li>", f);
-      lg_site_fold_free(&hs);
-    }
-    fputs("</ol>", f);
-  }
+  if (g->chain)
+    lg_html_chain(f, g->chain);
   fputs("<details class=\"lg-stack\"><summary>allocation stack</summary>", f);
   lg_html_frames(f, &fs, 0);
   fputs("</details></div>", f);
   lg_site_fold_free(&fs);
-  (void)pg;
 }
 
 /* Writes the timelines: pauses per process, then the growth sites. */
@@ -600,7 +605,7 @@ static void lg_html_timelines(FILE *f, lg_hpage_t *pg) {
         (g->site->judged.verdict != LG_VERDICT_GROWING &&
          steady++ >= LG_HTML_STEADY_CHARTS))
       continue;
-    lg_html_growth_site(f, pg, g);
+    lg_html_growth_site(f, g);
   }
   fputs("</section>\n", f);
 }

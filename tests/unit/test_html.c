@@ -5,7 +5,8 @@
  * with one picture per cluster laid out by Graphviz (nodes per block, an
  * entry marked, a cycle in red), a big cluster folded by site, the
  * timelines of a periodic run (a pause chart, a chart per growth site with
- * its verdict and retention chain), and --cluster=ID drawing one cluster.
+ * its verdict and retention chain), --cluster=ID drawing one cluster, and
+ * the clusters past the pictures' limit listed in a table.
  * Graphviz writes a '-' in an SVG attribute as &#45; (the browser reads
  * it back as '-'). The browser tests (tests/integration/html_*.c) check
  * the page in Chromium. */
@@ -215,6 +216,48 @@ static void test_one_cluster_drawn_with_cluster_option(void **state) {
   lb_free(&a), lb_free(&b);
 }
 
+/* A log with `n` single-block definitely lost clusters, the k-th of
+ * 100 + k bytes from stack k. */
+static void many_log(lb_t *l, uint32_t n) {
+  lb_header(l, 7, "/bin/many");
+  lb_module(l, 1, 0, "", "", 0x400000, 0x100000);
+  for (uint32_t k = 1; k <= n; k++) {
+    uint64_t a = 0x401000 + 16 * k;
+    lb_stack(l, k, 1, &a);
+  }
+  lb_scan_begin(l, 1, LG_SCAN_EXIT);
+  for (uint32_t k = 1; k <= n; k++) {
+    lb_site_t st = {k, LG_CAT_DEFINITE, 1, 100 + k};
+    lb_block_t b = {0x10000 * k, 100 + k, k, LG_CAT_DEFINITE, LG_LISTED_ENTRY};
+    lb_cluster(l, 1, k, 0, 1, &st, 1, &b, 0, NULL);
+  }
+  static const uint64_t t[4][2] = {{0}};
+  lb_scan_end(l, 1, t, n, 0);
+  lb_end_rec(l, LG_END_EXIT, 0);
+}
+
+static void test_clusters_past_the_limit_are_rows_of_a_table(void **state) {
+  lb_t l = {0};
+  many_log(&l, 600);
+  lg_report_t r;
+  lg_sym_t *sym;
+  lg_process_t *p = report_of(&l, &r, &sym);
+  char *h = page_of(&r, 0);
+  assert_int_equal(occurrences(h, "<article class=\"lg-cluster\""), 500);
+  assert_int_equal(occurrences(h, "<svg class=\"lg-graph\""), 500);
+  assert_non_null(strstr(h, "<h2>Smaller clusters (100, without pictures)"));
+  assert_non_null(strstr(h, "id=\"cluster-500\""));
+  assert_null(strstr(h, "id=\"cluster-501\""));
+  assert_non_null(strstr(h, "<tr><td>501</td><td class=\"n\">200</td>"));
+  assert_non_null(strstr(h, "<tr><td>600</td><td class=\"n\">101</td>"));
+  free(h);
+  h = page_of(&r, 550); /* --cluster draws one of them */
+  assert_int_equal(occurrences(h, "<svg class=\"lg-graph\""), 1);
+  assert_non_null(strstr(h, "id=\"cluster-550\""));
+  free(h);
+  done(&r, sym, p, &l);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_text_is_escaped_for_html),
@@ -223,6 +266,7 @@ int main(void) {
       cmocka_unit_test(test_big_cluster_is_folded_by_site),
       cmocka_unit_test(test_periodic_run_has_timelines),
       cmocka_unit_test(test_one_cluster_drawn_with_cluster_option),
+      cmocka_unit_test(test_clusters_past_the_limit_are_rows_of_a_table),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
