@@ -28,7 +28,7 @@
 #define LG_HTML_MAX_PICTURES 500
 /* Clusters whose entry stack is open when the page loads. */
 #define LG_HTML_OPEN_STACKS 20
-/* Growth sites charted besides the growing ones (with --growth). */
+/* Sites charted besides the growing ones: those that held the most. */
 #define LG_HTML_STEADY_CHARTS 12
 
 /* ------------------------------------------------------------ escaping */
@@ -581,6 +581,46 @@ static void lg_html_growth_site(FILE *f, const lg_rgrowth_t *g) {
   lg_site_fold_free(&fs);
 }
 
+/* Returns the peak of a site's live bytes (all generations) over its
+ * points. */
+static uint64_t lg_html_peak(const lg_rgrowth_t *g) {
+  uint64_t peak = 0;
+  for (size_t k = 0; k < g->site->npoints; k++) {
+    const lg_gpoint_t *pt = &g->site->points[k];
+    uint64_t v = pt->bytes[0] + pt->bytes[1] + pt->bytes[2];
+    if (v > peak)
+      peak = v;
+  }
+  return peak;
+}
+
+/* Orders growth sites by their peak live bytes, largest first. */
+static int lg_html_by_peak(const void *a, const void *b) {
+  uint64_t x = lg_html_peak(*(const lg_rgrowth_t *const *)a);
+  uint64_t y = lg_html_peak(*(const lg_rgrowth_t *const *)b);
+  return x > y ? -1 : x < y;
+}
+
+/* Returns the growth sites to chart (`*n` of them, an array to free): of
+ * the processes with two scans or more, every growing site, then the
+ * LG_HTML_STEADY_CHARTS other sites that held the most bytes at a time. */
+static const lg_rgrowth_t **lg_html_charted(const lg_report_t *r, size_t *n) {
+  const lg_rgrowth_t **out = lg_util_xcalloc(r->ngrowth, sizeof *out);
+  size_t grow = 0, other = 0;
+  for (size_t i = 0; i < r->ngrowth; i++)
+    if (r->growth[i].gp->nscans >= 2 &&
+        r->growth[i].site->judged.verdict == LG_VERDICT_GROWING)
+      out[grow++] = &r->growth[i];
+  for (size_t i = 0; i < r->ngrowth; i++)
+    if (r->growth[i].gp->nscans >= 2 &&
+        r->growth[i].site->judged.verdict != LG_VERDICT_GROWING)
+      out[grow + other++] = &r->growth[i];
+  if (other > 1)
+    qsort(out + grow, other, sizeof *out, lg_html_by_peak);
+  *n = grow + (other < LG_HTML_STEADY_CHARTS ? other : LG_HTML_STEADY_CHARTS);
+  return out;
+}
+
 /* Writes the timelines: pauses per process, then the growth sites. */
 static void lg_html_timelines(FILE *f, lg_hpage_t *pg) {
   const lg_report_t *r = pg->r;
@@ -598,15 +638,11 @@ static void lg_html_timelines(FILE *f, lg_hpage_t *pg) {
     lg_html_chart_pauses(f, r->procs[i]);
     fputs("</div>", f);
   }
-  size_t steady = 0;
-  for (size_t i = 0; i < r->ngrowth; i++) {
-    const lg_rgrowth_t *g = &r->growth[i];
-    if (g->gp->nscans < 2 ||
-        (g->site->judged.verdict != LG_VERDICT_GROWING &&
-         steady++ >= LG_HTML_STEADY_CHARTS))
-      continue;
-    lg_html_growth_site(f, g);
-  }
+  size_t n = 0;
+  const lg_rgrowth_t **shown = lg_html_charted(r, &n);
+  for (size_t i = 0; i < n; i++)
+    lg_html_growth_site(f, shown[i]);
+  free(shown);
   fputs("</section>\n", f);
 }
 
