@@ -186,6 +186,11 @@ static void test_periodic_run_has_timelines(void **state) {
   assert_int_equal(occurrences(h, "data-verdict=\"steady\""), 2);
   assert_non_null(strstr(h, "held through global at 0x600010"));
   assert_int_equal(occurrences(h, "<rect class=\"lg-pause\""), 8);
+  /* the growing site first, then the steady ones by the most they held:
+   * site 3's young churn (1 MB a scan) before site 2's 3 KiB cache */
+  const char *s1 = strstr(h, "data-stack=\"1\""), *s3 = strstr(h, "data-stack=\"3\"");
+  const char *s2 = strstr(h, "data-stack=\"2\"");
+  assert_true(s1 && s3 && s2 && s1 < s3 && s3 < s2);
   free(h);
   done(&r, sym, p, &l);
 }
