@@ -2,7 +2,8 @@
  * style and script embedded, no network, opens from file://) over the same
  * analysed model as the other renderers. In order: a header with the
  * search box; the summary (categories, processes, scans); the leaked
- * clusters, largest first, each with its picture (html_graph.c: laid out
+ * clusters, the lost ones then the possibly lost ones, each kind largest
+ * first (cluster ids are the report's), each with its picture (html_graph.c: laid out
  * by Graphviz's dot, folded by site when big), its entry block's stack and
  * its members by site; the timelines of periodic runs (html_chart.c:
  * each process's pause per scan, each shown growth site's live bytes by
