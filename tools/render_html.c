@@ -11,7 +11,8 @@
  * once, its stack in full and collapsible (the clusters link to them and
  * the search looks through them); and the notes.
  *
- * The page stays bounded by the log: a stack is written once per site, a
+ * The page stays bounded by the log: a stack is written in full once per
+ * site (a drawn cluster shows at most 8 frames of its entry's), a
  * picture draws at most LG_HTML_FOLD_BLOCKS blocks (more are folded by
  * site), and clusters past LG_HTML_MAX_PICTURES are listed in a table
  * without pictures (--cluster=ID draws any one of them). */
