@@ -195,7 +195,7 @@ void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t 
 }
 
 void lg_collector_free(void *p) {
-  if (tracing && lg_blocks_remove((uintptr_t)p) == LG_BLK_REMOVED_RC) lg_rc_block_freed((uintptr_t)p);
+  if (tracing) lg_blocks_remove((uintptr_t)p);
 }
 
 uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
@@ -220,9 +220,7 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
                               const uintptr_t *frames, uint32_t n, unsigned flags) {
   if (!tracing) return;
-  if (st->known && (uintptr_t)p != st->old &&
-      lg_blocks_remove_if(st->old, st->size, st->stack) == LG_BLK_REMOVED_RC)
-    lg_rc_block_freed(st->old); /* the objects inside did not move with the bytes */
+  if (st->known && (uintptr_t)p != st->old) lg_blocks_remove_if(st->old, st->size, st->stack);
   if (p) lg_collector_alloc(p, size, frames, n, flags);
 }
 
