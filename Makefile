@@ -57,7 +57,7 @@ $(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h
 	$(CC) $(SHIM_CFLAGS) -Ipreload -Icollector -c $< -o $@
 
 $(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -lZydis -ldl -pthread
+	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
 
 # Graphviz (libgvc) lays out the HTML report's pictures: the dot layout and
 # SVG plugins are linked in (from Graphviz's plugin directory), so the
@@ -91,7 +91,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/ob
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -lZydis -ldw -lelf -lstdc++ $(GV_LIBS) -ldl -pthread
+		-lcmocka -lunwind -ldw -lelf -lstdc++ $(GV_LIBS) -ldl -pthread
 
 unit: deps $(UNIT_BIN)
 	@scripts/run-unit $(UNIT_BIN)
