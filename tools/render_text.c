@@ -11,9 +11,12 @@
  * analysis). */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "render.h"
+#include "util.h"
 
 const char *lg_render_end_name(const lg_process_t *p) {
   static const char *const names[] = {NULL,   "exit",    "_exit", "abort",
@@ -40,11 +43,11 @@ static const char *lg_text_plural(uint64_t n, const char *one,
 static void lg_text_frame(FILE *f, size_t i, const lg_symframe_t *fr,
                           const char *indent) {
   fprintf(f, "%s#%zu 0x%" PRIx64 " in %s", indent, i, fr->address,
-          fr->function ? fr->function : "??");
+          fr->function ? lg_esc(fr->function) : "??");
   if (fr->file)
-    fprintf(f, " %s:%d", fr->file, fr->line);
+    fprintf(f, " %s:%d", lg_esc(fr->file), fr->line);
   if (fr->module)
-    fprintf(f, " (%s+0x%" PRIx64 ")", fr->module, fr->offset);
+    fprintf(f, " (%s+0x%" PRIx64 ")", lg_esc(fr->module), fr->offset);
   fputc('\n', f);
 }
 
@@ -88,7 +91,7 @@ static void lg_text_headline(FILE *f, const lg_report_t *r,
           lg_text_plural(c->nentries, "entry", "entries"),
           c->cyclic ? ", cyclic" : "");
   fprintf(f, "   in pid %u (%s), first seen in scan %u\n", c->proc->pid,
-          c->proc->exe ? c->proc->exe : "?", c->src->first_seen_scan);
+          c->proc->exe ? lg_esc(c->proc->exe) : "?", c->src->first_seen_scan);
 }
 
 static void lg_text_entry(FILE *f, const lg_rentry_t *e) {
@@ -125,9 +128,12 @@ static void lg_text_cluster(FILE *f, const lg_report_t *r,
   fprintf(f, "   members by allocation site:\n");
   for (size_t i = 0; i < c->nsites; i++) {
     const lg_rsite_t *s = &c->sites[i];
-    fprintf(f, "     %" PRIu64 " %s (%" PRIu64 " bytes) %s, allocated at:\n",
+    fprintf(f, "     %" PRIu64 " %s (%" PRIu64 " bytes) %s%s, allocated at:\n",
             s->blocks, lg_text_plural(s->blocks, "block", "blocks"), s->bytes,
-            lg_text_cat(s->cat));
+            lg_text_cat(s->cat),
+            s->baseline == LG_BASE_NEW     ? " (new: not in the baseline)"
+            : s->baseline == LG_BASE_KNOWN ? " (known: in the baseline)"
+                                           : "");
     if (c->nentries && lg_text_same_stack(&s->stack, &c->entries[0].stack))
       fprintf(f, "       (the entry block's stack, above)\n");
     else
@@ -144,17 +150,18 @@ static void lg_text_short_frame(FILE *f, const lg_rstack_t *s) {
   if (!fr)
     fputs("(no stack recorded)", f);
   else if (fr->function && fr->file)
-    fprintf(f, "%s %s:%d", fr->function, fr->file, fr->line);
+    fprintf(f, "%s %s:%d", lg_esc(fr->function), lg_esc(fr->file), fr->line);
   else if (fr->function)
-    fprintf(f, "%s", fr->function);
+    fprintf(f, "%s", lg_esc(fr->function));
   else
     fprintf(f, "0x%" PRIx64 "%s%s", fr->address, fr->module ? " in " : "",
-            fr->module ? fr->module : "");
+            fr->module ? lg_esc(fr->module) : "");
 }
 
 /* Prints a retention chain: its root, then each block down to the site. */
 static void lg_text_chain(FILE *f, const lg_rchain_t *c) {
-  fprintf(f, "   held (scan %u) through %s\n", c->src->scan, c->description);
+  fprintf(f, "   held (scan %u) through %s\n", c->src->scan,
+          lg_esc(c->description));
   for (size_t h = 0; h < c->nhops; h++) {
     fprintf(f, "     -> 0x%" PRIx64 " (%" PRIu64 " bytes) allocated in ",
             c->hops[h].address, c->hops[h].size);
@@ -175,13 +182,14 @@ static void lg_text_growth_head(FILE *f, const lg_rgrowth_t *g) {
   lg_text_stack(f, &g->stack, "     ");
 }
 
-/* Prints a site's timeline: one line per scan, bytes by generation. */
+/* Prints a site's timeline: one line per scan that listed the site (the
+ * scans missing had none of its blocks live), bytes by generation. */
 static void lg_text_timeline(FILE *f, const lg_rgrowth_t *g) {
   fprintf(f, "   %6s %12s %14s %14s %14s\n", "scan", "time (s)",
           "gen0 bytes", "gen1 bytes", "gen2 bytes");
-  for (size_t k = 0; k < g->gp->nscans; k++) {
-    lg_gpoint_t pt;
-    lg_growth_point(g->site, k, &pt);
+  for (size_t p = 0; p < g->site->npoints; p++) {
+    lg_gpoint_t pt = g->site->points[p];
+    size_t k = pt.k;
     fprintf(f, "   %6u %12.3f %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n",
             g->gp->scans[k].scan, (double)g->gp->scans[k].time / 1e9,
             pt.bytes[0], pt.bytes[1], pt.bytes[2]);
@@ -241,10 +249,10 @@ static void lg_text_processes(FILE *f, const lg_report_t *r) {
           lg_text_plural(r->nprocs, "process", "processes"));
   for (size_t i = 0; i < r->nprocs; i++) {
     const lg_process_t *p = r->procs[i];
-    fprintf(f, "  pid %u: %s", p->pid, p->exe ? p->exe : "?");
+    fprintf(f, "  pid %u: %s", p->pid, p->exe ? lg_esc(p->exe) : "?");
     for (uint32_t a = 1; a < p->argc; a++)
-      fprintf(f, " %s", p->argv[a]);
-    fprintf(f, "\n    log %s; ", p->log_path);
+      fprintf(f, " %s", lg_esc(p->argv[a]));
+    fprintf(f, "\n    log %s; ", lg_esc(p->log_path));
     lg_text_end(f, p);
     fprintf(f, "; %zu complete %s\n", lg_reader_complete_scans(p),
             lg_text_plural(lg_reader_complete_scans(p), "scan", "scans"));
@@ -312,8 +320,8 @@ static void lg_text_scans(FILE *f, const lg_report_t *r) {
       fprintf(f, "; %" PRIu64 " blocks, %" PRIu64 " bytes lost, %" PRIu64
                  " possibly lost, %" PRIu64 " reachable; %zu clusters "
                  "logged, %zu still lost from earlier scans\n",
-              t[0].blocks + t[1].blocks + t[2].blocks + t[3].blocks,
-              t[0].bytes + t[1].bytes, t[2].bytes, t[3].bytes, s->nclusters,
+              lg_util_sat_sum(t, LG_NCATS),
+              lg_util_sat_bytes(t[0].bytes, t[1].bytes), t[2].bytes, t[3].bytes, s->nclusters,
               s->nlive);
     }
 }
@@ -344,8 +352,8 @@ static void lg_text_supps_of(FILE *f, const lg_supps_t *s, int *header) {
       fprintf(f, "\nSuppressions used:\n  %10s %12s %8s  pattern\n", "sites",
               "bytes", "blocks");
     fprintf(f, "  %10" PRIu64 " %12" PRIu64 " %8" PRIu64 "  leak:%s (%s)\n",
-            s->v[i].hits, s->v[i].bytes, s->v[i].blocks, s->v[i].pattern,
-            s->v[i].origin);
+            s->v[i].hits, s->v[i].bytes, s->v[i].blocks,
+            lg_esc(s->v[i].pattern), lg_esc(s->v[i].origin));
   }
 }
 
@@ -390,7 +398,7 @@ static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
                    "%s is truncated at byte %" PRIu64
                    " (the process was killed?); read up to its last "
                    "complete record",
-                   p->log_path, p->truncated_at);
+                   lg_esc(p->log_path), p->truncated_at);
     if (!p->complete)
       lg_text_killed(f, &h, p);
     if (!lg_analyze_scan(p) && !(p->complete && p->end_how == LG_END_EXEC))
@@ -400,10 +408,45 @@ static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
       if (p->notes[k].code == LG_NOTE_WARNING || (flags & LG_TEXT_VERBOSE))
         lg_text_note(f, &h, "pid %u: %s%s", p->pid,
                      p->notes[k].code == LG_NOTE_WARNING ? "warning: " : "",
-                     p->notes[k].text);
+                     lg_esc(p->notes[k].text));
   }
   for (size_t i = 0; i < r->nwarnings; i++)
-    lg_text_note(f, &h, "%s", r->warnings[i]);
+    lg_text_note(f, &h, "%s", lg_esc(r->warnings[i]));
+}
+
+/* Prints the first frame named in a site key ("f+0x1c@mod;..."), for the
+ * baseline's fixed sites, whose stacks this report does not have. */
+static void lg_text_key_head(FILE *f, const char *key) {
+  size_t n = strcspn(key, ";");
+  char *head = strndup(key, n);
+  fprintf(f, "%s%s", head ? lg_esc(head) : "?", key[n] ? " ..." : "");
+  free(head);
+}
+
+/* Prints the comparison with --baseline: counts, the new sites (first
+ * frame), and the sites of the baseline no longer reported (fixed). */
+static void lg_text_baseline(FILE *f, const lg_report_t *r) {
+  const lg_rbase_t *b = &r->base;
+  if (!b->b)
+    return;
+  fprintf(f, "\nBASELINE %s: %zu new %s, %zu known, %zu fixed\n",
+          lg_esc(b->b->path), b->nnew, lg_text_plural(b->nnew, "site", "sites"),
+          b->nknown, b->nfixed);
+  for (size_t k = 0; k < r->nclusters; k++)
+    for (size_t j = 0; j < r->clusters[k].nsites; j++) {
+      const lg_rsite_t *s = &r->clusters[k].sites[j];
+      if (s->baseline != LG_BASE_NEW)
+        continue;
+      fprintf(f, "   new:   %s in cluster %u at ", lg_text_cat(s->cat),
+              r->clusters[k].id);
+      lg_text_short_frame(f, &s->stack);
+      fputc('\n', f);
+    }
+  for (size_t i = 0; i < b->nfixed; i++) {
+    fprintf(f, "   fixed: %s at ", lg_esc(b->fixed[i]->category));
+    lg_text_key_head(f, b->fixed[i]->key);
+    fputc('\n', f);
+  }
 }
 
 void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
@@ -421,6 +464,7 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
   if (!cluster)
     lg_text_growth(f, r);
   lg_text_summary(f, r);
+  lg_text_baseline(f, r);
   int h = 0;
   lg_text_supps_of(f, r->global, &h);
   for (size_t i = 0; i < r->nprocs; i++)

@@ -123,7 +123,10 @@ In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:
 Names an `expect:` expression can use
 -------------------------------------
   r                 the JSON report (None if there is none); every dict in
-                    it is attribute-accessible: r.summary.suppressed.bytes
+                    it is attribute-accessible: r.summary.suppressed.bytes;
+                    every stack reference ("stack": N, an entry of
+                    r.stacks) is replaced by that entry's frames (the
+                    number stays as "stack_ref")
   summary, clusters, processes
                     r.summary, r.clusters, r.processes
   exit_code, stdout, stderr, signal
@@ -286,6 +289,27 @@ def has_frame(x, name):
 
 def site_key(site):
     return tuple((f.get("function"), f.get("address")) for f in stack_of(site))
+
+
+def resolve_stacks(r):
+    """Replaces every stack reference of a JSON report (an integer "stack":
+    the number of an entry of the top-level "stacks" table, SPEC section 5)
+    by that entry's frames, in place, so that expectations read a site's or
+    an entry's frames as x.stack; returns r."""
+    if not isinstance(r, dict) or not isinstance(r.get("stacks"), list):
+        return r
+    table = {s.get("id"): s.get("frames") or [] for s in r["stacks"] if isinstance(s, dict)}
+    todo = [v for k, v in r.items() if k != "stacks"]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, dict):
+            if isinstance(x.get("stack"), int) and not isinstance(x.get("stack"), bool):
+                x["stack_ref"] = x["stack"]
+                x["stack"] = table.get(x["stack"], [])
+            todo.extend(v for k, v in x.items() if k != "stack")
+    return r
 
 
 def make_helpers(r, stdout):
@@ -743,7 +767,7 @@ class Runner:
             if rep.timed_out:
                 raise Failure("leakgraph-report timed out", tail("report stderr", rep.stderr))
             try:
-                r = json.loads(rep.stdout, object_hook=AttrDict) if rep.stdout.strip() else None
+                r = resolve_stacks(json.loads(rep.stdout, object_hook=AttrDict)) if rep.stdout.strip() else None
             except ValueError as e:
                 if not test.get("mangle"):
                     raise Failure("leakgraph-report printed no valid JSON (%s)" % e,
