@@ -663,6 +663,14 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
+  int exhausted = global && global->exhausted;
+  for (size_t i = 0; i < nprocs; i++)
+    exhausted |= r->local[i].exhausted;
+  if (exhausted)
+    lg_analyze_warn(r, "suppression matching stopped after %llu steps (so "
+                       "many suppressions times so many distinct frames); "
+                       "the sites left were not checked and are reported",
+                    (unsigned long long)LG_SUPP_BUDGET);
 }
 
 void lg_analyze_free(lg_report_t *r) {

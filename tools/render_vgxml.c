@@ -142,7 +142,8 @@ void lg_render_vgxml(FILE *f, const lg_report_t *r) {
   lg_vg_status(f, "FINISHED", last ? last->time : 0);
   size_t n;
   lg_csite_t *sites = lg_csites_collect(r, NULL, &n);
-  qsort(sites, n, sizeof *sites, lg_vg_order);
+  if (n > 1)
+    qsort(sites, n, sizeof *sites, lg_vg_order);
   for (size_t k = 0; k < n; k++)
     lg_vg_error(f, &sites[k], k, n);
   free(sites);
