@@ -25,8 +25,23 @@ enum lg_jctx {
   LG_J_SITE,     /* one of them: "key", "category" */
   LG_J_GROWTHS,  /* "growth" */
   LG_J_GROWTH,   /* one of them */
-  LG_J_GSITE,    /* its "site": "key" */
+  LG_J_GSITE,    /* its "site": "stack" */
+  LG_J_STACKS,   /* "stacks" */
+  LG_J_STACK,    /* one of them: "id", "key" */
 };
+
+/* A site read before the table of stacks that names its key. */
+typedef struct lg_jpend {
+  unsigned long stack;
+  char *category;
+} lg_jpend_t;
+
+/* A stack of the table: its number and key. */
+typedef struct lg_jstack {
+  unsigned long id;
+  char *key;
+  UT_hash_handle hh;
+} lg_jstack_t;
 
 typedef struct lg_jp {
   const char *s;
@@ -34,6 +49,9 @@ typedef struct lg_jp {
   const char *why; /* set on the first error */
   lg_baseline_t *b;
   int is_report; /* the top object has "leakgraph_report" */
+  lg_jpend_t *pend; /* sites, in file order */
+  size_t npend, pend_cap;
+  lg_jstack_t *stacks; /* the table, by id */
 } lg_jp_t;
 
 /* Records an error (the first one wins). */
@@ -130,14 +148,24 @@ static void lg_jp_string(lg_jp_t *jp, lg_sb_t *sb) {
   }
 }
 
-/* Skips a number, true, false or null. */
-static void lg_jp_scalar(lg_jp_t *jp) {
+/* Parses a number, true, false or null; its text goes to `sb` if given. */
+static void lg_jp_scalar(lg_jp_t *jp, lg_sb_t *sb) {
   size_t start = jp->i;
   while (jp->i < jp->n && strchr("+-.0123456789eEtruefalsn", jp->s[jp->i]) &&
          jp->s[jp->i])
     jp->i++;
   if (jp->i == start)
     lg_jp_fail(jp, "an unexpected character");
+  else if (sb)
+    lg_sb_append(sb, jp->s + start, jp->i - start);
+}
+
+/* Reads a stack number ("stack", "id"): a decimal integer, else 0. */
+static unsigned long lg_jp_num(const lg_sb_t *sb) {
+  if (!sb->s || !sb->s[0] || strspn(sb->s, "0123456789") != strlen(sb->s) ||
+      strlen(sb->s) > 9)
+    return 0;
+  return strtoul(sb->s, NULL, 10);
 }
 
 /* Adds a site of the baseline, unless its key is there already. */
@@ -163,6 +191,7 @@ static enum lg_jctx lg_jp_member(lg_jp_t *jp, enum lg_jctx ctx,
   if (ctx == LG_J_ROOT)
     return strcmp(key, "clusters") == 0 ? LG_J_CLUSTERS
            : strcmp(key, "growth") == 0 ? LG_J_GROWTHS
+           : strcmp(key, "stacks") == 0 ? LG_J_STACKS
                                         : LG_J_ANY;
   if (ctx == LG_J_CLUSTER && strcmp(key, "sites") == 0)
     return LG_J_SITES;
@@ -171,10 +200,48 @@ static enum lg_jctx lg_jp_member(lg_jp_t *jp, enum lg_jctx ctx,
   return LG_J_ANY;
 }
 
-/* Parses an object (at its brace) in context `ctx`; a site's object adds
- * its key. */
+/* Keeps what a site's or a stack's object said, once it is read: a site
+ * waits for the table of stacks (lg_jp_resolve). */
+static void lg_jp_keep(lg_jp_t *jp, enum lg_jctx ctx, const lg_sb_t *num,
+                       const lg_sb_t *key, const lg_sb_t *cat) {
+  unsigned long n = lg_jp_num(num);
+  if (!n)
+    return;
+  if (ctx == LG_J_STACK && key->s) {
+    lg_jstack_t *e;
+    HASH_FIND(hh, jp->stacks, &n, sizeof n, e);
+    if (e)
+      return;
+    e = lg_util_xcalloc(1, sizeof *e);
+    e->id = n;
+    e->key = lg_util_xstrdup(key->s);
+    HASH_ADD(hh, jp->stacks, id, sizeof e->id, e);
+    return;
+  }
+  jp->pend = lg_util_grow(jp->pend, jp->npend, &jp->pend_cap, sizeof *jp->pend);
+  jp->pend[jp->npend].stack = n;
+  jp->pend[jp->npend++].category =
+      lg_util_xstrdup(ctx == LG_J_GSITE ? "growth" : cat->s ? cat->s : "unknown");
+}
+
+/* Says which member of an object in context `ctx` is kept: 1 its number
+ * ("stack", "id"), 2 its key, 3 its category; 0 none. */
+static int lg_jp_wanted(enum lg_jctx ctx, const char *key) {
+  if ((ctx == LG_J_SITE || ctx == LG_J_GSITE) && strcmp(key, "stack") == 0)
+    return 1;
+  if (ctx == LG_J_STACK && strcmp(key, "id") == 0)
+    return 1;
+  if (ctx == LG_J_STACK && strcmp(key, "key") == 0)
+    return 2;
+  if (ctx == LG_J_SITE && strcmp(key, "category") == 0)
+    return 3;
+  return 0;
+}
+
+/* Parses an object (at its brace) in context `ctx`; a site's or a stack's
+ * object keeps what it says. */
 static void lg_jp_object(lg_jp_t *jp, enum lg_jctx ctx, int depth) {
-  lg_sb_t key = {0}, val = {0}, site = {0}, cat = {0};
+  lg_sb_t key = {0}, val = {0}, num = {0}, site = {0}, cat = {0};
   jp->i++;
   if (lg_jp_peek(jp) == '}')
     jp->i++;
@@ -191,15 +258,16 @@ static void lg_jp_object(lg_jp_t *jp, enum lg_jctx ctx, int depth) {
         break;
       }
       jp->i++;
-      int wanted = (ctx == LG_J_SITE || ctx == LG_J_GSITE) &&
-                   (strcmp(key.s, "key") == 0 || strcmp(key.s, "category") == 0);
+      int wanted = lg_jp_wanted(ctx, key.s);
+      lg_sb_t *into = wanted == 1 ? &num : wanted == 2 ? &site : &cat;
       val.len = 0;
+      lg_sb_append(&val, "", 0);
       lg_jp_value(jp, lg_jp_member(jp, ctx, key.s), depth + 1,
                   wanted ? &val : NULL);
-      if (wanted && val.s)
-        lg_sb_append(strcmp(key.s, "key") == 0 ? (site.len = 0, &site)
-                                               : (cat.len = 0, &cat),
-                     val.s, val.len);
+      if (wanted) {
+        into->len = 0;
+        lg_sb_append(into, val.s, val.len);
+      }
       char c = lg_jp_peek(jp);
       jp->i++;
       if (c == '}')
@@ -207,9 +275,11 @@ static void lg_jp_object(lg_jp_t *jp, enum lg_jctx ctx, int depth) {
       if (c != ',')
         lg_jp_fail(jp, "a missing ',' or '}'");
     }
-  if (!jp->why && site.s && (ctx == LG_J_SITE || ctx == LG_J_GSITE))
-    lg_jp_add(jp->b, site.s, ctx == LG_J_GSITE ? "growth" : cat.s);
-  lg_sb_free(&key), lg_sb_free(&val), lg_sb_free(&site), lg_sb_free(&cat);
+  if (!jp->why &&
+      (ctx == LG_J_SITE || ctx == LG_J_GSITE || ctx == LG_J_STACK))
+    lg_jp_keep(jp, ctx, &num, &site, &cat);
+  lg_sb_free(&key), lg_sb_free(&val), lg_sb_free(&num), lg_sb_free(&site);
+  lg_sb_free(&cat);
 }
 
 /* Parses an array (at its bracket) whose items sit in context `item`. */
@@ -239,6 +309,7 @@ static void lg_jp_value(lg_jp_t *jp, enum lg_jctx ctx, int depth,
   enum lg_jctx item = ctx == LG_J_CLUSTERS ? LG_J_CLUSTER
                       : ctx == LG_J_SITES  ? LG_J_SITE
                       : ctx == LG_J_GROWTHS ? LG_J_GROWTH
+                      : ctx == LG_J_STACKS ? LG_J_STACK
                                            : LG_J_ANY;
   if (c == '{')
     lg_jp_object(jp, ctx, depth);
@@ -249,7 +320,25 @@ static void lg_jp_value(lg_jp_t *jp, enum lg_jctx ctx, int depth,
     lg_jp_string(jp, str ? str : &tmp);
     lg_sb_free(&tmp);
   } else
-    lg_jp_scalar(jp);
+    lg_jp_scalar(jp, str);
+}
+
+/* Gives every site read its key from the table of stacks, then releases
+ * the parser's own state. */
+static void lg_jp_resolve(lg_jp_t *jp) {
+  for (size_t i = 0; i < jp->npend; i++) {
+    lg_jstack_t *e;
+    HASH_FIND(hh, jp->stacks, &jp->pend[i].stack, sizeof(unsigned long), e);
+    if (e && !jp->why)
+      lg_jp_add(jp->b, e->key, jp->pend[i].category);
+    free(jp->pend[i].category);
+  }
+  free(jp->pend);
+  lg_jstack_t *e, *t;
+  HASH_ITER(hh, jp->stacks, e, t) {
+    HASH_DEL(jp->stacks, e);
+    free(e->key), free(e);
+  }
 }
 
 int lg_baseline_parse(lg_baseline_t *b, const char *text, size_t n,
@@ -265,6 +354,7 @@ int lg_baseline_parse(lg_baseline_t *b, const char *text, size_t n,
     lg_jp_fail(&jp, "text after the JSON object");
   if (!jp.why && !jp.is_report)
     lg_jp_fail(&jp, "it has no \"leakgraph_report\" key");
+  lg_jp_resolve(&jp);
   if (jp.why) {
     snprintf(err, errlen,
              "--baseline %s is not a leakgraph JSON report (%s, near byte "

@@ -6,9 +6,10 @@
  * The file is hostile input like a log: only a regular file of at most
  * LG_BASELINE_MAX bytes is read, the JSON parser nests at most 64 deep and
  * never recurses further, and what it keeps is at most the file's size.
- * It reads the keys at `clusters[].sites[].key` (with the site's
- * `category`) and `growth[].site.key` (category "growth"); everything else
- * is skipped. Strings are decoded the way tools/json.c encodes them: a
+ * It reads the sites at `clusters[].sites[]` (their `stack` and
+ * `category`) and `growth[].site` (its `stack`, category "growth"), and
+ * their keys from the table `stacks[]` (`id`, `key`); everything else is
+ * skipped. Strings are decoded the way tools/json.c encodes them: a
  * `\u00XX` escape below 0x100 is the byte XX. */
 #ifndef LG_BASELINE_H
 #define LG_BASELINE_H

@@ -248,8 +248,6 @@ static void lg_json_site(lg_json_t *j, const lg_rsite_t *s) {
   lg_json_key(j, "category");
   lg_json_str(j, lg_analyze_cat_name((int)s->cat - 1));
   lg_json_stack(j, &s->stack);
-  lg_json_key(j, "key");
-  lg_json_str(j, s->stack.key);
   lg_json_base_status(j, s->baseline);
   lg_json_obj_end(j);
 }
@@ -438,8 +436,6 @@ static void lg_json_growth_site(lg_json_t *j, const lg_rgrowth_t *g) {
   lg_json_key(j, "site");
   lg_json_obj(j);
   lg_json_stack(j, &g->stack);
-  lg_json_key(j, "key");
-  lg_json_str(j, g->stack.key);
   lg_json_obj_end(j);
   lg_json_base_status(j, g->baseline);
   lg_json_key(j, "stack_id");

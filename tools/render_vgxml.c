@@ -82,6 +82,20 @@ static int lg_vg_order(const void *a, const void *b) {
   return strcmp(x->key ? x->key : "", y->key ? y->key : "");
 }
 
+/* Writes the shim's options (LEAKGRAPH_OPTIONS, as the log's HEADER has
+ * them) as the tool's arguments, one <arg> per key=value item. */
+static void lg_vg_options(FILE *f, const char *opts) {
+  while (*opts) {
+    size_t n = strcspn(opts, ":");
+    if (n) {
+      char *item = strndup(opts, n);
+      lg_vg_elem(f, "    ", "arg", item ? item : "");
+      free(item);
+    }
+    opts += n + (opts[n] == ':');
+  }
+}
+
 /* Writes the preamble, pid, ppid, tool and the command line of `p`. */
 static void lg_vg_head(FILE *f, const lg_report_t *r, const lg_process_t *p) {
   fputs("<?xml version=\"1.0\"?>\n\n<valgrindoutput>\n\n<protocolversion>4"
@@ -100,8 +114,9 @@ static void lg_vg_head(FILE *f, const lg_report_t *r, const lg_process_t *p) {
           p ? p->pid : 0, p ? p->ppid : 0);
   for (size_t i = 1; i < r->nprocs; i++)
     fprintf(f, "<!-- also pid %u -->\n", r->procs[i]->pid);
-  fputs("<args>\n  <vargv>\n    <exe>leakgraph</exe>\n  </vargv>\n  <argv>\n",
-        f);
+  fputs("<args>\n  <vargv>\n    <exe>leakgraph</exe>\n", f);
+  lg_vg_options(f, p && p->options ? p->options : "");
+  fputs("  </vargv>\n  <argv>\n", f);
   if (p && p->argc)
     lg_vg_elem(f, "    ", "exe", p->argv[0]);
   else

@@ -143,6 +143,11 @@ Names an `expect:` expression can use
   read_text(p), file_mode(p), exists(p)
                     the text, the permission bits (e.g. 0o600) and the
                     existence of the file T/p (no symlink followed for mode)
+  xml_of(p), xml_paths(p)
+                    the XML file T/p parsed (its root element, from
+                    xml.etree.ElementTree), and the set of its elements'
+                    paths ("valgrindoutput/error/stack/frame/fn"): its
+                    structure, for comparing two documents
   has_frame(x, f)   x (a cluster, its entry, a site, a stack) has a frame in
                     function f (a whole-word match, so C++ signatures and
                     mangled names match too)
@@ -335,6 +340,21 @@ def make_helpers(r, stdout):
 
     return dict(cluster_with=cluster_with, clusters_with=clusters_with,
                 sites_with=sites_with, out_int=out_int)
+
+
+def xml_of(path):
+    import xml.etree.ElementTree as ET
+    return ET.parse(path).getroot()
+
+
+def xml_paths(path):
+    out, todo = set(), [(xml_of(path), "")]
+    while todo:
+        e, pre = todo.pop()
+        p = pre + "/" + e.tag if pre else e.tag
+        out.add(p)
+        todo.extend((c, p) for c in e)
+    return out
 
 
 def lines(text):
@@ -804,6 +824,7 @@ class Runner:
                   read_text=lambda p: (t / p).read_text(errors="replace"),
                   file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
                   exists=lambda p: os.path.lexists(t / p),
+                  xml_of=lambda p: xml_of(t / p), xml_paths=lambda p: xml_paths(t / p),
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
