@@ -2,7 +2,7 @@
  * and a newline that would forge a LEAK SUMMARY: the text report on stderr
  * shows both escaped (\x1b, \n), so the terminal gets no escape and the
  * report one LEAK SUMMARY. The JSON keeps the argument as it was.
- * args: $'\033[2J\033]0;pwned\007' $'x\nLEAK SUMMARY:\n   definitely lost: 0 bytes in 0 blocks'
+ * run: shell {lg} {prog} "$(printf '\033[2J\033]0;pwned\007')" "$(printf 'x\nLEAK SUMMARY:\n   definitely lost: 0 bytes in 0 blocks')"
  * expect: '\x1b' not in stderr and '\x07' not in stderr
  * expect: [l for l in stderr.splitlines() if l.startswith('LEAK SUMMARY')] == ['LEAK SUMMARY:']
  * expect: '\\x1b[2J\\x1b]0;pwned\\x07' in stderr and 'x\\nLEAK SUMMARY:\\n' in stderr
