@@ -51,11 +51,27 @@ static void lg_text_frame(FILE *f, size_t i, const lg_symframe_t *fr,
   fputc('\n', f);
 }
 
+/* How often each stack of the report (by ref) was printed in full, while a
+ * report is rendered: a stack is printed whole at most LG_TEXT_REPEATS
+ * times, then by its first frame and its number, so that the text grows
+ * with the log however many sites share a stack. */
+#define LG_TEXT_REPEATS 8
+static unsigned char *lg_text_printed;
+static size_t lg_text_nprinted;
+
 static void lg_text_stack(FILE *f, const lg_rstack_t *s, const char *indent) {
   if (s->n == 0)
     fprintf(f, "%s(no stack recorded)\n", indent);
-  for (size_t i = 0; i < s->n; i++)
+  int full = !s->ref || s->ref > lg_text_nprinted ||
+             lg_text_printed[s->ref - 1] < LG_TEXT_REPEATS;
+  if (full && s->ref && s->ref <= lg_text_nprinted)
+    lg_text_printed[s->ref - 1]++;
+  for (size_t i = 0; i < (full ? s->n : s->n > 0); i++)
     lg_text_frame(f, i, &s->frames[i], indent);
+  if (!full && s->n > 1)
+    fprintf(f, "%s(%zu more frames: stack %u, printed in full %d times "
+               "above)\n",
+            indent, s->n - 1, s->ref, LG_TEXT_REPEATS);
 }
 
 /* Says whether two stacks have the same frames. */
@@ -455,6 +471,8 @@ void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
 
 void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
                          unsigned flags) {
+  lg_text_printed = calloc(r->nstacks ? r->nstacks : 1, 1);
+  lg_text_nprinted = lg_text_printed ? r->nstacks : 0;
   lg_text_processes(f, r);
   for (size_t i = 0; i < r->nclusters; i++)
     if (!cluster || r->clusters[i].id == cluster)
@@ -472,4 +490,7 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
   if (flags & LG_TEXT_VERBOSE)
     lg_text_scans(f, r);
   lg_text_notes(f, r, flags);
+  free(lg_text_printed);
+  lg_text_printed = NULL;
+  lg_text_nprinted = 0;
 }

@@ -219,8 +219,9 @@ static void test_open_regular_refuses_fifos_devices_and_big_files(void **state) 
 /* ----------------------------------------- work and output bounded */
 
 /* One 256-frame stack shared by a cluster of 4096 entry blocks and by 200
- * clusters of 10 sites each: the JSON output holds the stack once, so it
- * stays within a small multiple of the log (it was 4096 + 2000 copies). */
+ * clusters of 10 sites each: the JSON output holds the stack once, and the
+ * text prints it whole 8 times, so both stay within a small multiple of
+ * the log (they held 4096 + 2000 and 2000 copies). */
 static void test_deep_shared_stacks_keep_json_bounded(void **state) {
   static uint64_t frames[LG_MAX_FRAMES];
   static lb_block_t blocks[LG_CLUSTER_MAX_LISTED];
@@ -255,6 +256,11 @@ static void test_deep_shared_stacks_keep_json_bounded(void **state) {
   if (n > 8 * l.n)
     fail_msg("JSON of %zu bytes from a log of %zu", n, l.n);
   free(js);
+  char *text = render(&fx.r, fx.sym, 0, &n);
+  if (n > 8 * l.n)
+    fail_msg("text of %zu bytes from a log of %zu", n, l.n);
+  assert_non_null(strstr(text, "(255 more frames: stack 1, printed in full 8 times above)"));
+  free(text);
   unbuild(&fx);
   lg_reader_free(p);
   lb_free(&l);
