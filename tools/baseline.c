@@ -60,6 +60,7 @@ static void lg_jp_fail(lg_jp_t *jp, const char *why) {
     jp->why = why;
 }
 
+/* Skips white space. */
 static void lg_jp_ws(lg_jp_t *jp) {
   while (jp->i < jp->n && strchr(" \t\r\n", jp->s[jp->i]) && jp->s[jp->i])
     jp->i++;

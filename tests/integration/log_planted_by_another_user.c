@@ -3,7 +3,7 @@
  * report over the glob reads both, warning that app.log belongs to another
  * user (uid 65534).
  * needs: root
- * setup: LD_PRELOAD={build}/libleakgraph.so LEAKGRAPH_OPTIONS=log={tmp}/logs/app.log:quiet=1 /bin/true && chown 65534:65534 logs/app.log
+ * setup: LD_PRELOAD={shim} LEAKGRAPH_OPTIONS=log={tmp}/logs/app.log:quiet=1 /bin/true && chown 65534:65534 logs/app.log
  * run: direct
  * log: {tmp}/logs/app.log
  * report_on: {tmp}/logs/*.log

@@ -119,7 +119,11 @@ around them is the test's description. Keys:
 
 In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
 `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
-{build} (the build directory) and {root} (the repository) are replaced.
+{build} (the build directory), {root} (the repository) and {shim} (the
+shim's path for LD_PRELOAD: build/libleakgraph.so, or a link to it without
+a space) are replaced; in
+the shell words of `build:`, `run: shell`, `report_on:`, `setup:` and
+`require:` each is shell-quoted (so never put one inside quotes there).
 
 Names an `expect:` expression can use
 -------------------------------------
@@ -558,9 +562,17 @@ class Runner:
                 return "needs the user %r to exist" % user
         return None
 
-    def subst(self, s, t):
-        return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
-                 .replace("{build}", str(self.build)).replace("{root}", str(ROOT)))
+    def subst(self, s, t, quote=False):
+        q = shlex.quote if quote else str
+        return (s.replace("{tmp}", q(str(t))).replace("{prog}", q(str(t / "prog")))
+                 .replace("{build}", q(str(self.build))).replace("{root}", q(str(ROOT)))
+                 .replace("{shim}", q(str(self.shim))))
+
+    def qsubst(self, s, t):
+        """subst for shell words (build:, run: shell, setup:, require:,
+        report_on:): each path shell-quoted, so a checkout whose path has a
+        space runs the same commands."""
+        return self.subst(s, t, quote=True)
 
     # -- steps
 
@@ -574,7 +586,7 @@ class Runner:
                            str(src), "-o", str(out)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(self.subst(test.get("build", ""), t))
+        extra = shlex.split(self.qsubst(test.get("build", ""), t))
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -605,7 +617,7 @@ class Runner:
     def shell_line(self, test, t, mode, log, options, plain):
         """The command line of `run: shell`, its {lg} and {direct} expanded
         (to nothing for the plain run)."""
-        line = self.subst(mode.strip()[len("shell"):].strip(), t)
+        line = self.qsubst(mode.strip()[len("shell"):].strip(), t)
         lg = "%s --log=%s" % (shlex.quote(str(self.wrapper)), shlex.quote(log))
         direct = "LD_PRELOAD=%s LEAKGRAPH_OPTIONS=%s" % (
             shlex.quote(str(self.shim)),
@@ -682,7 +694,7 @@ class Runner:
         """The report tool's LOG arguments that `report_on:` names, globs
         expanded like a shell's."""
         out = []
-        for word in shlex.split(self.subst(test.get("report_on"), t)):
+        for word in shlex.split(self.qsubst(test.get("report_on"), t)):
             found = sorted(glob.glob(word)) if glob.has_magic(word) else []
             out.extend(found or [word])
         return out
@@ -725,7 +737,7 @@ class Runner:
     def check_requirements(self, test, t, timeout):
         """Runs the `require:` commands; raises Skip when one fails."""
         for cmd in test.get("require"):
-            cmd = self.subst(cmd, t)
+            cmd = self.qsubst(cmd, t)
             res = run_cmd(["/bin/sh", "-c", cmd], t, timeout=timeout)
             if res.exit_code != 0:
                 said = lines(res.stdout + "\n" + res.stderr)
@@ -770,7 +782,7 @@ class Runner:
         self.compile(test, t, timeout)
         self.check_requirements(test, t, timeout)
         if test.get("setup"):
-            res = run_cmd(["/bin/sh", "-c", self.subst(test.get("setup"), t)], t, timeout=timeout)
+            res = run_cmd(["/bin/sh", "-c", self.qsubst(test.get("setup"), t)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("setup: failed (status %d)" % res.exit_code, tail("stderr", res.stderr))
         mode = test.get("run", "wrapper")
