@@ -85,10 +85,21 @@ $(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
 	$(SAY) LINK $@
 	$(Q)$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
 
+# Graphviz (libgvc) lays out the HTML report's pictures: the dot layout and
+# SVG plugins are linked in (from Graphviz's plugin directory), so the
+# report tool loads no plugin at run time.
+GV_CFLAGS := $(shell pkg-config --cflags libgvc 2>/dev/null)
+GV_PLUGINS := $(shell pkg-config --variable=libdir libgvc 2>/dev/null)/graphviz
+GV_LIBS := $(shell pkg-config --libs libgvc 2>/dev/null) -L$(GV_PLUGINS) \
+	-lgvplugin_dot_layout -lgvplugin_core -Wl,-rpath,$(GV_PLUGINS)
+
 $(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h | check-deps
 	@mkdir -p $(@D)
 	$(SAY) CC $<
-	$(Q)$(CC) $(CFLAGS_COMMON) -Icollector -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_COMMON) $(GV_CFLAGS) -Icollector -c $< -o $@
+
+# The HTML report's style and script are assembled into this object.
+$(B)/obj/tools/html_assets.o: tools/html/report.css tools/html/report.js
 
 $(B)/obj/tools/format.o: collector/format.c collector/format.h | check-deps
 	@mkdir -p $(@D)
@@ -97,7 +108,7 @@ $(B)/obj/tools/format.o: collector/format.c collector/format.h | check-deps
 
 $(REPORT): $(TOOLS_OBJ) $(B)/obj/tools/format.o
 	$(SAY) LINK $@
-	$(Q)$(CC) -o $@ $^ -ldw -lelf -lstdc++
+	$(Q)$(CC) -o $@ $^ -ldw -lelf -lstdc++ $(GV_LIBS)
 
 $(WRAPPER): scripts/leakgraph
 	@mkdir -p $(@D)
@@ -111,19 +122,19 @@ $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/ob
 	$(SAY) CC $<
 	$(Q)$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -ldw -lelf -lstdc++ -ldl -pthread
+		-lcmocka -lunwind -ldw -lelf -lstdc++ $(GV_LIBS) -ldl -pthread
 
 # The fuzz target: clang's libFuzzer with ASan and UBSan, over the report
 # tool's sources (not its main) and the log format's.
 FUZZ_BIN := $(B)/fuzz/fuzz_report
 FUZZ_SECONDS ?= 600
-$(FUZZ_BIN): tests/fuzz/fuzz_report.c $(filter-out tools/main.c,$(TOOLS_SRC)) collector/format.c tools/*.h collector/format.h
+$(FUZZ_BIN): tests/fuzz/fuzz_report.c $(filter-out tools/main.c,$(TOOLS_SRC)) collector/format.c tools/*.h collector/format.h tools/html/report.css tools/html/report.js
 	@mkdir -p $(@D)
 	$(SAY) FUZZ $@
 	$(Q)clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined -Icollector -Itools -o $@ \
+		-fno-sanitize-recover=undefined $(GV_CFLAGS) -Icollector -Itools -o $@ \
 		tests/fuzz/fuzz_report.c $(filter-out tools/main.c,$(TOOLS_SRC)) collector/format.c \
-		-ldw -lelf -lstdc++
+		-ldw -lelf -lstdc++ $(GV_LIBS)
 
 fuzz: deps $(FUZZ_BIN)
 	@mkdir -p $(B)/fuzz/corpus
@@ -137,7 +148,7 @@ integration: deps all
 	@/usr/bin/python3 tests/integration/run.py --build $(B)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
+	@$(MAKE) -s --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
 	@V=$(V) scripts/run-tests $(B)
 
 demo:

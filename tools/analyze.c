@@ -6,7 +6,8 @@
  * then every process's clusters in one list, largest first, numbered from
  * 1. Then growth: every process's site timelines (growth.c), the sites to
  * show symbolized and checked against the suppressions, their retention
- * chains' roots named. */
+ * chains' roots named. Last, the grouping by folded allocation site
+ * (records.c). */
 #include "analyze.h"
 
 #include <inttypes.h>
@@ -18,7 +19,7 @@
 
 #include <uthash.h>
 
-#include "sitekey.h"
+#include "records.h"
 #include "util.h"
 
 static const char *const lg_rcat_names[LG_RCAT_N] = {
@@ -215,10 +216,19 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out) {
   const lg_stack_t *s = lg_reader_stack(p, id);
-  out->n = s ? s->nframes : 0;
-  out->frames = lg_util_xcalloc(out->n, sizeof *out->frames);
-  for (size_t i = 0; i < out->n; i++)
-    lg_sym_frame(sym, p, &s->frames[i], &out->frames[i]);
+  size_t nraw = s ? s->nframes : 0, cap = nraw;
+  out->n = 0;
+  out->frames = lg_util_xcalloc(cap, sizeof *out->frames);
+  for (size_t i = 0; i < nraw; i++) {
+    lg_symframe_t buf[LG_SYM_MAX_INLINED];
+    size_t k = lg_sym_frames(sym, p, &s->frames[i], buf, LG_SYM_MAX_INLINED);
+    if (out->n + k > cap) {
+      cap = (out->n + k) * 2;
+      out->frames = lg_util_xrealloc(out->frames, cap, sizeof *out->frames);
+    }
+    memcpy(out->frames + out->n, buf, k * sizeof *buf);
+    out->n += k;
+  }
 }
 
 static void lg_analyze_warn(lg_report_t *r, const char *fmt, ...)
@@ -294,7 +304,7 @@ static lg_rstackref_t *lg_analyze_ref(lg_report_t *r, size_t i, lg_sym_t *sym,
                            sizeof *r->stacks);
   lg_rstack_t *st = &r->stacks[r->nstacks];
   lg_analyze_stack(sym, r->procs[i], id, st);
-  st->key = lg_sitekey_make(st->frames, st->n);
+  st->key = lg_site_key(st->frames, st->n);
   st->ref = e->ref = (unsigned)++r->nstacks;
   HASH_ADD(hh, r->stack_index, key, sizeof e->key, e);
   return e;
@@ -359,6 +369,7 @@ static void lg_analyze_sites(lg_report_t *r, size_t i, lg_sym_t *sym,
     }
     lg_rsite_t *rs = &rc->sites[rc->nsites++];
     rs->cat = s->cat, rs->blocks = s->blocks, rs->bytes = s->bytes;
+    rs->stack_id = s->stack_id;
     rs->stack = lg_analyze_shared(r, i, sym, s->stack_id);
     lg_amount_t *a = lg_analyze_amount(rc, s->cat);
     lg_util_sat_add(&a->blocks, s->blocks);
@@ -671,9 +682,11 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
                        "many suppressions times so many distinct frames); "
                        "the sites left were not checked and are reported",
                     (unsigned long long)LG_SUPP_BUDGET);
+  lg_records_build(r);
 }
 
 void lg_analyze_free(lg_report_t *r) {
+  lg_records_free(r);
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
   free(r->clusters);

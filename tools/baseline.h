@@ -1,6 +1,6 @@
 /* tools/baseline.h — an earlier JSON report read as a baseline
  * (--baseline=REPORT.json): the allocation sites it reported, by their
- * keys (sitekey.h), so that the new report can tell each of its sites new
+ * keys (sites.h), so that the new report can tell each of its sites new
  * or known, and the baseline's sites it no longer has fixed.
  *
  * The file is hostile input like a log: only a regular file of at most

@@ -9,8 +9,8 @@
  *   N  the report holds leaks of a kind that --fail-on names and
  *      --error-exitcode=N was given
  *   2  usage error: a bad option or value, no log (or only directories
- *      that hold none), an unreadable --suppressions or --baseline file, a
- *      format not supported yet (--format=html), an unknown --cluster, an
+ *      that hold none), an unreadable --suppressions or --baseline file,
+ *      an unknown --cluster, an
  *      unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
@@ -40,6 +40,7 @@ enum lg_format {
   LG_FMT_TEXT,
   LG_FMT_JSON,
   LG_FMT_DOT,
+  LG_FMT_HTML,
   LG_FMT_JUNIT,
   LG_FMT_SARIF,
   LG_FMT_VGXML,
@@ -54,6 +55,7 @@ typedef struct lg_opts {
   int symbolize;
   int growth;
   int verbose;
+  int all;
   lg_supps_t supps;
   lg_baseline_t baseline;
   int has_baseline;
@@ -71,14 +73,18 @@ static const char lg_help[] =
     "stands for every leakgraph log in it (not in its subdirectories), in\n"
     "name order; its other files are skipped.\n"
     "\n"
-    "  --format=FORMAT          text (default), json, dot (Graphviz), junit\n"
-    "                           (JUnit XML: a test case per process, a\n"
-    "                           failure per failing leak site), sarif (SARIF\n"
-    "                           2.1.0: a result per leak site), valgrind-xml\n"
-    "                           (valgrind's --xml=yes, protocol 4); html: not\n"
-    "                           yet\n"
+    "  --format=FORMAT          text (default), json, dot (Graphviz), html\n"
+    "                           (one self-contained page: clusters drawn by\n"
+    "                           Graphviz, stacks, timelines), junit (JUnit\n"
+    "                           XML: a test case per process, a failure per\n"
+    "                           failing leak site), sarif (SARIF 2.1.0: a\n"
+    "                           result per leak site), valgrind-xml\n"
+    "                           (valgrind's --xml=yes, protocol 4)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
-    "  --cluster=ID             only cluster ID, in detail\n"
+    "  --cluster=ID             only cluster ID, in detail: every entry,\n"
+    "                           member site, block and pointer\n"
+    "  --all                    text: every allocation site, not only those\n"
+    "                           that fit the first screen, and every process\n"
     "  --suppressions=FILE      LeakSanitizer-style suppressions "
     "(leak:PATTERN);\n"
     "                           may be given several times\n"
@@ -155,10 +161,10 @@ static int lg_main_format(lg_opts_t *o, const char *v) {
   else if (strcmp(v, "valgrind-xml") == 0)
     o->format = LG_FMT_VGXML;
   else if (strcmp(v, "html") == 0)
-    return lg_main_usage("--format=%s is not supported yet", v);
+    o->format = LG_FMT_HTML;
   else
     return lg_main_usage("bad --format '%s' (accepted: text, json, dot, "
-                         "junit, sarif, valgrind-xml)",
+                         "html, junit, sarif, valgrind-xml)",
                          v);
   return 0;
 }
@@ -174,6 +180,7 @@ enum {
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
   LG_OPT_VERBOSE,
+  LG_OPT_ALL,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -189,6 +196,7 @@ static const struct option lg_longopts[] = {
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
     {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
+    {"all", no_argument, NULL, LG_OPT_ALL},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -239,6 +247,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     return -1;
   case LG_OPT_VERBOSE:
     o->verbose = 1;
+    return -1;
+  case LG_OPT_ALL:
+    o->all = 1;
     return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
@@ -419,8 +430,12 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
     lg_render_sarif(f, r, o->fail_on);
   else if (o->format == LG_FMT_VGXML)
     lg_render_vgxml(f, r);
+  else if (o->format == LG_FMT_HTML)
+    lg_render_html(f, r, o->cluster);
   else
-    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
+    lg_render_text_with(f, r, o->cluster,
+                        (o->verbose ? LG_TEXT_VERBOSE : 0) |
+                            (o->all ? LG_TEXT_ALL : 0));
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");
@@ -433,8 +448,11 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
 static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
   lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
   lg_report_t r;
+  /* The HTML page charts steady sites beside the growing ones. */
   lg_analyze_build(&r, procs, n, &o->supps, sym,
-                   o->growth ? LG_ANALYZE_GROWTH_ALL : 0);
+                   o->growth || o->format == LG_FMT_HTML
+                       ? LG_ANALYZE_GROWTH_ALL
+                       : 0);
   if (o->has_baseline)
     lg_analyze_baseline(&r, &o->baseline);
   for (size_t i = 0; i < r.nwarnings; i++)

@@ -3,8 +3,8 @@
  * symbolized (tools/symbolize.c, against the files on this machine that
  * the input names), analysed with suppressions (the input's own, if any,
  * and a fixed set) and a baseline, and rendered in every format (text,
- * verbose text, one cluster in detail, JSON, DOT, JUnit, SARIF, valgrind's
- * XML) into /dev/null; the same bytes are also parsed as a baseline report
+ * verbose text, every site, one cluster in detail, JSON, DOT, HTML, JUnit,
+ * SARIF, valgrind's XML) into /dev/null; the same bytes are also parsed as a baseline report
  * (tools/baseline.c). Built with -fsanitize=fuzzer,address,undefined by
  * `make fuzz` (long) and `make test` (a bounded number of runs over the
  * seed corpus of real logs in tests/fuzz/corpus). */
@@ -31,11 +31,12 @@ static FILE *lg_fuzz_null(void) {
 static void lg_fuzz_render(const lg_report_t *r, lg_sym_t *sym) {
   FILE *f = lg_fuzz_null();
   lg_render_text_with(f, r, 0, 0);
-  lg_render_text_with(f, r, 0, LG_TEXT_VERBOSE);
+  lg_render_text_with(f, r, 0, LG_TEXT_VERBOSE | LG_TEXT_ALL);
   if (r->nclusters)
     lg_render_text_with(f, r, 1, 0);
   lg_render_json(f, r, 0);
   lg_render_dot(f, r, sym, 0);
+  lg_render_html(f, r, 0);
   lg_render_junit(f, r, LG_FAIL_DEFAULT | LG_FAIL_GROWTH);
   lg_render_sarif(f, r, LG_FAIL_DEFAULT);
   lg_render_vgxml(f, r);

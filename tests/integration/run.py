@@ -99,6 +99,17 @@ around them is the test's description. Keys:
            tool gets no argument at all).
   exit:    the program's expected exit status (default 0; 128+N when killed
            by signal N, in every run mode), or `any`.
+  html:    also write the HTML report (leakgraph-report --format=html
+           --output=T/report.html, then these extra arguments, then the
+           logs the JSON report read; it must exit 0), open it in headless
+           Chromium (browser.py: a DevTools client of the standard
+           library), save a screenshot as T/report.png, and give the
+           expectations `page`: what the DOM holds (browser.py's docstring:
+           clusters with their data and picture counts, summary, growth,
+           marks, search, errors, ...). The value may be empty.
+  html_search: TEXT -- with `html:`, type TEXT into the page's search box;
+           page.search[TEXT] is the number of clusters left visible.
+           Repeatable.
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
@@ -118,12 +129,12 @@ around them is the test's description. Keys:
   expect:  a Python expression that must be true. Repeatable.
 
 In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
-`file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
-{build} (the build directory), {root} (the repository) and {shim} (the
-shim's path for LD_PRELOAD: build/libleakgraph.so, or a link to it without
-a space) are replaced; in
-the shell words of `build:`, `run: shell`, `report_on:`, `setup:` and
-`require:` each is shell-quoted (so never put one inside quotes there).
+`html:`, `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog}
+(T/prog), {build} (the build directory), {root} (the repository) and
+{shim} (the shim's path for LD_PRELOAD: build/libleakgraph.so, or a link
+to it without a space) are replaced; in the shell words of `build:`,
+`run: shell`, `report_on:`, `setup:` and `require:` each is shell-quoted
+(so never put one inside quotes there).
 
 Names an `expect:` expression can use
 -------------------------------------
@@ -139,6 +150,8 @@ Names an `expect:` expression can use
                     0), output and error output (text; with the wrapper,
                     stderr holds the text report too)
   plain             the run without leakgraph (with `compare: plain`)
+  page              with `html:`, what the HTML report's DOM holds in
+                    Chromium (browser.py), every dict attribute-accessible
   report_exit, report_stdout, report_stderr
                     the report tool's status and output
   logs              sorted names of the files in T/logs/
@@ -212,10 +225,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
-REPEATABLE = {"lib", "env", "file", "expect", "require"}
+REPEATABLE = {"lib", "env", "file", "expect", "require", "html_search"}
 KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
         "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
-        "require", "expect"}
+        "require", "expect", "html", "html_search"}
 
 
 # ---------------------------------------------------------------- directives
@@ -699,6 +712,24 @@ class Runner:
             out.extend(found or [word])
         return out
 
+    def run_html(self, test, t, files, timeout):
+        """`html:`: writes T/report.html from `files`, opens it in headless
+        Chromium and returns what its DOM holds (browser.py)."""
+        import browser
+        extra = [self.subst(a, t) for a in shlex.split(test.get("html") or "")]
+        out = t / "report.html"
+        rep = run_cmd([str(self.report), "--format=html", "--output=" + str(out), *extra, *files],
+                      t, timeout=timeout)
+        if rep.exit_code != 0 or not out.exists():
+            raise Failure("leakgraph-report --format=html exited %d" % rep.exit_code,
+                          tail("report stderr", rep.stderr))
+        try:
+            page = browser.open_page(str(out), screenshot=str(t / "report.png"),
+                                     searches=test.get("html_search"), timeout=timeout)
+        except OSError as e:
+            raise Failure("the browser failed: %s" % e)
+        return json.loads(json.dumps(page), object_hook=AttrDict)
+
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
         extra = [] if mode in ("", "none", "optional") else [
@@ -798,7 +829,7 @@ class Runner:
             raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
                           tail("stdout", res.stdout) + tail("stderr", res.stderr))
         logs = sorted(str(p) for p in (t / "logs").iterdir())
-        r, rep, mangled = None, Result(0, "", ""), ""
+        r, rep, mangled, page = None, Result(0, "", ""), "", None
         report_mode = test.get("report", "")
         if mode.split()[:1] == ["plain"]:
             report_mode = "none"
@@ -826,6 +857,8 @@ class Runner:
                                   tail("report stderr", rep.stderr))
                 if r is None:
                     raise Failure("leakgraph-report printed nothing", tail("report stderr", rep.stderr))
+            if "html" in test.d:
+                page = self.run_html(test, t, files, timeout)
         ns = dict(r=r, summary=(r or {}).get("summary"), clusters=(r or {}).get("clusters") or [],
                   processes=(r or {}).get("processes") or [], exit_code=res.exit_code,
                   stdout=res.stdout, stderr=res.stderr, signal=res.signal, plain=plain,
@@ -840,7 +873,7 @@ class Runner:
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
-                  log_scan_begins=lambda: log_scan_begins(t / "logs"))
+                  log_scan_begins=lambda: log_scan_begins(t / "logs"), page=page)
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
@@ -934,6 +967,8 @@ def explain(expr, ns, errored):
     if re.search(r"\b(r|summary|clusters|processes|cluster_with|clusters_with|sites_with|has_frame)\b",
                  expr) or errored:
         text += compact_report(ns["r"])
+    if re.search(r"\bpage\b", expr) and ns.get("page") is not None:
+        text += "page: " + json.dumps(ns["page"], separators=(",", ":"))[:1500] + "\n"
     return text
 
 

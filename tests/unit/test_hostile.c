@@ -26,7 +26,7 @@
 #include "escape.h"
 #include "reader.h"
 #include "render.h"
-#include "sitekey.h"
+#include "sites.h"
 #include "suppress.h"
 #include "symbolize.h"
 #include "util.h"
@@ -220,8 +220,8 @@ static void test_open_regular_refuses_fifos_devices_and_big_files(void **state) 
 
 /* One 256-frame stack shared by a cluster of 4096 entry blocks and by 200
  * clusters of 10 sites each: the JSON output holds the stack once, and the
- * text prints it whole 8 times, so both stay within a small multiple of
- * the log (they held 4096 + 2000 and 2000 copies). */
+ * text shows it per loss record (records.h), so both stay within a small
+ * multiple of the log (they held 4096 + 2000 and 2000 copies). */
 static void test_deep_shared_stacks_keep_json_bounded(void **state) {
   static uint64_t frames[LG_MAX_FRAMES];
   static lb_block_t blocks[LG_CLUSTER_MAX_LISTED];
@@ -259,7 +259,6 @@ static void test_deep_shared_stacks_keep_json_bounded(void **state) {
   char *text = render(&fx.r, fx.sym, 0, &n);
   if (n > 8 * l.n)
     fail_msg("text of %zu bytes from a log of %zu", n, l.n);
-  assert_non_null(strstr(text, "(255 more frames: stack 1, printed in full 8 times above)"));
   free(text);
   unbuild(&fx);
   lg_reader_free(p);
@@ -583,7 +582,7 @@ static void test_site_key_survives_aslr(void **state) {
     lg_sym_t *sym = lg_sym_new(1, NULL);
     lg_rstack_t st;
     lg_analyze_stack(sym, p, 1, &st);
-    keys[k] = lg_sitekey_make(st.frames, st.n);
+    keys[k] = lg_site_key(st.frames, st.n);
     free(st.frames);
     lg_sym_free(sym);
     lg_reader_free(p);
