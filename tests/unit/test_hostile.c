@@ -108,11 +108,26 @@ static void lb_one_leak(lb_t *l, uint32_t pid, const char *exe,
   lb_end_rec(l, LG_END_EXIT, 0);
 }
 
-/* A fresh directory for this test's files. */
+/* The directories tmpdir made, removed at exit (each test removes the
+ * files it made in its own). */
+static char lg_test_dirs[8][64];
+static int lg_test_ndirs;
+
+static void lg_test_rmdirs(void) {
+  for (int i = 0; i < lg_test_ndirs; i++)
+    rmdir(lg_test_dirs[i]);
+}
+
+/* A fresh directory for this test's files (under $TMPDIR, else /tmp). */
 static const char *tmpdir(void) {
-  static char dir[64];
-  snprintf(dir, sizeof dir, "/tmp/lg-hostile.XXXXXX");
+  assert_true(lg_test_ndirs < 8);
+  char *dir = lg_test_dirs[lg_test_ndirs];
+  const char *base = getenv("TMPDIR");
+  snprintf(dir, sizeof lg_test_dirs[0], "%s/lg-hostile.XXXXXX",
+           base && base[0] && strlen(base) < 40 ? base : "/tmp");
   assert_non_null(mkdtemp(dir));
+  if (lg_test_ndirs++ == 0)
+    atexit(lg_test_rmdirs);
   return dir;
 }
 
