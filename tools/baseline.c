@@ -226,9 +226,12 @@ static void lg_jp_keep(lg_jp_t *jp, enum lg_jctx ctx, const lg_sb_t *num,
 }
 
 /* Says which member of an object in context `ctx` is kept: 1 its number
- * ("stack", "id"), 2 its key, 3 its category; 0 none. */
+ * ("stack_id" of a site — its "stack" is the frames themselves — or a
+ * stack's "id"; an integer "stack", as older reports wrote it), 2 its key,
+ * 3 its category; 0 none. */
 static int lg_jp_wanted(enum lg_jctx ctx, const char *key) {
-  if ((ctx == LG_J_SITE || ctx == LG_J_GSITE) && strcmp(key, "stack") == 0)
+  if ((ctx == LG_J_SITE || ctx == LG_J_GSITE) &&
+      (strcmp(key, "stack_id") == 0 || strcmp(key, "stack") == 0))
     return 1;
   if (ctx == LG_J_STACK && strcmp(key, "id") == 0)
     return 1;
@@ -265,7 +268,7 @@ static void lg_jp_object(lg_jp_t *jp, enum lg_jctx ctx, int depth) {
       lg_sb_append(&val, "", 0);
       lg_jp_value(jp, lg_jp_member(jp, ctx, key.s), depth + 1,
                   wanted ? &val : NULL);
-      if (wanted) {
+      if (wanted && (wanted != 1 || lg_jp_num(&val))) { /* frames: not a number */
         into->len = 0;
         lg_sb_append(into, val.s, val.len);
       }

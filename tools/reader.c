@@ -738,6 +738,7 @@ static enum lg_step lg_reader_step(FILE *f, const char *name, lg_rstate_t *st,
   if (type == LG_REC_END) /* END present: complete, even if a record */
     st->p->complete = 1;  /* (a late NOTE, say) follows it */
   *off += LG_REC_HEADER_SIZE + (uint64_t)len + LG_REC_TRAILER_SIZE;
+  st->p->log_bytes = *off;
   return LG_STEP_RECORD;
 }
 

@@ -176,6 +176,7 @@ typedef struct lg_process {
   int truncated;
   uint64_t truncated_at; /* offset of the incomplete record */
   uint64_t records, unknown_records;
+  uint64_t log_bytes; /* bytes of the complete records read */
 } lg_process_t;
 
 enum lg_read_status {

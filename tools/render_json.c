@@ -1,8 +1,14 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
- * section 5 (a stack, wherever one is shown, is the number of an entry of
- * the top-level "stacks" table: {"id", "key" (the site key, sites.h),
- * "frames"}, so that the output grows with the log, however often a stack
- * is used), plus per process "ppid", "end", "truncated", "notes" and
+ * section 5 (a stack, wherever one is shown, is its list of frames, as the
+ * SPEC says, and "stack_id" beside it names its entry in the top-level
+ * "stacks" table: {"id", "key" (the site key, sites.h), "frames"}). The
+ * output stays bounded by the log however often a hostile log makes the
+ * report repeat a stack: the frames written inline are counted against a
+ * budget of STACK_BUDGET_MIN frames plus STACK_FRAMES_PER_KB per KiB of
+ * the logs read (about 64 bytes of JSON per byte of log); past it a
+ * "stack" is [] — its "stack_id" still names the frames in the table — and
+ * the top-level "stacks_inlined" is false (true for real logs, whose JSON
+ * is a few times their size). Also per process "ppid", "end", "truncated", "notes" and
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
  * "definite", "indirect", "possible", "entries", "listed_blocks" (the
  * blocks its log record lists) and "pointers" (between them), and per site
@@ -69,14 +75,41 @@ static void lg_json_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_obj_end(j);
 }
 
-/* Writes "stack": the stack's number in the "stacks" table (null for a
- * stack that is not in it). */
+#define STACK_BUDGET_MIN 8192u  /* frames any report may write inline */
+#define STACK_FRAMES_PER_KB 512u /* ... and this many per KiB of log */
+
+/* Frames that may still be written inline, set by lg_render_json. */
+static uint64_t lg_json_budget;
+static int lg_json_over_budget;
+
+/* Writes "stack": the stack's frames (SPEC section 5) while the budget
+ * lasts, else [], and "stack_id": its number in the "stacks" table (null
+ * for a stack that is not in it). */
 static void lg_json_stack(lg_json_t *j, const lg_rstack_t *s) {
   lg_json_key(j, "stack");
+  lg_json_arr(j);
+  if (s->n <= lg_json_budget) {
+    lg_json_budget -= s->n;
+    for (size_t i = 0; i < s->n; i++)
+      lg_json_frame(j, &s->frames[i]);
+  } else {
+    lg_json_over_budget = 1;
+  }
+  lg_json_arr_end(j);
+  lg_json_key(j, "stack_id");
   if (s->ref)
     lg_json_u64(j, s->ref);
   else
     lg_json_null(j);
+}
+
+/* Sets the inline budget of a report from the size of its logs. */
+static void lg_json_budget_init(const lg_report_t *r) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    bytes += r->procs[i]->log_bytes;
+  lg_json_budget = STACK_BUDGET_MIN + bytes / 1024 * STACK_FRAMES_PER_KB;
+  lg_json_over_budget = 0;
 }
 
 /* Writes "stacks": every stack the report uses, once. */
@@ -481,6 +514,7 @@ static void lg_json_growth(lg_json_t *j, const lg_report_t *r) {
 void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_t j;
   lg_json_init(&j, f);
+  lg_json_budget_init(r);
   lg_json_obj(&j);
   lg_json_key(&j, "leakgraph_report");
   lg_json_u64(&j, 1);
@@ -503,5 +537,7 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_arr_end(&j);
   lg_json_baseline(&j, r);
   lg_json_stacks(&j, r);
+  lg_json_key(&j, "stacks_inlined");
+  lg_json_bool(&j, !lg_json_over_budget);
   lg_json_obj_end(&j);
 }

@@ -315,10 +315,11 @@ def site_key(site):
 
 
 def resolve_stacks(r):
-    """Replaces every stack reference of a JSON report (an integer "stack":
-    the number of an entry of the top-level "stacks" table, SPEC section 5)
-    by that entry's frames, in place, so that expectations read a site's or
-    an entry's frames as x.stack; returns r."""
+    """Gives every stack of a JSON report its frames, in place: a "stack"
+    is its list of frames (SPEC section 5), except past the report's inline
+    budget (a hostile log), where it is [] and its "stack_id" names the
+    entry of the top-level "stacks" table that holds them; an integer
+    "stack" (older reports) is resolved the same way. Returns r."""
     if not isinstance(r, dict) or not isinstance(r.get("stacks"), list):
         return r
     table = {s.get("id"): s.get("frames") or [] for s in r["stacks"] if isinstance(s, dict)}
@@ -328,9 +329,12 @@ def resolve_stacks(r):
         if isinstance(x, list):
             todo.extend(x)
         elif isinstance(x, dict):
-            if isinstance(x.get("stack"), int) and not isinstance(x.get("stack"), bool):
-                x["stack_ref"] = x["stack"]
-                x["stack"] = table.get(x["stack"], [])
+            st = x.get("stack")
+            if isinstance(st, int) and not isinstance(st, bool):
+                x["stack_ref"] = st
+                x["stack"] = table.get(st, [])
+            elif st == [] and isinstance(x.get("stack_id"), int):
+                x["stack"] = table.get(x["stack_id"], [])
             todo.extend(v for k, v in x.items() if k != "stack")
     return r
 
