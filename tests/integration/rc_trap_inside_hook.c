@@ -4,7 +4,8 @@
  * name at its birth — ends the process by SIGTRAP at once, with the
  * default action, as a trap outside the shim would: it is not deferred to
  * the guard's exit (which let the code after the trap run on, or trap
- * again without end). The program never reaches its printf.
+ * again without end: here the library then aborts, and the process ended
+ * by SIGABRT instead of the trap). The program never reaches its printf.
  * lib: fakegobject.c -DNAME_TRAPS
  * build: -L{tmp} -lfakegobject -Wl,-rpath,{tmp}
  * run: direct

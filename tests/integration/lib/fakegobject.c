@@ -7,8 +7,8 @@
  *                 jumps back to: the shim must refuse the whole family;
  *   -DENTRY_JMP   it is a jmp rel32 to the implementation, as another
  *                 tracer's patch would leave it: the shim chains through;
- *   -DNAME_TRAPS  g_type_name hits a breakpoint (int3), as GLib's g_error
- *                 does: the shim calls it inside its hooks.
+ *   -DNAME_TRAPS  g_type_name hits a breakpoint (int3) and then aborts, as
+ *                 GLib's g_error does: the shim calls it inside its hooks.
  * The other functions are plain C. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,6 +21,7 @@ const char *g_type_name(uintptr_t t) {
   (void)t;
 #ifdef NAME_TRAPS
   __asm__ volatile("int3");
+  abort(); /* g_error's way out, if the breakpoint returned */
 #endif
   return "FakeObject";
 }
