@@ -13,7 +13,10 @@
  * expect: stdout == 'merged=1 scan=262168\n'
  * expect: cluster_with('big_block') is not None and cluster_with('big_block').blocks == 2
  * expect: summary.definitely_lost.bytes == 262144 and summary.indirectly_lost.bytes == 24
+ * (A chunk with no free room below it is freed and another tried, the
+ * place kept busy by a reachable spacer block.)
  */
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,13 +57,38 @@ static int same_vma(uintptr_t a, uintptr_t b) {
 
 static void on_coroutine(void) { lost = leakgraph_active() ? leakgraph_scan() : 262168; }
 
+static void *spacer[16]; /* reachable: big blocks that had no room below */
+
+/* Frees what big_block made (a try that found no room below its chunk). */
+static NOINLINE void drop(uintptr_t hidden) {
+  char *big = (char *)(hidden ^ 0x5555555555555555ull);
+  void *small;
+  memcpy(&small, big + 4096, sizeof small);
+  free(small);
+  free(big);
+}
+
 int main(void) {
-  uintptr_t hidden = big_block();
-  uintptr_t chunk = (hidden ^ 0x5555555555555555ull) - 16; /* glibc's mmapped chunk starts on a page */
+  /* A fixed threshold: glibc raises it when an mmapped chunk is freed. */
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+  /* One round first, freed, so the shim has seen these stacks and holds
+   * the memory their records need (no mapping of its own right below the
+   * chunk of the round that counts). */
+  drop(big_block());
+  uintptr_t hidden = 0, chunk = 0;
+  char *stack = MAP_FAILED;
+  for (int i = 0; i < 16 && stack == MAP_FAILED; i++) {
+    hidden = big_block();
+    chunk = (hidden ^ 0x5555555555555555ull) - 16; /* glibc's mmapped chunk starts on a page */
+    if (!(chunk & 4095))
+      stack = mmap((void *)(chunk - STACK), STACK, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    if (stack == MAP_FAILED) { /* taken: try again elsewhere, the place kept busy */
+      drop(hidden);
+      spacer[i] = malloc(BIG);
+    }
+  }
   clobber_stack();
-  char *stack = (chunk & 4095) ? MAP_FAILED
-              : mmap((void *)(chunk - STACK), STACK, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
   if (stack == MAP_FAILED) { printf("no room below the chunk\n"); return 1; }
   merged = same_vma((uintptr_t)stack, chunk);
   getcontext(&co);
