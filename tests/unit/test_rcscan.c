@@ -1,0 +1,308 @@
+/* tests/unit/test_rcscan.c — the refcount phase on fake heaps (rcscan.h):
+ * objects inside blocks count as block starts for the marking; CPython's
+ * subtraction finds cyclic garbage, also through blocks an object owns
+ * (an item array, a doubly linked list) and despite stale pointers from
+ * heap blocks; objects held from outside or named by a root are live; an
+ * unreleased ref is unbalanced; non-owning words count for nothing.
+ * Blocks are 64-byte rows of a test array; an object's count is its
+ * block's first word unless a test says otherwise. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "format.h"
+#include "graph.h"
+#include "rcscan.h"
+
+#define MAXB 32
+static uintptr_t mem[MAXB][8] __attribute__((aligned(64)));
+static lg_blk_t blk[MAXB];
+static lg_heap_t heap;
+static lg_rcscan_t rs;
+
+static void make_heap(size_t n) {
+  memset(mem, 0, sizeof mem);
+  memset(&heap, 0, sizeof heap);
+  memset(&rs, 0, sizeof rs);
+  for (size_t i = 0; i < n; i++)
+    blk[i] = (lg_blk_t){.addr = (uintptr_t)mem[i], .size = 64, .stack = (uint32_t)i + 1};
+  heap.blk = blk;
+  heap.n = n;
+  assert_int_equal(lg_heap_build(&heap), 0);
+}
+
+/* Declares an object at mem[b] + off with count `count` in word `cw` of
+ * its block; returns its address. */
+static uintptr_t object_at(size_t b, size_t off, uintptr_t count, size_t cw) {
+  mem[b][cw] = count;
+  lg_rcobj_t o = {.addr = (uintptr_t)mem[b] + off, .count_off = (int32_t)(cw * 8 - off), .width = 8,
+                  .family = LG_RC_API, .type = (uint32_t)b + 1};
+  assert_int_equal(lg_rcscan_add(&rs, &o), 0);
+  return o.addr;
+}
+
+static uintptr_t object(size_t b, uintptr_t count) { return object_at(b, 0, count, 0); }
+
+/* Word `slot` of block `from` holds address `to`. */
+static void put(size_t from, size_t slot, uintptr_t to) { mem[from][slot] = to; }
+
+/* Places the objects, marks from `roots` and analyses, then solves. */
+static void run(uintptr_t *roots, size_t nroots) {
+  assert_int_equal(lg_rcscan_place(&rs, &heap), 0);
+  lg_rcscan_read_counts(&rs, &heap);
+  if (nroots) lg_mark_range(&heap, (uintptr_t)roots, (uintptr_t)(roots + nroots));
+  lg_mark_finish(&heap);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+  lg_graph_free(&g);
+  assert_int_equal(lg_rcscan_solve(&rs, &heap), 0);
+}
+
+/* The state of the object in block b. */
+static int state_of(size_t b) {
+  for (size_t i = 0; i < rs.n; i++)
+    if (rs.obj[i].addr >= (uintptr_t)mem[b] && rs.obj[i].addr < (uintptr_t)mem[b] + 64) return rs.obj[i].state;
+  return -1;
+}
+
+static void done(void) {
+  lg_rcscan_free(&rs);
+  lg_heap_free(&heap);
+}
+
+static void test_pointer_to_an_object_inside_its_block_is_a_start(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t a = object_at(0, 16, 1, 3);
+  put(1, 0, (uintptr_t)mem[2] + 16); /* an interior pointer into a plain block */
+  uintptr_t roots[2] = {a, (uintptr_t)mem[1]};
+  run(roots, 2);
+  assert_int_equal(blk[0].xoff, 16);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_true(blk[0].flags & LG_BF_ROOT_OBJ);
+  assert_int_equal(blk[2].mark, LG_POSSIBLE);
+  assert_true(blk[1].flags & LG_BF_ROOT_OBJ); /* a root holds its start (xoff 0): flagged too */
+  assert_false(blk[2].flags & LG_BF_ROOT_OBJ);
+  done();
+}
+
+static void test_object_pointing_at_itself_inside_its_block_is_a_cycle(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t a = object_at(0, 24, 1, 3);
+  put(0, 5, a);
+  run(NULL, 0);
+  assert_true(blk[0].flags & LG_BF_IN_CYCLE);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(rs.ngroups, 1);
+  done();
+}
+
+static void test_two_cycle_is_one_garbage_group(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t a = object(0, 1), b = object(1, 1);
+  put(0, 1, b);
+  put(1, 1, a);
+  object(2, 1); /* a third object, referenced by nobody: unbalanced */
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(1), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(2), LG_RCS_UNBALANCED);
+  assert_int_equal(rs.ngroups, 1);
+  assert_int_equal(rs.gstart[1] - rs.gstart[0], 2);
+  assert_int_equal(rs.nedges, 2);
+  done();
+}
+
+static void test_stale_pointer_from_a_heap_block_does_not_hold_garbage(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t a = object(0, 1), b = object(1, 1);
+  put(0, 1, b);
+  put(1, 1, a);
+  put(2, 0, a); /* a plain block the roots reach keeps a stale copy of a */
+  uintptr_t roots[1] = {(uintptr_t)mem[2]};
+  run(roots, 1);
+  assert_int_equal(blk[0].mark, LG_REACHABLE); /* conservatively reachable */
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(1), LG_RCS_GARBAGE);
+  done();
+}
+
+static void test_cycle_named_by_a_root_is_live(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t a = object(0, 1), b = object(1, 1);
+  put(0, 1, b);
+  put(1, 1, a);
+  uintptr_t roots[1] = {a};
+  run(roots, 1);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  assert_int_equal(rs.ngroups, 0);
+  done();
+}
+
+static void test_cycle_held_from_outside_is_not_garbage(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t a = object(0, 2), b = object(1, 1);
+  put(0, 1, b);
+  put(1, 1, a);
+  put(2, 0, a); /* a plain block holds the second ref of a */
+  uintptr_t roots[1] = {(uintptr_t)mem[2]};
+  run(roots, 1);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  done();
+}
+
+static void test_cycle_through_an_owned_item_array_is_garbage(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t list = object(0, 1), item = object(1, 1);
+  put(0, 2, (uintptr_t)mem[2]); /* the list's item array */
+  put(2, 3, item);
+  put(1, 1, list);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(1), LG_RCS_GARBAGE);
+  done();
+}
+
+static void test_array_two_objects_point_at_is_owned_by_neither(void **state) {
+  (void)state;
+  make_heap(4);
+  uintptr_t list = object(0, 1), item = object(1, 1);
+  object(3, 1);
+  put(0, 2, (uintptr_t)mem[2]);
+  put(3, 2, (uintptr_t)mem[2]); /* a second object points at the array */
+  put(2, 3, item);
+  put(1, 1, list);
+  run(NULL, 0);
+  /* The array's reference to item is not subtracted: item is held. */
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  done();
+}
+
+static void test_cycle_through_a_doubly_linked_list_is_garbage(void **state) {
+  (void)state;
+  make_heap(7);
+  uintptr_t bin = object(0, 1);
+  uintptr_t kid[3];
+  for (int k = 0; k < 3; k++) kid[k] = object(4 + k, 1);
+  put(0, 2, (uintptr_t)mem[1]); /* bin -> node1 <-> node2 <-> node3 */
+  for (int k = 0; k < 3; k++) {
+    put(1 + k, 0, kid[k]);
+    if (k < 2) put(1 + k, 1, (uintptr_t)mem[2 + k]);
+    if (k > 0) put(1 + k, 2, (uintptr_t)mem[k]);
+    put(4 + k, 1, bin); /* each child holds a counted ref on the bin */
+  }
+  mem[0][0] = 3; /* the bin's count: its three children */
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  for (int k = 0; k < 3; k++) assert_int_equal(state_of(4 + k), LG_RCS_GARBAGE);
+  assert_int_equal(rs.ngroups, 1);
+  done();
+}
+
+static void test_extra_ref_on_a_lost_cycle_is_unbalanced(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t a = object(0, 2), b = object(1, 1);
+  put(0, 1, b);
+  put(1, 1, a);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_UNBALANCED);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  done();
+}
+
+static void test_object_a_lost_plain_block_holds_is_not_unbalanced(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t a = object(0, 1);
+  put(1, 4, a);
+  run(NULL, 0);
+  assert_int_equal(blk[0].cat, LG_CAT_INDIRECT);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  assert_int_equal(rs.nunbalanced, 0);
+  done();
+}
+
+static void test_non_owning_parent_pointer_keeps_an_extra_ref_unbalanced(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t bin = object(0, 1), kid = object(1, 1);
+  put(0, 2, kid);
+  put(1, 5, bin); /* the child's parent pointer */
+  rs.obj[1].skip[0] = 40;
+  rs.obj[1].nskip = 1;
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_UNBALANCED);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  done();
+}
+
+static void test_without_the_non_owning_table_the_pair_looks_cyclic(void **state) {
+  (void)state;
+  make_heap(2);
+  uintptr_t bin = object(0, 1), kid = object(1, 1);
+  put(0, 2, kid);
+  put(1, 5, bin);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(1), LG_RCS_GARBAGE);
+  done();
+}
+
+static void test_objects_without_a_block_or_a_count_are_left_out(void **state) {
+  (void)state;
+  make_heap(2);
+  static uintptr_t outside[2] = {1, 0};
+  lg_rcobj_t o = {.addr = (uintptr_t)outside, .width = 8, .family = LG_RC_API};
+  assert_int_equal(lg_rcscan_add(&rs, &o), 0);
+  object(0, 0);                 /* count 0: dying */
+  object(1, 0x80000000u);       /* an immortal count */
+  run(NULL, 0);
+  for (size_t i = 0; i < rs.n; i++) assert_int_equal(rs.obj[i].state, LG_RCS_OUT);
+  assert_int_equal(rs.ngroups + rs.nunbalanced + rs.nlive, 0);
+  done();
+}
+
+static void test_second_object_in_a_block_is_left_out(void **state) {
+  (void)state;
+  make_heap(1);
+  object_at(0, 0, 1, 0);
+  object_at(0, 32, 1, 4);
+  run(NULL, 0);
+  assert_int_equal(rs.obj[0].state, LG_RCS_UNBALANCED);
+  assert_int_equal(rs.obj[1].state, LG_RCS_OUT);
+  done();
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
+      cmocka_unit_test(test_object_pointing_at_itself_inside_its_block_is_a_cycle),
+      cmocka_unit_test(test_two_cycle_is_one_garbage_group),
+      cmocka_unit_test(test_stale_pointer_from_a_heap_block_does_not_hold_garbage),
+      cmocka_unit_test(test_cycle_named_by_a_root_is_live),
+      cmocka_unit_test(test_cycle_held_from_outside_is_not_garbage),
+      cmocka_unit_test(test_cycle_through_an_owned_item_array_is_garbage),
+      cmocka_unit_test(test_array_two_objects_point_at_is_owned_by_neither),
+      cmocka_unit_test(test_cycle_through_a_doubly_linked_list_is_garbage),
+      cmocka_unit_test(test_extra_ref_on_a_lost_cycle_is_unbalanced),
+      cmocka_unit_test(test_object_a_lost_plain_block_holds_is_not_unbalanced),
+      cmocka_unit_test(test_non_owning_parent_pointer_keeps_an_extra_ref_unbalanced),
+      cmocka_unit_test(test_without_the_non_owning_table_the_pair_looks_cyclic),
+      cmocka_unit_test(test_objects_without_a_block_or_a_count_are_left_out),
+      cmocka_unit_test(test_second_object_in_a_block_is_left_out),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
