@@ -59,7 +59,7 @@
 
 #include "graph.h"
 
-#define LG_RC_MAX_SKIP 3
+#define LG_RC_MAX_SKIP 4
 
 enum lg_rcstate {
   LG_RCS_OUT = 0,     /* not analysed (no readable block, a second object in one, count 0 or huge) */
@@ -122,6 +122,20 @@ void lg_rcscan_read_counts(lg_rcscan_t *rs, const lg_heap_t *h);
 int lg_rcscan_solve(lg_rcscan_t *rs, const lg_heap_t *h);
 /* lg_rcscan_free releases everything rs holds. */
 void lg_rcscan_free(lg_rcscan_t *rs);
+
+/* CPython's objects (rcpython.c). lg_rcpython_find adds to rs every
+ * Python object it recognises in the blocks of `h` (indexed), given the
+ * address of PyType_Type and the process's maps (sorted), and names their
+ * types with ids from LG_RC_PYTYPE_BASE, valid until the next call.
+ * Returns the number of objects added, or -1 out of memory.
+ * lg_rcpython_type_name returns the name of such a type id (not
+ * NUL-terminated: *len bytes), or NULL; lg_rcpython_ntypes counts them. */
+#define LG_RC_PYTYPE_BASE 0x80000000u
+struct lg_map;
+long lg_rcpython_find(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t pytype, const struct lg_map *maps,
+                      size_t nmaps);
+const char *lg_rcpython_type_name(uint32_t id, uint32_t *len);
+uint32_t lg_rcpython_ntypes(void);
 
 /* The scan's hooks (rcscan.c), each a no-op for a process without
  * refcounted objects: lg_rcscan_prepare after the snapshot and before the

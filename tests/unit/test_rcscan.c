@@ -5,16 +5,19 @@
  * heap blocks; objects held from outside or named by a root are live; an
  * unreleased ref is unbalanced; non-owning words count for nothing.
  * Blocks are 64-byte rows of a test array; an object's count is its
- * block's first word unless a test says otherwise. */
+ * block's first word unless a test says otherwise. CPython's objects are
+ * recognised in fake blocks against fake type objects. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "format.h"
 #include "graph.h"
+#include "maps.h"
 #include "rcscan.h"
 
 #define MAXB 32
@@ -286,6 +289,134 @@ static void test_second_object_in_a_block_is_left_out(void **state) {
   done();
 }
 
+
+/* ---- CPython ---------------------------------------------------------------- */
+
+/* Fake type objects: 40 words each, laid out as CPython's PyTypeObject. */
+enum { T_TYPE, T_LIST, T_STR, T_FOO, T_META, T_SIZED, T_WEAKREF, T_KEYEDREF, T_NTYPES };
+static uintptr_t ty[T_NTYPES][40] __attribute__((aligned(64)));
+#define F_READY (1ul << 12)
+#define F_GC (1ul << 14)
+#define F_MANAGED (1ul << 4)
+#define F_SUB (1ul << 31)
+
+static void fake_type(int t, int meta, const char *name, uintptr_t flags, uintptr_t basicsize,
+                      uintptr_t weaklist, int base) {
+  ty[t][1] = (uintptr_t)ty[meta];
+  ty[t][3] = (uintptr_t)name;
+  ty[t][4] = basicsize;
+  ty[t][21] = flags | F_READY;
+  ty[t][26] = weaklist;
+  ty[t][32] = base >= 0 ? (uintptr_t)ty[base] : 0;
+}
+
+static void make_types(void) {
+  memset(ty, 0, sizeof ty);
+  fake_type(T_TYPE, T_TYPE, "type", F_GC | F_SUB, 400, 368, -1);
+  fake_type(T_LIST, T_TYPE, "list", F_GC, 40, 0, -1);
+  fake_type(T_STR, T_TYPE, "str", 0, 48, 0, -1);
+  fake_type(T_FOO, T_TYPE, "Foo", F_GC | F_MANAGED, 24, 16, -1);
+  fake_type(T_META, T_TYPE, "ABCMeta", F_GC | F_SUB, 400, 368, -1);
+  fake_type(T_SIZED, T_META, "Sized", F_GC, 16, 0, -1);
+  fake_type(T_WEAKREF, T_TYPE, "weakref.ReferenceType", F_GC, 48, 0, -1);
+  fake_type(T_KEYEDREF, T_TYPE, "KeyedRef", F_GC, 48, 0, T_WEAKREF);
+}
+
+/* A Python object of type t at mem[b] + off, count `count`. */
+static uintptr_t pyobj(size_t b, size_t off, int t, uintptr_t count) {
+  mem[b][off / 8] = count;
+  mem[b][off / 8 + 1] = (uintptr_t)ty[t];
+  return (uintptr_t)mem[b] + off;
+}
+
+static long find_python(void) {
+  static lg_map_t all = {.lo = 0x1000, .hi = ~(uintptr_t)0 - 4096, .readable = 1};
+  return lg_rcpython_find(&rs, &heap, (uintptr_t)ty[T_TYPE], &all, 1);
+}
+
+/* The name of the type of the object found at `addr`, or "". */
+static const char *pytype_of(uintptr_t addr) {
+  static char buf[64];
+  for (size_t i = 0; i < rs.n; i++)
+    if (rs.obj[i].addr == addr) {
+      uint32_t len = 0;
+      const char *n = lg_rcpython_type_name(rs.obj[i].type, &len);
+      snprintf(buf, sizeof buf, "%.*s", (int)len, n ? n : "");
+      return buf;
+    }
+  return "";
+}
+
+static void test_python_objects_sit_where_their_type_says(void **state) {
+  (void)state;
+  make_types();
+  make_heap(8);
+  uintptr_t s = pyobj(0, 0, T_STR, 3);       /* not tracked: at +0 */
+  uintptr_t l = pyobj(1, 16, T_LIST, 1);     /* tracked: after PyGC_Head */
+  uintptr_t f = pyobj(2, 32, T_FOO, 2);      /* managed dict: +32 */
+  uintptr_t z = pyobj(3, 16, T_SIZED, 1);    /* an instance of an ABCMeta class */
+  pyobj(4, 0, T_LIST, 1);                    /* a tracked type at +0: no object */
+  pyobj(5, 0, T_STR, 0x7f0000001000ull);     /* a pointer where the count is */
+  mem[6][1] = 0x10;                           /* no type: unreadable */
+  pyobj(7, 16, T_FOO, 1);                    /* a managed type at +16: no object */
+  assert_int_equal(find_python(), 4);
+  assert_string_equal(pytype_of(s), "str");
+  assert_string_equal(pytype_of(l), "list");
+  assert_string_equal(pytype_of(f), "Foo");
+  assert_string_equal(pytype_of(z), "Sized");
+  assert_int_equal(lg_rcpython_ntypes(), 4);
+  lg_rcscan_free(&rs);
+  lg_heap_free(&heap);
+}
+
+static void test_python_block_too_small_for_its_type_is_no_object(void **state) {
+  (void)state;
+  make_types();
+  make_heap(1);
+  pyobj(0, 16, T_LIST, 1);
+  ty[T_LIST][4] = 56; /* basicsize: more than the 48 bytes after +16 */
+  assert_int_equal(find_python(), 0);
+  lg_rcscan_free(&rs);
+  lg_heap_free(&heap);
+}
+
+static void test_python_weak_references_are_not_references(void **state) {
+  (void)state;
+  make_types();
+  make_heap(3);
+  uintptr_t f = pyobj(0, 32, T_FOO, 1);
+  uintptr_t w = pyobj(1, 16, T_KEYEDREF, 1);
+  mem[0][4 + 2] = w;       /* f's weak list (tp_weaklistoffset 16) names the weakref */
+  mem[1][2 + 2] = f;       /* wr_object: borrowed */
+  mem[2][3] = w;           /* a plain block that the roots reach holds the weakref */
+  assert_int_equal(find_python(), 2);
+  uintptr_t roots[1] = {(uintptr_t)mem[2]};
+  run(roots, 1);
+  /* f's only ref is its own count: nothing in memory accounts for it. */
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  assert_int_equal(rs.obj[0].gc, 1);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  assert_int_equal(rs.obj[1].gc, 1);
+  done();
+}
+
+static void test_python_self_referencing_list_is_garbage(void **state) {
+  (void)state;
+  make_types();
+  make_heap(2);
+  uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  mem[0][5] = (uintptr_t)mem[1]; /* ob_item */
+  mem[1][0] = l;
+  mem[0][0] = (uintptr_t)mem[0]; /* the GC list links: block starts, no references */
+  mem[0][1] = (uintptr_t)mem[0];
+  uintptr_t roots[1] = {(uintptr_t)mem[0]}; /* the collector's generation list */
+  assert_int_equal(find_python(), 1);
+  run(roots, 1);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  done();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
@@ -303,6 +434,10 @@ int main(void) {
       cmocka_unit_test(test_without_the_non_owning_table_the_pair_looks_cyclic),
       cmocka_unit_test(test_objects_without_a_block_or_a_count_are_left_out),
       cmocka_unit_test(test_second_object_in_a_block_is_left_out),
+      cmocka_unit_test(test_python_objects_sit_where_their_type_says),
+      cmocka_unit_test(test_python_block_too_small_for_its_type_is_no_object),
+      cmocka_unit_test(test_python_weak_references_are_not_references),
+      cmocka_unit_test(test_python_self_referencing_list_is_garbage),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
