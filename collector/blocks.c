@@ -103,9 +103,10 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
     s->count++;
   }
   lg_slot_t *sl = &s->slots[at];
+  uint32_t keep = sl->key ? sl->stack & LG_BLK_STACK_RC : 0;
   sl->key = addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
   sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
-  sl->stack = stack;
+  sl->stack = stack | keep;
   lg_unlock(&s->lock);
   return 0;
 }
@@ -115,9 +116,13 @@ int lg_blocks_remove(uintptr_t addr) {
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
-  if (at >= 0) delete_at(s, (uint32_t)at);
+  int r = 0;
+  if (at >= 0) {
+    r = s->slots[at].stack & LG_BLK_STACK_RC ? LG_BLK_REMOVED_RC : 1;
+    delete_at(s, (uint32_t)at);
+  }
   lg_unlock(&s->lock);
-  return at >= 0;
+  return r;
 }
 
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
@@ -126,7 +131,10 @@ int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   int ok = at >= 0 && s->slots[at].size == size && s->slots[at].stack == stack;
-  if (ok) delete_at(s, (uint32_t)at);
+  if (ok) {
+    ok = stack & LG_BLK_STACK_RC ? LG_BLK_REMOVED_RC : 1;
+    delete_at(s, (uint32_t)at);
+  }
   lg_unlock(&s->lock);
   return ok;
 }
@@ -149,6 +157,18 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   if (at >= 0) s->slots[at].key |= (set & LG_BLK_FLAGS);
   lg_unlock(&s->lock);
   return at >= 0;
+}
+
+int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  /* A big block (LG_SIZE_BIG) covers at least 4 GiB. */
+  int ok = at >= 0 && off + len >= off && off + len <= (uintptr_t)s->slots[at].size;
+  if (ok) s->slots[at].stack |= LG_BLK_STACK_RC;
+  lg_unlock(&s->lock);
+  return ok;
 }
 
 void lg_blocks_flip_epoch(void) { __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED); }

@@ -22,7 +22,12 @@
  * the world, so every thread it stops sees a consistent table.
  *
  * Sizes of 4 GiB and more are stored as LG_SIZE_BIG; the scan asks the real
- * malloc_usable_size for those. */
+ * malloc_usable_size for those.
+ *
+ * The top bit of the stack word, LG_BLK_STACK_RC, says that a refcounted
+ * object lives in the block (refcount.h): freeing it must forget the
+ * object, and a free of any other block pays nothing for refcounts. Stack
+ * ids never reach it; read the id with lg_slot_stack. */
 #ifndef LG_BLOCKS_H
 #define LG_BLOCKS_H
 
@@ -35,6 +40,7 @@
 #define LG_BLK_PARITY 8u
 #define LG_BLK_FLAGS 15u
 #define LG_SIZE_BIG 0xFFFFFFFFu
+#define LG_BLK_STACK_RC 0x80000000u
 
 typedef struct lg_slot {
   uintptr_t key; /* address | flags; 0 = empty */
@@ -44,17 +50,25 @@ typedef struct lg_slot {
 
 int lg_blocks_init(void);
 /* lg_blocks_insert records a new block (replacing a stale entry at the same
- * address). It returns 0, or -1 when the table cannot grow. */
+ * address, whose LG_BLK_STACK_RC it keeps: a realloc in place keeps its
+ * objects). It returns 0, or -1 when the table cannot grow. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
-/* lg_blocks_remove forgets a block; returns 1 if it was known. */
+/* lg_blocks_remove forgets a block; returns 0 if it was unknown, 1 if it
+ * was known, LG_BLK_REMOVED_RC if it was known and held a refcounted
+ * object (LG_BLK_STACK_RC). */
+#define LG_BLK_REMOVED_RC 2
 int lg_blocks_remove(uintptr_t addr);
 /* lg_blocks_remove_if forgets the block only if its size and stack are still
- * `size` and `stack` (realloc: another thread may have reused the address). */
+ * `size` and `stack` (realloc: another thread may have reused the address);
+ * it returns as lg_blocks_remove does. */
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack);
 /* lg_blocks_lookup copies a block's entry; returns 1 if found. */
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
 /* lg_blocks_set_flags ors `set` into a known block's flags. */
 int lg_blocks_set_flags(uintptr_t addr, unsigned set);
+/* lg_blocks_mark_rc sets LG_BLK_STACK_RC on the block starting at addr if
+ * it is known and covers [addr + off, addr + off + len); returns 1 if so. */
+int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len);
 
 /* With all shards locked (scan or fork): */
 /* lg_blocks_flip_epoch starts a new epoch (a scan's snapshot). */
@@ -72,5 +86,6 @@ void lg_blocks_age(void);
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
 
 static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & ~(uintptr_t)LG_BLK_FLAGS; }
+static inline uint32_t lg_slot_stack(const lg_slot_t *s) { return s->stack & ~LG_BLK_STACK_RC; }
 
 #endif

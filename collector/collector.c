@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "logwriter.h"
 #include "modules.h"
+#include "refcount.h"
 #include "stacks.h"
 #include "sys.h"
 #include "tdesc.h"
@@ -192,7 +193,19 @@ void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t 
 }
 
 void lg_collector_free(void *p) {
-  if (tracing) lg_blocks_remove((uintptr_t)p);
+  if (tracing && lg_blocks_remove((uintptr_t)p) == LG_BLK_REMOVED_RC) lg_rc_block_freed((uintptr_t)p);
+}
+
+uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
+  if (!tracing) return 0;
+  int is_new = 0;
+  uint32_t id = lg_stacks_intern(frames, n, &is_new);
+  if (LG_UNLIKELY(is_new)) {
+    lg_modules_lock();
+    if (!lg_modules_cover(frames, n)) lg_modules_refresh();
+    lg_modules_unlock();
+  }
+  return id;
 }
 
 void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
@@ -205,7 +218,9 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
                               const uintptr_t *frames, uint32_t n, unsigned flags) {
   if (!tracing) return;
-  if (st->known && (uintptr_t)p != st->old) lg_blocks_remove_if(st->old, st->size, st->stack);
+  if (st->known && (uintptr_t)p != st->old &&
+      lg_blocks_remove_if(st->old, st->size, st->stack) == LG_BLK_REMOVED_RC)
+    lg_rc_block_freed(st->old); /* the objects inside did not move with the bytes */
   if (p) lg_collector_alloc(p, size, frames, n, flags);
 }
 
@@ -266,6 +281,14 @@ void lg_note_locked(uint32_t code, const char *text) {
   lg_log_u32(code);
   lg_log_str(text, n);
   lg_log_end();
+}
+
+void lg_collector_note(uint32_t code, const char *text) {
+  if (!tracing) return;
+  lg_log_lock();
+  lg_note_locked(code, text);
+  lg_log_flush();
+  lg_log_unlock();
 }
 
 /* ---- annotations ------------------------------------------------------------ */
@@ -349,6 +372,7 @@ void lg_locks_take(int refresh_modules) {
   lg_modules_lock();
   if (refresh_modules) lg_modules_refresh(); /* before the loader's lock is out of reach */
   lg_stacks_lock();
+  lg_rc_lock_all();
   lg_arena_lock_all();
   lg_log_lock();
   lg_roots_lock();
@@ -360,6 +384,7 @@ void lg_locks_release(void) {
   lg_roots_unlock();
   lg_log_unlock();
   lg_arena_unlock_all();
+  lg_rc_unlock_all();
   lg_stacks_unlock();
   lg_modules_unlock();
 }
@@ -379,6 +404,7 @@ void lg_collector_fork_child(void) {
   lg_lock_reset(&roots_lock);
   lg_log_reset_lock();
   lg_arena_reset_lock();
+  lg_rc_reset_locks();
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
@@ -402,11 +428,17 @@ void lg_collector_end(int how, int status) {
   lg_lock(&scan_lock);
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
   lg_unlock(&scan_lock);
-  char stats[200];
-  lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks",
-         lg_blocks_table_bytes() >> 10, lg_blocks_count(), lg_arena_bytes() >> 10, lg_stacks_count());
+  char stats[300];
+  lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks, "
+         "%zu KiB refcount table for %zu live objects",
+         lg_blocks_table_bytes() >> 10, lg_blocks_count(), lg_arena_bytes() >> 10, lg_stacks_count(),
+         lg_rc_table_bytes() >> 10, lg_rc_count());
+  lg_rc_stats_t rc[LG_RC_NFAMILIES + 1];
+  lg_rc_stats(rc);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, stats);
+  for (int f = 1; f <= LG_RC_NFAMILIES; f++)
+    if (lg_rc_stats_text(stats, sizeof stats, f, &rc[f])) lg_note_locked(LG_NOTE_INFO, stats);
   lg_log_begin(LG_REC_END, 8);
   lg_log_u32((uint32_t)how);
   lg_log_u32((uint32_t)status);

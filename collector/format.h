@@ -96,6 +96,9 @@ enum lg_rc_family {
   LG_RC_PYTHON = 5,
 };
 #define LG_RC_NFAMILIES 5
+/* lg_rc_family_name returns the name of family f ("api", "gobject",
+ * "gstreamer", "openssl", "python"), or NULL. Pure. */
+const char *lg_rc_family_name(uint32_t f);
 enum lg_rc_kind { LG_RC_CYCLIC_GARBAGE = 1, LG_RC_UNBALANCED = 2 };
 #define LG_RC_MAX_OBJECTS 4096u
 #define LG_RC_MAX_HISTORY 4096u

@@ -73,9 +73,9 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   lg_blk_t *b = &f->b[f->n++];
   b->addr = lg_slot_addr(sl);
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
-  b->stack = sl->stack;
+  b->stack = lg_slot_stack(sl);
   b->mark = LG_UNREACHED;
-  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(sl->stack) ? LG_BF_IGNORED : 0;
+  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(b->stack) ? LG_BF_IGNORED : 0;
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;

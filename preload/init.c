@@ -33,6 +33,7 @@
 #include "exesym.h"
 #include "format.h"
 #include "guard.h"
+#include "rcfam.h"
 #include "real.h"
 #include "shim.h"
 #include "sys.h"
@@ -90,6 +91,7 @@ static void boot_tracing(void) {
   lg_options_defaults(&o);
   lg_options_parse(&o, lg_env_options(), lg_world_signal(), warn_option);
   lg_depth = o.depth;
+  lg_rc_enabled = o.refcount;
   lg_unwind_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
   if (lg_collector_init(&o) < 0) return;
@@ -124,6 +126,7 @@ __attribute__((constructor(101))) static void lg_init(void) {
   if (!lg_collector_options()->follow_children) unfollow_exec();
   lg_collector_start();
   lg_signals_init();
+  lg_rc_start();
 }
 
 /* Formats "1,234,567" into buf. */
