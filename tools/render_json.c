@@ -2,7 +2,8 @@
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
  * "definite", "indirect", "possible" and "entries", and per site
- * "category", and in the summary "growing_sites" and, in
+ * "category" and "refcounted" (render_refcount.c, which also writes
+ * "refcount"), and in the summary "growing_sites", "refcount" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
  * {"function", "file", "line", "module", "address"}, null where unknown;
@@ -27,6 +28,7 @@
  *                     "hops": [{"address", "size", "stack"}]}}. */
 #include "json.h"
 #include "render.h"
+#include "render_refcount.h"
 
 static const char *lg_json_kind_name(uint32_t kind) {
   return lg_render_scan_kind(kind);
@@ -157,6 +159,7 @@ static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_u64(j, r->ncyclic);
   lg_json_key(j, "growing_sites");
   lg_json_u64(j, r->ngrowing);
+  lg_render_json_refcount_summary(j, r);
   lg_json_obj_end(j);
 }
 
@@ -225,6 +228,7 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_arr_end(j);
   lg_json_key(j, "first_seen_scan");
   lg_json_u64(j, c->src->first_seen_scan);
+  lg_render_json_cluster_refcounted(j, c);
   lg_json_obj_end(j);
 }
 
@@ -416,8 +420,6 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_arr_end(&j);
   lg_json_scans(&j, r);
   lg_json_growth(&j, r);
-  lg_json_key(&j, "refcount");
-  lg_json_arr(&j);
-  lg_json_arr_end(&j);
+  lg_render_json_refcount(&j, r);
   lg_json_obj_end(&j);
 }

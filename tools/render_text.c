@@ -1,8 +1,9 @@
 /* tools/render_text.c — the text report, modelled on valgrind's memcheck
  * leak report and LeakSanitizer's stack lines: the processes read (and how
  * each ended), then each cluster largest first with its entry block's
- * allocation stack and its members grouped by allocation site, then the
- * growing sites (with --growth: every site's timeline, scan by scan), then
+ * allocation stack and its members grouped by allocation site (and the
+ * types of its refcounted blocks), then the refcount findings
+ * (render_refcount.c), then the growing sites (with --growth: every site's timeline, scan by scan), then
  * the LEAK SUMMARY (with, under still reachable, what each heuristic
  * reached, and one line on the scans: how many, median and longest pause),
  * the suppressions used, with --verbose every scan on a line of its own,
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "render_refcount.h"
 
 const char *lg_render_end_name(const lg_process_t *p) {
   static const char *const names[] = {NULL,   "exit",    "_exit", "abort",
@@ -122,6 +124,7 @@ static void lg_text_cluster(FILE *f, const lg_report_t *r,
   if (shown < c->nentries)
     fprintf(f, "   (%zu more entry blocks: --cluster=%u shows them)\n",
             c->nentries - shown, c->id);
+  lg_render_text_cluster_refcounted(f, c);
   fprintf(f, "   members by allocation site:\n");
   for (size_t i = 0; i < c->nsites; i++) {
     const lg_rsite_t *s = &c->sites[i];
@@ -333,6 +336,7 @@ static void lg_text_summary(FILE *f, const lg_report_t *r) {
           r->ncyclic);
   if (r->any_sites)
     fprintf(f, "   growing sites: %zu\n", r->ngrowing);
+  lg_render_text_refcount_summary(f, r);
   lg_text_scans_line(f, r);
 }
 
@@ -418,6 +422,8 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
       lg_text_cluster(f, r, &r->clusters[i], cluster != 0);
   if (r->nclusters == 0)
     fprintf(f, "No leaked clusters.\n\n");
+  if (!cluster)
+    lg_render_text_refcount(f, r);
   if (!cluster)
     lg_text_growth(f, r);
   lg_text_summary(f, r);

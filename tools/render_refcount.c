@@ -1,0 +1,342 @@
+/* tools/render_refcount.c — the refcount parts of the reports (see
+ * render_refcount.h).
+ *
+ * Text, after the clusters:
+ *
+ *   REFCOUNT FINDINGS: 1 group of cyclic garbage, 1 unbalanced object
+ *
+ *   cyclic garbage: 2 gobject objects that only each other's counts hold,
+ *   in pid 1234 (scan 3)
+ *      [0] Node at 0x55d0c0a3f2a0, refcount 1, born at:
+ *          #0 0x... in make_pair t.c:12 (t+0x1234)
+ *      [1] Node at 0x55d0c0a3f310, refcount 1, born at: (as [0])
+ *      references: [0] -> [1], [1] -> [0]
+ *
+ *   unbalanced: Widget at 0x55d0c0a3f400 (gobject), refcount 1 that no
+ *   pointer accounts for, in pid 1234 (scan 3); born at:
+ *          #0 ...
+ *      balance tree (refs - unrefs; balanced subtrees pruned):
+ *          +1  _start
+ *          +1    main t.c:40
+ *          +1      leaky_helper t.c:22               1 ref, 0 unrefs
+ *
+ * JSON: "refcount" is SPEC section 5's array, one entry per finding:
+ *   {"kind", "family", "objects": [{"address", "type", "refcount",
+ *    "stack"} + "block", "base", "family"], "edges": [[from, to]],
+ *    "tree": [{"function", "file", "line", "refs", "unrefs", "balance",
+ *    "children"} + "module", "address", "self_refs", "self_unrefs" (of
+ *    the paths that end in the node)]} + "pid", "scan";
+ * the summary's "refcount": {"cyclic_garbage", "unbalanced",
+ * "suppressed"} counts findings; each cluster's "refcounted" lists the
+ * refcounted objects among its listed blocks: {"block", "address",
+ * "type", "family", "refcount"}. */
+#include "render_refcount.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rcreport.h"
+
+static const char *lg_rtext_plural(uint64_t n, const char *one, const char *many) {
+  return n == 1 ? one : many;
+}
+
+/* ------------------------------------------------------------------ text */
+
+/* Prints one frame: "#i 0xADDR in FUNC FILE:LINE (MODULE+0xOFF)". */
+static void lg_rtext_frame(FILE *f, size_t i, const lg_symframe_t *fr) {
+  fprintf(f, "         #%zu 0x%" PRIx64 " in %s", i, fr->address, fr->function ? fr->function : "??");
+  if (fr->file)
+    fprintf(f, " %s:%d", fr->file, fr->line);
+  if (fr->module)
+    fprintf(f, " (%s+0x%" PRIx64 ")", fr->module, fr->offset);
+  fputc('\n', f);
+}
+
+/* Says whether objects a and b were born at the same stack. */
+static int lg_rtext_same_birth(const lg_robject_t *a, const lg_robject_t *b) {
+  return a->src->birth_stack && a->src->birth_stack == b->src->birth_stack;
+}
+
+static const char *lg_rtext_type(const lg_rcobject_t *o) {
+  return o->type ? o->type : "object of unknown type";
+}
+
+/* Prints object k of finding f with its birth stack. */
+static void lg_rtext_object(FILE *f, const lg_rfinding_t *rf, uint32_t k) {
+  const lg_robject_t *o = &rf->objects[k];
+  fprintf(f, "   [%u] %s at 0x%" PRIx64 ", refcount %u, born at:", k, lg_rtext_type(o->src),
+          o->src->address, o->src->refcount);
+  for (uint32_t j = 0; j < k; j++)
+    if (lg_rtext_same_birth(&rf->objects[j], o)) {
+      fprintf(f, " (as [%u])\n", j);
+      return;
+    }
+  fputc('\n', f);
+  if (!o->birth.n)
+    fprintf(f, "         (no stack recorded)\n");
+  for (size_t i = 0; i < o->birth.n; i++)
+    lg_rtext_frame(f, i, &o->birth.frames[i]);
+}
+
+static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf) {
+  const lg_rcfinding_t *s = rf->src;
+  fprintf(f, "cyclic garbage: %u %s %s that only each other's counts hold, in pid %u (scan %u)\n",
+          s->nobjects, lg_rc_family_name(s->family), lg_rtext_plural(s->nobjects, "object", "objects"),
+          rf->proc->pid, s->scan);
+  for (uint32_t k = 0; k < s->nobjects; k++)
+    lg_rtext_object(f, rf, k);
+  if (s->nedges)
+    fputs("   references:", f);
+  for (uint32_t e = 0; e < s->nedges; e++)
+    fprintf(f, "%s [%u] -> [%u]", e ? "," : "", s->edges[e].from, s->edges[e].to);
+  if (s->nedges)
+    fputc('\n', f);
+}
+
+/* Prints one line of a balance tree: balance, indentation, the frame,
+ * and for what ends there its refs and unrefs. */
+static void lg_rtext_tree_line(FILE *f, int64_t balance, int depth, const char *function, const char *file,
+                               int line, uint64_t refs, uint64_t unrefs) {
+  int col = fprintf(f, "       %+6" PRId64 "  %*s%s", balance, 2 * depth, "", function ? function : "??");
+  if (file)
+    col += fprintf(f, " %s:%d", file, line);
+  if (refs || unrefs)
+    fprintf(f, "%*s%" PRIu64 " %s, %" PRIu64 " %s", col < 64 ? 64 - col : 2, "", refs,
+            lg_rtext_plural(refs, "ref", "refs"), unrefs, lg_rtext_plural(unrefs, "unref", "unrefs"));
+  fputc('\n', f);
+}
+
+/* Prints a balance tree node and its children, indented by depth; what
+ * ends in the node itself while it has children is a line of its own. */
+static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth) {
+  int64_t self = (int64_t)t->self_refs - (int64_t)t->self_unrefs;
+  if (!t->nchildren) {
+    lg_rtext_tree_line(f, lg_rcreport_balance(t), depth, t->function, t->file, t->line, t->refs, t->unrefs);
+    return;
+  }
+  lg_rtext_tree_line(f, lg_rcreport_balance(t), depth, t->function, t->file, t->line, 0, 0);
+  if (self)
+    lg_rtext_tree_line(f, self, depth + 1, "(in the function itself)", t->file, t->self_line, t->self_refs,
+                       t->self_unrefs);
+  for (size_t i = 0; i < t->nchildren; i++)
+    lg_rtext_node(f, &t->children[i], depth + 1);
+}
+
+static void lg_rtext_unbalanced(FILE *f, const lg_rfinding_t *rf) {
+  const lg_rcobject_t *o = rf->objects[0].src;
+  fprintf(f, "unbalanced: %s at 0x%" PRIx64 " (%s), refcount %u that no pointer accounts for, in pid %u (scan %u); "
+             "born at:\n",
+          lg_rtext_type(o), o->address, lg_rc_family_name(o->family), o->refcount, rf->proc->pid, rf->src->scan);
+  if (!rf->objects[0].birth.n)
+    fprintf(f, "         (no stack recorded)\n");
+  for (size_t i = 0; i < rf->objects[0].birth.n; i++)
+    lg_rtext_frame(f, i, &rf->objects[0].birth.frames[i]);
+  if (!rf->tree.nchildren) {
+    fprintf(f, "   no ref or unref of it was recorded\n");
+    return;
+  }
+  fprintf(f, "   balance tree (refs - unrefs; balanced subtrees pruned):\n");
+  for (size_t i = 0; i < rf->tree.nchildren; i++)
+    lg_rtext_node(f, &rf->tree.children[i], 0);
+}
+
+void lg_render_text_refcount(FILE *f, const lg_report_t *r) {
+  if (!r->nrc)
+    return;
+  fprintf(f, "REFCOUNT FINDINGS: %zu %s of cyclic garbage, %zu unbalanced %s\n\n", r->nrc_garbage,
+          lg_rtext_plural(r->nrc_garbage, "group", "groups"), r->nrc_unbalanced,
+          lg_rtext_plural(r->nrc_unbalanced, "object", "objects"));
+  for (size_t i = 0; i < r->nrc; i++) {
+    if (r->rc[i].src->kind == LG_RC_CYCLIC_GARBAGE)
+      lg_rtext_garbage(f, &r->rc[i]);
+    else
+      lg_rtext_unbalanced(f, &r->rc[i]);
+    fputc('\n', f);
+  }
+}
+
+void lg_render_text_refcount_summary(FILE *f, const lg_report_t *r) {
+  if (!r->nrc && !r->nrc_suppressed)
+    return;
+  fprintf(f, "   refcount: %zu %s of cyclic garbage, %zu unbalanced %s", r->nrc_garbage,
+          lg_rtext_plural(r->nrc_garbage, "group", "groups"), r->nrc_unbalanced,
+          lg_rtext_plural(r->nrc_unbalanced, "object", "objects"));
+  if (r->nrc_suppressed)
+    fprintf(f, " (%zu suppressed)", r->nrc_suppressed);
+  fputc('\n', f);
+}
+
+void lg_render_text_cluster_refcounted(FILE *f, const lg_rcluster_t *c) {
+  size_t n;
+  const lg_rcplaced_t **o = lg_rcreport_cluster_objects(c, &n);
+  if (!n)
+    return;
+  fputs("   refcounted objects among its blocks:", f);
+  for (size_t i = 0; i < n; i++) {
+    size_t same = 0, first = i;
+    for (size_t j = 0; j < i && first == i; j++)
+      if (lg_rcreport_same_type(o[j], o[i]))
+        first = j;
+    if (first != i)
+      continue;
+    for (size_t j = i; j < n; j++)
+      same += lg_rcreport_same_type(o[j], o[i]);
+    fprintf(f, "%s %zu %s (%s)", i ? "," : "", same, o[i]->type ? o[i]->type : "of unknown type",
+            lg_rc_family_name(o[i]->family));
+  }
+  fputc('\n', f);
+  free(o);
+}
+
+/* ------------------------------------------------------------------ JSON */
+
+static void lg_rjson_frame(lg_json_t *j, const lg_symframe_t *fr) {
+  lg_json_obj(j);
+  lg_json_key(j, "function");
+  lg_json_str(j, fr->function);
+  lg_json_key(j, "file");
+  lg_json_str(j, fr->file);
+  lg_json_key(j, "line");
+  if (fr->file && fr->line > 0)
+    lg_json_u64(j, (uint64_t)fr->line);
+  else
+    lg_json_null(j);
+  lg_json_key(j, "module");
+  lg_json_str(j, fr->module);
+  lg_json_key(j, "address");
+  lg_json_hex(j, fr->address);
+  lg_json_obj_end(j);
+}
+
+static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
+  lg_json_obj(j);
+  lg_json_key(j, "address");
+  lg_json_hex(j, o->src->address);
+  lg_json_key(j, "block");
+  lg_json_hex(j, o->src->block);
+  lg_json_key(j, "type");
+  lg_json_str(j, o->src->type);
+  lg_json_key(j, "family");
+  lg_json_str(j, lg_rc_family_name(o->src->family));
+  lg_json_key(j, "refcount");
+  lg_json_u64(j, o->src->refcount);
+  lg_json_key(j, "base");
+  lg_json_u64(j, o->src->base);
+  lg_json_key(j, "stack");
+  lg_json_arr(j);
+  for (size_t i = 0; i < o->birth.n; i++)
+    lg_rjson_frame(j, &o->birth.frames[i]);
+  lg_json_arr_end(j);
+  lg_json_obj_end(j);
+}
+
+static void lg_rjson_node(lg_json_t *j, const lg_rtree_t *t) {
+  lg_json_obj(j);
+  lg_json_key(j, "function");
+  lg_json_str(j, t->function);
+  lg_json_key(j, "file");
+  lg_json_str(j, t->file);
+  lg_json_key(j, "line");
+  if (t->file && t->line > 0)
+    lg_json_u64(j, (uint64_t)t->line);
+  else
+    lg_json_null(j);
+  lg_json_key(j, "module");
+  lg_json_str(j, t->module);
+  lg_json_key(j, "address");
+  lg_json_hex(j, t->address);
+  lg_json_key(j, "refs");
+  lg_json_u64(j, t->refs);
+  lg_json_key(j, "unrefs");
+  lg_json_u64(j, t->unrefs);
+  lg_json_key(j, "balance");
+  lg_json_i64(j, lg_rcreport_balance(t));
+  lg_json_key(j, "self_refs");
+  lg_json_u64(j, t->self_refs);
+  lg_json_key(j, "self_unrefs");
+  lg_json_u64(j, t->self_unrefs);
+  lg_json_key(j, "children");
+  lg_json_arr(j);
+  for (size_t i = 0; i < t->nchildren; i++)
+    lg_rjson_node(j, &t->children[i]);
+  lg_json_arr_end(j);
+  lg_json_obj_end(j);
+}
+
+static void lg_rjson_finding(lg_json_t *j, const lg_rfinding_t *rf) {
+  const lg_rcfinding_t *s = rf->src;
+  lg_json_obj(j);
+  lg_json_key(j, "kind");
+  lg_json_str(j, lg_rcreport_kind_name(s->kind));
+  lg_json_key(j, "family");
+  lg_json_str(j, lg_rc_family_name(s->family));
+  lg_json_key(j, "pid");
+  lg_json_u64(j, rf->proc->pid);
+  lg_json_key(j, "scan");
+  lg_json_u64(j, s->scan);
+  lg_json_key(j, "objects");
+  lg_json_arr(j);
+  for (uint32_t k = 0; k < s->nobjects; k++)
+    lg_rjson_object(j, &rf->objects[k]);
+  lg_json_arr_end(j);
+  lg_json_key(j, "edges");
+  lg_json_arr(j);
+  for (uint32_t e = 0; e < s->nedges; e++) {
+    lg_json_arr(j);
+    lg_json_u64(j, s->edges[e].from);
+    lg_json_u64(j, s->edges[e].to);
+    lg_json_arr_end(j);
+  }
+  lg_json_arr_end(j);
+  lg_json_key(j, "tree");
+  lg_json_arr(j);
+  for (size_t i = 0; i < rf->tree.nchildren; i++)
+    lg_rjson_node(j, &rf->tree.children[i]);
+  lg_json_arr_end(j);
+  lg_json_obj_end(j);
+}
+
+void lg_render_json_refcount(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "refcount");
+  lg_json_arr(j);
+  for (size_t i = 0; i < r->nrc; i++)
+    lg_rjson_finding(j, &r->rc[i]);
+  lg_json_arr_end(j);
+}
+
+void lg_render_json_refcount_summary(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "refcount");
+  lg_json_obj(j);
+  lg_json_key(j, "cyclic_garbage");
+  lg_json_u64(j, r->nrc_garbage);
+  lg_json_key(j, "unbalanced");
+  lg_json_u64(j, r->nrc_unbalanced);
+  lg_json_key(j, "suppressed");
+  lg_json_u64(j, r->nrc_suppressed);
+  lg_json_obj_end(j);
+}
+
+void lg_render_json_cluster_refcounted(lg_json_t *j, const lg_rcluster_t *c) {
+  size_t n;
+  const lg_rcplaced_t **o = lg_rcreport_cluster_objects(c, &n);
+  lg_json_key(j, "refcounted");
+  lg_json_arr(j);
+  for (size_t i = 0; i < n; i++) {
+    lg_json_obj(j);
+    lg_json_key(j, "block");
+    lg_json_hex(j, o[i]->block);
+    lg_json_key(j, "address");
+    lg_json_hex(j, o[i]->address);
+    lg_json_key(j, "type");
+    lg_json_str(j, o[i]->type);
+    lg_json_key(j, "family");
+    lg_json_str(j, lg_rc_family_name(o[i]->family));
+    lg_json_key(j, "refcount");
+    lg_json_u64(j, o[i]->refcount);
+    lg_json_obj_end(j);
+  }
+  lg_json_arr_end(j);
+  free(o);
+}
