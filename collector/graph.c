@@ -381,7 +381,7 @@ static inline int is_start(const lg_blk_t *b, uintptr_t w) {
  * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
   lg_blk_t *b = &h->blk[i];
-  if (src == NONE && w == b->addr + b->xoff) b->flags |= LG_BF_ROOT_OBJ;
+  if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + b->xoff ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
       if (b->heur && is_start(b, w)) b->heur = 0; /* reached through its start too */

@@ -52,7 +52,8 @@
  * such as a short std::string's data pointer, is no edge at all).
  *
  * Marking also notes, for rcscan.c, the blocks whose object (or start,
- * when xoff is 0) a root word holds exactly: LG_BF_ROOT_OBJ. */
+ * when xoff is 0) a root word holds exactly (LG_BF_ROOT_OBJ), and those
+ * any root word points into (LG_BF_ROOTED). */
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 
@@ -60,7 +61,7 @@
 #include <stdint.h>
 
 enum { LG_UNREACHED = 0, LG_POSSIBLE = 1, LG_REACHABLE = 2 };
-enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8, LG_BF_ROOT_OBJ = 16 };
+enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8, LG_BF_ROOT_OBJ = 16, LG_BF_ROOTED = 32 };
 
 typedef struct lg_blk {
   uintptr_t addr;

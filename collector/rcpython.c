@@ -18,7 +18,11 @@
  * tp_name, read from memory, for the RC_TYPE records. Its
  * tp_weaklistoffset names a borrowed pointer in its objects (the list of
  * weak references to the object), and a weak reference's wr_object,
- * wr_prev and wr_next are borrowed too: those words are non-owning.
+ * wr_prev and wr_next are borrowed too: those words are non-owning. A
+ * list's references are its ob_size items: the rest of its item array
+ * (spare capacity, where a pop leaves the pointer it took) is not. An
+ * object with count 0 is dead, kept on a free list with the stale
+ * pointers of its former life: its block is noted dead (rcscan.h).
  *
  * Everything is read through the process's maps (a word that points
  * anywhere is only followed into a readable mapping). Memory comes from
@@ -41,6 +45,10 @@
 #define F_PREHEADER (3ul << 3) /* MANAGED_DICT (3.11), MANAGED_WEAKREF (3.12) */
 #define F_READY (1ul << 12)
 #define F_HAVE_GC (1ul << 14)
+#define F_LIST_SUBCLASS (1ul << 25)
+#define LIST_SIZE 16  /* PyListObject: ob_size, ob_item, allocated */
+#define LIST_ITEM 24
+#define LIST_ALLOCATED 32
 #define F_TYPE_SUBCLASS (1ul << 31)
 #define WR_OBJECT 16
 #define WR_PREV 40
@@ -179,19 +187,27 @@ static int add_object(lg_rcscan_t *rs, uintptr_t addr, uint64_t count, const pyt
     o.skip[o.nskip++] = WR_PREV;
     o.skip[o.nskip++] = WR_NEXT;
   }
+  if ((ty->flags & F_LIST_SUBCLASS) && ty->basicsize >= LIST_ALLOCATED + 8) {
+    uintptr_t size = word(addr + LIST_SIZE), cap = word(addr + LIST_ALLOCATED);
+    o.only_lo = word(addr + LIST_ITEM);
+    o.only_hi = o.only_lo + 8 * (size < cap ? size : cap);
+  }
   return lg_rcscan_add(rs, &o);
 }
 
-/* Looks for an object at +0, +16 and +32 of block b; adds the first. */
-LG_READS_ANY static int find_in_block(lg_rcscan_t *rs, const lg_blk_t *b) {
+/* Looks for an object at +0, +16 and +32 of block i; adds the first, or
+ * notes a dead one (count 0: on a free list). */
+LG_READS_ANY static int find_in_block(lg_rcscan_t *rs, const lg_heap_t *h, size_t i) {
   static const uintptr_t offs[3] = {0, 16, 32};
+  const lg_blk_t *b = &h->blk[i];
   if ((b->flags & LG_BF_UNREADABLE) || (b->addr & 7)) return 0;
   for (int k = 0; k < 3 && b->size >= offs[k] + 16; k++) {
     uintptr_t p = b->addr + offs[k];
     uint64_t count = word(p);
-    if (count == 0 || count >= 0x80000000ull) continue;
+    if (count >= 0x80000000ull) continue;
     const pytype_t *ty = type_at(word(p + 8));
-    if (ty && fits(ty, offs[k], b->size)) return add_object(rs, p, count, ty, b->stack);
+    if (!ty || !fits(ty, offs[k], b->size)) continue;
+    return count ? add_object(rs, p, count, ty, b->stack) : lg_rcscan_dead(rs, h, i);
   }
   return 0;
 }
@@ -211,7 +227,7 @@ long lg_rcpython_find(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t pytype, con
   size_t before = rs->n;
   if (!pytype || !readable(pytype, TYPE_BYTES)) return 0;
   for (size_t i = 0; i < h->n; i++)
-    if (find_in_block(rs, &h->blk[i]) < 0) return -1;
+    if (find_in_block(rs, h, i) < 0) return -1;
   return (long)(rs->n - before);
 }
 

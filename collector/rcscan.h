@@ -21,18 +21,26 @@
  *
  *  1. Ownership. A plain block (one holding no object) belongs to object o
  *     when, in the snapshot's pointer graph, every pointer into the group
- *     of plain blocks it is linked with comes from o's block: a list's item
- *     array, a dict's table, a GHashTable with its arrays, a doubly linked
- *     GList of children. The groups are the connected components of the
- *     plain-to-plain pointers (union-find); a group pointed at from two
- *     objects, or from none, belongs to nobody. One pass over the heap,
+ *     of plain blocks it is linked with comes from o's block: a GHashTable
+ *     with its arrays, a doubly linked GList of children. The groups are
+ *     the connected components of the plain-to-plain pointers
+ *     (union-find); a group pointed at from two objects, from none, or
+ *     from a root, belongs to nobody. A Python object owns only the plain
+ *     blocks that it alone, of all objects, points at (its item array, its
+ *     dict's table: CPython's containers keep nothing deeper), so that a
+ *     stale pointer left in some plain block or on a stack cannot take
+ *     them away. The
+ *     stale words of a dead object kept on a free list (CPython's lists
+ *     and dicts) are no pointers. One pass over the heap,
  *     which also counts, per object, the aligned words anywhere in the heap
  *     that hold its exact address.
  *  2. Subtraction. Each object's count is copied (gc); every aligned word
  *     of an object's block or of a block it owns that holds the exact
  *     address of an object subtracts one from that object's copy, and is a
- *     counted reference (an edge) between the two. Words that a family
- *     names as non-owning (a GstObject's parent, a GstPad's peer, a mini
+ *     counted reference (an edge) between the two. An object may say
+ *     which words of an owned block are its references (a Python list:
+ *     its ob_size items, not the stale pointers of its spare capacity).
+ *     Words that a family names as non-owning (a GstObject's parent, a GstPad's peer, a mini
  *     object's parent list, a Python weak reference) count for nothing,
  *     here and in pass 1.
  *  3. Marking. Objects whose copy stays above zero are held from outside.
@@ -81,6 +89,8 @@ typedef struct lg_rcobj {
   uint32_t base;         /* its count at birth (or when the hooks first saw it) */
   int32_t count_off;     /* the count is the `width`-byte integer at addr + count_off */
   int32_t skip[LG_RC_MAX_SKIP]; /* offsets from addr of non-owning pointer words */
+  uintptr_t only_lo, only_hi; /* in the owned block holding only_lo, only these words are references
+                                 (a Python list's items, not its spare capacity); 0: all */
   uint8_t family;        /* enum lg_rc_family */
   uint8_t width;         /* 4 or 8 */
   uint8_t nskip;
@@ -93,6 +103,8 @@ typedef struct lg_rcscan {
   size_t n, cap;
   uint32_t *of_blk;      /* block index -> object index, or 0xFFFFFFFF */
   size_t nblk;
+  uint8_t *dead;         /* per block, or NULL: it holds a dead object (on a
+                            free list, count 0), whose stale words are no pointers */
   /* Counted references between objects (object indexes), grouped by
    * source: the targets of object i are to[start[i] .. start[i+1]). */
   uint32_t *start, *to;
@@ -105,6 +117,10 @@ typedef struct lg_rcscan {
 /* lg_rcscan_add appends a copy of object *o (state LG_RCS_OUT until
  * placed). Returns 0, or -1 out of memory. */
 int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o);
+/* lg_rcscan_dead notes that block `b` of `h` holds a dead object: pass 1
+ * reads nothing in it and no object owns it. Returns 0, or -1 out of
+ * memory. */
+int lg_rcscan_dead(lg_rcscan_t *rs, const lg_heap_t *h, size_t b);
 /* lg_rcscan_place sorts the objects, finds each one's block in `h`
  * (indexed) and keeps the objects that lie in a readable block, at most
  * one per block (the lowest address); their blocks get xoff when the

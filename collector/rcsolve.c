@@ -101,6 +101,12 @@ static int sort_objects(lg_rcscan_t *rs) {
   return 0;
 }
 
+int lg_rcscan_dead(lg_rcscan_t *rs, const lg_heap_t *h, size_t b) {
+  if (!rs->dead && !(rs->dead = grab(h->n + 1, 1))) return -1;
+  rs->dead[b] = 1;
+  return 0;
+}
+
 int lg_rcscan_place(lg_rcscan_t *rs, lg_heap_t *h) {
   if (sort_objects(rs) < 0) return -1;
   drop(rs->of_blk);
@@ -167,8 +173,12 @@ static inline uint32_t object_at(const lg_rcscan_t *rs, const lg_heap_t *h, uint
 typedef struct own {
   uint32_t *uf;     /* per block: union-find over plain blocks */
   uint32_t *owner;  /* per union-find root: owning object, NONE, MULTI */
+  uint32_t *direct; /* per block: the one object pointing at it, NONE, MULTI */
   pairs_t from_obj; /* (plain block, object) for pointers from objects' blocks */
 } own_t;
+
+/* The meet of two owners: NONE is no information, MULTI a conflict. */
+static inline uint32_t meet(uint32_t a, uint32_t b) { return a == NONE || a == b ? b : b == NONE ? a : MULTI; }
 
 /* Reads block b for pass 1. */
 LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint32_t b) {
@@ -192,14 +202,26 @@ LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w,
 /* Pass 1, then the owner of each group of plain blocks. */
 static int ownership(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w) {
   for (size_t i = 0; i < rs->n; i++) rs->obj[i].ext = (int32_t)rs->obj[i].count;
-  for (uint32_t b = 0; b < h->n; b++) { w->uf[b] = b; w->owner[b] = NONE; }
+  for (uint32_t b = 0; b < h->n; b++) { w->uf[b] = b; w->owner[b] = w->direct[b] = NONE; }
   for (uint32_t b = 0; b < h->n; b++)
-    if (!(h->blk[b].flags & LG_BF_UNREADABLE) && own_block(rs, h, w, b) < 0) return -1;
+    if (!(h->blk[b].flags & LG_BF_UNREADABLE) && !(rs->dead && rs->dead[b]) && own_block(rs, h, w, b) < 0)
+      return -1;
   for (size_t k = 0; k < w->from_obj.n; k++) {
-    uint32_t r = uf_find(w->uf, w->from_obj.v[2 * k]), o = w->from_obj.v[2 * k + 1];
-    w->owner[r] = w->owner[r] == NONE || w->owner[r] == o ? o : MULTI;
+    uint32_t t = w->from_obj.v[2 * k], o = w->from_obj.v[2 * k + 1], r = uf_find(w->uf, t);
+    w->owner[r] = meet(w->owner[r], o);
+    w->direct[t] = meet(w->direct[t], o);
   }
+  for (uint32_t b = 0; b < h->n; b++) /* a root's pointer into a group: nobody's */
+    if (rs->of_blk[b] == NONE && (h->blk[b].flags & LG_BF_ROOTED)) w->owner[uf_find(w->uf, b)] = MULTI;
   return 0;
+}
+
+/* The owner of plain block b: its only object source when that is a
+ * Python object, else its group's owner unless that is one. */
+static uint32_t owner_of(const lg_rcscan_t *rs, const own_t *w, uint32_t b) {
+  uint32_t d = w->direct[b], g = w->owner[uf_find(w->uf, b)];
+  if (d < MULTI && rs->obj[d].family == LG_RC_PYTHON) return d;
+  return g < MULTI && rs->obj[g].family != LG_RC_PYTHON ? g : NONE;
 }
 
 /* The plain blocks each object owns: obj i owns list[ostart[i] ..
@@ -211,7 +233,7 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
   if (!*ostart || !fill || !by) { drop(fill); drop(by); return -1; }
   size_t total = 0;
   for (uint32_t b = 0; b < h->n; b++) {
-    uint32_t o = rs->of_blk[b] == NONE ? w->owner[uf_find(w->uf, b)] : NONE;
+    uint32_t o = rs->of_blk[b] == NONE && !(rs->dead && rs->dead[b]) ? owner_of(rs, w, b) : NONE;
     by[b] = o < MULTI && rs->obj[o].state != LG_RCS_OUT ? o : NONE;
     if (by[b] != NONE) { (*ostart)[o + 1]++; total++; }
   }
@@ -234,9 +256,14 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
  * reference from o. */
 LG_READS_ANY static int refs_of_block(lg_rcscan_t *rs, const lg_heap_t *h, uint32_t o, uint32_t b, pairs_t *e) {
   const lg_blk_t *k = &h->blk[b];
-  const lg_rcobj_t *self = rs->of_blk[b] == o ? &rs->obj[o] : NULL;
-  const uintptr_t *p = (const uintptr_t *)((k->addr + 7) & ~(uintptr_t)7);
-  const uintptr_t *end = (const uintptr_t *)((k->addr + k->size) & ~(uintptr_t)7);
+  const lg_rcobj_t *self = rs->of_blk[b] == o ? &rs->obj[o] : NULL, *ob = &rs->obj[o];
+  uintptr_t lo = k->addr, hi = k->addr + k->size;
+  if (!self && ob->only_lo && ob->only_lo - lo < k->size) {
+    lo = ob->only_lo;
+    hi = ob->only_hi < hi ? ob->only_hi : hi;
+  }
+  const uintptr_t *p = (const uintptr_t *)((lo + 7) & ~(uintptr_t)7);
+  const uintptr_t *end = (const uintptr_t *)(hi & ~(uintptr_t)7);
   for (; p < end; p++) {
     if (*p - h->lo >= h->span || is_skipped(self, (uintptr_t)p)) continue;
     long t;
@@ -353,17 +380,17 @@ static void drop_results(lg_rcscan_t *rs) {
 
 int lg_rcscan_solve(lg_rcscan_t *rs, const lg_heap_t *h) {
   drop_results(rs);
-  own_t w = {grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), {0}};
+  own_t w = {grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), {0}};
   pairs_t e = {0};
   uint32_t *ostart = NULL, *list = NULL;
   uint8_t *reached = grab(rs->n + 1, 1);
   int rc = -1;
-  if (w.uf && w.owner && reached && ownership(rs, h, &w) == 0 && owned_lists(rs, h, &w, &ostart, &list) == 0 &&
+  if (w.uf && w.owner && w.direct && reached && ownership(rs, h, &w) == 0 && owned_lists(rs, h, &w, &ostart, &list) == 0 &&
       subtract(rs, h, ostart, list, &e) == 0 && edges_by_source(rs, &e) == 0 && mark(rs, h, reached) == 0) {
     verdicts(rs, h, reached);
     rc = group_garbage(rs);
   }
-  drop(w.uf); drop(w.owner); drop(w.from_obj.v); drop(e.v); drop(ostart); drop(list); drop(reached);
+  drop(w.uf); drop(w.owner); drop(w.direct); drop(w.from_obj.v); drop(e.v); drop(ostart); drop(list); drop(reached);
   if (rc < 0) {
     drop_results(rs);
     for (size_t i = 0; i < rs->n; i++) if (rs->obj[i].state != LG_RCS_OUT) rs->obj[i].state = LG_RCS_LIVE;
@@ -375,5 +402,6 @@ void lg_rcscan_free(lg_rcscan_t *rs) {
   drop_results(rs);
   drop(rs->obj);
   drop(rs->of_blk);
+  drop(rs->dead);
   memset(rs, 0, sizeof *rs);
 }

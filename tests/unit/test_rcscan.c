@@ -313,7 +313,7 @@ static void fake_type(int t, int meta, const char *name, uintptr_t flags, uintpt
 static void make_types(void) {
   memset(ty, 0, sizeof ty);
   fake_type(T_TYPE, T_TYPE, "type", F_GC | F_SUB, 400, 368, -1);
-  fake_type(T_LIST, T_TYPE, "list", F_GC, 40, 0, -1);
+  fake_type(T_LIST, T_TYPE, "list", F_GC | (1ul << 25), 40, 0, -1); /* a list subclass flag */
   fake_type(T_STR, T_TYPE, "str", 0, 48, 0, -1);
   fake_type(T_FOO, T_TYPE, "Foo", F_GC | F_MANAGED, 24, 16, -1);
   fake_type(T_META, T_TYPE, "ABCMeta", F_GC | F_SUB, 400, 368, -1);
@@ -405,7 +405,9 @@ static void test_python_self_referencing_list_is_garbage(void **state) {
   make_types();
   make_heap(2);
   uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  mem[0][4] = 1;                 /* ob_size */
   mem[0][5] = (uintptr_t)mem[1]; /* ob_item */
+  mem[0][6] = 4;                 /* allocated */
   mem[1][0] = l;
   mem[0][0] = (uintptr_t)mem[0]; /* the GC list links: block starts, no references */
   mem[0][1] = (uintptr_t)mem[0];
@@ -413,6 +415,76 @@ static void test_python_self_referencing_list_is_garbage(void **state) {
   assert_int_equal(find_python(), 1);
   run(roots, 1);
   assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  done();
+}
+
+static void test_array_a_root_points_into_is_owned_by_nobody(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t list = object(0, 1), item = object(1, 1);
+  put(0, 2, (uintptr_t)mem[2]);
+  put(2, 3, item);
+  put(1, 1, list);
+  uintptr_t roots[1] = {(uintptr_t)mem[2] + 8}; /* a global points into the array */
+  run(roots, 1);
+  assert_true(blk[2].flags & LG_BF_ROOTED);
+  assert_int_equal(state_of(1), LG_RCS_LIVE); /* the array's ref to item is not the list's */
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  done();
+}
+
+static void test_python_item_array_survives_a_stale_plain_pointer(void **state) {
+  (void)state;
+  make_types();
+  make_heap(4);
+  uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  mem[0][4] = 1;                 /* ob_size */
+  mem[0][5] = (uintptr_t)mem[1]; /* ob_item */
+  mem[0][6] = 4;                 /* allocated */
+  mem[1][0] = l;
+  mem[2][5] = (uintptr_t)mem[1]; /* a stale pointer in a plain block ... */
+  mem[3][5] = (uintptr_t)mem[2]; /* ... that another object points at */
+  pyobj(3, 16, T_LIST, 1);
+  assert_int_equal(find_python(), 2);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  done();
+}
+
+static void test_python_list_spare_capacity_holds_no_reference(void **state) {
+  (void)state;
+  make_types();
+  make_heap(3);
+  uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  uintptr_t s = pyobj(2, 0, T_STR, 1);
+  mem[0][4] = 1;
+  mem[0][5] = (uintptr_t)mem[1];
+  mem[0][6] = 4;
+  mem[1][0] = l;
+  mem[1][1] = s; /* popped: past ob_size */
+  uintptr_t roots[1] = {s};
+  assert_int_equal(find_python(), 2);
+  run(roots, 1);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  assert_int_equal(state_of(2), LG_RCS_LIVE);
+  assert_int_equal(rs.obj[1].gc, 1);
+  done();
+}
+
+static void test_python_dead_object_is_no_owner(void **state) {
+  (void)state;
+  make_types();
+  make_heap(3);
+  uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  mem[0][4] = 1;
+  mem[0][5] = (uintptr_t)mem[1];
+  mem[0][6] = 4;
+  mem[1][0] = l;
+  pyobj(2, 16, T_LIST, 0);       /* on the free list: count 0 */
+  mem[2][5] = (uintptr_t)mem[1]; /* its stale ob_item */
+  assert_int_equal(find_python(), 1);
+  run(NULL, 0);
   assert_int_equal(state_of(0), LG_RCS_GARBAGE);
   done();
 }
@@ -438,6 +510,10 @@ int main(void) {
       cmocka_unit_test(test_python_block_too_small_for_its_type_is_no_object),
       cmocka_unit_test(test_python_weak_references_are_not_references),
       cmocka_unit_test(test_python_self_referencing_list_is_garbage),
+      cmocka_unit_test(test_array_a_root_points_into_is_owned_by_nobody),
+      cmocka_unit_test(test_python_item_array_survives_a_stale_plain_pointer),
+      cmocka_unit_test(test_python_list_spare_capacity_holds_no_reference),
+      cmocka_unit_test(test_python_dead_object_is_no_owner),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
