@@ -82,9 +82,9 @@ static void lg_rtext_object(FILE *f, const lg_rfinding_t *rf, uint32_t k) {
 
 static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf) {
   const lg_rcfinding_t *s = rf->src;
-  fprintf(f, "cyclic garbage: %u %s %s that only each other's counts hold, in pid %u (scan %u)\n",
-          s->nobjects, lg_rc_family_name(s->family), lg_rtext_plural(s->nobjects, "object", "objects"),
-          rf->proc->pid, s->scan);
+  fprintf(f, "cyclic garbage: %u %s %s that only %s, in pid %u (scan %u)\n", s->nobjects,
+          lg_rc_family_name(s->family), lg_rtext_plural(s->nobjects, "object", "objects"),
+          s->nobjects == 1 ? "its own reference holds" : "each other's counts hold", rf->proc->pid, s->scan);
   for (uint32_t k = 0; k < s->nobjects; k++)
     lg_rtext_object(f, rf, k);
   if (s->nedges)
