@@ -9,8 +9,9 @@
  *               and the references between them), each unbalanced object
  *   RC_OBJECTS  the objects in lost or possibly lost blocks, so that the
  *               report can name the types of a cluster's blocks
- *   NOTE        when the process has CPython but no Python object lies in
- *               a malloc block (the interpreter's own allocator is in use)
+ *   NOTE        the phase's figures (objects, findings, time); and when the
+ *               process has CPython but no Python object lies in a malloc
+ *               block (the interpreter's own allocator is in use)
  *
  * Every STACK record a record refers to is written before it. The phase's
  * state is this file's, for one scan at a time (scans hold the scan lock;
@@ -32,6 +33,8 @@
 
 static lg_rcscan_t rs;
 static int active, failed;
+static uint64_t t_prepare; /* what lg_rcscan_prepare took, ns */
+static long npython;
 
 /* ---- non-owning pointers ------------------------------------------------------ */
 
@@ -92,8 +95,10 @@ void lg_rcscan_prepare(lg_scan_t *s) {
   active = failed = 0;
   uintptr_t py = lg_rc_python_type();
   if (!lg_rc_count() && !py) return;
+  uint64_t t0 = lg_now_ns();
   lg_rc_each(add_table_object, NULL);
   long npy = py && !failed ? lg_rcpython_find(&rs, &s->heap, py, s->maps, s->nmaps) : 0;
+
   if (npy == 0 && py) note_no_python(s);
   if (failed || npy < 0 || lg_rcscan_place(&rs, &s->heap) < 0) {
     lg_note_locked(LG_NOTE_WARNING, "refcount: out of memory; this scan's refcount analysis is missing");
@@ -102,6 +107,8 @@ void lg_rcscan_prepare(lg_scan_t *s) {
   }
   lg_rcscan_read_counts(&rs, &s->heap);
   active = rs.n > 0;
+  npython = npy;
+  t_prepare = lg_now_ns() - t0;
 }
 
 /* ---- types ------------------------------------------------------------------------- */
@@ -262,14 +269,27 @@ static void log_cluster_objects(const lg_scan_t *s) {
   lg_log_end();
 }
 
+/* Writes the phase's figures as an info NOTE. */
+static void note_figures(const lg_scan_t *s, uint64_t ns) {
+  char msg[240];
+  lg_fmt(msg, sizeof msg,
+         "refcount scan %u: %zu objects analysed (%ld read from the Python heap), %zu in %zu groups of cyclic "
+         "garbage, %zu unbalanced, %zu edges; %llu ms",
+         s->number, rs.nlive + rs.ngarbage + rs.nunbalanced, npython, rs.ngarbage, rs.ngroups, rs.nunbalanced,
+         rs.nedges, (unsigned long long)(ns + t_prepare) / 1000000);
+  lg_note_locked(LG_NOTE_INFO, msg);
+}
+
 void lg_rcscan_analyse(lg_scan_t *s) {
   if (!active) return;
+  uint64_t t0 = lg_now_ns();
   if (lg_rcscan_solve(&rs, &s->heap) < 0) {
     lg_note_locked(LG_NOTE_WARNING, "refcount: out of memory; this scan's refcount analysis is missing");
   } else {
     log_types(&s->heap);
     log_findings(s);
     log_cluster_objects(s);
+    note_figures(s, lg_now_ns() - t0);
   }
   lg_rcscan_free(&rs);
   active = 0;

@@ -201,11 +201,20 @@ LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w,
 
 /* Pass 1, then the owner of each group of plain blocks. */
 static int ownership(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w) {
-  for (size_t i = 0; i < rs->n; i++) rs->obj[i].ext = (int32_t)rs->obj[i].count;
+  int groups = 0; /* only objects of other families than Python's own groups */
+  for (size_t i = 0; i < rs->n; i++) {
+    rs->obj[i].ext = (int32_t)rs->obj[i].count;
+    groups |= rs->obj[i].state != LG_RCS_OUT && rs->obj[i].family != LG_RC_PYTHON;
+  }
   for (uint32_t b = 0; b < h->n; b++) { w->uf[b] = b; w->owner[b] = w->direct[b] = NONE; }
-  for (uint32_t b = 0; b < h->n; b++)
-    if (!(h->blk[b].flags & LG_BF_UNREADABLE) && !(rs->dead && rs->dead[b]) && own_block(rs, h, w, b) < 0)
+  for (uint32_t b = 0; b < h->n; b++) {
+    const lg_blk_t *k = &h->blk[b];
+    /* A plain block matters for the groups, or when lost (only lost blocks
+     * point at a lost object): the others need no reading. */
+    int needed = rs->of_blk[b] != NONE || groups || k->mark == LG_UNREACHED;
+    if (needed && !(k->flags & LG_BF_UNREADABLE) && !(rs->dead && rs->dead[b]) && own_block(rs, h, w, b) < 0)
       return -1;
+  }
   for (size_t k = 0; k < w->from_obj.n; k++) {
     uint32_t t = w->from_obj.v[2 * k], o = w->from_obj.v[2 * k + 1], r = uf_find(w->uf, t);
     w->owner[r] = meet(w->owner[r], o);
