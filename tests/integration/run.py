@@ -55,6 +55,10 @@ around them is the test's description. Keys:
            so `build: -O2` wins over -O0; with `lib:`, `build: -L{tmp}
            -lFILE -Wl,-rpath,{tmp}` links the program against the library
            (its constructor then runs before the shim's).
+  pkg:     pkg-config packages the program is built with (e.g. `pkg:
+           gobject-2.0 gstreamer-1.0`): their --cflags and --libs go after
+           `build:`'s flags; a package pkg-config does not know fails the
+           test (make test installs them: scripts/install-deps).
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
@@ -200,7 +204,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
 REPEATABLE = {"lib", "env", "file", "expect", "require"}
-KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
+KEYS = {"build", "pkg", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
         "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
         "require", "expect"}
 
@@ -514,7 +518,7 @@ class Runner:
                            str(src), "-o", str(out)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(self.subst(test.get("build", ""), t))
+        extra = shlex.split(self.subst(test.get("build", ""), t)) + self.pkg_flags(test, t, timeout)
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -525,6 +529,17 @@ class Runner:
             os.chmod(t.parent, 0o711)
             os.chmod(t, 0o755)
             os.chmod(t / "logs", 0o1777)  # a traced set-uid program could log here
+
+    def pkg_flags(self, test, t, timeout):
+        """The compiler flags of the `pkg:` packages (pkg-config)."""
+        names = test.get("pkg", "").split()
+        if not names:
+            return []
+        res = run_cmd(["pkg-config", "--cflags", "--libs", *names], t, timeout=timeout)
+        if res.exit_code != 0:
+            raise Failure("pkg-config does not know %s (scripts/install-deps installs them)" % " ".join(names),
+                          res.stderr[-2000:])
+        return shlex.split(res.stdout)
 
     def program_env(self, test, t):
         env = dict(os.environ)
