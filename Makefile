@@ -57,7 +57,7 @@ $(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h
 	$(CC) $(SHIM_CFLAGS) -Ipreload -Icollector -c $< -o $@
 
 $(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
+	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -lZydis -ldl -pthread
 
 $(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h
 	@mkdir -p $(@D)
@@ -80,7 +80,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/ob
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -ldw -lelf -lstdc++ -ldl -pthread
+		-lcmocka -lunwind -lZydis -ldw -lelf -lstdc++ -ldl -pthread
 
 unit: deps $(UNIT_BIN)
 	@scripts/run-unit $(UNIT_BIN)

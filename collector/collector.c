@@ -6,6 +6,8 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ucontext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -264,6 +266,24 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   if (kind == LG_SCAN_EXIT) final_done = 1;
   lg_unlock(&scan_lock);
   return c.lost;
+}
+
+int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg) {
+  static uintptr_t ips[LG_MAX_THREADS]; /* under the scan lock */
+  static lg_world_t w;
+  if (!tracing) return -1;
+  lg_lock(&scan_lock);
+  lg_locks_take(0);
+  memset(&w, 0, sizeof w);
+  lg_world_stop(&w, 1000000000ull, lg_scanner_tid());
+  size_t n = 0;
+  for (uint32_t i = 0; i < w.n; i++)
+    if (w.threads[i].state == LG_TS_STOPPED) ips[n++] = w.threads[i].regs[REG_RIP];
+  int r = w.no_answer ? -1 : fn(ips, n, arg);
+  lg_world_start(&w);
+  lg_locks_release();
+  lg_unlock(&scan_lock);
+  return r;
 }
 
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {

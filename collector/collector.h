@@ -84,6 +84,15 @@ void lg_collector_suppressions_text(const char *text);
  * to the log; the caller holds no shim lock. */
 void lg_collector_note(uint32_t code, const char *text);
 
+/* lg_collector_stopped calls fn(ips, n, arg) with every shim lock held and
+ * every other thread of the program stopped (as a scan does, and never
+ * during one); ips[0..n) are the stopped threads' instruction pointers.
+ * For code that rewrites code another thread could be running (entry
+ * patching): fn must not take a shim lock, allocate from the arena or
+ * log. Returns fn's result, or -1 without calling it when a thread did
+ * not stop (its instruction pointer is unknown) or tracing is off. */
+int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg);
+
 /* Modules may have changed (dlopen/dlclose returned). */
 void lg_collector_modules_changed(void);
 
