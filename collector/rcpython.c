@@ -11,7 +11,7 @@
  *   front: their objects sit at block +16; managed dicts (3.11,
  *   Py_TPFLAGS_MANAGED_DICT) and weak lists (3.12) put 16 more bytes
  *   before that: +32. Other
- *   objects sit at +0. The block must hold the type's tp_basicsize.
+ *   objects sit at +0. A tracked object fills its type's tp_basicsize.
  *   Counts of 2^31 and more are 3.12's immortal objects: skipped.
  *
  * Each type seen gets a scan-local id (LG_RC_PYTYPE_BASE + index) and its
@@ -170,11 +170,13 @@ static const pytype_t *type_at(uintptr_t t) {
 }
 
 /* Where an object of type ty may sit in its block: +0 for a plain
- * object, +16 after a PyGC_Head, +32 with a managed dict's pointers too. */
+ * object, +16 after a PyGC_Head, +32 with a managed dict's pointers too.
+ * A tracked object fills its type's tp_basicsize; a plain one may be
+ * smaller (a compact str is allocated shorter than a PyUnicodeObject). */
 static int fits(const pytype_t *ty, uintptr_t off, uintptr_t size) {
   int gc = (ty->flags & F_HAVE_GC) != 0, managed = (ty->flags & F_PREHEADER) != 0;
   int where = off == 0 ? !gc : off == 16 ? gc && !managed : gc && managed;
-  return where && ty->basicsize >= 16 && (uintptr_t)ty->basicsize <= size - off;
+  return where && ty->basicsize >= 16 && (!gc || (uintptr_t)ty->basicsize <= size - off);
 }
 
 /* Adds object o of type ty with its non-owning words. */
