@@ -39,17 +39,22 @@ static long npython;
 /* ---- non-owning pointers ------------------------------------------------------ */
 
 /* Pointer words of a family's objects that hold no reference, by type
- * name (a prefix and a suffix, NULL for any): the pointer from a child to
- * its parent, from a pad to its peer, from a mini object to its parents.
- * Offsets are from the object's address (x86-64, GStreamer 1.x). */
+ * name (a prefix and a suffix, NULL for any): a GObject's qdata (its weak
+ * references and toggle references point back at it, and data set without
+ * a destroy notifier is borrowed: none of it is taken for the object's),
+ * the pointer from a child to its parent, from a pad to its peer, from a
+ * mini object to its parents (and its qdata). Offsets are from the
+ * object's address (x86-64, GLib 2.x, GStreamer 1.x). */
 static const struct {
   uint8_t family;
   const char *prefix, *suffix;
   int32_t off;
+  uint8_t mute; /* what the word points at holds no reference at all */
 } non_owning[] = {
-    {LG_RC_GOBJECT, "Gst", NULL, 40},    /* GstObject.parent */
-    {LG_RC_GOBJECT, "Gst", "Pad", 264},  /* GstPad.peer */
-    {LG_RC_GSTREAMER, NULL, NULL, 56},   /* GstMiniObject.priv_pointer: its parents */
+    {LG_RC_GOBJECT, NULL, NULL, 16, 0},     /* GObject.qdata */
+    {LG_RC_GOBJECT, "Gst", NULL, 40, 0},    /* GstObject.parent */
+    {LG_RC_GOBJECT, "Gst", "Pad", 264, 0},  /* GstPad.peer */
+    {LG_RC_GSTREAMER, NULL, NULL, 56, 1},   /* GstMiniObject.priv_pointer: its parents, its qdata */
 };
 
 /* Does `name` start with `pre` and end with `suf` (NULL: anything)? */
@@ -64,8 +69,10 @@ static void name_non_owning(lg_rcobj_t *o) {
   const char *name = o->type ? lg_rc_type_name(o->type, NULL) : NULL;
   for (size_t k = 0; k < sizeof non_owning / sizeof non_owning[0]; k++)
     if (non_owning[k].family == o->family && o->nskip < LG_RC_MAX_SKIP &&
-        name_fits(name, non_owning[k].prefix, non_owning[k].suffix))
+        name_fits(name, non_owning[k].prefix, non_owning[k].suffix)) {
+      o->side_mute |= (uint8_t)(non_owning[k].mute << o->nskip);
       o->skip[o->nskip++] = non_owning[k].off;
+    }
 }
 
 /* ---- gathering ----------------------------------------------------------------- */

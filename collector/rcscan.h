@@ -55,6 +55,11 @@
  *     root reaches it), and whose count is above the number of words in
  *     the whole heap that hold its address: a ref that no memory accounts
  *     for, never to be released. Its history (refcount.h) shows where.
+ *     Not counted: the words of side data — the plain blocks (and their
+ *     groups) that an object's non-owning words point into — that point
+ *     back at that object (a GObject's qdata, where the records of its
+ *     weak references name it), nor any word of side data that a family
+ *     says holds no reference (a mini object's list of its parents).
  *
  * The phase costs one test when the table is empty and the process has no
  * CPython. Memory comes from lg_sys_map: in process the world is stopped
@@ -94,6 +99,7 @@ typedef struct lg_rcobj {
   uint8_t family;        /* enum lg_rc_family */
   uint8_t width;         /* 4 or 8 */
   uint8_t nskip;
+  uint8_t side_mute;     /* bit k: the plain blocks skip[k] points into hold no reference at all */
   uint8_t state;         /* enum lg_rcstate */
 } lg_rcobj_t;
 

@@ -174,7 +174,11 @@ typedef struct own {
   uint32_t *uf;     /* per block: union-find over plain blocks */
   uint32_t *owner;  /* per union-find root: owning object, NONE, MULTI */
   uint32_t *direct; /* per block: the one object pointing at it, NONE, MULTI */
+  uint32_t *side;   /* per group root: the object whose side data it is (its non-owning
+                       words point into it), NONE, MULTI */
+  uint8_t *mute;    /* per group root: side data that holds no reference at all */
   pairs_t from_obj; /* (plain block, object) for pointers from objects' blocks */
+  pairs_t to_lost;  /* (block, object) for exact pointers at objects in lost blocks */
 } own_t;
 
 /* The meet of two owners: NONE is no information, MULTI a conflict. */
@@ -191,12 +195,45 @@ LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w,
     if (*p - h->lo >= h->span || is_skipped(o, (uintptr_t)p)) continue;
     long t;
     uint32_t ot = object_at(rs, h, *p, &t);
-    if (ot != NONE) rs->obj[ot].ext--;
+    if (ot != NONE && h->blk[t].mark == LG_UNREACHED && pairs_push(&w->to_lost, b, ot) < 0) return -1;
     if (t < 0 || (uint32_t)t == b || rs->of_blk[t] != NONE) continue;
     if (ob == NONE) uf_union(w->uf, b, (uint32_t)t);
     else if (pairs_push(&w->from_obj, (uint32_t)t, ob) < 0) return -1;
   }
   return 0;
+}
+
+/* Notes, per group of plain blocks, the object whose non-owning words
+ * point into it: its side data (a GObject's qdata with the records of its
+ * weak references, a mini object's parents), where a pointer back at the
+ * object is no reference to it, and where, for some families, no pointer
+ * is a reference at all (`mute`). */
+LG_READS_ANY static void side_groups(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w) {
+  for (uint32_t i = 0; i < rs->n; i++) {
+    const lg_rcobj_t *o = &rs->obj[i];
+    for (unsigned k = 0; o->state != LG_RCS_OUT && k < o->nskip; k++) {
+      uintptr_t at = o->addr + (uintptr_t)(intptr_t)o->skip[k];
+      const lg_blk_t *b = &h->blk[o->blk];
+      if (at < b->addr || at + 8 > b->addr + b->size || (at & 7)) continue;
+      uintptr_t v = *(const uintptr_t *)at;
+      long t = v - h->lo < h->span ? lg_heap_find(h, v) : -1;
+      if (t < 0 || rs->of_blk[t] != NONE) continue;
+      uint32_t r = uf_find(w->uf, (uint32_t)t);
+      w->side[r] = meet(w->side[r], i);
+      w->mute[r] |= (o->side_mute >> k) & 1;
+    }
+  }
+}
+
+/* Counts, per object in a lost block, the words that hold its address,
+ * but for those in its own side data and in side data holding no
+ * references. */
+static void count_pointers(lg_rcscan_t *rs, own_t *w) {
+  for (size_t k = 0; k < w->to_lost.n; k++) {
+    uint32_t b = w->to_lost.v[2 * k], o = w->to_lost.v[2 * k + 1];
+    uint32_t r = rs->of_blk[b] == NONE ? uf_find(w->uf, b) : NONE;
+    if (r == NONE || (!w->mute[r] && w->side[r] != o)) rs->obj[o].ext--;
+  }
 }
 
 /* Pass 1, then the owner of each group of plain blocks. */
@@ -206,7 +243,7 @@ static int ownership(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w) {
     rs->obj[i].ext = (int32_t)rs->obj[i].count;
     groups |= rs->obj[i].state != LG_RCS_OUT && rs->obj[i].family != LG_RC_PYTHON;
   }
-  for (uint32_t b = 0; b < h->n; b++) { w->uf[b] = b; w->owner[b] = w->direct[b] = NONE; }
+  for (uint32_t b = 0; b < h->n; b++) { w->uf[b] = b; w->owner[b] = w->direct[b] = w->side[b] = NONE; }
   for (uint32_t b = 0; b < h->n; b++) {
     const lg_blk_t *k = &h->blk[b];
     /* A plain block matters for the groups, or when lost (only lost blocks
@@ -222,6 +259,8 @@ static int ownership(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w) {
   }
   for (uint32_t b = 0; b < h->n; b++) /* a root's pointer into a group: nobody's */
     if (rs->of_blk[b] == NONE && (h->blk[b].flags & LG_BF_ROOTED)) w->owner[uf_find(w->uf, b)] = MULTI;
+  side_groups(rs, h, w);
+  count_pointers(rs, w);
   return 0;
 }
 
@@ -389,17 +428,18 @@ static void drop_results(lg_rcscan_t *rs) {
 
 int lg_rcscan_solve(lg_rcscan_t *rs, const lg_heap_t *h) {
   drop_results(rs);
-  own_t w = {grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), {0}};
+  own_t w = {grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)),
+             grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, 1), {0}, {0}};
   pairs_t e = {0};
   uint32_t *ostart = NULL, *list = NULL;
   uint8_t *reached = grab(rs->n + 1, 1);
   int rc = -1;
-  if (w.uf && w.owner && w.direct && reached && ownership(rs, h, &w) == 0 && owned_lists(rs, h, &w, &ostart, &list) == 0 &&
+  if (w.uf && w.owner && w.direct && w.side && w.mute && reached && ownership(rs, h, &w) == 0 && owned_lists(rs, h, &w, &ostart, &list) == 0 &&
       subtract(rs, h, ostart, list, &e) == 0 && edges_by_source(rs, &e) == 0 && mark(rs, h, reached) == 0) {
     verdicts(rs, h, reached);
     rc = group_garbage(rs);
   }
-  drop(w.uf); drop(w.owner); drop(w.direct); drop(w.from_obj.v); drop(e.v); drop(ostart); drop(list); drop(reached);
+  drop(w.uf); drop(w.owner); drop(w.direct); drop(w.side); drop(w.mute); drop(w.from_obj.v); drop(w.to_lost.v); drop(e.v); drop(ostart); drop(list); drop(reached);
   if (rc < 0) {
     drop_results(rs);
     for (size_t i = 0; i < rs->n; i++) if (rs->obj[i].state != LG_RCS_OUT) rs->obj[i].state = LG_RCS_LIVE;

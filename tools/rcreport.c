@@ -216,17 +216,21 @@ static int lg_rcreport_in_lib(const lg_symframe_t *f, uint32_t family) {
   return 0;
 }
 
-/* Is frame f in one of the public header's inline calls (leakgraph_ref,
- * leakgraph_unref, leakgraph_refcounted...), which a program built
- * without optimisation keeps as frames of their own? */
+/* Is frame f in an inline function of a header — the public header's
+ * (leakgraph_ref, leakgraph_unref, ...) or a system library's
+ * (gst_buffer_ref in /usr/include/gstreamer-1.0/gst/gstbuffer.h) — which
+ * a program built without optimisation keeps as a frame of its own? Such
+ * a frame is part of the library call, not the caller's code. */
 static int lg_rcreport_in_header(const lg_symframe_t *f) {
   size_t n = f->file ? strlen(f->file) : 0;
+  if (n >= 13 && strncmp(f->file, "/usr/include/", 13) == 0)
+    return 1;
   return n >= 11 && strcmp(f->file + n - 11, "leakgraph.h") == 0 &&
          (n == 11 || f->file[n - 12] == '/');
 }
 
-/* The path of stack `s`: without its innermost frames in the public
- * header and, for a birth, in the family's libraries (all of it when
+/* The path of stack `s`: without its innermost frames in headers' inline
+ * functions and, for a birth, in the family's libraries (all of it when
  * every frame is). */
 static lg_rstack_t lg_rcreport_path_of(const lg_rstack_t *s, uint32_t family, int birth) {
   size_t k = 0;

@@ -17,8 +17,8 @@
  * The birth path ends at the first frame outside the library that made the
  * object (g_object_new's caller, not g_type_create_instance's), so that a
  * function that creates an object and releases it balances too; and the
- * frames of the public header's inline calls (leakgraph_ref, ...) are left
- * out of every path. A node's
+ * frames of headers' inline functions (leakgraph_ref in the public header,
+ * gst_buffer_unref in GStreamer's) are left out of every path. A node's
  * line is where it calls into the unbalanced child it leads to (for a
  * leaf: where the unbalanced refs come from).
  *

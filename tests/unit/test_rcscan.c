@@ -489,6 +489,51 @@ static void test_python_dead_object_is_no_owner(void **state) {
   done();
 }
 
+static void test_back_pointer_in_its_side_data_is_no_reference(void **state) {
+  (void)state;
+  make_heap(3);
+  object(0, 1);
+  put(0, 2, (uintptr_t)mem[1] | 1);  /* qdata: a flagged pointer to its data list */
+  put(1, 1, (uintptr_t)mem[2]);      /* the list names a weak reference record */
+  put(2, 0, (uintptr_t)mem[0]);      /* which points back at the object */
+  rs.obj[0].skip[0] = 16;
+  rs.obj[0].nskip = 1;
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_UNBALANCED);
+  done();
+}
+
+static void test_side_data_that_holds_no_reference_does_not_count(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t parent = object(0, 1), child = object(1, 1);
+  put(0, 3, child);                  /* the parent holds the child */
+  put(1, 7, (uintptr_t)mem[2]);      /* the child's list of parents ... */
+  put(2, 0, parent);                 /* ... names the parent */
+  rs.obj[1].skip[0] = 56;
+  rs.obj[1].nskip = 1;
+  rs.obj[1].side_mute = 1;
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_UNBALANCED);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  done();
+}
+
+static void test_pointer_from_side_data_that_may_hold_references_counts(void **state) {
+  (void)state;
+  make_heap(3);
+  uintptr_t holder = object(0, 1), other = object(1, 1);
+  put(0, 2, (uintptr_t)mem[2]);      /* qdata */
+  put(2, 1, other);                  /* data set with a destroy notifier: a ref */
+  rs.obj[0].skip[0] = 16;
+  rs.obj[0].nskip = 1;
+  (void)holder;
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_UNBALANCED);
+  assert_int_equal(state_of(1), LG_RCS_LIVE); /* held by the holder's side data */
+  done();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
@@ -514,6 +559,9 @@ int main(void) {
       cmocka_unit_test(test_python_item_array_survives_a_stale_plain_pointer),
       cmocka_unit_test(test_python_list_spare_capacity_holds_no_reference),
       cmocka_unit_test(test_python_dead_object_is_no_owner),
+      cmocka_unit_test(test_back_pointer_in_its_side_data_is_no_reference),
+      cmocka_unit_test(test_side_data_that_holds_no_reference_does_not_count),
+      cmocka_unit_test(test_pointer_from_side_data_that_may_hold_references_counts),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
