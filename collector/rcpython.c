@@ -24,6 +24,11 @@
  * object with count 0 is dead, kept on a free list with the stale
  * pointers of its former life: its block is noted dead (rcscan.h).
  *
+ * Once the interpreter has finalized (Py_FinalizeEx clears the ready flag
+ * of PyType_Type, the last static type it deallocates), what is left in
+ * the heap is CPython's own leftovers, with the types it needs to be read
+ * gone: nothing is analysed then.
+ *
  * Everything is read through the process's maps (a word that points
  * anywhere is only followed into a readable mapping). Memory comes from
  * lg_sys_map; no lock, no malloc. */
@@ -228,6 +233,7 @@ long lg_rcpython_find(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t pytype, con
   pytype_type = pytype, maps = m, nmaps = nm;
   size_t before = rs->n;
   if (!pytype || !readable(pytype, TYPE_BYTES)) return 0;
+  if (!(word(pytype + TP_FLAGS) & F_READY)) return LG_RCPYTHON_FINALIZED;
   for (size_t i = 0; i < h->n; i++)
     if (find_in_block(rs, h, i) < 0) return -1;
   return (long)(rs->n - before);

@@ -87,14 +87,18 @@ static void add_table_object(const lg_rc_obj_t *t, void *arg) {
   if (lg_rcscan_add(&rs, &o) < 0) failed = 1;
 }
 
-/* Says once per process which way a CPython process has no Python object
- * in malloc blocks: at its first scan and at its exit scan. */
-static void note_no_python(const lg_scan_t *s) {
-  if (s->number != 1 && s->kind != LG_SCAN_EXIT) return;
-  lg_note_locked(LG_NOTE_INFO,
-                 "refcount python: CPython is loaded but no Python object lies in a malloc block: its objects come "
-                 "from its own allocator unless PYTHONMALLOC=malloc (the leakgraph wrapper sets it; python3 -I "
-                 "and -E ignore the environment), so they were not analysed");
+/* Says why a CPython process had no Python object to analyse: its
+ * interpreter has finalized, or (at its first scan and its exit scan) its
+ * objects are not malloc blocks. */
+static void note_no_python(const lg_scan_t *s, long found) {
+  if (found == LG_RCPYTHON_FINALIZED)
+    lg_note_locked(LG_NOTE_INFO,
+                   "refcount python: the interpreter has finalized: what is left of its objects is not analysed");
+  else if (s->number == 1 || s->kind == LG_SCAN_EXIT)
+    lg_note_locked(LG_NOTE_INFO,
+                   "refcount python: CPython is loaded but no Python object lies in a malloc block: its objects "
+                   "come from its own allocator unless PYTHONMALLOC=malloc (the leakgraph wrapper sets it; python3 "
+                   "-I and -E ignore the environment), so they were not analysed");
 }
 
 void lg_rcscan_prepare(lg_scan_t *s) {
@@ -105,8 +109,8 @@ void lg_rcscan_prepare(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   lg_rc_each(add_table_object, NULL);
   long npy = py && !failed ? lg_rcpython_find(&rs, &s->heap, py, s->maps, s->nmaps) : 0;
-
-  if (npy == 0 && py) note_no_python(s);
+  if (py && npy <= 0 && npy != -1) note_no_python(s, npy);
+  if (npy == LG_RCPYTHON_FINALIZED) npy = 0;
   if (failed || npy < 0 || lg_rcscan_place(&rs, &s->heap) < 0) {
     lg_note_locked(LG_NOTE_WARNING, "refcount: out of memory; this scan's refcount analysis is missing");
     lg_rcscan_free(&rs);

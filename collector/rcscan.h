@@ -149,10 +149,12 @@ void lg_rcscan_free(lg_rcscan_t *rs);
  * Python object it recognises in the blocks of `h` (indexed), given the
  * address of PyType_Type and the process's maps (sorted), and names their
  * types with ids from LG_RC_PYTYPE_BASE, valid until the next call.
- * Returns the number of objects added, or -1 out of memory.
+ * Returns the number of objects added, LG_RCPYTHON_FINALIZED when the
+ * interpreter has finalized (nothing is added), or -1 out of memory.
  * lg_rcpython_type_name returns the name of such a type id (not
  * NUL-terminated: *len bytes), or NULL; lg_rcpython_ntypes counts them. */
 #define LG_RC_PYTYPE_BASE 0x80000000u
+#define LG_RCPYTHON_FINALIZED (-2)
 struct lg_map;
 long lg_rcpython_find(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t pytype, const struct lg_map *maps,
                       size_t nmaps);

@@ -534,6 +534,18 @@ static void test_pointer_from_side_data_that_may_hold_references_counts(void **s
   done();
 }
 
+static void test_python_after_finalization_is_not_read(void **state) {
+  (void)state;
+  make_types();
+  make_heap(2);
+  pyobj(0, 16, T_LIST, 1);
+  pyobj(1, 0, T_STR, 1);
+  ty[T_TYPE][21] &= ~F_READY; /* Py_FinalizeEx deallocated PyType_Type last */
+  assert_int_equal(find_python(), LG_RCPYTHON_FINALIZED);
+  assert_int_equal(rs.n, 0);
+  done();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
@@ -559,6 +571,7 @@ int main(void) {
       cmocka_unit_test(test_python_item_array_survives_a_stale_plain_pointer),
       cmocka_unit_test(test_python_list_spare_capacity_holds_no_reference),
       cmocka_unit_test(test_python_dead_object_is_no_owner),
+      cmocka_unit_test(test_python_after_finalization_is_not_read),
       cmocka_unit_test(test_back_pointer_in_its_side_data_is_no_reference),
       cmocka_unit_test(test_side_data_that_holds_no_reference_does_not_count),
       cmocka_unit_test(test_pointer_from_side_data_that_may_hold_references_counts),
