@@ -59,16 +59,27 @@ $(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h
 $(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
 	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -lZydis -ldl -pthread
 
+# Graphviz (libgvc) lays out the HTML report's pictures: the dot layout and
+# SVG plugins are linked in (from Graphviz's plugin directory), so the
+# report tool loads no plugin at run time.
+GV_CFLAGS := $(shell pkg-config --cflags libgvc 2>/dev/null)
+GV_PLUGINS := $(shell pkg-config --variable=libdir libgvc 2>/dev/null)/graphviz
+GV_LIBS := $(shell pkg-config --libs libgvc 2>/dev/null) -L$(GV_PLUGINS) \
+	-lgvplugin_dot_layout -lgvplugin_core -Wl,-rpath,$(GV_PLUGINS)
+
 $(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Icollector -c $< -o $@
+	$(CC) $(CFLAGS_COMMON) $(GV_CFLAGS) -Icollector -c $< -o $@
+
+# The HTML report's style and script are assembled into this object.
+$(B)/obj/tools/html_assets.o: tools/html/report.css tools/html/report.js
 
 $(B)/obj/tools/format.o: collector/format.c collector/format.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 $(REPORT): $(TOOLS_OBJ) $(B)/obj/tools/format.o
-	$(CC) -o $@ $^ -ldw -lelf -lstdc++
+	$(CC) -o $@ $^ -ldw -lelf -lstdc++ $(GV_LIBS)
 
 $(WRAPPER): scripts/leakgraph
 	@mkdir -p $(@D)
@@ -80,7 +91,7 @@ $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/ob
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -lZydis -ldw -lelf -lstdc++ -ldl -pthread
+		-lcmocka -lunwind -lZydis -ldw -lelf -lstdc++ $(GV_LIBS) -ldl -pthread
 
 unit: deps $(UNIT_BIN)
 	@scripts/run-unit $(UNIT_BIN)
@@ -101,6 +112,7 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory all
 	@scripts/bench $(B)
+	@scripts/bench-refcount $(B)
 
 stress: deps all
 	@/usr/bin/python3 tests/integration/run.py --build $(B) --stress

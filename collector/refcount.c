@@ -8,13 +8,16 @@
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is a small open-addressing table of lg_rc_hist_t keyed by
- * stack id, in the arena; an entry with refs == unrefs == 0 is empty.
+ * A history is two entries inline in the slot, then (from a third stack
+ * on) a small open-addressing table of lg_rc_hist_t keyed by stack id, in
+ * the arena; an entry with refs == unrefs == 0 is empty.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
 
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "blocks.h"
@@ -23,7 +26,9 @@
 #include "sys.h"
 
 #define NSHARDS 64u
-#define INIT_CAP 64u /* slots; powers of two */
+#define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
+                      * arena (rc shards come before it in the lock order):
+                      * an idle shard costs no page of its own. */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
@@ -71,7 +76,7 @@ static int64_t ofind(const oshard_t *s, uintptr_t obj) {
 /* Doubles (or first maps) s's array; shard lock held. 0 or -1. */
 static int ogrow(oshard_t *s) {
   uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
-  lg_rc_obj_t *ns = lg_sys_map((size_t)ncap * sizeof *ns);
+  lg_rc_obj_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
   if (!ns) return -1;
   for (uint32_t i = 0; s->slots && i < s->cap; i++) {
     if (!s->slots[i].addr) continue;
@@ -79,7 +84,7 @@ static int ogrow(oshard_t *s) {
     while (ns[j].addr) j = (j + 1) & (ncap - 1);
     ns[j] = s->slots[i];
   }
-  if (s->slots) lg_sys_unmap(s->slots, (size_t)s->cap * sizeof *ns);
+  lg_arena_free(s->slots);
   s->slots = ns;
   s->cap = ncap;
   return 0;
@@ -119,7 +124,7 @@ static void odelete(oshard_t *s, uint32_t i) {
 
 static int bgrow(bshard_t *s) {
   uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
-  pair_t *ns = lg_sys_map((size_t)ncap * sizeof *ns);
+  pair_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
   if (!ns) return -1;
   for (uint32_t i = 0; s->slots && i < s->cap; i++) {
     if (!s->slots[i].block) continue;
@@ -127,7 +132,7 @@ static int bgrow(bshard_t *s) {
     while (ns[j].block) j = (j + 1) & (ncap - 1);
     ns[j] = s->slots[i];
   }
-  if (s->slots) lg_sys_unmap(s->slots, (size_t)s->cap * sizeof *ns);
+  lg_arena_free(s->slots);
   s->slots = ns;
   s->cap = ncap;
   return 0;
@@ -211,18 +216,36 @@ static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
   return NULL;
 }
 
-/* Doubles o's history array (or makes its first); 0 or -1. Shard lock
- * held: the arena lock comes after it. */
+/* o's history entries: the inline pair, or the table. */
+static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
+  *n = o->hcap ? o->hcap : 2;
+  return o->hcap ? o->hist : o->inl;
+}
+
+/* Doubles o's history table (or makes its first, from the inline
+ * entries); 0 or -1. Shard lock held: the arena lock comes after it. */
 static int hgrow(lg_rc_obj_t *o) {
-  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT;
+  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT, n;
   lg_rc_hist_t *nt = lg_arena_alloc((size_t)ncap * sizeof *nt);
   if (!nt) return -1;
-  for (uint32_t i = 0; i < o->hcap; i++)
-    if (!hempty(&o->hist[i])) *hslot(nt, ncap, o->hist[i].stack) = o->hist[i];
+  const lg_rc_hist_t *old = entries(o, &n);
+  for (uint32_t i = 0; i < n; i++)
+    if (!hempty(&old[i])) *hslot(nt, ncap, old[i].stack) = old[i];
   lg_arena_free(o->hist);
+  memset(o->inl, 0, sizeof o->inl);
   o->hist = nt;
   o->hcap = ncap;
   return 0;
+}
+
+/* The inline entry for stack, or an empty one; NULL when both are taken
+ * by other stacks. */
+static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
+  for (int i = 0; i < 2; i++)
+    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
+  for (int i = 0; i < 2; i++)
+    if (hempty(&o->inl[i])) return &o->inl[i];
+  return NULL;
 }
 
 static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
@@ -233,12 +256,15 @@ static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
 static void fold(oshard_t *s, lg_rc_obj_t *o, uint32_t stack, int delta) {
   if (delta > 0) s->seen[o->family].refs++;
   else s->seen[o->family].unrefs++;
-  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
-  if (!e || hempty(e)) {
+  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
+  if (e && hempty(e) && !o->hcap) { /* a second inline stack */
+    e->stack = stack;
+    o->nhist++;
+  } else if (!e || hempty(e)) {
     int full = o->nhist + 1 >= LG_RC_MAX_HISTORY;
     if (full) stack = 0;
     else if ((!o->hcap || (o->nhist + 1) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
-    e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
+    e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
     if (!e) return; /* out of memory: the event is lost */
     if (hempty(e)) { e->stack = stack; o->nhist++; }
   }
@@ -252,12 +278,12 @@ LG_READS_ANY static int64_t read_count(uintptr_t at, unsigned width) {
 }
 
 /* The block that holds obj: `hint` when it is a tracked block covering
- * the object's count field, else (hint 0) a block starting at obj or at
- * most LG_RC_PROBE_BACK bytes before it; 0 when none. The block is
- * flagged LG_BLK_STACK_RC. */
+ * the object's count field, else a block starting at obj or at most
+ * LG_RC_PROBE_BACK bytes before it; 0 when none. The block is flagged
+ * LG_BLK_STACK_RC. */
 static uintptr_t find_block(uintptr_t obj, uintptr_t hint, intptr_t off, unsigned width) {
   uintptr_t need = (uintptr_t)(off > 0 ? off : 0) + width;
-  if (hint) return hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need) ? hint : 0;
+  if (hint && hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need)) return hint;
   for (uintptr_t back = 0; back <= LG_RC_PROBE_BACK && back <= obj; back += 16)
     if (lg_blocks_mark_rc((obj - back) & ~(uintptr_t)15, obj - ((obj - back) & ~(uintptr_t)15), need))
       return (obj - back) & ~(uintptr_t)15;
@@ -288,17 +314,18 @@ static void fill(lg_rc_obj_t *o, const desc_t *d, int born) {
 }
 
 /* Registers d's object: a birth (`born`) replaces a known object, an
- * adoption keeps it; then folds `delta`. */
-static void record(desc_t *d, int born, int delta) {
-  if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return;
-  if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return;
+ * adoption keeps it; then folds `delta`. Returns the object's block. */
+static uintptr_t record(desc_t *d, int born, int delta) {
+  if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return 0;
+  if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return 0;
   oshard_t *s = &objs[shard_no(d->obj)];
   if (!born) { /* fast path: known already */
     lg_lock(&s->lock);
     int64_t at = ofind(s, d->obj);
+    uintptr_t block = at >= 0 ? s->slots[at].block : 0;
     if (at >= 0 && delta) fold(s, &s->slots[at], d->stack, delta);
     lg_unlock(&s->lock);
-    if (at >= 0) return;
+    if (at >= 0) return block;
   }
   d->block = find_block(d->obj, d->block, d->off, d->width);
   if (d->block && pair_add(d->block, d->obj) < 0) d->block = 0;
@@ -315,23 +342,23 @@ static void record(desc_t *d, int born, int delta) {
   if (o && delta) fold(s, o, d->stack, delta);
   lg_unlock(&s->lock);
   if (old_block && old_block != d->block) pair_remove(old_block, d->obj);
+  return d->block;
 }
 
-void lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
-                    uint32_t type, uint32_t birth_stack) {
+uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
+                         uint32_t type, uint32_t birth_stack) {
   desc_t d = {obj, block, family, count_off, width, type, birth_stack};
-  if (!block) d.block = 0;
-  record(&d, 1, 0);
+  return record(&d, 1, 0);
 }
 
-void lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
-                 uint32_t birth_stack) {
-  lg_rc_birth_in(obj, 0, family, count_off, width, type, birth_stack);
+uintptr_t lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+                      uint32_t birth_stack) {
+  return lg_rc_birth_in(obj, 0, family, count_off, width, type, birth_stack);
 }
 
-void lg_rc_adopt(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width, uint32_t type,
                  uint32_t stack, int delta) {
-  desc_t d = {obj, 0, family, count_off, width, type, stack};
+  desc_t d = {obj, block, family, count_off, width, type, stack};
   record(&d, 0, delta);
 }
 
@@ -509,14 +536,18 @@ void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
 
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
   size_t n = 0;
-  for (uint32_t i = 0; i < o->hcap && n < max; i++)
-    if (!hempty(&o->hist[i])) out[n++] = o->hist[i];
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap && n < max; i++)
+    if (!hempty(&e[i])) out[n++] = e[i];
   return n;
 }
 
 int64_t lg_rc_expected(const lg_rc_obj_t *o) {
   int64_t c = o->base;
-  for (uint32_t i = 0; i < o->hcap; i++) c += (int64_t)o->hist[i].refs - (int64_t)o->hist[i].unrefs;
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap; i++) c += (int64_t)e[i].refs - (int64_t)e[i].unrefs;
   return c;
 }
 
@@ -526,6 +557,18 @@ uint64_t lg_rc_field(const lg_rc_obj_t *o) {
 }
 
 /* ---- statistics ---------------------------------------------------------------------- */
+
+/* Do o's books disagree with its field? An object outside a tracked block
+ * may lie in memory the program has unmapped since: it is read through
+ * process_vm_readv, which fails where a load would fault (unreadable
+ * counts as disagreeing). */
+static int mismatched(const lg_rc_obj_t *o) {
+  if (o->block) return lg_rc_expected(o) != (int64_t)lg_rc_field(o);
+  uint64_t v = 0;
+  struct iovec local = {&v, o->width}, remote = {(void *)(o->addr + (uintptr_t)(intptr_t)o->count_off), o->width};
+  if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)o->width) return 1;
+  return lg_rc_expected(o) != (int64_t)v;
+}
 
 void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
   memset(st, 0, sizeof(lg_rc_stats_t) * (LG_RC_NFAMILIES + 1));
@@ -543,7 +586,7 @@ void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
       const lg_rc_obj_t *o = &s->slots[j];
       if (!o->addr) continue;
       st[o->family].live++;
-      if (lg_rc_expected(o) != (int64_t)lg_rc_field(o)) st[o->family].mismatched++;
+      if (mismatched(o)) st[o->family].mismatched++;
     }
     lg_unlock(&s->lock);
   }
@@ -581,7 +624,7 @@ void lg_rc_reset_locks(void) {
   }
 }
 
-size_t lg_rc_table_bytes(void) {
+size_t lg_rc_table_bytes(void) { /* the shard arrays, in the arena */
   size_t n = 0;
   for (unsigned i = 0; i < NSHARDS; i++)
     n += (size_t)objs[i].cap * sizeof(lg_rc_obj_t) + (size_t)inblock[i].cap * sizeof(pair_t);

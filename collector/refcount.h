@@ -75,9 +75,12 @@ typedef struct lg_rc_obj {
   uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
   uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
   int64_t base;          /* its count at birth or adoption */
-  /* The folded history, private to refcount.c: read it with lg_rc_history. */
+  /* The folded history, private to refcount.c: read it with lg_rc_history.
+   * Its first two entries live here (most objects need no more: no arena
+   * traffic for short-lived ones); beyond, a table in the arena. */
   lg_rc_hist_t *hist;
   uint32_t nhist, hcap;
+  lg_rc_hist_t inl[2];
 } lg_rc_obj_t;
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
@@ -102,26 +105,28 @@ uint32_t lg_rc_type_count(void);
  * birth stack `birth_stack`; its base count is what the field holds now.
  * The heap block holding it is found in the block table: a block starting
  * at obj, else one starting at most LG_RC_PROBE_BACK bytes before it.
- * lg_rc_birth_in is the same with the block start known (`block`, which
- * must be a tracked block covering obj, else the object has none). An
- * object already known at obj is replaced. Bad widths are ignored. */
+ * lg_rc_birth_in first tries `block` (a guess: the start of a tracked
+ * block covering obj, e.g. learned from an earlier object of the type).
+ * Both return the block found, 0 when none. An object already known at
+ * obj is replaced. Bad widths are ignored. */
 #define LG_RC_PROBE_BACK 256u
-void lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
-                 uint32_t birth_stack);
-void lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
-                    uint32_t type, uint32_t birth_stack);
+uintptr_t lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+                      uint32_t birth_stack);
+uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
+                         uint32_t type, uint32_t birth_stack);
 /* lg_rc_ref and lg_rc_unref fold one ref (unref) of `obj` from `stack`
  * into its history. They return 1, or 0 when obj is not a known object
  * (nothing is recorded: see lg_rc_adopt). Call them before the library's
  * own function runs: an unref may free the object. */
 int lg_rc_ref(uintptr_t obj, uint32_t stack);
 int lg_rc_unref(uintptr_t obj, uint32_t stack);
-/* lg_rc_adopt registers `obj` if it is not known yet — as lg_rc_birth
- * does, but with no birth stack and its base read from the field under
- * the shard lock — and then folds `delta` (+1 a ref, -1 an unref, 0
- * nothing) from `stack` into its history. For hooks whose object was born
- * unseen; `type` names it (0 unknown). */
-void lg_rc_adopt(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+/* lg_rc_adopt registers `obj` if it is not known yet — as lg_rc_birth_in
+ * does (block 0: found as lg_rc_birth finds it), but with no birth stack
+ * and its base read from the field under the shard lock — and then folds
+ * `delta` (+1 a ref, -1 an unref, 0 nothing) from `stack` into its
+ * history. For hooks whose object was born unseen; `type` names it (0
+ * unknown). */
+void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width, uint32_t type,
                  uint32_t stack, int delta);
 /* lg_rc_death forgets `obj` and its history (its death hook ran, before
  * the library frees it). Unknown objects are ignored. */
@@ -160,7 +165,9 @@ size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max);
 /* lg_rc_expected is the count the hooks account for: base + refs - unrefs. */
 int64_t lg_rc_expected(const lg_rc_obj_t *o);
 /* lg_rc_field reads o's count field from memory (the program's, or the
- * snapshot's copy of it): width 4 as an unsigned 32-bit value, else 64. */
+ * snapshot's copy of it): width 4 as an unsigned 32-bit value, else 64.
+ * The caller knows the memory is readable: the object's block (o->block)
+ * is live, or its address lies in a readable mapping. */
 uint64_t lg_rc_field(const lg_rc_obj_t *o);
 
 /* ---- statistics ------------------------------------------------------------ */
@@ -185,8 +192,8 @@ size_t lg_rc_stats_text(char *buf, size_t n, int family, const lg_rc_stats_t *st
 void lg_rc_lock_all(void);
 void lg_rc_unlock_all(void);
 void lg_rc_reset_locks(void);
-/* lg_rc_table_bytes is the memory the table's shards map (not the
- * histories, which live in the arena). */
+/* lg_rc_table_bytes is the memory of the table's shard arrays (in the
+ * arena, as the histories are). */
 size_t lg_rc_table_bytes(void);
 
 #endif

@@ -13,6 +13,7 @@ typedef struct dyn {
   size_t strsz;
   const uint32_t *gnu, *sysv;
   const uint16_t *versym;
+  int type; /* STT_FUNC or STT_OBJECT: what is looked for */
 } dyn_t;
 
 /* Reads the module's dynamic section; 0 when it has none usable. */
@@ -38,10 +39,10 @@ static int read_dyn(const struct dl_phdr_info *info, dyn_t *d) {
   return d->sym && d->str && (d->gnu || d->sysv);
 }
 
-/* Is symbol i the default-version definition of function `name`? */
+/* Is symbol i the default-version definition of `name`, of d->type? */
 static int matches(const dyn_t *d, uint32_t i, const char *name) {
   const ElfW(Sym) *s = &d->sym[i];
-  if (s->st_shndx == SHN_UNDEF || !s->st_value || ELF64_ST_TYPE(s->st_info) != STT_FUNC) return 0;
+  if (s->st_shndx == SHN_UNDEF || !s->st_value || ELF64_ST_TYPE(s->st_info) != d->type) return 0;
   if (d->versym && (d->versym[i] & 0x8000)) return 0; /* a hidden, older version */
   return s->st_name < d->strsz && !strcmp(d->str + s->st_name, name);
 }
@@ -78,12 +79,21 @@ static int64_t sysv_lookup(const dyn_t *d, const char *name) {
   return -1;
 }
 
-int lg_dynsym_find(const struct dl_phdr_info *info, const char *name, uintptr_t *addr, size_t *size) {
+static int find(const struct dl_phdr_info *info, const char *name, int type, uintptr_t *addr, size_t *size) {
   dyn_t d;
   if (!read_dyn(info, &d)) return 0;
+  d.type = type;
   int64_t i = d.gnu ? gnu_lookup(&d, name) : sysv_lookup(&d, name);
   if (i < 0) return 0;
   *addr = info->dlpi_addr + d.sym[i].st_value;
   *size = d.sym[i].st_size;
   return 1;
+}
+
+int lg_dynsym_find(const struct dl_phdr_info *info, const char *name, uintptr_t *addr, size_t *size) {
+  return find(info, name, STT_FUNC, addr, size);
+}
+
+int lg_dynsym_find_object(const struct dl_phdr_info *info, const char *name, uintptr_t *addr, size_t *size) {
+  return find(info, name, STT_OBJECT, addr, size);
 }

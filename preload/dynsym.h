@@ -14,5 +14,8 @@
  * module `info` defines; on success it sets *addr (the run-time address)
  * and *size (the symbol's size, 0 when unknown) and returns 1, else 0. */
 int lg_dynsym_find(const struct dl_phdr_info *info, const char *name, uintptr_t *addr, size_t *size);
+/* lg_dynsym_find_object is the same for a data object (STT_OBJECT), such
+ * as CPython's PyType_Type. */
+int lg_dynsym_find_object(const struct dl_phdr_info *info, const char *name, uintptr_t *addr, size_t *size);
 
 #endif

@@ -61,6 +61,7 @@ static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_s
 static void fork_child(void) {
   if (!lg_on) return;
   lg_signals_fork_child();
+  lg_rc_fork_child();
   lg_collector_fork_child();
   finished = finish_done = final_checked = 0;
   lg_on = lg_collector_tracing();

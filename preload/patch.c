@@ -53,6 +53,7 @@
 #include "patch.h"
 
 #include <Zydis/Zydis.h>
+#include <link.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -77,17 +78,41 @@ typedef struct insn {
   ZydisDecodedOperand ops[ZYDIS_MAX_OPERAND_COUNT];
 } insn_t;
 
-static ZydisDecoder decoder;
+/* Two decoders: the full one for the instructions that are moved, and a
+ * minimal one (length, attributes and raw fields only: it touches a
+ * fraction of Zydis's tables, which count in the program's memory) for
+ * sweeps over whole functions. */
+static ZydisDecoder decoder, minimal;
 static int decoder_ready;
+
+static int decoders(void) {
+  if (decoder_ready) return 0;
+  if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(ZydisDecoderInit(&minimal, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(ZydisDecoderEnableMode(&minimal, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)))
+    return -1;
+  decoder_ready = 1;
+  return 0;
+}
 
 /* Decodes the instruction at `at` with `avail` readable bytes; 0 or -1. */
 static int decode(uintptr_t at, size_t avail, insn_t *x) {
-  if (!decoder_ready) {
-    if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64))) return -1;
-    decoder_ready = 1;
-  }
-  if (!avail) return -1;
+  if (decoders() < 0 || !avail) return -1;
   return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, (const void *)at, avail, &x->in, x->ops)) ? 0 : -1;
+}
+
+/* Decodes only the length, attributes and raw fields at `at`; 0 or -1. */
+static int decode_min(uintptr_t at, size_t avail, ZydisDecodedInstruction *in) {
+  if (decoders() < 0 || !avail) return -1;
+  return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&minimal, NULL, (const void *)at, avail, in)) ? 0 : -1;
+}
+
+/* The target of a relative branch decoded minimally at `from`, or 0. */
+static uintptr_t raw_target(const ZydisDecodedInstruction *in, uintptr_t from) {
+  if (!(in->attributes & ZYDIS_ATTRIB_IS_RELATIVE)) return 0;
+  for (int i = 0; i < 2; i++)
+    if (in->raw.imm[i].is_relative) return from + in->length + (uintptr_t)in->raw.imm[i].value.s;
+  return 0;
 }
 
 static int fits32(int64_t v) { return v >= INT32_MIN && v <= INT32_MAX; }
@@ -204,11 +229,11 @@ static int padding_to_cover(const lg_patch_t *p, uintptr_t at) {
  * cover), or back on its entry? A linear sweep over its st_size bytes. */
 static int branch_into_cover(const lg_patch_t *p, size_t cover) {
   for (uintptr_t a = p->entry; a < p->entry + p->size;) {
-    insn_t x;
-    if (decode(a, p->seg_end - a, &x) < 0) { a++; continue; } /* desynchronised: resync on the next byte */
-    uintptr_t t = branch_target(&x, a);
+    ZydisDecodedInstruction in;
+    if (decode_min(a, p->seg_end - a, &in) < 0) { a++; continue; } /* desynchronised: resync on the next byte */
+    uintptr_t t = raw_target(&in, a);
     if (t >= p->entry && t < p->entry + cover) return 1;
-    a += x.in.length;
+    a += in.length;
   }
   return 0;
 }
@@ -306,16 +331,77 @@ int lg_patch_install(lg_patch_t *p, size_t n, char *why, size_t whylen) {
     lg_sys_unmap(mem, size);
     return -1;
   }
+  /* The hooks may run as soon as the threads resume: their trampolines
+   * first. Only the patched entries lead to the hooks. */
+  for (size_t i = 0; i < n; i++) __atomic_store_n(p[i].orig, (void *)pl[i].tramp, __ATOMIC_RELEASE);
   group_t g = {p, pl, n, 0, 0};
   int r = -2;
   for (int tries = 0; tries < 20 && r == -2; tries++) r = lg_collector_stopped(apply, &g);
   if (r < 0) {
+    for (size_t i = 0; i < n; i++) *p[i].orig = NULL;
     lg_fmt(why, whylen, r == -2 ? "a thread kept running the first bytes of %s" :
                         g.failed ? "cannot make the code of %s writable" :
                         "cannot stop the other threads to patch %s", p[g.failed ? g.failed_at : 0].name);
     lg_sys_unmap(mem, size);
     return -1;
   }
-  for (size_t i = 0; i < n; i++) *p[i].orig = pl[i].tramp;
   return 0;
+}
+
+int lg_patch_count_field(uintptr_t entry, size_t size, uintptr_t seg_end, int32_t *off, unsigned *width) {
+  int found = 0;
+  uintptr_t a = entry;
+  for (int k = 0; k < 8 && a < entry + size; k++) {
+    insn_t x;
+    if (decode(a, seg_end - a, &x) < 0) return 0;
+    if (x.in.meta.category == ZYDIS_CATEGORY_RET || x.in.meta.category == ZYDIS_CATEGORY_CALL ||
+        x.in.meta.category == ZYDIS_CATEGORY_UNCOND_BR)
+      break;
+    int add = x.in.mnemonic == ZYDIS_MNEMONIC_XADD || x.in.mnemonic == ZYDIS_MNEMONIC_ADD ||
+              x.in.mnemonic == ZYDIS_MNEMONIC_INC;
+    const ZydisDecodedOperand *m = &x.ops[0];
+    if ((x.in.attributes & ZYDIS_ATTRIB_HAS_LOCK) && add && m->type == ZYDIS_OPERAND_TYPE_MEMORY &&
+        m->mem.base == ZYDIS_REGISTER_RDI && m->mem.index == ZYDIS_REGISTER_NONE &&
+        (m->size == 32 || m->size == 64)) {
+      if (found++) return 0; /* two candidates: ambiguous */
+      *off = (int32_t)m->mem.disp.value;
+      *width = m->size / 8;
+    }
+    a += x.in.length;
+  }
+  return found == 1;
+}
+
+uintptr_t lg_patch_find_ret(uintptr_t from, uintptr_t seg_end) {
+  for (uintptr_t a = from; a < seg_end && a < from + 16384;) {
+    ZydisDecodedInstruction in;
+    if (decode_min(a, seg_end - a, &in) < 0) return 0;
+    if (in.mnemonic == ZYDIS_MNEMONIC_RET && in.length == 1) return a; /* c3: a plain ret */
+    a += in.length;
+  }
+  return 0;
+}
+
+/* Drops the read-only pages of the module holding `arg` (Zydis). */
+static int drop_readonly(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  int mine = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    mine |= ph->p_type == PT_LOAD && (uintptr_t)arg >= lo && (uintptr_t)arg < lo + ph->p_memsz;
+  }
+  if (!mine) return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD || (ph->p_flags & PF_W)) continue;
+    uintptr_t lo = (info->dlpi_addr + ph->p_vaddr) & ~(uintptr_t)4095;
+    uintptr_t hi = (info->dlpi_addr + ph->p_vaddr + ph->p_memsz) & ~(uintptr_t)4095; /* the last page may be shared */
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+  }
+  return 1;
+}
+
+void lg_patch_idle(void) {
+  if (decoder_ready) dl_iterate_phdr(drop_readonly, (void *)&ZydisDecoderInit);
 }

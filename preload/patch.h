@@ -33,4 +33,23 @@ typedef struct lg_patch {
 #define LG_PATCH_MAX 24
 int lg_patch_install(lg_patch_t *p, size_t n, char *why, size_t whylen);
 
+/* lg_patch_count_field reads where an opaque object keeps its count from
+ * its up_ref function's code (entry, size, segment end as above): the one
+ * lock-prefixed add (xadd, add, inc) to a 4- or 8-byte field at a fixed
+ * offset from the first argument (RDI) among its first instructions, as
+ * OpenSSL's CRYPTO_UP_REF compiles to. Returns 1 with *off and *width set,
+ * or 0 when there is no such instruction or more than one. */
+int lg_patch_count_field(uintptr_t entry, size_t size, uintptr_t seg_end, int32_t *off, unsigned *width);
+
+/* lg_patch_find_ret decodes forward from the instruction boundary `from`
+ * (a return address) and returns the address of the first plain `ret`
+ * before seg_end, or 0 (within 16 KiB). */
+uintptr_t lg_patch_find_ret(uintptr_t from, uintptr_t seg_end);
+
+/* lg_patch_idle gives back the memory of the decoder's tables (the
+ * read-only pages of libZydis, some 600 KiB once touched, which count in
+ * the program's resident memory) until the next decode faults them in
+ * again from the page cache. Call it between patching rounds. */
+void lg_patch_idle(void);
+
 #endif

@@ -6,7 +6,8 @@
  * then every process's clusters in one list, largest first, numbered from
  * 1. Then growth: every process's site timelines (growth.c), the sites to
  * show symbolized and checked against the suppressions, their retention
- * chains' roots named. */
+ * chains' roots named. Last, the grouping by folded allocation site
+ * (records.c). */
 #include "analyze.h"
 
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include <uthash.h>
 
 #include "rcreport.h"
+#include "records.h"
 #include "util.h"
 
 static const char *const lg_rcat_names[LG_RCAT_N] = {
@@ -197,10 +199,19 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out) {
   const lg_stack_t *s = lg_reader_stack(p, id);
-  out->n = s ? s->nframes : 0;
-  out->frames = lg_util_xcalloc(out->n, sizeof *out->frames);
-  for (size_t i = 0; i < out->n; i++)
-    lg_sym_frame(sym, p, &s->frames[i], &out->frames[i]);
+  size_t nraw = s ? s->nframes : 0, cap = nraw;
+  out->n = 0;
+  out->frames = lg_util_xcalloc(cap, sizeof *out->frames);
+  for (size_t i = 0; i < nraw; i++) {
+    lg_symframe_t buf[LG_SYM_MAX_INLINED];
+    size_t k = lg_sym_frames(sym, p, &s->frames[i], buf, LG_SYM_MAX_INLINED);
+    if (out->n + k > cap) {
+      cap = (out->n + k) * 2;
+      out->frames = lg_util_xrealloc(out->frames, cap, sizeof *out->frames);
+    }
+    memcpy(out->frames + out->n, buf, k * sizeof *buf);
+    out->n += k;
+  }
 }
 
 static void lg_analyze_warn(lg_report_t *r, const char *fmt, ...)
@@ -286,6 +297,7 @@ static void lg_analyze_sites(lg_report_t *r, size_t i, lg_sym_t *sym,
     }
     lg_rsite_t *rs = &rc->sites[rc->nsites++];
     rs->cat = s->cat, rs->blocks = s->blocks, rs->bytes = s->bytes;
+    rs->stack_id = s->stack_id;
     rs->stack = st;
     lg_amount_t *a = lg_analyze_amount(rc, s->cat);
     a->blocks += s->blocks, a->bytes += s->bytes;
@@ -548,10 +560,12 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
+  lg_records_build(r);
 }
 
 void lg_analyze_free(lg_report_t *r) {
   lg_rcreport_free(r);
+  lg_records_free(r);
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
   free(r->clusters);

@@ -3,8 +3,9 @@
  * its scans still found lost), suppressions applied per allocation site, the summary
  * by category, the clusters of every process sorted largest first and
  * numbered, the growing sites (growth.h) with their symbolized stacks and
- * retention chains, the refcount findings (rcreport.h), and the --fail-on
- * verdict. Renderers (render.h) only
+ * retention chains, the clusters' members by folded site and the loss
+ * records (records.h, sites.h), the refcount findings (rcreport.h), and
+ * the --fail-on verdict. Renderers (render.h) only
  * print what this builds; nothing here prints. */
 #ifndef LG_ANALYZE_H
 #define LG_ANALYZE_H
@@ -14,6 +15,7 @@
 
 #include "growth.h"
 #include "reader.h"
+#include "sites.h"
 #include "suppress.h"
 #include "symbolize.h"
 
@@ -36,6 +38,7 @@ typedef struct lg_rstack {
 /* An allocation site of a reported cluster (never a suppressed one). */
 typedef struct lg_rsite {
   uint32_t cat; /* LG_CAT_DEFINITE, _INDIRECT or _POSSIBLE */
+  uint32_t stack_id;
   uint64_t blocks, bytes;
   lg_rstack_t stack;
 } lg_rsite_t;
@@ -45,6 +48,16 @@ typedef struct lg_rentry {
   uint64_t size, address;
   lg_rstack_t stack;
 } lg_rentry_t;
+
+/* Blocks of one category whose allocation stacks fold to one site
+ * (sites.h): a cluster's members, or a loss record's. `site` borrows the
+ * frames of the first stack merged; its depths are the deepest. */
+typedef struct lg_rmember {
+  uint32_t cat; /* LG_CAT_DEFINITE, _INDIRECT or _POSSIBLE */
+  uint64_t blocks, bytes;
+  lg_fstack_t site;
+  size_t nstacks; /* distinct logged stacks merged */
+} lg_rmember_t;
 
 typedef struct lg_rcluster {
   unsigned id; /* 1..n in report order */
@@ -57,7 +70,31 @@ typedef struct lg_rcluster {
   size_t nsites;
   lg_rentry_t *entries;
   size_t nentries;
+  /* Its members by folded site, definite first, then indirect, possible,
+   * each largest first (records.c). */
+  lg_rmember_t *members;
+  size_t nmembers;
+  lg_fstack_t entry_site; /* the first entry's stack folded */
+  /* Per listed block (src->listed): the index of its member, or -1 when
+   * its site is suppressed or not among the cluster's sites. */
+  int32_t *listed_member;
+  size_t record;          /* index of its loss record in lg_report_t */
 } lg_rcluster_t;
+
+/* A loss record: the clusters whose first entry blocks were allocated at
+ * one folded site, lost ones apart from possibly lost ones — the way
+ * valgrind merges the blocks of identical stacks into one loss record. */
+typedef struct lg_rrecord {
+  int possible;   /* its clusters are possibly lost */
+  lg_fstack_t site; /* of its first cluster, depths the deepest of all */
+  size_t *clusters; /* indexes into lg_report_t.clusters, report order */
+  size_t nclusters;
+  size_t ncyclic;
+  uint64_t bytes, blocks;
+  lg_amount_t definite, indirect, possibly;
+  lg_rmember_t *members; /* of all its clusters, ordered like a cluster's */
+  size_t nmembers;
+} lg_rrecord_t;
 
 /* A block of a retention chain, with its allocation stack. */
 typedef struct lg_rhop {
@@ -95,6 +132,10 @@ typedef struct lg_report {
   size_t ncyclic_lost; /* of which clusters of lost blocks: these fail */
   lg_rcluster_t *clusters;
   size_t nclusters, cap;
+  /* Loss records: lost ones first, then possibly lost, each largest
+   * first (records.c). */
+  lg_rrecord_t *records;
+  size_t nrecords;
   lg_supps_t *global; /* borrowed: --suppressions */
   lg_supps_t *local;  /* per process: its SUPPRESSIONS records */
   char **warnings;    /* things to tell the user (also in the text) */
@@ -152,7 +193,9 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
 void lg_analyze_free(lg_report_t *r);
 
 /* lg_analyze_stack symbolizes stack `id` of process `p` into `out` (an
- * empty stack when the id is unknown). Free out->frames with free(). */
+ * empty stack when the id is unknown), a function inlined at a return
+ * address as a frame of its own before the frame it was inlined into
+ * (lg_sym_frames). Free out->frames with free(). */
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out);
 

@@ -10,7 +10,7 @@
  *      --error-exitcode=N was given
  *   2  usage error: a bad option or value, no log (or only directories
  *      that hold none), an unreadable --suppressions file, an option not
- *      supported yet (--format=html, --baseline), an unknown --cluster, an
+ *      supported yet (--baseline), an unknown --cluster, an
  *      unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
@@ -34,7 +34,7 @@
 
 #define LG_VERSION "0.1"
 
-enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT };
+enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT, LG_FMT_HTML };
 
 typedef struct lg_opts {
   enum lg_format format;
@@ -45,6 +45,7 @@ typedef struct lg_opts {
   int symbolize;
   int growth;
   int verbose;
+  int all;
   lg_supps_t supps;
 } lg_opts_t;
 
@@ -60,9 +61,15 @@ static const char lg_help[] =
     "stands for every leakgraph log in it (not in its subdirectories), in\n"
     "name order; its other files are skipped.\n"
     "\n"
-    "  --format=text|json|dot   output format (default text; html: not yet)\n"
+    "  --format=text|json|dot|html\n"
+    "                           output format (default text); html: one\n"
+    "                           self-contained page (clusters drawn by\n"
+    "                           Graphviz, stacks, timelines)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
-    "  --cluster=ID             only cluster ID, in detail\n"
+    "  --cluster=ID             only cluster ID, in detail: every entry,\n"
+    "                           member site, block and pointer\n"
+    "  --all                    text: every allocation site, not only those\n"
+    "                           that fit the first screen, and every process\n"
     "  --suppressions=FILE      LeakSanitizer-style suppressions "
     "(leak:PATTERN);\n"
     "                           may be given several times\n"
@@ -129,9 +136,10 @@ static int lg_main_format(lg_opts_t *o, const char *v) {
   else if (strcmp(v, "dot") == 0)
     o->format = LG_FMT_DOT;
   else if (strcmp(v, "html") == 0)
-    return lg_main_usage("--format=%s is not supported yet", v);
+    o->format = LG_FMT_HTML;
   else
-    return lg_main_usage("bad --format '%s' (accepted: text, json, dot)", v);
+    return lg_main_usage("bad --format '%s' (accepted: text, json, dot, html)",
+                         v);
   return 0;
 }
 
@@ -146,6 +154,7 @@ enum {
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
   LG_OPT_VERBOSE,
+  LG_OPT_ALL,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -161,6 +170,7 @@ static const struct option lg_longopts[] = {
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
     {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
+    {"all", no_argument, NULL, LG_OPT_ALL},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -206,6 +216,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     return -1;
   case LG_OPT_VERBOSE:
     o->verbose = 1;
+    return -1;
+  case LG_OPT_ALL:
+    o->all = 1;
     return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
@@ -369,8 +382,12 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
     lg_render_json(f, r, o->cluster);
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
+  else if (o->format == LG_FMT_HTML)
+    lg_render_html(f, r, o->cluster);
   else
-    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
+    lg_render_text_with(f, r, o->cluster,
+                        (o->verbose ? LG_TEXT_VERBOSE : 0) |
+                            (o->all ? LG_TEXT_ALL : 0));
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");
@@ -383,8 +400,11 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
 static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
   lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
   lg_report_t r;
+  /* The HTML page charts steady sites beside the growing ones. */
   lg_analyze_build(&r, procs, n, &o->supps, sym,
-                   o->growth ? LG_ANALYZE_GROWTH_ALL : 0);
+                   o->growth || o->format == LG_FMT_HTML
+                       ? LG_ANALYZE_GROWTH_ALL
+                       : 0);
   for (size_t i = 0; i < r.nwarnings; i++)
     fprintf(stderr, "leakgraph-report: warning: %s\n", r.warnings[i]);
   int rc;

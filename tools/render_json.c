@@ -1,13 +1,15 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
  * section 5, plus per process "ppid", "end", "truncated", "notes" and
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
- * "definite", "indirect", "possible" and "entries", and per site
+ * "definite", "indirect", "possible", "entries", "listed_blocks" (the
+ * blocks its log record lists) and "pointers" (between them), and per site
  * "category" and "refcounted" (render_refcount.c, which also writes
  * "refcount"), and in the summary "growing_sites", "refcount" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
- * {"function", "file", "line", "module", "address"}, null where unknown;
- * functions are demangled.
+ * {"function", "file", "line", "module", "address", "inlined"}, null where
+ * unknown; functions are demangled; an inlined frame (a function inlined
+ * into the frame after it) shares that frame's address.
  *
  * "scans" lists every complete scan of every process, in log order:
  *   {"pid", "scan", "kind", "time" (seconds since the process started),
@@ -60,6 +62,8 @@ static void lg_json_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_str(j, fr->module);
   lg_json_key(j, "address");
   lg_json_hex(j, fr->address);
+  lg_json_key(j, "inlined");
+  lg_json_bool(j, fr->inlined);
   lg_json_obj_end(j);
 }
 
@@ -228,6 +232,10 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_arr_end(j);
   lg_json_key(j, "first_seen_scan");
   lg_json_u64(j, c->src->first_seen_scan);
+  lg_json_key(j, "listed_blocks");
+  lg_json_u64(j, c->src->nlisted);
+  lg_json_key(j, "pointers");
+  lg_json_u64(j, c->src->nedges);
   lg_render_json_cluster_refcounted(j, c);
   lg_json_obj_end(j);
 }

@@ -37,6 +37,7 @@
 #include <string.h>
 
 #include "rcreport.h"
+#include "util.h"
 
 static const char *lg_rtext_plural(uint64_t n, const char *one, const char *many) {
   return n == 1 ? one : many;
@@ -168,26 +169,48 @@ void lg_render_text_refcount_summary(FILE *f, const lg_report_t *r) {
   fputc('\n', f);
 }
 
-void lg_render_text_cluster_refcounted(FILE *f, const lg_rcluster_t *c) {
-  size_t n;
-  const lg_rcplaced_t **o = lg_rcreport_cluster_objects(c, &n);
-  if (!n)
+/* Prints the types of the refcounted objects among the listed blocks of
+ * the n clusters cl[] on one line, each type with how many. */
+static void lg_rtext_refcounted(FILE *f, const lg_rcluster_t *const *cl, size_t n) {
+  const lg_rcplaced_t **all = NULL;
+  size_t nall = 0;
+  for (size_t k = 0; k < n; k++) {
+    size_t m;
+    const lg_rcplaced_t **o = lg_rcreport_cluster_objects(cl[k], &m);
+    all = m ? lg_util_xrealloc(all, nall + m, sizeof *all) : all;
+    for (size_t i = 0; i < m; i++)
+      all[nall++] = o[i];
+    free(o);
+  }
+  if (!nall)
     return;
   fputs("   refcounted objects among its blocks:", f);
-  for (size_t i = 0; i < n; i++) {
+  for (size_t i = 0, shown = 0; i < nall; i++) {
     size_t same = 0, first = i;
     for (size_t j = 0; j < i && first == i; j++)
-      if (lg_rcreport_same_type(o[j], o[i]))
+      if (lg_rcreport_same_type(all[j], all[i]))
         first = j;
     if (first != i)
       continue;
-    for (size_t j = i; j < n; j++)
-      same += lg_rcreport_same_type(o[j], o[i]);
-    fprintf(f, "%s %zu %s (%s)", i ? "," : "", same, o[i]->type ? o[i]->type : "of unknown type",
-            lg_rc_family_name(o[i]->family));
+    for (size_t j = i; j < nall; j++)
+      same += lg_rcreport_same_type(all[j], all[i]);
+    fprintf(f, "%s %zu %s (%s)", shown++ ? "," : "", same, all[i]->type ? all[i]->type : "of unknown type",
+            lg_rc_family_name(all[i]->family));
   }
   fputc('\n', f);
-  free(o);
+  free(all);
+}
+
+void lg_render_text_cluster_refcounted(FILE *f, const lg_rcluster_t *c) {
+  lg_rtext_refcounted(f, &c, 1);
+}
+
+void lg_render_text_record_refcounted(FILE *f, const lg_report_t *r, const lg_rrecord_t *rec) {
+  const lg_rcluster_t **cl = lg_util_xcalloc(rec->nclusters, sizeof *cl);
+  for (size_t k = 0; k < rec->nclusters; k++)
+    cl[k] = &r->clusters[rec->clusters[k]];
+  lg_rtext_refcounted(f, cl, rec->nclusters);
+  free(cl);
 }
 
 /* ------------------------------------------------------------------ JSON */

@@ -12,10 +12,13 @@
 #include "json.h"
 
 /* Text: the section (nothing when there is no finding), the summary line,
- * and a cluster's line naming the types of its refcounted blocks. */
+ * and a cluster's line naming the types of its refcounted blocks (nothing
+ * when it has none). */
 void lg_render_text_refcount(FILE *f, const lg_report_t *r);
 void lg_render_text_refcount_summary(FILE *f, const lg_report_t *r);
 void lg_render_text_cluster_refcounted(FILE *f, const lg_rcluster_t *c);
+/* The same for the clusters of loss record `rec`, together. */
+void lg_render_text_record_refcounted(FILE *f, const lg_report_t *r, const lg_rrecord_t *rec);
 
 /* JSON: the "refcount" key and array; the summary's "refcount" key; a
  * cluster's "refcounted" key. */

@@ -62,6 +62,11 @@ around them is the test's description. Keys:
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
+           Words after FILE.c are extra compiler flags for it;
+           {pkg-config:NAMES} among them stands for what `pkg-config
+           --cflags --libs NAMES` prints (e.g. `lib: user.c
+           {pkg-config:gobject-2.0}`: a library using GLib that the
+           program, built without it, loads).
   run:     how the program runs:
              wrapper [FLAGS]   (default) build/leakgraph --log=T/logs/lg.%p.log
                                FLAGS -- T/prog ARGS
@@ -102,6 +107,17 @@ around them is the test's description. Keys:
            tool gets no argument at all).
   exit:    the program's expected exit status (default 0; 128+N when killed
            by signal N, in every run mode), or `any`.
+  html:    also write the HTML report (leakgraph-report --format=html
+           --output=T/report.html, then these extra arguments, then the
+           logs the JSON report read; it must exit 0), open it in headless
+           Chromium (browser.py: a DevTools client of the standard
+           library), save a screenshot as T/report.png, and give the
+           expectations `page`: what the DOM holds (browser.py's docstring:
+           clusters with their data and picture counts, summary, growth,
+           marks, search, errors, ...). The value may be empty.
+  html_search: TEXT -- with `html:`, type TEXT into the page's search box;
+           page.search[TEXT] is the number of clusters left visible.
+           Repeatable.
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
@@ -121,7 +137,7 @@ around them is the test's description. Keys:
   expect:  a Python expression that must be true. Repeatable.
 
 In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
-`file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
+`html:`, `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
 {build} (the build directory) and {root} (the repository) are replaced.
 
 Names an `expect:` expression can use
@@ -135,6 +151,8 @@ Names an `expect:` expression can use
                     0), output and error output (text; with the wrapper,
                     stderr holds the text report too)
   plain             the run without leakgraph (with `compare: plain`)
+  page              with `html:`, what the HTML report's DOM holds in
+                    Chromium (browser.py), every dict attribute-accessible
   report_exit, report_stdout, report_stderr
                     the report tool's status and output
   logs              sorted names of the files in T/logs/
@@ -172,6 +190,11 @@ Names an `expect:` expression can use
                     'stopped', 'signal') and status (the signal number for
                     'signal'); a log without END is left out
   log_notes()       the text of every NOTE record of every log, in order
+  rc_stats(family)  what the shim's end-of-log NOTE says of refcount family
+                    ('gobject', 'api', ...), summed over the logs: a dict
+                    with live, born, adopted, refs, unrefs, died and
+                    mismatched (live objects whose count differs from what
+                    the hooks saw); None when no log has that NOTE
   log_scan_begins() every SCAN_BEGIN of every log, in log order: dicts with
                     pid, scan, kind and ended (its SCAN_END is in the log:
                     False for a scan cut short by the process's death)
@@ -203,10 +226,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
-REPEATABLE = {"lib", "env", "file", "expect", "require"}
+REPEATABLE = {"lib", "env", "file", "expect", "require", "html_search"}
 KEYS = {"build", "pkg", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
         "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
-        "require", "expect"}
+        "require", "expect", "html", "html_search"}
 
 
 # ---------------------------------------------------------------- directives
@@ -432,6 +455,33 @@ def log_notes(logdir):
     return out
 
 
+RC_STATS = re.compile(r"refcount (\w+): (\d+) live objects \((\d+) born, (\d+) adopted at a first ref or unref, "
+                      r"(\d+) refs, (\d+) unrefs, (\d+) died\); (\d+) live objects whose count differs")
+
+
+def rc_stats(logdir, family):
+    """The refcount statistics NOTE of `family`, summed over the logs."""
+    keys = ("live", "born", "adopted", "refs", "unrefs", "died", "mismatched")
+    out = None
+    for text in log_notes(logdir):
+        m = RC_STATS.match(text)
+        if m and m.group(1) == family:
+            vals = dict(zip(keys, (int(g) for g in m.groups()[1:])))
+            out = vals if out is None else {k: out[k] + vals[k] for k in keys}
+    return out
+
+
+def pkg_config(text):
+    """Replaces every {pkg-config:NAMES} in text by pkg-config's flags."""
+    def flags(m):
+        res = subprocess.run(["pkg-config", "--cflags", "--libs", *m.group(1).split()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if res.returncode != 0:
+            raise Failure("pkg-config %s failed" % m.group(1), res.stderr)
+        return res.stdout.strip()
+    return re.sub(r"\{pkg-config:([^}]*)\}", flags, text)
+
+
 # ------------------------------------------------------------------ running
 
 class Result:
@@ -511,11 +561,12 @@ class Runner:
     def compile(self, test, t, timeout):
         cc = os.environ.get("CXX", "c++") if test.cxx else os.environ.get("CC", "cc")
         inc = ["-I", str(ROOT / "preload"), "-I", str(TESTDIR)]
-        for lib in test.get("lib"):
+        for item in test.get("lib"):
+            lib, *flags = shlex.split(pkg_config(self.subst(item, t)))
             src = TESTDIR / "lib" / lib
             out = t / ("lib" + Path(lib).stem + ".so")
             res = run_cmd([os.environ.get("CC", "cc"), "-g", "-O0", "-shared", "-fPIC", *inc,
-                           str(src), "-o", str(out)], t, timeout=timeout)
+                           str(src), "-o", str(out), *flags], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
         extra = shlex.split(self.subst(test.get("build", ""), t)) + self.pkg_flags(test, t, timeout)
@@ -546,7 +597,7 @@ class Runner:
         for k in ("LD_PRELOAD", "LEAKGRAPH_OPTIONS"):
             env.pop(k, None)
         env["LG_TEST_TMP"] = str(t)
-        libs = test.get("lib")
+        libs = [shlex.split(item)[0] for item in test.get("lib")]
         for i, lib in enumerate(libs):
             path = str(t / ("lib" + Path(lib).stem + ".so"))
             if i == 0:
@@ -641,6 +692,24 @@ class Runner:
             found = sorted(glob.glob(word)) if glob.has_magic(word) else []
             out.extend(found or [word])
         return out
+
+    def run_html(self, test, t, files, timeout):
+        """`html:`: writes T/report.html from `files`, opens it in headless
+        Chromium and returns what its DOM holds (browser.py)."""
+        import browser
+        extra = [self.subst(a, t) for a in shlex.split(test.get("html") or "")]
+        out = t / "report.html"
+        rep = run_cmd([str(self.report), "--format=html", "--output=" + str(out), *extra, *files],
+                      t, timeout=timeout)
+        if rep.exit_code != 0 or not out.exists():
+            raise Failure("leakgraph-report --format=html exited %d" % rep.exit_code,
+                          tail("report stderr", rep.stderr))
+        try:
+            page = browser.open_page(str(out), screenshot=str(t / "report.png"),
+                                     searches=test.get("html_search"), timeout=timeout)
+        except OSError as e:
+            raise Failure("the browser failed: %s" % e)
+        return json.loads(json.dumps(page), object_hook=AttrDict)
 
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
@@ -741,7 +810,7 @@ class Runner:
             raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
                           tail("stdout", res.stdout) + tail("stderr", res.stderr))
         logs = sorted(str(p) for p in (t / "logs").iterdir())
-        r, rep, mangled = None, Result(0, "", ""), ""
+        r, rep, mangled, page = None, Result(0, "", ""), "", None
         report_mode = test.get("report", "")
         if mode.split()[:1] == ["plain"]:
             report_mode = "none"
@@ -769,6 +838,8 @@ class Runner:
                                   tail("report stderr", rep.stderr))
                 if r is None:
                     raise Failure("leakgraph-report printed nothing", tail("report stderr", rep.stderr))
+            if "html" in test.d:
+                page = self.run_html(test, t, files, timeout)
         ns = dict(r=r, summary=(r or {}).get("summary"), clusters=(r or {}).get("clusters") or [],
                   processes=(r or {}).get("processes") or [], exit_code=res.exit_code,
                   stdout=res.stdout, stderr=res.stderr, signal=res.signal, plain=plain,
@@ -782,7 +853,8 @@ class Runner:
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
-                  log_scan_begins=lambda: log_scan_begins(t / "logs"))
+                  rc_stats=lambda f: rc_stats(t / "logs", f),
+                  log_scan_begins=lambda: log_scan_begins(t / "logs"), page=page)
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
@@ -876,6 +948,8 @@ def explain(expr, ns, errored):
     if re.search(r"\b(r|summary|clusters|processes|cluster_with|clusters_with|sites_with|has_frame)\b",
                  expr) or errored:
         text += compact_report(ns["r"])
+    if re.search(r"\bpage\b", expr) and ns.get("page") is not None:
+        text += "page: " + json.dumps(ns["page"], separators=(",", ":"))[:1500] + "\n"
     return text
 
 

@@ -149,7 +149,7 @@ static void test_unknown_object_records_nothing_until_adopted(void **state) {
   assert_int_equal(lg_rc_unref(b, stack_of(5)), 0);
   assert_int_equal(lg_rc_count(), before);
   uint32_t st = stack_of(6);
-  lg_rc_adopt(b, LG_RC_OPENSSL, 8, 4, lg_rc_type_intern(LG_RC_OPENSSL, "X509"), st, +1);
+  lg_rc_adopt(b, 0, LG_RC_OPENSSL, 8, 4, lg_rc_type_intern(LG_RC_OPENSSL, "X509"), st, +1);
   lg_rc_obj_t o;
   assert_int_equal(lg_rc_lookup(b, &o), 1);
   assert_int_equal(o.base, 5);       /* the field when first seen */
@@ -159,7 +159,7 @@ static void test_unknown_object_records_nothing_until_adopted(void **state) {
   assert_int_equal(o.block, b);
   /* A second adoption is only an event: the base stays. */
   set_count(b, 6);
-  lg_rc_adopt(b, LG_RC_OPENSSL, 8, 4, 0, st, -1);
+  lg_rc_adopt(b, 0, LG_RC_OPENSSL, 8, 4, 0, st, -1);
   assert_int_equal(lg_rc_lookup(b, &o), 1);
   assert_int_equal(o.base, 5);
   assert_int_equal(lg_rc_expected(&o), 5);
@@ -194,13 +194,15 @@ static void test_object_inside_its_block_is_found_by_probing_back(void **state) 
   (void)state;
   uintptr_t b = block_at(24576, 512), obj = b + 48; /* private data first, as GObject */
   set_count(obj, 1);
-  lg_rc_birth(obj, LG_RC_GOBJECT, 8, 4, 0, stack_of(8));
+  assert_int_equal(lg_rc_birth(obj, LG_RC_GOBJECT, 8, 4, 0, stack_of(8)), b);
   lg_rc_obj_t o;
   assert_int_equal(lg_rc_lookup(obj, &o), 1);
   assert_int_equal(o.block, b);
+  /* A wrong guess falls back to probing. */
+  assert_int_equal(lg_rc_birth_in(obj, b + 16, LG_RC_GOBJECT, 8, 4, 0, stack_of(8)), b);
   uintptr_t b2 = block_at(28672, 512), obj2 = b2 + 400;
   set_count(obj2, 1);
-  lg_rc_birth_in(obj2, b2, LG_RC_GOBJECT, 8, 4, 0, stack_of(8)); /* beyond the probe, but known */
+  assert_int_equal(lg_rc_birth_in(obj2, b2, LG_RC_GOBJECT, 8, 4, 0, stack_of(8)), b2); /* beyond the probe, guessed */
   assert_int_equal(lg_rc_lookup(obj2, &o), 1);
   assert_int_equal(o.block, b2);
   uintptr_t none = (uintptr_t)(heap + 32768 + 8); /* in no block */
@@ -371,7 +373,7 @@ static void test_stats_count_events_and_find_mismatched_books(void **state) {
   set_count(x, 1);
   set_count(y, 3);
   lg_rc_birth(x, LG_RC_OPENSSL, 8, 4, 0, 0);
-  lg_rc_adopt(y, LG_RC_OPENSSL, 8, 4, 0, stack_of(12), +1);
+  lg_rc_adopt(y, 0, LG_RC_OPENSSL, 8, 4, 0, stack_of(12), +1);
   set_count(y, 4);
   lg_rc_ref(x, stack_of(12));
   set_count(x, 2);
@@ -396,6 +398,20 @@ static void test_stats_count_events_and_find_mismatched_books(void **state) {
   assert_int_equal(b[LG_RC_OPENSSL].live, a[LG_RC_OPENSSL].live);
 }
 
+static void test_stats_survive_an_object_whose_memory_is_gone(void **state) {
+  (void)state;
+  lg_rc_stats_t a[LG_RC_NFAMILIES + 1], b[LG_RC_NFAMILIES + 1];
+  char *pool = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  uintptr_t obj = (uintptr_t)pool + 64; /* in no block: a custom pool's object */
+  set_count(obj, 1);
+  lg_rc_birth(obj, LG_RC_API, 8, 4, 0, 0);
+  lg_rc_stats(a);
+  munmap(pool, 4096); /* the program drops the pool without telling */
+  lg_rc_stats(b);     /* no fault: the object counts as disagreeing */
+  assert_int_equal(b[LG_RC_API].mismatched - a[LG_RC_API].mismatched, 1);
+  lg_rc_death(obj);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -411,6 +427,7 @@ int main(void) {
       cmocka_unit_test(test_concurrent_hooks_keep_exact_counts),
       cmocka_unit_test(test_families_and_python_facts),
       cmocka_unit_test(test_stats_count_events_and_find_mismatched_books),
+      cmocka_unit_test(test_stats_survive_an_object_whose_memory_is_gone),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
