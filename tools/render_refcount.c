@@ -1,24 +1,26 @@
 /* tools/render_refcount.c — the refcount parts of the reports (see
  * render_refcount.h).
  *
- * Text, after the clusters:
+ * Text, after the loss records (at most LG_RTEXT_FINDINGS findings, each
+ * with at most LG_RTEXT_OBJECTS objects and stacks of LG_RTEXT_FRAMES
+ * frames, up to main; --all shows everything):
  *
- *   REFCOUNT FINDINGS: 1 group of cyclic garbage, 1 unbalanced object
+ *   REFCOUNT FINDINGS: 1 group of cyclic garbage (2 objects), 1 unbalanced object
  *
- *   cyclic garbage: 2 gobject objects that only each other's counts hold,
- *   in pid 1234 (scan 3)
- *      [0] Node at 0x55d0c0a3f2a0, refcount 1, born at:
- *          #0 0x... in make_pair t.c:12 (t+0x1234)
- *      [1] Node at 0x55d0c0a3f310, refcount 1, born at: (as [0])
+ *   cyclic garbage: 2 gobject objects that only each other's counts hold (pid 1234, scan 3)
+ *      [0] Node at 0x55d0c0a3f2a0, refcount 1, born at make_pair:12 < main:40
+ *      [1] Node at 0x55d0c0a3f310, refcount 1, born where [0] was
  *      references: [0] -> [1], [1] -> [0]
  *
- *   unbalanced: Widget at 0x55d0c0a3f400 (gobject), refcount 1 that no
- *   pointer accounts for, in pid 1234 (scan 3); born at:
- *          #0 ...
- *      balance tree (refs - unrefs; balanced subtrees pruned):
- *          +1  _start
- *          +1    main t.c:40
- *          +1      leaky_helper t.c:22               1 ref, 0 unrefs
+ *   unbalanced: Widget at 0x55d0c0a3f400 (gobject), refcount 1 that no pointer
+ *   accounts for (pid 1234, scan 3)
+ *      born at scenario:30 < main:44
+ *      balance tree (refs - unrefs, balanced subtrees pruned):
+ *         +1  main (t.c:44)
+ *         +1    scenario (t.c:33)
+ *         +1      leaky_helper (t.c:22)                 1 ref, 0 unrefs
+ *
+ * (the C library's start-up frames above main are left out of the text).
  *
  * JSON: "refcount" is SPEC section 5's array, one entry per finding:
  *   {"kind", "family", "objects": [{"address", "type", "refcount",
@@ -45,13 +47,47 @@ static const char *lg_rtext_plural(uint64_t n, const char *one, const char *many
 
 /* ------------------------------------------------------------------ text */
 
-/* Prints one frame: "#i 0xADDR in FUNC FILE:LINE (MODULE+0xOFF)". */
-static void lg_rtext_frame(FILE *f, size_t i, const lg_symframe_t *fr) {
-  fprintf(f, "         #%zu 0x%" PRIx64 " in %s", i, fr->address, fr->function ? fr->function : "??");
-  if (fr->file)
-    fprintf(f, " %s:%d", fr->file, fr->line);
-  if (fr->module)
-    fprintf(f, " (%s+0x%" PRIx64 ")", fr->module, fr->offset);
+/* What the first screen shows: findings, objects per group, references,
+ * frames per stack (--all: everything). */
+#define LG_RTEXT_FINDINGS 6
+#define LG_RTEXT_OBJECTS 4
+#define LG_RTEXT_EDGES 8
+#define LG_RTEXT_FRAMES 4
+
+/* Is frame f one of the C library's start-up frames that call main? */
+static int lg_rtext_startup(const char *function) {
+  return function && (!strcmp(function, "_start") || !strcmp(function, "__libc_start_main") ||
+                      !strcmp(function, "__libc_start_call_main"));
+}
+
+/* The name of a path's file without its directories. */
+static const char *lg_rtext_base(const char *path) {
+  const char *b = path ? strrchr(path, '/') : NULL;
+  return b ? b + 1 : path;
+}
+
+/* Prints a stack on the rest of the line, innermost first, at most `max`
+ * frames (all with `all`), up to main: "f:12 < g:30 < main:5". */
+static void lg_rtext_line_stack(FILE *f, const lg_rstack_t *s, size_t max, int all) {
+  size_t shown = 0;
+  if (!s->n)
+    fputs(" (no stack recorded)", f);
+  for (size_t i = 0; i < s->n && (all || shown < max); i++) {
+    const lg_symframe_t *fr = &s->frames[i];
+    if (lg_rtext_startup(fr->function))
+      break;
+    fputs(shown++ ? " < " : " ", f);
+    if (fr->function)
+      fputs(fr->function, f);
+    else
+      fprintf(f, "%s+0x%" PRIx64, fr->module ? lg_rtext_base(fr->module) : "", fr->offset);
+    if (fr->file && fr->line > 0)
+      fprintf(f, ":%d", fr->line);
+    if (fr->function && !strcmp(fr->function, "main"))
+      break;
+    if (!all && shown == max && i + 1 < s->n && !lg_rtext_startup(s->frames[i + 1].function))
+      fputs(" < ...", f);
+  }
   fputc('\n', f);
 }
 
@@ -64,34 +100,37 @@ static const char *lg_rtext_type(const lg_rcobject_t *o) {
   return o->type ? o->type : "object of unknown type";
 }
 
-/* Prints object k of finding f with its birth stack. */
-static void lg_rtext_object(FILE *f, const lg_rfinding_t *rf, uint32_t k) {
+/* Prints object k of finding f with where it was born. */
+static void lg_rtext_object(FILE *f, const lg_rfinding_t *rf, uint32_t k, int all) {
   const lg_robject_t *o = &rf->objects[k];
-  fprintf(f, "   [%u] %s at 0x%" PRIx64 ", refcount %u, born at:", k, lg_rtext_type(o->src),
-          o->src->address, o->src->refcount);
+  fprintf(f, "   [%u] %s at 0x%" PRIx64 ", refcount %u, born", k, lg_rtext_type(o->src), o->src->address,
+          o->src->refcount);
   for (uint32_t j = 0; j < k; j++)
     if (lg_rtext_same_birth(&rf->objects[j], o)) {
-      fprintf(f, " (as [%u])\n", j);
+      fprintf(f, " where [%u] was\n", j);
       return;
     }
-  fputc('\n', f);
-  if (!o->birth.n)
-    fprintf(f, "         (no stack recorded)\n");
-  for (size_t i = 0; i < o->birth.n; i++)
-    lg_rtext_frame(f, i, &o->birth.frames[i]);
+  fputs(" at", f);
+  lg_rtext_line_stack(f, &o->birth, LG_RTEXT_FRAMES, all);
 }
 
-static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf) {
+static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf, int all) {
   const lg_rcfinding_t *s = rf->src;
-  fprintf(f, "cyclic garbage: %u %s %s that only %s, in pid %u (scan %u)\n", s->nobjects,
+  uint32_t n = all || s->nobjects <= LG_RTEXT_OBJECTS + 1 ? s->nobjects : LG_RTEXT_OBJECTS;
+  uint32_t ne = all || s->nedges <= LG_RTEXT_EDGES + 1 ? s->nedges : LG_RTEXT_EDGES;
+  fprintf(f, "cyclic garbage: %u %s %s that only %s (pid %u, scan %u)\n", s->nobjects,
           lg_rc_family_name(s->family), lg_rtext_plural(s->nobjects, "object", "objects"),
           s->nobjects == 1 ? "its own reference holds" : "each other's counts hold", rf->proc->pid, s->scan);
-  for (uint32_t k = 0; k < s->nobjects; k++)
-    lg_rtext_object(f, rf, k);
+  for (uint32_t k = 0; k < n; k++)
+    lg_rtext_object(f, rf, k, all);
+  if (n < s->nobjects)
+    fprintf(f, "   + %u more objects (--all shows them)\n", s->nobjects - n);
   if (s->nedges)
     fputs("   references:", f);
-  for (uint32_t e = 0; e < s->nedges; e++)
+  for (uint32_t e = 0; e < ne; e++)
     fprintf(f, "%s [%u] -> [%u]", e ? "," : "", s->edges[e].from, s->edges[e].to);
+  if (ne < s->nedges)
+    fprintf(f, " and %u more", s->nedges - ne);
   if (s->nedges)
     fputc('\n', f);
 }
@@ -100,19 +139,26 @@ static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf) {
  * and for what ends there its refs and unrefs. */
 static void lg_rtext_tree_line(FILE *f, int64_t balance, int depth, const char *function, const char *file,
                                int line, uint64_t refs, uint64_t unrefs) {
-  int col = fprintf(f, "       %+6" PRId64 "  %*s%s", balance, 2 * depth, "", function ? function : "??");
+  int col = fprintf(f, "   %+5" PRId64 "  %*s%s", balance, 2 * depth, "", function ? function : "??");
   if (file)
-    col += fprintf(f, " %s:%d", file, line);
+    col += fprintf(f, " (%s:%d)", lg_rtext_base(file), line);
   if (refs || unrefs)
-    fprintf(f, "%*s%" PRIu64 " %s, %" PRIu64 " %s", col < 64 ? 64 - col : 2, "", refs,
+    fprintf(f, "%*s%" PRIu64 " %s, %" PRIu64 " %s", col < 56 ? 56 - col : 2, "", refs,
             lg_rtext_plural(refs, "ref", "refs"), unrefs, lg_rtext_plural(unrefs, "unref", "unrefs"));
   fputc('\n', f);
 }
 
 /* Prints a balance tree node and its children, indented by depth; what
- * ends in the node itself while it has children is a line of its own. */
+ * ends in the node itself while it has children is a line of its own.
+ * The C library's start-up frames are left out: their children show in
+ * their place. */
 static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth) {
   int64_t self = (int64_t)t->self_refs - (int64_t)t->self_unrefs;
+  if (lg_rtext_startup(t->function) && !self) {
+    for (size_t i = 0; i < t->nchildren; i++)
+      lg_rtext_node(f, &t->children[i], depth);
+    return;
+  }
   if (!t->nchildren) {
     lg_rtext_tree_line(f, lg_rcreport_balance(t), depth, t->function, t->file, t->line, t->refs, t->unrefs);
     return;
@@ -125,37 +171,39 @@ static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth) {
     lg_rtext_node(f, &t->children[i], depth + 1);
 }
 
-static void lg_rtext_unbalanced(FILE *f, const lg_rfinding_t *rf) {
+static void lg_rtext_unbalanced(FILE *f, const lg_rfinding_t *rf, int all) {
   const lg_rcobject_t *o = rf->objects[0].src;
-  fprintf(f, "unbalanced: %s at 0x%" PRIx64 " (%s), refcount %u that no pointer accounts for, in pid %u (scan %u); "
-             "born at:\n",
+  fprintf(f, "unbalanced: %s at 0x%" PRIx64 " (%s), refcount %u that no pointer accounts for (pid %u, scan %u)\n",
           lg_rtext_type(o), o->address, lg_rc_family_name(o->family), o->refcount, rf->proc->pid, rf->src->scan);
-  if (!rf->objects[0].birth.n)
-    fprintf(f, "         (no stack recorded)\n");
-  for (size_t i = 0; i < rf->objects[0].birth.n; i++)
-    lg_rtext_frame(f, i, &rf->objects[0].birth.frames[i]);
+  fputs("   born at", f);
+  lg_rtext_line_stack(f, &rf->objects[0].birth, LG_RTEXT_FRAMES, all);
   if (!rf->tree.nchildren) {
     fprintf(f, "   no ref or unref of it was recorded\n");
     return;
   }
-  fprintf(f, "   balance tree (refs - unrefs; balanced subtrees pruned):\n");
+  fprintf(f, "   balance tree (refs - unrefs, balanced subtrees pruned):\n");
   for (size_t i = 0; i < rf->tree.nchildren; i++)
     lg_rtext_node(f, &rf->tree.children[i], 0);
 }
 
-void lg_render_text_refcount(FILE *f, const lg_report_t *r) {
+void lg_render_text_refcount(FILE *f, const lg_report_t *r, int all) {
   if (!r->nrc)
     return;
-  fprintf(f, "REFCOUNT FINDINGS: %zu %s of cyclic garbage, %zu unbalanced %s\n\n", r->nrc_garbage,
-          lg_rtext_plural(r->nrc_garbage, "group", "groups"), r->nrc_unbalanced,
-          lg_rtext_plural(r->nrc_unbalanced, "object", "objects"));
-  for (size_t i = 0; i < r->nrc; i++) {
+  size_t objects = 0, n = all || r->nrc <= LG_RTEXT_FINDINGS + 1 ? r->nrc : LG_RTEXT_FINDINGS;
+  for (size_t i = 0; i < r->nrc; i++)
+    objects += r->rc[i].src->kind == LG_RC_CYCLIC_GARBAGE ? r->rc[i].src->nobjects : 0;
+  fprintf(f, "REFCOUNT FINDINGS: %zu %s of cyclic garbage (%zu %s), %zu unbalanced %s\n\n", r->nrc_garbage,
+          lg_rtext_plural(r->nrc_garbage, "group", "groups"), objects, lg_rtext_plural(objects, "object", "objects"),
+          r->nrc_unbalanced, lg_rtext_plural(r->nrc_unbalanced, "object", "objects"));
+  for (size_t i = 0; i < n; i++) {
     if (r->rc[i].src->kind == LG_RC_CYCLIC_GARBAGE)
-      lg_rtext_garbage(f, &r->rc[i]);
+      lg_rtext_garbage(f, &r->rc[i], all);
     else
-      lg_rtext_unbalanced(f, &r->rc[i]);
+      lg_rtext_unbalanced(f, &r->rc[i], all);
     fputc('\n', f);
   }
+  if (n < r->nrc)
+    fprintf(f, "... and %zu more refcount findings; --all shows them all\n\n", r->nrc - n);
 }
 
 void lg_render_text_refcount_summary(FILE *f, const lg_report_t *r) {

@@ -11,10 +11,11 @@
 #include "analyze.h"
 #include "json.h"
 
-/* Text: the section (nothing when there is no finding), the summary line,
+/* Text: the section (nothing when there is no finding; `all`: every
+ * finding in full, else the first screen's share), the summary line,
  * and a cluster's line naming the types of its refcounted blocks (nothing
  * when it has none). */
-void lg_render_text_refcount(FILE *f, const lg_report_t *r);
+void lg_render_text_refcount(FILE *f, const lg_report_t *r, int all);
 void lg_render_text_refcount_summary(FILE *f, const lg_report_t *r);
 void lg_render_text_cluster_refcounted(FILE *f, const lg_rcluster_t *c);
 /* The same for the clusters of loss record `rec`, together. */

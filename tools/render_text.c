@@ -814,7 +814,7 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
   if (r->nclusters == 0)
     fprintf(f, "No leaked clusters.\n\n");
   if (!cluster)
-    lg_render_text_refcount(f, r);
+    lg_render_text_refcount(f, r, all);
   if (!cluster)
     lg_text_growth(f, r);
   lg_text_summary(f, r);

@@ -349,7 +349,8 @@ static void test_json_has_the_refcount_keys_of_the_spec(void **state) {
   f = open_memstream(&buf, &len);
   lg_render_text(f, &fx.r, 0);
   fclose(f);
-  assert_non_null(strstr(buf, "REFCOUNT FINDINGS: 1 group of cyclic garbage, 1 unbalanced object"));
+  assert_non_null(strstr(buf, "REFCOUNT FINDINGS: 1 group of cyclic garbage (2 objects), 1 unbalanced object"));
+  assert_non_null(strstr(buf, "   [1] Node at 0x60010, refcount 1, born where [0] was"));
   assert_non_null(strstr(buf, "refcounted objects among its blocks: 1 Widget (gobject)"));
   assert_non_null(strstr(buf, "   refcount: 1 group of cyclic garbage, 1 unbalanced object"));
   free(buf);
