@@ -185,9 +185,10 @@ static int fits(const pytype_t *ty, uintptr_t off, uintptr_t size) {
 }
 
 /* Adds object o of type ty with its non-owning words. */
-static int add_object(lg_rcscan_t *rs, uintptr_t addr, uint64_t count, const pytype_t *ty, uint32_t stack) {
+static int add_object(lg_rcscan_t *rs, uintptr_t addr, uint64_t count, const pytype_t *ty, uint32_t stack,
+                      size_t blk) {
   lg_rcobj_t o = {.addr = addr, .count = (uint32_t)count, .family = LG_RC_PYTHON, .width = 8,
-                  .type = LG_RC_PYTYPE_BASE + (uint32_t)(ty - types), .birth = stack};
+                  .type = LG_RC_PYTYPE_BASE + (uint32_t)(ty - types), .birth = stack, .blk = (uint32_t)blk};
   if (ty->weaklist > 0 && ty->weaklist < 1 << 20) o.skip[o.nskip++] = (int32_t)ty->weaklist;
   if (ty->weakref) {
     o.skip[o.nskip++] = WR_OBJECT;
@@ -214,7 +215,7 @@ LG_READS_ANY static int find_in_block(lg_rcscan_t *rs, const lg_heap_t *h, size_
     if (count >= 0x80000000ull) continue;
     const pytype_t *ty = type_at(word(p + 8));
     if (!ty || !fits(ty, offs[k], b->size)) continue;
-    return count ? add_object(rs, p, count, ty, b->stack) : lg_rcscan_dead(rs, h, i);
+    return count ? add_object(rs, p, count, ty, b->stack, i) : lg_rcscan_dead(rs, h, i);
   }
   return 0;
 }
@@ -234,6 +235,7 @@ long lg_rcpython_find(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t pytype, con
   size_t before = rs->n;
   if (!pytype || !readable(pytype, TYPE_BYTES)) return 0;
   if (!(word(pytype + TP_FLAGS) & F_READY)) return LG_RCPYTHON_FINALIZED;
+  if (lg_rcscan_reserve(rs, rs->n + h->n) < 0) return -1; /* at most one per block: no regrowth */
   for (size_t i = 0; i < h->n; i++)
     if (find_in_block(rs, h, i) < 0) return -1;
   return (long)(rs->n - before);

@@ -121,8 +121,11 @@ typedef struct lg_rcscan {
 } lg_rcscan_t;
 
 /* lg_rcscan_add appends a copy of object *o (state LG_RCS_OUT until
- * placed). Returns 0, or -1 out of memory. */
+ * placed; a non-zero o->blk is taken for the index of its block when that
+ * block holds it). lg_rcscan_reserve makes room for n objects in all.
+ * Both return 0, or -1 out of memory. */
 int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o);
+int lg_rcscan_reserve(lg_rcscan_t *rs, size_t n);
 /* lg_rcscan_dead notes that block `b` of `h` holds a dead object: pass 1
  * reads nothing in it and no object owns it. Returns 0, or -1 out of
  * memory. */

@@ -78,25 +78,45 @@ int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o) {
   return 0;
 }
 
-/* Sorts the objects by address (insertion sort on runs, then merges: the
- * table hands them out in hash order, the heap walk in address order). */
+int lg_rcscan_reserve(lg_rcscan_t *rs, size_t n) {
+  if (n <= rs->cap) return 0;
+  lg_rcobj_t *nv = grab(n, sizeof *nv);
+  if (!nv) return -1;
+  if (rs->obj) memcpy(nv, rs->obj, rs->n * sizeof *nv);
+  drop(rs->obj);
+  rs->obj = nv;
+  rs->cap = n;
+  return 0;
+}
+
+/* Merges the sorted runs a[lo, mid) and a[mid, hi) into b[lo, hi). */
+static void merge(const lg_rcobj_t *a, lg_rcobj_t *b, size_t lo, size_t mid, size_t hi) {
+  size_t i = lo, j = mid, k = lo;
+  while (i < mid && j < hi) b[k++] = a[j].addr < a[i].addr ? a[j++] : a[i++];
+  while (i < mid) b[k++] = a[i++];
+  while (j < hi) b[k++] = a[j++];
+}
+
+/* Sorts the objects by address. The table hands them out in hash order,
+ * the heap walk — most of them, in a Python process — in address order,
+ * after them: the sorted tail stays where it is, the head before it is
+ * merge-sorted (in `tmp`), then merged with the tail in place (a write
+ * never overtakes the tail's next unread object). */
 static int sort_objects(lg_rcscan_t *rs) {
-  size_t n = rs->n;
-  if (n < 2) return 0;
-  lg_rcobj_t *tmp = grab(n, sizeof *tmp);
+  size_t n = rs->n, t = n ? n - 1 : 0;
+  while (t > 0 && rs->obj[t - 1].addr <= rs->obj[t].addr) t--;
+  if (t == 0) return 0; /* sorted already */
+  lg_rcobj_t *tmp = grab(n, sizeof *tmp), *o = rs->obj;
   if (!tmp) return -1;
-  lg_rcobj_t *a = rs->obj, *b = tmp;
-  for (size_t w = 1; w < n; w *= 2) {
-    for (size_t lo = 0; lo < n; lo += 2 * w) {
-      size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) b[k++] = a[j].addr < a[i].addr ? a[j++] : a[i++];
-      while (i < mid) b[k++] = a[i++];
-      while (j < hi) b[k++] = a[j++];
-    }
-    lg_rcobj_t *t = a; a = b; b = t;
+  lg_rcobj_t *a = o, *b = tmp;
+  for (size_t w = 1; w < t; w *= 2) {
+    for (size_t lo = 0; lo < t; lo += 2 * w) merge(a, b, lo, lo + w < t ? lo + w : t, lo + 2 * w < t ? lo + 2 * w : t);
+    lg_rcobj_t *x = a; a = b; b = x;
   }
-  if (a != rs->obj) memcpy(rs->obj, a, n * sizeof *a);
+  if (a == o) memcpy(tmp, o, t * sizeof *tmp);
+  size_t i = 0, j = t, k = 0;
+  while (i < t && j < n) o[k++] = o[j].addr < tmp[i].addr ? o[j++] : tmp[i++];
+  while (i < t) o[k++] = tmp[i++];
   drop(tmp);
   return 0;
 }
@@ -116,7 +136,8 @@ int lg_rcscan_place(lg_rcscan_t *rs, lg_heap_t *h) {
   memset(rs->of_blk, 0xFF, (h->n + 1) * sizeof *rs->of_blk);
   for (size_t i = 0; i < rs->n; i++) {
     lg_rcobj_t *o = &rs->obj[i];
-    long b = lg_heap_find(h, o->addr);
+    const lg_blk_t *k = o->blk && o->blk < h->n ? &h->blk[o->blk] : NULL; /* a block the finder knew */
+    long b = k && o->addr - k->addr < k->size ? (long)o->blk : lg_heap_find(h, o->addr);
     o->state = LG_RCS_OUT;
     if (b < 0 || (h->blk[b].flags & LG_BF_UNREADABLE) || rs->of_blk[b] != NONE) continue;
     o->blk = (uint32_t)b;

@@ -546,6 +546,17 @@ static void test_python_after_finalization_is_not_read(void **state) {
   done();
 }
 
+static void test_objects_are_sorted_whatever_order_they_came_in(void **state) {
+  (void)state;
+  make_heap(12);
+  static const int order[12] = {9, 2, 7, 0, 5, 1, 3, 4, 6, 8, 10, 11}; /* a hashed head, a sorted tail */
+  for (int k = 0; k < 12; k++) object((size_t)order[k], 1);
+  run(NULL, 0);
+  for (size_t i = 1; i < rs.n; i++) assert_true(rs.obj[i - 1].addr < rs.obj[i].addr);
+  for (size_t b = 0; b < 12; b++) assert_int_equal(state_of(b), LG_RCS_UNBALANCED);
+  done();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
@@ -563,6 +574,7 @@ int main(void) {
       cmocka_unit_test(test_without_the_non_owning_table_the_pair_looks_cyclic),
       cmocka_unit_test(test_objects_without_a_block_or_a_count_are_left_out),
       cmocka_unit_test(test_second_object_in_a_block_is_left_out),
+      cmocka_unit_test(test_objects_are_sorted_whatever_order_they_came_in),
       cmocka_unit_test(test_python_objects_sit_where_their_type_says),
       cmocka_unit_test(test_python_block_too_small_for_its_type_is_no_object),
       cmocka_unit_test(test_python_weak_references_are_not_references),
