@@ -87,18 +87,30 @@ static void add_table_object(const lg_rc_obj_t *t, void *arg) {
   if (lg_rcscan_add(&rs, &o) < 0) failed = 1;
 }
 
-/* Says why a CPython process had no Python object to analyse: its
- * interpreter has finalized, or (at its first scan and its exit scan) its
- * objects are not malloc blocks. */
+/* Says why a CPython process had no Python object to analyse, or few:
+ * its interpreter has finalized, or (at its first scan and its exit scan)
+ * its objects are not malloc blocks — none at all, or none of the small
+ * ones (pymalloc keeps objects of 512 bytes and less in its own arenas,
+ * and gives only the bigger ones to malloc). */
 static void note_no_python(const lg_scan_t *s, long found) {
   if (found == LG_RCPYTHON_FINALIZED)
     lg_note_locked(LG_NOTE_INFO,
                    "refcount python: the interpreter has finalized: what is left of its objects is not analysed");
   else if (s->number == 1 || s->kind == LG_SCAN_EXIT)
-    lg_note_locked(LG_NOTE_INFO,
-                   "refcount python: CPython is loaded but no Python object lies in a malloc block: its objects "
-                   "come from its own allocator unless PYTHONMALLOC=malloc (the leakgraph wrapper sets it; python3 "
-                   "-I and -E ignore the environment), so they were not analysed");
+    lg_note_locked(LG_NOTE_WARNING,
+                   found ? "refcount python: no Python object of 512 bytes or less lies in a malloc block: CPython "
+                           "allocates them in its own arenas unless PYTHONMALLOC=malloc (the leakgraph wrapper sets "
+                           "it; python3 -I and -E ignore the environment), so only the bigger ones were analysed"
+                         : "refcount python: CPython is loaded but no Python object lies in a malloc block: its "
+                           "objects come from its own allocator unless PYTHONMALLOC=malloc (the leakgraph wrapper "
+                           "sets it; python3 -I and -E ignore the environment), so they were not analysed");
+}
+
+/* Does a Python object lie in a block of 512 bytes or less (no pymalloc)? */
+static int small_python_object(const lg_scan_t *s, size_t from) {
+  for (size_t i = from; i < rs.n; i++)
+    if (rs.obj[i].blk < s->heap.n && s->heap.blk[rs.obj[i].blk].size <= 512) return 1;
+  return 0;
 }
 
 void lg_rcscan_prepare(lg_scan_t *s) {
@@ -108,8 +120,9 @@ void lg_rcscan_prepare(lg_scan_t *s) {
   if (!lg_rc_count() && !py) return;
   uint64_t t0 = lg_now_ns();
   lg_rc_each(add_table_object, NULL);
+  size_t first_py = rs.n;
   long npy = py && !failed ? lg_rcpython_find(&rs, &s->heap, py, s->maps, s->nmaps) : 0;
-  if (py && npy <= 0 && npy != -1) note_no_python(s, npy);
+  if (py && npy != -1 && (npy <= 0 || !small_python_object(s, first_py))) note_no_python(s, npy);
   if (npy == LG_RCPYTHON_FINALIZED) npy = 0;
   if (failed || npy < 0 || lg_rcscan_place(&rs, &s->heap) < 0) {
     lg_note_locked(LG_NOTE_WARNING, "refcount: out of memory; this scan's refcount analysis is missing");
