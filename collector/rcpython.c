@@ -10,8 +10,8 @@
  *   GC-tracked types (Py_TPFLAGS_HAVE_GC) have a 16-byte PyGC_Head in
  *   front: their objects sit at block +16; managed dicts (3.11,
  *   Py_TPFLAGS_MANAGED_DICT) and weak lists (3.12) put 16 more bytes
- *   before that: +32. Other
- *   objects sit at +0. A tracked object fills its type's tp_basicsize.
+ *   before that: +32. Other objects sit at +0. A tracked object fills its
+ *   type's tp_basicsize.
  *   Counts of 2^31 and more are 3.12's immortal objects: skipped.
  *
  * Each type seen gets a scan-local id (LG_RC_PYTYPE_BASE + index) and its

@@ -26,6 +26,7 @@ static void *grab(size_t n, size_t sz) {
   return p + 16;
 }
 
+/* Returns memory from grab; NULL is fine. */
 static void drop(void *q) {
   if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
 }
@@ -33,6 +34,7 @@ static void drop(void *q) {
 /* A growing array of u32 pairs. */
 typedef struct pairs { uint32_t *v; size_t n, cap; } pairs_t;
 
+/* Appends the pair (a, b), growing the array; 0 or -1 out of memory. */
 static int pairs_push(pairs_t *p, uint32_t a, uint32_t b) {
   if (p->n == p->cap) {
     size_t nc = p->cap ? p->cap * 2 : 4096;
@@ -49,11 +51,13 @@ static int pairs_push(pairs_t *p, uint32_t a, uint32_t b) {
   return 0;
 }
 
+/* Returns the root of x's set in the union-find forest p, halving paths. */
 static uint32_t uf_find(uint32_t *p, uint32_t x) {
   while (p[x] != x) { p[x] = p[p[x]]; x = p[x]; }
   return x;
 }
 
+/* Joins the sets of a and b. */
 static void uf_union(uint32_t *p, uint32_t a, uint32_t b) {
   a = uf_find(p, a);
   b = uf_find(p, b);

@@ -46,6 +46,7 @@ typedef struct lg_bpool {
   size_t nl, capl;
 } lg_bpool_t;
 
+/* Says whether two strings are equal, NULL equal only to NULL. */
 static int lg_rcreport_streq(const char *a, const char *b) {
   return a == b || (a && b && strcmp(a, b) == 0);
 }
@@ -102,6 +103,7 @@ static void lg_rcreport_path(lg_bpool_t *p, const lg_rstack_t *s, uint64_t refs,
   p->n[cur].self_refs += refs, p->n[cur].self_unrefs += unrefs;
 }
 
+/* Says whether pool node i stays in the tree: its balance is not zero. */
 static int lg_rcreport_kept(const lg_bpool_t *p, size_t i) {
   return p->n[i].refs != p->n[i].unrefs;
 }
@@ -283,6 +285,7 @@ static int lg_rcreport_suppressed(const lg_report_t *r, size_t i,
   return 1;
 }
 
+/* Releases what a finding of the report owns. */
 static void lg_rcreport_free_finding(lg_rfinding_t *f) {
   for (uint32_t k = 0; f->objects && k < f->src->nobjects; k++)
     free(f->objects[k].birth.frames);

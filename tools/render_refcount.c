@@ -41,6 +41,7 @@
 #include "rcreport.h"
 #include "util.h"
 
+/* Returns `one` for 1 and `many` otherwise. */
 static const char *lg_rtext_plural(uint64_t n, const char *one, const char *many) {
   return n == 1 ? one : many;
 }
@@ -96,6 +97,7 @@ static int lg_rtext_same_birth(const lg_robject_t *a, const lg_robject_t *b) {
   return a->src->birth_stack && a->src->birth_stack == b->src->birth_stack;
 }
 
+/* Returns the name of an object's type for the text. */
 static const char *lg_rtext_type(const lg_rcobject_t *o) {
   return o->type ? o->type : "object of unknown type";
 }
@@ -114,6 +116,7 @@ static void lg_rtext_object(FILE *f, const lg_rfinding_t *rf, uint32_t k, int al
   lg_rtext_line_stack(f, &o->birth, LG_RTEXT_FRAMES, all);
 }
 
+/* Prints a group of cyclic garbage: its objects and their references. */
 static void lg_rtext_garbage(FILE *f, const lg_rfinding_t *rf, int all) {
   const lg_rcfinding_t *s = rf->src;
   uint32_t n = all || s->nobjects <= LG_RTEXT_OBJECTS + 1 ? s->nobjects : LG_RTEXT_OBJECTS;
@@ -171,6 +174,7 @@ static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth) {
     lg_rtext_node(f, &t->children[i], depth + 1);
 }
 
+/* Prints an unbalanced object: where it was born and its balance tree. */
 static void lg_rtext_unbalanced(FILE *f, const lg_rfinding_t *rf, int all) {
   const lg_rcobject_t *o = rf->objects[0].src;
   fprintf(f, "unbalanced: %s at 0x%" PRIx64 " (%s), refcount %u that no pointer accounts for (pid %u, scan %u)\n",
@@ -263,6 +267,7 @@ void lg_render_text_record_refcounted(FILE *f, const lg_report_t *r, const lg_rr
 
 /* ------------------------------------------------------------------ JSON */
 
+/* Writes one frame, as the report's stacks do. */
 static void lg_rjson_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_obj(j);
   lg_json_key(j, "function");
@@ -281,6 +286,7 @@ static void lg_rjson_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_obj_end(j);
 }
 
+/* Writes one object of a finding. */
 static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
   lg_json_obj(j);
   lg_json_key(j, "address");
@@ -303,6 +309,7 @@ static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
   lg_json_obj_end(j);
 }
 
+/* Writes a balance tree node and, nested, its children. */
 static void lg_rjson_node(lg_json_t *j, const lg_rtree_t *t) {
   lg_json_obj(j);
   lg_json_key(j, "function");
@@ -336,6 +343,7 @@ static void lg_rjson_node(lg_json_t *j, const lg_rtree_t *t) {
   lg_json_obj_end(j);
 }
 
+/* Writes one entry of the "refcount" array. */
 static void lg_rjson_finding(lg_json_t *j, const lg_rfinding_t *rf) {
   const lg_rcfinding_t *s = rf->src;
   lg_json_obj(j);
