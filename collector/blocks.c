@@ -18,6 +18,7 @@ typedef struct shard {
 
 static shard_t shards[NSHARDS];
 static unsigned epoch_parity; /* LG_BLK_PARITY or 0 */
+void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
  * 32 bits the home slot (scaled to the capacity by a multiply and a shift,
@@ -111,18 +112,24 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   return 0;
 }
 
+/* Removes slot i, which holds a refcounted object, and hands its block
+ * on; out of the hot path. Shard lock held, released here. */
+__attribute__((noinline, cold)) static int remove_rc(shard_t *s, uint32_t i, uintptr_t addr) {
+  delete_at(s, i);
+  lg_unlock(&s->lock);
+  lg_blocks_on_rc_free(addr);
+  return 1;
+}
+
 int lg_blocks_remove(uintptr_t addr) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
-  int r = 0;
-  if (at >= 0) {
-    r = s->slots[at].stack & LG_BLK_STACK_RC ? LG_BLK_REMOVED_RC : 1;
-    delete_at(s, (uint32_t)at);
-  }
+  if (at >= 0 && LG_UNLIKELY(s->slots[at].stack & LG_BLK_STACK_RC)) return remove_rc(s, (uint32_t)at, addr);
+  if (at >= 0) delete_at(s, (uint32_t)at);
   lg_unlock(&s->lock);
-  return r;
+  return at >= 0;
 }
 
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
@@ -131,10 +138,8 @@ int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   int ok = at >= 0 && s->slots[at].size == size && s->slots[at].stack == stack;
-  if (ok) {
-    ok = stack & LG_BLK_STACK_RC ? LG_BLK_REMOVED_RC : 1;
-    delete_at(s, (uint32_t)at);
-  }
+  if (ok && LG_UNLIKELY(stack & LG_BLK_STACK_RC)) return remove_rc(s, (uint32_t)at, addr);
+  if (ok) delete_at(s, (uint32_t)at);
   lg_unlock(&s->lock);
   return ok;
 }

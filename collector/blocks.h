@@ -53,22 +53,25 @@ int lg_blocks_init(void);
  * address, whose LG_BLK_STACK_RC it keeps: a realloc in place keeps its
  * objects). It returns 0, or -1 when the table cannot grow. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
-/* lg_blocks_remove forgets a block; returns 0 if it was unknown, 1 if it
- * was known, LG_BLK_REMOVED_RC if it was known and held a refcounted
- * object (LG_BLK_STACK_RC). */
-#define LG_BLK_REMOVED_RC 2
+/* lg_blocks_remove forgets a block; returns 1 if it was known. A block
+ * that held a refcounted object (LG_BLK_STACK_RC) is then handed to
+ * lg_blocks_on_rc_free, after the shard lock is released. */
 int lg_blocks_remove(uintptr_t addr);
 /* lg_blocks_remove_if forgets the block only if its size and stack are still
  * `size` and `stack` (realloc: another thread may have reused the address);
- * it returns as lg_blocks_remove does. */
+ * as lg_blocks_remove, it hands on a block that held a refcounted object. */
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack);
 /* lg_blocks_lookup copies a block's entry; returns 1 if found. */
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
 /* lg_blocks_set_flags ors `set` into a known block's flags. */
 int lg_blocks_set_flags(uintptr_t addr, unsigned set);
 /* lg_blocks_mark_rc sets LG_BLK_STACK_RC on the block starting at addr if
- * it is known and covers [addr + off, addr + off + len); returns 1 if so. */
+ * it is known and covers [addr + off, addr + off + len); returns 1 if so.
+ * lg_blocks_on_rc_free, set by the object table before it marks a block,
+ * is called with every removed block so marked (the objects inside die
+ * with it); the table never calls into the object table itself. */
 int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len);
+extern void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* With all shards locked (scan or fork): */
 /* lg_blocks_flip_epoch starts a new epoch (a scan's snapshot). */

@@ -23,6 +23,7 @@
 #include "modules.h"
 #include "refcount.h"
 #include "stacks.h"
+#include "suppfile.h"
 #include "sys.h"
 #include "tdesc.h"
 #include "world.h"
@@ -109,6 +110,9 @@ static void write_manifest(void) {
   close(fd);
 }
 
+/* Copies the `suppressions` file into the log (SUPPRESSIONS source 3: its
+ * text, then its absolute path), read here once per log with a size cap;
+ * a file that cannot be read is said once, on stderr and in a NOTE. */
 static void log_suppressions_file(void) {
   if (!opts.suppressions[0]) return;
   char path[LG_PATH_MAX];
@@ -118,13 +122,25 @@ static void log_suppressions_file(void) {
     size_t l = strlen(path);
     lg_fmt(path + l, sizeof path - l, "/%s", opts.suppressions);
   }
+  size_t len = 0, cap = 0;
+  const char *why = "";
+  char *text = lg_suppfile_read(path, &len, &cap, &why);
   uint32_t n = (uint32_t)strlen(path);
   lg_log_lock();
-  lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size(n));
-  lg_log_u32(LG_SUPP_FILE);
-  lg_log_str(path, n);
-  lg_log_end();
+  if (!text) {
+    char note[LG_PATH_MAX + 128];
+    lg_fmt(note, sizeof note, "suppressions file %s: %s; its suppressions are not applied", path, why);
+    lg_warn("%s", note);
+    lg_note_locked(LG_NOTE_WARNING, note);
+  } else {
+    lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size((uint32_t)len) + lg_log_str_size(n));
+    lg_log_u32(LG_SUPP_FILE_TEXT);
+    lg_log_str(text, (uint32_t)len);
+    lg_log_str(path, n);
+    lg_log_end();
+  }
   lg_log_unlock();
+  if (text) lg_sys_unmap(text, cap);
 }
 
 /* Opens this process's log and writes what every log starts with. */
@@ -195,7 +211,7 @@ void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t 
 }
 
 void lg_collector_free(void *p) {
-  if (tracing && lg_blocks_remove((uintptr_t)p) == LG_BLK_REMOVED_RC) lg_rc_block_freed((uintptr_t)p);
+  if (tracing) lg_blocks_remove((uintptr_t)p);
 }
 
 uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
@@ -220,9 +236,7 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
                               const uintptr_t *frames, uint32_t n, unsigned flags) {
   if (!tracing) return;
-  if (st->known && (uintptr_t)p != st->old &&
-      lg_blocks_remove_if(st->old, st->size, st->stack) == LG_BLK_REMOVED_RC)
-    lg_rc_block_freed(st->old); /* the objects inside did not move with the bytes */
+  if (st->known && (uintptr_t)p != st->old) lg_blocks_remove_if(st->old, st->size, st->stack);
   if (p) lg_collector_alloc(p, size, frames, n, flags);
 }
 

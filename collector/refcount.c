@@ -283,6 +283,7 @@ LG_READS_ANY static int64_t read_count(uintptr_t at, unsigned width) {
  * LG_BLK_STACK_RC. */
 static uintptr_t find_block(uintptr_t obj, uintptr_t hint, intptr_t off, unsigned width) {
   uintptr_t need = (uintptr_t)(off > 0 ? off : 0) + width;
+  if (!lg_blocks_on_rc_free) __atomic_store_n(&lg_blocks_on_rc_free, lg_rc_block_freed, __ATOMIC_RELEASE);
   if (hint && hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need)) return hint;
   for (uintptr_t back = 0; back <= LG_RC_PROBE_BACK && back <= obj; back += 16)
     if (lg_blocks_mark_rc((obj - back) & ~(uintptr_t)15, obj - ((obj - back) & ~(uintptr_t)15), need))

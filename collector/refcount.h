@@ -132,8 +132,10 @@ void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off,
  * the library frees it). Unknown objects are ignored. */
 void lg_rc_death(uintptr_t obj);
 /* lg_rc_block_freed forgets every object inside the heap block starting
- * at `block`, which the program is freeing; the free hook calls it only
- * for blocks flagged LG_BLK_STACK_RC. */
+ * at `block`, which the program is freeing (or realloc moved): the block
+ * table calls it for the blocks flagged LG_BLK_STACK_RC that it removes
+ * (blocks.h, lg_blocks_on_rc_free), so a free of any other block pays
+ * only a test of a bit it has loaded anyway. */
 void lg_rc_block_freed(uintptr_t block);
 /* lg_rc_lookup copies the entry of `obj` into *out; 1 if known, else 0. */
 int lg_rc_lookup(uintptr_t obj, lg_rc_obj_t *out);

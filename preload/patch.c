@@ -49,10 +49,13 @@
  * bytes of a function. Compilers do not emit those at a function's entry.
  *
  * Nothing here allocates from the traced malloc or the arena; the decoder
- * allocates nothing. */
+ * allocates nothing. The decoder (libZydis) is loaded with dlopen the first
+ * time a family needs it: a process that patches nothing (refcount=none,
+ * no GLib, GStreamer or OpenSSL) never maps it. */
 #include "patch.h"
 
 #include <Zydis/Zydis.h>
+#include <dlfcn.h>
 #include <link.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -83,13 +86,43 @@ typedef struct insn {
  * fraction of Zydis's tables, which count in the program's memory) for
  * sweeps over whole functions. */
 static ZydisDecoder decoder, minimal;
-static int decoder_ready;
+static int decoder_ready; /* 0 not tried, 1 ready, -1 libZydis missing */
+
+/* libZydis's functions, looked up in it after dlopen. */
+static struct {
+  ZyanStatus (*init)(ZydisDecoder *, ZydisMachineMode, ZydisStackWidth);
+  ZyanStatus (*mode)(ZydisDecoder *, ZydisDecoderMode, ZyanBool);
+  ZyanStatus (*full)(const ZydisDecoder *, const void *, ZyanUSize, ZydisDecodedInstruction *,
+                     ZydisDecodedOperand *);
+  ZyanStatus (*insn)(const ZydisDecoder *, ZydisDecoderContext *, const void *, ZyanUSize, ZydisDecodedInstruction *);
+  ZyanStatus (*absolute)(const ZydisDecodedInstruction *, const ZydisDecodedOperand *, ZyanU64, ZyanU64 *);
+} zy;
+
+/* Loads libZydis (Zydis 4's sonames) and its functions, with the C
+ * library's dlopen (not the shim's hook); the error state a failed try
+ * leaves is cleared, so the program's dlerror() never sees ours. */
+static int load_zydis(void) {
+  static const char *const names[] = {"libZydis.so.4.0", "libZydis.so.4.1", "libZydis.so.4", "libZydis.so"};
+  void *(*real_dlopen)(const char *, int) = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+  void *h = NULL;
+  for (size_t i = 0; real_dlopen && i < sizeof names / sizeof *names && !h; i++)
+    h = real_dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+  dlerror();
+  if (!h) return -1;
+  *(void **)&zy.init = dlsym(h, "ZydisDecoderInit");
+  *(void **)&zy.mode = dlsym(h, "ZydisDecoderEnableMode");
+  *(void **)&zy.full = dlsym(h, "ZydisDecoderDecodeFull");
+  *(void **)&zy.insn = dlsym(h, "ZydisDecoderDecodeInstruction");
+  *(void **)&zy.absolute = dlsym(h, "ZydisCalcAbsoluteAddress");
+  return zy.init && zy.mode && zy.full && zy.insn && zy.absolute ? 0 : -1;
+}
 
 static int decoders(void) {
-  if (decoder_ready) return 0;
-  if (ZYAN_FAILED(ZydisDecoderInit(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-      ZYAN_FAILED(ZydisDecoderInit(&minimal, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
-      ZYAN_FAILED(ZydisDecoderEnableMode(&minimal, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)))
+  if (decoder_ready) return decoder_ready > 0 ? 0 : -1;
+  decoder_ready = -1;
+  if (load_zydis() < 0 || ZYAN_FAILED(zy.init(&decoder, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(zy.init(&minimal, ZYDIS_MACHINE_MODE_LONG_64, ZYDIS_STACK_WIDTH_64)) ||
+      ZYAN_FAILED(zy.mode(&minimal, ZYDIS_DECODER_MODE_MINIMAL, ZYAN_TRUE)))
     return -1;
   decoder_ready = 1;
   return 0;
@@ -98,13 +131,13 @@ static int decoders(void) {
 /* Decodes the instruction at `at` with `avail` readable bytes; 0 or -1. */
 static int decode(uintptr_t at, size_t avail, insn_t *x) {
   if (decoders() < 0 || !avail) return -1;
-  return ZYAN_SUCCESS(ZydisDecoderDecodeFull(&decoder, (const void *)at, avail, &x->in, x->ops)) ? 0 : -1;
+  return ZYAN_SUCCESS(zy.full(&decoder, (const void *)at, avail, &x->in, x->ops)) ? 0 : -1;
 }
 
 /* Decodes only the length, attributes and raw fields at `at`; 0 or -1. */
 static int decode_min(uintptr_t at, size_t avail, ZydisDecodedInstruction *in) {
   if (decoders() < 0 || !avail) return -1;
-  return ZYAN_SUCCESS(ZydisDecoderDecodeInstruction(&minimal, NULL, (const void *)at, avail, in)) ? 0 : -1;
+  return ZYAN_SUCCESS(zy.insn(&minimal, NULL, (const void *)at, avail, in)) ? 0 : -1;
 }
 
 /* The target of a relative branch decoded minimally at `from`, or 0. */
@@ -149,7 +182,7 @@ static uintptr_t branch_target(const insn_t *x, uintptr_t from) {
   ZyanU64 abs = 0;
   for (unsigned i = 0; i < x->in.operand_count; i++)
     if (x->ops[i].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && x->ops[i].imm.is_relative &&
-        ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&x->in, &x->ops[i], from, &abs)))
+        ZYAN_SUCCESS(zy.absolute(&x->in, &x->ops[i], from, &abs)))
       return (uintptr_t)abs;
   return 0;
 }
@@ -310,6 +343,7 @@ static int apply(const uintptr_t *ips, size_t nips, void *arg) {
 
 int lg_patch_install(lg_patch_t *p, size_t n, char *why, size_t whylen) {
   if (!n || n > LG_PATCH_MAX) return lg_fmt(why, whylen, "bad group"), -1;
+  if (decoders() < 0) return lg_fmt(why, whylen, "the x86-64 decoder (libZydis.so.4) cannot be loaded"), -1;
   size_t size = n * SLOT + n * sizeof(plan_t);
   uint8_t *mem = lg_sys_map_near(p[0].entry, size);
   if (!mem) return lg_fmt(why, whylen, "no free memory within 2 GiB of %s for trampolines", p[0].name), -1;
@@ -403,5 +437,5 @@ static int drop_readonly(struct dl_phdr_info *info, size_t size, void *arg) {
 }
 
 void lg_patch_idle(void) {
-  if (decoder_ready) dl_iterate_phdr(drop_readonly, (void *)&ZydisDecoderInit);
+  if (decoder_ready > 0) dl_iterate_phdr(drop_readonly, *(void **)&zy.init);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "baseline.h"
 #include "growth.h"
 #include "reader.h"
 #include "sites.h"
@@ -29,11 +30,20 @@ enum lg_rcat {
   LG_RCAT_N
 };
 
-/* A symbolized stack. */
+/* A symbolized stack. The stacks of a report's clusters, sites, growth and
+ * chains are shared: each (process, log stack) is symbolized once, into
+ * the report's table of stacks (lg_report_t.stacks), numbered `ref` from 1
+ * and with its site key (sites.h); a stack that lg_analyze_stack made
+ * on its own has ref 0 and no key. */
 typedef struct lg_rstack {
   size_t n;
   lg_symframe_t *frames;
+  unsigned ref;
+  const char *key;
 } lg_rstack_t;
+
+/* How a site compares with the --baseline: not compared, new, known. */
+enum lg_base_status { LG_BASE_NONE = 0, LG_BASE_NEW, LG_BASE_KNOWN };
 
 /* An allocation site of a reported cluster (never a suppressed one). */
 typedef struct lg_rsite {
@@ -41,6 +51,7 @@ typedef struct lg_rsite {
   uint32_t stack_id;
   uint64_t blocks, bytes;
   lg_rstack_t stack;
+  int baseline; /* lg_base_status */
 } lg_rsite_t;
 
 /* An entry block of a reported cluster. */
@@ -120,7 +131,17 @@ typedef struct lg_rgrowth {
   lg_rstack_t stack;      /* allocation stack */
   int suppressed;         /* the stack matches a suppression */
   lg_rchain_t *chain;     /* its latest chain, or NULL */
+  int baseline;           /* lg_base_status */
 } lg_rgrowth_t;
+
+/* What a --baseline comparison found: distinct site keys that are new or
+ * known, and the baseline's sites this report no longer has (fixed). */
+typedef struct lg_rbase {
+  const lg_baseline_t *b; /* borrowed; NULL: no baseline */
+  size_t nnew, nknown;
+  const lg_bsite_t **fixed;
+  size_t nfixed;
+} lg_rbase_t;
 
 typedef struct lg_report {
   lg_process_t **procs; /* borrowed */
@@ -148,6 +169,13 @@ typedef struct lg_report {
   int any_sites;        /* some process logged SITES records */
   struct lg_rfinding *rc; /* refcount findings (rcreport.h), unsuppressed */
   size_t nrc, rc_cap, nrc_garbage, nrc_unbalanced, nrc_suppressed;
+  lg_rstack_t *stacks;  /* every stack the report uses, at ref - 1 */
+  size_t nstacks, stacks_cap;
+  struct lg_rstackref *stack_index; /* (process, log stack id) -> ref */
+  /* Per process: 1 when its exit scan's lost totals disagree with its
+   * clusters (a corrupted log; the clusters' sums are reported). */
+  unsigned char *corrupted_totals;
+  lg_rbase_t base;
 } lg_report_t;
 
 /* Flags of lg_analyze_build. */
@@ -189,6 +217,13 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n);
 void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
                       lg_supps_t *global, lg_sym_t *sym, unsigned flags);
 
+/* lg_analyze_baseline compares the report with baseline `b` (borrowed):
+ * marks every site and growing site new or known by its key, counts the
+ * distinct keys of each, and lists the baseline's sites that the report no
+ * longer has (fixed). From then on lg_analyze_failing counts new sites
+ * only. */
+void lg_analyze_baseline(lg_report_t *r, const lg_baseline_t *b);
+
 /* lg_analyze_free releases what lg_analyze_build allocated. */
 void lg_analyze_free(lg_report_t *r);
 
@@ -209,7 +244,10 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
  * unsuppressed cluster of lost blocks is cyclic (a cyclic cluster of
  * possibly lost blocks fails only as `possible`), `growth` when an
  * unsuppressed site is growing, `refcount` when an unsuppressed refcount
- * finding (cyclic garbage or an unbalanced object) is reported. */
+ * finding (cyclic garbage or an unbalanced object) is reported. With a
+ * baseline (lg_analyze_baseline) only new sites count: a kind fails when a
+ * new site of it is reported, `cycle` when a cyclic cluster of lost blocks
+ * has a new site, `growth` when a new site grows. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
 
 /* lg_analyze_growth_rise returns the rise of a site's old bytes over the
@@ -234,6 +272,18 @@ typedef struct lg_scan_summary {
  * (SCAN_END pause_ns; the median of an even count is the mean of the
  * middle two). */
 void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out);
+
+/* lg_util_sat_sum returns the blocks of `n` amounts added up, saturating;
+ * lg_util_sat_bytes adds two byte counts, saturating. */
+static inline uint64_t lg_util_sat_sum(const lg_amount_t *a, size_t n) {
+  uint64_t s = 0;
+  for (size_t i = 0; i < n; i++)
+    s = s > UINT64_MAX - a[i].blocks ? UINT64_MAX : s + a[i].blocks;
+  return s;
+}
+static inline uint64_t lg_util_sat_bytes(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 /* lg_analyze_cat_name returns the JSON key of report category `c`. */
 const char *lg_analyze_cat_name(int c);

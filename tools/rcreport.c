@@ -241,7 +241,7 @@ static lg_rstack_t lg_rcreport_path_of(const lg_rstack_t *s, uint32_t family, in
     k++;
   if (k == s->n)
     k = 0;
-  return (lg_rstack_t){s->n - k, s->frames + k};
+  return (lg_rstack_t){.n = s->n - k, .frames = s->frames + k};
 }
 
 /* Pseudo frames for paths without a stack. */
@@ -258,11 +258,11 @@ static void lg_rcreport_object_tree(lg_rtree_t *root, const lg_process_t *p,
   for (uint32_t k = 0; k < src->nhistory; k++) {
     lg_analyze_stack(sym, p, src->history[k].stack_id, &owned[k]);
     st[k] = owned[k].n ? lg_rcreport_path_of(&owned[k], src->family, 0)
-                       : (lg_rstack_t){1, &lg_rcreport_no_stack};
+                       : (lg_rstack_t){.n = 1, .frames = &lg_rcreport_no_stack};
     refs[k] = src->history[k].refs, unrefs[k] = src->history[k].unrefs;
   }
   st[n - 1] = o->birth.n ? lg_rcreport_path_of(&o->birth, src->family, 1)
-                         : (lg_rstack_t){1, &lg_rcreport_adopted};
+                         : (lg_rstack_t){.n = 1, .frames = &lg_rcreport_adopted};
   refs[n - 1] = src->base;
   lg_rcreport_tree_from(root, st, refs, unrefs, n);
   for (size_t k = 0; k < n; k++)

@@ -20,7 +20,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "rangemap.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- cursor */
@@ -90,73 +92,82 @@ static uint32_t lg_cur_count(lg_cur_t *c, size_t item, uint32_t max) {
 
 /* ---------------------------------------------------------- reader state */
 
-/* A run-time address range of a loaded module, for frame resolution. */
-typedef struct lg_range {
-  uint64_t start, end;
-  int module;
-} lg_range_t;
+/* The latest module of an id, and the latest scan of a number: the reader's
+ * indexes, so that no record costs a walk over every module or scan. */
+typedef struct lg_idx {
+  uint32_t key;
+  size_t index;
+  UT_hash_handle hh;
+} lg_idx_t;
 
 typedef struct lg_rstate {
   lg_process_t *p;
-  lg_range_t *ranges;
-  size_t nranges;
-  int ranges_dirty;
-  uint64_t index_work; /* ranges indexed so far, against LG_INDEX_BUDGET */
+  lg_rangemap_t ranges; /* segments of the loaded modules */
+  uint64_t *seg_seq;    /* per module: the seq of its first segment */
+  size_t seg_seq_cap;
+  uint64_t next_seq;
+  lg_idx_t *module_ids; /* module id -> index of its latest MODULE */
+  lg_idx_t *scan_nums;  /* scan number -> index of its latest scan */
   const char *why; /* what was wrong with a malformed payload */
 } lg_rstate_t;
 
-static int lg_range_cmp(const void *a, const void *b) {
-  const lg_range_t *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
+/* Returns the index entry of `key` in `*set`, or NULL. */
+static lg_idx_t *lg_idx_find(lg_idx_t *set, uint32_t key) {
+  lg_idx_t *e;
+  HASH_FIND(hh, set, &key, sizeof key, e);
+  return e;
 }
 
-/* The most module ranges all re-indexings of one log may touch: far above
- * any real program (which changes its module map rarely), low enough that a
- * hostile log alternating MODULE and STACK records cannot make us hang. */
-#define LG_INDEX_BUDGET (1ull << 28)
-
-/* Rebuilds the sorted range table from the loaded modules. */
-static void lg_reader_index_modules(lg_rstate_t *st) {
-  size_t n = 0;
-  for (size_t i = 0; i < st->p->nmodules; i++)
-    if (st->p->modules[i].loaded)
-      n += st->p->modules[i].nseg;
-  free(st->ranges);
-  st->ranges = lg_util_xcalloc(n, sizeof *st->ranges);
-  st->nranges = 0;
-  for (size_t i = 0; i < st->p->nmodules; i++) {
-    const lg_module_t *m = &st->p->modules[i];
-    for (uint32_t s = 0; m->loaded && s < m->nseg; s++) {
-      lg_range_t *r = &st->ranges[st->nranges++];
-      r->start = m->segs[s].start;
-      r->end = m->segs[s].start + m->segs[s].size;
-      if (r->end < r->start)
-        r->end = UINT64_MAX;
-      r->module = (int)i;
-    }
+/* Sets `key` to `index` in `*set`. */
+static void lg_idx_set(lg_idx_t **set, uint32_t key, size_t index) {
+  lg_idx_t *e = lg_idx_find(*set, key);
+  if (!e) {
+    e = lg_util_xcalloc(1, sizeof *e);
+    e->key = key;
+    HASH_ADD(hh, *set, key, sizeof e->key, e);
   }
-  qsort(st->ranges, st->nranges, sizeof *st->ranges, lg_range_cmp);
-  st->ranges_dirty = 0;
-  st->index_work += st->nranges + 1;
+  e->index = index;
+}
+
+/* Releases an index. */
+static void lg_idx_free(lg_idx_t **set) {
+  lg_idx_t *e, *tmp;
+  HASH_ITER(hh, *set, e, tmp) {
+    HASH_DEL(*set, e);
+    free(e);
+  }
+}
+
+/* Returns the end of a segment, UINT64_MAX when it would wrap. */
+static uint64_t lg_seg_end(const lg_segment_t *g) {
+  uint64_t e = g->start + g->size;
+  return e < g->start ? UINT64_MAX : e;
+}
+
+/* Adds the segments of module index `i` to the range map. */
+static void lg_reader_map_module(lg_rstate_t *st, size_t i) {
+  const lg_module_t *m = &st->p->modules[i];
+  st->seg_seq = lg_util_grow(st->seg_seq, i, &st->seg_seq_cap,
+                             sizeof *st->seg_seq);
+  st->seg_seq[i] = st->next_seq;
+  for (uint32_t s = 0; s < m->nseg; s++)
+    lg_rangemap_insert(&st->ranges, m->segs[s].start, lg_seg_end(&m->segs[s]),
+                       st->next_seq++, (int)i);
+}
+
+/* Marks module index `i` unloaded and takes its segments out of the map. */
+static void lg_reader_unmap_module(lg_rstate_t *st, size_t i) {
+  lg_module_t *m = &st->p->modules[i];
+  if (!m->loaded)
+    return;
+  m->loaded = 0;
+  for (uint32_t s = 0; s < m->nseg; s++)
+    lg_rangemap_remove(&st->ranges, m->segs[s].start, st->seg_seq[i] + s);
 }
 
 /* Returns the index of the loaded module holding `addr`, or -1. */
 static int lg_reader_module_at(lg_rstate_t *st, uint64_t addr) {
-  if (st->ranges_dirty)
-    lg_reader_index_modules(st);
-  size_t lo = 0, hi = st->nranges;
-  while (lo < hi) { /* first range starting above addr */
-    size_t mid = lo + (hi - lo) / 2;
-    if (st->ranges[mid].start <= addr)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  /* Ranges may overlap in a hostile log: look back over every candidate. */
-  for (size_t i = lo; i-- > 0;)
-    if (addr < st->ranges[i].end)
-      return st->ranges[i].module;
-  return -1;
+  return lg_rangemap_find(&st->ranges, addr);
 }
 
 /* -------------------------------------------------------------- handlers */
@@ -204,23 +215,22 @@ static void lg_rec_module(lg_rstate_t *st, lg_cur_t *c) {
     free(m.path), free(m.build_id), free(m.segs);
     return;
   }
-  for (size_t i = 0; i < p->nmodules; i++) /* a reused id replaces */
-    if (p->modules[i].id == m.id)
-      p->modules[i].loaded = 0;
+  lg_idx_t *old = lg_idx_find(st->module_ids, m.id);
+  if (old) /* a reused id replaces */
+    lg_reader_unmap_module(st, old->index);
   m.loaded = 1;
   p->modules = lg_util_grow(p->modules, p->nmodules, &p->modules_cap,
                             sizeof *p->modules);
-  p->modules[p->nmodules++] = m;
-  st->ranges_dirty = 1;
+  p->modules[p->nmodules] = m;
+  lg_idx_set(&st->module_ids, m.id, p->nmodules);
+  lg_reader_map_module(st, p->nmodules++);
 }
 
 static void lg_rec_unload(lg_rstate_t *st, lg_cur_t *c) {
   uint32_t id = lg_cur_u32(c);
-  for (size_t i = 0; !c->bad && i < st->p->nmodules; i++)
-    if (st->p->modules[i].id == id && st->p->modules[i].loaded) {
-      st->p->modules[i].loaded = 0;
-      st->ranges_dirty = 1;
-    }
+  lg_idx_t *e = c->bad ? NULL : lg_idx_find(st->module_ids, id);
+  if (e)
+    lg_reader_unmap_module(st, e->index);
 }
 
 static void lg_rec_stack(lg_rstate_t *st, lg_cur_t *c) {
@@ -245,25 +255,23 @@ static void lg_rec_stack(lg_rstate_t *st, lg_cur_t *c) {
     s->frames[i].module = lg_reader_module_at(st, a ? a - 1 : 0);
   }
   HASH_ADD(hh, st->p->stacks, id, sizeof s->id, s);
-  if (st->index_work > LG_INDEX_BUDGET) {
-    c->bad = 1;
-    st->why = "too many module map changes";
-  }
 }
 
-/* Returns the last scan numbered `n` that has not ended, or NULL. */
-static lg_scan_t *lg_reader_open_scan(lg_process_t *p, uint32_t n) {
-  for (size_t i = p->nscans; i-- > 0;)
-    if (p->scans[i].scan == n && !p->scans[i].ended)
-      return &p->scans[i];
-  return NULL;
+/* Returns the latest scan numbered `n` if it has not ended, or NULL. */
+static lg_scan_t *lg_reader_open_scan(lg_rstate_t *st, uint32_t n) {
+  lg_idx_t *e = lg_idx_find(st->scan_nums, n);
+  if (!e || st->p->scans[e->index].ended)
+    return NULL;
+  return &st->p->scans[e->index];
 }
 
-static lg_scan_t *lg_reader_add_scan(lg_process_t *p, uint32_t n) {
+static lg_scan_t *lg_reader_add_scan(lg_rstate_t *st, uint32_t n) {
+  lg_process_t *p = st->p;
   p->scans = lg_util_grow(p->scans, p->nscans, &p->scans_cap, sizeof *p->scans);
-  lg_scan_t *s = &p->scans[p->nscans++];
+  lg_scan_t *s = &p->scans[p->nscans];
   memset(s, 0, sizeof *s);
   s->scan = n;
+  lg_idx_set(&st->scan_nums, n, p->nscans++);
   return s;
 }
 
@@ -273,7 +281,7 @@ static void lg_rec_scan_begin(lg_rstate_t *st, lg_cur_t *c) {
   uint64_t time = lg_cur_u64(c);
   if (c->bad)
     return;
-  lg_scan_t *s = lg_reader_add_scan(st->p, n);
+  lg_scan_t *s = lg_reader_add_scan(st, n);
   s->kind = kind;
   s->time = time;
 }
@@ -334,7 +342,7 @@ static void lg_rec_cluster(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "CLUSTER with a count or an edge out of bounds";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, cl.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, cl.scan);
   if (!s) { /* outside its scan: not a result of any scan */
     lg_cluster_free(&cl);
     return;
@@ -354,7 +362,7 @@ static void lg_rec_sites(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "SITES with more sites than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   if (!s)
     return;
   s->has_sites = 1;
@@ -387,7 +395,7 @@ static void lg_rec_chain(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "CHAIN with more hops than allowed or than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, ch.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, ch.scan);
   if (!s)
     return;
   ch.root_module = lg_reader_module_at(st, ch.root_address);
@@ -412,7 +420,7 @@ static void lg_rec_heuristics(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "HEURISTICS with more entries than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   for (uint32_t i = 0; i < n; i++) {
     uint32_t h = lg_cur_u32(c);
     uint64_t bytes = lg_cur_u64(c), blocks = lg_cur_u64(c);
@@ -432,7 +440,7 @@ static void lg_rec_live(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "LIVE with more ids than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   if (!s)
     return;
   for (uint32_t i = 0; i < n; i++) {
@@ -459,9 +467,9 @@ static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "SCAN_END shorter than its fields";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, e.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, e.scan);
   if (!s) /* no SCAN_BEGIN: keep its totals all the same */
-    s = lg_reader_add_scan(st->p, e.scan);
+    s = lg_reader_add_scan(st, e.scan);
   memcpy(s->totals, e.totals, sizeof e.totals);
   s->clusters_written = e.clusters_written;
   s->cyclic_written = e.cyclic_written;
@@ -485,14 +493,25 @@ static char *lg_rec_code_text(lg_cur_t *c, uint32_t *code) {
   return text;
 }
 
+/* Decodes a SUPPRESSIONS record: source, text and, for the text of a
+ * file (source 3), the file's path. */
 static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
   uint32_t source;
   char *text = lg_rec_code_text(c, &source);
   if (!text)
     return;
+  char *origin = NULL;
+  if (source == LG_SUPP_FILE_TEXT && !(origin = lg_cur_str(c))) {
+    free(text);
+    c->bad = 1;
+    st->why = "SUPPRESSIONS of a file without the file's path";
+    return;
+  }
   lg_process_t *p = st->p;
-  p->supps = lg_util_xrealloc(p->supps, p->nsupps + 1, sizeof *p->supps);
+  p->supps = lg_util_grow(p->supps, p->nsupps, &p->supps_cap,
+                          sizeof *p->supps);
   p->supps[p->nsupps].source = source;
+  p->supps[p->nsupps].origin = origin;
   p->supps[p->nsupps++].text = text;
 }
 
@@ -502,7 +521,8 @@ static void lg_rec_note(lg_rstate_t *st, lg_cur_t *c) {
   if (!text)
     return;
   lg_process_t *p = st->p;
-  p->notes = lg_util_xrealloc(p->notes, p->nnotes + 1, sizeof *p->notes);
+  p->notes = lg_util_grow(p->notes, p->nnotes, &p->notes_cap,
+                          sizeof *p->notes);
   p->notes[p->nnotes].code = code;
   p->notes[p->nnotes++].text = text;
 }
@@ -601,7 +621,7 @@ static void lg_rec_rc_finding(lg_rstate_t *st, lg_cur_t *c) {
     if (f.edges[i].from >= f.nobjects || f.edges[i].to >= f.nobjects)
       c->bad = 1;
   }
-  lg_scan_t *s = c->bad ? NULL : lg_reader_open_scan(st->p, f.scan);
+  lg_scan_t *s = c->bad ? NULL : lg_reader_open_scan(st, f.scan);
   if (c->bad)
     st->why = "RC_FINDING with a count or an edge out of bounds";
   if (!s || f.nobjects == 0) {
@@ -620,7 +640,7 @@ static void lg_rec_rc_objects(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "RC_OBJECTS with more objects than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   for (uint32_t i = 0; s && i < n; i++) {
     s->rcobjs = lg_util_grow(s->rcobjs, s->nrcobjs, &s->rcobjs_cap,
                              sizeof *s->rcobjs);
@@ -841,6 +861,7 @@ static enum lg_step lg_reader_step(FILE *f, const char *name, lg_rstate_t *st,
   if (type == LG_REC_END) /* END present: complete, even if a record */
     st->p->complete = 1;  /* (a late NOTE, say) follows it */
   *off += LG_REC_HEADER_SIZE + (uint64_t)len + LG_REC_TRAILER_SIZE;
+  st->p->log_bytes = *off;
   return LG_STEP_RECORD;
 }
 
@@ -859,7 +880,10 @@ lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
          LG_STEP_RECORD)
     ;
   free(rb.b);
-  free(st.ranges);
+  lg_rangemap_free(&st.ranges);
+  free(st.seg_seq);
+  lg_idx_free(&st.module_ids);
+  lg_idx_free(&st.scan_nums);
   if (res->status != LG_READ_OK) {
     lg_reader_free(p);
     return NULL;
@@ -867,17 +891,32 @@ lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
   return p;
 }
 
-lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
-  FILE *f = fopen(path, "rb");
+/* Reads the log open as `f` (closing it), noting its owner. */
+static lg_process_t *lg_reader_read_open(FILE *f, const char *path,
+                                         lg_read_result_t *res) {
   if (!f) {
+    int e = errno;
     memset(res, 0, sizeof *res);
     lg_reader_say(res, LG_READ_ERR_OPEN, 0, "cannot open %s: %s", path,
-                  strerror(errno));
+                  e == EINVAL ? "not a regular file" : strerror(e));
     return NULL;
   }
   lg_process_t *p = lg_reader_read_stream(f, path, res);
+  struct stat st;
+  if (p && fstat(fileno(f), &st) == 0) {
+    p->has_owner = 1;
+    p->owner_uid = (uint32_t)st.st_uid;
+  }
   fclose(f);
   return p;
+}
+
+lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
+  return lg_reader_read_open(fopen(path, "rb"), path, res);
+}
+
+lg_process_t *lg_reader_read_regular(const char *path, lg_read_result_t *res) {
+  return lg_reader_read_open(lg_util_fopen_regular(path, 0), path, res);
 }
 
 /* Releases what a scan owns: its clusters, sites and chains. */
@@ -922,7 +961,7 @@ void lg_reader_free(lg_process_t *p) {
     lg_scan_free(&p->scans[i]);
   free(p->scans);
   for (size_t i = 0; i < p->nsupps; i++)
-    free(p->supps[i].text);
+    free(p->supps[i].text), free(p->supps[i].origin);
   free(p->supps);
   for (size_t i = 0; i < p->nnotes; i++)
     free(p->notes[i].text);

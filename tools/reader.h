@@ -185,8 +185,9 @@ typedef struct lg_scan {
 } lg_scan_t;
 
 typedef struct lg_supp_rec {
-  uint32_t source; /* LG_SUPP_FILE or LG_SUPP_INLINE */
-  char *text;
+  uint32_t source; /* LG_SUPP_FILE, LG_SUPP_INLINE or LG_SUPP_FILE_TEXT */
+  char *text;      /* a path (LG_SUPP_FILE), else suppressions */
+  char *origin;    /* LG_SUPP_FILE_TEXT: the file's path; else NULL */
 } lg_supp_rec_t;
 
 typedef struct lg_note {
@@ -209,9 +210,14 @@ typedef struct lg_process {
   lg_scan_t *scans;
   size_t nscans, scans_cap;
   lg_supp_rec_t *supps;
-  size_t nsupps;
+  size_t nsupps, supps_cap;
   lg_note_t *notes;
-  size_t nnotes;
+  size_t nnotes, notes_cap;
+
+  /* The log file's owner (lg_reader_read_file: fstat of the file read);
+   * `has_owner` is 0 for a stream read by lg_reader_read_stream. */
+  int has_owner;
+  uint32_t owner_uid;
   lg_rctype_t *rctypes; /* uthash by id */
 
   int complete; /* an END record was read */
@@ -219,6 +225,7 @@ typedef struct lg_process {
   int truncated;
   uint64_t truncated_at; /* offset of the incomplete record */
   uint64_t records, unknown_records;
+  uint64_t log_bytes; /* bytes of the complete records read */
 } lg_process_t;
 
 enum lg_read_status {
@@ -243,6 +250,11 @@ typedef struct lg_read_result {
  * a success: the process has `truncated` set and `res->message` holds the
  * warning to show. */
 lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res);
+
+/* lg_reader_read_regular is lg_reader_read_file for a path the user did not
+ * name (a file found in a directory): it reads only a regular file, opened
+ * so that nothing put there meanwhile (a FIFO, a device) can block it. */
+lg_process_t *lg_reader_read_regular(const char *path, lg_read_result_t *res);
 
 /* lg_reader_read_stream is lg_reader_read_file over an open stream; `name`
  * is used in messages and kept as the process's log_path. */

@@ -1,8 +1,9 @@
 /* tools/render.h — the report's output formats: text (for people, in the
  * style of valgrind's leak report), JSON (for machines; the keys of SPEC.md
  * section 5 plus those the integration tests use), Graphviz DOT (blocks
- * as nodes, pointers as edges, cycles in red) and a self-contained HTML
- * page (the clusters' pictures laid out by Graphviz, stacks, timelines). Renderers only print what
+ * as nodes, pointers as edges, cycles in red), a self-contained HTML page
+ * (the clusters' pictures laid out by Graphviz, stacks, timelines), and for
+ * CI JUnit XML, SARIF 2.1.0 and valgrind's XML. Renderers only print what
  * analyze.c built. */
 #ifndef LG_RENDER_H
 #define LG_RENDER_H
@@ -43,6 +44,20 @@ void lg_render_html(FILE *f, const lg_report_t *r, unsigned cluster);
  * as one Graphviz digraph to `f`; `sym` labels blocks with functions. */
 void lg_render_dot(FILE *f, const lg_report_t *r, lg_sym_t *sym,
                    unsigned cluster);
+
+/* lg_render_junit prints the report as JUnit XML (render_junit.c): one
+ * test case per process, a failure per failing leak site of it (its kinds
+ * in `fail_on`, lg_fail_kind; with a baseline only new sites). */
+void lg_render_junit(FILE *f, const lg_report_t *r, unsigned fail_on);
+
+/* lg_render_sarif prints the report as a SARIF 2.1.0 log (render_sarif.c):
+ * one result per leak site and category, level "error" for the kinds of
+ * `fail_on`, else "warning". */
+void lg_render_sarif(FILE *f, const lg_report_t *r, unsigned fail_on);
+
+/* lg_render_vgxml prints the report as valgrind's XML output, protocol 4
+ * (render_vgxml.c): a Leak_* error per leak site. */
+void lg_render_vgxml(FILE *f, const lg_report_t *r);
 
 /* lg_render_end_name returns how a process ended, as the JSON "end" value
  * ("exit", "_exit", "abort", "exec", "stopped", "signal"), or NULL if it

@@ -24,10 +24,14 @@
  *
  * JSON: "refcount" is SPEC section 5's array, one entry per finding:
  *   {"kind", "family", "objects": [{"address", "type", "refcount",
- *    "stack"} + "block", "base", "family"], "edges": [[from, to]],
+ *    "stack"} + "block", "base", "family", "stack_inlined"], "edges":
+ *    [[from, to]],
  *    "tree": [{"function", "file", "line", "refs", "unrefs", "balance",
  *    "children"} + "module", "address", "self_refs", "self_unrefs" (of
- *    the paths that end in the node)]} + "pid", "scan";
+ *    the paths that end in the node)]} + "pid", "scan", "tree_inlined";
+ * stacks and trees are written while a budget of frames and nodes tied to
+ * the logs' size lasts ("stack_inlined", "tree_inlined" false: left
+ * out);
  * the summary's "refcount": {"cyclic_garbage", "unbalanced",
  * "suppressed"} counts findings; each cluster's "refcounted" lists the
  * refcounted objects among its listed blocks: {"block", "address",
@@ -54,6 +58,8 @@ static const char *lg_rtext_plural(uint64_t n, const char *one, const char *many
 #define LG_RTEXT_OBJECTS 4
 #define LG_RTEXT_EDGES 8
 #define LG_RTEXT_FRAMES 4
+#define LG_RTEXT_TREE 40       /* lines of a balance tree */
+#define LG_RTEXT_TREE_ALL 2000 /* ... with --all */
 
 /* Is frame f one of the C library's start-up frames that call main? */
 static int lg_rtext_startup(const char *function) {
@@ -151,27 +157,37 @@ static void lg_rtext_tree_line(FILE *f, int64_t balance, int depth, const char *
   fputc('\n', f);
 }
 
-/* Prints a balance tree node and its children, indented by depth; what
- * ends in the node itself while it has children is a line of its own.
- * The C library's start-up frames are left out: their children show in
- * their place. */
-static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth) {
+/* Lines of a tree the text may still print, and whether some did not fit. */
+typedef struct lg_rtext_room { size_t left; int cut; } lg_rtext_room_t;
+
+/* Prints a balance tree node and its children, indented by depth, while
+ * the room lasts; what ends in the node itself while it has children is a
+ * line of its own. The C library's start-up frames are left out: their
+ * children show in their place. */
+static void lg_rtext_node(FILE *f, const lg_rtree_t *t, int depth, lg_rtext_room_t *room) {
   int64_t self = (int64_t)t->self_refs - (int64_t)t->self_unrefs;
   if (lg_rtext_startup(t->function) && !self) {
     for (size_t i = 0; i < t->nchildren; i++)
-      lg_rtext_node(f, &t->children[i], depth);
+      lg_rtext_node(f, &t->children[i], depth, room);
     return;
   }
+  if (!room->left) {
+    room->cut = 1;
+    return;
+  }
+  room->left--;
   if (!t->nchildren) {
     lg_rtext_tree_line(f, lg_rcreport_balance(t), depth, t->function, t->file, t->line, t->refs, t->unrefs);
     return;
   }
   lg_rtext_tree_line(f, lg_rcreport_balance(t), depth, t->function, t->file, t->line, 0, 0);
-  if (self)
+  if (self && room->left) {
+    room->left--;
     lg_rtext_tree_line(f, self, depth + 1, "(in the function itself)", t->file, t->self_line, t->self_refs,
                        t->self_unrefs);
+  }
   for (size_t i = 0; i < t->nchildren; i++)
-    lg_rtext_node(f, &t->children[i], depth + 1);
+    lg_rtext_node(f, &t->children[i], depth + 1, room);
 }
 
 /* Prints an unbalanced object: where it was born and its balance tree. */
@@ -186,8 +202,11 @@ static void lg_rtext_unbalanced(FILE *f, const lg_rfinding_t *rf, int all) {
     return;
   }
   fprintf(f, "   balance tree (refs - unrefs, balanced subtrees pruned):\n");
+  lg_rtext_room_t room = {all ? LG_RTEXT_TREE_ALL : LG_RTEXT_TREE, 0};
   for (size_t i = 0; i < rf->tree.nchildren; i++)
-    lg_rtext_node(f, &rf->tree.children[i], 0);
+    lg_rtext_node(f, &rf->tree.children[i], 0, &room);
+  if (room.cut)
+    fprintf(f, "   (the tree goes on: %s)\n", all ? "the JSON report has it whole" : "--all shows more");
 }
 
 void lg_render_text_refcount(FILE *f, const lg_report_t *r, int all) {
@@ -287,6 +306,30 @@ static void lg_rjson_frame(lg_json_t *j, const lg_symframe_t *fr) {
 }
 
 /* Writes one object of a finding. */
+/* Frames and tree nodes the refcount array may still write, from the
+ * size of the report's logs (as render_json.c bounds its stacks): a
+ * hostile log of a few bytes per object cannot make the report repeat
+ * long stacks without end. */
+#define LG_RJSON_BUDGET_MIN 8192u
+#define LG_RJSON_PER_KB 512u
+static uint64_t lg_rjson_budget;
+
+/* Takes n from the budget; 1 if it had them. */
+static int lg_rjson_take(uint64_t n) {
+  if (n > lg_rjson_budget)
+    return 0;
+  lg_rjson_budget -= n;
+  return 1;
+}
+
+/* Counts the nodes of a tree below (and not counting) t. */
+static uint64_t lg_rjson_nodes(const lg_rtree_t *t) {
+  uint64_t n = t->nchildren;
+  for (size_t i = 0; i < t->nchildren; i++)
+    n += lg_rjson_nodes(&t->children[i]);
+  return n;
+}
+
 static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
   lg_json_obj(j);
   lg_json_key(j, "address");
@@ -301,11 +344,14 @@ static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
   lg_json_u64(j, o->src->refcount);
   lg_json_key(j, "base");
   lg_json_u64(j, o->src->base);
+  int inlined = lg_rjson_take(o->birth.n);
   lg_json_key(j, "stack");
   lg_json_arr(j);
-  for (size_t i = 0; i < o->birth.n; i++)
+  for (size_t i = 0; inlined && i < o->birth.n; i++)
     lg_rjson_frame(j, &o->birth.frames[i]);
   lg_json_arr_end(j);
+  lg_json_key(j, "stack_inlined");
+  lg_json_bool(j, inlined);
   lg_json_obj_end(j);
 }
 
@@ -369,15 +415,22 @@ static void lg_rjson_finding(lg_json_t *j, const lg_rfinding_t *rf) {
     lg_json_arr_end(j);
   }
   lg_json_arr_end(j);
+  int inlined = lg_rjson_take(lg_rjson_nodes(&rf->tree));
   lg_json_key(j, "tree");
   lg_json_arr(j);
-  for (size_t i = 0; i < rf->tree.nchildren; i++)
+  for (size_t i = 0; inlined && i < rf->tree.nchildren; i++)
     lg_rjson_node(j, &rf->tree.children[i]);
   lg_json_arr_end(j);
+  lg_json_key(j, "tree_inlined");
+  lg_json_bool(j, inlined);
   lg_json_obj_end(j);
 }
 
 void lg_render_json_refcount(lg_json_t *j, const lg_report_t *r) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    bytes += r->procs[i]->log_bytes;
+  lg_rjson_budget = LG_RJSON_BUDGET_MIN + bytes / 1024 * LG_RJSON_PER_KB;
   lg_json_key(j, "refcount");
   lg_json_arr(j);
   for (size_t i = 0; i < r->nrc; i++)

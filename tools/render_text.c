@@ -18,8 +18,10 @@
  * with their control characters escaped. */
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "render.h"
 #include "render_refcount.h"
 #include "util.h"
@@ -45,18 +47,12 @@ static const char *lg_text_plural(uint64_t n, const char *one,
   return n == 1 ? one : many;
 }
 
-/* Writes `s` ("??" for NULL) with its control characters escaped as
- * \xNN: a string from a log reaches the terminal only this way. */
+/* Writes `s` ("??" for NULL) escaped (escape.h: controls, bytes of
+ * invalid UTF-8 and characters that steer a terminal shown as `\xNN` or
+ * `\uNNNN`, a backslash as two): a string from a log reaches the terminal
+ * only this way. */
 static void lg_text_put(FILE *f, const char *s) {
-  if (!s)
-    s = "??";
-  for (; *s; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c < 0x20 || c == 0x7f)
-      fprintf(f, "\\x%02x", c);
-    else
-      fputc(c, f);
-  }
+  fputs(s ? lg_esc(s) : "??", f);
 }
 
 /* Returns the file name part of a module path. */
@@ -317,14 +313,24 @@ static void lg_text_cluster(FILE *f, const lg_report_t *r,
 
 /* Prints the headline of loss record `rec`: amounts, then the cluster or
  * the clusters (their ids, the first few) it holds. */
+/* With --baseline: whether a record's site is in the baseline, as the
+ * headline's last words; else "". */
+static const char *lg_text_base_tag(const lg_report_t *r, const char *key) {
+  if (!r->base.b)
+    return "";
+  return lg_baseline_find(r->base.b, key ? key : "")
+             ? " (known: in the baseline)"
+             : " (new: not in the baseline)";
+}
+
 static void lg_text_record_head(FILE *f, const lg_report_t *r,
                                 const lg_rrecord_t *rec) {
   lg_text_amounts(f, rec->possible, rec->bytes, rec->blocks, &rec->definite,
                   &rec->indirect);
   if (rec->nclusters == 1) {
     const lg_rcluster_t *c = &r->clusters[rec->clusters[0]];
-    fprintf(f, " in cluster %u of %zu%s\n", c->id, r->nclusters,
-            c->cyclic ? " (cyclic)" : "");
+    fprintf(f, " in cluster %u of %zu%s%s\n", c->id, r->nclusters,
+            c->cyclic ? " (cyclic)" : "", lg_text_base_tag(r, rec->site.key));
     return;
   }
   fprintf(f, " in %zu clusters of %zu", rec->nclusters, r->nclusters);
@@ -334,7 +340,7 @@ static void lg_text_record_head(FILE *f, const lg_report_t *r,
     fprintf(f, "%s%u", i ? ", " : ": ", r->clusters[rec->clusters[i]].id);
   if (rec->nclusters > LG_TEXT_IDS)
     fprintf(f, " and %zu more", rec->nclusters - LG_TEXT_IDS);
-  fputc('\n', f);
+  fprintf(f, "%s\n", lg_text_base_tag(r, rec->site.key));
 }
 
 /* Prints which process a record's clusters are in, when there are
@@ -508,7 +514,8 @@ static void lg_text_short_frame(FILE *f, const lg_rstack_t *s) {
 
 /* Prints a retention chain: its root, then each block down to the site. */
 static void lg_text_chain(FILE *f, const lg_rchain_t *c) {
-  fprintf(f, "   held (scan %u) through %s\n", c->src->scan, c->description);
+  fprintf(f, "   held (scan %u) through %s\n", c->src->scan,
+          lg_esc(c->description));
   for (size_t h = 0; h < c->nhops; h++) {
     fprintf(f, "     -> 0x%" PRIx64 " (%" PRIu64 " bytes) allocated in ",
             c->hops[h].address, c->hops[h].size);
@@ -532,13 +539,14 @@ static void lg_text_growth_head(FILE *f, const lg_rgrowth_t *g) {
   lg_site_fold_free(&fs);
 }
 
-/* Prints a site's timeline: one line per scan, bytes by generation. */
+/* Prints a site's timeline: one line per scan that listed the site (the
+ * scans missing had none of its blocks live), bytes by generation. */
 static void lg_text_timeline(FILE *f, const lg_rgrowth_t *g) {
   fprintf(f, "   %6s %12s %14s %14s %14s\n", "scan", "time (s)",
           "gen0 bytes", "gen1 bytes", "gen2 bytes");
-  for (size_t k = 0; k < g->gp->nscans; k++) {
-    lg_gpoint_t pt;
-    lg_growth_point(g->site, k, &pt);
+  for (size_t p = 0; p < g->site->npoints; p++) {
+    lg_gpoint_t pt = g->site->points[p];
+    size_t k = pt.k;
     fprintf(f, "   %6u %12.3f %14" PRIu64 " %14" PRIu64 " %14" PRIu64 "\n",
             g->gp->scans[k].scan, (double)g->gp->scans[k].time / 1e9,
             pt.bytes[0], pt.bytes[1], pt.bytes[2]);
@@ -702,8 +710,8 @@ static void lg_text_scans(FILE *f, const lg_report_t *r) {
       fprintf(f, "; %" PRIu64 " blocks, %" PRIu64 " bytes lost, %" PRIu64
                  " possibly lost, %" PRIu64 " reachable; %zu clusters "
                  "logged, %zu still lost from earlier scans\n",
-              t[0].blocks + t[1].blocks + t[2].blocks + t[3].blocks,
-              t[0].bytes + t[1].bytes, t[2].bytes, t[3].bytes, s->nclusters,
+              lg_util_sat_sum(t, LG_NCATS),
+              lg_util_sat_bytes(t[0].bytes, t[1].bytes), t[2].bytes, t[3].bytes, s->nclusters,
               s->nlive);
     }
 }
@@ -736,8 +744,8 @@ static void lg_text_supps_of(FILE *f, const lg_supps_t *s, int *header) {
       fprintf(f, "\nSuppressions used:\n  %10s %12s %8s  pattern\n", "sites",
               "bytes", "blocks");
     fprintf(f, "  %10" PRIu64 " %12" PRIu64 " %8" PRIu64 "  leak:%s (%s)\n",
-            s->v[i].hits, s->v[i].bytes, s->v[i].blocks, s->v[i].pattern,
-            s->v[i].origin);
+            s->v[i].hits, s->v[i].bytes, s->v[i].blocks,
+            lg_esc(s->v[i].pattern), lg_esc(s->v[i].origin));
   }
 }
 
@@ -782,7 +790,7 @@ static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
                    "%s is truncated at byte %" PRIu64
                    " (the process was killed?); read up to its last "
                    "complete record",
-                   p->log_path, p->truncated_at);
+                   lg_esc(p->log_path), p->truncated_at);
     if (!p->complete)
       lg_text_killed(f, &h, p);
     if (!lg_analyze_scan(p) && !(p->complete && p->end_how == LG_END_EXEC))
@@ -792,10 +800,45 @@ static void lg_text_notes(FILE *f, const lg_report_t *r, unsigned flags) {
       if (p->notes[k].code == LG_NOTE_WARNING || (flags & LG_TEXT_VERBOSE))
         lg_text_note(f, &h, "pid %u: %s%s", p->pid,
                      p->notes[k].code == LG_NOTE_WARNING ? "warning: " : "",
-                     p->notes[k].text);
+                     lg_esc(p->notes[k].text));
   }
   for (size_t i = 0; i < r->nwarnings; i++)
-    lg_text_note(f, &h, "%s", r->warnings[i]);
+    lg_text_note(f, &h, "%s", lg_esc(r->warnings[i]));
+}
+
+/* Prints the first frame named in a site key ("f+0x1c@mod;..."), for the
+ * baseline's fixed sites, whose stacks this report does not have. */
+static void lg_text_key_head(FILE *f, const char *key) {
+  size_t n = strcspn(key, ";");
+  char *head = strndup(key, n);
+  fprintf(f, "%s%s", head ? lg_esc(head) : "?", key[n] ? " ..." : "");
+  free(head);
+}
+
+/* Prints the comparison with --baseline: counts, the new sites (first
+ * frame), and the sites of the baseline no longer reported (fixed). */
+static void lg_text_baseline(FILE *f, const lg_report_t *r) {
+  const lg_rbase_t *b = &r->base;
+  if (!b->b)
+    return;
+  fprintf(f, "\nBASELINE %s: %zu new %s, %zu known, %zu fixed\n",
+          lg_esc(b->b->path), b->nnew, lg_text_plural(b->nnew, "site", "sites"),
+          b->nknown, b->nfixed);
+  for (size_t k = 0; k < r->nclusters; k++)
+    for (size_t j = 0; j < r->clusters[k].nsites; j++) {
+      const lg_rsite_t *s = &r->clusters[k].sites[j];
+      if (s->baseline != LG_BASE_NEW)
+        continue;
+      fprintf(f, "   new:   %s in cluster %u at ", lg_text_cat(s->cat),
+              r->clusters[k].id);
+      lg_text_short_frame(f, &s->stack);
+      fputc('\n', f);
+    }
+  for (size_t i = 0; i < b->nfixed; i++) {
+    fprintf(f, "   fixed: %s at ", lg_esc(b->fixed[i]->category));
+    lg_text_key_head(f, b->fixed[i]->key);
+    fputc('\n', f);
+  }
 }
 
 void lg_render_text(FILE *f, const lg_report_t *r, unsigned cluster) {
@@ -818,6 +861,7 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
   if (!cluster)
     lg_text_growth(f, r);
   lg_text_summary(f, r);
+  lg_text_baseline(f, r);
   int h = 0;
   lg_text_supps_of(f, r->global, &h);
   for (size_t i = 0; i < r->nprocs; i++)

@@ -18,14 +18,17 @@
  * whose name comes from the symbol table as before. */
 #include "symbolize.h"
 
+#include <elfutils/libdwelf.h>
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <uthash.h>
 
+#include "escape.h"
 #include "util.h"
 
 /* A function inlined at an address: its name, and where its code is (for
@@ -45,7 +48,7 @@ typedef struct lg_symaddr {
   uint64_t offset;
   char *function, *linkage, *file, *short_file;
   int line;
-  uint64_t symoff;
+  uint64_t symoff; /* data: offset into the object; code: into the function */
   lg_syminl_t *inl;
   size_t ninl;
   UT_hash_handle hh;
@@ -62,16 +65,120 @@ typedef struct lg_symmod {
   UT_hash_handle hh;
 } lg_symmod_t;
 
+/* The module file of module `module` of process `proc`, found once: so
+ * that a frame costs one hash probe, not a cache key built from the path
+ * and the build-id (which a hostile log can make as long as itself). */
+typedef struct lg_symref {
+  struct {
+    const lg_process_t *proc;
+    size_t module;
+  } key;
+  lg_symmod_t *sm;
+  UT_hash_handle hh;
+} lg_symref_t;
+
 struct lg_sym {
   int enabled;
   FILE *warn;
   lg_symmod_t *mods;
+  lg_symref_t *refs;
   char *cwd; /* the working directory, for short paths; NULL if unknown */
 };
 
+/* ------------------------------------------------------- opening files */
+
+/* The only directory where separate debug information is looked for. */
+#define LG_SYM_DEBUG_DIR "/usr/lib/debug"
+
+/* Says whether `path` is absolute and canonical: no empty, "." or ".."
+ * component, so that no directory prefix can lead out of itself. */
+static int lg_sym_canonical(const char *path) {
+  if (path[0] != '/')
+    return 0;
+  for (const char *c = path + 1;; c++) {
+    const char *e = strchr(c, '/');
+    size_t n = e ? (size_t)(e - c) : strlen(c);
+    if (n == 0 || (n == 1 && c[0] == '.') ||
+        (n == 2 && c[0] == '.' && c[1] == '.'))
+      return 0;
+    if (!e)
+      return 1;
+    c = e;
+  }
+}
+
+/* Says whether the ELF file open at `fd` carries the build-id of `mod`
+ * (a module without one accepts any file). */
+static int lg_sym_same_build_id(Dwfl_Module *mod, int fd) {
+  const unsigned char *want;
+  GElf_Addr vaddr;
+  int n = dwfl_module_build_id(mod, &want, &vaddr);
+  if (n <= 0)
+    return 1;
+  Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+  const void *have = NULL;
+  ssize_t m = elf ? dwelf_elf_gnu_build_id(elf, &have) : -1;
+  int same = m == n && memcmp(have, want, (size_t)n) == 0;
+  if (elf)
+    elf_end(elf);
+  return same;
+}
+
+/* Opens the candidate debug file `path` for `mod`: a regular file with the
+ * module's build-id. Returns the descriptor (its name in `*name`) or -1. */
+static int lg_sym_try_debug(Dwfl_Module *mod, const char *path, char **name) {
+  int fd = lg_util_open_regular(path, 0);
+  if (fd < 0)
+    return -1;
+  if (!lg_sym_same_build_id(mod, fd)) {
+    close(fd);
+    return -1;
+  }
+  *name = lg_util_xstrdup(path);
+  return fd;
+}
+
+/* libdwfl's find_debuginfo callback, in place of its standard one (which
+ * opens whatever a module's directory or its .gnu_debuglink name, FIFOs
+ * included): by build-id under /usr/lib/debug/.build-id, else by the
+ * debuglink name (a plain file name) under /usr/lib/debug and the module's
+ * own path, every candidate opened as a regular file and checked for the
+ * module's build-id. */
+static int lg_sym_find_debuginfo(Dwfl_Module *mod, void **userdata,
+                                 const char *modname, Dwarf_Addr base,
+                                 const char *file_name,
+                                 const char *debuglink_file,
+                                 GElf_Word debuglink_crc,
+                                 char **debuginfo_file_name) {
+  const unsigned char *id;
+  GElf_Addr vaddr;
+  int n = dwfl_module_build_id(mod, &id, &vaddr);
+  lg_sb_t sb = {0};
+  int fd = -1;
+  if (n > 1) {
+    lg_sb_printf(&sb, "%s/.build-id/%02x/", LG_SYM_DEBUG_DIR, id[0]);
+    for (int i = 1; i < n; i++)
+      lg_sb_printf(&sb, "%02x", id[i]);
+    lg_sb_printf(&sb, ".debug");
+    fd = lg_sym_try_debug(mod, sb.s, debuginfo_file_name);
+  }
+  const char *slash = file_name ? strrchr(file_name, '/') : NULL;
+  if (fd < 0 && slash && debuglink_file && debuglink_file[0] &&
+      !strchr(debuglink_file, '/') && strcmp(debuglink_file, ".") &&
+      strcmp(debuglink_file, "..") && lg_sym_canonical(file_name)) {
+    int dirlen = (int)(slash - file_name);
+    lg_sb_free(&sb);
+    lg_sb_printf(&sb, "%s%.*s/%s", LG_SYM_DEBUG_DIR, dirlen, file_name,
+                 debuglink_file);
+    fd = lg_sym_try_debug(mod, sb.s, debuginfo_file_name);
+  }
+  lg_sb_free(&sb);
+  return fd;
+}
+
 static const Dwfl_Callbacks lg_sym_callbacks = {
     .find_elf = dwfl_build_id_find_elf,
-    .find_debuginfo = dwfl_standard_find_debuginfo,
+    .find_debuginfo = lg_sym_find_debuginfo,
     .section_address = dwfl_offline_section_address,
 };
 
@@ -109,6 +216,11 @@ void lg_sym_free(lg_sym_t *sym) {
       dwfl_end(m->dwfl);
     free(m->key), free(m);
   }
+  lg_symref_t *r, *rt;
+  HASH_ITER(hh, sym->refs, r, rt) {
+    HASH_DEL(sym->refs, r);
+    free(r);
+  }
   free(sym->cwd);
   free(sym);
 }
@@ -139,13 +251,20 @@ static int lg_sym_build_id_ok(Dwfl_Module *mod, const lg_module_t *m) {
  * NULL when the file is missing, not ELF, or built differently. */
 static void lg_sym_open(lg_sym_t *sym, lg_symmod_t *sm, const char *path,
                         const lg_module_t *m) {
-  if (!sym->enabled || path[0] != '/')
+  if (!sym->enabled || !lg_sym_canonical(path))
+    return;
+  int fd = lg_util_open_regular(path, 0);
+  if (fd < 0)
     return;
   Dwfl *dwfl = dwfl_begin(&lg_sym_callbacks);
-  if (!dwfl)
+  if (!dwfl) {
+    close(fd);
     return;
+  }
   dwfl_report_begin(dwfl);
-  Dwfl_Module *mod = dwfl_report_elf(dwfl, path, path, -1, 0, false);
+  Dwfl_Module *mod = dwfl_report_elf(dwfl, path, path, fd, 0, false);
+  if (!mod) /* libdwfl keeps the descriptor only of a module it reported */
+    close(fd);
   dwfl_report_end(dwfl, NULL, NULL);
   if (mod && !lg_sym_build_id_ok(mod, m)) {
     if (sym->warn)
@@ -153,7 +272,7 @@ static void lg_sym_open(lg_sym_t *sym, lg_symmod_t *sm, const char *path,
               "leakgraph-report: warning: %s is not the file the process "
               "loaded (its build-id differs); its frames are shown without "
               "symbols\n",
-              path);
+              lg_esc(path));
     mod = NULL;
   }
   if (!mod) {
@@ -165,8 +284,8 @@ static void lg_sym_open(lg_sym_t *sym, lg_symmod_t *sm, const char *path,
 }
 
 /* Returns the cache entry of module `m` of process `p`, opening it once. */
-static lg_symmod_t *lg_sym_module(lg_sym_t *sym, const lg_process_t *p,
-                                  const lg_module_t *m) {
+static lg_symmod_t *lg_sym_module_file(lg_sym_t *sym, const lg_process_t *p,
+                                       const lg_module_t *m) {
   const char *path = lg_reader_module_path(p, m);
   size_t len;
   char *key = lg_sym_key(path, m, &len);
@@ -182,6 +301,24 @@ static lg_symmod_t *lg_sym_module(lg_sym_t *sym, const lg_process_t *p,
   lg_sym_open(sym, sm, path, m);
   HASH_ADD_KEYPTR(hh, sym->mods, sm->key, sm->keylen, sm);
   return sm;
+}
+
+/* Returns the module file of module `m` of process `p`, through the
+ * per-process reference (found once per module). */
+static lg_symmod_t *lg_sym_module(lg_sym_t *sym, const lg_process_t *p,
+                                  const lg_module_t *m) {
+  lg_symref_t probe, *r;
+  memset(&probe, 0, sizeof probe);
+  probe.key.proc = p;
+  probe.key.module = (size_t)(m - p->modules);
+  HASH_FIND(hh, sym->refs, &probe.key, sizeof probe.key, r);
+  if (r)
+    return r->sm;
+  r = lg_util_xcalloc(1, sizeof *r);
+  r->key = probe.key;
+  r->sm = lg_sym_module_file(sym, p, m);
+  HASH_ADD(hh, sym->refs, key, sizeof r->key, r);
+  return r->sm;
 }
 
 /* libstdc++'s demangler, the C++ ABI's (<cxxabi.h> is C++ only): returns
@@ -383,11 +520,11 @@ static const lg_symaddr_t *lg_sym_cached(lg_sym_t *sym, const lg_process_t *p,
 /* Sets the physical frame's fields of `out` from lookup `a`. */
 static void lg_sym_fill(lg_symframe_t *out, const lg_symaddr_t *a) {
   out->function = a->function;
+  out->fn_offset = a->function ? a->symoff : 0;
   out->linkage = a->linkage;
   out->file = a->file;
   out->short_file = a->short_file ? a->short_file : a->file;
   out->line = a->line;
-  out->fn_offset = a->symoff;
 }
 
 void lg_sym_frame(lg_sym_t *sym, const lg_process_t *p, const lg_frame_t *f,

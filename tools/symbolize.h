@@ -41,6 +41,14 @@ typedef struct lg_symframe {
 
 typedef struct lg_sym lg_sym_t;
 
+/* The symbolizer opens only the module files a log names that are regular
+ * files (never a FIFO, a device or a directory: a hostile log must not make
+ * it hang or read forever), each through lg_util_open_regular, and looks for
+ * separate debug information only under /usr/lib/debug (by build-id or by
+ * the module's path there), never beside a path the log names; a module path
+ * that is not canonical (relative, or with "." or ".." components) is not
+ * opened at all. */
+
 /* lg_sym_new makes a symbolizer. With `enabled` 0 it only maps frames to
  * modules (fast; for tests). Warnings (a build-id mismatch) go to `warn`
  * once per module, or nowhere when `warn` is NULL. */

@@ -2,7 +2,7 @@
 """run.py — the leakgraph integration test runner.
 
     /usr/bin/python3 tests/integration/run.py --build build [--stress] [-k NAME]...
-                     [--jobs N] [--keep] [--list] [--plain]
+                     [--jobs N] [--keep] [--list] [--plain] [--quiet]
 
 Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
 compiles it, runs it under the shim, reads the logs with
@@ -15,6 +15,7 @@ and as its very last line exactly
 
     integration: N passed, M failed
 
+--quiet leaves out the PASS lines (make test's default: V=1 shows them).
 It exits 1 when a test failed (or none ran), 0 otherwise. Standard library
 only: it runs with Debian's /usr/bin/python3.
 
@@ -137,13 +138,20 @@ around them is the test's description. Keys:
   expect:  a Python expression that must be true. Repeatable.
 
 In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
-`html:`, `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
-{build} (the build directory) and {root} (the repository) are replaced.
+`html:`, `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog}
+(T/prog), {build} (the build directory), {root} (the repository) and
+{shim} (the shim's path for LD_PRELOAD: build/libleakgraph.so, or a link
+to it without a space) are replaced; in the shell words of `build:`,
+`run: shell`, `report_on:`, `setup:` and `require:` each is shell-quoted
+(so never put one inside quotes there).
 
 Names an `expect:` expression can use
 -------------------------------------
   r                 the JSON report (None if there is none); every dict in
-                    it is attribute-accessible: r.summary.suppressed.bytes
+                    it is attribute-accessible: r.summary.suppressed.bytes;
+                    every stack reference ("stack": N, an entry of
+                    r.stacks) is replaced by that entry's frames (the
+                    number stays as "stack_ref")
   summary, clusters, processes
                     r.summary, r.clusters, r.processes
   exit_code, stdout, stderr, signal
@@ -161,6 +169,11 @@ Names an `expect:` expression can use
   read_text(p), file_mode(p), exists(p)
                     the text, the permission bits (e.g. 0o600) and the
                     existence of the file T/p (no symlink followed for mode)
+  xml_of(p), xml_paths(p)
+                    the XML file T/p parsed (its root element, from
+                    xml.etree.ElementTree), and the set of its elements'
+                    paths ("valgrindoutput/error/stack/frame/fn"): its
+                    structure, for comparing two documents
   has_frame(x, f)   x (a cluster, its entry, a site, a stack) has a frame in
                     function f (a whole-word match, so C++ signatures and
                     mangled names match too)
@@ -315,6 +328,31 @@ def site_key(site):
     return tuple((f.get("function"), f.get("address")) for f in stack_of(site))
 
 
+def resolve_stacks(r):
+    """Gives every stack of a JSON report its frames, in place: a "stack"
+    is its list of frames (SPEC section 5), except past the report's inline
+    budget (a hostile log), where it is [] and its "stack_id" names the
+    entry of the top-level "stacks" table that holds them; an integer
+    "stack" (older reports) is resolved the same way. Returns r."""
+    if not isinstance(r, dict) or not isinstance(r.get("stacks"), list):
+        return r
+    table = {s.get("id"): s.get("frames") or [] for s in r["stacks"] if isinstance(s, dict)}
+    todo = [v for k, v in r.items() if k != "stacks"]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, dict):
+            st = x.get("stack")
+            if isinstance(st, int) and not isinstance(st, bool):
+                x["stack_ref"] = st
+                x["stack"] = table.get(st, [])
+            elif st == [] and isinstance(x.get("stack_id"), int):
+                x["stack"] = table.get(x["stack_id"], [])
+            todo.extend(v for k, v in x.items() if k != "stack")
+    return r
+
+
 def make_helpers(r, stdout):
     clusters = (r or {}).get("clusters") or []
 
@@ -337,6 +375,21 @@ def make_helpers(r, stdout):
 
     return dict(cluster_with=cluster_with, clusters_with=clusters_with,
                 sites_with=sites_with, out_int=out_int)
+
+
+def xml_of(path):
+    import xml.etree.ElementTree as ET
+    return ET.parse(path).getroot()
+
+
+def xml_paths(path):
+    out, todo = set(), [(xml_of(path), "")]
+    while todo:
+        e, pre = todo.pop()
+        p = pre + "/" + e.tag if pre else e.tag
+        out.add(p)
+        todo.extend((c, p) for c in e)
+    return out
 
 
 def lines(text):
@@ -530,6 +583,21 @@ class Runner:
         self.keep = args.keep
         self.plain_only = args.plain
         self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
+        self.shim = self.preloadable(self.shim)
+
+    def preloadable(self, shim):
+        """A path of the shim that LD_PRELOAD can carry: the shim's own, or,
+        when it holds a space, a tab or ':' (a checkout in a directory with
+        a space), a symbolic link to it in the runner's directory (the
+        wrapper makes its own the same way)."""
+        if not re.search(r"[ \t:]", str(shim)):
+            return shim
+        for d in (self.top, Path(tempfile.mkdtemp(prefix="leakgraph-it-shim.", dir="/tmp"))):
+            if not re.search(r"[ \t:]", str(d)):
+                link = d / "libleakgraph.so"
+                link.symlink_to(shim)
+                return link
+        return shim
 
     def unmet(self, test):
         """Why `test` cannot run on this machine (what its `needs:` and
@@ -552,9 +620,17 @@ class Runner:
                 return "needs the user %r to exist" % user
         return None
 
-    def subst(self, s, t):
-        return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
-                 .replace("{build}", str(self.build)).replace("{root}", str(ROOT)))
+    def subst(self, s, t, quote=False):
+        q = shlex.quote if quote else str
+        return (s.replace("{tmp}", q(str(t))).replace("{prog}", q(str(t / "prog")))
+                 .replace("{build}", q(str(self.build))).replace("{root}", q(str(ROOT)))
+                 .replace("{shim}", q(str(self.shim))))
+
+    def qsubst(self, s, t):
+        """subst for shell words (build:, run: shell, setup:, require:,
+        report_on:): each path shell-quoted, so a checkout whose path has a
+        space runs the same commands."""
+        return self.subst(s, t, quote=True)
 
     # -- steps
 
@@ -562,14 +638,14 @@ class Runner:
         cc = os.environ.get("CXX", "c++") if test.cxx else os.environ.get("CC", "cc")
         inc = ["-I", str(ROOT / "preload"), "-I", str(TESTDIR)]
         for item in test.get("lib"):
-            lib, *flags = shlex.split(pkg_config(self.subst(item, t)))
+            lib, *flags = shlex.split(pkg_config(self.qsubst(item, t)))
             src = TESTDIR / "lib" / lib
             out = t / ("lib" + Path(lib).stem + ".so")
             res = run_cmd([os.environ.get("CC", "cc"), "-g", "-O0", "-shared", "-fPIC", *inc,
                            str(src), "-o", str(out), *flags], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(self.subst(test.get("build", ""), t)) + self.pkg_flags(test, t, timeout)
+        extra = shlex.split(self.qsubst(test.get("build", ""), t)) + self.pkg_flags(test, t, timeout)
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -611,7 +687,7 @@ class Runner:
     def shell_line(self, test, t, mode, log, options, plain):
         """The command line of `run: shell`, its {lg} and {direct} expanded
         (to nothing for the plain run)."""
-        line = self.subst(mode.strip()[len("shell"):].strip(), t)
+        line = self.qsubst(mode.strip()[len("shell"):].strip(), t)
         lg = "%s --log=%s" % (shlex.quote(str(self.wrapper)), shlex.quote(log))
         direct = "LD_PRELOAD=%s LEAKGRAPH_OPTIONS=%s" % (
             shlex.quote(str(self.shim)),
@@ -688,7 +764,7 @@ class Runner:
         """The report tool's LOG arguments that `report_on:` names, globs
         expanded like a shell's."""
         out = []
-        for word in shlex.split(self.subst(test.get("report_on"), t)):
+        for word in shlex.split(self.qsubst(test.get("report_on"), t)):
             found = sorted(glob.glob(word)) if glob.has_magic(word) else []
             out.extend(found or [word])
         return out
@@ -749,7 +825,7 @@ class Runner:
     def check_requirements(self, test, t, timeout):
         """Runs the `require:` commands; raises Skip when one fails."""
         for cmd in test.get("require"):
-            cmd = self.subst(cmd, t)
+            cmd = self.qsubst(cmd, t)
             res = run_cmd(["/bin/sh", "-c", cmd], t, timeout=timeout)
             if res.exit_code != 0:
                 said = lines(res.stdout + "\n" + res.stderr)
@@ -794,7 +870,7 @@ class Runner:
         self.compile(test, t, timeout)
         self.check_requirements(test, t, timeout)
         if test.get("setup"):
-            res = run_cmd(["/bin/sh", "-c", self.subst(test.get("setup"), t)], t, timeout=timeout)
+            res = run_cmd(["/bin/sh", "-c", self.qsubst(test.get("setup"), t)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("setup: failed (status %d)" % res.exit_code, tail("stderr", res.stderr))
         mode = test.get("run", "wrapper")
@@ -827,7 +903,7 @@ class Runner:
             if rep.timed_out:
                 raise Failure("leakgraph-report timed out", tail("report stderr", rep.stderr))
             try:
-                r = json.loads(rep.stdout, object_hook=AttrDict) if rep.stdout.strip() else None
+                r = resolve_stacks(json.loads(rep.stdout, object_hook=AttrDict)) if rep.stdout.strip() else None
             except ValueError as e:
                 if not test.get("mangle"):
                     raise Failure("leakgraph-report printed no valid JSON (%s)" % e,
@@ -850,6 +926,7 @@ class Runner:
                   read_text=lambda p: (t / p).read_text(errors="replace"),
                   file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
                   exists=lambda p: os.path.lexists(t / p),
+                  xml_of=lambda p: xml_of(t / p), xml_paths=lambda p: xml_paths(t / p),
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
@@ -976,6 +1053,7 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=2, help="tests run at once (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep every test's directory")
     ap.add_argument("--list", action="store_true", help="list the tests and exit")
+    ap.add_argument("--quiet", action="store_true", help="no PASS lines: failures, skips and totals")
     ap.add_argument("--plain", action="store_true",
                     help="only compile and run the programs without leakgraph (checks the tests)")
     args = ap.parse_args()
@@ -1010,7 +1088,8 @@ def main():
             with lock:
                 if status == "PASS":
                     passed += 1
-                    print("PASS %s (%.1fs)" % (test.name, dt), flush=True)
+                    if not args.quiet:
+                        print("PASS %s (%.1fs)" % (test.name, dt), flush=True)
                 elif status == "FAIL":
                     failed += 1
                     print("FAIL %s (%.1fs): %s" % (test.name, dt, reason))
