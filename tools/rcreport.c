@@ -1,6 +1,8 @@
 /* tools/rcreport.c — the report's refcount findings and their balance
  * trees (see rcreport.h). A tree is built in a pool of nodes linked by
- * index (children as sibling lists), pruned, then copied out into
+ * index (children as sibling lists, found through a hash table by parent
+ * and frame, so the work stays linear in the frames of the paths), pruned,
+ * then copied out into
  * lg_rtree_t arrays; the paths through each node are remembered with the
  * line of their frame there, to give each node the line that leads to
  * what stayed unbalanced. */
@@ -28,7 +30,7 @@ int64_t lg_rcreport_balance(const lg_rtree_t *t) {
 typedef struct lg_bnode {
   const lg_symframe_t *frame; /* NULL for the root */
   uint64_t refs, unrefs, self_refs, self_unrefs;
-  size_t first, last, next; /* children, and the next sibling */
+  size_t parent, first, last, next; /* children, and the next sibling */
 } lg_bnode_t;
 
 /* A path through node `node` at `line` of its frame, going on into child
@@ -39,11 +41,15 @@ typedef struct lg_bline {
   int64_t delta;
 } lg_bline_t;
 
+/* The pool, and a hash table of its nodes by (parent, frame) so that a
+ * node with many children finds the right one at once. */
 typedef struct lg_bpool {
   lg_bnode_t *n;
   size_t nn, capn;
   lg_bline_t *l;
   size_t nl, capl;
+  size_t *slot; /* node indexes, NONE when free; nslot a power of two */
+  size_t nslot;
 } lg_bpool_t;
 
 /* Says whether two strings are equal, NULL equal only to NULL. */
@@ -61,22 +67,64 @@ static int lg_rcreport_same(const lg_symframe_t *a, const lg_symframe_t *b) {
   return a->address == b->address && lg_rcreport_streq(a->module, b->module);
 }
 
+/* A string's hash (FNV-1a), 0 for NULL. */
+static uint64_t lg_rcreport_strhash(const char *s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (; s && *s; s++)
+    h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+  return s ? h : 0;
+}
+
+/* The hash of the node key (parent, frame) that lg_rcreport_same agrees
+ * with: the same function, file and module, or address and module. */
+static size_t lg_rcreport_keyhash(size_t parent, const lg_symframe_t *f) {
+  uint64_t h = f->function ? lg_rcreport_strhash(f->function) ^ lg_rcreport_strhash(f->file) * 3
+                           : f->address * 0x9E3779B97F4A7C15ull;
+  return (size_t)((h ^ lg_rcreport_strhash(f->module) * 5 ^ parent * 0xff51afd7ed558ccdull) >> 7);
+}
+
+/* Puts node c into the hash table (which has room). */
+static void lg_rcreport_insert(lg_bpool_t *p, size_t c, size_t parent) {
+  size_t j = lg_rcreport_keyhash(parent, p->n[c].frame) & (p->nslot - 1);
+  while (p->slot[j] != NONE)
+    j = (j + 1) & (p->nslot - 1);
+  p->slot[j] = c;
+}
+
+/* Doubles the hash table once it is half full. */
+static void lg_rcreport_rehash(lg_bpool_t *p) {
+  if (p->nn * 2 < p->nslot)
+    return;
+  free(p->slot);
+  p->nslot = p->nslot ? p->nslot * 2 : 1024;
+  p->slot = lg_util_xmalloc(p->nslot * sizeof *p->slot);
+  memset(p->slot, 0xFF, p->nslot * sizeof *p->slot);
+  for (size_t c = 1; c < p->nn; c++)
+    lg_rcreport_insert(p, c, p->n[c].parent);
+}
+
 /* Returns the child of `parent` for frame `f`, adding it if needed. */
 static size_t lg_rcreport_child(lg_bpool_t *p, size_t parent,
                                 const lg_symframe_t *f) {
-  for (size_t c = p->n[parent].first; c != NONE; c = p->n[c].next)
-    if (lg_rcreport_same(p->n[c].frame, f))
+  lg_rcreport_rehash(p);
+  size_t j = lg_rcreport_keyhash(parent, f) & (p->nslot - 1);
+  for (; p->slot[j] != NONE; j = (j + 1) & (p->nslot - 1)) {
+    size_t c = p->slot[j];
+    if (p->n[c].parent == parent && lg_rcreport_same(p->n[c].frame, f))
       return c;
+  }
   p->n = lg_util_grow(p->n, p->nn, &p->capn, sizeof *p->n);
   lg_bnode_t *k = &p->n[p->nn];
   memset(k, 0, sizeof *k);
   k->frame = f;
+  k->parent = parent;
   k->first = k->last = k->next = NONE;
   if (p->n[parent].first == NONE)
     p->n[parent].first = p->nn;
   else
     p->n[p->n[parent].last].next = p->nn;
   p->n[parent].last = p->nn;
+  p->slot[j] = p->nn;
   return p->nn++;
 }
 
@@ -186,6 +234,7 @@ void lg_rcreport_tree_from(lg_rtree_t *root, const lg_rstack_t *stacks,
   free(lines);
   free(p.n);
   free(p.l);
+  free(p.slot);
 }
 
 void lg_rcreport_tree_free(lg_rtree_t *root) {

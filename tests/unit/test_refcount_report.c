@@ -212,7 +212,7 @@ static lg_symframe_t fr(const char *fn, int line) {
 }
 
 /* A stack innermost first from `n` frames. */
-static lg_rstack_t stack_of(lg_symframe_t *f, size_t n) { return (lg_rstack_t){n, f}; }
+static lg_rstack_t stack_of(lg_symframe_t *f, size_t n) { return (lg_rstack_t){.n = n, .frames = f}; }
 
 static void test_tree_prunes_balanced_helpers_and_keeps_the_leak(void **state) {
   (void)state;
@@ -275,6 +275,30 @@ static void test_unbalanced_siblings_stay_apart(void **state) {
   assert_string_equal(m->children[1].function, "drop");
   assert_int_equal(lg_rcreport_balance(&m->children[1]), -2);
   assert_int_equal(m->line, 10); /* the larger unbalanced child */
+  lg_rcreport_tree_free(&root);
+}
+
+static void test_wide_tree_keeps_the_one_unbalanced_child_of_many(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  static char names[N][16];
+  static lg_symframe_t frames[N][2];
+  static lg_rstack_t st[N];
+  static uint64_t refs[N], unrefs[N];
+  for (int k = 0; k < N; k++) {
+    snprintf(names[k], sizeof names[k], "user%d", k);
+    frames[k][0] = fr(names[k], 7);
+    frames[k][1] = fr("main", 10);
+    st[k] = stack_of(frames[k], 2);
+    refs[k] = 1;
+    unrefs[k] = k == 12345 ? 0 : 1;
+  }
+  lg_rtree_t root;
+  lg_rcreport_tree_from(&root, st, refs, unrefs, N);
+  assert_int_equal(root.nchildren, 1);
+  assert_int_equal(root.children[0].refs, N);
+  assert_int_equal(root.children[0].nchildren, 1);
+  assert_string_equal(root.children[0].children[0].function, "user12345");
   lg_rcreport_tree_free(&root);
 }
 
@@ -367,6 +391,7 @@ int main(void) {
       cmocka_unit_test(test_tree_prunes_balanced_helpers_and_keeps_the_leak),
       cmocka_unit_test(test_balanced_object_has_an_empty_tree),
       cmocka_unit_test(test_unbalanced_siblings_stay_apart),
+      cmocka_unit_test(test_wide_tree_keeps_the_one_unbalanced_child_of_many),
       cmocka_unit_test(test_findings_fail_on_refcount_only_when_asked),
       cmocka_unit_test(test_suppressed_birth_suppresses_the_finding),
       cmocka_unit_test(test_cluster_names_its_refcounted_blocks),
