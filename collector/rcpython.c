@@ -20,7 +20,9 @@
  * weak references to the object), and a weak reference's wr_object,
  * wr_prev and wr_next are borrowed too: those words are non-owning. A
  * list's references are its ob_size items: the rest of its item array
- * (spare capacity, where a pop leaves the pointer it took) is not. An
+ * (spare capacity, where a pop leaves the pointer it took) is not; a
+ * dict's are the keys and values of its table's entries, not their hashes
+ * (an int's hash is the int: for a dict keyed by id(), an address). An
  * object with count 0 is dead, kept on a free list with the stale
  * pointers of its former life: its block is noted dead (rcscan.h).
  *
@@ -51,6 +53,13 @@
 #define F_READY (1ul << 12)
 #define F_HAVE_GC (1ul << 14)
 #define F_LIST_SUBCLASS (1ul << 25)
+#define F_DICT_SUBCLASS (1ul << 29)
+#define DICT_KEYS 32  /* PyDictObject: ma_keys; its PyDictKeysObject: */
+#define DK_LOG2_SIZE 8
+#define DK_LOG2_INDEX_BYTES 9
+#define DK_KIND 10    /* 0 general entries {hash, key, value}, 1 unicode {key, value}, 2 split */
+#define DK_NENTRIES 24
+#define DK_INDICES 32
 #define LIST_SIZE 16  /* PyListObject: ob_size, ob_item, allocated */
 #define LIST_ITEM 24
 #define LIST_ALLOCATED 32
@@ -184,9 +193,28 @@ static int fits(const pytype_t *ty, uintptr_t off, uintptr_t size) {
   return where && ty->basicsize >= 16 && (!gc || (uintptr_t)ty->basicsize <= size - off);
 }
 
+/* Sets what of a dict's keys table are its references: the keys and
+ * values of its entries, without their hashes (the hash of an int key is
+ * the int: an address, for a dict keyed by id()), nor the stale entries
+ * past dk_nentries. The table must look like CPython's (3.11 to 3.12) and
+ * lie in one readable block of h; else nothing is restricted. */
+LG_READS_ANY static void dict_entries(lg_rcobj_t *o, const lg_heap_t *h) {
+  uintptr_t keys = word(o->addr + DICT_KEYS);
+  long b = keys && !(keys & 7) ? lg_heap_find(h, keys) : -1;
+  if (b < 0 || (h->blk[b].flags & LG_BF_UNREADABLE) || keys + DK_INDICES > h->blk[b].addr + h->blk[b].size) return;
+  const uint8_t *k = (const uint8_t *)keys;
+  unsigned log2 = k[DK_LOG2_SIZE], log2ib = k[DK_LOG2_INDEX_BYTES], kind = k[DK_KIND];
+  uintptr_t n = word(keys + DK_NENTRIES), esz = kind == 0 ? 24 : 16;
+  if (kind > 1 || log2 < 3 || log2 > 40 || log2ib < log2 || log2ib > log2 + 3 || n > (1ull << log2)) return;
+  uintptr_t lo = keys + DK_INDICES + ((uintptr_t)1 << log2ib), hi = lo + n * esz;
+  if (hi > h->blk[b].addr + h->blk[b].size) return;
+  o->only_lo = lo, o->only_hi = hi;
+  o->only_stride = kind == 0 ? 24 : 0;
+}
+
 /* Adds object o of type ty with its non-owning words. */
-static int add_object(lg_rcscan_t *rs, uintptr_t addr, uint64_t count, const pytype_t *ty, uint32_t stack,
-                      size_t blk) {
+static int add_object(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t addr, uint64_t count, const pytype_t *ty,
+                      uint32_t stack, size_t blk) {
   lg_rcobj_t o = {.addr = addr, .count = (uint32_t)count, .family = LG_RC_PYTHON, .width = 8,
                   .type = LG_RC_PYTYPE_BASE + (uint32_t)(ty - types), .birth = stack, .blk = (uint32_t)blk};
   if (ty->weaklist > 0 && ty->weaklist < 1 << 20) o.skip[o.nskip++] = (int32_t)ty->weaklist;
@@ -200,6 +228,7 @@ static int add_object(lg_rcscan_t *rs, uintptr_t addr, uint64_t count, const pyt
     o.only_lo = word(addr + LIST_ITEM);
     o.only_hi = o.only_lo + 8 * (size < cap ? size : cap);
   }
+  if ((ty->flags & F_DICT_SUBCLASS) && ty->basicsize >= DICT_KEYS + 8) dict_entries(&o, h);
   return lg_rcscan_add(rs, &o);
 }
 
@@ -215,7 +244,7 @@ LG_READS_ANY static int find_in_block(lg_rcscan_t *rs, const lg_heap_t *h, size_
     if (count >= 0x80000000ull) continue;
     const pytype_t *ty = type_at(word(p + 8));
     if (!ty || !fits(ty, offs[k], b->size)) continue;
-    return count ? add_object(rs, p, count, ty, b->stack, i) : lg_rcscan_dead(rs, h, i);
+    return count ? add_object(rs, h, p, count, ty, b->stack, i) : lg_rcscan_dead(rs, h, i);
   }
   return 0;
 }

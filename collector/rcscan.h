@@ -39,13 +39,17 @@
  *     address of an object subtracts one from that object's copy, and is a
  *     counted reference (an edge) between the two. An object may say
  *     which words of an owned block are its references (a Python list:
- *     its ob_size items, not the stale pointers of its spare capacity).
+ *     its ob_size items, not the stale pointers of its spare capacity; a
+ *     dict: the keys and values of its entries, not their hashes, which
+ *     for a dict keyed by id() are addresses).
  *     Words that a family names as non-owning (a GstObject's parent, a GstPad's peer, a mini
  *     object's parent list, a Python weak reference) count for nothing,
  *     here and in pass 1.
  *  3. Marking. Objects whose copy stays above zero are held from outside.
- *     From them, from the objects a root word names exactly and from those
- *     in ignored blocks, marking follows the counted references.
+ *     From them, from the objects a root word names exactly (but for
+ *     CPython's: its roots hold borrowed pointers, and every owned one is
+ *     in the counts, as its own collector assumes) and from those in
+ *     ignored blocks, marking follows the counted references.
  *  4. Cyclic garbage: the objects marking did not reach. Only the counts
  *     of other garbage objects hold them, so they can never be freed — even
  *     when conservative reachability alone would call them reachable
@@ -96,6 +100,9 @@ typedef struct lg_rcobj {
   int32_t skip[LG_RC_MAX_SKIP]; /* offsets from addr of non-owning pointer words */
   uintptr_t only_lo, only_hi; /* in the owned block holding only_lo, only these words are references
                                  (a Python list's items, not its spare capacity); 0: all */
+  uint32_t only_stride;       /* and of those, with a stride (bytes), the first of each is none */
+                              /* (a dict entry's hash: the hash of an int key is the int, an address */
+                              /* for a dict keyed by id()); 0: no stride */
   uint8_t family;        /* enum lg_rc_family */
   uint8_t width;         /* 4 or 8 */
   uint8_t nskip;

@@ -330,15 +330,17 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
 LG_READS_ANY static int refs_of_block(lg_rcscan_t *rs, const lg_heap_t *h, uint32_t o, uint32_t b, pairs_t *e) {
   const lg_blk_t *k = &h->blk[b];
   const lg_rcobj_t *self = rs->of_blk[b] == o ? &rs->obj[o] : NULL, *ob = &rs->obj[o];
-  uintptr_t lo = k->addr, hi = k->addr + k->size;
+  uintptr_t lo = k->addr, hi = k->addr + k->size, stride = 0;
   if (!self && ob->only_lo && ob->only_lo - lo < k->size) {
     lo = ob->only_lo;
     hi = ob->only_hi < hi ? ob->only_hi : hi;
+    stride = ob->only_stride;
   }
   const uintptr_t *p = (const uintptr_t *)((lo + 7) & ~(uintptr_t)7);
   const uintptr_t *end = (const uintptr_t *)(hi & ~(uintptr_t)7);
   for (; p < end; p++) {
     if (*p - h->lo >= h->span || is_skipped(self, (uintptr_t)p)) continue;
+    if (stride && ((uintptr_t)p - lo) % stride == 0) continue;
     long t;
     uint32_t to = object_at(rs, h, *p, &t);
     if (to == NONE) continue;
@@ -379,10 +381,14 @@ static int edges_by_source(lg_rcscan_t *rs, const pairs_t *e) {
 /* ---- passes 3 to 5: marking and verdicts -------------------------------------------- */
 
 /* Is object o a starting point of the marking: held from outside, named
- * by a root word, or in an ignored block? */
+ * by a root word, or in an ignored block? A Python object is held only by
+ * its count, as CPython's own collector has it: the interpreter keeps
+ * borrowed pointers in its roots (its type cache, a popped frame's stale
+ * slots) and every owned one is in the counts. */
 static int is_seed(const lg_rcobj_t *o, const lg_heap_t *h) {
   const lg_blk_t *b = &h->blk[o->blk];
-  return o->gc > 0 || (b->flags & (LG_BF_ROOT_OBJ | LG_BF_IGNORED));
+  int rooted = (b->flags & LG_BF_ROOT_OBJ) && o->family != LG_RC_PYTHON;
+  return o->gc > 0 || rooted || (b->flags & LG_BF_IGNORED);
 }
 
 /* Pass 3: marks the reached objects (reached[i] = 1); breadth first with

@@ -3,9 +3,10 @@
 # instances and of dicts (and keeps some alive), asks leakgraph for a scan,
 # then lets gc.collect() with DEBUG_SAVEALL find the same garbage. It
 # writes to gc.json the addresses of gc.garbage ("garbage"), those of the
-# objects reachable from it whose every reference comes from it ("only"),
-# and those of the live objects it kept ("alive"), prints how many, and
-# kills itself, so that the report is the scan's.
+# objects CPython still holds ("held": every object its collector tracks
+# that is not garbage, and every object one of them refers to), and those
+# of the live cycles it kept ("alive"), prints how many, and kills itself,
+# so that the report is the scan's.
 import ctypes
 import gc
 import json
@@ -50,25 +51,28 @@ if scan:
 gc.set_debug(gc.DEBUG_SAVEALL)
 gc.collect()
 garbage = {id(o) for o in gc.garbage}
-# Objects reachable from the garbage, and which of them only the garbage holds.
-reach, todo = {}, list(gc.garbage)
-while todo:
-    for r in gc.get_referents(todo.pop()):
-        if id(r) not in garbage and id(r) not in reach and not isinstance(r, type):
-            reach[id(r)] = r
-            todo.append(r)
-refs = {}
-for o in list(gc.garbage) + list(reach.values()):
-    for r in gc.get_referents(o):
-        refs[id(r)] = refs.get(id(r), 0) + 1
-only = []
-for k in list(reach):
-    # getrefcount's own argument and the entry in `reach` are ours.
-    if sys.getrefcount(reach[k]) - 2 == refs.get(k, 0):
-        only.append(k)
+
+
+def held_alive():
+    """The addresses of what CPython still holds: every object its
+    collector tracks that is not garbage, and every object one of those
+    refers to (run in a function, so that no global of ours refers to a
+    garbage object)."""
+    objs = gc.get_objects()
+    skip = {id(objs), id(gc.garbage)}
+    held = set()
+    for o in objs:
+        if id(o) in garbage or id(o) in skip:
+            continue
+        held.add(id(o))
+        held.update(id(r) for r in gc.get_referents(o))
+    return held - garbage
+
+
+held = held_alive()
 alive = [id(x) for x in kept]
 with open("gc.json", "w") as f:
-    json.dump({"garbage": sorted(garbage), "only": only, "alive": alive}, f)
-print("garbage=%d only=%d alive=%d" % (len(garbage), len(only), len(alive)))
+    json.dump({"garbage": sorted(garbage), "held": sorted(held), "alive": alive}, f)
+print("garbage=%d held=%d alive=%d" % (len(garbage), len(held), len(alive)))
 sys.stdout.flush()
 os.kill(os.getpid(), signal.SIGKILL)
