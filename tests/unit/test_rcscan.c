@@ -293,7 +293,7 @@ static void test_second_object_in_a_block_is_left_out(void **state) {
 /* ---- CPython ---------------------------------------------------------------- */
 
 /* Fake type objects: 40 words each, laid out as CPython's PyTypeObject. */
-enum { T_TYPE, T_LIST, T_STR, T_FOO, T_META, T_SIZED, T_WEAKREF, T_KEYEDREF, T_NTYPES };
+enum { T_TYPE, T_LIST, T_STR, T_FOO, T_META, T_SIZED, T_WEAKREF, T_KEYEDREF, T_DICT, T_NTYPES };
 static uintptr_t ty[T_NTYPES][40] __attribute__((aligned(64)));
 #define F_READY (1ul << 12)
 #define F_GC (1ul << 14)
@@ -320,6 +320,7 @@ static void make_types(void) {
   fake_type(T_SIZED, T_META, "Sized", F_GC, 16, 0, -1);
   fake_type(T_WEAKREF, T_TYPE, "weakref.ReferenceType", F_GC, 48, 0, -1);
   fake_type(T_KEYEDREF, T_TYPE, "KeyedRef", F_GC, 48, 0, T_WEAKREF);
+  fake_type(T_DICT, T_TYPE, "dict", F_GC | (1ul << 29), 48, 0, -1); /* a dict subclass flag */
 }
 
 /* A Python object of type t at mem[b] + off, count `count`. */
@@ -557,6 +558,62 @@ static void test_objects_are_sorted_whatever_order_they_came_in(void **state) {
   done();
 }
 
+static void test_python_root_pointer_keeps_no_garbage_alive(void **state) {
+  (void)state;
+  make_types();
+  make_heap(2);
+  uintptr_t l = pyobj(0, 16, T_LIST, 1);
+  mem[0][4] = 1;
+  mem[0][5] = (uintptr_t)mem[1];
+  mem[0][6] = 4;
+  mem[1][0] = l;
+  uintptr_t roots[1] = {l}; /* a borrowed pointer in a root (CPython's type cache, a stale slot) */
+  assert_int_equal(find_python(), 1);
+  run(roots, 1);
+  assert_true(blk[0].flags & LG_BF_ROOT_OBJ);
+  assert_int_equal(state_of(0), LG_RCS_GARBAGE);
+  done();
+}
+
+/* A dict at mem[0] + 16 whose keys table (general kind, 8 slots, 1-byte
+ * indices) is block 1: entries start at +40, 24 bytes each. */
+static void test_python_dict_hash_that_looks_like_an_address_is_no_reference(void **state) {
+  (void)state;
+  static uintptr_t keys[16] __attribute__((aligned(64)));
+  make_types();
+  make_heap(3);
+  blk[1] = (lg_blk_t){.addr = (uintptr_t)keys, .size = sizeof keys};
+  lg_heap_free(&heap);
+  heap.blk = blk;
+  heap.n = 3;
+  /* Keep the blocks sorted: keys lies apart from mem. */
+  lg_blk_t sorted[3] = {blk[0], blk[2], blk[1]};
+  if (keys < mem[0]) sorted[0] = blk[1], sorted[1] = blk[0], sorted[2] = blk[2];
+  else if ((uintptr_t)keys < (uintptr_t)mem[2]) sorted[1] = blk[1], sorted[2] = blk[2];
+  memcpy(blk, sorted, sizeof sorted);
+  assert_int_equal(lg_heap_build(&heap), 0);
+  uintptr_t d = pyobj(0, 16, T_DICT, 1);
+  uintptr_t x = pyobj(2, 0, T_STR, 1);
+  memset(keys, 0, sizeof keys);
+  uint8_t *k = (uint8_t *)keys;
+  keys[0] = 1;                       /* dk_refcnt */
+  k[8] = 3, k[9] = 3, k[10] = 0;     /* 8 slots, 8 index bytes, general entries */
+  keys[3] = 1;                       /* dk_nentries */
+  keys[5] = x;                       /* entry 0's hash: x's address, as id(x) hashes */
+  keys[6] = d, keys[7] = d;          /* its key and value: the dict itself */
+  keys[8] = x;                       /* a stale entry's hash past dk_nentries */
+  mem[0][6] = (uintptr_t)keys;       /* ma_keys */
+  assert_int_equal(find_python(), 2);
+  run(NULL, 0);
+  /* The dict holds itself twice (key and value): garbage; x's count (1)
+   * is not explained by the hash words: x is held, not subtracted from. */
+  for (size_t i = 0; i < rs.n; i++) {
+    if (rs.obj[i].addr == d) assert_int_equal(rs.obj[i].state, LG_RCS_GARBAGE);
+    if (rs.obj[i].addr == x) assert_int_equal(rs.obj[i].gc, 1);
+  }
+  done();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_pointer_to_an_object_inside_its_block_is_a_start),
@@ -584,6 +641,8 @@ int main(void) {
       cmocka_unit_test(test_python_list_spare_capacity_holds_no_reference),
       cmocka_unit_test(test_python_dead_object_is_no_owner),
       cmocka_unit_test(test_python_after_finalization_is_not_read),
+      cmocka_unit_test(test_python_root_pointer_keeps_no_garbage_alive),
+      cmocka_unit_test(test_python_dict_hash_that_looks_like_an_address_is_no_reference),
       cmocka_unit_test(test_back_pointer_in_its_side_data_is_no_reference),
       cmocka_unit_test(test_side_data_that_holds_no_reference_does_not_count),
       cmocka_unit_test(test_pointer_from_side_data_that_may_hold_references_counts),
