@@ -6,7 +6,9 @@
  *   -DENTRY_LOOP  its first instruction is a loop head a later branch
  *                 jumps back to: the shim must refuse the whole family;
  *   -DENTRY_JMP   it is a jmp rel32 to the implementation, as another
- *                 tracer's patch would leave it: the shim chains through.
+ *                 tracer's patch would leave it: the shim chains through;
+ *   -DNAME_TRAPS  g_type_name hits a breakpoint (int3) and then aborts, as
+ *                 GLib's g_error does: the shim calls it inside its hooks.
  * The other functions are plain C. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -15,7 +17,14 @@ typedef struct obj { const uintptr_t *klass; unsigned ref_count; unsigned pad; v
 static const uintptr_t klass[1] = {0x1230}; /* the class: its first word is the GType */
 
 uintptr_t g_type_fundamental(uintptr_t t) { (void)t; return 20 << 2; /* G_TYPE_OBJECT */ }
-const char *g_type_name(uintptr_t t) { (void)t; return "FakeObject"; }
+const char *g_type_name(uintptr_t t) {
+  (void)t;
+#ifdef NAME_TRAPS
+  __asm__ volatile("int3");
+  abort(); /* g_error's way out, if the breakpoint returned */
+#endif
+  return "FakeObject";
+}
 
 void *g_type_create_instance(uintptr_t type) {
   (void)type;
