@@ -19,6 +19,7 @@
 
 #include <uthash.h>
 
+#include "rcreport.h"
 #include "records.h"
 #include "util.h"
 
@@ -664,6 +665,7 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
     lg_analyze_process(r, i, sym);
     lg_growth_build(&r->gprocs[i], procs[i]);
     lg_analyze_growth(r, i, sym);
+    lg_rcreport_build(r, i, sym);
   }
   if (r->nclusters > 1)
     qsort(r->clusters, r->nclusters, sizeof *r->clusters, lg_analyze_order);
@@ -686,6 +688,7 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
 }
 
 void lg_analyze_free(lg_report_t *r) {
+  lg_rcreport_free(r);
   lg_records_free(r);
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
@@ -837,6 +840,8 @@ unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
     f |= LG_FAIL_CYCLE;
   if (r->ngrowing > 0)
     f |= LG_FAIL_GROWTH;
+  if (r->nrc > 0)
+    f |= LG_FAIL_REFCOUNT;
   return f & mask;
 }
 

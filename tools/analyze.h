@@ -4,7 +4,8 @@
  * by category, the clusters of every process sorted largest first and
  * numbered, the growing sites (growth.h) with their symbolized stacks and
  * retention chains, the clusters' members by folded site and the loss
- * records (records.h, sites.h), and the --fail-on verdict. Renderers (render.h) only
+ * records (records.h, sites.h), the refcount findings (rcreport.h), and
+ * the --fail-on verdict. Renderers (render.h) only
  * print what this builds; nothing here prints. */
 #ifndef LG_ANALYZE_H
 #define LG_ANALYZE_H
@@ -166,6 +167,8 @@ typedef struct lg_report {
   size_t ngrowing;      /* growing and unsuppressed: these fail */
   int growth_all;       /* `growth` holds every site, not only growing ones */
   int any_sites;        /* some process logged SITES records */
+  struct lg_rfinding *rc; /* refcount findings (rcreport.h), unsuppressed */
+  size_t nrc, rc_cap, nrc_garbage, nrc_unbalanced, nrc_suppressed;
   lg_rstack_t *stacks;  /* every stack the report uses, at ref - 1 */
   size_t nstacks, stacks_cap;
   struct lg_rstackref *stack_index; /* (process, log stack id) -> ref */
@@ -240,10 +243,11 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
  * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
  * unsuppressed cluster of lost blocks is cyclic (a cyclic cluster of
  * possibly lost blocks fails only as `possible`), `growth` when an
- * unsuppressed site is growing. Refcount never fails yet. With a baseline
- * (lg_analyze_baseline) only new sites count: a kind fails when a new site
- * of it is reported, `cycle` when a cyclic cluster of lost blocks has a
- * new site, `growth` when a new site grows. */
+ * unsuppressed site is growing, `refcount` when an unsuppressed refcount
+ * finding (cyclic garbage or an unbalanced object) is reported. With a
+ * baseline (lg_analyze_baseline) only new sites count: a kind fails when a
+ * new site of it is reported, `cycle` when a cyclic cluster of lost blocks
+ * has a new site, `growth` when a new site grows. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
 
 /* lg_analyze_growth_rise returns the rise of a site's old bytes over the

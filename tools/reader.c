@@ -2,9 +2,10 @@
  * lg_process_t. It owns the framing (sync, length, checksum), one decoding
  * handler per record type, and the module map used to resolve each stack's
  * frames (and each chain's root word) to the module loaded when the STACK
- * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS and LIVE
- * records belong to the scan they name while it is open; those of no open
- * scan are dropped.
+ * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS, LIVE,
+ * RC_FINDING and RC_OBJECTS records belong to the scan they name while it
+ * is open; those of no open scan are dropped. Refcount type ids are
+ * resolved to names as each record is read.
  *
  * Hostile input is expected. The file is read record by record from a
  * stream; a record's buffer grows only as its bytes actually arrive, so a
@@ -535,6 +536,124 @@ static void lg_rec_end(lg_rstate_t *st, lg_cur_t *c) {
   st->p->end_status = status;
 }
 
+/* ---------------------------------------------------- refcount records */
+
+/* Decodes an RC_TYPE: the id names `name` from now on. */
+static void lg_rec_rc_type(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t id = lg_cur_u32(c), family = lg_cur_u32(c);
+  char *name = lg_cur_str(c);
+  if (c->bad) {
+    free(name);
+    st->why = "RC_TYPE shorter than its fields";
+    return;
+  }
+  lg_rctype_t *t;
+  HASH_FIND(hh, st->p->rctypes, &id, sizeof id, t);
+  if (!t) {
+    t = lg_util_xcalloc(1, sizeof *t);
+    t->id = id;
+    HASH_ADD(hh, st->p->rctypes, id, sizeof t->id, t);
+  } else if (strcmp(t->name, name) == 0) {
+    free(name);
+    name = NULL;
+  } else {
+    t->old = lg_util_xrealloc(t->old, t->nold + 1, sizeof *t->old);
+    t->old[t->nold++] = t->name;
+  }
+  if (name)
+    t->name = name;
+  t->family = family;
+}
+
+/* Resolves a type id: its name now (NULL when unknown) and family. */
+static const char *lg_reader_rc_type(const lg_rstate_t *st, uint32_t id,
+                                     uint32_t *family) {
+  lg_rctype_t *t;
+  HASH_FIND(hh, st->p->rctypes, &id, sizeof id, t);
+  if (t)
+    *family = t->family;
+  return t ? t->name : NULL;
+}
+
+static void lg_rc_finding_free(lg_rcfinding_t *f) {
+  for (uint32_t i = 0; f->objects && i < f->nobjects; i++)
+    free(f->objects[i].history);
+  free(f->objects);
+  free(f->edges);
+}
+
+/* Decodes one object of an RC_FINDING. */
+static void lg_rec_rc_object(lg_rstate_t *st, lg_cur_t *c, lg_rcobject_t *o,
+                             uint32_t family) {
+  o->address = lg_cur_u64(c);
+  o->block = lg_cur_u64(c);
+  o->type_id = lg_cur_u32(c);
+  o->refcount = lg_cur_u32(c);
+  o->birth_stack = lg_cur_u32(c);
+  o->base = lg_cur_u32(c);
+  o->family = family;
+  o->type = lg_reader_rc_type(st, o->type_id, &o->family);
+  o->nhistory = lg_cur_count(c, 12, LG_RC_MAX_HISTORY);
+  o->history = lg_util_xcalloc(o->nhistory, sizeof *o->history);
+  for (uint32_t k = 0; k < o->nhistory; k++) {
+    o->history[k].stack_id = lg_cur_u32(c);
+    o->history[k].refs = lg_cur_u32(c);
+    o->history[k].unrefs = lg_cur_u32(c);
+  }
+}
+
+/* Decodes an RC_FINDING into the open scan it names (dropped, like SITES,
+ * when that scan is not open). */
+static void lg_rec_rc_finding(lg_rstate_t *st, lg_cur_t *c) {
+  lg_rcfinding_t f = {0};
+  f.scan = lg_cur_u32(c);
+  f.kind = lg_cur_u32(c);
+  f.family = lg_cur_u32(c);
+  f.nobjects = lg_cur_count(c, 36, LG_RC_MAX_OBJECTS);
+  f.objects = lg_util_xcalloc(f.nobjects, sizeof *f.objects);
+  for (uint32_t i = 0; i < f.nobjects && !c->bad; i++)
+    lg_rec_rc_object(st, c, &f.objects[i], f.family);
+  f.nedges = lg_cur_count(c, 8, LG_RC_MAX_EDGES);
+  f.edges = lg_util_xcalloc(f.nedges, sizeof *f.edges);
+  for (uint32_t i = 0; i < f.nedges; i++) {
+    f.edges[i].from = lg_cur_u32(c);
+    f.edges[i].to = lg_cur_u32(c);
+    if (f.edges[i].from >= f.nobjects || f.edges[i].to >= f.nobjects)
+      c->bad = 1;
+  }
+  lg_scan_t *s = c->bad ? NULL : lg_reader_open_scan(st, f.scan);
+  if (c->bad)
+    st->why = "RC_FINDING with a count or an edge out of bounds";
+  if (!s || f.nobjects == 0) {
+    lg_rc_finding_free(&f);
+    return;
+  }
+  s->rc = lg_util_grow(s->rc, s->nrc, &s->rc_cap, sizeof *s->rc);
+  s->rc[s->nrc++] = f;
+}
+
+/* Decodes an RC_OBJECTS record into the open scan it names. */
+static void lg_rec_rc_objects(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 24, UINT32_MAX);
+  if (c->bad) {
+    st->why = "RC_OBJECTS with more objects than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
+  for (uint32_t i = 0; s && i < n; i++) {
+    s->rcobjs = lg_util_grow(s->rcobjs, s->nrcobjs, &s->rcobjs_cap,
+                             sizeof *s->rcobjs);
+    lg_rcplaced_t *o = &s->rcobjs[s->nrcobjs++];
+    o->block = lg_cur_u64(c);
+    o->address = lg_cur_u64(c);
+    o->type_id = lg_cur_u32(c);
+    o->refcount = lg_cur_u32(c);
+    o->family = 0;
+    o->type = lg_reader_rc_type(st, o->type_id, &o->family);
+  }
+}
+
 typedef void (*lg_rec_handler_t)(lg_rstate_t *, lg_cur_t *);
 
 /* One handler per record type; a type without one is skipped. */
@@ -553,6 +672,9 @@ static const lg_rec_handler_t lg_rec_handlers[] = {
     [LG_REC_CHAIN] = lg_rec_chain,
     [LG_REC_LIVE] = lg_rec_live,
     [LG_REC_HEURISTICS] = lg_rec_heuristics,
+    [LG_REC_RC_TYPE] = lg_rec_rc_type,
+    [LG_REC_RC_FINDING] = lg_rec_rc_finding,
+    [LG_REC_RC_OBJECTS] = lg_rec_rc_objects,
 };
 #define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
 
@@ -601,7 +723,8 @@ static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
 static const char *const lg_rec_names[] = {
     "record type 0", "HEADER",   "MODULE",       "UNLOAD", "STACK", "SCAN_BEGIN",
     "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END",
-    "SITES",         "CHAIN",    "LIVE",         "HEURISTICS"};
+    "SITES",         "CHAIN",    "LIVE",         "HEURISTICS", "RC_TYPE",
+    "RC_FINDING",    "RC_OBJECTS"};
 #define LG_NNAMES (sizeof lg_rec_names / sizeof lg_rec_names[0])
 
 enum lg_step { LG_STEP_RECORD, LG_STEP_EOF, LG_STEP_STOP };
@@ -806,6 +929,10 @@ static void lg_scan_free(lg_scan_t *s) {
     free(s->chains[k].hops);
   free(s->chains);
   free(s->live);
+  for (size_t k = 0; k < s->nrc; k++)
+    lg_rc_finding_free(&s->rc[k]);
+  free(s->rc);
+  free(s->rcobjs);
 }
 
 void lg_reader_free(lg_process_t *p) {
@@ -839,6 +966,15 @@ void lg_reader_free(lg_process_t *p) {
   for (size_t i = 0; i < p->nnotes; i++)
     free(p->notes[i].text);
   free(p->notes);
+  lg_rctype_t *t, *ttmp;
+  HASH_ITER(hh, p->rctypes, t, ttmp) {
+    HASH_DEL(p->rctypes, t);
+    for (size_t i = 0; i < t->nold; i++)
+      free(t->old[i]);
+    free(t->old);
+    free(t->name);
+    free(t);
+  }
   free(p);
 }
 

@@ -12,7 +12,8 @@
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
  * "definite", "indirect", "possible", "entries", "listed_blocks" (the
  * blocks its log record lists) and "pointers" (between them), and per site
- * "category", and in the summary "growing_sites" and, in
+ * "category" and "refcounted" (render_refcount.c, which also writes
+ * "refcount"), and in the summary "growing_sites", "refcount" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
  * {"function", "file", "line", "module", "address", "inlined"}, null where
@@ -38,6 +39,7 @@
  *                     "hops": [{"address", "size", "stack"}]}}. */
 #include "json.h"
 #include "render.h"
+#include "render_refcount.h"
 #include "util.h"
 
 static const char *lg_json_kind_name(uint32_t kind) {
@@ -263,6 +265,7 @@ static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_u64(j, r->ncyclic);
   lg_json_key(j, "growing_sites");
   lg_json_u64(j, r->ngrowing);
+  lg_render_json_refcount_summary(j, r);
   lg_json_obj_end(j);
 }
 
@@ -336,6 +339,7 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_u64(j, c->src->nlisted);
   lg_json_key(j, "pointers");
   lg_json_u64(j, c->src->nedges);
+  lg_render_json_cluster_refcounted(j, c);
   lg_json_obj_end(j);
 }
 
@@ -532,9 +536,7 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_arr_end(&j);
   lg_json_scans(&j, r);
   lg_json_growth(&j, r);
-  lg_json_key(&j, "refcount");
-  lg_json_arr(&j);
-  lg_json_arr_end(&j);
+  lg_render_json_refcount(&j, r);
   lg_json_baseline(&j, r);
   lg_json_stacks(&j, r);
   lg_json_key(&j, "stacks_inlined");

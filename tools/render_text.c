@@ -7,7 +7,8 @@
  * many as fit the first screen, then one line on the others (--all shows
  * them all); with --cluster=ID one cluster in detail instead
  * (LeakSanitizer's frame lines, every entry, member site, block and
- * pointer); then the growing sites (with --growth: every site's timeline,
+ * pointer), each naming the types of its refcounted blocks; then the
+ * refcount findings (render_refcount.c); then the growing sites (with --growth: every site's timeline,
  * scan by scan), then the LEAK SUMMARY (with, under still reachable, what
  * each heuristic reached, and one line on the scans: how many, median and
  * longest pause), the suppressions used, with --verbose every scan on a
@@ -22,6 +23,7 @@
 
 #include "escape.h"
 #include "render.h"
+#include "render_refcount.h"
 #include "util.h"
 
 const char *lg_render_end_name(const lg_process_t *p) {
@@ -287,6 +289,7 @@ static void lg_text_cluster(FILE *f, const lg_report_t *r,
   lg_text_headline(f, r, c);
   for (size_t i = 0; i < c->nentries; i++)
     lg_text_entry(f, &c->entries[i]);
+  lg_render_text_cluster_refcounted(f, c);
   lg_text_members(f, c);
   lg_text_graph(f, c);
   fputc('\n', f);
@@ -428,6 +431,7 @@ static void lg_text_record(FILE *f, const lg_report_t *r,
   size_t max = rec->possible && !all ? LG_TEXT_POSSIBLE_FRAMES
                                      : LG_TEXT_LOST_FRAMES;
   lg_text_fstack(f, &rec->site, max, first->id);
+  lg_render_text_record_refcounted(f, r, rec);
   if (!rec->possible && rec->nclusters == 1 && lg_text_small(first))
     lg_text_small_graph(f, first);
   else if (!rec->possible || all)
@@ -728,6 +732,7 @@ static void lg_text_summary(FILE *f, const lg_report_t *r) {
           lg_text_plural(r->nrecords, "site", "sites"));
   if (r->any_sites)
     fprintf(f, "   growing sites: %zu\n", r->ngrowing);
+  lg_render_text_refcount_summary(f, r);
   lg_text_scans_line(f, r);
 }
 
@@ -851,6 +856,8 @@ void lg_render_text_with(FILE *f, const lg_report_t *r, unsigned cluster,
     lg_text_records(f, r, all);
   if (r->nclusters == 0)
     fprintf(f, "No leaked clusters.\n\n");
+  if (!cluster)
+    lg_render_text_refcount(f, r, all);
   if (!cluster)
     lg_text_growth(f, r);
   lg_text_summary(f, r);

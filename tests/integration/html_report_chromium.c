@@ -29,7 +29,7 @@
  * expect: [(p.nodes, p.edges) for p in page.clusters if p.folded] == [(len(cluster_with('make_list').sites), 2)]
  * expect: [(p.cycle_nodes, p.cycle_edges) for p in page.clusters if p.cyclic] == [(3, 3)]
  * expect: all(p.cycle_nodes == 0 and p.cycle_edges == 0 for p in page.clusters if not p.cyclic)
- * expect: page.summary == {k: {'bytes': v.bytes, 'blocks': v.blocks} for k, v in summary.items() if k not in ('clusters', 'cyclic_clusters', 'growing_sites')}
+ * expect: page.summary == {k: {'bytes': v.bytes, 'blocks': v.blocks} for k, v in summary.items() if k not in ('clusters', 'cyclic_clusters', 'growing_sites', 'refcount')}
  * expect: page.search['make_ring'] == 1 and page.search['make_list'] == 1
  * expect: page.search['drop_everything'] == 4 and page.search['no_such_function_anywhere'] == 0
  * expect: page.errors == []
