@@ -20,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
 #include "format.h"
 #include "history.h"
 #include "logwriter.h"
-#include "scan.h"
+#include "scanlog.h"
+#include "scanstate.h"
 #include "stacks.h"
 #include "sys.h"
 
@@ -356,7 +356,7 @@ void lg_scanlog_end(lg_scan_t *s) {
   /* In a snapshot child the parent says when the world ran again. */
   lg_scan_result_t *r = lg_history_result();
   uint64_t resumed = r ? __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE) : 0;
-  for (int i = 0; r && !resumed && i < 10000 && s->kind != LG_SCAN_EXIT && getpid() != lg_traced_pid(); i++) {
+  for (int i = 0; r && !resumed && i < 10000 && s->kind != LG_SCAN_EXIT && getpid() != s->traced; i++) {
     struct timespec ts = {0, 100000};
     nanosleep(&ts, NULL);
     resumed = __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE);

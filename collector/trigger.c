@@ -24,19 +24,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
+#include "collector.h"
 #include "format.h"
 #include "logwriter.h"
+#include "scanstate.h"
 #include "sys.h"
+#include "trigger.h"
 
 static uint32_t requests;   /* bumped by the scan signal */
 static int stopping;
-static pid_t scanner;
 static double interval;
 static int scan_signal;            /* the signal while scans are taken on it, else 0 */
 static struct sigaction found;     /* its action before the shim took it */
-
-pid_t lg_scanner_tid(void) { return __atomic_load_n(&scanner, __ATOMIC_ACQUIRE); }
 
 static void on_scan_signal(int sig) {
   (void)sig;
@@ -68,7 +67,7 @@ static void *scanner_main(void *arg) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL);
-  __atomic_store_n(&scanner, lg_gettid(), __ATOMIC_RELEASE);
+  lg_scanner_tid_set(lg_gettid());
   uint32_t seen = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
   lg_self_t self;
   memset(&self, 0, sizeof self);
@@ -136,7 +135,7 @@ void lg_collector_scan_signal_lost(int can_log) {
 int lg_trigger_start(const lg_options_t *o, int fresh) {
   interval = o->interval;
   stopping = 0;
-  __atomic_store_n(&scanner, 0, __ATOMIC_RELEASE);
+  lg_scanner_tid_set(0);
   if (fresh && o->scan_signal) take_signal(o->scan_signal);
   if (interval <= 0 && !lg_collector_scan_signal(NULL)) return 0;
   if (start_thread() < 0) {
