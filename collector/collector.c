@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "blocks.h"
+#include "dirty.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -340,6 +341,7 @@ void lg_collector_fork_child(void) {
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
+  lg_dirty_fork_child(); /* the parent's written-page tracking is not the child's */
   final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];
