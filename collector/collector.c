@@ -199,6 +199,7 @@ void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t 
     lg_modules_unlock();
   }
   if (lg_blocks_insert((uintptr_t)p, size, id, flags) < 0) give_up("out of memory for the block table");
+  lg_trigger_count(size);
 }
 
 void lg_collector_free(void *p) {
@@ -264,6 +265,7 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
    * for it (the scanner thread, before the END stops it) does not run. */
   if (tracing && !closed && !final_done) {
     c.number = ++scans;
+    lg_trigger_scan_begins();
     char *top = scan_stack_top();
     if (top) lg_sys_on_stack(run_scan, &c, top);
     else run_scan(&c);
