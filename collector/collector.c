@@ -16,7 +16,6 @@
 
 #include "arena.h"
 #include "blocks.h"
-#include "dirty.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -24,6 +23,7 @@
 #include "logwriter.h"
 #include "modules.h"
 #include "refcount.h"
+#include "rset.h"
 #include "scan.h"
 #include "scanstate.h"
 #include "stacks.h"
@@ -315,6 +315,15 @@ void lg_collector_suppressions_text(const char *text) {
   lg_log_unlock();
 }
 
+void lg_collector_foreign_uffd(void) {
+  if (!tracing || !lg_rset_ready()) return;
+  lg_lock(&scan_lock);
+  lg_rset_close();
+  lg_unlock(&scan_lock);
+  lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
+                    "written-page tracking ends, young scans are full scans from now on");
+}
+
 void lg_collector_modules_changed(void) {
   if (!tracing) return;
   lg_modules_lock();
@@ -343,7 +352,7 @@ void lg_collector_fork_child(void) {
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
-  lg_dirty_fork_child(); /* the parent's written-page tracking is not the child's */
+  lg_rset_fork_child(); /* the parent's written-page tracking is not the child's */
   final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];

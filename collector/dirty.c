@@ -28,6 +28,10 @@ struct lg_pm_region { uint64_t start, end, categories; };
 
 static int uffd = -1;
 
+/* The ioctl system call itself: the shim interposes the C library's
+ * ioctl (preload/uffd.c), which must not see the shim's own calls. */
+static long sys_ioctl(int fd, unsigned long req, void *arg) { return syscall(SYS_ioctl, fd, req, arg); }
+
 /* Is `fd` still the shim's userfaultfd? The program may have closed it
  * (close_range over everything) and opened a file of its own there. */
 static int still_ours(int fd) {
@@ -44,7 +48,7 @@ int lg_dirty_open(void) {
   int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
   if (fd < 0) return -1;
   struct uffdio_api api = {.api = UFFD_API, .features = LG_UFFD_FEATURE_WP_ASYNC | LG_UFFD_FEATURE_WP_UNPOPULATED};
-  if (ioctl(fd, UFFDIO_API, &api) < 0) {
+  if (sys_ioctl(fd, UFFDIO_API, &api) < 0) {
     close(fd);
     return -1;
   }
@@ -64,9 +68,9 @@ void lg_dirty_fork_child(void) { lg_dirty_close(); }
 int lg_dirty_track(uintptr_t lo, uintptr_t hi) {
   if (!lg_dirty_ready() || lo >= hi) return -1;
   struct uffdio_register reg = {.range = {lo, hi - lo}, .mode = UFFDIO_REGISTER_MODE_WP};
-  if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) return -1;
+  if (sys_ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) return -1;
   struct uffdio_writeprotect wp = {.range = {lo, hi - lo}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
-  if (ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
+  if (sys_ioctl(uffd, UFFDIO_WRITEPROTECT, &wp) < 0) {
     lg_dirty_untrack(lo, hi);
     return -1;
   }
@@ -76,7 +80,7 @@ int lg_dirty_track(uintptr_t lo, uintptr_t hi) {
 void lg_dirty_untrack(uintptr_t lo, uintptr_t hi) {
   if (!lg_dirty_ready() || lo >= hi) return;
   struct uffdio_range r = {lo, hi - lo};
-  ioctl(uffd, UFFDIO_UNREGISTER, &r);
+  sys_ioctl(uffd, UFFDIO_UNREGISTER, &r);
 }
 
 /* One PAGEMAP_SCAN from `from`; returns the regions found (into reg) and
@@ -93,7 +97,7 @@ static long scan_once(int pm, uintptr_t from, uintptr_t hi, int reset, struct lg
   a.category_mask = LG_PAGE_IS_WRITTEN;
   a.return_mask = LG_PAGE_IS_WRITTEN;
   long k;
-  while ((k = ioctl(pm, LG_PM_SCAN, &a)) < 0 && errno == EINTR) {}
+  while ((k = sys_ioctl(pm, LG_PM_SCAN, &a)) < 0 && errno == EINTR) {}
   *next = (uintptr_t)a.walk_end;
   return k;
 }

@@ -12,17 +12,25 @@
  *              C++ heuristics, and the module segments that
  *              multipleinheritance needs to tell vtable pointers
  *              (snapshot.c)
+ *   remember   with the world stopped, before the clone: the pages
+ *              written since the previous scan collected and protected
+ *              again (rset.c; when young scans are on)
  *   refcount   the refcounted objects placed in their blocks (rcscan.c)
  *   mark       module data and bss, registered regions, the threads'
  *              registers, stacks and TLS, the program's own mappings,
  *              ignored blocks (roots.c, whose header says what is a
- *              root), then the flood fill from them (mark.c)
+ *              root), then the flood fill from them (mark.c); a young
+ *              scan marks from the remembered set too, and sweeps the
+ *              clean pages when young blocks stay unreached (young.c)
  *   analyse    categories, cycles and clusters of what stayed unmarked
  *              (analyse.c, graph.c)
  *   refcount   CPython's algorithm over the refcounted objects (rcscan.c)
  *   log        clusters, sites, chains and SCAN_END (scanlog.c), flushed
  *   age        the blocks of the snapshot age by one scan (blocks.h), in
  *              the parent, after the world runs again
+ *
+ * A young scan (young.h) has no refcount phase: CPython's algorithm needs
+ * every object's block.
  *
  * This file is only the pipeline: it calls the phases in order and owns no
  * state of theirs. lg_scan_t (scan.h) carries one scan's state from phase
@@ -46,6 +54,7 @@
 #include "logwriter.h"
 #include "mark.h"
 #include "rcscan.h"
+#include "rset.h"
 #include "scan.h"
 #include "scanlog.h"
 #include "scanstate.h"
@@ -53,6 +62,7 @@
 #include "stacks.h"
 #include "sys.h"
 #include "world.h"
+#include "young.h"
 
 /* A fault while reading memory the maps called readable (a mapping that
  * changed under a thread that did not stop) must not kill the program: the
@@ -98,6 +108,28 @@ static void note_phases(const lg_scan_t *s, const uint64_t *t) {
   lg_note_locked(LG_NOTE_INFO, msg);
 }
 
+/* A young scan's marking after the roots: the remembered set, then the
+ * sweep of the clean pages if young blocks stayed unreached. When the
+ * remembered set cannot be read, every young block counts as reached:
+ * the scan judges nothing rather than guess. */
+static void mark_young(lg_scan_t *s) {
+  lg_young_mark_remembered(s);
+  if (!s->young_fallback) s->swept_words = lg_young_sweep(s);
+  if (!s->young_fallback) return;
+  for (size_t i = 0; i < s->heap.n; i++) lg_mark_block(&s->heap, i);
+  lg_mark_finish(&s->heap);
+}
+
+/* Says what a young scan read. */
+static void note_young(const lg_scan_t *s) {
+  char msg[200];
+  lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks, %llu KiB of the remembered set read, %llu KiB swept; "
+         "written pages collected in %llu us",
+         s->number, s->heap.n, (unsigned long long)(s->young_words * 8 / 1024),
+         (unsigned long long)(s->swept_words * 8 / 1024), (unsigned long long)(s->t_collect / 1000));
+  lg_note_locked(LG_NOTE_INFO, msg);
+}
+
 /* The work on the snapshot, from the maps to SCAN_END: in the snapshot
  * child, or in process. Returns the bytes lost, or -1. */
 static long scan_work(lg_scan_t *s) {
@@ -114,16 +146,18 @@ static long scan_work(lg_scan_t *s) {
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0 && lg_snapshot_take(s) == 0) {
     t[1] = lg_now_ns();
     lg_snapshot_heuristics(s);
-    lg_rcscan_prepare(s);
+    if (!s->young) lg_rcscan_prepare(s);
     lg_mark_run(s);
+    if (s->young) mark_young(s);
     t[2] = lg_now_ns();
     if (lg_analyse_run(s) == 0) {
       t[3] = lg_now_ns();
-      lg_rcscan_analyse(s);
+      if (!s->young) lg_rcscan_analyse(s);
       lg_scanlog_clusters(s);
       lg_scanlog_sites_and_chains(s);
       t[4] = lg_now_ns();
       note_phases(s, t);
+      if (s->young) note_young(s);
       lg_scanlog_end(s);
       lost = (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
     }
@@ -140,6 +174,16 @@ static void scan_free(lg_scan_t *s) {
   lg_heap_free(&s->heap);
   if (s->heap.blk) lg_sys_unmap(s->heap.blk, s->blk_bytes);
   if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
+  if (s->old_sites) lg_sys_unmap(s->old_sites, s->old_sites_bytes);
+}
+
+/* Decides whether a scan of `kind` is young: a periodic scan that is not
+ * every full_every-th, with written-page tracking working (opened at the
+ * first scan that may use it). */
+static int wants_young(int kind, const lg_options_t *opts) {
+  if (opts->full_every <= 1 || kind == LG_SCAN_EXIT) return 0;
+  if (lg_rset_open() < 0 || !lg_rset_ready()) return 0;
+  return kind == LG_SCAN_PERIODIC && lg_scanstate_next_periodic() % (uint32_t)opts->full_every != 0;
 }
 
 long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_options_t *opts, pid_t traced) {
@@ -151,6 +195,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   s.self = self;
   s.opts = opts;
   s.traced = traced;
+  s.young = wants_young(kind, opts);
   s.t_start = lg_now_ns();
   lg_scan_result_t *r = NULL;
   if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result())) {
@@ -169,6 +214,11 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   lg_log_u64(s.t_start - lg_start_ns());
   lg_log_end();
   lg_log_flush();
+  if (kind != LG_SCAN_EXIT && lg_rset_ready()) {
+    uint64_t t0 = lg_now_ns();
+    lg_rset_collect();
+    s.t_collect = lg_now_ns() - t0;
+  }
   lg_blocks_flip_epoch();
   /* An exit scan runs in process: the program is ending, nothing to save. */
   pid_t pid = kind == LG_SCAN_EXIT ? -1 : lg_clone_start(&s, r, scan_work);

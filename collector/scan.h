@@ -16,6 +16,9 @@
 #include "options.h"
 #include "world.h"
 
+/* Live blocks and bytes of one allocation site by generation (0, 1, 2). */
+typedef struct lg_site_gen { uint32_t blocks[3]; uint64_t bytes[3]; } lg_site_gen_t;
+
 typedef struct lg_scan {
   int kind;
   uint32_t number;
@@ -33,6 +36,16 @@ typedef struct lg_scan {
   uint32_t threads;
   uint32_t elsewhere;   /* threads found running on another stack */
   uint32_t logged_clusters, logged_cyclic;
+  /* A young scan (young.h): the heap holds the young blocks only; the
+   * older ones are counted by site in old_sites[0..nold_sites) (for the
+   * SITES record). */
+  int young;
+  int young_fallback;       /* the remembered set could not be read: judge nothing */
+  uint64_t young_words, swept_words;
+  uint64_t t_collect;       /* ns the remembered set's collection took, in the pause */
+  lg_site_gen_t *old_sites;
+  uint32_t nold_sites;
+  size_t old_sites_bytes;
 } lg_scan_t;
 
 /* lg_scan_run runs scan `number` of `kind` (enum lg_scan_kind) through

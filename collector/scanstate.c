@@ -17,13 +17,17 @@ static uint64_t start_ns;
 static uint32_t cluster_ids;
 static lg_totals_t last;
 static pid_t scanner;
+static uint32_t periodic;
 
 uint64_t lg_start_ns(void) { return start_ns; }
 
 void lg_scanstate_started(uint64_t ns) {
   start_ns = ns;
   cluster_ids = 0;
+  periodic = 0;
 }
+
+uint32_t lg_scanstate_next_periodic(void) { return ++periodic; }
 
 uint32_t lg_next_cluster_id(void) { return ++cluster_ids; }
 void lg_set_next_cluster_id(uint32_t next) { cluster_ids = next - 1; }

@@ -37,6 +37,10 @@ void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t 
 pid_t lg_scanner_tid(void);
 void lg_scanner_tid_set(pid_t tid);
 
+/* lg_scanstate_next_periodic counts a periodic scan and returns how many
+ * this log has had, this one included. */
+uint32_t lg_scanstate_next_periodic(void);
+
 /* lg_note_locked writes a NOTE record; the caller holds the log lock. */
 void lg_note_locked(uint32_t code, const char *text);
 

@@ -11,7 +11,13 @@
 #include "stacks.h"
 #include "sys.h"
 
-typedef struct fill { lg_blk_t *b; size_t n, cap; } fill_t;
+typedef struct fill {
+  lg_blk_t *b;
+  size_t n, cap;
+  int young;            /* copy the young blocks only, count the others */
+  lg_site_gen_t *sites;
+  uint32_t nsites;
+} fill_t;
 
 /* Was the block allocated by the dynamic loader itself? (See modules.h.)
  * Computed once per stack; the scan is the only writer of stack flags. */
@@ -23,8 +29,19 @@ static int from_loader(uint32_t id) {
   return (st->flags & LG_STACK_LOADER) != 0;
 }
 
+/* A young scan's older block: counted by site, not copied. */
+static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
+  uint32_t st = lg_slot_stack(sl);
+  if (!f->sites || st >= f->nsites) return;
+  f->sites[st].blocks[gen > 2 ? 2 : gen]++;
+  f->sites[st].bytes[gen > 2 ? 2 : gen] +=
+      sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)lg_slot_addr(sl)) : sl->size;
+}
+
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
+  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if (f->young && gen) { count_old(f, sl, gen); return; }
   if (f->n == f->cap) return;
   lg_blk_t *b = &f->b[f->n++];
   b->addr = lg_slot_addr(sl);
@@ -38,22 +55,40 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->heur = 0;
 }
 
+/* Where the readable memory that starts with mapping m ends: m and the
+ * readable mappings right after it, with no gap. */
+static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
+  uintptr_t end = s->maps[m].hi;
+  for (size_t k = m + 1; k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  return end;
+}
+
 int lg_snapshot_take(lg_scan_t *s) {
   size_t cap = lg_blocks_count();
   s->blk_bytes = (cap + 1) * sizeof(lg_blk_t);
-  fill_t f = {lg_sys_map_populated(s->blk_bytes), 0, cap};
+  /* A young scan copies few blocks: only the pages it fills are touched. */
+  fill_t f = {s->young ? lg_sys_map(s->blk_bytes) : lg_sys_map_populated(s->blk_bytes), 0, cap, s->young, NULL, 0};
   if (!f.b) return -1;
+  if (s->young) {
+    f.nsites = lg_stacks_count() + 1;
+    s->old_sites_bytes = (size_t)f.nsites * sizeof(lg_site_gen_t);
+    if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
+    s->old_sites = f.sites;
+    s->nold_sites = f.nsites;
+  }
   lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
   s->heap.n = f.n;
   if (lg_heap_sort(f.b, f.n) < 0 || lg_heap_build(&s->heap) < 0) return -1;
   /* A block outside readable memory (a free we never saw) is not read.
-   * Blocks and maps are both sorted: one merge walk. */
+   * Blocks and maps are both sorted: one merge walk. A block may span
+   * mappings that touch (the brk heap grown past a VMA the kernel will not
+   * merge with, as one registered for written-page tracking). */
   size_t m = 0;
   for (size_t i = 0; i < f.n; i++) {
     while (m < s->nmaps && s->maps[m].hi <= f.b[i].addr) m++;
     const lg_map_t *mp = m < s->nmaps && s->maps[m].lo <= f.b[i].addr ? &s->maps[m] : NULL;
-    if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > mp->hi) f.b[i].flags |= LG_BF_UNREADABLE;
+    if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > readable_end(s, m)) f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
 }

@@ -8,7 +8,9 @@
 #include "scan.h"
 
 /* lg_snapshot_take fills s->heap from the block table (s->maps read
- * first). Returns 0, or -1 when out of memory. */
+ * first): every block, or for a young scan (s->young) the young ones only,
+ * the others counted by site in s->old_sites. Returns 0, or -1 when out of
+ * memory. */
 int lg_snapshot_take(lg_scan_t *s);
 /* lg_snapshot_heuristics tells the marking which heuristics are on (the
  * heuristics option) and, for multipleinheritance, where the modules'
