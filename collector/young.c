@@ -34,8 +34,8 @@ static uintptr_t clip_young(walk_t *w, uintptr_t pos, uintptr_t *end) {
   return 0;
 }
 
-/* Lowers *end to where the next clean run starts (remembered set), or to
- * where the current one ends (sweep), and says whether pos is clean. */
+/* Lowers *end to where the clean run pos lies in ends, or to where the
+ * next one starts, and says whether pos is clean. */
 static int clip_clean(walk_t *w, uintptr_t pos, uintptr_t *end) {
   while (w->ic < w->nclean && w->clean[w->ic].hi <= pos) w->ic++;
   if (w->ic == w->nclean) return 0;
@@ -55,26 +55,32 @@ LG_READS_ANY static void sweep_words(walk_t *w, uintptr_t lo, uintptr_t hi) {
   w->words += (hi - lo) / 8;
 }
 
-/* Walks the resident pages of mapping m, leaving out the shim's memory and
- * the young blocks, and reads what is dirty (want_clean 0) or clean
- * (want_clean 1). */
+/* Reads [pos, end) of a run that is wanted, leaving out the young blocks
+ * (they are read when reached). */
+LG_READS_ANY static void read_run(walk_t *w, uintptr_t pos, uintptr_t end, int want_clean) {
+  while (pos < end) {
+    uintptr_t stop = end, jump;
+    if ((jump = clip_young(w, pos, &stop))) { pos = jump; continue; }
+    if (want_clean) sweep_words(w, pos, stop);
+    else { lg_mark_range(&w->s->heap, pos, stop); w->words += (stop - pos) / 8; }
+    pos = stop;
+  }
+}
+
+/* Walks the resident pages of heap mapping m and reads what is dirty
+ * (want_clean 0) or clean (want_clean 1), a run at a time. The malloc heap
+ * holds no memory of the shim's (it maps its own); a mapping that starts
+ * with the shim's header (lg_rset_heap took it for a piece of an arena
+ * heap) is left out. */
 LG_READS_ANY static void walk_mapping(walk_t *w, const lg_map_t *m, int want_clean) {
   uintptr_t pos = m->lo, a, b;
+  if (lg_resid_page(&w->res, m, m->lo) && lg_sys_own_mapping((const void *)m->lo)) return;
   while (pos < m->hi && lg_resid_next(&w->res, m, pos, m->hi, &a, &b)) {
     for (pos = a; pos < b;) {
-      if (!(pos & (PAGE - 1))) {
-        size_t own = lg_sys_own_mapping((const void *)pos);
-        if (own) { pos = (pos + own + PAGE - 1) & ~(uintptr_t)(PAGE - 1); continue; }
-      }
-      uintptr_t end = (pos | (PAGE - 1)) + 1, jump;
-      if (end > b) end = b;
-      if ((jump = clip_young(w, pos, &end))) { pos = jump; continue; }
-      int is_clean = clip_clean(w, pos, &end);
-      if (is_clean == want_clean) {
-        if (want_clean) sweep_words(w, pos, end);
-        else { lg_mark_range(&w->s->heap, pos, end); w->words += (end - pos) / 8; }
-      }
-      pos = end;
+      uintptr_t run_end = b;
+      int is_clean = clip_clean(w, pos, &run_end);
+      if (is_clean == want_clean) read_run(w, pos, run_end, want_clean);
+      pos = run_end;
     }
   }
 }
