@@ -175,6 +175,8 @@ static void scan_free(lg_scan_t *s) {
   if (s->heap.blk) lg_sys_unmap(s->heap.blk, s->blk_bytes);
   if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
   if (s->old_sites) lg_sys_unmap(s->old_sites, s->old_sites_bytes);
+  if (s->prev_live) lg_sys_unmap(s->prev_live, s->prev_live_bytes);
+  if (s->carried) lg_sys_unmap(s->carried, s->carried_bytes);
 }
 
 /* Decides whether a scan of `kind` is young: a periodic scan that is not

@@ -46,6 +46,14 @@ typedef struct lg_scan {
   lg_site_gen_t *old_sites;
   uint32_t nold_sites;
   size_t old_sites_bytes;
+  /* prev_live[k]: entry k of the previous scan's lost list (history.h) is
+   * still an older live block (a young scan carries forward only those);
+   * carried[0..ncarried): the cluster ids logged with them, for LIVE. */
+  uint8_t *prev_live;
+  size_t prev_live_bytes;
+  uint32_t *carried;
+  uint32_t ncarried;
+  size_t carried_bytes;
 } lg_scan_t;
 
 /* lg_scan_run runs scan `number` of `kind` (enum lg_scan_kind) through

@@ -56,20 +56,31 @@ typedef struct site { uint32_t stack, cat, blocks, slot; uint64_t bytes; } site_
 /* Per cluster: what the periodic rules need. */
 typedef struct verdict { uint32_t first, streak; uint64_t sig; } verdict_t;
 
+/* Does a young scan carry entry k of the previous lost list forward? Only
+ * when its block still lives and is older (not freed, not a young block
+ * at the same address). */
+static int carried(const lg_scan_t *s, const lg_seen_t *prev, size_t k) {
+  return s->prev_live && s->prev_live[k] && lg_heap_find(&s->heap, prev[k].addr) < 0;
+}
+
 /* A young scan did not examine the older blocks: the previous scan's
- * entries for blocks outside its heap go on unchanged (an unreachable
- * block stays unreachable; the next full scan judges them again), merged
- * by address after next[0..n) is filled. Returns the new count (nothing is
- * carried when the list would overflow: their streaks start again). */
-static size_t carry_forward(const lg_scan_t *s, lg_seen_t *next, size_t n) {
+ * entries for those that still live go on unchanged (an unreachable block
+ * stays unreachable; the next full scan judges them again), merged by
+ * address after next[0..n) is filled, and the ids of the clusters logged
+ * with them are kept for LIVE. Returns the new count (nothing is carried
+ * when the list would overflow: their streaks start again). */
+static size_t carry_forward(lg_scan_t *s, lg_seen_t *next, size_t n) {
   size_t pn, c = 0;
   const lg_seen_t *prev = lg_history_prev_list(&pn);
-  for (size_t k = 0; k < pn; k++) c += lg_heap_find(&s->heap, prev[k].addr) < 0;
+  for (size_t k = 0; k < pn; k++) c += carried(s, prev, k);
   if (!c || n + c > lg_history_capacity()) return n;
+  s->carried_bytes = c * sizeof *s->carried;
+  s->carried = lg_sys_map(s->carried_bytes);
   size_t i = n, o = n + c;
   for (size_t k = pn; k > 0; k--) {
     const lg_seen_t *p = &prev[k - 1];
-    if (lg_heap_find(&s->heap, p->addr) >= 0) continue; /* a young block there now */
+    if (!carried(s, prev, k - 1)) continue;
+    if (p->id && s->carried) s->carried[s->ncarried++] = p->id;
     while (i > 0 && next[i - 1].addr > p->addr) next[--o] = next[--i];
     next[--o] = *p;
   }
@@ -214,34 +225,17 @@ static int wanted(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
   return v->streak >= (uint32_t)s->min_age && !still_live(s, c, v);
 }
 
-/* The clusters logged earlier with a carried-forward entry (a young scan
- * did not examine them): their ids, into ids[] (room for every entry of
- * the list). Returns how many. */
-static uint32_t carried_ids(const lg_scan_t *s, uint32_t *ids) {
-  size_t n;
-  const lg_seen_t *l = lg_history_prev_list(&n);
-  uint32_t k = 0;
-  for (size_t i = 0; i < n && ids; i++)
-    if (l[i].id && lg_heap_find(&s->heap, l[i].addr) < 0) ids[k++] = l[i].id;
-  return k;
-}
-
 /* Writes the LIVE record of a periodic or signal scan: `n` cluster ids,
  * and at a young scan those of the clusters it carried forward. */
 static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
   if (s->kind != LG_SCAN_PERIODIC && s->kind != LG_SCAN_SIGNAL) return;
-  size_t ln = 0;
-  lg_history_prev_list(&ln);
-  size_t cbytes = (ln + 1) * 4;
-  uint32_t *carried = s->young ? lg_sys_map(cbytes) : NULL;
-  uint32_t nc = carried ? carried_ids(s, carried) : 0;
+  uint32_t nc = s->carried ? s->ncarried : 0;
   lg_log_begin(LG_REC_LIVE, 8 + (n + nc) * 4);
   lg_log_u32(s->number);
   lg_log_u32(n + nc);
   if (n) lg_log_raw(ids, (size_t)n * 4);
-  if (nc) lg_log_raw(carried, (size_t)nc * 4);
+  if (nc) lg_log_raw(s->carried, (size_t)nc * 4);
   lg_log_end();
-  if (carried) lg_sys_unmap(carried, cbytes);
 }
 
 void lg_scanlog_clusters(lg_scan_t *s) {

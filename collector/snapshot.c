@@ -6,6 +6,7 @@
 #include "blocks.h"
 #include "format.h"
 #include "graph.h"
+#include "history.h"
 #include "maps.h"
 #include "modules.h"
 #include "stacks.h"
@@ -17,7 +18,42 @@ typedef struct fill {
   int young;            /* copy the young blocks only, count the others */
   lg_site_gen_t *sites;
   uint32_t nsites;
+  /* A young scan: the previous lost list, hashed by address (index + 1;
+   * 0 empty), to tell which of its blocks still live. */
+  const lg_seen_t *prev;
+  uint32_t *hash;
+  size_t mask;
+  uint8_t *live;
 } fill_t;
+
+static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
+
+/* Hashes the previous scan's lost list (a young scan); out of memory, no
+ * entry counts as live (none is carried forward). */
+static void hash_prev(lg_scan_t *s, fill_t *f) {
+  size_t n;
+  f->prev = lg_history_prev_list(&n);
+  if (!n) return;
+  size_t cap = 64;
+  while (cap < 2 * n) cap *= 2;
+  s->prev_live_bytes = ((n + 7) & ~(size_t)7) + cap * sizeof(uint32_t);
+  uint8_t *mem = lg_sys_map(s->prev_live_bytes);
+  if (!mem) return;
+  s->prev_live = f->live = mem;
+  f->hash = (uint32_t *)(mem + ((n + 7) & ~(size_t)7));
+  f->mask = cap - 1;
+  for (size_t k = 0; k < n; k++) {
+    size_t j = hash_of(f->prev[k].addr, f->mask);
+    while (f->hash[j]) j = (j + 1) & f->mask;
+    f->hash[j] = (uint32_t)k + 1;
+  }
+}
+
+/* Marks the previous lost entry at addr, if any, as a live block. */
+static void note_live(fill_t *f, uintptr_t addr) {
+  for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
+    if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 1; return; }
+}
 
 /* Was the block allocated by the dynamic loader itself? (See modules.h.)
  * Computed once per stack; the scan is the only writer of stack flags. */
@@ -32,6 +68,7 @@ static int from_loader(uint32_t id) {
 /* A young scan's older block: counted by site, not copied. */
 static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
   uint32_t st = lg_slot_stack(sl);
+  if (f->hash) note_live(f, lg_slot_addr(sl));
   if (!f->sites || st >= f->nsites) return;
   f->sites[st].blocks[gen > 2 ? 2 : gen]++;
   f->sites[st].bytes[gen > 2 ? 2 : gen] +=
@@ -67,7 +104,8 @@ int lg_snapshot_take(lg_scan_t *s) {
   size_t cap = lg_blocks_count();
   s->blk_bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
-  fill_t f = {s->young ? lg_sys_map(s->blk_bytes) : lg_sys_map_populated(s->blk_bytes), 0, cap, s->young, NULL, 0};
+  fill_t f = {s->young ? lg_sys_map(s->blk_bytes) : lg_sys_map_populated(s->blk_bytes), 0, cap, s->young, NULL, 0,
+              NULL, NULL, 0, NULL};
   if (!f.b) return -1;
   if (s->young) {
     f.nsites = lg_stacks_count() + 1;
@@ -75,6 +113,7 @@ int lg_snapshot_take(lg_scan_t *s) {
     if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
     s->old_sites = f.sites;
     s->nold_sites = f.nsites;
+    hash_prev(s, &f);
   }
   lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
