@@ -42,8 +42,20 @@ static char exe_path[LG_PATH_MAX];
 static pid_t traced_pid;
 static uint32_t scans;
 static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
+static __thread int holds_scan_lock;       /* this thread holds it (a signal handler may ask) */
 static int closed;                         /* END written: no more scans */
 static int final_done;                     /* the exit scan ran: it was the last */
+
+/* The scan lock, with a note of which thread holds it. */
+static void scan_lock_take(void) {
+  lg_lock(&scan_lock);
+  holds_scan_lock = 1;
+}
+
+static void scan_lock_drop(void) {
+  holds_scan_lock = 0;
+  lg_unlock(&scan_lock);
+}
 
 int lg_collector_tracing(void) { return tracing; }
 const lg_options_t *lg_collector_options(void) { return &opts; }
@@ -259,7 +271,7 @@ static char *scan_stack_top(void) {
 
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
-  lg_lock(&scan_lock);
+  scan_lock_take();
   scan_call_t c = {kind, 0, self, -1};
   /* The exit scan is the last: a periodic or signalled scan that waited
    * for it (the scanner thread, before the END stops it) does not run. */
@@ -271,7 +283,7 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
     else run_scan(&c);
   }
   if (kind == LG_SCAN_EXIT) final_done = 1;
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   return c.lost;
 }
 
@@ -279,7 +291,7 @@ int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), v
   static uintptr_t ips[LG_MAX_THREADS]; /* under the scan lock */
   static lg_world_t w;
   if (!tracing) return -1;
-  lg_lock(&scan_lock);
+  scan_lock_take();
   lg_locks_take(0);
   memset(&w, 0, sizeof w);
   lg_world_stop(&w, 1000000000ull, lg_scanner_tid());
@@ -289,7 +301,7 @@ int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), v
   int r = w.no_answer ? -1 : fn(ips, n, arg);
   lg_world_start(&w);
   lg_locks_release();
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   return r;
 }
 
@@ -317,9 +329,13 @@ void lg_collector_suppressions_text(const char *text) {
 
 void lg_collector_foreign_uffd(void) {
   if (!tracing || !lg_rset_ready()) return;
-  lg_lock(&scan_lock);
+  if (holds_scan_lock) { /* a handler of the scanning thread: its scan finds the descriptor gone */
+    lg_rset_close();
+    return;
+  }
+  scan_lock_take();
   lg_rset_close();
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
                     "written-page tracking ends, young scans are full scans from now on");
 }
@@ -334,13 +350,13 @@ void lg_collector_modules_changed(void) {
 /* ---- fork and end ------------------------------------------------------------ */
 
 void lg_collector_fork_prepare(void) {
-  lg_lock(&scan_lock);
+  scan_lock_take();
   lg_locks_take(0);
 }
 
 void lg_collector_fork_parent(void) {
   lg_locks_release();
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
 }
 
 void lg_collector_fork_child(void) {
@@ -352,6 +368,7 @@ void lg_collector_fork_child(void) {
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
+  holds_scan_lock = 0;
   lg_rset_fork_child(); /* the parent's written-page tracking is not the child's */
   final_done = 0;
   if (!tracing) return;
@@ -370,9 +387,9 @@ void lg_collector_stop_triggers(void) {
 void lg_collector_end(int how, int status) {
   if (!tracing) return;
   lg_trigger_stop();
-  lg_lock(&scan_lock);
+  scan_lock_take();
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   char stats[300];
   lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks, "
          "%zu KiB refcount table for %zu live objects",
