@@ -32,10 +32,16 @@ void lg_record_alloc(void *p, size_t size) {
   lg_collector_alloc(p, size, frames, n, lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
+void lg_record_replace(void *p, size_t size) {
+  uintptr_t frames[LG_MAX_FRAMES];
+  uint32_t n = lg_unwind(frames, (uint32_t)lg_depth, 2);
+  lg_collector_replace(p, size, lg_collector_stack(frames, n), lg_disabled ? LG_BLK_IGNORED : 0);
+}
+
 void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) {
   uintptr_t frames[LG_MAX_FRAMES];
   uint32_t n = lg_unwind(frames, (uint32_t)lg_depth, 2);
-  lg_collector_realloc_end(st, p, size, frames, n, lg_disabled ? LG_BLK_IGNORED : 0);
+  lg_collector_realloc_end(st, p, size, lg_collector_stack(frames, n), lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
 LG_PUBLIC void *malloc(size_t size) {
@@ -94,7 +100,7 @@ static void *boot_realloc(void *old, size_t size) {
 static void *traced_realloc(void *old, size_t size) {
   size_t have = lg_real.malloc_usable_size(old);
   if (size && have < REALLOC_SELF_MAX && size <= have && size >= have / 2) {
-    lg_record_alloc(old, size); /* stays in place: new size, realloc's stack */
+    lg_record_replace(old, size); /* stays in place: new size, realloc's stack */
     return old;
   }
   if (size && have < REALLOC_SELF_MAX) {

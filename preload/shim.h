@@ -32,6 +32,8 @@ extern int lg_depth;
 /* Captures the caller's stack and records a block; called by the hooks with
  * the guard held. Never inlined: the unwinder skips a fixed frame count. */
 void lg_record_alloc(void *p, size_t size) __attribute__((noinline));
+/* lg_record_replace records block p anew where it is (realloc in place). */
+void lg_record_replace(void *p, size_t size) __attribute__((noinline));
 void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute__((noinline));
 
 /* LeakSanitizer's program-side hooks: __lsan_is_turned_off (checked before
