@@ -42,9 +42,12 @@ void lg_unwind_init(void) {
 uint32_t lg_unwind(uintptr_t *frames, uint32_t depth, uint32_t skip) {
   uint32_t fast;
   if (!no_fast && lg_fast_unwind(frames, depth, &fast) == 0) return fast;
-  void *buf[LG_MAX_FRAMES + 8];
-  uint32_t want = depth + skip + 1;
-  if (want > LG_MAX_FRAMES + 8) want = LG_MAX_FRAMES + 8;
+  void *buf[LG_MAX_FRAMES + 16];
+  /* The shim's frames above, and any of its frames in between (the main
+   * wrapper, between main and __libc_start_call_main), are dropped: room
+   * for them, so that `depth` program frames remain. */
+  uint32_t want = depth + skip + 1 + 4;
+  if (want > LG_MAX_FRAMES + 16) want = LG_MAX_FRAMES + 16;
   int n = unw_backtrace(buf, (int)want);
   uint32_t out = 0;
   /* buf[0] is in this function, buf[1] in its caller: both are the shim's. */
