@@ -20,7 +20,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "format.h"
 #include "lock.h"
+#include "sys.h"
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
 enum { R_UNDEF = 0, R_SAME, R_OFFSET, R_BAD };
@@ -34,8 +36,7 @@ typedef struct rule {
   uint8_t cfa_rbp, flags; /* flags: 1 RBP saved at rbp_off, 2 end, 4 bad */
 } rule_t;
 
-#define CACHE 2048
-static __thread rule_t cache[CACHE] __attribute__((tls_model("initial-exec")));
+#define CACHE 8192 /* rules per thread: direct-mapped by return address */
 
 static __thread uintptr_t stack_lo, stack_hi __attribute__((tls_model("initial-exec")));
 static __thread int stack_known __attribute__((tls_model("initial-exec")));
@@ -292,6 +293,120 @@ static void compute(uintptr_t ra, rule_t *out) {
   out->flags = st.rbp == R_OFFSET ? 1 : 0;
 }
 
+/* ---- the thread's last stack ------------------------------------------------
+ *
+ * Most allocations come from a stack that shares all but its innermost
+ * frames with the thread's previous one. So each thread keeps its last
+ * stack, outermost frame first: for every frame, the stack slot its return
+ * address was read from, the address, the RBP value the unwinder held on
+ * reaching it, and the frame's rule. A capture unwinds for real until it
+ * stands where a frame of the last stack stood — same slot, same address,
+ * and the same RBP where the frames outside depend on it — and from there
+ * checks instead of unwinding: every frame further out, as far as the
+ * depth reaches, must still hold its return address in its slot, and every
+ * saved RBP that a frame's position depends on must still be in its slot.
+ * A frame's slot follows from the slot, rule and RBP of the frame inside
+ * it alone, so when all of this holds, the real unwinder would walk
+ * exactly these frames: the result is what it gives, at one or two
+ * compares a frame. When a check fails, or the depth reaches past what was
+ * unwound last time, the capture unwinds the rest for real.
+ *
+ * Each frame also carries a hash of the frames from the outermost one to
+ * it, and the thread remembers which stack id that hash of its innermost
+ * frame was interned to (a 64-bit match is taken as the same stack, as
+ * stacks.c's own per-thread cache does): a stack seen before costs no
+ * copy of its frames and no interning. */
+
+enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
+enum { M_EMIT = 1, M_RBP = 2 };                    /* marks of a frame */
+
+typedef struct cframe {
+  uintptr_t slot; /* where the return address was read */
+  uintptr_t ra;   /* the return address; 0: the end of the stack was read here */
+  uintptr_t rbp;  /* RBP as the unwinder held it on reaching the frame */
+  uintptr_t rchk; /* where the frame inside saved that RBP, when this frame's outside depends on it; else 0 */
+  uint64_t key;   /* hash of the frames from the outermost known one to this one */
+  int32_t cfa_off;
+  int16_t rbp_off;
+  uint8_t rflags; /* RF_* */
+  uint8_t mark;   /* M_EMIT: a program frame (not the shim's); M_RBP: the frames outside depend on rbp */
+  uint32_t cum;   /* program frames from the outermost known one to this one, both included */
+  uint32_t pad;
+} cframe_t;
+
+#define LAST_MAX (LG_MAX_FRAMES + 24) /* the frames, the shim's in between, the end */
+#define MEMO 4096
+
+/* A thread's unwinder state, in a mapping of its own (not TLS: the static
+ * TLS block is carved out of every thread's stack). Reused by later
+ * threads after the thread ends. */
+typedef struct uw_thread {
+  uint32_t n;        /* frames of the last stack: c[0] outermost, c[n - 1] innermost */
+  int ended;         /* c[0] is the end of the stack (else where the depth stopped) */
+  uint32_t last_id;  /* the stack id of the last stack as it stands, 0 unknown */
+  uint32_t last_out; /* its number of program frames in the depth */
+  int pending;       /* the last stack awaits its id (lg_fast_unwind_set_id) */
+  struct uw_thread *next_free;
+  cframe_t c[LAST_MAX];
+  uint16_t at_cum[LAST_MAX + 1]; /* at_cum[k]: the index in c of the program frame whose cum is k */
+  cframe_t fresh[LAST_MAX];      /* frames unwound for real by a capture, innermost first */
+  struct { uint64_t key; uint32_t id, pad; } memo[MEMO];
+  rule_t cache[CACHE];
+} uw_thread_t;
+
+static __thread uw_thread_t *uw __attribute__((tls_model("initial-exec")));
+static __thread int uw_gone __attribute__((tls_model("initial-exec")));
+static uw_thread_t *uw_free;
+static lg_lock_t uw_lock = LG_LOCK_INIT;
+static void (*uw_first_use)(void);
+
+/* Returns the calling thread's state, made (or taken from an ended
+ * thread) on first use; NULL once the thread has ended or out of memory. */
+static uw_thread_t *uw_state(void) {
+  if (LG_LIKELY(uw != NULL)) return uw;
+  if (uw_gone) return NULL;
+  lg_lock(&uw_lock);
+  uw_thread_t *t = uw_free;
+  if (t) uw_free = t->next_free;
+  lg_unlock(&uw_lock);
+  if (!t && !(t = lg_sys_map(sizeof *t))) return NULL;
+  /* The rules and the ids stay true (they belong to code and to the
+   * process); the last stack was another thread's. */
+  t->n = 0;
+  t->last_id = 0;
+  t->pending = 0;
+  uw = t;
+  if (uw_first_use) uw_first_use();
+  return t;
+}
+
+void lg_fast_unwind_on_first_use(void (*fn)(void)) { uw_first_use = fn; }
+
+void lg_fast_unwind_thread_end(void) {
+  uw_thread_t *t = uw;
+  uw_gone = 1;
+  if (!t) return;
+  uw = NULL;
+  lg_lock(&uw_lock);
+  t->next_free = uw_free;
+  uw_free = t;
+  lg_unlock(&uw_lock);
+}
+
+void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
+
+static inline uint32_t memo_at(uint64_t key) { return (uint32_t)(key >> 40) & (MEMO - 1); }
+
+void lg_fast_unwind_set_id(uint32_t id) {
+  uw_thread_t *t = uw;
+  if (!t || !t->pending) return;
+  t->pending = 0;
+  t->last_id = id;
+  uint64_t key = t->c[t->n - 1].key;
+  t->memo[memo_at(key)].key = key;
+  t->memo[memo_at(key)].id = id;
+}
+
 /* ---- unwinding -------------------------------------------------------------- */
 
 void lg_fast_unwind_init(uintptr_t lo, uintptr_t hi) {
@@ -318,35 +433,230 @@ static int know_stack(void) {
 }
 
 static inline int on_stack(uintptr_t a) { return a >= stack_lo && a + 8 <= stack_hi && !(a & 7); }
+static inline uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
 
-int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out) {
-  if (!know_stack()) return -1;
-  /* The shim's own frames have frame pointers: walk them to the first
-   * return address outside the shim. */
-  uintptr_t *fp = __builtin_frame_address(0);
-  for (int k = 0; k < 16; k++) {
-    if (!on_stack((uintptr_t)fp) || !on_stack((uintptr_t)(fp + 1))) return -1;
-    if (fp[1] - self_lo >= self_hi - self_lo) break;
+/* Where the unwinder stands: the return address `ip` read from `slot`
+ * (the caller's stack pointer is slot + 8) and RBP. */
+typedef struct ust { uintptr_t ip, slot, rbp, lo, hi; } ust_t;
+
+/* The rule of return address ip, from the thread's rule cache. */
+static inline const rule_t *rule_of(uw_thread_t *t, uintptr_t ip) {
+  rule_t *ru = &t->cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 50) & (CACHE - 1)];
+  if (ru->ip != ip) compute(ip, ru);
+  return ru;
+}
+
+/* Unwinds frame st for real into f: 1 moved on to the caller, 0 it was the
+ * outermost frame, -1 fall back (a rule outside the subset, a frame that
+ * would leave the stack [st->lo, st->hi)). */
+static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st, cframe_t *f) {
+  const rule_t *ru = rule_of(t, st->ip);
+  f->slot = st->slot;
+  f->ra = st->ip;
+  f->rbp = st->rbp;
+  f->cfa_off = ru->cfa_off;
+  f->rbp_off = ru->rbp_off;
+  f->rflags = (uint8_t)((ru->flags & (RF_SAVED | RF_END)) | (ru->cfa_rbp ? RF_CFA_RBP : 0));
+  if (LG_UNLIKELY(ru->flags & 6)) return ru->flags & 4 ? -1 : 0;
+  uintptr_t sp = st->slot + 8;
+  uintptr_t cfa = (ru->cfa_rbp ? st->rbp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
+  if (cfa - 8 < st->lo || cfa > st->hi || (cfa & 7) || cfa <= sp) return -1;
+  if (ru->flags & 1) {
+    uintptr_t at = cfa + (uintptr_t)(intptr_t)ru->rbp_off;
+    if (at < st->lo || at + 8 > st->hi || (at & 7)) return -1;
+    st->rbp = word(at);
+  }
+  st->slot = cfa - 8;
+  st->ip = word(st->slot);
+  return 1;
+}
+
+/* Does the unwinder at st stand where frame f of the last stack stood? */
+static inline int stands_on(const cframe_t *f, const ust_t *st) {
+  return f->slot == st->slot && f->ra == st->ip && (!(f->mark & M_RBP) || f->rbp == st->rbp);
+}
+
+/* Checks, with the unwinder standing on frame c[j] of the last stack and
+ * e program frames already unwound inside it, that the frames outside c[j]
+ * still hold as far as the depth reaches (see the band comment). 0 when
+ * one does not, or when the depth reaches past the last stack. */
+static inline int window_holds(const uw_thread_t *t, uint32_t j, uint32_t e, uint32_t depth) {
+  const cframe_t *c = t->c;
+  uint32_t need = depth - e, cum = c[j].cum; /* need: program frames still to come, c[j]'s included */
+  int64_t w = 0;                              /* the window's outermost frame */
+  if (cum >= need) w = t->at_cum[cum - need + 1];
+  else if (!t->ended) return 0;
+  for (int64_t i = (int64_t)j - 1; i >= w; i--) {
+    const cframe_t *f = &c[i];
+    if (word(f->slot) != f->ra || (f->rchk && word(f->rchk) != f->rbp)) return 0;
+  }
+  return 1;
+}
+
+/* Links frame c[i] to its outer neighbour c[i - 1]: its hash, count and
+ * marks, and the neighbour's RBP check, which depends on c[i]'s rule. */
+static inline void link_frame(uw_thread_t *t, uint32_t i) {
+  cframe_t *f = &t->c[i];
+  cframe_t *out = i ? f - 1 : NULL;
+  uint64_t h = (out ? out->key : 0x243F6A8885A308D3ull) + f->ra;
+  h *= 0x9E3779B97F4A7C15ull;
+  f->key = h ^ (h >> 31);
+  int emit = f->mark & M_EMIT;
+  f->cum = (out ? out->cum : 0) + (uint32_t)emit;
+  if (emit) t->at_cum[f->cum] = (uint16_t)i;
+  int uses = !(f->rflags & RF_END) && f->ra &&
+             ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && out && (out->mark & M_RBP)));
+  f->mark = (uint8_t)(emit | (uses ? M_RBP : 0));
+  f->rchk = 0;
+  if (out) out->rchk = (out->mark & M_RBP) && (f->rflags & RF_SAVED) ? out->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
+}
+
+/* Puts the k fresh frames (innermost first) inside c[0..j) — j = 0: they
+ * are the whole stack — and makes them the last stack. */
+static void commit(uw_thread_t *t, uint32_t j, uint32_t k, int ended) {
+  for (uint32_t i = 0; i < k; i++) {
+    const cframe_t *g = &t->fresh[k - 1 - i];
+    cframe_t *f = &t->c[j + i];
+    f->slot = g->slot;
+    f->ra = g->ra;
+    f->rbp = g->rbp;
+    f->cfa_off = g->cfa_off;
+    f->rbp_off = g->rbp_off;
+    f->rflags = g->rflags;
+    f->mark = g->mark;
+    link_frame(t, j + i);
+  }
+  t->n = j + k;
+  if (!j) t->ended = ended;
+}
+
+/* The program frames of the last stack's window, innermost first. */
+static uint32_t emit_frames(const uw_thread_t *t, uintptr_t *frames, uint32_t depth) {
+  uint32_t n = 0;
+  for (uint32_t i = t->n; i-- > 0 && n < depth;)
+    if (t->c[i].mark & M_EMIT) frames[n++] = t->c[i].ra;
+  return n;
+}
+
+/* The general case: unwinds for real until the unwinder stands on a frame
+ * of the last stack whose outside still holds, and takes that outside;
+ * where none does, the whole stack is unwound for real. */
+static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintptr_t *frames, uint32_t depth,
+                                                uint32_t *out, uint32_t *same) {
+  t->pending = 0;
+  t->last_id = 0;
+  if (LG_UNLIKELY(stack_known <= 0) && !know_stack()) return -1;
+  st->lo = stack_lo;
+  st->hi = stack_hi;
+  if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
+  int64_t c = (int64_t)t->n - 1; /* the cursor in the last stack, from its innermost frame out */
+  uint32_t k = 0, e = 0, reusing = 1;
+  int ended = 0;
+  while (e < depth && st->ip) {
+    if (reusing) {
+      while (c >= 0 && t->c[c].slot < st->slot) c--;
+      if (c >= 0 && stands_on(&t->c[c], st)) {
+        uint32_t j = (uint32_t)c;
+        if (j + 1 + k <= LAST_MAX && window_holds(t, j, e, depth)) {
+          *out = t->c[j].cum >= depth - e ? depth : e + t->c[j].cum;
+          commit(t, j + 1, k, t->ended);
+          goto done;
+        }
+        reusing = 0; /* unwind the rest for real */
+      }
+    }
+    if (k >= LAST_MAX - 1) return -1;
+    cframe_t *f = &t->fresh[k++];
+    f->mark = st->ip - 1 - self_lo >= self_hi - self_lo ? M_EMIT : 0; /* not the shim's (main wrapper) */
+    e += f->mark;
+    int r = step(t, st, f);
+    if (r < 0) return -1;
+    if (r == 0) { ended = 1; break; }
+  }
+  if (!ended && !st->ip) { /* the end: a zero read at this slot */
+    t->fresh[k++] = (cframe_t){.slot = st->slot, .rbp = st->rbp};
+    ended = 1;
+  }
+  commit(t, 0, k, ended);
+  *out = e;
+done:
+  t->last_out = *out;
+  uint64_t key = t->c[t->n - 1].key;
+  if (t->memo[memo_at(key)].key == key && t->memo[memo_at(key)].id) {
+    *same = t->last_id = t->memo[memo_at(key)].id;
+    return 0;
+  }
+  t->pending = 1;
+  *out = emit_frames(t, frames, depth);
+  return 0;
+}
+
+/* Walks the shim's own frames up to the first return address outside the
+ * shim: they are the calls that led here from a hook, all compiled with
+ * frame pointers, so their chain needs no checks. */
+static inline __attribute__((always_inline)) int skip_shim(uintptr_t *fp, ust_t *st) {
+  uintptr_t self = self_lo, span = self_hi - self_lo;
+  for (int k = 0; fp[1] - self < span; k++) {
+    if (k == 16) return -1;
     fp = (uintptr_t *)fp[0];
   }
-  uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), rbp = fp[0];
-  uint32_t n = 0;
-  while (n < depth && ip) {
-    if (ip - 1 - self_lo >= self_hi - self_lo) frames[n++] = ip; /* not the shim's (main wrapper) */
-    rule_t *ru = &cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 51) & (CACHE - 1)];
-    if (ru->ip != ip) compute(ip, ru);
-    if (ru->flags & 4) return -1;
-    if (ru->flags & 2) break;
-    uintptr_t cfa = (ru->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
-    if (!on_stack(cfa - 8) || cfa <= sp) return -1;
-    if (ru->flags & 1) {
-      uintptr_t at = cfa + (uintptr_t)(intptr_t)ru->rbp_off;
-      if (!on_stack(at)) return -1;
-      rbp = *(const uintptr_t *)at;
-    }
-    ip = *(const uintptr_t *)(cfa - 8);
-    sp = cfa;
-  }
-  *out = n;
+  st->ip = fp[1];
+  st->slot = (uintptr_t)(fp + 1);
+  st->rbp = fp[0];
   return 0;
+}
+
+#ifdef LG_DEBUG
+/* The debug build checks every capture against a real unwind of the whole
+ * stack that ignores the last stack (the rules as the fast path has them,
+ * nothing reused), and says so once if the two differ. */
+static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uint32_t n, uint32_t same, uint32_t depth) {
+  static int warned;
+  uintptr_t want[LG_MAX_FRAMES], got[LG_MAX_FRAMES];
+  uint32_t k = 0;
+  cframe_t f;
+  st.lo = stack_lo;
+  st.hi = stack_hi;
+  while (k < depth && st.ip) {
+    int emit = st.ip - 1 - self_lo >= self_hi - self_lo;
+    if (emit) want[k++] = st.ip;
+    int r = step(t, &st, &f);
+    if (r < 0) return; /* the fast path would have fallen back as well */
+    if (r == 0) break;
+  }
+  uint32_t m = same || !n ? emit_frames(t, got, depth) : n;
+  if (!same && n) memcpy(got, frames, n * sizeof *got);
+  if ((m != k || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+    lg_warn("debug: the fast unwinder gave %u frames, a full unwind %u (first differing at %u)", m, k,
+            ({ uint32_t i = 0; while (i < k && i < m && got[i] == want[i]) i++; i; }));
+}
+#define CHECK_CAPTURE(t, st, frames, n, same, depth) check_capture(t, st, frames, n, same, depth)
+#else
+#define CHECK_CAPTURE(t, st, frames, n, same, depth) ((void)0)
+#endif
+
+static int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same, ust_t st);
+
+int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
+  ust_t st;
+  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
+  int r = fast_unwind(frames, depth, out, same, st);
+  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
+  return r;
+}
+
+static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
+                                                             uint32_t *same, ust_t st) {
+  uw_thread_t *t = uw;
+  if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
+  *same = 0;
+  /* The common case first: the stack is the last one, frame for frame
+   * (every slot checked was on the stack when the last capture read it). */
+  uint32_t n = t->n;
+  if (t->last_id && n && stands_on(&t->c[n - 1], &st) && window_holds(t, n - 1, 0, depth)) {
+    *same = t->last_id;
+    *out = t->last_out;
+    return 0;
+  }
+  return unwind_new(t, &st, frames, depth, out, same);
 }
