@@ -293,64 +293,62 @@ static void compute(uintptr_t ra, rule_t *out) {
   out->flags = st.rbp == R_OFFSET ? 1 : 0;
 }
 
-/* ---- the thread's last stack ------------------------------------------------
+/* ---- the thread's recent stacks --------------------------------------------
  *
  * Most allocations come from a stack that shares all but its innermost
- * frames with the thread's previous one. So each thread keeps its last
- * stack, outermost frame first: for every frame, the stack slot its return
- * address was read from, the address, the RBP value the unwinder held on
- * reaching it, and the frame's rule. A capture unwinds for real until it
- * stands where a frame of the last stack stood — same slot, same address,
- * and the same RBP where the frames outside depend on it — and from there
- * checks instead of unwinding: every frame further out, as far as the
- * depth reaches, must still hold its return address in its slot, and every
- * saved RBP that a frame's position depends on must still be in its slot.
- * A frame's slot follows from the slot, rule and RBP of the frame inside
- * it alone, so when all of this holds, the real unwinder would walk
- * exactly these frames: the result is what it gives, at one or two
- * compares a frame. When a check fails, or the depth reaches past what was
- * unwound last time, the capture unwinds the rest for real.
+ * frames with one of the thread's recent stacks. So each thread keeps the
+ * frames of its recent captures as a tree, outermost frames at the roots:
+ * for every frame, the stack slot its return address was read from, the
+ * address, the RBP value the unwinder held on reaching it, the frame's rule
+ * and the frame outside it. A capture unwinds for real until it stands
+ * where a frame of the tree stood — same slot, same address, and the same
+ * RBP where the frames outside depend on it (an index by slot and address
+ * finds it) — and from there checks instead of unwinding: every frame
+ * outside, as far as the depth reaches, must still hold its return address
+ * in its slot, and every saved RBP that a frame's position depends on must
+ * still be in its slot. A frame's slot follows from the slot, rule and RBP
+ * of the frame inside it alone, so when all of this holds, the real
+ * unwinder would walk exactly these frames: the result is what it gives,
+ * at one or two compares a frame. When a check fails, or the depth reaches
+ * past the known frames, unwinding goes on for real.
  *
- * Each frame also carries a hash of the frames from the outermost one to
- * it, and the thread remembers which stack id that hash of its innermost
- * frame was interned to (a 64-bit match is taken as the same stack, as
- * stacks.c's own per-thread cache does): a stack seen before costs no
- * copy of its frames and no interning. */
+ * A frame of the tree also remembers which stack id a capture ending in
+ * it was interned to: a stack seen before costs no copy of its frames and
+ * no interning. Frames are never changed once made; when the thread's
+ * pool of frames is full, the tree starts afresh. */
 
 enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
-enum { M_EMIT = 1, M_RBP = 2 };                    /* marks of a frame */
+enum { M_EMIT = 1, M_RBP = 2, M_END = 4 };         /* marks of a frame */
 
-typedef struct cframe {
-  uintptr_t slot; /* where the return address was read */
-  uintptr_t ra;   /* the return address; 0: the end of the stack was read here */
-  uintptr_t rbp;  /* RBP as the unwinder held it on reaching the frame */
-  uintptr_t rchk; /* where the frame inside saved that RBP, when this frame's outside depends on it; else 0 */
-  uint64_t key;   /* hash of the frames from the outermost known one to this one */
-  int32_t cfa_off;
+typedef struct node {
+  uintptr_t slot;  /* where the return address was read */
+  uintptr_t ra;    /* the return address; 0: the end of the stack was read here */
+  uintptr_t rbp;   /* RBP as the unwinder held it on reaching the frame */
+  uint64_t key;    /* hash of the frames from the outermost known one to this one */
+  uint32_t out;    /* the frame outside (index + 1), 0: the outermost known */
+  uint32_t id;     /* the stack id of a capture whose innermost frame this is, 0 unknown */
   int16_t rbp_off;
-  uint8_t rflags; /* RF_* */
-  uint8_t mark;   /* M_EMIT: a program frame (not the shim's); M_RBP: the frames outside depend on rbp */
-  uint32_t cum;   /* program frames from the outermost known one to this one, both included */
+  uint8_t rflags;  /* RF_* */
+  uint8_t mark;    /* M_EMIT: a program frame (not the shim's); M_RBP: the frames outside
+                      depend on rbp; M_END: the end of the stack (nothing outside) */
   uint32_t pad;
-} cframe_t;
+} node_t;
 
-#define LAST_MAX (LG_MAX_FRAMES + 24) /* the frames, the shim's in between, the end */
-#define MEMO 4096
+#define LAST_MAX (LG_MAX_FRAMES + 24) /* frames of one capture: the shim's in between, the end */
+#define POOL 8192                     /* frames per thread */
+#define INDEX 4096                    /* by slot and address */
 
 /* A thread's unwinder state, in a mapping of its own (not TLS: the static
  * TLS block is carved out of every thread's stack). Reused by later
  * threads after the thread ends. */
 typedef struct uw_thread {
-  uint32_t n;        /* frames of the last stack: c[0] outermost, c[n - 1] innermost */
-  int ended;         /* c[0] is the end of the stack (else where the depth stopped) */
-  uint32_t last_id;  /* the stack id of the last stack as it stands, 0 unknown */
+  uint32_t nnodes;   /* nodes in use */
+  uint32_t last;     /* the innermost frame of the last capture (index + 1), 0 none */
   uint32_t last_out; /* its number of program frames in the depth */
-  int pending;       /* the last stack awaits its id (lg_fast_unwind_set_id) */
+  int pending;       /* the last capture awaits its id (lg_fast_unwind_set_id) */
   struct uw_thread *next_free;
-  cframe_t c[LAST_MAX];
-  uint16_t at_cum[LAST_MAX + 1]; /* at_cum[k]: the index in c of the program frame whose cum is k */
-  cframe_t fresh[LAST_MAX];      /* frames unwound for real by a capture, innermost first */
-  struct { uint64_t key; uint32_t id, pad; } memo[MEMO];
+  uint16_t index[INDEX]; /* index + 1 of a node with that slot and address */
+  node_t node[POOL];
   rule_t cache[CACHE];
 } uw_thread_t;
 
@@ -359,6 +357,14 @@ static __thread int uw_gone __attribute__((tls_model("initial-exec")));
 static uw_thread_t *uw_free;
 static lg_lock_t uw_lock = LG_LOCK_INIT;
 static void (*uw_first_use)(void);
+
+/* Forgets the tree (the rules stay: they belong to code, not to a stack). */
+static void forget_stacks(uw_thread_t *t) {
+  memset(t->index, 0, sizeof t->index);
+  t->nnodes = 0;
+  t->last = 0;
+  t->pending = 0;
+}
 
 /* Returns the calling thread's state, made (or taken from an ended
  * thread) on first use; NULL once the thread has ended or out of memory. */
@@ -370,11 +376,7 @@ static uw_thread_t *uw_state(void) {
   if (t) uw_free = t->next_free;
   lg_unlock(&uw_lock);
   if (!t && !(t = lg_sys_map(sizeof *t))) return NULL;
-  /* The rules and the ids stay true (they belong to code and to the
-   * process); the last stack was another thread's. */
-  t->n = 0;
-  t->last_id = 0;
-  t->pending = 0;
+  forget_stacks(t); /* another thread's stacks */
   uw = t;
   if (uw_first_use) uw_first_use();
   return t;
@@ -395,16 +397,11 @@ void lg_fast_unwind_thread_end(void) {
 
 void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
 
-static inline uint32_t memo_at(uint64_t key) { return (uint32_t)(key >> 40) & (MEMO - 1); }
-
 void lg_fast_unwind_set_id(uint32_t id) {
   uw_thread_t *t = uw;
   if (!t || !t->pending) return;
   t->pending = 0;
-  t->last_id = id;
-  uint64_t key = t->c[t->n - 1].key;
-  t->memo[memo_at(key)].key = key;
-  t->memo[memo_at(key)].id = id;
+  t->node[t->last - 1].id = id;
 }
 
 /* ---- unwinding -------------------------------------------------------------- */
@@ -432,11 +429,11 @@ static int know_stack(void) {
   return stack_known > 0;
 }
 
-static inline int on_stack(uintptr_t a) { return a >= stack_lo && a + 8 <= stack_hi && !(a & 7); }
 static inline uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
 
 /* Where the unwinder stands: the return address `ip` read from `slot`
- * (the caller's stack pointer is slot + 8) and RBP. */
+ * (the caller's stack pointer is slot + 8) and RBP, within the stack
+ * [lo, hi). */
 typedef struct ust { uintptr_t ip, slot, rbp, lo, hi; } ust_t;
 
 /* The rule of return address ip, from the thread's rule cache. */
@@ -448,13 +445,12 @@ static inline const rule_t *rule_of(uw_thread_t *t, uintptr_t ip) {
 
 /* Unwinds frame st for real into f: 1 moved on to the caller, 0 it was the
  * outermost frame, -1 fall back (a rule outside the subset, a frame that
- * would leave the stack [st->lo, st->hi)). */
-static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st, cframe_t *f) {
+ * would leave the stack). */
+static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st, node_t *f) {
   const rule_t *ru = rule_of(t, st->ip);
   f->slot = st->slot;
   f->ra = st->ip;
   f->rbp = st->rbp;
-  f->cfa_off = ru->cfa_off;
   f->rbp_off = ru->rbp_off;
   f->rflags = (uint8_t)((ru->flags & (RF_SAVED | RF_END)) | (ru->cfa_rbp ? RF_CFA_RBP : 0));
   if (LG_UNLIKELY(ru->flags & 6)) return ru->flags & 4 ? -1 : 0;
@@ -471,123 +467,108 @@ static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st,
   return 1;
 }
 
-/* Does the unwinder at st stand where frame f of the last stack stood? */
-static inline int stands_on(const cframe_t *f, const ust_t *st) {
+static inline uint32_t index_of(uintptr_t slot, uintptr_t ra) {
+  uint64_t h = (slot ^ (ra * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(h >> 52) & (INDEX - 1);
+}
+
+/* Does the unwinder at st stand where frame f stood? */
+static inline int stands_on(const node_t *f, const ust_t *st) {
   return f->slot == st->slot && f->ra == st->ip && (!(f->mark & M_RBP) || f->rbp == st->rbp);
 }
 
-/* Checks, with the unwinder standing on frame c[j] of the last stack and
- * e program frames already unwound inside it, that the frames outside c[j]
- * still hold as far as the depth reaches (see the band comment). 0 when
- * one does not, or when the depth reaches past the last stack. */
-static inline int window_holds(const uw_thread_t *t, uint32_t j, uint32_t e, uint32_t depth) {
-  const cframe_t *c = t->c;
-  uint32_t need = depth - e, cum = c[j].cum; /* need: program frames still to come, c[j]'s included */
-  int64_t w = 0;                              /* the window's outermost frame */
-  if (cum >= need) w = t->at_cum[cum - need + 1];
-  else if (!t->ended) return 0;
-  for (int64_t i = (int64_t)j - 1; i >= w; i--) {
-    const cframe_t *f = &c[i];
-    if (word(f->slot) != f->ra || (f->rchk && word(f->rchk) != f->rbp)) return 0;
+/* With the unwinder standing on frame m and e program frames already
+ * unwound inside it, checks the frames outside m as far as the depth
+ * reaches (see the band comment); their program frames, m's included, in
+ * *n. 0 when a frame no longer holds, or when the depth reaches past the
+ * known frames. */
+static inline int outside_holds(const uw_thread_t *t, uint32_t m, uint32_t e, uint32_t depth, uint32_t *n) {
+  const node_t *in = &t->node[m - 1];
+  uint32_t k = in->mark & M_EMIT;
+  while (e + k < depth) {
+    if (!in->out) {
+      if (!(in->mark & M_END)) return 0;
+      break;
+    }
+    const node_t *f = &t->node[in->out - 1];
+    if (word(f->slot) != f->ra) return 0;
+    if ((f->mark & M_RBP) && (in->rflags & RF_SAVED) && word(f->slot + 8 + (uintptr_t)(intptr_t)in->rbp_off) != f->rbp)
+      return 0;
+    k += f->mark & M_EMIT;
+    in = f;
   }
+  *n = k;
   return 1;
 }
 
-/* Links frame c[i] to its outer neighbour c[i - 1]: its hash, count and
- * marks, and the neighbour's RBP check, which depends on c[i]'s rule. */
-static inline void link_frame(uw_thread_t *t, uint32_t i) {
-  cframe_t *f = &t->c[i];
-  cframe_t *out = i ? f - 1 : NULL;
-  uint64_t h = (out ? out->key : 0x243F6A8885A308D3ull) + f->ra;
-  h *= 0x9E3779B97F4A7C15ull;
-  f->key = h ^ (h >> 31);
-  int emit = f->mark & M_EMIT;
-  f->cum = (out ? out->cum : 0) + (uint32_t)emit;
-  if (emit) t->at_cum[f->cum] = (uint16_t)i;
-  int uses = !(f->rflags & RF_END) && f->ra &&
-             ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && out && (out->mark & M_RBP)));
-  f->mark = (uint8_t)(emit | (uses ? M_RBP : 0));
-  f->rchk = 0;
-  if (out) out->rchk = (out->mark & M_RBP) && (f->rflags & RF_SAVED) ? out->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
-}
-
-/* Puts the k fresh frames (innermost first) inside c[0..j) — j = 0: they
- * are the whole stack — and makes them the last stack. */
-static void commit(uw_thread_t *t, uint32_t j, uint32_t k, int ended) {
-  for (uint32_t i = 0; i < k; i++) {
-    const cframe_t *g = &t->fresh[k - 1 - i];
-    cframe_t *f = &t->c[j + i];
-    f->slot = g->slot;
-    f->ra = g->ra;
-    f->rbp = g->rbp;
-    f->cfa_off = g->cfa_off;
-    f->rbp_off = g->rbp_off;
-    f->rflags = g->rflags;
-    f->mark = g->mark;
-    link_frame(t, j + i);
+/* Links the k frames just unwound (t->node[base..base + k), innermost
+ * first) to the frame `out` outside them (index + 1, 0: none): their
+ * hashes, marks and index entries. */
+static void link_new(uw_thread_t *t, uint32_t base, uint32_t k, uint32_t out, int end) {
+  for (uint32_t i = k; i-- > 0;) {
+    node_t *f = &t->node[base + i];
+    const node_t *o = out ? &t->node[out - 1] : NULL;
+    uint64_t h = ((o ? o->key : 0x243F6A8885A308D3ull) + f->ra) * 0x9E3779B97F4A7C15ull;
+    f->key = h ^ (h >> 31);
+    f->out = out;
+    f->id = 0;
+    int uses = !(f->rflags & RF_END) && f->ra &&
+               ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && o && (o->mark & M_RBP)));
+    f->mark = (uint8_t)((f->mark & M_EMIT) | (uses ? M_RBP : 0) | (!o && end ? M_END : 0));
+    t->index[index_of(f->slot, f->ra)] = (uint16_t)(base + i + 1);
+    out = base + i + 1;
   }
-  t->n = j + k;
-  if (!j) t->ended = ended;
+  t->nnodes = base + k;
 }
 
-/* The program frames of the last stack's window, innermost first. */
-static uint32_t emit_frames(const uw_thread_t *t, uintptr_t *frames, uint32_t depth) {
+/* The program frames of the capture ending in frame m, innermost first. */
+static uint32_t emit_frames(const uw_thread_t *t, uint32_t m, uintptr_t *frames, uint32_t depth) {
   uint32_t n = 0;
-  for (uint32_t i = t->n; i-- > 0 && n < depth;)
-    if (t->c[i].mark & M_EMIT) frames[n++] = t->c[i].ra;
+  for (; m && n < depth; m = t->node[m - 1].out)
+    if (t->node[m - 1].mark & M_EMIT) frames[n++] = t->node[m - 1].ra;
   return n;
 }
 
 /* The general case: unwinds for real until the unwinder stands on a frame
- * of the last stack whose outside still holds, and takes that outside;
- * where none does, the whole stack is unwound for real. */
+ * whose outside still holds, and takes that outside; where none does, the
+ * stack is unwound for real to its end or the depth. */
 static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintptr_t *frames, uint32_t depth,
                                                 uint32_t *out, uint32_t *same) {
   t->pending = 0;
-  t->last_id = 0;
+  t->last = 0;
   if (LG_UNLIKELY(stack_known <= 0) && !know_stack()) return -1;
   st->lo = stack_lo;
   st->hi = stack_hi;
   if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
-  int64_t c = (int64_t)t->n - 1; /* the cursor in the last stack, from its innermost frame out */
-  uint32_t k = 0, e = 0, reusing = 1;
-  int ended = 0;
+  if (t->nnodes + LAST_MAX > POOL) forget_stacks(t);
+  uint32_t base = t->nnodes, k = 0, e = 0, tries = 0, m = 0, n = 0;
+  int end = 0;
   while (e < depth && st->ip) {
-    if (reusing) {
-      while (c >= 0 && t->c[c].slot < st->slot) c--;
-      if (c >= 0 && stands_on(&t->c[c], st)) {
-        uint32_t j = (uint32_t)c;
-        if (j + 1 + k <= LAST_MAX && window_holds(t, j, e, depth)) {
-          *out = t->c[j].cum >= depth - e ? depth : e + t->c[j].cum;
-          commit(t, j + 1, k, t->ended);
-          goto done;
-        }
-        reusing = 0; /* unwind the rest for real */
-      }
+    uint32_t c = t->index[index_of(st->slot, st->ip)];
+    if (c && tries < 4 && stands_on(&t->node[c - 1], st)) {
+      if (outside_holds(t, c, e, depth, &n)) { m = c; break; }
+      tries++;
     }
     if (k >= LAST_MAX - 1) return -1;
-    cframe_t *f = &t->fresh[k++];
+    node_t *f = &t->node[base + k++];
     f->mark = st->ip - 1 - self_lo >= self_hi - self_lo ? M_EMIT : 0; /* not the shim's (main wrapper) */
     e += f->mark;
     int r = step(t, st, f);
     if (r < 0) return -1;
-    if (r == 0) { ended = 1; break; }
+    if (r == 0) { end = 1; break; }
   }
-  if (!ended && !st->ip) { /* the end: a zero read at this slot */
-    t->fresh[k++] = (cframe_t){.slot = st->slot, .rbp = st->rbp};
-    ended = 1;
+  if (!m && !end && !st->ip) { /* the end: a zero read at this slot */
+    node_t *z = &t->node[base + k++];
+    *z = (node_t){.slot = st->slot, .rbp = st->rbp};
+    end = 1;
   }
-  commit(t, 0, k, ended);
-  *out = e;
-done:
-  t->last_out = *out;
-  uint64_t key = t->c[t->n - 1].key;
-  if (t->memo[memo_at(key)].key == key && t->memo[memo_at(key)].id) {
-    *same = t->last_id = t->memo[memo_at(key)].id;
-    return 0;
-  }
+  link_new(t, base, k, m, end);
+  t->last = k ? base + 1 : m;
+  *out = t->last_out = e + n;
+  uint32_t id = t->node[t->last - 1].id;
+  if (id) { *same = id; return 0; }
   t->pending = 1;
-  *out = emit_frames(t, frames, depth);
+  emit_frames(t, t->last, frames, depth);
   return 0;
 }
 
@@ -608,42 +589,31 @@ static inline __attribute__((always_inline)) int skip_shim(uintptr_t *fp, ust_t 
 
 #ifdef LG_DEBUG
 /* The debug build checks every capture against a real unwind of the whole
- * stack that ignores the last stack (the rules as the fast path has them,
+ * stack that ignores the tree (the rules as the fast path has them,
  * nothing reused), and says so once if the two differ. */
 static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uint32_t n, uint32_t same, uint32_t depth) {
   static int warned;
   uintptr_t want[LG_MAX_FRAMES], got[LG_MAX_FRAMES];
   uint32_t k = 0;
-  cframe_t f;
+  node_t f;
   st.lo = stack_lo;
   st.hi = stack_hi;
   while (k < depth && st.ip) {
-    int emit = st.ip - 1 - self_lo >= self_hi - self_lo;
-    if (emit) want[k++] = st.ip;
+    if (st.ip - 1 - self_lo >= self_hi - self_lo) want[k++] = st.ip;
     int r = step(t, &st, &f);
     if (r < 0) return; /* the fast path would have fallen back as well */
     if (r == 0) break;
   }
-  uint32_t m = same || !n ? emit_frames(t, got, depth) : n;
-  if (!same && n) memcpy(got, frames, n * sizeof *got);
-  if ((m != k || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
-    lg_warn("debug: the fast unwinder gave %u frames, a full unwind %u (first differing at %u)", m, k,
-            ({ uint32_t i = 0; while (i < k && i < m && got[i] == want[i]) i++; i; }));
+  uint32_t m = emit_frames(t, t->last, got, depth);
+  (void)frames;
+  (void)same;
+  if ((m != k || m != n || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+    lg_warn("debug: the fast unwinder gave %u frames (said %u), a full unwind %u", m, n, k);
 }
 #define CHECK_CAPTURE(t, st, frames, n, same, depth) check_capture(t, st, frames, n, same, depth)
 #else
 #define CHECK_CAPTURE(t, st, frames, n, same, depth) ((void)0)
 #endif
-
-static int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same, ust_t st);
-
-int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
-  ust_t st;
-  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
-  int r = fast_unwind(frames, depth, out, same, st);
-  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
-  return r;
-}
 
 static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
                                                              uint32_t *same, ust_t st) {
@@ -651,12 +621,20 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
   if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
   *same = 0;
   /* The common case first: the stack is the last one, frame for frame
-   * (every slot checked was on the stack when the last capture read it). */
-  uint32_t n = t->n;
-  if (t->last_id && n && stands_on(&t->c[n - 1], &st) && window_holds(t, n - 1, 0, depth)) {
-    *same = t->last_id;
-    *out = t->last_out;
+   * (every slot checked was on the stack when a capture read it). */
+  uint32_t m = t->last, n;
+  if (m && t->node[m - 1].id && stands_on(&t->node[m - 1], &st) && outside_holds(t, m, 0, depth, &n)) {
+    *same = t->node[m - 1].id;
+    *out = n;
     return 0;
   }
   return unwind_new(t, &st, frames, depth, out, same);
+}
+
+int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
+  ust_t st;
+  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
+  int r = fast_unwind(frames, depth, out, same, st);
+  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
+  return r;
 }
