@@ -183,7 +183,7 @@ static void shared_age(uintptr_t now) {
  * in its snapshot (it may not have been): the entry takes the new parity,
  * and when it was in the snapshot after all, it ages one scan late — late,
  * never early, so min_age is never cut short. */
-static void own_insert_parity(lg_slot_t *sl, uintptr_t parity) {
+static inline void own_insert_parity(lg_slot_t *sl, uintptr_t parity) {
   uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
   if (LG_LIKELY(now == parity)) return;
   uintptr_t k = lg_tt_key(sl);
@@ -213,7 +213,19 @@ static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
   return r < 0 ? -1 : PART_SHARED | (r ? REPLACED : 0);
 }
 
+/* The common case, kept apart: a small block into the thread's table. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
+    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    int replaced;
+    lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
+                                   &replaced);
+    if (LG_LIKELY(sl != NULL)) {
+      own_insert_parity(sl, parity);
+      return 0;
+    }
+  }
   return insert(addr, size, stack, flags) < 0 ? -1 : 0;
 }
 

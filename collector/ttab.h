@@ -52,8 +52,8 @@
 #define LG_TT_DELETED 0xFEu        /* control byte: removed, reusable; a probe goes on past it */
 
 /* An array of a table: slots in groups of 16, and a control byte per slot
- * (Abseil's SwissTable layout): EMPTY, DELETED, or the top 7 bits of the
- * entry's hash. A probe looks at a whole group's control bytes at once and
+ * (Abseil's SwissTable layout): EMPTY, DELETED, or 7 bits of the entry's
+ * hash (lg_tt_hash). A probe looks at a whole group's control bytes at once and
  * goes on to the next group only if the group has no EMPTY byte; so a
  * group before an entry's own one, on its probe path, never has an EMPTY
  * byte, and a slot may turn EMPTY again only in a group that already has
@@ -109,7 +109,7 @@ static inline __m128i lg_tt_ctrl(const lg_tarr_t *a, uint32_t g) { return _mm_lo
 static inline unsigned lg_tt_match(__m128i v, uint8_t c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c))); }
 
 /* lg_ttab_find returns the slot of addr in array a, or NULL. Any thread. */
-static inline lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr) {
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr) {
   uint64_t h = lg_tt_hash(addr);
   uint8_t h7 = lg_tt_h7(h);
   for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
@@ -126,7 +126,7 @@ static inline lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr) {
  * entry at the same address, and then setting *replaced); `key` is the
  * address with its flags. Returns the slot, or NULL when the table cannot
  * grow. Owner only. */
-static inline lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
   lg_tarr_t *a = t->arr;
   if (__builtin_expect((t->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
     if (lg_ttab_rehash(t) < 0) return NULL;
@@ -166,7 +166,7 @@ put:
 /* lg_ttab_remove_own forgets addr in the owner's table t; 1 if it was there.
  * Its control byte turns EMPTY when its group has an EMPTY byte already
  * (no probe goes past that group), else DELETED. */
-static inline int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
+static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
   lg_tarr_t *a = t->arr;
   lg_slot_t *s = lg_ttab_find(a, addr);
   if (!s) return 0;

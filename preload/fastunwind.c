@@ -318,25 +318,26 @@ static void compute(uintptr_t ra, rule_t *out) {
  * pool of frames is full, the tree starts afresh. */
 
 enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
-enum { M_EMIT = 1, M_RBP = 2, M_END = 4 };         /* marks of a frame */
+enum { M_RBP = 2, M_END = 4 };                     /* marks of a frame */
 
 typedef struct node {
-  uintptr_t slot;  /* where the return address was read */
-  uintptr_t ra;    /* the return address; 0: the end of the stack was read here */
-  uintptr_t rbp;   /* RBP as the unwinder held it on reaching the frame */
-  uint64_t key;    /* hash of the frames from the outermost known one to this one */
-  uint32_t out;    /* the frame outside (index + 1), 0: the outermost known */
-  uint32_t id;     /* the stack id of a capture whose innermost frame this is, 0 unknown */
+  uintptr_t slot;          /* where the return address was read */
+  uintptr_t ra;            /* the return address; 0: the end of the stack was read here */
+  const struct node *out;  /* the frame outside, NULL: the outermost known */
+  uintptr_t pchk;          /* where this frame saved the RBP its outer frame's position depends on, else 0 */
+  uintptr_t rbp;           /* RBP as the unwinder held it on reaching the frame */
+  uint32_t emit;           /* 1: a program frame (not the shim's), 0 */
+  uint32_t id;             /* the stack id of a capture whose innermost frame this is, 0 unknown */
   int16_t rbp_off;
-  uint8_t rflags;  /* RF_* */
-  uint8_t mark;    /* M_EMIT: a program frame (not the shim's); M_RBP: the frames outside
-                      depend on rbp; M_END: the end of the stack (nothing outside) */
-  uint32_t pad;
+  uint8_t rflags;          /* RF_* */
+  uint8_t mark;            /* M_RBP: the frames outside depend on rbp; M_END: the end of the stack */
+  uint32_t pad[3];
 } node_t;
 
 #define LAST_MAX (LG_MAX_FRAMES + 24) /* frames of one capture: the shim's in between, the end */
 #define POOL 8192                     /* frames per thread */
-#define INDEX 4096                    /* by slot and address */
+#define INDEX 4096                    /* buckets of WAYS, by slot and address */
+#define WAYS 4
 
 /* A thread's unwinder state, in a mapping of its own (not TLS: the static
  * TLS block is carved out of every thread's stack). Reused by later
@@ -347,7 +348,7 @@ typedef struct uw_thread {
   uint32_t last_out; /* its number of program frames in the depth */
   int pending;       /* the last capture awaits its id (lg_fast_unwind_set_id) */
   struct uw_thread *next_free;
-  uint16_t index[INDEX]; /* index + 1 of a node with that slot and address */
+  uint16_t index[INDEX][WAYS]; /* index + 1 of nodes with that slot and address, latest first */
   node_t node[POOL];
   rule_t cache[CACHE];
 } uw_thread_t;
@@ -482,50 +483,67 @@ static inline int stands_on(const node_t *f, const ust_t *st) {
  * reaches (see the band comment); their program frames, m's included, in
  * *n. 0 when a frame no longer holds, or when the depth reaches past the
  * known frames. */
-static inline int outside_holds(const uw_thread_t *t, uint32_t m, uint32_t e, uint32_t depth, uint32_t *n) {
-  const node_t *in = &t->node[m - 1];
-  uint32_t k = in->mark & M_EMIT;
-  while (e + k < depth) {
-    if (!in->out) {
+static inline int outside_holds(const node_t *in, uint32_t e, uint32_t depth, uint32_t *n) {
+  uint32_t left = depth - e - in->emit; /* program frames still to come */
+  while (left) {
+    const node_t *f = in->out;
+    if (!f) {
       if (!(in->mark & M_END)) return 0;
       break;
     }
-    const node_t *f = &t->node[in->out - 1];
-    if (word(f->slot) != f->ra) return 0;
-    if ((f->mark & M_RBP) && (in->rflags & RF_SAVED) && word(f->slot + 8 + (uintptr_t)(intptr_t)in->rbp_off) != f->rbp)
-      return 0;
-    k += f->mark & M_EMIT;
+    if (word(f->slot) != f->ra || (in->pchk && word(in->pchk) != f->rbp)) return 0;
+    left -= f->emit;
     in = f;
   }
-  *n = k;
+  *n = depth - e - left;
   return 1;
 }
 
 /* Links the k frames just unwound (t->node[base..base + k), innermost
- * first) to the frame `out` outside them (index + 1, 0: none): their
- * hashes, marks and index entries. */
-static void link_new(uw_thread_t *t, uint32_t base, uint32_t k, uint32_t out, int end) {
+ * first) to the frame `out` outside them (NULL: none): their marks, checks
+ * and index entries. The outermost of them the tree has already, with the
+ * same outside, are taken instead (with their stack ids): once one is new,
+ * so are all inside it, and those stay where they are. Returns the
+ * innermost frame. */
+static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const node_t *out, int end) {
+  int fresh = 0;
   for (uint32_t i = k; i-- > 0;) {
     node_t *f = &t->node[base + i];
-    const node_t *o = out ? &t->node[out - 1] : NULL;
-    uint64_t h = ((o ? o->key : 0x243F6A8885A308D3ull) + f->ra) * 0x9E3779B97F4A7C15ull;
-    f->key = h ^ (h >> 31);
-    f->out = out;
-    f->id = 0;
+    const node_t *o = out;
     int uses = !(f->rflags & RF_END) && f->ra &&
                ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && o && (o->mark & M_RBP)));
-    f->mark = (uint8_t)((f->mark & M_EMIT) | (uses ? M_RBP : 0) | (!o && end ? M_END : 0));
-    t->index[index_of(f->slot, f->ra)] = (uint16_t)(base + i + 1);
-    out = base + i + 1;
+    uint8_t mark = (uint8_t)((uses ? M_RBP : 0) | (!o && end ? M_END : 0));
+    uint16_t *ways = t->index[index_of(f->slot, f->ra)];
+    if (!fresh) {
+      const node_t *old = NULL;
+      for (int w = 0; w < WAYS && ways[w] && !old; w++) {
+        const node_t *c = &t->node[ways[w] - 1];
+        if (c->slot == f->slot && c->ra == f->ra && c->out == o && c->mark == mark && (!(mark & M_RBP) || c->rbp == f->rbp))
+          old = c;
+      }
+      if (old) {
+        out = old;
+        continue;
+      }
+      fresh = 1;
+      t->nnodes = base + i + 1;
+    }
+    f->out = o;
+    f->id = 0;
+    f->mark = mark;
+    f->pchk = o && (o->mark & M_RBP) && (f->rflags & RF_SAVED) ? o->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
+    memmove(ways + 1, ways, (WAYS - 1) * sizeof *ways);
+    ways[0] = (uint16_t)(base + i + 1);
+    out = f;
   }
-  t->nnodes = base + k;
+  return out;
 }
 
 /* The program frames of the capture ending in frame m, innermost first. */
-static uint32_t emit_frames(const uw_thread_t *t, uint32_t m, uintptr_t *frames, uint32_t depth) {
+static uint32_t emit_frames(const node_t *m, uintptr_t *frames, uint32_t depth) {
   uint32_t n = 0;
-  for (; m && n < depth; m = t->node[m - 1].out)
-    if (t->node[m - 1].mark & M_EMIT) frames[n++] = t->node[m - 1].ra;
+  for (; m && n < depth; m = m->out)
+    if (m->emit) frames[n++] = m->ra;
   return n;
 }
 
@@ -541,18 +559,22 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
   st->hi = stack_hi;
   if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
   if (t->nnodes + LAST_MAX > POOL) forget_stacks(t);
-  uint32_t base = t->nnodes, k = 0, e = 0, tries = 0, m = 0, n = 0;
+  uint32_t base = t->nnodes, k = 0, e = 0, tries = 0, n = 0;
+  const node_t *m = NULL;
   int end = 0;
   while (e < depth && st->ip) {
-    uint32_t c = t->index[index_of(st->slot, st->ip)];
-    if (c && tries < 4 && stands_on(&t->node[c - 1], st)) {
-      if (outside_holds(t, c, e, depth, &n)) { m = c; break; }
+    const uint16_t *ways = t->index[index_of(st->slot, st->ip)];
+    for (int w = 0; w < WAYS && ways[w] && tries < 8; w++) {
+      const node_t *c = &t->node[ways[w] - 1];
+      if (!stands_on(c, st)) continue;
+      if (outside_holds(c, e, depth, &n)) { m = c; break; }
       tries++;
     }
+    if (m) break;
     if (k >= LAST_MAX - 1) return -1;
     node_t *f = &t->node[base + k++];
-    f->mark = st->ip - 1 - self_lo >= self_hi - self_lo ? M_EMIT : 0; /* not the shim's (main wrapper) */
-    e += f->mark;
+    f->emit = st->ip - 1 - self_lo >= self_hi - self_lo; /* not the shim's (main wrapper) */
+    e += f->emit;
     int r = step(t, st, f);
     if (r < 0) return -1;
     if (r == 0) { end = 1; break; }
@@ -562,13 +584,13 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
     *z = (node_t){.slot = st->slot, .rbp = st->rbp};
     end = 1;
   }
-  link_new(t, base, k, m, end);
-  t->last = k ? base + 1 : m;
+  const node_t *in = k ? link_new(t, base, k, m, end) : m;
+  t->last = (uint32_t)(in - t->node) + 1;
   *out = t->last_out = e + n;
   uint32_t id = t->node[t->last - 1].id;
   if (id) { *same = id; return 0; }
   t->pending = 1;
-  emit_frames(t, t->last, frames, depth);
+  emit_frames(&t->node[t->last - 1], frames, depth);
   return 0;
 }
 
@@ -604,7 +626,7 @@ static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uin
     if (r < 0) return; /* the fast path would have fallen back as well */
     if (r == 0) break;
   }
-  uint32_t m = emit_frames(t, t->last, got, depth);
+  uint32_t m = emit_frames(&t->node[t->last - 1], got, depth);
   (void)frames;
   (void)same;
   if ((m != k || m != n || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
@@ -619,15 +641,27 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
                                                              uint32_t *same, ust_t st) {
   uw_thread_t *t = uw;
   if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
-  *same = 0;
-  /* The common case first: the stack is the last one, frame for frame
-   * (every slot checked was on the stack when a capture read it). */
+  /* The common cases first: the stack is the last one, or one of the
+   * thread's recent stacks, frame for frame and with a stack id (every
+   * slot checked was on the stack when a capture read it). */
   uint32_t m = t->last, n;
-  if (m && t->node[m - 1].id && stands_on(&t->node[m - 1], &st) && outside_holds(t, m, 0, depth, &n)) {
+  if (m && t->node[m - 1].id && stands_on(&t->node[m - 1], &st) && outside_holds(&t->node[m - 1], 0, depth, &n)) {
     *same = t->node[m - 1].id;
     *out = n;
     return 0;
   }
+  const uint16_t *ways = t->index[index_of(st.slot, st.ip)];
+  for (int w = 0; w < WAYS && ways[w]; w++) {
+    const node_t *c = &t->node[ways[w] - 1];
+    if (c->id && stands_on(c, &st) && outside_holds(c, 0, depth, &n)) {
+      t->last = ways[w];
+      t->pending = 0;
+      *same = c->id;
+      *out = n;
+      return 0;
+    }
+  }
+  *same = 0;
   return unwind_new(t, &st, frames, depth, out, same);
 }
 
