@@ -1,8 +1,13 @@
 # Makefile — builds leakgraph and runs its tests, demo and benchmark.
 #
 #   make          libleakgraph.so, leakgraph-report and the wrapper in build/
-#   make test     installs missing Debian packages (as root), builds, runs the
-#                 cmocka unit tests and the integration tests
+#                 (first it checks the Debian packages it needs, and names
+#                 those missing with the command that installs them)
+#   make test     installs missing Debian packages (as root) and the npm
+#                 schema validators, builds, runs the cmocka unit tests, the
+#                 integration tests and the fuzz target for a bounded number
+#                 of runs; it prints the failures and the totals
+#   make fuzz     the fuzz target for 10 minutes (FUZZ_SECONDS=N)
 #   make demo     builds and runs leakgraph on a leaking program and on a
 #                 Debian binary, printing the reports
 #   make bench    leakgraph side by side with heaptrack and valgrind
@@ -11,6 +16,9 @@
 #
 # Sources are picked up by wildcard: a new collector/*.c, tools/*.c or
 # tests/unit/test_*.c needs no edit here.
+#
+# Output is one line per file built ("CC collector/scan.c"); V=1 shows the
+# full commands, and make test's every passing test.
 
 B ?= build
 CC ?= cc
@@ -42,45 +50,96 @@ LIB := $(B)/libleakgraph.so
 REPORT := $(B)/leakgraph-report
 WRAPPER := $(B)/leakgraph
 
-.PHONY: all deps test unit integration demo bench stress debug asan clean
-all: $(LIB) $(REPORT) $(WRAPPER)
+.PHONY: all deps check-deps test unit integration demo bench stress debug asan fuzz clean
+all: check-deps $(LIB) $(REPORT) $(WRAPPER)
+
+# Quiet rules: Q hides a command, SAY prints the one line that stands for it.
+ifeq ($(V),1)
+Q :=
+SAY := @true
+else
+Q := @
+SAY := @printf '  %-6s %s\n'
+endif
 
 deps:
 	@scripts/install-deps test
+	@scripts/install-npm-tools $(B)/npm
 
-$(B)/obj/collector/%.o: collector/%.c collector/*.h
-	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -c $< -o $@
+# Before anything compiles: the build's Debian packages are there, or the
+# build stops with their names and the command that installs them.
+check-deps:
+	@scripts/install-deps check
 
-$(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h
+$(B)/obj/collector/%.o: collector/%.c collector/*.h | check-deps
 	@mkdir -p $(@D)
-	$(CC) $(SHIM_CFLAGS) -Ipreload -Icollector -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(SHIM_CFLAGS) -c $< -o $@
+
+$(B)/obj/preload/%.o: preload/%.c preload/*.h collector/*.h | check-deps
+	@mkdir -p $(@D)
+	$(SAY) CC $<
+	$(Q)$(CC) $(SHIM_CFLAGS) -Ipreload -Icollector -c $< -o $@
 
 $(LIB): $(COLLECTOR_OBJ) $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
+	$(SAY) LINK $@
+	$(Q)$(CC) -shared -o $@ $^ -Wl,-z,nodelete -Wl,--version-script=preload/exports.map -lunwind -ldl -pthread
 
-$(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Icollector -c $< -o $@
+# Graphviz (libgvc) lays out the HTML report's pictures: the dot layout and
+# SVG plugins are linked in (from Graphviz's plugin directory), so the
+# report tool loads no plugin at run time.
+GV_CFLAGS := $(shell pkg-config --cflags libgvc 2>/dev/null)
+GV_PLUGINS := $(shell pkg-config --variable=libdir libgvc 2>/dev/null)/graphviz
+GV_LIBS := $(shell pkg-config --libs libgvc 2>/dev/null) -L$(GV_PLUGINS) \
+	-lgvplugin_dot_layout -lgvplugin_core -Wl,-rpath,$(GV_PLUGINS)
 
-$(B)/obj/tools/format.o: collector/format.c collector/format.h
+$(B)/obj/tools/%.o: tools/%.c tools/*.h collector/format.h | check-deps
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -c $< -o $@
+	$(SAY) CC $<
+	$(Q)$(CC) $(CFLAGS_COMMON) $(GV_CFLAGS) -Icollector -c $< -o $@
+
+# The HTML report's style and script are assembled into this object.
+$(B)/obj/tools/html_assets.o: tools/html/report.css tools/html/report.js
+
+$(B)/obj/tools/format.o: collector/format.c collector/format.h | check-deps
+	@mkdir -p $(@D)
+	$(SAY) CC $<
+	$(Q)$(CC) $(CFLAGS_COMMON) -c $< -o $@
 
 $(REPORT): $(TOOLS_OBJ) $(B)/obj/tools/format.o
-	$(CC) -o $@ $^ -ldw -lelf -lstdc++
+	$(SAY) LINK $@
+	$(Q)$(CC) -o $@ $^ -ldw -lelf -lstdc++ $(GV_LIBS)
 
 $(WRAPPER): scripts/leakgraph
 	@mkdir -p $(@D)
-	cp $< $@ && chmod +x $@
+	$(SAY) COPY $@
+	$(Q)cp $< $@ && chmod +x $@
 
 # Unit tests: cmocka, linked with the collector (no LD_PRELOAD) and with the
 # report tool's library part.
 $(B)/tests/test_%: tests/unit/test_%.c $(COLLECTOR_OBJ) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
+	$(SAY) CC $<
+	$(Q)$(CC) $(CFLAGS_COMMON) -Icollector -Itools -Ipreload -o $@ $< \
 		$(filter-out $(B)/obj/collector/format.o,$(COLLECTOR_OBJ)) $(TOOLS_LIB_OBJ) $(B)/obj/tools/format.o \
-		-lcmocka -lunwind -ldw -lelf -lstdc++ -ldl -pthread
+		-lcmocka -lunwind -ldw -lelf -lstdc++ $(GV_LIBS) -ldl -pthread
+
+# The fuzz target: clang's libFuzzer with ASan and UBSan, over the report
+# tool's sources (not its main) and the log format's.
+FUZZ_BIN := $(B)/fuzz/fuzz_report
+FUZZ_SECONDS ?= 600
+$(FUZZ_BIN): tests/fuzz/fuzz_report.c $(filter-out tools/main.c,$(TOOLS_SRC)) collector/format.c tools/*.h collector/format.h tools/html/report.css tools/html/report.js
+	@mkdir -p $(@D)
+	$(SAY) FUZZ $@
+	$(Q)clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined $(GV_CFLAGS) -Icollector -Itools -o $@ \
+		tests/fuzz/fuzz_report.c $(filter-out tools/main.c,$(TOOLS_SRC)) collector/format.c \
+		-ldw -lelf -lstdc++ $(GV_LIBS)
+
+fuzz: deps $(FUZZ_BIN)
+	@mkdir -p $(B)/fuzz/corpus
+	$(FUZZ_BIN) -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		$(B)/fuzz/corpus tests/fuzz/corpus
 
 unit: deps $(UNIT_BIN)
 	@scripts/run-unit $(UNIT_BIN)
@@ -89,8 +148,8 @@ integration: deps all
 	@/usr/bin/python3 tests/integration/run.py --build $(B)
 
 test: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
-	@scripts/run-tests $(B)
+	@$(MAKE) -s --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
+	@V=$(V) scripts/run-tests $(B)
 
 demo:
 	@scripts/install-deps demo
@@ -101,6 +160,7 @@ bench:
 	@scripts/install-deps bench
 	@$(MAKE) --no-print-directory all
 	@scripts/bench $(B)
+	@scripts/bench-refcount $(B)
 
 stress: deps all
 	@/usr/bin/python3 tests/integration/run.py --build $(B) --stress

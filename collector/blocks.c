@@ -22,6 +22,7 @@ typedef struct shard {
 
 static shard_t shards[NSHARDS];
 static unsigned epoch_parity; /* LG_BLK_PARITY or 0 */
+void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
  * 32 bits the home slot (scaled to the capacity by a multiply and a shift,
@@ -110,21 +111,51 @@ static int shared_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned f
     s->count++;
   }
   lg_slot_t *sl = &s->slots[at];
+  uint32_t keep = sl->key ? sl->stack & LG_BLK_STACK_RC : 0;
   sl->key = addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
   sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
-  sl->stack = stack;
+  sl->stack = stack | keep;
   lg_unlock(&s->lock);
   return replaced;
 }
 
+/* Hands a removed block that held refcounted objects to the object
+ * table; out of the hot path, no lock held. */
+__attribute__((noinline, cold)) static void rc_freed(uintptr_t addr) { lg_blocks_on_rc_free(addr); }
+
+/* Removes slot i, which holds a refcounted object, and hands its block
+ * on; out of the hot path. Shard lock held, released here. */
+__attribute__((noinline, cold)) static int remove_rc(shard_t *s, uint32_t i, uintptr_t addr) {
+  delete_at(s, i);
+  lg_unlock(&s->lock);
+  rc_freed(addr);
+  return 1;
+}
+
+/* Forgets addr in the shared part, handing its objects on; 1 if known. */
 static int shared_remove(uintptr_t addr) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
+  if (at >= 0 && LG_UNLIKELY(s->slots[at].stack & LG_BLK_STACK_RC)) return remove_rc(s, (uint32_t)at, addr);
   if (at >= 0) delete_at(s, (uint32_t)at);
   lg_unlock(&s->lock);
   return at >= 0;
+}
+
+/* Forgets addr in the shared part without handing its objects on (they
+ * move with the block to its new entry): 0 if unknown, else 1, or 2 when
+ * it held refcounted objects. */
+static int shared_take(uintptr_t addr) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  int r = at < 0 ? 0 : s->slots[at].stack & LG_BLK_STACK_RC ? 2 : 1;
+  if (at >= 0) delete_at(s, (uint32_t)at);
+  lg_unlock(&s->lock);
+  return r;
 }
 
 static int shared_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
@@ -133,6 +164,7 @@ static int shared_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   int ok = at >= 0 && s->slots[at].size == size && s->slots[at].stack == stack;
+  if (ok && LG_UNLIKELY(stack & LG_BLK_STACK_RC)) return remove_rc(s, (uint32_t)at, addr);
   if (ok) delete_at(s, (uint32_t)at);
   lg_unlock(&s->lock);
   return ok;
@@ -156,6 +188,18 @@ static int shared_set_flags(uintptr_t addr, unsigned set) {
   if (at >= 0) s->slots[at].key |= (set & LG_BLK_FLAGS);
   lg_unlock(&s->lock);
   return at >= 0;
+}
+
+static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  /* A big block (LG_SIZE_BIG) covers at least 4 GiB. */
+  int ok = at >= 0 && end <= (uintptr_t)s->slots[at].size;
+  if (ok) s->slots[at].stack |= LG_BLK_STACK_RC;
+  lg_unlock(&s->lock);
+  return ok;
 }
 
 void lg_blocks_flip_epoch(void) { __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED); }
@@ -232,30 +276,44 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
 int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
   int r = insert(addr, size, stack, flags);
   if (r < 0 || (r & REPLACED)) return r < 0 ? -1 : 0;
-  /* The old entry is elsewhere: another thread's table, or the other part. */
+  /* The old entry is elsewhere: another thread's table, or the other part.
+   * Its objects stay with the block, in the new entry. */
   lg_ttab_t *t = lg_ttab_self;
   lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
-  if (lg_ttab_others(t, &rq)) return 0;
-  if (r & PART_OWN) shared_remove(addr);
-  else if (t) lg_ttab_remove_own(t, addr);
+  int rc;
+  if (lg_ttab_others(t, &rq)) rc = rq.out.stack & LG_BLK_STACK_RC;
+  else if (r & PART_OWN) rc = shared_take(addr) == 2;
+  else rc = t && lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC;
+  if (LG_UNLIKELY(rc)) lg_blocks_mark_rc(addr, 0, 0);
   return 0;
 }
 
 int lg_blocks_remove(uintptr_t addr) {
   lg_ttab_t *t = lg_ttab_self;
-  if (LG_LIKELY(t != NULL) && LG_LIKELY(lg_ttab_remove_own(t, addr))) return 1;
+  if (LG_LIKELY(t != NULL)) {
+    int gone = lg_ttab_remove_own(t, addr);
+    if (LG_LIKELY(gone == LG_TT_GONE)) return 1;
+    if (gone) { rc_freed(addr); return 1; }
+  }
   lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
-  return lg_ttab_others(t, &rq) || shared_remove(addr);
+  if (!lg_ttab_others(t, &rq)) return shared_remove(addr);
+  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
+  return 1;
 }
 
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_ttab_t *t = lg_ttab_self;
   if (t) {
     lg_slot_t *s = lg_ttab_find(t->arr, addr);
-    if (s && s->size == size && s->stack == stack) return lg_ttab_remove_own(t, addr);
+    if (s && s->size == size && s->stack == stack) {
+      if (lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC) rc_freed(addr);
+      return 1;
+    }
   }
   lg_tt_req_t rq = {.op = LG_TT_REMOVE_IF, .addr = addr, .size = size, .stack = stack};
-  return lg_ttab_others(t, &rq) || shared_remove_if(addr, size, stack);
+  if (!lg_ttab_others(t, &rq)) return shared_remove_if(addr, size, stack);
+  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
+  return 1;
 }
 
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
@@ -273,6 +331,20 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   if (s) { __atomic_fetch_or(&s->key, (uintptr_t)(set & LG_BLK_FLAGS), __ATOMIC_ACQ_REL); return 1; }
   lg_tt_req_t rq = {.op = LG_TT_FLAGS, .addr = addr, .flags = set & LG_BLK_FLAGS};
   return lg_ttab_others(t, &rq) || shared_set_flags(addr, set);
+}
+
+int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
+  uintptr_t end = off + len;
+  if (end < off) return 0;
+  lg_ttab_t *t = lg_ttab_self;
+  lg_slot_t *s = t ? lg_ttab_find(t->arr, addr) : NULL;
+  if (s) {
+    if (s->size < end) return 0;
+    __atomic_fetch_or(&s->stack, LG_BLK_STACK_RC, __ATOMIC_ACQ_REL);
+    return 1;
+  }
+  lg_tt_req_t rq = {.op = LG_TT_MARK_RC, .addr = addr, .end = end};
+  return lg_ttab_others(t, &rq) || shared_mark_rc(addr, end);
 }
 
 void lg_blocks_thread_end(void) { lg_ttab_thread_end(); }

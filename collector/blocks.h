@@ -34,7 +34,12 @@
  * scan reads, whichever thread recorded it.
  *
  * Sizes of 4 GiB and more are stored as LG_SIZE_BIG; the scan asks the real
- * malloc_usable_size for those. */
+ * malloc_usable_size for those.
+ *
+ * The top bit of the stack word, LG_BLK_STACK_RC, says that a refcounted
+ * object lives in the block (refcount.h): freeing it must forget the
+ * object, and a free of any other block pays nothing for refcounts. Stack
+ * ids never reach it; read the id with lg_slot_stack. */
 #ifndef LG_BLOCKS_H
 #define LG_BLOCKS_H
 
@@ -48,6 +53,7 @@
 #define LG_BLK_FLAGS 15u
 #define LG_BLK_ADDR_MASK (~(uintptr_t)LG_BLK_FLAGS & (((uintptr_t)1 << 56) - 1))
 #define LG_SIZE_BIG 0xFFFFFFFFu
+#define LG_BLK_STACK_RC 0x80000000u
 /* Blocks from this size up live in the shared table: realloc gives blocks
  * of 128 KiB and more to glibc (preload/hooks.c), and glibc's usable size
  * exceeds the requested one by less than 32 bytes below its mmap range. */
@@ -61,22 +67,32 @@ typedef struct lg_slot {
 
 int lg_blocks_init(void);
 /* lg_blocks_insert records a new block (replacing a stale entry at the same
- * address in the same part of the table). It returns 0, or -1 when the
- * table cannot grow. */
+ * address in the same part of the table, whose LG_BLK_STACK_RC it keeps).
+ * It returns 0, or -1 when the table cannot grow. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
 /* lg_blocks_replace records the block at addr anew (a realloc that kept
- * it in place): its one entry, wherever it was, is now this. 0 or -1. */
+ * it in place): its one entry, wherever it was, is now this, and keeps
+ * its LG_BLK_STACK_RC (a realloc in place keeps its objects). 0 or -1. */
 int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
 /* lg_blocks_remove forgets a block, wherever it is; returns 1 if it was
- * known. */
+ * known. A block that held a refcounted object (LG_BLK_STACK_RC) is then
+ * handed to lg_blocks_on_rc_free, after any shard lock is released. */
 int lg_blocks_remove(uintptr_t addr);
 /* lg_blocks_remove_if forgets the block only if its size and stack are still
- * `size` and `stack` (realloc: another thread may have reused the address). */
+ * `size` and `stack` (realloc: another thread may have reused the address);
+ * as lg_blocks_remove, it hands on a block that held a refcounted object. */
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack);
 /* lg_blocks_lookup copies a block's entry; returns 1 if found. */
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out);
 /* lg_blocks_set_flags ors `set` into a known block's flags. */
 int lg_blocks_set_flags(uintptr_t addr, unsigned set);
+/* lg_blocks_mark_rc sets LG_BLK_STACK_RC on the block starting at addr if
+ * it is known and covers [addr + off, addr + off + len); returns 1 if so.
+ * lg_blocks_on_rc_free, set by the object table before it marks a block,
+ * is called with every removed block so marked (the objects inside die
+ * with it); the table never calls into the object table itself. */
+int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len);
+extern void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* lg_blocks_thread_end is called by a thread that ends: its table is
  * given up for a later thread; its allocations from then on (a late
@@ -106,5 +122,6 @@ void lg_blocks_age(void);
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
 
 static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & LG_BLK_ADDR_MASK; }
+static inline uint32_t lg_slot_stack(const lg_slot_t *s) { return s->stack & ~LG_BLK_STACK_RC; }
 
 #endif

@@ -6,6 +6,8 @@
 
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ucontext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,7 +21,9 @@
 #include "lock.h"
 #include "logwriter.h"
 #include "modules.h"
+#include "refcount.h"
 #include "stacks.h"
+#include "suppfile.h"
 #include "sys.h"
 #include "tdesc.h"
 #include "world.h"
@@ -106,6 +110,9 @@ static void write_manifest(void) {
   close(fd);
 }
 
+/* Copies the `suppressions` file into the log (SUPPRESSIONS source 3: its
+ * text, then its absolute path), read here once per log with a size cap;
+ * a file that cannot be read is said once, on stderr and in a NOTE. */
 static void log_suppressions_file(void) {
   if (!opts.suppressions[0]) return;
   char path[LG_PATH_MAX];
@@ -115,13 +122,25 @@ static void log_suppressions_file(void) {
     size_t l = strlen(path);
     lg_fmt(path + l, sizeof path - l, "/%s", opts.suppressions);
   }
+  size_t len = 0, cap = 0;
+  const char *why = "";
+  char *text = lg_suppfile_read(path, &len, &cap, &why);
   uint32_t n = (uint32_t)strlen(path);
   lg_log_lock();
-  lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size(n));
-  lg_log_u32(LG_SUPP_FILE);
-  lg_log_str(path, n);
-  lg_log_end();
+  if (!text) {
+    char note[LG_PATH_MAX + 128];
+    lg_fmt(note, sizeof note, "suppressions file %s: %s; its suppressions are not applied", path, why);
+    lg_warn("%s", note);
+    lg_note_locked(LG_NOTE_WARNING, note);
+  } else {
+    lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size((uint32_t)len) + lg_log_str_size(n));
+    lg_log_u32(LG_SUPP_FILE_TEXT);
+    lg_log_str(text, (uint32_t)len);
+    lg_log_str(path, n);
+    lg_log_end();
+  }
   lg_log_unlock();
+  if (text) lg_sys_unmap(text, cap);
 }
 
 /* Opens this process's log and writes what every log starts with. */
@@ -179,7 +198,20 @@ static void give_up(const char *why) {
   lg_log_unlock();
 }
 
-uint32_t lg_collector_stack(const uintptr_t *frames, uint32_t n) {
+void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
+  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+}
+
+void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
+  lg_collector_alloc_id(p, size, lg_collector_intern_stack(frames, n), flags);
+}
+
+void lg_collector_free(void *p) {
+  if (tracing) lg_blocks_remove((uintptr_t)p);
+}
+
+uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
   if (!tracing) return 0;
   int is_new = 0;
   uint32_t id = lg_stacks_intern(frames, n, &is_new);
@@ -189,19 +221,6 @@ uint32_t lg_collector_stack(const uintptr_t *frames, uint32_t n) {
     lg_modules_unlock();
   }
   return id;
-}
-
-void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
-  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
-  if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
-}
-
-void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
-  lg_collector_alloc_id(p, size, lg_collector_stack(frames, n), flags);
-}
-
-void lg_collector_free(void *p) {
-  if (tracing) lg_blocks_remove((uintptr_t)p);
 }
 
 void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
@@ -271,6 +290,24 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   return c.lost;
 }
 
+int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg) {
+  static uintptr_t ips[LG_MAX_THREADS]; /* under the scan lock */
+  static lg_world_t w;
+  if (!tracing) return -1;
+  lg_lock(&scan_lock);
+  lg_locks_take(0);
+  memset(&w, 0, sizeof w);
+  lg_world_stop(&w, 1000000000ull, lg_scanner_tid());
+  size_t n = 0;
+  for (uint32_t i = 0; i < w.n; i++)
+    if (w.threads[i].state == LG_TS_STOPPED) ips[n++] = w.threads[i].regs[REG_RIP];
+  int r = w.no_answer ? -1 : fn(ips, n, arg);
+  lg_world_start(&w);
+  lg_locks_release();
+  lg_unlock(&scan_lock);
+  return r;
+}
+
 void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {
   memcpy(last.bytes, bytes, sizeof last.bytes);
   memcpy(last.blocks, blocks, sizeof last.blocks);
@@ -286,6 +323,14 @@ void lg_note_locked(uint32_t code, const char *text) {
   lg_log_u32(code);
   lg_log_str(text, n);
   lg_log_end();
+}
+
+void lg_collector_note(uint32_t code, const char *text) {
+  if (!tracing) return;
+  lg_log_lock();
+  lg_note_locked(code, text);
+  lg_log_flush();
+  lg_log_unlock();
 }
 
 /* ---- annotations ------------------------------------------------------------ */
@@ -369,6 +414,7 @@ void lg_locks_take(int refresh_modules) {
   lg_modules_lock();
   if (refresh_modules) lg_modules_refresh(); /* before the loader's lock is out of reach */
   lg_stacks_lock();
+  lg_rc_lock_all();
   lg_arena_lock_all();
   lg_log_lock();
   lg_roots_lock();
@@ -380,6 +426,7 @@ void lg_locks_release(void) {
   lg_roots_unlock();
   lg_log_unlock();
   lg_arena_unlock_all();
+  lg_rc_unlock_all();
   lg_stacks_unlock();
   lg_modules_unlock();
 }
@@ -399,6 +446,7 @@ void lg_collector_fork_child(void) {
   lg_lock_reset(&roots_lock);
   lg_log_reset_lock();
   lg_arena_reset_lock();
+  lg_rc_reset_locks();
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
@@ -422,11 +470,17 @@ void lg_collector_end(int how, int status) {
   lg_lock(&scan_lock);
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
   lg_unlock(&scan_lock);
-  char stats[200];
-  lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks",
-         lg_blocks_table_bytes() >> 10, lg_blocks_count(), lg_arena_bytes() >> 10, lg_stacks_count());
+  char stats[300];
+  lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks, "
+         "%zu KiB refcount table for %zu live objects",
+         lg_blocks_table_bytes() >> 10, lg_blocks_count(), lg_arena_bytes() >> 10, lg_stacks_count(),
+         lg_rc_table_bytes() >> 10, lg_rc_count());
+  lg_rc_stats_t rc[LG_RC_NFAMILIES + 1];
+  lg_rc_stats(rc);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, stats);
+  for (int f = 1; f <= LG_RC_NFAMILIES; f++)
+    if (lg_rc_stats_text(stats, sizeof stats, f, &rc[f])) lg_note_locked(LG_NOTE_INFO, stats);
   lg_log_begin(LG_REC_END, 8);
   lg_log_u32((uint32_t)how);
   lg_log_u32((uint32_t)status);

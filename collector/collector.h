@@ -10,8 +10,12 @@
  * A failure of the shim's own memory or log moves it to OFF after one
  * message; the program never notices.
  *
+ * The refcount events and the families' state (refcount.h) are the
+ * preload layer's too: the hook families call them directly.
+ *
  * Lock order (a thread holding a lock may only take locks further down):
- *   modules -> (the dynamic loader's lock) -> stacks -> arena -> log
+ *   modules -> (the dynamic loader's lock) -> stacks -> rc types
+ *     -> rc shards (one at a time) -> arena -> log
  *   block shards are leaves, taken alone.
  * A scan and fork's prepare handler take all of them in this order. */
 #ifndef LG_COLLECTOR_H
@@ -51,17 +55,21 @@ const lg_options_t *lg_collector_options(void);
 
 /* Allocation events. lg_collector_alloc records a new block with the stack
  * frames[0..n); flags are LG_BLK_* (IGNORED for __lsan_disable).
- * lg_collector_stack interns a stack once (its id, 0 when not tracing or
- * out of memory) and lg_collector_alloc_id records a block with it: for a
- * caller that knows the stack's id already. */
+ * lg_collector_alloc_id records a block with a stack id interned already
+ * (lg_collector_intern_stack): for a caller that knows the id. */
 void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags);
-uint32_t lg_collector_stack(const uintptr_t *frames, uint32_t n);
 void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags);
 /* lg_collector_replace records block p anew where it is (realloc in
- * place): size, stack and flags as given, whichever thread recorded it. */
+ * place): size, stack and flags as given, whichever thread recorded it;
+ * the refcounted objects inside it stay. */
 void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags);
-/* lg_collector_free forgets p before the real free runs. */
+/* lg_collector_free forgets p before the real free runs (and the
+ * refcounted objects inside it, if any). */
 void lg_collector_free(void *p);
+/* lg_collector_intern_stack interns the stack frames[0..n) of an
+ * allocation or a refcount event (the module map refreshed first when the
+ * stack is new); its id, or 0 when not tracing or out of memory. */
+uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n);
 /* realloc: _realloc_begin reads the old block's entry before the real
  * realloc; _realloc_end moves it to the new address afterwards. */
 typedef struct lg_realloc_state { uintptr_t old; uint32_t size, stack; int known; } lg_realloc_state_t;
@@ -80,6 +88,19 @@ void lg_collector_ignore(const void *p);
 void lg_collector_add_root(const void *p, size_t n);
 void lg_collector_remove_root(const void *p, size_t n);
 void lg_collector_suppressions_text(const char *text);
+
+/* lg_collector_note writes a NOTE record (enum lg_note_code) with `text`
+ * to the log; the caller holds no shim lock. */
+void lg_collector_note(uint32_t code, const char *text);
+
+/* lg_collector_stopped calls fn(ips, n, arg) with every shim lock held and
+ * every other thread of the program stopped (as a scan does, and never
+ * during one); ips[0..n) are the stopped threads' instruction pointers.
+ * For code that rewrites code another thread could be running (entry
+ * patching): fn must not take a shim lock, allocate from the arena or
+ * log. Returns fn's result, or -1 without calling it when a thread did
+ * not stop (its instruction pointer is unknown) or tracing is off. */
+int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg);
 
 /* Modules may have changed (dlopen/dlclose returned). */
 void lg_collector_modules_changed(void);

@@ -1,5 +1,5 @@
 /* collector/format.c — the record checksum of the log format (CRC-32, zlib
- * polynomial) and the names of its heuristic codes. The 256-entry table is a compile-time constant built by
+ * polynomial) and the names of its heuristic and refcount family codes. The 256-entry table is a compile-time constant built by
  * the macros below, so the function is pure and reentrant: it can run in a
  * signal handler or in a forked child without any set-up. */
 #include "format.h"
@@ -30,4 +30,15 @@ const char *lg_heuristic_name(uint32_t h) {
       [LG_HEUR_MULTIPLEINHERITANCE] = "multipleinheritance",
   };
   return h <= LG_NHEURS ? names[h] : NULL;
+}
+
+const char *lg_rc_family_name(uint32_t f) {
+  static const char *const names[LG_RC_NFAMILIES + 1] = {
+      [LG_RC_API] = "api",
+      [LG_RC_GOBJECT] = "gobject",
+      [LG_RC_GSTREAMER] = "gstreamer",
+      [LG_RC_OPENSSL] = "openssl",
+      [LG_RC_PYTHON] = "python",
+  };
+  return f <= LG_RC_NFAMILIES ? names[f] : NULL;
 }

@@ -69,7 +69,7 @@ enum lg_scan_kind {
 enum lg_cluster_flags { LG_CLUSTER_CYCLIC = 1, LG_CLUSTER_POSSIBLE = 2 };
 enum lg_listed_flags { LG_LISTED_ENTRY = 1, LG_LISTED_IN_CYCLE = 2 };
 enum lg_scan_flags { LG_SCANF_CONSERVATIVE_THREAD = 1 };
-enum lg_supp_source { LG_SUPP_FILE = 1, LG_SUPP_INLINE = 2 };
+enum lg_supp_source { LG_SUPP_FILE = 1, LG_SUPP_INLINE = 2, LG_SUPP_FILE_TEXT = 3 };
 enum lg_note_code { LG_NOTE_INFO = 1, LG_NOTE_WARNING = 2 };
 enum lg_end_how {
   LG_END_EXIT = 1,
@@ -96,6 +96,9 @@ enum lg_rc_family {
   LG_RC_PYTHON = 5,
 };
 #define LG_RC_NFAMILIES 5
+/* lg_rc_family_name returns the name of family f ("api", "gobject",
+ * "gstreamer", "openssl", "python"), or NULL. Pure. */
+const char *lg_rc_family_name(uint32_t f);
 enum lg_rc_kind { LG_RC_CYCLIC_GARBAGE = 1, LG_RC_UNBALANCED = 2 };
 #define LG_RC_MAX_OBJECTS 4096u
 #define LG_RC_MAX_HISTORY 4096u

@@ -368,6 +368,12 @@ static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
   h->parent[i] = LG_PARENT_ROOT | (uint32_t)h->nroots++;
 }
 
+/* Does w point at block b's start, or at the refcounted object it holds
+ * (which is what the program keeps of such a block: graph.h)? */
+static inline int is_start(const lg_blk_t *b, uintptr_t w) {
+  return w == b->addr || (b->xoff && w == b->addr + b->xoff);
+}
+
 /* Records that a pointer `w` to block i was seen in memory of quality
  * `from` (REACHABLE roots and blocks, or POSSIBLE blocks), found in block
  * `src` (NONE: a root) at address `where`. From REACHABLE memory, a start
@@ -375,12 +381,13 @@ static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
  * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
   lg_blk_t *b = &h->blk[i];
+  if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + b->xoff ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
-      if (b->heur && w == b->addr) b->heur = 0; /* reached through its start too */
+      if (b->heur && is_start(b, w)) b->heur = 0; /* reached through its start too */
       return;
     }
-    if (w == b->addr || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
+    if (is_start(b, w) || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
       if (h->parent) set_parent(h, i, src, where);
       vec_push(&h->rstack, (uint32_t)i);
@@ -584,9 +591,10 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
 /* Is the word w, read in block i, an edge from i to block t? A pointer of a
  * block into its own interior is no edge (a short std::string's data
  * pointer into its inline buffer, a list head pointing at its own sentinel
- * field): only a pointer to its own start makes a block a cycle. */
+ * field): only a pointer to its own start (or to its refcounted object)
+ * makes a block a cycle. */
 static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
-  return t >= 0 && ((uint32_t)t != i || w == h->blk[i].addr);
+  return t >= 0 && ((uint32_t)t != i || is_start(&h->blk[i], w));
 }
 
 /* Builds the edges among blocks of `s` (lid maps block -> local id). */

@@ -12,7 +12,10 @@
  * block seen first through an interior pointer and later through a start
  * pointer ends REACHABLE, and each block's memory is read once.
  *
- * Two kinds of pointer that are not to a block's start still count as one.
+ * Three kinds of pointer that are not to a block's start still count as one.
+ * A pointer to the refcounted object a block holds (lg_blk_t.xoff, set by
+ * rcscan.c before marking: a GObject after its private data, a Python
+ * object after its GC header) is what the program keeps of such a block.
  * A pointer just past an 8-byte block whose word is 0 is what C++ `new
  * T[0]` returns for a T with a destructor (the block is only the element
  * count): it always counts, as in LeakSanitizer. And the heuristics of
@@ -46,7 +49,11 @@
  * definitely lost entry. Each weakly connected group is a cluster; it is
  * cyclic when one of its components has two blocks or a self-pointer: a
  * pointer of a block to its own start (a pointer into its own interior,
- * such as a short std::string's data pointer, is no edge at all). */
+ * such as a short std::string's data pointer, is no edge at all).
+ *
+ * Marking also notes, for rcscan.c, the blocks whose object (or start,
+ * when xoff is 0) a root word holds exactly (LG_BF_ROOT_OBJ), and those
+ * any root word points into (LG_BF_ROOTED). */
 #ifndef LG_GRAPH_H
 #define LG_GRAPH_H
 
@@ -54,7 +61,7 @@
 #include <stdint.h>
 
 enum { LG_UNREACHED = 0, LG_POSSIBLE = 1, LG_REACHABLE = 2 };
-enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8 };
+enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8, LG_BF_ROOT_OBJ = 16, LG_BF_ROOTED = 32 };
 
 typedef struct lg_blk {
   uintptr_t addr;
@@ -66,6 +73,7 @@ typedef struct lg_blk {
   uint8_t gen;      /* generation copied from the table */
   uint32_t cluster; /* 1-based cluster index after analysis, 0 if none */
   uint8_t heur;     /* enum lg_heuristic that made it REACHABLE, 0 none */
+  uint16_t xoff;    /* a refcounted object lies at addr + xoff (rcscan.h); 0: none, or at the start */
 } lg_blk_t;
 
 _Static_assert(sizeof(lg_blk_t) == 32, "the snapshot holds one lg_blk_t per live block");

@@ -10,7 +10,7 @@
 #include "format.h"
 #include "sys.h"
 
-enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS };
+enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS, K_FAMILIES };
 
 typedef struct opt {
   const char *name;
@@ -30,7 +30,7 @@ static const opt_t table[] = {
     {"min_age", K_INT, OFF(min_age), 0, 1000, "scans, an integer from 0 to 1000"},
     {"suppressions", K_STR, OFF(suppressions), 0, 0, "a suppression file path"},
     {"follow_children", K_BOOL, OFF(follow_children), 0, 1, "yes or no"},
-    {"refcount", K_STR, OFF(refcount), 0, 0, "a comma-separated list of hook families, or none"},
+    {"refcount", K_FAMILIES, OFF(refcount), 0, 0, "a comma-separated list of api, gobject, gstreamer, openssl, python; or all, or none"},
     {"exitcode", K_INT, OFF(exitcode), 0, 255, "an exit status from 0 (off) to 255"},
     {"quiet", K_BOOL, OFF(quiet), 0, 1, "yes or no (1 or 0)"},
     {"heuristics", K_HEURISTICS, OFF(heuristics), 0, 0, "a comma-separated list of stdstring, length64, newarray, multipleinheritance; or all, or none"},
@@ -45,6 +45,7 @@ void lg_options_defaults(lg_options_t *o) {
   o->min_age = 2;
   o->follow_children = 1;
   o->heuristics = LG_HEUR_ALL;
+  o->refcount = LG_RC_ALL;
 }
 
 static const struct { const char *name; int num; } signames[] = {
@@ -116,13 +117,30 @@ static long parse_heuristics(const char *s) {
   }
 }
 
+/* Parses a refcount family list: "all", "none", or a comma-separated list
+ * of family names. Returns the bits, or -1. */
+static long parse_families(const char *s) {
+  if (!strcmp(s, "all")) return LG_RC_ALL;
+  if (!strcmp(s, "none")) return 0;
+  long bits = 0;
+  for (;;) {
+    size_t len = strcspn(s, ",");
+    uint32_t f = 1;
+    while (f <= LG_RC_NFAMILIES && (strlen(lg_rc_family_name(f)) != len || strncmp(s, lg_rc_family_name(f), len))) f++;
+    if (f > LG_RC_NFAMILIES) return -1; /* an unknown name, or an empty one */
+    bits |= LG_RC_BIT(f);
+    if (!s[len]) return bits;
+    s += len + 1;
+  }
+}
+
 /* Stores `val` into option `op`; returns 0, or -1 if it is not acceptable. */
 static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) {
   char *field = (char *)o + op->offset;
   long n;
   switch (op->kind) {
   case K_STR:
-    if (strlen(val) >= op->size || (!*val && strcmp(op->name, "suppressions") && strcmp(op->name, "refcount")))
+    if (strlen(val) >= op->size || (!*val && strcmp(op->name, "suppressions")))
       return -1;
     strcpy(field, val);
     return 0;
@@ -151,6 +169,10 @@ static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) 
     return 0;
   case K_HEURISTICS:
     if ((n = parse_heuristics(val)) < 0) return -1;
+    *(unsigned *)field = (unsigned)n;
+    return 0;
+  case K_FAMILIES:
+    if ((n = parse_families(val)) < 0) return -1;
     *(unsigned *)field = (unsigned)n;
     return 0;
   }

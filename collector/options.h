@@ -19,7 +19,7 @@ typedef struct lg_options {
   int min_age;                    /* scans a block must stay lost */
   char suppressions[LG_PATH_MAX]; /* suppression file or "" */
   int follow_children;            /* 1: trace forked and exec'd children */
-  char refcount[256];             /* refcount hook families, "" = all */
+  unsigned refcount;              /* LG_RC_BIT of each refcount family enabled */
   int exitcode;                   /* exit status when leaks are found; 0 off */
   int quiet;                      /* no summary on stderr at exit */
   unsigned heuristics;            /* LG_HEUR_BIT of each enabled heuristic */
@@ -31,6 +31,11 @@ typedef struct lg_options {
  * valgrind's default, and ours, is all of them. */
 #define LG_HEUR_BIT(h) (1u << (h))
 #define LG_HEUR_ALL (LG_HEUR_BIT(1) | LG_HEUR_BIT(2) | LG_HEUR_BIT(3) | LG_HEUR_BIT(4))
+/* The bit of refcount family f (enum lg_rc_family, format.h) in
+ * `refcount`; the default is all of them (each is used only when the
+ * process loads its library). */
+#define LG_RC_BIT(f) (1u << (f))
+#define LG_RC_ALL (LG_RC_BIT(1) | LG_RC_BIT(2) | LG_RC_BIT(3) | LG_RC_BIT(4) | LG_RC_BIT(5))
 
 typedef void (*lg_options_warn_fn)(const char *msg);
 

@@ -60,17 +60,38 @@ static void mark_readable(lg_scan_t *s, uintptr_t lo, uintptr_t hi) {
 
 static void mark_module(uintptr_t lo, uintptr_t hi, void *arg) { mark_readable(arg, lo, hi); }
 
+/* Marks [lo, hi) of mapping-resident memory page by page, skipping every
+ * mapping of the shim's own it meets (a tagged header at a page start):
+ * the kernel merges adjacent anonymous mappings into one VMA, so a
+ * program's coroutine stack or a stack it gave pthread_attr_setstack can
+ * share its VMA with the shim's block table, whose words name every
+ * block. */
+LG_READS_ANY static void mark_unowned(roots_t *r, uintptr_t lo, uintptr_t hi) {
+  while (lo < hi) {
+    if (!(lo & (PAGE - 1))) {
+      size_t own = lg_sys_own_mapping((const void *)lo);
+      if (own) { lo = PAGE_UP(lo + own); continue; }
+    }
+    uintptr_t end = (lo | (PAGE - 1)) + 1;
+    if (end > hi) end = hi;
+    lg_mark_range(r->h, lo, end);
+    lo = end;
+  }
+}
+
 /* Marks from the resident pages of [lo, hi) (a whole stack, a coroutine's
  * mapping: much of it may never have been touched), clamped to readable
- * mappings; from all of it when residency is unknown. */
+ * mappings, never from the shim's own memory; from all of it when
+ * residency is unknown. */
 static void mark_resident(roots_t *r, uintptr_t lo, uintptr_t hi) {
-  if (!r->have_res) { mark_readable(r->s, lo, hi); return; }
   const lg_map_t *m;
   for (; lo < hi && (m = map_from(r->s, lo, hi)); lo = m->hi < hi ? m->hi : hi) {
     uintptr_t from = lo > m->lo ? lo : m->lo, end = m->hi < hi ? m->hi : hi, a, b;
+    if (!m->readable) continue;
+    if (!r->have_res) { mark_unowned(r, from, end); continue; }
     uintptr_t pos = from & ~(uintptr_t)(PAGE - 1);
-    while (m->readable && pos < end && lg_resid_next(&r->res, m, pos, PAGE_UP(end), &a, &b)) {
-      lg_mark_range(r->h, a > from ? a : from, b < end ? b : end);
+    while (pos < end && lg_resid_next(&r->res, m, pos, PAGE_UP(end), &a, &b)) {
+      mark_unowned(r, a > from ? a : from, b < end ? b : end);
       pos = b;
     }
   }
@@ -129,16 +150,30 @@ static int own_stack(const roots_t *r, pid_t tid, uintptr_t tp, uintptr_t *lo, u
   return 1;
 }
 
+/* Does the mapping walk (mark_mappings) read mapping m as a program
+ * mapping? Then all of its resident memory is a root already. */
+static int walked(const roots_t *r, const lg_map_t *m) {
+  if (!r->have_res || !r->ex || !m->readable || !m->writable || (m->kind != LG_MAP_ANON && m->kind != LG_MAP_FILE))
+    return 0;
+  for (size_t i = 0; i < r->nstk; i++)
+    if (r->stk[i].lo == m->lo) return 0;
+  return 1;
+}
+
 /* Marks the memory a thread runs on from sp up: to the end of the heap
- * block holding sp (a stack the program allocated), else of the mapping;
- * plus `red` bytes below sp (the red zone of an interrupted thread, which
- * leaf code uses without moving sp). */
+ * block holding sp (a stack the program allocated); in a program mapping
+ * (a stack it mapped itself), nothing more: the mapping walk reads all of
+ * that mapping, minus the malloc heap and the shim's memory that may share
+ * its VMA; else to the end of the mapping, plus `red` bytes below sp (the
+ * red zone of an interrupted thread, which leaf code uses without moving
+ * sp). */
 static void mark_from_sp(roots_t *r, uintptr_t sp, uintptr_t red) {
   const lg_map_t *m = lg_maps_find(r->s->maps, r->s->nmaps, sp);
   if (!m) return;
   uintptr_t lo = sp - red, base = m->lo, hi = m->hi;
   long b = lg_heap_find(r->h, sp);
   if (b >= 0) { base = r->h->blk[b].addr; hi = base + r->h->blk[b].size; }
+  else if (walked(r, m)) return;
   mark_resident(r, lo < base ? base : lo, hi);
 }
 

@@ -16,6 +16,8 @@
  *              ignored blocks (roots.c, whose header says what is a root)
  *   mark       flood fill from the roots and the ignored blocks
  *   analyse    categories, cycles and clusters of what stayed unmarked
+ *   refcount   CPython's algorithm over the refcounted objects (rcscan.h:
+ *              placed in their blocks before the roots, solved here)
  *   log        clusters, sites, chains and SCAN_END (scanlog.c), flushed
  *   age        the blocks of the snapshot age by one scan (blocks.h), in
  *              the parent, after the world runs again
@@ -44,6 +46,7 @@
 #include "history.h"
 #include "logwriter.h"
 #include "modules.h"
+#include "rcscan.h"
 #include "roots.h"
 #include "scan.h"
 #include "stacks.h"
@@ -83,9 +86,9 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   lg_blk_t *b = &f->b[f->n++];
   b->addr = lg_slot_addr(sl);
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
-  b->stack = sl->stack;
+  b->stack = lg_slot_stack(sl);
   b->mark = LG_UNREACHED;
-  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(sl->stack) ? LG_BF_IGNORED : 0;
+  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(b->stack) ? LG_BF_IGNORED : 0;
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   b->cat = 0;
   b->cluster = 0;
@@ -202,6 +205,7 @@ static long scan_work(scan_t *s) {
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0 && snapshot(s) == 0) {
     t[1] = lg_now_ns();
     prepare_heuristics(s);
+    lg_rcscan_prepare(s);
     lg_roots_mark(s);
     lg_mark_finish(&s->heap);
     t[2] = lg_now_ns();
@@ -217,6 +221,7 @@ static long scan_work(scan_t *s) {
         lg_note_locked(LG_NOTE_WARNING, msg);
       }
 #endif
+      lg_rcscan_analyse(s);
       lg_scanlog_clusters(s);
       lg_scanlog_sites_and_chains(s);
       t[4] = lg_now_ns();

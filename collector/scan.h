@@ -30,7 +30,9 @@ typedef struct lg_scan {
   uint32_t logged_clusters, logged_cyclic;
 } lg_scan_t;
 
-/* scanlog.c: each writes its records; the log lock is held. */
+/* scanlog.c: each writes its records; the log lock is held.
+ * lg_scanlog_stack writes the STACK record of `id` unless the log has it. */
+void lg_scanlog_stack(uint32_t id);
 void lg_scanlog_clusters(lg_scan_t *s);
 void lg_scanlog_sites_and_chains(lg_scan_t *s);
 void lg_scanlog_end(lg_scan_t *s); /* HEURISTICS, if any, and SCAN_END */

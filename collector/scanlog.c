@@ -41,6 +41,8 @@ static void log_stack(uint32_t id) {
   lg_log_end();
 }
 
+void lg_scanlog_stack(uint32_t id) { log_stack(id); }
+
 /* ---- clusters --------------------------------------------------------------- */
 
 typedef struct site { uint32_t stack, cat, blocks, slot; uint64_t bytes; } site_t;

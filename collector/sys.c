@@ -85,6 +85,43 @@ void *lg_sys_map_shared(size_t size) {
   return map_headed(size, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE);
 }
 
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
+#define NEAR_STEP (16ull << 20)
+#define NEAR_REACH ((2ull << 30) - NEAR_STEP)
+
+/* Tries to map len bytes exactly at `at`; the mapping or NULL. A kernel
+ * without MAP_FIXED_NOREPLACE takes it as a hint: a mapping elsewhere is
+ * given back. */
+static void *map_exactly(uintptr_t at, size_t len) {
+  void *p = mmap((void *)at, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  if ((uintptr_t)p != at) { munmap(p, len); return NULL; }
+  return p;
+}
+
+void *lg_sys_map_near(uintptr_t near, size_t size) {
+  tag_ready();
+  size_t len = (size + LG_SYS_HEADER + 4095) & ~(size_t)4095;
+  uintptr_t base = near & ~(uintptr_t)(NEAR_STEP - 1);
+  /* Below first (libraries are mapped top-down, the gap under them is
+   * usually free), then above; 16 MiB steps. */
+  for (uint64_t d = NEAR_STEP; d + len < NEAR_REACH; d += NEAR_STEP) {
+    void *p = NULL;
+    if (base > d + (1u << 20)) p = map_exactly(base - d, len);
+    if (!p && base + d + len < (1ull << 47)) p = map_exactly(base + d, len);
+    if (p) return stamp(p, len);
+  }
+  return NULL;
+}
+
+int lg_sys_seal(void *p, size_t size) {
+  (void)size;
+  own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);
+  return mprotect(h, h->len, PROT_READ | PROT_EXEC);
+}
+
 void lg_sys_unmap(void *p, size_t size) {
   (void)size; /* the header knows */
   if (p) {

@@ -40,6 +40,14 @@ void lg_sys_unmap(void *p, size_t size);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
  * failure (the old mapping is then untouched). */
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size);
+/* lg_sys_map_near maps `size` bytes like lg_sys_map, at an address from
+ * which every byte of it is within ±2 GiB - 16 MiB of `near` (so that a
+ * rel32 jump or displacement reaches from one to the other): for code
+ * that must sit beside a library's. NULL when no free place is found.
+ * lg_sys_seal makes such a mapping read-only and executable (W^X: the
+ * caller writes the code first). 0 or -1. */
+void *lg_sys_map_near(uintptr_t near, size_t size);
+int lg_sys_seal(void *p, size_t size);
 /* lg_sys_own_mapping tells whether the readable page at `page` starts a
  * mapping of the shim's: its length in bytes (header included), else 0. */
 size_t lg_sys_own_mapping(const void *page);

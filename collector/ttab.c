@@ -142,10 +142,15 @@ static int act(lg_slot_t *s, lg_tt_req_t *req) {
     while (!__atomic_compare_exchange_n(&s->key, &k, k | req->flags, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
       if ((k & LG_BLK_ADDR_MASK) != req->addr) return 0;
     return 1;
+  case LG_TT_MARK_RC:
+    if (s->size < req->end) return 0;
+    __atomic_fetch_or(&s->stack, LG_BLK_STACK_RC, __ATOMIC_ACQ_REL);
+    return lg_tt_key(s) == k; /* still this block's entry */
   case LG_TT_REMOVE_IF:
     if (s->size != req->size || s->stack != req->stack) return 0;
     /* fall through */
   default:
+    req->out.stack = __atomic_load_n(&s->stack, __ATOMIC_ACQUIRE);
     while (!__atomic_compare_exchange_n(&s->key, &k, LG_TT_TOMB, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
       if ((k & LG_BLK_ADDR_MASK) != req->addr) return 0;
     return 1;

@@ -158,18 +158,23 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t
   return at;
 put:
   at->size = size;
-  at->stack = stack;
+  at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
   __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
   return at;
 }
 
-/* lg_ttab_remove_own forgets addr in the owner's table t; 1 if it was there.
- * Its control byte turns EMPTY when its group has an EMPTY byte already
- * (no probe goes past that group), else DELETED. */
+/* lg_ttab_remove_own forgets addr in the owner's table t: 0 if it was not
+ * there, LG_TT_GONE if it was, LG_TT_GONE_RC if it was and held a
+ * refcounted object (LG_BLK_STACK_RC). Its control byte turns EMPTY when
+ * its group has an EMPTY byte already (no probe goes past that group),
+ * else DELETED. */
+#define LG_TT_GONE 1
+#define LG_TT_GONE_RC 3
 static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
   lg_tarr_t *a = t->arr;
   lg_slot_t *s = lg_ttab_find(a, addr);
   if (!s) return 0;
+  int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
   uint32_t i = (uint32_t)(s - a->slots);
   __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
   if (lg_tt_match(lg_tt_ctrl(a, i / 16), LG_TT_EMPTY)) {
@@ -179,17 +184,18 @@ static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t
     __atomic_store_n(&a->ctrl[i], LG_TT_DELETED, __ATOMIC_RELAXED);
   }
   t->count--;
-  return 1;
+  return gone;
 }
 
 /* What lg_ttab_others does to the entry it finds. */
-enum lg_tt_op { LG_TT_REMOVE, LG_TT_REMOVE_IF, LG_TT_LOOKUP, LG_TT_FLAGS };
+enum lg_tt_op { LG_TT_REMOVE, LG_TT_REMOVE_IF, LG_TT_LOOKUP, LG_TT_FLAGS, LG_TT_MARK_RC };
 typedef struct lg_tt_req {
   int op;
   uintptr_t addr;
   uint32_t size, stack; /* LG_TT_REMOVE_IF: what the entry must still hold */
   uintptr_t flags;      /* LG_TT_FLAGS: bits to set */
-  lg_slot_t out;        /* LG_TT_LOOKUP: the entry */
+  uintptr_t end;        /* LG_TT_MARK_RC: the entry's size must reach it */
+  lg_slot_t out;        /* LG_TT_LOOKUP: the entry; LG_TT_REMOVE(_IF): its stack word */
 } lg_tt_req_t;
 
 /* lg_ttab_others finds req->addr in the tables of the other threads (every

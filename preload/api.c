@@ -1,10 +1,14 @@
 /* preload/api.c — the public interface of preload/leakgraph.h and the
  * LeakSanitizer interface, both thin calls into the collector. Each call
- * enters the guard, so allocations it causes are the shim's own. */
+ * enters the guard, so allocations it causes are the shim's own. The
+ * refcount calls are the `api` refcount family: the program declares its
+ * own refcounted objects and reports their refs and unrefs. */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "format.h"
 #include "guard.h"
+#include "rcfam.h"
 #include "shim.h"
 
 static int lsan_checked; /* __lsan_do_leak_check ran: it runs once */
@@ -41,12 +45,41 @@ LG_PUBLIC void leakgraph__ignore(const void *p) { LG_GUARDED; lg_collector_ignor
 LG_PUBLIC void leakgraph__register_root(const void *p, size_t n) { LG_GUARDED; lg_collector_add_root(p, n); }
 LG_PUBLIC void leakgraph__unregister_root(const void *p, size_t n) { LG_GUARDED; lg_collector_remove_root(p, n); }
 
-/* Refcount analysis arrives with the refcount issue: accepted, not recorded. */
-LG_PUBLIC void leakgraph__refcounted(const void *obj, const void *count, size_t width) {
-  (void)obj; (void)count; (void)width;
+/* ---- the api refcount family --------------------------------------------- */
+
+#define API_ON (lg_on && !lg_in_shim && lg_rc_wants(LG_RC_API))
+
+/* Declares obj, with the caller's stack as its birth; the guard is held. */
+static void api_birth(const void *obj, const void *count, size_t width, const char *type) {
+  uint32_t id = type ? lg_rc_type_intern(LG_RC_API, type) : 0;
+  lg_rc_birth((uintptr_t)obj, LG_RC_API, (intptr_t)((uintptr_t)count - (uintptr_t)obj), (unsigned)width, id,
+              lg_rc_capture());
 }
-LG_PUBLIC void leakgraph__ref(const void *obj) { (void)obj; }
-LG_PUBLIC void leakgraph__unref(const void *obj) { (void)obj; }
+
+LG_PUBLIC void leakgraph__refcounted(const void *obj, const void *count, size_t width) {
+  if (!API_ON || !obj) return;
+  LG_GUARDED;
+  api_birth(obj, count, width, NULL);
+}
+
+LG_PUBLIC void leakgraph__refcounted_type(const void *obj, const void *count, size_t width, const char *type) {
+  if (!API_ON || !obj) return;
+  LG_GUARDED;
+  api_birth(obj, count, width, type);
+}
+
+/* A ref or unref of a declared object; others are not recorded. */
+LG_PUBLIC void leakgraph__ref(const void *obj) {
+  if (!API_ON || !obj) return;
+  LG_GUARDED;
+  lg_rc_ref((uintptr_t)obj, lg_rc_capture());
+}
+
+LG_PUBLIC void leakgraph__unref(const void *obj) {
+  if (!API_ON || !obj) return;
+  LG_GUARDED;
+  lg_rc_unref((uintptr_t)obj, lg_rc_capture());
+}
 
 /* ---- LeakSanitizer's interface ------------------------------------------- */
 

@@ -665,6 +665,11 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
   return unwind_new(t, &st, frames, depth, out, same);
 }
 
+uint32_t lg_fast_unwind_last(uintptr_t *frames, uint32_t depth) {
+  uw_thread_t *t = uw;
+  return t && t->last ? emit_frames(&t->node[t->last - 1], frames, depth) : 0;
+}
+
 int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
   ust_t st;
   if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;

@@ -14,6 +14,10 @@ void lg_fast_unwind_init(uintptr_t lo, uintptr_t hi);
  * capture and that capture has an id (lg_fast_unwind_set_id), it sets
  * *same to that id and leaves frames alone; else *same is 0. */
 int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *n, uint32_t *same) __attribute__((noinline));
+/* lg_fast_unwind_last fills frames[0..depth) with the calling thread's
+ * last fast capture (the one lg_fast_unwind found unchanged) and returns
+ * the count. */
+uint32_t lg_fast_unwind_last(uintptr_t *frames, uint32_t depth);
 /* lg_fast_unwind_set_id gives the capture just made (if lg_fast_unwind
  * made it) the id the caller interned it to. */
 void lg_fast_unwind_set_id(uint32_t id);

@@ -32,9 +32,9 @@ int lg_depth = 32;
  * skips by count. */
 static inline __attribute__((always_inline)) uint32_t stack_id(void) {
   uintptr_t frames[LG_MAX_FRAMES];
-  uint32_t id, n = lg_unwind(frames, (uint32_t)lg_depth, 2, &id);
+  uint32_t id, n = lg_unwind_id(frames, (uint32_t)lg_depth, 2, &id);
   if (!id) {
-    id = lg_collector_stack(frames, n);
+    id = lg_collector_intern_stack(frames, n);
     lg_unwind_interned(id);
   }
   return id;

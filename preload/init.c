@@ -34,6 +34,7 @@
 #include "fastunwind.h"
 #include "format.h"
 #include "guard.h"
+#include "rcfam.h"
 #include "real.h"
 #include "shim.h"
 #include "sys.h"
@@ -62,6 +63,7 @@ static void fork_child(void) {
   if (!lg_on) return;
   lg_signals_fork_child();
   lg_fast_unwind_fork_child();
+  lg_rc_fork_child();
   lg_collector_fork_child();
   finished = finish_done = final_checked = 0;
   lg_on = lg_collector_tracing();
@@ -92,6 +94,7 @@ static void boot_tracing(void) {
   lg_options_defaults(&o);
   lg_options_parse(&o, lg_env_options(), lg_world_signal(), warn_option);
   lg_depth = o.depth;
+  lg_rc_enabled = o.refcount;
   lg_unwind_init();
   lg_threads_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
@@ -127,6 +130,7 @@ __attribute__((constructor(101))) static void lg_init(void) {
   if (!lg_collector_options()->follow_children) unfollow_exec();
   lg_collector_start();
   lg_signals_init();
+  lg_rc_start();
 }
 
 /* Formats "1,234,567" into buf. */

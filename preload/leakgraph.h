@@ -13,9 +13,11 @@
  * also honours __lsan_is_turned_off() and __lsan_default_suppressions() when
  * the program defines them.
  *
- * Refcount calls (leakgraph_refcounted, leakgraph_ref, leakgraph_unref) are
- * accepted and currently record nothing: refcount analysis (SPEC section 4)
- * arrives with the refcount issue. */
+ * The refcount calls (leakgraph_refcounted, leakgraph_refcounted_type,
+ * leakgraph_ref, leakgraph_unref) are the `api` refcount family: they
+ * record the program's own refcounted objects, with the stack of every
+ * ref and unref, for the scan's refcount analysis (SPEC section 4), unless
+ * the `refcount` option leaves `api` out. */
 #ifndef LEAKGRAPH_H
 #define LEAKGRAPH_H
 
@@ -32,6 +34,8 @@ extern void leakgraph__register_root(const void *p, size_t n) __attribute__((wea
 extern void leakgraph__unregister_root(const void *p, size_t n) __attribute__((weak));
 extern void leakgraph__refcounted(const void *obj, const void *count,
                                   size_t width) __attribute__((weak));
+extern void leakgraph__refcounted_type(const void *obj, const void *count, size_t width,
+                                       const char *type) __attribute__((weak));
 extern void leakgraph__ref(const void *obj) __attribute__((weak));
 extern void leakgraph__unref(const void *obj) __attribute__((weak));
 
@@ -65,14 +69,28 @@ static inline void leakgraph_unregister_root(const void *p, size_t n) {
 }
 
 /* leakgraph_refcounted declares `obj` a refcounted object whose count is the
- * `width`-byte integer at `count` (width 4 or 8). Records nothing yet. */
+ * `width`-byte integer at `count` (width 4 or 8), with the caller's stack as
+ * its birth. Call it once the count holds its first value (usually 1): the
+ * shim takes that value as the count the object starts with. The object is
+ * forgotten when the heap block holding it (one starting at `obj`, or at
+ * most 256 bytes before it) is freed, or when `obj` is declared again. */
 static inline void leakgraph_refcounted(const void *obj, const void *count,
                                         size_t width) {
   if (leakgraph__refcounted) leakgraph__refcounted(obj, count, width);
 }
 
-/* leakgraph_ref and leakgraph_unref report one ref and one unref of `obj`,
- * with the caller's stack. Record nothing yet. */
+/* leakgraph_refcounted_type is leakgraph_refcounted with a type name for
+ * the report (e.g. "Node"); the name is copied. */
+static inline void leakgraph_refcounted_type(const void *obj, const void *count,
+                                             size_t width, const char *type) {
+  if (leakgraph__refcounted_type) leakgraph__refcounted_type(obj, count, width, type);
+}
+
+/* leakgraph_ref and leakgraph_unref report one ref and one unref of a
+ * declared `obj`, with the caller's stack; each call counts as one change
+ * of the count by one. Call leakgraph_unref before the count is lowered
+ * (the object may be freed right after). Calls on an object that was not
+ * declared are not recorded. */
 static inline void leakgraph_ref(const void *obj) {
   if (leakgraph__ref) leakgraph__ref(obj);
 }

@@ -32,7 +32,8 @@
  *   - not tracing, or not the traced process (a vfork child): the default
  *     action, at once;
  *   - the thread was inside the shim (it may hold a shim lock or be inside
- *     the real malloc): a fault there is left to the default action (the
+ *     the real malloc): a fault there (or a trap: see is_synchronous) is
+ *     left to the default action (the
  *     heap may be what is broken; no scan), any other signal is deferred:
  *     the guard's exit (guard.h) runs the check when the thread leaves the
  *     shim;
@@ -111,6 +112,14 @@ static int fatal_by_default(int s) {
  * runs the instruction again. */
 static int is_fault(int sig, const siginfo_t *si) {
   return (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL) && si && si->si_code > 0;
+}
+
+/* A signal this thread's own instruction raised: a fault, a trap (int3,
+ * a breakpoint a library's assertion hits: SIGTRAP) or a refused system
+ * call (SIGSYS). Deferring it to the guard's exit would let the code after
+ * it run as if nothing happened, or trap again and again. */
+static int is_synchronous(int sig, const siginfo_t *si) {
+  return is_fault(sig, si) || sig == SIGTRAP || sig == SIGSYS || (si && si->si_code == SI_KERNEL);
 }
 
 /* Does a call for `s` go through the shadow? Only in the traced process:
@@ -265,7 +274,7 @@ static void on_fatal(int sig, siginfo_t *si, void *ucv) {
   if (!lg_on || getpid() != lg_traced_pid()) {
     die(sig, si, 1);
   } else if (lg_in_shim) {
-    if (is_fault(sig, si)) die(sig, si, 1);
+    if (is_synchronous(sig, si)) die(sig, si, 1);
     else lg_fatal_pending = sig;
   } else {
     const ucontext_t *uc = ucv;

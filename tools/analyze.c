@@ -6,7 +6,8 @@
  * then every process's clusters in one list, largest first, numbered from
  * 1. Then growth: every process's site timelines (growth.c), the sites to
  * show symbolized and checked against the suppressions, their retention
- * chains' roots named. */
+ * chains' roots named. Last, the grouping by folded allocation site
+ * (records.c). */
 #include "analyze.h"
 
 #include <inttypes.h>
@@ -14,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <uthash.h>
 
+#include "rcreport.h"
+#include "records.h"
 #include "util.h"
 
 static const char *const lg_rcat_names[LG_RCAT_N] = {
@@ -100,15 +104,23 @@ static void lg_analyze_union(const lg_process_t *p, const lg_cluster_t **out,
   lg_analyze_drop(&seen);
 }
 
-/* Returns the CLUSTER record `id` of a complete scan of `p` before scan
- * index `end`, or NULL. */
-static const lg_cluster_t *lg_analyze_by_id(const lg_process_t *p,
-                                            size_t end, uint32_t id) {
-  for (size_t i = end; i-- > 0;)
-    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++)
-      if (p->scans[i].clusters[k].id == id)
-        return &p->scans[i].clusters[k];
-  return NULL;
+/* Indexes the CLUSTER records of the complete scans of `p` before scan
+ * index `end` by cluster id (the latest record of an id wins), as entries
+ * of `*set` whose slot is an index into `*all`, the records themselves. */
+static void lg_analyze_index_ids(const lg_process_t *p, size_t end,
+                                 lg_uent_t **set, const lg_cluster_t ***all) {
+  size_t n = 0;
+  for (size_t i = 0; i < end; i++)
+    n += p->scans[i].ended ? p->scans[i].nclusters : 0;
+  *all = lg_util_xcalloc(n, sizeof **all);
+  n = 0;
+  for (size_t i = 0; i < end; i++)
+    for (size_t k = 0; p->scans[i].ended && k < p->scans[i].nclusters; k++) {
+      (*all)[n] = &p->scans[i].clusters[k];
+      lg_analyze_put(set, (lg_ukey_t){2, p->scans[i].clusters[k].id}, n)
+          ->slot = n;
+      n++;
+    }
 }
 
 /* Adds to out[] what scan index `last` found lost: the clusters it logged
@@ -119,10 +131,17 @@ static void lg_analyze_last(const lg_process_t *p, size_t last,
                             lg_uent_t **held) {
   const lg_scan_t *s = &p->scans[last];
   size_t nall = s->nclusters + s->nlive;
+  lg_uent_t *ids = NULL;
+  const lg_cluster_t **records = NULL;
+  if (s->nlive)
+    lg_analyze_index_ids(p, last, &ids, &records);
   for (size_t k = 0; k < nall; k++) {
-    const lg_cluster_t *cl =
-        k < s->nclusters ? &s->clusters[k]
-                         : lg_analyze_by_id(p, last, s->live[k - s->nclusters]);
+    lg_uent_t *e = k < s->nclusters
+                       ? NULL
+                       : lg_analyze_find(ids, (lg_ukey_t){2, s->live[k - s->nclusters]});
+    const lg_cluster_t *cl = k < s->nclusters ? &s->clusters[k]
+                             : e              ? records[e->slot]
+                                              : NULL;
     if (!cl || lg_analyze_find(*held, lg_analyze_ukey(cl)))
       continue;
     lg_analyze_put(held, lg_analyze_ukey(cl), *n);
@@ -130,6 +149,8 @@ static void lg_analyze_last(const lg_process_t *p, size_t last,
       lg_analyze_put(held, (lg_ukey_t){0, cl->listed[b].address}, *n);
     out[(*n)++] = cl;
   }
+  lg_analyze_drop(&ids);
+  free(records);
 }
 
 /* Says whether cluster `cl` shares its identity or a listed block with
@@ -196,10 +217,19 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n) {
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out) {
   const lg_stack_t *s = lg_reader_stack(p, id);
-  out->n = s ? s->nframes : 0;
-  out->frames = lg_util_xcalloc(out->n, sizeof *out->frames);
-  for (size_t i = 0; i < out->n; i++)
-    lg_sym_frame(sym, p, &s->frames[i], &out->frames[i]);
+  size_t nraw = s ? s->nframes : 0, cap = nraw;
+  out->n = 0;
+  out->frames = lg_util_xcalloc(cap, sizeof *out->frames);
+  for (size_t i = 0; i < nraw; i++) {
+    lg_symframe_t buf[LG_SYM_MAX_INLINED];
+    size_t k = lg_sym_frames(sym, p, &s->frames[i], buf, LG_SYM_MAX_INLINED);
+    if (out->n + k > cap) {
+      cap = (out->n + k) * 2;
+      out->frames = lg_util_xrealloc(out->frames, cap, sizeof *out->frames);
+    }
+    memcpy(out->frames + out->n, buf, k * sizeof *buf);
+    out->n += k;
+  }
 }
 
 static void lg_analyze_warn(lg_report_t *r, const char *fmt, ...)
@@ -220,7 +250,10 @@ static void lg_analyze_warn(lg_report_t *r, const char *fmt, ...) {
   r->warnings[r->nwarnings++] = s;
 }
 
-/* Loads the suppressions that process `i` recorded in its log. */
+/* Loads the suppressions that process `i` recorded in its log: the text of
+ * a file (source 3) and inline text (source 2). A path alone (source 1, an
+ * older shim) is never opened — a log must not make the report read files —
+ * and the report says so. */
 static void lg_analyze_local_supps(lg_report_t *r, size_t i) {
   const lg_process_t *p = r->procs[i];
   char err[512];
@@ -228,24 +261,77 @@ static void lg_analyze_local_supps(lg_report_t *r, size_t i) {
     const lg_supp_rec_t *s = &p->supps[k];
     int rc = 0;
     if (s->source == LG_SUPP_FILE)
-      rc = lg_supp_load_file(&r->local[i], s->text, err, sizeof err);
+      lg_analyze_warn(r,
+                      "%s names the suppressions file %s, which "
+                      "leakgraph-report does not open (a log may name any "
+                      "file); pass it with --suppressions",
+                      p->log_path, s->text);
+    else if (s->source == LG_SUPP_FILE_TEXT)
+      rc = lg_supp_parse(&r->local[i], s->text, s->origin, err, sizeof err);
     else if (s->source == LG_SUPP_INLINE)
       rc = lg_supp_parse(&r->local[i], s->text, "(inline suppressions)", err,
                          sizeof err);
     if (rc < 0)
-      lg_analyze_warn(r, "%s (named in %s)", err, p->log_path);
+      lg_analyze_warn(r, "%s (in %s)", err, p->log_path);
   }
 }
 
-/* Returns the suppression matching a stack of process `i`, or NULL. */
-static lg_supp_t *lg_analyze_supp(const lg_report_t *r, size_t i,
-                                  const lg_rstack_t *st) {
-  lg_supp_t *sp = NULL;
-  if (r->global)
-    sp = lg_supp_match_stack(r->global, st->frames, st->n);
-  if (!sp)
-    sp = lg_supp_match_stack(&r->local[i], st->frames, st->n);
-  return sp;
+/* A (process, log stack) the report has symbolized: its ref in the table
+ * of stacks, and the suppression matching it, found once. */
+typedef struct lg_rstackref {
+  struct {
+    size_t proc;
+    uint32_t id;
+  } key;
+  unsigned ref;
+  int supp_done;
+  lg_supp_t *supp;
+  UT_hash_handle hh;
+} lg_rstackref_t;
+
+/* Returns the entry of stack `id` of process `i`, symbolizing the stack
+ * into the report's table the first time. */
+static lg_rstackref_t *lg_analyze_ref(lg_report_t *r, size_t i, lg_sym_t *sym,
+                                      uint32_t id) {
+  lg_rstackref_t probe, *e;
+  memset(&probe, 0, sizeof probe);
+  probe.key.proc = i, probe.key.id = id;
+  HASH_FIND(hh, r->stack_index, &probe.key, sizeof probe.key, e);
+  if (e)
+    return e;
+  e = lg_util_xcalloc(1, sizeof *e);
+  e->key = probe.key;
+  r->stacks = lg_util_grow(r->stacks, r->nstacks, &r->stacks_cap,
+                           sizeof *r->stacks);
+  lg_rstack_t *st = &r->stacks[r->nstacks];
+  lg_analyze_stack(sym, r->procs[i], id, st);
+  st->key = lg_site_key(st->frames, st->n);
+  st->ref = e->ref = (unsigned)++r->nstacks;
+  HASH_ADD(hh, r->stack_index, key, sizeof e->key, e);
+  return e;
+}
+
+/* Returns stack `id` of process `i` from the report's table (shared: the
+ * caller must not free its frames). */
+static lg_rstack_t lg_analyze_shared(lg_report_t *r, size_t i, lg_sym_t *sym,
+                                     uint32_t id) {
+  unsigned ref = lg_analyze_ref(r, i, sym, id)->ref; /* may move the table */
+  return r->stacks[ref - 1];
+}
+
+/* Returns the suppression matching stack `id` of process `i`, or NULL. */
+static lg_supp_t *lg_analyze_supp(lg_report_t *r, size_t i, lg_sym_t *sym,
+                                  uint32_t id) {
+  lg_rstackref_t *e = lg_analyze_ref(r, i, sym, id);
+  if (!e->supp_done) {
+    const lg_rstack_t *st = &r->stacks[e->ref - 1];
+    if (r->global)
+      e->supp = lg_supp_match_stack(r->global, st->frames, st->n);
+    if (!e->supp)
+      e->supp = lg_supp_match_stack(&r->local[i], st->frames, st->n);
+    e->supp_done = 1;
+  }
+  return e->supp;
 }
 
 /* Moves an amount of category `cat` (1..3) into `suppressed`. */
@@ -254,8 +340,8 @@ static void lg_analyze_move(lg_report_t *r, uint32_t cat, uint64_t blocks,
   lg_amount_t *a = &r->summary[cat - 1];
   a->blocks -= blocks < a->blocks ? blocks : a->blocks;
   a->bytes -= bytes < a->bytes ? bytes : a->bytes;
-  r->summary[LG_RCAT_SUPPRESSED].blocks += blocks;
-  r->summary[LG_RCAT_SUPPRESSED].bytes += bytes;
+  lg_util_sat_add(&r->summary[LG_RCAT_SUPPRESSED].blocks, blocks);
+  lg_util_sat_add(&r->summary[LG_RCAT_SUPPRESSED].bytes, bytes);
 }
 
 /* Returns the cluster's amount of category `cat` (1..3). */
@@ -274,21 +360,23 @@ static void lg_analyze_sites(lg_report_t *r, size_t i, lg_sym_t *sym,
     const lg_site_t *s = &cl->sites[k];
     if (s->cat < LG_CAT_DEFINITE || s->cat > LG_CAT_POSSIBLE)
       continue; /* not a lost category: nothing to report */
-    lg_rstack_t st;
-    lg_analyze_stack(sym, r->procs[i], s->stack_id, &st);
-    lg_supp_t *sp = lg_analyze_supp(r, i, &st);
+    lg_supp_t *sp = lg_analyze_supp(r, i, sym, s->stack_id);
     if (sp) {
       lg_analyze_move(r, s->cat, s->blocks, s->bytes);
-      sp->hits++, sp->blocks += s->blocks, sp->bytes += s->bytes;
-      free(st.frames);
+      sp->hits++;
+      lg_util_sat_add(&sp->blocks, s->blocks);
+      lg_util_sat_add(&sp->bytes, s->bytes);
       continue;
     }
     lg_rsite_t *rs = &rc->sites[rc->nsites++];
     rs->cat = s->cat, rs->blocks = s->blocks, rs->bytes = s->bytes;
-    rs->stack = st;
+    rs->stack_id = s->stack_id;
+    rs->stack = lg_analyze_shared(r, i, sym, s->stack_id);
     lg_amount_t *a = lg_analyze_amount(rc, s->cat);
-    a->blocks += s->blocks, a->bytes += s->bytes;
-    rc->blocks += s->blocks, rc->bytes += s->bytes;
+    lg_util_sat_add(&a->blocks, s->blocks);
+    lg_util_sat_add(&a->bytes, s->bytes);
+    lg_util_sat_add(&rc->blocks, s->blocks);
+    lg_util_sat_add(&rc->bytes, s->bytes);
   }
 }
 
@@ -303,21 +391,16 @@ static void lg_analyze_entries(lg_report_t *r, size_t i, lg_sym_t *sym,
       if (!(b->flags & LG_LISTED_ENTRY))
         continue;
       lg_rentry_t *e = &rc->entries[rc->nentries];
-      lg_analyze_stack(sym, r->procs[i], b->stack_id, &e->stack);
-      if (!any && lg_analyze_supp(r, i, &e->stack)) {
-        free(e->stack.frames);
+      if (!any && lg_analyze_supp(r, i, sym, b->stack_id))
         continue;
-      }
+      e->stack = lg_analyze_shared(r, i, sym, b->stack_id);
       e->size = b->size, e->address = b->address;
       rc->nentries++;
     }
 }
 
+/* Releases a cluster's arrays (its stacks belong to the report's table). */
 static void lg_analyze_free_cluster(lg_rcluster_t *c) {
-  for (size_t k = 0; k < c->nsites; k++)
-    free(c->sites[k].stack.frames);
-  for (size_t k = 0; k < c->nentries; k++)
-    free(c->entries[k].stack.frames);
   free(c->sites);
   free(c->entries);
 }
@@ -356,13 +439,55 @@ static int lg_analyze_order(const void *a, const void *b) {
   return 0;
 }
 
-/* Adds process `i`: its totals and its clusters. A process reported from
- * its exit scan takes that scan's totals. One reported from its periodic
- * scans (it was killed) takes its lost categories from the clusters it
- * reports, so that the summary and the clusters agree (a scan's totals
- * also count young losses that min_age kept out of the log, and earlier
- * scans' lost clusters count too), and still_reachable from its last scan.
- * The heuristics' counts come with still_reachable. */
+/* Adds amount `a` to report category `c` (saturating). */
+static void lg_analyze_add(lg_amount_t *sum, uint64_t bytes, uint64_t blocks) {
+  lg_util_sat_add(&sum->bytes, bytes);
+  lg_util_sat_add(&sum->blocks, blocks);
+}
+
+/* Sums the lost sites of the `n` clusters `cls` by category (index cat-1,
+ * categories 1..3), saturating. */
+static void lg_analyze_cluster_sums(const lg_cluster_t **cls, size_t n,
+                                    lg_amount_t sums[LG_NCATS]) {
+  memset(sums, 0, sizeof(lg_amount_t) * LG_NCATS);
+  for (size_t k = 0; k < n; k++)
+    for (uint32_t j = 0; j < cls[k]->nsites; j++) {
+      const lg_site_t *st = &cls[k]->sites[j];
+      if (st->cat >= LG_CAT_DEFINITE && st->cat <= LG_CAT_POSSIBLE)
+        lg_analyze_add(&sums[st->cat - 1], st->bytes, st->blocks);
+    }
+}
+
+/* Checks an exit scan's lost totals against its clusters, which hold every
+ * lost block: totals that disagree (a log made to cancel another's leaks,
+ * or damaged) mark the log corrupted, and the clusters' sums stand. */
+static void lg_analyze_check_totals(lg_report_t *r, size_t i,
+                                    const lg_scan_t *s,
+                                    const lg_amount_t sums[LG_NCATS]) {
+  for (int c = 0; c < LG_CAT_REACHABLE - 1; c++)
+    if (s->totals[c].bytes != sums[c].bytes ||
+        s->totals[c].blocks != sums[c].blocks) {
+      r->corrupted_totals[i] = 1;
+      lg_analyze_warn(r,
+                      "%s is corrupted: its exit scan's totals (%s: %" PRIu64
+                      " bytes in %" PRIu64 " blocks) are not what its "
+                      "clusters hold (%" PRIu64 " bytes in %" PRIu64
+                      " blocks); the clusters are reported",
+                      r->procs[i]->log_path, lg_analyze_cat_name(c),
+                      s->totals[c].bytes, s->totals[c].blocks, sums[c].bytes,
+                      sums[c].blocks);
+      return;
+    }
+}
+
+/* Adds process `i`: its totals and its clusters. Its lost categories are
+ * the sums of the clusters it reports (sites' amounts, saturating): for an
+ * exit scan the same as its totals, which are checked against them; for a
+ * process reported from its periodic scans (it was killed) they agree with
+ * the clusters where its last scan's totals would not (they also count
+ * young losses that min_age kept out of the log, and earlier scans' lost
+ * clusters count too). still_reachable comes from its last scan, with the
+ * heuristics' counts. */
 static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
   lg_analyze_local_supps(r, i);
   const lg_scan_t *s = lg_analyze_scan(r->procs[i]);
@@ -370,28 +495,31 @@ static void lg_analyze_process(lg_report_t *r, size_t i, lg_sym_t *sym) {
     return;
   size_t n;
   const lg_cluster_t **cls = lg_analyze_clusters(r->procs[i], &n);
-  int from_clusters = s->kind != LG_SCAN_EXIT;
-  for (int c = 0; c < LG_NCATS; c++) {
-    if (from_clusters && c + 1 != LG_CAT_REACHABLE)
-      continue;
-    r->summary[c].bytes += s->totals[c].bytes;
-    r->summary[c].blocks += s->totals[c].blocks;
-  }
-  for (int h = 0; h < LG_NHEURS; h++) { /* part of still_reachable */
-    r->heuristics[h].bytes += s->heuristics[h].bytes;
-    r->heuristics[h].blocks += s->heuristics[h].blocks;
-  }
-  for (size_t k = 0; from_clusters && k < n; k++)
-    for (uint32_t j = 0; j < cls[k]->nsites; j++) {
-      const lg_site_t *st = &cls[k]->sites[j];
-      if (st->cat < LG_CAT_DEFINITE || st->cat > LG_CAT_POSSIBLE)
-        continue;
-      r->summary[st->cat - 1].bytes += st->bytes;
-      r->summary[st->cat - 1].blocks += st->blocks;
-    }
+  lg_amount_t sums[LG_NCATS];
+  lg_analyze_cluster_sums(cls, n, sums);
+  if (s->kind == LG_SCAN_EXIT)
+    lg_analyze_check_totals(r, i, s, sums);
+  for (int c = 0; c < LG_CAT_REACHABLE - 1; c++)
+    lg_analyze_add(&r->summary[c], sums[c].bytes, sums[c].blocks);
+  const lg_amount_t *reach = &s->totals[LG_CAT_REACHABLE - 1];
+  lg_analyze_add(&r->summary[LG_RCAT_REACHABLE], reach->bytes, reach->blocks);
+  for (int h = 0; h < LG_NHEURS; h++) /* part of still_reachable */
+    lg_analyze_add(&r->heuristics[h], s->heuristics[h].bytes,
+                   s->heuristics[h].blocks);
   for (size_t k = 0; k < n; k++)
     lg_analyze_cluster(r, i, sym, cls[k]);
   free(cls);
+}
+
+/* Warns about a log that another user owns: anyone can plant a file where
+ * logs are looked for (a shared directory, /tmp). */
+static void lg_analyze_owner(lg_report_t *r, size_t i) {
+  const lg_process_t *p = r->procs[i];
+  if (p->has_owner && p->owner_uid != (uint32_t)geteuid())
+    lg_analyze_warn(r,
+                    "%s is owned by uid %u, not by you (uid %u): if you did "
+                    "not expect that, someone else may have put it there",
+                    p->log_path, p->owner_uid, (unsigned)geteuid());
 }
 
 /* --------------------------------------------------------------- growth */
@@ -445,9 +573,10 @@ static char *lg_analyze_root_words(const lg_chain_t *ch,
   return sb.s;
 }
 
-/* Makes the printable form of chain `ch` of process `p`. */
-static lg_rchain_t *lg_analyze_chain(const lg_process_t *p, lg_sym_t *sym,
+/* Makes the printable form of chain `ch` of process `i`. */
+static lg_rchain_t *lg_analyze_chain(lg_report_t *r, size_t i, lg_sym_t *sym,
                                      const lg_chain_t *ch) {
+  const lg_process_t *p = r->procs[i];
   lg_rchain_t *rc = lg_util_xcalloc(1, sizeof *rc);
   rc->src = ch;
   if (ch->root_kind == LG_ROOT_DATA)
@@ -458,7 +587,7 @@ static lg_rchain_t *lg_analyze_chain(const lg_process_t *p, lg_sym_t *sym,
   for (size_t h = 0; h < ch->nhops; h++) {
     rc->hops[h].address = ch->hops[h].address;
     rc->hops[h].size = ch->hops[h].size;
-    lg_analyze_stack(sym, p, ch->hops[h].stack_id, &rc->hops[h].stack);
+    rc->hops[h].stack = lg_analyze_shared(r, i, sym, ch->hops[h].stack_id);
   }
   return rc;
 }
@@ -467,8 +596,6 @@ static lg_rchain_t *lg_analyze_chain(const lg_process_t *p, lg_sym_t *sym,
 static void lg_analyze_free_chain(lg_rchain_t *rc) {
   if (!rc)
     return;
-  for (size_t h = 0; h < rc->nhops; h++)
-    free(rc->hops[h].stack.frames);
   free(rc->hops);
   free(rc->description);
   free(rc);
@@ -485,10 +612,10 @@ static void lg_analyze_growth(lg_report_t *r, size_t i, lg_sym_t *sym) {
     if (!growing && !r->growth_all)
       continue;
     lg_rgrowth_t g = {.gp = gp, .site = s};
-    lg_analyze_stack(sym, r->procs[i], s->stack_id, &g.stack);
-    g.suppressed = lg_analyze_supp(r, i, &g.stack) != NULL;
+    g.stack = lg_analyze_shared(r, i, sym, s->stack_id);
+    g.suppressed = lg_analyze_supp(r, i, sym, s->stack_id) != NULL;
     if (s->chain)
-      g.chain = lg_analyze_chain(r->procs[i], sym, s->chain);
+      g.chain = lg_analyze_chain(r, i, sym, s->chain);
     r->ngrowing += growing && !g.suppressed;
     r->growth = lg_util_grow(r->growth, r->ngrowth, &r->growth_cap,
                              sizeof *r->growth);
@@ -532,10 +659,13 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   r->growth_all = (flags & LG_ANALYZE_GROWTH_ALL) != 0;
   r->local = lg_util_xcalloc(nprocs, sizeof *r->local);
   r->gprocs = lg_util_xcalloc(nprocs, sizeof *r->gprocs);
+  r->corrupted_totals = lg_util_xcalloc(nprocs, 1);
   for (size_t i = 0; i < nprocs; i++) {
+    lg_analyze_owner(r, i);
     lg_analyze_process(r, i, sym);
     lg_growth_build(&r->gprocs[i], procs[i]);
     lg_analyze_growth(r, i, sym);
+    lg_rcreport_build(r, i, sym);
   }
   if (r->nclusters > 1)
     qsort(r->clusters, r->nclusters, sizeof *r->clusters, lg_analyze_order);
@@ -546,17 +676,38 @@ void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
   }
   if (r->ngrowth > 1)
     qsort(r->growth, r->ngrowth, sizeof *r->growth, lg_analyze_growth_order);
+  int exhausted = global && global->exhausted;
+  for (size_t i = 0; i < nprocs; i++)
+    exhausted |= r->local[i].exhausted;
+  if (exhausted)
+    lg_analyze_warn(r, "suppression matching stopped after %llu steps (so "
+                       "many suppressions times so many distinct frames); "
+                       "the sites left were not checked and are reported",
+                    (unsigned long long)LG_SUPP_BUDGET);
+  lg_records_build(r);
 }
 
 void lg_analyze_free(lg_report_t *r) {
+  lg_rcreport_free(r);
+  lg_records_free(r);
   for (size_t k = 0; k < r->nclusters; k++)
     lg_analyze_free_cluster(&r->clusters[k]);
   free(r->clusters);
-  for (size_t k = 0; k < r->ngrowth; k++) {
-    free(r->growth[k].stack.frames);
+  for (size_t k = 0; k < r->ngrowth; k++)
     lg_analyze_free_chain(r->growth[k].chain);
-  }
   free(r->growth);
+  for (size_t k = 0; k < r->nstacks; k++) {
+    free(r->stacks[k].frames);
+    free((char *)r->stacks[k].key);
+  }
+  free(r->stacks);
+  lg_rstackref_t *e, *et;
+  HASH_ITER(hh, r->stack_index, e, et) {
+    HASH_DEL(r->stack_index, e);
+    free(e);
+  }
+  free(r->corrupted_totals);
+  free(r->base.fixed);
   for (size_t i = 0; r->gprocs && i < r->nprocs; i++)
     lg_growth_free(&r->gprocs[i]);
   free(r->gprocs);
@@ -651,7 +802,33 @@ static int lg_analyze_some(const lg_amount_t *a) {
   return a->bytes > 0 || a->blocks > 0;
 }
 
+/* The kinds that fail among the new sites (with a baseline). */
+static unsigned lg_analyze_failing_new(const lg_report_t *r) {
+  unsigned f = 0;
+  for (size_t k = 0; k < r->nclusters; k++) {
+    const lg_rcluster_t *c = &r->clusters[k];
+    for (size_t j = 0; j < c->nsites; j++) {
+      if (c->sites[j].baseline != LG_BASE_NEW)
+        continue;
+      f |= c->sites[j].cat == LG_CAT_DEFINITE   ? LG_FAIL_DEFINITE
+           : c->sites[j].cat == LG_CAT_INDIRECT ? LG_FAIL_INDIRECT
+                                                : LG_FAIL_POSSIBLE;
+      if (c->cyclic && !c->possible)
+        f |= LG_FAIL_CYCLE;
+    }
+  }
+  for (size_t k = 0; k < r->ngrowth; k++) {
+    const lg_rgrowth_t *g = &r->growth[k];
+    if (g->baseline == LG_BASE_NEW && !g->suppressed &&
+        g->site->judged.verdict == LG_VERDICT_GROWING)
+      f |= LG_FAIL_GROWTH;
+  }
+  return f;
+}
+
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
+  if (r->base.b)
+    return lg_analyze_failing_new(r) & mask;
   unsigned f = 0;
   if (lg_analyze_some(&r->summary[LG_RCAT_DEFINITE]))
     f |= LG_FAIL_DEFINITE;
@@ -663,5 +840,58 @@ unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask) {
     f |= LG_FAIL_CYCLE;
   if (r->ngrowing > 0)
     f |= LG_FAIL_GROWTH;
+  if (r->nrc > 0)
+    f |= LG_FAIL_REFCOUNT;
   return f & mask;
+}
+
+/* ------------------------------------------------------------- baseline */
+
+/* A site key counted once, for the new and known totals. */
+typedef struct lg_kseen {
+  const char *key;
+  UT_hash_handle hh;
+} lg_kseen_t;
+
+/* Returns the status of `key` against the baseline, marking the baseline's
+ * site seen, and counts the key once in the report's new or known total. */
+static int lg_analyze_judge_key(lg_report_t *r, lg_kseen_t **seen,
+                                const char *key) {
+  lg_bsite_t *bs = lg_baseline_find(r->base.b, key ? key : "");
+  if (bs)
+    bs->seen = 1;
+  lg_kseen_t *e;
+  HASH_FIND_STR(*seen, key ? key : "", e);
+  if (!e) {
+    e = lg_util_xcalloc(1, sizeof *e);
+    e->key = key ? key : "";
+    HASH_ADD_KEYPTR(hh, *seen, e->key, strlen(e->key), e);
+    (bs ? &r->base.nknown : &r->base.nnew)[0]++;
+  }
+  return bs ? LG_BASE_KNOWN : LG_BASE_NEW;
+}
+
+void lg_analyze_baseline(lg_report_t *r, const lg_baseline_t *b) {
+  r->base.b = b;
+  for (size_t i = 0; i < b->nsites; i++)
+    b->sites[i]->seen = 0;
+  lg_kseen_t *seen = NULL, *e, *et;
+  for (size_t k = 0; k < r->nclusters; k++)
+    for (size_t j = 0; j < r->clusters[k].nsites; j++) {
+      lg_rsite_t *s = &r->clusters[k].sites[j];
+      s->baseline = lg_analyze_judge_key(r, &seen, s->stack.key);
+    }
+  for (size_t k = 0; k < r->ngrowth; k++) {
+    lg_rgrowth_t *g = &r->growth[k];
+    if (g->site->judged.verdict == LG_VERDICT_GROWING && !g->suppressed)
+      g->baseline = lg_analyze_judge_key(r, &seen, g->stack.key);
+  }
+  HASH_ITER(hh, seen, e, et) {
+    HASH_DEL(seen, e);
+    free(e);
+  }
+  r->base.fixed = lg_util_xcalloc(b->nsites, sizeof *r->base.fixed);
+  for (size_t i = 0; i < b->nsites; i++)
+    if (!b->sites[i]->seen)
+      r->base.fixed[r->base.nfixed++] = b->sites[i];
 }

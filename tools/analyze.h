@@ -3,7 +3,9 @@
  * its scans still found lost), suppressions applied per allocation site, the summary
  * by category, the clusters of every process sorted largest first and
  * numbered, the growing sites (growth.h) with their symbolized stacks and
- * retention chains, and the --fail-on verdict. Renderers (render.h) only
+ * retention chains, the clusters' members by folded site and the loss
+ * records (records.h, sites.h), the refcount findings (rcreport.h), and
+ * the --fail-on verdict. Renderers (render.h) only
  * print what this builds; nothing here prints. */
 #ifndef LG_ANALYZE_H
 #define LG_ANALYZE_H
@@ -11,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "baseline.h"
 #include "growth.h"
 #include "reader.h"
+#include "sites.h"
 #include "suppress.h"
 #include "symbolize.h"
 
@@ -26,17 +30,28 @@ enum lg_rcat {
   LG_RCAT_N
 };
 
-/* A symbolized stack. */
+/* A symbolized stack. The stacks of a report's clusters, sites, growth and
+ * chains are shared: each (process, log stack) is symbolized once, into
+ * the report's table of stacks (lg_report_t.stacks), numbered `ref` from 1
+ * and with its site key (sites.h); a stack that lg_analyze_stack made
+ * on its own has ref 0 and no key. */
 typedef struct lg_rstack {
   size_t n;
   lg_symframe_t *frames;
+  unsigned ref;
+  const char *key;
 } lg_rstack_t;
+
+/* How a site compares with the --baseline: not compared, new, known. */
+enum lg_base_status { LG_BASE_NONE = 0, LG_BASE_NEW, LG_BASE_KNOWN };
 
 /* An allocation site of a reported cluster (never a suppressed one). */
 typedef struct lg_rsite {
   uint32_t cat; /* LG_CAT_DEFINITE, _INDIRECT or _POSSIBLE */
+  uint32_t stack_id;
   uint64_t blocks, bytes;
   lg_rstack_t stack;
+  int baseline; /* lg_base_status */
 } lg_rsite_t;
 
 /* An entry block of a reported cluster. */
@@ -44,6 +59,16 @@ typedef struct lg_rentry {
   uint64_t size, address;
   lg_rstack_t stack;
 } lg_rentry_t;
+
+/* Blocks of one category whose allocation stacks fold to one site
+ * (sites.h): a cluster's members, or a loss record's. `site` borrows the
+ * frames of the first stack merged; its depths are the deepest. */
+typedef struct lg_rmember {
+  uint32_t cat; /* LG_CAT_DEFINITE, _INDIRECT or _POSSIBLE */
+  uint64_t blocks, bytes;
+  lg_fstack_t site;
+  size_t nstacks; /* distinct logged stacks merged */
+} lg_rmember_t;
 
 typedef struct lg_rcluster {
   unsigned id; /* 1..n in report order */
@@ -56,7 +81,31 @@ typedef struct lg_rcluster {
   size_t nsites;
   lg_rentry_t *entries;
   size_t nentries;
+  /* Its members by folded site, definite first, then indirect, possible,
+   * each largest first (records.c). */
+  lg_rmember_t *members;
+  size_t nmembers;
+  lg_fstack_t entry_site; /* the first entry's stack folded */
+  /* Per listed block (src->listed): the index of its member, or -1 when
+   * its site is suppressed or not among the cluster's sites. */
+  int32_t *listed_member;
+  size_t record;          /* index of its loss record in lg_report_t */
 } lg_rcluster_t;
+
+/* A loss record: the clusters whose first entry blocks were allocated at
+ * one folded site, lost ones apart from possibly lost ones — the way
+ * valgrind merges the blocks of identical stacks into one loss record. */
+typedef struct lg_rrecord {
+  int possible;   /* its clusters are possibly lost */
+  lg_fstack_t site; /* of its first cluster, depths the deepest of all */
+  size_t *clusters; /* indexes into lg_report_t.clusters, report order */
+  size_t nclusters;
+  size_t ncyclic;
+  uint64_t bytes, blocks;
+  lg_amount_t definite, indirect, possibly;
+  lg_rmember_t *members; /* of all its clusters, ordered like a cluster's */
+  size_t nmembers;
+} lg_rrecord_t;
 
 /* A block of a retention chain, with its allocation stack. */
 typedef struct lg_rhop {
@@ -82,7 +131,17 @@ typedef struct lg_rgrowth {
   lg_rstack_t stack;      /* allocation stack */
   int suppressed;         /* the stack matches a suppression */
   lg_rchain_t *chain;     /* its latest chain, or NULL */
+  int baseline;           /* lg_base_status */
 } lg_rgrowth_t;
+
+/* What a --baseline comparison found: distinct site keys that are new or
+ * known, and the baseline's sites this report no longer has (fixed). */
+typedef struct lg_rbase {
+  const lg_baseline_t *b; /* borrowed; NULL: no baseline */
+  size_t nnew, nknown;
+  const lg_bsite_t **fixed;
+  size_t nfixed;
+} lg_rbase_t;
 
 typedef struct lg_report {
   lg_process_t **procs; /* borrowed */
@@ -94,6 +153,10 @@ typedef struct lg_report {
   size_t ncyclic_lost; /* of which clusters of lost blocks: these fail */
   lg_rcluster_t *clusters;
   size_t nclusters, cap;
+  /* Loss records: lost ones first, then possibly lost, each largest
+   * first (records.c). */
+  lg_rrecord_t *records;
+  size_t nrecords;
   lg_supps_t *global; /* borrowed: --suppressions */
   lg_supps_t *local;  /* per process: its SUPPRESSIONS records */
   char **warnings;    /* things to tell the user (also in the text) */
@@ -104,6 +167,15 @@ typedef struct lg_report {
   size_t ngrowing;      /* growing and unsuppressed: these fail */
   int growth_all;       /* `growth` holds every site, not only growing ones */
   int any_sites;        /* some process logged SITES records */
+  struct lg_rfinding *rc; /* refcount findings (rcreport.h), unsuppressed */
+  size_t nrc, rc_cap, nrc_garbage, nrc_unbalanced, nrc_suppressed;
+  lg_rstack_t *stacks;  /* every stack the report uses, at ref - 1 */
+  size_t nstacks, stacks_cap;
+  struct lg_rstackref *stack_index; /* (process, log stack id) -> ref */
+  /* Per process: 1 when its exit scan's lost totals disagree with its
+   * clusters (a corrupted log; the clusters' sums are reported). */
+  unsigned char *corrupted_totals;
+  lg_rbase_t base;
 } lg_report_t;
 
 /* Flags of lg_analyze_build. */
@@ -145,11 +217,20 @@ const lg_cluster_t **lg_analyze_clusters(const lg_process_t *p, size_t *n);
 void lg_analyze_build(lg_report_t *r, lg_process_t **procs, size_t nprocs,
                       lg_supps_t *global, lg_sym_t *sym, unsigned flags);
 
+/* lg_analyze_baseline compares the report with baseline `b` (borrowed):
+ * marks every site and growing site new or known by its key, counts the
+ * distinct keys of each, and lists the baseline's sites that the report no
+ * longer has (fixed). From then on lg_analyze_failing counts new sites
+ * only. */
+void lg_analyze_baseline(lg_report_t *r, const lg_baseline_t *b);
+
 /* lg_analyze_free releases what lg_analyze_build allocated. */
 void lg_analyze_free(lg_report_t *r);
 
 /* lg_analyze_stack symbolizes stack `id` of process `p` into `out` (an
- * empty stack when the id is unknown). Free out->frames with free(). */
+ * empty stack when the id is unknown), a function inlined at a return
+ * address as a frame of its own before the frame it was inlined into
+ * (lg_sym_frames). Free out->frames with free(). */
 void lg_analyze_stack(lg_sym_t *sym, const lg_process_t *p, uint32_t id,
                       lg_rstack_t *out);
 
@@ -162,7 +243,11 @@ int lg_analyze_parse_fail_on(const char *s, unsigned *mask, char *err,
  * a kind fails when its unsuppressed bytes are above zero, `cycle` when an
  * unsuppressed cluster of lost blocks is cyclic (a cyclic cluster of
  * possibly lost blocks fails only as `possible`), `growth` when an
- * unsuppressed site is growing. Refcount never fails yet. */
+ * unsuppressed site is growing, `refcount` when an unsuppressed refcount
+ * finding (cyclic garbage or an unbalanced object) is reported. With a
+ * baseline (lg_analyze_baseline) only new sites count: a kind fails when a
+ * new site of it is reported, `cycle` when a cyclic cluster of lost blocks
+ * has a new site, `growth` when a new site grows. */
 unsigned lg_analyze_failing(const lg_report_t *r, unsigned mask);
 
 /* lg_analyze_growth_rise returns the rise of a site's old bytes over the
@@ -187,6 +272,18 @@ typedef struct lg_scan_summary {
  * (SCAN_END pause_ns; the median of an even count is the mean of the
  * middle two). */
 void lg_analyze_scan_summary(const lg_report_t *r, lg_scan_summary_t *out);
+
+/* lg_util_sat_sum returns the blocks of `n` amounts added up, saturating;
+ * lg_util_sat_bytes adds two byte counts, saturating. */
+static inline uint64_t lg_util_sat_sum(const lg_amount_t *a, size_t n) {
+  uint64_t s = 0;
+  for (size_t i = 0; i < n; i++)
+    s = s > UINT64_MAX - a[i].blocks ? UINT64_MAX : s + a[i].blocks;
+  return s;
+}
+static inline uint64_t lg_util_sat_bytes(uint64_t a, uint64_t b) {
+  return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 /* lg_analyze_cat_name returns the JSON key of report category `c`. */
 const char *lg_analyze_cat_name(int c);

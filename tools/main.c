@@ -9,8 +9,8 @@
  *   N  the report holds leaks of a kind that --fail-on names and
  *      --error-exitcode=N was given
  *   2  usage error: a bad option or value, no log (or only directories
- *      that hold none), an unreadable --suppressions file, an option not
- *      supported yet (--format=html, --baseline), an unknown --cluster, an
+ *      that hold none), an unreadable --suppressions or --baseline file,
+ *      an unknown --cluster, an
  *      unwritable --output
  *   3  a log that cannot be read: missing, empty, not a leakgraph log, a
  *      newer format version, or corrupted (a truncated log is read up to
@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 
 #include "analyze.h"
+#include "baseline.h"
+#include "escape.h"
 #include "reader.h"
 #include "render.h"
 #include "suppress.h"
@@ -34,7 +36,15 @@
 
 #define LG_VERSION "0.1"
 
-enum lg_format { LG_FMT_TEXT, LG_FMT_JSON, LG_FMT_DOT };
+enum lg_format {
+  LG_FMT_TEXT,
+  LG_FMT_JSON,
+  LG_FMT_DOT,
+  LG_FMT_HTML,
+  LG_FMT_JUNIT,
+  LG_FMT_SARIF,
+  LG_FMT_VGXML,
+};
 
 typedef struct lg_opts {
   enum lg_format format;
@@ -45,7 +55,10 @@ typedef struct lg_opts {
   int symbolize;
   int growth;
   int verbose;
+  int all;
   lg_supps_t supps;
+  lg_baseline_t baseline;
+  int has_baseline;
 } lg_opts_t;
 
 static const char lg_usage[] =
@@ -60,9 +73,18 @@ static const char lg_help[] =
     "stands for every leakgraph log in it (not in its subdirectories), in\n"
     "name order; its other files are skipped.\n"
     "\n"
-    "  --format=text|json|dot   output format (default text; html: not yet)\n"
+    "  --format=FORMAT          text (default), json, dot (Graphviz), html\n"
+    "                           (one self-contained page: clusters drawn by\n"
+    "                           Graphviz, stacks, timelines), junit (JUnit\n"
+    "                           XML: a test case per process, a failure per\n"
+    "                           failing leak site), sarif (SARIF 2.1.0: a\n"
+    "                           result per leak site), valgrind-xml\n"
+    "                           (valgrind's --xml=yes, protocol 4)\n"
     "  --output=FILE            write the report to FILE instead of stdout\n"
-    "  --cluster=ID             only cluster ID, in detail\n"
+    "  --cluster=ID             only cluster ID, in detail: every entry,\n"
+    "                           member site, block and pointer\n"
+    "  --all                    text: every allocation site, not only those\n"
+    "                           that fit the first screen, and every process\n"
     "  --suppressions=FILE      LeakSanitizer-style suppressions "
     "(leak:PATTERN);\n"
     "                           may be given several times\n"
@@ -72,6 +94,11 @@ static const char lg_help[] =
     "                           cycle of lost blocks: a cyclic cluster of\n"
     "                           possibly lost blocks fails only as possible\n"
     "  --error-exitcode=N       exit N when a failing kind is found\n"
+    "  --baseline=REPORT.json   an earlier JSON report: only leak sites that\n"
+    "                           are not in it fail; the report says which\n"
+    "                           sites are new, known and fixed (a site is its\n"
+    "                           allocation stack, each frame named by\n"
+    "                           function, offset in it and module file)\n"
     "  --growth                 every site's timeline over the periodic scans\n"
     "                           (live bytes by generation per scan), its\n"
     "                           verdict and retention chain; without it only\n"
@@ -81,7 +108,6 @@ static const char lg_help[] =
     "                           of the shim, not only its warnings\n"
     "  --no-symbolize           show modules and offsets only (faster)\n"
     "  --help, --version\n"
-    "  (--baseline is not supported yet)\n"
     "\n"
     "Growth: a site (allocation stack) is judged on its old-generation bytes\n"
     "(blocks that survived two scans or more) at each complete scan that\n"
@@ -128,10 +154,18 @@ static int lg_main_format(lg_opts_t *o, const char *v) {
     o->format = LG_FMT_JSON;
   else if (strcmp(v, "dot") == 0)
     o->format = LG_FMT_DOT;
+  else if (strcmp(v, "junit") == 0)
+    o->format = LG_FMT_JUNIT;
+  else if (strcmp(v, "sarif") == 0)
+    o->format = LG_FMT_SARIF;
+  else if (strcmp(v, "valgrind-xml") == 0)
+    o->format = LG_FMT_VGXML;
   else if (strcmp(v, "html") == 0)
-    return lg_main_usage("--format=%s is not supported yet", v);
+    o->format = LG_FMT_HTML;
   else
-    return lg_main_usage("bad --format '%s' (accepted: text, json, dot)", v);
+    return lg_main_usage("bad --format '%s' (accepted: text, json, dot, "
+                         "html, junit, sarif, valgrind-xml)",
+                         v);
   return 0;
 }
 
@@ -146,6 +180,7 @@ enum {
   LG_OPT_GROWTH,
   LG_OPT_NOSYM,
   LG_OPT_VERBOSE,
+  LG_OPT_ALL,
   LG_OPT_HELP,
   LG_OPT_VERSION,
 };
@@ -161,6 +196,7 @@ static const struct option lg_longopts[] = {
     {"growth", no_argument, NULL, LG_OPT_GROWTH},
     {"no-symbolize", no_argument, NULL, LG_OPT_NOSYM},
     {"verbose", no_argument, NULL, LG_OPT_VERBOSE},
+    {"all", no_argument, NULL, LG_OPT_ALL},
     {"help", no_argument, NULL, LG_OPT_HELP},
     {"version", no_argument, NULL, LG_OPT_VERSION},
     {NULL, 0, NULL, 0},
@@ -197,7 +233,12 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     o->exitcode = (int)v;
     return -1;
   case LG_OPT_BASELINE:
-    return lg_main_usage("%s is not supported yet", "--baseline");
+    if (o->has_baseline)
+      return lg_main_usage("%s", "--baseline given twice");
+    if (lg_baseline_load(&o->baseline, arg, err, sizeof err) < 0)
+      return lg_main_usage("%s", lg_esc(err));
+    o->has_baseline = 1;
+    return -1;
   case LG_OPT_GROWTH:
     o->growth = 1;
     return -1;
@@ -206,6 +247,9 @@ static int lg_main_option(lg_opts_t *o, int c, const char *arg,
     return -1;
   case LG_OPT_VERBOSE:
     o->verbose = 1;
+    return -1;
+  case LG_OPT_ALL:
+    o->all = 1;
     return -1;
   case LG_OPT_HELP:
     fputs(lg_help, stdout);
@@ -238,16 +282,25 @@ static int lg_main_parse(lg_opts_t *o, int argc, char **argv) {
 
 /* ---------------------------------------------------------- directories */
 
-/* A growable list of log paths (owned strings). */
+/* A growable list of log paths (owned strings); `found[i]` says that path
+ * i was found in a directory (the user did not name it). */
 typedef struct lg_paths {
   char **v;
-  size_t n, cap;
+  unsigned char *found;
+  size_t n, cap, found_cap;
 } lg_paths_t;
 
-/* Appends a copy of `path`. */
-static void lg_paths_add(lg_paths_t *ps, const char *path) {
+/* Appends a copy of `path`, `found` in a directory or not. */
+static void lg_paths_put(lg_paths_t *ps, const char *path, int found) {
   ps->v = lg_util_grow(ps->v, ps->n, &ps->cap, sizeof *ps->v);
+  ps->found = lg_util_grow(ps->found, ps->n, &ps->found_cap, 1);
+  ps->found[ps->n] = (unsigned char)found;
   ps->v[ps->n++] = lg_util_xstrdup(path);
+}
+
+/* Appends a copy of `path`, named by the user. */
+static void lg_paths_add(lg_paths_t *ps, const char *path) {
+  lg_paths_put(ps, path, 0);
 }
 
 /* Releases the paths and the list, and empties it. */
@@ -255,6 +308,7 @@ static void lg_paths_free(lg_paths_t *ps) {
   for (size_t i = 0; i < ps->n; i++)
     free(ps->v[i]);
   free(ps->v);
+  free(ps->found);
   memset(ps, 0, sizeof *ps);
 }
 
@@ -264,13 +318,12 @@ static int lg_main_strcmp(const void *a, const void *b) {
 }
 
 /* Says whether `path` is a regular file that starts like a leakgraph log:
- * the sync word and the type of a HEADER record (tools/LOGFORMAT.md). */
+ * the sync word and the type of a HEADER record (tools/LOGFORMAT.md). A
+ * directory may hold anything (a FIFO, a device): only a regular file is
+ * opened. */
 static int lg_main_sniff(const char *path) {
-  struct stat st;
-  if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
-    return 0;
   unsigned char h[4];
-  FILE *f = fopen(path, "rb");
+  FILE *f = lg_util_fopen_regular(path, 0);
   if (!f)
     return 0;
   size_t n = fread(h, 1, sizeof h, f);
@@ -307,7 +360,7 @@ static int lg_main_dir(const char *dir, lg_paths_t *ps) {
   closedir(d);
   qsort(found.v, found.n, sizeof *found.v, lg_main_strcmp);
   for (size_t i = 0; i < found.n; i++)
-    lg_paths_add(ps, found.v[i]);
+    lg_paths_put(ps, found.v[i], 1);
   if (skipped)
     fprintf(stderr,
             "leakgraph-report: %s: skipped %zu %s (subdirectories are "
@@ -340,17 +393,19 @@ static int lg_main_expand(int n, char **args, lg_paths_t *ps) {
   return 0;
 }
 
-/* Reads every log; on failure prints why and returns 3, else 0. */
-static int lg_main_read(int n, char **paths, lg_process_t **procs) {
+/* Reads every log (one found in a directory only if it is a regular
+ * file); on failure prints why and returns 3, else 0. */
+static int lg_main_read(const lg_paths_t *ps, lg_process_t **procs) {
   int rc = 0;
-  for (int i = 0; i < n; i++) {
+  for (size_t i = 0; i < ps->n; i++) {
     lg_read_result_t res;
-    procs[i] = lg_reader_read_file(paths[i], &res);
+    procs[i] = ps->found[i] ? lg_reader_read_regular(ps->v[i], &res)
+                            : lg_reader_read_file(ps->v[i], &res);
     if (!procs[i]) {
-      fprintf(stderr, "leakgraph-report: %s\n", res.message);
+      fprintf(stderr, "leakgraph-report: %s\n", lg_esc(res.message));
       rc = 3;
     } else if (procs[i]->truncated) {
-      fprintf(stderr, "leakgraph-report: warning: %s\n", res.message);
+      fprintf(stderr, "leakgraph-report: warning: %s\n", lg_esc(res.message));
     }
   }
   return rc;
@@ -369,8 +424,18 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
     lg_render_json(f, r, o->cluster);
   else if (o->format == LG_FMT_DOT)
     lg_render_dot(f, r, sym, o->cluster);
+  else if (o->format == LG_FMT_JUNIT)
+    lg_render_junit(f, r, o->fail_on);
+  else if (o->format == LG_FMT_SARIF)
+    lg_render_sarif(f, r, o->fail_on);
+  else if (o->format == LG_FMT_VGXML)
+    lg_render_vgxml(f, r);
+  else if (o->format == LG_FMT_HTML)
+    lg_render_html(f, r, o->cluster);
   else
-    lg_render_text_with(f, r, o->cluster, o->verbose ? LG_TEXT_VERBOSE : 0);
+    lg_render_text_with(f, r, o->cluster,
+                        (o->verbose ? LG_TEXT_VERBOSE : 0) |
+                            (o->all ? LG_TEXT_ALL : 0));
   int bad = ferror(f) | (f != stdout ? fclose(f) : fflush(f));
   if (bad) {
     fprintf(stderr, "leakgraph-report: error writing the report\n");
@@ -383,10 +448,15 @@ static int lg_main_render(const lg_opts_t *o, const lg_report_t *r,
 static int lg_main_report(lg_opts_t *o, lg_process_t **procs, size_t n) {
   lg_sym_t *sym = lg_sym_new(o->symbolize, stderr);
   lg_report_t r;
+  /* The HTML page charts steady sites beside the growing ones. */
   lg_analyze_build(&r, procs, n, &o->supps, sym,
-                   o->growth ? LG_ANALYZE_GROWTH_ALL : 0);
+                   o->growth || o->format == LG_FMT_HTML
+                       ? LG_ANALYZE_GROWTH_ALL
+                       : 0);
+  if (o->has_baseline)
+    lg_analyze_baseline(&r, &o->baseline);
   for (size_t i = 0; i < r.nwarnings; i++)
-    fprintf(stderr, "leakgraph-report: warning: %s\n", r.warnings[i]);
+    fprintf(stderr, "leakgraph-report: warning: %s\n", lg_esc(r.warnings[i]));
   int rc;
   if (o->cluster > r.nclusters) {
     fprintf(stderr, "leakgraph-report: no cluster %u (the report has %zu)\n",
@@ -409,6 +479,7 @@ int main(int argc, char **argv) {
   int rc = lg_main_parse(&o, argc, argv);
   if (rc >= 0) {
     lg_supp_free(&o.supps);
+    lg_baseline_free(&o.baseline);
     return rc;
   }
   lg_paths_t paths = {0};
@@ -416,7 +487,7 @@ int main(int argc, char **argv) {
   int n = (int)paths.n;
   lg_process_t **procs = lg_util_xcalloc(paths.n, sizeof *procs);
   if (rc == 0)
-    rc = lg_main_read(n, paths.v, procs);
+    rc = lg_main_read(&paths, procs);
   if (rc == 0)
     rc = lg_main_report(&o, procs, paths.n);
   for (int i = 0; i < n; i++)
@@ -424,5 +495,6 @@ int main(int argc, char **argv) {
   free(procs);
   lg_paths_free(&paths);
   lg_supp_free(&o.supps);
+  lg_baseline_free(&o.baseline);
   return rc;
 }

@@ -2,9 +2,10 @@
  * lg_process_t. It owns the framing (sync, length, checksum), one decoding
  * handler per record type, and the module map used to resolve each stack's
  * frames (and each chain's root word) to the module loaded when the STACK
- * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS and LIVE
- * records belong to the scan they name while it is open; those of no open
- * scan are dropped.
+ * (or CHAIN) record was written. CLUSTER, SITES, CHAIN, HEURISTICS, LIVE,
+ * RC_FINDING and RC_OBJECTS records belong to the scan they name while it
+ * is open; those of no open scan are dropped. Refcount type ids are
+ * resolved to names as each record is read.
  *
  * Hostile input is expected. The file is read record by record from a
  * stream; a record's buffer grows only as its bytes actually arrive, so a
@@ -19,7 +20,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "rangemap.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------- cursor */
@@ -89,73 +92,82 @@ static uint32_t lg_cur_count(lg_cur_t *c, size_t item, uint32_t max) {
 
 /* ---------------------------------------------------------- reader state */
 
-/* A run-time address range of a loaded module, for frame resolution. */
-typedef struct lg_range {
-  uint64_t start, end;
-  int module;
-} lg_range_t;
+/* The latest module of an id, and the latest scan of a number: the reader's
+ * indexes, so that no record costs a walk over every module or scan. */
+typedef struct lg_idx {
+  uint32_t key;
+  size_t index;
+  UT_hash_handle hh;
+} lg_idx_t;
 
 typedef struct lg_rstate {
   lg_process_t *p;
-  lg_range_t *ranges;
-  size_t nranges;
-  int ranges_dirty;
-  uint64_t index_work; /* ranges indexed so far, against LG_INDEX_BUDGET */
+  lg_rangemap_t ranges; /* segments of the loaded modules */
+  uint64_t *seg_seq;    /* per module: the seq of its first segment */
+  size_t seg_seq_cap;
+  uint64_t next_seq;
+  lg_idx_t *module_ids; /* module id -> index of its latest MODULE */
+  lg_idx_t *scan_nums;  /* scan number -> index of its latest scan */
   const char *why; /* what was wrong with a malformed payload */
 } lg_rstate_t;
 
-static int lg_range_cmp(const void *a, const void *b) {
-  const lg_range_t *x = a, *y = b;
-  return x->start < y->start ? -1 : x->start > y->start;
+/* Returns the index entry of `key` in `*set`, or NULL. */
+static lg_idx_t *lg_idx_find(lg_idx_t *set, uint32_t key) {
+  lg_idx_t *e;
+  HASH_FIND(hh, set, &key, sizeof key, e);
+  return e;
 }
 
-/* The most module ranges all re-indexings of one log may touch: far above
- * any real program (which changes its module map rarely), low enough that a
- * hostile log alternating MODULE and STACK records cannot make us hang. */
-#define LG_INDEX_BUDGET (1ull << 28)
-
-/* Rebuilds the sorted range table from the loaded modules. */
-static void lg_reader_index_modules(lg_rstate_t *st) {
-  size_t n = 0;
-  for (size_t i = 0; i < st->p->nmodules; i++)
-    if (st->p->modules[i].loaded)
-      n += st->p->modules[i].nseg;
-  free(st->ranges);
-  st->ranges = lg_util_xcalloc(n, sizeof *st->ranges);
-  st->nranges = 0;
-  for (size_t i = 0; i < st->p->nmodules; i++) {
-    const lg_module_t *m = &st->p->modules[i];
-    for (uint32_t s = 0; m->loaded && s < m->nseg; s++) {
-      lg_range_t *r = &st->ranges[st->nranges++];
-      r->start = m->segs[s].start;
-      r->end = m->segs[s].start + m->segs[s].size;
-      if (r->end < r->start)
-        r->end = UINT64_MAX;
-      r->module = (int)i;
-    }
+/* Sets `key` to `index` in `*set`. */
+static void lg_idx_set(lg_idx_t **set, uint32_t key, size_t index) {
+  lg_idx_t *e = lg_idx_find(*set, key);
+  if (!e) {
+    e = lg_util_xcalloc(1, sizeof *e);
+    e->key = key;
+    HASH_ADD(hh, *set, key, sizeof e->key, e);
   }
-  qsort(st->ranges, st->nranges, sizeof *st->ranges, lg_range_cmp);
-  st->ranges_dirty = 0;
-  st->index_work += st->nranges + 1;
+  e->index = index;
+}
+
+/* Releases an index. */
+static void lg_idx_free(lg_idx_t **set) {
+  lg_idx_t *e, *tmp;
+  HASH_ITER(hh, *set, e, tmp) {
+    HASH_DEL(*set, e);
+    free(e);
+  }
+}
+
+/* Returns the end of a segment, UINT64_MAX when it would wrap. */
+static uint64_t lg_seg_end(const lg_segment_t *g) {
+  uint64_t e = g->start + g->size;
+  return e < g->start ? UINT64_MAX : e;
+}
+
+/* Adds the segments of module index `i` to the range map. */
+static void lg_reader_map_module(lg_rstate_t *st, size_t i) {
+  const lg_module_t *m = &st->p->modules[i];
+  st->seg_seq = lg_util_grow(st->seg_seq, i, &st->seg_seq_cap,
+                             sizeof *st->seg_seq);
+  st->seg_seq[i] = st->next_seq;
+  for (uint32_t s = 0; s < m->nseg; s++)
+    lg_rangemap_insert(&st->ranges, m->segs[s].start, lg_seg_end(&m->segs[s]),
+                       st->next_seq++, (int)i);
+}
+
+/* Marks module index `i` unloaded and takes its segments out of the map. */
+static void lg_reader_unmap_module(lg_rstate_t *st, size_t i) {
+  lg_module_t *m = &st->p->modules[i];
+  if (!m->loaded)
+    return;
+  m->loaded = 0;
+  for (uint32_t s = 0; s < m->nseg; s++)
+    lg_rangemap_remove(&st->ranges, m->segs[s].start, st->seg_seq[i] + s);
 }
 
 /* Returns the index of the loaded module holding `addr`, or -1. */
 static int lg_reader_module_at(lg_rstate_t *st, uint64_t addr) {
-  if (st->ranges_dirty)
-    lg_reader_index_modules(st);
-  size_t lo = 0, hi = st->nranges;
-  while (lo < hi) { /* first range starting above addr */
-    size_t mid = lo + (hi - lo) / 2;
-    if (st->ranges[mid].start <= addr)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  /* Ranges may overlap in a hostile log: look back over every candidate. */
-  for (size_t i = lo; i-- > 0;)
-    if (addr < st->ranges[i].end)
-      return st->ranges[i].module;
-  return -1;
+  return lg_rangemap_find(&st->ranges, addr);
 }
 
 /* -------------------------------------------------------------- handlers */
@@ -203,23 +215,22 @@ static void lg_rec_module(lg_rstate_t *st, lg_cur_t *c) {
     free(m.path), free(m.build_id), free(m.segs);
     return;
   }
-  for (size_t i = 0; i < p->nmodules; i++) /* a reused id replaces */
-    if (p->modules[i].id == m.id)
-      p->modules[i].loaded = 0;
+  lg_idx_t *old = lg_idx_find(st->module_ids, m.id);
+  if (old) /* a reused id replaces */
+    lg_reader_unmap_module(st, old->index);
   m.loaded = 1;
   p->modules = lg_util_grow(p->modules, p->nmodules, &p->modules_cap,
                             sizeof *p->modules);
-  p->modules[p->nmodules++] = m;
-  st->ranges_dirty = 1;
+  p->modules[p->nmodules] = m;
+  lg_idx_set(&st->module_ids, m.id, p->nmodules);
+  lg_reader_map_module(st, p->nmodules++);
 }
 
 static void lg_rec_unload(lg_rstate_t *st, lg_cur_t *c) {
   uint32_t id = lg_cur_u32(c);
-  for (size_t i = 0; !c->bad && i < st->p->nmodules; i++)
-    if (st->p->modules[i].id == id && st->p->modules[i].loaded) {
-      st->p->modules[i].loaded = 0;
-      st->ranges_dirty = 1;
-    }
+  lg_idx_t *e = c->bad ? NULL : lg_idx_find(st->module_ids, id);
+  if (e)
+    lg_reader_unmap_module(st, e->index);
 }
 
 static void lg_rec_stack(lg_rstate_t *st, lg_cur_t *c) {
@@ -244,25 +255,23 @@ static void lg_rec_stack(lg_rstate_t *st, lg_cur_t *c) {
     s->frames[i].module = lg_reader_module_at(st, a ? a - 1 : 0);
   }
   HASH_ADD(hh, st->p->stacks, id, sizeof s->id, s);
-  if (st->index_work > LG_INDEX_BUDGET) {
-    c->bad = 1;
-    st->why = "too many module map changes";
-  }
 }
 
-/* Returns the last scan numbered `n` that has not ended, or NULL. */
-static lg_scan_t *lg_reader_open_scan(lg_process_t *p, uint32_t n) {
-  for (size_t i = p->nscans; i-- > 0;)
-    if (p->scans[i].scan == n && !p->scans[i].ended)
-      return &p->scans[i];
-  return NULL;
+/* Returns the latest scan numbered `n` if it has not ended, or NULL. */
+static lg_scan_t *lg_reader_open_scan(lg_rstate_t *st, uint32_t n) {
+  lg_idx_t *e = lg_idx_find(st->scan_nums, n);
+  if (!e || st->p->scans[e->index].ended)
+    return NULL;
+  return &st->p->scans[e->index];
 }
 
-static lg_scan_t *lg_reader_add_scan(lg_process_t *p, uint32_t n) {
+static lg_scan_t *lg_reader_add_scan(lg_rstate_t *st, uint32_t n) {
+  lg_process_t *p = st->p;
   p->scans = lg_util_grow(p->scans, p->nscans, &p->scans_cap, sizeof *p->scans);
-  lg_scan_t *s = &p->scans[p->nscans++];
+  lg_scan_t *s = &p->scans[p->nscans];
   memset(s, 0, sizeof *s);
   s->scan = n;
+  lg_idx_set(&st->scan_nums, n, p->nscans++);
   return s;
 }
 
@@ -272,7 +281,7 @@ static void lg_rec_scan_begin(lg_rstate_t *st, lg_cur_t *c) {
   uint64_t time = lg_cur_u64(c);
   if (c->bad)
     return;
-  lg_scan_t *s = lg_reader_add_scan(st->p, n);
+  lg_scan_t *s = lg_reader_add_scan(st, n);
   s->kind = kind;
   s->time = time;
 }
@@ -333,7 +342,7 @@ static void lg_rec_cluster(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "CLUSTER with a count or an edge out of bounds";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, cl.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, cl.scan);
   if (!s) { /* outside its scan: not a result of any scan */
     lg_cluster_free(&cl);
     return;
@@ -353,7 +362,7 @@ static void lg_rec_sites(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "SITES with more sites than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   if (!s)
     return;
   s->has_sites = 1;
@@ -386,7 +395,7 @@ static void lg_rec_chain(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "CHAIN with more hops than allowed or than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, ch.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, ch.scan);
   if (!s)
     return;
   ch.root_module = lg_reader_module_at(st, ch.root_address);
@@ -411,7 +420,7 @@ static void lg_rec_heuristics(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "HEURISTICS with more entries than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   for (uint32_t i = 0; i < n; i++) {
     uint32_t h = lg_cur_u32(c);
     uint64_t bytes = lg_cur_u64(c), blocks = lg_cur_u64(c);
@@ -431,7 +440,7 @@ static void lg_rec_live(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "LIVE with more ids than its length";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, scan);
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
   if (!s)
     return;
   for (uint32_t i = 0; i < n; i++) {
@@ -458,9 +467,9 @@ static void lg_rec_scan_end(lg_rstate_t *st, lg_cur_t *c) {
     st->why = "SCAN_END shorter than its fields";
     return;
   }
-  lg_scan_t *s = lg_reader_open_scan(st->p, e.scan);
+  lg_scan_t *s = lg_reader_open_scan(st, e.scan);
   if (!s) /* no SCAN_BEGIN: keep its totals all the same */
-    s = lg_reader_add_scan(st->p, e.scan);
+    s = lg_reader_add_scan(st, e.scan);
   memcpy(s->totals, e.totals, sizeof e.totals);
   s->clusters_written = e.clusters_written;
   s->cyclic_written = e.cyclic_written;
@@ -484,14 +493,25 @@ static char *lg_rec_code_text(lg_cur_t *c, uint32_t *code) {
   return text;
 }
 
+/* Decodes a SUPPRESSIONS record: source, text and, for the text of a
+ * file (source 3), the file's path. */
 static void lg_rec_suppressions(lg_rstate_t *st, lg_cur_t *c) {
   uint32_t source;
   char *text = lg_rec_code_text(c, &source);
   if (!text)
     return;
+  char *origin = NULL;
+  if (source == LG_SUPP_FILE_TEXT && !(origin = lg_cur_str(c))) {
+    free(text);
+    c->bad = 1;
+    st->why = "SUPPRESSIONS of a file without the file's path";
+    return;
+  }
   lg_process_t *p = st->p;
-  p->supps = lg_util_xrealloc(p->supps, p->nsupps + 1, sizeof *p->supps);
+  p->supps = lg_util_grow(p->supps, p->nsupps, &p->supps_cap,
+                          sizeof *p->supps);
   p->supps[p->nsupps].source = source;
+  p->supps[p->nsupps].origin = origin;
   p->supps[p->nsupps++].text = text;
 }
 
@@ -501,7 +521,8 @@ static void lg_rec_note(lg_rstate_t *st, lg_cur_t *c) {
   if (!text)
     return;
   lg_process_t *p = st->p;
-  p->notes = lg_util_xrealloc(p->notes, p->nnotes + 1, sizeof *p->notes);
+  p->notes = lg_util_grow(p->notes, p->nnotes, &p->notes_cap,
+                          sizeof *p->notes);
   p->notes[p->nnotes].code = code;
   p->notes[p->nnotes++].text = text;
 }
@@ -513,6 +534,124 @@ static void lg_rec_end(lg_rstate_t *st, lg_cur_t *c) {
     return;
   st->p->end_how = how;
   st->p->end_status = status;
+}
+
+/* ---------------------------------------------------- refcount records */
+
+/* Decodes an RC_TYPE: the id names `name` from now on. */
+static void lg_rec_rc_type(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t id = lg_cur_u32(c), family = lg_cur_u32(c);
+  char *name = lg_cur_str(c);
+  if (c->bad) {
+    free(name);
+    st->why = "RC_TYPE shorter than its fields";
+    return;
+  }
+  lg_rctype_t *t;
+  HASH_FIND(hh, st->p->rctypes, &id, sizeof id, t);
+  if (!t) {
+    t = lg_util_xcalloc(1, sizeof *t);
+    t->id = id;
+    HASH_ADD(hh, st->p->rctypes, id, sizeof t->id, t);
+  } else if (strcmp(t->name, name) == 0) {
+    free(name);
+    name = NULL;
+  } else {
+    t->old = lg_util_xrealloc(t->old, t->nold + 1, sizeof *t->old);
+    t->old[t->nold++] = t->name;
+  }
+  if (name)
+    t->name = name;
+  t->family = family;
+}
+
+/* Resolves a type id: its name now (NULL when unknown) and family. */
+static const char *lg_reader_rc_type(const lg_rstate_t *st, uint32_t id,
+                                     uint32_t *family) {
+  lg_rctype_t *t;
+  HASH_FIND(hh, st->p->rctypes, &id, sizeof id, t);
+  if (t)
+    *family = t->family;
+  return t ? t->name : NULL;
+}
+
+static void lg_rc_finding_free(lg_rcfinding_t *f) {
+  for (uint32_t i = 0; f->objects && i < f->nobjects; i++)
+    free(f->objects[i].history);
+  free(f->objects);
+  free(f->edges);
+}
+
+/* Decodes one object of an RC_FINDING. */
+static void lg_rec_rc_object(lg_rstate_t *st, lg_cur_t *c, lg_rcobject_t *o,
+                             uint32_t family) {
+  o->address = lg_cur_u64(c);
+  o->block = lg_cur_u64(c);
+  o->type_id = lg_cur_u32(c);
+  o->refcount = lg_cur_u32(c);
+  o->birth_stack = lg_cur_u32(c);
+  o->base = lg_cur_u32(c);
+  o->family = family;
+  o->type = lg_reader_rc_type(st, o->type_id, &o->family);
+  o->nhistory = lg_cur_count(c, 12, LG_RC_MAX_HISTORY);
+  o->history = lg_util_xcalloc(o->nhistory, sizeof *o->history);
+  for (uint32_t k = 0; k < o->nhistory; k++) {
+    o->history[k].stack_id = lg_cur_u32(c);
+    o->history[k].refs = lg_cur_u32(c);
+    o->history[k].unrefs = lg_cur_u32(c);
+  }
+}
+
+/* Decodes an RC_FINDING into the open scan it names (dropped, like SITES,
+ * when that scan is not open). */
+static void lg_rec_rc_finding(lg_rstate_t *st, lg_cur_t *c) {
+  lg_rcfinding_t f = {0};
+  f.scan = lg_cur_u32(c);
+  f.kind = lg_cur_u32(c);
+  f.family = lg_cur_u32(c);
+  f.nobjects = lg_cur_count(c, 36, LG_RC_MAX_OBJECTS);
+  f.objects = lg_util_xcalloc(f.nobjects, sizeof *f.objects);
+  for (uint32_t i = 0; i < f.nobjects && !c->bad; i++)
+    lg_rec_rc_object(st, c, &f.objects[i], f.family);
+  f.nedges = lg_cur_count(c, 8, LG_RC_MAX_EDGES);
+  f.edges = lg_util_xcalloc(f.nedges, sizeof *f.edges);
+  for (uint32_t i = 0; i < f.nedges; i++) {
+    f.edges[i].from = lg_cur_u32(c);
+    f.edges[i].to = lg_cur_u32(c);
+    if (f.edges[i].from >= f.nobjects || f.edges[i].to >= f.nobjects)
+      c->bad = 1;
+  }
+  lg_scan_t *s = c->bad ? NULL : lg_reader_open_scan(st, f.scan);
+  if (c->bad)
+    st->why = "RC_FINDING with a count or an edge out of bounds";
+  if (!s || f.nobjects == 0) {
+    lg_rc_finding_free(&f);
+    return;
+  }
+  s->rc = lg_util_grow(s->rc, s->nrc, &s->rc_cap, sizeof *s->rc);
+  s->rc[s->nrc++] = f;
+}
+
+/* Decodes an RC_OBJECTS record into the open scan it names. */
+static void lg_rec_rc_objects(lg_rstate_t *st, lg_cur_t *c) {
+  uint32_t scan = lg_cur_u32(c);
+  uint32_t n = lg_cur_count(c, 24, UINT32_MAX);
+  if (c->bad) {
+    st->why = "RC_OBJECTS with more objects than its length";
+    return;
+  }
+  lg_scan_t *s = lg_reader_open_scan(st, scan);
+  for (uint32_t i = 0; s && i < n; i++) {
+    s->rcobjs = lg_util_grow(s->rcobjs, s->nrcobjs, &s->rcobjs_cap,
+                             sizeof *s->rcobjs);
+    lg_rcplaced_t *o = &s->rcobjs[s->nrcobjs++];
+    o->block = lg_cur_u64(c);
+    o->address = lg_cur_u64(c);
+    o->type_id = lg_cur_u32(c);
+    o->refcount = lg_cur_u32(c);
+    o->family = 0;
+    o->type = lg_reader_rc_type(st, o->type_id, &o->family);
+  }
 }
 
 typedef void (*lg_rec_handler_t)(lg_rstate_t *, lg_cur_t *);
@@ -533,6 +672,9 @@ static const lg_rec_handler_t lg_rec_handlers[] = {
     [LG_REC_CHAIN] = lg_rec_chain,
     [LG_REC_LIVE] = lg_rec_live,
     [LG_REC_HEURISTICS] = lg_rec_heuristics,
+    [LG_REC_RC_TYPE] = lg_rec_rc_type,
+    [LG_REC_RC_FINDING] = lg_rec_rc_finding,
+    [LG_REC_RC_OBJECTS] = lg_rec_rc_objects,
 };
 #define LG_NHANDLERS (sizeof lg_rec_handlers / sizeof lg_rec_handlers[0])
 
@@ -581,7 +723,8 @@ static void lg_reader_say(lg_read_result_t *res, enum lg_read_status status,
 static const char *const lg_rec_names[] = {
     "record type 0", "HEADER",   "MODULE",       "UNLOAD", "STACK", "SCAN_BEGIN",
     "CLUSTER",       "SCAN_END", "SUPPRESSIONS", "NOTE",   "END",
-    "SITES",         "CHAIN",    "LIVE",         "HEURISTICS"};
+    "SITES",         "CHAIN",    "LIVE",         "HEURISTICS", "RC_TYPE",
+    "RC_FINDING",    "RC_OBJECTS"};
 #define LG_NNAMES (sizeof lg_rec_names / sizeof lg_rec_names[0])
 
 enum lg_step { LG_STEP_RECORD, LG_STEP_EOF, LG_STEP_STOP };
@@ -718,6 +861,7 @@ static enum lg_step lg_reader_step(FILE *f, const char *name, lg_rstate_t *st,
   if (type == LG_REC_END) /* END present: complete, even if a record */
     st->p->complete = 1;  /* (a late NOTE, say) follows it */
   *off += LG_REC_HEADER_SIZE + (uint64_t)len + LG_REC_TRAILER_SIZE;
+  st->p->log_bytes = *off;
   return LG_STEP_RECORD;
 }
 
@@ -736,7 +880,10 @@ lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
          LG_STEP_RECORD)
     ;
   free(rb.b);
-  free(st.ranges);
+  lg_rangemap_free(&st.ranges);
+  free(st.seg_seq);
+  lg_idx_free(&st.module_ids);
+  lg_idx_free(&st.scan_nums);
   if (res->status != LG_READ_OK) {
     lg_reader_free(p);
     return NULL;
@@ -744,17 +891,32 @@ lg_process_t *lg_reader_read_stream(FILE *f, const char *name,
   return p;
 }
 
-lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
-  FILE *f = fopen(path, "rb");
+/* Reads the log open as `f` (closing it), noting its owner. */
+static lg_process_t *lg_reader_read_open(FILE *f, const char *path,
+                                         lg_read_result_t *res) {
   if (!f) {
+    int e = errno;
     memset(res, 0, sizeof *res);
     lg_reader_say(res, LG_READ_ERR_OPEN, 0, "cannot open %s: %s", path,
-                  strerror(errno));
+                  e == EINVAL ? "not a regular file" : strerror(e));
     return NULL;
   }
   lg_process_t *p = lg_reader_read_stream(f, path, res);
+  struct stat st;
+  if (p && fstat(fileno(f), &st) == 0) {
+    p->has_owner = 1;
+    p->owner_uid = (uint32_t)st.st_uid;
+  }
   fclose(f);
   return p;
+}
+
+lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res) {
+  return lg_reader_read_open(fopen(path, "rb"), path, res);
+}
+
+lg_process_t *lg_reader_read_regular(const char *path, lg_read_result_t *res) {
+  return lg_reader_read_open(lg_util_fopen_regular(path, 0), path, res);
 }
 
 /* Releases what a scan owns: its clusters, sites and chains. */
@@ -767,6 +929,10 @@ static void lg_scan_free(lg_scan_t *s) {
     free(s->chains[k].hops);
   free(s->chains);
   free(s->live);
+  for (size_t k = 0; k < s->nrc; k++)
+    lg_rc_finding_free(&s->rc[k]);
+  free(s->rc);
+  free(s->rcobjs);
 }
 
 void lg_reader_free(lg_process_t *p) {
@@ -795,11 +961,20 @@ void lg_reader_free(lg_process_t *p) {
     lg_scan_free(&p->scans[i]);
   free(p->scans);
   for (size_t i = 0; i < p->nsupps; i++)
-    free(p->supps[i].text);
+    free(p->supps[i].text), free(p->supps[i].origin);
   free(p->supps);
   for (size_t i = 0; i < p->nnotes; i++)
     free(p->notes[i].text);
   free(p->notes);
+  lg_rctype_t *t, *ttmp;
+  HASH_ITER(hh, p->rctypes, t, ttmp) {
+    HASH_DEL(p->rctypes, t);
+    for (size_t i = 0; i < t->nold; i++)
+      free(t->old[i]);
+    free(t->old);
+    free(t->name);
+    free(t);
+  }
   free(p);
 }
 

@@ -4,7 +4,9 @@
  * already resolved to the module that was loaded when the STACK record was
  * written), its scans with their clusters, per-site statistics (SITES),
  * retention chains (CHAIN), heuristic counts (HEURISTICS) and the earlier
- * clusters they found still lost (LIVE), its suppressions, notes and END.
+ * clusters they found still lost (LIVE), its refcount findings and the
+ * refcounted objects of its lost blocks (RC_TYPE, RC_FINDING, RC_OBJECTS),
+ * its suppressions, notes and END.
  *
  * The reader trusts nothing in the file: every count is capped by the bytes
  * that remain in its record, every index is checked, and a file can make it
@@ -111,6 +113,48 @@ typedef struct lg_amount {
   uint64_t bytes, blocks;
 } lg_amount_t;
 
+/* Refcount records. An RC_TYPE: the type ids of the log, each naming what
+ * its last RC_TYPE said (a python id may be renamed by a later scan; the
+ * names it had stay allocated in `old`, for the objects read meanwhile). */
+typedef struct lg_rctype {
+  uint32_t id, family;
+  char *name;
+  char **old;
+  size_t nold;
+  UT_hash_handle hh;
+} lg_rctype_t;
+
+/* One folded history entry of an object: refs and unrefs from a stack. */
+typedef struct lg_rchist {
+  uint32_t stack_id, refs, unrefs;
+} lg_rchist_t;
+
+/* An object of an RC_FINDING. `type` is the name its type id had when the
+ * record was read (NULL: unknown), `family` the type's family (else the
+ * finding's). */
+typedef struct lg_rcobject {
+  uint64_t address, block;
+  uint32_t type_id, family;
+  const char *type;
+  uint32_t refcount, birth_stack, base, nhistory;
+  lg_rchist_t *history;
+} lg_rcobject_t;
+
+/* An RC_FINDING: a group of cyclic garbage or one unbalanced object. */
+typedef struct lg_rcfinding {
+  uint32_t scan, kind, family;
+  uint32_t nobjects, nedges;
+  lg_rcobject_t *objects;
+  lg_edge_t *edges; /* indexes into objects: `from` holds a reference to `to` */
+} lg_rcfinding_t;
+
+/* An entry of RC_OBJECTS: the refcounted object in a lost block. */
+typedef struct lg_rcplaced {
+  uint64_t block, address;
+  uint32_t type_id, family, refcount;
+  const char *type;
+} lg_rcplaced_t;
+
 /* A scan between SCAN_BEGIN and SCAN_END. Only an `ended` scan counts. Its
  * CLUSTER, SITES, CHAIN, HEURISTICS and LIVE records are those read between
  * the two. */
@@ -134,11 +178,16 @@ typedef struct lg_scan {
   lg_amount_t heuristics[LG_NHEURS];
   uint32_t *live; /* cluster ids its LIVE records name (earlier CLUSTERs) */
   size_t nlive, live_cap;
+  lg_rcfinding_t *rc;    /* its RC_FINDING records */
+  size_t nrc, rc_cap;
+  lg_rcplaced_t *rcobjs; /* its RC_OBJECTS entries */
+  size_t nrcobjs, rcobjs_cap;
 } lg_scan_t;
 
 typedef struct lg_supp_rec {
-  uint32_t source; /* LG_SUPP_FILE or LG_SUPP_INLINE */
-  char *text;
+  uint32_t source; /* LG_SUPP_FILE, LG_SUPP_INLINE or LG_SUPP_FILE_TEXT */
+  char *text;      /* a path (LG_SUPP_FILE), else suppressions */
+  char *origin;    /* LG_SUPP_FILE_TEXT: the file's path; else NULL */
 } lg_supp_rec_t;
 
 typedef struct lg_note {
@@ -161,15 +210,22 @@ typedef struct lg_process {
   lg_scan_t *scans;
   size_t nscans, scans_cap;
   lg_supp_rec_t *supps;
-  size_t nsupps;
+  size_t nsupps, supps_cap;
   lg_note_t *notes;
-  size_t nnotes;
+  size_t nnotes, notes_cap;
+
+  /* The log file's owner (lg_reader_read_file: fstat of the file read);
+   * `has_owner` is 0 for a stream read by lg_reader_read_stream. */
+  int has_owner;
+  uint32_t owner_uid;
+  lg_rctype_t *rctypes; /* uthash by id */
 
   int complete; /* an END record was read */
   uint32_t end_how, end_status;
   int truncated;
   uint64_t truncated_at; /* offset of the incomplete record */
   uint64_t records, unknown_records;
+  uint64_t log_bytes; /* bytes of the complete records read */
 } lg_process_t;
 
 enum lg_read_status {
@@ -194,6 +250,11 @@ typedef struct lg_read_result {
  * a success: the process has `truncated` set and `res->message` holds the
  * warning to show. */
 lg_process_t *lg_reader_read_file(const char *path, lg_read_result_t *res);
+
+/* lg_reader_read_regular is lg_reader_read_file for a path the user did not
+ * name (a file found in a directory): it reads only a regular file, opened
+ * so that nothing put there meanwhile (a FIFO, a device) can block it. */
+lg_process_t *lg_reader_read_regular(const char *path, lg_read_result_t *res);
 
 /* lg_reader_read_stream is lg_reader_read_file over an open stream; `name`
  * is used in messages and kept as the process's log_path. */

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "escape.h"
 #include "render.h"
 
 /* Writes the label text of block `b` of cluster `c`. */
@@ -27,7 +27,7 @@ static void lg_dot_label(FILE *f, const lg_rcluster_t *c, lg_sym_t *sym,
   else
     snprintf(buf, sizeof buf, "%" PRIu64 " bytes", b->size);
   free(st.frames);
-  lg_json_escape(f, buf); /* JSON escaping is valid in a DOT string */
+  lg_esc_dot(f, buf);
 }
 
 static void lg_dot_cluster(FILE *f, const lg_rcluster_t *c, lg_sym_t *sym) {

@@ -1,12 +1,24 @@
 /* tools/render_json.c — the JSON report: exactly the keys of SPEC.md
- * section 5, plus per process "ppid", "end", "truncated", "notes" and
+ * section 5 (a stack, wherever one is shown, is its list of frames, as the
+ * SPEC says, and "stack_id" beside it names its entry in the top-level
+ * "stacks" table: {"id", "key" (the site key, sites.h), "frames"}). The
+ * output stays bounded by the log however often a hostile log makes the
+ * report repeat a stack: the frames written inline are counted against a
+ * budget of STACK_BUDGET_MIN frames plus STACK_FRAMES_PER_KB per KiB of
+ * the logs read (about 64 bytes of JSON per byte of log); past it a
+ * "stack" is [] — its "stack_id" still names the frames in the table — and
+ * the top-level "stacks_inlined" is false (true for real logs, whose JSON
+ * is a few times their size). Also per process "ppid", "end", "truncated", "notes" and
  * "scan_stats" (its last complete scan), and per cluster "pid", "kind",
- * "definite", "indirect", "possible" and "entries", and per site
- * "category", and in the summary "growing_sites" and, in
+ * "definite", "indirect", "possible", "entries", "listed_blocks" (the
+ * blocks its log record lists) and "pointers" (between them), and per site
+ * "category" and "refcounted" (render_refcount.c, which also writes
+ * "refcount"), and in the summary "growing_sites", "refcount" and, in
  * "still_reachable", "heuristics": {NAME: {"bytes", "blocks"}} for each
  * heuristic that reached blocks (valgrind's names). Frames are
- * {"function", "file", "line", "module", "address"}, null where unknown;
- * functions are demangled.
+ * {"function", "file", "line", "module", "address", "inlined"}, null where
+ * unknown; functions are demangled; an inlined frame (a function inlined
+ * into the frame after it) shares that frame's address.
  *
  * "scans" lists every complete scan of every process, in log order:
  *   {"pid", "scan", "kind", "time" (seconds since the process started),
@@ -27,6 +39,8 @@
  *                     "hops": [{"address", "size", "stack"}]}}. */
 #include "json.h"
 #include "render.h"
+#include "render_refcount.h"
+#include "util.h"
 
 static const char *lg_json_kind_name(uint32_t kind) {
   return lg_render_scan_kind(kind);
@@ -58,15 +72,104 @@ static void lg_json_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_str(j, fr->module);
   lg_json_key(j, "address");
   lg_json_hex(j, fr->address);
+  lg_json_key(j, "inlined");
+  lg_json_bool(j, fr->inlined);
   lg_json_obj_end(j);
 }
 
+#define STACK_BUDGET_MIN 8192u  /* frames any report may write inline */
+#define STACK_FRAMES_PER_KB 512u /* ... and this many per KiB of log */
+
+/* Frames that may still be written inline, set by lg_render_json. */
+static uint64_t lg_json_budget;
+static int lg_json_over_budget;
+
+/* Writes "stack": the stack's frames (SPEC section 5) while the budget
+ * lasts, else [], and "stack_id": its number in the "stacks" table (null
+ * for a stack that is not in it). */
 static void lg_json_stack(lg_json_t *j, const lg_rstack_t *s) {
   lg_json_key(j, "stack");
   lg_json_arr(j);
-  for (size_t i = 0; i < s->n; i++)
-    lg_json_frame(j, &s->frames[i]);
+  if (s->n <= lg_json_budget) {
+    lg_json_budget -= s->n;
+    for (size_t i = 0; i < s->n; i++)
+      lg_json_frame(j, &s->frames[i]);
+  } else {
+    lg_json_over_budget = 1;
+  }
   lg_json_arr_end(j);
+  lg_json_key(j, "stack_id");
+  if (s->ref)
+    lg_json_u64(j, s->ref);
+  else
+    lg_json_null(j);
+}
+
+/* Sets the inline budget of a report from the size of its logs. */
+static void lg_json_budget_init(const lg_report_t *r) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    bytes += r->procs[i]->log_bytes;
+  lg_json_budget = STACK_BUDGET_MIN + bytes / 1024 * STACK_FRAMES_PER_KB;
+  lg_json_over_budget = 0;
+}
+
+/* Writes "stacks": every stack the report uses, once. */
+static void lg_json_stacks(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "stacks");
+  lg_json_arr(j);
+  for (size_t k = 0; k < r->nstacks; k++) {
+    const lg_rstack_t *s = &r->stacks[k];
+    lg_json_obj(j);
+    lg_json_key(j, "id");
+    lg_json_u64(j, s->ref);
+    lg_json_key(j, "key");
+    lg_json_str(j, s->key);
+    lg_json_key(j, "frames");
+    lg_json_arr(j);
+    for (size_t i = 0; i < s->n; i++)
+      lg_json_frame(j, &s->frames[i]);
+    lg_json_arr_end(j);
+    lg_json_obj_end(j);
+  }
+  lg_json_arr_end(j);
+}
+
+/* Writes "baseline": how a site compares with --baseline, when given. */
+static void lg_json_base_status(lg_json_t *j, int status) {
+  if (status == LG_BASE_NONE)
+    return;
+  lg_json_key(j, "baseline");
+  lg_json_str(j, status == LG_BASE_NEW ? "new" : "known");
+}
+
+/* Writes the top-level "baseline" object, or null without --baseline:
+ * its file, the new and known site counts, and the fixed sites. */
+static void lg_json_baseline(lg_json_t *j, const lg_report_t *r) {
+  lg_json_key(j, "baseline");
+  if (!r->base.b) {
+    lg_json_null(j);
+    return;
+  }
+  lg_json_obj(j);
+  lg_json_key(j, "file");
+  lg_json_str(j, r->base.b->path);
+  lg_json_key(j, "new");
+  lg_json_u64(j, r->base.nnew);
+  lg_json_key(j, "known");
+  lg_json_u64(j, r->base.nknown);
+  lg_json_key(j, "fixed");
+  lg_json_arr(j);
+  for (size_t i = 0; i < r->base.nfixed; i++) {
+    lg_json_obj(j);
+    lg_json_key(j, "key");
+    lg_json_str(j, r->base.fixed[i]->key);
+    lg_json_key(j, "category");
+    lg_json_str(j, r->base.fixed[i]->category);
+    lg_json_obj_end(j);
+  }
+  lg_json_arr_end(j);
+  lg_json_obj_end(j);
 }
 
 static void lg_json_scan_stats(lg_json_t *j, const lg_process_t *p) {
@@ -121,6 +224,11 @@ static void lg_json_process(lg_json_t *j, const lg_process_t *p) {
     lg_json_str(j, p->notes[i].text);
   lg_json_arr_end(j);
   lg_json_scan_stats(j, p);
+  lg_json_key(j, "owner_uid");
+  if (p->has_owner)
+    lg_json_u64(j, p->owner_uid);
+  else
+    lg_json_null(j);
   lg_json_obj_end(j);
 }
 
@@ -157,6 +265,7 @@ static void lg_json_summary(lg_json_t *j, const lg_report_t *r) {
   lg_json_u64(j, r->ncyclic);
   lg_json_key(j, "growing_sites");
   lg_json_u64(j, r->ngrowing);
+  lg_render_json_refcount_summary(j, r);
   lg_json_obj_end(j);
 }
 
@@ -179,6 +288,7 @@ static void lg_json_site(lg_json_t *j, const lg_rsite_t *s) {
   lg_json_key(j, "category");
   lg_json_str(j, lg_analyze_cat_name((int)s->cat - 1));
   lg_json_stack(j, &s->stack);
+  lg_json_base_status(j, s->baseline);
   lg_json_obj_end(j);
 }
 
@@ -225,6 +335,11 @@ static void lg_json_cluster(lg_json_t *j, const lg_rcluster_t *c) {
   lg_json_arr_end(j);
   lg_json_key(j, "first_seen_scan");
   lg_json_u64(j, c->src->first_seen_scan);
+  lg_json_key(j, "listed_blocks");
+  lg_json_u64(j, c->src->nlisted);
+  lg_json_key(j, "pointers");
+  lg_json_u64(j, c->src->nedges);
+  lg_render_json_cluster_refcounted(j, c);
   lg_json_obj_end(j);
 }
 
@@ -246,9 +361,9 @@ static void lg_json_scan(lg_json_t *j, const lg_process_t *p,
   lg_json_key(j, "scan_ms");
   lg_json_decimal(j, s->scan_ns, 6);
   lg_json_key(j, "blocks");
-  lg_json_u64(j, t[0].blocks + t[1].blocks + t[2].blocks + t[3].blocks);
+  lg_json_u64(j, lg_util_sat_sum(t, LG_NCATS));
   lg_json_key(j, "lost_bytes");
-  lg_json_u64(j, t[LG_CAT_DEFINITE - 1].bytes + t[LG_CAT_INDIRECT - 1].bytes);
+  lg_json_u64(j, lg_util_sat_bytes(t[LG_CAT_DEFINITE - 1].bytes, t[LG_CAT_INDIRECT - 1].bytes));
   lg_json_key(j, "possibly_lost_bytes");
   lg_json_u64(j, t[LG_CAT_POSSIBLE - 1].bytes);
   lg_json_key(j, "reachable_bytes");
@@ -286,13 +401,16 @@ static void lg_json_gens(lg_json_t *j, const char *key, const uint64_t v[3]) {
   lg_json_arr_end(j);
 }
 
-/* Writes a site's "timeline": one point per scan with site statistics. */
+/* Writes a site's "timeline": one point per scan whose SITES record listed
+ * the site (a scan with site statistics that is missing had none of its
+ * blocks live), so that timelines grow with the log, not with scans x
+ * sites. */
 static void lg_json_timeline(lg_json_t *j, const lg_rgrowth_t *g) {
   lg_json_key(j, "timeline");
   lg_json_arr(j);
-  for (size_t k = 0; k < g->gp->nscans; k++) {
-    lg_gpoint_t pt;
-    lg_growth_point(g->site, k, &pt);
+  for (size_t p = 0; p < g->site->npoints; p++) {
+    lg_gpoint_t pt = g->site->points[p];
+    size_t k = pt.k;
     lg_json_obj(j);
     lg_json_key(j, "scan");
     lg_json_u64(j, g->gp->scans[k].scan);
@@ -364,6 +482,7 @@ static void lg_json_growth_site(lg_json_t *j, const lg_rgrowth_t *g) {
   lg_json_obj(j);
   lg_json_stack(j, &g->stack);
   lg_json_obj_end(j);
+  lg_json_base_status(j, g->baseline);
   lg_json_key(j, "stack_id");
   lg_json_u64(j, g->site->stack_id);
   lg_json_key(j, "verdict");
@@ -399,6 +518,7 @@ static void lg_json_growth(lg_json_t *j, const lg_report_t *r) {
 void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_t j;
   lg_json_init(&j, f);
+  lg_json_budget_init(r);
   lg_json_obj(&j);
   lg_json_key(&j, "leakgraph_report");
   lg_json_u64(&j, 1);
@@ -416,8 +536,10 @@ void lg_render_json(FILE *f, const lg_report_t *r, unsigned cluster) {
   lg_json_arr_end(&j);
   lg_json_scans(&j, r);
   lg_json_growth(&j, r);
-  lg_json_key(&j, "refcount");
-  lg_json_arr(&j);
-  lg_json_arr_end(&j);
+  lg_render_json_refcount(&j, r);
+  lg_json_baseline(&j, r);
+  lg_json_stacks(&j, r);
+  lg_json_key(&j, "stacks_inlined");
+  lg_json_bool(&j, !lg_json_over_budget);
   lg_json_obj_end(&j);
 }

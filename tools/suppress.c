@@ -9,7 +9,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <uthash.h>
+
 #include "util.h"
+
+struct lg_suppmemo {
+  char *str;
+  size_t first; /* index of the first matching suppression, or n: none */
+  UT_hash_handle hh;
+};
+
+/* Forgets every memoized string (the suppressions changed). */
+static void lg_supp_forget(lg_supps_t *s) {
+  lg_suppmemo_t *m, *t;
+  HASH_ITER(hh, s->memo, m, t) {
+    HASH_DEL(s->memo, m);
+    free(m->str), free(m);
+  }
+}
 
 /* Matches `p` (length `pn`, `*` wildcards only) against the whole of `s`. */
 static int lg_supp_glob(const char *p, size_t pn, const char *s) {
@@ -90,6 +107,7 @@ static int lg_supp_line(lg_supps_t *s, const char *b, const char *e,
 int lg_supp_parse(lg_supps_t *s, const char *text, const char *origin,
                   char *err, size_t errlen) {
   unsigned lineno = 1;
+  lg_supp_forget(s);
   for (const char *b = text; *b; lineno++) {
     const char *e = strchr(b, '\n');
     if (!e)
@@ -107,49 +125,68 @@ int lg_supp_parse(lg_supps_t *s, const char *text, const char *origin,
 
 int lg_supp_load_file(lg_supps_t *s, const char *path, char *err,
                       size_t errlen) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    snprintf(err, errlen, "cannot read suppression file %s: %s", path,
-             strerror(errno));
-    return -1;
-  }
-  lg_sb_t sb = {0};
-  char buf[4096];
   size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-    lg_sb_append(&sb, buf, n);
-  int bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    snprintf(err, errlen, "cannot read suppression file %s", path);
-    lg_sb_free(&sb);
+  char *text = lg_util_read_regular(path, LG_SUPP_FILE_MAX, &n);
+  if (!text) {
+    snprintf(err, errlen, "cannot read suppression file %s: %s", path,
+             errno == EINVAL  ? "not a regular file"
+             : errno == EFBIG ? "larger than 16 MiB"
+                              : strerror(errno));
     return -1;
   }
-  int rc = lg_supp_parse(s, sb.s ? sb.s : "", path, err, errlen);
-  lg_sb_free(&sb);
+  int rc = lg_supp_parse(s, text, path, err, errlen);
+  free(text);
   return rc;
 }
 
-/* Says whether suppression `sp` matches frame `f`: its function (a C++
- * one demangled, as LeakSanitizer matches it, or as mangled), file or
- * module. */
-static int lg_supp_match_frame(const lg_supp_t *sp, const lg_symframe_t *f) {
-  return lg_supp_pattern_match(sp->pattern, f->function) ||
-         lg_supp_pattern_match(sp->pattern, f->linkage) ||
-         lg_supp_pattern_match(sp->pattern, f->file) ||
-         lg_supp_pattern_match(sp->pattern, f->module);
+/* Returns the index of the first suppression matching `str` (s->n: none),
+ * computing it once per distinct string within the work budget. */
+static size_t lg_supp_first(lg_supps_t *s, const char *str) {
+  if (!str || !str[0])
+    return s->n;
+  lg_suppmemo_t *m;
+  HASH_FIND_STR(s->memo, str, m);
+  if (m)
+    return m->first;
+  size_t first = s->n, len = strlen(str);
+  for (size_t k = 0; k < s->n && !s->exhausted; k++) {
+    s->work += strlen(s->v[k].pattern) + len;
+    if (s->work > LG_SUPP_BUDGET)
+      s->exhausted = 1;
+    else if (lg_supp_pattern_match(s->v[k].pattern, str)) {
+      first = k;
+      break;
+    }
+  }
+  m = lg_util_xcalloc(1, sizeof *m);
+  m->str = lg_util_xstrdup(str);
+  m->first = first;
+  HASH_ADD_KEYPTR(hh, s->memo, m->str, len, m);
+  return first;
 }
 
-lg_supp_t *lg_supp_match_stack(const lg_supps_t *s, const lg_symframe_t *f,
+/* Lowers `*best` to the first suppression matching `str`. */
+static void lg_supp_lower(lg_supps_t *s, const char *str, size_t *best) {
+  size_t k = lg_supp_first(s, str);
+  if (k < *best)
+    *best = k;
+}
+
+lg_supp_t *lg_supp_match_stack(const lg_supps_t *cs, const lg_symframe_t *f,
                                size_t n) {
-  for (size_t k = 0; k < s->n; k++)
-    for (size_t i = 0; i < n; i++)
-      if (lg_supp_match_frame(&s->v[k], &f[i]))
-        return &s->v[k];
-  return NULL;
+  lg_supps_t *s = (lg_supps_t *)cs; /* the memo is a cache, not a change */
+  size_t best = s->n;
+  for (size_t i = 0; i < n && best > 0; i++) {
+    lg_supp_lower(s, f[i].function, &best);
+    lg_supp_lower(s, f[i].linkage, &best);
+    lg_supp_lower(s, f[i].file, &best);
+    lg_supp_lower(s, f[i].module, &best);
+  }
+  return best < s->n ? &s->v[best] : NULL;
 }
 
 void lg_supp_free(lg_supps_t *s) {
+  lg_supp_forget(s);
   for (size_t i = 0; i < s->n; i++)
     free(s->v[i].pattern), free(s->v[i].origin);
   free(s->v);

@@ -24,10 +24,25 @@ typedef struct lg_supp {
   uint64_t hits, bytes, blocks; /* what it suppressed, for the report */
 } lg_supp_t;
 
+/* The first suppression that matches a string (by its content), found
+ * once: a stack is then matched in one probe per string of its frames. */
+typedef struct lg_suppmemo lg_suppmemo_t;
+
 typedef struct lg_supps {
   lg_supp_t *v;
   size_t n, cap;
+  lg_suppmemo_t *memo;
+  uint64_t work;  /* pattern-matching steps taken, against LG_SUPP_BUDGET */
+  int exhausted;  /* the budget ran out: later strings matched nothing */
 } lg_supps_t;
+
+/* The most pattern-matching steps (pattern and string bytes compared) one
+ * set of suppressions may take: far above real use (thousands of
+ * suppressions over every symbol of a program), low enough that a hostile
+ * log of many suppressions and many distinct frames cannot make the
+ * report run for minutes. Past it nothing more is suppressed (a leak is
+ * shown rather than hidden) and the report says so. */
+#define LG_SUPP_BUDGET (1ull << 31)
 
 /* lg_supp_pattern_match says whether `pattern` matches `str` (see above).
  * A NULL or empty `str` never matches. Runs in O(len(pattern)*len(str)). */
@@ -39,13 +54,18 @@ int lg_supp_pattern_match(const char *pattern, const char *str);
 int lg_supp_parse(lg_supps_t *s, const char *text, const char *origin,
                   char *err, size_t errlen);
 
-/* lg_supp_load_file reads the file at `path` and parses it. Returns 0, or
- * -1 with a message in `err` when it cannot be read or parsed. */
+/* The largest suppression file --suppressions reads. */
+#define LG_SUPP_FILE_MAX (16u << 20)
+
+/* lg_supp_load_file reads the file at `path` (a regular file of at most
+ * LG_SUPP_FILE_MAX bytes) and parses it. Returns 0, or -1 with a message
+ * in `err` when it cannot be read or parsed. */
 int lg_supp_load_file(lg_supps_t *s, const char *path, char *err,
                       size_t errlen);
 
 /* lg_supp_match_stack returns the first suppression of `s` that matches a
- * frame of the stack, or NULL. */
+ * frame of the stack, or NULL. Each distinct string is matched against the
+ * suppressions once (memoized in `s`). */
 lg_supp_t *lg_supp_match_stack(const lg_supps_t *s, const lg_symframe_t *f,
                                size_t n);
 

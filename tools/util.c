@@ -3,10 +3,14 @@
  * the report cannot be produced, just as when a log cannot be read. */
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static void lg_util_oom(void) {
   fputs("leakgraph-report: out of memory\n", stderr);
@@ -96,4 +100,70 @@ void lg_sb_free(lg_sb_t *sb) {
   free(sb->s);
   sb->s = NULL;
   sb->len = sb->cap = 0;
+}
+
+/* Says whether `st` is a regular file of at most `max` bytes (0: any),
+ * setting errno when it is not. */
+static int lg_util_regular_ok(const struct stat *st, uint64_t max) {
+  if (!S_ISREG(st->st_mode)) {
+    errno = EINVAL;
+    return 0;
+  }
+  if (max && (uint64_t)st->st_size > max) {
+    errno = EFBIG;
+    return 0;
+  }
+  return 1;
+}
+
+int lg_util_open_regular(const char *path, uint64_t max_size) {
+  struct stat st;
+  if (stat(path, &st) < 0 || !lg_util_regular_ok(&st, max_size))
+    return -1;
+  int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (fstat(fd, &st) < 0 || !lg_util_regular_ok(&st, max_size)) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+FILE *lg_util_fopen_regular(const char *path, uint64_t max_size) {
+  int fd = lg_util_open_regular(path, max_size);
+  if (fd < 0)
+    return NULL;
+  FILE *f = fdopen(fd, "rb");
+  if (!f)
+    close(fd);
+  return f;
+}
+
+char *lg_util_read_regular(const char *path, uint64_t max_size, size_t *len) {
+  int fd = lg_util_open_regular(path, max_size);
+  if (fd < 0)
+    return NULL;
+  lg_sb_t sb = {0};
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) {
+    lg_sb_append(&sb, buf, (size_t)n);
+    if (max_size && sb.len > max_size) { /* it grew after the check */
+      n = -1;
+      errno = EFBIG;
+      break;
+    }
+  }
+  int e = errno;
+  close(fd);
+  if (n < 0) {
+    lg_sb_free(&sb);
+    errno = e;
+    return NULL;
+  }
+  *len = sb.len;
+  return sb.s ? sb.s : lg_util_xstrdup("");
 }

@@ -7,6 +7,8 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 /* lg_util_xmalloc allocates `n` bytes (at least 1) or ends the program with
  * "out of memory" and exit status 3. */
@@ -44,5 +46,28 @@ void lg_sb_append(lg_sb_t *sb, const char *p, size_t n);
 
 /* lg_sb_free releases the buffer and zeroes the struct. */
 void lg_sb_free(lg_sb_t *sb);
+
+/* lg_util_sat_add adds `b` to `*a`, saturating at UINT64_MAX instead of
+ * wrapping: a hostile log's totals can make a sum large, never small. */
+static inline void lg_util_sat_add(uint64_t *a, uint64_t b) {
+  *a = *a > UINT64_MAX - b ? UINT64_MAX : *a + b;
+}
+
+/* lg_util_open_regular opens `path` for reading only if it is a regular
+ * file of at most `max_size` bytes (0: any size): it checks with stat, opens
+ * with O_RDONLY|O_NONBLOCK|O_NOCTTY|O_CLOEXEC (so a FIFO or a terminal put
+ * there meanwhile cannot block it) and checks again with fstat. Returns the
+ * descriptor, or -1 with errno set (EINVAL: not a regular file; EFBIG: too
+ * big). */
+int lg_util_open_regular(const char *path, uint64_t max_size);
+
+/* lg_util_fopen_regular is lg_util_open_regular as a stdio stream ("rb"),
+ * or NULL. */
+FILE *lg_util_fopen_regular(const char *path, uint64_t max_size);
+
+/* lg_util_read_regular reads the whole regular file at `path` (at most
+ * `max_size` bytes, else it fails with EFBIG) into a new NUL-terminated
+ * string, its length in `*len`; NULL with errno set on failure. */
+char *lg_util_read_regular(const char *path, uint64_t max_size, size_t *len);
 
 #endif

@@ -8,7 +8,7 @@
  * expect: cluster_with('make') is not None and cluster_with('make').entry.size == 48
  * expect: frame_of(cluster_with('make'), 'make').function == 'shapes::Factory::make(int)'
  * expect: frame_of(cluster_with('make'), 'build').function == 'void shapes::build<3>()'
- * expect: ' in shapes::Factory::make(int) ' in stderr and ' in void shapes::build<3>() ' in stderr
+ * expect: 'by shapes::Factory::make(int) (' in stderr and 'by void shapes::build<3>() (' in stderr
  * expect: not any((f.function or '').startswith('_Z') for c in clusters for f in c.entry.stack)
  * expect: '_ZN6shapes' not in stderr and '_ZN6shapes' not in report_stdout
  */

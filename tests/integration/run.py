@@ -2,7 +2,7 @@
 """run.py — the leakgraph integration test runner.
 
     /usr/bin/python3 tests/integration/run.py --build build [--stress] [-k NAME]...
-                     [--jobs N] [--keep] [--list] [--plain]
+                     [--jobs N] [--keep] [--list] [--plain] [--quiet]
 
 Every tests/integration/NAME.c (or NAME.cc, C++) is one test. The runner
 compiles it, runs it under the shim, reads the logs with
@@ -15,6 +15,7 @@ and as its very last line exactly
 
     integration: N passed, M failed
 
+--quiet leaves out the PASS lines (make test's default: V=1 shows them).
 It exits 1 when a test failed (or none ran), 0 otherwise. Standard library
 only: it runs with Debian's /usr/bin/python3.
 
@@ -55,9 +56,18 @@ around them is the test's description. Keys:
            so `build: -O2` wins over -O0; with `lib:`, `build: -L{tmp}
            -lFILE -Wl,-rpath,{tmp}` links the program against the library
            (its constructor then runs before the shim's).
+  pkg:     pkg-config packages the program is built with (e.g. `pkg:
+           gobject-2.0 gstreamer-1.0`): their --cflags and --libs go after
+           `build:`'s flags; a package pkg-config does not know fails the
+           test (make test installs them: scripts/install-deps).
   lib:     FILE.c in tests/integration/lib/, built as T/libFILE.so
            (-shared -fPIC -g -O0); the program finds its path in $LG_TEST_LIB
            (first lib) and $LG_TEST_LIB_<FILE> (upper case). Repeatable.
+           Words after FILE.c are extra compiler flags for it;
+           {pkg-config:NAMES} among them stands for what `pkg-config
+           --cflags --libs NAMES` prints (e.g. `lib: user.c
+           {pkg-config:gobject-2.0}`: a library using GLib that the
+           program, built without it, loads).
   run:     how the program runs:
              wrapper [FLAGS]   (default) build/leakgraph --log=T/logs/lg.%p.log
                                FLAGS -- T/prog ARGS
@@ -98,6 +108,17 @@ around them is the test's description. Keys:
            tool gets no argument at all).
   exit:    the program's expected exit status (default 0; 128+N when killed
            by signal N, in every run mode), or `any`.
+  html:    also write the HTML report (leakgraph-report --format=html
+           --output=T/report.html, then these extra arguments, then the
+           logs the JSON report read; it must exit 0), open it in headless
+           Chromium (browser.py: a DevTools client of the standard
+           library), save a screenshot as T/report.png, and give the
+           expectations `page`: what the DOM holds (browser.py's docstring:
+           clusters with their data and picture counts, summary, growth,
+           marks, search, errors, ...). The value may be empty.
+  html_search: TEXT -- with `html:`, type TEXT into the page's search box;
+           page.search[TEXT] is the number of clusters left visible.
+           Repeatable.
   timeout: seconds for each step (default 60).
   stress:  yes -- run only with --stress.
   setuid:  USER -- make the program set-user-ID USER (chown, chmod u+s); T/logs is
@@ -117,13 +138,20 @@ around them is the test's description. Keys:
   expect:  a Python expression that must be true. Repeatable.
 
 In `build:`, `run:`, `args:`, `options:`, `log:`, `env:`, `report:`, `report_on:`,
-`file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog} (T/prog),
-{build} (the build directory) and {root} (the repository) are replaced.
+`html:`, `file:`, `setup:` and `require:` the placeholders {tmp} (T), {prog}
+(T/prog), {build} (the build directory), {root} (the repository) and
+{shim} (the shim's path for LD_PRELOAD: build/libleakgraph.so, or a link
+to it without a space) are replaced; in the shell words of `build:`,
+`run: shell`, `report_on:`, `setup:` and `require:` each is shell-quoted
+(so never put one inside quotes there).
 
 Names an `expect:` expression can use
 -------------------------------------
   r                 the JSON report (None if there is none); every dict in
-                    it is attribute-accessible: r.summary.suppressed.bytes
+                    it is attribute-accessible: r.summary.suppressed.bytes;
+                    every stack reference ("stack": N, an entry of
+                    r.stacks) is replaced by that entry's frames (the
+                    number stays as "stack_ref")
   summary, clusters, processes
                     r.summary, r.clusters, r.processes
   exit_code, stdout, stderr, signal
@@ -131,6 +159,8 @@ Names an `expect:` expression can use
                     0), output and error output (text; with the wrapper,
                     stderr holds the text report too)
   plain             the run without leakgraph (with `compare: plain`)
+  page              with `html:`, what the HTML report's DOM holds in
+                    Chromium (browser.py), every dict attribute-accessible
   report_exit, report_stdout, report_stderr
                     the report tool's status and output
   logs              sorted names of the files in T/logs/
@@ -139,6 +169,11 @@ Names an `expect:` expression can use
   read_text(p), file_mode(p), exists(p)
                     the text, the permission bits (e.g. 0o600) and the
                     existence of the file T/p (no symlink followed for mode)
+  xml_of(p), xml_paths(p)
+                    the XML file T/p parsed (its root element, from
+                    xml.etree.ElementTree), and the set of its elements'
+                    paths ("valgrindoutput/error/stack/frame/fn"): its
+                    structure, for comparing two documents
   has_frame(x, f)   x (a cluster, its entry, a site, a stack) has a frame in
                     function f (a whole-word match, so C++ signatures and
                     mangled names match too)
@@ -168,6 +203,11 @@ Names an `expect:` expression can use
                     'stopped', 'signal') and status (the signal number for
                     'signal'); a log without END is left out
   log_notes()       the text of every NOTE record of every log, in order
+  rc_stats(family)  what the shim's end-of-log NOTE says of refcount family
+                    ('gobject', 'api', ...), summed over the logs: a dict
+                    with live, born, adopted, refs, unrefs, died and
+                    mismatched (live objects whose count differs from what
+                    the hooks saw); None when no log has that NOTE
   log_scan_begins() every SCAN_BEGIN of every log, in log order: dicts with
                     pid, scan, kind and ended (its SCAN_END is in the log:
                     False for a scan cut short by the process's death)
@@ -199,10 +239,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 TESTDIR = ROOT / "tests" / "integration"
 DEFAULT_TIMEOUT = 60
-REPEATABLE = {"lib", "env", "file", "expect", "require"}
-KEYS = {"build", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
+REPEATABLE = {"lib", "env", "file", "expect", "require", "html_search"}
+KEYS = {"build", "pkg", "lib", "run", "args", "options", "log", "env", "file", "setup", "compare",
         "report", "report_on", "mangle", "exit", "timeout", "stress", "skip", "setuid", "needs",
-        "require", "expect"}
+        "require", "expect", "html", "html_search"}
 
 
 # ---------------------------------------------------------------- directives
@@ -288,6 +328,31 @@ def site_key(site):
     return tuple((f.get("function"), f.get("address")) for f in stack_of(site))
 
 
+def resolve_stacks(r):
+    """Gives every stack of a JSON report its frames, in place: a "stack"
+    is its list of frames (SPEC section 5), except past the report's inline
+    budget (a hostile log), where it is [] and its "stack_id" names the
+    entry of the top-level "stacks" table that holds them; an integer
+    "stack" (older reports) is resolved the same way. Returns r."""
+    if not isinstance(r, dict) or not isinstance(r.get("stacks"), list):
+        return r
+    table = {s.get("id"): s.get("frames") or [] for s in r["stacks"] if isinstance(s, dict)}
+    todo = [v for k, v in r.items() if k != "stacks"]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(x)
+        elif isinstance(x, dict):
+            st = x.get("stack")
+            if isinstance(st, int) and not isinstance(st, bool):
+                x["stack_ref"] = st
+                x["stack"] = table.get(st, [])
+            elif st == [] and isinstance(x.get("stack_id"), int):
+                x["stack"] = table.get(x["stack_id"], [])
+            todo.extend(v for k, v in x.items() if k != "stack")
+    return r
+
+
 def make_helpers(r, stdout):
     clusters = (r or {}).get("clusters") or []
 
@@ -310,6 +375,21 @@ def make_helpers(r, stdout):
 
     return dict(cluster_with=cluster_with, clusters_with=clusters_with,
                 sites_with=sites_with, out_int=out_int)
+
+
+def xml_of(path):
+    import xml.etree.ElementTree as ET
+    return ET.parse(path).getroot()
+
+
+def xml_paths(path):
+    out, todo = set(), [(xml_of(path), "")]
+    while todo:
+        e, pre = todo.pop()
+        p = pre + "/" + e.tag if pre else e.tag
+        out.add(p)
+        todo.extend((c, p) for c in e)
+    return out
 
 
 def lines(text):
@@ -428,6 +508,33 @@ def log_notes(logdir):
     return out
 
 
+RC_STATS = re.compile(r"refcount (\w+): (\d+) live objects \((\d+) born, (\d+) adopted at a first ref or unref, "
+                      r"(\d+) refs, (\d+) unrefs, (\d+) died\); (\d+) live objects whose count differs")
+
+
+def rc_stats(logdir, family):
+    """The refcount statistics NOTE of `family`, summed over the logs."""
+    keys = ("live", "born", "adopted", "refs", "unrefs", "died", "mismatched")
+    out = None
+    for text in log_notes(logdir):
+        m = RC_STATS.match(text)
+        if m and m.group(1) == family:
+            vals = dict(zip(keys, (int(g) for g in m.groups()[1:])))
+            out = vals if out is None else {k: out[k] + vals[k] for k in keys}
+    return out
+
+
+def pkg_config(text):
+    """Replaces every {pkg-config:NAMES} in text by pkg-config's flags."""
+    def flags(m):
+        res = subprocess.run(["pkg-config", "--cflags", "--libs", *m.group(1).split()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if res.returncode != 0:
+            raise Failure("pkg-config %s failed" % m.group(1), res.stderr)
+        return res.stdout.strip()
+    return re.sub(r"\{pkg-config:([^}]*)\}", flags, text)
+
+
 # ------------------------------------------------------------------ running
 
 class Result:
@@ -476,6 +583,21 @@ class Runner:
         self.keep = args.keep
         self.plain_only = args.plain
         self.top = Path(tempfile.mkdtemp(prefix="leakgraph-it."))
+        self.shim = self.preloadable(self.shim)
+
+    def preloadable(self, shim):
+        """A path of the shim that LD_PRELOAD can carry: the shim's own, or,
+        when it holds a space, a tab or ':' (a checkout in a directory with
+        a space), a symbolic link to it in the runner's directory (the
+        wrapper makes its own the same way)."""
+        if not re.search(r"[ \t:]", str(shim)):
+            return shim
+        for d in (self.top, Path(tempfile.mkdtemp(prefix="leakgraph-it-shim.", dir="/tmp"))):
+            if not re.search(r"[ \t:]", str(d)):
+                link = d / "libleakgraph.so"
+                link.symlink_to(shim)
+                return link
+        return shim
 
     def unmet(self, test):
         """Why `test` cannot run on this machine (what its `needs:` and
@@ -498,23 +620,32 @@ class Runner:
                 return "needs the user %r to exist" % user
         return None
 
-    def subst(self, s, t):
-        return (s.replace("{tmp}", str(t)).replace("{prog}", str(t / "prog"))
-                 .replace("{build}", str(self.build)).replace("{root}", str(ROOT)))
+    def subst(self, s, t, quote=False):
+        q = shlex.quote if quote else str
+        return (s.replace("{tmp}", q(str(t))).replace("{prog}", q(str(t / "prog")))
+                 .replace("{build}", q(str(self.build))).replace("{root}", q(str(ROOT)))
+                 .replace("{shim}", q(str(self.shim))))
+
+    def qsubst(self, s, t):
+        """subst for shell words (build:, run: shell, setup:, require:,
+        report_on:): each path shell-quoted, so a checkout whose path has a
+        space runs the same commands."""
+        return self.subst(s, t, quote=True)
 
     # -- steps
 
     def compile(self, test, t, timeout):
         cc = os.environ.get("CXX", "c++") if test.cxx else os.environ.get("CC", "cc")
         inc = ["-I", str(ROOT / "preload"), "-I", str(TESTDIR)]
-        for lib in test.get("lib"):
+        for item in test.get("lib"):
+            lib, *flags = shlex.split(pkg_config(self.qsubst(item, t)))
             src = TESTDIR / "lib" / lib
             out = t / ("lib" + Path(lib).stem + ".so")
             res = run_cmd([os.environ.get("CC", "cc"), "-g", "-O0", "-shared", "-fPIC", *inc,
-                           str(src), "-o", str(out)], t, timeout=timeout)
+                           str(src), "-o", str(out), *flags], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("library %s does not compile" % lib, res.stderr[-3000:])
-        extra = shlex.split(self.subst(test.get("build", ""), t))
+        extra = shlex.split(self.qsubst(test.get("build", ""), t)) + self.pkg_flags(test, t, timeout)
         res = run_cmd([cc, "-g", "-O0", "-pthread", *inc, str(test.path), "-o",
                        str(t / "prog"), *extra, "-ldl"], t, timeout=timeout)
         if res.exit_code != 0:
@@ -526,12 +657,23 @@ class Runner:
             os.chmod(t, 0o755)
             os.chmod(t / "logs", 0o1777)  # a traced set-uid program could log here
 
+    def pkg_flags(self, test, t, timeout):
+        """The compiler flags of the `pkg:` packages (pkg-config)."""
+        names = test.get("pkg", "").split()
+        if not names:
+            return []
+        res = run_cmd(["pkg-config", "--cflags", "--libs", *names], t, timeout=timeout)
+        if res.exit_code != 0:
+            raise Failure("pkg-config does not know %s (scripts/install-deps installs them)" % " ".join(names),
+                          res.stderr[-2000:])
+        return shlex.split(res.stdout)
+
     def program_env(self, test, t):
         env = dict(os.environ)
         for k in ("LD_PRELOAD", "LEAKGRAPH_OPTIONS"):
             env.pop(k, None)
         env["LG_TEST_TMP"] = str(t)
-        libs = test.get("lib")
+        libs = [shlex.split(item)[0] for item in test.get("lib")]
         for i, lib in enumerate(libs):
             path = str(t / ("lib" + Path(lib).stem + ".so"))
             if i == 0:
@@ -545,7 +687,7 @@ class Runner:
     def shell_line(self, test, t, mode, log, options, plain):
         """The command line of `run: shell`, its {lg} and {direct} expanded
         (to nothing for the plain run)."""
-        line = self.subst(mode.strip()[len("shell"):].strip(), t)
+        line = self.qsubst(mode.strip()[len("shell"):].strip(), t)
         lg = "%s --log=%s" % (shlex.quote(str(self.wrapper)), shlex.quote(log))
         direct = "LD_PRELOAD=%s LEAKGRAPH_OPTIONS=%s" % (
             shlex.quote(str(self.shim)),
@@ -622,10 +764,28 @@ class Runner:
         """The report tool's LOG arguments that `report_on:` names, globs
         expanded like a shell's."""
         out = []
-        for word in shlex.split(self.subst(test.get("report_on"), t)):
+        for word in shlex.split(self.qsubst(test.get("report_on"), t)):
             found = sorted(glob.glob(word)) if glob.has_magic(word) else []
             out.extend(found or [word])
         return out
+
+    def run_html(self, test, t, files, timeout):
+        """`html:`: writes T/report.html from `files`, opens it in headless
+        Chromium and returns what its DOM holds (browser.py)."""
+        import browser
+        extra = [self.subst(a, t) for a in shlex.split(test.get("html") or "")]
+        out = t / "report.html"
+        rep = run_cmd([str(self.report), "--format=html", "--output=" + str(out), *extra, *files],
+                      t, timeout=timeout)
+        if rep.exit_code != 0 or not out.exists():
+            raise Failure("leakgraph-report --format=html exited %d" % rep.exit_code,
+                          tail("report stderr", rep.stderr))
+        try:
+            page = browser.open_page(str(out), screenshot=str(t / "report.png"),
+                                     searches=test.get("html_search"), timeout=timeout)
+        except OSError as e:
+            raise Failure("the browser failed: %s" % e)
+        return json.loads(json.dumps(page), object_hook=AttrDict)
 
     def run_report(self, test, t, files, timeout):
         mode = test.get("report", "")
@@ -665,7 +825,7 @@ class Runner:
     def check_requirements(self, test, t, timeout):
         """Runs the `require:` commands; raises Skip when one fails."""
         for cmd in test.get("require"):
-            cmd = self.subst(cmd, t)
+            cmd = self.qsubst(cmd, t)
             res = run_cmd(["/bin/sh", "-c", cmd], t, timeout=timeout)
             if res.exit_code != 0:
                 said = lines(res.stdout + "\n" + res.stderr)
@@ -710,7 +870,7 @@ class Runner:
         self.compile(test, t, timeout)
         self.check_requirements(test, t, timeout)
         if test.get("setup"):
-            res = run_cmd(["/bin/sh", "-c", self.subst(test.get("setup"), t)], t, timeout=timeout)
+            res = run_cmd(["/bin/sh", "-c", self.qsubst(test.get("setup"), t)], t, timeout=timeout)
             if res.exit_code != 0:
                 raise Failure("setup: failed (status %d)" % res.exit_code, tail("stderr", res.stderr))
         mode = test.get("run", "wrapper")
@@ -726,7 +886,7 @@ class Runner:
             raise Failure("exit status %d, expected %s" % (res.exit_code, want_exit),
                           tail("stdout", res.stdout) + tail("stderr", res.stderr))
         logs = sorted(str(p) for p in (t / "logs").iterdir())
-        r, rep, mangled = None, Result(0, "", ""), ""
+        r, rep, mangled, page = None, Result(0, "", ""), "", None
         report_mode = test.get("report", "")
         if mode.split()[:1] == ["plain"]:
             report_mode = "none"
@@ -743,7 +903,7 @@ class Runner:
             if rep.timed_out:
                 raise Failure("leakgraph-report timed out", tail("report stderr", rep.stderr))
             try:
-                r = json.loads(rep.stdout, object_hook=AttrDict) if rep.stdout.strip() else None
+                r = resolve_stacks(json.loads(rep.stdout, object_hook=AttrDict)) if rep.stdout.strip() else None
             except ValueError as e:
                 if not test.get("mangle"):
                     raise Failure("leakgraph-report printed no valid JSON (%s)" % e,
@@ -754,6 +914,8 @@ class Runner:
                                   tail("report stderr", rep.stderr))
                 if r is None:
                     raise Failure("leakgraph-report printed nothing", tail("report stderr", rep.stderr))
+            if "html" in test.d:
+                page = self.run_html(test, t, files, timeout)
         ns = dict(r=r, summary=(r or {}).get("summary"), clusters=(r or {}).get("clusters") or [],
                   processes=(r or {}).get("processes") or [], exit_code=res.exit_code,
                   stdout=res.stdout, stderr=res.stderr, signal=res.signal, plain=plain,
@@ -764,10 +926,12 @@ class Runner:
                   read_text=lambda p: (t / p).read_text(errors="replace"),
                   file_mode=lambda p: os.lstat(t / p).st_mode & 0o7777,
                   exists=lambda p: os.path.lexists(t / p),
+                  xml_of=lambda p: xml_of(t / p), xml_paths=lambda p: xml_paths(t / p),
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
-                  log_scan_begins=lambda: log_scan_begins(t / "logs"))
+                  rc_stats=lambda f: rc_stats(t / "logs", f),
+                  log_scan_begins=lambda: log_scan_begins(t / "logs"), page=page)
         ns.update(make_helpers(r, res.stdout))
         for expr in test.get("expect"):
             try:
@@ -861,6 +1025,8 @@ def explain(expr, ns, errored):
     if re.search(r"\b(r|summary|clusters|processes|cluster_with|clusters_with|sites_with|has_frame)\b",
                  expr) or errored:
         text += compact_report(ns["r"])
+    if re.search(r"\bpage\b", expr) and ns.get("page") is not None:
+        text += "page: " + json.dumps(ns["page"], separators=(",", ":"))[:1500] + "\n"
     return text
 
 
@@ -887,6 +1053,7 @@ def main():
     ap.add_argument("--jobs", "-j", type=int, default=2, help="tests run at once (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep every test's directory")
     ap.add_argument("--list", action="store_true", help="list the tests and exit")
+    ap.add_argument("--quiet", action="store_true", help="no PASS lines: failures, skips and totals")
     ap.add_argument("--plain", action="store_true",
                     help="only compile and run the programs without leakgraph (checks the tests)")
     args = ap.parse_args()
@@ -921,7 +1088,8 @@ def main():
             with lock:
                 if status == "PASS":
                     passed += 1
-                    print("PASS %s (%.1fs)" % (test.name, dt), flush=True)
+                    if not args.quiet:
+                        print("PASS %s (%.1fs)" % (test.name, dt), flush=True)
                 elif status == "FAIL":
                     failed += 1
                     print("FAIL %s (%.1fs): %s" % (test.name, dt, reason))

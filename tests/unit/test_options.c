@@ -38,6 +38,7 @@ static void test_defaults_match_the_spec(void **state) {
   assert_int_equal(o.quiet, 0);
   assert_true(o.interval == 0);
   assert_int_equal(o.heuristics, LG_HEUR_ALL); /* valgrind's default */
+  assert_int_equal(o.refcount, LG_RC_ALL);     /* every family the process loads */
 }
 
 static void test_every_key_parses(void **state) {
@@ -51,7 +52,7 @@ static void test_every_key_parses(void **state) {
   assert_int_equal(o.min_age, 3);
   assert_string_equal(o.suppressions, "s.supp");
   assert_int_equal(o.follow_children, 0);
-  assert_string_equal(o.refcount, "gobject");
+  assert_int_equal(o.refcount, LG_RC_BIT(LG_RC_GOBJECT));
   assert_int_equal(o.exitcode, 23);
   assert_int_equal(o.quiet, 1);
 }
@@ -161,6 +162,29 @@ static void test_bad_heuristic_name_warns_once_and_keeps_default(void **state) {
   }
 }
 
+static void test_refcount_takes_family_names_all_and_none(void **state) {
+  (void)state;
+  assert_int_equal(parse("refcount=none", 0).refcount, 0);
+  assert_int_equal(parse("refcount=none:refcount=all", 0).refcount, LG_RC_ALL);
+  assert_int_equal(parse("refcount=gobject,gstreamer", 0).refcount,
+                   LG_RC_BIT(LG_RC_GOBJECT) | LG_RC_BIT(LG_RC_GSTREAMER));
+  assert_int_equal(parse("refcount=api,openssl,python", 0).refcount,
+                   LG_RC_BIT(LG_RC_API) | LG_RC_BIT(LG_RC_OPENSSL) | LG_RC_BIT(LG_RC_PYTHON));
+}
+
+static void test_unknown_family_warns_once_with_accepted_names_and_keeps_default(void **state) {
+  (void)state;
+  const char *bad[] = {"refcount=gobject,bogus", "refcount=", "refcount=gobject,", "refcount=GObject",
+                       "refcount=,api", "refcount=all,none"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    lg_options_t o = parse(bad[i], 1);
+    assert_int_equal(o.refcount, LG_RC_ALL);
+    assert_non_null(strstr(last, "'refcount'"));
+    for (uint32_t f = 1; f <= LG_RC_NFAMILIES; f++) assert_non_null(strstr(last, lg_rc_family_name(f)));
+    assert_non_null(strstr(last, "none"));
+  }
+}
+
 static void test_empty_entries_are_ignored(void **state) {
   (void)state;
   lg_options_t o = parse("::depth=7::", 0);
@@ -180,6 +204,8 @@ int main(void) {
       cmocka_unit_test(test_parse_keeps_the_text),
       cmocka_unit_test(test_heuristics_take_valgrind_names_all_and_none),
       cmocka_unit_test(test_bad_heuristic_name_warns_once_and_keeps_default),
+      cmocka_unit_test(test_refcount_takes_family_names_all_and_none),
+      cmocka_unit_test(test_unknown_family_warns_once_with_accepted_names_and_keeps_default),
       cmocka_unit_test(test_empty_entries_are_ignored),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

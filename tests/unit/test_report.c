@@ -8,8 +8,9 @@
  * processes into one numbered list, --fail-on parsing and evaluation
  * (growth included), the JSON "scans" array and the text's one-line
  * summary of the scans (the per-scan lines and info notes only with
- * --verbose), symbolization of this very test binary (a function,
- * a C++ name demangled in every output and matched by suppressions in both
+ * --verbose), symbolization of this very test binary (a function, a
+ * function inlined into another as a frame of its own, a C++ name
+ * demangled in every output and matched by suppressions in both
  * forms, and a global variable at a chain's root), and the JSON keys the
  * specification and the integration tests rely on, growth's and the
  * heuristics' included. */
@@ -642,6 +643,61 @@ static void test_symbolizer_names_function_in_own_binary(void **state) {
   lb_free(&l);
 }
 
+/* A function inlined into lg_test_outer, which calls out from inside it:
+ * the return address recorded by lg_test_record_ra lies in inlined code. */
+static uint64_t lg_test_ra;
+static volatile int lg_test_after;
+__attribute__((noinline)) void lg_test_record_ra(void) {
+  lg_test_ra = (uint64_t)(uintptr_t)__builtin_return_address(0);
+}
+static const int lg_test_inner_line = __LINE__ + 2;
+static inline __attribute__((always_inline)) void lg_test_inner(void) {
+  lg_test_record_ra();
+  lg_test_after++;
+}
+static const int lg_test_outer_line = __LINE__ + 2;
+__attribute__((noinline)) void lg_test_outer(void) {
+  lg_test_inner();
+  lg_test_after++;
+}
+
+static void test_symbolizer_shows_inlined_function_as_frame(void **state) {
+  char exe[4096];
+  ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  assert_true(n > 0);
+  exe[n] = '\0';
+  uint64_t bias = 0;
+  dl_iterate_phdr(find_main_module, &bias);
+  lg_test_outer();
+  uint64_t addr = lg_test_ra;
+  lb_t l = {0};
+  lb_header(&l, 1, exe);
+  lb_module(&l, 1, bias, "", "", addr - 0x1000, 0x2000);
+  lb_stack(&l, 1, 1, &addr);
+  lg_read_result_t r;
+  lg_process_t *p = lb_read(&l, &r);
+  lg_sym_t *sym = lg_sym_new(1, NULL);
+  lg_rstack_t st;
+  lg_analyze_stack(sym, p, 1, &st);
+  assert_int_equal(st.n, 2);
+  assert_string_equal(st.frames[0].function, "lg_test_inner");
+  assert_true(st.frames[0].inlined);
+  assert_int_equal(st.frames[0].line, lg_test_inner_line);
+  assert_string_equal(st.frames[1].function, "lg_test_outer");
+  assert_false(st.frames[1].inlined);
+  assert_int_equal(st.frames[1].line, lg_test_outer_line);
+  assert_int_equal(st.frames[0].address, addr); /* one return address */
+  assert_int_equal(st.frames[1].address, addr);
+  assert_true(st.frames[1].fn_offset > 0);
+  assert_int_equal(st.frames[1].fn_offset,
+                   addr - (uint64_t)(uintptr_t)&lg_test_outer);
+  assert_non_null(strstr(st.frames[1].short_file, "test_report.c"));
+  free(st.frames);
+  lg_sym_free(sym);
+  lg_reader_free(p);
+  lb_free(&l);
+}
+
 static void test_symbolizer_refuses_file_with_other_build_id(void **state) {
   char exe[4096];
   ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -716,7 +772,7 @@ static void test_cxx_names_are_demangled_in_every_output(void **state) {
   assert_string_equal(f->function, "lg::test::widget(int)");
   assert_string_equal(f->linkage, "_ZN2lg4test6widgetEi");
   char *text = render(&rep, 0), *js = render(&rep, 1);
-  assert_non_null(strstr(text, " in lg::test::widget(int) "));
+  assert_non_null(strstr(text, "at lg::test::widget(int) ("));
   assert_non_null(strstr(js, "\"function\": \"lg::test::widget(int)\""));
   char *dot = NULL;
   size_t n = 0;
@@ -940,9 +996,10 @@ static void test_text_report_has_leak_summary_and_notes(void **state) {
   build_report(&fx, p, 1, NULL);
   char *t = render(&fx.r, 0);
   assert_non_null(strstr(t, "96 (32 direct, 64 indirect) bytes in 3 blocks "
-                            "are definitely lost in cluster 1 of 1 (1 entry, "
-                            "cyclic)"));
-  assert_non_null(strstr(t, "#0 0x401010 in ?? (/bin/sample+0x401010)"));
+                            "are definitely lost in cluster 1 of 1 "
+                            "(cyclic)\n"));
+  assert_non_null(strstr(t, "     at sample+0x401010\n"
+                            "     by sample+0x402020\n"));
   assert_non_null(strstr(t, "LEAK SUMMARY:"));
   assert_non_null(strstr(t, "definitely lost: 32 bytes in 1 blocks"));
   assert_non_null(strstr(t, "a thread did not stop"));
@@ -1109,6 +1166,7 @@ int main(void) {
       cmocka_unit_test(test_fail_on_cycle_ignores_possibly_lost_cycles),
       cmocka_unit_test(test_symbolizer_names_function_in_own_binary),
       cmocka_unit_test(test_symbolizer_refuses_file_with_other_build_id),
+      cmocka_unit_test(test_symbolizer_shows_inlined_function_as_frame),
       cmocka_unit_test(test_json_has_spec_and_test_keys),
       cmocka_unit_test(test_json_escapes_control_and_invalid_bytes),
       cmocka_unit_test(test_json_scans_lists_every_complete_scan),

@@ -5,7 +5,9 @@
  * remove concurrently; a table a thread left is adopted by the next one and
  * keeps its blocks; ageing while owners work ages exactly the old blocks;
  * large blocks go to the shared part; a block recorded anew in place by
- * another thread has one entry. */
+ * another thread has one entry; the refcount flag (LG_BLK_STACK_RC) is set
+ * and handed on at the free in every part, and survives a realloc in
+ * place wherever the old entry was. */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -272,6 +274,79 @@ static void test_replace_leaves_one_entry_wherever_the_old_one_was(void **state)
   assert_int_equal(entries_in(BASE(13), BASE(14)), 0);
 }
 
+/* ---- refcounted blocks ------------------------------------------------------------ */
+
+static uintptr_t rc_freed[16];
+static unsigned rc_nfreed;
+static void on_rc_free(uintptr_t addr) { if (rc_nfreed < 16) rc_freed[rc_nfreed++] = addr; }
+
+static void *mark_first(void *arg) {
+  job_t *j = arg;
+  j->done = (size_t)lg_blocks_mark_rc(j->base, 8, 8);
+  return NULL;
+}
+
+static int has_rc(uintptr_t addr) {
+  lg_slot_t s;
+  return lg_blocks_lookup(addr, &s) && (s.stack & LG_BLK_STACK_RC) && lg_slot_stack(&s) != 0;
+}
+
+/* Flagged from another thread, and only when the object fits: the free
+ * hands the block on once, a free of an unflagged block never. */
+static void test_refcount_flag_in_every_part_is_handed_on_at_the_free(void **state) {
+  (void)state;
+  lg_blocks_on_rc_free = on_rc_free;
+  rc_nfreed = 0;
+  job_t other = {BASE(15), 3, 0}; /* in another thread's table */
+  run(insert_all, &other);
+  assert_int_equal(lg_blocks_insert(BASE(15) + 0x1000, 24, 9, 0), 0);               /* this thread's */
+  assert_int_equal(lg_blocks_insert(BASE(15) + 0x100000, LG_BLOCKS_LARGE, 9, 0), 0); /* the shared part */
+  assert_false(lg_blocks_mark_rc(BASE(15), 16, 16)); /* past its 24 bytes */
+  assert_true(lg_blocks_mark_rc(BASE(15), 0, 24));
+  job_t mine = {BASE(15) + 0x1000, 0, 0}, big = {BASE(15) + 0x100000, 0, 0};
+  run(mark_first, &mine); /* from another thread */
+  run(mark_first, &big);
+  assert_int_equal(mine.done, 1);
+  assert_int_equal(big.done, 1);
+  assert_true(has_rc(BASE(15)) && has_rc(BASE(15) + 0x1000) && has_rc(BASE(15) + 0x100000));
+  assert_false(has_rc(BASE(15) + 16));
+  assert_true(lg_blocks_remove(BASE(15) + 16)); /* unflagged */
+  assert_int_equal(rc_nfreed, 0);
+  assert_true(lg_blocks_remove(BASE(15)));
+  assert_true(lg_blocks_remove(BASE(15) + 0x1000));
+  assert_true(lg_blocks_remove_if(BASE(15) + 0x100000, LG_BLOCKS_LARGE, 9 | LG_BLK_STACK_RC));
+  assert_int_equal(rc_nfreed, 3);
+  assert_int_equal(rc_freed[0], BASE(15));
+  assert_int_equal(rc_freed[1], BASE(15) + 0x1000);
+  assert_int_equal(rc_freed[2], BASE(15) + 0x100000);
+  assert_true(lg_blocks_remove(BASE(15) + 32));
+  assert_int_equal(rc_nfreed, 3);
+}
+
+/* A realloc in place keeps the block's objects: the flag moves with the
+ * entry from another thread's table, to the shared part and back, and
+ * nothing is handed on until the block is freed. */
+static void test_refcount_flag_survives_a_realloc_in_place_wherever_it_was(void **state) {
+  (void)state;
+  lg_blocks_on_rc_free = on_rc_free;
+  rc_nfreed = 0;
+  job_t ins = {BASE(16), 1, 0};
+  run(insert_all, &ins);
+  assert_true(lg_blocks_mark_rc(BASE(16), 0, 8));
+  assert_int_equal(lg_blocks_replace(BASE(16), 40, 70, 0), 0); /* into this thread's table */
+  assert_true(has_rc(BASE(16)));
+  assert_int_equal(lg_blocks_replace(BASE(16), 48, 71, 0), 0); /* in place in it */
+  assert_true(has_rc(BASE(16)));
+  assert_int_equal(lg_blocks_replace(BASE(16), LG_BLOCKS_LARGE + 5, 72, 0), 0); /* to the shared part */
+  assert_true(has_rc(BASE(16)));
+  assert_int_equal(lg_blocks_replace(BASE(16), 64, 73, 0), 0); /* and back */
+  assert_true(has_rc(BASE(16)));
+  assert_int_equal(entries_in(BASE(16), BASE(17)), 1);
+  assert_int_equal(rc_nfreed, 0);
+  assert_true(lg_blocks_remove(BASE(16)));
+  assert_int_equal(rc_nfreed, 1);
+}
+
 int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
@@ -282,6 +357,8 @@ int main(void) {
       cmocka_unit_test(test_ageing_while_owners_rehash_ages_exactly_the_old_blocks),
       cmocka_unit_test(test_large_blocks_live_in_the_shared_part),
       cmocka_unit_test(test_replace_leaves_one_entry_wherever_the_old_one_was),
+      cmocka_unit_test(test_refcount_flag_in_every_part_is_handed_on_at_the_free),
+      cmocka_unit_test(test_refcount_flag_survives_a_realloc_in_place_wherever_it_was),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,633 @@
+/* collector/refcount.c — the refcounted-object table, folded histories and
+ * type names (see refcount.h for the model and the locking).
+ *
+ * Two sharded open-addressing tables (linear probing, backward-shift
+ * deletion, no tombstones), in the style of blocks.c:
+ *   objects  keyed by object address, the lg_rc_obj_t inline in the slot;
+ *   inblock  keyed by block address, {block, object} pairs — a multimap
+ *            (one block may hold several objects), only for objects that
+ *            live in a tracked heap block: the free hook's way from a
+ *            block to its objects.
+ * A history is two entries inline in the slot, then (from a third stack
+ * on) a small open-addressing table of lg_rc_hist_t keyed by stack id, in
+ * the arena; an entry with refs == unrefs == 0 is empty.
+ * Nothing here calls into the program's libraries, stdio or the traced
+ * malloc. */
+#include "refcount.h"
+
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "blocks.h"
+#include "collector.h"
+#include "lock.h"
+#include "sys.h"
+
+#define NSHARDS 64u
+#define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
+                      * arena (rc shards come before it in the lock order):
+                      * an idle shard costs no page of its own. */
+
+typedef struct pair { uintptr_t block, obj; } pair_t;
+
+/* Events counted per shard, under its lock: no shared counter to bounce. */
+typedef struct counts { uint64_t born, adopted, refs, unrefs, died; } counts_t;
+
+typedef struct oshard {
+  lg_lock_t lock;
+  uint32_t count, cap;
+  lg_rc_obj_t *slots;
+  counts_t seen[LG_RC_NFAMILIES + 1];
+  char pad[40];
+} oshard_t;
+
+typedef struct bshard {
+  lg_lock_t lock;
+  uint32_t count, cap;
+  pair_t *slots;
+  char pad[40];
+} bshard_t;
+
+static oshard_t objs[NSHARDS];
+static bshard_t inblock[NSHARDS];
+static unsigned families;
+static uintptr_t python_type;
+
+static inline uint64_t hash_addr(uintptr_t a) {
+  uint64_t h = (uint64_t)(a >> 3) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+static inline uint32_t shard_no(uintptr_t a) { return (uint32_t)(hash_addr(a) >> 58); }
+static inline uint32_t home(uintptr_t a, uint32_t cap) { return (uint32_t)hash_addr(a) & (cap - 1); }
+
+/* ---- the objects table ------------------------------------------------- */
+
+/* Finds obj's slot index in s, or -1; shard lock held. */
+static int64_t ofind(const oshard_t *s, uintptr_t obj) {
+  if (!s->slots) return -1;
+  for (uint32_t i = home(obj, s->cap);; i = (i + 1) & (s->cap - 1)) {
+    if (!s->slots[i].addr) return -1;
+    if (s->slots[i].addr == obj) return i;
+  }
+}
+
+/* Doubles (or first maps) s's array; shard lock held. 0 or -1. */
+static int ogrow(oshard_t *s) {
+  uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
+  lg_rc_obj_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
+  if (!ns) return -1;
+  for (uint32_t i = 0; s->slots && i < s->cap; i++) {
+    if (!s->slots[i].addr) continue;
+    uint32_t j = home(s->slots[i].addr, ncap);
+    while (ns[j].addr) j = (j + 1) & (ncap - 1);
+    ns[j] = s->slots[i];
+  }
+  lg_arena_free(s->slots);
+  s->slots = ns;
+  s->cap = ncap;
+  return 0;
+}
+
+/* Returns the slot for a new object at obj (or its existing slot, with
+ * *fresh = 0); NULL when out of memory. Shard lock held. */
+static lg_rc_obj_t *oinsert(oshard_t *s, uintptr_t obj, int *fresh) {
+  int64_t at = ofind(s, obj);
+  *fresh = at < 0;
+  if (at >= 0) return &s->slots[at];
+  if ((!s->slots || (s->count + 1) * 4 > s->cap * 3) && ogrow(s) < 0) return NULL;
+  uint32_t i = home(obj, s->cap);
+  while (s->slots[i].addr) i = (i + 1) & (s->cap - 1);
+  s->count++;
+  memset(&s->slots[i], 0, sizeof s->slots[i]);
+  s->slots[i].addr = obj;
+  return &s->slots[i];
+}
+
+/* Deletes slot i by shifting later members of its probe run back; the
+ * history is the caller's to free. Shard lock held. */
+static void odelete(oshard_t *s, uint32_t i) {
+  uint32_t m = s->cap - 1;
+  for (uint32_t j = (i + 1) & m; s->slots[j].addr; j = (j + 1) & m) {
+    uint32_t h = home(s->slots[j].addr, s->cap);
+    if (((j - h) & m) >= ((j - i) & m)) { /* h is not within (i, j] */
+      s->slots[i] = s->slots[j];
+      i = j;
+    }
+  }
+  s->slots[i].addr = 0;
+  s->count--;
+}
+
+/* ---- the block -> objects multimap -------------------------------------- */
+
+static int bgrow(bshard_t *s) {
+  uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
+  pair_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
+  if (!ns) return -1;
+  for (uint32_t i = 0; s->slots && i < s->cap; i++) {
+    if (!s->slots[i].block) continue;
+    uint32_t j = home(s->slots[i].block, ncap);
+    while (ns[j].block) j = (j + 1) & (ncap - 1);
+    ns[j] = s->slots[i];
+  }
+  lg_arena_free(s->slots);
+  s->slots = ns;
+  s->cap = ncap;
+  return 0;
+}
+
+static void bdelete(bshard_t *s, uint32_t i) {
+  uint32_t m = s->cap - 1;
+  for (uint32_t j = (i + 1) & m; s->slots[j].block; j = (j + 1) & m) {
+    uint32_t h = home(s->slots[j].block, s->cap);
+    if (((j - h) & m) >= ((j - i) & m)) {
+      s->slots[i] = s->slots[j];
+      i = j;
+    }
+  }
+  s->slots[i].block = 0;
+  s->count--;
+}
+
+/* Adds the pair {block, obj} unless it is there; 0 or -1. */
+static int pair_add(uintptr_t block, uintptr_t obj) {
+  bshard_t *s = &inblock[shard_no(block)];
+  int rc = 0;
+  lg_lock(&s->lock);
+  uint32_t i = 0;
+  if (s->slots)
+    for (i = home(block, s->cap); s->slots[i].block; i = (i + 1) & (s->cap - 1))
+      if (s->slots[i].block == block && s->slots[i].obj == obj) goto out;
+  if ((!s->slots || (s->count + 1) * 4 > s->cap * 3) && bgrow(s) < 0) { rc = -1; goto out; }
+  for (i = home(block, s->cap); s->slots[i].block; i = (i + 1) & (s->cap - 1)) {}
+  s->slots[i] = (pair_t){block, obj};
+  s->count++;
+out:
+  lg_unlock(&s->lock);
+  return rc;
+}
+
+/* Removes the pair {block, obj} if present. */
+static void pair_remove(uintptr_t block, uintptr_t obj) {
+  bshard_t *s = &inblock[shard_no(block)];
+  lg_lock(&s->lock);
+  for (uint32_t i = s->slots ? home(block, s->cap) : 0; s->slots && s->slots[i].block; i = (i + 1) & (s->cap - 1))
+    if (s->slots[i].block == block && s->slots[i].obj == obj) {
+      bdelete(s, i);
+      break;
+    }
+  lg_unlock(&s->lock);
+}
+
+/* Removes up to `max` pairs of `block`, storing their objects in out;
+ * returns how many. */
+static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
+  bshard_t *s = &inblock[shard_no(block)];
+  size_t n = 0;
+  lg_lock(&s->lock);
+  uint32_t i = s->slots ? home(block, s->cap) : 0;
+  while (s->slots && s->slots[i].block && n < max) {
+    if (s->slots[i].block == block) {
+      out[n++] = s->slots[i].obj;
+      bdelete(s, i); /* a later member may now sit at i: look again */
+    } else {
+      i = (i + 1) & (s->cap - 1);
+    }
+  }
+  lg_unlock(&s->lock);
+  return n;
+}
+
+/* ---- histories ----------------------------------------------------------- */
+
+#define HIST_INIT 4u
+#define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
+
+static inline uint32_t hhome(uint32_t stack, uint32_t cap) { return (stack * 2654435761u) >> 7 & (cap - 1); }
+static inline int hempty(const lg_rc_hist_t *e) { return !e->refs && !e->unrefs; }
+
+/* Finds stack's entry in o's history, or where it would go; NULL when
+ * the array is full. */
+static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
+  for (uint32_t i = hhome(stack, cap), k = 0; k < cap; i = (i + 1) & (cap - 1), k++)
+    if (hempty(&t[i]) || t[i].stack == stack) return &t[i];
+  return NULL;
+}
+
+/* o's history entries: the inline pair, or the table. */
+static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
+  *n = o->hcap ? o->hcap : 2;
+  return o->hcap ? o->hist : o->inl;
+}
+
+/* Doubles o's history table (or makes its first, from the inline
+ * entries); 0 or -1. Shard lock held: the arena lock comes after it. */
+static int hgrow(lg_rc_obj_t *o) {
+  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT, n;
+  lg_rc_hist_t *nt = lg_arena_alloc((size_t)ncap * sizeof *nt);
+  if (!nt) return -1;
+  const lg_rc_hist_t *old = entries(o, &n);
+  for (uint32_t i = 0; i < n; i++)
+    if (!hempty(&old[i])) *hslot(nt, ncap, old[i].stack) = old[i];
+  lg_arena_free(o->hist);
+  memset(o->inl, 0, sizeof o->inl);
+  o->hist = nt;
+  o->hcap = ncap;
+  return 0;
+}
+
+/* The inline entry for stack, or an empty one; NULL when both are taken
+ * by other stacks. */
+static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
+  for (int i = 0; i < 2; i++)
+    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
+  for (int i = 0; i < 2; i++)
+    if (hempty(&o->inl[i])) return &o->inl[i];
+  return NULL;
+}
+
+static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
+
+/* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history,
+ * counting it in shard s. A stack that finds no room goes to the overflow
+ * entry, stack 0. */
+static void fold(oshard_t *s, lg_rc_obj_t *o, uint32_t stack, int delta) {
+  if (delta > 0) s->seen[o->family].refs++;
+  else s->seen[o->family].unrefs++;
+  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
+  if (e && hempty(e) && !o->hcap) { /* a second inline stack */
+    e->stack = stack;
+    o->nhist++;
+  } else if (!e || hempty(e)) {
+    int full = o->nhist + 1 >= LG_RC_MAX_HISTORY;
+    if (full) stack = 0;
+    else if ((!o->hcap || (o->nhist + 1) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
+    e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
+    if (!e) return; /* out of memory: the event is lost */
+    if (hempty(e)) { e->stack = stack; o->nhist++; }
+  }
+  sat_inc(delta > 0 ? &e->refs : &e->unrefs);
+}
+
+/* ---- events ----------------------------------------------------------------- */
+
+LG_READS_ANY static int64_t read_count(uintptr_t at, unsigned width) {
+  return width == 8 ? *(const volatile int64_t *)at : (int64_t)*(const volatile uint32_t *)at;
+}
+
+/* The block that holds obj: `hint` when it is a tracked block covering
+ * the object's count field, else a block starting at obj or at most
+ * LG_RC_PROBE_BACK bytes before it; 0 when none. The block is flagged
+ * LG_BLK_STACK_RC. */
+static uintptr_t find_block(uintptr_t obj, uintptr_t hint, intptr_t off, unsigned width) {
+  uintptr_t need = (uintptr_t)(off > 0 ? off : 0) + width;
+  if (!lg_blocks_on_rc_free) __atomic_store_n(&lg_blocks_on_rc_free, lg_rc_block_freed, __ATOMIC_RELEASE);
+  if (hint && hint <= obj && lg_blocks_mark_rc(hint, obj - hint, need)) return hint;
+  for (uintptr_t back = 0; back <= LG_RC_PROBE_BACK && back <= obj; back += 16)
+    if (lg_blocks_mark_rc((obj - back) & ~(uintptr_t)15, obj - ((obj - back) & ~(uintptr_t)15), need))
+      return (obj - back) & ~(uintptr_t)15;
+  return 0;
+}
+
+typedef struct desc {
+  uintptr_t obj, block;
+  int family;
+  intptr_t off;
+  unsigned width;
+  uint32_t type, stack;
+} desc_t;
+
+/* Fills a fresh or replaced slot from d; base from the field now. */
+static void fill(lg_rc_obj_t *o, const desc_t *d, int born) {
+  lg_arena_free(o->hist);
+  memset(o, 0, sizeof *o);
+  o->addr = d->obj;
+  o->block = d->block;
+  o->count_off = (int32_t)d->off;
+  o->family = (uint8_t)d->family;
+  o->width = (uint8_t)d->width;
+  o->flags = born ? LG_RC_F_BORN : 0;
+  o->type = d->type;
+  o->birth_stack = born ? d->stack : 0;
+  o->base = read_count(d->obj + (uintptr_t)d->off, d->width);
+}
+
+/* Registers d's object: a birth (`born`) replaces a known object, an
+ * adoption keeps it; then folds `delta`. Returns the object's block. */
+static uintptr_t record(desc_t *d, int born, int delta) {
+  if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return 0;
+  if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return 0;
+  oshard_t *s = &objs[shard_no(d->obj)];
+  if (!born) { /* fast path: known already */
+    lg_lock(&s->lock);
+    int64_t at = ofind(s, d->obj);
+    uintptr_t block = at >= 0 ? s->slots[at].block : 0;
+    if (at >= 0 && delta) fold(s, &s->slots[at], d->stack, delta);
+    lg_unlock(&s->lock);
+    if (at >= 0) return block;
+  }
+  d->block = find_block(d->obj, d->block, d->off, d->width);
+  if (d->block && pair_add(d->block, d->obj) < 0) d->block = 0;
+  uintptr_t old_block = 0;
+  int fresh;
+  lg_lock(&s->lock);
+  lg_rc_obj_t *o = oinsert(s, d->obj, &fresh);
+  if (o && (fresh || born)) {
+    old_block = fresh ? 0 : o->block;
+    fill(o, d, born);
+    if (born) s->seen[d->family].born++;
+    else s->seen[d->family].adopted++;
+  }
+  if (o && delta) fold(s, o, d->stack, delta);
+  lg_unlock(&s->lock);
+  if (old_block && old_block != d->block) pair_remove(old_block, d->obj);
+  return d->block;
+}
+
+uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width,
+                         uint32_t type, uint32_t birth_stack) {
+  desc_t d = {obj, block, family, count_off, width, type, birth_stack};
+  return record(&d, 1, 0);
+}
+
+uintptr_t lg_rc_birth(uintptr_t obj, int family, intptr_t count_off, unsigned width, uint32_t type,
+                      uint32_t birth_stack) {
+  return lg_rc_birth_in(obj, 0, family, count_off, width, type, birth_stack);
+}
+
+void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off, unsigned width, uint32_t type,
+                 uint32_t stack, int delta) {
+  desc_t d = {obj, block, family, count_off, width, type, stack};
+  record(&d, 0, delta);
+}
+
+/* Folds one event into a known object; 1 if it was known. */
+static int event(uintptr_t obj, uint32_t stack, int delta) {
+  if (!lg_collector_tracing()) return 0;
+  oshard_t *s = &objs[shard_no(obj)];
+  lg_lock(&s->lock);
+  int64_t at = ofind(s, obj);
+  if (at >= 0) fold(s, &s->slots[at], stack, delta);
+  lg_unlock(&s->lock);
+  return at >= 0;
+}
+
+int lg_rc_ref(uintptr_t obj, uint32_t stack) { return event(obj, stack, +1); }
+int lg_rc_unref(uintptr_t obj, uint32_t stack) { return event(obj, stack, -1); }
+
+/* Forgets obj if it is known (and, when `block` is not 0, only if it
+ * lives in that block); returns the block it lived in. */
+static uintptr_t forget(uintptr_t obj, uintptr_t block) {
+  oshard_t *s = &objs[shard_no(obj)];
+  uintptr_t had = 0;
+  lg_rc_hist_t *hist = NULL;
+  lg_lock(&s->lock);
+  int64_t at = ofind(s, obj);
+  if (at >= 0 && (!block || s->slots[at].block == block)) {
+    had = s->slots[at].block;
+    hist = s->slots[at].hist;
+    s->seen[s->slots[at].family].died++;
+    odelete(s, (uint32_t)at);
+  }
+  lg_unlock(&s->lock);
+  lg_arena_free(hist);
+  return had;
+}
+
+void lg_rc_death(uintptr_t obj) {
+  uintptr_t block = forget(obj, 0);
+  if (block) pair_remove(block, obj);
+}
+
+void lg_rc_block_freed(uintptr_t block) {
+  uintptr_t objv[32];
+  size_t n;
+  while ((n = pairs_take(block, objv, 32)) > 0)
+    for (size_t i = 0; i < n; i++) forget(objv[i], block);
+}
+
+int lg_rc_lookup(uintptr_t obj, lg_rc_obj_t *out) {
+  oshard_t *s = &objs[shard_no(obj)];
+  lg_lock(&s->lock);
+  int64_t at = ofind(s, obj);
+  if (at >= 0) *out = s->slots[at];
+  lg_unlock(&s->lock);
+  return at >= 0;
+}
+
+/* ---- types -------------------------------------------------------------------- */
+
+#define TCHUNK_BITS 8
+#define TCHUNK (1u << TCHUNK_BITS)
+#define TNCHUNKS 256u /* 65,536 types */
+#define TNAME_MAX 255u
+
+typedef struct rtype { uint32_t family, hash; char name[]; } rtype_t;
+
+static lg_lock_t types_lock = LG_LOCK_INIT;
+static rtype_t **tchunks[TNCHUNKS];
+static uint32_t ntypes;
+static uint32_t *tindex; /* open addressing over ids, for interning */
+static uint32_t tindex_cap;
+
+static const rtype_t *type_get(uint32_t id) {
+  if (id == 0 || id > __atomic_load_n(&ntypes, __ATOMIC_ACQUIRE)) return NULL;
+  rtype_t **c = tchunks[(id - 1) >> TCHUNK_BITS];
+  return c ? c[(id - 1) & (TCHUNK - 1)] : NULL;
+}
+
+static uint32_t name_hash(int family, const char *name, size_t len) {
+  uint32_t h = 2166136261u ^ (uint32_t)family;
+  for (size_t i = 0; i < len; i++) h = (h ^ (uint8_t)name[i]) * 16777619u;
+  return h;
+}
+
+/* Finds the index slot of (family, name), or the empty slot where it would
+ * go; types lock held, tindex_cap > ntypes. */
+static uint32_t *tindex_slot(uint32_t h, int family, const char *name, size_t len) {
+  for (uint32_t i = h & (tindex_cap - 1);; i = (i + 1) & (tindex_cap - 1)) {
+    const rtype_t *t = type_get(tindex[i]);
+    if (!tindex[i]) return &tindex[i];
+    if (t->hash == h && t->family == (uint32_t)family && !strncmp(t->name, name, len) && !t->name[len])
+      return &tindex[i];
+  }
+}
+
+/* Keeps the index at load <= 1/2; types lock held. 0 or -1. */
+static int tindex_room(void) {
+  if (tindex_cap && (ntypes + 1) * 2 <= tindex_cap) return 0;
+  uint32_t ncap = tindex_cap ? tindex_cap * 2 : 64, *ni = lg_arena_alloc(ncap * sizeof *ni);
+  if (!ni) return -1;
+  uint32_t *old = tindex, ocap = tindex_cap;
+  tindex = ni;
+  tindex_cap = ncap;
+  for (uint32_t i = 0; i < ocap; i++)
+    if (old[i]) {
+      const rtype_t *t = type_get(old[i]);
+      *tindex_slot(t->hash, (int)t->family, t->name, strlen(t->name)) = old[i];
+    }
+  lg_arena_free(old);
+  return 0;
+}
+
+/* Stores a new type; types lock held. Its id, or 0. */
+static uint32_t type_add(uint32_t h, int family, const char *name, size_t len) {
+  uint32_t i = ntypes;
+  if (i >= TNCHUNKS * TCHUNK) return 0;
+  if (!tchunks[i >> TCHUNK_BITS] && !(tchunks[i >> TCHUNK_BITS] = lg_arena_alloc(TCHUNK * sizeof(rtype_t *))))
+    return 0;
+  rtype_t *t = lg_arena_bump(sizeof *t + len + 1);
+  if (!t) return 0;
+  t->family = (uint32_t)family;
+  t->hash = h;
+  memcpy(t->name, name, len);
+  tchunks[i >> TCHUNK_BITS][i & (TCHUNK - 1)] = t;
+  __atomic_store_n(&ntypes, i + 1, __ATOMIC_RELEASE);
+  return i + 1;
+}
+
+uint32_t lg_rc_type_intern(int family, const char *name) {
+  if (!name) return 0;
+  size_t len = strnlen(name, TNAME_MAX);
+  uint32_t h = name_hash(family, name, len), id = 0;
+  lg_lock(&types_lock);
+  if (tindex_room() == 0) {
+    uint32_t *slot = tindex_slot(h, family, name, len);
+    if (!*slot) *slot = type_add(h, family, name, len);
+    id = *slot;
+  }
+  lg_unlock(&types_lock);
+  return id;
+}
+
+const char *lg_rc_type_name(uint32_t id, int *family) {
+  const rtype_t *t = type_get(id);
+  if (t && family) *family = (int)t->family;
+  return t ? t->name : NULL;
+}
+
+uint32_t lg_rc_type_count(void) { return __atomic_load_n(&ntypes, __ATOMIC_ACQUIRE); }
+
+/* ---- families ------------------------------------------------------------------- */
+
+void lg_rc_family_active(int family) {
+  if (family > 0 && family <= LG_RC_NFAMILIES) __atomic_or_fetch(&families, 1u << family, __ATOMIC_ACQ_REL);
+}
+unsigned lg_rc_families(void) { return __atomic_load_n(&families, __ATOMIC_ACQUIRE); }
+void lg_rc_set_python_type(uintptr_t t) { __atomic_store_n(&python_type, t, __ATOMIC_RELEASE); }
+uintptr_t lg_rc_python_type(void) {
+  return lg_rc_families() & (1u << LG_RC_PYTHON) ? __atomic_load_n(&python_type, __ATOMIC_ACQUIRE) : 0;
+}
+
+/* ---- scan side --------------------------------------------------------------------- */
+
+size_t lg_rc_count(void) {
+  size_t n = 0;
+  for (unsigned i = 0; i < NSHARDS; i++) n += objs[i].count;
+  return n;
+}
+
+void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++)
+    for (uint32_t j = 0; objs[i].slots && j < objs[i].cap; j++)
+      if (objs[i].slots[j].addr) fn(&objs[i].slots[j], arg);
+}
+
+size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
+  size_t n = 0;
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap && n < max; i++)
+    if (!hempty(&e[i])) out[n++] = e[i];
+  return n;
+}
+
+int64_t lg_rc_expected(const lg_rc_obj_t *o) {
+  int64_t c = o->base;
+  uint32_t cap;
+  const lg_rc_hist_t *e = entries(o, &cap);
+  for (uint32_t i = 0; i < cap; i++) c += (int64_t)e[i].refs - (int64_t)e[i].unrefs;
+  return c;
+}
+
+uint64_t lg_rc_field(const lg_rc_obj_t *o) {
+  int64_t v = read_count(o->addr + (uintptr_t)(intptr_t)o->count_off, o->width);
+  return (uint64_t)v;
+}
+
+/* ---- statistics ---------------------------------------------------------------------- */
+
+/* Do o's books disagree with its field? An object outside a tracked block
+ * may lie in memory the program has unmapped since: it is read through
+ * process_vm_readv, which fails where a load would fault (unreadable
+ * counts as disagreeing). */
+static int mismatched(const lg_rc_obj_t *o) {
+  if (o->block) return lg_rc_expected(o) != (int64_t)lg_rc_field(o);
+  uint64_t v = 0;
+  struct iovec local = {&v, o->width}, remote = {(void *)(o->addr + (uintptr_t)(intptr_t)o->count_off), o->width};
+  if (process_vm_readv(getpid(), &local, 1, &remote, 1, 0) != (ssize_t)o->width) return 1;
+  return lg_rc_expected(o) != (int64_t)v;
+}
+
+void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
+  memset(st, 0, sizeof(lg_rc_stats_t) * (LG_RC_NFAMILIES + 1));
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    oshard_t *s = &objs[i];
+    lg_lock(&s->lock);
+    for (int f = 0; f <= LG_RC_NFAMILIES; f++) {
+      st[f].born += s->seen[f].born;
+      st[f].adopted += s->seen[f].adopted;
+      st[f].refs += s->seen[f].refs;
+      st[f].unrefs += s->seen[f].unrefs;
+      st[f].died += s->seen[f].died;
+    }
+    for (uint32_t j = 0; s->slots && j < s->cap; j++) {
+      const lg_rc_obj_t *o = &s->slots[j];
+      if (!o->addr) continue;
+      st[o->family].live++;
+      if (mismatched(o)) st[o->family].mismatched++;
+    }
+    lg_unlock(&s->lock);
+  }
+}
+
+size_t lg_rc_stats_text(char *buf, size_t n, int family, const lg_rc_stats_t *st) {
+  if (!st->born && !st->adopted && !st->live) return buf[0] = 0, 0;
+  return lg_fmt(buf, n,
+                "refcount %s: %llu live objects (%llu born, %llu adopted at a first ref or unref, %llu refs, "
+                "%llu unrefs, %llu died); %llu live objects whose count differs from what the hooks saw",
+                lg_rc_family_name((uint32_t)family), (unsigned long long)st->live, (unsigned long long)st->born,
+                (unsigned long long)st->adopted, (unsigned long long)st->refs, (unsigned long long)st->unrefs,
+                (unsigned long long)st->died, (unsigned long long)st->mismatched);
+}
+
+/* ---- locks ---------------------------------------------------------------------------- */
+
+void lg_rc_lock_all(void) {
+  lg_lock(&types_lock);
+  for (unsigned i = 0; i < NSHARDS; i++) lg_lock(&objs[i].lock);
+  for (unsigned i = 0; i < NSHARDS; i++) lg_lock(&inblock[i].lock);
+}
+
+void lg_rc_unlock_all(void) {
+  for (unsigned i = 0; i < NSHARDS; i++) lg_unlock(&inblock[i].lock);
+  for (unsigned i = 0; i < NSHARDS; i++) lg_unlock(&objs[i].lock);
+  lg_unlock(&types_lock);
+}
+
+void lg_rc_reset_locks(void) {
+  lg_lock_reset(&types_lock);
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    lg_lock_reset(&objs[i].lock);
+    lg_lock_reset(&inblock[i].lock);
+  }
+}
+
+size_t lg_rc_table_bytes(void) { /* the shard arrays, in the arena */
+  size_t n = 0;
+  for (unsigned i = 0; i < NSHARDS; i++)
+    n += (size_t)objs[i].cap * sizeof(lg_rc_obj_t) + (size_t)inblock[i].cap * sizeof(pair_t);
+  return n;
+}
