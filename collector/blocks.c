@@ -304,7 +304,7 @@ int lg_blocks_remove(uintptr_t addr) {
 int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_ttab_t *t = lg_ttab_self;
   if (t) {
-    lg_slot_t *s = lg_ttab_find(t->arr, addr);
+    lg_slot_t *s = lg_ttab_find_own(t, addr);
     if (s && s->size == size && s->stack == stack) {
       if (lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC) rc_freed(addr);
       return 1;
@@ -318,7 +318,7 @@ int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
 
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
   lg_ttab_t *t = lg_ttab_self;
-  lg_slot_t *s = t ? lg_ttab_find(t->arr, addr) : NULL;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
   if (s) { *out = *s; return 1; }
   lg_tt_req_t rq = {.op = LG_TT_LOOKUP, .addr = addr};
   if (lg_ttab_others(t, &rq)) { *out = rq.out; return 1; }
@@ -327,7 +327,7 @@ int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
 
 int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   lg_ttab_t *t = lg_ttab_self;
-  lg_slot_t *s = t ? lg_ttab_find(t->arr, addr) : NULL;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
   if (s) { __atomic_fetch_or(&s->key, (uintptr_t)(set & LG_BLK_FLAGS), __ATOMIC_ACQ_REL); return 1; }
   lg_tt_req_t rq = {.op = LG_TT_FLAGS, .addr = addr, .flags = set & LG_BLK_FLAGS};
   return lg_ttab_others(t, &rq) || shared_set_flags(addr, set);
@@ -337,7 +337,7 @@ int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
   uintptr_t end = off + len;
   if (end < off) return 0;
   lg_ttab_t *t = lg_ttab_self;
-  lg_slot_t *s = t ? lg_ttab_find(t->arr, addr) : NULL;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
   if (s) {
     if (s->size < end) return 0;
     __atomic_fetch_or(&s->stack, LG_BLK_STACK_RC, __ATOMIC_ACQ_REL);

@@ -10,7 +10,7 @@
 #include "sys.h"
 
 #define MAX_TABLES 65536u
-#define INIT_GROUPS 14u /* 224 slots: with the headers, about one page */
+#define INIT_GROUPS 1u /* 16 slots a part: a table and its first arrays fit two pages */
 
 __thread lg_ttab_t *lg_ttab_self __attribute__((tls_model("initial-exec")));
 static __thread int thread_ended __attribute__((tls_model("initial-exec")));
@@ -27,23 +27,37 @@ static lg_lock_t registry = LG_LOCK_INIT; /* a leaf */
 
 static size_t arr_bytes(uint32_t ngroups) { return sizeof(lg_tarr_t) + (size_t)ngroups * 16 * (sizeof(lg_slot_t) + 1); }
 
-static lg_tarr_t *arr_new(uint32_t ngroups) {
-  lg_tarr_t *a = lg_sys_map(arr_bytes(ngroups));
-  if (!a) return NULL;
+/* Makes an empty array in `at` (arr_bytes(ngroups), 16-byte aligned). */
+static lg_tarr_t *arr_init(void *at, uint32_t ngroups) {
+  lg_tarr_t *a = at;
   a->ngroups = ngroups;
   a->ctrl = (uint8_t *)(a->slots + 16 * (size_t)ngroups);
   for (size_t i = 0; i < 16 * (size_t)ngroups; i++) a->ctrl[i] = LG_TT_EMPTY;
   return a;
 }
 
+static lg_tarr_t *arr_new(uint32_t ngroups) {
+  void *m = lg_sys_map(arr_bytes(ngroups));
+  return m ? arr_init(m, ngroups) : NULL;
+}
+
+/* A table's first arrays live in the table's own mapping, after it
+ * (never unmapped: tables are not). */
+#define FIRST_BYTES ((arr_bytes(INIT_GROUPS) + 15) & ~(size_t)15)
+#define TABLE_BYTES (((sizeof(lg_ttab_t) + 15) & ~(size_t)15) + LG_TT_PARTS * FIRST_BYTES)
+
 /* Makes a table, or takes one a thread left; registry locked. */
 static lg_ttab_t *table_get(void) {
   lg_ttab_t *t = free_tables;
   if (t) { free_tables = t->next_free; return t; }
   if (ntables == MAX_TABLES) return NULL;
-  t = lg_sys_map(sizeof *t);
+  t = lg_sys_map(TABLE_BYTES);
   if (!t) return NULL;
-  if (!(t->arr = arr_new(INIT_GROUPS))) { lg_sys_unmap(t, sizeof *t); return NULL; }
+  char *first = (char *)t + ((sizeof *t + 15) & ~(size_t)15);
+  for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
+    t->part[p].arr = arr_init(first + p * FIRST_BYTES, INIT_GROUPS);
+    t->part[p].arr->pad = 1; /* not to be unmapped */
+  }
   t->lo = UINTPTR_MAX;
   __atomic_store_n(&tables[ntables], t, __ATOMIC_RELEASE);
   __atomic_store_n(&ntables, ntables + 1, __ATOMIC_RELEASE);
@@ -82,7 +96,7 @@ static void drop_retired(lg_ttab_t *t) {
   if (__atomic_load_n(&t->readers, __ATOMIC_ACQUIRE)) return;
   for (lg_tarr_t *a = t->retired, *n; a; a = n) {
     n = a->retired;
-    lg_sys_unmap(a, arr_bytes(a->ngroups));
+    if (!a->pad) lg_sys_unmap(a, arr_bytes(a->ngroups));
   }
   t->retired = NULL;
 }
@@ -107,19 +121,20 @@ static uint32_t copy_live(const lg_tarr_t *a, lg_tarr_t *b) {
   return n;
 }
 
-int lg_ttab_rehash(lg_ttab_t *t) {
-  lg_tarr_t *old = t->arr;
-  int64_t live = (int64_t)t->count - (int64_t)__atomic_load_n(&t->removed, __ATOMIC_RELAXED);
-  uint32_t ng = live * 8 > (int64_t)old->ngroups * 16 * 5 ? old->ngroups + (old->ngroups + 1) / 2 : old->ngroups;
+int lg_ttab_rehash(lg_ttab_t *t, uint32_t p) {
+  lg_tpart_t *pt = &t->part[p];
+  lg_tarr_t *old = pt->arr;
+  int64_t live = (int64_t)pt->count - (int64_t)__atomic_load_n(&t->removed[p], __ATOMIC_RELAXED);
+  uint32_t ng = live * 16 > (int64_t)old->ngroups * 16 * 11 ? old->ngroups + (old->ngroups + 1) / 2 : old->ngroups;
   lg_tarr_t *a = arr_new(ng);
   if (!a) return -1;
   __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
   __atomic_thread_fence(__ATOMIC_SEQ_CST); /* odd before any key is read */
   uint32_t n = copy_live(old, a);
-  __atomic_store_n(&t->arr, a, __ATOMIC_RELEASE);
+  __atomic_store_n(&pt->arr, a, __ATOMIC_RELEASE);
   __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELEASE);
-  t->used = n;
-  t->count = n + __atomic_load_n(&t->removed, __ATOMIC_RELAXED);
+  pt->used = n;
+  pt->count = n + __atomic_load_n(&t->removed[p], __ATOMIC_RELAXED);
   old->retired = t->retired;
   t->retired = old;
   drop_retired(t);
@@ -161,10 +176,12 @@ static int act(lg_slot_t *s, lg_tt_req_t *req) {
  * the owner rehashed meanwhile; 1 if found. */
 static int in_table(lg_ttab_t *t, lg_tt_req_t *req) {
   int done = 0;
+  uint64_t h = lg_tt_hash(req->addr);
+  uint32_t p = lg_tt_part(h);
   __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
   for (;;) {
     uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
-    lg_slot_t *s = lg_ttab_find(__atomic_load_n(&t->arr, __ATOMIC_ACQUIRE), req->addr);
+    lg_slot_t *s = lg_ttab_find(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), req->addr, h);
     if (s && act(s, req)) done = 1;
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     uint32_t s2 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
@@ -173,7 +190,7 @@ static int in_table(lg_ttab_t *t, lg_tt_req_t *req) {
     if (s2 & 1) sched_yield();                  /* the owner is copying */
   }
   __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
-  if (done && (req->op == LG_TT_REMOVE || req->op == LG_TT_REMOVE_IF)) __atomic_fetch_add(&t->removed, 1, __ATOMIC_RELAXED);
+  if (done && (req->op == LG_TT_REMOVE || req->op == LG_TT_REMOVE_IF)) __atomic_fetch_add(&t->removed[p], 1, __ATOMIC_RELAXED);
   return done;
 }
 
@@ -199,11 +216,12 @@ void lg_ttab_lock(void) { lg_lock(&registry); }
 void lg_ttab_unlock(void) { lg_unlock(&registry); }
 
 void lg_ttab_each(void (*fn)(lg_slot_t *, void *), void *arg) {
-  for (uint32_t i = 0; i < ntables; i++) {
-    lg_tarr_t *a = __atomic_load_n(&tables[i]->arr, __ATOMIC_ACQUIRE);
-    for (uint32_t j = 0; j < 16 * a->ngroups; j++)
-      if (lg_tt_key(&a->slots[j]) > LG_TT_TOMB) fn(&a->slots[j], arg);
-  }
+  for (uint32_t i = 0; i < ntables; i++)
+    for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
+      lg_tarr_t *a = __atomic_load_n(&tables[i]->part[p].arr, __ATOMIC_ACQUIRE);
+      for (uint32_t j = 0; j < 16 * a->ngroups; j++)
+        if (lg_tt_key(&a->slots[j]) > LG_TT_TOMB) fn(&a->slots[j], arg);
+    }
 }
 
 size_t lg_ttab_count(void) {
@@ -211,8 +229,10 @@ size_t lg_ttab_count(void) {
   uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);
   for (uint32_t i = 0; i < nt; i++) {
     const lg_ttab_t *t = tables[i];
-    int64_t c = (int64_t)t->count - (int64_t)__atomic_load_n(&t->removed, __ATOMIC_RELAXED);
-    n += c > 0 ? (size_t)c : 0;
+    for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
+      int64_t c = (int64_t)t->part[p].count - (int64_t)__atomic_load_n(&t->removed[p], __ATOMIC_RELAXED);
+      n += c > 0 ? (size_t)c : 0;
+    }
   }
   return n;
 }
@@ -222,7 +242,9 @@ size_t lg_ttab_tables(void) { return __atomic_load_n(&ntables, __ATOMIC_ACQUIRE)
 size_t lg_ttab_bytes(void) {
   size_t n = 0;
   uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);
-  for (uint32_t i = 0; i < nt; i++) n += arr_bytes(__atomic_load_n(&tables[i]->arr, __ATOMIC_ACQUIRE)->ngroups);
+  for (uint32_t i = 0; i < nt; i++)
+    for (uint32_t p = 0; p < LG_TT_PARTS; p++)
+      n += arr_bytes(__atomic_load_n(&tables[i]->part[p].arr, __ATOMIC_ACQUIRE)->ngroups);
   return n;
 }
 
@@ -249,7 +271,7 @@ void lg_ttab_age(uintptr_t now) {
     __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
     for (;;) {
       uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
-      age_array(__atomic_load_n(&t->arr, __ATOMIC_ACQUIRE), now);
+      for (uint32_t p = 0; p < LG_TT_PARTS; p++) age_array(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), now);
       uint32_t s2 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
       if (s1 == s2 && !(s1 & 1)) break;
       if (s2 & 1) sched_yield();

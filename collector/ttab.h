@@ -2,29 +2,43 @@
  * table (blocks.h) that the malloc path of a thread touches without a lock
  * or an atomic instruction. blocks.c is their only user.
  *
- * Each thread that allocates owns a table of the blocks it allocated: an
- * open-addressing array (linear probing) of lg_slot_t, in a mapping of its
- * own. A table's states:
+ * Each thread that allocates owns a table of the blocks it allocated. A
+ * table's states:
  *
  *   OWNED    a live thread inserts into it and removes its own frees with
  *            plain loads and stores; any other thread may remove, look up
  *            or flag an entry (a block freed by another thread than the one
- *            that allocated it) with the remote protocol below.
+ *            that allocated it) with the protocol below.
  *   FREE     its thread ended (or is not in a forked child): entries stay
  *            and are removed by whoever frees them, the same way; the next
  *            new thread adopts the table and owns it.
  *
- * Entries never move while a table keeps its array: an insert fills an
- * empty or deleted slot, a removal turns a slot into a tombstone (TOMB),
- * and no slot ever becomes empty again. So a reader probing from an
- * address's home slot to the first empty one sees the entry if it is
- * there, even while the owner writes other slots. Only the owner replaces
- * the array (a rehash: to grow, or to clear tombstones), and it announces
- * that with a sequence count, odd while it copies (a seqlock):
+ * A table is LG_TT_PARTS arrays, an entry's part chosen by its hash, each
+ * grown on its own (so growing never holds two copies of the whole table).
+ * An array has its slots in groups of 16 and a control byte per slot
+ * (Abseil's SwissTable layout): EMPTY, DELETED, or 7 bits of the entry's
+ * hash. A probe looks at a whole group's control bytes at once and goes on
+ * to the next group only if the group has no EMPTY byte; so a group before
+ * an entry's own one, on its probe path, never has an EMPTY byte, and a
+ * slot may turn EMPTY again only in a group that already has one. Entries
+ * never move while a part keeps its array. So a reader probing for an
+ * address finds its entry if it is there, even while the owner writes
+ * other slots; it may see an entry of the owner's half written, which is
+ * never the one it looks for (a thread only looks for blocks it holds).
+ *
+ * The key is the truth (a scan reads keys only, and ages and flags entries
+ * by their keys): an insert writes it before the control byte, a removal
+ * turns it into LG_TT_TOMB before it changes the byte. Another thread
+ * removes an entry by its key alone (a compare-and-swap); its control
+ * byte stays as it was until the owner rehashes that part.
+ *
+ * Only the owner replaces an array (a rehash: to grow, or to clear removed
+ * slots), and announces it with the table's sequence count, odd while it
+ * copies (a seqlock):
  *
  *   owner   seq++ (odd), fence; copy the live entries into a new array;
- *           publish the new array; seq++ (even); retire the old array,
- *           unmapped once no other thread is inside the table.
+ *           publish it; seq++ (even); retire the old array, unmapped once
+ *           no other thread is inside the table.
  *   other   readers++; read seq, the array, probe, act on the entry with
  *           a compare-and-swap of its key; read seq again, and do it all
  *           again on the current array if a rehash began or ended in
@@ -50,40 +64,35 @@
 #define LG_TT_TOMB ((uintptr_t)1) /* the key of a removed entry */
 #define LG_TT_EMPTY 0x80u          /* control byte: never used since the array was made */
 #define LG_TT_DELETED 0xFEu        /* control byte: removed, reusable; a probe goes on past it */
+#define LG_TT_PARTS 16u
 
-/* An array of a table: slots in groups of 16, and a control byte per slot
- * (Abseil's SwissTable layout): EMPTY, DELETED, or 7 bits of the entry's
- * hash (lg_tt_hash). A probe looks at a whole group's control bytes at once and
- * goes on to the next group only if the group has no EMPTY byte; so a
- * group before an entry's own one, on its probe path, never has an EMPTY
- * byte, and a slot may turn EMPTY again only in a group that already has
- * one. The key is the truth (a scan reads keys only, and ages and flags
- * entries by their keys): an insert writes it before the control byte, a
- * removal turns it into LG_TT_TOMB before it changes the byte. Another
- * thread removes an entry by its key alone (a compare-and-swap); its
- * control byte stays as it was until the owner's next rehash. */
 typedef struct lg_tarr {
   uint32_t ngroups;
-  uint32_t pad;
+  uint32_t pad;            /* 1: a table's first array, in the table's mapping */
   struct lg_tarr *retired; /* the next retired array of its table */
   uint8_t *ctrl;           /* ngroups * 16 control bytes, after the slots */
   uint64_t pad2;
   lg_slot_t slots[];       /* ngroups * 16 */
 } lg_tarr_t;
 
+/* One part of a table: its array and the owner's counts of it. */
+typedef struct lg_tpart {
+  lg_tarr_t *arr;
+  uint32_t count; /* entries the owner inserted less those it removed */
+  uint32_t used;  /* control bytes not EMPTY */
+} lg_tpart_t;
+
 typedef struct lg_ttab {
   /* The owner's; read by others. */
-  lg_tarr_t *arr;      /* the current array */
-  uint32_t count;      /* entries the owner inserted less those it removed */
-  uint32_t used;       /* control bytes not EMPTY, in arr */
+  lg_tpart_t part[LG_TT_PARTS];
   uint32_t seq;        /* odd while a rehash copies */
   pid_t owner;         /* the owning thread, 0: free for adoption */
   uintptr_t lo, hi;    /* bounds of every address the table ever held */
   lg_tarr_t *retired;  /* replaced arrays not yet unmapped */
   struct lg_ttab *next_free;
   /* Other threads'. */
-  uint32_t removed __attribute__((aligned(64))); /* entries others removed */
-  uint32_t readers;                              /* others inside the table */
+  uint32_t removed[LG_TT_PARTS] __attribute__((aligned(64))); /* entries others removed */
+  uint32_t readers;                                           /* others inside the table */
 } lg_ttab_t;
 
 /* The calling thread's table, or NULL (none yet, or the thread ended). */
@@ -93,24 +102,25 @@ extern __thread lg_ttab_t *lg_ttab_self __attribute__((tls_model("initial-exec")
  * making one on first use; NULL once the thread has ended
  * (lg_ttab_thread_end) or when out of memory. */
 lg_ttab_t *lg_ttab_mine(void);
-/* lg_ttab_rehash replaces the owner's array by one with room to insert
- * (grown by half when more than 3/4 full, else the same size without
- * removed slots); 0, or -1 when out of memory. */
-int lg_ttab_rehash(lg_ttab_t *t);
+/* lg_ttab_rehash replaces the array of part p of the owner's table by one
+ * with room to insert (grown by half when its live entries fill more than 11/16, else the
+ * same size without removed slots); 0, or -1 when out of memory. */
+int lg_ttab_rehash(lg_ttab_t *t, uint32_t p);
 
 static inline uint64_t lg_tt_hash(uintptr_t a) {
   uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
   return h ^ (h >> 29);
 }
+static inline uint32_t lg_tt_part(uint64_t h) { return (uint32_t)(h >> 40) & (LG_TT_PARTS - 1); }
 static inline uint32_t lg_tt_group(uint64_t h, uint32_t ngroups) { return (uint32_t)(((h & 0xFFFFFFFFu) * ngroups) >> 32); }
 static inline uint8_t lg_tt_h7(uint64_t h) { return (uint8_t)(h >> 57); }
 static inline uintptr_t lg_tt_key(const lg_slot_t *s) { return __atomic_load_n(&s->key, __ATOMIC_RELAXED); }
 static inline __m128i lg_tt_ctrl(const lg_tarr_t *a, uint32_t g) { return _mm_load_si128((const __m128i *)(a->ctrl + 16 * g)); }
 static inline unsigned lg_tt_match(__m128i v, uint8_t c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c))); }
 
-/* lg_ttab_find returns the slot of addr in array a, or NULL. Any thread. */
-static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr) {
-  uint64_t h = lg_tt_hash(addr);
+/* lg_ttab_find returns the slot of addr (hash h) in array a, or NULL. Any
+ * thread. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr, uint64_t h) {
   uint8_t h7 = lg_tt_h7(h);
   for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
     __m128i v = lg_tt_ctrl(a, g);
@@ -122,18 +132,25 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *
   }
 }
 
+/* lg_ttab_find_own returns the slot of addr in the owner's table t. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab_t *t, uintptr_t addr) {
+  uint64_t h = lg_tt_hash(addr);
+  return lg_ttab_find(t->part[lg_tt_part(h)].arr, addr, h);
+}
+
 /* lg_ttab_insert records a block in the owner's table t (replacing an
  * entry at the same address, and then setting *replaced); `key` is the
  * address with its flags. Returns the slot, or NULL when the table cannot
  * grow. Owner only. */
 static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
-  lg_tarr_t *a = t->arr;
-  if (__builtin_expect((t->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
-    if (lg_ttab_rehash(t) < 0) return NULL;
-    a = t->arr;
-  }
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
   uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  if (__builtin_expect((pt->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
+    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
+    a = pt->arr;
+  }
   uint8_t h7 = lg_tt_h7(h);
   lg_slot_t *at = NULL;
   uint32_t ai = 0;
@@ -147,8 +164,8 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t
     if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
     if (lg_tt_match(v, LG_TT_EMPTY)) break;
   }
-  if (a->ctrl[ai] == LG_TT_EMPTY) t->used++;
-  t->count++;
+  if (a->ctrl[ai] == LG_TT_EMPTY) pt->used++;
+  pt->count++;
   if (addr < t->lo) t->lo = addr;
   if (addr > t->hi) t->hi = addr;
   at->size = size;
@@ -171,19 +188,21 @@ put:
 #define LG_TT_GONE 1
 #define LG_TT_GONE_RC 3
 static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
-  lg_tarr_t *a = t->arr;
-  lg_slot_t *s = lg_ttab_find(a, addr);
+  uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  lg_slot_t *s = lg_ttab_find(a, addr, h);
   if (!s) return 0;
   int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
   uint32_t i = (uint32_t)(s - a->slots);
   __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
   if (lg_tt_match(lg_tt_ctrl(a, i / 16), LG_TT_EMPTY)) {
     __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
-    t->used--;
+    pt->used--;
   } else {
     __atomic_store_n(&a->ctrl[i], LG_TT_DELETED, __ATOMIC_RELAXED);
   }
-  t->count--;
+  pt->count--;
   return gone;
 }
 
