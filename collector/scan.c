@@ -70,9 +70,19 @@ static int from_loader(uint32_t id) {
   return (st->flags & LG_STACK_LOADER) != 0;
 }
 
+/* Doubles the copy's room: the table's count is kept on the side and can
+ * be short by the blocks of threads stopped in the middle of a removal. */
+static int fill_grow(fill_t *f) {
+  lg_blk_t *b = lg_sys_remap(f->b, (f->cap + 1) * sizeof *b, (2 * f->cap + 1) * sizeof *b);
+  if (!b) return -1;
+  f->b = b;
+  f->cap *= 2;
+  return 0;
+}
+
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
-  if (f->n == f->cap) return;
+  if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->n++];
   b->addr = lg_slot_addr(sl);
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
@@ -85,15 +95,30 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->heur = 0;
 }
 
+/* Keeps one entry per address in the sorted copy. An address is in two
+ * parts of the table only for a moment (a realloc in place of another
+ * thread's block) or after a free the shim never saw: either entry is
+ * the block; one is kept. */
+static size_t drop_duplicates(lg_blk_t *b, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && b[k - 1].addr == b[i].addr) { b[k - 1] = b[i]; continue; }
+    b[k++] = b[i];
+  }
+  return k;
+}
+
 static int snapshot(scan_t *s) {
   size_t cap = lg_blocks_count();
-  s->blk_bytes = (cap + 1) * sizeof(lg_blk_t);
-  fill_t f = {lg_sys_map_populated(s->blk_bytes), 0, cap};
+  cap += cap / 64 + 1024;
+  fill_t f = {lg_sys_map_populated((cap + 1) * sizeof(lg_blk_t)), 0, cap};
   if (!f.b) return -1;
   lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
-  s->heap.n = f.n;
-  if (lg_heap_sort(f.b, f.n) < 0 || lg_heap_build(&s->heap) < 0) return -1;
+  s->blk_bytes = (f.cap + 1) * sizeof(lg_blk_t);
+  if (lg_heap_sort(f.b, f.n) < 0) return -1;
+  s->heap.n = f.n = drop_duplicates(f.b, f.n);
+  if (lg_heap_build(&s->heap) < 0) return -1;
   /* A block outside readable memory (a free we never saw) is not read.
    * Blocks and maps are both sorted: one merge walk. */
   size_t m = 0;
