@@ -8,9 +8,9 @@
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is two entries inline in the slot, then (from a third stack
- * on) a small open-addressing table of lg_rc_hist_t keyed by stack id, in
- * the arena; an entry with refs == unrefs == 0 is empty.
+ * A history is LG_RC_INLINE entries inline in the slot, then (from one
+ * stack more on) a small open-addressing table of lg_rc_hist_t keyed by
+ * stack id, in the arena; an entry with refs == unrefs == 0 is empty.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
@@ -24,6 +24,8 @@
 #include "collector.h"
 #include "lock.h"
 #include "sys.h"
+
+_Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, the count, 3 inline entries");
 
 #define NSHARDS 64u
 #define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
@@ -204,7 +206,7 @@ static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
 
 /* ---- histories ----------------------------------------------------------- */
 
-#define HIST_INIT 4u
+#define HIST_INIT 8u /* LG_RC_INLINE + 1 entries at load 1/2 */
 #define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
 
 static inline uint32_t hhome(uint32_t stack, uint32_t cap) { return (stack * 2654435761u) >> 7 & (cap - 1); }
@@ -218,9 +220,9 @@ static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
   return NULL;
 }
 
-/* o's history entries: the inline pair, or the table. */
+/* o's history entries: the inline ones, or the table. */
 static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
-  *n = o->hcap ? o->hcap : 2;
+  *n = o->hcap ? o->hcap : LG_RC_INLINE;
   return o->hcap ? o->h.hist : o->h.inl;
 }
 
@@ -250,12 +252,12 @@ static int hgrow(lg_rc_obj_t *o) {
   return 0;
 }
 
-/* The inline entry for stack, or an empty one; NULL when both are taken
+/* The inline entry for stack, or an empty one; NULL when all are taken
  * by other stacks. */
 static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < LG_RC_INLINE; i++)
     if (!hempty(&o->h.inl[i]) && o->h.inl[i].stack == stack) return &o->h.inl[i];
-  for (int i = 0; i < 2; i++)
+  for (int i = 0; i < LG_RC_INLINE; i++)
     if (hempty(&o->h.inl[i])) return &o->h.inl[i];
   return NULL;
 }
@@ -272,13 +274,13 @@ static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
     return;
   }
   lg_rc_hist_t *e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
-  if (e && hempty(e) && !o->hcap) { /* a second inline stack */
+  if (e && hempty(e) && !o->hcap) { /* another inline stack */
     e->stack = stack;
     o->nhist++;
   } else if (!e || hempty(e)) {
-    int full = o->nhist + 1 >= LG_RC_MAX_HISTORY;
+    int full = o->nhist + 1u >= LG_RC_MAX_HISTORY;
     if (full) stack = 0;
-    else if ((!o->hcap || (o->nhist + 1) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
+    else if ((!o->hcap || (o->nhist + 1u) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
     e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
     if (!e) { o->net -= delta; return; } /* out of memory: the event is lost */
     if (hempty(e)) { e->stack = stack; o->nhist++; }

@@ -76,16 +76,18 @@ typedef struct lg_rc_obj {
   uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
   int64_t base;          /* its count at birth or adoption */
   /* The folded history, private to refcount.c: read it with lg_rc_history
-   * and lg_rc_expected. Its first two entries live here (most objects need
-   * no more: no arena traffic for short-lived ones); from a third stack on,
-   * a table in the arena takes them over, in the same place. */
+   * and lg_rc_expected. Its first LG_RC_INLINE entries live here (most
+   * objects need no more — a GstBuffer's birth, ref and two unrefs come
+   * from three stacks: no arena traffic for short-lived ones); from one
+   * stack more on, a table in the arena takes them over, in the same place. */
   int64_t net;           /* base + refs - unrefs, kept by every event: the hooks' quick look */
-  uint32_t nhist, hcap;  /* entries in use; the table's capacity, 0 while inline */
-  union {
-    lg_rc_hist_t inl[2];
+  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while inline */
+  union __attribute__((packed, aligned(4))) { /* 36 bytes, no padding before or after */
+    lg_rc_hist_t inl[3]; /* LG_RC_INLINE */
     lg_rc_hist_t *hist;
   } h;
 } lg_rc_obj_t;
+#define LG_RC_INLINE 3
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "arena.h"
 #include "blocks.h"
 #include "collector.h"
 #include "refcount.h"
@@ -428,7 +429,7 @@ static void test_unref_tells_when_the_count_is_spent(void **state) {
   lg_rc_death_if_spent(b, LG_RC_GSTREAMER);
   lg_rc_obj_t o;
   assert_int_equal(lg_rc_lookup(b, &o), 1);
-  for (uint32_t k = 0; k < 3; k++) { /* more stacks than the inline pair holds */
+  for (uint32_t k = 0; k < 3; k++) { /* more stacks than the inline entries hold */
     assert_int_equal(lg_rc_ref(b, stack_of(30 + k)), 1);
     assert_int_equal(lg_rc_unref_spent(b, stack_of(40 + k), &spent), 1);
     assert_int_equal(spent, 0);
@@ -488,6 +489,38 @@ static void test_stats_keep_the_events_of_objects_gone(void **state) {
   assert_int_equal(b[LG_RC_GOBJECT].live, a[LG_RC_GOBJECT].live);
 }
 
+/* An object whose events come from LG_RC_INLINE stacks (a GstBuffer's
+ * birth, ref and two unrefs) keeps its history in its own entry: no arena
+ * chunk; one stack more moves it to a table in the arena. The arena's
+ * free list shows it: a chunk of the table's size freed just before is
+ * still the next one handed out, until the fourth stack. */
+static void test_three_stacks_stay_inline(void **state) {
+  (void)state;
+  uintptr_t b = block_at(69632, 64);
+  set_count(b, 1);
+  uint32_t st[LG_RC_INLINE + 1];
+  for (uint32_t k = 0; k <= LG_RC_INLINE; k++) st[k] = stack_of(70 + k);
+  lg_rc_birth(b, LG_RC_GSTREAMER, 8, 4, 0, stack_of(69));
+  void *chunk = lg_arena_alloc(100); /* the size class of a first table */
+  lg_arena_free(chunk);
+  lg_rc_ref(b, st[0]);
+  lg_rc_unref(b, st[1]);
+  lg_rc_unref(b, st[2]);
+  lg_rc_ref(b, st[0]);
+  void *again = lg_arena_alloc(100);
+  assert_ptr_equal(again, chunk);
+  lg_arena_free(again);
+  lg_rc_ref(b, st[3]);
+  again = lg_arena_alloc(100);
+  assert_ptr_not_equal(again, chunk); /* the table took it */
+  lg_arena_free(again);
+  lg_rc_obj_t o;
+  assert_int_equal(lg_rc_lookup(b, &o), 1);
+  assert_int_equal(o.nhist, LG_RC_INLINE + 1);
+  assert_int_equal(lg_rc_expected(&o), 1 + 3 - 2);
+  lg_collector_free((void *)b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -506,6 +539,7 @@ int main(void) {
       cmocka_unit_test(test_stats_survive_an_object_whose_memory_is_gone),
       cmocka_unit_test(test_unref_tells_when_the_count_is_spent),
       cmocka_unit_test(test_stats_keep_the_events_of_objects_gone),
+      cmocka_unit_test(test_three_stacks_stay_inline),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
