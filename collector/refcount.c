@@ -28,9 +28,10 @@
 _Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, the count, 3 inline entries");
 
 #define NSHARDS 64u
-#define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
-                      * arena (rc shards come before it in the lock order):
-                      * an idle shard costs no page of its own. */
+#define INIT_CAP 4u /* slots; powers of two. Shard arrays come from the
+                     * arena (rc shards come before it in the lock order):
+                     * an idle shard costs no page of its own, a shard of
+                     * a few objects a 512-byte chunk. */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
