@@ -1,9 +1,13 @@
-/* collector/blocks.c — the sharded block table (see blocks.h for the slot
- * layout and locking). Hot path of every malloc and free: keep it short. */
+/* collector/blocks.c — the block table (see blocks.h for the slot layout
+ * and locking): its shared part, the sharded table of large blocks and of
+ * ended threads, and the entry points, which send each request to the
+ * calling thread's table (ttab.h), the other threads' tables or the shared
+ * part. Hot path of every malloc and free: keep it short. */
 #include "blocks.h"
 
 #include "lock.h"
 #include "sys.h"
+#include "ttab.h"
 
 #define NSHARDS 256u
 #define INIT_CAP 252u /* with sys.c's header, one page */
@@ -49,7 +53,7 @@ static int grow(shard_t *s) {
   for (uint32_t i = 0; i < s->cap; i++) {
     lg_slot_t *o = &s->slots[i];
     if (!o->key) continue;
-    uint32_t j = home(hash_addr(o->key & ~(uintptr_t)LG_BLK_FLAGS), ncap);
+    uint32_t j = home(hash_addr(o->key & LG_BLK_ADDR_MASK), ncap);
     while (ns[j].key) j = next(j, ncap);
     ns[j] = *o;
   }
@@ -65,7 +69,7 @@ static inline int64_t find(shard_t *s, uintptr_t addr, uint64_t h) {
   for (;;) {
     uintptr_t k = s->slots[i].key;
     if (!k) return -1;
-    if ((k & ~(uintptr_t)LG_BLK_FLAGS) == addr) return i;
+    if ((k & LG_BLK_ADDR_MASK) == addr) return i;
     i = next(i, s->cap);
   }
 }
@@ -77,7 +81,7 @@ static void delete_at(shard_t *s, uint32_t i) {
     j = next(j, s->cap);
     uintptr_t k = s->slots[j].key;
     if (!k) break;
-    uint32_t h = home(hash_addr(k & ~(uintptr_t)LG_BLK_FLAGS), s->cap);
+    uint32_t h = home(hash_addr(k & LG_BLK_ADDR_MASK), s->cap);
     /* Move j to i if its home is not cyclically within (i, j]. */
     if ((j > i && (h <= i || h > j)) || (j < i && (h <= i && h > j))) {
       s->slots[i] = s->slots[j];
@@ -88,11 +92,14 @@ static void delete_at(shard_t *s, uint32_t i) {
   s->count--;
 }
 
-int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+/* Records a block in the shared part; 1 when it replaced an entry at the
+ * same address, 0 a new one, -1 out of memory. */
+static int shared_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
+  int replaced = at >= 0;
   if (at < 0) {
     if ((uint64_t)(s->count + 1) * 4 > (uint64_t)s->cap * 3 && grow(s) < 0) { /* load <= 3/4 */
       lg_unlock(&s->lock);
@@ -109,19 +116,24 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
   sl->stack = stack | keep;
   lg_unlock(&s->lock);
-  return 0;
+  return replaced;
 }
+
+/* Hands a removed block that held refcounted objects to the object
+ * table; out of the hot path, no lock held. */
+__attribute__((noinline, cold)) static void rc_freed(uintptr_t addr) { lg_blocks_on_rc_free(addr); }
 
 /* Removes slot i, which holds a refcounted object, and hands its block
  * on; out of the hot path. Shard lock held, released here. */
 __attribute__((noinline, cold)) static int remove_rc(shard_t *s, uint32_t i, uintptr_t addr) {
   delete_at(s, i);
   lg_unlock(&s->lock);
-  lg_blocks_on_rc_free(addr);
+  rc_freed(addr);
   return 1;
 }
 
-int lg_blocks_remove(uintptr_t addr) {
+/* Forgets addr in the shared part, handing its objects on; 1 if known. */
+static int shared_remove(uintptr_t addr) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
@@ -132,7 +144,21 @@ int lg_blocks_remove(uintptr_t addr) {
   return at >= 0;
 }
 
-int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
+/* Forgets addr in the shared part without handing its objects on (they
+ * move with the block to its new entry): 0 if unknown, else 1, or 2 when
+ * it held refcounted objects. */
+static int shared_take(uintptr_t addr) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  lg_lock(&s->lock);
+  int64_t at = find(s, addr, h);
+  int r = at < 0 ? 0 : s->slots[at].stack & LG_BLK_STACK_RC ? 2 : 1;
+  if (at >= 0) delete_at(s, (uint32_t)at);
+  lg_unlock(&s->lock);
+  return r;
+}
+
+static int shared_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
@@ -144,7 +170,7 @@ int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   return ok;
 }
 
-int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
+static int shared_lookup(uintptr_t addr, lg_slot_t *out) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
@@ -154,7 +180,7 @@ int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
   return at >= 0;
 }
 
-int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
+static int shared_set_flags(uintptr_t addr, unsigned set) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
@@ -164,13 +190,13 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
   return at >= 0;
 }
 
-int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
+static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
   uint64_t h = hash_addr(addr);
   shard_t *s = shard_of(h);
   lg_lock(&s->lock);
   int64_t at = find(s, addr, h);
   /* A big block (LG_SIZE_BIG) covers at least 4 GiB. */
-  int ok = at >= 0 && off + len >= off && off + len <= (uintptr_t)s->slots[at].size;
+  int ok = at >= 0 && end <= (uintptr_t)s->slots[at].size;
   if (ok) s->slots[at].stack |= LG_BLK_STACK_RC;
   lg_unlock(&s->lock);
   return ok;
@@ -178,8 +204,7 @@ int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
 
 void lg_blocks_flip_epoch(void) { __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED); }
 
-void lg_blocks_age(void) {
-  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+static void shared_age(uintptr_t now) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     shard_t *s = &shards[i];
     lg_lock(&s->lock);
@@ -194,24 +219,163 @@ void lg_blocks_age(void) {
   }
 }
 
+/* ---- the entry points ----------------------------------------------------------- */
+
+/* The parity bit in a thread table entry: read before the entry is
+ * written, and looked at again after. A scan that stopped this thread in
+ * between and flipped the epoch must not age the block as if it had been
+ * in its snapshot (it may not have been): the entry takes the new parity,
+ * and when it was in the snapshot after all, it ages one scan late — late,
+ * never early, so min_age is never cut short. */
+static inline void own_insert_parity(lg_slot_t *sl, uintptr_t parity) {
+  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  if (LG_LIKELY(now == parity)) return;
+  uintptr_t k = lg_tt_key(sl);
+  while (k > LG_TT_TOMB && (k & LG_BLK_PARITY) != now &&
+         !__atomic_compare_exchange_n(&sl->key, &k, (k & ~(uintptr_t)(LG_BLK_PARITY | LG_BLK_GEN_MASK)) | now, 0,
+                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {}
+}
+
+enum { PART_OWN = 1, PART_SHARED = 2, REPLACED = 4 };
+
+/* Records a block in the calling thread's table, or the shared part for
+ * large blocks and threads without one; the PART_* it went to, with
+ * REPLACED when an entry at the same address was there, or -1. */
+static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_ttab_t *t;
+  if (LG_LIKELY(size < LG_BLOCKS_LARGE) && LG_LIKELY((t = lg_ttab_self) || (t = lg_ttab_mine()))) {
+    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    int replaced = 0;
+    lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
+                                   &replaced);
+    if (LG_LIKELY(sl != NULL)) {
+      own_insert_parity(sl, parity);
+      return PART_OWN | (replaced ? REPLACED : 0);
+    }
+  }
+  int r = shared_insert(addr, size, stack, flags);
+  return r < 0 ? -1 : PART_SHARED | (r ? REPLACED : 0);
+}
+
+/* The common case, kept apart: a small block into the thread's table. */
+int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
+    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    int replaced;
+    lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
+                                   &replaced);
+    if (LG_LIKELY(sl != NULL)) {
+      own_insert_parity(sl, parity);
+      return 0;
+    }
+  }
+  return insert(addr, size, stack, flags) < 0 ? -1 : 0;
+}
+
+int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  int r = insert(addr, size, stack, flags);
+  if (r < 0 || (r & REPLACED)) return r < 0 ? -1 : 0;
+  /* The old entry is elsewhere: another thread's table, or the other part.
+   * Its objects stay with the block, in the new entry. */
+  lg_ttab_t *t = lg_ttab_self;
+  lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
+  int rc;
+  if (lg_ttab_others(t, &rq)) rc = rq.out.stack & LG_BLK_STACK_RC;
+  else if (r & PART_OWN) rc = shared_take(addr) == 2;
+  else rc = t && lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC;
+  if (LG_UNLIKELY(rc)) lg_blocks_mark_rc(addr, 0, 0);
+  return 0;
+}
+
+int lg_blocks_remove(uintptr_t addr) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (LG_LIKELY(t != NULL)) {
+    int gone = lg_ttab_remove_own(t, addr);
+    if (LG_LIKELY(gone == LG_TT_GONE)) return 1;
+    if (gone) { rc_freed(addr); return 1; }
+  }
+  lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
+  if (!lg_ttab_others(t, &rq)) return shared_remove(addr);
+  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
+  return 1;
+}
+
+int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (t) {
+    lg_slot_t *s = lg_ttab_find_own(t, addr);
+    if (s && s->size == size && s->stack == stack) {
+      if (lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC) rc_freed(addr);
+      return 1;
+    }
+  }
+  lg_tt_req_t rq = {.op = LG_TT_REMOVE_IF, .addr = addr, .size = size, .stack = stack};
+  if (!lg_ttab_others(t, &rq)) return shared_remove_if(addr, size, stack);
+  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
+  return 1;
+}
+
+int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
+  lg_ttab_t *t = lg_ttab_self;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
+  if (s) { *out = *s; return 1; }
+  lg_tt_req_t rq = {.op = LG_TT_LOOKUP, .addr = addr};
+  if (lg_ttab_others(t, &rq)) { *out = rq.out; return 1; }
+  return shared_lookup(addr, out);
+}
+
+int lg_blocks_set_flags(uintptr_t addr, unsigned set) {
+  lg_ttab_t *t = lg_ttab_self;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
+  if (s) { __atomic_fetch_or(&s->key, (uintptr_t)(set & LG_BLK_FLAGS), __ATOMIC_ACQ_REL); return 1; }
+  lg_tt_req_t rq = {.op = LG_TT_FLAGS, .addr = addr, .flags = set & LG_BLK_FLAGS};
+  return lg_ttab_others(t, &rq) || shared_set_flags(addr, set);
+}
+
+int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
+  uintptr_t end = off + len;
+  if (end < off) return 0;
+  lg_ttab_t *t = lg_ttab_self;
+  lg_slot_t *s = t ? lg_ttab_find_own(t, addr) : NULL;
+  if (s) {
+    if (s->size < end) return 0;
+    __atomic_fetch_or(&s->stack, LG_BLK_STACK_RC, __ATOMIC_ACQ_REL);
+    return 1;
+  }
+  lg_tt_req_t rq = {.op = LG_TT_MARK_RC, .addr = addr, .end = end};
+  return lg_ttab_others(t, &rq) || shared_mark_rc(addr, end);
+}
+
+void lg_blocks_thread_end(void) { lg_ttab_thread_end(); }
+
+void lg_blocks_age(void) {
+  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  shared_age(now);
+  lg_ttab_age(now);
+}
+
 void lg_blocks_lock_all(void) {
   for (unsigned i = 0; i < NSHARDS; i++) lg_lock(&shards[i].lock);
+  lg_ttab_lock();
 }
 void lg_blocks_unlock_all(void) {
+  lg_ttab_unlock();
   for (unsigned i = 0; i < NSHARDS; i++) lg_unlock(&shards[i].lock);
 }
 void lg_blocks_reset_locks(void) {
   for (unsigned i = 0; i < NSHARDS; i++) lg_lock_reset(&shards[i].lock);
+  lg_ttab_fork_child();
 }
 
 size_t lg_blocks_count(void) {
-  size_t n = 0;
+  size_t n = lg_ttab_count();
   for (unsigned i = 0; i < NSHARDS; i++) n += shards[i].count;
   return n;
 }
 
 size_t lg_blocks_table_bytes(void) {
-  size_t n = 0;
+  size_t n = lg_ttab_bytes();
   for (unsigned i = 0; i < NSHARDS; i++) n += (size_t)shards[i].cap * sizeof(lg_slot_t);
   return n;
 }
@@ -222,4 +386,5 @@ void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
     for (uint32_t j = 0; j < s->cap && s->slots; j++)
       if (s->slots[j].key) fn(&s->slots[j], arg);
   }
+  lg_ttab_each(fn, arg);
 }

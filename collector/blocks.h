@@ -11,15 +11,27 @@
  *   bits 1-2  GEN    scans survived, saturating at 2 (0 new, 1, 2 old)
  *   bit 3  PARITY    the table's epoch parity when the block was inserted or
  *                    last aged. A scan flips the epoch while the world is
- *                    stopped; afterwards lg_blocks_age ages, shard by shard
- *                    and while the program runs, exactly the blocks whose
- *                    parity differs: those that existed at the snapshot.
+ *                    stopped; afterwards lg_blocks_age ages, while the
+ *                    program runs, exactly the blocks whose parity differs:
+ *                    those that existed at the snapshot.
  *
- * The table is split into 256 shards by address hash, each an open-addressing
- * array with linear probing and backward-shift deletion (no tombstones),
- * under its own spinlock. Shard locks are leaves: nothing else is taken while
- * one is held. A scan takes all of them (lg_blocks_lock_all) before it stops
- * the world, so every thread it stops sees a consistent table.
+ * Bits 56-63 of the word are free for more flags (no user-space address on
+ * x86_64 reaches them, with five-level page tables either): lg_slot_addr
+ * and LG_BLK_ADDR_MASK leave them out. None is used yet.
+ *
+ * The table has two parts. Blocks below LG_BLOCKS_LARGE live in the table
+ * of the thread that allocated them (ttab.h): that thread inserts and
+ * removes without a lock or an atomic instruction, and any other thread
+ * that frees, looks up or flags one of them does so with a lock-free
+ * protocol. Larger blocks — those realloc hands to glibc, which may move
+ * them with mremap — and the blocks of a thread that has ended live in a
+ * shared table: 256 shards by address hash, each an open-addressing array
+ * with linear probing and backward-shift deletion, under its own spinlock.
+ * Shard locks and the registry lock of the thread tables are leaves:
+ * nothing else is taken while one is held. A scan takes all of them
+ * (lg_blocks_lock_all) before it stops the world, and reads every thread's
+ * table with the world stopped: every block recorded is in the table a
+ * scan reads, whichever thread recorded it.
  *
  * Sizes of 4 GiB and more are stored as LG_SIZE_BIG; the scan asks the real
  * malloc_usable_size for those.
@@ -39,8 +51,13 @@
 #define LG_BLK_GEN_MASK 6u
 #define LG_BLK_PARITY 8u
 #define LG_BLK_FLAGS 15u
+#define LG_BLK_ADDR_MASK (~(uintptr_t)LG_BLK_FLAGS & (((uintptr_t)1 << 56) - 1))
 #define LG_SIZE_BIG 0xFFFFFFFFu
 #define LG_BLK_STACK_RC 0x80000000u
+/* Blocks from this size up live in the shared table: realloc gives blocks
+ * of 128 KiB and more to glibc (preload/hooks.c), and glibc's usable size
+ * exceeds the requested one by less than 32 bytes below its mmap range. */
+#define LG_BLOCKS_LARGE ((128u << 10) - 32)
 
 typedef struct lg_slot {
   uintptr_t key; /* address | flags; 0 = empty */
@@ -50,12 +67,16 @@ typedef struct lg_slot {
 
 int lg_blocks_init(void);
 /* lg_blocks_insert records a new block (replacing a stale entry at the same
- * address, whose LG_BLK_STACK_RC it keeps: a realloc in place keeps its
- * objects). It returns 0, or -1 when the table cannot grow. */
+ * address in the same part of the table, whose LG_BLK_STACK_RC it keeps).
+ * It returns 0, or -1 when the table cannot grow. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
-/* lg_blocks_remove forgets a block; returns 1 if it was known. A block
- * that held a refcounted object (LG_BLK_STACK_RC) is then handed to
- * lg_blocks_on_rc_free, after the shard lock is released. */
+/* lg_blocks_replace records the block at addr anew (a realloc that kept
+ * it in place): its one entry, wherever it was, is now this, and keeps
+ * its LG_BLK_STACK_RC (a realloc in place keeps its objects). 0 or -1. */
+int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
+/* lg_blocks_remove forgets a block, wherever it is; returns 1 if it was
+ * known. A block that held a refcounted object (LG_BLK_STACK_RC) is then
+ * handed to lg_blocks_on_rc_free, after any shard lock is released. */
 int lg_blocks_remove(uintptr_t addr);
 /* lg_blocks_remove_if forgets the block only if its size and stack are still
  * `size` and `stack` (realloc: another thread may have reused the address);
@@ -73,22 +94,34 @@ int lg_blocks_set_flags(uintptr_t addr, unsigned set);
 int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len);
 extern void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
+/* lg_blocks_thread_end is called by a thread that ends: its table is
+ * given up for a later thread; its allocations from then on (a late
+ * thread-specific destructor's) go to the shared table. */
+void lg_blocks_thread_end(void);
+
 /* With all shards locked (scan or fork): */
 /* lg_blocks_flip_epoch starts a new epoch (a scan's snapshot). */
 void lg_blocks_flip_epoch(void);
 void lg_blocks_lock_all(void);
 void lg_blocks_unlock_all(void);
+/* lg_blocks_reset_locks, in a forked child: the locks are free again and
+ * the tables of the parent's other threads belong to nobody. */
 void lg_blocks_reset_locks(void);
+/* lg_blocks_count is the number of live blocks (a count kept on the side:
+ * exact with the world stopped and nobody in the middle of a removal,
+ * else within a few of it). */
 size_t lg_blocks_count(void);
 size_t lg_blocks_table_bytes(void);
 /* lg_blocks_age ages the blocks that existed at the last snapshot; it
  * takes the shard locks one at a time. */
 void lg_blocks_age(void);
-/* lg_blocks_each calls fn for every slot; fn may rewrite the flag bits of
- * slot->key (nothing else). */
+/* lg_blocks_each calls fn for every slot, the shared table's first, then
+ * each thread table's; fn may rewrite the flag bits of slot->key (nothing
+ * else). The world must be stopped. The order is no address order: the
+ * scan sorts its copy. */
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
 
-static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & ~(uintptr_t)LG_BLK_FLAGS; }
+static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & LG_BLK_ADDR_MASK; }
 static inline uint32_t lg_slot_stack(const lg_slot_t *s) { return s->stack & ~LG_BLK_STACK_RC; }
 
 #endif

@@ -201,17 +201,14 @@ static void give_up(const char *why) {
   lg_log_unlock();
 }
 
-void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
-  if (!tracing || ((uintptr_t)p & LG_BLK_FLAGS)) return;
-  int is_new = 0;
-  uint32_t id = lg_stacks_intern(frames, n, &is_new);
-  if (LG_UNLIKELY(is_new)) {
-    lg_modules_lock();
-    if (!lg_modules_cover(frames, n)) lg_modules_refresh();
-    lg_modules_unlock();
-  }
-  if (lg_blocks_insert((uintptr_t)p, size, id, flags) < 0) give_up("out of memory for the block table");
+void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
+  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
   lg_trigger_count(size);
+}
+
+void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
+  lg_collector_alloc_id(p, size, lg_collector_intern_stack(frames, n), flags);
 }
 
 void lg_collector_free(void *p) {
@@ -237,11 +234,23 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
   if (st->known) { st->size = sl.size; st->stack = sl.stack; }
 }
 
-void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
-                              const uintptr_t *frames, uint32_t n, unsigned flags) {
+void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) {
+  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  if (LG_UNLIKELY(lg_blocks_replace((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  lg_trigger_count(size);
+}
+
+/* The old block is forgotten after the new one is recorded, so that its
+ * contents are always in a block the table knows. */
+void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size, uint32_t stack, unsigned flags) {
   if (!tracing) return;
-  if (st->known && (uintptr_t)p != st->old) lg_blocks_remove_if(st->old, st->size, st->stack);
-  if (p) lg_collector_alloc(p, size, frames, n, flags);
+  if (p && (uintptr_t)p == st->old) { lg_collector_replace(p, size, stack, flags); return; }
+  if (p) lg_collector_alloc_id(p, size, stack, flags);
+  if (st->known) lg_blocks_remove_if(st->old, st->size, st->stack);
+}
+
+void lg_collector_thread_end(void) {
+  if (tracing) lg_blocks_thread_end();
 }
 
 /* ---- scans ---------------------------------------------------------------- */

@@ -54,21 +54,30 @@ int lg_collector_tracing(void);
 const lg_options_t *lg_collector_options(void);
 
 /* Allocation events. lg_collector_alloc records a new block with the stack
- * frames[0..n); flags are LG_BLK_* (IGNORED for __lsan_disable). */
+ * frames[0..n); flags are LG_BLK_* (IGNORED for __lsan_disable).
+ * lg_collector_alloc_id records a block with a stack id interned already
+ * (lg_collector_intern_stack): for a caller that knows the id. */
 void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags);
+void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags);
+/* lg_collector_replace records block p anew where it is (realloc in
+ * place): size, stack and flags as given, whichever thread recorded it;
+ * the refcounted objects inside it stay. */
+void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags);
 /* lg_collector_free forgets p before the real free runs (and the
  * refcounted objects inside it, if any). */
 void lg_collector_free(void *p);
-/* lg_collector_intern_stack interns the stack frames[0..n) for a refcount
- * event (the module map refreshed first when the stack is new, as for an
- * allocation); its id, or 0 when not tracing or out of memory. */
+/* lg_collector_intern_stack interns the stack frames[0..n) of an
+ * allocation or a refcount event (the module map refreshed first when the
+ * stack is new); its id, or 0 when not tracing or out of memory. */
 uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n);
 /* realloc: _realloc_begin reads the old block's entry before the real
  * realloc; _realloc_end moves it to the new address afterwards. */
 typedef struct lg_realloc_state { uintptr_t old; uint32_t size, stack; int known; } lg_realloc_state_t;
 void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st);
-void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size,
-                              const uintptr_t *frames, uint32_t n, unsigned flags);
+void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size, uint32_t stack, unsigned flags);
+/* lg_collector_thread_end: the calling thread is ending (its last
+ * thread-specific destructors run). */
+void lg_collector_thread_end(void);
 
 /* lg_collector_scan runs a scan of `kind` (enum lg_scan_kind) from the
  * calling thread; returns the bytes found lost, or -1. */

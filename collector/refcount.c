@@ -8,9 +8,9 @@
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is two entries inline in the slot, then (from a third stack
- * on) a small open-addressing table of lg_rc_hist_t keyed by stack id, in
- * the arena; an entry with refs == unrefs == 0 is empty.
+ * A history is LG_RC_INLINE entries inline in the slot, then (from one
+ * stack more on) a small open-addressing table of lg_rc_hist_t keyed by
+ * stack id, in the arena; an entry with refs == unrefs == 0 is empty.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
@@ -25,30 +25,35 @@
 #include "lock.h"
 #include "sys.h"
 
+_Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, the count, 3 inline entries");
+
 #define NSHARDS 64u
-#define INIT_CAP 16u /* slots; powers of two. Shard arrays come from the
-                      * arena (rc shards come before it in the lock order):
-                      * an idle shard costs no page of its own. */
+#define INIT_CAP 4u /* slots; powers of two. Shard arrays come from the
+                     * arena (rc shards come before it in the lock order):
+                     * an idle shard costs no page of its own, a shard of
+                     * a few objects a 512-byte chunk. */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
-/* Events counted per shard, under its lock: no shared counter to bounce. */
+/* Object events counted per shard, under its lock: no shared counter to
+ * bounce. refs and unrefs are the histories of the objects gone from the
+ * shard, added up as each goes (a ref or unref itself counts nothing). */
 typedef struct counts { uint64_t born, adopted, refs, unrefs, died; } counts_t;
 
+/* A shard: what every event needs (the lock, the array) in its first cache
+ * line, the counters, which only births and deaths touch, after it. */
 typedef struct oshard {
   lg_lock_t lock;
   uint32_t count, cap;
   lg_rc_obj_t *slots;
   counts_t seen[LG_RC_NFAMILIES + 1];
-  char pad[40];
-} oshard_t;
+} __attribute__((aligned(64))) oshard_t;
 
 typedef struct bshard {
   lg_lock_t lock;
   uint32_t count, cap;
   pair_t *slots;
-  char pad[40];
-} bshard_t;
+} __attribute__((aligned(64))) bshard_t;
 
 static oshard_t objs[NSHARDS];
 static bshard_t inblock[NSHARDS];
@@ -202,7 +207,7 @@ static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
 
 /* ---- histories ----------------------------------------------------------- */
 
-#define HIST_INIT 4u
+#define HIST_INIT 8u /* LG_RC_INLINE + 1 entries at load 1/2 */
 #define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
 
 static inline uint32_t hhome(uint32_t stack, uint32_t cap) { return (stack * 2654435761u) >> 7 & (cap - 1); }
@@ -216,10 +221,20 @@ static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
   return NULL;
 }
 
-/* o's history entries: the inline pair, or the table. */
+/* o's history entries: the inline ones, or the table. */
 static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
-  *n = o->hcap ? o->hcap : 2;
-  return o->hcap ? o->hist : o->inl;
+  *n = o->hcap ? o->hcap : LG_RC_INLINE;
+  return o->hcap ? o->h.hist : o->h.inl;
+}
+
+/* Adds o's history to shard s's counts: o is leaving the table. */
+static void count_gone(oshard_t *s, const lg_rc_obj_t *o) {
+  uint32_t n;
+  const lg_rc_hist_t *e = entries(o, &n);
+  for (uint32_t i = 0; i < n; i++) {
+    s->seen[o->family].refs += e[i].refs;
+    s->seen[o->family].unrefs += e[i].unrefs;
+  }
 }
 
 /* Doubles o's history table (or makes its first, from the inline
@@ -231,41 +246,44 @@ static int hgrow(lg_rc_obj_t *o) {
   const lg_rc_hist_t *old = entries(o, &n);
   for (uint32_t i = 0; i < n; i++)
     if (!hempty(&old[i])) *hslot(nt, ncap, old[i].stack) = old[i];
-  lg_arena_free(o->hist);
-  memset(o->inl, 0, sizeof o->inl);
-  o->hist = nt;
+  if (o->hcap) lg_arena_free(o->h.hist);
+  memset(&o->h, 0, sizeof o->h);
+  o->h.hist = nt;
   o->hcap = ncap;
   return 0;
 }
 
-/* The inline entry for stack, or an empty one; NULL when both are taken
+/* The inline entry for stack, or an empty one; NULL when all are taken
  * by other stacks. */
 static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
-  for (int i = 0; i < 2; i++)
-    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
-  for (int i = 0; i < 2; i++)
-    if (hempty(&o->inl[i])) return &o->inl[i];
+  for (int i = 0; i < LG_RC_INLINE; i++)
+    if (!hempty(&o->h.inl[i]) && o->h.inl[i].stack == stack) return &o->h.inl[i];
+  for (int i = 0; i < LG_RC_INLINE; i++)
+    if (hempty(&o->h.inl[i])) return &o->h.inl[i];
   return NULL;
 }
 
 static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
 
-/* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history,
- * counting it in shard s. A stack that finds no room goes to the overflow
- * entry, stack 0. */
-static void fold(oshard_t *s, lg_rc_obj_t *o, uint32_t stack, int delta) {
-  if (delta > 0) s->seen[o->family].refs++;
-  else s->seen[o->family].unrefs++;
-  lg_rc_hist_t *e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
-  if (e && hempty(e) && !o->hcap) { /* a second inline stack */
+/* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history.
+ * A stack that finds no room goes to the overflow entry, stack 0. The
+ * common case — the stack of the first inline entry — is tried first. */
+static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
+  o->net += delta;
+  if (LG_LIKELY(!o->hcap && o->h.inl[0].stack == stack && !hempty(&o->h.inl[0]))) {
+    sat_inc(delta > 0 ? &o->h.inl[0].refs : &o->h.inl[0].unrefs);
+    return;
+  }
+  lg_rc_hist_t *e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
+  if (e && hempty(e) && !o->hcap) { /* another inline stack */
     e->stack = stack;
     o->nhist++;
   } else if (!e || hempty(e)) {
-    int full = o->nhist + 1 >= LG_RC_MAX_HISTORY;
+    int full = o->nhist + 1u >= LG_RC_MAX_HISTORY;
     if (full) stack = 0;
-    else if ((!o->hcap || (o->nhist + 1) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
-    e = o->hcap ? hslot(o->hist, o->hcap, stack) : inl_slot(o, stack);
-    if (!e) return; /* out of memory: the event is lost */
+    else if ((!o->hcap || (o->nhist + 1u) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
+    e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
+    if (!e) { o->net -= delta; return; } /* out of memory: the event is lost */
     if (hempty(e)) { e->stack = stack; o->nhist++; }
   }
   sat_inc(delta > 0 ? &e->refs : &e->unrefs);
@@ -299,9 +317,11 @@ typedef struct desc {
   uint32_t type, stack;
 } desc_t;
 
-/* Fills a fresh or replaced slot from d; base from the field now. */
-static void fill(lg_rc_obj_t *o, const desc_t *d, int born) {
-  lg_arena_free(o->hist);
+/* Fills a fresh or replaced slot of shard s from d; base from the field
+ * now. A replaced object's history goes to the shard's counts. */
+static void fill(oshard_t *s, lg_rc_obj_t *o, const desc_t *d, int born) {
+  count_gone(s, o);
+  if (o->hcap) lg_arena_free(o->h.hist);
   memset(o, 0, sizeof *o);
   o->addr = d->obj;
   o->block = d->block;
@@ -311,7 +331,7 @@ static void fill(lg_rc_obj_t *o, const desc_t *d, int born) {
   o->flags = born ? LG_RC_F_BORN : 0;
   o->type = d->type;
   o->birth_stack = born ? d->stack : 0;
-  o->base = read_count(d->obj + (uintptr_t)d->off, d->width);
+  o->base = o->net = read_count(d->obj + (uintptr_t)d->off, d->width);
 }
 
 /* Registers d's object: a birth (`born`) replaces a known object, an
@@ -324,7 +344,7 @@ static uintptr_t record(desc_t *d, int born, int delta) {
     lg_lock(&s->lock);
     int64_t at = ofind(s, d->obj);
     uintptr_t block = at >= 0 ? s->slots[at].block : 0;
-    if (at >= 0 && delta) fold(s, &s->slots[at], d->stack, delta);
+    if (at >= 0 && delta) fold(&s->slots[at], d->stack, delta);
     lg_unlock(&s->lock);
     if (at >= 0) return block;
   }
@@ -336,11 +356,11 @@ static uintptr_t record(desc_t *d, int born, int delta) {
   lg_rc_obj_t *o = oinsert(s, d->obj, &fresh);
   if (o && (fresh || born)) {
     old_block = fresh ? 0 : o->block;
-    fill(o, d, born);
+    fill(s, o, d, born);
     if (born) s->seen[d->family].born++;
     else s->seen[d->family].adopted++;
   }
-  if (o && delta) fold(s, o, d->stack, delta);
+  if (o && delta) fold(o, d->stack, delta);
   lg_unlock(&s->lock);
   if (old_block && old_block != d->block) pair_remove(old_block, d->obj);
   return d->block;
@@ -363,19 +383,30 @@ void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off,
   record(&d, 0, delta);
 }
 
-/* Folds one event into a known object; 1 if it was known. */
-static int event(uintptr_t obj, uint32_t stack, int delta) {
+/* Folds one event into a known object; 1 if it was known (with *net, if
+ * not NULL, set to the count the hooks account for after it), else 0. */
+static int event(uintptr_t obj, uint32_t stack, int delta, int64_t *net) {
   if (!lg_collector_tracing()) return 0;
   oshard_t *s = &objs[shard_no(obj)];
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
-  if (at >= 0) fold(s, &s->slots[at], stack, delta);
+  if (at >= 0) {
+    fold(&s->slots[at], stack, delta);
+    if (net) *net = s->slots[at].net;
+  }
   lg_unlock(&s->lock);
   return at >= 0;
 }
 
-int lg_rc_ref(uintptr_t obj, uint32_t stack) { return event(obj, stack, +1); }
-int lg_rc_unref(uintptr_t obj, uint32_t stack) { return event(obj, stack, -1); }
+int lg_rc_ref(uintptr_t obj, uint32_t stack) { return event(obj, stack, +1, NULL); }
+int lg_rc_unref(uintptr_t obj, uint32_t stack) { return event(obj, stack, -1, NULL); }
+
+int lg_rc_unref_spent(uintptr_t obj, uint32_t stack, int *spent) {
+  int64_t net = 0;
+  int known = event(obj, stack, -1, &net);
+  if (known) *spent = net <= 0;
+  return known;
+}
 
 /* Forgets obj if it is known (and, when `block` is not 0, only if it
  * lives in that block); returns the block it lived in. */
@@ -386,9 +417,11 @@ static uintptr_t forget(uintptr_t obj, uintptr_t block) {
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
   if (at >= 0 && (!block || s->slots[at].block == block)) {
-    had = s->slots[at].block;
-    hist = s->slots[at].hist;
-    s->seen[s->slots[at].family].died++;
+    const lg_rc_obj_t *o = &s->slots[at];
+    had = o->block;
+    hist = o->hcap ? o->h.hist : NULL;
+    s->seen[o->family].died++;
+    count_gone(s, o);
     odelete(s, (uint32_t)at);
   }
   lg_unlock(&s->lock);
@@ -399,6 +432,15 @@ static uintptr_t forget(uintptr_t obj, uintptr_t block) {
 void lg_rc_death(uintptr_t obj) {
   uintptr_t block = forget(obj, 0);
   if (block) pair_remove(block, obj);
+}
+
+void lg_rc_death_if_spent(uintptr_t obj, int family) {
+  oshard_t *s = &objs[shard_no(obj)];
+  lg_lock(&s->lock);
+  int64_t at = ofind(s, obj);
+  int spent = at >= 0 && s->slots[at].family == family && lg_rc_expected(&s->slots[at]) <= 0;
+  lg_unlock(&s->lock);
+  if (spent) lg_rc_death(obj);
 }
 
 void lg_rc_block_freed(uintptr_t block) {
@@ -587,6 +629,12 @@ void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
       const lg_rc_obj_t *o = &s->slots[j];
       if (!o->addr) continue;
       st[o->family].live++;
+      uint32_t n;
+      const lg_rc_hist_t *e = entries(o, &n);
+      for (uint32_t k = 0; k < n; k++) {
+        st[o->family].refs += e[k].refs;
+        st[o->family].unrefs += e[k].unrefs;
+      }
       if (mismatched(o)) st[o->family].mismatched++;
     }
     lg_unlock(&s->lock);

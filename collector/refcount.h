@@ -75,13 +75,19 @@ typedef struct lg_rc_obj {
   uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
   uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
   int64_t base;          /* its count at birth or adoption */
-  /* The folded history, private to refcount.c: read it with lg_rc_history.
-   * Its first two entries live here (most objects need no more: no arena
-   * traffic for short-lived ones); beyond, a table in the arena. */
-  lg_rc_hist_t *hist;
-  uint32_t nhist, hcap;
-  lg_rc_hist_t inl[2];
+  /* The folded history, private to refcount.c: read it with lg_rc_history
+   * and lg_rc_expected. Its first LG_RC_INLINE entries live here (most
+   * objects need no more — a GstBuffer's birth, ref and two unrefs come
+   * from three stacks: no arena traffic for short-lived ones); from one
+   * stack more on, a table in the arena takes them over, in the same place. */
+  int64_t net;           /* base + refs - unrefs, kept by every event: the hooks' quick look */
+  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while inline */
+  union __attribute__((packed, aligned(4))) { /* 36 bytes, no padding before or after */
+    lg_rc_hist_t inl[3]; /* LG_RC_INLINE */
+    lg_rc_hist_t *hist;
+  } h;
 } lg_rc_obj_t;
+#define LG_RC_INLINE 3
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
 
@@ -120,6 +126,10 @@ uintptr_t lg_rc_birth_in(uintptr_t obj, uintptr_t block, int family, intptr_t co
  * own function runs: an unref may free the object. */
 int lg_rc_ref(uintptr_t obj, uint32_t stack);
 int lg_rc_unref(uintptr_t obj, uint32_t stack);
+/* lg_rc_unref_spent is lg_rc_unref that also sets *spent (when it returns
+ * 1) to whether the count the hooks account for is now at most 0: only
+ * then can the library's unref that follows end the object. */
+int lg_rc_unref_spent(uintptr_t obj, uint32_t stack, int *spent);
 /* lg_rc_adopt registers `obj` if it is not known yet — as lg_rc_birth_in
  * does (block 0: found as lg_rc_birth finds it), but with no birth stack
  * and its base read from the field under the shard lock — and then folds
@@ -137,6 +147,10 @@ void lg_rc_death(uintptr_t obj);
  * (blocks.h, lg_blocks_on_rc_free), so a free of any other block pays
  * only a test of a bit it has loaded anyway. */
 void lg_rc_block_freed(uintptr_t block);
+/* lg_rc_death_if_spent forgets `obj` if it is a known object of `family`
+ * whose count the hooks account for is at most 0 (an unref that took it
+ * there has returned and no ref took it back): one lock, no copy. */
+void lg_rc_death_if_spent(uintptr_t obj, int family);
 /* lg_rc_lookup copies the entry of `obj` into *out; 1 if known, else 0. */
 int lg_rc_lookup(uintptr_t obj, lg_rc_obj_t *out);
 
@@ -177,7 +191,10 @@ uint64_t lg_rc_field(const lg_rc_obj_t *o);
 /* What the hooks of one family saw, and how the live objects' books stand:
  * `mismatched` live objects whose field differs from lg_rc_expected (0
  * when every ref and unref went through the hooks; an event in flight on
- * another thread makes one transiently). */
+ * another thread makes one transiently). refs and unrefs are the sums of
+ * the histories — the live objects' and those of the objects gone, added
+ * up as each goes — so an event pays for no counter of its own (an entry
+ * that saturated at UINT32_MAX counts as that). */
 typedef struct lg_rc_stats {
   uint64_t born, adopted, refs, unrefs, died;
   uint64_t live, mismatched;

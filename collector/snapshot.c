@@ -75,11 +75,21 @@ static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
       sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)lg_slot_addr(sl)) : sl->size;
 }
 
+/* Doubles the copy's room: the table's count is kept on the side and can
+ * be short by the blocks of threads stopped in the middle of a removal. */
+static int fill_grow(fill_t *f) {
+  lg_blk_t *b = lg_sys_remap(f->b, (f->cap + 1) * sizeof *b, (2 * f->cap + 1) * sizeof *b);
+  if (!b) return -1;
+  f->b = b;
+  f->cap *= 2;
+  return 0;
+}
+
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
   unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   if (f->young && gen) { count_old(f, sl, gen); return; }
-  if (f->n == f->cap) return;
+  if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->n++];
   b->addr = lg_slot_addr(sl);
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
@@ -92,6 +102,19 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->heur = 0;
 }
 
+/* Keeps one entry per address in the sorted copy. An address is in two
+ * parts of the table only for a moment (a realloc in place of another
+ * thread's block) or after a free the shim never saw: either entry is
+ * the block; one is kept. */
+static size_t drop_duplicates(lg_blk_t *b, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && b[k - 1].addr == b[i].addr) { b[k - 1] = b[i]; continue; }
+    b[k++] = b[i];
+  }
+  return k;
+}
+
 /* Where the readable memory that starts with mapping m ends: m and the
  * readable mappings right after it, with no gap. */
 static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
@@ -102,9 +125,10 @@ static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
 
 int lg_snapshot_take(lg_scan_t *s) {
   size_t cap = lg_blocks_count();
-  s->blk_bytes = (cap + 1) * sizeof(lg_blk_t);
+  cap += cap / 64 + 1024;
+  size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
-  fill_t f = {s->young ? lg_sys_map(s->blk_bytes) : lg_sys_map_populated(s->blk_bytes), 0, cap, s->young, NULL, 0,
+  fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
               NULL, NULL, 0, NULL};
   if (!f.b) return -1;
   if (s->young) {
@@ -117,8 +141,10 @@ int lg_snapshot_take(lg_scan_t *s) {
   }
   lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
-  s->heap.n = f.n;
-  if (lg_heap_sort(f.b, f.n) < 0 || lg_heap_build(&s->heap) < 0) return -1;
+  s->blk_bytes = (f.cap + 1) * sizeof(lg_blk_t);
+  if (lg_heap_sort(f.b, f.n) < 0) return -1;
+  s->heap.n = f.n = drop_duplicates(f.b, f.n);
+  if (lg_heap_build(&s->heap) < 0) return -1;
   /* A block outside readable memory (a free we never saw) is not read.
    * Blocks and maps are both sorted: one merge walk. A block may span
    * mappings that touch (the brk heap grown past a VMA the kernel will not

@@ -48,8 +48,8 @@ const lg_stack_t *lg_stacks_get(uint32_t id) {
 
 uint32_t lg_stacks_count(void) { return __atomic_load_n(&nstacks, __ATOMIC_ACQUIRE); }
 
-/* Stores a new stack and its node; caller holds the lock. */
-static uint32_t add(const uintptr_t *f, uint32_t n) {
+/* Stores a new stack and its node, under hash hv; caller holds the lock. */
+static uint32_t add(const uintptr_t *f, uint32_t n, unsigned hv) {
   uint32_t i = nstacks;
   if (i >= NCHUNKS * CHUNK) return 0;
   if (!chunks[i >> CHUNK_BITS]) {
@@ -65,7 +65,7 @@ static uint32_t add(const uintptr_t *f, uint32_t n) {
   memcpy(s->frames, f, n * sizeof *f);
   nd->stack = s;
   oom = 0;
-  HASH_ADD_KEYPTR(hh, table, s->frames, n * sizeof *f, nd);
+  HASH_ADD_KEYPTR_BYHASHVALUE(hh, table, s->frames, n * sizeof *f, hv, nd);
   if (oom) return 0; /* the two pieces stay unused in the arena */
   chunks[i >> CHUNK_BITS][i & (CHUNK - 1)] = s;
   __atomic_store_n(&nstacks, i + 1, __ATOMIC_RELEASE);
@@ -79,10 +79,13 @@ uint32_t lg_stacks_intern(const uintptr_t *f, uint32_t n, int *is_new) {
    * even millions of stacks is vanishingly unlikely); the global table
    * below compares frames exactly. */
   if (tcache[slot].hash == h) return tcache[slot].id;
+  /* The global table buckets by the same hash (uthash's own would hash
+   * every byte of the frames again). */
+  unsigned hv = (unsigned)(h ^ (h >> 32));
   lg_lock(&lock);
   node_t *nd;
-  HASH_FIND(hh, table, f, n * sizeof *f, nd);
-  uint32_t id = nd ? nd->stack->id : add(f, n);
+  HASH_FIND_BYHASHVALUE(hh, table, f, n * sizeof *f, hv, nd);
+  uint32_t id = nd ? nd->stack->id : add(f, n, hv);
   lg_unlock(&lock);
   if (is_new) *is_new = !nd && id;
   if (id) {

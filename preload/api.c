@@ -13,11 +13,24 @@
 
 static int lsan_checked; /* __lsan_do_leak_check ran: it runs once */
 
+/* Zeroes the registers a call may leave behind (the ones the caller does
+ * not keep: x86_64's caller-saved general registers but RAX). After a
+ * scan they hold what the shim's last work did — addresses of blocks,
+ * some of them lost — and a program that saves its registers next (a
+ * coroutine switch, getcontext) would make those blocks reachable. */
+static inline void scrub_registers(void) {
+  __asm__ volatile("xor %%ecx, %%ecx\n\txor %%edx, %%edx\n\txor %%esi, %%esi\n\txor %%edi, %%edi\n\t"
+                   "xor %%r8d, %%r8d\n\txor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\txor %%r11d, %%r11d"
+                   ::: "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10", "r11");
+}
+
 /* A scan the program asked for; the guard is held. */
 static long api_scan(const lg_self_t *self) {
   if (lg_lsan_turned_off()) return 0;
   lg_lsan_suppressions_once();
-  return lg_collector_scan(LG_SCAN_API, self);
+  long lost = lg_collector_scan(LG_SCAN_API, self);
+  scrub_registers();
+  return lost;
 }
 
 LG_PUBLIC long leakgraph__scan(void) {

@@ -20,7 +20,9 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "format.h"
 #include "lock.h"
+#include "sys.h"
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
 enum { R_UNDEF = 0, R_SAME, R_OFFSET, R_BAD };
@@ -34,8 +36,7 @@ typedef struct rule {
   uint8_t cfa_rbp, flags; /* flags: 1 RBP saved at rbp_off, 2 end, 4 bad */
 } rule_t;
 
-#define CACHE 2048
-static __thread rule_t cache[CACHE] __attribute__((tls_model("initial-exec")));
+#define CACHE 8192 /* rules per thread: direct-mapped by return address */
 
 static __thread uintptr_t stack_lo, stack_hi __attribute__((tls_model("initial-exec")));
 static __thread int stack_known __attribute__((tls_model("initial-exec")));
@@ -292,6 +293,167 @@ static void compute(uintptr_t ra, rule_t *out) {
   out->flags = st.rbp == R_OFFSET ? 1 : 0;
 }
 
+/* ---- the thread's recent stacks --------------------------------------------
+ *
+ * Most allocations come from a stack that shares all but its innermost
+ * frames with one of the thread's recent stacks. So each thread keeps the
+ * frames of its recent captures as a tree, outermost frames at the roots:
+ * for every frame, the stack slot its return address was read from, the
+ * address, the RBP value the unwinder held on reaching it, the frame's rule
+ * and the frame outside it. A capture unwinds for real until it stands
+ * where a frame of the tree stood — same slot, same address, and the same
+ * RBP where the frames outside depend on it (an index by slot and address
+ * finds it) — and from there checks instead of unwinding: every frame
+ * outside, as far as the depth reaches, must still hold its return address
+ * in its slot, and every saved RBP that a frame's position depends on must
+ * still be in its slot. A frame's slot follows from the slot, rule and RBP
+ * of the frame inside it alone, so when all of this holds, the real
+ * unwinder would walk exactly these frames: the result is what it gives,
+ * at one or two compares a frame. When a check fails, or the depth reaches
+ * past the known frames, unwinding goes on for real.
+ *
+ * A frame of the tree also remembers which stack id a capture ending in
+ * it was interned to: a stack seen before costs no copy of its frames and
+ * no interning. Such a capture also gets its checks laid out in a row
+ * (slot and return address, saved RBP slot and value, in the order the
+ * walk makes them), so that a stack seen before is checked by going down
+ * an array, not by following the tree's links from frame to frame (a
+ * load that waits for the one before it: on a 30-frame stack that halved
+ * the cost of a malloc and free). Frames are never changed once made;
+ * when the thread's pool of frames is full, the tree and the checks start
+ * afresh. */
+
+enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
+enum { M_RBP = 2, M_END = 4 };                     /* marks of a frame */
+
+typedef struct node {
+  uintptr_t slot;          /* where the return address was read */
+  uintptr_t ra;            /* the return address; 0: the end of the stack was read here */
+  const struct node *out;  /* the frame outside, NULL: the outermost known */
+  uintptr_t pchk;          /* where this frame saved the RBP its outer frame's position depends on, else 0 */
+  uintptr_t rbp;           /* RBP as the unwinder held it on reaching the frame */
+  uint32_t emit;           /* 1: a program frame (not the shim's), 0 */
+  uint32_t id;             /* the stack id of a capture whose innermost frame this is, 0 unknown */
+  int16_t rbp_off;
+  uint8_t rflags;          /* RF_* */
+  uint8_t mark;            /* M_RBP: the frames outside depend on rbp; M_END: the end of the stack */
+  uint32_t chk;            /* with an id: its checks in the thread's check array (index + 1), 0 none */
+  uint16_t nchk;           /* how many */
+  uint16_t nframes;        /* the program frames of the capture, when they hold */
+  uint32_t pad;
+} node_t;
+
+/* One check of a capture's outside: the word at `at` must still be `want`. */
+typedef struct chk {
+  uintptr_t at, want;
+} chk_t;
+
+#define LAST_MAX (LG_MAX_FRAMES + 24) /* frames of one capture: the shim's in between, the end */
+#define POOL 8192                     /* frames per thread */
+#define INDEX 4096                    /* buckets of WAYS, by slot and address */
+#define WAYS 4
+#define CHECKS 32768 /* checks of the captures with an id, per thread */
+
+/* A thread's unwinder state, in a mapping of its own (not TLS: the static
+ * TLS block is carved out of every thread's stack). Reused by later
+ * threads after the thread ends. */
+typedef struct uw_thread {
+  uint32_t nnodes;   /* nodes in use */
+  uint32_t last;     /* the innermost frame of the last capture (index + 1), 0 none */
+  uint32_t last_out; /* its number of program frames in the depth */
+  int pending;       /* the last capture awaits its id (lg_fast_unwind_set_id) */
+  uint32_t pending_depth; /* the depth it was made to */
+  uint32_t nchecks;  /* checks in use */
+  uint32_t chk_depth; /* the depth the checks were made to, 0 none yet */
+  struct uw_thread *next_free;
+  uint16_t index[INDEX][WAYS]; /* index + 1 of nodes with that slot and address, latest first */
+  node_t node[POOL];
+  chk_t checks[CHECKS];
+  rule_t cache[CACHE];
+} uw_thread_t;
+
+static __thread uw_thread_t *uw __attribute__((tls_model("initial-exec")));
+static __thread int uw_gone __attribute__((tls_model("initial-exec")));
+static uw_thread_t *uw_free;
+static lg_lock_t uw_lock = LG_LOCK_INIT;
+static void (*uw_first_use)(void);
+
+/* Forgets the tree (the rules stay: they belong to code, not to a stack). */
+static void forget_stacks(uw_thread_t *t) {
+  memset(t->index, 0, sizeof t->index);
+  t->nnodes = 0;
+  t->last = 0;
+  t->pending = 0;
+  t->nchecks = 0;
+}
+
+/* Returns the calling thread's state, made (or taken from an ended
+ * thread) on first use; NULL once the thread has ended or out of memory. */
+static uw_thread_t *uw_state(void) {
+  if (LG_LIKELY(uw != NULL)) return uw;
+  if (uw_gone) return NULL;
+  lg_lock(&uw_lock);
+  uw_thread_t *t = uw_free;
+  if (t) uw_free = t->next_free;
+  lg_unlock(&uw_lock);
+  if (!t && !(t = lg_sys_map(sizeof *t))) return NULL;
+  forget_stacks(t); /* another thread's stacks */
+  uw = t;
+  if (uw_first_use) uw_first_use();
+  return t;
+}
+
+void lg_fast_unwind_on_first_use(void (*fn)(void)) { uw_first_use = fn; }
+
+void lg_fast_unwind_thread_end(void) {
+  uw_thread_t *t = uw;
+  uw_gone = 1;
+  if (!t) return;
+  uw = NULL;
+  lg_lock(&uw_lock);
+  t->next_free = uw_free;
+  uw_free = t;
+  lg_unlock(&uw_lock);
+}
+
+void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
+
+/* Lays out, one after the other, the checks outside_holds(in, 0, depth)
+ * makes, in its order, so that a capture with an id is checked without
+ * following the tree from frame to frame; none when they do not fit. */
+static void make_checks(uw_thread_t *t, node_t *in, uint32_t depth) {
+  if (t->chk_depth && t->chk_depth != depth) return;
+  uint32_t left = depth - in->emit, k = t->nchecks;
+  const node_t *x = in;
+  while (left) {
+    const node_t *f = x->out;
+    if (!f) {
+      if (!(x->mark & M_END)) return; /* it never holds: outside_holds says so */
+      break;
+    }
+    if (k + 2 > CHECKS) return;
+    t->checks[k++] = (chk_t){f->slot, f->ra};
+    if (x->pchk) t->checks[k++] = (chk_t){x->pchk, f->rbp};
+    left -= f->emit;
+    x = f;
+  }
+  if (k - t->nchecks > UINT16_MAX) return;
+  in->chk = t->nchecks + 1;
+  in->nchk = (uint16_t)(k - t->nchecks);
+  in->nframes = (uint16_t)(depth - left);
+  t->nchecks = k;
+  t->chk_depth = depth;
+}
+
+void lg_fast_unwind_set_id(uint32_t id) {
+  uw_thread_t *t = uw;
+  if (!t || !t->pending) return;
+  t->pending = 0;
+  node_t *in = &t->node[t->last - 1];
+  in->id = id;
+  make_checks(t, in, t->pending_depth);
+}
+
 /* ---- unwinding -------------------------------------------------------------- */
 
 void lg_fast_unwind_init(uintptr_t lo, uintptr_t hi) {
@@ -317,36 +479,266 @@ static int know_stack(void) {
   return stack_known > 0;
 }
 
-static inline int on_stack(uintptr_t a) { return a >= stack_lo && a + 8 <= stack_hi && !(a & 7); }
+static inline uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
 
-int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out) {
-  if (!know_stack()) return -1;
-  /* The shim's own frames have frame pointers: walk them to the first
-   * return address outside the shim. */
-  uintptr_t *fp = __builtin_frame_address(0);
-  for (int k = 0; k < 16; k++) {
-    if (!on_stack((uintptr_t)fp) || !on_stack((uintptr_t)(fp + 1))) return -1;
-    if (fp[1] - self_lo >= self_hi - self_lo) break;
+/* Where the unwinder stands: the return address `ip` read from `slot`
+ * (the caller's stack pointer is slot + 8) and RBP, within the stack
+ * [lo, hi). */
+typedef struct ust { uintptr_t ip, slot, rbp, lo, hi; } ust_t;
+
+/* The rule of return address ip, from the thread's rule cache. */
+static inline const rule_t *rule_of(uw_thread_t *t, uintptr_t ip) {
+  rule_t *ru = &t->cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 50) & (CACHE - 1)];
+  if (ru->ip != ip) compute(ip, ru);
+  return ru;
+}
+
+/* Unwinds frame st for real into f: 1 moved on to the caller, 0 it was the
+ * outermost frame, -1 fall back (a rule outside the subset, a frame that
+ * would leave the stack). */
+static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st, node_t *f) {
+  const rule_t *ru = rule_of(t, st->ip);
+  f->slot = st->slot;
+  f->ra = st->ip;
+  f->rbp = st->rbp;
+  f->rbp_off = ru->rbp_off;
+  f->rflags = (uint8_t)((ru->flags & (RF_SAVED | RF_END)) | (ru->cfa_rbp ? RF_CFA_RBP : 0));
+  if (LG_UNLIKELY(ru->flags & 6)) return ru->flags & 4 ? -1 : 0;
+  uintptr_t sp = st->slot + 8;
+  uintptr_t cfa = (ru->cfa_rbp ? st->rbp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
+  if (cfa - 8 < st->lo || cfa > st->hi || (cfa & 7) || cfa <= sp) return -1;
+  if (ru->flags & 1) {
+    uintptr_t at = cfa + (uintptr_t)(intptr_t)ru->rbp_off;
+    if (at < st->lo || at + 8 > st->hi || (at & 7)) return -1;
+    st->rbp = word(at);
+  }
+  st->slot = cfa - 8;
+  st->ip = word(st->slot);
+  return 1;
+}
+
+static inline uint32_t index_of(uintptr_t slot, uintptr_t ra) {
+  uint64_t h = (slot ^ (ra * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(h >> 52) & (INDEX - 1);
+}
+
+/* Does the unwinder at st stand where frame f stood? */
+static inline int stands_on(const node_t *f, const ust_t *st) {
+  return f->slot == st->slot && f->ra == st->ip && (!(f->mark & M_RBP) || f->rbp == st->rbp);
+}
+
+/* With the unwinder standing on frame m and e program frames already
+ * unwound inside it, checks the frames outside m as far as the depth
+ * reaches (see the band comment); their program frames, m's included, in
+ * *n. 0 when a frame no longer holds, or when the depth reaches past the
+ * known frames. */
+static inline int outside_holds(const node_t *in, uint32_t e, uint32_t depth, uint32_t *n) {
+  uint32_t left = depth - e - in->emit; /* program frames still to come */
+  while (left) {
+    const node_t *f = in->out;
+    if (!f) {
+      if (!(in->mark & M_END)) return 0;
+      break;
+    }
+    if (word(f->slot) != f->ra || (in->pchk && word(in->pchk) != f->rbp)) return 0;
+    left -= f->emit;
+    in = f;
+  }
+  *n = depth - e - left;
+  return 1;
+}
+
+/* outside_holds(c, 0, depth, n) for a capture c with an id: by its checks
+ * when it has them. */
+static inline __attribute__((always_inline)) int holds(const uw_thread_t *t, const node_t *c, uint32_t depth,
+                                                       uint32_t *n) {
+  if (LG_LIKELY(c->chk) && LG_LIKELY(depth == t->chk_depth)) {
+    const chk_t *k = &t->checks[c->chk - 1];
+    for (uint32_t i = 0; i < c->nchk; i++)
+      if (word(k[i].at) != k[i].want) return 0;
+    *n = c->nframes;
+    return 1;
+  }
+  return outside_holds(c, 0, depth, n);
+}
+
+/* Links the k frames just unwound (t->node[base..base + k), innermost
+ * first) to the frame `out` outside them (NULL: none): their marks, checks
+ * and index entries. The outermost of them the tree has already, with the
+ * same outside, are taken instead (with their stack ids): once one is new,
+ * so are all inside it, and those stay where they are. Returns the
+ * innermost frame. */
+static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const node_t *out, int end) {
+  int fresh = 0;
+  for (uint32_t i = k; i-- > 0;) {
+    node_t *f = &t->node[base + i];
+    const node_t *o = out;
+    int uses = !(f->rflags & RF_END) && f->ra &&
+               ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && o && (o->mark & M_RBP)));
+    uint8_t mark = (uint8_t)((uses ? M_RBP : 0) | (!o && end ? M_END : 0));
+    uint16_t *ways = t->index[index_of(f->slot, f->ra)];
+    if (!fresh) {
+      const node_t *old = NULL;
+      for (int w = 0; w < WAYS && ways[w] && !old; w++) {
+        const node_t *c = &t->node[ways[w] - 1];
+        if (c->slot == f->slot && c->ra == f->ra && c->out == o && c->mark == mark && (!(mark & M_RBP) || c->rbp == f->rbp))
+          old = c;
+      }
+      if (old) {
+        out = old;
+        continue;
+      }
+      fresh = 1;
+      t->nnodes = base + i + 1;
+    }
+    f->out = o;
+    f->id = 0;
+    f->chk = 0;
+    f->mark = mark;
+    f->pchk = o && (o->mark & M_RBP) && (f->rflags & RF_SAVED) ? o->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
+    memmove(ways + 1, ways, (WAYS - 1) * sizeof *ways);
+    ways[0] = (uint16_t)(base + i + 1);
+    out = f;
+  }
+  return out;
+}
+
+/* The program frames of the capture ending in frame m, innermost first. */
+static uint32_t emit_frames(const node_t *m, uintptr_t *frames, uint32_t depth) {
+  uint32_t n = 0;
+  for (; m && n < depth; m = m->out)
+    if (m->emit) frames[n++] = m->ra;
+  return n;
+}
+
+/* The general case: unwinds for real until the unwinder stands on a frame
+ * whose outside still holds, and takes that outside; where none does, the
+ * stack is unwound for real to its end or the depth. */
+static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintptr_t *frames, uint32_t depth,
+                                                uint32_t *out, uint32_t *same) {
+  t->pending = 0;
+  t->last = 0;
+  if (LG_UNLIKELY(stack_known <= 0) && !know_stack()) return -1;
+  st->lo = stack_lo;
+  st->hi = stack_hi;
+  if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
+  if (t->nnodes + LAST_MAX > POOL) forget_stacks(t);
+  uint32_t base = t->nnodes, k = 0, e = 0, tries = 0, n = 0;
+  const node_t *m = NULL;
+  int end = 0;
+  while (e < depth && st->ip) {
+    const uint16_t *ways = t->index[index_of(st->slot, st->ip)];
+    for (int w = 0; w < WAYS && ways[w] && tries < 8; w++) {
+      const node_t *c = &t->node[ways[w] - 1];
+      if (!stands_on(c, st)) continue;
+      if (outside_holds(c, e, depth, &n)) { m = c; break; }
+      tries++;
+    }
+    if (m) break;
+    if (k >= LAST_MAX - 1) return -1;
+    node_t *f = &t->node[base + k++];
+    f->emit = st->ip - 1 - self_lo >= self_hi - self_lo; /* not the shim's (main wrapper) */
+    e += f->emit;
+    int r = step(t, st, f);
+    if (r < 0) return -1;
+    if (r == 0) { end = 1; break; }
+  }
+  if (!m && !end && !st->ip) { /* the end: a zero read at this slot */
+    node_t *z = &t->node[base + k++];
+    *z = (node_t){.slot = st->slot, .rbp = st->rbp};
+    end = 1;
+  }
+  const node_t *in = k ? link_new(t, base, k, m, end) : m;
+  t->last = (uint32_t)(in - t->node) + 1;
+  *out = t->last_out = e + n;
+  uint32_t id = t->node[t->last - 1].id;
+  if (id) { *same = id; return 0; }
+  t->pending = 1;
+  t->pending_depth = depth;
+  emit_frames(&t->node[t->last - 1], frames, depth);
+  return 0;
+}
+
+/* Walks the shim's own frames up to the first return address outside the
+ * shim: they are the calls that led here from a hook, all compiled with
+ * frame pointers, so their chain needs no checks. */
+static inline __attribute__((always_inline)) int skip_shim(uintptr_t *fp, ust_t *st) {
+  uintptr_t self = self_lo, span = self_hi - self_lo;
+  for (int k = 0; fp[1] - self < span; k++) {
+    if (k == 16) return -1;
     fp = (uintptr_t *)fp[0];
   }
-  uintptr_t ip = fp[1], sp = (uintptr_t)(fp + 2), rbp = fp[0];
-  uint32_t n = 0;
-  while (n < depth && ip) {
-    if (ip - 1 - self_lo >= self_hi - self_lo) frames[n++] = ip; /* not the shim's (main wrapper) */
-    rule_t *ru = &cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 51) & (CACHE - 1)];
-    if (ru->ip != ip) compute(ip, ru);
-    if (ru->flags & 4) return -1;
-    if (ru->flags & 2) break;
-    uintptr_t cfa = (ru->cfa_rbp ? rbp : sp) + (uintptr_t)(intptr_t)ru->cfa_off;
-    if (!on_stack(cfa - 8) || cfa <= sp) return -1;
-    if (ru->flags & 1) {
-      uintptr_t at = cfa + (uintptr_t)(intptr_t)ru->rbp_off;
-      if (!on_stack(at)) return -1;
-      rbp = *(const uintptr_t *)at;
-    }
-    ip = *(const uintptr_t *)(cfa - 8);
-    sp = cfa;
-  }
-  *out = n;
+  st->ip = fp[1];
+  st->slot = (uintptr_t)(fp + 1);
+  st->rbp = fp[0];
   return 0;
+}
+
+#ifdef LG_DEBUG
+/* The debug build checks every capture against a real unwind of the whole
+ * stack that ignores the tree (the rules as the fast path has them,
+ * nothing reused), and says so once if the two differ. */
+static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uint32_t n, uint32_t same, uint32_t depth) {
+  static int warned;
+  uintptr_t want[LG_MAX_FRAMES], got[LG_MAX_FRAMES];
+  uint32_t k = 0;
+  node_t f;
+  st.lo = stack_lo;
+  st.hi = stack_hi;
+  while (k < depth && st.ip) {
+    if (st.ip - 1 - self_lo >= self_hi - self_lo) want[k++] = st.ip;
+    int r = step(t, &st, &f);
+    if (r < 0) return; /* the fast path would have fallen back as well */
+    if (r == 0) break;
+  }
+  uint32_t m = emit_frames(&t->node[t->last - 1], got, depth);
+  (void)frames;
+  (void)same;
+  if ((m != k || m != n || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+    lg_warn("debug: the fast unwinder gave %u frames (said %u), a full unwind %u", m, n, k);
+}
+#define CHECK_CAPTURE(t, st, frames, n, same, depth) check_capture(t, st, frames, n, same, depth)
+#else
+#define CHECK_CAPTURE(t, st, frames, n, same, depth) ((void)0)
+#endif
+
+static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
+                                                             uint32_t *same, ust_t st) {
+  uw_thread_t *t = uw;
+  if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
+  /* The common cases first: the stack is the last one, or one of the
+   * thread's recent stacks, frame for frame and with a stack id (every
+   * slot checked was on the stack when a capture read it). */
+  uint32_t m = t->last, n;
+  if (m && t->node[m - 1].id && stands_on(&t->node[m - 1], &st) && holds(t, &t->node[m - 1], depth, &n)) {
+    *same = t->node[m - 1].id;
+    *out = n;
+    return 0;
+  }
+  const uint16_t *ways = t->index[index_of(st.slot, st.ip)];
+  for (int w = 0; w < WAYS && ways[w]; w++) {
+    const node_t *c = &t->node[ways[w] - 1];
+    if (c->id && stands_on(c, &st) && holds(t, c, depth, &n)) {
+      t->last = ways[w];
+      t->pending = 0;
+      *same = c->id;
+      *out = n;
+      return 0;
+    }
+  }
+  *same = 0;
+  return unwind_new(t, &st, frames, depth, out, same);
+}
+
+uint32_t lg_fast_unwind_last(uintptr_t *frames, uint32_t depth) {
+  uw_thread_t *t = uw;
+  return t && t->last ? emit_frames(&t->node[t->last - 1], frames, depth) : 0;
+}
+
+int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
+  ust_t st;
+  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
+  int r = fast_unwind(frames, depth, out, same, st);
+  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
+  return r;
 }

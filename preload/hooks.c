@@ -26,16 +26,30 @@ int lg_depth = 32;
 
 #define TRACE (LG_LIKELY(lg_on) && !lg_in_shim)
 
-void lg_record_alloc(void *p, size_t size) {
+/* The id of the calling hook's caller's stack: the thread's previous one
+ * when the unwinder found it unchanged, else interned now. Inlined into
+ * the noinline record functions below, which the unwinder's fallback
+ * skips by count. */
+static inline __attribute__((always_inline)) uint32_t stack_id(void) {
   uintptr_t frames[LG_MAX_FRAMES];
-  uint32_t n = lg_unwind(frames, (uint32_t)lg_depth, 2);
-  lg_collector_alloc(p, size, frames, n, lg_disabled ? LG_BLK_IGNORED : 0);
+  uint32_t id, n = lg_unwind_id(frames, (uint32_t)lg_depth, 2, &id);
+  if (!id) {
+    id = lg_collector_intern_stack(frames, n);
+    lg_unwind_interned(id);
+  }
+  return id;
+}
+
+void lg_record_alloc(void *p, size_t size) {
+  lg_collector_alloc_id(p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
+}
+
+void lg_record_replace(void *p, size_t size) {
+  lg_collector_replace(p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
 void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) {
-  uintptr_t frames[LG_MAX_FRAMES];
-  uint32_t n = lg_unwind(frames, (uint32_t)lg_depth, 2);
-  lg_collector_realloc_end(st, p, size, frames, n, lg_disabled ? LG_BLK_IGNORED : 0);
+  lg_collector_realloc_end(st, p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
 LG_PUBLIC void *malloc(size_t size) {
@@ -94,7 +108,7 @@ static void *boot_realloc(void *old, size_t size) {
 static void *traced_realloc(void *old, size_t size) {
   size_t have = lg_real.malloc_usable_size(old);
   if (size && have < REALLOC_SELF_MAX && size <= have && size >= have / 2) {
-    lg_record_alloc(old, size); /* stays in place: new size, realloc's stack */
+    lg_record_replace(old, size); /* stays in place: new size, realloc's stack */
     return old;
   }
   if (size && have < REALLOC_SELF_MAX) {

@@ -31,6 +31,7 @@
 
 #include "env.h"
 #include "exesym.h"
+#include "fastunwind.h"
 #include "format.h"
 #include "guard.h"
 #include "rcfam.h"
@@ -61,6 +62,7 @@ static void fork_parent(void) { if (lg_on) { lg_collector_fork_parent(); lg_in_s
 static void fork_child(void) {
   if (!lg_on) return;
   lg_signals_fork_child();
+  lg_fast_unwind_fork_child();
   lg_rc_fork_child();
   lg_collector_fork_child();
   finished = finish_done = final_checked = 0;
@@ -94,6 +96,7 @@ static void boot_tracing(void) {
   lg_depth = o.depth;
   lg_rc_enabled = o.refcount;
   lg_unwind_init();
+  lg_threads_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
   if (lg_collector_init(&o) < 0) return;
   pthread_atfork(fork_prepare, fork_parent, fork_child);

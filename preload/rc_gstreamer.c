@@ -8,7 +8,8 @@
  *   gst_mini_object_unref  an unref, before it runs; after it returned, an
  *                          object whose count the hooks saw reach 0 and
  *                          that its dispose did not take back (a buffer
- *                          pool's ref) is dead
+ *                          pool's ref) is dead (looked at only when this
+ *                          unref took the count to 0)
  *
  * gst_mini_object_replace, _take and the inline gst_buffer_ref & co. call
  * these. A mini object's death is normally the free of its block (the
@@ -51,11 +52,15 @@ static uint32_t type_id(const void *mini) {
   return e->id;
 }
 
-/* Records a ref (+1) or unref (-1) of mini; the guard is held. */
-static void event(void *mini, int delta) {
+/* Records a ref (+1) or unref (-1) of mini; the guard is held. Returns
+ * whether the count the hooks account for may now be 0 (always so for an
+ * object adopted here): only then may the unref that follows end it. */
+static int event(void *mini, int delta) {
   uint32_t st = lg_rc_capture();
-  if (!(delta > 0 ? lg_rc_ref : lg_rc_unref)((uintptr_t)mini, st))
-    lg_rc_adopt((uintptr_t)mini, 0, LG_RC_GSTREAMER, COUNT_OFF, 4, type_id(mini), st, delta);
+  int spent = 0;
+  if (delta > 0 ? lg_rc_ref((uintptr_t)mini, st) : lg_rc_unref_spent((uintptr_t)mini, st, &spent)) return spent;
+  lg_rc_adopt((uintptr_t)mini, 0, LG_RC_GSTREAMER, COUNT_OFF, 4, type_id(mini), st, delta);
+  return 1;
 }
 
 static void h_init(void *mini, unsigned flags, uintptr_t type, void *copy, void *dispose, void *free_fn) {
@@ -76,15 +81,15 @@ static void *h_ref(void *mini) {
 
 static void h_unref(void *mini) {
   if (!mini || !LG_RC_TRACE) { o_unref(mini); return; }
+  int spent;
   {
     LG_GUARDED;
-    event(mini, -1);
+    spent = event(mini, -1);
   }
   o_unref(mini);
+  if (!spent) return; /* another ref remains: this unref cannot end it */
   LG_GUARDED;
-  lg_rc_obj_t o;
-  if (lg_rc_lookup((uintptr_t)mini, &o) && o.family == LG_RC_GSTREAMER && lg_rc_expected(&o) <= 0)
-    lg_rc_death((uintptr_t)mini);
+  lg_rc_death_if_spent((uintptr_t)mini, LG_RC_GSTREAMER);
 }
 
 void lg_rc_gstreamer_module(const struct dl_phdr_info *info) {

@@ -19,8 +19,11 @@ unsigned lg_rc_enabled;
 
 uint32_t lg_rc_capture(void) {
   uintptr_t frames[LG_MAX_FRAMES];
-  uint32_t n = lg_unwind(frames, (uint32_t)lg_depth, 2);
-  return lg_collector_intern_stack(frames, n);
+  uint32_t id, n = lg_unwind_id(frames, (uint32_t)lg_depth, 2, &id);
+  if (id) return id; /* a stack the unwinder saw interned before: no frames to hash */
+  id = lg_collector_intern_stack(frames, n);
+  lg_unwind_interned(id);
+  return id;
 }
 
 void lg_rc_note(uint32_t code, const char *fmt, ...) {

@@ -32,7 +32,8 @@ extern __thread int lg_in_shim __attribute__((tls_model("initial-exec")));
 
 /* lg_rc_capture returns the interned stack of the program's code that
  * called the hook (the shim's own frames are left out), or 0. Called by a
- * hook with the guard held. */
+ * hook with the guard held. A stack the thread's unwinder already knows
+ * the id of (unwind.h) is not interned again. */
 uint32_t lg_rc_capture(void) __attribute__((noinline));
 
 /* lg_rc_start installs the enabled families for the libraries the process

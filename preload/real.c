@@ -10,8 +10,9 @@
 
 lg_real_t lg_real;
 
-#define BOOT_SIZE (256u << 10)
-static char boot[BOOT_SIZE] __attribute__((aligned(64)));
+#define BOOT_SIZE LG_BOOT_SIZE
+char lg_boot_arena[BOOT_SIZE] __attribute__((aligned(64), visibility("hidden")));
+#define boot lg_boot_arena
 static size_t boot_used;
 static int resolving;
 
@@ -26,10 +27,6 @@ void *lg_boot_alloc(size_t size, size_t align) {
   } while (!__atomic_compare_exchange_n(&boot_used, &used, at + size, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED));
   ((size_t *)(boot + at))[-1] = size;
   return boot + at;
-}
-
-int lg_boot_owns(const void *p) {
-  return (const char *)p >= boot && (const char *)p < boot + BOOT_SIZE;
 }
 
 size_t lg_boot_size(const void *p) { return ((const size_t *)p)[-1]; }

@@ -31,8 +31,13 @@ extern lg_real_t lg_real;
 /* lg_real_init resolves every function once; safe to call repeatedly. */
 void lg_real_init(void);
 /* Bootstrap arena: used only while lg_real_init runs. */
+#define LG_BOOT_SIZE (256u << 10)
+extern char lg_boot_arena[LG_BOOT_SIZE] __attribute__((visibility("hidden")));
 void *lg_boot_alloc(size_t size, size_t align);
-int lg_boot_owns(const void *p);
+/* lg_boot_owns tells whether p is a bootstrap block (every free asks). */
+static inline int lg_boot_owns(const void *p) {
+  return (size_t)((const char *)p - lg_boot_arena) < LG_BOOT_SIZE;
+}
 size_t lg_boot_size(const void *p);
 
 #endif

@@ -32,7 +32,13 @@ extern int lg_depth;
 /* Captures the caller's stack and records a block; called by the hooks with
  * the guard held. Never inlined: the unwinder skips a fixed frame count. */
 void lg_record_alloc(void *p, size_t size) __attribute__((noinline));
+/* lg_record_replace records block p anew where it is (realloc in place). */
+void lg_record_replace(void *p, size_t size) __attribute__((noinline));
 void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) __attribute__((noinline));
+
+/* lg_threads_init arranges for each thread's per-thread state to be given
+ * back when it ends (threads.c); once, at boot. */
+void lg_threads_init(void);
 
 /* LeakSanitizer's program-side hooks: __lsan_is_turned_off (checked before
  * every scan) and __lsan_default_suppressions (logged before the first). */

@@ -8,12 +8,13 @@
 
 #include "fastunwind.h"
 #include "format.h"
+#include "sys.h"
 
 /* The shim's own executable segment: frames in it (the main wrapper, the
  * hooks) are never part of a program's stack. */
 static uintptr_t self_lo, self_hi;
 /* LEAKGRAPH_SLOW_UNWIND=1 turns the fast unwinder off (for comparisons). */
-static int no_fast;
+int lg_unwind_slow_only;
 
 static int find_self(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
@@ -36,15 +37,16 @@ void lg_unwind_init(void) {
   dl_iterate_phdr(find_self, NULL);
   lg_fast_unwind_init(self_lo, self_hi);
   const char *e = getenv("LEAKGRAPH_SLOW_UNWIND");
-  no_fast = e && *e == '1';
+  lg_unwind_slow_only = e && *e == '1';
 }
 
-uint32_t lg_unwind(uintptr_t *frames, uint32_t depth, uint32_t skip) {
-  uint32_t fast;
-  if (!no_fast && lg_fast_unwind(frames, depth, &fast) == 0) return fast;
-  void *buf[LG_MAX_FRAMES + 8];
-  uint32_t want = depth + skip + 1;
-  if (want > LG_MAX_FRAMES + 8) want = LG_MAX_FRAMES + 8;
+uint32_t lg_unwind_slow(uintptr_t *frames, uint32_t depth, uint32_t skip) {
+  void *buf[LG_MAX_FRAMES + 16];
+  /* The shim's frames above, and any of its frames in between (the main
+   * wrapper, between main and __libc_start_call_main), are dropped: room
+   * for them, so that `depth` program frames remain. */
+  uint32_t want = depth + skip + 1 + 4;
+  if (want > LG_MAX_FRAMES + 16) want = LG_MAX_FRAMES + 16;
   int n = unw_backtrace(buf, (int)want);
   uint32_t out = 0;
   /* buf[0] is in this function, buf[1] in its caller: both are the shim's. */

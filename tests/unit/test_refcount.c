@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "arena.h"
 #include "blocks.h"
 #include "collector.h"
 #include "refcount.h"
@@ -412,6 +413,114 @@ static void test_stats_survive_an_object_whose_memory_is_gone(void **state) {
   lg_rc_death(obj);
 }
 
+/* An unref tells whether the hooks' count reached 0, so the gstreamer
+ * family's unref hook looks again after the library's unref only then;
+ * the second look ends only an object of the family whose count is still
+ * spent. */
+static void test_unref_tells_when_the_count_is_spent(void **state) {
+  (void)state;
+  uintptr_t b = block_at(53248, 64);
+  set_count(b, 1);
+  lg_rc_birth(b, LG_RC_GSTREAMER, 8, 4, 0, stack_of(20));
+  int spent = -1;
+  assert_int_equal(lg_rc_ref(b, stack_of(21)), 1);
+  assert_int_equal(lg_rc_unref_spent(b, stack_of(22), &spent), 1);
+  assert_int_equal(spent, 0); /* 2 -> 1 */
+  lg_rc_death_if_spent(b, LG_RC_GSTREAMER);
+  lg_rc_obj_t o;
+  assert_int_equal(lg_rc_lookup(b, &o), 1);
+  for (uint32_t k = 0; k < 3; k++) { /* more stacks than the inline entries hold */
+    assert_int_equal(lg_rc_ref(b, stack_of(30 + k)), 1);
+    assert_int_equal(lg_rc_unref_spent(b, stack_of(40 + k), &spent), 1);
+    assert_int_equal(spent, 0);
+  }
+  assert_int_equal(lg_rc_unref_spent(b, stack_of(23), &spent), 1);
+  assert_int_equal(spent, 1); /* 1 -> 0 */
+  lg_rc_death_if_spent(b, LG_RC_GOBJECT); /* not of that family */
+  assert_int_equal(lg_rc_lookup(b, &o), 1);
+  lg_rc_ref(b, stack_of(24)); /* taken back (a pool's dispose) */
+  lg_rc_death_if_spent(b, LG_RC_GSTREAMER);
+  assert_int_equal(lg_rc_lookup(b, &o), 1);
+  assert_int_equal(lg_rc_unref_spent(b, stack_of(23), &spent), 1);
+  assert_int_equal(spent, 1);
+  lg_rc_death_if_spent(b, LG_RC_GSTREAMER);
+  assert_int_equal(lg_rc_lookup(b, &o), 0);
+  spent = -1;
+  assert_int_equal(lg_rc_unref_spent(b, stack_of(23), &spent), 0); /* unknown now */
+  assert_int_equal(spent, -1);
+  lg_collector_free((void *)b);
+}
+
+/* The refs and unrefs the statistics give are those of the live objects'
+ * histories and of every object gone: by death, by the free of its block,
+ * or replaced by a birth at its address. */
+static void test_stats_keep_the_events_of_objects_gone(void **state) {
+  (void)state;
+  lg_rc_stats_t a[LG_RC_NFAMILIES + 1], b[LG_RC_NFAMILIES + 1];
+  lg_rc_stats(a);
+  uintptr_t x = block_at(57344, 64), y = block_at(61440, 64), z = block_at(65536, 64);
+  set_count(x, 1);
+  set_count(y, 1);
+  set_count(z, 1);
+  lg_rc_birth(x, LG_RC_GOBJECT, 8, 4, 0, 0);
+  lg_rc_birth(y, LG_RC_GOBJECT, 8, 4, 0, 0);
+  lg_rc_birth(z, LG_RC_GOBJECT, 8, 4, 0, 0);
+  for (uint32_t k = 0; k < 5; k++) { /* five stacks: a table of its own */
+    lg_rc_ref(x, stack_of(50 + k));
+    lg_rc_ref(y, stack_of(50 + k));
+    lg_rc_ref(z, stack_of(50 + k));
+  }
+  lg_rc_unref(x, stack_of(60));
+  lg_rc_unref(y, stack_of(60));
+  lg_rc_unref(z, stack_of(60));
+  lg_rc_death(x);
+  lg_collector_free((void *)y);
+  lg_rc_birth(z, LG_RC_GOBJECT, 8, 4, 0, 0); /* replaces z */
+  lg_rc_ref(z, stack_of(61));
+  lg_rc_stats(b);
+  assert_int_equal(b[LG_RC_GOBJECT].refs - a[LG_RC_GOBJECT].refs, 16);
+  assert_int_equal(b[LG_RC_GOBJECT].unrefs - a[LG_RC_GOBJECT].unrefs, 3);
+  assert_int_equal(b[LG_RC_GOBJECT].died - a[LG_RC_GOBJECT].died, 2);
+  assert_int_equal(b[LG_RC_GOBJECT].born - a[LG_RC_GOBJECT].born, 4);
+  lg_collector_free((void *)x);
+  lg_collector_free((void *)z);
+  lg_rc_stats(b);
+  assert_int_equal(b[LG_RC_GOBJECT].refs - a[LG_RC_GOBJECT].refs, 16);
+  assert_int_equal(b[LG_RC_GOBJECT].live, a[LG_RC_GOBJECT].live);
+}
+
+/* An object whose events come from LG_RC_INLINE stacks (a GstBuffer's
+ * birth, ref and two unrefs) keeps its history in its own entry: no arena
+ * chunk; one stack more moves it to a table in the arena. The arena's
+ * free list shows it: a chunk of the table's size freed just before is
+ * still the next one handed out, until the fourth stack. */
+static void test_three_stacks_stay_inline(void **state) {
+  (void)state;
+  uintptr_t b = block_at(69632, 64);
+  set_count(b, 1);
+  uint32_t st[LG_RC_INLINE + 1];
+  for (uint32_t k = 0; k <= LG_RC_INLINE; k++) st[k] = stack_of(70 + k);
+  lg_rc_birth(b, LG_RC_GSTREAMER, 8, 4, 0, stack_of(69));
+  void *chunk = lg_arena_alloc(100); /* the size class of a first table */
+  lg_arena_free(chunk);
+  lg_rc_ref(b, st[0]);
+  lg_rc_unref(b, st[1]);
+  lg_rc_unref(b, st[2]);
+  lg_rc_ref(b, st[0]);
+  void *again = lg_arena_alloc(100);
+  assert_ptr_equal(again, chunk);
+  lg_arena_free(again);
+  lg_rc_ref(b, st[3]);
+  again = lg_arena_alloc(100);
+  assert_ptr_not_equal(again, chunk); /* the table took it */
+  lg_arena_free(again);
+  lg_rc_obj_t o;
+  assert_int_equal(lg_rc_lookup(b, &o), 1);
+  assert_int_equal(o.nhist, LG_RC_INLINE + 1);
+  assert_int_equal(lg_rc_expected(&o), 1 + 3 - 2);
+  lg_collector_free((void *)b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -428,6 +537,9 @@ int main(void) {
       cmocka_unit_test(test_families_and_python_facts),
       cmocka_unit_test(test_stats_count_events_and_find_mismatched_books),
       cmocka_unit_test(test_stats_survive_an_object_whose_memory_is_gone),
+      cmocka_unit_test(test_unref_tells_when_the_count_is_spent),
+      cmocka_unit_test(test_stats_keep_the_events_of_objects_gone),
+      cmocka_unit_test(test_three_stacks_stay_inline),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

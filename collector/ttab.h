@@ -1,0 +1,243 @@
+/* collector/ttab.h — the per-thread block tables: the part of the block
+ * table (blocks.h) that the malloc path of a thread touches without a lock
+ * or an atomic instruction. blocks.c is their only user.
+ *
+ * Each thread that allocates owns a table of the blocks it allocated. A
+ * table's states:
+ *
+ *   OWNED    a live thread inserts into it and removes its own frees with
+ *            plain loads and stores; any other thread may remove, look up
+ *            or flag an entry (a block freed by another thread than the one
+ *            that allocated it) with the protocol below.
+ *   FREE     its thread ended (or is not in a forked child): entries stay
+ *            and are removed by whoever frees them, the same way; the next
+ *            new thread adopts the table and owns it.
+ *
+ * A table is LG_TT_PARTS arrays, an entry's part chosen by its hash, each
+ * grown on its own (so growing never holds two copies of the whole table).
+ * An array has its slots in groups of 16 and a control byte per slot
+ * (Abseil's SwissTable layout): EMPTY, DELETED, or 7 bits of the entry's
+ * hash. A probe looks at a whole group's control bytes at once and goes on
+ * to the next group only if the group has no EMPTY byte; so a group before
+ * an entry's own one, on its probe path, never has an EMPTY byte, and a
+ * slot may turn EMPTY again only in a group that already has one. Entries
+ * never move while a part keeps its array. So a reader probing for an
+ * address finds its entry if it is there, even while the owner writes
+ * other slots; it may see an entry of the owner's half written, which is
+ * never the one it looks for (a thread only looks for blocks it holds).
+ *
+ * The key is the truth (a scan reads keys only, and ages and flags entries
+ * by their keys): an insert writes it before the control byte, a removal
+ * turns it into LG_TT_TOMB before it changes the byte. Another thread
+ * removes an entry by its key alone (a compare-and-swap); its control
+ * byte stays as it was until the owner rehashes that part.
+ *
+ * Only the owner replaces an array (a rehash: to grow, or to clear removed
+ * slots), and announces it with the table's sequence count, odd while it
+ * copies (a seqlock):
+ *
+ *   owner   seq++ (odd), fence; copy the live entries into a new array;
+ *           publish it; seq++ (even); retire the old array, unmapped once
+ *           no other thread is inside the table.
+ *   other   readers++; read seq, the array, probe, act on the entry with
+ *           a compare-and-swap of its key; read seq again, and do it all
+ *           again on the current array if a rehash began or ended in
+ *           between (an entry removed from the old array after the copy
+ *           read it is still in the new one); readers--.
+ *
+ * The owner's fence is the only one on its side, and only in a rehash:
+ * the common insert and remove cost no atomic instruction at all.
+ *
+ * A scan reads every table with the world stopped. A thread stopped
+ * inside an insert or a removal leaves its table consistent: an entry's
+ * key is written last, with one store, and a removal is one store. */
+#ifndef LG_TTAB_H
+#define LG_TTAB_H
+
+#include <emmintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "blocks.h"
+
+#define LG_TT_TOMB ((uintptr_t)1) /* the key of a removed entry */
+#define LG_TT_EMPTY 0x80u          /* control byte: never used since the array was made */
+#define LG_TT_DELETED 0xFEu        /* control byte: removed, reusable; a probe goes on past it */
+#define LG_TT_PARTS 16u
+
+typedef struct lg_tarr {
+  uint32_t ngroups;
+  uint32_t pad;            /* 1: a table's first array, in the table's mapping */
+  struct lg_tarr *retired; /* the next retired array of its table */
+  uint8_t *ctrl;           /* ngroups * 16 control bytes, after the slots */
+  uint64_t pad2;
+  lg_slot_t slots[];       /* ngroups * 16 */
+} lg_tarr_t;
+
+/* One part of a table: its array and the owner's counts of it. */
+typedef struct lg_tpart {
+  lg_tarr_t *arr;
+  uint32_t count; /* entries the owner inserted less those it removed */
+  uint32_t used;  /* control bytes not EMPTY */
+} lg_tpart_t;
+
+typedef struct lg_ttab {
+  /* The owner's; read by others. */
+  lg_tpart_t part[LG_TT_PARTS];
+  uint32_t seq;        /* odd while a rehash copies */
+  pid_t owner;         /* the owning thread, 0: free for adoption */
+  uintptr_t lo, hi;    /* bounds of every address the table ever held */
+  lg_tarr_t *retired;  /* replaced arrays not yet unmapped */
+  struct lg_ttab *next_free;
+  /* Other threads'. */
+  uint32_t removed[LG_TT_PARTS] __attribute__((aligned(64))); /* entries others removed */
+  uint32_t readers;                                           /* others inside the table */
+} lg_ttab_t;
+
+/* The calling thread's table, or NULL (none yet, or the thread ended). */
+extern __thread lg_ttab_t *lg_ttab_self __attribute__((tls_model("initial-exec")));
+
+/* lg_ttab_mine returns the calling thread's table, adopting a free one or
+ * making one on first use; NULL once the thread has ended
+ * (lg_ttab_thread_end) or when out of memory. */
+lg_ttab_t *lg_ttab_mine(void);
+/* lg_ttab_rehash replaces the array of part p of the owner's table by one
+ * with room to insert (grown by half when its live entries fill more than
+ * 11/16 of it, else the same size without removed slots); 0, or -1 when
+ * out of memory. */
+int lg_ttab_rehash(lg_ttab_t *t, uint32_t p);
+
+static inline uint64_t lg_tt_hash(uintptr_t a) {
+  uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
+  return h ^ (h >> 29);
+}
+static inline uint32_t lg_tt_part(uint64_t h) { return (uint32_t)(h >> 40) & (LG_TT_PARTS - 1); }
+static inline uint32_t lg_tt_group(uint64_t h, uint32_t ngroups) { return (uint32_t)(((h & 0xFFFFFFFFu) * ngroups) >> 32); }
+static inline uint8_t lg_tt_h7(uint64_t h) { return (uint8_t)(h >> 57); }
+static inline uintptr_t lg_tt_key(const lg_slot_t *s) { return __atomic_load_n(&s->key, __ATOMIC_RELAXED); }
+static inline __m128i lg_tt_ctrl(const lg_tarr_t *a, uint32_t g) { return _mm_load_si128((const __m128i *)(a->ctrl + 16 * g)); }
+static inline unsigned lg_tt_match(__m128i v, uint8_t c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c))); }
+
+/* lg_ttab_find returns the slot of addr (hash h) in array a, or NULL. Any
+ * thread. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr, uint64_t h) {
+  uint8_t h7 = lg_tt_h7(h);
+  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    __m128i v = lg_tt_ctrl(a, g);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) return s;
+    }
+    if (lg_tt_match(v, LG_TT_EMPTY)) return NULL;
+  }
+}
+
+/* lg_ttab_find_own returns the slot of addr in the owner's table t. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab_t *t, uintptr_t addr) {
+  uint64_t h = lg_tt_hash(addr);
+  return lg_ttab_find(t->part[lg_tt_part(h)].arr, addr, h);
+}
+
+/* lg_ttab_insert records a block in the owner's table t (replacing an
+ * entry at the same address, and then setting *replaced); `key` is the
+ * address with its flags. Returns the slot, or NULL when the table cannot
+ * grow. Owner only. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
+  uintptr_t addr = key & LG_BLK_ADDR_MASK;
+  uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  if (__builtin_expect((pt->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
+    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
+    a = pt->arr;
+  }
+  uint8_t h7 = lg_tt_h7(h);
+  lg_slot_t *at = NULL;
+  uint32_t ai = 0;
+  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    __m128i v = lg_tt_ctrl(a, g);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) { at = s; *replaced = 1; goto put; }
+    }
+    unsigned free_here = (unsigned)_mm_movemask_epi8(v); /* EMPTY and DELETED have the top bit */
+    if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
+    if (lg_tt_match(v, LG_TT_EMPTY)) break;
+  }
+  if (a->ctrl[ai] == LG_TT_EMPTY) pt->used++;
+  pt->count++;
+  if (addr < t->lo) t->lo = addr;
+  if (addr > t->hi) t->hi = addr;
+  at->size = size;
+  at->stack = stack;
+  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);      /* the entry is whole: a scan sees it */
+  __atomic_store_n(&a->ctrl[ai], h7, __ATOMIC_RELEASE);   /* probes find it */
+  return at;
+put:
+  at->size = size;
+  at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
+  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
+  return at;
+}
+
+/* lg_ttab_remove_own forgets addr in the owner's table t: 0 if it was not
+ * there, LG_TT_GONE if it was, LG_TT_GONE_RC if it was and held a
+ * refcounted object (LG_BLK_STACK_RC). Its control byte turns EMPTY when
+ * its group has an EMPTY byte already (no probe goes past that group),
+ * else DELETED. */
+#define LG_TT_GONE 1
+#define LG_TT_GONE_RC 3
+static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
+  uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  lg_slot_t *s = lg_ttab_find(a, addr, h);
+  if (!s) return 0;
+  int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
+  uint32_t i = (uint32_t)(s - a->slots);
+  __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
+  if (lg_tt_match(lg_tt_ctrl(a, i / 16), LG_TT_EMPTY)) {
+    __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
+    pt->used--;
+  } else {
+    __atomic_store_n(&a->ctrl[i], LG_TT_DELETED, __ATOMIC_RELAXED);
+  }
+  pt->count--;
+  return gone;
+}
+
+/* What lg_ttab_others does to the entry it finds. */
+enum lg_tt_op { LG_TT_REMOVE, LG_TT_REMOVE_IF, LG_TT_LOOKUP, LG_TT_FLAGS, LG_TT_MARK_RC };
+typedef struct lg_tt_req {
+  int op;
+  uintptr_t addr;
+  uint32_t size, stack; /* LG_TT_REMOVE_IF: what the entry must still hold */
+  uintptr_t flags;      /* LG_TT_FLAGS: bits to set */
+  uintptr_t end;        /* LG_TT_MARK_RC: the entry's size must reach it */
+  lg_slot_t out;        /* LG_TT_LOOKUP: the entry; LG_TT_REMOVE(_IF): its stack word */
+} lg_tt_req_t;
+
+/* lg_ttab_others finds req->addr in the tables of the other threads (every
+ * table but `self`, which may be NULL) and acts on it; 1 if found (for
+ * REMOVE_IF: found and removed). Any thread, no lock. */
+int lg_ttab_others(lg_ttab_t *self, lg_tt_req_t *req);
+
+/* For the scan (world stopped, registry locked) and fork. */
+void lg_ttab_lock(void);
+void lg_ttab_unlock(void);
+void lg_ttab_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
+size_t lg_ttab_count(void);
+size_t lg_ttab_bytes(void);
+size_t lg_ttab_tables(void); /* tables made so far (a thread's table is reused after it ends) */
+/* lg_ttab_age ages, while the program runs, the entries whose parity is
+ * not `now` (blocks.h); safe against owners and other threads at work. */
+void lg_ttab_age(uintptr_t now);
+/* lg_ttab_fork_child frees every table but the calling thread's (their
+ * threads are not in the child) and resets the lock. */
+void lg_ttab_fork_child(void);
+/* lg_ttab_thread_end frees the calling thread's table for adoption; the
+ * thread has no table from then on. */
+void lg_ttab_thread_end(void);
+
+#endif
