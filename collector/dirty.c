@@ -7,6 +7,7 @@
 #include <linux/userfaultfd.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,20 +28,19 @@ struct lg_pm_region { uint64_t start, end, categories; };
 #define RUNS 256 /* regions per ioctl, on the caller's stack */
 
 static int uffd = -1;
+static dev_t uffd_dev; /* its inode: every userfaultfd has one of its own */
+static ino_t uffd_ino;
 
 /* The ioctl system call itself: the shim interposes the C library's
  * ioctl (preload/uffd.c), which must not see the shim's own calls. */
 static long sys_ioctl(int fd, unsigned long req, void *arg) { return syscall(SYS_ioctl, fd, req, arg); }
 
 /* Is `fd` still the shim's userfaultfd? The program may have closed it
- * (close_range over everything) and opened a file of its own there. */
+ * (close_range over everything) and opened a file of its own there, even
+ * a userfaultfd of its own: only the inode tells them apart. */
 static int still_ours(int fd) {
-  char path[32], link[64];
-  lg_fmt(path, sizeof path, "/proc/self/fd/%d", fd);
-  ssize_t n = readlink(path, link, sizeof link - 1);
-  if (n < 0) return 0;
-  link[n] = 0;
-  return strcmp(link, "anon_inode:[userfaultfd]") == 0;
+  struct stat st;
+  return fstat(fd, &st) == 0 && st.st_dev == uffd_dev && st.st_ino == uffd_ino;
 }
 
 int lg_dirty_open(void) {
@@ -48,10 +48,13 @@ int lg_dirty_open(void) {
   int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
   if (fd < 0) return -1;
   struct uffdio_api api = {.api = UFFD_API, .features = LG_UFFD_FEATURE_WP_ASYNC | LG_UFFD_FEATURE_WP_UNPOPULATED};
-  if (sys_ioctl(fd, UFFDIO_API, &api) < 0) {
+  struct stat st;
+  if (sys_ioctl(fd, UFFDIO_API, &api) < 0 || fstat(fd, &st) < 0) {
     close(fd);
     return -1;
   }
+  uffd_dev = st.st_dev;
+  uffd_ino = st.st_ino;
   uffd = fd;
   return 0;
 }
