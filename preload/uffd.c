@@ -28,6 +28,8 @@ LG_PUBLIC int ioctl(int fd, unsigned long request, ...) {
   va_start(ap, request);
   void *arg = va_arg(ap, void *);
   va_end(ap);
-  if (__builtin_expect(request == UFFDIO_REGISTER, 0)) lg_collector_foreign_uffd();
+  /* The kernel reads the request as 32 bits: a request passed as a
+   * negative int arrives sign-extended and is the same command. */
+  if (__builtin_expect((unsigned int)request == UFFDIO_REGISTER, 0)) lg_collector_foreign_uffd();
   return (int)syscall(SYS_ioctl, fd, request, arg);
 }
