@@ -4,12 +4,15 @@
  * then) it closes that descriptor, as a daemon's closefrom() or
  * close_range() over descriptors it did not open would, so its own
  * userfaultfd gets the number the shim's had. The shim must tell the program's descriptor from
- * its old one: it must neither close it nor use it, so registering and
- * unregistering a mapping on it succeed as without the shim. Skipped where
+ * its old one: it must neither close it nor use it (a write-protect
+ * registration of the shim's on the program's descriptor would make the
+ * program's next write to the heap wait forever for a handler), so the
+ * heap it grows meanwhile can be written, and registering and
+ * unregistering a mapping on the descriptor succeed as without the shim. Skipped where
  * the kernel has no userfaultfd for unprivileged users.
  * run: direct
  * options: interval=0.05:full_every=2:min_age=1
- * timeout: 120
+ * timeout: 60
  * expect: stdout == 'same=1 register=0 unregister=0 scans=4\n'
  * expect: summary.definitely_lost.blocks == 0
  */
@@ -47,8 +50,14 @@ int main(void) {
   int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
   struct uffdio_api api = {.api = UFFD_API};
   int rc = fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0 ? -2 : 0;
-  /* Scans while the program's descriptor holds the shim's old number. */
+  /* The heap grows (new mappings for the shim to track), and scans run
+   * while the program's descriptor holds the shim's old number. */
+  enum { NB = 32 };
+  static char *grown[NB];
+  for (int i = 0; i < NB; i++) grown[i] = malloc(64 << 10);
   if (wait_for_scans(4) == 0) scans = 4;
+  for (int i = 0; i < NB; i++) memset(grown[i], 2, 64 << 10);
+  for (int i = 0; i < NB; i++) free(grown[i]);
   struct uffdio_register reg = {.range = {(uintptr_t)m, len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
   if (!rc) rc = ioctl(fd, UFFDIO_REGISTER, &reg);
   struct uffdio_range r = {(uintptr_t)m, len};
