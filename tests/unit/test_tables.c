@@ -1,7 +1,8 @@
 /* tests/unit/test_tables.c — the collector's tables without LD_PRELOAD:
  * stack interning (one id per distinct stack, lock-free lookup, logging
  * once per log epoch) and the sharded block table (insert, lookup, remove,
- * growth, backward-shift deletion, conditional removal, flags). */
+ * growth, backward-shift deletion, conditional removal, flags), whose
+ * shared part maps nothing until a block goes there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "blocks.h"
 #include "stacks.h"
+#include "ttab.h"
 
 static void test_same_stack_interns_to_same_id(void **state) {
   (void)state;
@@ -50,6 +52,23 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
   }
   assert_null(lg_stacks_get(0));
   assert_null(lg_stacks_get(lg_stacks_count() + 1));
+}
+
+/* The shared part (large blocks, threads without a table) maps no array
+ * until a block goes there: the program does not pay a page per shard. */
+static void test_shared_part_maps_nothing_until_used(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  assert_int_equal(lg_blocks_table_bytes(), lg_ttab_bytes());
+  assert_int_equal(lg_blocks_insert(0x7f0000100000, LG_BLOCKS_LARGE, 5, 0), 0);
+  size_t one = lg_blocks_table_bytes() - lg_ttab_bytes();
+  assert_true(one > 0);
+  assert_true(one <= 4096);
+  lg_slot_t s;
+  assert_int_equal(lg_blocks_lookup(0x7f0000100000, &s), 1);
+  assert_int_equal(s.stack, 5);
+  assert_int_equal(lg_blocks_remove(0x7f0000100000), 1);
+  assert_int_equal(lg_blocks_lookup(0x7f0000100000, &s), 0);
 }
 
 static void test_block_insert_lookup_remove(void **state) {
@@ -130,6 +149,7 @@ int main(void) {
       cmocka_unit_test(test_same_stack_interns_to_same_id),
       cmocka_unit_test(test_different_stacks_get_different_ids),
       cmocka_unit_test(test_many_stacks_stay_distinct_and_findable),
+      cmocka_unit_test(test_shared_part_maps_nothing_until_used),
       cmocka_unit_test(test_block_insert_lookup_remove),
       cmocka_unit_test(test_block_table_grows_and_deletes_without_losing_entries),
       cmocka_unit_test(test_remove_if_checks_size_and_stack),
