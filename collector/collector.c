@@ -1,7 +1,8 @@
 /* collector/collector.c — the collector's life cycle and glue (see
  * collector.h): init and the HEADER record, allocation events into the block
- * table, scans, annotations (ignored objects, root regions), fork and the
- * END record. State lives here; algorithms live in graph.c and scan.c. */
+ * table, scans (serialised here, run by scan.c's pipeline), fork and the
+ * END record. The state the scan's phases share is scanstate.c's and the
+ * annotations are annot.c's: no phase calls back into this file. */
 #include "collector.h"
 
 #include <dlfcn.h>
@@ -15,47 +16,50 @@
 
 #include "arena.h"
 #include "blocks.h"
-#include "collector_internal.h"
+#include "annot.h"
 #include "format.h"
 #include "history.h"
 #include "lock.h"
 #include "logwriter.h"
 #include "modules.h"
 #include "refcount.h"
+#include "rset.h"
+#include "scan.h"
+#include "scanstate.h"
 #include "stacks.h"
 #include "suppfile.h"
 #include "sys.h"
 #include "tdesc.h"
+#include "trigger.h"
 #include "world.h"
 
-lg_tls_layout_t lg_tls = {4096, 2304, 64};
 size_t (*lg_real_usable_size)(void *);
 
 static int tracing;
 static lg_options_t opts;
 static char log_path[LG_PATH_MAX];
 static char exe_path[LG_PATH_MAX];
-static uint64_t start_ns;
 static pid_t traced_pid;
-static uint32_t scans, cluster_ids;
-static lg_totals_t last;
-static lg_lock_t roots_lock = LG_LOCK_INIT;
+static uint32_t scans;
 static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
+static __thread int holds_scan_lock;       /* this thread holds it (a signal handler may ask) */
 static int closed;                         /* END written: no more scans */
 static int final_done;                     /* the exit scan ran: it was the last */
 
-typedef struct range { uintptr_t lo, hi; } range_t;
-static range_t *roots;
-static size_t nroots, caproots;
-static uintptr_t *ignored;  /* interior pointers given to ignore */
-static size_t nignored, capignored;
+/* The scan lock, with a note of which thread holds it. */
+static void scan_lock_take(void) {
+  lg_lock(&scan_lock);
+  holds_scan_lock = 1;
+}
+
+static void scan_lock_drop(void) {
+  holds_scan_lock = 0;
+  lg_unlock(&scan_lock);
+}
 
 int lg_collector_tracing(void) { return tracing; }
 const lg_options_t *lg_collector_options(void) { return &opts; }
 const char *lg_collector_log_path(void) { return log_path; }
-uint64_t lg_start_ns(void) { return start_ns; }
-uint32_t lg_next_cluster_id(void) { return ++cluster_ids; }
-void lg_set_next_cluster_id(uint32_t next) { cluster_ids = next - 1; }
 pid_t lg_traced_pid(void) { return traced_pid; }
 
 /* ---- init and the header ---------------------------------------------- */
@@ -147,9 +151,8 @@ static void log_suppressions_file(void) {
 static int start_log(const char *parent_log) {
   if (lg_log_open(opts.log, base_name(exe_path), log_path, sizeof log_path) < 0) return -1;
   traced_pid = getpid();
-  start_ns = lg_now_ns();
+  lg_scanstate_started(lg_now_ns());
   scans = 0;
-  cluster_ids = 0;
   log_header(parent_log);
   write_manifest();
   lg_modules_lock();
@@ -201,6 +204,7 @@ static void give_up(const char *why) {
 void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  lg_trigger_count(size);
 }
 
 void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t n, unsigned flags) {
@@ -233,6 +237,7 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_replace((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  lg_trigger_count(size);
 }
 
 /* The old block is forgotten after the new one is recorded, so that its
@@ -261,7 +266,7 @@ typedef struct scan_call { int kind; uint32_t number; const lg_self_t *self; lon
 
 static void run_scan(void *arg) {
   scan_call_t *c = arg;
-  c->lost = lg_scan_run(c->kind, c->number, c->self);
+  c->lost = lg_scan_run(c->kind, c->number, c->self, &opts, traced_pid);
 }
 
 /* Maps the scan stack once; scan lock held. NULL when out of memory. */
@@ -275,18 +280,19 @@ static char *scan_stack_top(void) {
 
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
-  lg_lock(&scan_lock);
+  scan_lock_take();
   scan_call_t c = {kind, 0, self, -1};
   /* The exit scan is the last: a periodic or signalled scan that waited
    * for it (the scanner thread, before the END stops it) does not run. */
   if (tracing && !closed && !final_done) {
     c.number = ++scans;
+    lg_trigger_scan_begins();
     char *top = scan_stack_top();
     if (top) lg_sys_on_stack(run_scan, &c, top);
     else run_scan(&c);
   }
   if (kind == LG_SCAN_EXIT) final_done = 1;
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   return c.lost;
 }
 
@@ -294,7 +300,7 @@ int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), v
   static uintptr_t ips[LG_MAX_THREADS]; /* under the scan lock */
   static lg_world_t w;
   if (!tracing) return -1;
-  lg_lock(&scan_lock);
+  scan_lock_take();
   lg_locks_take(0);
   memset(&w, 0, sizeof w);
   lg_world_stop(&w, 1000000000ull, lg_scanner_tid());
@@ -304,25 +310,8 @@ int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), v
   int r = w.no_answer ? -1 : fn(ips, n, arg);
   lg_world_start(&w);
   lg_locks_release();
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   return r;
-}
-
-void lg_last_totals_set(const uint64_t *bytes, const uint64_t *blocks, uint32_t clusters, uint32_t cyclic) {
-  memcpy(last.bytes, bytes, sizeof last.bytes);
-  memcpy(last.blocks, blocks, sizeof last.blocks);
-  last.clusters = clusters;
-  last.cyclic = cyclic;
-}
-
-void lg_collector_last_totals(lg_totals_t *t) { *t = last; }
-
-void lg_note_locked(uint32_t code, const char *text) {
-  uint32_t n = (uint32_t)strlen(text);
-  lg_log_begin(LG_REC_NOTE, 4 + lg_log_str_size(n));
-  lg_log_u32(code);
-  lg_log_str(text, n);
-  lg_log_end();
 }
 
 void lg_collector_note(uint32_t code, const char *text) {
@@ -334,60 +323,6 @@ void lg_collector_note(uint32_t code, const char *text) {
 }
 
 /* ---- annotations ------------------------------------------------------------ */
-
-/* Appends to an arena vector; caller holds the roots lock. */
-static int grow_vec(void **v, size_t *cap, size_t n, size_t elem) {
-  if (n < *cap) return 0;
-  size_t nc = *cap ? *cap * 2 : 64;
-  void *nv = lg_arena_realloc(*v, nc * elem);
-  if (!nv) return -1;
-  *v = nv;
-  *cap = nc;
-  return 0;
-}
-
-void lg_collector_ignore(const void *p) {
-  if (!tracing || !p) return;
-  if (lg_blocks_set_flags((uintptr_t)p, LG_BLK_IGNORED)) return;
-  lg_roots_lock();
-  if (grow_vec((void **)&ignored, &capignored, nignored, sizeof *ignored) == 0) ignored[nignored++] = (uintptr_t)p;
-  lg_roots_unlock();
-}
-
-void lg_ignored_resolve(lg_heap_t *h) {
-  size_t keep = 0;
-  for (size_t i = 0; i < nignored; i++) {
-    long b = lg_heap_find(h, ignored[i]);
-    if (b < 0) continue; /* freed since: forget it */
-    h->blk[b].flags |= LG_BF_IGNORED;
-    ignored[keep++] = ignored[i];
-  }
-  nignored = keep;
-}
-
-void lg_collector_add_root(const void *p, size_t n) {
-  if (!tracing || !n) return;
-  lg_roots_lock();
-  if (grow_vec((void **)&roots, &caproots, nroots, sizeof *roots) == 0)
-    roots[nroots++] = (range_t){(uintptr_t)p, (uintptr_t)p + n};
-  lg_roots_unlock();
-}
-
-void lg_collector_remove_root(const void *p, size_t n) {
-  lg_roots_lock();
-  for (size_t i = 0; i < nroots; i++)
-    if (roots[i].lo == (uintptr_t)p && roots[i].hi == (uintptr_t)p + n) {
-      roots[i] = roots[--nroots];
-      break;
-    }
-  lg_roots_unlock();
-}
-
-void lg_roots_lock(void) { lg_lock(&roots_lock); }
-void lg_roots_unlock(void) { lg_unlock(&roots_lock); }
-void lg_roots_each(lg_range_fn fn, void *arg) {
-  for (size_t i = 0; i < nroots; i++) fn(roots[i].lo, roots[i].hi, arg);
-}
 
 void lg_collector_suppressions_text(const char *text) {
   if (!tracing || !text || !*text) return;
@@ -401,6 +336,19 @@ void lg_collector_suppressions_text(const char *text) {
   lg_log_unlock();
 }
 
+void lg_collector_foreign_uffd(void) {
+  if (!tracing || !lg_rset_ready()) return;
+  if (holds_scan_lock) { /* a handler of the scanning thread: its scan finds the descriptor gone */
+    lg_rset_close();
+    return;
+  }
+  scan_lock_take();
+  lg_rset_close();
+  scan_lock_drop();
+  lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
+                    "written-page tracking ends, young scans are full scans from now on");
+}
+
 void lg_collector_modules_changed(void) {
   if (!tracing) return;
   lg_modules_lock();
@@ -410,46 +358,27 @@ void lg_collector_modules_changed(void) {
 
 /* ---- fork and end ------------------------------------------------------------ */
 
-void lg_locks_take(int refresh_modules) {
-  lg_modules_lock();
-  if (refresh_modules) lg_modules_refresh(); /* before the loader's lock is out of reach */
-  lg_stacks_lock();
-  lg_rc_lock_all();
-  lg_arena_lock_all();
-  lg_log_lock();
-  lg_roots_lock();
-  lg_blocks_lock_all();
-}
-
-void lg_locks_release(void) {
-  lg_blocks_unlock_all();
-  lg_roots_unlock();
-  lg_log_unlock();
-  lg_arena_unlock_all();
-  lg_rc_unlock_all();
-  lg_stacks_unlock();
-  lg_modules_unlock();
-}
-
 void lg_collector_fork_prepare(void) {
-  lg_lock(&scan_lock);
+  scan_lock_take();
   lg_locks_take(0);
 }
 
 void lg_collector_fork_parent(void) {
   lg_locks_release();
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
 }
 
 void lg_collector_fork_child(void) {
   lg_blocks_reset_locks();
-  lg_lock_reset(&roots_lock);
+  lg_roots_reset_lock();
   lg_log_reset_lock();
   lg_arena_reset_lock();
   lg_rc_reset_locks();
   lg_stacks_reset_lock();
   lg_modules_reset_lock();
   lg_lock_reset(&scan_lock);
+  holds_scan_lock = 0;
+  lg_rset_fork_child(); /* the parent's written-page tracking is not the child's */
   final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];
@@ -467,9 +396,9 @@ void lg_collector_stop_triggers(void) {
 void lg_collector_end(int how, int status) {
   if (!tracing) return;
   lg_trigger_stop();
-  lg_lock(&scan_lock);
+  scan_lock_take();
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
-  lg_unlock(&scan_lock);
+  scan_lock_drop();
   char stats[300];
   lg_fmt(stats, sizeof stats, "shim memory: %zu KiB block table for %zu live blocks, %zu KiB arena for %u stacks, "
          "%zu KiB refcount table for %zu live objects",

@@ -102,6 +102,12 @@ void lg_collector_note(uint32_t code, const char *text);
  * not stop (its instruction pointer is unknown) or tracing is off. */
 int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg);
 
+/* lg_collector_foreign_uffd ends written-page tracking for good (the
+ * program is about to register memory with a userfaultfd of its own,
+ * which the shim's registrations would refuse); the caller holds no shim
+ * lock. */
+void lg_collector_foreign_uffd(void);
+
 /* Modules may have changed (dlopen/dlclose returned). */
 void lg_collector_modules_changed(void);
 

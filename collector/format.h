@@ -68,7 +68,7 @@ enum lg_scan_kind {
 
 enum lg_cluster_flags { LG_CLUSTER_CYCLIC = 1, LG_CLUSTER_POSSIBLE = 2 };
 enum lg_listed_flags { LG_LISTED_ENTRY = 1, LG_LISTED_IN_CYCLE = 2 };
-enum lg_scan_flags { LG_SCANF_CONSERVATIVE_THREAD = 1 };
+enum lg_scan_flags { LG_SCANF_CONSERVATIVE_THREAD = 1, LG_SCANF_YOUNG = 2 };
 enum lg_supp_source { LG_SUPP_FILE = 1, LG_SUPP_INLINE = 2, LG_SUPP_FILE_TEXT = 3 };
 enum lg_note_code { LG_NOTE_INFO = 1, LG_NOTE_WARNING = 2 };
 enum lg_end_how {

@@ -65,6 +65,13 @@ const lg_seen_t *lg_history_prev(uintptr_t addr) {
 
 lg_seen_t *lg_history_next(void) { return hdr ? list[hdr->cur ^ 1] : NULL; }
 
+const lg_seen_t *lg_history_prev_list(size_t *n) {
+  *n = hdr ? hdr->n[hdr->cur] : 0;
+  return hdr ? list[hdr->cur] : NULL;
+}
+
+size_t lg_history_capacity(void) { return cap; }
+
 void lg_history_commit(size_t n) {
   if (!hdr) return;
   hdr->n[hdr->cur ^ 1] = n;

@@ -32,6 +32,11 @@ const lg_seen_t *lg_history_prev(uintptr_t addr);
  * reserved); lg_history_commit(n) makes it the previous list. */
 lg_seen_t *lg_history_next(void);
 void lg_history_commit(size_t n);
+/* lg_history_prev_list returns the previous scan's whole list (*n
+ * entries, by address), and lg_history_capacity the entries a list holds:
+ * a young scan carries forward what it did not examine. */
+const lg_seen_t *lg_history_prev_list(size_t *n);
+size_t lg_history_capacity(void);
 /* Old-generation bytes of site `stack` at the previous scan; updated by the
  * scan for every site. */
 uint64_t *lg_history_old_bytes(uint32_t *nstacks);

@@ -17,6 +17,9 @@ typedef struct lg_options {
   int scan_signal;                /* signal number that triggers a scan; 0 off */
   int depth;                      /* frames kept per stack */
   int min_age;                    /* scans a block must stay lost */
+  int full_every;                 /* every Nth periodic scan is full, the others young; 1: all full */
+  int scan_blocks;                /* a periodic scan after this many allocations; 0 off */
+  double scan_bytes;              /* ... or after this many bytes allocated; 0 off */
   char suppressions[LG_PATH_MAX]; /* suppression file or "" */
   int follow_children;            /* 1: trace forked and exec'd children */
   unsigned refcount;              /* LG_RC_BIT of each refcount family enabled */

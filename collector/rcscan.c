@@ -20,12 +20,12 @@
  * lg_sys_map, the log lock held by the scan. */
 #include <string.h>
 
-#include "collector_internal.h"
 #include "format.h"
 #include "logwriter.h"
 #include "rcscan.h"
 #include "refcount.h"
-#include "scan.h"
+#include "scanlog.h"
+#include "scanstate.h"
 #include "sys.h"
 
 #define NONE 0xFFFFFFFFu

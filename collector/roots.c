@@ -6,9 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
+#include "annot.h"
 #include "format.h"
 #include "modules.h"
+#include "scanstate.h"
 #include "sys.h"
 #include "tdesc.h"
 
@@ -136,7 +137,7 @@ static int own_descriptor(const roots_t *r, uintptr_t tp, pid_t tid) {
  * another, from the base of the mapping or block holding its descriptor
  * up to its static TLS. Returns 0 when it cannot tell. */
 static int own_stack(const roots_t *r, pid_t tid, uintptr_t tp, uintptr_t *lo, uintptr_t *hi) {
-  if (tid == lg_traced_pid()) {
+  if (tid == r->s->traced) {
     if (!r->main_stack) return 0;
     *lo = r->main_stack->lo;
     *hi = r->main_stack->hi;
@@ -210,7 +211,7 @@ static void mark_stopped(roots_t *r, const lg_thread_t *t) {
 static void mark_silent(roots_t *r, const lg_thread_t *t) {
   uintptr_t lo = 0, hi = 0, tp = 0;
   int found = 0;
-  if (t->tid == lg_traced_pid()) {
+  if (t->tid == r->s->traced) {
     if ((found = r->main_stack != NULL)) { lo = r->main_stack->lo; hi = r->main_stack->hi; }
     tp = lg_tdesc_main();
   } else {
@@ -496,7 +497,7 @@ void lg_roots_mark(lg_scan_t *s) {
   lg_modules_each_writable(mark_module, s);
   lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);
   lg_roots_each(mark_module, s);
-  int ready = roots_alloc(&r) == 0 && (r.have_res = lg_resid_open(&r.res, LG_RESID_AUTO, getpid() != lg_traced_pid()) == 0);
+  int ready = roots_alloc(&r) == 0 && (r.have_res = lg_resid_open(&r.res, LG_RESID_AUTO, getpid() != s->traced) == 0);
   if (ready) find_stacks(&r);
   else for (size_t i = 0; i < s->nmaps; i++) if (s->maps[i].kind == LG_MAP_STACK) r.main_stack = &s->maps[i];
   mark_threads(&r);

@@ -5,11 +5,17 @@
  *             through min_age scans in a row, and only when new or changed
  *             since they were last logged (history.h remembers)
  *   live      at a periodic or signal scan, the ids of the clusters logged
- *             earlier that it found lost and unchanged, so not logged again
+ *             earlier that it found lost and unchanged, so not logged again;
+ *             a young scan (young.h), which examines young blocks only,
+ *             carries the older lost blocks' history forward unexamined and
+ *             names the clusters logged with them as entries
  *   sites     per allocation site, live blocks and bytes by generation
+ *             (a young scan adds the older blocks it counted by site)
  *   chains    for the sites whose old bytes rose since the previous scan
  *             (at most MAX_CHAINS, largest rise first), the shortest path
- *             from a root to the site's block nearest a root
+ *             from a root to the site's block nearest a root; not at a
+ *             young scan, which does not trace old blocks (the next full
+ *             scan sees the rise)
  *   end       HEURISTICS, when a heuristic made blocks reachable (the
  *             blocks and bytes that only it reached, per heuristic), then
  *             SCAN_END with the totals and times
@@ -20,11 +26,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
 #include "format.h"
 #include "history.h"
 #include "logwriter.h"
-#include "scan.h"
+#include "scanlog.h"
+#include "scanstate.h"
 #include "stacks.h"
 #include "sys.h"
 
@@ -52,7 +58,40 @@ typedef struct site { uint32_t stack, cat, blocks, slot; uint64_t bytes; } site_
 /* Per cluster: what the periodic rules need. */
 typedef struct verdict { uint32_t first, streak; uint64_t sig; } verdict_t;
 
-/* Fills v[] for every cluster and this scan's lost list in history. */
+/* Does a young scan carry entry k of the previous lost list forward? Only
+ * when its block still lives and is older (not freed, not a young block
+ * at the same address). */
+static int carried(const lg_scan_t *s, const lg_seen_t *prev, size_t k) {
+  return s->prev_live && s->prev_live[k] && lg_heap_find(&s->heap, prev[k].addr) < 0;
+}
+
+/* A young scan did not examine the older blocks: the previous scan's
+ * entries for those that still live go on unchanged (an unreachable block
+ * stays unreachable; the next full scan judges them again), merged by
+ * address after next[0..n) is filled, and the ids of the clusters logged
+ * with them are kept for LIVE. Returns the new count (nothing is carried
+ * when the list would overflow: their streaks start again). */
+static size_t carry_forward(lg_scan_t *s, lg_seen_t *next, size_t n) {
+  size_t pn, c = 0;
+  const lg_seen_t *prev = lg_history_prev_list(&pn);
+  for (size_t k = 0; k < pn; k++) c += carried(s, prev, k);
+  if (!c || n + c > lg_history_capacity()) return n;
+  s->carried_bytes = c * sizeof *s->carried;
+  s->carried = lg_sys_map(s->carried_bytes);
+  size_t i = n, o = n + c;
+  for (size_t k = pn; k > 0; k--) {
+    const lg_seen_t *p = &prev[k - 1];
+    if (!carried(s, prev, k - 1)) continue;
+    if (p->id && s->carried) s->carried[s->ncarried++] = p->id;
+    while (i > 0 && next[i - 1].addr > p->addr) next[--o] = next[--i];
+    next[--o] = *p;
+  }
+  return n + c;
+}
+
+/* Fills v[] for every cluster and this scan's lost list in history. A
+ * young scan's blocks are all born since the previous scan: no earlier
+ * entry at their address is theirs. */
 static int judge(lg_scan_t *s, verdict_t *v) {
   const lg_graph_t *g = &s->graph;
   lg_seen_t *next = lg_history_next();
@@ -62,13 +101,14 @@ static int judge(lg_scan_t *s, verdict_t *v) {
     const lg_blk_t *b = &s->heap.blk[i];
     if (!b->cluster) continue;
     verdict_t *cv = &v[b->cluster - 1];
-    const lg_seen_t *p = lg_history_prev(b->addr);
+    const lg_seen_t *p = s->young ? NULL : lg_history_prev(b->addr);
     uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
     if (first < cv->first) cv->first = first;
     if ((b->flags & LG_BF_ENTRY) && streak < cv->streak) cv->streak = streak;
     cv->sig = (cv->sig ^ b->addr ^ (b->size << 48)) * 0xff51afd7ed558ccdull;
     if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0, p ? p->id : 0};
   }
+  if (next && s->young) n = carry_forward(s, next, n);
   lg_history_commit(n);
   return 0;
 }
@@ -187,13 +227,16 @@ static int wanted(const lg_scan_t *s, uint32_t c, const verdict_t *v) {
   return v->streak >= (uint32_t)s->min_age && !still_live(s, c, v);
 }
 
-/* Writes the LIVE record of a periodic or signal scan: `n` cluster ids. */
+/* Writes the LIVE record of a periodic or signal scan: `n` cluster ids,
+ * and at a young scan those of the clusters it carried forward. */
 static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
   if (s->kind != LG_SCAN_PERIODIC && s->kind != LG_SCAN_SIGNAL) return;
-  lg_log_begin(LG_REC_LIVE, 8 + n * 4);
+  uint32_t nc = s->carried ? s->ncarried : 0;
+  lg_log_begin(LG_REC_LIVE, 8 + (n + nc) * 4);
   lg_log_u32(s->number);
-  lg_log_u32(n);
+  lg_log_u32(n + nc);
   if (n) lg_log_raw(ids, (size_t)n * 4);
+  if (nc) lg_log_raw(s->carried, (size_t)nc * 4);
   lg_log_end();
 }
 
@@ -275,6 +318,11 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
   uint64_t *old = lg_history_old_bytes(&hist_n);
   if (!st) return;
   for (uint32_t k = 0; k < nst; k++) { st[k].best = NONE; st[k].depth = NONE; }
+  for (uint32_t k = 0; k < s->nold_sites && k < nst; k++)
+    for (int g = 0; g < 3; g++) {
+      st[k].blocks[g] += s->old_sites[k].blocks[g];
+      st[k].bytes[g] += s->old_sites[k].bytes[g];
+    }
   for (size_t i = 0; i < s->heap.n; i++) {
     const lg_blk_t *b = &s->heap.blk[i];
     if (b->stack >= nst) continue;
@@ -300,6 +348,7 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
     for (int g = 0; g < 3; g++) lg_log_u64(st[k].bytes[g]);
   }
   lg_log_end();
+  if (s->young) { lg_sys_unmap(st, bytes); return; }
   /* Chains for the sites whose old bytes rose most since the last scan:
    * MAX_CHAINS rounds of picking the largest remaining rise. */
   uint32_t pick[MAX_CHAINS];
@@ -358,7 +407,7 @@ void lg_scanlog_end(lg_scan_t *s) {
   /* In a snapshot child the parent says when the world ran again. */
   lg_scan_result_t *r = lg_history_result();
   uint64_t resumed = r ? __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE) : 0;
-  for (int i = 0; r && !resumed && i < 10000 && s->kind != LG_SCAN_EXIT && getpid() != lg_traced_pid(); i++) {
+  for (int i = 0; r && !resumed && i < 10000 && s->kind != LG_SCAN_EXIT && getpid() != s->traced; i++) {
     struct timespec ts = {0, 100000};
     nanosleep(&ts, NULL);
     resumed = __atomic_load_n(&r->t_resumed, __ATOMIC_ACQUIRE);
@@ -370,7 +419,7 @@ void lg_scanlog_end(lg_scan_t *s) {
   lg_log_u64(end - s->t_start);
   lg_log_u64(s->heap.scanned_bytes);
   lg_log_u32(s->threads);
-  lg_log_u32(s->world.no_answer ? LG_SCANF_CONSERVATIVE_THREAD : 0);
+  lg_log_u32((s->world.no_answer ? LG_SCANF_CONSERVATIVE_THREAD : 0) | (s->young ? LG_SCANF_YOUNG : 0));
   lg_log_end();
   lg_last_totals_set(g->cat_bytes, g->cat_blocks, (uint32_t)g->nclusters, cyclic);
 }

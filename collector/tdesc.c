@@ -4,9 +4,9 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
 #include "sys.h"
 
+lg_tls_layout_t lg_tls = {4096, 2304, 64};
 static long tid_off = -1;  /* offset of the tid field, -1 unknown */
 static uintptr_t main_pd;  /* the main thread's descriptor */
 

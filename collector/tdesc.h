@@ -23,7 +23,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* lg_tdesc_init learns the layout (lg_tls of collector_internal.h, the tid
+/* Thread layout, read once at init from glibc's exported facts: the static
+ * TLS size (the descriptor included) and alignment, sizeof(struct pthread). */
+typedef struct lg_tls_layout { uintptr_t static_size, pthread_size, align; } lg_tls_layout_t;
+extern lg_tls_layout_t lg_tls;
+
+/* lg_tdesc_init learns the layout (lg_tls above, the tid
  * field) on the calling thread, at collector init. */
 void lg_tdesc_init(void);
 /* lg_tdesc_is tells whether readable memory at pd holds the fingerprint. */

@@ -8,6 +8,10 @@
  * and is neither stopped nor scanned. Scans from the API run on the
  * caller's thread instead (collector.c); all scans are serialised there.
  *
+ * The allocation triggers (trigger.h) wake the same thread through the
+ * same futex word: `requests` counts every wake-up, `signals` those of the
+ * scan signal, so the scanner knows which kind of scan to run.
+ *
  * The scan signal is the program's first: it is taken at start only when
  * its disposition is the default (not a handler a library constructor
  * installed, nor SIG_IGN inherited from the parent); when the program
@@ -24,30 +28,55 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "collector_internal.h"
+#include "collector.h"
 #include "format.h"
 #include "logwriter.h"
+#include "scanstate.h"
 #include "sys.h"
+#include "trigger.h"
 
-static uint32_t requests;   /* bumped by the scan signal */
+static uint32_t requests;   /* bumped by the scan signal and the allocation triggers */
+static uint32_t signals;    /* bumped by the scan signal */
+int lg_trigger_counting;    /* an allocation trigger is on */
+__thread lg_alloc_batch_t lg_trigger_batch;
+static uint64_t every_blocks, every_bytes; /* the thresholds; 0 off */
+static uint64_t alloc_blocks, alloc_bytes; /* counted since the last scan */
+static int alloc_woke;                     /* a wake-up is pending for them */
 static int stopping;
-static pid_t scanner;
 static double interval;
 static int scan_signal;            /* the signal while scans are taken on it, else 0 */
 static struct sigaction found;     /* its action before the shim took it */
 
-pid_t lg_scanner_tid(void) { return __atomic_load_n(&scanner, __ATOMIC_ACQUIRE); }
-
 static void on_scan_signal(int sig) {
   (void)sig;
+  int saved = errno;
+  __atomic_add_fetch(&signals, 1, __ATOMIC_ACQ_REL);
+  __atomic_add_fetch(&requests, 1, __ATOMIC_ACQ_REL);
+  syscall(SYS_futex, &requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+  errno = saved;
+}
+
+void lg_trigger_add_batch(void) {
+  lg_alloc_batch_t *b = &lg_trigger_batch;
+  uint64_t blocks = __atomic_add_fetch(&alloc_blocks, b->blocks, __ATOMIC_RELAXED);
+  uint64_t bytes = __atomic_add_fetch(&alloc_bytes, b->bytes, __ATOMIC_RELAXED);
+  b->blocks = b->bytes = 0;
+  if (!((every_blocks && blocks >= every_blocks) || (every_bytes && bytes >= every_bytes))) return;
+  if (__atomic_exchange_n(&alloc_woke, 1, __ATOMIC_ACQ_REL)) return;
   int saved = errno;
   __atomic_add_fetch(&requests, 1, __ATOMIC_ACQ_REL);
   syscall(SYS_futex, &requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
   errno = saved;
 }
 
+void lg_trigger_scan_begins(void) {
+  __atomic_store_n(&alloc_blocks, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&alloc_bytes, 0, __ATOMIC_RELAXED);
+  __atomic_store_n(&alloc_woke, 0, __ATOMIC_RELEASE);
+}
+
 /* Waits for a request or the interval; returns the scan kind to run. */
-static int wait_for_work(uint32_t *seen) {
+static int wait_for_work(uint32_t *seen, uint32_t *seen_signals) {
   struct timespec ts, *tp = NULL;
   if (interval > 0) {
     ts.tv_sec = (time_t)interval;
@@ -57,9 +86,10 @@ static int wait_for_work(uint32_t *seen) {
   uint32_t now = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
   if (now == *seen)
     syscall(SYS_futex, &requests, FUTEX_WAIT_PRIVATE, *seen, tp, NULL, 0);
-  now = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
-  int kind = now != *seen ? LG_SCAN_SIGNAL : LG_SCAN_PERIODIC;
-  *seen = now;
+  *seen = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
+  uint32_t sig = __atomic_load_n(&signals, __ATOMIC_ACQUIRE);
+  int kind = sig != *seen_signals ? LG_SCAN_SIGNAL : LG_SCAN_PERIODIC;
+  *seen_signals = sig;
   return kind;
 }
 
@@ -68,13 +98,14 @@ static void *scanner_main(void *arg) {
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, NULL);
-  __atomic_store_n(&scanner, lg_gettid(), __ATOMIC_RELEASE);
+  lg_scanner_tid_set(lg_gettid());
   uint32_t seen = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
+  uint32_t seen_signals = __atomic_load_n(&signals, __ATOMIC_ACQUIRE);
   lg_self_t self;
   memset(&self, 0, sizeof self);
   self.foreign = 1;
   while (!__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
-    int kind = wait_for_work(&seen);
+    int kind = wait_for_work(&seen, &seen_signals);
     if (__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) break;
     lg_collector_scan(kind, &self);
   }
@@ -135,10 +166,14 @@ void lg_collector_scan_signal_lost(int can_log) {
 
 int lg_trigger_start(const lg_options_t *o, int fresh) {
   interval = o->interval;
+  every_blocks = (uint64_t)o->scan_blocks;
+  every_bytes = (uint64_t)o->scan_bytes;
+  lg_trigger_scan_begins();
+  __atomic_store_n(&lg_trigger_counting, every_blocks || every_bytes, __ATOMIC_RELEASE);
   stopping = 0;
-  __atomic_store_n(&scanner, 0, __ATOMIC_RELEASE);
+  lg_scanner_tid_set(0);
   if (fresh && o->scan_signal) take_signal(o->scan_signal);
-  if (interval <= 0 && !lg_collector_scan_signal(NULL)) return 0;
+  if (interval <= 0 && !lg_collector_scan_signal(NULL) && !lg_trigger_counting) return 0;
   if (start_thread() < 0) {
     lg_warn("cannot start the scanner thread; no periodic or signalled scans");
     return -1;
@@ -153,6 +188,7 @@ int lg_trigger_start(const lg_options_t *o, int fresh) {
 }
 
 void lg_trigger_stop(void) {
+  __atomic_store_n(&lg_trigger_counting, 0, __ATOMIC_RELEASE);
   __atomic_store_n(&stopping, 1, __ATOMIC_RELEASE);
   __atomic_add_fetch(&requests, 1, __ATOMIC_ACQ_REL);
   syscall(SYS_futex, &requests, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);

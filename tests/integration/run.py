@@ -191,7 +191,9 @@ Names an `expect:` expression can use
                     only), in log order: dicts with pid, scan, kind ('exit',
                     'api', 'periodic', 'signal'), totals (definitely_lost,
                     indirectly_lost, possibly_lost, still_reachable: {bytes,
-                    blocks}), conservative (a thread did not stop), clusters
+                    blocks}), conservative (a thread did not stop), young (a
+                    young scan: it judged only the blocks born since the
+                    scan before; its totals count those only), clusters
                     (the CLUSTER records the scan logged: id, first_seen_scan,
                     flags, bytes, blocks, entry_size = the size of its first
                     entry block), heuristics (its HEURISTICS record: {name:
@@ -456,6 +458,7 @@ def log_scans(logdir):
                                                      blocks=struct.unpack_from("<Q", pl, 12 + 16 * i)[0]))
                                         for i, c in enumerate(CATEGORIES))
                     s["conservative"] = bool(struct.unpack_from("<I", pl, len(pl) - 4)[0] & 1)
+                    s["young"] = bool(struct.unpack_from("<I", pl, len(pl) - 4)[0] & 2)
                     out.append(s)
             except struct.error:
                 continue  # a record too short for its type: not ours to judge here

@@ -57,6 +57,22 @@ static void test_every_key_parses(void **state) {
   assert_int_equal(o.quiet, 1);
 }
 
+static void test_scan_work_keys_parse_and_keep_defaults_when_bad(void **state) {
+  (void)state;
+  lg_options_t d = parse(NULL, 0);
+  assert_int_equal(d.full_every, 1); /* every scan full */
+  assert_int_equal(d.scan_blocks, 0);
+  assert_true(d.scan_bytes == 0);
+  lg_options_t o = parse("full_every=10:scan_blocks=100000:scan_bytes=1e9", 0);
+  assert_int_equal(o.full_every, 10);
+  assert_int_equal(o.scan_blocks, 100000);
+  assert_true(o.scan_bytes == 1e9);
+  o = parse("full_every=0:scan_blocks=-1:scan_bytes=lots", 3);
+  assert_int_equal(o.full_every, 1);
+  assert_int_equal(o.scan_blocks, 0);
+  assert_true(o.scan_bytes == 0);
+}
+
 static void test_unknown_key_warns_once_with_accepted_keys(void **state) {
   (void)state;
   lg_options_t o = parse("nosuchkey=1:depth=4", 1);
@@ -207,6 +223,7 @@ int main(void) {
       cmocka_unit_test(test_refcount_takes_family_names_all_and_none),
       cmocka_unit_test(test_unknown_family_warns_once_with_accepted_names_and_keeps_default),
       cmocka_unit_test(test_empty_entries_are_ignored),
+      cmocka_unit_test(test_scan_work_keys_parse_and_keep_defaults_when_bad),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

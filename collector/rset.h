@@ -1,0 +1,60 @@
+/* collector/rset.h — the remembered set of young scans: which pages of the
+ * malloc heap ([heap] and glibc's arena heaps) stayed unwritten since the
+ * previous scan's snapshot.
+ *
+ * The parent keeps a registry of the heap mappings (lg_rset_heap) it
+ * tracks with dirty.h
+ * (sorted; each entry `exact` once its protection predates a snapshot).
+ * At every periodic, signal or API scan, with the world stopped and before
+ * the snapshot is taken, lg_rset_collect walks the maps, tracks the new
+ * candidate mappings (they have no clean page yet), drops the vanished
+ * ones, and collects and re-protects the written pages of the exact ones;
+ * their complement becomes the scan's clean runs. The snapshot child reads
+ * them through its copy of this module's memory (lg_rset_clean).
+ *
+ * A clean run is a page that no thread and no kernel write touched since
+ * the previous snapshot: its words hold what they held then. Anything
+ * uncertain is not clean: a mapping the kernel refuses or that changed
+ * shape (a split, a move, a mapping made anew at the same place), a page
+ * dropped by MADV_DONTNEED, every page of a mapping tracked since the
+ * previous snapshot only.
+ *
+ * Parent calls run under the scan lock; lg_rset_collect with the world
+ * stopped (raw system calls, memory from lg_sys_map). */
+#ifndef LG_RSET_H
+#define LG_RSET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct lg_rset_run { uintptr_t lo, hi; } lg_rset_run_t;
+
+/* lg_rset_open starts written-page tracking (dirty.h); 0, or -1 when the
+ * kernel cannot (young scans are then full scans). */
+int lg_rset_open(void);
+/* lg_rset_ready tells whether tracking is on. */
+int lg_rset_ready(void);
+/* lg_rset_collect refreshes the registry and gathers the clean runs (see
+ * above); the world is stopped. */
+void lg_rset_collect(void);
+/* lg_rset_clean returns the clean runs of the last collection, sorted and
+ * disjoint (*n of them; none when tracking is off). */
+const lg_rset_run_t *lg_rset_clean(size_t *n);
+/* lg_rset_close ends tracking for good in this process (the program uses
+ * a userfaultfd of its own): every registration goes; young scans become
+ * full scans. */
+void lg_rset_close(void);
+/* lg_rset_fork_child forgets everything in a forked child. */
+void lg_rset_fork_child(void);
+/* lg_rset_heap tells whether mapping maps[i] (of the sorted list maps[0..n))
+ * holds malloc heap: the brk heap, or a piece of one of glibc's arena
+ * heaps (the 64 MiB-aligned window it lies in starts with a heap_info;
+ * the test is looser than the roots phase's, so that every heap the roots
+ * phase leaves out is one). Only there do old blocks lie that no root read
+ * covers: everything else a young scan reads whole as roots (roots.h),
+ * the mmap'd chunks of old blocks included, as it has no old block in its
+ * snapshot to leave out. Memory is read through process_vm_readv. */
+struct lg_map;
+int lg_rset_heap(const struct lg_map *maps, size_t n, size_t i);
+
+#endif

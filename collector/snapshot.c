@@ -1,0 +1,182 @@
+/* collector/snapshot.c — the snapshot phase (snapshot.h): the scan's copy
+ * of the block table. It runs in the snapshot child or in process with the
+ * world stopped: memory from mmap (lg_sys_map), never from malloc. */
+#include "snapshot.h"
+
+#include "blocks.h"
+#include "format.h"
+#include "graph.h"
+#include "history.h"
+#include "maps.h"
+#include "modules.h"
+#include "stacks.h"
+#include "sys.h"
+
+typedef struct fill {
+  lg_blk_t *b;
+  size_t n, cap;
+  int young;            /* copy the young blocks only, count the others */
+  lg_site_gen_t *sites;
+  uint32_t nsites;
+  /* A young scan: the previous lost list, hashed by address (index + 1;
+   * 0 empty), to tell which of its blocks still live. */
+  const lg_seen_t *prev;
+  uint32_t *hash;
+  size_t mask;
+  uint8_t *live;
+} fill_t;
+
+static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
+
+/* Hashes the previous scan's lost list (a young scan); out of memory, no
+ * entry counts as live (none is carried forward). */
+static void hash_prev(lg_scan_t *s, fill_t *f) {
+  size_t n;
+  f->prev = lg_history_prev_list(&n);
+  if (!n) return;
+  size_t cap = 64;
+  while (cap < 2 * n) cap *= 2;
+  s->prev_live_bytes = ((n + 7) & ~(size_t)7) + cap * sizeof(uint32_t);
+  uint8_t *mem = lg_sys_map(s->prev_live_bytes);
+  if (!mem) return;
+  s->prev_live = f->live = mem;
+  f->hash = (uint32_t *)(mem + ((n + 7) & ~(size_t)7));
+  f->mask = cap - 1;
+  for (size_t k = 0; k < n; k++) {
+    size_t j = hash_of(f->prev[k].addr, f->mask);
+    while (f->hash[j]) j = (j + 1) & f->mask;
+    f->hash[j] = (uint32_t)k + 1;
+  }
+}
+
+/* Marks the previous lost entry at addr, if any, as a live block. */
+static void note_live(fill_t *f, uintptr_t addr) {
+  for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
+    if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 1; return; }
+}
+
+/* Was the block allocated by the dynamic loader itself? (See modules.h.)
+ * Computed once per stack; the scan is the only writer of stack flags. */
+static int from_loader(uint32_t id) {
+  uint32_t fl = lg_stacks_flags(id);
+  if (!(fl & LG_STACK_CHECKED)) {
+    uintptr_t inner;
+    int n = lg_stacks_frames(id, &inner, 1);
+    if (n < 0) return 0;
+    fl = LG_STACK_CHECKED | (n > 0 && lg_modules_in_loader(inner) ? LG_STACK_LOADER : 0);
+    lg_stacks_set_flags(id, fl);
+  }
+  return (fl & LG_STACK_LOADER) != 0;
+}
+
+/* A young scan's older block: counted by site, not copied. */
+static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
+  uint32_t st = lg_slot_stack(sl);
+  if (f->hash) note_live(f, lg_slot_addr(sl));
+  if (!f->sites || st >= f->nsites) return;
+  f->sites[st].blocks[gen > 2 ? 2 : gen]++;
+  f->sites[st].bytes[gen > 2 ? 2 : gen] +=
+      sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)lg_slot_addr(sl)) : sl->size;
+}
+
+/* Doubles the copy's room: the table's count is kept on the side and can
+ * be short by the blocks of threads stopped in the middle of a removal. */
+static int fill_grow(fill_t *f) {
+  lg_blk_t *b = lg_sys_remap(f->b, (f->cap + 1) * sizeof *b, (2 * f->cap + 1) * sizeof *b);
+  if (!b) return -1;
+  f->b = b;
+  f->cap *= 2;
+  return 0;
+}
+
+static void copy_slot(lg_slot_t *sl, void *arg) {
+  fill_t *f = arg;
+  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if (f->young && gen) { count_old(f, sl, gen); return; }
+  if (f->n == f->cap && fill_grow(f) < 0) return;
+  lg_blk_t *b = &f->b[f->n++];
+  b->addr = lg_slot_addr(sl);
+  b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
+  b->stack = lg_slot_stack(sl);
+  b->mark = LG_UNREACHED;
+  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(b->stack) ? LG_BF_IGNORED : 0;
+  b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  b->cat = 0;
+  b->cluster = 0;
+  b->heur = 0;
+}
+
+/* Keeps one entry per address in the sorted copy. An address is in two
+ * parts of the table only for a moment (a realloc in place of another
+ * thread's block) or after a free the shim never saw: either entry is
+ * the block; one is kept. */
+static size_t drop_duplicates(lg_blk_t *b, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && b[k - 1].addr == b[i].addr) { b[k - 1] = b[i]; continue; }
+    b[k++] = b[i];
+  }
+  return k;
+}
+
+/* Where the readable memory that starts with mapping m ends: m and the
+ * readable mappings right after it, with no gap. */
+static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
+  uintptr_t end = s->maps[m].hi;
+  for (size_t k = m + 1; k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  return end;
+}
+
+int lg_snapshot_take(lg_scan_t *s) {
+  size_t cap = lg_blocks_count();
+  cap += cap / 64 + 1024;
+  size_t bytes = (cap + 1) * sizeof(lg_blk_t);
+  /* A young scan copies few blocks: only the pages it fills are touched. */
+  fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
+              NULL, NULL, 0, NULL};
+  if (!f.b) return -1;
+  if (s->young) {
+    f.nsites = lg_stacks_count() + 1;
+    s->old_sites_bytes = (size_t)f.nsites * sizeof(lg_site_gen_t);
+    if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
+    s->old_sites = f.sites;
+    s->nold_sites = f.nsites;
+    hash_prev(s, &f);
+  }
+  lg_blocks_each(copy_slot, &f);
+  s->heap.blk = f.b;
+  s->blk_bytes = (f.cap + 1) * sizeof(lg_blk_t);
+  if (lg_heap_sort(f.b, f.n) < 0) return -1;
+  s->heap.n = f.n = drop_duplicates(f.b, f.n);
+  if (lg_heap_build(&s->heap) < 0) return -1;
+  /* A block outside readable memory (a free we never saw) is not read.
+   * Blocks and maps are both sorted: one merge walk. A block may span
+   * mappings that touch (the brk heap grown past a VMA the kernel will not
+   * merge with, as one registered for written-page tracking). */
+  size_t m = 0;
+  for (size_t i = 0; i < f.n; i++) {
+    while (m < s->nmaps && s->maps[m].hi <= f.b[i].addr) m++;
+    const lg_map_t *mp = m < s->nmaps && s->maps[m].lo <= f.b[i].addr ? &s->maps[m] : NULL;
+    if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > readable_end(s, m)) f.b[i].flags |= LG_BF_UNREADABLE;
+  }
+  return 0;
+}
+
+/* Gives graph.c the readable pieces of a module segment (the heuristic
+ * reads vtables there); a piece the maps do not show ends the segment.
+ * Out of memory, fewer vtables are recognised. */
+static void add_segment(uintptr_t lo, uintptr_t hi, uint32_t flags, void *arg) {
+  lg_scan_t *s = arg;
+  while (lo < hi) {
+    const lg_map_t *m = lg_maps_find(s->maps, s->nmaps, lo);
+    if (!m) return;
+    uintptr_t end = m->hi < hi ? m->hi : hi;
+    if (m->readable) lg_heap_add_segment(&s->heap, lo, end, flags);
+    lo = end;
+  }
+}
+
+void lg_snapshot_heuristics(lg_scan_t *s) {
+  s->heap.heur = s->opts->heuristics;
+  if (s->heap.heur & LG_HEUR_BIT(LG_HEUR_MULTIPLEINHERITANCE)) lg_modules_each_segment(add_segment, s);
+}

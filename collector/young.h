@@ -1,0 +1,58 @@
+/* collector/young.h — the young scan's own phases (CPython's generations
+ * applied to a conservative scan).
+ *
+ * A young scan (a periodic scan that is not every full_every-th one) takes
+ * into its snapshot only the young blocks — born since the previous scan's
+ * snapshot (generation 0) — and treats every older block as live. It marks
+ * from all the roots (roots.h: with no old block in its snapshot to leave
+ * out, the roots phase reads the mmap'd chunks of old blocks whole, as
+ * program mappings), from the remembered set — every page of the malloc
+ * heap ([heap], glibc's arena heaps) that is not clean (rset.h: not
+ * written since the previous snapshot, or not known to be) — and through
+ * the young blocks it reaches; it analyses and reports only young blocks. Its cost follows
+ * what was allocated and written since the previous scan, not the heap.
+ *
+ * Why an old block on a clean page cannot hold the only pointer to a young
+ * block: a clean page's words are exactly what they were at the previous
+ * snapshot, when the young block did not exist yet. A word there that
+ * points into a young block was written before the block was born: it is
+ * a stale value (a pointer to a block freed since, whose address the young
+ * block reuses, or a dangling one already then), not a pointer the program
+ * stored to the young block. A program may still rely on one such value:
+ * realloc that grows a block in place makes the same address a new,
+ * young block (the table re-inserts it), and code that keeps the old
+ * pointer when realloc returned it unchanged stores nothing. So a young
+ * scan that finds young blocks unreached does not report them yet: it
+ * first reads the clean pages too (lg_young_sweep), looking only for words
+ * inside those blocks' address span, and marks what they reach — exactly
+ * as a full scan would count such a word. A young block is therefore
+ * reported by a young scan only when a full scan at the same instant
+ * would find it lost as well, or find it reachable only through memory a
+ * full scan does not read (the unused parts of the malloc heap, a dead
+ * stack frame); it is never reported lost through a word the full scan
+ * reads. Most young scans find every young block reached and pay nothing
+ * for the sweep.
+ *
+ * Blocks freed and reused between scans: a freed block is in neither
+ * snapshot, so words pointing at its old address point at nothing, or at
+ * the young block that reuses it (the case above). A block freed after
+ * the snapshot is in the snapshot (the child's copy of memory is of that
+ * instant). An old block is never judged: its loss is found by the next
+ * full scan, and a cluster logged earlier is carried forward (history and
+ * LIVE) so a killed process's report keeps it.
+ *
+ * Both phases run in the snapshot child (or in process with the world
+ * stopped): no lock, no malloc. */
+#ifndef LG_YOUNG_H
+#define LG_YOUNG_H
+
+#include "scan.h"
+
+/* lg_young_mark_remembered marks from the remembered set of scan s. */
+void lg_young_mark_remembered(lg_scan_t *s);
+/* lg_young_sweep reads the clean pages for words inside the young blocks
+ * the marking left unreached, and marks from them; nothing when every
+ * young block was reached. Returns the words it looked at. */
+uint64_t lg_young_sweep(lg_scan_t *s);
+
+#endif
