@@ -35,19 +35,25 @@ static inline shard_t *shard_of(uint64_t h) { return &shards[h >> 56]; }
 static inline uint32_t home(uint64_t h, uint32_t cap) { return (uint32_t)(((h & 0xFFFFFFFFu) * cap) >> 32); }
 static inline uint32_t next(uint32_t i, uint32_t cap) { return ++i == cap ? 0 : i; }
 
+/* A shard starts with this one empty slot, never written (an insert grows
+ * the array first): most blocks go to the per-thread tables, and a page
+ * mapped for each of the 256 shards at start would be resident at once
+ * (the mapping's header is written), 1 MiB the program pays for nothing. */
+static lg_slot_t no_slots[1];
+
 int lg_blocks_init(void) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     if (shards[i].slots) continue;
-    shards[i].slots = lg_sys_map(INIT_CAP * sizeof(lg_slot_t));
-    if (!shards[i].slots) return -1;
-    shards[i].cap = INIT_CAP;
+    shards[i].slots = no_slots;
+    shards[i].cap = 1;
   }
   return 0;
 }
 
-/* Grows a shard's array by half; caller holds the shard lock. */
+/* Grows a shard's array by half (to its first real array from no_slots);
+ * caller holds the shard lock. */
 static int grow(shard_t *s) {
-  uint32_t ncap = s->cap + s->cap / 2;
+  uint32_t ncap = s->slots == no_slots ? INIT_CAP : s->cap + s->cap / 2;
   lg_slot_t *ns = lg_sys_map((size_t)ncap * sizeof(lg_slot_t));
   if (!ns) return -1;
   for (uint32_t i = 0; i < s->cap; i++) {
@@ -57,7 +63,7 @@ static int grow(shard_t *s) {
     while (ns[j].key) j = next(j, ncap);
     ns[j] = *o;
   }
-  lg_sys_unmap(s->slots, (size_t)s->cap * sizeof(lg_slot_t));
+  if (s->slots != no_slots) lg_sys_unmap(s->slots, (size_t)s->cap * sizeof(lg_slot_t));
   s->slots = ns;
   s->cap = ncap;
   return 0;
@@ -376,7 +382,8 @@ size_t lg_blocks_count(void) {
 
 size_t lg_blocks_table_bytes(void) {
   size_t n = lg_ttab_bytes();
-  for (unsigned i = 0; i < NSHARDS; i++) n += (size_t)shards[i].cap * sizeof(lg_slot_t);
+  for (unsigned i = 0; i < NSHARDS; i++)
+    if (shards[i].slots != no_slots) n += (size_t)shards[i].cap * sizeof(lg_slot_t);
   return n;
 }
 

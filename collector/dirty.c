@@ -11,20 +11,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "pagemap.h"
 #include "sys.h"
 
 /* Linux 6.7's additions, for older headers. */
 #define LG_UFFD_FEATURE_WP_UNPOPULATED (1ull << 13)
 #define LG_UFFD_FEATURE_WP_ASYNC (1ull << 15)
-struct lg_pm_arg {
-  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-struct lg_pm_region { uint64_t start, end, categories; };
-#define LG_PM_SCAN _IOWR('f', 16, struct lg_pm_arg)
-#define LG_PM_SCAN_WP_MATCHING (1ull << 0)
-#define LG_PM_SCAN_CHECK_WPASYNC (1ull << 1)
-#define LG_PAGE_IS_WRITTEN (1ull << 1)
 #define RUNS 256 /* regions per ioctl, on the caller's stack */
 
 static int uffd = -1;
@@ -88,8 +80,8 @@ void lg_dirty_untrack(uintptr_t lo, uintptr_t hi) {
 
 /* One PAGEMAP_SCAN from `from`; returns the regions found (into reg) and
  * where the walk stopped in *next, or -1. */
-static long scan_once(int pm, uintptr_t from, uintptr_t hi, int reset, struct lg_pm_region *reg, uintptr_t *next) {
-  struct lg_pm_arg a;
+static long scan_once(int pm, uintptr_t from, uintptr_t hi, int reset, struct lg_page_region *reg, uintptr_t *next) {
+  struct lg_pm_scan_arg a;
   memset(&a, 0, sizeof a);
   a.size = sizeof a;
   a.flags = LG_PM_SCAN_CHECK_WPASYNC | (reset ? LG_PM_SCAN_WP_MATCHING : 0);
@@ -100,7 +92,7 @@ static long scan_once(int pm, uintptr_t from, uintptr_t hi, int reset, struct lg
   a.category_mask = LG_PAGE_IS_WRITTEN;
   a.return_mask = LG_PAGE_IS_WRITTEN;
   long k;
-  while ((k = sys_ioctl(pm, LG_PM_SCAN, &a)) < 0 && errno == EINTR) {}
+  while ((k = sys_ioctl(pm, LG_PAGEMAP_SCAN, &a)) < 0 && errno == EINTR) {}
   *next = (uintptr_t)a.walk_end;
   return k;
 }
@@ -110,7 +102,7 @@ long lg_dirty_written(uintptr_t lo, uintptr_t hi, int reset,
   if (!lg_dirty_ready() || lo >= hi) return -1;
   int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   if (pm < 0) return -1;
-  struct lg_pm_region reg[RUNS];
+  struct lg_page_region reg[RUNS];
   long pages = 0;
   for (uintptr_t at = lo; at < hi && pages >= 0;) {
     uintptr_t next = hi;

@@ -57,19 +57,23 @@ static void vec_free(lg_vec_t *v) {
 
 /* ---- sorting and the index ---------------------------------------------- */
 
+unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 16 : 11; }
+
 int lg_heap_sort(lg_blk_t *b, size_t n) {
   if (n < 2) return 0;
+  unsigned bits = lg_heap_sort_digit_bits(n);
+  size_t digits = (size_t)1 << bits, mask = digits - 1;
   lg_blk_t *tmp = lg_sys_map_populated(n * sizeof *tmp);
-  size_t *count = grab(65536, sizeof *count);
+  size_t *count = grab(digits, sizeof *count);
   if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); drop(count); return -1; }
   lg_blk_t *src = b, *dst = tmp;
-  for (int shift = 0; shift < 64; shift += 16) {
-    memset(count, 0, 65536 * sizeof *count);
-    for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & 0xFFFF]++;
-    if (count[(src[0].addr >> shift) & 0xFFFF] == n) continue; /* one digit */
+  for (unsigned shift = 0; shift < 64; shift += bits) {
+    memset(count, 0, digits * sizeof *count);
+    for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & mask]++;
+    if (count[(src[0].addr >> shift) & mask] == n) continue; /* one digit */
     size_t sum = 0;
-    for (size_t d = 0; d < 65536; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
-    for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & 0xFFFF]++] = src[i];
+    for (size_t d = 0; d < digits; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
+    for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & mask]++] = src[i];
     lg_blk_t *t = src; src = dst; dst = t;
   }
   if (src != b) memcpy(b, src, n * sizeof *b);

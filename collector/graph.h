@@ -148,6 +148,10 @@ typedef struct lg_graph {
 /* lg_heap_sort sorts blocks by address (radix sort; no allocation beyond
  * lg_sys_map). Returns 0 or -1. */
 int lg_heap_sort(lg_blk_t *b, size_t n);
+/* lg_heap_sort_digit_bits is the radix sort's digit for n blocks: 16 bits
+ * (fewer passes) for big heaps, 11 for the rest, whose counters then take
+ * 16 KiB instead of 512 KiB of the exit scan's peak memory. */
+unsigned lg_heap_sort_digit_bits(size_t n);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. Returns 0 or -1 (out of memory). */
 int lg_heap_build(lg_heap_t *h);

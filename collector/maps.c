@@ -9,21 +9,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "pagemap.h"
 #include "sys.h"
 
 #define PAGE 4096u
 #define WINDOW 4096u /* pages per pagemap or mincore read */
 
-/* The PAGEMAP_SCAN ioctl of Linux 6.7 (linux/fs.h), for older headers. */
-struct lg_pm_scan_arg {
-  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-struct lg_page_region { uint64_t start, end, categories; };
-#define LG_PAGEMAP_SCAN _IOWR('f', 16, struct lg_pm_scan_arg)
-#define LG_PAGE_IS_PRESENT (1u << 3)
-#define LG_PAGE_IS_SWAPPED (1u << 4)
-#define LG_PAGE_IS_PFNZERO (1u << 5)
 #define LG_PM_PRESENT (1ull << 63) /* /proc/self/pagemap entry bits */
 #define LG_PM_SWAPPED (1ull << 62)
 #define RAW_BYTES (WINDOW * 8 > LG_RESID_RUNS * sizeof(struct lg_page_region) ? WINDOW * 8 \

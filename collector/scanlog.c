@@ -38,12 +38,14 @@
 #define MAX_CHAINS 4
 
 static void log_stack(uint32_t id) {
-  const lg_stack_t *st = lg_stacks_get(id);
-  if (!st || !lg_history_stack_needs_log(id)) return;
-  lg_log_begin(LG_REC_STACK, 8 + st->nframes * 8);
-  lg_log_u32(st->id);
-  lg_log_u32(st->nframes);
-  lg_log_raw(st->frames, st->nframes * sizeof(uintptr_t));
+  uintptr_t frames[LG_MAX_FRAMES];
+  if (id == 0 || id > lg_stacks_count() || !lg_history_stack_needs_log(id)) return;
+  int n = lg_stacks_frames(id, frames, LG_MAX_FRAMES);
+  if (n < 0 || n > (int)LG_MAX_FRAMES) return;
+  lg_log_begin(LG_REC_STACK, 8 + (uint32_t)n * 8);
+  lg_log_u32(id);
+  lg_log_u32((uint32_t)n);
+  lg_log_raw(frames, (uint32_t)n * sizeof(uintptr_t));
   lg_log_end();
 }
 

@@ -58,11 +58,15 @@ static void note_live(fill_t *f, uintptr_t addr) {
 /* Was the block allocated by the dynamic loader itself? (See modules.h.)
  * Computed once per stack; the scan is the only writer of stack flags. */
 static int from_loader(uint32_t id) {
-  lg_stack_t *st = (lg_stack_t *)lg_stacks_get(id);
-  if (!st) return 0;
-  if (!(st->flags & LG_STACK_CHECKED))
-    st->flags = LG_STACK_CHECKED | (st->nframes && lg_modules_in_loader(st->frames[0]) ? LG_STACK_LOADER : 0);
-  return (st->flags & LG_STACK_LOADER) != 0;
+  uint32_t fl = lg_stacks_flags(id);
+  if (!(fl & LG_STACK_CHECKED)) {
+    uintptr_t inner;
+    int n = lg_stacks_frames(id, &inner, 1);
+    if (n < 0) return 0;
+    fl = LG_STACK_CHECKED | (n > 0 && lg_modules_in_loader(inner) ? LG_STACK_LOADER : 0);
+    lg_stacks_set_flags(id, fl);
+  }
+  return (fl & LG_STACK_LOADER) != 0;
 }
 
 /* A young scan's older block: counted by site, not copied. */

@@ -125,7 +125,7 @@ int lg_ttab_rehash(lg_ttab_t *t, uint32_t p) {
   lg_tpart_t *pt = &t->part[p];
   lg_tarr_t *old = pt->arr;
   int64_t live = (int64_t)pt->count - (int64_t)__atomic_load_n(&t->removed[p], __ATOMIC_RELAXED);
-  uint32_t ng = live * 16 > (int64_t)old->ngroups * 16 * 11 ? old->ngroups + (old->ngroups + 1) / 2 : old->ngroups;
+  uint32_t ng = live * 16 > (int64_t)old->ngroups * 16 * 11 ? old->ngroups + (old->ngroups + 3) / 4 : old->ngroups;
   lg_tarr_t *a = arr_new(ng);
   if (!a) return -1;
   __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);

@@ -103,9 +103,10 @@ extern __thread lg_ttab_t *lg_ttab_self __attribute__((tls_model("initial-exec")
  * (lg_ttab_thread_end) or when out of memory. */
 lg_ttab_t *lg_ttab_mine(void);
 /* lg_ttab_rehash replaces the array of part p of the owner's table by one
- * with room to insert (grown by half when its live entries fill more than
- * 11/16 of it, else the same size without removed slots); 0, or -1 when
- * out of memory. */
+ * with room to insert (grown by a quarter when its live entries fill more
+ * than 11/16 of it, else the same size without removed slots: a quarter,
+ * not a half, keeps a big table's slack, which is resident memory, small);
+ * 0, or -1 when out of memory. */
 int lg_ttab_rehash(lg_ttab_t *t, uint32_t p);
 
 static inline uint64_t lg_tt_hash(uintptr_t a) {

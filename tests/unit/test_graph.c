@@ -86,6 +86,31 @@ static void test_sort_orders_by_address(void **state) {
   for (size_t i = 1; i < N; i++) assert_true(b[i - 1].addr <= b[i].addr);
 }
 
+/* A big heap sorts with 16-bit digits, a small one with 11-bit digits
+ * (small counters); both orders are exact and stable. */
+static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state) {
+  (void)state;
+  enum { BIG = 300000 };
+  assert_int_equal(lg_heap_sort_digit_bits(5000), 11);
+  assert_int_equal(lg_heap_sort_digit_bits(BIG), 16);
+  lg_blk_t *b = mmap(NULL, BIG * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(b != MAP_FAILED);
+  for (size_t n = 3000; n <= BIG; n += BIG - 3000) {
+    uint64_t x = 2463534242ull;
+    for (size_t i = 0; i < n; i++) {
+      if (i % 2 == 0) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; } /* pairs: stability shows */
+      b[i].addr = (uintptr_t)(x & 0x7ffffffffff0ull);
+      b[i].stack = (uint32_t)i;
+    }
+    assert_int_equal(lg_heap_sort(b, n), 0);
+    for (size_t i = 1; i < n; i++) {
+      assert_true(b[i - 1].addr <= b[i].addr);
+      if (b[i - 1].addr == b[i].addr) assert_true(b[i - 1].stack < b[i].stack);
+    }
+  }
+  munmap(b, BIG * sizeof *b);
+}
+
 static void test_mark_start_interior_and_unreached(void **state) {
   (void)state;
   make_heap(5);
@@ -609,6 +634,7 @@ int main(void) {
       cmocka_unit_test(test_find_start_interior_and_outside),
       cmocka_unit_test(test_find_in_far_regions_and_gaps),
       cmocka_unit_test(test_sort_orders_by_address),
+      cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
       cmocka_unit_test(test_ignored_block_keeps_children),

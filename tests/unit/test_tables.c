@@ -1,7 +1,8 @@
 /* tests/unit/test_tables.c — the collector's tables without LD_PRELOAD:
- * stack interning (one id per distinct stack, lock-free lookup, logging
- * once per log epoch) and the sharded block table (insert, lookup, remove,
- * growth, backward-shift deletion, conditional removal, flags). */
+ * stack interning (one id per distinct stack, exact frames back from the
+ * tree of shared frames, lock-free lookup, logging once per log epoch) and the sharded block table (insert, lookup, remove,
+ * growth, backward-shift deletion, conditional removal, flags), whose
+ * shared part maps nothing until a block goes there. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,7 @@
 
 #include "blocks.h"
 #include "stacks.h"
+#include "ttab.h"
 
 static void test_same_stack_interns_to_same_id(void **state) {
   (void)state;
@@ -19,10 +21,9 @@ static void test_same_stack_interns_to_same_id(void **state) {
   uint32_t ia = lg_stacks_intern(a, 3, NULL), ib = lg_stacks_intern(b, 3, NULL);
   assert_true(ia >= 1);
   assert_int_equal(ia, ib);
-  const lg_stack_t *s = lg_stacks_get(ia);
-  assert_non_null(s);
-  assert_int_equal(s->nframes, 3);
-  assert_memory_equal(s->frames, a, sizeof a);
+  uintptr_t got[4] = {0};
+  assert_int_equal(lg_stacks_frames(ia, got, 4), 3);
+  assert_memory_equal(got, a, sizeof a);
 }
 
 static void test_different_stacks_get_different_ids(void **state) {
@@ -46,10 +47,81 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
   for (uintptr_t i = 0; i < N; i++) {
     uintptr_t f[2] = {0x7000 + i, 0x9999};
     assert_int_equal(lg_stacks_intern(f, 2, NULL), ids[i]);
-    assert_int_equal(lg_stacks_get(ids[i])->frames[0], 0x7000 + i);
+    uintptr_t got[2];
+    assert_int_equal(lg_stacks_frames(ids[i], got, 2), 2);
+    assert_int_equal(got[0], 0x7000 + i);
+    assert_int_equal(got[1], 0x9999);
   }
-  assert_null(lg_stacks_get(0));
-  assert_null(lg_stacks_get(lg_stacks_count() + 1));
+  uintptr_t none;
+  assert_int_equal(lg_stacks_frames(0, &none, 1), -1);
+  assert_int_equal(lg_stacks_frames(lg_stacks_count() + 1, &none, 1), -1);
+}
+
+/* Stacks that share outer frames, or are the inner part of one another,
+ * or have no frames, each keep their own id and give back exactly their
+ * own frames; a short buffer gets the innermost ones. */
+static void test_stacks_sharing_frames_stay_exact(void **state) {
+  (void)state;
+  uintptr_t outer[5] = {0xa1, 0xa2, 0xb0, 0xb1, 0xb2};
+  uintptr_t other[5] = {0xc1, 0xa2, 0xb0, 0xb1, 0xb2};
+  uintptr_t tail[3] = {0xb0, 0xb1, 0xb2};
+  uintptr_t loop[4] = {0xd0, 0xd0, 0xd0, 0xd0}; /* recursion: one frame again and again */
+  int fresh = 0;
+  uint32_t i1 = lg_stacks_intern(outer, 5, &fresh);
+  assert_true(i1 >= 1);
+  uint32_t i2 = lg_stacks_intern(other, 5, NULL), i3 = lg_stacks_intern(tail, 3, NULL);
+  uint32_t i4 = lg_stacks_intern(outer + 1, 4, NULL), i5 = lg_stacks_intern(NULL, 0, &fresh);
+  assert_true(i5 >= 1);
+  assert_int_equal(fresh, 1);
+  assert_int_equal(lg_stacks_intern(NULL, 0, &fresh), i5);
+  uint32_t i6 = lg_stacks_intern(loop, 4, NULL), i7 = lg_stacks_intern(loop, 3, NULL);
+  uint32_t ids[] = {i1, i2, i3, i4, i5, i6, i7};
+  for (unsigned a = 0; a < 7; a++)
+    for (unsigned b = a + 1; b < 7; b++) assert_int_not_equal(ids[a], ids[b]);
+  uintptr_t got[8];
+  assert_int_equal(lg_stacks_frames(i2, got, 8), 5);
+  assert_memory_equal(got, other, sizeof other);
+  assert_int_equal(lg_stacks_frames(i3, got, 8), 3);
+  assert_memory_equal(got, tail, sizeof tail);
+  assert_int_equal(lg_stacks_frames(i4, got, 8), 4);
+  assert_memory_equal(got, outer + 1, 4 * sizeof *got);
+  assert_int_equal(lg_stacks_frames(i5, got, 8), 0);
+  assert_int_equal(lg_stacks_frames(i7, got, 8), 3);
+  assert_memory_equal(got, loop, 3 * sizeof *got);
+  memset(got, 0, sizeof got);
+  assert_int_equal(lg_stacks_frames(i1, got, 2), 5);
+  assert_memory_equal(got, outer, 2 * sizeof *got);
+  assert_int_equal(got[2], 0);
+  assert_int_equal(lg_stacks_intern(other, 5, &fresh), i2);
+  assert_int_equal(lg_stacks_intern(tail, 3, NULL), i3);
+}
+
+/* The scan's flags of a stack are kept by id. */
+static void test_stack_flags_are_kept(void **state) {
+  (void)state;
+  uintptr_t f[2] = {0xe1, 0xe2};
+  uint32_t id = lg_stacks_intern(f, 2, NULL);
+  assert_int_equal(lg_stacks_flags(id), 0);
+  lg_stacks_set_flags(id, LG_STACK_CHECKED | LG_STACK_LOADER);
+  assert_int_equal(lg_stacks_flags(id), LG_STACK_CHECKED | LG_STACK_LOADER);
+  assert_int_equal(lg_stacks_flags(lg_stacks_count() + 1), 0);
+}
+
+/* The shared part (large blocks, threads without a table) maps no array
+ * until a block goes there: the program does not pay a page per shard. */
+static void test_shared_part_maps_nothing_until_used(void **state) {
+  (void)state;
+  assert_int_equal(lg_blocks_init(), 0);
+  assert_int_equal(lg_blocks_table_bytes(), lg_ttab_bytes());
+  assert_int_equal(lg_blocks_insert(0x7f0000100000, LG_BLOCKS_LARGE, 5, 0), 0);
+  size_t one = lg_blocks_table_bytes() - lg_ttab_bytes();
+  assert_true(one > 0);
+  assert_true(one <= 4096);
+  lg_slot_t s;
+  assert_int_equal(lg_blocks_lookup(0x7f0000100000, &s), 1);
+  assert_int_equal(s.stack, 5);
+  assert_int_equal(lg_blocks_remove(0x7f0000100000), 1);
+  assert_int_equal(lg_blocks_lookup(0x7f0000100000, &s), 0);
 }
 
 static void test_block_insert_lookup_remove(void **state) {
@@ -130,6 +202,9 @@ int main(void) {
       cmocka_unit_test(test_same_stack_interns_to_same_id),
       cmocka_unit_test(test_different_stacks_get_different_ids),
       cmocka_unit_test(test_many_stacks_stay_distinct_and_findable),
+      cmocka_unit_test(test_stacks_sharing_frames_stay_exact),
+      cmocka_unit_test(test_stack_flags_are_kept),
+      cmocka_unit_test(test_shared_part_maps_nothing_until_used),
       cmocka_unit_test(test_block_insert_lookup_remove),
       cmocka_unit_test(test_block_table_grows_and_deletes_without_losing_entries),
       cmocka_unit_test(test_remove_if_checks_size_and_stack),

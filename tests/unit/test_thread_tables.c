@@ -7,7 +7,7 @@
  * large blocks go to the shared part; a block recorded anew in place by
  * another thread has one entry; the refcount flag (LG_BLK_STACK_RC) is set
  * and handed on at the free in every part, and survives a realloc in
- * place wherever the old entry was. */
+ * place wherever the old entry was; a big table grows by a quarter. */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -56,6 +56,45 @@ static void run(void *(*fn)(void *), job_t *j) {
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, fn, j), 0);
   pthread_join(t, NULL);
+}
+
+/* ---- growth ------------------------------------------------------------------------ */
+
+/* Inserts j->n blocks and notes the largest growth of the tables' bytes at
+ * one insert, relative to the bytes a part held before it (the total over
+ * the parts, which grow about in step), once the table is past 1 MiB. */
+typedef struct growth { uintptr_t base; size_t n; double worst; } growth_t;
+static void *insert_and_watch(void *arg) {
+  growth_t *g = arg;
+  size_t before = lg_ttab_bytes();
+  for (size_t i = 0; i < g->n; i++) {
+    if (lg_blocks_insert(g->base + 16 * i, 24, 1, 0) != 0) return NULL;
+    size_t now = lg_ttab_bytes();
+    if (now > before && before >= (1u << 20)) {
+      double r = (double)(now - before) / ((double)before / LG_TT_PARTS);
+      if (r > g->worst) g->worst = r;
+    }
+    before = now;
+  }
+  return g;
+}
+
+/* A part grows by a quarter, not a half: its slack is resident memory (a
+ * part grown by half from 11/16 full is more than half empty). The first
+ * test of the file, so that its thread's table is the only one. */
+static void test_a_big_table_grows_by_a_quarter(void **state) {
+  (void)state;
+  growth_t g = {BASE(20), 300000, 0};
+  pthread_t t;
+  void *ok;
+  assert_int_equal(pthread_create(&t, NULL, insert_and_watch, &g), 0);
+  pthread_join(t, &ok);
+  assert_non_null(ok);
+  assert_int_equal(entries_in(BASE(20), BASE(21)), 300000);
+  assert_true(g.worst > 0.1);  /* it did grow, past 1 MiB */
+  assert_true(g.worst < 0.3);  /* by a quarter (a half would be 0.34 to 0.5) */
+  for (size_t i = 0; i < 300000; i++) lg_blocks_remove(BASE(20) + 16 * i);
+  assert_int_equal(entries_in(BASE(20), BASE(21)), 0);
 }
 
 static void test_blocks_of_another_thread_are_found_and_removed(void **state) {
@@ -350,6 +389,7 @@ static void test_refcount_flag_survives_a_realloc_in_place_wherever_it_was(void 
 int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_a_big_table_grows_by_a_quarter),
       cmocka_unit_test(test_blocks_of_another_thread_are_found_and_removed),
       cmocka_unit_test(test_flags_and_conditional_removal_from_another_thread),
       cmocka_unit_test(test_nothing_lost_while_the_owner_rehashes_and_others_remove),
