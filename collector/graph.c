@@ -20,28 +20,15 @@ struct lg_region {
 };
 
 /* ---- scratch memory ----------------------------------------------------- */
-
-/* Maps zeroed memory for n elements of size sz, remembering the size in a
- * 16-byte header so unmap needs only the pointer. */
-static void *grab(size_t n, size_t sz) {
-  size_t total = n * sz + 16;
-  char *p = lg_sys_map(total);
-  if (!p) return NULL;
-  *(size_t *)p = total;
-  return p + 16;
-}
-
-static void drop(void *q) {
-  if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
-}
+/* Arrays come from lg_sys_grab and go back by lg_sys_drop (sys.h). */
 
 static int vec_push(lg_vec_t *v, uint32_t x) {
   if (v->n == v->cap) {
     size_t nc = v->cap ? v->cap * 2 : 4096;
-    uint32_t *nv = grab(nc, sizeof *nv);
+    uint32_t *nv = lg_sys_grab(nc, sizeof *nv);
     if (!nv) return -1;
     if (v->v) memcpy(nv, v->v, v->n * sizeof *nv);
-    drop(v->v);
+    lg_sys_drop(v->v);
     v->v = nv;
     v->cap = nc;
   }
@@ -50,7 +37,7 @@ static int vec_push(lg_vec_t *v, uint32_t x) {
 }
 
 static void vec_free(lg_vec_t *v) {
-  drop(v->v);
+  lg_sys_drop(v->v);
   v->v = NULL;
   v->n = v->cap = 0;
 }
@@ -64,8 +51,8 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
   unsigned bits = lg_heap_sort_digit_bits(n);
   size_t digits = (size_t)1 << bits, mask = digits - 1;
   lg_blk_t *tmp = lg_sys_map_populated(n * sizeof *tmp);
-  size_t *count = grab(digits, sizeof *count);
-  if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); drop(count); return -1; }
+  size_t *count = lg_sys_grab(digits, sizeof *count);
+  if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); lg_sys_drop(count); return -1; }
   lg_blk_t *src = b, *dst = tmp;
   for (unsigned shift = 0; shift < 64; shift += bits) {
     memset(count, 0, digits * sizeof *count);
@@ -78,7 +65,7 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
   }
   if (src != b) memcpy(b, src, n * sizeof *b);
   lg_sys_unmap(tmp, n * sizeof *tmp);
-  drop(count);
+  lg_sys_drop(count);
   return 0;
 }
 
@@ -119,8 +106,8 @@ int lg_heap_build(lg_heap_t *h) {
   uintptr_t covered = 0;
   for (size_t i = 0; i < n; i++) covered += span_of(&h->blk[i]);
   const unsigned PAGE_SHIFT = h->shift = pick_shift(h, covered);
-  h->starts = grab(n, sizeof *h->starts);
-  h->reg = grab(nreg, sizeof *h->reg);
+  h->starts = lg_sys_grab(n, sizeof *h->starts);
+  h->reg = lg_sys_grab(nreg, sizeof *h->reg);
   if (!h->reg || !h->starts) return -1;
   for (size_t i = 0; i < n; i++) h->starts[i] = h->blk[i].addr;
   size_t r = 0, npages = 0;
@@ -144,7 +131,7 @@ int lg_heap_build(lg_heap_t *h) {
     if (e > end) end = e;
   }
   h->nreg = nreg;
-  h->pages = grab(npages, sizeof *h->pages);
+  h->pages = lg_sys_grab(npages, sizeof *h->pages);
   if (!h->pages) return -1;
   h->npages = npages;
   for (size_t k = 0; k < nreg; k++) {
@@ -163,20 +150,20 @@ int lg_heap_build(lg_heap_t *h) {
 }
 
 void lg_heap_free(lg_heap_t *h) {
-  drop(h->segs);
+  lg_sys_drop(h->segs);
   h->segs = NULL;
   h->nsegs = h->capsegs = 0;
-  drop(h->parent);
-  drop(h->depth);
+  lg_sys_drop(h->parent);
+  lg_sys_drop(h->depth);
   h->depth = NULL;
-  drop(h->roots);
+  lg_sys_drop(h->roots);
   h->parent = NULL;
   h->roots = NULL;
   h->nroots = h->caproots = 0;
-  drop(h->starts);
+  lg_sys_drop(h->starts);
   h->starts = NULL;
-  drop(h->reg);
-  drop(h->pages);
+  lg_sys_drop(h->reg);
+  lg_sys_drop(h->pages);
   vec_free(&h->rstack);
   vec_free(&h->pstack);
   h->reg = NULL;
@@ -260,10 +247,10 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
   if (hi <= lo) return 0;
   if (h->nsegs == h->capsegs) {
     size_t nc = h->capsegs ? h->capsegs * 2 : 256;
-    lg_modseg_t *ns = grab(nc, sizeof *ns);
+    lg_modseg_t *ns = lg_sys_grab(nc, sizeof *ns);
     if (!ns) return -1;
     if (h->segs) memcpy(ns, h->segs, h->nsegs * sizeof *ns);
-    drop(h->segs);
+    lg_sys_drop(h->segs);
     h->segs = ns;
     h->capsegs = nc;
   }
@@ -361,10 +348,10 @@ static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
   h->depth[i] = 1;
   if (h->nroots == h->caproots) {
     size_t nc = h->caproots ? h->caproots * 2 : 1024;
-    lg_root_hit_t *nr = grab(nc, sizeof *nr);
+    lg_root_hit_t *nr = lg_sys_grab(nc, sizeof *nr);
     if (!nr) { h->parent[i] = NONE; return; }
     if (h->roots) memcpy(nr, h->roots, h->nroots * sizeof *nr);
-    drop(h->roots);
+    lg_sys_drop(h->roots);
     h->roots = nr;
     h->caproots = nc;
   }
@@ -506,9 +493,9 @@ void lg_mark_finish(lg_heap_t *h) {
 }
 
 int lg_heap_track_parents(lg_heap_t *h) {
-  h->parent = grab(h->n + 1, sizeof *h->parent);
-  h->depth = grab(h->n + 1, sizeof *h->depth);
-  if (!h->parent || !h->depth) { drop(h->parent); drop(h->depth); h->parent = h->depth = NULL; return -1; }
+  h->parent = lg_sys_grab(h->n + 1, sizeof *h->parent);
+  h->depth = lg_sys_grab(h->n + 1, sizeof *h->depth);
+  if (!h->parent || !h->depth) { lg_sys_drop(h->parent); lg_sys_drop(h->depth); h->parent = h->depth = NULL; return -1; }
   return 0;
 }
 
@@ -518,17 +505,17 @@ size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, c
   uint32_t cur = (uint32_t)i;
   /* Walk up to the root, then reverse; a path longer than max keeps the
    * block's end (the root side is cut). */
-  uint32_t *tmp = grab(h->n + 1, sizeof *tmp);
+  uint32_t *tmp = lg_sys_grab(h->n + 1, sizeof *tmp);
   if (!tmp) return 0;
   size_t len = 0;
   while (!(cur & LG_PARENT_ROOT) && cur != NONE && len <= h->n) {
     tmp[len++] = cur;
     cur = h->parent[cur];
   }
-  if (cur == NONE || !(cur & LG_PARENT_ROOT)) { drop(tmp); return 0; }
+  if (cur == NONE || !(cur & LG_PARENT_ROOT)) { lg_sys_drop(tmp); return 0; }
   *root = &h->roots[cur & ~LG_PARENT_ROOT];
   for (size_t k = len < max ? len : max; k > 0; k--) path[n++] = tmp[k - 1];
-  drop(tmp);
+  lg_sys_drop(tmp);
   return n;
 }
 
@@ -546,12 +533,12 @@ typedef struct set {
 /* Iterative Tarjan: fills s->scc and s->nscc. */
 static int tarjan(set_t *s) {
   size_t m = s->m;
-  uint32_t *idx = grab(m, 4), *low = grab(m, 4), *stk = grab(m, 4);
-  uint32_t *cs = grab(m, 4), *cpos = grab(m, 4);
-  uint8_t *on = grab(m, 1);
-  s->scc = grab(m, 4);
+  uint32_t *idx = lg_sys_grab(m, 4), *low = lg_sys_grab(m, 4), *stk = lg_sys_grab(m, 4);
+  uint32_t *cs = lg_sys_grab(m, 4), *cpos = lg_sys_grab(m, 4);
+  uint8_t *on = lg_sys_grab(m, 1);
+  s->scc = lg_sys_grab(m, 4);
   if (!idx || !low || !stk || !cs || !cpos || !on || !s->scc) {
-    drop(idx); drop(low); drop(stk); drop(cs); drop(cpos); drop(on);
+    lg_sys_drop(idx); lg_sys_drop(low); lg_sys_drop(stk); lg_sys_drop(cs); lg_sys_drop(cpos); lg_sys_drop(on);
     return -1;
   }
   uint32_t counter = 1, sp = 0, csp = 0;
@@ -583,7 +570,7 @@ static int tarjan(set_t *s) {
       if (csp) { uint32_t u = cs[csp - 1]; if (low[v] < low[u]) low[u] = low[v]; }
     }
   }
-  drop(idx); drop(low); drop(stk); drop(cs); drop(cpos); drop(on);
+  lg_sys_drop(idx); lg_sys_drop(low); lg_sys_drop(stk); lg_sys_drop(cs); lg_sys_drop(cpos); lg_sys_drop(on);
   return 0;
 }
 
@@ -616,16 +603,16 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
         if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
     }
   }
-  s->adj0 = grab(s->m + 1, 4);
-  s->adj = grab(ef->n - start + 1, 4);
+  s->adj0 = lg_sys_grab(s->m + 1, 4);
+  s->adj = lg_sys_grab(ef->n - start + 1, 4);
   if (!s->adj0 || !s->adj) return -1;
   for (size_t k = start; k < ef->n; k++) s->adj0[lid[ef->v[k]] + 1]++;
   for (size_t u = 0; u < s->m; u++) s->adj0[u + 1] += s->adj0[u];
-  uint32_t *fill = grab(s->m + 1, 4);
+  uint32_t *fill = lg_sys_grab(s->m + 1, 4);
   if (!fill) return -1;
   memcpy(fill, s->adj0, (s->m + 1) * 4);
   for (size_t k = start; k < ef->n; k++) s->adj[fill[lid[ef->v[k]]]++] = lid[et->v[k]];
-  drop(fill);
+  lg_sys_drop(fill);
   return 0;
 }
 
@@ -638,7 +625,7 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
   for (size_t i = 0; i < h->n; i++)
     if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) m++;
   if (!m) return 0;
-  s.node = grab(m, 4);
+  s.node = lg_sys_grab(m, 4);
   if (!s.node) return -1;
   for (size_t i = 0; i < h->n; i++)
     if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) { lid[i] = (uint32_t)s.m; s.node[s.m++] = (uint32_t)i; }
@@ -647,9 +634,9 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
   if (build_edges(h, &s, lid, ef, et) < 0 || tarjan(&s) < 0) goto out;
-  size = grab(s.nscc, 4); lowest = grab(s.nscc, 4);
-  has_in = grab(s.nscc, 1); cyc = grab(s.nscc, 1);
-  uf = grab(m, 4); cid = grab(m, 4);
+  size = lg_sys_grab(s.nscc, 4); lowest = lg_sys_grab(s.nscc, 4);
+  has_in = lg_sys_grab(s.nscc, 1); cyc = lg_sys_grab(s.nscc, 1);
+  uf = lg_sys_grab(m, 4); cid = lg_sys_grab(m, 4);
   if (!size || !lowest || !has_in || !cyc || !uf || !cid) goto out;
   for (uint32_t u = 0; u < m; u++) {
     uint32_t c = s.scc[u];
@@ -685,16 +672,16 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
   rc = 0;
 out:
   for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
-  drop(s.node); drop(s.adj0); drop(s.adj); drop(s.scc);
-  drop(size); drop(lowest); drop(has_in); drop(cyc); drop(uf); drop(cid);
+  lg_sys_drop(s.node); lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
+  lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
   return rc;
 }
 
 /* Groups the lost blocks by cluster, entries first, and sums the clusters. */
 static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
-  g->clusters = grab(g->nclusters + 1, sizeof *g->clusters);
-  uint32_t *fill = grab(g->nclusters + 1, 4);
-  if (!g->clusters || !fill) { drop(fill); return -1; }
+  g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
+  uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
+  if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
   for (size_t i = 0; i < h->n; i++) {
     lg_blk_t *b = &h->blk[i];
     if (!b->cluster) continue;
@@ -704,8 +691,8 @@ static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
     if (b->flags & LG_BF_IN_CYCLE) c->cyclic = 1;
     g->nmembers++;
   }
-  g->members = grab(g->nmembers + 1, 4);
-  if (!g->members) { drop(fill); return -1; }
+  g->members = lg_sys_grab(g->nmembers + 1, 4);
+  if (!g->members) { lg_sys_drop(fill); return -1; }
   uint32_t sum = 0;
   for (size_t c = 0; c < g->nclusters; c++) {
     g->clusters[c].first = sum;
@@ -718,19 +705,19 @@ static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
       lg_blk_t *b = &h->blk[i];
       if (b->cluster && !!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = (uint32_t)i;
     }
-  drop(fill);
+  lg_sys_drop(fill);
   return 0;
 }
 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
-  uint32_t *lid = grab(h->n + 1, 4);
+  uint32_t *lid = lg_sys_grab(h->n + 1, 4);
   if (!lid) return -1;
   memset(lid, 0xFF, (h->n + 1) * 4);
   lg_vec_t ef = {0}, et = {0}, kind = {0};
   int rc = analyse_set(h, LG_UNREACHED, lid, g, &ef, &et, &kind);
   if (!rc) rc = analyse_set(h, LG_POSSIBLE, lid, g, &ef, &et, &kind);
-  drop(lid);
+  lg_sys_drop(lid);
   for (size_t i = 0; i < h->n && !rc; i++) {
     lg_blk_t *b = &h->blk[i];
     if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) b->cat = LG_CAT_REACHABLE;
@@ -751,10 +738,10 @@ int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
 }
 
 void lg_graph_free(lg_graph_t *g) {
-  drop(g->clusters);
-  drop(g->members);
-  drop(g->edge_from);
-  drop(g->edge_to);
+  lg_sys_drop(g->clusters);
+  lg_sys_drop(g->members);
+  lg_sys_drop(g->edge_from);
+  lg_sys_drop(g->edge_to);
   memset(g, 0, sizeof *g);
 }
 
@@ -767,8 +754,8 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
 #define CHECK(cond, msg) do { if (!(cond)) { if (!bad++) *why = msg; } } while (0)
   for (int c = 1; c <= LG_NCATS; c++) blocks += g->cat_blocks[c];
   CHECK(blocks == h->n, "category totals do not add up to the blocks");
-  uint8_t *has_entry = grab(g->nclusters + 1, 1), *pointed = grab(h->n + 1, 1);
-  if (!has_entry || !pointed) { drop(has_entry); drop(pointed); return bad; }
+  uint8_t *has_entry = lg_sys_grab(g->nclusters + 1, 1), *pointed = lg_sys_grab(h->n + 1, 1);
+  if (!has_entry || !pointed) { lg_sys_drop(has_entry); lg_sys_drop(pointed); return bad; }
   for (size_t e = 0; e < g->nedges; e++) pointed[g->edge_to[e]] = 1;
   for (size_t i = 0; i < h->n; i++) {
     const lg_blk_t *b = &h->blk[i];
@@ -794,7 +781,7 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
     }
   }
 #undef CHECK
-  drop(has_entry);
-  drop(pointed);
+  lg_sys_drop(has_entry);
+  lg_sys_drop(pointed);
   return bad;
 }

@@ -15,21 +15,7 @@
 #define MULTI 0xFFFFFFFEu
 
 /* ---- scratch memory --------------------------------------------------------- */
-
-/* Maps zeroed memory for n elements of size sz; the size is kept in a
- * 16-byte header so that drop needs only the pointer. */
-static void *grab(size_t n, size_t sz) {
-  size_t total = n * sz + 16;
-  char *p = lg_sys_map(total);
-  if (!p) return NULL;
-  *(size_t *)p = total;
-  return p + 16;
-}
-
-/* Returns memory from grab; NULL is fine. */
-static void drop(void *q) {
-  if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
-}
+/* Arrays come from lg_sys_grab and go back by lg_sys_drop (sys.h). */
 
 /* A growing array of u32 pairs. */
 typedef struct pairs { uint32_t *v; size_t n, cap; } pairs_t;
@@ -38,10 +24,10 @@ typedef struct pairs { uint32_t *v; size_t n, cap; } pairs_t;
 static int pairs_push(pairs_t *p, uint32_t a, uint32_t b) {
   if (p->n == p->cap) {
     size_t nc = p->cap ? p->cap * 2 : 4096;
-    uint32_t *nv = grab(nc * 2, sizeof *nv);
+    uint32_t *nv = lg_sys_grab(nc * 2, sizeof *nv);
     if (!nv) return -1;
     if (p->v) memcpy(nv, p->v, p->n * 2 * sizeof *nv);
-    drop(p->v);
+    lg_sys_drop(p->v);
     p->v = nv;
     p->cap = nc;
   }
@@ -69,10 +55,10 @@ static void uf_union(uint32_t *p, uint32_t a, uint32_t b) {
 int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o) {
   if (rs->n == rs->cap) {
     size_t nc = rs->cap ? rs->cap * 2 : 1024;
-    lg_rcobj_t *nv = grab(nc, sizeof *nv);
+    lg_rcobj_t *nv = lg_sys_grab(nc, sizeof *nv);
     if (!nv) return -1;
     if (rs->obj) memcpy(nv, rs->obj, rs->n * sizeof *nv);
-    drop(rs->obj);
+    lg_sys_drop(rs->obj);
     rs->obj = nv;
     rs->cap = nc;
   }
@@ -84,10 +70,10 @@ int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o) {
 
 int lg_rcscan_reserve(lg_rcscan_t *rs, size_t n) {
   if (n <= rs->cap) return 0;
-  lg_rcobj_t *nv = grab(n, sizeof *nv);
+  lg_rcobj_t *nv = lg_sys_grab(n, sizeof *nv);
   if (!nv) return -1;
   if (rs->obj) memcpy(nv, rs->obj, rs->n * sizeof *nv);
-  drop(rs->obj);
+  lg_sys_drop(rs->obj);
   rs->obj = nv;
   rs->cap = n;
   return 0;
@@ -110,7 +96,7 @@ static int sort_objects(lg_rcscan_t *rs) {
   size_t n = rs->n, t = n ? n - 1 : 0;
   while (t > 0 && rs->obj[t - 1].addr <= rs->obj[t].addr) t--;
   if (t == 0) return 0; /* sorted already */
-  lg_rcobj_t *tmp = grab(n, sizeof *tmp), *o = rs->obj;
+  lg_rcobj_t *tmp = lg_sys_grab(n, sizeof *tmp), *o = rs->obj;
   if (!tmp) return -1;
   lg_rcobj_t *a = o, *b = tmp;
   for (size_t w = 1; w < t; w *= 2) {
@@ -121,21 +107,21 @@ static int sort_objects(lg_rcscan_t *rs) {
   size_t i = 0, j = t, k = 0;
   while (i < t && j < n) o[k++] = o[j].addr < tmp[i].addr ? o[j++] : tmp[i++];
   while (i < t) o[k++] = tmp[i++];
-  drop(tmp);
+  lg_sys_drop(tmp);
   return 0;
 }
 
 int lg_rcscan_dead(lg_rcscan_t *rs, const lg_heap_t *h, size_t b) {
-  if (!rs->dead && !(rs->dead = grab(h->n + 1, 1))) return -1;
+  if (!rs->dead && !(rs->dead = lg_sys_grab(h->n + 1, 1))) return -1;
   rs->dead[b] = 1;
   return 0;
 }
 
 int lg_rcscan_place(lg_rcscan_t *rs, lg_heap_t *h) {
   if (sort_objects(rs) < 0) return -1;
-  drop(rs->of_blk);
+  lg_sys_drop(rs->of_blk);
   rs->nblk = h->n;
-  rs->of_blk = grab(h->n + 1, sizeof *rs->of_blk);
+  rs->of_blk = lg_sys_grab(h->n + 1, sizeof *rs->of_blk);
   if (!rs->of_blk) return -1;
   memset(rs->of_blk, 0xFF, (h->n + 1) * sizeof *rs->of_blk);
   for (size_t i = 0; i < rs->n; i++) {
@@ -301,9 +287,9 @@ static uint32_t owner_of(const lg_rcscan_t *rs, const own_t *w, uint32_t b) {
  * ostart[i+1]). */
 static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint32_t **ostart,
                        uint32_t **list) {
-  *ostart = grab(rs->n + 1, sizeof **ostart);
-  uint32_t *fill = grab(rs->n + 1, sizeof *fill), *by = grab(h->n + 1, sizeof *by);
-  if (!*ostart || !fill || !by) { drop(fill); drop(by); return -1; }
+  *ostart = lg_sys_grab(rs->n + 1, sizeof **ostart);
+  uint32_t *fill = lg_sys_grab(rs->n + 1, sizeof *fill), *by = lg_sys_grab(h->n + 1, sizeof *by);
+  if (!*ostart || !fill || !by) { lg_sys_drop(fill); lg_sys_drop(by); return -1; }
   size_t total = 0;
   for (uint32_t b = 0; b < h->n; b++) {
     uint32_t o = rs->of_blk[b] == NONE && !(rs->dead && rs->dead[b]) ? owner_of(rs, w, b) : NONE;
@@ -311,14 +297,14 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
     if (by[b] != NONE) { (*ostart)[o + 1]++; total++; }
   }
   for (size_t i = 0; i < rs->n; i++) (*ostart)[i + 1] += (*ostart)[i];
-  *list = grab(total + 1, sizeof **list);
+  *list = lg_sys_grab(total + 1, sizeof **list);
   if (*list) {
     memcpy(fill, *ostart, (rs->n + 1) * sizeof *fill);
     for (uint32_t b = 0; b < h->n; b++)
       if (by[b] != NONE) (*list)[fill[by[b]]++] = b;
   }
-  drop(fill);
-  drop(by);
+  lg_sys_drop(fill);
+  lg_sys_drop(by);
   return *list ? 0 : -1;
 }
 
@@ -365,16 +351,16 @@ static int subtract(lg_rcscan_t *rs, const lg_heap_t *h, const uint32_t *ostart,
 /* Turns the (from, to) pairs into rs->start / rs->to (a target named
  * twice by one source appears twice). */
 static int edges_by_source(lg_rcscan_t *rs, const pairs_t *e) {
-  rs->start = grab(rs->n + 1, sizeof *rs->start);
-  rs->to = grab(e->n + 1, sizeof *rs->to);
-  uint32_t *fill = grab(rs->n + 1, sizeof *fill);
-  if (!rs->start || !rs->to || !fill) { drop(fill); return -1; }
+  rs->start = lg_sys_grab(rs->n + 1, sizeof *rs->start);
+  rs->to = lg_sys_grab(e->n + 1, sizeof *rs->to);
+  uint32_t *fill = lg_sys_grab(rs->n + 1, sizeof *fill);
+  if (!rs->start || !rs->to || !fill) { lg_sys_drop(fill); return -1; }
   for (size_t k = 0; k < e->n; k++) rs->start[e->v[2 * k] + 1]++;
   for (size_t i = 0; i < rs->n; i++) rs->start[i + 1] += rs->start[i];
   memcpy(fill, rs->start, (rs->n + 1) * sizeof *fill);
   for (size_t k = 0; k < e->n; k++) rs->to[fill[e->v[2 * k]]++] = e->v[2 * k + 1];
   rs->nedges = e->n;
-  drop(fill);
+  lg_sys_drop(fill);
   return 0;
 }
 
@@ -394,7 +380,7 @@ static int is_seed(const lg_rcobj_t *o, const lg_heap_t *h) {
 /* Pass 3: marks the reached objects (reached[i] = 1); breadth first with
  * an explicit queue. */
 static int mark(const lg_rcscan_t *rs, const lg_heap_t *h, uint8_t *reached) {
-  uint32_t *queue = grab(rs->n + 1, sizeof *queue);
+  uint32_t *queue = lg_sys_grab(rs->n + 1, sizeof *queue);
   if (!queue) return -1;
   size_t head = 0, tail = 0;
   for (uint32_t i = 0; i < rs->n; i++)
@@ -404,7 +390,7 @@ static int mark(const lg_rcscan_t *rs, const lg_heap_t *h, uint8_t *reached) {
     for (uint32_t k = rs->start[i]; k < rs->start[i + 1]; k++)
       if (!reached[rs->to[k]]) { reached[rs->to[k]] = 1; queue[tail++] = rs->to[k]; }
   }
-  drop(queue);
+  lg_sys_drop(queue);
   return 0;
 }
 
@@ -421,10 +407,10 @@ static void verdicts(lg_rcscan_t *rs, const lg_heap_t *h, const uint8_t *reached
 
 /* Groups the garbage objects by their references: gstart / member. */
 static int group_garbage(lg_rcscan_t *rs) {
-  uint32_t *uf = grab(rs->n + 1, sizeof *uf), *gid = grab(rs->n + 1, sizeof *gid);
-  uint32_t *fill = grab(rs->n + 1, sizeof *fill);
-  rs->member = grab(rs->ngarbage + 1, sizeof *rs->member);
-  if (!uf || !gid || !fill || !rs->member) { drop(uf); drop(gid); drop(fill); return -1; }
+  uint32_t *uf = lg_sys_grab(rs->n + 1, sizeof *uf), *gid = lg_sys_grab(rs->n + 1, sizeof *gid);
+  uint32_t *fill = lg_sys_grab(rs->n + 1, sizeof *fill);
+  rs->member = lg_sys_grab(rs->ngarbage + 1, sizeof *rs->member);
+  if (!uf || !gid || !fill || !rs->member) { lg_sys_drop(uf); lg_sys_drop(gid); lg_sys_drop(fill); return -1; }
   for (uint32_t i = 0; i < rs->n; i++) uf[i] = i;
   for (uint32_t i = 0; i < rs->n; i++)
     for (uint32_t k = rs->start[i]; k < rs->start[i + 1] && rs->obj[i].state == LG_RCS_GARBAGE; k++)
@@ -434,17 +420,17 @@ static int group_garbage(lg_rcscan_t *rs) {
     if (rs->obj[i].state == LG_RCS_GARBAGE && gid[uf_find(uf, i)] == NONE) gid[uf_find(uf, i)] = (uint32_t)rs->ngroups++;
   for (uint32_t i = 0; i < rs->n; i++)
     fill[i] = rs->obj[i].state == LG_RCS_GARBAGE ? gid[uf_find(uf, i)] : NONE;
-  rs->gstart = grab(rs->ngroups + 1, sizeof *rs->gstart);
-  if (!rs->gstart) { drop(uf); drop(gid); drop(fill); return -1; }
+  rs->gstart = lg_sys_grab(rs->ngroups + 1, sizeof *rs->gstart);
+  if (!rs->gstart) { lg_sys_drop(uf); lg_sys_drop(gid); lg_sys_drop(fill); return -1; }
   for (uint32_t i = 0; i < rs->n; i++)
     if (fill[i] != NONE) rs->gstart[fill[i] + 1]++;
   for (size_t g = 0; g < rs->ngroups; g++) rs->gstart[g + 1] += rs->gstart[g];
   memcpy(gid, rs->gstart, (rs->ngroups + 1) * sizeof *gid); /* gid: next free slot per group */
   for (uint32_t i = 0; i < rs->n; i++)
     if (fill[i] != NONE) rs->member[gid[fill[i]]++] = i;
-  drop(uf);
-  drop(gid);
-  drop(fill);
+  lg_sys_drop(uf);
+  lg_sys_drop(gid);
+  lg_sys_drop(fill);
   return 0;
 }
 
@@ -452,25 +438,25 @@ static int group_garbage(lg_rcscan_t *rs) {
 
 /* Forgets the results of an earlier solve. */
 static void drop_results(lg_rcscan_t *rs) {
-  drop(rs->start); drop(rs->to); drop(rs->gstart); drop(rs->member);
+  lg_sys_drop(rs->start); lg_sys_drop(rs->to); lg_sys_drop(rs->gstart); lg_sys_drop(rs->member);
   rs->start = rs->to = rs->gstart = rs->member = NULL;
   rs->nedges = rs->ngroups = rs->ngarbage = rs->nunbalanced = rs->nlive = 0;
 }
 
 int lg_rcscan_solve(lg_rcscan_t *rs, const lg_heap_t *h) {
   drop_results(rs);
-  own_t w = {grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, sizeof(uint32_t)),
-             grab(h->n + 1, sizeof(uint32_t)), grab(h->n + 1, 1), {0}, {0}};
+  own_t w = {lg_sys_grab(h->n + 1, sizeof(uint32_t)), lg_sys_grab(h->n + 1, sizeof(uint32_t)), lg_sys_grab(h->n + 1, sizeof(uint32_t)),
+             lg_sys_grab(h->n + 1, sizeof(uint32_t)), lg_sys_grab(h->n + 1, 1), {0}, {0}};
   pairs_t e = {0};
   uint32_t *ostart = NULL, *list = NULL;
-  uint8_t *reached = grab(rs->n + 1, 1);
+  uint8_t *reached = lg_sys_grab(rs->n + 1, 1);
   int rc = -1;
   if (w.uf && w.owner && w.direct && w.side && w.mute && reached && ownership(rs, h, &w) == 0 && owned_lists(rs, h, &w, &ostart, &list) == 0 &&
       subtract(rs, h, ostart, list, &e) == 0 && edges_by_source(rs, &e) == 0 && mark(rs, h, reached) == 0) {
     verdicts(rs, h, reached);
     rc = group_garbage(rs);
   }
-  drop(w.uf); drop(w.owner); drop(w.direct); drop(w.side); drop(w.mute); drop(w.from_obj.v); drop(w.to_lost.v); drop(e.v); drop(ostart); drop(list); drop(reached);
+  lg_sys_drop(w.uf); lg_sys_drop(w.owner); lg_sys_drop(w.direct); lg_sys_drop(w.side); lg_sys_drop(w.mute); lg_sys_drop(w.from_obj.v); lg_sys_drop(w.to_lost.v); lg_sys_drop(e.v); lg_sys_drop(ostart); lg_sys_drop(list); lg_sys_drop(reached);
   if (rc < 0) {
     drop_results(rs);
     for (size_t i = 0; i < rs->n; i++) if (rs->obj[i].state != LG_RCS_OUT) rs->obj[i].state = LG_RCS_LIVE;
@@ -480,8 +466,8 @@ int lg_rcscan_solve(lg_rcscan_t *rs, const lg_heap_t *h) {
 
 void lg_rcscan_free(lg_rcscan_t *rs) {
   drop_results(rs);
-  drop(rs->obj);
-  drop(rs->of_blk);
-  drop(rs->dead);
+  lg_sys_drop(rs->obj);
+  lg_sys_drop(rs->of_blk);
+  lg_sys_drop(rs->dead);
   memset(rs, 0, sizeof *rs);
 }

@@ -130,6 +130,19 @@ void lg_sys_unmap(void *p, size_t size) {
   }
 }
 
+void *lg_sys_grab(size_t n, size_t sz) {
+  if (sz && n > (SIZE_MAX - 16) / sz) return NULL;
+  size_t total = n * sz + 16;
+  char *p = lg_sys_map(total);
+  if (!p) return NULL;
+  *(size_t *)p = total;
+  return p + 16;
+}
+
+void lg_sys_drop(void *q) {
+  if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
+}
+
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size) {
   (void)old_size;
   own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);

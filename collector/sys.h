@@ -37,6 +37,12 @@ void *lg_sys_map_shared(size_t size);
 /* lg_sys_unmap returns memory from any of the above (the header knows the
  * length; `size` is what the caller asked for). */
 void lg_sys_unmap(void *p, size_t size);
+/* lg_sys_grab maps zeroed memory for n elements of size sz, its size kept
+ * in a 16-byte header so that lg_sys_drop needs only the pointer (the
+ * scan's scratch arrays); NULL when it cannot or n * sz overflows.
+ * lg_sys_drop returns it; NULL is fine. */
+void *lg_sys_grab(size_t n, size_t sz);
+void lg_sys_drop(void *q);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
  * failure (the old mapping is then untouched). */
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size);
