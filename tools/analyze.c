@@ -895,3 +895,10 @@ void lg_analyze_baseline(lg_report_t *r, const lg_baseline_t *b) {
     if (!b->sites[i]->seen)
       r->base.fixed[r->base.nfixed++] = b->sites[i];
 }
+
+uint64_t lg_analyze_log_bytes(const lg_report_t *r) {
+  uint64_t bytes = 0;
+  for (size_t i = 0; i < r->nprocs; i++)
+    lg_util_sat_add(&bytes, r->procs[i]->log_bytes);
+  return bytes;
+}

@@ -227,6 +227,11 @@ void lg_analyze_baseline(lg_report_t *r, const lg_baseline_t *b);
 /* lg_analyze_free releases what lg_analyze_build allocated. */
 void lg_analyze_free(lg_report_t *r);
 
+/* lg_analyze_log_bytes is the size of the report's logs together: what
+ * the renderers bound their output by (a hostile log cannot make a report
+ * much bigger than itself). */
+uint64_t lg_analyze_log_bytes(const lg_report_t *r);
+
 /* lg_analyze_stack symbolizes stack `id` of process `p` into `out` (an
  * empty stack when the id is unknown), a function inlined at a return
  * address as a frame of its own before the frame it was inlined into

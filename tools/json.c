@@ -141,3 +141,20 @@ void lg_json_hex(lg_json_t *j, uint64_t v) {
   lg_json_pre(j);
   fprintf(j->f, "\"0x%" PRIx64 "\"", v);
 }
+
+void lg_json_location(lg_json_t *j, const char *function, const char *file, int line,
+                      const char *module, uint64_t address) {
+  lg_json_key(j, "function");
+  lg_json_str(j, function);
+  lg_json_key(j, "file");
+  lg_json_str(j, file);
+  lg_json_key(j, "line");
+  if (file && line > 0)
+    lg_json_u64(j, (uint64_t)line);
+  else
+    lg_json_null(j);
+  lg_json_key(j, "module");
+  lg_json_str(j, module);
+  lg_json_key(j, "address");
+  lg_json_hex(j, address);
+}

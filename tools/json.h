@@ -45,4 +45,10 @@ void lg_json_hex(lg_json_t *j, uint64_t v);
 /* lg_json_escape writes `s` as a quoted JSON string to `f`. */
 void lg_json_escape(FILE *f, const char *s);
 
+/* lg_json_location writes a frame's keys "function", "file", "line" (null
+ * without a file or a line), "module" and "address", the shape every
+ * stack frame and balance-tree node of the report shares (SPEC section 5). */
+void lg_json_location(lg_json_t *j, const char *function, const char *file, int line,
+                      const char *module, uint64_t address);
+
 #endif

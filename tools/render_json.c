@@ -59,19 +59,7 @@ static void lg_json_amount(lg_json_t *j, const char *key,
 
 static void lg_json_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_obj(j);
-  lg_json_key(j, "function");
-  lg_json_str(j, fr->function);
-  lg_json_key(j, "file");
-  lg_json_str(j, fr->file);
-  lg_json_key(j, "line");
-  if (fr->file && fr->line > 0)
-    lg_json_u64(j, (uint64_t)fr->line);
-  else
-    lg_json_null(j);
-  lg_json_key(j, "module");
-  lg_json_str(j, fr->module);
-  lg_json_key(j, "address");
-  lg_json_hex(j, fr->address);
+  lg_json_location(j, fr->function, fr->file, fr->line, fr->module, fr->address);
   lg_json_key(j, "inlined");
   lg_json_bool(j, fr->inlined);
   lg_json_obj_end(j);
@@ -107,9 +95,7 @@ static void lg_json_stack(lg_json_t *j, const lg_rstack_t *s) {
 
 /* Sets the inline budget of a report from the size of its logs. */
 static void lg_json_budget_init(const lg_report_t *r) {
-  uint64_t bytes = 0;
-  for (size_t i = 0; i < r->nprocs; i++)
-    bytes += r->procs[i]->log_bytes;
+  uint64_t bytes = lg_analyze_log_bytes(r);
   lg_json_budget = STACK_BUDGET_MIN + bytes / 1024 * STACK_FRAMES_PER_KB;
   lg_json_over_budget = 0;
 }

@@ -289,23 +289,10 @@ void lg_render_text_record_refcounted(FILE *f, const lg_report_t *r, const lg_rr
 /* Writes one frame, as the report's stacks do. */
 static void lg_rjson_frame(lg_json_t *j, const lg_symframe_t *fr) {
   lg_json_obj(j);
-  lg_json_key(j, "function");
-  lg_json_str(j, fr->function);
-  lg_json_key(j, "file");
-  lg_json_str(j, fr->file);
-  lg_json_key(j, "line");
-  if (fr->file && fr->line > 0)
-    lg_json_u64(j, (uint64_t)fr->line);
-  else
-    lg_json_null(j);
-  lg_json_key(j, "module");
-  lg_json_str(j, fr->module);
-  lg_json_key(j, "address");
-  lg_json_hex(j, fr->address);
+  lg_json_location(j, fr->function, fr->file, fr->line, fr->module, fr->address);
   lg_json_obj_end(j);
 }
 
-/* Writes one object of a finding. */
 /* Frames and tree nodes the refcount array may still write, from the
  * size of the report's logs (as render_json.c bounds its stacks): a
  * hostile log of a few bytes per object cannot make the report repeat
@@ -330,6 +317,7 @@ static uint64_t lg_rjson_nodes(const lg_rtree_t *t) {
   return n;
 }
 
+/* Writes one object of a finding. */
 static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
   lg_json_obj(j);
   lg_json_key(j, "address");
@@ -358,19 +346,7 @@ static void lg_rjson_object(lg_json_t *j, const lg_robject_t *o) {
 /* Writes a balance tree node and, nested, its children. */
 static void lg_rjson_node(lg_json_t *j, const lg_rtree_t *t) {
   lg_json_obj(j);
-  lg_json_key(j, "function");
-  lg_json_str(j, t->function);
-  lg_json_key(j, "file");
-  lg_json_str(j, t->file);
-  lg_json_key(j, "line");
-  if (t->file && t->line > 0)
-    lg_json_u64(j, (uint64_t)t->line);
-  else
-    lg_json_null(j);
-  lg_json_key(j, "module");
-  lg_json_str(j, t->module);
-  lg_json_key(j, "address");
-  lg_json_hex(j, t->address);
+  lg_json_location(j, t->function, t->file, t->line, t->module, t->address);
   lg_json_key(j, "refs");
   lg_json_u64(j, t->refs);
   lg_json_key(j, "unrefs");
@@ -427,9 +403,7 @@ static void lg_rjson_finding(lg_json_t *j, const lg_rfinding_t *rf) {
 }
 
 void lg_render_json_refcount(lg_json_t *j, const lg_report_t *r) {
-  uint64_t bytes = 0;
-  for (size_t i = 0; i < r->nprocs; i++)
-    bytes += r->procs[i]->log_bytes;
+  uint64_t bytes = lg_analyze_log_bytes(r);
   lg_rjson_budget = LG_RJSON_BUDGET_MIN + bytes / 1024 * LG_RJSON_PER_KB;
   lg_json_key(j, "refcount");
   lg_json_arr(j);
