@@ -7,12 +7,13 @@
 # that is not garbage, and every object one of them refers to), and those
 # of the live cycles it kept ("alive"), prints how many, and kills itself,
 # so that the report is the scan's.
-import ctypes
 import gc
 import json
 import os
 import signal
 import sys
+
+import gcwitness  # the scan, then what CPython says (beside this file)
 
 gc.disable()
 
@@ -45,31 +46,7 @@ def keep(n):
 
 make(400)
 keep(50)
-scan = getattr(ctypes.CDLL(None), "leakgraph__scan", None)
-if scan:
-    scan()
-gc.set_debug(gc.DEBUG_SAVEALL)
-gc.collect()
-garbage = {id(o) for o in gc.garbage}
-
-
-def held_alive():
-    """The addresses of what CPython still holds: every object its
-    collector tracks that is not garbage, and every object one of those
-    refers to (run in a function, so that no global of ours refers to a
-    garbage object)."""
-    objs = gc.get_objects()
-    skip = {id(objs), id(gc.garbage)}
-    held = set()
-    for o in objs:
-        if id(o) in garbage or id(o) in skip:
-            continue
-        held.add(id(o))
-        held.update(id(r) for r in gc.get_referents(o))
-    return held - garbage
-
-
-held = held_alive()
+garbage, held = gcwitness.scan_and_collect()
 alive = [id(x) for x in kept]
 with open("gc.json", "w") as f:
     json.dump({"garbage": sorted(garbage), "held": sorted(held), "alive": alive}, f)

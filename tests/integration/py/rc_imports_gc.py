@@ -4,10 +4,9 @@
 # runs, which it then keeps from running); asks leakgraph for a scan, then
 # lets gc.collect() with
 # DEBUG_SAVEALL find what was garbage at that moment. It writes to gc.json
-# the addresses of gc.garbage ("garbage") and of the objects reachable from
-# it that only it holds ("only"), and kills itself, so that the report is
+# the addresses of gc.garbage ("garbage") and of the objects CPython still
+# holds ("held", gcwitness.py), and kills itself, so that the report is
 # the scan's.
-import ctypes
 import gc
 import json
 import os
@@ -15,6 +14,8 @@ import signal
 import sqlite3
 import ssl
 import sys
+
+import gcwitness  # the scan, then what CPython says (beside this file)
 
 con = sqlite3.connect(":memory:")
 con.execute("create table t(a)")
@@ -26,31 +27,7 @@ ctx = ssl.create_default_context()
 gc.disable()
 Tmp = type("Tmp", (), {"f": lambda self: 1})
 del Tmp
-scan = getattr(ctypes.CDLL(None), "leakgraph__scan", None)
-if scan:
-    scan()
-gc.set_debug(gc.DEBUG_SAVEALL)
-gc.collect()
-garbage = {id(o) for o in gc.garbage}
-
-
-def held_alive():
-    """The addresses of what CPython still holds: every object its
-    collector tracks that is not garbage, and every object one of those
-    refers to (run in a function, so that no global of ours refers to a
-    garbage object)."""
-    objs = gc.get_objects()
-    skip = {id(objs), id(gc.garbage)}
-    held = set()
-    for o in objs:
-        if id(o) in garbage or id(o) in skip:
-            continue
-        held.add(id(o))
-        held.update(id(r) for r in gc.get_referents(o))
-    return held - garbage
-
-
-held = held_alive()
+garbage, held = gcwitness.scan_and_collect()
 with open("gc.json", "w") as f:
     json.dump({"garbage": sorted(garbage), "held": sorted(held)}, f)
 print("rows=%d garbage=%d held=%d" % (len(rows), len(garbage), len(held)))
