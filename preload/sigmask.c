@@ -44,6 +44,7 @@
 #include <time.h>
 
 #include "shim.h"
+#include "sys.h"
 #include "world.h"
 
 /* Did the program ask this thread to block the stop signal? */
