@@ -1,14 +1,15 @@
 /* The fast unwinder stays exact when a thread's array of checks is full
  * and its captures lay their rows out later, when the tree's walk finds
  * them holding: 64 leaf functions, each allocating from two sites, are
- * called from the bottom of a 26-deep recursion (every stack is 32 frames
- * and its row of checks long, while the tree holds few frames), in
- * rounds, through one of two outer functions, path_a and path_b, whose
- * frames are alike: a leaf's frame stands in the same slot with the same
- * return address on both paths, and only frames further out tell the two
- * stacks apart. The rows fill the array before the frames fill the tree;
- * a row laid out for the wrong capture would give a stack of the other
- * path.
+ * called one at a time from the bottom of a 28-deep recursion (every
+ * stack is 32 frames and its row of checks long, while the tree holds few
+ * frames), through one of two outer functions in turn, path_a and path_b,
+ * whose frames are alike: a leaf's frame stands in the same slot with the
+ * same return address on both paths, and only the path's frame, the last
+ * within the depth, tells the two stacks apart. The rows fill the array
+ * long before the frames fill the tree, so the array starts afresh again
+ * and again; a row of another capture (a row from before the array
+ * started afresh, taken as still there) gives a stack of the other path.
  * Run twice without address randomisation, with the fast unwinder and
  * with LEAKGRAPH_SLOW_UNWIND=1: every leaked block (paired by its size)
  * has the same stack, frame for frame, in both, and the leaks of each
@@ -53,31 +54,35 @@ L16(0) L16(1) L16(2) L16(3)
 #define R16(n) R4(n##0) R4(n##1) R4(n##2) R4(n##3)
 static const leaf_t leaves[NL] = {R16(0) R16(1) R16(2) R16(3)};
 
-/* Calls every leaf; `leak` 0: none leaks, else the size group of the
- * leaks plus one. */
-static NOINLINE void all_leaves(unsigned leak) {
-  for (unsigned i = 0; i < NL; i++) leaves[i](leak);
+/* Calls leaf `which`; `leak` 0: it does not leak, else the size group of
+ * its leak plus one. */
+static unsigned which;
+static NOINLINE void call_leaf(unsigned leak) {
+  leaves[which](leak);
   sp_guard++;
 }
 
 static NOINLINE void recurse(unsigned d, unsigned leak) {
-  if (d) recurse(d - 1, leak); else all_leaves(leak);
+  if (d) recurse(d - 1, leak); else call_leaf(leak);
   sp_guard++;
 }
 
 /* The two paths: the same frame, other return addresses (and code that
  * differs, with -fno-ipa-icf, so that gcc does not fold them into one). */
-static NOINLINE void path_a(unsigned leak) { recurse(26, leak); sp_guard++; }
-static NOINLINE void path_b(unsigned leak) { recurse(26, leak); sp_guard += 2; }
+static NOINLINE void path_a(unsigned leak) { recurse(28, leak); sp_guard++; }
+static NOINLINE void path_b(unsigned leak) { recurse(28, leak); sp_guard += 2; }
 
 int main(void) {
-  /* Rounds of both paths; every fourth round of each leaks from every
-   * leaf (sizes 1000 + 512 * group + the leaf's number, its name's digits
-   * read as a C number, under 512: path_a's groups even, path_b's odd). */
+  /* Rounds of every leaf through both paths; every fourth round leaks
+   * from every leaf (sizes 1000 + 512 * group + the leaf's number, its
+   * name's digits read as a C number, under 512: path_a's groups even,
+   * path_b's odd). */
   for (unsigned r = 0; r < ROUNDS; r++) {
     unsigned k = r / 4;
-    path_a(r % 4 == 3 ? 1 + 2 * k : 0);
-    path_b(r % 4 == 3 ? 1 + 2 * k + 1 : 0);
+    for (which = 0; which < NL; which++) {
+      path_a(r % 4 == 3 ? 1 + 2 * k : 0);
+      path_b(r % 4 == 3 ? 1 + 2 * k + 1 : 0);
+    }
   }
   clobber_stack();
   printf("leaks=%d\n", nleaks);
