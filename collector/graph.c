@@ -616,19 +616,17 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
   return 0;
 }
 
-/* Analyses one set of blocks (all UNREACHED, or all POSSIBLE): categories,
- * entries, cycles and clusters, appended to g via the out vectors. */
-static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
+/* Analyses one set of blocks (all UNREACHED, or all POSSIBLE, none
+ * ignored), given as their indexes in ascending order (nodes[0..m), which
+ * this takes over): categories, entries, cycles and clusters, appended to g
+ * via the out vectors. */
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32_t *lid, lg_graph_t *g,
                        lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first) {
   set_t s = {0};
-  size_t m = 0;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) m++;
   if (!m) return 0;
-  s.node = lg_sys_grab(m, 4);
-  if (!s.node) return -1;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) { lid[i] = (uint32_t)s.m; s.node[s.m++] = (uint32_t)i; }
+  s.node = nodes;
+  s.m = m;
+  for (uint32_t u = 0; u < m; u++) lid[nodes[u]] = u;
   size_t e0 = ef->n;
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
@@ -672,25 +670,44 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
   rc = 0;
 out:
   for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
-  lg_sys_drop(s.node); lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
+  lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
   lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
   return rc;
 }
 
-/* Groups the lost blocks by cluster, entries first, and sums the clusters. */
-static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
-  g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
-  uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
-  if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
-  for (size_t i = 0; i < h->n; i++) {
-    lg_blk_t *b = &h->blk[i];
-    if (!b->cluster) continue;
+/* Adds the lost blocks lost[0..n) to the category totals and to their
+ * clusters' sums. */
+static void sum_lost(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &h->blk[lost[k]];
+    g->cat_bytes[b->cat] += b->size;
+    g->cat_blocks[b->cat]++;
     lg_cluster_info_t *c = &g->clusters[b->cluster - 1];
     c->bytes += b->size;
     c->blocks++;
     if (b->flags & LG_BF_IN_CYCLE) c->cyclic = 1;
     g->nmembers++;
   }
+}
+
+/* Appends to their clusters the lost blocks lost[0..n) (ascending) that
+ * are entries (pass 0) or are not (pass 1). */
+static void place_members(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n, int pass, uint32_t *fill) {
+  for (size_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &h->blk[lost[k]];
+    if (!!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = lost[k];
+  }
+}
+
+/* Groups the lost blocks (the UNREACHED ones un, then the POSSIBLE ones
+ * po, each ascending) by cluster, entries first, and sums the clusters and
+ * their categories. */
+static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind, const lg_vec_t *un, const lg_vec_t *po) {
+  g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
+  uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
+  if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
+  sum_lost(h, g, un->v, un->n);
+  sum_lost(h, g, po->v, po->n);
   g->members = lg_sys_grab(g->nmembers + 1, 4);
   if (!g->members) { lg_sys_drop(fill); return -1; }
   uint32_t sum = 0;
@@ -700,39 +717,53 @@ static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
     fill[c] = sum;
     sum += g->clusters[c].blocks;
   }
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < h->n; i++) {
-      lg_blk_t *b = &h->blk[i];
-      if (b->cluster && !!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = (uint32_t)i;
-    }
+  for (int pass = 0; pass < 2; pass++) {
+    place_members(h, g, un->v, un->n, pass, fill);
+    place_members(h, g, po->v, po->n, pass, fill);
+  }
   lg_sys_drop(fill);
+  return 0;
+}
+
+/* One pass over the heap: a REACHABLE or ignored block gets its category
+ * and counts in the totals (and under its heuristic); the others go, by
+ * index, to the UNREACHED list un or the POSSIBLE list po. */
+static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po) {
+  for (size_t i = 0; i < h->n; i++) {
+    lg_blk_t *b = &h->blk[i];
+    if (b->mark != LG_REACHABLE && !(b->flags & LG_BF_IGNORED)) {
+      if (vec_push(b->mark == LG_POSSIBLE ? po : un, (uint32_t)i) < 0) return -1;
+      continue;
+    }
+    b->cat = LG_CAT_REACHABLE;
+    g->cat_bytes[LG_CAT_REACHABLE] += b->size;
+    g->cat_blocks[LG_CAT_REACHABLE]++;
+    if (b->heur && b->heur <= LG_NHEURS) {
+      g->heur_bytes[b->heur] += b->size;
+      g->heur_blocks[b->heur]++;
+    }
+  }
   return 0;
 }
 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
+  lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
   uint32_t *lid = lg_sys_grab(h->n + 1, 4);
-  if (!lid) return -1;
-  memset(lid, 0xFF, (h->n + 1) * 4);
-  lg_vec_t ef = {0}, et = {0}, kind = {0};
-  int rc = analyse_set(h, LG_UNREACHED, lid, g, &ef, &et, &kind);
-  if (!rc) rc = analyse_set(h, LG_POSSIBLE, lid, g, &ef, &et, &kind);
-  lg_sys_drop(lid);
-  for (size_t i = 0; i < h->n && !rc; i++) {
-    lg_blk_t *b = &h->blk[i];
-    if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) b->cat = LG_CAT_REACHABLE;
-    g->cat_bytes[b->cat] += b->size;
-    g->cat_blocks[b->cat]++;
-    if (b->cat == LG_CAT_REACHABLE && b->heur && b->heur <= LG_NHEURS) {
-      g->heur_bytes[b->heur] += b->size;
-      g->heur_blocks[b->heur]++;
-    }
+  int rc = lid ? split_blocks(h, g, &un, &po) : -1;
+  if (!rc) {
+    memset(lid, 0xFF, (h->n + 1) * 4);
+    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, lid, g, &ef, &et, &kind);
   }
-  if (!rc) rc = group_members(h, g, &kind);
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, lid, g, &ef, &et, &kind);
+  lg_sys_drop(lid);
+  if (!rc) rc = group_members(h, g, &kind, &un, &po);
   g->edge_from = ef.v;
   g->edge_to = et.v;
   g->nedges = ef.n;
   vec_free(&kind);
+  vec_free(&un);
+  vec_free(&po);
   if (rc) lg_graph_free(g);
   return rc;
 }
