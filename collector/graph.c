@@ -14,7 +14,7 @@
 
 struct lg_region {
   uintptr_t base, end;
-  size_t page0;   /* first entry of this region in h->pages */
+  size_t page0;   /* first entry of this region in h->dir */
   uint32_t first; /* first block of the region */
   uint32_t last;  /* last block of the region */
 };
@@ -78,74 +78,81 @@ static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 
  * contain the address). */
 static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(b) + (b->size == 8); }
 
-/* Picks the granule so that the index has about one entry per block (at
- * least 16 bytes, at most a 4 KiB page): lookups then read one index entry,
- * one start address and the block itself. */
-static unsigned pick_shift(const lg_heap_t *h, uintptr_t bytes) {
-  unsigned shift = 4;
-  while (shift < 12 && ((uintptr_t)1 << shift) * h->n < bytes) shift++;
-  return shift;
+#define GRAIN_SHIFT 4 /* the index's granule: 16 bytes, malloc's alignment */
+#define ENTRY_SHIFT (GRAIN_SHIFT + 6) /* an entry covers 64 granules: 1 KiB */
+#define ENTRY_MASK (((uintptr_t)1 << ENTRY_SHIFT) - 1)
+
+/* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
+ * whose gaps are below REGION_GAP, each starting on an entry boundary, up
+ * to the end of their index (index_end). Returns their number. */
+static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
+  size_t r = 0, first = 0;
+  uintptr_t end = index_end(&h->blk[0]);
+  for (size_t i = 1; i <= h->n; i++) {
+    if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP)) {
+      uintptr_t e = index_end(&h->blk[i]);
+      if (e > end) end = e;
+      continue;
+    }
+    if (reg)
+      reg[r] = (lg_region_t){.base = h->blk[first].addr & ~ENTRY_MASK, .end = end,
+                             .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
+    r++;
+    if (i < h->n) { first = i; end = index_end(&h->blk[i]); }
+  }
+  return r;
 }
+
+/* The number of index entries region g needs. */
+static inline size_t entries_of(const lg_region_t *g) { return ((g->end - 1 - g->base) >> ENTRY_SHIFT) + 1; }
+
+/* Sets the start bits and first-block indexes of region g's entries, and
+ * clears h->exact when a block does not start on a granule of its own. */
+static void index_region(lg_heap_t *h, const lg_region_t *g) {
+  lg_dirent_t *d = &h->dir[g->page0];
+  size_t nent = entries_of(g);
+  uint32_t i = g->first;
+  uintptr_t prev = ~(uintptr_t)0; /* granule of the previous block */
+  for (size_t e = 0; e < nent; e++) {
+    d[e].rank = i;
+    for (; i <= g->last && ((h->blk[i].addr - g->base) >> ENTRY_SHIFT) == e; i++) {
+      uintptr_t gr = (h->blk[i].addr - g->base) >> GRAIN_SHIFT;
+      if ((h->blk[i].addr & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) || gr == prev) h->exact = 0;
+      d[e].bits |= (uint64_t)1 << (gr & 63);
+      prev = gr;
+    }
+  }
+}
+
+/* Notes that block i is REACHABLE with no heuristic tag. */
+static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint64_t)1 << (i & 63); }
+
+static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
-  h->reg = NULL; h->nreg = 0; h->pages = NULL; h->npages = 0; h->starts = NULL;
+  h->reg = NULL; h->nreg = 0; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   for (size_t i = 1; i < n; i++) /* trim overlaps left by missed frees */
     if (h->blk[i - 1].addr + span_of(&h->blk[i - 1]) > h->blk[i].addr)
       h->blk[i - 1].size = h->blk[i].addr - h->blk[i - 1].addr;
-  /* Regions: runs of blocks with gaps below REGION_GAP. */
-  size_t nreg = 1;
-  uintptr_t end = index_end(&h->blk[0]);
-  for (size_t i = 1; i < n; i++) {
-    if (h->blk[i].addr - end > REGION_GAP) nreg++;
-    uintptr_t e = index_end(&h->blk[i]);
-    if (e > end) end = e;
+  h->nreg = split_regions(h, NULL);
+  h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
+  h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
+  if (!h->reg || !h->settled) return -1;
+  split_regions(h, h->reg);
+  for (size_t k = 0; k < h->nreg; k++) {
+    h->reg[k].page0 = h->ndir;
+    h->ndir += entries_of(&h->reg[k]);
   }
-  uintptr_t covered = 0;
-  for (size_t i = 0; i < n; i++) covered += span_of(&h->blk[i]);
-  const unsigned PAGE_SHIFT = h->shift = pick_shift(h, covered);
-  h->starts = lg_sys_grab(n, sizeof *h->starts);
-  h->reg = lg_sys_grab(nreg, sizeof *h->reg);
-  if (!h->reg || !h->starts) return -1;
-  for (size_t i = 0; i < n; i++) h->starts[i] = h->blk[i].addr;
-  size_t r = 0, npages = 0;
-  h->reg[0].base = h->blk[0].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
-  h->reg[0].first = 0;
-  end = index_end(&h->blk[0]);
-  for (size_t i = 1; i <= n; i++) {
-    if (i == n || h->blk[i].addr - end > REGION_GAP) {
-      lg_region_t *g = &h->reg[r];
-      g->end = end;
-      g->last = (uint32_t)(i - 1);
-      g->page0 = npages;
-      npages += ((end - g->base) >> PAGE_SHIFT) + 2;
-      if (i == n) break;
-      g = &h->reg[++r];
-      g->base = h->blk[i].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
-      g->first = (uint32_t)i;
-      end = 0;
-    }
-    uintptr_t e = index_end(&h->blk[i]);
-    if (e > end) end = e;
-  }
-  h->nreg = nreg;
-  h->pages = lg_sys_grab(npages, sizeof *h->pages);
-  if (!h->pages) return -1;
-  h->npages = npages;
-  for (size_t k = 0; k < nreg; k++) {
-    lg_region_t *g = &h->reg[k];
-    size_t np = ((g->end - g->base) >> PAGE_SHIFT) + 2;
-    uint32_t b = g->first;
-    for (size_t p = 0; p < np; p++) {
-      uintptr_t page_start = g->base + (p << PAGE_SHIFT);
-      while (b < g->last && index_end(&h->blk[b]) <= page_start) b++;
-      h->pages[g->page0 + p] = b;
-    }
-  }
+  h->dir = lg_sys_grab(h->ndir, sizeof *h->dir);
+  if (!h->dir) return -1;
+  for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
+  for (size_t i = 0; i < n; i++)
+    if (h->blk[i].mark == LG_REACHABLE && !h->blk[i].heur) settle(h, i);
   h->lo = h->reg[0].base;
-  h->span = h->reg[nreg - 1].end - h->lo;
+  h->span = h->reg[h->nreg - 1].end - h->lo;
   return 0;
 }
 
@@ -160,14 +167,15 @@ void lg_heap_free(lg_heap_t *h) {
   h->parent = NULL;
   h->roots = NULL;
   h->nroots = h->caproots = 0;
-  lg_sys_drop(h->starts);
-  h->starts = NULL;
+  lg_sys_drop(h->settled);
+  h->settled = NULL;
   lg_sys_drop(h->reg);
-  lg_sys_drop(h->pages);
+  lg_sys_drop(h->dir);
   vec_free(&h->rstack);
   vec_free(&h->pstack);
   h->reg = NULL;
-  h->pages = NULL;
+  h->dir = NULL;
+  h->nreg = h->ndir = 0;
 }
 
 /* Finds the region that may hold w (the last one starting at or below it),
@@ -182,6 +190,36 @@ static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
   return w >= g->base && w < g->end ? g : NULL;
 }
 
+/* The index entry covering w, in region g (which holds w). */
+static inline const lg_dirent_t *entry_of(const lg_heap_t *h, const lg_region_t *g, uintptr_t w) {
+  return &h->dir[g->page0 + ((w - g->base) >> ENTRY_SHIFT)];
+}
+
+/* A population count that needs no CPU feature and no library call. */
+static inline unsigned count_bits(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The last block of region g starting at or below w, or -1, from w's
+ * entry d; *at says whether w is that block's start. An inexact index (a
+ * block off its granule or sharing it) is corrected against the blocks'
+ * addresses. */
+static inline long block_at_or_below(const lg_heap_t *h, const lg_region_t *g, const lg_dirent_t *d, uintptr_t w,
+                                     int *at) {
+  unsigned gr = (unsigned)((w - g->base) >> GRAIN_SHIFT) & 63;
+  uint64_t upto = d->bits & (~(uint64_t)0 >> (63 - gr));
+  long a = (long)d->rank + (long)count_bits(upto) - 1;
+  *at = h->exact && !(w & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) && ((upto >> gr) & 1);
+  if (!h->exact) {
+    while (a < (long)g->last && h->blk[a + 1].addr <= w) a++;
+    while (a >= (long)g->first && h->blk[a].addr > w) a--;
+  }
+  return a < (long)g->first ? -1 : a;
+}
+
 /* glibc's allocator keeps pointers to free chunks and to the top chunk in
  * its bins (libc's data, a root). A chunk's address is 16 bytes below its
  * user pointer, so the chunk following a block starts inside the block's
@@ -193,35 +231,20 @@ static inline uintptr_t next_chunk_offset(uintptr_t size) {
   return (chunk < 32 ? 32 : chunk) - 16;
 }
 
-/* The last block in [a, b] starting at or below w (reads starts only). */
-static inline uint32_t candidate(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
-  const uintptr_t *st = h->starts;
-  while (a < b) {
-    uint32_t mid = a + (b - a + 1) / 2;
-    if (st[mid] <= w) a = mid; else b = mid - 1;
-  }
-  return a;
-}
-
 /* Does block a, a candidate for w, contain it? */
 static inline int contains(const lg_heap_t *h, uint32_t a, uintptr_t w) {
   const lg_blk_t *k = &h->blk[a];
-  uintptr_t off = w - h->starts[a];
-  return w >= h->starts[a] && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
-}
-
-/* The block of [a, b] containing w, or -1. */
-static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
-  a = candidate(h, w, a, b);
-  return contains(h, a, w) ? (long)a : -1;
+  uintptr_t off = w - k->addr;
+  return w >= k->addr && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
 }
 
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
   if (w - h->lo >= h->span) return -1;
   const lg_region_t *g = region_of(h, w);
   if (!g) return -1;
-  const uint32_t *e = &h->pages[g->page0 + ((w - g->base) >> h->shift)];
-  return search(h, w, e[0], e[1] > g->last ? g->last : e[1]);
+  int at;
+  long a = block_at_or_below(h, g, entry_of(h, g, w), w, &at);
+  return a >= 0 && contains(h, (uint32_t)a, w) ? a : -1;
 }
 
 /* Is block a what C++ `new T[0]` allocates for a T with a destructor: 8
@@ -238,7 +261,7 @@ static long find_ref(const lg_heap_t *h, uintptr_t w) {
   long t = lg_heap_find(h, w);
   if (t < 0 && w - 8 < w) {
     long e = lg_heap_find(h, w - 8);
-    if (e >= 0 && h->starts[e] == w - 8 && is_empty_array(h, (uint32_t)e)) return e;
+    if (e >= 0 && h->blk[e].addr == w - 8 && is_empty_array(h, (uint32_t)e)) return e;
   }
   return t;
 }
@@ -371,15 +394,17 @@ static inline int is_start(const lg_blk_t *b, uintptr_t w) {
  * pointer or an interior pointer that an enabled heuristic accepts makes
  * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
+  if (src != NONE && is_settled(h, i)) return; /* no pointer changes it: no need to load it */
   lg_blk_t *b = &h->blk[i];
   if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + b->xoff ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
-      if (b->heur && is_start(b, w)) b->heur = 0; /* reached through its start too */
+      if (b->heur && is_start(b, w)) { b->heur = 0; settle(h, i); } /* reached through its start too */
       return;
     }
     if (is_start(b, w) || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
+      if (!b->heur) settle(h, i);
       if (h->parent) set_parent(h, i, src, where);
       vec_push(&h->rstack, (uint32_t)i);
       return;
@@ -391,36 +416,40 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
   }
 }
 
-/* Looks up the pending candidate words. The lookups are memory-bound
- * chains (index entry -> start address -> block), so each stage is done for
- * the whole batch with a prefetch before the next stage reads: the misses
- * overlap instead of queueing. Candidates come from many scanned ranges. */
+/* Looks up the pending candidate words. Each lookup is a chain of
+ * dependent loads (region, index entry, then the settled bit or the block
+ * itself), so each stage is done for the whole batch with a prefetch before
+ * the next stage reads: the misses overlap instead of queueing. A word at a
+ * block's start (the common pointer) needs no load of the block to be
+ * judged, nor does any pointer to a settled block. Candidates come from
+ * many scanned ranges. */
 #define BATCH 64
 static void flush_candidates(lg_heap_t *h) {
   size_t n = h->ncand;
-  const uint32_t *ent[BATCH];
+  const lg_dirent_t *ent[BATCH];
   const lg_region_t *reg[BATCH];
   long idx[BATCH];
+  int at[BATCH];
   const uintptr_t *w = h->cand;
   for (size_t k = 0; k < n; k++) {
     reg[k] = region_of(h, w[k]);
-    ent[k] = reg[k] ? &h->pages[reg[k]->page0 + ((w[k] - reg[k]->base) >> h->shift)] : NULL;
+    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
     if (ent[k]) __builtin_prefetch(ent[k]);
   }
-  for (size_t k = 0; k < n; k++)
-    if (ent[k]) __builtin_prefetch(&h->starts[ent[k][0]]);
   for (size_t k = 0; k < n; k++) {
-    idx[k] = ent[k] ? (long)candidate(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
-    if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
+    idx[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
+    if (idx[k] < 0) continue;
+    __builtin_prefetch(&h->settled[idx[k] >> 6]);
+    if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
   }
   h->ncand = 0;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
     uint32_t a = (uint32_t)idx[k];
-    if (contains(h, a, w[k]))
+    if (at[k] || contains(h, a, w[k]))
       reach(h, a, w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
-    else if (w[k] - h->starts[a] == 8 && is_empty_array(h, a)) /* counts as its start */
-      reach(h, a, h->starts[a], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+    else if (w[k] - h->blk[a].addr == 8 && is_empty_array(h, a)) /* counts as its start */
+      reach(h, a, h->blk[a].addr, h->cand_from[k], h->cand_src[k], h->cand_where[k]);
   }
 }
 
@@ -459,6 +488,7 @@ void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
   h->blk[i].heur = 0; /* a root of its own, whatever else reached it */
+  settle(h, i);
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);

@@ -82,6 +82,7 @@ _Static_assert(sizeof(lg_blk_t) == 32, "the snapshot holds one lg_blk_t per live
 typedef struct lg_modseg { uintptr_t lo, hi; uint32_t flags; } lg_modseg_t;
 
 typedef struct lg_region lg_region_t;
+typedef struct lg_dirent { uint64_t bits; uint64_t rank; } lg_dirent_t;
 
 typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
 
@@ -96,10 +97,16 @@ typedef struct lg_heap {
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
-  uint32_t *pages;      /* per region and granule: first block that may hold it */
-  size_t npages;
-  uintptr_t *starts;    /* block start addresses, compact, for the searches */
-  unsigned shift;       /* log2 of the granule: about one block per granule */
+  /* The address index (graph.c): per region, one entry for each KiB, the
+   * bitmap of the 16-byte granules where a block starts and the index of
+   * the first block at or after the entry's start, so that the block
+   * starting at or below a word is one entry load and a popcount away. */
+  lg_dirent_t *dir;
+  size_t ndir;
+  int exact;            /* every block starts on a granule, alone in it */
+  /* Bit i: block i is REACHABLE with no heuristic tag, which no further
+   * pointer changes (marking's quick test; set only by graph.c). */
+  uint64_t *settled;
   lg_vec_t rstack, pstack;
   size_t rhead;         /* the REACHABLE work list is a FIFO: breadth first */
   uint64_t scanned_bytes;
@@ -153,7 +160,8 @@ int lg_heap_sort(lg_blk_t *b, size_t n);
  * 16 KiB instead of 512 KiB of the exit scan's peak memory. */
 unsigned lg_heap_sort_digit_bits(size_t n);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
- * trimmed. Returns 0 or -1 (out of memory). */
+ * trimmed. From then until marking ends, block marks change only through
+ * the marking functions below. Returns 0 or -1 (out of memory). */
 int lg_heap_build(lg_heap_t *h);
 void lg_heap_free(lg_heap_t *h);
 /* lg_heap_find returns the index of the block containing address w, or -1. */
