@@ -44,28 +44,70 @@ static void vec_free(lg_vec_t *v) {
 
 /* ---- sorting and the index ---------------------------------------------- */
 
-unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 16 : 11; }
+unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 11 : 8; }
+
+#define SMALL_RUN 32    /* runs this short are sorted by insertion */
+#define INNER_BITS 8    /* the digit below the first one */
+#define MAX_LEVELS 10   /* 16 + 8 * 6 bits cover any key: levels below the first */
+
+/* Sorts the short run b[0..n) by address, by insertion. */
+static void sort_small(lg_blk_t *b, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    lg_blk_t t = b[i];
+    size_t j = i;
+    for (; j && b[j - 1].addr > t.addr; j--) b[j] = b[j - 1];
+    b[j] = t;
+  }
+}
+
+/* Sorts b[0..n), whose keys (addr - lo) agree above bit `top`, by the d
+ * bits below it, in place (American flag sort: each block is moved
+ * straight to its digit's bucket), then each bucket by the bits below.
+ * next[] and end[] come from scratch (2 << d entries; the levels below use
+ * the entries after them). The bits below `low` are zero in every key. */
+static void sort_level(lg_blk_t *b, size_t n, uintptr_t lo, unsigned top, unsigned low, unsigned d, uint32_t *scratch) {
+  if (n <= SMALL_RUN || top <= low) { if (top > low) sort_small(b, n); return; }
+  if (d > top - low) d = top - low;
+  unsigned sh = top - d;
+  size_t nb = (size_t)1 << d, mask = nb - 1;
+  uint32_t *next = scratch, *end = scratch + nb;
+  memset(next, 0, nb * sizeof *next);
+  for (size_t i = 0; i < n; i++) next[((b[i].addr - lo) >> sh) & mask]++;
+  uint32_t sum = 0;
+  for (size_t x = 0; x < nb; x++) { uint32_t c = next[x]; next[x] = sum; sum += c; end[x] = sum; }
+  for (size_t x = 0; x < nb; x++)
+    while (next[x] < end[x]) {
+      lg_blk_t e = b[next[x]];
+      for (size_t k = ((e.addr - lo) >> sh) & mask; k != x; k = ((e.addr - lo) >> sh) & mask) {
+        lg_blk_t t = b[next[k]];
+        b[next[k]++] = e;
+        e = t;
+      }
+      b[next[x]++] = e;
+    }
+  for (size_t x = 0, start = 0; x < nb; start = end[x++])
+    if (end[x] - start > 1) sort_level(b + start, end[x] - start, lo, sh, low, INNER_BITS, scratch + 2 * nb);
+}
 
 int lg_heap_sort(lg_blk_t *b, size_t n) {
   if (n < 2) return 0;
-  unsigned bits = lg_heap_sort_digit_bits(n);
-  size_t digits = (size_t)1 << bits, mask = digits - 1;
-  lg_blk_t *tmp = lg_sys_map_populated(n * sizeof *tmp);
-  size_t *count = lg_sys_grab(digits, sizeof *count);
-  if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); lg_sys_drop(count); return -1; }
-  lg_blk_t *src = b, *dst = tmp;
-  for (unsigned shift = 0; shift < 64; shift += bits) {
-    memset(count, 0, digits * sizeof *count);
-    for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & mask]++;
-    if (count[(src[0].addr >> shift) & mask] == n) continue; /* one digit */
-    size_t sum = 0;
-    for (size_t d = 0; d < digits; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
-    for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & mask]++] = src[i];
-    lg_blk_t *t = src; src = dst; dst = t;
+  uintptr_t lo = b[0].addr, hi = b[0].addr, differ = 0;
+  for (size_t i = 1; i < n; i++) {
+    uintptr_t a = b[i].addr;
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+    differ |= a ^ b[0].addr;
   }
-  if (src != b) memcpy(b, src, n * sizeof *b);
-  lg_sys_unmap(tmp, n * sizeof *tmp);
-  lg_sys_drop(count);
+  if (!differ) return 0;
+  /* Keys are addr - lo: only the bits from the lowest that differs
+   * anywhere up to the highest of the range are sorted on. */
+  unsigned low = (unsigned)__builtin_ctzll(differ);
+  unsigned top = 64 - (unsigned)__builtin_clzll(hi - lo);
+  unsigned d = lg_heap_sort_digit_bits(n);
+  uint32_t *scratch = lg_sys_grab(((size_t)2 << d) + MAX_LEVELS * (2u << INNER_BITS), sizeof *scratch);
+  if (!scratch) return -1;
+  sort_level(b, n, lo, top, low, d, scratch);
+  lg_sys_drop(scratch);
   return 0;
 }
 

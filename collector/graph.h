@@ -152,12 +152,14 @@ typedef struct lg_graph {
   uint64_t heur_bytes[5], heur_blocks[5];
 } lg_graph_t;
 
-/* lg_heap_sort sorts blocks by address (radix sort; no allocation beyond
- * lg_sys_map). Returns 0 or -1. */
+/* lg_heap_sort sorts blocks by address, in place (a most-significant-digit
+ * radix sort on the bits in which the addresses differ; blocks of one
+ * address may come in any order; no allocation beyond lg_sys_map but its
+ * counters). Returns 0 or -1. */
 int lg_heap_sort(lg_blk_t *b, size_t n);
-/* lg_heap_sort_digit_bits is the radix sort's digit for n blocks: 16 bits
- * (fewer passes) for big heaps, 11 for the rest, whose counters then take
- * 16 KiB instead of 512 KiB of the exit scan's peak memory. */
+/* lg_heap_sort_digit_bits is the radix sort's first digit for n blocks: 11
+ * bits for big heaps (the in-place moves then stay within 2048 write
+ * positions, and the buckets below sort in cache), 8 for the rest. */
 unsigned lg_heap_sort_digit_bits(size_t n);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. From then until marking ends, block marks change only through

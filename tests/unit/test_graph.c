@@ -192,13 +192,15 @@ static void test_sort_orders_by_address(void **state) {
   for (size_t i = 1; i < N; i++) assert_true(b[i - 1].addr <= b[i].addr);
 }
 
-/* A big heap sorts with 16-bit digits, a small one with 11-bit digits
- * (small counters); both orders are exact and stable. */
+/* A big heap sorts with an 11-bit first digit, a small one with an 8-bit
+ * one; both orders are exact, and keep every block of an
+ * address that comes twice. Addresses also fall in one narrow range (the
+ * sort then looks at its bits only) and differ only in high bits. */
 static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state) {
   (void)state;
   enum { BIG = 300000 };
-  assert_int_equal(lg_heap_sort_digit_bits(5000), 11);
-  assert_int_equal(lg_heap_sort_digit_bits(BIG), 16);
+  assert_int_equal(lg_heap_sort_digit_bits(5000), 8);
+  assert_int_equal(lg_heap_sort_digit_bits(BIG), 11);
   lg_blk_t *b = mmap(NULL, BIG * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   assert_true(b != MAP_FAILED);
   for (size_t n = 3000; n <= BIG; n += BIG - 3000) {
@@ -208,11 +210,21 @@ static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state)
       b[i].addr = (uintptr_t)(x & 0x7ffffffffff0ull);
       b[i].stack = (uint32_t)i;
     }
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += b[i].stack * 0x9E3779B97F4A7C15ull ^ b[i].addr;
     assert_int_equal(lg_heap_sort(b, n), 0);
-    for (size_t i = 1; i < n; i++) {
-      assert_true(b[i - 1].addr <= b[i].addr);
-      if (b[i - 1].addr == b[i].addr) assert_true(b[i - 1].stack < b[i].stack);
+    for (size_t i = 1; i < n; i++) assert_true(b[i - 1].addr <= b[i].addr);
+    for (size_t i = 0; i < n; i++) sum -= b[i].stack * 0x9E3779B97F4A7C15ull ^ b[i].addr;
+    assert_true(sum == 0); /* the same blocks, each still with its own fields */
+  }
+  for (int layout = 0; layout < 2; layout++) {
+    uint64_t x = 2463534242ull;
+    for (size_t i = 0; i < BIG; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      b[i].addr = layout ? (uintptr_t)0x10 + ((x & 0x7fff) << 32) : (uintptr_t)0x555555550000ull + (x & 0x3ffffff0);
     }
+    assert_int_equal(lg_heap_sort(b, BIG), 0);
+    for (size_t i = 1; i < BIG; i++) assert_true(b[i - 1].addr <= b[i].addr);
   }
   munmap(b, BIG * sizeof *b);
 }
