@@ -49,6 +49,7 @@ unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 11 
 #define SMALL_RUN 32    /* runs this short are sorted by insertion */
 #define INNER_BITS 8    /* the digit below the first one */
 #define MAX_LEVELS 10   /* 16 + 8 * 6 bits cover any key: levels below the first */
+#define PREFETCH_AHEAD 8 /* blocks: two cache lines ahead of a bucket's write position */
 
 /* Sorts the short run b[0..n) by address, by insertion. */
 static void sort_small(lg_blk_t *b, size_t n) {
@@ -79,6 +80,7 @@ static void sort_level(lg_blk_t *b, size_t n, uintptr_t lo, unsigned top, unsign
     while (next[x] < end[x]) {
       lg_blk_t e = b[next[x]];
       for (size_t k = ((e.addr - lo) >> sh) & mask; k != x; k = ((e.addr - lo) >> sh) & mask) {
+        __builtin_prefetch(&b[next[k] + PREFETCH_AHEAD], 1); /* the bucket's next lines: no stream to guess */
         lg_blk_t t = b[next[k]];
         b[next[k]++] = e;
         e = t;
