@@ -662,31 +662,78 @@ static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
   return t >= 0 && ((uint32_t)t != i || is_start(&h->blk[i], w));
 }
 
-/* Builds the edges among blocks of `s` (lid maps block -> local id). */
+/* Resolves the words w[0..n) (n <= BATCH, each in [h->lo, h->lo +
+ * h->span)) into t[] as find_ref does (-1: no block), a stage at a time
+ * for the whole batch, with prefetches, so that the loads overlap. */
+static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t) {
+  const lg_dirent_t *ent[BATCH];
+  const lg_region_t *reg[BATCH];
+  int at[BATCH];
+  for (size_t k = 0; k < n; k++) {
+    reg[k] = region_of(h, w[k]);
+    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
+    if (ent[k]) __builtin_prefetch(ent[k]);
+  }
+  for (size_t k = 0; k < n; k++) {
+    t[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
+    if (t[k] >= 0 && !at[k]) __builtin_prefetch(&h->blk[t[k]]);
+  }
+  for (size_t k = 0; k < n; k++) {
+    if (t[k] < 0 || at[k] || contains(h, (uint32_t)t[k], w[k])) continue;
+    if (!(w[k] - h->blk[t[k]].addr == 8 && is_empty_array(h, (uint32_t)t[k]))) t[k] = -1;
+  }
+}
+
+/* The edge-building state of one set: the words waiting for find_refs
+ * and the local ids of the blocks they were read in. */
+typedef struct edges {
+  uintptr_t w[BATCH];
+  uint32_t from[BATCH];
+  size_t n;
+  lg_vec_t adj;  /* local targets, grouped by local source in order */
+} edges_t;
+
+/* Resolves the waiting words of `e` and records those that are edges
+ * within set `s`: as block indexes in ef/et, as local ids in e->adj (and
+ * counted in s->adj0[source + 1]). Returns 0 or -1 (out of memory). */
+static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
+  long t[BATCH];
+  find_refs(h, e->w, e->n, t);
+  for (size_t k = 0; k < e->n; k++)
+    if (t[k] >= 0) __builtin_prefetch(&lid[t[k]]);
+  for (size_t k = 0; k < e->n; k++) {
+    uint32_t u = e->from[k], i = s->node[u];
+    if (!is_edge(h, i, t[k], e->w[k]) || lid[t[k]] == NONE) continue;
+    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, lid[t[k]]) < 0) return -1;
+    s->adj0[u + 1]++;
+  }
+  e->n = 0;
+  return 0;
+}
+
+/* Builds the edges among blocks of `s` (lid maps block -> local id): in
+ * ef/et, and as s's adjacency (CSR: s->adj0, s->adj). */
 static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
-  size_t start = ef->n;
+  edges_t e;
+  e.n = 0;
+  e.adj = (lg_vec_t){0};
+  s->adj0 = lg_sys_grab(s->m + 1, 4);
+  if (!s->adj0) return -1;
   for (uint32_t u = 0; u < s->m; u++) {
     const lg_blk_t *b = &h->blk[s->node[u]];
     if (b->flags & LG_BF_UNREADABLE) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
-    const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
-    for (; p < e; p++) {
+    const uintptr_t *end = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    for (; p < end; p++) {
       if (*p - h->lo >= h->span) continue;
-      long t = find_ref(h, *p);
-      if (is_edge(h, s->node[u], t, *p) && lid[t] != NONE)
-        if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
+      e.w[e.n] = *p;
+      e.from[e.n++] = u;
+      if (e.n == BATCH && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
     }
   }
-  s->adj0 = lg_sys_grab(s->m + 1, 4);
-  s->adj = lg_sys_grab(ef->n - start + 1, 4);
-  if (!s->adj0 || !s->adj) return -1;
-  for (size_t k = start; k < ef->n; k++) s->adj0[lid[ef->v[k]] + 1]++;
+  if (e.n && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
   for (size_t u = 0; u < s->m; u++) s->adj0[u + 1] += s->adj0[u];
-  uint32_t *fill = lg_sys_grab(s->m + 1, 4);
-  if (!fill) return -1;
-  memcpy(fill, s->adj0, (s->m + 1) * 4);
-  for (size_t k = start; k < ef->n; k++) s->adj[fill[lid[ef->v[k]]]++] = lid[et->v[k]];
-  lg_sys_drop(fill);
+  s->adj = e.adj.v;
   return 0;
 }
 
@@ -701,7 +748,6 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32
   s.node = nodes;
   s.m = m;
   for (uint32_t u = 0; u < m; u++) lid[nodes[u]] = u;
-  size_t e0 = ef->n;
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
@@ -715,13 +761,14 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32
     if (!size[c]++ || h->blk[s.node[u]].addr < h->blk[s.node[lowest[c]]].addr) lowest[c] = u;
     uf[u] = u;
   }
-  for (size_t k = e0; k < ef->n; k++) {
-    uint32_t a = lid[ef->v[k]], b = lid[et->v[k]];
-    if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
-    else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
-    uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
-    if (ra != rb) uf[ra] = rb;
-  }
+  for (uint32_t a = 0; a < m; a++)
+    for (uint32_t j = s.adj0[a]; j < s.adj0[a + 1]; j++) {
+      uint32_t b = s.adj[j];
+      if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
+      else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
+      uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
+      if (ra != rb) uf[ra] = rb;
+    }
   for (uint32_t c = 0; c < s.nscc; c++) if (size[c] > 1) cyc[c] = 1;
   /* Categories and entries. */
   for (uint32_t u = 0; u < m; u++) {
