@@ -173,18 +173,38 @@ static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint6
 
 static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
+/* Gives both work lists room for every block at once: a block enters
+ * each at most once, and untouched pages cost nothing, while growing by
+ * doubling would copy the lists and hold two of them at a time. */
+static int reserve_stacks(lg_heap_t *h) {
+  lg_vec_t *v[2] = {&h->rstack, &h->pstack};
+  for (int k = 0; k < 2; k++) {
+    if (v[k]->cap > h->n) continue;
+    uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
+    if (!nv) return -1;
+    if (v[k]->v) memcpy(nv, v[k]->v, v[k]->n * sizeof *nv);
+    lg_sys_drop(v[k]->v);
+    v[k]->v = nv;
+    v[k]->cap = h->n + 1;
+  }
+  return 0;
+}
+
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
   h->reg = NULL; h->nreg = 0; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
-  for (size_t i = 1; i < n; i++) /* trim overlaps left by missed frees */
-    if (h->blk[i - 1].addr + span_of(&h->blk[i - 1]) > h->blk[i].addr)
-      h->blk[i - 1].size = h->blk[i].addr - h->blk[i - 1].addr;
+  h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
+  if (!h->settled || reserve_stacks(h) < 0) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (i + 1 < n && h->blk[i].addr + span_of(&h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
+      h->blk[i].size = h->blk[i + 1].addr - h->blk[i].addr;
+    if (h->blk[i].mark == LG_REACHABLE && !h->blk[i].heur) settle(h, i);
+  }
   h->nreg = split_regions(h, NULL);
   h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
-  h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
-  if (!h->reg || !h->settled) return -1;
+  if (!h->reg) return -1;
   split_regions(h, h->reg);
   for (size_t k = 0; k < h->nreg; k++) {
     h->reg[k].page0 = h->ndir;
@@ -193,8 +213,6 @@ int lg_heap_build(lg_heap_t *h) {
   h->dir = lg_sys_grab(h->ndir, sizeof *h->dir);
   if (!h->dir) return -1;
   for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
-  for (size_t i = 0; i < n; i++)
-    if (h->blk[i].mark == LG_REACHABLE && !h->blk[i].heur) settle(h, i);
   h->lo = h->reg[0].base;
   h->span = h->reg[h->nreg - 1].end - h->lo;
   return 0;
