@@ -578,7 +578,9 @@ void lg_mark_finish(lg_heap_t *h) {
       uint32_t i = h->pstack.v[--h->pstack.n];
       if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
     } else {
-      h->rhead = h->rstack.n = 0;
+      h->rhead = 0;
+      vec_free(&h->rstack); /* the analysis needs the room more */
+      vec_free(&h->pstack);
       break;
     }
   }

@@ -152,6 +152,11 @@ static void test_marking_judges_start_and_past_the_end_words(void **state) {
   assert_int_equal(bl[1].mark, LG_REACHABLE);
   assert_int_equal(bl[2].mark, LG_REACHABLE);
   assert_int_equal(bl[3].mark, LG_UNREACHED);
+  assert_null(h.rstack.v); /* the work lists' memory went back when marking ended */
+  assert_null(h.pstack.v);
+  lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
+  lg_mark_finish(&h);
+  assert_int_equal(bl[3].mark, LG_POSSIBLE);
   lg_heap_free(&h);
 }
 
