@@ -171,6 +171,7 @@ static void index_region(lg_heap_t *h, const lg_region_t *g) {
 /* Notes that block i is REACHABLE with no heuristic tag. */
 static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint64_t)1 << (i & 63); }
 
+/* Is block i settled (REACHABLE with no heuristic tag)? */
 static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
 /* Gives both work lists room for every block at once: a block enters
