@@ -3,14 +3,38 @@
  *
  * Two sharded open-addressing tables (linear probing, backward-shift
  * deletion, no tombstones), in the style of blocks.c:
- *   objects  keyed by object address, the lg_rc_obj_t inline in the slot;
+ *   objects  keyed by object address, each slot {address, entry}: the
+ *            lg_rc_obj_t lives in a node of its own, which never moves
+ *            while the object lives;
  *   inblock  keyed by block address, {block, object} pairs — a multimap
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is LG_RC_INLINE entries inline in the slot, then (from one
- * stack more on) a small open-addressing table of lg_rc_hist_t keyed by
- * stack id, in the arena; an entry with refs == unrefs == 0 is empty.
+ * A history is LG_RC_INLINE entries inline in the node (the first stacks
+ * of the object, which stay where they are), then a small open-addressing
+ * table of lg_rc_hist_t keyed by stack id, in the arena, for the stacks
+ * after them; an entry with refs == unrefs == 0 is empty.
+ *
+ * The quick path of a ref or unref takes no lock (event, below): it finds
+ * the node by a probe of the shard's array without the lock and adds one
+ * to the count of the object's inline entry for its stack with one atomic
+ * add. That is sound because
+ *   - an array the shard outgrew is never freed (kept, not reused: at most
+ *     as many bytes as the array in use), so a probe never reads memory
+ *     that became something else; it may miss an object an insertion or
+ *     deletion is moving, and then takes the lock;
+ *   - nodes are never freed either, only reused for later objects (each
+ *     shard keeps a list of free nodes), and a node whose address field is
+ *     the object's is that object's entry (a node going free has its
+ *     address cleared first, one being filled gets it last);
+ *   - an inline entry, once it has a stack and a count, keeps both for the
+ *     node's life: only counts change, by atomic adds (under the lock too);
+ *   - a ref or unref comes from code that holds a reference, so its object
+ *     cannot die meanwhile in a correct program.
+ * Everything else — a first event from a stack, the history table, a
+ * count near saturation, births, deaths — takes the shard lock. A thread
+ * stopped by a scan inside the quick path has made its one add or not:
+ * the scan (all locks held, world stopped) sees a consistent table.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
@@ -25,15 +49,21 @@
 #include "lock.h"
 #include "sys.h"
 
-_Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, the count, 3 inline entries");
+_Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, 3 inline entries, the table");
 
 #define NSHARDS 64u
 #define INIT_CAP 4u /* slots; powers of two. Shard arrays come from the
                      * arena (rc shards come before it in the lock order):
-                     * an idle shard costs no page of its own, a shard of
-                     * a few objects a 512-byte chunk. */
+                     * an idle shard costs no page of its own. */
+#define NODE_CHUNK 16u /* nodes carved from the arena at a time */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
+
+/* One slot of the objects table; obj is NULL only while addr is 0. */
+typedef struct oslot { uintptr_t addr; lg_rc_obj_t *obj; } oslot_t;
+/* A shard's array, with its capacity beside it: the quick path reads both
+ * through one pointer. */
+typedef struct otab { uint32_t cap, pad; oslot_t s[]; } otab_t;
 
 /* Object events counted per shard, under its lock: no shared counter to
  * bounce. refs and unrefs are the histories of the objects gone from the
@@ -41,11 +71,14 @@ typedef struct pair { uintptr_t block, obj; } pair_t;
 typedef struct counts { uint64_t born, adopted, refs, unrefs, died; } counts_t;
 
 /* A shard: what every event needs (the lock, the array) in its first cache
- * line, the counters, which only births and deaths touch, after it. */
+ * line, the counters, which only births and deaths touch, after it. Free
+ * nodes are linked through their `hist` field. */
 typedef struct oshard {
   lg_lock_t lock;
-  uint32_t count, cap;
-  lg_rc_obj_t *slots;
+  uint32_t count, nodes; /* live objects; nodes carved (live + free) */
+  otab_t *tab;
+  lg_rc_obj_t *free;
+  size_t retired;        /* bytes of the arrays the shard outgrew */
   counts_t seen[LG_RC_NFAMILIES + 1];
 } __attribute__((aligned(64))) oshard_t;
 
@@ -71,58 +104,110 @@ static inline uint32_t home(uintptr_t a, uint32_t cap) { return (uint32_t)hash_a
 
 /* Finds obj's slot index in s, or -1; shard lock held. */
 static int64_t ofind(const oshard_t *s, uintptr_t obj) {
-  if (!s->slots) return -1;
-  for (uint32_t i = home(obj, s->cap);; i = (i + 1) & (s->cap - 1)) {
-    if (!s->slots[i].addr) return -1;
-    if (s->slots[i].addr == obj) return i;
+  const otab_t *t = s->tab;
+  if (!t) return -1;
+  for (uint32_t i = home(obj, t->cap);; i = (i + 1) & (t->cap - 1)) {
+    if (!t->s[i].addr) return -1;
+    if (t->s[i].addr == obj) return i;
   }
 }
 
-/* Doubles (or first maps) s's array; shard lock held. 0 or -1. */
-static int ogrow(oshard_t *s) {
-  uint32_t ncap = s->slots ? s->cap * 2 : INIT_CAP;
-  lg_rc_obj_t *ns = lg_arena_alloc((size_t)ncap * sizeof *ns);
-  if (!ns) return -1;
-  for (uint32_t i = 0; s->slots && i < s->cap; i++) {
-    if (!s->slots[i].addr) continue;
-    uint32_t j = home(s->slots[i].addr, ncap);
-    while (ns[j].addr) j = (j + 1) & (ncap - 1);
-    ns[j] = s->slots[i];
+/* Finds obj's entry without the lock (see the file's head); NULL when the
+ * probe does not see it, which the caller settles under the lock. */
+static lg_rc_obj_t *oquick(oshard_t *s, uintptr_t obj) {
+  const otab_t *t = __atomic_load_n(&s->tab, __ATOMIC_ACQUIRE);
+  if (!t) return NULL;
+  for (uint32_t i = home(obj, t->cap), k = 0; k < t->cap; i = (i + 1) & (t->cap - 1), k++) {
+    uintptr_t a = __atomic_load_n(&t->s[i].addr, __ATOMIC_ACQUIRE);
+    if (!a) return NULL;
+    if (a != obj) continue;
+    lg_rc_obj_t *o = __atomic_load_n(&t->s[i].obj, __ATOMIC_ACQUIRE);
+    return o && __atomic_load_n(&o->addr, __ATOMIC_ACQUIRE) == obj ? o : NULL;
   }
-  lg_arena_free(s->slots);
-  s->slots = ns;
-  s->cap = ncap;
+  return NULL;
+}
+
+/* Doubles (or first maps) s's array; the old one is kept (the quick path
+ * may be reading it). Shard lock held. 0 or -1. */
+static int ogrow(oshard_t *s) {
+  otab_t *old = s->tab;
+  uint32_t ncap = old ? old->cap * 2 : INIT_CAP;
+  otab_t *nt = lg_arena_alloc(sizeof *nt + (size_t)ncap * sizeof(oslot_t));
+  if (!nt) return -1;
+  nt->cap = ncap;
+  for (uint32_t i = 0; old && i < old->cap; i++) {
+    if (!old->s[i].addr) continue;
+    uint32_t j = home(old->s[i].addr, ncap);
+    while (nt->s[j].addr) j = (j + 1) & (ncap - 1);
+    nt->s[j] = old->s[i];
+  }
+  if (old) s->retired += sizeof *old + (size_t)old->cap * sizeof(oslot_t);
+  __atomic_store_n(&s->tab, nt, __ATOMIC_RELEASE);
   return 0;
 }
 
-/* Returns the slot for a new object at obj (or its existing slot, with
- * *fresh = 0); NULL when out of memory. Shard lock held. */
+/* A free node of s (zeroed, address 0), carving more from the arena when
+ * none is left; NULL when out of memory. Shard lock held. */
+static lg_rc_obj_t *node_take(oshard_t *s) {
+  if (!s->free) {
+    lg_rc_obj_t *c = lg_arena_bump(NODE_CHUNK * sizeof *c);
+    if (!c) return NULL;
+    for (uint32_t i = 0; i < NODE_CHUNK; i++) {
+      c[i].hist = (lg_rc_hist_t *)s->free;
+      s->free = &c[i];
+    }
+    s->nodes += NODE_CHUNK;
+  }
+  lg_rc_obj_t *o = s->free;
+  s->free = (lg_rc_obj_t *)o->hist;
+  memset(o, 0, sizeof *o);
+  return o;
+}
+
+/* Returns the entry for a new object at obj (or its existing one, with
+ * *fresh = 0); NULL when out of memory. A fresh entry is not in the
+ * table yet: the caller fills it and then publishes it (opublish). Shard
+ * lock held. */
 static lg_rc_obj_t *oinsert(oshard_t *s, uintptr_t obj, int *fresh) {
   int64_t at = ofind(s, obj);
   *fresh = at < 0;
-  if (at >= 0) return &s->slots[at];
-  if ((!s->slots || (s->count + 1) * 4 > s->cap * 3) && ogrow(s) < 0) return NULL;
-  uint32_t i = home(obj, s->cap);
-  while (s->slots[i].addr) i = (i + 1) & (s->cap - 1);
-  s->count++;
-  memset(&s->slots[i], 0, sizeof s->slots[i]);
-  s->slots[i].addr = obj;
-  return &s->slots[i];
+  if (at >= 0) return s->tab->s[at].obj;
+  if ((!s->tab || (s->count + 1) * 4 > s->tab->cap * 3) && ogrow(s) < 0) return NULL;
+  return node_take(s);
 }
 
-/* Deletes slot i by shifting later members of its probe run back; the
- * history is the caller's to free. Shard lock held. */
+/* Puts the filled fresh entry o into s's array: the entry first, then the
+ * address the quick path looks for. Shard lock held, room made by oinsert. */
+static void opublish(oshard_t *s, lg_rc_obj_t *o) {
+  otab_t *t = s->tab;
+  uint32_t i = home(o->addr, t->cap);
+  while (t->s[i].addr) i = (i + 1) & (t->cap - 1);
+  __atomic_store_n(&t->s[i].obj, o, __ATOMIC_RELEASE);
+  __atomic_store_n(&t->s[i].addr, o->addr, __ATOMIC_RELEASE);
+  s->count++;
+}
+
+/* Deletes slot i by shifting later members of its probe run back, and
+ * gives its node back (its address cleared first); the history table is
+ * the caller's to free. Shard lock held. */
 static void odelete(oshard_t *s, uint32_t i) {
-  uint32_t m = s->cap - 1;
-  for (uint32_t j = (i + 1) & m; s->slots[j].addr; j = (j + 1) & m) {
-    uint32_t h = home(s->slots[j].addr, s->cap);
+  otab_t *t = s->tab;
+  uint32_t m = t->cap - 1;
+  lg_rc_obj_t *o = t->s[i].obj;
+  for (uint32_t j = (i + 1) & m; t->s[j].addr; j = (j + 1) & m) {
+    uint32_t h = home(t->s[j].addr, t->cap);
     if (((j - h) & m) >= ((j - i) & m)) { /* h is not within (i, j] */
-      s->slots[i] = s->slots[j];
+      __atomic_store_n(&t->s[i].obj, t->s[j].obj, __ATOMIC_RELEASE);
+      __atomic_store_n(&t->s[i].addr, t->s[j].addr, __ATOMIC_RELEASE);
       i = j;
     }
   }
-  s->slots[i].addr = 0;
+  __atomic_store_n(&t->s[i].addr, 0, __ATOMIC_RELEASE);
+  t->s[i].obj = NULL;
   s->count--;
+  __atomic_store_n(&o->addr, 0, __ATOMIC_RELEASE);
+  o->hist = (lg_rc_hist_t *)s->free;
+  s->free = o;
 }
 
 /* ---- the block -> objects multimap -------------------------------------- */
@@ -207,86 +292,113 @@ static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
 
 /* ---- histories ----------------------------------------------------------- */
 
-#define HIST_INIT 8u /* LG_RC_INLINE + 1 entries at load 1/2 */
+#define HIST_INIT 8u /* LG_RC_INLINE + 1 stacks at load 1/2 */
 #define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
+#define SAT_QUICK 0xF0000000u /* counts from here on saturate under the lock */
 
 static inline uint32_t hhome(uint32_t stack, uint32_t cap) { return (stack * 2654435761u) >> 7 & (cap - 1); }
-static inline int hempty(const lg_rc_hist_t *e) { return !e->refs && !e->unrefs; }
+static inline int hempty(const lg_rc_hist_t *e) {
+  return !__atomic_load_n(&e->refs, __ATOMIC_ACQUIRE) && !__atomic_load_n(&e->unrefs, __ATOMIC_ACQUIRE);
+}
 
-/* Finds stack's entry in o's history, or where it would go; NULL when
- * the array is full. */
+/* Finds stack's entry in o's history table, or where it would go; NULL
+ * when the table is full. */
 static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
   for (uint32_t i = hhome(stack, cap), k = 0; k < cap; i = (i + 1) & (cap - 1), k++)
     if (hempty(&t[i]) || t[i].stack == stack) return &t[i];
   return NULL;
 }
 
-/* o's history entries: the inline ones, or the table. */
-static inline const lg_rc_hist_t *entries(const lg_rc_obj_t *o, uint32_t *n) {
-  *n = o->hcap ? o->hcap : LG_RC_INLINE;
-  return o->hcap ? o->h.hist : o->h.inl;
+/* o's history slots: LG_RC_INLINE inline, then the table's (empty ones
+ * too); hist_at(o, i) is slot i < hist_slots(o). */
+static inline uint32_t hist_slots(const lg_rc_obj_t *o) { return LG_RC_INLINE + (uint32_t)o->hcap; }
+static inline const lg_rc_hist_t *hist_at(const lg_rc_obj_t *o, uint32_t i) {
+  return i < LG_RC_INLINE ? &o->inl[i] : &o->hist[i - LG_RC_INLINE];
 }
 
 /* Adds o's history to shard s's counts: o is leaving the table. */
 static void count_gone(oshard_t *s, const lg_rc_obj_t *o) {
-  uint32_t n;
-  const lg_rc_hist_t *e = entries(o, &n);
-  for (uint32_t i = 0; i < n; i++) {
-    s->seen[o->family].refs += e[i].refs;
-    s->seen[o->family].unrefs += e[i].unrefs;
+  for (uint32_t i = 0; i < hist_slots(o); i++) {
+    s->seen[o->family].refs += hist_at(o, i)->refs;
+    s->seen[o->family].unrefs += hist_at(o, i)->unrefs;
   }
 }
 
-/* Doubles o's history table (or makes its first, from the inline
- * entries); 0 or -1. Shard lock held: the arena lock comes after it. */
+/* Doubles o's history table (or makes its first); 0 or -1. Shard lock
+ * held: the arena lock comes after it. Only the lock's holder touches the
+ * table, so it is rebuilt with plain copies. */
 static int hgrow(lg_rc_obj_t *o) {
-  uint32_t ncap = o->hcap ? o->hcap * 2 : HIST_INIT, n;
+  uint32_t ncap = o->hcap ? o->hcap * 2u : HIST_INIT;
   lg_rc_hist_t *nt = lg_arena_alloc((size_t)ncap * sizeof *nt);
   if (!nt) return -1;
-  const lg_rc_hist_t *old = entries(o, &n);
-  for (uint32_t i = 0; i < n; i++)
-    if (!hempty(&old[i])) *hslot(nt, ncap, old[i].stack) = old[i];
-  if (o->hcap) lg_arena_free(o->h.hist);
-  memset(&o->h, 0, sizeof o->h);
-  o->h.hist = nt;
-  o->hcap = ncap;
+  for (uint32_t i = 0; i < o->hcap; i++)
+    if (!hempty(&o->hist[i])) *hslot(nt, ncap, o->hist[i].stack) = o->hist[i];
+  lg_arena_free(o->hist);
+  o->hist = nt;
+  o->hcap = (uint16_t)ncap;
   return 0;
 }
 
-/* The inline entry for stack, or an empty one; NULL when all are taken
- * by other stacks. */
-static lg_rc_hist_t *inl_slot(lg_rc_obj_t *o, uint32_t stack) {
+/* o's inline entry for stack, NULL when it has none. Lock-free: an inline
+ * entry that has a count keeps its stack. */
+static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack) {
   for (int i = 0; i < LG_RC_INLINE; i++)
-    if (!hempty(&o->h.inl[i]) && o->h.inl[i].stack == stack) return &o->h.inl[i];
-  for (int i = 0; i < LG_RC_INLINE; i++)
-    if (hempty(&o->h.inl[i])) return &o->h.inl[i];
+    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
   return NULL;
 }
 
-static inline void sat_inc(uint32_t *v) { if (*v != UINT32_MAX) (*v)++; }
+/* o's entry for stack, NULL when it has none; shard lock held. */
+static lg_rc_hist_t *find(lg_rc_obj_t *o, uint32_t stack) {
+  lg_rc_hist_t *e = inl_find(o, stack);
+  if (e || !o->hcap) return e;
+  e = hslot(o->hist, o->hcap, stack);
+  return e && !hempty(e) ? e : NULL;
+}
 
-/* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history.
- * A stack that finds no room goes to the overflow entry, stack 0. The
- * common case — the stack of the first inline entry — is tried first. */
+/* A new entry of o for stack (its count still 0: the caller's add makes it
+ * one), NULL when out of memory. Shard lock held. */
+static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack) {
+  lg_rc_hist_t *e = NULL;
+  for (int i = 0; i < LG_RC_INLINE && !e; i++)
+    if (hempty(&o->inl[i])) e = &o->inl[i];
+  if (!e) {
+    uint32_t intab = o->nhist + 1u - LG_RC_INLINE; /* the table's entries with this one */
+    if ((!o->hcap || intab * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
+    e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
+    if (!e) return NULL;
+  }
+  e->stack = stack; /* before its count: the quick path reads them in the other order */
+  o->nhist++;
+  return e;
+}
+
+/* Adds one to *v, saturating at UINT32_MAX; atomic (the quick path adds
+ * without the lock). */
+static inline void sat_inc(uint32_t *v) {
+  uint32_t x = __atomic_load_n(v, __ATOMIC_RELAXED);
+  while (x != UINT32_MAX && !__atomic_compare_exchange_n(v, &x, x + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {}
+}
+
+/* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history;
+ * shard lock held. A stack that finds no room goes to the overflow entry,
+ * stack 0. */
 static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
-  o->net += delta;
-  if (LG_LIKELY(!o->hcap && o->h.inl[0].stack == stack && !hempty(&o->h.inl[0]))) {
-    sat_inc(delta > 0 ? &o->h.inl[0].refs : &o->h.inl[0].unrefs);
-    return;
-  }
-  lg_rc_hist_t *e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
-  if (e && hempty(e) && !o->hcap) { /* another inline stack */
-    e->stack = stack;
-    o->nhist++;
-  } else if (!e || hempty(e)) {
-    int full = o->nhist + 1u >= LG_RC_MAX_HISTORY;
-    if (full) stack = 0;
-    else if ((!o->hcap || (o->nhist + 1u) * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
-    e = o->hcap ? hslot(o->h.hist, o->hcap, stack) : inl_slot(o, stack);
-    if (!e) { o->net -= delta; return; } /* out of memory: the event is lost */
-    if (hempty(e)) { e->stack = stack; o->nhist++; }
-  }
+  lg_rc_hist_t *e = find(o, stack);
+  if (!e && o->nhist + 1u >= LG_RC_MAX_HISTORY) e = find(o, stack = 0);
+  if (!e && !(e = claim(o, stack))) return; /* out of memory: the event is lost */
   sat_inc(delta > 0 ? &e->refs : &e->unrefs);
+}
+
+/* The quick fold: one atomic add to o's inline entry for stack, without
+ * the lock; 0 when that cannot be (no such entry yet, a count near
+ * saturation) and fold must do it under the lock. */
+static inline int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
+  lg_rc_hist_t *e = inl_find(o, stack);
+  if (!e) return 0;
+  uint32_t *v = delta > 0 ? &e->refs : &e->unrefs;
+  if (__atomic_load_n(v, __ATOMIC_RELAXED) >= SAT_QUICK) return 0;
+  __atomic_add_fetch(v, 1, __ATOMIC_ACQ_REL);
+  return 1;
 }
 
 /* ---- events ----------------------------------------------------------------- */
@@ -317,13 +429,15 @@ typedef struct desc {
   uint32_t type, stack;
 } desc_t;
 
-/* Fills a fresh or replaced slot of shard s from d; base from the field
- * now. A replaced object's history goes to the shard's counts. */
+/* Fills entry o of shard s from d (a fresh one, or one replaced by a
+ * birth, whose history goes to the shard's counts); base from the field
+ * now. The address is stored last: the quick path takes the entry as the
+ * object's only from then on. */
 static void fill(oshard_t *s, lg_rc_obj_t *o, const desc_t *d, int born) {
+  __atomic_store_n(&o->addr, 0, __ATOMIC_RELEASE);
   count_gone(s, o);
-  if (o->hcap) lg_arena_free(o->h.hist);
+  lg_arena_free(o->hist);
   memset(o, 0, sizeof *o);
-  o->addr = d->obj;
   o->block = d->block;
   o->count_off = (int32_t)d->off;
   o->family = (uint8_t)d->family;
@@ -331,7 +445,23 @@ static void fill(oshard_t *s, lg_rc_obj_t *o, const desc_t *d, int born) {
   o->flags = born ? LG_RC_F_BORN : 0;
   o->type = d->type;
   o->birth_stack = born ? d->stack : 0;
-  o->base = o->net = read_count(d->obj + (uintptr_t)d->off, d->width);
+  o->base = read_count(d->obj + (uintptr_t)d->off, d->width);
+  __atomic_store_n(&o->addr, d->obj, __ATOMIC_RELEASE);
+}
+
+/* Sets *spent to whether the count the hooks account for is now at most 0,
+ * from o's inline entries without the lock; 1, or 0 when o has a table
+ * (the caller reads it under the lock). A table in the making on another
+ * thread at this moment is for an event in flight there, which sees this
+ * one's add when it looks. */
+static int quick_spent(const lg_rc_obj_t *o, int *spent) {
+  if (__atomic_load_n(&o->hcap, __ATOMIC_ACQUIRE)) return 0;
+  int64_t c = o->base;
+  for (int i = 0; i < LG_RC_INLINE; i++)
+    c += (int64_t)__atomic_load_n(&o->inl[i].refs, __ATOMIC_ACQUIRE) -
+         (int64_t)__atomic_load_n(&o->inl[i].unrefs, __ATOMIC_ACQUIRE);
+  *spent = c <= 0;
+  return 1;
 }
 
 /* Registers d's object: a birth (`born`) replaces a known object, an
@@ -340,11 +470,13 @@ static uintptr_t record(desc_t *d, int born, int delta) {
   if (!lg_collector_tracing() || !d->obj || (d->width != 4 && d->width != 8)) return 0;
   if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return 0;
   oshard_t *s = &objs[shard_no(d->obj)];
-  if (!born) { /* fast path: known already */
+  if (!born) { /* known already */
+    lg_rc_obj_t *q = delta ? oquick(s, d->obj) : NULL;
+    if (q && quick_fold(q, d->stack, delta)) return q->block;
     lg_lock(&s->lock);
     int64_t at = ofind(s, d->obj);
-    uintptr_t block = at >= 0 ? s->slots[at].block : 0;
-    if (at >= 0 && delta) fold(&s->slots[at], d->stack, delta);
+    uintptr_t block = at >= 0 ? s->tab->s[at].obj->block : 0;
+    if (at >= 0 && delta) fold(s->tab->s[at].obj, d->stack, delta);
     lg_unlock(&s->lock);
     if (at >= 0) return block;
   }
@@ -357,6 +489,7 @@ static uintptr_t record(desc_t *d, int born, int delta) {
   if (o && (fresh || born)) {
     old_block = fresh ? 0 : o->block;
     fill(s, o, d, born);
+    if (fresh) opublish(s, o);
     if (born) s->seen[d->family].born++;
     else s->seen[d->family].adopted++;
   }
@@ -383,28 +516,34 @@ void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off,
   record(&d, 0, delta);
 }
 
-/* Folds one event into a known object; 1 if it was known (with *net, if
- * not NULL, set to the count the hooks account for after it), else 0. */
-static int event(uintptr_t obj, uint32_t stack, int delta, int64_t *net) {
+/* Folds one event into a known object: without the lock when it can,
+ * else under it. Returns 1 if the object is known, else 0; *spent, if not
+ * NULL, is set as lg_rc_unref_spent says. */
+static int event(uintptr_t obj, uint32_t stack, int delta, int *spent) {
   if (!lg_collector_tracing()) return 0;
   oshard_t *s = &objs[shard_no(obj)];
+  lg_rc_obj_t *o = oquick(s, obj);
+  int done = o && quick_fold(o, stack, delta);
+  if (done && (!spent || quick_spent(o, spent))) return 1;
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
   if (at >= 0) {
-    fold(&s->slots[at], stack, delta);
-    if (net) *net = s->slots[at].net;
+    lg_rc_obj_t *x = s->tab->s[at].obj;
+    if (!done) fold(x, stack, delta);
+    if (spent) *spent = lg_rc_expected(x) <= 0;
+  } else if (done && spent) {
+    *spent = 1; /* gone meanwhile (freed while referenced): nothing to end */
   }
   lg_unlock(&s->lock);
-  return at >= 0;
+  return at >= 0 || done;
 }
 
 int lg_rc_ref(uintptr_t obj, uint32_t stack) { return event(obj, stack, +1, NULL); }
 int lg_rc_unref(uintptr_t obj, uint32_t stack) { return event(obj, stack, -1, NULL); }
 
 int lg_rc_unref_spent(uintptr_t obj, uint32_t stack, int *spent) {
-  int64_t net = 0;
-  int known = event(obj, stack, -1, &net);
-  if (known) *spent = net <= 0;
+  int s = 0, known = event(obj, stack, -1, &s);
+  if (known) *spent = s;
   return known;
 }
 
@@ -416,10 +555,10 @@ static uintptr_t forget(uintptr_t obj, uintptr_t block) {
   lg_rc_hist_t *hist = NULL;
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
-  if (at >= 0 && (!block || s->slots[at].block == block)) {
-    const lg_rc_obj_t *o = &s->slots[at];
+  if (at >= 0 && (!block || s->tab->s[at].obj->block == block)) {
+    const lg_rc_obj_t *o = s->tab->s[at].obj;
     had = o->block;
-    hist = o->hcap ? o->h.hist : NULL;
+    hist = o->hist;
     s->seen[o->family].died++;
     count_gone(s, o);
     odelete(s, (uint32_t)at);
@@ -438,7 +577,7 @@ void lg_rc_death_if_spent(uintptr_t obj, int family) {
   oshard_t *s = &objs[shard_no(obj)];
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
-  int spent = at >= 0 && s->slots[at].family == family && lg_rc_expected(&s->slots[at]) <= 0;
+  int spent = at >= 0 && s->tab->s[at].obj->family == family && lg_rc_expected(s->tab->s[at].obj) <= 0;
   lg_unlock(&s->lock);
   if (spent) lg_rc_death(obj);
 }
@@ -454,7 +593,7 @@ int lg_rc_lookup(uintptr_t obj, lg_rc_obj_t *out) {
   oshard_t *s = &objs[shard_no(obj)];
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
-  if (at >= 0) *out = s->slots[at];
+  if (at >= 0) *out = *s->tab->s[at].obj;
   lg_unlock(&s->lock);
   return at >= 0;
 }
@@ -573,24 +712,20 @@ size_t lg_rc_count(void) {
 
 void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++)
-    for (uint32_t j = 0; objs[i].slots && j < objs[i].cap; j++)
-      if (objs[i].slots[j].addr) fn(&objs[i].slots[j], arg);
+    for (uint32_t j = 0; objs[i].tab && j < objs[i].tab->cap; j++)
+      if (objs[i].tab->s[j].addr) fn(objs[i].tab->s[j].obj, arg);
 }
 
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
   size_t n = 0;
-  uint32_t cap;
-  const lg_rc_hist_t *e = entries(o, &cap);
-  for (uint32_t i = 0; i < cap && n < max; i++)
-    if (!hempty(&e[i])) out[n++] = e[i];
+  for (uint32_t i = 0; i < hist_slots(o) && n < max; i++)
+    if (!hempty(hist_at(o, i))) out[n++] = *hist_at(o, i);
   return n;
 }
 
 int64_t lg_rc_expected(const lg_rc_obj_t *o) {
   int64_t c = o->base;
-  uint32_t cap;
-  const lg_rc_hist_t *e = entries(o, &cap);
-  for (uint32_t i = 0; i < cap; i++) c += (int64_t)e[i].refs - (int64_t)e[i].unrefs;
+  for (uint32_t i = 0; i < hist_slots(o); i++) c += (int64_t)hist_at(o, i)->refs - (int64_t)hist_at(o, i)->unrefs;
   return c;
 }
 
@@ -625,15 +760,13 @@ void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
       st[f].unrefs += s->seen[f].unrefs;
       st[f].died += s->seen[f].died;
     }
-    for (uint32_t j = 0; s->slots && j < s->cap; j++) {
-      const lg_rc_obj_t *o = &s->slots[j];
-      if (!o->addr) continue;
+    for (uint32_t j = 0; s->tab && j < s->tab->cap; j++) {
+      if (!s->tab->s[j].addr) continue;
+      const lg_rc_obj_t *o = s->tab->s[j].obj;
       st[o->family].live++;
-      uint32_t n;
-      const lg_rc_hist_t *e = entries(o, &n);
-      for (uint32_t k = 0; k < n; k++) {
-        st[o->family].refs += e[k].refs;
-        st[o->family].unrefs += e[k].unrefs;
+      for (uint32_t k = 0; k < hist_slots(o); k++) {
+        st[o->family].refs += hist_at(o, k)->refs;
+        st[o->family].unrefs += hist_at(o, k)->unrefs;
       }
       if (mismatched(o)) st[o->family].mismatched++;
     }
@@ -673,9 +806,12 @@ void lg_rc_reset_locks(void) {
   }
 }
 
-size_t lg_rc_table_bytes(void) { /* the shard arrays, in the arena */
+size_t lg_rc_table_bytes(void) { /* the shard arrays, the outgrown ones and the nodes, in the arena */
   size_t n = 0;
-  for (unsigned i = 0; i < NSHARDS; i++)
-    n += (size_t)objs[i].cap * sizeof(lg_rc_obj_t) + (size_t)inblock[i].cap * sizeof(pair_t);
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    const oshard_t *s = &objs[i];
+    n += (s->tab ? sizeof *s->tab + (size_t)s->tab->cap * sizeof(oslot_t) : 0) + s->retired;
+    n += (size_t)s->nodes * sizeof(lg_rc_obj_t) + (size_t)inblock[i].cap * sizeof(pair_t);
+  }
   return n;
 }

@@ -43,7 +43,9 @@
  *     stacks -> rc types -> rc shards -> arena
  * The caller interns a stack (stacks lock) before it records an event.
  * A scan and fork's prepare handler take all of them (lg_rc_lock_all,
- * from lg_locks_take).
+ * from lg_locks_take). A ref or unref from a stack its object has seen
+ * before (one of its first LG_RC_INLINE stacks) takes no lock at all: one
+ * atomic add (refcount.c says why that is sound).
  *
  * The scan side (lg_rc_count, lg_rc_each, lg_rc_history, lg_rc_field,
  * lg_rc_type_name, lg_rc_python_type) runs with every lock held by the
@@ -76,16 +78,13 @@ typedef struct lg_rc_obj {
   uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
   int64_t base;          /* its count at birth or adoption */
   /* The folded history, private to refcount.c: read it with lg_rc_history
-   * and lg_rc_expected. Its first LG_RC_INLINE entries live here (most
+   * and lg_rc_expected. Its first LG_RC_INLINE stacks live here (most
    * objects need no more — a GstBuffer's birth, ref and two unrefs come
-   * from three stacks: no arena traffic for short-lived ones); from one
-   * stack more on, a table in the arena takes them over, in the same place. */
-  int64_t net;           /* base + refs - unrefs, kept by every event: the hooks' quick look */
-  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while inline */
-  union __attribute__((packed, aligned(4))) { /* 36 bytes, no padding before or after */
-    lg_rc_hist_t inl[3]; /* LG_RC_INLINE */
-    lg_rc_hist_t *hist;
-  } h;
+   * from three stacks: no arena traffic for short-lived ones) and stay
+   * here; the stacks after them go to a table in the arena. */
+  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while none */
+  lg_rc_hist_t inl[3];   /* LG_RC_INLINE; counts changed by atomic adds (a ref or unref takes no lock) */
+  lg_rc_hist_t *hist;    /* the table, NULL while none */
 } lg_rc_obj_t;
 #define LG_RC_INLINE 3
 

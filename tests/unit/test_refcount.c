@@ -521,6 +521,77 @@ static void test_three_stacks_stay_inline(void **state) {
   lg_collector_free((void *)b);
 }
 
+/* Two threads ref and two others unref the same objects, the refs from one
+ * stack and the unrefs from another (a pipeline's buffers cross threads
+ * so; these events take no lock once each stack has its entry), while a
+ * fifth thread fills and empties the table around them: its arrays grow
+ * and its probe runs shift under the lock-free probes. Not one count is
+ * lost or lands on another object or stack. */
+#define NCROSS 256
+#define CROSS_ROUNDS 2000
+static uintptr_t cross_obj[NCROSS];
+static int cross_left;
+
+static void *cross_side(void *arg) {
+  int delta = (uintptr_t)arg & 1 ? -1 : +1;
+  uint32_t st = stack_of(delta > 0 ? 300 : 301);
+  for (int r = 0; r < CROSS_ROUNDS; r++)
+    for (int i = 0; i < NCROSS; i++) {
+      uintptr_t obj = cross_obj[(i * 37 + r) % NCROSS];
+      if (delta > 0) lg_rc_ref(obj, st);
+      else lg_rc_unref(obj, st);
+      __atomic_add_fetch((uint32_t *)(obj + 8), (uint32_t)delta, __ATOMIC_SEQ_CST);
+    }
+  __atomic_sub_fetch(&cross_left, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void *churn(void *arg) {
+  (void)arg;
+  uintptr_t base = (uintptr_t)(heap + 720896);
+  uint32_t st = stack_of(302);
+  while (__atomic_load_n(&cross_left, __ATOMIC_SEQ_CST)) {
+    for (uintptr_t k = 0; k < 4096; k++) {
+      set_count(base + 16 * k, 1);
+      lg_rc_birth(base + 16 * k, LG_RC_API, 8, 4, 0, st);
+      lg_rc_ref(base + 16 * k, st);
+    }
+    for (uintptr_t k = 0; k < 4096; k++) lg_rc_death(base + 16 * k);
+  }
+  return NULL;
+}
+
+static void test_refs_and_unrefs_across_threads_amid_churn_keep_every_count(void **state) {
+  (void)state;
+  for (int i = 0; i < NCROSS; i++) {
+    cross_obj[i] = block_at(655360 + 64 * (size_t)i, 48);
+    set_count(cross_obj[i], 1);
+    lg_rc_birth(cross_obj[i], LG_RC_API, 8, 4, 0, 0);
+  }
+  cross_left = 4;
+  pthread_t t[5];
+  pthread_create(&t[0], NULL, churn, NULL);
+  for (uintptr_t i = 1; i < 5; i++) pthread_create(&t[i], NULL, cross_side, (void *)i); /* odd: unrefs */
+  for (int i = 0; i < 5; i++) pthread_join(t[i], NULL);
+  uint32_t ref_st = stack_of(300), unref_st = stack_of(301);
+  for (int i = 0; i < NCROSS; i++) {
+    lg_rc_obj_t o;
+    lg_rc_hist_t h[4];
+    assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 1);
+    size_t n = lg_rc_history(&o, h, 4);
+    assert_int_equal(n, 2);
+    for (size_t k = 0; k < n; k++) {
+      assert_true(h[k].stack == ref_st || h[k].stack == unref_st);
+      assert_int_equal(h[k].stack == ref_st ? h[k].refs : h[k].unrefs, 2 * CROSS_ROUNDS);
+      assert_int_equal(h[k].stack == ref_st ? h[k].unrefs : h[k].refs, 0);
+    }
+    assert_int_equal(lg_rc_expected(&o), 1);
+    assert_int_equal(lg_rc_field(&o), 1);
+    lg_collector_free((void *)cross_obj[i]);
+    assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 0);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -540,6 +611,7 @@ int main(void) {
       cmocka_unit_test(test_unref_tells_when_the_count_is_spent),
       cmocka_unit_test(test_stats_keep_the_events_of_objects_gone),
       cmocka_unit_test(test_three_stacks_stay_inline),
+      cmocka_unit_test(test_refs_and_unrefs_across_threads_amid_churn_keep_every_count),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
