@@ -16,9 +16,13 @@
  * after them; an entry with refs == unrefs == 0 is empty.
  *
  * The quick path of a ref or unref takes no lock (event, below): it finds
- * the node by a probe of the shard's array without the lock and adds one
- * to the count of the object's inline entry for its stack with one atomic
- * add. That is sound because
+ * the node in the thread's lookaside of its last objects or by a probe of
+ * the shard's array without the lock, and adds one
+ * to the count of the object's inline entry for its stack — a plain add
+ * when the calling thread owns the entry (it brought the stack first), an
+ * atomic one for an entry no thread owns (claimed by a thread without a
+ * tag, past 65,534 threads). An event of another thread from an owned
+ * entry's stack goes to the table, under the lock. That is sound because
  *   - an array the shard outgrew is never freed (kept, not reused: at most
  *     as many bytes as the array in use), so a probe never reads memory
  *     that became something else; it may miss an object an insertion or
@@ -27,8 +31,10 @@
  *     shard keeps a list of free nodes), and a node whose address field is
  *     the object's is that object's entry (a node going free has its
  *     address cleared first, one being filled gets it last);
- *   - an inline entry, once it has a stack and a count, keeps both for the
- *     node's life: only counts change, by atomic adds (under the lock too);
+ *   - an inline entry, once it has a stack and a count, keeps both and its
+ *     owner for the node's life: only its counts change, and only by its
+ *     owner (or by atomic adds, for an entry without one); the table is
+ *     written under the lock only;
  *   - a ref or unref comes from code that holds a reference, so its object
  *     cannot die meanwhile in a correct program.
  * Everything else — a first event from a stack, the history table, a
@@ -49,13 +55,14 @@
 #include "lock.h"
 #include "sys.h"
 
-_Static_assert(sizeof(lg_rc_obj_t) == 88, "an object's entry: 40 bytes of facts, 3 inline entries, the table");
+_Static_assert(sizeof(lg_rc_obj_t) == 128 && offsetof(lg_rc_obj_t, block) == 64,
+               "an object's entry: its address and owned inline entries in one cache line, its facts in another");
 
 #define NSHARDS 64u
 #define INIT_CAP 4u /* slots; powers of two. Shard arrays come from the
                      * arena (rc shards come before it in the lock order):
                      * an idle shard costs no page of its own. */
-#define NODE_CHUNK 16u /* nodes carved from the arena at a time */
+#define NODE_CHUNK 31u /* nodes carved from the arena at a time: 4 KiB with the alignment */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
@@ -89,6 +96,9 @@ typedef struct bshard {
 } __attribute__((aligned(64))) bshard_t;
 
 static oshard_t objs[NSHARDS];
+/* Each shard's array as the quick path reads it (the same as its `tab`),
+ * packed: 8 cache lines that stay in cache, where the shards span 40. */
+static otab_t *quick_tabs[NSHARDS];
 static bshard_t inblock[NSHARDS];
 static unsigned families;
 static uintptr_t python_type;
@@ -114,8 +124,8 @@ static int64_t ofind(const oshard_t *s, uintptr_t obj) {
 
 /* Finds obj's entry without the lock (see the file's head); NULL when the
  * probe does not see it, which the caller settles under the lock. */
-static lg_rc_obj_t *oquick(oshard_t *s, uintptr_t obj) {
-  const otab_t *t = __atomic_load_n(&s->tab, __ATOMIC_ACQUIRE);
+static lg_rc_obj_t *oquick(uintptr_t obj) {
+  const otab_t *t = __atomic_load_n(&quick_tabs[shard_no(obj)], __ATOMIC_ACQUIRE);
   if (!t) return NULL;
   for (uint32_t i = home(obj, t->cap), k = 0; k < t->cap; i = (i + 1) & (t->cap - 1), k++) {
     uintptr_t a = __atomic_load_n(&t->s[i].addr, __ATOMIC_ACQUIRE);
@@ -142,7 +152,8 @@ static int ogrow(oshard_t *s) {
     nt->s[j] = old->s[i];
   }
   if (old) s->retired += sizeof *old + (size_t)old->cap * sizeof(oslot_t);
-  __atomic_store_n(&s->tab, nt, __ATOMIC_RELEASE);
+  s->tab = nt;
+  __atomic_store_n(&quick_tabs[s - objs], nt, __ATOMIC_RELEASE);
   return 0;
 }
 
@@ -150,8 +161,9 @@ static int ogrow(oshard_t *s) {
  * none is left; NULL when out of memory. Shard lock held. */
 static lg_rc_obj_t *node_take(oshard_t *s) {
   if (!s->free) {
-    lg_rc_obj_t *c = lg_arena_bump(NODE_CHUNK * sizeof *c);
-    if (!c) return NULL;
+    uintptr_t m = (uintptr_t)lg_arena_bump((NODE_CHUNK + 1) * sizeof(lg_rc_obj_t) - 16);
+    if (!m) return NULL;
+    lg_rc_obj_t *c = (lg_rc_obj_t *)((m + 63) & ~(uintptr_t)63); /* the bump is 16-aligned */
     for (uint32_t i = 0; i < NODE_CHUNK; i++) {
       c[i].hist = (lg_rc_hist_t *)s->free;
       s->free = &c[i];
@@ -292,7 +304,7 @@ static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
 
 /* ---- histories ----------------------------------------------------------- */
 
-#define HIST_INIT 8u /* LG_RC_INLINE + 1 stacks at load 1/2 */
+#define HIST_INIT 8u /* up to 4 stacks at load 1/2 */
 #define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
 #define SAT_QUICK 0xF0000000u /* counts from here on saturate under the lock */
 
@@ -339,30 +351,76 @@ static int hgrow(lg_rc_obj_t *o) {
   return 0;
 }
 
-/* o's inline entry for stack, NULL when it has none. Lock-free: an inline
- * entry that has a count keeps its stack. */
-static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack) {
+/* ---- thread tags: who owns an inline entry --------------------------------- */
+
+#define TAG_NONE 0xFFFFu /* a thread past the last tag: its entries have no owner */
+static __thread uint16_t my_tag_v __attribute__((tls_model("initial-exec")));
+static uint32_t tags_given;
+
+/* The calling thread's tag (1..65534, TAG_NONE past them), given on its
+ * first event; tags are never reused. */
+static inline uint16_t my_tag(void) {
+  if (LG_LIKELY(my_tag_v)) return my_tag_v;
+  uint32_t n = __atomic_add_fetch(&tags_given, 1, __ATOMIC_RELAXED);
+  return my_tag_v = n < TAG_NONE ? (uint16_t)n : TAG_NONE;
+}
+
+/* How the calling thread may count into an entry. */
+enum { NOPE, MINE, SHARED };
+
+/* o's inline entry for stack and how the calling thread (tag `me`) may
+ * count into it (*how); NULL when o has none for stack. Lock-free: an
+ * inline entry that has a count keeps its stack and owner. */
+static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
   for (int i = 0; i < LG_RC_INLINE; i++)
-    if (!hempty(&o->inl[i]) && o->inl[i].stack == stack) return &o->inl[i];
+    if (o->inl[i].stack == stack && !hempty(&o->inl[i])) {
+      uint16_t ow = o->owner[i];
+      *how = ow == me && me != TAG_NONE ? MINE : ow == 0 ? SHARED : NOPE;
+      return &o->inl[i];
+    }
   return NULL;
 }
 
-/* o's entry for stack, NULL when it has none; shard lock held. */
-static lg_rc_hist_t *find(lg_rc_obj_t *o, uint32_t stack) {
-  lg_rc_hist_t *e = inl_find(o, stack);
-  if (e || !o->hcap) return e;
-  e = hslot(o->hist, o->hcap, stack);
+/* Adds one to *v, saturating at UINT32_MAX: a plain add by an entry's
+ * owner or under the lock (MINE), else atomic (SHARED). */
+static inline void add_one(uint32_t *v, int how) {
+  uint32_t x = __atomic_load_n(v, __ATOMIC_RELAXED);
+  if (how == MINE) {
+    if (x != UINT32_MAX) __atomic_store_n(v, x + 1, __ATOMIC_RELEASE);
+    return;
+  }
+  while (x != UINT32_MAX && !__atomic_compare_exchange_n(v, &x, x + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {}
+}
+
+/* o's entry for stack that the calling thread may count into (*how),
+ * NULL when none; *owned is set when an inline entry has the stack but
+ * another thread owns it (the table takes this thread's events). Shard
+ * lock held. */
+static lg_rc_hist_t *find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how, int *owned) {
+  lg_rc_hist_t *e = inl_find(o, stack, me, how);
+  *owned = e && *how == NOPE;
+  if (e && !*owned) return e;
+  *how = MINE; /* the table's entries are written under the lock only */
+  e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
   return e && !hempty(e) ? e : NULL;
 }
 
 /* A new entry of o for stack (its count still 0: the caller's add makes it
- * one), NULL when out of memory. Shard lock held. */
-static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack) {
+ * one), inline if `inl` and one is free (owned by the calling thread),
+ * else in the table; *how as find sets it. NULL when out of memory. Shard
+ * lock held. */
+static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack, int inl, uint16_t me, int *how) {
   lg_rc_hist_t *e = NULL;
-  for (int i = 0; i < LG_RC_INLINE && !e; i++)
-    if (hempty(&o->inl[i])) e = &o->inl[i];
+  for (int i = 0; i < LG_RC_INLINE && inl && !e; i++)
+    if (hempty(&o->inl[i])) {
+      e = &o->inl[i];
+      o->owner[i] = me == TAG_NONE ? 0 : me;
+      *how = me == TAG_NONE ? SHARED : MINE;
+    }
   if (!e) {
-    uint32_t intab = o->nhist + 1u - LG_RC_INLINE; /* the table's entries with this one */
+    *how = MINE;
+    uint32_t intab = o->nhist + 1u; /* the table's entries with this one: all but the inline ones */
+    for (int i = 0; i < LG_RC_INLINE; i++) intab -= !hempty(&o->inl[i]);
     if ((!o->hcap || intab * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
     e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
     if (!e) return NULL;
@@ -372,30 +430,29 @@ static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack) {
   return e;
 }
 
-/* Adds one to *v, saturating at UINT32_MAX; atomic (the quick path adds
- * without the lock). */
-static inline void sat_inc(uint32_t *v) {
-  uint32_t x = __atomic_load_n(v, __ATOMIC_RELAXED);
-  while (x != UINT32_MAX && !__atomic_compare_exchange_n(v, &x, x + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {}
-}
-
 /* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history;
  * shard lock held. A stack that finds no room goes to the overflow entry,
  * stack 0. */
 static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
-  lg_rc_hist_t *e = find(o, stack);
-  if (!e && o->nhist + 1u >= LG_RC_MAX_HISTORY) e = find(o, stack = 0);
-  if (!e && !(e = claim(o, stack))) return; /* out of memory: the event is lost */
-  sat_inc(delta > 0 ? &e->refs : &e->unrefs);
+  uint16_t me = my_tag();
+  int how, owned;
+  lg_rc_hist_t *e = find(o, stack, me, &how, &owned);
+  if (!e && o->nhist + 1u >= LG_RC_MAX_HISTORY) e = find(o, stack = 0, me, &how, &owned);
+  if (!e && !(e = claim(o, stack, !owned, me, &how))) return; /* out of memory: the event is lost */
+  add_one(delta > 0 ? &e->refs : &e->unrefs, how);
 }
 
-/* The quick fold: one atomic add to o's inline entry for stack, without
- * the lock; 0 when that cannot be (no such entry yet, a count near
- * saturation) and fold must do it under the lock. */
+/* The quick fold: one add to o's inline entry for stack, without the
+ * lock — plain when the calling thread owns the entry, else atomic (none
+ * owns it); 0 when that cannot be (no such entry yet, another thread's
+ * entry, a shared count near saturation) and fold must do it under the
+ * lock. */
 static inline int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
-  lg_rc_hist_t *e = inl_find(o, stack);
-  if (!e) return 0;
+  int how;
+  lg_rc_hist_t *e = inl_find(o, stack, my_tag(), &how);
+  if (!e || how == NOPE) return 0;
   uint32_t *v = delta > 0 ? &e->refs : &e->unrefs;
+  if (how == MINE) return add_one(v, MINE), 1;
   if (__atomic_load_n(v, __ATOMIC_RELAXED) >= SAT_QUICK) return 0;
   __atomic_add_fetch(v, 1, __ATOMIC_ACQ_REL);
   return 1;
@@ -471,7 +528,7 @@ static uintptr_t record(desc_t *d, int born, int delta) {
   if (d->off < INT32_MIN || d->off > INT32_MAX || d->family < 1 || d->family > LG_RC_NFAMILIES) return 0;
   oshard_t *s = &objs[shard_no(d->obj)];
   if (!born) { /* known already */
-    lg_rc_obj_t *q = delta ? oquick(s, d->obj) : NULL;
+    lg_rc_obj_t *q = delta ? oquick(d->obj) : NULL;
     if (q && quick_fold(q, d->stack, delta)) return q->block;
     lg_lock(&s->lock);
     int64_t at = ofind(s, d->obj);
@@ -516,15 +573,29 @@ void lg_rc_adopt(uintptr_t obj, uintptr_t block, int family, intptr_t count_off,
   record(&d, 0, delta);
 }
 
-/* Folds one event into a known object: without the lock when it can,
- * else under it. Returns 1 if the object is known, else 0; *spent, if not
- * NULL, is set as lg_rc_unref_spent says. */
-static int event(uintptr_t obj, uint32_t stack, int delta, int *spent) {
-  if (!lg_collector_tracing()) return 0;
+/* Each thread's last objects, by address: a ref or unref of one of them
+ * needs no probe of the table. An entry is only a guess, taken when the
+ * node's address still is the object's (see the file's head). */
+#define LOOKASIDE 32u
+typedef struct seen_obj { uintptr_t obj; lg_rc_obj_t *o; } seen_obj_t;
+static __thread seen_obj_t lookaside[LOOKASIDE] __attribute__((tls_model("initial-exec")));
+
+/* obj's entry without the lock, by the thread's lookaside or a probe of
+ * the table; NULL when neither sees it. */
+static inline __attribute__((always_inline)) lg_rc_obj_t *find_quick(uintptr_t obj) {
+  seen_obj_t *l = &lookaside[(obj >> 4) & (LOOKASIDE - 1)];
+  lg_rc_obj_t *o = l->obj == obj ? l->o : NULL;
+  if (LG_LIKELY(o && __atomic_load_n(&o->addr, __ATOMIC_ACQUIRE) == obj)) return o;
+  if ((o = oquick(obj))) *l = (seen_obj_t){obj, o};
+  return o;
+}
+
+/* event's way under the lock: folds the event unless the quick path did
+ * (`done`, into o) and reads *spent. */
+static __attribute__((noinline)) int event_slow(lg_rc_obj_t *o, uintptr_t obj, uint32_t stack, int delta,
+                                                int done, int *spent) {
+  if (done && quick_spent(o, spent)) return 1;
   oshard_t *s = &objs[shard_no(obj)];
-  lg_rc_obj_t *o = oquick(s, obj);
-  int done = o && quick_fold(o, stack, delta);
-  if (done && (!spent || quick_spent(o, spent))) return 1;
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
   if (at >= 0) {
@@ -536,6 +607,17 @@ static int event(uintptr_t obj, uint32_t stack, int delta, int *spent) {
   }
   lg_unlock(&s->lock);
   return at >= 0 || done;
+}
+
+/* Folds one event into a known object: without the lock when it can,
+ * else under it. Returns 1 if the object is known, else 0; *spent, if not
+ * NULL, is set as lg_rc_unref_spent says. */
+static inline __attribute__((always_inline)) int event(uintptr_t obj, uint32_t stack, int delta, int *spent) {
+  if (!lg_collector_tracing()) return 0;
+  lg_rc_obj_t *o = find_quick(obj);
+  int done = o && quick_fold(o, stack, delta);
+  if (LG_LIKELY(done) && !spent) return 1;
+  return event_slow(o, obj, stack, delta, done, spent);
 }
 
 int lg_rc_ref(uintptr_t obj, uint32_t stack) { return event(obj, stack, +1, NULL); }
@@ -716,10 +798,24 @@ void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
       if (objs[i].tab->s[j].addr) fn(objs[i].tab->s[j].obj, arg);
 }
 
+/* Adds b to *a, saturating at UINT32_MAX. */
+static inline void sat_add(uint32_t *a, uint32_t b) { *a = *a > UINT32_MAX - b ? UINT32_MAX : *a + b; }
+
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
-  size_t n = 0;
-  for (uint32_t i = 0; i < hist_slots(o) && n < max; i++)
-    if (!hempty(hist_at(o, i))) out[n++] = *hist_at(o, i);
+  size_t n = 0, ninl = 0;
+  for (uint32_t i = 0; i < hist_slots(o) && n < max; i++) {
+    const lg_rc_hist_t *e = hist_at(o, i);
+    if (hempty(e)) continue;
+    size_t j = 0;
+    while (j < ninl && out[j].stack != e->stack) j++; /* another thread's events from an inline stack */
+    if (j < ninl) {
+      sat_add(&out[j].refs, e->refs);
+      sat_add(&out[j].unrefs, e->unrefs);
+      continue;
+    }
+    out[n++] = *e;
+    if (i < LG_RC_INLINE) ninl = n;
+  }
   return n;
 }
 

@@ -44,8 +44,9 @@
  * The caller interns a stack (stacks lock) before it records an event.
  * A scan and fork's prepare handler take all of them (lg_rc_lock_all,
  * from lg_locks_take). A ref or unref from a stack its object has seen
- * before (one of its first LG_RC_INLINE stacks) takes no lock at all: one
- * atomic add (refcount.c says why that is sound).
+ * before from the same thread (one of its first LG_RC_INLINE stacks) takes
+ * no lock and no atomic instruction: a plain add by the entry's owner
+ * thread (refcount.c says why that is sound).
  *
  * The scan side (lg_rc_count, lg_rc_each, lg_rc_history, lg_rc_field,
  * lg_rc_type_name, lg_rc_python_type) runs with every lock held by the
@@ -68,25 +69,30 @@ typedef struct lg_rc_hist {
 
 /* An object of the table, as lg_rc_each shows it. */
 typedef struct lg_rc_obj {
+  /* The first cache line: what a ref or unref reads and writes. */
   uintptr_t addr;        /* the object (for GObject the instance, which may lie inside its block) */
-  uintptr_t block;       /* start of the tracked heap block holding it, 0 when none */
-  int32_t count_off;     /* its count is the `width`-byte integer at addr + count_off */
-  uint8_t family;        /* enum lg_rc_family (format.h) */
-  uint8_t width;         /* 4 or 8 */
-  uint16_t flags;        /* LG_RC_F_* */
-  uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
-  uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
-  int64_t base;          /* its count at birth or adoption */
+  uint16_t owner[4];     /* LG_RC_INLINE: the thread that alone counts into each inline entry, 0 any */
   /* The folded history, private to refcount.c: read it with lg_rc_history
    * and lg_rc_expected. Its first LG_RC_INLINE stacks live here (most
    * objects need no more — a GstBuffer's birth, ref and two unrefs come
    * from three stacks: no arena traffic for short-lived ones) and stay
-   * here; the stacks after them go to a table in the arena. */
-  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while none */
-  lg_rc_hist_t inl[3];   /* LG_RC_INLINE; counts changed by atomic adds (a ref or unref takes no lock) */
-  lg_rc_hist_t *hist;    /* the table, NULL while none */
-} lg_rc_obj_t;
-#define LG_RC_INLINE 3
+   * here, each counted by the thread that brought it (its owner); the
+   * stacks after them, and the events of other threads from an owned
+   * stack, go to a table in the arena (lg_rc_history adds the two up). */
+  lg_rc_hist_t inl[4];   /* LG_RC_INLINE; counted without a lock (refcount.c) */
+  /* The second: the object's facts. */
+  uintptr_t block;       /* start of the tracked heap block holding it, 0 when none */
+  int64_t base;          /* its count at birth or adoption */
+  lg_rc_hist_t *hist;    /* the history's table, NULL while none */
+  int32_t count_off;     /* its count is the `width`-byte integer at addr + count_off */
+  uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
+  uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
+  uint16_t nhist, hcap;  /* history entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while none */
+  uint8_t family;        /* enum lg_rc_family (format.h) */
+  uint8_t width;         /* 4 or 8 */
+  uint16_t flags;        /* LG_RC_F_* */
+} __attribute__((aligned(64))) lg_rc_obj_t;
+#define LG_RC_INLINE 4
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
 
@@ -174,8 +180,8 @@ size_t lg_rc_count(void);
  * must not change the table. */
 void lg_rc_each(void (*fn)(const lg_rc_obj_t *obj, void *arg), void *arg);
 /* lg_rc_history copies at most `max` of o's history entries into out (in
- * no particular order) and returns how many it copied; o->nhist is how
- * many there are. */
+ * no particular order, one per stack) and returns how many it copied;
+ * there are at most o->nhist. */
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max);
 /* lg_rc_expected is the count the hooks account for: base + refs - unrefs. */
 int64_t lg_rc_expected(const lg_rc_obj_t *o);
