@@ -10,19 +10,22 @@
  *            (one block may hold several objects), only for objects that
  *            live in a tracked heap block: the free hook's way from a
  *            block to its objects.
- * A history is LG_RC_INLINE entries inline in the node (the first stacks
- * of the object, which stay where they are), then a small open-addressing
- * table of lg_rc_hist_t keyed by stack id, in the arena, for the stacks
- * after them; an entry with refs == unrefs == 0 is empty.
+ * A history is a set of entries, each the events of one thread from one
+ * stack, owned by that thread (refcount.h): LG_RC_INLINE of them inline in
+ * the node's first cache line (the first to come, which stay where they
+ * are), the others in a table in the arena — entries in pages that never
+ * move while the object lives, found through an index by (stack, owner)
+ * that is rebuilt twice as large as it fills. An entry with refs ==
+ * unrefs == 0 is empty. lg_rc_history adds up the entries of one stack.
  *
- * The quick path of a ref or unref takes no lock (event, below): it finds
- * the node in the thread's lookaside of its last objects or by a probe of
- * the shard's array without the lock, and adds one
- * to the count of the object's inline entry for its stack — a plain add
- * when the calling thread owns the entry (it brought the stack first), an
- * atomic one for an entry no thread owns (claimed by a thread without a
- * tag, past 65,534 threads). An event of another thread from an owned
- * entry's stack goes to the table, under the lock. That is sound because
+ * A ref or unref takes no lock, as a rule (event, below): it finds the
+ * node in the thread's lookaside of its last objects or by a probe of the
+ * shard's array without the lock, then its own entry for the stack, inline
+ * or through the table's index, and adds one to its count with a plain
+ * add; a first event of the thread from the stack claims a free inline
+ * entry by a compare-and-swap of its owner. A thread without a tag (past
+ * 65,534 threads) claims entries that any thread counts into atomically.
+ * That is sound because
  *   - an array the shard outgrew is never freed (kept, not reused: at most
  *     as many bytes as the array in use), so a probe never reads memory
  *     that became something else; it may miss an object an insertion or
@@ -31,16 +34,18 @@
  *     shard keeps a list of free nodes), and a node whose address field is
  *     the object's is that object's entry (a node going free has its
  *     address cleared first, one being filled gets it last);
- *   - an inline entry, once it has a stack and a count, keeps both and its
- *     owner for the node's life: only its counts change, and only by its
- *     owner (or by atomic adds, for an entry without one); the table is
- *     written under the lock only;
+ *   - an entry, once it has a stack and a count, keeps both and its owner,
+ *     and its place, until the object dies; only its counts change, and
+ *     only by its owner (or by atomic adds, for an entry without one); an
+ *     outgrown index of the table is kept until the object dies too;
  *   - a ref or unref comes from code that holds a reference, so its object
  *     cannot die meanwhile in a correct program.
- * Everything else — a first event from a stack, the history table, a
- * count near saturation, births, deaths — takes the shard lock. A thread
- * stopped by a scan inside the quick path has made its one add or not:
- * the scan (all locks held, world stopped) sees a consistent table.
+ * The rest — a thread's first event from a stack once every inline entry
+ * is taken (a new table entry), a shared count near saturation, an unref
+ * that must know whether the count is spent when the object has a table,
+ * births, deaths — takes the shard lock. A thread stopped by a scan inside
+ * the quick path has made its one add or not: the scan (all locks held,
+ * world stopped) sees a consistent table.
  * Nothing here calls into the program's libraries, stdio or the traced
  * malloc. */
 #include "refcount.h"
@@ -79,7 +84,7 @@ typedef struct counts { uint64_t born, adopted, refs, unrefs, died; } counts_t;
 
 /* A shard: what every event needs (the lock, the array) in its first cache
  * line, the counters, which only births and deaths touch, after it. Free
- * nodes are linked through their `hist` field. */
+ * nodes are linked through their `hpages` field. */
 typedef struct oshard {
   lg_lock_t lock;
   uint32_t count, nodes; /* live objects; nodes carved (live + free) */
@@ -165,13 +170,13 @@ static lg_rc_obj_t *node_take(oshard_t *s) {
     if (!m) return NULL;
     lg_rc_obj_t *c = (lg_rc_obj_t *)((m + 63) & ~(uintptr_t)63); /* the bump is 16-aligned */
     for (uint32_t i = 0; i < NODE_CHUNK; i++) {
-      c[i].hist = (lg_rc_hist_t *)s->free;
+      c[i].hpages = (struct lg_rc_hpage *)s->free;
       s->free = &c[i];
     }
     s->nodes += NODE_CHUNK;
   }
   lg_rc_obj_t *o = s->free;
-  s->free = (lg_rc_obj_t *)o->hist;
+  s->free = (lg_rc_obj_t *)o->hpages;
   memset(o, 0, sizeof *o);
   return o;
 }
@@ -200,8 +205,8 @@ static void opublish(oshard_t *s, lg_rc_obj_t *o) {
 }
 
 /* Deletes slot i by shifting later members of its probe run back, and
- * gives its node back (its address cleared first); the history table is
- * the caller's to free. Shard lock held. */
+ * gives its node back (its address cleared first, its history's table
+ * freed). Shard lock held. */
 static void odelete(oshard_t *s, uint32_t i) {
   otab_t *t = s->tab;
   uint32_t m = t->cap - 1;
@@ -218,7 +223,7 @@ static void odelete(oshard_t *s, uint32_t i) {
   t->s[i].obj = NULL;
   s->count--;
   __atomic_store_n(&o->addr, 0, __ATOMIC_RELEASE);
-  o->hist = (lg_rc_hist_t *)s->free;
+  o->hpages = (struct lg_rc_hpage *)s->free;
   s->free = o;
 }
 
@@ -304,56 +309,141 @@ static size_t pairs_take(uintptr_t block, uintptr_t *out, size_t max) {
 
 /* ---- histories ----------------------------------------------------------- */
 
-#define HIST_INIT 8u /* up to 4 stacks at load 1/2 */
-#define HIST_MAX_CAP 8192u /* holds LG_RC_MAX_HISTORY entries at load 1/2 */
-#define SAT_QUICK 0xF0000000u /* counts from here on saturate under the lock */
+/* The table of a history: entries that never move while the object lives,
+ * in pages, and an index over them by (stack, owner) that is rebuilt twice
+ * as large as it fills; an outgrown index is kept until the object dies
+ * (the quick path may be reading it). Entries and the index are written
+ * under the lock only, counts by their owners. */
+typedef struct hent {
+  lg_rc_hist_t h;
+  uint16_t owner, pad; /* the thread that counts into it (TAG_NONE: any, atomically) */
+} hent_t;
+typedef struct lg_rc_hpage {
+  struct lg_rc_hpage *next;
+  uint32_t used, cap;
+  hent_t e[];
+} hpage_t;
+typedef struct lg_rc_hidx {
+  struct lg_rc_hidx *older;
+  uint32_t cap, n;
+  hent_t *slot[];
+} hidx_t;
 
-static inline uint32_t hhome(uint32_t stack, uint32_t cap) { return (stack * 2654435761u) >> 7 & (cap - 1); }
+#define HIDX_INIT 8u    /* index slots at first; load <= 1/2 */
+#define HPAGE_INIT 4u   /* entries of the first page, doubling up to HPAGE_MAX */
+#define HPAGE_MAX 256u
+#define SAT_QUICK 0xF0000000u /* shared counts from here on saturate under the lock */
+
 static inline int hempty(const lg_rc_hist_t *e) {
   return !__atomic_load_n(&e->refs, __ATOMIC_ACQUIRE) && !__atomic_load_n(&e->unrefs, __ATOMIC_ACQUIRE);
 }
+static inline uint32_t hhome(uint32_t stack, uint16_t owner, uint32_t cap) {
+  return ((stack ^ (uint32_t)owner << 20) * 2654435761u) >> 7 & (cap - 1);
+}
 
-/* Finds stack's entry in o's history table, or where it would go; NULL
- * when the table is full. */
-static lg_rc_hist_t *hslot(lg_rc_hist_t *t, uint32_t cap, uint32_t stack) {
-  for (uint32_t i = hhome(stack, cap), k = 0; k < cap; i = (i + 1) & (cap - 1), k++)
-    if (hempty(&t[i]) || t[i].stack == stack) return &t[i];
+/* The table's entry of (stack, owner), NULL when none. Lock-free: an
+ * index, once published, and its entries' stacks and owners never change
+ * while the object lives. */
+static inline hent_t *tab_find(const lg_rc_obj_t *o, uint32_t stack, uint16_t owner) {
+  const hidx_t *x = __atomic_load_n(&o->hidx, __ATOMIC_ACQUIRE);
+  if (!x) return NULL;
+  for (uint32_t i = hhome(stack, owner, x->cap), k = 0; k < x->cap; i = (i + 1) & (x->cap - 1), k++) {
+    hent_t *e = __atomic_load_n(&x->slot[i], __ATOMIC_ACQUIRE);
+    if (!e) return NULL;
+    if (e->h.stack == stack && e->owner == owner) return e;
+  }
   return NULL;
 }
 
-/* o's history slots: LG_RC_INLINE inline, then the table's (empty ones
- * too); hist_at(o, i) is slot i < hist_slots(o). */
-static inline uint32_t hist_slots(const lg_rc_obj_t *o) { return LG_RC_INLINE + (uint32_t)o->hcap; }
-static inline const lg_rc_hist_t *hist_at(const lg_rc_obj_t *o, uint32_t i) {
-  return i < LG_RC_INLINE ? &o->inl[i] : &o->hist[i - LG_RC_INLINE];
+/* Puts e into index x, which has room; shard lock held. */
+static void hidx_put(hidx_t *x, hent_t *e) {
+  uint32_t i = hhome(e->h.stack, e->owner, x->cap);
+  while (x->slot[i]) i = (i + 1) & (x->cap - 1);
+  __atomic_store_n(&x->slot[i], e, __ATOMIC_RELEASE);
+  x->n++;
+}
+
+/* Makes room in o's index for one entry more (a new index twice as large
+ * when it would pass load 1/2, the old one kept); 0 or -1. Shard lock held:
+ * the arena lock comes after it. */
+static int hidx_room(lg_rc_obj_t *o) {
+  hidx_t *old = o->hidx;
+  if (old && (old->n + 1) * 2 <= old->cap) return 0;
+  uint32_t cap = old ? old->cap * 2 : HIDX_INIT;
+  hidx_t *x = lg_arena_alloc(sizeof *x + (size_t)cap * sizeof(hent_t *));
+  if (!x) return -1;
+  x->cap = cap;
+  x->older = old;
+  for (uint32_t i = 0; old && i < old->cap; i++)
+    if (old->slot[i]) hidx_put(x, old->slot[i]);
+  __atomic_store_n(&o->hidx, x, __ATOMIC_RELEASE);
+  return 0;
+}
+
+/* A new table entry of o for (stack, owner), its counts 0; NULL when out
+ * of memory. Shard lock held. */
+static hent_t *tab_new(lg_rc_obj_t *o, uint32_t stack, uint16_t owner) {
+  hpage_t *p = o->hpages;
+  if (hidx_room(o) < 0) return NULL;
+  if (!p || p->used == p->cap) {
+    uint32_t cap = p ? (p->cap * 2 > HPAGE_MAX ? HPAGE_MAX : p->cap * 2) : HPAGE_INIT;
+    hpage_t *np = lg_arena_alloc(sizeof *np + (size_t)cap * sizeof(hent_t));
+    if (!np) return NULL;
+    np->cap = cap;
+    np->next = p;
+    o->hpages = p = np;
+  }
+  hent_t *e = &p->e[p->used++];
+  e->h.stack = stack;
+  e->owner = owner;
+  hidx_put(o->hidx, e);
+  o->nhist++;
+  return e;
+}
+
+/* Frees o's table (the object is gone, or its node is reused); shard
+ * lock held. */
+static void tab_free(lg_rc_obj_t *o) {
+  for (hpage_t *p = o->hpages, *n; p; p = n) {
+    n = p->next;
+    lg_arena_free(p);
+  }
+  for (hidx_t *x = o->hidx, *n; x; x = n) {
+    n = x->older;
+    lg_arena_free(x);
+  }
+  o->hpages = NULL;
+  o->hidx = NULL;
+}
+
+/* The sums of o's history: refs into *refs, unrefs into *unrefs. */
+static void hist_sums(const lg_rc_obj_t *o, uint64_t *refs, uint64_t *unrefs) {
+  uint64_t r = 0, u = 0;
+  for (int i = 0; i < LG_RC_INLINE; i++) {
+    r += __atomic_load_n(&o->inl[i].refs, __ATOMIC_RELAXED);
+    u += __atomic_load_n(&o->inl[i].unrefs, __ATOMIC_RELAXED);
+  }
+  for (const hpage_t *p = o->hpages; p; p = p->next)
+    for (uint32_t k = 0; k < p->used; k++) {
+      r += __atomic_load_n(&p->e[k].h.refs, __ATOMIC_RELAXED);
+      u += __atomic_load_n(&p->e[k].h.unrefs, __ATOMIC_RELAXED);
+    }
+  *refs = r;
+  *unrefs = u;
 }
 
 /* Adds o's history to shard s's counts: o is leaving the table. */
 static void count_gone(oshard_t *s, const lg_rc_obj_t *o) {
-  for (uint32_t i = 0; i < hist_slots(o); i++) {
-    s->seen[o->family].refs += hist_at(o, i)->refs;
-    s->seen[o->family].unrefs += hist_at(o, i)->unrefs;
-  }
-}
-
-/* Doubles o's history table (or makes its first); 0 or -1. Shard lock
- * held: the arena lock comes after it. Only the lock's holder touches the
- * table, so it is rebuilt with plain copies. */
-static int hgrow(lg_rc_obj_t *o) {
-  uint32_t ncap = o->hcap ? o->hcap * 2u : HIST_INIT;
-  lg_rc_hist_t *nt = lg_arena_alloc((size_t)ncap * sizeof *nt);
-  if (!nt) return -1;
-  for (uint32_t i = 0; i < o->hcap; i++)
-    if (!hempty(&o->hist[i])) *hslot(nt, ncap, o->hist[i].stack) = o->hist[i];
-  lg_arena_free(o->hist);
-  o->hist = nt;
-  o->hcap = (uint16_t)ncap;
-  return 0;
+  uint64_t r, u;
+  hist_sums(o, &r, &u);
+  s->seen[o->family].refs += r;
+  s->seen[o->family].unrefs += u;
 }
 
 /* ---- thread tags: who owns an inline entry --------------------------------- */
 
-#define TAG_NONE 0xFFFFu /* a thread past the last tag: its entries have no owner */
+#define TAG_NONE 0xFFFFu /* a thread past the last tag, and the owner of the entries it claims: any thread
+                          * counts into those, atomically (owner 0: the entry is free) */
 static __thread uint16_t my_tag_v __attribute__((tls_model("initial-exec")));
 static uint32_t tags_given;
 
@@ -368,16 +458,40 @@ static inline uint16_t my_tag(void) {
 /* How the calling thread may count into an entry. */
 enum { NOPE, MINE, SHARED };
 
-/* o's inline entry for stack and how the calling thread (tag `me`) may
- * count into it (*how); NULL when o has none for stack. Lock-free: an
- * inline entry that has a count keeps its stack and owner. */
+/* o's inline entry for stack that the calling thread (tag `me`) may count
+ * into, and how (*how), else the first one of another thread's (*how =
+ * NOPE); NULL when o has none for stack. Lock-free: an inline entry that
+ * has a count keeps its stack and owner. Two threads may each hold an
+ * entry of the same stack (lg_rc_history adds them up). */
 static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
+  lg_rc_hist_t *other = NULL;
   for (int i = 0; i < LG_RC_INLINE; i++)
     if (o->inl[i].stack == stack && !hempty(&o->inl[i])) {
-      uint16_t ow = o->owner[i];
-      *how = ow == me && me != TAG_NONE ? MINE : ow == 0 ? SHARED : NOPE;
-      return &o->inl[i];
+      uint16_t ow = __atomic_load_n(&o->owner[i], __ATOMIC_RELAXED);
+      *how = ow == TAG_NONE ? SHARED : ow == me ? MINE : NOPE;
+      if (*how != NOPE) return &o->inl[i];
+      if (!other) other = &o->inl[i];
     }
+  *how = NOPE;
+  return other;
+}
+
+/* Claims a free inline entry of o for stack for the calling thread (its
+ * owner from now on), without the lock: the owner field is taken by a
+ * compare-and-swap (the lock's holder claims the same way), then the stack
+ * written, then the caller's first count. NULL when none is free; *how as
+ * inl_find sets it. */
+static __attribute__((noinline)) lg_rc_hist_t *inl_claim(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
+  for (int i = 0; i < LG_RC_INLINE; i++) {
+    uint16_t free_ = 0;
+    if (__atomic_load_n(&o->owner[i], __ATOMIC_RELAXED) ||
+        !__atomic_compare_exchange_n(&o->owner[i], &free_, me, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+      continue;
+    o->inl[i].stack = stack; /* before its count: inl_find reads them in the other order */
+    __atomic_add_fetch(&o->nhist, 1, __ATOMIC_RELAXED);
+    *how = me == TAG_NONE ? SHARED : MINE;
+    return &o->inl[i];
+  }
   return NULL;
 }
 
@@ -392,65 +506,67 @@ static inline void add_one(uint32_t *v, int how) {
   while (x != UINT32_MAX && !__atomic_compare_exchange_n(v, &x, x + 1, 1, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {}
 }
 
-/* o's entry for stack that the calling thread may count into (*how),
- * NULL when none; *owned is set when an inline entry has the stack but
- * another thread owns it (the table takes this thread's events). Shard
- * lock held. */
-static lg_rc_hist_t *find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how, int *owned) {
+/* o's entry for stack that the calling thread may count into, and how
+ * (*how): its own or a shared inline entry, else its table entry; NULL
+ * when none. */
+static inline lg_rc_hist_t *find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
   lg_rc_hist_t *e = inl_find(o, stack, me, how);
-  *owned = e && *how == NOPE;
-  if (e && !*owned) return e;
-  *how = MINE; /* the table's entries are written under the lock only */
-  e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
-  return e && !hempty(e) ? e : NULL;
+  if (e && *how != NOPE) return e;
+  hent_t *t = __atomic_load_n(&o->hidx, __ATOMIC_RELAXED) ? tab_find(o, stack, me) : NULL;
+  *how = me == TAG_NONE ? SHARED : MINE;
+  return t ? &t->h : NULL;
 }
 
-/* A new entry of o for stack (its count still 0: the caller's add makes it
- * one), inline if `inl` and one is free (owned by the calling thread),
- * else in the table; *how as find sets it. NULL when out of memory. Shard
- * lock held. */
-static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack, int inl, uint16_t me, int *how) {
-  lg_rc_hist_t *e = NULL;
-  for (int i = 0; i < LG_RC_INLINE && inl && !e; i++)
-    if (hempty(&o->inl[i])) {
-      e = &o->inl[i];
-      o->owner[i] = me == TAG_NONE ? 0 : me;
-      *how = me == TAG_NONE ? SHARED : MINE;
-    }
-  if (!e) {
-    *how = MINE;
-    uint32_t intab = o->nhist + 1u; /* the table's entries with this one: all but the inline ones */
-    for (int i = 0; i < LG_RC_INLINE; i++) intab -= !hempty(&o->inl[i]);
-    if ((!o->hcap || intab * 2 > o->hcap) && o->hcap < HIST_MAX_CAP) hgrow(o);
-    e = o->hcap ? hslot(o->hist, o->hcap, stack) : NULL;
-    if (!e) return NULL;
-  }
-  e->stack = stack; /* before its count: the quick path reads them in the other order */
-  o->nhist++;
-  return e;
+/* A new entry of o for stack and the calling thread (its counts still 0:
+ * the caller's add makes one 1), inline when one is free, else in the
+ * table; *how as find sets it. NULL when out of memory. Shard lock held. */
+static lg_rc_hist_t *claim(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
+  lg_rc_hist_t *e = inl_claim(o, stack, me, how);
+  if (e) return e;
+  hent_t *t = tab_new(o, stack, me);
+  *how = me == TAG_NONE ? SHARED : MINE;
+  return t ? &t->h : NULL;
 }
 
 /* Folds one event (delta +1 ref, -1 unref) from `stack` into o's history;
- * shard lock held. A stack that finds no room goes to the overflow entry,
- * stack 0. */
+ * shard lock held. A stack that finds no room goes to the overflow entry:
+ * stack 0, of no owner. */
 static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
   uint16_t me = my_tag();
-  int how, owned;
-  lg_rc_hist_t *e = find(o, stack, me, &how, &owned);
-  if (!e && o->nhist + 1u >= LG_RC_MAX_HISTORY) e = find(o, stack = 0, me, &how, &owned);
-  if (!e && !(e = claim(o, stack, !owned, me, &how))) return; /* out of memory: the event is lost */
+  int how;
+  lg_rc_hist_t *e = find(o, stack, me, &how);
+  if (!e && o->nhist + 1u >= LG_RC_MAX_HISTORY) { /* full: the overflow entry, one for every thread */
+    hent_t *t = tab_find(o, 0, TAG_NONE);
+    if (!t && o->nhist < LG_RC_MAX_HISTORY) t = tab_new(o, 0, TAG_NONE);
+    if (!t) return;
+    e = &t->h;
+    how = SHARED;
+  }
+  if (!e && !(e = claim(o, stack, me, &how))) return; /* out of memory: the event is lost */
   add_one(delta > 0 ? &e->refs : &e->unrefs, how);
 }
 
-/* The quick fold: one add to o's inline entry for stack, without the
- * lock — plain when the calling thread owns the entry, else atomic (none
- * owns it); 0 when that cannot be (no such entry yet, another thread's
- * entry, a shared count near saturation) and fold must do it under the
- * lock. */
-static inline int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
+/* The quick fold: one add to o's entry for stack and the calling thread,
+ * without the lock — plain when the thread owns the entry, else atomic
+ * (none owns it) — claiming a free inline one first when the thread has
+ * none for the stack; 0 when that cannot be (a first event of the thread
+ * from the stack once every inline entry is taken, a shared count near
+ * saturation) and fold must do it under the lock. */
+static inline __attribute__((always_inline)) int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
   int how;
-  lg_rc_hist_t *e = inl_find(o, stack, my_tag(), &how);
-  if (!e || how == NOPE) return 0;
+  uint16_t me = my_tag();
+  lg_rc_hist_t *e = inl_find(o, stack, me, &how);
+  if (LG_UNLIKELY(!e || how == NOPE)) {
+    hent_t *t;
+    e = NULL;
+    if (!__atomic_load_n(&o->owner[LG_RC_INLINE - 1], __ATOMIC_RELAXED)) { /* an inline entry is free */
+      e = inl_claim(o, stack, me, &how);
+    } else if ((t = tab_find(o, stack, me))) {
+      e = &t->h;
+      how = me == TAG_NONE ? SHARED : MINE;
+    }
+    if (!e) return 0;
+  }
   uint32_t *v = delta > 0 ? &e->refs : &e->unrefs;
   if (how == MINE) return add_one(v, MINE), 1;
   if (__atomic_load_n(v, __ATOMIC_RELAXED) >= SAT_QUICK) return 0;
@@ -493,7 +609,7 @@ typedef struct desc {
 static void fill(oshard_t *s, lg_rc_obj_t *o, const desc_t *d, int born) {
   __atomic_store_n(&o->addr, 0, __ATOMIC_RELEASE);
   count_gone(s, o);
-  lg_arena_free(o->hist);
+  tab_free(o);
   memset(o, 0, sizeof *o);
   o->block = d->block;
   o->count_off = (int32_t)d->off;
@@ -512,7 +628,7 @@ static void fill(oshard_t *s, lg_rc_obj_t *o, const desc_t *d, int born) {
  * thread at this moment is for an event in flight there, which sees this
  * one's add when it looks. */
 static int quick_spent(const lg_rc_obj_t *o, int *spent) {
-  if (__atomic_load_n(&o->hcap, __ATOMIC_ACQUIRE)) return 0;
+  if (__atomic_load_n(&o->hpages, __ATOMIC_ACQUIRE)) return 0;
   int64_t c = o->base;
   for (int i = 0; i < LG_RC_INLINE; i++)
     c += (int64_t)__atomic_load_n(&o->inl[i].refs, __ATOMIC_ACQUIRE) -
@@ -597,16 +713,18 @@ static __attribute__((noinline)) int event_slow(lg_rc_obj_t *o, uintptr_t obj, u
   if (done && quick_spent(o, spent)) return 1;
   oshard_t *s = &objs[shard_no(obj)];
   lg_lock(&s->lock);
-  int64_t at = ofind(s, obj);
-  if (at >= 0) {
-    lg_rc_obj_t *x = s->tab->s[at].obj;
-    if (!done) fold(x, stack, delta);
-    if (spent) *spent = lg_rc_expected(x) <= 0;
+  if (!o || o->addr != obj) { /* under the lock, a node with obj's address is obj's */
+    int64_t at = ofind(s, obj);
+    o = at >= 0 ? s->tab->s[at].obj : NULL;
+  }
+  if (o) {
+    if (!done) fold(o, stack, delta);
+    if (spent) *spent = lg_rc_expected(o) <= 0;
   } else if (done && spent) {
     *spent = 1; /* gone meanwhile (freed while referenced): nothing to end */
   }
   lg_unlock(&s->lock);
-  return at >= 0 || done;
+  return o != NULL || done;
 }
 
 /* Folds one event into a known object: without the lock when it can,
@@ -634,19 +752,17 @@ int lg_rc_unref_spent(uintptr_t obj, uint32_t stack, int *spent) {
 static uintptr_t forget(uintptr_t obj, uintptr_t block) {
   oshard_t *s = &objs[shard_no(obj)];
   uintptr_t had = 0;
-  lg_rc_hist_t *hist = NULL;
   lg_lock(&s->lock);
   int64_t at = ofind(s, obj);
   if (at >= 0 && (!block || s->tab->s[at].obj->block == block)) {
-    const lg_rc_obj_t *o = s->tab->s[at].obj;
+    lg_rc_obj_t *o = s->tab->s[at].obj;
     had = o->block;
-    hist = o->hist;
     s->seen[o->family].died++;
     count_gone(s, o);
+    tab_free(o);
     odelete(s, (uint32_t)at);
   }
   lg_unlock(&s->lock);
-  lg_arena_free(hist);
   return had;
 }
 
@@ -801,28 +917,43 @@ void lg_rc_each(void (*fn)(const lg_rc_obj_t *, void *), void *arg) {
 /* Adds b to *a, saturating at UINT32_MAX. */
 static inline void sat_add(uint32_t *a, uint32_t b) { *a = *a > UINT32_MAX - b ? UINT32_MAX : *a + b; }
 
-size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
-  size_t n = 0, ninl = 0;
-  for (uint32_t i = 0; i < hist_slots(o) && n < max; i++) {
-    const lg_rc_hist_t *e = hist_at(o, i);
-    if (hempty(e)) continue;
-    size_t j = 0;
-    while (j < ninl && out[j].stack != e->stack) j++; /* another thread's events from an inline stack */
-    if (j < ninl) {
-      sat_add(&out[j].refs, e->refs);
-      sat_add(&out[j].unrefs, e->unrefs);
-      continue;
+/* Sorts e[0..n) by stack (a Shell sort: no allocation, no libc). */
+static void sort_by_stack(lg_rc_hist_t *e, size_t n) {
+  for (size_t gap = n / 2; gap > 0; gap /= 2)
+    for (size_t i = gap; i < n; i++) {
+      lg_rc_hist_t x = e[i];
+      size_t j = i;
+      for (; j >= gap && e[j - gap].stack > x.stack; j -= gap) e[j] = e[j - gap];
+      e[j] = x;
     }
-    out[n++] = *e;
-    if (i < LG_RC_INLINE) ninl = n;
+}
+
+/* Copies e into out[*n] if it has a count and there is room. */
+static inline void take(const lg_rc_hist_t *e, lg_rc_hist_t *out, size_t *n, size_t max) {
+  if (*n < max && !hempty(e)) out[(*n)++] = *e;
+}
+
+size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max) {
+  size_t n = 0, m = 0;
+  for (int i = 0; i < LG_RC_INLINE; i++) take(&o->inl[i], out, &n, max);
+  for (const hpage_t *p = o->hpages; p; p = p->next)
+    for (uint32_t k = 0; k < p->used; k++) take(&p->e[k].h, out, &n, max);
+  sort_by_stack(out, n); /* then one entry per stack: those of several threads added up */
+  for (size_t i = 0; i < n; i++) {
+    if (m && out[m - 1].stack == out[i].stack) {
+      sat_add(&out[m - 1].refs, out[i].refs);
+      sat_add(&out[m - 1].unrefs, out[i].unrefs);
+    } else {
+      out[m++] = out[i];
+    }
   }
-  return n;
+  return m;
 }
 
 int64_t lg_rc_expected(const lg_rc_obj_t *o) {
-  int64_t c = o->base;
-  for (uint32_t i = 0; i < hist_slots(o); i++) c += (int64_t)hist_at(o, i)->refs - (int64_t)hist_at(o, i)->unrefs;
-  return c;
+  uint64_t r, u;
+  hist_sums(o, &r, &u);
+  return o->base + (int64_t)r - (int64_t)u;
 }
 
 uint64_t lg_rc_field(const lg_rc_obj_t *o) {
@@ -860,10 +991,10 @@ void lg_rc_stats(lg_rc_stats_t st[LG_RC_NFAMILIES + 1]) {
       if (!s->tab->s[j].addr) continue;
       const lg_rc_obj_t *o = s->tab->s[j].obj;
       st[o->family].live++;
-      for (uint32_t k = 0; k < hist_slots(o); k++) {
-        st[o->family].refs += hist_at(o, k)->refs;
-        st[o->family].unrefs += hist_at(o, k)->unrefs;
-      }
+      uint64_t r, u;
+      hist_sums(o, &r, &u);
+      st[o->family].refs += r;
+      st[o->family].unrefs += u;
       if (mismatched(o)) st[o->family].mismatched++;
     }
     lg_unlock(&s->lock);

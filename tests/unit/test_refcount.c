@@ -560,12 +560,22 @@ static void *churn(void *arg) {
   return NULL;
 }
 
-static void test_refs_and_unrefs_across_threads_amid_churn_keep_every_count(void **state) {
-  (void)state;
+/* Runs the cross-thread workload on NCROSS fresh objects; with `prefill`,
+ * each object first takes a ref and an unref from each of LG_RC_INLINE + 2
+ * other stacks, so that every event of the threads goes to the history's
+ * table, whose index grows as the threads add their entries. */
+#define PREFILL (LG_RC_INLINE + 2)
+static void cross_run(size_t at, int prefill) {
+  uint32_t pre[PREFILL];
+  for (uint32_t k = 0; k < PREFILL; k++) pre[k] = stack_of(310 + k);
   for (int i = 0; i < NCROSS; i++) {
-    cross_obj[i] = block_at(655360 + 64 * (size_t)i, 48);
+    cross_obj[i] = block_at(at + 64 * (size_t)i, 48);
     set_count(cross_obj[i], 1);
     lg_rc_birth(cross_obj[i], LG_RC_API, 8, 4, 0, 0);
+    for (uint32_t k = 0; prefill && k < PREFILL; k++) {
+      lg_rc_ref(cross_obj[i], pre[k]);
+      lg_rc_unref(cross_obj[i], pre[k]);
+    }
   }
   cross_left = 4;
   pthread_t t[5];
@@ -573,22 +583,41 @@ static void test_refs_and_unrefs_across_threads_amid_churn_keep_every_count(void
   for (uintptr_t i = 1; i < 5; i++) pthread_create(&t[i], NULL, cross_side, (void *)i); /* odd: unrefs */
   for (int i = 0; i < 5; i++) pthread_join(t[i], NULL);
   uint32_t ref_st = stack_of(300), unref_st = stack_of(301);
+  size_t want = prefill ? 2 + PREFILL : 2;
   for (int i = 0; i < NCROSS; i++) {
     lg_rc_obj_t o;
-    lg_rc_hist_t h[4];
+    lg_rc_hist_t h[16];
     assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 1);
-    size_t n = lg_rc_history(&o, h, 4);
-    assert_int_equal(n, 2);
+    size_t n = lg_rc_history(&o, h, 16);
+    assert_int_equal(n, want);
     for (size_t k = 0; k < n; k++) {
-      assert_true(h[k].stack == ref_st || h[k].stack == unref_st);
-      assert_int_equal(h[k].stack == ref_st ? h[k].refs : h[k].unrefs, 2 * CROSS_ROUNDS);
-      assert_int_equal(h[k].stack == ref_st ? h[k].unrefs : h[k].refs, 0);
+      if (h[k].stack == ref_st || h[k].stack == unref_st) {
+        assert_int_equal(h[k].stack == ref_st ? h[k].refs : h[k].unrefs, 2 * CROSS_ROUNDS);
+        assert_int_equal(h[k].stack == ref_st ? h[k].unrefs : h[k].refs, 0);
+      } else {
+        assert_true(prefill);
+        assert_int_equal(h[k].refs, 1);
+        assert_int_equal(h[k].unrefs, 1);
+      }
     }
     assert_int_equal(lg_rc_expected(&o), 1);
     assert_int_equal(lg_rc_field(&o), 1);
     lg_collector_free((void *)cross_obj[i]);
     assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 0);
   }
+}
+
+static void test_refs_and_unrefs_across_threads_amid_churn_keep_every_count(void **state) {
+  (void)state;
+  cross_run(655360, 0);
+}
+
+/* The same once every inline entry is taken: each thread's events go to
+ * its own entries in the history's table, found without the lock while
+ * other threads add theirs and the table's index grows. */
+static void test_table_entries_across_threads_keep_every_count(void **state) {
+  (void)state;
+  cross_run(655360, 1);
 }
 
 int main(void) {
@@ -611,6 +640,7 @@ int main(void) {
       cmocka_unit_test(test_stats_keep_the_events_of_objects_gone),
       cmocka_unit_test(test_first_stacks_stay_inline),
       cmocka_unit_test(test_refs_and_unrefs_across_threads_amid_churn_keep_every_count),
+      cmocka_unit_test(test_table_entries_across_threads_keep_every_count),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
