@@ -465,6 +465,11 @@ enum { NOPE, MINE, SHARED };
  * entry of the same stack (lg_rc_history adds them up). */
 static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack, uint16_t me, int *how) {
   lg_rc_hist_t *other = NULL;
+  for (int i = 0; i < LG_RC_INLINE && me != TAG_NONE; i++) /* the common case: the thread's own entry */
+    if (__atomic_load_n(&o->owner[i], __ATOMIC_RELAXED) == me && o->inl[i].stack == stack) {
+      *how = MINE; /* its claim is complete: the thread made it, and cannot be inside it */
+      return &o->inl[i];
+    }
   for (int i = 0; i < LG_RC_INLINE; i++)
     if (o->inl[i].stack == stack && !hempty(&o->inl[i])) {
       uint16_t ow = __atomic_load_n(&o->owner[i], __ATOMIC_RELAXED);
