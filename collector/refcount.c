@@ -67,7 +67,8 @@ _Static_assert(sizeof(lg_rc_obj_t) == 128 && offsetof(lg_rc_obj_t, block) == 64,
 #define INIT_CAP 4u /* slots; powers of two. Shard arrays come from the
                      * arena (rc shards come before it in the lock order):
                      * an idle shard costs no page of its own. */
-#define NODE_CHUNK 31u /* nodes carved from the arena at a time: 4 KiB with the alignment */
+#define NODE_CHUNK 7u /* nodes carved from the arena at a time: 1 KiB with the alignment (64 shards
+                       * with an object each hold 64 KiB of nodes) */
 
 typedef struct pair { uintptr_t block, obj; } pair_t;
 
