@@ -8,8 +8,9 @@
  *            while the object lives;
  *   inblock  keyed by block address, {block, object} pairs — a multimap
  *            (one block may hold several objects), only for objects that
- *            live in a tracked heap block: the free hook's way from a
- *            block to its objects.
+ *            live inside a tracked heap block past its start: with the
+ *            objects table (for an object at the block's start, most of
+ *            them), the free hook's way from a block to its objects.
  * A history is a set of entries, each the events of one thread from one
  * stack, owned by that thread (refcount.h): LG_RC_INLINE of them inline in
  * the node's first cache line (the first to come, which stay where they
@@ -660,7 +661,7 @@ static uintptr_t record(desc_t *d, int born, int delta) {
     if (at >= 0) return block;
   }
   d->block = find_block(d->obj, d->block, d->off, d->width);
-  if (d->block && pair_add(d->block, d->obj) < 0) d->block = 0;
+  if (d->block && d->block != d->obj && pair_add(d->block, d->obj) < 0) d->block = 0;
   uintptr_t old_block = 0;
   int fresh;
   lg_lock(&s->lock);
@@ -674,7 +675,7 @@ static uintptr_t record(desc_t *d, int born, int delta) {
   }
   if (o && delta) fold(o, d->stack, delta);
   lg_unlock(&s->lock);
-  if (old_block && old_block != d->block) pair_remove(old_block, d->obj);
+  if (old_block && old_block != d->block && old_block != d->obj) pair_remove(old_block, d->obj);
   return d->block;
 }
 
@@ -774,7 +775,7 @@ static uintptr_t forget(uintptr_t obj, uintptr_t block) {
 
 void lg_rc_death(uintptr_t obj) {
   uintptr_t block = forget(obj, 0);
-  if (block) pair_remove(block, obj);
+  if (block && block != obj) pair_remove(block, obj);
 }
 
 void lg_rc_death_if_spent(uintptr_t obj, int family) {
@@ -789,6 +790,7 @@ void lg_rc_death_if_spent(uintptr_t obj, int family) {
 void lg_rc_block_freed(uintptr_t block) {
   uintptr_t objv[32];
   size_t n;
+  forget(block, block); /* one at the block's start (not in the multimap) */
   while ((n = pairs_take(block, objv, 32)) > 0)
     for (size_t i = 0; i < n; i++) forget(objv[i], block);
 }
