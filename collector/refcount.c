@@ -451,10 +451,13 @@ static uint32_t tags_given;
 
 /* The calling thread's tag (1..65534, TAG_NONE past them), given on its
  * first event; tags are never reused. */
+static __thread uint64_t my_lanes __attribute__((tls_model("initial-exec"))); /* the tag in each 16-bit lane */
 static inline uint16_t my_tag(void) {
   if (LG_LIKELY(my_tag_v)) return my_tag_v;
   uint32_t n = __atomic_add_fetch(&tags_given, 1, __ATOMIC_RELAXED);
-  return my_tag_v = n < TAG_NONE ? (uint16_t)n : TAG_NONE;
+  my_tag_v = n < TAG_NONE ? (uint16_t)n : TAG_NONE;
+  my_lanes = my_tag_v * 0x0001000100010001ull;
+  return my_tag_v;
 }
 
 /* How the calling thread may count into an entry. */
@@ -559,14 +562,32 @@ static void fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
  * none for the stack; 0 when that cannot be (a first event of the thread
  * from the stack once every inline entry is taken, a shared count near
  * saturation) and fold must do it under the lock. */
+/* Whether one of the four 16-bit lanes of x is v. */
+static inline int has_lane(uint64_t x, uint16_t v) {
+  uint64_t y = x ^ (v * 0x0001000100010001ull);
+  return ((y - 0x0001000100010001ull) & ~y & 0x8000800080008000ull) != 0;
+}
+
 static inline __attribute__((always_inline)) int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
-  int how;
+  int how = MINE;
   uint16_t me = my_tag();
-  lg_rc_hist_t *e = inl_find(o, stack, me, &how);
-  if (LG_UNLIKELY(!e || how == NOPE)) {
+  uint64_t lanes = __atomic_load_n(&o->owners, __ATOMIC_RELAXED); /* an owner, once set, stays */
+  lg_rc_hist_t *e = NULL;
+  uint64_t mine = lanes ^ my_lanes; /* 0 in the lanes the thread owns */
+  mine = (mine - 0x0001000100010001ull) & ~mine & 0x8000800080008000ull;
+  while (LG_LIKELY(mine) && me != TAG_NONE) { /* the common case: the thread's own entry */
+    int i = __builtin_ctzll(mine) >> 4;
+    if (o->inl[i].stack == stack) {
+      e = &o->inl[i];
+      break;
+    }
+    mine &= mine - 1;
+  }
+  if (LG_UNLIKELY(!e)) {
     hent_t *t;
-    e = NULL;
-    if (!__atomic_load_n(&o->owner[LG_RC_INLINE - 1], __ATOMIC_RELAXED)) { /* an inline entry is free */
+    if (has_lane(lanes, TAG_NONE) && (e = inl_find(o, stack, me, &how)) && how == NOPE) e = NULL;
+    if (e) {
+    } else if (has_lane(lanes, 0)) { /* an inline entry is free */
       e = inl_claim(o, stack, me, &how);
     } else if ((t = tab_find(o, stack, me))) {
       e = &t->h;

@@ -72,7 +72,10 @@ typedef struct lg_rc_hist {
 typedef struct lg_rc_obj {
   /* The first cache line: what a ref or unref reads and writes. */
   uintptr_t addr;        /* the object (for GObject the instance, which may lie inside its block) */
-  uint16_t owner[4];     /* LG_RC_INLINE: the thread that counts into each inline entry (0: free) */
+  union {
+    uint16_t owner[4];   /* LG_RC_INLINE: the thread that counts into each inline entry (0: free) */
+    uint64_t owners;     /* the four at once */
+  };
   /* The folded history, private to refcount.c: read it with lg_rc_history
    * and lg_rc_expected. Its first LG_RC_INLINE stacks live here (most
    * objects need no more — a GstBuffer's birth, ref and two unrefs come
