@@ -18,7 +18,14 @@
  * tp_name, read from memory, for the RC_TYPE records. Its
  * tp_weaklistoffset names a borrowed pointer in its objects (the list of
  * weak references to the object), and a weak reference's wr_object,
- * wr_prev and wr_next are borrowed too: those words are non-owning. A
+ * wr_prev and wr_next are borrowed too: those words are non-owning. So
+ * is every word past the header (ob_refcnt, ob_type) of an object whose
+ * type is not GC-tracked: CPython's collector never traverses it, so
+ * none of its words is a reference it counts — an int's digits (id(x)
+ * stores x's address), a str's bytes, and a code object's bytecode
+ * (3.11's co_code_adaptive), where the specialising interpreter's inline
+ * caches keep borrowed pointers as 16-bit units (LOAD_METHOD's
+ * descriptor: a function of a class). A
  * list's references are its ob_size items: the rest of its item array
  * (spare capacity, where a pop leaves the pointer it took) is not; a
  * dict's are the keys and values of its table's entries, not their hashes
@@ -223,6 +230,7 @@ static int add_object(lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t addr, uint6
     o.skip[o.nskip++] = WR_PREV;
     o.skip[o.nskip++] = WR_NEXT;
   }
+  if (!(ty->flags & F_HAVE_GC)) o.self_hi = 16; /* no tp_traverse: only its header */
   if ((ty->flags & F_LIST_SUBCLASS) && ty->basicsize >= LIST_ALLOCATED + 8) {
     uintptr_t size = word(addr + LIST_SIZE), cap = word(addr + LIST_ALLOCATED);
     o.only_lo = word(addr + LIST_ITEM);

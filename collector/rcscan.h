@@ -45,7 +45,10 @@
  *     Words that a family names as non-owning (a GstObject's parent, a GstPad's peer, a mini
  *     object's parent list, a Python weak reference) count for nothing,
  *     here and in pass 1.
- *  3. Marking. Objects whose copy stays above zero are held from outside.
+ *     A word of a Python object's own block that holds its own address
+     is none either (an lru_cache's empty list: its root links, inside
+     the cache, point at the cache, borrowed).
+  3. Marking. Objects whose copy stays above zero are held from outside.
  *     From them, from the objects a root word names exactly (but for
  *     CPython's: its roots hold borrowed pointers, and every owned one is
  *     in the counts, as its own collector assumes) and from those in
@@ -98,6 +101,9 @@ typedef struct lg_rcobj {
   uint32_t base;         /* its count at birth (or when the hooks first saw it) */
   int32_t count_off;     /* the count is the `width`-byte integer at addr + count_off */
   int32_t skip[LG_RC_MAX_SKIP]; /* offsets from addr of non-owning pointer words */
+  uint32_t self_hi;      /* in its own block, the words from addr + self_hi on are no references
+                            (a Python object CPython's collector never traverses:
+                            an int's digits, a code object's bytecode); 0: all may be */
   uintptr_t only_lo, only_hi; /* in the owned block holding only_lo, only these words are references
                                  (a Python list's items, not its spare capacity); 0: all */
   uint32_t only_stride;       /* and of those, with a stride (bytes), the first of each is none */

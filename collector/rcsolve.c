@@ -172,6 +172,14 @@ static inline int is_skipped(const lg_rcobj_t *o, uintptr_t p) {
   return 0;
 }
 
+/* Is the word at p, inside object o's block, past the words that may be
+ * its references (those of a Python object its collector never
+ * traverses)? Such a word still
+ * holds an address for the unbalanced test (pass 5). */
+static inline int is_past_refs(const lg_rcobj_t *o, uintptr_t p) {
+  return o && o->self_hi && p - o->addr >= o->self_hi;
+}
+
 /* The object whose exact address w is, or NONE. */
 static inline uint32_t object_at(const lg_rcscan_t *rs, const lg_heap_t *h, uintptr_t w, long *blk) {
   long t = w - h->lo < h->span ? lg_heap_find(h, w) : -1;
@@ -207,7 +215,7 @@ LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w,
     long t;
     uint32_t ot = object_at(rs, h, *p, &t);
     if (ot != NONE && h->blk[t].mark == LG_UNREACHED && pairs_push(&w->to_lost, b, ot) < 0) return -1;
-    if (t < 0 || (uint32_t)t == b || rs->of_blk[t] != NONE) continue;
+    if (t < 0 || (uint32_t)t == b || rs->of_blk[t] != NONE || is_past_refs(o, (uintptr_t)p)) continue;
     if (ob == NONE) uf_union(w->uf, b, (uint32_t)t);
     else if (pairs_push(&w->from_obj, (uint32_t)t, ob) < 0) return -1;
   }
@@ -312,7 +320,10 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
 
 /* Reads block b, object o's own block (skipping its non-owning words) or
  * one it owns: every word holding an object's exact address is a counted
- * reference from o. */
+ * reference from o. A word of a Python object's own block that holds its
+ * own address is none: CPython keeps such words borrowed (an
+ * lru_cache's empty list, whose root links, inside the cache, point at
+ * it); a list that holds itself does so from its item array. */
 LG_READS_ANY static int refs_of_block(lg_rcscan_t *rs, const lg_heap_t *h, uint32_t o, uint32_t b, pairs_t *e) {
   const lg_blk_t *k = &h->blk[b];
   const lg_rcobj_t *self = rs->of_blk[b] == o ? &rs->obj[o] : NULL, *ob = &rs->obj[o];
@@ -325,11 +336,11 @@ LG_READS_ANY static int refs_of_block(lg_rcscan_t *rs, const lg_heap_t *h, uint3
   const uintptr_t *p = (const uintptr_t *)((lo + 7) & ~(uintptr_t)7);
   const uintptr_t *end = (const uintptr_t *)(hi & ~(uintptr_t)7);
   for (; p < end; p++) {
-    if (*p - h->lo >= h->span || is_skipped(self, (uintptr_t)p)) continue;
+    if (*p - h->lo >= h->span || is_skipped(self, (uintptr_t)p) || is_past_refs(self, (uintptr_t)p)) continue;
     if (stride && ((uintptr_t)p - lo) % stride == 0) continue;
     long t;
     uint32_t to = object_at(rs, h, *p, &t);
-    if (to == NONE) continue;
+    if (to == NONE || (self && to == o && self->family == LG_RC_PYTHON)) continue;
     rs->obj[to].gc--;
     if (pairs_push(e, o, to) < 0) return -1;
   }
