@@ -420,6 +420,60 @@ static void test_python_self_referencing_list_is_garbage(void **state) {
   done();
 }
 
+/* A function (tracked, held from where the heap does not show: a
+ * frame's local) holds a code object (not tracked: CPython's collector
+ * never traverses it) whose bytecode's inline cache names the function:
+ * no reference, so neither is garbage. */
+static void test_python_untracked_objects_words_are_no_references(void **state) {
+  (void)state;
+  make_types();
+  make_heap(2);
+  uintptr_t fn = pyobj(0, 32, T_FOO, 1);
+  uintptr_t code = pyobj(1, 0, T_STR, 1);
+  mem[0][7] = code; /* the function's code */
+  mem[1][3] = fn;   /* the code object's inline cache */
+  assert_int_equal(find_python(), 2);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  assert_int_equal(state_of(1), LG_RCS_LIVE);
+  done();
+}
+
+/* A str's bytes that hold the address of a self-referencing list's item
+ * array take nothing away from the list: it still owns its array, and is
+ * garbage. */
+static void test_python_untracked_object_owns_no_block(void **state) {
+  (void)state;
+  make_types();
+  make_heap(3);
+  pyobj(0, 0, T_STR, 1);
+  uintptr_t l = pyobj(1, 16, T_LIST, 1);
+  mem[1][4] = 1;                 /* ob_size */
+  mem[1][5] = (uintptr_t)mem[2]; /* ob_item */
+  mem[1][6] = 4;                 /* allocated */
+  mem[2][0] = l;
+  mem[0][3] = (uintptr_t)mem[2]; /* the str's bytes name the item array */
+  assert_int_equal(find_python(), 2);
+  run(NULL, 0);
+  assert_int_equal(state_of(1), LG_RCS_GARBAGE);
+  done();
+}
+
+/* A tracked object whose own block names it (an empty lru_cache: its
+ * list's root links, inside the object, point at it) holds no reference
+ * to itself: held from elsewhere, it is no garbage. */
+static void test_python_pointer_to_itself_in_its_own_block_is_no_reference(void **state) {
+  (void)state;
+  make_types();
+  make_heap(1);
+  uintptr_t f = pyobj(0, 32, T_FOO, 1);
+  mem[0][7] = f; /* root.prev */
+  assert_int_equal(find_python(), 1);
+  run(NULL, 0);
+  assert_int_equal(state_of(0), LG_RCS_LIVE);
+  done();
+}
+
 static void test_array_a_root_points_into_is_owned_by_nobody(void **state) {
   (void)state;
   make_heap(3);
@@ -642,6 +696,9 @@ int main(void) {
       cmocka_unit_test(test_python_dead_object_is_no_owner),
       cmocka_unit_test(test_python_after_finalization_is_not_read),
       cmocka_unit_test(test_python_root_pointer_keeps_no_garbage_alive),
+      cmocka_unit_test(test_python_untracked_objects_words_are_no_references),
+      cmocka_unit_test(test_python_untracked_object_owns_no_block),
+      cmocka_unit_test(test_python_pointer_to_itself_in_its_own_block_is_no_reference),
       cmocka_unit_test(test_python_dict_hash_that_looks_like_an_address_is_no_reference),
       cmocka_unit_test(test_back_pointer_in_its_side_data_is_no_reference),
       cmocka_unit_test(test_side_data_that_holds_no_reference_does_not_count),
