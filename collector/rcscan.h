@@ -45,10 +45,13 @@
  *     Words that a family names as non-owning (a GstObject's parent, a GstPad's peer, a mini
  *     object's parent list, a Python weak reference) count for nothing,
  *     here and in pass 1.
- *     A word of a Python object's own block that holds its own address
-     is none either (an lru_cache's empty list: its root links, inside
-     the cache, point at the cache, borrowed).
-  3. Marking. Objects whose copy stays above zero are held from outside.
+ *     So does every word of a Python object that is not GC-tracked but its
+ *     header (CPython's collector never traverses it: an int's digits, a
+ *     code object's bytecode, whose inline caches keep borrowed pointers),
+ *     and a word of a Python object's own block that holds its own
+ *     address (an empty lru_cache: its list's root links, inside the
+ *     cache, point at the cache, borrowed).
+ *  3. Marking. Objects whose copy stays above zero are held from outside.
  *     From them, from the objects a root word names exactly (but for
  *     CPython's: its roots hold borrowed pointers, and every owned one is
  *     in the counts, as its own collector assumes) and from those in

@@ -172,10 +172,10 @@ static inline int is_skipped(const lg_rcobj_t *o, uintptr_t p) {
   return 0;
 }
 
-/* Is the word at p, inside object o's block, past the words that may be
- * its references (those of a Python object its collector never
- * traverses)? Such a word still
- * holds an address for the unbalanced test (pass 5). */
+/* Is the word at p, inside object o's block, outside the words that may
+ * be its references (past the header of a Python object its collector
+ * never traverses)? Such a word still holds an address for the
+ * unbalanced test (pass 5). */
 static inline int is_past_refs(const lg_rcobj_t *o, uintptr_t p) {
   return o && o->self_hi && p - o->addr >= o->self_hi;
 }
