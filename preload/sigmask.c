@@ -17,7 +17,8 @@
  * blocks — sigprocmask, pthread_sigmask, the mask a thread starts with
  * (pthread_attr_setsigmask_np), the temporary masks of the waits that
  * preload/waits.c resumes (sigsuspend, ppoll, pselect, epoll_pwait) — and
- * from the sets it waits on (sigwait, sigwaitinfo, sigtimedwait, signalfd).
+ * from the sets it waits on (sigwait, sigwaitinfo, sigtimedwait, signalfd);
+ * signals.c's sigaction does the same for the mask a handler runs with.
  * A mask inherited across exec (posix_spawnattr_setsigmask, a parent's
  * mask) is undone at start (lg_sigmask_init). The stop handler does
  * nothing the program can see: it parks the thread until the scan lets it

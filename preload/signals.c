@@ -305,11 +305,43 @@ void lg_fatal_deferred(void) {
 
 /* ---- the interposers ------------------------------------------------------------ */
 
+/* The signals whose action, as the program set it, blocks the stop signal
+ * while its handler runs (bit s - 1): the kernel is given the action
+ * without it, so that a thread inside such a handler still stops for a
+ * scan (sigmask.c keeps the stop signal out of the program's masks for
+ * the same reason), and the old actions read back name it again. */
+static uint64_t names_stop;
+
+/* a without the stop signal in its mask (in *copy), or a itself. */
+static const struct sigaction *without_stop(int s, const struct sigaction *a, struct sigaction *copy) {
+  sigset_t m;
+  if (!a || s == lg_world_signal() || lg_sigmask_strip(&a->sa_mask, &m) == &a->sa_mask) return a;
+  *copy = *a;
+  copy->sa_mask = m;
+  return copy;
+}
+
+/* Keeps names_stop as the program set s's action (a, which succeeded) and
+ * gives the old one back as it was set (`had`: it named the stop signal). */
+static void as_set(int s, const struct sigaction *a, struct sigaction *old, int had) {
+  uint64_t bit = 1ull << (s - 1);
+  if (old && had) sigaddset(&old->sa_mask, lg_world_signal());
+  if (a && sigismember(&a->sa_mask, lg_world_signal()) == 1 && s != lg_world_signal())
+    __atomic_or_fetch(&names_stop, bit, __ATOMIC_RELAXED);
+  else if (a)
+    __atomic_and_fetch(&names_stop, ~bit, __ATOMIC_RELAXED);
+}
+
 /* sigaction as the program sees it: the shadow for the signals the shim
- * may hold, the C library's for every other. */
+ * may hold, the C library's for every other; either way without the stop
+ * signal in the handler's mask (above). */
 LG_PUBLIC int sigaction(int s, const struct sigaction *a, struct sigaction *old) {
-  if (!shadowed(s)) return lg_sys_sigaction(s, a, old);
-  return shadow_sigaction(s, a, old);
+  struct sigaction copy;
+  const struct sigaction *use = without_stop(s, a, &copy);
+  int had = s > 0 && s < MAXSIG && (__atomic_load_n(&names_stop, __ATOMIC_RELAXED) >> (s - 1) & 1);
+  int rc = shadowed(s) ? shadow_sigaction(s, use, old) : lg_sys_sigaction(s, use, old);
+  if (rc == 0 && s > 0 && s < MAXSIG) as_set(s, a, old, had);
+  return rc;
 }
 
 /* Sets `handler` for s with `flags` and a mask of s itself (or none) —
