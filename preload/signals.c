@@ -332,6 +332,12 @@ static void as_set(int s, const struct sigaction *a, struct sigaction *old, int 
     __atomic_and_fetch(&names_stop, ~bit, __ATOMIC_RELAXED);
 }
 
+/* s's action now has the mask signal() and its kin give it (s alone, or
+ * nothing): it no longer names the stop signal. */
+static void mask_set_simply(int s) {
+  if (s > 0 && s < MAXSIG) __atomic_and_fetch(&names_stop, ~(1ull << (s - 1)), __ATOMIC_RELAXED);
+}
+
 /* sigaction as the program sees it: the shadow for the signals the shim
  * may hold, the C library's for every other; either way without the stop
  * signal in the handler's mask (above). */
@@ -389,18 +395,21 @@ static void resolve_libc(void) {
 }
 
 LG_PUBLIC sighandler_t signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t bsd_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.bsd_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t ssignal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.ssignal(s, handler);
@@ -408,18 +417,21 @@ LG_PUBLIC sighandler_t ssignal(int s, sighandler_t handler) {
 
 /* System V's signal: a one-shot handler, not blocked while it runs. */
 LG_PUBLIC sighandler_t sysv_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
   resolve_libc();
   return libc.sysv_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t __sysv_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
   resolve_libc();
   return libc.sysv_signal2(s, handler);
 }
 
 LG_PUBLIC int sigignore(int s) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, SIG_IGN, 0, 0) == SIG_ERR ? -1 : 0;
   resolve_libc();
   return libc.sigignore(s);
@@ -429,6 +441,7 @@ LG_PUBLIC int sigignore(int s) {
  * disposition and unblocks it; the old disposition is SIG_HOLD when the
  * signal was blocked. */
 LG_PUBLIC sighandler_t sigset(int s, sighandler_t disp) {
+  if (disp != SIG_HOLD) mask_set_simply(s);
   if (!shadowed(s)) {
     resolve_libc();
     return libc.sigset(s, disp);

@@ -8,10 +8,12 @@
  * control block and calls leakgraph_scan() three times. Every scan stops
  * every thread (no "did not stop" note, no conservative scan); the action
  * read back names every signal of the mask the program set, the stop
- * signal included; no nanosleep returns EINTR.
+ * signal included (for SIGUSR1, whose disposition the shim shadows, and
+ * SIGCHLD, whose it does not), and after signal() set a handler again its
+ * mask is signal()'s own (the signal only); no nanosleep returns EINTR.
  * run: direct
  * timeout: 60
- * expect: stdout == 'mask_read_back=1 eintr=0\n'
+ * expect: stdout == 'mask_read_back=1 after_signal=1 eintr=0\n'
  * expect: processes[0].complete and processes[0].scans == 4
  * expect: not any('did not stop' in n for n in processes[0].notes)
  * expect: not any(s.conservative for s in log_scans())
@@ -68,16 +70,35 @@ static NOINLINE void control_leak(void) {
   sink(p);
 }
 
+static void on_chld(int sig) { (void)sig; }
+
+/* Does s's action read back with every signal in its mask? */
+static int mask_is_full(int s) {
+  struct sigaction back;
+  sigaction(s, NULL, &back);
+  for (int k = 1; k < SIGRTMAX; k++)
+    if (k != SIGKILL && k != SIGSTOP && k != 32 && k != 33 && sigismember(&back.sa_mask, k) != 1) return 0;
+  return 1;
+}
+
+/* Does s's action read back with s alone in its mask, as signal() sets it? */
+static int mask_is_own(int s) {
+  struct sigaction back;
+  sigaction(s, NULL, &back);
+  for (int k = 1; k < SIGRTMAX; k++)
+    if (k != 32 && k != 33 && sigismember(&back.sa_mask, k) != (k == s)) return 0;
+  return 1;
+}
+
 int main(void) {
-  struct sigaction sa, back;
+  struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = on_usr1;
   sigfillset(&sa.sa_mask);
   sigaction(SIGUSR1, &sa, NULL);
-  sigaction(SIGUSR1, NULL, &back);
-  int read_back = 1;
-  for (int s = 1; s < SIGRTMAX; s++)
-    if (s != SIGKILL && s != SIGSTOP && s != 32 && s != 33 && sigismember(&back.sa_mask, s) != 1) read_back = 0;
+  sa.sa_handler = on_chld;
+  sigaction(SIGCHLD, &sa, NULL);
+  int read_back = mask_is_full(SIGUSR1) && mask_is_full(SIGCHLD);
   pthread_t t;
   pthread_create(&t, NULL, worker, NULL);
   while (!atomic_load(&in_handler)) sched_yield();
@@ -86,6 +107,9 @@ int main(void) {
   for (int i = 0; i < 3; i++) leakgraph_scan();
   atomic_store(&done, 1);
   pthread_join(t, NULL);
-  printf("mask_read_back=%d eintr=%d\n", read_back, atomic_load(&eintr));
+  signal(SIGUSR1, on_usr1);
+  signal(SIGCHLD, on_chld);
+  int after = mask_is_own(SIGUSR1) && mask_is_own(SIGCHLD);
+  printf("mask_read_back=%d after_signal=%d eintr=%d\n", read_back, after, atomic_load(&eintr));
   return 0;
 }
