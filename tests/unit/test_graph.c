@@ -155,6 +155,43 @@ static void test_index_at_its_edges_matches_a_linear_search(void **state) {
   }
 }
 
+/* A block of a GiB or more (a big calloc the program touches sparsely) is
+ * a region of its own with one index entry: the index a scan builds, and
+ * writes whole, stays a few entries, not 16 MiB a GiB. Words at its edges
+ * and in the blocks packed against both its ends (one in its last KiB,
+ * below the next region's base) are still found. */
+static void test_a_huge_block_costs_one_index_entry(void **state) {
+  (void)state;
+  const uintptr_t A = 0x7f0000001000ull, G = (uintptr_t)1 << 30;
+  for (int aligned = 0; aligned < 2; aligned++) {
+    uintptr_t tail = aligned ? 16 : 8;
+    lg_blk_t bl[6] = {{.addr = A, .size = 40},
+                      {.addr = A + 48, .size = 16},
+                      {.addr = A + 64, .size = 4 * G}, /* ends inside a KiB */
+                      {.addr = A + 64 + 4 * G + tail, .size = 24},
+                      {.addr = A + 64 + 4 * G + 48, .size = 2 * G},
+                      {.addr = A + 64 + 6 * G + 48, .size = 32}};
+    lg_blk_t ref[6];
+    memcpy(ref, bl, sizeof ref);
+    lg_heap_t h = {.blk = bl, .n = 6};
+    assert_int_equal(lg_heap_build(&h), 0);
+    assert_int_equal(h.exact, aligned);
+    assert_true(h.ndir <= 8);
+    for (size_t i = 0; i < 6; i++) {
+      static const intptr_t d[] = {-1024, -17, -16, -9, -8, -1, 0, 1, 7, 8, 15, 16, 1023, 1024};
+      for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
+        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + ref[i].size + (uintptr_t)d[k]};
+        for (int j = 0; j < 2; j++)
+          if (lg_heap_find(&h, ws[j]) != find_slowly(ref, 6, ws[j]))
+            fail_msg("%#lx found %ld, want %ld", (unsigned long)ws[j], lg_heap_find(&h, ws[j]),
+                     find_slowly(ref, 6, ws[j]));
+      }
+    }
+    assert_int_equal(lg_heap_find(&h, A + 64 + G + 12345), 2);
+    lg_heap_free(&h);
+  }
+}
+
 static void test_index_of_blocks_off_or_sharing_a_granule(void **state) {
   (void)state;
   /* Another allocator's 8-byte alignment (two blocks in one granule),
@@ -819,6 +856,7 @@ int main(void) {
       cmocka_unit_test(test_index_at_block_boundaries),
       cmocka_unit_test(test_index_of_blocks_off_or_sharing_a_granule),
       cmocka_unit_test(test_index_at_its_edges_matches_a_linear_search),
+      cmocka_unit_test(test_a_huge_block_costs_one_index_entry),
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
