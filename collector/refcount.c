@@ -476,7 +476,9 @@ static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack, uint16_t me
       return &o->inl[i];
     }
   for (int i = 0; i < LG_RC_INLINE; i++)
-    if (o->inl[i].stack == stack && !hempty(&o->inl[i])) {
+    /* The counts first (acquire), then the stack: a count seen means the
+     * claimer's stack store, made before it (release), is seen too. */
+    if (!hempty(&o->inl[i]) && __atomic_load_n(&o->inl[i].stack, __ATOMIC_RELAXED) == stack) {
       uint16_t ow = __atomic_load_n(&o->owner[i], __ATOMIC_RELAXED);
       *how = ow == TAG_NONE ? SHARED : ow == me ? MINE : NOPE;
       if (*how != NOPE) return &o->inl[i];
