@@ -47,6 +47,7 @@
 
 #include "analyse.h"
 #include "blocks.h"
+#include "born.h"
 #include "clone.h"
 #include "format.h"
 #include "graph.h"
@@ -123,9 +124,9 @@ static void mark_young(lg_scan_t *s) {
 /* Says what a young scan read. */
 static void note_young(const lg_scan_t *s) {
   char msg[200];
-  lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks, %llu KiB of the remembered set read, %llu KiB swept; "
+  lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks (%s), %llu KiB of the remembered set read, %llu KiB swept; "
          "written pages collected in %llu us",
-         s->number, s->heap.n, (unsigned long long)(s->young_words * 8 / 1024),
+         s->number, s->heap.n, s->young_from_lists ? "from the born lists" : "by a walk of the table", (unsigned long long)(s->young_words * 8 / 1024),
          (unsigned long long)(s->swept_words * 8 / 1024), (unsigned long long)(s->t_collect / 1000));
   lg_note_locked(LG_NOTE_INFO, msg);
 }
@@ -200,7 +201,8 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   s.young = wants_young(kind, opts);
   s.t_start = lg_now_ns();
   lg_scan_result_t *r = NULL;
-  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result())) {
+  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result()) ||
+      lg_born_reserve(lg_stacks_count() + 1024) < 0) {
     lg_warn("cannot map the scan history; skipping the scan");
     return -1;
   }
