@@ -287,14 +287,14 @@ static void write_stderr(const char *msg, size_t n) {
   sigset_t pipe_only, saved, pending;
   sigemptyset(&pipe_only);
   sigaddset(&pipe_only, SIGPIPE);
-  sigprocmask(SIG_BLOCK, &pipe_only, &saved);
+  lg_sys_sigmask(SIG_BLOCK, &pipe_only, &saved);
   sigpending(&pending);
   int was_pending = sigismember(&pending, SIGPIPE);
   if (lg_sys_write_all(2, msg, n) < 0 && errno == EPIPE && !was_pending) {
     struct timespec zero = {0, 0};
     sigtimedwait(&pipe_only, NULL, &zero);
   }
-  sigprocmask(SIG_SETMASK, &saved, NULL);
+  lg_sys_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 static void say(const char *prefix, const char *fmt, va_list ap) {
@@ -352,4 +352,19 @@ extern int __sigaction(int sig, const struct sigaction *act, struct sigaction *o
 
 int lg_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
   return __sigaction(sig, act, old);
+}
+
+/* glibc's two internal signals (thread cancellation and set*id across
+ * threads: 32 and 33, bits 31 and 32 of the first word), which its own
+ * sigprocmask never blocks. */
+#define GLIBC_INTERNAL_SIGNALS (3ul << 31)
+
+int lg_sys_sigmask(int how, const sigset_t *set, sigset_t *old) {
+  sigset_t copy;
+  if (set && how != SIG_UNBLOCK) {
+    copy = *set;
+    copy.__val[0] &= ~GLIBC_INTERNAL_SIGNALS;
+    set = &copy;
+  }
+  return syscall(SYS_rt_sigprocmask, how, set, old, _NSIG / 8) == 0 ? 0 : -1;
 }

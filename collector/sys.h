@@ -98,5 +98,10 @@ pid_t lg_gettid(void);
  * here. Async-signal-safe. */
 struct sigaction;
 int lg_sys_sigaction(int sig, const struct sigaction *act, struct sigaction *old);
+/* lg_sys_sigmask changes this thread's signal mask for the shim itself,
+ * past the shim's own interposers (preload/sigmask.c): what it blocks is
+ * blocked, the shim's stop signal included; like the C library's, it
+ * never blocks glibc's internal signals. 0 or -1 (errno). */
+int lg_sys_sigmask(int how, const sigset_t *set, sigset_t *old);
 
 #endif

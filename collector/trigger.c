@@ -97,7 +97,7 @@ static void *scanner_main(void *arg) {
   (void)arg;
   sigset_t all;
   sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, NULL);
+  lg_sys_sigmask(SIG_BLOCK, &all, NULL);
   lg_scanner_tid_set(lg_gettid());
   uint32_t seen = __atomic_load_n(&requests, __ATOMIC_ACQUIRE);
   uint32_t seen_signals = __atomic_load_n(&signals, __ATOMIC_ACQUIRE);

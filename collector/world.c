@@ -98,6 +98,8 @@ static int handler_installed(void) {
   return (old.sa_flags & SA_SIGINFO) && old.sa_sigaction == on_stop;
 }
 
+int lg_world_handler_ours(void) { return handler_installed(); }
+
 /* Tells whether bit `sig` is set in the hex mask after `key` in text. */
 static int mask_has(const char *text, const char *key, int sig) {
   const char *p = strstr(text, key);

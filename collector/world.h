@@ -62,6 +62,9 @@ extern __thread int lg_stop_interrupted __attribute__((tls_model("initial-exec")
 int lg_world_install(void);
 /* lg_world_signal is the signal used to stop threads. */
 int lg_world_signal(void);
+/* lg_world_handler_ours tells whether the stop signal's installed handler
+ * is the shim's (a program may have replaced it): one system call. */
+int lg_world_handler_ours(void);
 /* lg_world_stop stops every thread but the caller and `skip` (the shim's
  * scanner thread, or 0); w->threads describes them. A thread that blocks
  * the stop signal is given up on at once (its SigBlk mask says so), any

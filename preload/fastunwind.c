@@ -36,7 +36,14 @@ typedef struct rule {
   uint8_t cfa_rbp, flags; /* flags: 1 RBP saved at rbp_off, 2 end, 4 bad */
 } rule_t;
 
-#define CACHE 8192 /* rules per thread: direct-mapped by return address */
+/* A thread's rules are a direct-mapped cache by return address that
+ * starts small and doubles (the rules it holds rehashed into the new one)
+ * each time it has missed as many times as half its size since it last
+ * grew, up to CACHE_MAX: a cache is touched at random, so all of it is
+ * resident, and most threads (a streaming thread, a worker) run through a
+ * few hundred return addresses, not thousands. */
+#define CACHE_MIN 512
+#define CACHE_MAX 8192
 
 static __thread uintptr_t stack_lo, stack_hi __attribute__((tls_model("initial-exec")));
 static __thread int stack_known __attribute__((tls_model("initial-exec")));
@@ -348,11 +355,19 @@ typedef struct chk {
   uintptr_t at, want;
 } chk_t;
 
-#define LAST_MAX (LG_MAX_FRAMES + 24) /* frames of one capture: the shim's in between, the end */
-#define POOL 4096                     /* frames per thread */
-#define INDEX 4096                    /* buckets of WAYS, by slot and address */
+#define EXTRA 24   /* frames of a capture beyond its depth: the shim's in between, the end */
+#define POOL 4096  /* frames per thread, at most */
+#define INDEX 4096 /* buckets of WAYS, by slot and address, at most */
 #define WAYS 4
-#define CHECKS 16384 /* checks of the captures with an id, per thread */
+#define CHECKS 16384 /* checks of the captures with an id, per thread, at most */
+/* A thread starts with an eighth of the pool, index and checks (the
+ * arrays are there in full, but only what is used becomes resident:
+ * frames and checks are used from the start, the index at random), and
+ * doubles them when it forgets its tree, if the captures since had a
+ * known stack more often than not: a thread whose stacks keep changing
+ * (a program's start, loading its plugins) has little use for a bigger
+ * tree, one that repeats its stacks (an interpreter's loop) much. */
+#define LEVEL_MAX 3
 
 /* A thread's unwinder state, in a mapping of its own (not TLS: the static
  * TLS block is carved out of every thread's stack). Reused by later
@@ -366,10 +381,16 @@ typedef struct uw_thread {
   uint32_t nchecks;  /* checks in use */
   uint32_t chk_depth; /* the depth the checks were made to, 0 none yet */
   struct uw_thread *next_free;
+  rule_t *cache;       /* the rules, cache_mask + 1 of them (a mapping of their own) */
+  uint32_t cache_mask;
+  uint32_t cache_miss; /* misses since the cache last grew */
+  uint32_t level;      /* the pool, index and checks in use: POOL >> (LEVEL_MAX - level) frames, ... */
+  uint32_t pool, nindex, nchk_max; /* ... and as many buckets, four times as many checks */
+  uint32_t caps, news; /* captures since the tree was last forgotten, and of them unwound in part */
   uint16_t index[INDEX][WAYS]; /* index + 1 of nodes with that slot and address, latest first */
+  uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
   node_t node[POOL];
   chk_t checks[CHECKS];
-  rule_t cache[CACHE];
 } uw_thread_t;
 
 /* A thread that captures many distinct stacks fills its pool and checks,
@@ -378,7 +399,8 @@ typedef struct uw_thread {
  * from 8192 and 32768 took 0.5 MB off python3's peak RSS and 0.6 MB off
  * a GStreamer pipeline's, for about 0.8% more instructions in the
  * unwinder (the tree is forgotten twice as often). */
-_Static_assert(sizeof(uw_thread_t) <= (704u << 10), "the unwinder's per-thread state stays small");
+_Static_assert(sizeof(uw_thread_t) + CACHE_MAX * sizeof(rule_t) <= (704u << 10),
+               "the unwinder's per-thread state stays small");
 
 static __thread uw_thread_t *uw __attribute__((tls_model("initial-exec")));
 static __thread int uw_gone __attribute__((tls_model("initial-exec")));
@@ -386,9 +408,17 @@ static uw_thread_t *uw_free;
 static lg_lock_t uw_lock = LG_LOCK_INIT;
 static void (*uw_first_use)(void);
 
-/* Forgets the tree (the rules stay: they belong to code, not to a stack). */
+/* Forgets the tree (the rules stay: they belong to code, not to a stack),
+ * first taking the next level if the captures since the last time found
+ * a known stack more often than not. */
 static void forget_stacks(uw_thread_t *t) {
-  memset(t->index, 0, sizeof t->index);
+  if (t->level < LEVEL_MAX && t->caps >= 2 * t->news && t->pool) t->level++;
+  t->pool = POOL >> (LEVEL_MAX - t->level);
+  t->nindex = INDEX >> (LEVEL_MAX - t->level);
+  t->nchk_max = CHECKS >> (LEVEL_MAX - t->level);
+  t->caps = t->news = 0;
+  memset(t->index, 0, t->nindex * sizeof t->index[0]);
+  memset(t->kids, 0, t->nindex * sizeof t->kids[0]);
   t->nnodes = 0;
   t->last = 0;
   t->pending = 0;
@@ -405,6 +435,11 @@ static uw_thread_t *uw_state(void) {
   if (t) uw_free = t->next_free;
   lg_unlock(&uw_lock);
   if (!t && !(t = lg_sys_map(sizeof *t))) return NULL;
+  if (!t->cache && !(t->cache = lg_sys_map(CACHE_MIN * sizeof(rule_t)))) {
+    lg_sys_unmap(t, sizeof *t);
+    return NULL;
+  }
+  if (!t->cache_mask) t->cache_mask = CACHE_MIN - 1;
   forget_stacks(t); /* another thread's stacks */
   uw = t;
   if (uw_first_use) uw_first_use();
@@ -439,7 +474,7 @@ static void make_checks(uw_thread_t *t, node_t *in, uint32_t depth) {
       if (!(x->mark & M_END)) return; /* it never holds: outside_holds says so */
       break;
     }
-    if (k + 2 > CHECKS) return;
+    if (k + 2 > t->nchk_max) return;
     t->checks[k++] = (chk_t){f->slot, f->ra};
     if (x->pchk) t->checks[k++] = (chk_t){x->pchk, f->rbp};
     left -= f->emit;
@@ -494,11 +529,40 @@ static inline uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
  * [lo, hi). */
 typedef struct ust { uintptr_t ip, slot, rbp, lo, hi; } ust_t;
 
+static inline uint32_t rule_slot(uintptr_t ip, uint32_t mask) {
+  return (uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 40) & mask;
+}
+
+/* Doubles the thread's rule cache, keeping the rules it holds (two that
+ * meet in one slot of the new cache: the later one stays); left as it is
+ * when there is no memory. */
+static void grow_cache(uw_thread_t *t) {
+  uint32_t n = t->cache_mask + 1, mask = 2 * n - 1;
+  rule_t *c = lg_sys_map(2 * n * sizeof *c);
+  if (!c) return;
+  for (uint32_t i = 0; i < n; i++)
+    if (t->cache[i].ip) c[rule_slot(t->cache[i].ip, mask)] = t->cache[i];
+  lg_sys_unmap(t->cache, n * sizeof *c);
+  t->cache = c;
+  t->cache_mask = mask;
+}
+
+/* A miss of the rule cache: grows it when it has missed often enough,
+ * then computes ip's rule into its slot. */
+static __attribute__((noinline)) rule_t *rule_miss(uw_thread_t *t, uintptr_t ip) {
+  if (++t->cache_miss > (t->cache_mask + 1) / 2 && t->cache_mask + 1 < CACHE_MAX) {
+    grow_cache(t);
+    t->cache_miss = 0;
+  }
+  rule_t *ru = &t->cache[rule_slot(ip, t->cache_mask)];
+  compute(ip, ru);
+  return ru;
+}
+
 /* The rule of return address ip, from the thread's rule cache. */
 static inline const rule_t *rule_of(uw_thread_t *t, uintptr_t ip) {
-  rule_t *ru = &t->cache[(uint32_t)((ip * 0x9E3779B97F4A7C15ull) >> 50) & (CACHE - 1)];
-  if (ru->ip != ip) compute(ip, ru);
-  return ru;
+  rule_t *ru = &t->cache[rule_slot(ip, t->cache_mask)];
+  return LG_LIKELY(ru->ip == ip) ? ru : rule_miss(t, ip);
 }
 
 /* Unwinds frame st for real into f: 1 moved on to the caller, 0 it was the
@@ -525,9 +589,21 @@ static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st,
   return 1;
 }
 
-static inline uint32_t index_of(uintptr_t slot, uintptr_t ra) {
+static inline uint32_t index_of(const uw_thread_t *t, uintptr_t slot, uintptr_t ra) {
   uint64_t h = (slot ^ (ra * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
-  return (uint32_t)(h >> 52) & (INDEX - 1);
+  return (uint32_t)(h >> 52) & (t->nindex - 1);
+}
+
+/* The bucket of t->kids for a frame at slot with return address ra
+ * inside frame out. */
+static inline uint32_t kid_of(const uw_thread_t *t, uintptr_t slot, uintptr_t ra, const node_t *out) {
+  uint64_t h = (slot ^ (ra * 0x9E3779B97F4A7C15ull) ^ ((uintptr_t)out * 0xc2b2ae3d27d4eb4full)) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(h >> 52) & (t->nindex - 1);
+}
+
+/* Is c the frame f would be inside frame o, with marks `mark`? */
+static inline int same_frame(const node_t *c, const node_t *f, const node_t *o, uint8_t mark) {
+  return c->slot == f->slot && c->ra == f->ra && c->out == o && c->mark == mark && (!(mark & M_RBP) || c->rbp == f->rbp);
 }
 
 /* Does the unwinder at st stand where frame f stood? */
@@ -584,13 +660,20 @@ static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const n
     int uses = !(f->rflags & RF_END) && f->ra &&
                ((f->rflags & RF_CFA_RBP) || (!(f->rflags & RF_SAVED) && o && (o->mark & M_RBP)));
     uint8_t mark = (uint8_t)((uses ? M_RBP : 0) | (!o && end ? M_END : 0));
-    uint16_t *ways = t->index[index_of(f->slot, f->ra)];
+    uint16_t *ways = t->index[index_of(t, f->slot, f->ra)];
+    uint16_t *kid = &t->kids[kid_of(t, f->slot, f->ra, o)];
     if (!fresh) {
       const node_t *old = NULL;
-      for (int w = 0; w < WAYS && ways[w] && !old; w++) {
-        const node_t *c = &t->node[ways[w] - 1];
-        if (c->slot == f->slot && c->ra == f->ra && c->out == o && c->mark == mark && (!(mark & M_RBP) || c->rbp == f->rbp))
-          old = c;
+      for (int w = 0; w < WAYS && ways[w] && !old; w++)
+        if (same_frame(&t->node[ways[w] - 1], f, o, mark)) old = &t->node[ways[w] - 1];
+      if (!old && *kid && same_frame(&t->node[*kid - 1], f, o, mark)) {
+        /* One of many stacks through the same innermost frames (a wrapper
+         * called from many places): the index's ways held others. */
+        old = &t->node[*kid - 1];
+        if (i == 0) {
+          memmove(ways + 1, ways, (WAYS - 1) * sizeof *ways);
+          ways[0] = *kid;
+        }
       }
       if (old) {
         out = old;
@@ -599,6 +682,7 @@ static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const n
       fresh = 1;
       t->nnodes = base + i + 1;
     }
+    *kid = (uint16_t)(base + i + 1);
     f->out = o;
     f->id = 0;
     f->chk = 0;
@@ -630,12 +714,13 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
   st->lo = stack_lo;
   st->hi = stack_hi;
   if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
-  if (t->nnodes + LAST_MAX > POOL) forget_stacks(t);
+  t->news++;
+  if (t->nnodes + depth + EXTRA > t->pool) forget_stacks(t);
   uint32_t base = t->nnodes, k = 0, e = 0, tries = 0, n = 0;
   const node_t *m = NULL;
   int end = 0;
   while (e < depth && st->ip) {
-    const uint16_t *ways = t->index[index_of(st->slot, st->ip)];
+    const uint16_t *ways = t->index[index_of(t, st->slot, st->ip)];
     for (int w = 0; w < WAYS && ways[w] && tries < 8; w++) {
       const node_t *c = &t->node[ways[w] - 1];
       if (!stands_on(c, st)) continue;
@@ -643,7 +728,7 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
       tries++;
     }
     if (m) break;
-    if (k >= LAST_MAX - 1) return -1;
+    if (k >= depth + EXTRA - 1) return -1;
     node_t *f = &t->node[base + k++];
     f->emit = st->ip - 1 - self_lo >= self_hi - self_lo; /* not the shim's (main wrapper) */
     e += f->emit;
@@ -714,6 +799,7 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
                                                              uint32_t *same, ust_t st) {
   uw_thread_t *t = uw;
   if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
+  t->caps++;
   /* The common cases first: the stack is the last one, or one of the
    * thread's recent stacks, frame for frame and with a stack id (every
    * slot checked was on the stack when a capture read it). */
@@ -723,7 +809,7 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
     *out = n;
     return 0;
   }
-  const uint16_t *ways = t->index[index_of(st.slot, st.ip)];
+  const uint16_t *ways = t->index[index_of(t, st.slot, st.ip)];
   for (int w = 0; w < WAYS && ways[w]; w++) {
     const node_t *c = &t->node[ways[w] - 1];
     if (c->id && stands_on(c, &st) && holds(t, c, depth, &n)) {

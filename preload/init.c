@@ -130,6 +130,7 @@ __attribute__((constructor(101))) static void lg_init(void) {
   if (!lg_collector_options()->follow_children) unfollow_exec();
   lg_collector_start();
   lg_signals_init();
+  lg_sigmask_init();
   lg_rc_start();
 }
 

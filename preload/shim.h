@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <dlfcn.h>
+#include <signal.h>
 
 #include "collector.h"
 
@@ -64,6 +65,15 @@ void lg_final_check_now(const lg_self_t *self);
  * for real (a forked child that stops tracing); lg_signals_fork_child
  * resets the shadow's lock in a forked child. */
 void lg_signals_init(void);
+
+/* The program's masks and signal waits without the stop signal
+ * (sigmask.c): lg_sigmask_strip gives `set` without it (in *copy) when
+ * the shim's stop handler is installed and set names it, else `set`
+ * itself (NULL stays NULL); lg_sigmask_init unblocks it in the first
+ * thread if the process started with it blocked (a mask inherited
+ * across exec). */
+const sigset_t *lg_sigmask_strip(const sigset_t *set, sigset_t *copy);
+void lg_sigmask_init(void);
 void lg_signals_release(void);
 void lg_signals_fork_child(void);
 

@@ -188,14 +188,14 @@ static int apply(int s, const struct sigaction *a, int *lost) {
 static int shadow_sigaction(int s, const struct sigaction *a, struct sigaction *old) {
   sigset_t all, saved;
   sigfillset(&all);
-  sigprocmask(SIG_BLOCK, &all, &saved);
+  lg_sys_sigmask(SIG_BLOCK, &all, &saved);
   lg_lock(&lock);
   struct sigaction prev;
   int lost = 0, rc = report(s, &prev);
   if (rc == 0 && a) rc = apply(s, a, &lost);
   int err = errno;
   lg_unlock(&lock);
-  sigprocmask(SIG_SETMASK, &saved, NULL);
+  lg_sys_sigmask(SIG_SETMASK, &saved, NULL);
   if (lost) lg_collector_scan_signal_lost(!lg_in_shim);
   if (rc == 0 && old) *old = prev;
   errno = err;
@@ -250,7 +250,7 @@ static void die(int sig, const siginfo_t *si, int in_handler) {
   sigset_t one;
   sigemptyset(&one);
   sigaddset(&one, sig);
-  sigprocmask(in_handler ? SIG_BLOCK : SIG_UNBLOCK, &one, NULL);
+  lg_sys_sigmask(in_handler ? SIG_BLOCK : SIG_UNBLOCK, &one, NULL);
   syscall(SYS_tgkill, getpid(), lg_gettid(), sig);
 }
 
@@ -261,9 +261,9 @@ static void check_at_signal(int sig, const lg_self_t *self) {
   sigemptyset(&faults);
   sigaddset(&faults, SIGSEGV);
   sigaddset(&faults, SIGBUS);
-  sigprocmask(SIG_UNBLOCK, &faults, &saved);
+  lg_sys_sigmask(SIG_UNBLOCK, &faults, &saved);
   lg_finish(LG_END_SIGNAL, sig, self);
-  sigprocmask(SIG_SETMASK, &saved, NULL);
+  lg_sys_sigmask(SIG_SETMASK, &saved, NULL);
 }
 
 /* The shim's handler of a default-fatal signal (see the top): the check,

@@ -104,6 +104,8 @@ LG_PUBLIC int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo, co
   struct timespec left = tmo ? *tmo : (struct timespec){0, 0};
   int rc;
   lg_stop_interrupted = 0;
+  sigset_t copy;
+  mask = lg_sigmask_strip(mask, &copy);
   while ((rc = real_(fds, n, tmo ? &left : NULL, mask)) < 0 && errno == EINTR && ours(1))
     if (tmo) left = ns_ts(deadline - now_ns(CLOCK_MONOTONIC));
   return rc;
@@ -130,6 +132,8 @@ LG_PUBLIC int pselect(int n, fd_set *r, fd_set *w, fd_set *e, const struct times
   struct timespec left = tmo ? *tmo : (struct timespec){0, 0};
   int rc;
   lg_stop_interrupted = 0;
+  sigset_t copy;
+  mask = lg_sigmask_strip(mask, &copy);
   while ((rc = real_(n, r, w, e, tmo ? &left : NULL, mask)) < 0 && errno == EINTR && ours(1))
     if (tmo) left = ns_ts(deadline - now_ns(CLOCK_MONOTONIC));
   return rc;
@@ -150,6 +154,8 @@ LG_PUBLIC int epoll_pwait(int ep, struct epoll_event *ev, int max, int timeout, 
   int64_t deadline = now_ns(CLOCK_MONOTONIC) + (int64_t)timeout * 1000000;
   int rc, t = timeout;
   lg_stop_interrupted = 0;
+  sigset_t copy;
+  mask = lg_sigmask_strip(mask, &copy);
   while ((rc = real_(ep, ev, max, t, mask)) < 0 && errno == EINTR && ours(1))
     if (timeout > 0) t = ms_left(deadline);
   return rc;
@@ -169,6 +175,8 @@ LG_PUBLIC int sigsuspend(const sigset_t *mask) {
   REAL(int (*)(const sigset_t *), "sigsuspend");
   int rc;
   lg_stop_interrupted = 0;
+  sigset_t copy;
+  mask = lg_sigmask_strip(mask, &copy);
   while ((rc = real_(mask)) < 0 && errno == EINTR && ours(1)) {}
   return rc;
 }
