@@ -414,13 +414,14 @@ static inline void note_gone(lg_born_log_t *l, const lg_slot_t *old) {
 }
 
 /* lg_blocks_insert with the lists kept: the common case (a small block
- * into the thread's table) as there, the rest through insert_at. */
+ * into the thread's table) as there, an LG_BORN_OWN change; the rest
+ * through insert_at, an LG_BORN_WIDE one. */
 static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
-  lg_born_log_t *l = lg_born_enter();
   lg_ttab_t *t = lg_ttab_self;
+  lg_born_log_t *l = t && lg_born_self ? lg_born_enter(LG_BORN_OWN) : NULL;
   lg_slot_t *at = NULL;
   int r;
-  if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
+  if (LG_LIKELY(l != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
     uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
     int replaced = 0;
     at = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack, &replaced);
@@ -430,6 +431,8 @@ static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned fla
       goto done;
     }
   }
+  lg_born_leave(l); /* nothing changed yet: a stop put off is taken here */
+  l = lg_born_enter(LG_BORN_WIDE);
   r = insert_at(addr, size, stack, flags, &at);
 done:
   if (r >= 0) {
@@ -441,7 +444,7 @@ done:
 }
 
 static int replace_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
-  lg_born_log_t *l = lg_born_enter();
+  lg_born_log_t *l = lg_born_enter(LG_BORN_WIDE);
   lg_slot_t old;
   int had = lg_blocks_lookup(addr, &old);
   lg_slot_t *at = NULL;
@@ -454,22 +457,27 @@ static int replace_born(uintptr_t addr, size_t size, uint32_t stack, unsigned fl
   return r < 0 ? -1 : 0;
 }
 
-/* lg_blocks_remove(_if) with the lists kept: the entry's copy taken as
- * it goes (one probe of the thread's own table), else looked up first. */
+/* lg_blocks_remove(_if) with the lists kept: from the thread's own table
+ * the entry's copy is taken as it goes (one probe; an LG_BORN_OWN
+ * change), else it is looked up first (LG_BORN_WIDE). */
 static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stack) {
-  lg_born_log_t *l = lg_born_enter();
   lg_ttab_t *t = lg_ttab_self;
   lg_slot_t old;
-  int r, gone = !only_if && t ? lg_ttab_take_own(t, addr, &old) : 0;
-  if (gone) {
-    note_gone(l, &old);
-    if (LG_UNLIKELY(gone == LG_TT_GONE_RC)) rc_freed(addr);
-    r = 1;
-  } else {
-    int had = lg_blocks_lookup(addr, &old);
-    r = only_if ? remove_if_plain(addr, size, stack) : remove_plain(addr);
-    if (r && had) note_gone(l, &old);
+  int r, gone = 0;
+  lg_born_log_t *l = NULL;
+  if (!only_if && t && lg_born_self) {
+    l = lg_born_enter(LG_BORN_OWN);
+    if ((gone = lg_ttab_take_own(t, addr, &old))) note_gone(l, &old);
+    lg_born_leave(l);
   }
+  if (gone) {
+    if (LG_UNLIKELY(gone == LG_TT_GONE_RC)) rc_freed(addr);
+    return 1;
+  }
+  l = lg_born_enter(LG_BORN_WIDE);
+  int had = lg_blocks_lookup(addr, &old);
+  r = only_if ? remove_if_plain(addr, size, stack) : remove_plain(addr);
+  if (r && had) note_gone(l, &old);
   lg_born_leave(l);
   return r;
 }

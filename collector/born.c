@@ -4,10 +4,13 @@
 #include "born.h"
 
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "lock.h"
 #include "sys.h"
 #include "ttab.h"
+#include "world.h"
 
 #define MAX_LOGS 65536u
 #define CHUNK_BYTES ((64u << 10) - 64u)
@@ -23,7 +26,7 @@ typedef struct sites { uint32_t tag, n; lg_site_gen_t site[]; } sites_t;
 int lg_born_on;
 uint32_t lg_born_epoch = 1;         /* 0 tags nothing */
 static uint32_t lost_epoch;         /* the latest epoch whose lists miss a change */
-static int ended_whole;             /* the epoch the last flip ended had whole lists */
+static int ended_why;               /* why the epoch the last flip ended cannot be trusted (LG_BORN_*) */
 static lg_born_log_t *logs[MAX_LOGS];
 static uint32_t nlogs;
 static lg_born_log_t *free_logs;
@@ -69,6 +72,8 @@ static lg_born_log_t *mine(void) {
   return lg_born_self = l;
 }
 
+/* The calling thread's first change (its list made or adopted), or one
+ * past its end (the orphan list, under its lock): never LG_BORN_OWN. */
 lg_born_log_t *lg_born_enter_slow(void) {
   lg_born_log_t *l = mine();
   if (!l) {
@@ -76,7 +81,7 @@ lg_born_log_t *lg_born_enter_slow(void) {
     lg_lock(&orphan_lock);
     l = &orphan;
   }
-  l->busy = 1;
+  l->busy = LG_BORN_WIDE;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   return l;
 }
@@ -84,7 +89,19 @@ lg_born_log_t *lg_born_enter_slow(void) {
 void lg_born_leave_slow(lg_born_log_t *l) {
   if (!l) return;
   l->busy = 0;
-  if (l == &orphan) lg_unlock(&orphan_lock);
+  if (l == &orphan) { lg_unlock(&orphan_lock); return; }
+  if (l->stop_pending) {
+    l->stop_pending = 0;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    syscall(SYS_tgkill, getpid(), lg_gettid(), lg_world_signal()); /* the stop put off: taken now */
+  }
+}
+
+int lg_born_defer_stop(void) {
+  lg_born_log_t *l = lg_born_self;
+  if (!l || l->busy != LG_BORN_OWN) return 0;
+  l->stop_pending = 1;
+  return 1;
 }
 
 /* Empties list l for epoch e (its owner, outside any stop: a scan reads
@@ -141,6 +158,7 @@ void lg_born_fork_child(void) {
   for (uint32_t i = 0; i < nlogs; i++) {
     lg_born_log_t *l = logs[i];
     l->busy = 0;
+    l->stop_pending = 0;
     if (l == lg_born_self) continue;
     l->owned = 0;
     l->next_free = free_logs;
@@ -158,7 +176,8 @@ void lg_born_flip(void) {
   uint32_t n = __atomic_load_n(&nlogs, __ATOMIC_ACQUIRE);
   for (uint32_t i = 0; i < n && !busy; i++) busy = __atomic_load_n(&logs[i], __ATOMIC_ACQUIRE)->busy;
   uint32_t e = __atomic_load_n(&lg_born_epoch, __ATOMIC_RELAXED);
-  ended_whole = lg_born_on && !busy && __atomic_load_n(&lost_epoch, __ATOMIC_RELAXED) != e;
+  ended_why = !lg_born_on ? LG_BORN_OFF : busy ? LG_BORN_BUSY
+              : __atomic_load_n(&lost_epoch, __ATOMIC_RELAXED) == e ? LG_BORN_LOST : LG_BORN_WHOLE;
   __atomic_store_n(&lg_born_epoch, e + 1, __ATOMIC_RELAXED);
   if (busy) __atomic_store_n(&lost_epoch, e + 1, __ATOMIC_RELAXED);
 }
@@ -177,8 +196,21 @@ int lg_born_reserve(uint32_t stacks) {
   return 0;
 }
 
-int lg_born_whole(void) {
-  return ended_whole && sites && sites->tag == __atomic_load_n(&lg_born_epoch, __ATOMIC_RELAXED) - 1;
+int lg_born_why(void) {
+  if (ended_why != LG_BORN_WHOLE) return ended_why;
+  return sites && sites->tag == __atomic_load_n(&lg_born_epoch, __ATOMIC_RELAXED) - 1 ? LG_BORN_WHOLE : LG_BORN_UNSAVED;
+}
+
+int lg_born_whole(void) { return lg_born_why() == LG_BORN_WHOLE; }
+
+const char *lg_born_why_text(int why) {
+  switch (why) {
+  case LG_BORN_WHOLE: return "from the born lists";
+  case LG_BORN_BUSY: return "by a walk of the table: a thread was stopped inside a table change";
+  case LG_BORN_LOST: return "by a walk of the table: the lists missed a change";
+  case LG_BORN_UNSAVED: return "by a walk of the table: the scan before saved no site counts";
+  default: return "by a walk of the table";
+  }
 }
 
 /* The entry of a new record at the stop: the slot it was written to when

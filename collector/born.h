@@ -24,14 +24,20 @@
  * from the saved ones, aged by one scan, less the gone records: O(young +
  * gone), not O(table).
  *
+ A change and its record must not fall on two sides of a stop. The
+ * common changes — a thread's malloc and free of its own table's blocks —
+ * never do: a stop signal that comes during one is put off to its end
+ * (LG_BORN_OWN below; such a change takes no lock and waits for no
+ * thread, so the stop is only late by the change). Any other change is
+ * marked LG_BORN_WIDE, and a stop inside one makes the epoch it ends and
+ * the next (where the change finishes) untrusted.
+ *
  * When the lists cannot be trusted for an epoch, its scan walks the table
- * as before (lg_born_whole says so): a list that could not grow, a change
- * whose old entry is unknown (a free the shim never saw, replaced at
- * insert; a block of 4 GiB and more), a fork, or a thread stopped inside
- * a change (its `busy` mark: its table change and its record may be on
- * different sides of the stop) — then the next epoch's lists are not
- * trusted either, since the change finishes in it. A scan that did not
- * save its counts (abandoned) also makes the next one walk.
+ * as before (lg_born_whole says so, lg_born_why why): a list that could
+ * not grow, a change whose old entry is unknown (a free the shim never
+ * saw, replaced at insert; a block of 4 GiB and more), a fork, a thread
+ * stopped inside an LG_BORN_WIDE change. A scan that did not save its
+ * counts (abandoned) also makes the next one walk.
  *
  * Appends run in the program's threads; lg_born_flip in the scanning
  * thread with the world stopped; the readers in the snapshot child or in
@@ -56,7 +62,8 @@ typedef struct lg_born_rec { uintptr_t word, aux; const lg_slot_t *slot; } lg_bo
 typedef struct lg_born_chunk { struct lg_born_chunk *next; uint32_t n, cap; lg_born_rec_t r[]; } lg_born_chunk_t;
 typedef struct lg_born_log {
   uint32_t epoch;              /* the epoch its records are of */
-  volatile int busy;           /* its thread is inside a table change */
+  volatile int busy;           /* its thread is inside a table change: LG_BORN_OWN or LG_BORN_WIDE */
+  volatile int stop_pending;   /* a stop came during an LG_BORN_OWN change: taken at its end */
   lg_born_chunk_t *head, *tail;
   uint32_t nchunks;
   int owned;
@@ -68,23 +75,40 @@ extern __thread lg_born_log_t *lg_born_self __attribute__((tls_model("initial-ex
 
 /* lg_born_enable starts keeping the lists (at start, before any thread). */
 void lg_born_enable(void);
-/* lg_born_enter marks the calling thread as inside a table change and
- * returns the list its records go to (NULL when it has none: the epoch's
- * lists are then not trusted). Pair with lg_born_leave. */
+
+/* What a thread is inside (busy). LG_BORN_OWN: a change of its own thread
+ * table's that neither takes a lock nor waits for another thread (no
+ * shard, no registry, no other table): a stop that comes meanwhile waits
+ * for its end (lg_born_defer_stop), so no scan ever sees one half done.
+ * LG_BORN_WIDE: any other change; a stop inside one makes the epoch it
+ * ends and the next untrusted (born.h's top). */
+#define LG_BORN_OWN 1
+#define LG_BORN_WIDE 2
+
+/* lg_born_enter marks the calling thread as inside a table change of kind
+ * `busy` and returns the list its records go to (NULL when it has none:
+ * the epoch's lists are then not trusted; never for LG_BORN_OWN, which
+ * needs the thread's own list and table). Pair with lg_born_leave, which
+ * takes a stop put off meanwhile. */
 lg_born_log_t *lg_born_enter_slow(void);
-static inline lg_born_log_t *lg_born_enter(void) {
+static inline lg_born_log_t *lg_born_enter(int busy) {
   lg_born_log_t *l = lg_born_self;
   if (__builtin_expect(!l, 0)) return lg_born_enter_slow();
-  l->busy = 1;
+  l->busy = busy;
   __atomic_signal_fence(__ATOMIC_SEQ_CST); /* marked before the table changes */
   return l;
 }
 void lg_born_leave_slow(lg_born_log_t *l);
 static inline void lg_born_leave(lg_born_log_t *l) {
   __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the change and its record first */
-  if (__builtin_expect(l == lg_born_self && l != NULL, 1)) l->busy = 0;
+  if (__builtin_expect(l == lg_born_self && l != NULL && !l->stop_pending, 1)) l->busy = 0;
   else lg_born_leave_slow(l);
 }
+/* lg_born_defer_stop, in the stop signal's handler: when the thread is
+ * inside an LG_BORN_OWN change, notes the stop as pending and returns 1
+ * (the handler returns at once; lg_born_leave raises the signal again),
+ * else 0. Async-signal-safe. */
+int lg_born_defer_stop(void);
 /* lg_born_append adds a record to list l (NULL: nothing); the record is
  * written before the count that shows it. */
 void lg_born_append_slow(lg_born_log_t *l, uintptr_t word, uintptr_t aux, const lg_slot_t *slot);
@@ -128,8 +152,13 @@ void lg_born_flip(void);
 int lg_born_reserve(uint32_t stacks);
 /* lg_born_whole tells a scan whether the lists of the epoch its stop ended
  * are whole and the previous scan saved its counts: then lg_born_each and
- * lg_born_sites may stand for a walk of the table. */
+ * lg_born_sites may stand for a walk of the table. lg_born_why says why
+ * not (LG_BORN_*; the last epoch's, in the order checked), and
+ * lg_born_why_text how the snapshot was taken, for its NOTE. */
+enum { LG_BORN_WHOLE, LG_BORN_OFF, LG_BORN_BUSY, LG_BORN_LOST, LG_BORN_UNSAVED };
 int lg_born_whole(void);
+int lg_born_why(void);
+const char *lg_born_why_text(int why);
 /* lg_born_each calls on_new with every generation-0 entry a new record
  * names (an address may come more than once) and on_gone with every gone
  * record, in each list's order. */

@@ -136,7 +136,7 @@ static void note_young(const lg_scan_t *s, uint64_t cpu0) {
   char msg[240];
   lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks (%s), %llu KiB of the remembered set read, %llu KiB swept; "
          "written pages collected in %llu us; %llu us of CPU time",
-         s->number, s->heap.n, s->young_from_lists ? "from the born lists" : "by a walk of the table",
+         s->number, s->heap.n, lg_born_why_text(s->young_from_lists ? LG_BORN_WHOLE : s->young_why),
          (unsigned long long)(s->young_words * 8 / 1024), (unsigned long long)(s->swept_words * 8 / 1024),
          (unsigned long long)(s->t_collect / 1000), (unsigned long long)((thread_cpu_ns() - cpu0) / 1000));
   lg_note_locked(LG_NOTE_INFO, msg);

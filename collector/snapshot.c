@@ -145,7 +145,8 @@ static void age_saved_sites(fill_t *f) {
  * previous snapshot; it still lives unless a gone record names it.
  * Returns 1, or 0 when the lists cannot stand for a walk. */
 static int fill_from_lists(lg_scan_t *s, fill_t *f) {
-  if (!lg_born_whole() || !f->sites) return 0;
+  s->young_why = f->sites ? lg_born_why() : LG_BORN_OFF;
+  if (s->young_why != LG_BORN_WHOLE) return 0;
   size_t n;
   lg_history_prev_list(&n);
   if (f->live) memset(f->live, 1, n);

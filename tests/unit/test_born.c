@@ -11,9 +11,11 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
+#include <signal.h>
 
 #include "blocks.h"
 #include "born.h"
+#include "world.h"
 
 #define MAXR 64
 
@@ -151,10 +153,41 @@ static void test_realloc_in_place_is_a_gone_and_a_new_record(void **state) {
 static void test_a_thread_stopped_inside_a_change_distrusts_two_epochs(void **state) {
   (void)state;
   seen_t s;
-  lg_born_log_t *l = lg_born_enter();    /* stopped in the middle of a change */
+  lg_born_log_t *l = lg_born_enter(LG_BORN_WIDE); /* stopped inside a change another thread may hold up */
   assert_false(scan(&s));
   lg_born_leave(l);                      /* the change ends in the next epoch */
   assert_false(scan(&s));
+  assert_true(scan(&s));
+}
+
+static volatile int stops;
+static void on_stop(int sig) { (void)sig; stops++; }
+
+static void test_a_stop_during_an_own_change_is_taken_at_its_end(void **state) {
+  (void)state;
+  struct sigaction sa, old;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop;
+  sigaction(lg_world_signal(), &sa, &old);
+  seen_t s;
+  lg_blocks_insert(0x500000, 8, 1, 0); /* the thread has its list and table */
+  stops = 0;
+  lg_born_log_t *l = lg_born_enter(LG_BORN_OWN);
+  assert_int_equal(lg_born_defer_stop(), 1); /* the handler returns at once */
+  assert_int_equal(stops, 0);
+  lg_born_leave(l);
+  assert_int_equal(stops, 1);                /* raised again at the end */
+  l = lg_born_enter(LG_BORN_OWN);
+  lg_born_leave(l);
+  assert_int_equal(stops, 1);                /* once */
+  l = lg_born_enter(LG_BORN_WIDE);
+  assert_int_equal(lg_born_defer_stop(), 0); /* may wait on another thread: stops inside */
+  lg_born_leave(l);
+  assert_int_equal(lg_born_defer_stop(), 0); /* outside any change */
+  assert_int_equal(stops, 1);
+  sigaction(lg_world_signal(), &old, NULL);
+  lg_blocks_remove(0x500000);
+  scan(&s);
   assert_true(scan(&s));
 }
 
@@ -194,6 +227,7 @@ int main(void) {
       cmocka_unit_test(test_a_free_between_the_stop_and_the_ageing_counts_the_next_generation),
       cmocka_unit_test(test_realloc_in_place_is_a_gone_and_a_new_record),
       cmocka_unit_test(test_a_thread_stopped_inside_a_change_distrusts_two_epochs),
+      cmocka_unit_test(test_a_stop_during_an_own_change_is_taken_at_its_end),
       cmocka_unit_test(test_a_lost_change_distrusts_its_epoch),
       cmocka_unit_test(test_a_scan_that_saved_no_counts_makes_the_next_walk),
       cmocka_unit_test(test_a_list_that_cannot_grow_loses_the_epoch),
