@@ -146,7 +146,10 @@ void lg_born_thread_end(void) {
   l->owned = 0;
   l->next_free = free_logs;
   free_logs = l;
-  if (!orphan.head && (orphan.head = orphan.tail = chunk_new())) { orphan.nchunks = 1; orphan.epoch = lg_born_epoch; }
+  if (lg_born_on && !orphan.head && (orphan.head = orphan.tail = chunk_new())) {
+    orphan.nchunks = 1;
+    orphan.epoch = lg_born_epoch;
+  }
   lg_unlock(&registry);
 }
 
