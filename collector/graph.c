@@ -14,7 +14,7 @@
 
 struct lg_region {
   uintptr_t base, end;
-  size_t page0;   /* first entry of this region in h->pages */
+  size_t page0;   /* first entry of this region in h->dir */
   uint32_t first; /* first block of the region */
   uint32_t last;  /* last block of the region */
 };
@@ -44,28 +44,72 @@ static void vec_free(lg_vec_t *v) {
 
 /* ---- sorting and the index ---------------------------------------------- */
 
-unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 16 : 11; }
+unsigned lg_heap_sort_digit_bits(size_t n) { return n >= ((size_t)1 << 18) ? 11 : 8; }
+
+#define SMALL_RUN 32    /* runs this short are sorted by insertion */
+#define INNER_BITS 8    /* the digit below the first one */
+#define MAX_LEVELS 10   /* 16 + 8 * 6 bits cover any key: levels below the first */
+#define PREFETCH_AHEAD 8 /* blocks: two cache lines ahead of a bucket's write position */
+
+/* Sorts the short run b[0..n) by address, by insertion. */
+static void sort_small(lg_blk_t *b, size_t n) {
+  for (size_t i = 1; i < n; i++) {
+    lg_blk_t t = b[i];
+    size_t j = i;
+    for (; j && b[j - 1].addr > t.addr; j--) b[j] = b[j - 1];
+    b[j] = t;
+  }
+}
+
+/* Sorts b[0..n), whose keys (addr - lo) agree above bit `top`, by the d
+ * bits below it, in place (American flag sort: each block is moved
+ * straight to its digit's bucket), then each bucket by the bits below.
+ * next[] and end[] come from scratch (2 << d entries; the levels below use
+ * the entries after them). The bits below `low` are zero in every key. */
+static void sort_level(lg_blk_t *b, size_t n, uintptr_t lo, unsigned top, unsigned low, unsigned d, uint32_t *scratch) {
+  if (n <= SMALL_RUN || top <= low) { if (top > low) sort_small(b, n); return; }
+  if (d > top - low) d = top - low;
+  unsigned sh = top - d;
+  size_t nb = (size_t)1 << d, mask = nb - 1;
+  uint32_t *next = scratch, *end = scratch + nb;
+  memset(next, 0, nb * sizeof *next);
+  for (size_t i = 0; i < n; i++) next[((b[i].addr - lo) >> sh) & mask]++;
+  uint32_t sum = 0;
+  for (size_t x = 0; x < nb; x++) { uint32_t c = next[x]; next[x] = sum; sum += c; end[x] = sum; }
+  for (size_t x = 0; x < nb; x++)
+    while (next[x] < end[x]) {
+      lg_blk_t e = b[next[x]];
+      for (size_t k = ((e.addr - lo) >> sh) & mask; k != x; k = ((e.addr - lo) >> sh) & mask) {
+        __builtin_prefetch(&b[next[k] + PREFETCH_AHEAD], 1); /* the bucket's next lines: no stream to guess */
+        lg_blk_t t = b[next[k]];
+        b[next[k]++] = e;
+        e = t;
+      }
+      b[next[x]++] = e;
+    }
+  for (size_t x = 0, start = 0; x < nb; start = end[x++])
+    if (end[x] - start > 1) sort_level(b + start, end[x] - start, lo, sh, low, INNER_BITS, scratch + 2 * nb);
+}
 
 int lg_heap_sort(lg_blk_t *b, size_t n) {
   if (n < 2) return 0;
-  unsigned bits = lg_heap_sort_digit_bits(n);
-  size_t digits = (size_t)1 << bits, mask = digits - 1;
-  lg_blk_t *tmp = lg_sys_map_populated(n * sizeof *tmp);
-  size_t *count = lg_sys_grab(digits, sizeof *count);
-  if (!tmp || !count) { if (tmp) lg_sys_unmap(tmp, n * sizeof *tmp); lg_sys_drop(count); return -1; }
-  lg_blk_t *src = b, *dst = tmp;
-  for (unsigned shift = 0; shift < 64; shift += bits) {
-    memset(count, 0, digits * sizeof *count);
-    for (size_t i = 0; i < n; i++) count[(src[i].addr >> shift) & mask]++;
-    if (count[(src[0].addr >> shift) & mask] == n) continue; /* one digit */
-    size_t sum = 0;
-    for (size_t d = 0; d < digits; d++) { size_t c = count[d]; count[d] = sum; sum += c; }
-    for (size_t i = 0; i < n; i++) dst[count[(src[i].addr >> shift) & mask]++] = src[i];
-    lg_blk_t *t = src; src = dst; dst = t;
+  uintptr_t lo = b[0].addr, hi = b[0].addr, differ = 0;
+  for (size_t i = 1; i < n; i++) {
+    uintptr_t a = b[i].addr;
+    if (a < lo) lo = a;
+    if (a > hi) hi = a;
+    differ |= a ^ b[0].addr;
   }
-  if (src != b) memcpy(b, src, n * sizeof *b);
-  lg_sys_unmap(tmp, n * sizeof *tmp);
-  lg_sys_drop(count);
+  if (!differ) return 0;
+  /* Keys are addr - lo: only the bits from the lowest that differs
+   * anywhere up to the highest of the range are sorted on. */
+  unsigned low = (unsigned)__builtin_ctzll(differ);
+  unsigned top = 64 - (unsigned)__builtin_clzll(hi - lo);
+  unsigned d = lg_heap_sort_digit_bits(n);
+  uint32_t *scratch = lg_sys_grab(((size_t)2 << d) + MAX_LEVELS * (2u << INNER_BITS), sizeof *scratch);
+  if (!scratch) return -1;
+  sort_level(b, n, lo, top, low, d, scratch);
+  lg_sys_drop(scratch);
   return 0;
 }
 
@@ -78,74 +122,100 @@ static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 
  * contain the address). */
 static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(b) + (b->size == 8); }
 
-/* Picks the granule so that the index has about one entry per block (at
- * least 16 bytes, at most a 4 KiB page): lookups then read one index entry,
- * one start address and the block itself. */
-static unsigned pick_shift(const lg_heap_t *h, uintptr_t bytes) {
-  unsigned shift = 4;
-  while (shift < 12 && ((uintptr_t)1 << shift) * h->n < bytes) shift++;
-  return shift;
+#define GRAIN_SHIFT 4 /* the index's granule: 16 bytes, malloc's alignment */
+#define ENTRY_SHIFT (GRAIN_SHIFT + 6) /* an entry covers 64 granules: 1 KiB */
+#define ENTRY_MASK (((uintptr_t)1 << ENTRY_SHIFT) - 1)
+
+/* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
+ * whose gaps are below REGION_GAP, each starting on an entry boundary, up
+ * to the end of their index (index_end). Returns their number. */
+static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
+  size_t r = 0, first = 0;
+  uintptr_t end = index_end(&h->blk[0]);
+  for (size_t i = 1; i <= h->n; i++) {
+    if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP)) {
+      uintptr_t e = index_end(&h->blk[i]);
+      if (e > end) end = e;
+      continue;
+    }
+    if (reg)
+      reg[r] = (lg_region_t){.base = h->blk[first].addr & ~ENTRY_MASK, .end = end,
+                             .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
+    r++;
+    if (i < h->n) { first = i; end = index_end(&h->blk[i]); }
+  }
+  return r;
+}
+
+/* The number of index entries region g needs. */
+static inline size_t entries_of(const lg_region_t *g) { return ((g->end - 1 - g->base) >> ENTRY_SHIFT) + 1; }
+
+/* Sets the start bits and first-block indexes of region g's entries, and
+ * clears h->exact when a block does not start on a granule of its own. */
+static void index_region(lg_heap_t *h, const lg_region_t *g) {
+  lg_dirent_t *d = &h->dir[g->page0];
+  size_t nent = entries_of(g);
+  uint32_t i = g->first;
+  uintptr_t prev = ~(uintptr_t)0; /* granule of the previous block */
+  for (size_t e = 0; e < nent; e++) {
+    d[e].rank = i;
+    for (; i <= g->last && ((h->blk[i].addr - g->base) >> ENTRY_SHIFT) == e; i++) {
+      uintptr_t gr = (h->blk[i].addr - g->base) >> GRAIN_SHIFT;
+      if ((h->blk[i].addr & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) || gr == prev) h->exact = 0;
+      d[e].bits |= (uint64_t)1 << (gr & 63);
+      prev = gr;
+    }
+  }
+}
+
+/* Notes that block i is REACHABLE with no heuristic tag. */
+static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint64_t)1 << (i & 63); }
+
+/* Is block i settled (REACHABLE with no heuristic tag)? */
+static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
+
+/* Gives both work lists room for every block at once: a block enters
+ * each at most once, and untouched pages cost nothing, while growing by
+ * doubling would copy the lists and hold two of them at a time. */
+static int reserve_stacks(lg_heap_t *h) {
+  lg_vec_t *v[2] = {&h->rstack, &h->pstack};
+  for (int k = 0; k < 2; k++) {
+    if (v[k]->cap > h->n) continue;
+    uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
+    if (!nv) return -1;
+    if (v[k]->v) memcpy(nv, v[k]->v, v[k]->n * sizeof *nv);
+    lg_sys_drop(v[k]->v);
+    v[k]->v = nv;
+    v[k]->cap = h->n + 1;
+  }
+  return 0;
 }
 
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
-  h->reg = NULL; h->nreg = 0; h->pages = NULL; h->npages = 0; h->starts = NULL;
+  h->reg = NULL; h->nreg = 0; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
-  for (size_t i = 1; i < n; i++) /* trim overlaps left by missed frees */
-    if (h->blk[i - 1].addr + span_of(&h->blk[i - 1]) > h->blk[i].addr)
-      h->blk[i - 1].size = h->blk[i].addr - h->blk[i - 1].addr;
-  /* Regions: runs of blocks with gaps below REGION_GAP. */
-  size_t nreg = 1;
-  uintptr_t end = index_end(&h->blk[0]);
-  for (size_t i = 1; i < n; i++) {
-    if (h->blk[i].addr - end > REGION_GAP) nreg++;
-    uintptr_t e = index_end(&h->blk[i]);
-    if (e > end) end = e;
+  h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
+  if (!h->settled || reserve_stacks(h) < 0) return -1;
+  for (size_t i = 0; i < n; i++) {
+    if (i + 1 < n && h->blk[i].addr + span_of(&h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
+      h->blk[i].size = h->blk[i + 1].addr - h->blk[i].addr;
+    if (h->blk[i].mark == LG_REACHABLE && !h->blk[i].heur) settle(h, i);
   }
-  uintptr_t covered = 0;
-  for (size_t i = 0; i < n; i++) covered += span_of(&h->blk[i]);
-  const unsigned PAGE_SHIFT = h->shift = pick_shift(h, covered);
-  h->starts = lg_sys_grab(n, sizeof *h->starts);
-  h->reg = lg_sys_grab(nreg, sizeof *h->reg);
-  if (!h->reg || !h->starts) return -1;
-  for (size_t i = 0; i < n; i++) h->starts[i] = h->blk[i].addr;
-  size_t r = 0, npages = 0;
-  h->reg[0].base = h->blk[0].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
-  h->reg[0].first = 0;
-  end = index_end(&h->blk[0]);
-  for (size_t i = 1; i <= n; i++) {
-    if (i == n || h->blk[i].addr - end > REGION_GAP) {
-      lg_region_t *g = &h->reg[r];
-      g->end = end;
-      g->last = (uint32_t)(i - 1);
-      g->page0 = npages;
-      npages += ((end - g->base) >> PAGE_SHIFT) + 2;
-      if (i == n) break;
-      g = &h->reg[++r];
-      g->base = h->blk[i].addr & ~(((uintptr_t)1 << PAGE_SHIFT) - 1);
-      g->first = (uint32_t)i;
-      end = 0;
-    }
-    uintptr_t e = index_end(&h->blk[i]);
-    if (e > end) end = e;
+  h->nreg = split_regions(h, NULL);
+  h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
+  if (!h->reg) return -1;
+  split_regions(h, h->reg);
+  for (size_t k = 0; k < h->nreg; k++) {
+    h->reg[k].page0 = h->ndir;
+    h->ndir += entries_of(&h->reg[k]);
   }
-  h->nreg = nreg;
-  h->pages = lg_sys_grab(npages, sizeof *h->pages);
-  if (!h->pages) return -1;
-  h->npages = npages;
-  for (size_t k = 0; k < nreg; k++) {
-    lg_region_t *g = &h->reg[k];
-    size_t np = ((g->end - g->base) >> PAGE_SHIFT) + 2;
-    uint32_t b = g->first;
-    for (size_t p = 0; p < np; p++) {
-      uintptr_t page_start = g->base + (p << PAGE_SHIFT);
-      while (b < g->last && index_end(&h->blk[b]) <= page_start) b++;
-      h->pages[g->page0 + p] = b;
-    }
-  }
+  h->dir = lg_sys_grab(h->ndir, sizeof *h->dir);
+  if (!h->dir) return -1;
+  for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
   h->lo = h->reg[0].base;
-  h->span = h->reg[nreg - 1].end - h->lo;
+  h->span = h->reg[h->nreg - 1].end - h->lo;
   return 0;
 }
 
@@ -160,14 +230,15 @@ void lg_heap_free(lg_heap_t *h) {
   h->parent = NULL;
   h->roots = NULL;
   h->nroots = h->caproots = 0;
-  lg_sys_drop(h->starts);
-  h->starts = NULL;
+  lg_sys_drop(h->settled);
+  h->settled = NULL;
   lg_sys_drop(h->reg);
-  lg_sys_drop(h->pages);
+  lg_sys_drop(h->dir);
   vec_free(&h->rstack);
   vec_free(&h->pstack);
   h->reg = NULL;
-  h->pages = NULL;
+  h->dir = NULL;
+  h->nreg = h->ndir = 0;
 }
 
 /* Finds the region that may hold w (the last one starting at or below it),
@@ -182,6 +253,36 @@ static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
   return w >= g->base && w < g->end ? g : NULL;
 }
 
+/* The index entry covering w, in region g (which holds w). */
+static inline const lg_dirent_t *entry_of(const lg_heap_t *h, const lg_region_t *g, uintptr_t w) {
+  return &h->dir[g->page0 + ((w - g->base) >> ENTRY_SHIFT)];
+}
+
+/* A population count that needs no CPU feature and no library call. */
+static inline unsigned count_bits(uint64_t x) {
+  x -= (x >> 1) & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return (unsigned)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* The last block of region g starting at or below w, or -1, from w's
+ * entry d; *at says whether w is that block's start. An inexact index (a
+ * block off its granule or sharing it) is corrected against the blocks'
+ * addresses. */
+static inline long block_at_or_below(const lg_heap_t *h, const lg_region_t *g, const lg_dirent_t *d, uintptr_t w,
+                                     int *at) {
+  unsigned gr = (unsigned)((w - g->base) >> GRAIN_SHIFT) & 63;
+  uint64_t upto = d->bits & (~(uint64_t)0 >> (63 - gr));
+  long a = (long)d->rank + (long)count_bits(upto) - 1;
+  *at = h->exact && !(w & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) && ((upto >> gr) & 1);
+  if (!h->exact) {
+    while (a < (long)g->last && h->blk[a + 1].addr <= w) a++;
+    while (a >= (long)g->first && h->blk[a].addr > w) a--;
+  }
+  return a < (long)g->first ? -1 : a;
+}
+
 /* glibc's allocator keeps pointers to free chunks and to the top chunk in
  * its bins (libc's data, a root). A chunk's address is 16 bytes below its
  * user pointer, so the chunk following a block starts inside the block's
@@ -193,35 +294,20 @@ static inline uintptr_t next_chunk_offset(uintptr_t size) {
   return (chunk < 32 ? 32 : chunk) - 16;
 }
 
-/* The last block in [a, b] starting at or below w (reads starts only). */
-static inline uint32_t candidate(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
-  const uintptr_t *st = h->starts;
-  while (a < b) {
-    uint32_t mid = a + (b - a + 1) / 2;
-    if (st[mid] <= w) a = mid; else b = mid - 1;
-  }
-  return a;
-}
-
 /* Does block a, a candidate for w, contain it? */
 static inline int contains(const lg_heap_t *h, uint32_t a, uintptr_t w) {
   const lg_blk_t *k = &h->blk[a];
-  uintptr_t off = w - h->starts[a];
-  return w >= h->starts[a] && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
-}
-
-/* The block of [a, b] containing w, or -1. */
-static inline long search(const lg_heap_t *h, uintptr_t w, uint32_t a, uint32_t b) {
-  a = candidate(h, w, a, b);
-  return contains(h, a, w) ? (long)a : -1;
+  uintptr_t off = w - k->addr;
+  return w >= k->addr && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
 }
 
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
   if (w - h->lo >= h->span) return -1;
   const lg_region_t *g = region_of(h, w);
   if (!g) return -1;
-  const uint32_t *e = &h->pages[g->page0 + ((w - g->base) >> h->shift)];
-  return search(h, w, e[0], e[1] > g->last ? g->last : e[1]);
+  int at;
+  long a = block_at_or_below(h, g, entry_of(h, g, w), w, &at);
+  return a >= 0 && contains(h, (uint32_t)a, w) ? a : -1;
 }
 
 /* Is block a what C++ `new T[0]` allocates for a T with a destructor: 8
@@ -238,7 +324,7 @@ static long find_ref(const lg_heap_t *h, uintptr_t w) {
   long t = lg_heap_find(h, w);
   if (t < 0 && w - 8 < w) {
     long e = lg_heap_find(h, w - 8);
-    if (e >= 0 && h->starts[e] == w - 8 && is_empty_array(h, (uint32_t)e)) return e;
+    if (e >= 0 && h->blk[e].addr == w - 8 && is_empty_array(h, (uint32_t)e)) return e;
   }
   return t;
 }
@@ -371,15 +457,17 @@ static inline int is_start(const lg_blk_t *b, uintptr_t w) {
  * pointer or an interior pointer that an enabled heuristic accepts makes
  * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
+  if (src != NONE && is_settled(h, i)) return; /* no pointer changes it: no need to load it */
   lg_blk_t *b = &h->blk[i];
   if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + b->xoff ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
-      if (b->heur && is_start(b, w)) b->heur = 0; /* reached through its start too */
+      if (b->heur && is_start(b, w)) { b->heur = 0; settle(h, i); } /* reached through its start too */
       return;
     }
     if (is_start(b, w) || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
+      if (!b->heur) settle(h, i);
       if (h->parent) set_parent(h, i, src, where);
       vec_push(&h->rstack, (uint32_t)i);
       return;
@@ -391,36 +479,40 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
   }
 }
 
-/* Looks up the pending candidate words. The lookups are memory-bound
- * chains (index entry -> start address -> block), so each stage is done for
- * the whole batch with a prefetch before the next stage reads: the misses
- * overlap instead of queueing. Candidates come from many scanned ranges. */
+/* Looks up the pending candidate words. Each lookup is a chain of
+ * dependent loads (region, index entry, then the settled bit or the block
+ * itself), so each stage is done for the whole batch with a prefetch before
+ * the next stage reads: the misses overlap instead of queueing. A word at a
+ * block's start (the common pointer) needs no load of the block to be
+ * judged, nor does any pointer to a settled block. Candidates come from
+ * many scanned ranges. */
 #define BATCH 64
 static void flush_candidates(lg_heap_t *h) {
   size_t n = h->ncand;
-  const uint32_t *ent[BATCH];
+  const lg_dirent_t *ent[BATCH];
   const lg_region_t *reg[BATCH];
   long idx[BATCH];
+  int at[BATCH];
   const uintptr_t *w = h->cand;
   for (size_t k = 0; k < n; k++) {
     reg[k] = region_of(h, w[k]);
-    ent[k] = reg[k] ? &h->pages[reg[k]->page0 + ((w[k] - reg[k]->base) >> h->shift)] : NULL;
+    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
     if (ent[k]) __builtin_prefetch(ent[k]);
   }
-  for (size_t k = 0; k < n; k++)
-    if (ent[k]) __builtin_prefetch(&h->starts[ent[k][0]]);
   for (size_t k = 0; k < n; k++) {
-    idx[k] = ent[k] ? (long)candidate(h, w[k], ent[k][0], ent[k][1] > reg[k]->last ? reg[k]->last : ent[k][1]) : -1;
-    if (idx[k] >= 0) __builtin_prefetch(&h->blk[idx[k]]);
+    idx[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
+    if (idx[k] < 0) continue;
+    __builtin_prefetch(&h->settled[idx[k] >> 6]);
+    if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
   }
   h->ncand = 0;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
     uint32_t a = (uint32_t)idx[k];
-    if (contains(h, a, w[k]))
+    if (at[k] || contains(h, a, w[k]))
       reach(h, a, w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
-    else if (w[k] - h->starts[a] == 8 && is_empty_array(h, a)) /* counts as its start */
-      reach(h, a, h->starts[a], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+    else if (w[k] - h->blk[a].addr == 8 && is_empty_array(h, a)) /* counts as its start */
+      reach(h, a, h->blk[a].addr, h->cand_from[k], h->cand_src[k], h->cand_where[k]);
   }
 }
 
@@ -459,6 +551,7 @@ void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
   h->blk[i].heur = 0; /* a root of its own, whatever else reached it */
+  settle(h, i);
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
@@ -486,7 +579,9 @@ void lg_mark_finish(lg_heap_t *h) {
       uint32_t i = h->pstack.v[--h->pstack.n];
       if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
     } else {
-      h->rhead = h->rstack.n = 0;
+      h->rhead = 0;
+      vec_free(&h->rstack); /* the analysis needs the room more */
+      vec_free(&h->pstack);
       break;
     }
   }
@@ -588,48 +683,92 @@ static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
   return t >= 0 && ((uint32_t)t != i || is_start(&h->blk[i], w));
 }
 
-/* Builds the edges among blocks of `s` (lid maps block -> local id). */
+/* Resolves the words w[0..n) (n <= BATCH, each in [h->lo, h->lo +
+ * h->span)) into t[] as find_ref does (-1: no block), a stage at a time
+ * for the whole batch, with prefetches, so that the loads overlap. */
+static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t) {
+  const lg_dirent_t *ent[BATCH];
+  const lg_region_t *reg[BATCH];
+  int at[BATCH];
+  for (size_t k = 0; k < n; k++) {
+    reg[k] = region_of(h, w[k]);
+    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
+    if (ent[k]) __builtin_prefetch(ent[k]);
+  }
+  for (size_t k = 0; k < n; k++) {
+    t[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
+    if (t[k] >= 0 && !at[k]) __builtin_prefetch(&h->blk[t[k]]);
+  }
+  for (size_t k = 0; k < n; k++) {
+    if (t[k] < 0 || at[k] || contains(h, (uint32_t)t[k], w[k])) continue;
+    if (!(w[k] - h->blk[t[k]].addr == 8 && is_empty_array(h, (uint32_t)t[k]))) t[k] = -1;
+  }
+}
+
+/* The edge-building state of one set: the words waiting for find_refs
+ * and the local ids of the blocks they were read in. */
+typedef struct edges {
+  uintptr_t w[BATCH];
+  uint32_t from[BATCH];
+  size_t n;
+  lg_vec_t adj;  /* local targets, grouped by local source in order */
+} edges_t;
+
+/* Resolves the waiting words of `e` and records those that are edges
+ * within set `s`: as block indexes in ef/et, as local ids in e->adj (and
+ * counted in s->adj0[source + 1]). Returns 0 or -1 (out of memory). */
+static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
+  long t[BATCH];
+  find_refs(h, e->w, e->n, t);
+  for (size_t k = 0; k < e->n; k++)
+    if (t[k] >= 0) __builtin_prefetch(&lid[t[k]]);
+  for (size_t k = 0; k < e->n; k++) {
+    uint32_t u = e->from[k], i = s->node[u];
+    if (!is_edge(h, i, t[k], e->w[k]) || lid[t[k]] == NONE) continue;
+    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, lid[t[k]]) < 0) return -1;
+    s->adj0[u + 1]++;
+  }
+  e->n = 0;
+  return 0;
+}
+
+/* Builds the edges among blocks of `s` (lid maps block -> local id): in
+ * ef/et, and as s's adjacency (CSR: s->adj0, s->adj). */
 static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
-  size_t start = ef->n;
+  edges_t e;
+  e.n = 0;
+  e.adj = (lg_vec_t){0};
+  s->adj0 = lg_sys_grab(s->m + 1, 4);
+  if (!s->adj0) return -1;
   for (uint32_t u = 0; u < s->m; u++) {
     const lg_blk_t *b = &h->blk[s->node[u]];
     if (b->flags & LG_BF_UNREADABLE) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
-    const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
-    for (; p < e; p++) {
+    const uintptr_t *end = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    for (; p < end; p++) {
       if (*p - h->lo >= h->span) continue;
-      long t = find_ref(h, *p);
-      if (is_edge(h, s->node[u], t, *p) && lid[t] != NONE)
-        if (vec_push(ef, s->node[u]) < 0 || vec_push(et, (uint32_t)t) < 0) return -1;
+      e.w[e.n] = *p;
+      e.from[e.n++] = u;
+      if (e.n == BATCH && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
     }
   }
-  s->adj0 = lg_sys_grab(s->m + 1, 4);
-  s->adj = lg_sys_grab(ef->n - start + 1, 4);
-  if (!s->adj0 || !s->adj) return -1;
-  for (size_t k = start; k < ef->n; k++) s->adj0[lid[ef->v[k]] + 1]++;
+  if (e.n && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
   for (size_t u = 0; u < s->m; u++) s->adj0[u + 1] += s->adj0[u];
-  uint32_t *fill = lg_sys_grab(s->m + 1, 4);
-  if (!fill) return -1;
-  memcpy(fill, s->adj0, (s->m + 1) * 4);
-  for (size_t k = start; k < ef->n; k++) s->adj[fill[lid[ef->v[k]]]++] = lid[et->v[k]];
-  lg_sys_drop(fill);
+  s->adj = e.adj.v;
   return 0;
 }
 
-/* Analyses one set of blocks (all UNREACHED, or all POSSIBLE): categories,
- * entries, cycles and clusters, appended to g via the out vectors. */
-static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
+/* Analyses one set of blocks (all UNREACHED, or all POSSIBLE, none
+ * ignored), given as their indexes in ascending order (nodes[0..m), which
+ * this takes over): categories, entries, cycles and clusters, appended to g
+ * via the out vectors. */
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32_t *lid, lg_graph_t *g,
                        lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first) {
   set_t s = {0};
-  size_t m = 0;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) m++;
   if (!m) return 0;
-  s.node = lg_sys_grab(m, 4);
-  if (!s.node) return -1;
-  for (size_t i = 0; i < h->n; i++)
-    if (h->blk[i].mark == mark && !(h->blk[i].flags & LG_BF_IGNORED)) { lid[i] = (uint32_t)s.m; s.node[s.m++] = (uint32_t)i; }
-  size_t e0 = ef->n;
+  s.node = nodes;
+  s.m = m;
+  for (uint32_t u = 0; u < m; u++) lid[nodes[u]] = u;
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
@@ -643,13 +782,14 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
     if (!size[c]++ || h->blk[s.node[u]].addr < h->blk[s.node[lowest[c]]].addr) lowest[c] = u;
     uf[u] = u;
   }
-  for (size_t k = e0; k < ef->n; k++) {
-    uint32_t a = lid[ef->v[k]], b = lid[et->v[k]];
-    if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
-    else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
-    uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
-    if (ra != rb) uf[ra] = rb;
-  }
+  for (uint32_t a = 0; a < m; a++)
+    for (uint32_t j = s.adj0[a]; j < s.adj0[a + 1]; j++) {
+      uint32_t b = s.adj[j];
+      if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
+      else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
+      uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
+      if (ra != rb) uf[ra] = rb;
+    }
   for (uint32_t c = 0; c < s.nscc; c++) if (size[c] > 1) cyc[c] = 1;
   /* Categories and entries. */
   for (uint32_t u = 0; u < m; u++) {
@@ -672,25 +812,44 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *lid, lg_graph_t *g,
   rc = 0;
 out:
   for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
-  lg_sys_drop(s.node); lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
+  lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
   lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
   return rc;
 }
 
-/* Groups the lost blocks by cluster, entries first, and sums the clusters. */
-static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
-  g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
-  uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
-  if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
-  for (size_t i = 0; i < h->n; i++) {
-    lg_blk_t *b = &h->blk[i];
-    if (!b->cluster) continue;
+/* Adds the lost blocks lost[0..n) to the category totals and to their
+ * clusters' sums. */
+static void sum_lost(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &h->blk[lost[k]];
+    g->cat_bytes[b->cat] += b->size;
+    g->cat_blocks[b->cat]++;
     lg_cluster_info_t *c = &g->clusters[b->cluster - 1];
     c->bytes += b->size;
     c->blocks++;
     if (b->flags & LG_BF_IN_CYCLE) c->cyclic = 1;
     g->nmembers++;
   }
+}
+
+/* Appends to their clusters the lost blocks lost[0..n) (ascending) that
+ * are entries (pass 0) or are not (pass 1). */
+static void place_members(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n, int pass, uint32_t *fill) {
+  for (size_t k = 0; k < n; k++) {
+    const lg_blk_t *b = &h->blk[lost[k]];
+    if (!!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = lost[k];
+  }
+}
+
+/* Groups the lost blocks (the UNREACHED ones un, then the POSSIBLE ones
+ * po, each ascending) by cluster, entries first, and sums the clusters and
+ * their categories. */
+static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind, const lg_vec_t *un, const lg_vec_t *po) {
+  g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
+  uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
+  if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
+  sum_lost(h, g, un->v, un->n);
+  sum_lost(h, g, po->v, po->n);
   g->members = lg_sys_grab(g->nmembers + 1, 4);
   if (!g->members) { lg_sys_drop(fill); return -1; }
   uint32_t sum = 0;
@@ -700,39 +859,53 @@ static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind) {
     fill[c] = sum;
     sum += g->clusters[c].blocks;
   }
-  for (int pass = 0; pass < 2; pass++)
-    for (size_t i = 0; i < h->n; i++) {
-      lg_blk_t *b = &h->blk[i];
-      if (b->cluster && !!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = (uint32_t)i;
-    }
+  for (int pass = 0; pass < 2; pass++) {
+    place_members(h, g, un->v, un->n, pass, fill);
+    place_members(h, g, po->v, po->n, pass, fill);
+  }
   lg_sys_drop(fill);
+  return 0;
+}
+
+/* One pass over the heap: a REACHABLE or ignored block gets its category
+ * and counts in the totals (and under its heuristic); the others go, by
+ * index, to the UNREACHED list un or the POSSIBLE list po. */
+static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po) {
+  for (size_t i = 0; i < h->n; i++) {
+    lg_blk_t *b = &h->blk[i];
+    if (b->mark != LG_REACHABLE && !(b->flags & LG_BF_IGNORED)) {
+      if (vec_push(b->mark == LG_POSSIBLE ? po : un, (uint32_t)i) < 0) return -1;
+      continue;
+    }
+    b->cat = LG_CAT_REACHABLE;
+    g->cat_bytes[LG_CAT_REACHABLE] += b->size;
+    g->cat_blocks[LG_CAT_REACHABLE]++;
+    if (b->heur && b->heur <= LG_NHEURS) {
+      g->heur_bytes[b->heur] += b->size;
+      g->heur_blocks[b->heur]++;
+    }
+  }
   return 0;
 }
 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
+  lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
   uint32_t *lid = lg_sys_grab(h->n + 1, 4);
-  if (!lid) return -1;
-  memset(lid, 0xFF, (h->n + 1) * 4);
-  lg_vec_t ef = {0}, et = {0}, kind = {0};
-  int rc = analyse_set(h, LG_UNREACHED, lid, g, &ef, &et, &kind);
-  if (!rc) rc = analyse_set(h, LG_POSSIBLE, lid, g, &ef, &et, &kind);
-  lg_sys_drop(lid);
-  for (size_t i = 0; i < h->n && !rc; i++) {
-    lg_blk_t *b = &h->blk[i];
-    if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) b->cat = LG_CAT_REACHABLE;
-    g->cat_bytes[b->cat] += b->size;
-    g->cat_blocks[b->cat]++;
-    if (b->cat == LG_CAT_REACHABLE && b->heur && b->heur <= LG_NHEURS) {
-      g->heur_bytes[b->heur] += b->size;
-      g->heur_blocks[b->heur]++;
-    }
+  int rc = lid ? split_blocks(h, g, &un, &po) : -1;
+  if (!rc) {
+    memset(lid, 0xFF, (h->n + 1) * 4);
+    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, lid, g, &ef, &et, &kind);
   }
-  if (!rc) rc = group_members(h, g, &kind);
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, lid, g, &ef, &et, &kind);
+  lg_sys_drop(lid);
+  if (!rc) rc = group_members(h, g, &kind, &un, &po);
   g->edge_from = ef.v;
   g->edge_to = et.v;
   g->nedges = ef.n;
   vec_free(&kind);
+  vec_free(&un);
+  vec_free(&po);
   if (rc) lg_graph_free(g);
   return rc;
 }

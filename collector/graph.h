@@ -82,6 +82,7 @@ _Static_assert(sizeof(lg_blk_t) == 32, "the snapshot holds one lg_blk_t per live
 typedef struct lg_modseg { uintptr_t lo, hi; uint32_t flags; } lg_modseg_t;
 
 typedef struct lg_region lg_region_t;
+typedef struct lg_dirent { uint64_t bits; uint64_t rank; } lg_dirent_t;
 
 typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
 
@@ -96,10 +97,16 @@ typedef struct lg_heap {
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
-  uint32_t *pages;      /* per region and granule: first block that may hold it */
-  size_t npages;
-  uintptr_t *starts;    /* block start addresses, compact, for the searches */
-  unsigned shift;       /* log2 of the granule: about one block per granule */
+  /* The address index (graph.c): per region, one entry for each KiB, the
+   * bitmap of the 16-byte granules where a block starts and the index of
+   * the first block at or after the entry's start, so that the block
+   * starting at or below a word is one entry load and a popcount away. */
+  lg_dirent_t *dir;
+  size_t ndir;
+  int exact;            /* every block starts on a granule, alone in it */
+  /* Bit i: block i is REACHABLE with no heuristic tag, which no further
+   * pointer changes (marking's quick test; set only by graph.c). */
+  uint64_t *settled;
   lg_vec_t rstack, pstack;
   size_t rhead;         /* the REACHABLE work list is a FIFO: breadth first */
   uint64_t scanned_bytes;
@@ -145,15 +152,18 @@ typedef struct lg_graph {
   uint64_t heur_bytes[5], heur_blocks[5];
 } lg_graph_t;
 
-/* lg_heap_sort sorts blocks by address (radix sort; no allocation beyond
- * lg_sys_map). Returns 0 or -1. */
+/* lg_heap_sort sorts blocks by address, in place (a most-significant-digit
+ * radix sort on the bits in which the addresses differ; blocks of one
+ * address may come in any order; no allocation beyond lg_sys_map but its
+ * counters). Returns 0 or -1. */
 int lg_heap_sort(lg_blk_t *b, size_t n);
-/* lg_heap_sort_digit_bits is the radix sort's digit for n blocks: 16 bits
- * (fewer passes) for big heaps, 11 for the rest, whose counters then take
- * 16 KiB instead of 512 KiB of the exit scan's peak memory. */
+/* lg_heap_sort_digit_bits is the radix sort's first digit for n blocks: 11
+ * bits for big heaps (the in-place moves then stay within 2048 write
+ * positions, and the buckets below sort in cache), 8 for the rest. */
 unsigned lg_heap_sort_digit_bits(size_t n);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
- * trimmed. Returns 0 or -1 (out of memory). */
+ * trimmed. From then until marking ends, block marks change only through
+ * the marking functions below. Returns 0 or -1 (out of memory). */
 int lg_heap_build(lg_heap_t *h);
 void lg_heap_free(lg_heap_t *h);
 /* lg_heap_find returns the index of the block containing address w, or -1. */
@@ -163,7 +173,8 @@ long lg_heap_find(const lg_heap_t *h, uintptr_t w);
 int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags);
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
- * block a root (ignored objects); lg_mark_finish floods what they reach. */
+ * block a root (ignored objects); lg_mark_finish floods what they reach
+ * and gives the work lists' memory back (marking may go on after it). */
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
 void lg_mark_finish(lg_heap_t *h);

@@ -49,6 +49,117 @@ static void test_find_start_interior_and_outside(void **state) {
   lg_heap_free(&heap);
 }
 
+/* ---- the address index against a linear reference ------------------------- */
+
+static unsigned char iarea[16384] __attribute__((aligned(4096)));
+
+/* The block of bl[0..n) that contains w by graph.h's rules, found by
+ * looking at every block: its span (at least its start), but not glibc's
+ * next-chunk word at the end of a block that fills its chunk. */
+static long find_slowly(const lg_blk_t *bl, size_t n, uintptr_t w) {
+  for (size_t i = 0; i < n; i++) {
+    uintptr_t off = w - bl[i].addr, span = bl[i].size ? bl[i].size : 1;
+    uintptr_t chunk = (bl[i].size + 8 + 15) & ~(uintptr_t)15;
+    if (w >= bl[i].addr && off < span && (off == 0 || off != (chunk < 32 ? 32 : chunk) - 16)) return (long)i;
+  }
+  return -1;
+}
+
+/* Builds an index of blocks at iarea + off[i] of size[i] (sorted, not
+ * overlapping) and checks lg_heap_find at every byte from 64 bytes before
+ * the first block to 64 past the last against find_slowly; returns
+ * h.exact. */
+static int check_index(const uintptr_t *off, const uintptr_t *size, size_t n) {
+  lg_blk_t bl[32];
+  for (size_t i = 0; i < n; i++) bl[i] = (lg_blk_t){.addr = (uintptr_t)iarea + off[i], .size = size[i]};
+  lg_heap_t h = {.blk = bl, .n = n};
+  assert_int_equal(lg_heap_build(&h), 0);
+  uintptr_t lo = bl[0].addr - 64, hi = bl[n - 1].addr + size[n - 1] + 64;
+  for (uintptr_t w = lo; w < hi; w++) {
+    long want = find_slowly(bl, n, w);
+    if (lg_heap_find(&h, w) != want) fail_msg("iarea + %ld: found %ld, want %ld", (long)(w - (uintptr_t)iarea), lg_heap_find(&h, w), want);
+  }
+  int exact = h.exact;
+  lg_heap_free(&h);
+  return exact;
+}
+
+static void test_index_at_block_boundaries(void **state) {
+  (void)state;
+  /* Granule-aligned blocks: adjacent ones, zero-size ones (their start
+   * only), a last byte next to the next block's start, a block one
+   * granule long, blocks that cross 1 KiB index entries, gaps. The first
+   * block starts at 64, so the words below it are in the index's range. */
+  const uintptr_t off[] = {64, 80, 96, 112, 160, 176, 1008, 1024, 3088, 3104, 3120, 8192};
+  const uintptr_t size[] = {16, 0, 8, 40, 1, 800, 16, 2048, 0, 16, 4000, 24};
+  assert_int_equal(check_index(off, size, 12), 1);
+}
+
+static void test_index_of_blocks_off_or_sharing_a_granule(void **state) {
+  (void)state;
+  /* Another allocator's 8-byte alignment (two blocks in one granule),
+   * odd addresses and zero-size blocks side by side: the index is not
+   * exact and is corrected against the blocks' addresses. */
+  const uintptr_t off[] = {64, 72, 80, 88, 97, 98, 99, 1023, 1025, 2040, 2056};
+  const uintptr_t size[] = {8, 8, 0, 8, 1, 0, 900, 1, 1000, 8, 8};
+  assert_int_equal(check_index(off, size, 11), 0);
+  const uintptr_t off2[] = {8, 1032}; /* a lone block off its granule in each entry */
+  const uintptr_t size2[] = {1016, 8};
+  assert_int_equal(check_index(off2, size2, 2), 0);
+  /* A word at the start of a granule whose block starts 8 bytes in points
+   * at no block, and marks none. */
+  lg_blk_t bl[2] = {{.addr = (uintptr_t)iarea + 64, .size = 8}, {.addr = (uintptr_t)iarea + 1032, .size = 16}};
+  lg_heap_t h = {.blk = bl, .n = 2};
+  assert_int_equal(lg_heap_build(&h), 0);
+  uintptr_t roots[1] = {(uintptr_t)iarea + 1024};
+  lg_mark_range(&h, (uintptr_t)roots, (uintptr_t)(roots + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(bl[0].mark, LG_UNREACHED);
+  assert_int_equal(bl[1].mark, LG_UNREACHED);
+  lg_heap_free(&h);
+}
+
+static void test_marking_judges_start_and_past_the_end_words(void **state) {
+  (void)state;
+  /* In an exact index a start pointer is judged without the block: each
+   * block reached from one start word is REACHABLE; a word one past a
+   * block's end, in a gap, reaches nothing; an interior word makes a
+   * block POSSIBLE only. */
+  memset(iarea, 0, sizeof iarea);
+  lg_blk_t bl[4] = {{.addr = (uintptr_t)iarea + 64, .size = 32}, {.addr = (uintptr_t)iarea + 96, .size = 16},
+                    {.addr = (uintptr_t)iarea + 256, .size = 48}, {.addr = (uintptr_t)iarea + 2048, .size = 64}};
+  lg_heap_t h = {.blk = bl, .n = 4};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_int_equal(h.exact, 1);
+  uintptr_t roots[4] = {bl[0].addr, bl[2].addr + 48, bl[3].addr + 8, bl[1].addr + 16};
+  lg_mark_range(&h, (uintptr_t)roots, (uintptr_t)(roots + 4));
+  lg_mark_finish(&h);
+  assert_int_equal(bl[0].mark, LG_REACHABLE);
+  assert_int_equal(bl[1].mark, LG_UNREACHED); /* iarea + 112: one past its end, in the gap */
+  assert_int_equal(bl[2].mark, LG_UNREACHED);
+  assert_int_equal(bl[3].mark, LG_POSSIBLE);
+  /* Block 0 points at block 1's start and at block 2's start twice: both
+   * REACHABLE. */
+  *(uintptr_t *)bl[0].addr = bl[1].addr;
+  *(uintptr_t *)(bl[0].addr + 8) = bl[2].addr;
+  *(uintptr_t *)(bl[0].addr + 16) = bl[2].addr;
+  lg_heap_free(&h);
+  for (int i = 0; i < 4; i++) bl[i].mark = LG_UNREACHED;
+  h = (lg_heap_t){.blk = bl, .n = 4};
+  assert_int_equal(lg_heap_build(&h), 0);
+  lg_mark_range(&h, (uintptr_t)roots, (uintptr_t)(roots + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(bl[1].mark, LG_REACHABLE);
+  assert_int_equal(bl[2].mark, LG_REACHABLE);
+  assert_int_equal(bl[3].mark, LG_UNREACHED);
+  assert_null(h.rstack.v); /* the work lists' memory went back when marking ended */
+  assert_null(h.pstack.v);
+  lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
+  lg_mark_finish(&h);
+  assert_int_equal(bl[3].mark, LG_POSSIBLE);
+  lg_heap_free(&h);
+}
+
 static void test_find_in_far_regions_and_gaps(void **state) {
   (void)state;
   /* Two mappings far apart make two regions; blocks with gaps inside. */
@@ -86,13 +197,15 @@ static void test_sort_orders_by_address(void **state) {
   for (size_t i = 1; i < N; i++) assert_true(b[i - 1].addr <= b[i].addr);
 }
 
-/* A big heap sorts with 16-bit digits, a small one with 11-bit digits
- * (small counters); both orders are exact and stable. */
+/* A big heap sorts with an 11-bit first digit, a small one with an 8-bit
+ * one; both orders are exact, and keep every block of an
+ * address that comes twice. Addresses also fall in one narrow range (the
+ * sort then looks at its bits only) and differ only in high bits. */
 static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state) {
   (void)state;
   enum { BIG = 300000 };
-  assert_int_equal(lg_heap_sort_digit_bits(5000), 11);
-  assert_int_equal(lg_heap_sort_digit_bits(BIG), 16);
+  assert_int_equal(lg_heap_sort_digit_bits(5000), 8);
+  assert_int_equal(lg_heap_sort_digit_bits(BIG), 11);
   lg_blk_t *b = mmap(NULL, BIG * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   assert_true(b != MAP_FAILED);
   for (size_t n = 3000; n <= BIG; n += BIG - 3000) {
@@ -102,11 +215,21 @@ static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state)
       b[i].addr = (uintptr_t)(x & 0x7ffffffffff0ull);
       b[i].stack = (uint32_t)i;
     }
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) sum += b[i].stack * 0x9E3779B97F4A7C15ull ^ b[i].addr;
     assert_int_equal(lg_heap_sort(b, n), 0);
-    for (size_t i = 1; i < n; i++) {
-      assert_true(b[i - 1].addr <= b[i].addr);
-      if (b[i - 1].addr == b[i].addr) assert_true(b[i - 1].stack < b[i].stack);
+    for (size_t i = 1; i < n; i++) assert_true(b[i - 1].addr <= b[i].addr);
+    for (size_t i = 0; i < n; i++) sum -= b[i].stack * 0x9E3779B97F4A7C15ull ^ b[i].addr;
+    assert_true(sum == 0); /* the same blocks, each still with its own fields */
+  }
+  for (int layout = 0; layout < 2; layout++) {
+    uint64_t x = 2463534242ull;
+    for (size_t i = 0; i < BIG; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      b[i].addr = layout ? (uintptr_t)0x10 + ((x & 0x7fff) << 32) : (uintptr_t)0x555555550000ull + (x & 0x3ffffff0);
     }
+    assert_int_equal(lg_heap_sort(b, BIG), 0);
+    for (size_t i = 1; i < BIG; i++) assert_true(b[i - 1].addr <= b[i].addr);
   }
   munmap(b, BIG * sizeof *b);
 }
@@ -633,6 +756,9 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_find_start_interior_and_outside),
       cmocka_unit_test(test_find_in_far_regions_and_gaps),
+      cmocka_unit_test(test_index_at_block_boundaries),
+      cmocka_unit_test(test_index_of_blocks_off_or_sharing_a_granule),
+      cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
