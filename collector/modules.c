@@ -203,12 +203,19 @@ void lg_modules_each_segment(lg_segment_fn fn, void *arg) {
 
 int lg_modules_in_loader(uintptr_t ip) { return ip - 1 >= loader_lo && ip - 1 < loader_hi; }
 
+/* Whether ip's call lies in segment s of module i. */
+static inline int seg_holds(uint32_t i, uint32_t s, uintptr_t ip) {
+  return ip - 1 - mods[i]->seg[s].start < mods[i]->seg[s].size;
+}
+
 int lg_modules_cover(const uintptr_t *ips, uint32_t n) {
+  uint32_t li = 0, ls = 0; /* the last frame's segment: its caller is often in it too */
   for (uint32_t k = 0; k < n; k++) {
+    if (li < nmods && ls < mods[li]->nseg && seg_holds(li, ls, ips[k])) continue;
     int found = 0;
     for (uint32_t i = 0; i < nmods && !found; i++)
       for (uint32_t s = 0; s < mods[i]->nseg && !found; s++)
-        found = ips[k] - 1 - mods[i]->seg[s].start < mods[i]->seg[s].size;
+        if ((found = seg_holds(i, s, ips[k]))) { li = i; ls = s; }
     if (!found) return 0;
   }
   return 1;

@@ -10,9 +10,10 @@
  * unref the hooks see: it is then *adopted* with its count as the field
  * holds it at that moment. From then on every ref and unref is folded into
  * its history: per distinct stack, how many refs and how many unrefs came
- * from it. An object refd a million times from one site costs one entry;
- * the entries of one object are bounded (LG_RC_MAX_HISTORY, format.h):
- * stacks beyond that fold into one entry with stack id 0. So the count the
+ * from it (kept per stack and thread, added up per stack when read). An
+ * object refd a million times from one site costs one entry; the entries
+ * of one object are bounded (LG_RC_MAX_HISTORY, format.h): stacks beyond
+ * that fold into one entry with stack id 0. So the count the
  * hooks account for is
  *
  *     base + sum(refs) - sum(unrefs)            (lg_rc_expected)
@@ -43,7 +44,10 @@
  *     stacks -> rc types -> rc shards -> arena
  * The caller interns a stack (stacks lock) before it records an event.
  * A scan and fork's prepare handler take all of them (lg_rc_lock_all,
- * from lg_locks_take).
+ * from lg_locks_take). A ref or unref from a stack its object has seen
+ * before from the same thread takes no lock and no atomic instruction: a
+ * plain add into the thread's own entry (refcount.c says why that is
+ * sound).
  *
  * The scan side (lg_rc_count, lg_rc_each, lg_rc_history, lg_rc_field,
  * lg_rc_type_name, lg_rc_python_type) runs with every lock held by the
@@ -66,28 +70,34 @@ typedef struct lg_rc_hist {
 
 /* An object of the table, as lg_rc_each shows it. */
 typedef struct lg_rc_obj {
+  /* The first cache line: what a ref or unref reads and writes. */
   uintptr_t addr;        /* the object (for GObject the instance, which may lie inside its block) */
+  union {
+    uint16_t owner[4];   /* LG_RC_INLINE: the thread that counts into each inline entry (0: free) */
+    uint64_t owners;     /* the four at once */
+  };
+  /* The folded history, private to refcount.c: read it with lg_rc_history
+   * and lg_rc_expected. Its first LG_RC_INLINE stacks live here (most
+   * objects need no more — a GstBuffer's birth, ref and two unrefs come
+   * from three stacks: no arena traffic for short-lived ones) and stay
+   * here, each counted by the thread that brought it (its owner); the
+   * stacks after them go to a table in the arena, one entry per stack and
+   * thread (lg_rc_history adds a stack's entries up). */
+  lg_rc_hist_t inl[4];   /* LG_RC_INLINE; counted without a lock (refcount.c) */
+  /* The second: the object's facts. */
   uintptr_t block;       /* start of the tracked heap block holding it, 0 when none */
+  int64_t base;          /* its count at birth or adoption */
+  struct lg_rc_hidx *hidx;   /* the history's table: its index, NULL while none */
+  struct lg_rc_hpage *hpages; /* and its entries */
   int32_t count_off;     /* its count is the `width`-byte integer at addr + count_off */
+  uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
+  uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
+  uint16_t nhist;        /* history entries in use (<= LG_RC_MAX_HISTORY) */
   uint8_t family;        /* enum lg_rc_family (format.h) */
   uint8_t width;         /* 4 or 8 */
   uint16_t flags;        /* LG_RC_F_* */
-  uint32_t type;         /* lg_rc_type_intern id, 0 unknown */
-  uint32_t birth_stack;  /* stack of its birth; 0 when adopted at a ref or unref */
-  int64_t base;          /* its count at birth or adoption */
-  /* The folded history, private to refcount.c: read it with lg_rc_history
-   * and lg_rc_expected. Its first LG_RC_INLINE entries live here (most
-   * objects need no more — a GstBuffer's birth, ref and two unrefs come
-   * from three stacks: no arena traffic for short-lived ones); from one
-   * stack more on, a table in the arena takes them over, in the same place. */
-  int64_t net;           /* base + refs - unrefs, kept by every event: the hooks' quick look */
-  uint16_t nhist, hcap;  /* entries in use (<= LG_RC_MAX_HISTORY); the table's capacity, 0 while inline */
-  union __attribute__((packed, aligned(4))) { /* 36 bytes, no padding before or after */
-    lg_rc_hist_t inl[3]; /* LG_RC_INLINE */
-    lg_rc_hist_t *hist;
-  } h;
-} lg_rc_obj_t;
-#define LG_RC_INLINE 3
+} __attribute__((aligned(64))) lg_rc_obj_t;
+#define LG_RC_INLINE 4
 
 #define LG_RC_F_BORN 1u    /* its birth was seen (else adopted) */
 
@@ -175,8 +185,8 @@ size_t lg_rc_count(void);
  * must not change the table. */
 void lg_rc_each(void (*fn)(const lg_rc_obj_t *obj, void *arg), void *arg);
 /* lg_rc_history copies at most `max` of o's history entries into out (in
- * no particular order) and returns how many it copied; o->nhist is how
- * many there are. */
+ * no particular order, one per stack) and returns how many it copied;
+ * there are at most o->nhist. */
 size_t lg_rc_history(const lg_rc_obj_t *o, lg_rc_hist_t *out, size_t max);
 /* lg_rc_expected is the count the hooks account for: base + refs - unrefs. */
 int64_t lg_rc_expected(const lg_rc_obj_t *o);

@@ -326,9 +326,12 @@ static void compute(uintptr_t ra, rule_t *out) {
  * walk makes them), so that a stack seen before is checked by going down
  * an array, not by following the tree's links from frame to frame (a
  * load that waits for the one before it: on a 30-frame stack that halved
- * the cost of a malloc and free). Frames are never changed once made;
- * when the thread's pool of frames is full, the tree and the checks start
- * afresh. */
+ * the cost of a malloc and free). A capture interned when the checks
+ * were full gets its row the first time the tree's walk finds it holding;
+ * a full array starts afresh on its own (now and then, see checks_again),
+ * each capture then laying its row out again when it is next checked.
+ * Frames are never changed once made (but for their rows); when the
+ * thread's pool of frames is full, the tree and the checks start afresh. */
 
 enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
 enum { M_RBP = 2, M_END = 4 };                     /* marks of a frame */
@@ -347,7 +350,7 @@ typedef struct node {
   uint32_t chk;            /* with an id: its checks in the thread's check array (index + 1), 0 none */
   uint16_t nchk;           /* how many */
   uint16_t nframes;        /* the program frames of the capture, when they hold */
-  uint32_t pad;
+  uint32_t chk_gen;        /* the thread's check generation chk belongs to (an older one is gone) */
 } node_t;
 
 /* One check of a capture's outside: the word at `at` must still be `want`. */
@@ -387,6 +390,8 @@ typedef struct uw_thread {
   uint32_t level;      /* the pool, index and checks in use: POOL >> (LEVEL_MAX - level) frames, ... */
   uint32_t pool, nindex, nchk_max; /* ... and as many buckets, four times as many checks */
   uint32_t caps, news; /* captures since the tree was last forgotten, and of them unwound in part */
+  uint32_t chk_gen;    /* the generation of the checks in use: starting the array afresh takes the next */
+  uint32_t chk_from;   /* caps when the checks were last started afresh */
   uint16_t index[INDEX][WAYS]; /* index + 1 of nodes with that slot and address, latest first */
   uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
   node_t node[POOL];
@@ -423,6 +428,8 @@ static void forget_stacks(uw_thread_t *t) {
   t->last = 0;
   t->pending = 0;
   t->nchecks = 0;
+  t->chk_gen++;
+  t->chk_from = 0;
 }
 
 /* Returns the calling thread's state, made (or taken from an ended
@@ -482,6 +489,7 @@ static void make_checks(uw_thread_t *t, node_t *in, uint32_t depth) {
   }
   if (k - t->nchecks > UINT16_MAX) return;
   in->chk = t->nchecks + 1;
+  in->chk_gen = t->chk_gen;
   in->nchk = (uint16_t)(k - t->nchecks);
   in->nframes = (uint16_t)(depth - left);
   t->nchecks = k;
@@ -632,18 +640,38 @@ static inline int outside_holds(const node_t *in, uint32_t e, uint32_t depth, ui
   return 1;
 }
 
+/* A capture with an id whose checks are gone or were never laid out (the
+ * array was full when it was interned), found to hold by the walk of the
+ * tree: lays its checks out now, so that the next time it is checked down
+ * the array. A full array starts afresh (the captures that use it lay
+ * theirs out again as they come), but only after as many captures as it
+ * holds checks since it last did, so that a thread whose stacks do not
+ * fit in it does not spend its captures laying checks out. */
+static __attribute__((noinline)) void checks_again(uw_thread_t *t, node_t *c, uint32_t depth) {
+  if (t->chk_depth && t->chk_depth != depth) return; /* rows of another depth: never */
+  if (t->nchecks + 2 * depth > t->nchk_max) {
+    if (t->caps - t->chk_from < t->nchk_max) return;
+    t->nchecks = 0;
+    t->chk_gen++;
+    t->chk_from = t->caps;
+  }
+  make_checks(t, c, depth);
+}
+
 /* outside_holds(c, 0, depth, n) for a capture c with an id: by its checks
- * when it has them. */
-static inline __attribute__((always_inline)) int holds(const uw_thread_t *t, const node_t *c, uint32_t depth,
-                                                       uint32_t *n) {
-  if (LG_LIKELY(c->chk) && LG_LIKELY(depth == t->chk_depth)) {
+ * when it has them (of the generation in use), else by the tree, and
+ * then its checks are laid out for the next time. */
+static inline __attribute__((always_inline)) int holds(uw_thread_t *t, node_t *c, uint32_t depth, uint32_t *n) {
+  if (LG_LIKELY(c->chk) && LG_LIKELY(c->chk_gen == t->chk_gen) && LG_LIKELY(depth == t->chk_depth)) {
     const chk_t *k = &t->checks[c->chk - 1];
     for (uint32_t i = 0; i < c->nchk; i++)
       if (word(k[i].at) != k[i].want) return 0;
     *n = c->nframes;
     return 1;
   }
-  return outside_holds(c, 0, depth, n);
+  if (!outside_holds(c, 0, depth, n)) return 0;
+  checks_again(t, c, depth);
+  return 1;
 }
 
 /* Links the k frames just unwound (t->node[base..base + k), innermost
@@ -811,7 +839,7 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
   }
   const uint16_t *ways = t->index[index_of(t, st.slot, st.ip)];
   for (int w = 0; w < WAYS && ways[w]; w++) {
-    const node_t *c = &t->node[ways[w] - 1];
+    node_t *c = &t->node[ways[w] - 1];
     if (c->id && stands_on(c, &st) && holds(t, c, depth, &n)) {
       t->last = ways[w];
       t->pending = 0;

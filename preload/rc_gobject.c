@@ -75,12 +75,17 @@ static uintptr_t guess(const void *inst, const tinfo_t *t) {
   return t->back >= 0 ? (uintptr_t)inst - (uintptr_t)t->back : 0;
 }
 
-/* Records a ref (+1) or unref (-1) of obj; the guard is held. */
-static void event(void *obj, int delta) {
-  uint32_t st = lg_rc_capture();
-  if ((delta > 0 ? lg_rc_ref : lg_rc_unref)((uintptr_t)obj, st)) return;
+/* Adopts obj, an object the table does not know, with its first event. */
+static __attribute__((noinline)) void adopt(void *obj, uint32_t st, int delta) {
   const tinfo_t *t = type_of(obj);
   if (t && t->is_object) lg_rc_adopt((uintptr_t)obj, guess(obj, t), LG_RC_GOBJECT, COUNT_OFF, 4, t->id, st, delta);
+}
+
+/* Records a ref (+1) or unref (-1) of obj; the guard is held. Inlined
+ * into the hook: the unwinder steps over one shim frame only. */
+static inline __attribute__((always_inline)) void event(void *obj, int delta) {
+  uint32_t st = lg_rc_capture();
+  if (!(delta > 0 ? lg_rc_ref((uintptr_t)obj, st) : lg_rc_unref((uintptr_t)obj, st))) adopt(obj, st, delta);
 }
 
 static void *h_ref(void *obj) {

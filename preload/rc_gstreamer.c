@@ -52,14 +52,20 @@ static uint32_t type_id(const void *mini) {
   return e->id;
 }
 
-/* Records a ref (+1) or unref (-1) of mini; the guard is held. Returns
+/* Adopts mini, an object the table does not know, with its first event. */
+static __attribute__((noinline)) void adopt(void *mini, uint32_t st, int delta) {
+  lg_rc_adopt((uintptr_t)mini, 0, LG_RC_GSTREAMER, COUNT_OFF, 4, type_id(mini), st, delta);
+}
+
+/* Records a ref (+1) or unref (-1) of mini (inlined into the hook: the
+ * unwinder steps over one shim frame only); the guard is held. Returns
  * whether the count the hooks account for may now be 0 (always so for an
  * object adopted here): only then may the unref that follows end it. */
-static int event(void *mini, int delta) {
+static inline __attribute__((always_inline)) int event(void *mini, int delta) {
   uint32_t st = lg_rc_capture();
   int spent = 0;
   if (delta > 0 ? lg_rc_ref((uintptr_t)mini, st) : lg_rc_unref_spent((uintptr_t)mini, st, &spent)) return spent;
-  lg_rc_adopt((uintptr_t)mini, 0, LG_RC_GSTREAMER, COUNT_OFF, 4, type_id(mini), st, delta);
+  adopt(mini, st, delta);
   return 1;
 }
 

@@ -48,10 +48,11 @@ static otype_t types[] = {
 };
 #define NTYPES (sizeof types / sizeof types[0])
 
-/* Records a ref (+1) or unref (-1) of obj of type t; the guard is held. */
-static void event(const otype_t *t, void *obj, int delta) {
+/* Records a ref (+1) or unref (-1) of obj of type t; the guard is held.
+ * Inlined into the hook: the unwinder steps over one shim frame only. */
+static inline __attribute__((always_inline)) void event(const otype_t *t, void *obj, int delta) {
   uint32_t st = lg_rc_capture();
-  if (!(delta > 0 ? lg_rc_ref : lg_rc_unref)((uintptr_t)obj, st))
+  if (!(delta > 0 ? lg_rc_ref((uintptr_t)obj, st) : lg_rc_unref((uintptr_t)obj, st)))
     lg_rc_adopt((uintptr_t)obj, 0, LG_RC_OPENSSL, t->off, t->width, t->id, st, delta);
 }
 

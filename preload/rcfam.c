@@ -17,11 +17,8 @@
 
 unsigned lg_rc_enabled;
 
-uint32_t lg_rc_capture(void) {
-  uintptr_t frames[LG_MAX_FRAMES];
-  uint32_t id, n = lg_unwind_id(frames, (uint32_t)lg_depth, 2, &id);
-  if (id) return id; /* a stack the unwinder saw interned before: no frames to hash */
-  id = lg_collector_intern_stack(frames, n);
+uint32_t lg_rc_intern(const uintptr_t *frames, uint32_t n) {
+  uint32_t id = lg_collector_intern_stack(frames, n);
   lg_unwind_interned(id);
   return id;
 }

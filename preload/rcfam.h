@@ -19,7 +19,9 @@
 #include "options.h"
 #include "patch.h"
 #include "refcount.h"
+#include "shim.h"
 #include "sys.h"
+#include "unwind.h"
 
 /* The families the options enable (LG_RC_BIT of each); set at boot. */
 extern unsigned lg_rc_enabled;
@@ -33,8 +35,15 @@ extern __thread int lg_in_shim __attribute__((tls_model("initial-exec")));
 /* lg_rc_capture returns the interned stack of the program's code that
  * called the hook (the shim's own frames are left out), or 0. Called by a
  * hook with the guard held. A stack the thread's unwinder already knows
- * the id of (unwind.h) is not interned again. */
-uint32_t lg_rc_capture(void) __attribute__((noinline));
+ * the id of (unwind.h) is not interned again: that, the common case, is
+ * inlined into the hook, so the unwinder has one shim frame to step over;
+ * lg_rc_intern interns the frames of a stack it does not know. */
+uint32_t lg_rc_intern(const uintptr_t *frames, uint32_t n) __attribute__((noinline));
+static inline __attribute__((always_inline)) uint32_t lg_rc_capture(void) {
+  uintptr_t frames[LG_MAX_FRAMES];
+  uint32_t id, n = lg_unwind_id(frames, (uint32_t)lg_depth, 0, &id);
+  return LG_LIKELY(id != 0) ? id : lg_rc_intern(frames, n);
+}
 
 /* lg_rc_start installs the enabled families for the libraries the process
  * has loaded (the shim's constructor, before main); lg_rc_after_dlopen for

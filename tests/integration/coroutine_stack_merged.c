@@ -13,8 +13,14 @@
  * expect: stdout == 'merged=1 scan=262168\n'
  * expect: cluster_with('big_block') is not None and cluster_with('big_block').blocks == 2
  * expect: summary.definitely_lost.bytes == 262144 and summary.indirectly_lost.bytes == 24
- * (A chunk with no free room below it is freed and another tried, the
- * place kept busy by a reachable spacer block.)
+ * The place is made, not hoped for: the test maps the stack and the
+ * chunk's length above it, unmaps the upper part, and the kernel (top
+ * down, the highest gap that fits) puts glibc's chunk in that hole, right
+ * above the stack — whatever the shim mapped for its own records
+ * meanwhile (its first capture's unwinder state, a page of the block
+ * table for a new address) lies elsewhere. A chunk that went to a higher
+ * gap is kept, reachable, and filling that gap; the next try makes a new
+ * hole.
  */
 #include <malloc.h>
 #include <stdint.h>
@@ -57,9 +63,9 @@ static int same_vma(uintptr_t a, uintptr_t b) {
 
 static void on_coroutine(void) { lost = leakgraph_active() ? leakgraph_scan() : 262168; }
 
-static void *spacer[16]; /* reachable: big blocks that had no room below */
+static void *spacer[16]; /* reachable: big blocks that landed in a higher gap */
 
-/* Frees what big_block made (a try that found no room below its chunk). */
+/* Frees what big_block made (the warm-up round). */
 static NOINLINE void drop(uintptr_t hidden) {
   char *big = (char *)(hidden ^ 0x5555555555555555ull);
   void *small;
@@ -68,25 +74,34 @@ static NOINLINE void drop(uintptr_t hidden) {
   free(big);
 }
 
+/* Maps STACK bytes with a hole of `hole` bytes right above them, the hole
+ * the highest gap of the address space that fits STACK + hole; the stack
+ * or MAP_FAILED. */
+static char *stack_below_hole(size_t hole) {
+  char *m = mmap(NULL, STACK + hole, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (m != MAP_FAILED) munmap(m + STACK, hole);
+  return m;
+}
+
 int main(void) {
   /* A fixed threshold: glibc raises it when an mmapped chunk is freed. */
   mallopt(M_MMAP_THRESHOLD, 128 * 1024);
-  /* One round first, freed, so the shim has seen these stacks and holds
-   * the memory their records need (no mapping of its own right below the
-   * chunk of the round that counts). */
-  drop(big_block());
-  uintptr_t hidden = 0, chunk = 0;
+  /* One round first, freed: the shim's per-thread state and these
+   * stacks' records exist before the round that counts, and it gives
+   * the length of glibc's chunk (its usable size and the 16-byte head). */
+  uintptr_t hidden = big_block();
+  size_t len = malloc_usable_size((void *)(hidden ^ 0x5555555555555555ull)) + 16;
+  drop(hidden);
+  uintptr_t chunk = 0;
   char *stack = MAP_FAILED;
   for (int i = 0; i < 16 && stack == MAP_FAILED; i++) {
+    char *s = stack_below_hole(len);
+    if (s == MAP_FAILED) break;
     hidden = big_block();
     chunk = (hidden ^ 0x5555555555555555ull) - 16; /* glibc's mmapped chunk starts on a page */
-    if (!(chunk & 4095))
-      stack = mmap((void *)(chunk - STACK), STACK, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-    if (stack == MAP_FAILED) { /* taken: try again elsewhere, the place kept busy */
-      drop(hidden);
-      spacer[i] = malloc(BIG);
-    }
+    if (chunk == (uintptr_t)s + STACK) { stack = s; break; }
+    spacer[i] = (void *)(hidden ^ 0x5555555555555555ull); /* it filled a gap above */
+    munmap(s, STACK);
   }
   clobber_stack();
   if (stack == MAP_FAILED) { printf("no room below the chunk\n"); return 1; }

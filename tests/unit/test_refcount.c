@@ -494,7 +494,7 @@ static void test_stats_keep_the_events_of_objects_gone(void **state) {
  * chunk; one stack more moves it to a table in the arena. The arena's
  * free list shows it: a chunk of the table's size freed just before is
  * still the next one handed out, until the fourth stack. */
-static void test_three_stacks_stay_inline(void **state) {
+static void test_first_stacks_stay_inline(void **state) {
   (void)state;
   uintptr_t b = block_at(69632, 64);
   set_count(b, 1);
@@ -504,21 +504,120 @@ static void test_three_stacks_stay_inline(void **state) {
   void *chunk = lg_arena_alloc(100); /* the size class of a first table */
   lg_arena_free(chunk);
   lg_rc_ref(b, st[0]);
-  lg_rc_unref(b, st[1]);
-  lg_rc_unref(b, st[2]);
+  for (uint32_t k = 1; k < LG_RC_INLINE; k++) lg_rc_unref(b, st[k]);
   lg_rc_ref(b, st[0]);
   void *again = lg_arena_alloc(100);
   assert_ptr_equal(again, chunk);
   lg_arena_free(again);
-  lg_rc_ref(b, st[3]);
+  lg_rc_ref(b, st[LG_RC_INLINE]);
   again = lg_arena_alloc(100);
   assert_ptr_not_equal(again, chunk); /* the table took it */
   lg_arena_free(again);
   lg_rc_obj_t o;
   assert_int_equal(lg_rc_lookup(b, &o), 1);
   assert_int_equal(o.nhist, LG_RC_INLINE + 1);
-  assert_int_equal(lg_rc_expected(&o), 1 + 3 - 2);
+  assert_int_equal(lg_rc_expected(&o), 1 + 3 - (LG_RC_INLINE - 1));
   lg_collector_free((void *)b);
+}
+
+/* Two threads ref and two others unref the same objects, the refs from one
+ * stack and the unrefs from another (a pipeline's buffers cross threads
+ * so; these events take no lock once each stack has its entry), while a
+ * fifth thread fills and empties the table around them: its arrays grow
+ * and its probe runs shift under the lock-free probes. Not one count is
+ * lost or lands on another object or stack. */
+#define NCROSS 256
+#define CROSS_ROUNDS 2000
+static uintptr_t cross_obj[NCROSS];
+static int cross_left;
+
+static void *cross_side(void *arg) {
+  int delta = (uintptr_t)arg & 1 ? -1 : +1;
+  uint32_t st = stack_of(delta > 0 ? 300 : 301);
+  for (int r = 0; r < CROSS_ROUNDS; r++)
+    for (int i = 0; i < NCROSS; i++) {
+      uintptr_t obj = cross_obj[(i * 37 + r) % NCROSS];
+      if (delta > 0) lg_rc_ref(obj, st);
+      else lg_rc_unref(obj, st);
+      __atomic_add_fetch((uint32_t *)(obj + 8), (uint32_t)delta, __ATOMIC_SEQ_CST);
+    }
+  __atomic_sub_fetch(&cross_left, 1, __ATOMIC_SEQ_CST);
+  return NULL;
+}
+
+static void *churn(void *arg) {
+  (void)arg;
+  uintptr_t base = (uintptr_t)(heap + 720896);
+  uint32_t st = stack_of(302);
+  while (__atomic_load_n(&cross_left, __ATOMIC_SEQ_CST)) {
+    for (uintptr_t k = 0; k < 4096; k++) {
+      set_count(base + 16 * k, 1);
+      lg_rc_birth(base + 16 * k, LG_RC_API, 8, 4, 0, st);
+      lg_rc_ref(base + 16 * k, st);
+    }
+    for (uintptr_t k = 0; k < 4096; k++) lg_rc_death(base + 16 * k);
+  }
+  return NULL;
+}
+
+/* Runs the cross-thread workload on NCROSS fresh objects; with `prefill`,
+ * each object first takes a ref and an unref from each of LG_RC_INLINE + 2
+ * other stacks, so that every event of the threads goes to the history's
+ * table, whose index grows as the threads add their entries. */
+#define PREFILL (LG_RC_INLINE + 2)
+static void cross_run(size_t at, int prefill) {
+  uint32_t pre[PREFILL];
+  for (uint32_t k = 0; k < PREFILL; k++) pre[k] = stack_of(310 + k);
+  for (int i = 0; i < NCROSS; i++) {
+    cross_obj[i] = block_at(at + 64 * (size_t)i, 48);
+    set_count(cross_obj[i], 1);
+    lg_rc_birth(cross_obj[i], LG_RC_API, 8, 4, 0, 0);
+    for (uint32_t k = 0; prefill && k < PREFILL; k++) {
+      lg_rc_ref(cross_obj[i], pre[k]);
+      lg_rc_unref(cross_obj[i], pre[k]);
+    }
+  }
+  cross_left = 4;
+  pthread_t t[5];
+  pthread_create(&t[0], NULL, churn, NULL);
+  for (uintptr_t i = 1; i < 5; i++) pthread_create(&t[i], NULL, cross_side, (void *)i); /* odd: unrefs */
+  for (int i = 0; i < 5; i++) pthread_join(t[i], NULL);
+  uint32_t ref_st = stack_of(300), unref_st = stack_of(301);
+  size_t want = prefill ? 2 + PREFILL : 2;
+  for (int i = 0; i < NCROSS; i++) {
+    lg_rc_obj_t o;
+    lg_rc_hist_t h[16];
+    assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 1);
+    size_t n = lg_rc_history(&o, h, 16);
+    assert_int_equal(n, want);
+    for (size_t k = 0; k < n; k++) {
+      if (h[k].stack == ref_st || h[k].stack == unref_st) {
+        assert_int_equal(h[k].stack == ref_st ? h[k].refs : h[k].unrefs, 2 * CROSS_ROUNDS);
+        assert_int_equal(h[k].stack == ref_st ? h[k].unrefs : h[k].refs, 0);
+      } else {
+        assert_true(prefill);
+        assert_int_equal(h[k].refs, 1);
+        assert_int_equal(h[k].unrefs, 1);
+      }
+    }
+    assert_int_equal(lg_rc_expected(&o), 1);
+    assert_int_equal(lg_rc_field(&o), 1);
+    lg_collector_free((void *)cross_obj[i]);
+    assert_int_equal(lg_rc_lookup(cross_obj[i], &o), 0);
+  }
+}
+
+static void test_refs_and_unrefs_across_threads_amid_churn_keep_every_count(void **state) {
+  (void)state;
+  cross_run(655360, 0);
+}
+
+/* The same once every inline entry is taken: each thread's events go to
+ * its own entries in the history's table, found without the lock while
+ * other threads add theirs and the table's index grows. */
+static void test_table_entries_across_threads_keep_every_count(void **state) {
+  (void)state;
+  cross_run(655360, 1);
 }
 
 int main(void) {
@@ -539,7 +638,9 @@ int main(void) {
       cmocka_unit_test(test_stats_survive_an_object_whose_memory_is_gone),
       cmocka_unit_test(test_unref_tells_when_the_count_is_spent),
       cmocka_unit_test(test_stats_keep_the_events_of_objects_gone),
-      cmocka_unit_test(test_three_stacks_stay_inline),
+      cmocka_unit_test(test_first_stacks_stay_inline),
+      cmocka_unit_test(test_refs_and_unrefs_across_threads_amid_churn_keep_every_count),
+      cmocka_unit_test(test_table_entries_across_threads_keep_every_count),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
