@@ -5,6 +5,7 @@
  * part. Hot path of every malloc and free: keep it short. */
 #include "blocks.h"
 
+#include "born.h"
 #include "lock.h"
 #include "sys.h"
 #include "ttab.h"
@@ -208,7 +209,10 @@ static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
   return ok;
 }
 
-void lg_blocks_flip_epoch(void) { __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED); }
+void lg_blocks_flip_epoch(void) {
+  __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED);
+  lg_born_flip();
+}
 
 static void shared_age(uintptr_t now) {
   for (unsigned i = 0; i < NSHARDS; i++) {
@@ -247,7 +251,15 @@ enum { PART_OWN = 1, PART_SHARED = 2, REPLACED = 4 };
 /* Records a block in the calling thread's table, or the shared part for
  * large blocks and threads without one; the PART_* it went to, with
  * REPLACED when an entry at the same address was there, or -1. */
+static int insert_at(uintptr_t addr, size_t size, uint32_t stack, unsigned flags, lg_slot_t **at);
+
 static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_slot_t *at;
+  return insert_at(addr, size, stack, flags, &at);
+}
+
+/* insert, also saying where a thread table entry went (*at). */
+static int insert_at(uintptr_t addr, size_t size, uint32_t stack, unsigned flags, lg_slot_t **at) {
   lg_ttab_t *t;
   if (LG_LIKELY(size < LG_BLOCKS_LARGE) && LG_LIKELY((t = lg_ttab_self) || (t = lg_ttab_mine()))) {
     uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
@@ -256,6 +268,7 @@ static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
                                    &replaced);
     if (LG_LIKELY(sl != NULL)) {
       own_insert_parity(sl, parity);
+      *at = sl;
       return PART_OWN | (replaced ? REPLACED : 0);
     }
   }
@@ -263,9 +276,12 @@ static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
   return r < 0 ? -1 : PART_SHARED | (r ? REPLACED : 0);
 }
 
+static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
+
 /* The common case, kept apart: a small block into the thread's table. */
 int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
   lg_ttab_t *t = lg_ttab_self;
+  if (LG_UNLIKELY(lg_born_on)) return insert_born(addr, size, stack, flags);
   if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
     uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
     int replaced;
@@ -279,9 +295,11 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   return insert(addr, size, stack, flags) < 0 ? -1 : 0;
 }
 
-int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
-  int r = insert(addr, size, stack, flags);
-  if (r < 0 || (r & REPLACED)) return r < 0 ? -1 : 0;
+/* Records a block anew in place of its old entry (lg_blocks_replace);
+ * the PART_* of the new entry, or -1. */
+static int replace_plain(uintptr_t addr, size_t size, uint32_t stack, unsigned flags, lg_slot_t **at) {
+  int r = insert_at(addr, size, stack, flags, at);
+  if (r < 0 || (r & REPLACED)) return r;
   /* The old entry is elsewhere: another thread's table, or the other part.
    * Its objects stay with the block, in the new entry. */
   lg_ttab_t *t = lg_ttab_self;
@@ -291,10 +309,21 @@ int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flag
   else if (r & PART_OWN) rc = shared_take(addr) == 2;
   else rc = t && lg_ttab_remove_own(t, addr) == LG_TT_GONE_RC;
   if (LG_UNLIKELY(rc)) lg_blocks_mark_rc(addr, 0, 0);
-  return 0;
+  return r;
 }
 
-int lg_blocks_remove(uintptr_t addr) {
+static int replace_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags);
+
+int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  if (LG_UNLIKELY(lg_born_on)) return replace_born(addr, size, stack, flags);
+  lg_slot_t *at;
+  return replace_plain(addr, size, stack, flags, &at) < 0 ? -1 : 0;
+}
+
+static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stack);
+
+/* Forgets addr wherever it is (lg_blocks_remove). */
+static int remove_plain(uintptr_t addr) {
   lg_ttab_t *t = lg_ttab_self;
   if (LG_LIKELY(t != NULL)) {
     int gone = lg_ttab_remove_own(t, addr);
@@ -307,7 +336,13 @@ int lg_blocks_remove(uintptr_t addr) {
   return 1;
 }
 
-int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
+int lg_blocks_remove(uintptr_t addr) {
+  if (LG_UNLIKELY(lg_born_on)) return remove_born(addr, 0, 0, 0);
+  return remove_plain(addr);
+}
+
+/* Forgets addr if it still holds size and stack (lg_blocks_remove_if). */
+static int remove_if_plain(uintptr_t addr, uint32_t size, uint32_t stack) {
   lg_ttab_t *t = lg_ttab_self;
   if (t) {
     lg_slot_t *s = lg_ttab_find_own(t, addr);
@@ -320,6 +355,11 @@ int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
   if (!lg_ttab_others(t, &rq)) return shared_remove_if(addr, size, stack);
   if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
   return 1;
+}
+
+int lg_blocks_remove_if(uintptr_t addr, uint32_t size, uint32_t stack) {
+  if (LG_UNLIKELY(lg_born_on)) return remove_born(addr, 1, size, stack);
+  return remove_if_plain(addr, size, stack);
 }
 
 int lg_blocks_lookup(uintptr_t addr, lg_slot_t *out) {
@@ -353,7 +393,106 @@ int lg_blocks_mark_rc(uintptr_t addr, uintptr_t off, uintptr_t len) {
   return lg_ttab_others(t, &rq) || shared_mark_rc(addr, end);
 }
 
-void lg_blocks_thread_end(void) { lg_ttab_thread_end(); }
+/* ---- with the born lists (born.h) ---------------------------------------------- */
+
+/* Records in list l a new entry (r: where insert_at put it, at its slot). */
+static inline void note_new(lg_born_log_t *l, uintptr_t addr, int r, const lg_slot_t *at) {
+  if (r & PART_OWN) lg_born_new(l, addr, lg_ttab_self, at);
+  else lg_born_new(l, addr, NULL, NULL);
+}
+
+/* Records in list l that entry `old` left the table, if it was in the
+ * previous scan's snapshot: with the generation it would have now (aged
+ * already when its parity is the epoch's). */
+static inline void note_gone(lg_born_log_t *l, const lg_slot_t *old) {
+  uintptr_t k = old->key;
+  unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if ((k & LG_BLK_PARITY) != __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED)) gen = gen < 2 ? gen + 1 : 2;
+  else if (!gen) return; /* born since the snapshot */
+  if (old->size == LG_SIZE_BIG) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
+  lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
+}
+
+/* lg_blocks_insert with the lists kept: the common case (a small block
+ * into the thread's table) as there, an LG_BORN_OWN change; the rest
+ * through insert_at, an LG_BORN_WIDE one. */
+static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_ttab_t *t = lg_ttab_self;
+  lg_born_log_t *l = t && lg_born_self ? lg_born_enter(LG_BORN_OWN) : NULL;
+  lg_slot_t *at = NULL;
+  int r;
+  if (LG_LIKELY(l != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
+    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    int replaced = 0;
+    at = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack, &replaced);
+    if (LG_LIKELY(at != NULL)) {
+      own_insert_parity(at, parity);
+      r = PART_OWN | (replaced ? REPLACED : 0);
+      goto done;
+    }
+  }
+  lg_born_leave(l); /* nothing changed yet: a stop put off is taken here */
+  l = lg_born_enter(LG_BORN_WIDE);
+  r = insert_at(addr, size, stack, flags, &at);
+done:
+  if (r >= 0) {
+    if (LG_UNLIKELY(r & REPLACED)) lg_born_lose(); /* a free never seen: the old entry's site is gone */
+    note_new(l, addr, r, at);
+  }
+  lg_born_leave(l);
+  return r < 0 ? -1 : 0;
+}
+
+static int replace_born(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
+  lg_born_log_t *l = lg_born_enter(LG_BORN_WIDE);
+  lg_slot_t old;
+  int had = lg_blocks_lookup(addr, &old);
+  lg_slot_t *at = NULL;
+  int r = replace_plain(addr, size, stack, flags, &at);
+  if (r >= 0) {
+    if (had) note_gone(l, &old);
+    note_new(l, addr, r, at);
+  }
+  lg_born_leave(l);
+  return r < 0 ? -1 : 0;
+}
+
+/* lg_blocks_remove(_if) with the lists kept: from the thread's own table
+ * the entry's copy is taken as it goes (one probe; an LG_BORN_OWN
+ * change), else it is looked up first (LG_BORN_WIDE). */
+static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stack) {
+  lg_ttab_t *t = lg_ttab_self;
+  lg_slot_t old;
+  int r, gone = 0;
+  lg_born_log_t *l = NULL;
+  if (!only_if && t && lg_born_self) {
+    l = lg_born_enter(LG_BORN_OWN);
+    if ((gone = lg_ttab_take_own(t, addr, &old))) note_gone(l, &old);
+    lg_born_leave(l);
+  }
+  if (gone) {
+    if (LG_UNLIKELY(gone == LG_TT_GONE_RC)) rc_freed(addr);
+    return 1;
+  }
+  l = lg_born_enter(LG_BORN_WIDE);
+  int had = lg_blocks_lookup(addr, &old);
+  r = only_if ? remove_if_plain(addr, size, stack) : remove_plain(addr);
+  if (r && had) note_gone(l, &old);
+  lg_born_leave(l);
+  return r;
+}
+
+lg_slot_t *lg_blocks_shared_find(uintptr_t addr) {
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  int64_t at = find(s, addr, h);
+  return at >= 0 ? &s->slots[at] : NULL;
+}
+
+void lg_blocks_thread_end(void) {
+  lg_ttab_thread_end();
+  lg_born_thread_end();
+}
 
 void lg_blocks_age(void) {
   uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
@@ -372,6 +511,7 @@ void lg_blocks_unlock_all(void) {
 void lg_blocks_reset_locks(void) {
   for (unsigned i = 0; i < NSHARDS; i++) lg_lock_reset(&shards[i].lock);
   lg_ttab_fork_child();
+  lg_born_fork_child();
 }
 
 size_t lg_blocks_count(void) {

@@ -120,6 +120,9 @@ void lg_blocks_age(void);
  * else). The world must be stopped. The order is no address order: the
  * scan sorts its copy. */
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
+/* lg_blocks_shared_find returns the shared part's entry of addr, or NULL;
+ * the world stopped with every shard lock held by the scan (no lock). */
+lg_slot_t *lg_blocks_shared_find(uintptr_t addr);
 
 static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & LG_BLK_ADDR_MASK; }
 static inline uint32_t lg_slot_stack(const lg_slot_t *s) { return s->stack & ~LG_BLK_STACK_RC; }

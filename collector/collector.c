@@ -16,6 +16,7 @@
 
 #include "arena.h"
 #include "blocks.h"
+#include "born.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -176,6 +177,7 @@ int lg_collector_init(const lg_options_t *o) {
     return -1;
   }
   if (start_log("") < 0) return -1;
+  if (opts.full_every > 1) lg_born_enable(); /* young scans may run: keep what they need */
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   tracing = 1;
   return 0;

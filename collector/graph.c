@@ -10,10 +10,12 @@
 #include "sys.h"
 
 #define REGION_GAP (1u << 20) /* blocks further apart start a new region */
+#define LONE_BLOCK (1u << 20) /* a block this large is a region of its own, of one index entry */
 #define NONE 0xFFFFFFFFu
 
 struct lg_region {
   uintptr_t base, end;
+  unsigned shift; /* an index entry covers 1 << shift bytes (ENTRY_SHIFT; 63 for a lone block) */
   size_t page0;   /* first entry of this region in h->dir */
   uint32_t first; /* first block of the region */
   uint32_t last;  /* last block of the region */
@@ -126,21 +128,29 @@ static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(
 #define ENTRY_SHIFT (GRAIN_SHIFT + 6) /* an entry covers 64 granules: 1 KiB */
 #define ENTRY_MASK (((uintptr_t)1 << ENTRY_SHIFT) - 1)
 
+/* Is block i large enough to be a region of its own (LONE_BLOCK)? Its
+ * index is then one entry, not one per KiB of it: 16 bytes, not 16 MiB a
+ * GiB, which a scan would write whole. */
+static inline int lone(const lg_heap_t *h, size_t i) { return span_of(&h->blk[i]) >= LONE_BLOCK; }
+
 /* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
  * whose gaps are below REGION_GAP, each starting on an entry boundary, up
- * to the end of their index (index_end). Returns their number. */
+ * to the end of their index (index_end); a lone block is a region that
+ * starts at the block. Returns their number. */
 static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
   size_t r = 0, first = 0;
   uintptr_t end = index_end(&h->blk[0]);
   for (size_t i = 1; i <= h->n; i++) {
-    if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP)) {
+    if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP) && !lone(h, i) &&
+        !lone(h, i - 1)) {
       uintptr_t e = index_end(&h->blk[i]);
       if (e > end) end = e;
       continue;
     }
+    int one = first == i - 1 && lone(h, first);
     if (reg)
-      reg[r] = (lg_region_t){.base = h->blk[first].addr & ~ENTRY_MASK, .end = end,
-                             .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
+      reg[r] = (lg_region_t){.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
+                             .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
     r++;
     if (i < h->n) { first = i; end = index_end(&h->blk[i]); }
   }
@@ -148,15 +158,22 @@ static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
 }
 
 /* The number of index entries region g needs. */
-static inline size_t entries_of(const lg_region_t *g) { return ((g->end - 1 - g->base) >> ENTRY_SHIFT) + 1; }
+static inline size_t entries_of(const lg_region_t *g) { return ((g->end - 1 - g->base) >> g->shift) + 1; }
 
 /* Sets the start bits and first-block indexes of region g's entries, and
- * clears h->exact when a block does not start on a granule of its own. */
+ * clears h->exact when a block does not start on a granule of its own. A
+ * lone block's one entry has no start bit (a word in it is never taken
+ * for its start) and makes it the block at or below every word. */
 static void index_region(lg_heap_t *h, const lg_region_t *g) {
   lg_dirent_t *d = &h->dir[g->page0];
   size_t nent = entries_of(g);
   uint32_t i = g->first;
   uintptr_t prev = ~(uintptr_t)0; /* granule of the previous block */
+  if (g->shift != ENTRY_SHIFT) {
+    d[0] = (lg_dirent_t){.bits = 0, .rank = (uint64_t)i + 1};
+    if (h->blk[i].addr & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) h->exact = 0;
+    return;
+  }
   for (size_t e = 0; e < nent; e++) {
     d[e].rank = i;
     for (; i <= g->last && ((h->blk[i].addr - g->base) >> ENTRY_SHIFT) == e; i++) {
@@ -255,7 +272,7 @@ static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
 
 /* The index entry covering w, in region g (which holds w). */
 static inline const lg_dirent_t *entry_of(const lg_heap_t *h, const lg_region_t *g, uintptr_t w) {
-  return &h->dir[g->page0 + ((w - g->base) >> ENTRY_SHIFT)];
+  return &h->dir[g->page0 + ((w - g->base) >> g->shift)];
 }
 
 /* A population count that needs no CPU feature and no library call. */
@@ -266,10 +283,12 @@ static inline unsigned count_bits(uint64_t x) {
   return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* The last block of region g starting at or below w, or -1, from w's
+/* The last block starting at or below w, or -1, from w's region g and
  * entry d; *at says whether w is that block's start. An inexact index (a
  * block off its granule or sharing it) is corrected against the blocks'
- * addresses. */
+ * addresses. When no block of g starts at or below w, it is the block
+ * before g's first (a lone block's last KiB lies below the next region's
+ * base). */
 static inline long block_at_or_below(const lg_heap_t *h, const lg_region_t *g, const lg_dirent_t *d, uintptr_t w,
                                      int *at) {
   unsigned gr = (unsigned)((w - g->base) >> GRAIN_SHIFT) & 63;
@@ -280,7 +299,7 @@ static inline long block_at_or_below(const lg_heap_t *h, const lg_region_t *g, c
     while (a < (long)g->last && h->blk[a + 1].addr <= w) a++;
     while (a >= (long)g->first && h->blk[a].addr > w) a--;
   }
-  return a < (long)g->first ? -1 : a;
+  return a < (long)g->first ? (long)g->first - 1 : a;
 }
 
 /* glibc's allocator keeps pointers to free chunks and to the top chunk in

@@ -476,7 +476,9 @@ static inline lg_rc_hist_t *inl_find(lg_rc_obj_t *o, uint32_t stack, uint16_t me
       return &o->inl[i];
     }
   for (int i = 0; i < LG_RC_INLINE; i++)
-    if (o->inl[i].stack == stack && !hempty(&o->inl[i])) {
+    /* The counts first (acquire), then the stack: a count seen means the
+     * claimer's stack store, made before it (release), is seen too. */
+    if (!hempty(&o->inl[i]) && __atomic_load_n(&o->inl[i].stack, __ATOMIC_RELAXED) == stack) {
       uint16_t ow = __atomic_load_n(&o->owner[i], __ATOMIC_RELAXED);
       *how = ow == TAG_NONE ? SHARED : ow == me ? MINE : NOPE;
       if (*how != NOPE) return &o->inl[i];
@@ -568,13 +570,21 @@ static inline int has_lane(uint64_t x, uint16_t v) {
   return ((y - 0x0001000100010001ull) & ~y & 0x8000800080008000ull) != 0;
 }
 
+/* The top bit of each 16-bit lane of y that is 0, exactly. (has_lane's
+ * subtraction is exact only for "some lane": its borrow also marks a lane
+ * holding 1 just above a 0 one, and a thread would take a neighbour's
+ * entry for its own — tags are consecutive — and race its plain adds.) */
+static inline uint64_t own_lanes(uint64_t y) {
+  uint64_t low = 0x7FFF7FFF7FFF7FFFull;
+  return ~(((y & low) + low) | y | low);
+}
+
 static inline __attribute__((always_inline)) int quick_fold(lg_rc_obj_t *o, uint32_t stack, int delta) {
   int how = MINE;
   uint16_t me = my_tag();
   uint64_t lanes = __atomic_load_n(&o->owners, __ATOMIC_RELAXED); /* an owner, once set, stays */
   lg_rc_hist_t *e = NULL;
-  uint64_t mine = lanes ^ my_lanes; /* 0 in the lanes the thread owns */
-  mine = (mine - 0x0001000100010001ull) & ~mine & 0x8000800080008000ull;
+  uint64_t mine = own_lanes(lanes ^ my_lanes);
   while (LG_LIKELY(mine) && me != TAG_NONE) { /* the common case: the thread's own entry */
     int i = __builtin_ctzll(mine) >> 4;
     if (o->inl[i].stack == stack) {

@@ -43,10 +43,12 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analyse.h"
 #include "blocks.h"
+#include "born.h"
 #include "clone.h"
 #include "format.h"
 #include "graph.h"
@@ -120,13 +122,23 @@ static void mark_young(lg_scan_t *s) {
   lg_mark_finish(&s->heap);
 }
 
-/* Says what a young scan read. */
-static void note_young(const lg_scan_t *s) {
-  char msg[200];
-  lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks, %llu KiB of the remembered set read, %llu KiB swept; "
-         "written pages collected in %llu us",
-         s->number, s->heap.n, (unsigned long long)(s->young_words * 8 / 1024),
-         (unsigned long long)(s->swept_words * 8 / 1024), (unsigned long long)(s->t_collect / 1000));
+/* The CPU time the calling thread has used, in ns: the scan's work on a
+ * machine shared with other programs, where its wall time is not. */
+static uint64_t thread_cpu_ns(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) < 0) return 0;
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Says what a young scan read, and the CPU time its work took since
+ * cpu0 (from the maps to here). */
+static void note_young(const lg_scan_t *s, uint64_t cpu0) {
+  char msg[240];
+  lg_fmt(msg, sizeof msg, "scan %u was young: %zu young blocks (%s), %llu KiB of the remembered set read, %llu KiB swept; "
+         "written pages collected in %llu us; %llu us of CPU time",
+         s->number, s->heap.n, lg_born_why_text(s->young_from_lists ? LG_BORN_WHOLE : s->young_why),
+         (unsigned long long)(s->young_words * 8 / 1024), (unsigned long long)(s->swept_words * 8 / 1024),
+         (unsigned long long)(s->t_collect / 1000), (unsigned long long)((thread_cpu_ns() - cpu0) / 1000));
   lg_note_locked(LG_NOTE_INFO, msg);
 }
 
@@ -134,7 +146,7 @@ static void note_young(const lg_scan_t *s) {
  * child, or in process. Returns the bytes lost, or -1. */
 static long scan_work(lg_scan_t *s) {
   volatile long lost = -1;
-  uint64_t t[5] = {lg_now_ns()};
+  uint64_t t[5] = {lg_now_ns()}, cpu0 = thread_cpu_ns();
   sigjmp_buf jb;
   if (sigsetjmp(jb, 1)) {
     unguard_faults();
@@ -157,7 +169,7 @@ static long scan_work(lg_scan_t *s) {
       lg_scanlog_sites_and_chains(s);
       t[4] = lg_now_ns();
       note_phases(s, t);
-      if (s->young) note_young(s);
+      if (s->young) note_young(s, cpu0);
       lg_scanlog_end(s);
       lost = (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
     }
@@ -200,7 +212,8 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   s.young = wants_young(kind, opts);
   s.t_start = lg_now_ns();
   lg_scan_result_t *r = NULL;
-  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result())) {
+  if (lg_history_reserve(lg_blocks_count() + 1024, lg_stacks_count() + 1024) < 0 || !(r = lg_history_result()) ||
+      lg_born_reserve(lg_stacks_count() + 1024) < 0) {
     lg_warn("cannot map the scan history; skipping the scan");
     return -1;
   }

@@ -41,6 +41,8 @@ typedef struct lg_scan {
    * SITES record). */
   int young;
   int young_fallback;       /* the remembered set could not be read: judge nothing */
+  int young_from_lists;     /* the snapshot came from the born lists (born.h), not a walk */
+  int young_why;            /* else why not (born.h's LG_BORN_*) */
   uint64_t young_words, swept_words;
   uint64_t t_collect;       /* ns the remembered set's collection took, in the pause */
   lg_site_gen_t *old_sites;

@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "born.h"
 #include "format.h"
 #include "history.h"
 #include "logwriter.h"
@@ -311,6 +312,19 @@ static void log_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk) {
   lg_log_end();
 }
 
+/* Saves the per-site counts of every live block for the next young scan
+ * (born.h), when the born lists are kept. */
+static void save_sites(const stat_t *st, uint32_t nst) {
+  lg_site_gen_t *to = lg_born_on ? lg_born_sites_room(nst) : NULL;
+  if (!to) return;
+  for (uint32_t k = 0; k < nst; k++)
+    for (int g = 0; g < 3; g++) {
+      to[k].blocks[g] = st[k].blocks[g];
+      to[k].bytes[g] = st[k].bytes[g];
+    }
+  lg_born_sites_commit(nst);
+}
+
 void lg_scanlog_sites_and_chains(lg_scan_t *s) {
   uint32_t nst = lg_stacks_count() + 1, hist_n = 0;
   size_t bytes = (size_t)nst * sizeof(stat_t);
@@ -335,6 +349,7 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
       if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
     }
   }
+  save_sites(st, nst);
   uint32_t nsites = 0;
   for (uint32_t k = 1; k < nst; k++)
     if (st[k].blocks[0] | st[k].blocks[1] | st[k].blocks[2]) { nsites++; log_stack(k); }

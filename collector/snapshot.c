@@ -3,7 +3,10 @@
  * world stopped: memory from mmap (lg_sys_map), never from malloc. */
 #include "snapshot.h"
 
+#include <string.h>
+
 #include "blocks.h"
+#include "born.h"
 #include "format.h"
 #include "graph.h"
 #include "history.h"
@@ -106,6 +109,53 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   b->heur = 0;
 }
 
+/* ---- a young scan from the born lists (born.h) -------------------------------- */
+
+/* A new record's generation-0 entry: copied like a walk's. */
+static void take_new(lg_slot_t *sl, void *arg) { copy_slot(sl, arg); }
+
+/* A gone record: the block is no longer among the older ones of its site,
+ * and an entry of the previous lost list at its address no longer lives. */
+static void take_gone(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg) {
+  fill_t *f = arg;
+  if (f->hash)
+    for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
+      if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 0; break; }
+  if (!f->sites || stack >= f->nsites || gen < 1 || gen > 2) return;
+  lg_site_gen_t *st = &f->sites[stack];
+  st->blocks[gen] -= st->blocks[gen] ? 1 : 0;
+  st->bytes[gen] -= st->bytes[gen] > size ? size : st->bytes[gen];
+}
+
+/* The older blocks' counts: the previous scan's of every block, one scan
+ * older (generations 0 and 1 move up, 2 stays). */
+static void age_saved_sites(fill_t *f) {
+  uint32_t n;
+  const lg_site_gen_t *prev = lg_born_sites(&n);
+  for (uint32_t k = 0; k < n && k < f->nsites; k++) {
+    f->sites[k].blocks[1] = prev[k].blocks[0];
+    f->sites[k].blocks[2] = prev[k].blocks[1] + prev[k].blocks[2];
+    f->sites[k].bytes[1] = prev[k].bytes[0];
+    f->sites[k].bytes[2] = prev[k].bytes[1] + prev[k].bytes[2];
+  }
+}
+
+/* Fills a young scan's copy from the lists: the young blocks, and the
+ * older ones' counts. Every entry of the previous lost list lived at the
+ * previous snapshot; it still lives unless a gone record names it.
+ * Returns 1, or 0 when the lists cannot stand for a walk. */
+static int fill_from_lists(lg_scan_t *s, fill_t *f) {
+  s->young_why = f->sites ? lg_born_why() : LG_BORN_OFF;
+  if (s->young_why != LG_BORN_WHOLE) return 0;
+  size_t n;
+  lg_history_prev_list(&n);
+  if (f->live) memset(f->live, 1, n);
+  age_saved_sites(f);
+  lg_born_each(take_new, take_gone, f);
+  s->young_from_lists = 1;
+  return 1;
+}
+
 /* Keeps one entry per address in the sorted copy. An address is in two
  * parts of the table only for a moment (a realloc in place of another
  * thread's block) or after a free the shim never saw: either entry is
@@ -143,7 +193,7 @@ int lg_snapshot_take(lg_scan_t *s) {
     s->nold_sites = f.nsites;
     hash_prev(s, &f);
   }
-  lg_blocks_each(copy_slot, &f);
+  if (!s->young || !fill_from_lists(s, &f)) lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
   s->blk_bytes = (f.cap + 1) * sizeof(lg_blk_t);
   if (lg_heap_sort(f.b, f.n) < 0) return -1;

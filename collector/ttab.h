@@ -182,19 +182,11 @@ put:
   return at;
 }
 
-/* lg_ttab_remove_own forgets addr in the owner's table t: 0 if it was not
- * there, LG_TT_GONE if it was, LG_TT_GONE_RC if it was and held a
- * refcounted object (LG_BLK_STACK_RC). Its control byte turns EMPTY when
- * its group has an EMPTY byte already (no probe goes past that group),
- * else DELETED. */
 #define LG_TT_GONE 1
 #define LG_TT_GONE_RC 3
-static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
-  uint64_t h = lg_tt_hash(addr);
-  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
-  lg_tarr_t *a = pt->arr;
-  lg_slot_t *s = lg_ttab_find(a, addr, h);
-  if (!s) return 0;
+/* Removes the owner's entry s of array a of part pt (lg_ttab_remove_own's
+ * second half); returns LG_TT_GONE or LG_TT_GONE_RC. */
+static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *pt, lg_tarr_t *a, lg_slot_t *s) {
   int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
   uint32_t i = (uint32_t)(s - a->slots);
   __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
@@ -206,6 +198,32 @@ static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t
   }
   pt->count--;
   return gone;
+}
+
+/* lg_ttab_remove_own forgets addr in the owner's table t: 0 if it was not
+ * there, LG_TT_GONE if it was, LG_TT_GONE_RC if it was and held a
+ * refcounted object (LG_BLK_STACK_RC). Its control byte turns EMPTY when
+ * its group has an EMPTY byte already (no probe goes past that group),
+ * else DELETED. */
+static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
+  uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  lg_slot_t *s = lg_ttab_find(a, addr, h);
+  if (!s) return 0;
+  return lg_ttab_forget_own(pt, a, s);
+}
+
+/* lg_ttab_take_own is lg_ttab_remove_own that also copies the entry it
+ * removes into *out (the born lists, born.h, need its site and age). */
+static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
+  uint64_t h = lg_tt_hash(addr);
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  lg_slot_t *s = lg_ttab_find(a, addr, h);
+  if (!s) return 0;
+  *out = *s;
+  return lg_ttab_forget_own(pt, a, s);
 }
 
 /* What lg_ttab_others does to the entry it finds. */

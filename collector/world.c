@@ -14,6 +14,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "born.h"
 #include "sys.h"
 
 static lg_thread_t slots[LG_MAX_THREADS];
@@ -50,6 +51,8 @@ static void on_stop(int sig, siginfo_t *si, void *ucv) {
   /* Only our own tgkill counts; a stray signal of the same number from
    * outside is ignored. */
   if (!w || si->si_code != SI_TKILL || si->si_pid != getpid()) { errno = saved; return; }
+  /* Inside a change of its own block table: stops at the change's end. */
+  if (lg_born_defer_stop()) { errno = saved; return; }
   pid_t me = lg_gettid();
   lg_thread_t *t = NULL;
   for (uint32_t i = 0; i < w->n; i++)

@@ -41,6 +41,19 @@
  * full scan, and a cluster logged earlier is carried forward (history and
  * LIVE) so a killed process's report keeps it.
  *
+ * Where the young blocks come from: not from a walk of the whole block
+ * table, but from the born-since-last-scan lists (born.h): each table
+ * change since the previous snapshot left a record, and the snapshot
+ * takes, for each address a record names, the entry the table holds at
+ * the stop, if it is still of generation 0 — exactly the young blocks
+ * alive at the stop, with their metadata of that instant (a block freed
+ * since is not in the table; a reused address holds the reuse's entry).
+ * The older blocks' per-site counts (SITES) are the previous scan's,
+ * aged by one scan, less the blocks the gone records name. So the
+ * snapshot costs what changed, not the table. Whenever the lists cannot
+ * vouch for an epoch (born.h says when), the snapshot walks the table as
+ * a full scan's does; nothing else about the scan changes.
+ *
  * Both phases run in the snapshot child (or in process with the world
  * stopped): no lock, no malloc. */
 #ifndef LG_YOUNG_H

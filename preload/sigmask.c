@@ -17,7 +17,8 @@
  * blocks — sigprocmask, pthread_sigmask, the mask a thread starts with
  * (pthread_attr_setsigmask_np), the temporary masks of the waits that
  * preload/waits.c resumes (sigsuspend, ppoll, pselect, epoll_pwait) — and
- * from the sets it waits on (sigwait, sigwaitinfo, sigtimedwait, signalfd).
+ * from the sets it waits on (sigwait, sigwaitinfo, sigtimedwait, signalfd);
+ * signals.c's sigaction does the same for the mask a handler runs with.
  * A mask inherited across exec (posix_spawnattr_setsigmask, a parent's
  * mask) is undone at start (lg_sigmask_init). The stop handler does
  * nothing the program can see: it parks the thread until the scan lets it
@@ -46,6 +47,32 @@
 #include "shim.h"
 #include "sys.h"
 #include "world.h"
+
+/* The C library's functions behind the interposers, looked up once by
+ * lg_sigmask_init (from the constructor, so that a first call made in a
+ * signal handler does not run dlsym there) or by the first call before
+ * it. */
+static struct {
+  int (*pthread_sigmask)(int, const sigset_t *, sigset_t *);
+  int (*sigprocmask)(int, const sigset_t *, sigset_t *);
+  int (*attr_setsigmask)(pthread_attr_t *, const sigset_t *);
+  int (*signalfd)(int, const sigset_t *, int);
+  int (*sigwait)(const sigset_t *, int *);
+  int (*sigtimedwait)(const sigset_t *, siginfo_t *, const struct timespec *);
+} libc;
+
+static void resolve(void) {
+  if (__atomic_load_n(&libc.sigtimedwait, __ATOMIC_ACQUIRE)) return;
+  libc.pthread_sigmask = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT, "pthread_sigmask");
+  libc.sigprocmask = (int (*)(int, const sigset_t *, sigset_t *))dlsym(RTLD_NEXT, "sigprocmask");
+  libc.attr_setsigmask =
+      (int (*)(pthread_attr_t *, const sigset_t *))dlsym(RTLD_NEXT, "pthread_attr_setsigmask_np");
+  libc.signalfd = (int (*)(int, const sigset_t *, int))dlsym(RTLD_NEXT, "signalfd");
+  libc.sigwait = (int (*)(const sigset_t *, int *))dlsym(RTLD_NEXT, "sigwait");
+  __atomic_store_n(&libc.sigtimedwait,
+                   (int (*)(const sigset_t *, siginfo_t *, const struct timespec *))dlsym(RTLD_NEXT, "sigtimedwait"),
+                   __ATOMIC_RELEASE);
+}
 
 /* Did the program ask this thread to block the stop signal? */
 static __thread int held_back __attribute__((tls_model("initial-exec")));
@@ -80,11 +107,11 @@ static void as_believed(sigset_t *old, int was) {
 }
 
 LG_PUBLIC int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
-  REAL(int (*)(int, const sigset_t *, sigset_t *), "pthread_sigmask");
+  resolve();
   sigset_t copy;
   int was = held_back;
   const sigset_t *use = how == SIG_UNBLOCK ? set : lg_sigmask_strip(set, &copy);
-  int rc = real_(how, use, old);
+  int rc = libc.pthread_sigmask(how, use, old);
   if (rc == 0) {
     as_believed(old, was);
     remember(how, set);
@@ -93,11 +120,11 @@ LG_PUBLIC int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
 }
 
 LG_PUBLIC int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
-  REAL(int (*)(int, const sigset_t *, sigset_t *), "sigprocmask");
+  resolve();
   sigset_t copy;
   int was = held_back;
   const sigset_t *use = how == SIG_UNBLOCK ? set : lg_sigmask_strip(set, &copy);
-  int rc = real_(how, use, old);
+  int rc = libc.sigprocmask(how, use, old);
   if (rc == 0) {
     as_believed(old, was);
     remember(how, set);
@@ -106,23 +133,23 @@ LG_PUBLIC int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
 }
 
 LG_PUBLIC int pthread_attr_setsigmask_np(pthread_attr_t *attr, const sigset_t *set) {
-  REAL(int (*)(pthread_attr_t *, const sigset_t *), "pthread_attr_setsigmask_np");
+  resolve();
   sigset_t copy;
-  return real_(attr, lg_sigmask_strip(set, &copy));
+  return libc.attr_setsigmask(attr, lg_sigmask_strip(set, &copy));
 }
 
 LG_PUBLIC int signalfd(int fd, const sigset_t *mask, int flags) {
-  REAL(int (*)(int, const sigset_t *, int), "signalfd");
+  resolve();
   sigset_t copy;
-  return real_(fd, lg_sigmask_strip(mask, &copy), flags);
+  return libc.signalfd(fd, lg_sigmask_strip(mask, &copy), flags);
 }
 
 /* sigwait loops over sigtimedwait inside the C library, so a stop that
  * interrupts it is not seen by the program. */
 LG_PUBLIC int sigwait(const sigset_t *set, int *sig) {
-  REAL(int (*)(const sigset_t *, int *), "sigwait");
+  resolve();
   sigset_t copy;
-  return real_(lg_sigmask_strip(set, &copy), sig);
+  return libc.sigwait(lg_sigmask_strip(set, &copy), sig);
 }
 
 static int64_t mono_ns(void) {
@@ -134,14 +161,14 @@ static int64_t mono_ns(void) {
 /* sigtimedwait (and sigwaitinfo, tmo NULL) without the stop signal in the
  * set; an EINTR that the stop caused is resumed for the time left. */
 LG_PUBLIC int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct timespec *tmo) {
-  REAL(int (*)(const sigset_t *, siginfo_t *, const struct timespec *), "sigtimedwait");
+  resolve();
   sigset_t copy;
   const sigset_t *use = lg_sigmask_strip(set, &copy);
   int64_t deadline = tmo ? mono_ns() + (int64_t)tmo->tv_sec * 1000000000 + tmo->tv_nsec : 0;
   struct timespec left = tmo ? *tmo : (struct timespec){0, 0};
   int rc;
   lg_stop_interrupted = 0;
-  while ((rc = real_(use, info, tmo ? &left : NULL)) < 0 && errno == EINTR && lg_stop_interrupted) {
+  while ((rc = libc.sigtimedwait(use, info, tmo ? &left : NULL)) < 0 && errno == EINTR && lg_stop_interrupted) {
     lg_stop_interrupted = 0;
     if (tmo) {
       int64_t ns = deadline - mono_ns();
@@ -155,6 +182,7 @@ LG_PUBLIC int sigtimedwait(const sigset_t *set, siginfo_t *info, const struct ti
 LG_PUBLIC int sigwaitinfo(const sigset_t *set, siginfo_t *info) { return sigtimedwait(set, info, NULL); }
 
 void lg_sigmask_init(void) {
+  resolve();
   sigset_t now, one;
   if (lg_sys_sigmask(SIG_BLOCK, NULL, &now) < 0 || sigismember(&now, lg_world_signal()) != 1) return;
   if (!lg_world_handler_ours()) return;

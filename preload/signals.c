@@ -305,11 +305,49 @@ void lg_fatal_deferred(void) {
 
 /* ---- the interposers ------------------------------------------------------------ */
 
+/* The signals whose action, as the program set it, blocks the stop signal
+ * while its handler runs (bit s - 1): the kernel is given the action
+ * without it, so that a thread inside such a handler still stops for a
+ * scan (sigmask.c keeps the stop signal out of the program's masks for
+ * the same reason), and the old actions read back name it again. */
+static uint64_t names_stop;
+
+/* a without the stop signal in its mask (in *copy), or a itself. */
+static const struct sigaction *without_stop(int s, const struct sigaction *a, struct sigaction *copy) {
+  sigset_t m;
+  if (!a || s == lg_world_signal() || lg_sigmask_strip(&a->sa_mask, &m) == &a->sa_mask) return a;
+  *copy = *a;
+  copy->sa_mask = m;
+  return copy;
+}
+
+/* Keeps names_stop as the program set s's action (a, which succeeded) and
+ * gives the old one back as it was set (`had`: it named the stop signal). */
+static void as_set(int s, const struct sigaction *a, struct sigaction *old, int had) {
+  uint64_t bit = 1ull << (s - 1);
+  if (old && had) sigaddset(&old->sa_mask, lg_world_signal());
+  if (a && sigismember(&a->sa_mask, lg_world_signal()) == 1 && s != lg_world_signal())
+    __atomic_or_fetch(&names_stop, bit, __ATOMIC_RELAXED);
+  else if (a)
+    __atomic_and_fetch(&names_stop, ~bit, __ATOMIC_RELAXED);
+}
+
+/* s's action now has the mask signal() and its kin give it (s alone, or
+ * nothing): it no longer names the stop signal. */
+static void mask_set_simply(int s) {
+  if (s > 0 && s < MAXSIG) __atomic_and_fetch(&names_stop, ~(1ull << (s - 1)), __ATOMIC_RELAXED);
+}
+
 /* sigaction as the program sees it: the shadow for the signals the shim
- * may hold, the C library's for every other. */
+ * may hold, the C library's for every other; either way without the stop
+ * signal in the handler's mask (above). */
 LG_PUBLIC int sigaction(int s, const struct sigaction *a, struct sigaction *old) {
-  if (!shadowed(s)) return lg_sys_sigaction(s, a, old);
-  return shadow_sigaction(s, a, old);
+  struct sigaction copy;
+  const struct sigaction *use = without_stop(s, a, &copy);
+  int had = s > 0 && s < MAXSIG && (__atomic_load_n(&names_stop, __ATOMIC_RELAXED) >> (s - 1) & 1);
+  int rc = shadowed(s) ? shadow_sigaction(s, use, old) : lg_sys_sigaction(s, use, old);
+  if (rc == 0 && s > 0 && s < MAXSIG) as_set(s, a, old, had);
+  return rc;
 }
 
 /* Sets `handler` for s with `flags` and a mask of s itself (or none) —
@@ -357,18 +395,21 @@ static void resolve_libc(void) {
 }
 
 LG_PUBLIC sighandler_t signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t bsd_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.bsd_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t ssignal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return bsd_set(s, handler);
   resolve_libc();
   return libc.ssignal(s, handler);
@@ -376,18 +417,21 @@ LG_PUBLIC sighandler_t ssignal(int s, sighandler_t handler) {
 
 /* System V's signal: a one-shot handler, not blocked while it runs. */
 LG_PUBLIC sighandler_t sysv_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
   resolve_libc();
   return libc.sysv_signal(s, handler);
 }
 
 LG_PUBLIC sighandler_t __sysv_signal(int s, sighandler_t handler) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, handler, SA_RESETHAND | SA_NODEFER, 0);
   resolve_libc();
   return libc.sysv_signal2(s, handler);
 }
 
 LG_PUBLIC int sigignore(int s) {
+  mask_set_simply(s);
   if (shadowed(s)) return set_simple(s, SIG_IGN, 0, 0) == SIG_ERR ? -1 : 0;
   resolve_libc();
   return libc.sigignore(s);
@@ -397,6 +441,7 @@ LG_PUBLIC int sigignore(int s) {
  * disposition and unblocks it; the old disposition is SIG_HOLD when the
  * signal was blocked. */
 LG_PUBLIC sighandler_t sigset(int s, sighandler_t disp) {
+  if (disp != SIG_HOLD) mask_set_simply(s);
   if (!shadowed(s)) {
     resolve_libc();
     return libc.sigset(s, disp);

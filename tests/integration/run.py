@@ -205,6 +205,9 @@ Names an `expect:` expression can use
                     'stopped', 'signal') and status (the signal number for
                     'signal'); a log without END is left out
   log_notes()       the text of every NOTE record of every log, in order
+  log_sites()       the SITES record of every scan of every log, in log order:
+                    dicts with pid, scan and sites ({stack_id: {blocks,
+                    bytes}}, each a list of three, generations 0, 1, 2)
   rc_stats(family)  what the shim's end-of-log NOTE says of refcount family
                     ('gobject', 'api', ...), summed over the logs: a dict
                     with live, born, adopted, refs, unrefs, died and
@@ -508,6 +511,24 @@ def log_notes(logdir):
         if len(pl) >= 8:
             n = struct.unpack_from("<I", pl, 4)[0]
             out.append(pl[8:8 + n].decode("utf-8", "replace"))
+    return out
+
+
+def log_sites(logdir):
+    """The SITES records of the logs in logdir (tools/LOGFORMAT.md: scan,
+    nsites, then per site u32 stack_id, 3 x u32 blocks, 3 x u64 bytes)."""
+    out = []
+    for pid, pl in log_records(logdir, 11):
+        if len(pl) < 8:
+            continue
+        scan, n = struct.unpack_from("<II", pl, 0)
+        if len(pl) < 8 + 40 * n:
+            continue
+        sites = {}
+        for k in range(n):
+            st, b0, b1, b2, y0, y1, y2 = struct.unpack_from("<IIIIQQQ", pl, 8 + 40 * k)
+            sites[st] = AttrDict(blocks=[b0, b1, b2], bytes=[y0, y1, y2])
+        out.append(AttrDict(pid=pid, scan=scan, sites=sites))
     return out
 
 
@@ -933,6 +954,7 @@ class Runner:
                   log_scans=lambda: log_scans(t / "logs"),
                   log_ends=lambda: log_ends(t / "logs"),
                   log_notes=lambda: log_notes(t / "logs"),
+                  log_sites=lambda: log_sites(t / "logs"),
                   rc_stats=lambda f: rc_stats(t / "logs", f),
                   log_scan_begins=lambda: log_scan_begins(t / "logs"), page=page)
         ns.update(make_helpers(r, res.stdout))

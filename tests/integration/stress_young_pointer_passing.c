@@ -1,14 +1,15 @@
 /* Stress: stress_pointer_passing.c with young scans (full_every=4: three
- * periodic scans in four are young) for 20 s: 8 threads pass heap blocks
- * through queues, registers and thread-local variables while the shim
- * scans 20 times a second (interval=0.05, min_age=1). Every block is freed
- * by the end: no scan finds anything lost, the program's checks pass, no
- * crash, no hang.
+ * periodic scans in four are young) for 20 s, and on until its log holds
+ * 100 scans (a loaded machine scans slower than the interval): 8 threads
+ * pass heap blocks through queues, registers and thread-local variables
+ * while the shim scans 20 times a second (interval=0.05, min_age=1).
+ * Every block is freed by the end: no scan finds anything lost, the
+ * program's checks pass, no crash, no hang.
  * stress: yes
  * run: direct
  * options: interval=0.05:min_age=1:full_every=4
  * build: -O2
- * args: 20
+ * args: 20 100
  * timeout: 120
  * expect: stdout == 'threads=8 passes=many errors=0 pending=0\n'
  * expect: processes[0].complete and processes[0].scans >= 100

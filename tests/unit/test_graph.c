@@ -95,6 +95,103 @@ static void test_index_at_block_boundaries(void **state) {
   assert_int_equal(check_index(off, size, 12), 1);
 }
 
+/* Random layouts at the index's edges, checked against find_slowly at
+ * every block's edges and at random words: clusters of blocks near the
+ * bottom of the address space, across the 4 GiB line, 5 GiB further,
+ * near the top of user space and far above it (regions more than 4 GiB
+ * apart); gaps of nothing, one byte, a granule, just below and just above
+ * REGION_GAP (1 MiB); blocks of 0, 1, 8 and 16 bytes packed up to sixteen
+ * to a granule, blocks across entries and one larger than REGION_GAP.
+ * Odd rounds keep every block on a granule of its own (an exact index),
+ * even ones do not. The addresses are never read: the index needs none of
+ * the memory. */
+static uint64_t rnd(uint64_t *x) {
+  *x ^= *x << 13; *x ^= *x >> 7; *x ^= *x << 17;
+  return *x;
+}
+
+static void test_index_at_its_edges_matches_a_linear_search(void **state) {
+  (void)state;
+  enum { NB = 400, CL = 5 };
+  static const uintptr_t base[CL] = {0x1000, 0xfffe0000ull, 0x23fff0000ull, 0x7ffff7f00000ull, 0xffff800000000000ull};
+  static const uintptr_t gaps[] = {0, 0, 1, 8, 16, 40, 1000, (1u << 20) - 1, 1u << 20, (1u << 20) + 1, 1u << 21};
+  static const uintptr_t sizes[] = {0, 1, 1, 8, 8, 16, 17, 100, 1023, 1024, 1025, 5000, 3u << 20};
+  static const uintptr_t aligns[] = {1, 8, 16, 16};
+  static lg_blk_t bl[NB];
+  uint64_t x = 0x2545F4914F6CDD1Dull;
+  for (int round = 0; round < 30; round++) {
+    size_t n = 0;
+    for (int c = 0; c < CL; c++) {
+      uintptr_t a = base[c] + (rnd(&x) & 0xfff);
+      for (size_t k = 0; k < NB / CL; k++, n++) {
+        uintptr_t al = round & 1 ? 16 : aligns[rnd(&x) % 4]; /* odd rounds: an exact index */
+        a = (a + gaps[rnd(&x) % (sizeof gaps / sizeof *gaps)] + al - 1) & ~(al - 1);
+        uintptr_t sz = sizes[rnd(&x) % (sizeof sizes / sizeof *sizes)];
+        if (sz == (3u << 20) && rnd(&x) % 4) sz = 24; /* big blocks now and then */
+        bl[n] = (lg_blk_t){.addr = a, .size = sz};
+        a += sz ? sz : 1;
+      }
+    }
+    lg_blk_t ref[NB];
+    memcpy(ref, bl, sizeof ref);
+    lg_heap_t h = {.blk = bl, .n = n};
+    assert_int_equal(lg_heap_build(&h), 0);
+    assert_int_equal(h.exact, round & 1);
+    for (size_t i = 0; i < n; i++) {
+      static const intptr_t d[] = {-17, -16, -9, -8, -1, 0, 1, 7, 8, 15, 16, 1023, 1024};
+      for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
+        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + ref[i].size + (uintptr_t)d[k]};
+        for (int j = 0; j < 2; j++)
+          if (lg_heap_find(&h, ws[j]) != find_slowly(ref, n, ws[j]))
+            fail_msg("round %d: %#lx found %ld, want %ld", round, (unsigned long)ws[j], lg_heap_find(&h, ws[j]),
+                     find_slowly(ref, n, ws[j]));
+      }
+      uintptr_t w = ref[i].addr + rnd(&x) % (ref[i].size + 4096);
+      assert_int_equal(lg_heap_find(&h, w), find_slowly(ref, n, w));
+    }
+    assert_int_equal(lg_heap_find(&h, 0), -1);
+    assert_int_equal(lg_heap_find(&h, ~(uintptr_t)0), -1);
+    lg_heap_free(&h);
+  }
+}
+
+/* A block of a GiB or more (a big calloc the program touches sparsely) is
+ * a region of its own with one index entry: the index a scan builds, and
+ * writes whole, stays a few entries, not 16 MiB a GiB. Words at its edges
+ * and in the blocks packed against both its ends (one in its last KiB,
+ * below the next region's base) are still found. */
+static void test_a_huge_block_costs_one_index_entry(void **state) {
+  (void)state;
+  const uintptr_t A = 0x7f0000001000ull, G = (uintptr_t)1 << 30;
+  for (int aligned = 0; aligned < 2; aligned++) {
+    uintptr_t tail = aligned ? 16 : 8;
+    lg_blk_t bl[6] = {{.addr = A, .size = 40},
+                      {.addr = A + 48, .size = 16},
+                      {.addr = A + 64, .size = 4 * G}, /* ends inside a KiB */
+                      {.addr = A + 64 + 4 * G + tail, .size = 24},
+                      {.addr = A + 64 + 4 * G + 48, .size = 2 * G},
+                      {.addr = A + 64 + 6 * G + 48, .size = 32}};
+    lg_blk_t ref[6];
+    memcpy(ref, bl, sizeof ref);
+    lg_heap_t h = {.blk = bl, .n = 6};
+    assert_int_equal(lg_heap_build(&h), 0);
+    assert_int_equal(h.exact, aligned);
+    assert_true(h.ndir <= 8);
+    for (size_t i = 0; i < 6; i++) {
+      static const intptr_t d[] = {-1024, -17, -16, -9, -8, -1, 0, 1, 7, 8, 15, 16, 1023, 1024};
+      for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
+        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + ref[i].size + (uintptr_t)d[k]};
+        for (int j = 0; j < 2; j++)
+          if (lg_heap_find(&h, ws[j]) != find_slowly(ref, 6, ws[j]))
+            fail_msg("%#lx found %ld, want %ld", (unsigned long)ws[j], lg_heap_find(&h, ws[j]),
+                     find_slowly(ref, 6, ws[j]));
+      }
+    }
+    assert_int_equal(lg_heap_find(&h, A + 64 + G + 12345), 2);
+    lg_heap_free(&h);
+  }
+}
+
 static void test_index_of_blocks_off_or_sharing_a_granule(void **state) {
   (void)state;
   /* Another allocator's 8-byte alignment (two blocks in one granule),
@@ -758,6 +855,8 @@ int main(void) {
       cmocka_unit_test(test_find_in_far_regions_and_gaps),
       cmocka_unit_test(test_index_at_block_boundaries),
       cmocka_unit_test(test_index_of_blocks_off_or_sharing_a_granule),
+      cmocka_unit_test(test_index_at_its_edges_matches_a_linear_search),
+      cmocka_unit_test(test_a_huge_block_costs_one_index_entry),
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),

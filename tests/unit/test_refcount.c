@@ -5,6 +5,7 @@
  * and concurrent hooks keeping the books exact. Objects are words in an
  * anonymous mapping that the test registers as heap blocks. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -620,6 +621,78 @@ static void test_table_entries_across_threads_keep_every_count(void **state) {
   cross_run(655360, 1);
 }
 
+/* A thread counts only into its own inline entries. The quick path finds
+ * them by comparing the four owners with the thread's tag at once; tags
+ * are consecutive, so a neighbour's tag (the thread's own with its lowest
+ * bit flipped) may sit in the lane after one of the thread's own. Thread X
+ * (an even tag) takes lane 0 for stack S1, thread Y (X's tag + 1) lane 1
+ * for S2; X's ref from S2 must then claim an entry of its own, not add
+ * (a plain add, racing Y's) into Y's. */
+static uintptr_t lane_obj;
+static uint32_t lane_st[2];
+static sem_t lane_go, lane_done;
+
+static void *lane_x(void *arg) {
+  (void)arg;
+  lg_rc_ref(lane_obj, lane_st[0]);
+  sem_post(&lane_done);
+  sem_wait(&lane_go);
+  if (lane_obj) lg_rc_ref(lane_obj, lane_st[1]);
+  sem_post(&lane_done);
+  return NULL;
+}
+
+static void *lane_y(void *arg) {
+  (void)arg;
+  lg_rc_ref(lane_obj, lane_st[1]);
+  return NULL;
+}
+
+static void test_a_neighbour_threads_inline_entry_is_not_taken_for_ones_own(void **state) {
+  (void)state;
+  lane_st[0] = stack_of(400);
+  lane_st[1] = stack_of(401);
+  sem_init(&lane_go, 0, 0);
+  sem_init(&lane_done, 0, 0);
+  lg_rc_obj_t o;
+  pthread_t x = 0, y;
+  for (int attempt = 0; attempt < 4; attempt++) { /* until X's tag is even */
+    lane_obj = block_at(917504 + 64 * (size_t)attempt, 48);
+    set_count(lane_obj, 1);
+    lg_rc_birth(lane_obj, LG_RC_API, 8, 4, 0, 0);
+    pthread_create(&x, NULL, lane_x, NULL);
+    sem_wait(&lane_done);
+    assert_int_equal(lg_rc_lookup(lane_obj, &o), 1);
+    assert_int_not_equal(o.owner[0], 0);
+    if (!(o.owner[0] & 1)) break;
+    uintptr_t gone = lane_obj;
+    lane_obj = 0;
+    sem_post(&lane_go);
+    pthread_join(x, NULL);
+    lg_collector_free((void *)gone);
+    x = 0;
+  }
+  assert_true(x != 0);
+  pthread_create(&y, NULL, lane_y, NULL);
+  pthread_join(y, NULL);
+  assert_int_equal(lg_rc_lookup(lane_obj, &o), 1);
+  assert_int_equal(o.owner[1], o.owner[0] ^ 1); /* the scenario: Y's tag is X's with its low bit flipped */
+  assert_int_equal(o.inl[1].stack, lane_st[1]);
+  sem_post(&lane_go);
+  sem_wait(&lane_done);
+  pthread_join(x, NULL);
+  assert_int_equal(lg_rc_lookup(lane_obj, &o), 1);
+  assert_int_equal(o.inl[1].refs, 1); /* Y's one ref only */
+  int mine = 0;
+  for (int i = 0; i < LG_RC_INLINE; i++)
+    mine += o.owner[i] == o.owner[0] && o.inl[i].stack == lane_st[1] && o.inl[i].refs == 1;
+  assert_int_equal(mine, 1); /* X's ref from S2 in an entry X owns */
+  assert_int_equal(lg_rc_expected(&o), 4);
+  lg_collector_free((void *)lane_obj);
+  sem_destroy(&lane_go);
+  sem_destroy(&lane_done);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_birth_records_object_base_and_block),
@@ -641,6 +714,7 @@ int main(void) {
       cmocka_unit_test(test_first_stacks_stay_inline),
       cmocka_unit_test(test_refs_and_unrefs_across_threads_amid_churn_keep_every_count),
       cmocka_unit_test(test_table_entries_across_threads_keep_every_count),
+      cmocka_unit_test(test_a_neighbour_threads_inline_entry_is_not_taken_for_ones_own),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
