@@ -200,30 +200,25 @@ static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *
   return gone;
 }
 
-/* lg_ttab_remove_own forgets addr in the owner's table t: 0 if it was not
- * there, LG_TT_GONE if it was, LG_TT_GONE_RC if it was and held a
- * refcounted object (LG_BLK_STACK_RC). Its control byte turns EMPTY when
- * its group has an EMPTY byte already (no probe goes past that group),
- * else DELETED. */
-static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
-  uint64_t h = lg_tt_hash(addr);
-  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
-  lg_tarr_t *a = pt->arr;
-  lg_slot_t *s = lg_ttab_find(a, addr, h);
-  if (!s) return 0;
-  return lg_ttab_forget_own(pt, a, s);
-}
-
-/* lg_ttab_take_own is lg_ttab_remove_own that also copies the entry it
- * removes into *out (the born lists, born.h, need its site and age). */
+/* lg_ttab_take_own forgets addr in the owner's table t, copying its entry
+ * into *out first unless out is NULL (the born lists, born.h, need its
+ * site and age): 0 if it was not there, LG_TT_GONE if it was,
+ * LG_TT_GONE_RC if it was and held a refcounted object (LG_BLK_STACK_RC).
+ * Its control byte turns EMPTY when its group has an EMPTY byte already
+ * (no probe goes past that group), else DELETED. */
 static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
   uint64_t h = lg_tt_hash(addr);
   lg_tpart_t *pt = &t->part[lg_tt_part(h)];
   lg_tarr_t *a = pt->arr;
   lg_slot_t *s = lg_ttab_find(a, addr, h);
   if (!s) return 0;
-  *out = *s;
+  if (out) *out = *s;
   return lg_ttab_forget_own(pt, a, s);
+}
+
+/* lg_ttab_remove_own is lg_ttab_take_own without the copy. */
+static inline __attribute__((always_inline)) int lg_ttab_remove_own(lg_ttab_t *t, uintptr_t addr) {
+  return lg_ttab_take_own(t, addr, NULL);
 }
 
 /* What lg_ttab_others does to the entry it finds. */

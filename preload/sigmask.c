@@ -106,12 +106,15 @@ static void as_believed(sigset_t *old, int was) {
   if (old && was) sigaddset(old, lg_world_signal());
 }
 
-LG_PUBLIC int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
-  resolve();
+/* One mask change through the C library's fn, as the interposers below
+ * make it: the stop signal left out of what is blocked, the old mask as
+ * the program believes it, the belief updated. */
+static int change_mask(int (*fn)(int, const sigset_t *, sigset_t *), int how, const sigset_t *set,
+                       sigset_t *old) {
   sigset_t copy;
   int was = held_back;
   const sigset_t *use = how == SIG_UNBLOCK ? set : lg_sigmask_strip(set, &copy);
-  int rc = libc.pthread_sigmask(how, use, old);
+  int rc = fn(how, use, old);
   if (rc == 0) {
     as_believed(old, was);
     remember(how, set);
@@ -119,17 +122,14 @@ LG_PUBLIC int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
   return rc;
 }
 
+LG_PUBLIC int pthread_sigmask(int how, const sigset_t *set, sigset_t *old) {
+  resolve();
+  return change_mask(libc.pthread_sigmask, how, set, old);
+}
+
 LG_PUBLIC int sigprocmask(int how, const sigset_t *set, sigset_t *old) {
   resolve();
-  sigset_t copy;
-  int was = held_back;
-  const sigset_t *use = how == SIG_UNBLOCK ? set : lg_sigmask_strip(set, &copy);
-  int rc = libc.sigprocmask(how, use, old);
-  if (rc == 0) {
-    as_believed(old, was);
-    remember(how, set);
-  }
-  return rc;
+  return change_mask(libc.sigprocmask, how, set, old);
 }
 
 LG_PUBLIC int pthread_attr_setsigmask_np(pthread_attr_t *attr, const sigset_t *set) {
