@@ -322,8 +322,9 @@ int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flag
 
 static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stack);
 
-/* Forgets addr wherever it is (lg_blocks_remove). */
-static int remove_plain(uintptr_t addr) {
+/* Forgets addr wherever it is (lg_blocks_remove); inlined there, the
+ * common case of every free. */
+static inline __attribute__((always_inline)) int remove_plain(uintptr_t addr) {
   lg_ttab_t *t = lg_ttab_self;
   if (LG_LIKELY(t != NULL)) {
     int gone = lg_ttab_remove_own(t, addr);

@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "real.h"
 #include "shim.h"
+#include "ttab.h"
 #include "unwind.h"
 
 __thread int lg_in_shim __attribute__((tls_model("initial-exec")));
@@ -57,7 +58,10 @@ LG_PUBLIC void *malloc(size_t size) {
   if (!TRACE) return lg_real.malloc(size);
   LG_GUARDED;
   void *p = lg_real.malloc(size);
-  if (p) lg_record_alloc(p, size);
+  if (p) {
+    lg_ttab_prefetch((uintptr_t)p); /* the table's line loads while the stack is captured */
+    lg_record_alloc(p, size);
+  }
   return p;
 }
 
@@ -65,6 +69,7 @@ LG_PUBLIC void free(void *p) {
   if (LG_UNLIKELY(!p || lg_boot_owns(p))) return;
   if (TRACE) {
     LG_GUARDED;
+    __builtin_prefetch((char *)p - 16); /* the real free's chunk header: its miss overlaps the table's */
     lg_collector_free(p);
   }
   lg_real.free(p);
@@ -106,6 +111,7 @@ static void *boot_realloc(void *old, size_t size) {
  * overwrites a freed block's first words). The program sees realloc's
  * contract unchanged. */
 static void *traced_realloc(void *old, size_t size) {
+  lg_ttab_prefetch((uintptr_t)old); /* the table's line loads while glibc reads the chunk's header */
   size_t have = lg_real.malloc_usable_size(old);
   if (size && have < REALLOC_SELF_MAX && size <= have && size >= have / 2) {
     lg_record_replace(old, size); /* stays in place: new size, realloc's stack */
