@@ -134,18 +134,6 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *
   }
 }
 
-/* lg_ttab_prefetch starts loading, without waiting for it, the control
- * bytes the calling thread's table probes first for addr: a hook calls it
- * as soon as it knows the address, so that the miss overlaps with its
- * other work (the stack capture). Never faults. */
-static inline __attribute__((always_inline)) void lg_ttab_prefetch(uintptr_t addr) {
-  lg_ttab_t *t = lg_ttab_self;
-  if (__builtin_expect(t == NULL, 0)) return;
-  uint64_t h = lg_tt_hash(addr);
-  const lg_tarr_t *a = t->part[lg_tt_part(h)].arr;
-  __builtin_prefetch(a->ctrl + 16 * lg_tt_group(h, a->ngroups));
-}
-
 /* lg_ttab_find_own returns the slot of addr in the owner's table t. */
 static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab_t *t, uintptr_t addr) {
   uint64_t h = lg_tt_hash(addr);

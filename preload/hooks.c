@@ -17,7 +17,6 @@
 #include "guard.h"
 #include "real.h"
 #include "shim.h"
-#include "ttab.h"
 #include "unwind.h"
 
 __thread int lg_in_shim __attribute__((tls_model("initial-exec")));
@@ -58,10 +57,7 @@ LG_PUBLIC void *malloc(size_t size) {
   if (!TRACE) return lg_real.malloc(size);
   LG_GUARDED;
   void *p = lg_real.malloc(size);
-  if (p) {
-    lg_ttab_prefetch((uintptr_t)p); /* the table's line loads while the stack is captured */
-    lg_record_alloc(p, size);
-  }
+  if (p) lg_record_alloc(p, size);
   return p;
 }
 
@@ -111,7 +107,6 @@ static void *boot_realloc(void *old, size_t size) {
  * overwrites a freed block's first words). The program sees realloc's
  * contract unchanged. */
 static void *traced_realloc(void *old, size_t size) {
-  lg_ttab_prefetch((uintptr_t)old); /* the table's line loads while glibc reads the chunk's header */
   size_t have = lg_real.malloc_usable_size(old);
   if (size && have < REALLOC_SELF_MAX && size <= have && size >= have / 2) {
     lg_record_replace(old, size); /* stays in place: new size, realloc's stack */

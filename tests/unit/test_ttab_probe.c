@@ -6,7 +6,7 @@
  * one in a group with an EMPTY slot frees it; the owner's rehash moves
  * nothing out of reach; other threads removing wrapped entries while the
  * owner fills, empties and rehashes the same groups lose nothing and find
- * nothing twice; a prefetch changes nothing. */
+ * nothing twice. */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -108,8 +108,6 @@ static void *wrap_and_remove(void *arg) {
   for (size_t i = 0; i < HOME_FULL; i++) assert_int_equal(slot_index(t, a[i]) / 16, last);
   for (size_t i = HOME_FULL; i < HOME_FULL + 4; i++) assert_int_equal(slot_index(t, a[i]) / 16, 0);
   assert_int_equal(others_find(a, HOME_FULL + 4), HOME_FULL + 4);
-  /* A prefetch changes nothing. */
-  for (size_t i = 0; i < HOME_FULL + 4; i++) lg_ttab_prefetch(a[i] + 16);
   assert_int_equal(pt->count, HOME_FULL + 4);
   assert_int_equal(pt->used, HOME_FULL + 4);
   /* Removed from the full group: the slot still counts as used (a probe
