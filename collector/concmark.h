@@ -32,8 +32,12 @@
  *                Blocks allocated after their table was copied are not in
  *                the index: they are judged by the next scan (allocate
  *                black: a block born during the scan is never reported by
- *                it). Blocks freed after the copy stay in the index and
- *                may be marked or not; step 5 drops them.
+ *                it), but their words are read as roots in step 4 (they
+ *                may hold the only pointer to an old block); the born
+ *                lists (born.h) or a pass over the table in step 4, by
+ *                the scan's epoch (blocks.h's parity), name them. Blocks
+ *                freed after the copy stay in the index and may be marked
+ *                or not; step 5 drops them.
  *   3. mark      (world running) the flood fill of mark.c from the module
  *                data, registered regions and mappings, reading memory
  *                through a fault guard (below); stacks and registers are
@@ -42,14 +46,17 @@
  *                pages of every armed range (PAGEMAP_SCAN, no re-protect),
  *                then mark again from: the registers, stacks and TLS of
  *                every stopped thread (as today), every written page of a
- *                root mapping, and every already-marked block that lies
+ *                root mapping, every already-marked block that lies
  *                on a written page (its words may now hold pointers the
- *                concurrent pass never saw); the flood fill then runs to
- *                its end. Mappings that appeared, moved or were refused
+ *                concurrent pass never saw), and every block born since
+ *                its table was copied (step 2); the flood fill then runs
+ *                to its end. Mappings that appeared, moved or were refused
  *                since step 1 are read whole now (all written).
  *   5. sweep     (world running again) what stayed unmarked and is still
- *                in the block table (checked under its lock: a block freed
- *                during the scan is no leak) is lost; analyse and log run
+ *                in the block table as the same block (checked under its
+ *                lock, with its birth epoch: a block freed during the scan
+ *                is no leak, and a new block at a freed one's address is
+ *                not judged) is lost; analyse and log run
  *                on the scan's own arrays, as in the snapshot child today.
  *
  * Soundness: no false leak
@@ -69,6 +76,8 @@
  *     the whole concurrent pass, so reading H in step 3 or step 4 found B.
  *   - If H is a register or stack word, step 4 reads it with the world
  *     stopped, as the snapshot scan does today.
+ *   - If H is a block born during the scan (not in the index), step 4
+ *     reads all of it as a root.
  * So every block on the path is marked. B was in the index unless it was
  * born after its table was copied, and then it is not judged (allocate
  * black). The case the 1991 paper calls out — a pointer moved from a not
