@@ -228,7 +228,7 @@ int lg_heap_build(lg_heap_t *h) {
     h->reg[k].page0 = h->ndir;
     h->ndir += entries_of(&h->reg[k]);
   }
-  h->dir = lg_sys_grab(h->ndir, sizeof *h->dir);
+  h->dir = lg_sys_grab_huge(h->ndir, sizeof *h->dir); /* read at random: huge pages */
   if (!h->dir) return -1;
   for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
   h->lo = h->reg[0].base;
@@ -524,6 +524,10 @@ static void flush_candidates(lg_heap_t *h) {
     __builtin_prefetch(&h->settled[idx[k] >> 6]);
     if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
   }
+  /* A start pointer to a block not settled yet loads the block in reach():
+   * its line is fetched now, beside the batch's others. */
+  for (size_t k = 0; k < n; k++)
+    if (idx[k] >= 0 && at[k] && !is_settled(h, (size_t)idx[k])) __builtin_prefetch(&h->blk[idx[k]]);
   h->ncand = 0;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
@@ -580,10 +584,15 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
 
 /* Prefetches the block entry and then the memory of blocks a little ahead
  * in the work queue, so that popping one rarely waits on memory. */
+#define AHEAD_LINES 4 /* lines of a block's memory prefetched ahead of its scan */
 static inline void prefetch_ahead(const lg_heap_t *h) {
   const lg_vec_t *q = &h->rstack;
   if (h->rhead + 16 < q->n) __builtin_prefetch(&h->blk[q->v[h->rhead + 16]]);
-  if (h->rhead + 8 < q->n) __builtin_prefetch((const void *)h->blk[q->v[h->rhead + 8]].addr);
+  if (h->rhead + 8 < q->n) {
+    const lg_blk_t *b = &h->blk[q->v[h->rhead + 8]];
+    uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
+    for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
+  }
 }
 
 void lg_mark_finish(lg_heap_t *h) {
