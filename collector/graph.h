@@ -161,6 +161,31 @@ int lg_heap_sort(lg_blk_t *b, size_t n);
  * bits for big heaps (the in-place moves then stay within 2048 write
  * positions, and the buckets below sort in cache), 8 for the rest. */
 unsigned lg_heap_sort_digit_bits(size_t n);
+/* A sorted copy made while copying (graph.c): lg_heap_plan_note sees
+ * every address once (p zeroed first), lg_heap_plan_digits then picks the
+ * first digit (0 or -1: out of memory), lg_heap_plan_count sees every
+ * address again, lg_heap_plan_place turns the counts into the buckets'
+ * starts, lg_heap_plan_slot says where in b[] the block of address a goes
+ * (each address once more, the same set of them), and lg_heap_plan_sort
+ * sorts the buckets, leaving b[0..n) as lg_heap_sort would (0 or -1). */
+#define LG_PLAN_CHUNK_BITS 8
+#define LG_PLAN_CHUNKS (1u << LG_PLAN_CHUNK_BITS)
+typedef struct lg_heap_plan {
+  uintptr_t lo, hi, first, differ, base;
+  size_t n;
+  unsigned low, top, d, sh;
+  int chunked;        /* keys from the chunk table (graph.c) */
+  uint32_t nchunks;
+  uint64_t chunk[LG_PLAN_CHUNKS]; /* the 1 GiB chunks holding blocks, + 1; 0 empty */
+  uint32_t rank[LG_PLAN_CHUNKS];
+  uint32_t *next;     /* 2 << d: each bucket's next position, then its end */
+} lg_heap_plan_t;
+void lg_heap_plan_note(lg_heap_plan_t *p, uintptr_t a);
+int lg_heap_plan_digits(lg_heap_plan_t *p);
+void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a);
+void lg_heap_plan_place(lg_heap_plan_t *p);
+size_t lg_heap_plan_slot(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
+int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. From then until marking ends, block marks change only through
  * the marking functions below. Returns 0 or -1 (out of memory). */

@@ -331,6 +331,66 @@ static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state)
   munmap(b, BIG * sizeof *b);
 }
 
+/* Fills out[] from in[0..n) as the snapshot does with a plan: the three
+ * passes over the same addresses, each record into its bucket, then the
+ * buckets sorted. */
+static void plan_fill(const lg_blk_t *in, size_t n, lg_blk_t *out) {
+  lg_heap_plan_t p;
+  memset(&p, 0, sizeof p);
+  for (size_t i = 0; i < n; i++) lg_heap_plan_note(&p, in[i].addr);
+  assert_int_equal(p.n, n);
+  assert_int_equal(lg_heap_plan_digits(&p), 0);
+  for (size_t i = 0; i < n; i++) lg_heap_plan_count(&p, in[i].addr);
+  lg_heap_plan_place(&p);
+  for (size_t i = 0; i < n; i++) out[lg_heap_plan_slot(&p, out, in[i].addr)] = in[i];
+  assert_int_equal(lg_heap_plan_sort(&p, out), 0);
+  assert_null(p.next);
+}
+
+/* The copy sorted as it is made (lg_heap_plan_t) holds the same records
+ * in the same address order as lg_heap_sort gives: big and small heaps,
+ * addresses that come twice, all in one narrow range, differing only in
+ * high bits (each in a chunk of its own), off their 16-byte granules, in
+ * two dense ranges far apart (a brk heap and mmapped chunks: the chunk
+ * ranks), all one address, one block, none. */
+static void test_sorted_copy_matches_the_sort(void **state) {
+  (void)state;
+  enum { BIG = 300000 };
+  lg_blk_t *in = mmap(NULL, 3 * BIG * sizeof *in, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(in != MAP_FAILED);
+  lg_blk_t *out = in + BIG, *ref = in + 2 * BIG;
+  size_t sizes[] = {BIG, 5000, 40, 2, 1, 0};
+  for (int layout = 0; layout < 6; layout++)
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+      size_t n = sizes[z];
+      uint64_t x = 2463534242ull + (uint64_t)layout;
+      for (size_t i = 0; i < n; i++) {
+        if (layout != 1 || i % 2 == 0) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; } /* 1: pairs */
+        uintptr_t a = layout == 2   ? (uintptr_t)0x555555550000ull + (x & 0x3ffffff0)
+                      : layout == 3 ? (uintptr_t)0x10 + ((x & 0x7fff) << 32)
+                      : layout == 4 ? (uintptr_t)0x7f0000001234ull + (x & 0xffff) * 8 /* off granule */
+                      : layout == 5 ? (x & 1 ? (uintptr_t)0x7f12340000ull << 8 : (uintptr_t)0x555555a00000ull) +
+                                          ((x >> 1) & 0x7ffffff0) /* a brk heap, mmapped chunks */
+                                    : (uintptr_t)(x & 0x7ffffffffff0ull);
+        if (layout == 0 && n == 40) a = 0x600000; /* all one address */
+        in[i] = (lg_blk_t){.addr = a, .size = i, .stack = (uint32_t)i};
+      }
+      memcpy(ref, in, n * sizeof *in);
+      assert_int_equal(lg_heap_sort(ref, n), 0);
+      memset(out, 0xAB, n * sizeof *out);
+      plan_fill(in, n, out);
+      uint64_t sum = 0;
+      for (size_t i = 0; i < n; i++) {
+        assert_true(out[i].addr == ref[i].addr);
+        assert_true(out[i].size == out[i].stack); /* whole records, never torn */
+        sum += out[i].stack * 0x9E3779B97F4A7C15ull ^ out[i].addr;
+        sum -= in[i].stack * 0x9E3779B97F4A7C15ull ^ in[i].addr;
+      }
+      assert_true(sum == 0); /* every record once */
+    }
+  munmap(in, 3 * BIG * sizeof *in);
+}
+
 static void test_mark_start_interior_and_unreached(void **state) {
   (void)state;
   make_heap(5);
@@ -860,6 +920,7 @@ int main(void) {
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
+      cmocka_unit_test(test_sorted_copy_matches_the_sort),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
       cmocka_unit_test(test_ignored_block_keeps_children),
