@@ -365,7 +365,7 @@ int lg_heap_build(lg_heap_t *h) {
     h->reg[k].page0 = h->ndir;
     h->ndir += entries_of(&h->reg[k]);
   }
-  h->dir = lg_sys_grab_huge(h->ndir, sizeof *h->dir); /* read at random: huge pages */
+  h->dir = lg_sys_grab(h->ndir, sizeof *h->dir);
   if (!h->dir) return -1;
   for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
   h->lo = h->reg[0].base;

@@ -210,7 +210,7 @@ int lg_snapshot_take(lg_scan_t *s) {
   cap += cap / 64 + 1024;
   size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
-  fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_huge(bytes, 1), 0, cap, s->young, NULL, 0,
+  fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
               NULL, NULL, 0, NULL, NULL};
   if (!f.b) return -1;
   if (s->young) {

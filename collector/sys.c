@@ -81,21 +81,6 @@ void *lg_sys_map_populated(size_t size) {
   return map_headed(size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE);
 }
 
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
-#define HUGE_MIN (4u << 20) /* smaller arrays stay in small pages */
-
-void *lg_sys_map_huge(size_t size, int populate) {
-  char *p = map_headed(size, MAP_PRIVATE | MAP_ANONYMOUS);
-  if (!p) return NULL;
-  own_header_t *h = (own_header_t *)(p - LG_SYS_HEADER);
-  if (size >= HUGE_MIN) madvise(h, h->len, MADV_HUGEPAGE); /* a hint: without THP, small pages */
-  if (populate && madvise(h, h->len, MADV_POPULATE_WRITE) < 0) /* before Linux 5.14: by hand */
-    for (size_t off = 0; off < h->len; off += 4096) ((volatile char *)h)[off] = ((volatile char *)h)[off];
-  return p;
-}
-
 void *lg_sys_map_shared(size_t size) {
   return map_headed(size, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE);
 }
@@ -149,15 +134,6 @@ void *lg_sys_grab(size_t n, size_t sz) {
   if (sz && n > (SIZE_MAX - 16) / sz) return NULL;
   size_t total = n * sz + 16;
   char *p = lg_sys_map(total);
-  if (!p) return NULL;
-  *(size_t *)p = total;
-  return p + 16;
-}
-
-void *lg_sys_grab_huge(size_t n, size_t sz) {
-  if (sz && n > (SIZE_MAX - 16) / sz) return NULL;
-  size_t total = n * sz + 16;
-  char *p = lg_sys_map_huge(total, 0);
   if (!p) return NULL;
   *(size_t *)p = total;
   return p + 16;

@@ -31,11 +31,6 @@ void *lg_sys_map(size_t size);
 /* lg_sys_map_populated is lg_sys_map with the pages faulted in at once
  * (one kernel pass instead of a fault per page: for big scan arrays). */
 void *lg_sys_map_populated(size_t size);
-/* lg_sys_map_huge is lg_sys_map for a scan's big arrays, read at random:
- * from 4 MiB on, the mapping asks for transparent huge pages (fewer TLB
- * misses; THP in madvise mode), and with `populate` its pages are faulted
- * in at once, as lg_sys_map_populated's. */
-void *lg_sys_map_huge(size_t size, int populate);
 /* lg_sys_map_shared is lg_sys_map shared with the process's snapshot
  * children (MAP_SHARED, no swap reserved). */
 void *lg_sys_map_shared(size_t size);
@@ -48,9 +43,6 @@ void lg_sys_unmap(void *p, size_t size);
  * lg_sys_drop returns it; NULL is fine. */
 void *lg_sys_grab(size_t n, size_t sz);
 void lg_sys_drop(void *q);
-/* lg_sys_grab_huge is lg_sys_grab in huge pages (lg_sys_map_huge), for the
- * scan's big arrays; lg_sys_drop returns it. */
-void *lg_sys_grab_huge(size_t n, size_t sz);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
  * failure (the old mapping is then untouched). */
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size);

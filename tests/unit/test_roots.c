@@ -10,8 +10,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -212,61 +210,6 @@ static void test_walk_skips_shim_mapping_inside_a_merged_vma(void **state) {
   munmap(heap, 64 * 1024);
 }
 
-/* Does the VMA holding p carry the flag `flag` (two letters) in its
- * VmFlags line of /proc/self/smaps? */
-static int vma_has_flag(const void *p, const char *flag) {
-  FILE *f = fopen("/proc/self/smaps", "r");
-  char line[512];
-  int in = 0, has = 0;
-  while (f && fgets(line, sizeof line, f)) {
-    unsigned long lo, hi;
-    if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) { /* a mapping's first line */
-      in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
-      continue;
-    }
-    if (in && !strncmp(line, "VmFlags:", 8)) {
-      char pat[8] = {' ', flag[0], flag[1], 0};
-      has = strstr(line, pat) != NULL;
-      in = 0;
-    }
-  }
-  if (f) fclose(f);
-  return has;
-}
-
-/* The scan's big arrays (lg_sys_map_huge, lg_sys_grab_huge) are the shim's
- * own mappings, tagged as every other (the roots pass must skip them),
- * zeroed, asked for huge pages from 4 MiB on, and, when asked, resident at
- * once; a small one stays in small pages. */
-static void test_huge_scan_arrays_are_tagged_zeroed_and_resident(void **state) {
-  (void)state;
-  size_t size = 8ul << 20;
-  char *p = lg_sys_map_huge(size, 1);
-  assert_non_null(p);
-  char *base = p - LG_SYS_HEADER;
-  assert_int_equal(lg_sys_own_mapping(base), size + LG_SYS_HEADER);
-  assert_true(vma_has_flag(p, "hg"));
-  size_t pages = (size + LG_SYS_HEADER + PAGE - 1) / PAGE;
-  unsigned char *res = calloc(pages, 1);
-  assert_int_equal(mincore(base, pages * PAGE, res), 0);
-  size_t in = 0;
-  for (size_t k = 0; k < pages; k++) in += res[k] & 1;
-  assert_int_equal(in, pages);
-  free(res);
-  for (size_t k = 0; k < size; k += 4096) assert_int_equal(p[k], 0);
-  lg_sys_unmap(p, size);
-  uint64_t *g = lg_sys_grab_huge(1u << 20, sizeof *g); /* 8 MiB */
-  assert_non_null(g);
-  assert_true(vma_has_flag(g, "hg"));
-  assert_int_equal(g[0] | g[(1u << 20) - 1], 0);
-  g[(1u << 20) - 1] = 1;
-  lg_sys_drop(g);
-  char *small = lg_sys_map_huge(64 * 1024, 0);
-  assert_non_null(small);
-  assert_false(vma_has_flag(small, "hg"));
-  lg_sys_unmap(small, 64 * 1024);
-}
-
 /* A shim mapping split into three VMAs by a PROT_NONE page (the scan's own
  * stack has such a guard): the part after the guard, which has no header
  * of its own, is skipped too. */
@@ -362,7 +305,6 @@ int main(void) {
       cmocka_unit_test(test_maps_read_lists_a_fresh_mapping),
       cmocka_unit_test(test_residency_from_every_source),
       cmocka_unit_test(test_walk_skips_shim_mapping_inside_a_merged_vma),
-      cmocka_unit_test(test_huge_scan_arrays_are_tagged_zeroed_and_resident),
       cmocka_unit_test(test_walk_skips_all_of_a_split_shim_mapping),
       cmocka_unit_test(test_arena_heaps_and_mmapped_chunks_are_not_roots),
       cmocka_unit_test(test_descriptors_find_live_and_joined_thread_stacks),
