@@ -586,7 +586,11 @@ static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t 
 /* Records where block i was first reached from, when parents are tracked:
  * `src` is the scanned block, or NONE for a root word at `where`. */
 static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
-  if (src != NONE) { h->parent[i] = src; h->depth[i] = h->depth[src] + 1; return; }
+  if (src != NONE) {
+    h->parent[i] = src;
+    h->depth[i] = (uint8_t)(h->depth[src] + (h->depth[src] < LG_DEPTH_MAX));
+    return;
+  }
   h->depth[i] = 1;
   if (h->nroots == h->caproots) {
     size_t nc = h->caproots ? h->caproots * 2 : 1024;
@@ -755,7 +759,13 @@ void lg_mark_finish(lg_heap_t *h) {
 int lg_heap_track_parents(lg_heap_t *h) {
   h->parent = lg_sys_grab(h->n + 1, sizeof *h->parent);
   h->depth = lg_sys_grab(h->n + 1, sizeof *h->depth);
-  if (!h->parent || !h->depth) { lg_sys_drop(h->parent); lg_sys_drop(h->depth); h->parent = h->depth = NULL; return -1; }
+  if (!h->parent || !h->depth) {
+    lg_sys_drop(h->parent);
+    lg_sys_drop(h->depth);
+    h->parent = NULL;
+    h->depth = NULL;
+    return -1;
+  }
   return 0;
 }
 

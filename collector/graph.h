@@ -90,6 +90,9 @@ typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
  * (kind is enum lg_root_kind; tid the thread for stacks, registers, TLS). */
 typedef struct lg_root_hit { uintptr_t where; uint32_t kind, tid; } lg_root_hit_t;
 #define LG_PARENT_ROOT 0x80000000u
+/* Depths (lg_heap_t.depth) stop counting here: one byte a block, and the
+ * chains a scan logs are shorter (LG_CHAIN_MAX_HOPS). */
+#define LG_DEPTH_MAX 255
 
 typedef struct lg_heap {
   lg_blk_t *blk;
@@ -114,7 +117,7 @@ typedef struct lg_heap {
    * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
    * first marking makes these the shortest paths from the roots. */
   uint32_t *parent;
-  uint32_t *depth;      /* hops from the roots, with parent */
+  uint8_t *depth;       /* hops from the roots, with parent; at most LG_DEPTH_MAX */
   lg_root_hit_t *roots;
   size_t nroots, caproots;
   uint32_t root_kind, root_tid; /* of the root range being marked */

@@ -619,6 +619,42 @@ static void test_chain_is_the_shortest_path_from_a_root(void **state) {
   lg_heap_free(&heap);
 }
 
+/* Depths take a byte a block and stop at LG_DEPTH_MAX: along a list of
+ * 300 blocks from a root they count 1, 2, ... up to it and stay there,
+ * and the chain of the last block still ends at it, cut on the root side. */
+static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(void **state) {
+  (void)state;
+  enum { N = 300 };
+  uintptr_t *area = mmap(NULL, N * 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  lg_blk_t *b = mmap(NULL, N * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(area != MAP_FAILED && b != MAP_FAILED);
+  for (size_t i = 0; i < N; i++) {
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&area[2 * i], .size = 16, .stack = 1};
+    if (i + 1 < N) area[2 * i] = (uintptr_t)&area[2 * i + 2];
+  }
+  lg_heap_t h = {.blk = b, .n = N};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_int_equal(lg_heap_track_parents(&h), 0);
+  uintptr_t root = (uintptr_t)area;
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(b[i].mark, LG_REACHABLE);
+    assert_int_equal(h.depth[i], i + 1 < LG_DEPTH_MAX ? i + 1 : LG_DEPTH_MAX);
+  }
+  uint32_t path[LG_CHAIN_MAX_HOPS];
+  const lg_root_hit_t *hit = NULL;
+  size_t n = lg_heap_chain(&h, N - 1, path, LG_CHAIN_MAX_HOPS, &hit);
+  assert_int_equal(n, LG_CHAIN_MAX_HOPS);
+  assert_int_equal(path[n - 1], N - 1);
+  assert_int_equal(path[0], N - LG_CHAIN_MAX_HOPS);
+  assert_non_null(hit);
+  assert_int_equal(hit->where, (uintptr_t)&root);
+  lg_heap_free(&h);
+  munmap(area, N * 16);
+  munmap(b, N * sizeof *b);
+}
+
 static void test_chain_of_an_unreached_block_is_empty(void **state) {
   (void)state;
   make_heap(2);
@@ -933,6 +969,7 @@ int main(void) {
       cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
       cmocka_unit_test(test_million_node_list_needs_no_recursion),
       cmocka_unit_test(test_chain_is_the_shortest_path_from_a_root),
+      cmocka_unit_test(test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block),
       cmocka_unit_test(test_chain_of_an_unreached_block_is_empty),
       cmocka_unit_test(test_glibc_next_chunk_pointer_is_not_interior),
       cmocka_unit_test(test_pointer_past_empty_array_is_a_start_pointer),
