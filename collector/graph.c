@@ -748,8 +748,7 @@ void lg_mark_finish(lg_heap_t *h) {
       uint32_t i = h->pstack.v[--h->pstack.n];
       if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
     } else {
-      h->rhead = 0;
-      vec_free(&h->rstack); /* the analysis needs the room more */
+      h->rhead = h->rstack.n = 0; /* its room, touched already, becomes the analysis' (take_room) */
       vec_free(&h->pstack);
       break;
     }
@@ -1063,10 +1062,23 @@ static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po)
   return 0;
 }
 
+/* Room for n + 1 indexes: the REACHABLE work list's, which marking
+ * leaves behind with its pages resident (the scan's memory then does not
+ * grow by another array a block), else fresh. lg_sys_drop returns it. */
+static uint32_t *take_room(lg_heap_t *h) {
+  if (h->rstack.v && h->rstack.cap >= h->n + 1) {
+    uint32_t *v = h->rstack.v;
+    h->rstack = (lg_vec_t){0};
+    h->rhead = 0;
+    return v;
+  }
+  return lg_sys_grab(h->n + 1, 4);
+}
+
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
   lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
-  uint32_t *lid = lg_sys_grab(h->n + 1, 4);
+  uint32_t *lid = take_room(h);
   int rc = lid ? split_blocks(h, g, &un, &po) : -1;
   if (!rc) {
     memset(lid, 0xFF, (h->n + 1) * 4);

@@ -202,7 +202,9 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
  * block a root (ignored objects); lg_mark_finish floods what they reach
- * and gives the work lists' memory back (marking may go on after it). */
+ * and gives the POSSIBLE list's memory back; the REACHABLE list keeps
+ * its room, which lg_graph_analyse takes over (marking may go on after
+ * it). */
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
 void lg_mark_finish(lg_heap_t *h);

@@ -249,11 +249,18 @@ static void test_marking_judges_start_and_past_the_end_words(void **state) {
   assert_int_equal(bl[1].mark, LG_REACHABLE);
   assert_int_equal(bl[2].mark, LG_REACHABLE);
   assert_int_equal(bl[3].mark, LG_UNREACHED);
-  assert_null(h.rstack.v); /* the work lists' memory went back when marking ended */
-  assert_null(h.pstack.v);
+  assert_null(h.pstack.v); /* the POSSIBLE list's memory went back when marking ended */
+  assert_non_null(h.rstack.v); /* the REACHABLE list's room stays, empty, for the analysis */
+  assert_int_equal(h.rstack.n, 0);
   lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
   lg_mark_finish(&h);
   assert_int_equal(bl[3].mark, LG_POSSIBLE);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&h, &g), 0); /* takes the room over */
+  assert_null(h.rstack.v);
+  assert_int_equal(bl[3].cat, LG_CAT_POSSIBLE);
+  assert_int_equal(bl[1].cat, LG_CAT_REACHABLE);
+  lg_graph_free(&g);
   lg_heap_free(&h);
 }
 
