@@ -158,6 +158,8 @@ static int fill_from_lists(lg_scan_t *s, fill_t *f) {
   return 1;
 }
 
+#define PLAN_MIN_BLOCKS (1u << 18) /* the sort's own threshold for a big heap (graph.c) */
+
 static void plan_note(lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
 static void plan_count(lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
 
@@ -221,7 +223,10 @@ int lg_snapshot_take(lg_scan_t *s) {
     s->nold_sites = f.nsites;
     hash_prev(s, &f);
   }
-  int sorted = !s->young && fill_sorted(&f) == 0;
+  /* Sorting while copying costs two more walks of the table: worth it for
+   * a big heap (the sort's first levels then move every record out of
+   * cache), not for a small one or a table left big by a heap gone. */
+  int sorted = !s->young && lg_blocks_count() >= PLAN_MIN_BLOCKS && fill_sorted(&f) == 0;
   if (!sorted && !s->young) f.n = 0; /* out of memory: the plain copy, then the sort */
   if (!sorted && (!s->young || !fill_from_lists(s, &f))) lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
