@@ -115,6 +115,143 @@ int lg_heap_sort(lg_blk_t *b, size_t n) {
   return 0;
 }
 
+/* ---- a copy filled straight into its first digit's buckets ------------------ */
+/* The snapshot walks the block table three times (lg_heap_plan_t, graph.h):
+ * the range of the addresses, then the first digit's histogram, then the
+ * copy itself, each block written into its bucket. The first level of the
+ * radix sort, the one that moves every record across the whole array, is
+ * then done by the copy, which writes every record once anyway; the
+ * buckets are sorted by the bits below, each in cache. */
+
+#define CHUNK_SHIFT 30 /* the address space in 1 GiB chunks */
+
+/* Where chunk c is (or goes) in p's chunk table. */
+static inline size_t chunk_slot(const lg_heap_plan_t *p, uintptr_t c) {
+  size_t j = (size_t)((c * 0x9E3779B97F4A7C15ull) >> (64 - LG_PLAN_CHUNK_BITS));
+  while (p->chunk[j] && p->chunk[j] != c + 1) j = (j + 1) & (LG_PLAN_CHUNKS - 1);
+  return j;
+}
+
+void lg_heap_plan_note(lg_heap_plan_t *p, uintptr_t a) {
+  if (!p->n++) p->lo = p->hi = p->first = a;
+  if (a < p->lo) p->lo = a;
+  if (a > p->hi) p->hi = a;
+  p->differ |= a ^ p->first;
+  if (p->nchunks > LG_PLAN_CHUNKS / 2) return; /* too many: the plain key */
+  size_t j = chunk_slot(p, a >> CHUNK_SHIFT);
+  if (!p->chunk[j]) { p->chunk[j] = (a >> CHUNK_SHIFT) + 1; p->nchunks++; }
+}
+
+/* Gives each chunk in the table its rank by address. */
+static void rank_chunks(lg_heap_plan_t *p) {
+  for (size_t j = 0; j < LG_PLAN_CHUNKS; j++) {
+    if (!p->chunk[j]) continue;
+    uint32_t r = 0;
+    for (size_t k = 0; k < LG_PLAN_CHUNKS; k++) r += p->chunk[k] && p->chunk[k] < p->chunk[j];
+    p->rank[j] = r;
+  }
+}
+
+/* The sort key of address a: with the chunk table, the chunk's rank above
+ * the address's offset in its chunk (the heap's few dense ranges, far
+ * apart, become one dense key range: the first digit splits them finely);
+ * else the address above the lowest. Keys keep the addresses' order. */
+static inline uintptr_t plan_key(const lg_heap_plan_t *p, uintptr_t a) {
+  if (!p->chunked) return a - p->lo;
+  uintptr_t off = a & (((uintptr_t)1 << CHUNK_SHIFT) - 1);
+  return ((uintptr_t)p->rank[chunk_slot(p, a >> CHUNK_SHIFT)] << CHUNK_SHIFT) | off;
+}
+
+int lg_heap_plan_digits(lg_heap_plan_t *p) {
+  p->chunked = p->differ && p->nchunks <= LG_PLAN_CHUNKS / 2;
+  if (p->chunked) rank_chunks(p);
+  uintptr_t top_key = p->n ? plan_key(p, p->hi) : 0;
+  p->low = p->differ ? (unsigned)__builtin_ctzll(p->differ) : 0;
+  if (p->chunked && p->nchunks > 1 && p->low > CHUNK_SHIFT) p->low = CHUNK_SHIFT; /* ranks differ from there */
+  p->top = top_key ? 64 - (unsigned)__builtin_clzll(top_key) : 0;
+  if (p->top < p->low) p->top = p->low;
+  p->d = lg_heap_sort_digit_bits(p->n);
+  if (p->d > p->top - p->low) p->d = p->top - p->low;
+  p->sh = p->top - p->d;
+  /* Below the first digit a bucket's keys are its addresses' low bits
+   * (with chunks: below CHUNK_SHIFT, since d covers the ranks). */
+  p->base = p->chunked ? 0 : p->lo;
+  p->next = lg_sys_grab((size_t)2 << p->d, sizeof *p->next);
+  return p->next ? 0 : -1;
+}
+
+/* The first digit of address a under plan p. */
+static inline size_t plan_digit(const lg_heap_plan_t *p, uintptr_t a) {
+  return (plan_key(p, a) >> p->sh) & (((size_t)1 << p->d) - 1);
+}
+
+void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a) { p->next[plan_digit(p, a)]++; }
+
+void lg_heap_plan_place(lg_heap_plan_t *p) {
+  size_t nb = (size_t)1 << p->d;
+  uint32_t sum = 0, *end = p->next + nb;
+  for (size_t x = 0; x < nb; x++) { uint32_t c = p->next[x]; p->next[x] = sum; sum += c; end[x] = sum; }
+}
+
+size_t lg_heap_plan_slot(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a) {
+  size_t x = plan_digit(p, a);
+  __builtin_prefetch(&b[p->next[x] + PREFETCH_AHEAD], 1); /* the bucket's next lines */
+  return p->next[x]++;
+}
+
+#define BUCKET_BITS 12 /* at most: a bucket's first digit, 4096 counters in cache */
+
+/* The first digit for sorting a bucket of n blocks, which fits in cache:
+ * about one block per digit value, so that one pass leaves runs short
+ * enough for insertion (the deeper levels of 8 bits cost a pass each). */
+static unsigned bucket_bits(size_t n) {
+  unsigned d = INNER_BITS;
+  while (d < BUCKET_BITS && ((size_t)1 << d) < n) d++;
+  return d;
+}
+
+#define BUCKET_COPY 65536 /* blocks: a bucket up to this long is sorted through a copy (2 MiB) */
+
+/* Sorts bucket b[0..n) of plan p by the bits below p->sh. A bucket that
+ * fits BUCKET_COPY is spread by its next digit into tmp and copied back
+ * (no chain of dependent loads, as the in-place moves have), its runs then
+ * sorted by insertion or the levels below; a longer one in place
+ * (sort_level). scratch holds the counters. */
+static void sort_bucket(lg_blk_t *b, size_t n, const lg_heap_plan_t *p, lg_blk_t *tmp, uint32_t *scratch) {
+  if (n <= SMALL_RUN || n > BUCKET_COPY || p->sh <= p->low) {
+    sort_level(b, n, p->base, p->sh, p->low, bucket_bits(n), scratch);
+    return;
+  }
+  unsigned d = bucket_bits(n);
+  if (d > p->sh - p->low) d = p->sh - p->low;
+  unsigned sh = p->sh - d;
+  size_t nb = (size_t)1 << d, mask = nb - 1;
+  uint32_t *pos = scratch, *end = scratch + nb;
+  memset(pos, 0, nb * sizeof *pos);
+  for (size_t i = 0; i < n; i++) pos[((b[i].addr - p->base) >> sh) & mask]++;
+  uint32_t sum = 0;
+  for (size_t x = 0; x < nb; x++) { uint32_t c = pos[x]; pos[x] = sum; sum += c; end[x] = sum; }
+  for (size_t i = 0; i < n; i++) tmp[pos[((b[i].addr - p->base) >> sh) & mask]++] = b[i];
+  memcpy(b, tmp, n * sizeof *b);
+  for (size_t x = 0, start = 0; x < nb; start = end[x++])
+    if (end[x] - start > 1) sort_level(b + start, end[x] - start, p->base, sh, p->low, INNER_BITS, scratch + 2 * nb);
+}
+
+int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b) {
+  size_t nb = (size_t)1 << p->d;
+  uint32_t *end = p->next + nb;
+  uint32_t *scratch = lg_sys_grab((2u << BUCKET_BITS) + MAX_LEVELS * (2u << INNER_BITS), sizeof *scratch);
+  lg_blk_t *tmp = lg_sys_grab(BUCKET_COPY, sizeof *tmp);
+  if (!scratch || !tmp) { lg_sys_drop(scratch); lg_sys_drop(tmp); lg_sys_drop(p->next); p->next = NULL; return -1; }
+  for (size_t x = 0, start = 0; x < nb; start = end[x++])
+    if (end[x] - start > 1) sort_bucket(b + start, end[x] - start, p, tmp, scratch);
+  lg_sys_drop(tmp);
+  lg_sys_drop(scratch);
+  lg_sys_drop(p->next);
+  p->next = NULL;
+  return 0;
+}
+
 /* Size of a block for containment: a malloc(0) block still owns its start. */
 static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 1; }
 
@@ -449,7 +586,11 @@ static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t 
 /* Records where block i was first reached from, when parents are tracked:
  * `src` is the scanned block, or NONE for a root word at `where`. */
 static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
-  if (src != NONE) { h->parent[i] = src; h->depth[i] = h->depth[src] + 1; return; }
+  if (src != NONE) {
+    h->parent[i] = src;
+    h->depth[i] = (uint8_t)(h->depth[src] + (h->depth[src] < LG_DEPTH_MAX));
+    return;
+  }
   h->depth[i] = 1;
   if (h->nroots == h->caproots) {
     size_t nc = h->caproots ? h->caproots * 2 : 1024;
@@ -524,6 +665,10 @@ static void flush_candidates(lg_heap_t *h) {
     __builtin_prefetch(&h->settled[idx[k] >> 6]);
     if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
   }
+  /* A start pointer to a block not settled yet loads the block in reach():
+   * its line is fetched now, beside the batch's others. */
+  for (size_t k = 0; k < n; k++)
+    if (idx[k] >= 0 && at[k] && !is_settled(h, (size_t)idx[k])) __builtin_prefetch(&h->blk[idx[k]]);
   h->ncand = 0;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
@@ -580,10 +725,15 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
 
 /* Prefetches the block entry and then the memory of blocks a little ahead
  * in the work queue, so that popping one rarely waits on memory. */
+#define AHEAD_LINES 4 /* lines of a block's memory prefetched ahead of its scan */
 static inline void prefetch_ahead(const lg_heap_t *h) {
   const lg_vec_t *q = &h->rstack;
   if (h->rhead + 16 < q->n) __builtin_prefetch(&h->blk[q->v[h->rhead + 16]]);
-  if (h->rhead + 8 < q->n) __builtin_prefetch((const void *)h->blk[q->v[h->rhead + 8]].addr);
+  if (h->rhead + 8 < q->n) {
+    const lg_blk_t *b = &h->blk[q->v[h->rhead + 8]];
+    uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
+    for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
+  }
 }
 
 void lg_mark_finish(lg_heap_t *h) {
@@ -598,8 +748,7 @@ void lg_mark_finish(lg_heap_t *h) {
       uint32_t i = h->pstack.v[--h->pstack.n];
       if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
     } else {
-      h->rhead = 0;
-      vec_free(&h->rstack); /* the analysis needs the room more */
+      h->rhead = h->rstack.n = 0; /* its room, touched already, becomes the analysis' (take_room) */
       vec_free(&h->pstack);
       break;
     }
@@ -609,7 +758,13 @@ void lg_mark_finish(lg_heap_t *h) {
 int lg_heap_track_parents(lg_heap_t *h) {
   h->parent = lg_sys_grab(h->n + 1, sizeof *h->parent);
   h->depth = lg_sys_grab(h->n + 1, sizeof *h->depth);
-  if (!h->parent || !h->depth) { lg_sys_drop(h->parent); lg_sys_drop(h->depth); h->parent = h->depth = NULL; return -1; }
+  if (!h->parent || !h->depth) {
+    lg_sys_drop(h->parent);
+    lg_sys_drop(h->depth);
+    h->parent = NULL;
+    h->depth = NULL;
+    return -1;
+  }
   return 0;
 }
 
@@ -907,10 +1062,23 @@ static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po)
   return 0;
 }
 
+/* Room for n + 1 indexes: the REACHABLE work list's, which marking
+ * leaves behind with its pages resident (the scan's memory then does not
+ * grow by another array a block), else fresh. lg_sys_drop returns it. */
+static uint32_t *take_room(lg_heap_t *h) {
+  if (h->rstack.v && h->rstack.cap >= h->n + 1) {
+    uint32_t *v = h->rstack.v;
+    h->rstack = (lg_vec_t){0};
+    h->rhead = 0;
+    return v;
+  }
+  return lg_sys_grab(h->n + 1, 4);
+}
+
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
   lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
-  uint32_t *lid = lg_sys_grab(h->n + 1, 4);
+  uint32_t *lid = take_room(h);
   int rc = lid ? split_blocks(h, g, &un, &po) : -1;
   if (!rc) {
     memset(lid, 0xFF, (h->n + 1) * 4);

@@ -90,6 +90,9 @@ typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
  * (kind is enum lg_root_kind; tid the thread for stacks, registers, TLS). */
 typedef struct lg_root_hit { uintptr_t where; uint32_t kind, tid; } lg_root_hit_t;
 #define LG_PARENT_ROOT 0x80000000u
+/* Depths (lg_heap_t.depth) stop counting here: one byte a block, and the
+ * chains a scan logs are shorter (LG_CHAIN_MAX_HOPS). */
+#define LG_DEPTH_MAX 255
 
 typedef struct lg_heap {
   lg_blk_t *blk;
@@ -114,7 +117,7 @@ typedef struct lg_heap {
    * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
    * first marking makes these the shortest paths from the roots. */
   uint32_t *parent;
-  uint32_t *depth;      /* hops from the roots, with parent */
+  uint8_t *depth;       /* hops from the roots, with parent; at most LG_DEPTH_MAX */
   lg_root_hit_t *roots;
   size_t nroots, caproots;
   uint32_t root_kind, root_tid; /* of the root range being marked */
@@ -161,6 +164,31 @@ int lg_heap_sort(lg_blk_t *b, size_t n);
  * bits for big heaps (the in-place moves then stay within 2048 write
  * positions, and the buckets below sort in cache), 8 for the rest. */
 unsigned lg_heap_sort_digit_bits(size_t n);
+/* A sorted copy made while copying (graph.c): lg_heap_plan_note sees
+ * every address once (p zeroed first), lg_heap_plan_digits then picks the
+ * first digit (0 or -1: out of memory), lg_heap_plan_count sees every
+ * address again, lg_heap_plan_place turns the counts into the buckets'
+ * starts, lg_heap_plan_slot says where in b[] the block of address a goes
+ * (each address once more, the same set of them), and lg_heap_plan_sort
+ * sorts the buckets, leaving b[0..n) as lg_heap_sort would (0 or -1). */
+#define LG_PLAN_CHUNK_BITS 8
+#define LG_PLAN_CHUNKS (1u << LG_PLAN_CHUNK_BITS)
+typedef struct lg_heap_plan {
+  uintptr_t lo, hi, first, differ, base;
+  size_t n;
+  unsigned low, top, d, sh;
+  int chunked;        /* keys from the chunk table (graph.c) */
+  uint32_t nchunks;
+  uint64_t chunk[LG_PLAN_CHUNKS]; /* the 1 GiB chunks holding blocks, + 1; 0 empty */
+  uint32_t rank[LG_PLAN_CHUNKS];
+  uint32_t *next;     /* 2 << d: each bucket's next position, then its end */
+} lg_heap_plan_t;
+void lg_heap_plan_note(lg_heap_plan_t *p, uintptr_t a);
+int lg_heap_plan_digits(lg_heap_plan_t *p);
+void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a);
+void lg_heap_plan_place(lg_heap_plan_t *p);
+size_t lg_heap_plan_slot(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
+int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. From then until marking ends, block marks change only through
  * the marking functions below. Returns 0 or -1 (out of memory). */
@@ -174,7 +202,9 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
  * block a root (ignored objects); lg_mark_finish floods what they reach
- * and gives the work lists' memory back (marking may go on after it). */
+ * and gives the POSSIBLE list's memory back; the REACHABLE list keeps
+ * its room, which lg_graph_analyse takes over (marking may go on after
+ * it). */
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
 void lg_mark_finish(lg_heap_t *h);

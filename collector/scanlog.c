@@ -137,10 +137,34 @@ static uint32_t group_sites(const lg_heap_t *h, const uint32_t *mem, uint32_t n,
   return ns;
 }
 
+/* The listed members of the cluster being written, by block index: an
+ * open-addressed table of LISTED_SLOTS entries, an entry valid when its
+ * stamp is the cluster's (no clearing between clusters). */
+typedef struct listed { uint32_t blk, ix, stamp; } listed_t;
+#define LISTED_SLOTS (2 * LG_CLUSTER_MAX_LISTED)
+
 typedef struct work {
   site_t *sites;
-  uint32_t *map, mask, *listed_ix, *eorder, *estart;
+  uint32_t *map, mask, *eorder, *estart;
+  listed_t *listed;
+  uint32_t stamp;
 } work_t;
+
+static inline size_t listed_slot(uint32_t blk) { return (blk * 2654435761u) & (LISTED_SLOTS - 1); }
+
+/* Notes that block blk is listed as member ix of the current cluster. */
+static void listed_put(work_t *w, uint32_t blk, uint32_t ix) {
+  size_t j = listed_slot(blk);
+  while (w->listed[j].stamp == w->stamp) j = (j + 1) & (LISTED_SLOTS - 1);
+  w->listed[j] = (listed_t){blk, ix, w->stamp};
+}
+
+/* The listed index of block blk in the current cluster, or NONE. */
+static uint32_t listed_get(const work_t *w, uint32_t blk) {
+  for (size_t j = listed_slot(blk); w->listed[j].stamp == w->stamp; j = (j + 1) & (LISTED_SLOTS - 1))
+    if (w->listed[j].blk == blk) return w->listed[j].ix;
+  return NONE;
+}
 
 /* Writes cluster c as a CLUSTER record; returns the record's id. */
 static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w) {
@@ -150,11 +174,12 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   uint32_t ns = group_sites(h, mem, ci->blocks, w->sites, w->map, w->mask);
   for (uint32_t k = 0; k < ns; k++) w->map[w->sites[k].slot] = NONE;
   uint32_t nl = ci->blocks < LG_CLUSTER_MAX_LISTED ? ci->blocks : LG_CLUSTER_MAX_LISTED;
-  for (uint32_t k = 0; k < nl; k++) w->listed_ix[mem[k]] = k;
+  if (++w->stamp == 0) { memset(w->listed, 0, LISTED_SLOTS * sizeof *w->listed); w->stamp = 1; }
+  for (uint32_t k = 0; k < nl; k++) listed_put(w, mem[k], k);
   uint32_t ne = 0;
   for (uint32_t e = w->estart[c]; e < w->estart[c + 1] && ne < LG_CLUSTER_MAX_EDGES; e++) {
     uint32_t k = w->eorder[e];
-    if (w->listed_ix[s->graph.edge_from[k]] != NONE && w->listed_ix[s->graph.edge_to[k]] != NONE) ne++;
+    if (listed_get(w, s->graph.edge_from[k]) != NONE && listed_get(w, s->graph.edge_to[k]) != NONE) ne++;
   }
   for (uint32_t k = 0; k < ns; k++) log_stack(w->sites[k].stack);
   for (uint32_t k = 0; k < nl; k++) log_stack(h->blk[mem[k]].stack);
@@ -188,14 +213,13 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   uint32_t written = 0;
   for (uint32_t e = w->estart[c]; e < w->estart[c + 1] && written < ne; e++) {
     uint32_t k = w->eorder[e];
-    uint32_t a = w->listed_ix[s->graph.edge_from[k]], b = w->listed_ix[s->graph.edge_to[k]];
+    uint32_t a = listed_get(w, s->graph.edge_from[k]), b = listed_get(w, s->graph.edge_to[k]);
     if (a == NONE || b == NONE) continue;
     lg_log_u32(a);
     lg_log_u32(b);
     written++;
   }
   lg_log_end();
-  for (uint32_t k = 0; k < nl; k++) w->listed_ix[mem[k]] = NONE;
   s->logged_clusters++;
   s->logged_cyclic += ci->cyclic;
   return id;
@@ -250,18 +274,17 @@ void lg_scanlog_clusters(lg_scan_t *s) {
   while (mask < maxb * 2) mask <<= 1;
   work_t w = {.mask = mask - 1};
   size_t sz_sites = (size_t)maxb * sizeof(site_t), sz_map = (size_t)mask * 4;
-  size_t sz_lix = (s->heap.n + 1) * 4, sz_es = (g->nclusters + 1) * 4, sz_eo = (g->nedges + 1) * 4;
+  size_t sz_lix = LISTED_SLOTS * sizeof(listed_t), sz_es = (g->nclusters + 1) * 4, sz_eo = (g->nedges + 1) * 4;
   size_t sz_v = g->nclusters * sizeof(verdict_t), sz_live = g->nclusters * 4;
   uint32_t *pos = lg_sys_map(sz_es), *live = lg_sys_map(sz_live), nlive = 0;
   verdict_t *v = lg_sys_map(sz_v);
   w.sites = lg_sys_map(sz_sites);
   w.map = lg_sys_map(sz_map);
-  w.listed_ix = lg_sys_map(sz_lix);
+  w.listed = lg_sys_map(sz_lix); /* zeroed: stamps start at 1 */
   w.estart = lg_sys_map(sz_es);
   w.eorder = lg_sys_map(sz_eo);
-  if (pos && live && v && w.sites && w.map && w.listed_ix && w.estart && w.eorder) {
+  if (pos && live && v && w.sites && w.map && w.listed && w.estart && w.eorder) {
     memset(w.map, 0xFF, sz_map);
-    memset(w.listed_ix, 0xFF, sz_lix);
     /* Bucket the edges by cluster (counting sort): cluster c's edges are
      * eorder[estart[c] .. estart[c+1]). */
     for (size_t e = 0; e < g->nedges; e++) w.estart[s->heap.blk[g->edge_from[e]].cluster]++;
@@ -282,7 +305,7 @@ void lg_scanlog_clusters(lg_scan_t *s) {
     lg_note_locked(LG_NOTE_WARNING, "out of memory while writing clusters; this scan's clusters are missing");
   }
   lg_sys_unmap(pos, sz_es); lg_sys_unmap(live, sz_live); lg_sys_unmap(v, sz_v);
-  lg_sys_unmap(w.sites, sz_sites); lg_sys_unmap(w.map, sz_map); lg_sys_unmap(w.listed_ix, sz_lix);
+  lg_sys_unmap(w.sites, sz_sites); lg_sys_unmap(w.map, sz_map); lg_sys_unmap(w.listed, sz_lix);
   lg_sys_unmap(w.estart, sz_es); lg_sys_unmap(w.eorder, sz_eo);
 }
 

@@ -27,6 +27,7 @@ typedef struct fill {
   uint32_t *hash;
   size_t mask;
   uint8_t *live;
+  lg_heap_plan_t *plan; /* a full scan: each block straight into its bucket */
 } fill_t;
 
 static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
@@ -97,7 +98,8 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
   if (f->young && gen) { count_old(f, sl, gen); return; }
   if (f->n == f->cap && fill_grow(f) < 0) return;
-  lg_blk_t *b = &f->b[f->n++];
+  lg_blk_t *b = &f->b[f->plan ? lg_heap_plan_slot(f->plan, f->b, lg_slot_addr(sl)) : f->n];
+  f->n++;
   b->addr = lg_slot_addr(sl);
   b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
   b->stack = lg_slot_stack(sl);
@@ -156,6 +158,34 @@ static int fill_from_lists(lg_scan_t *s, fill_t *f) {
   return 1;
 }
 
+#define PLAN_MIN_BLOCKS (1u << 18) /* the sort's own threshold for a big heap (graph.c) */
+
+static void plan_note(lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
+static void plan_count(lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
+
+/* A full scan's copy, sorted as it is made (lg_heap_plan_t, graph.h): two
+ * walks of the table for the addresses' range and first digits, then the
+ * copy into the records of f->cap (enough room: the walks counted every
+ * block). Returns 0, or -1 out of memory. */
+static int fill_sorted(fill_t *f) {
+  lg_heap_plan_t plan;
+  memset(&plan, 0, sizeof plan);
+  lg_blocks_each(plan_note, &plan);
+  if (plan.n > f->cap) {
+    lg_blk_t *b = lg_sys_remap(f->b, (f->cap + 1) * sizeof *b, (plan.n + 1) * sizeof *b);
+    if (!b) return -1;
+    f->b = b;
+    f->cap = plan.n;
+  }
+  if (lg_heap_plan_digits(&plan) < 0) return -1;
+  lg_blocks_each(plan_count, &plan);
+  lg_heap_plan_place(&plan);
+  f->plan = &plan;
+  lg_blocks_each(copy_slot, f);
+  f->plan = NULL;
+  return lg_heap_plan_sort(&plan, f->b);
+}
+
 /* Keeps one entry per address in the sorted copy. An address is in two
  * parts of the table only for a moment (a realloc in place of another
  * thread's block) or after a free the shim never saw: either entry is
@@ -183,7 +213,7 @@ int lg_snapshot_take(lg_scan_t *s) {
   size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
   fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
-              NULL, NULL, 0, NULL};
+              NULL, NULL, 0, NULL, NULL};
   if (!f.b) return -1;
   if (s->young) {
     f.nsites = lg_stacks_count() + 1;
@@ -193,10 +223,15 @@ int lg_snapshot_take(lg_scan_t *s) {
     s->nold_sites = f.nsites;
     hash_prev(s, &f);
   }
-  if (!s->young || !fill_from_lists(s, &f)) lg_blocks_each(copy_slot, &f);
+  /* Sorting while copying costs two more walks of the table: worth it for
+   * a big heap (the sort's first levels then move every record out of
+   * cache), not for a small one or a table left big by a heap gone. */
+  int sorted = !s->young && lg_blocks_count() >= PLAN_MIN_BLOCKS && fill_sorted(&f) == 0;
+  if (!sorted && !s->young) f.n = 0; /* out of memory: the plain copy, then the sort */
+  if (!sorted && (!s->young || !fill_from_lists(s, &f))) lg_blocks_each(copy_slot, &f);
   s->heap.blk = f.b;
   s->blk_bytes = (f.cap + 1) * sizeof(lg_blk_t);
-  if (lg_heap_sort(f.b, f.n) < 0) return -1;
+  if (!sorted && lg_heap_sort(f.b, f.n) < 0) return -1;
   s->heap.n = f.n = drop_duplicates(f.b, f.n);
   if (lg_heap_build(&s->heap) < 0) return -1;
   /* A block outside readable memory (a free we never saw) is not read.

@@ -249,11 +249,18 @@ static void test_marking_judges_start_and_past_the_end_words(void **state) {
   assert_int_equal(bl[1].mark, LG_REACHABLE);
   assert_int_equal(bl[2].mark, LG_REACHABLE);
   assert_int_equal(bl[3].mark, LG_UNREACHED);
-  assert_null(h.rstack.v); /* the work lists' memory went back when marking ended */
-  assert_null(h.pstack.v);
+  assert_null(h.pstack.v); /* the POSSIBLE list's memory went back when marking ended */
+  assert_non_null(h.rstack.v); /* the REACHABLE list's room stays, empty, for the analysis */
+  assert_int_equal(h.rstack.n, 0);
   lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
   lg_mark_finish(&h);
   assert_int_equal(bl[3].mark, LG_POSSIBLE);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&h, &g), 0); /* takes the room over */
+  assert_null(h.rstack.v);
+  assert_int_equal(bl[3].cat, LG_CAT_POSSIBLE);
+  assert_int_equal(bl[1].cat, LG_CAT_REACHABLE);
+  lg_graph_free(&g);
   lg_heap_free(&h);
 }
 
@@ -329,6 +336,66 @@ static void test_sort_orders_big_and_small_heaps_with_their_digits(void **state)
     for (size_t i = 1; i < BIG; i++) assert_true(b[i - 1].addr <= b[i].addr);
   }
   munmap(b, BIG * sizeof *b);
+}
+
+/* Fills out[] from in[0..n) as the snapshot does with a plan: the three
+ * passes over the same addresses, each record into its bucket, then the
+ * buckets sorted. */
+static void plan_fill(const lg_blk_t *in, size_t n, lg_blk_t *out) {
+  lg_heap_plan_t p;
+  memset(&p, 0, sizeof p);
+  for (size_t i = 0; i < n; i++) lg_heap_plan_note(&p, in[i].addr);
+  assert_int_equal(p.n, n);
+  assert_int_equal(lg_heap_plan_digits(&p), 0);
+  for (size_t i = 0; i < n; i++) lg_heap_plan_count(&p, in[i].addr);
+  lg_heap_plan_place(&p);
+  for (size_t i = 0; i < n; i++) out[lg_heap_plan_slot(&p, out, in[i].addr)] = in[i];
+  assert_int_equal(lg_heap_plan_sort(&p, out), 0);
+  assert_null(p.next);
+}
+
+/* The copy sorted as it is made (lg_heap_plan_t) holds the same records
+ * in the same address order as lg_heap_sort gives: big and small heaps,
+ * addresses that come twice, all in one narrow range, differing only in
+ * high bits (each in a chunk of its own), off their 16-byte granules, in
+ * two dense ranges far apart (a brk heap and mmapped chunks: the chunk
+ * ranks), all one address, one block, none. */
+static void test_sorted_copy_matches_the_sort(void **state) {
+  (void)state;
+  enum { BIG = 300000 };
+  lg_blk_t *in = mmap(NULL, 3 * BIG * sizeof *in, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(in != MAP_FAILED);
+  lg_blk_t *out = in + BIG, *ref = in + 2 * BIG;
+  size_t sizes[] = {BIG, 5000, 40, 2, 1, 0};
+  for (int layout = 0; layout < 6; layout++)
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+      size_t n = sizes[z];
+      uint64_t x = 2463534242ull + (uint64_t)layout;
+      for (size_t i = 0; i < n; i++) {
+        if (layout != 1 || i % 2 == 0) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; } /* 1: pairs */
+        uintptr_t a = layout == 2   ? (uintptr_t)0x555555550000ull + (x & 0x3ffffff0)
+                      : layout == 3 ? (uintptr_t)0x10 + ((x & 0x7fff) << 32)
+                      : layout == 4 ? (uintptr_t)0x7f0000001234ull + (x & 0xffff) * 8 /* off granule */
+                      : layout == 5 ? (x & 1 ? (uintptr_t)0x7f12340000ull << 8 : (uintptr_t)0x555555a00000ull) +
+                                          ((x >> 1) & 0x7ffffff0) /* a brk heap, mmapped chunks */
+                                    : (uintptr_t)(x & 0x7ffffffffff0ull);
+        if (layout == 0 && n == 40) a = 0x600000; /* all one address */
+        in[i] = (lg_blk_t){.addr = a, .size = i, .stack = (uint32_t)i};
+      }
+      memcpy(ref, in, n * sizeof *in);
+      assert_int_equal(lg_heap_sort(ref, n), 0);
+      memset(out, 0xAB, n * sizeof *out);
+      plan_fill(in, n, out);
+      uint64_t sum = 0;
+      for (size_t i = 0; i < n; i++) {
+        assert_true(out[i].addr == ref[i].addr);
+        assert_true(out[i].size == out[i].stack); /* whole records, never torn */
+        sum += out[i].stack * 0x9E3779B97F4A7C15ull ^ out[i].addr;
+        sum -= in[i].stack * 0x9E3779B97F4A7C15ull ^ in[i].addr;
+      }
+      assert_true(sum == 0); /* every record once */
+    }
+  munmap(in, 3 * BIG * sizeof *in);
 }
 
 static void test_mark_start_interior_and_unreached(void **state) {
@@ -557,6 +624,42 @@ static void test_chain_is_the_shortest_path_from_a_root(void **state) {
   assert_int_equal(path[0], 0);
   assert_int_equal(root->where, (uintptr_t)&roots[0]);
   lg_heap_free(&heap);
+}
+
+/* Depths take a byte a block and stop at LG_DEPTH_MAX: along a list of
+ * 300 blocks from a root they count 1, 2, ... up to it and stay there,
+ * and the chain of the last block still ends at it, cut on the root side. */
+static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(void **state) {
+  (void)state;
+  enum { N = 300 };
+  uintptr_t *area = mmap(NULL, N * 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  lg_blk_t *b = mmap(NULL, N * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(area != MAP_FAILED && b != MAP_FAILED);
+  for (size_t i = 0; i < N; i++) {
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&area[2 * i], .size = 16, .stack = 1};
+    if (i + 1 < N) area[2 * i] = (uintptr_t)&area[2 * i + 2];
+  }
+  lg_heap_t h = {.blk = b, .n = N};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_int_equal(lg_heap_track_parents(&h), 0);
+  uintptr_t root = (uintptr_t)area;
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(b[i].mark, LG_REACHABLE);
+    assert_int_equal(h.depth[i], i + 1 < LG_DEPTH_MAX ? i + 1 : LG_DEPTH_MAX);
+  }
+  uint32_t path[LG_CHAIN_MAX_HOPS];
+  const lg_root_hit_t *hit = NULL;
+  size_t n = lg_heap_chain(&h, N - 1, path, LG_CHAIN_MAX_HOPS, &hit);
+  assert_int_equal(n, LG_CHAIN_MAX_HOPS);
+  assert_int_equal(path[n - 1], N - 1);
+  assert_int_equal(path[0], N - LG_CHAIN_MAX_HOPS);
+  assert_non_null(hit);
+  assert_int_equal(hit->where, (uintptr_t)&root);
+  lg_heap_free(&h);
+  munmap(area, N * 16);
+  munmap(b, N * sizeof *b);
 }
 
 static void test_chain_of_an_unreached_block_is_empty(void **state) {
@@ -860,6 +963,7 @@ int main(void) {
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
+      cmocka_unit_test(test_sorted_copy_matches_the_sort),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
       cmocka_unit_test(test_ignored_block_keeps_children),
@@ -872,6 +976,7 @@ int main(void) {
       cmocka_unit_test(test_possible_blocks_form_their_own_cluster),
       cmocka_unit_test(test_million_node_list_needs_no_recursion),
       cmocka_unit_test(test_chain_is_the_shortest_path_from_a_root),
+      cmocka_unit_test(test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block),
       cmocka_unit_test(test_chain_of_an_unreached_block_is_empty),
       cmocka_unit_test(test_glibc_next_chunk_pointer_is_not_interior),
       cmocka_unit_test(test_pointer_past_empty_array_is_a_start_pointer),
