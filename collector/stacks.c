@@ -56,6 +56,13 @@ static uint32_t empty_id; /* the id of the stack without frames, 0 none yet */
 /* Per-thread cache: the stack hash and the id it interned to. */
 static __thread struct { uint64_t hash; uint32_t id; } tcache[TCACHE];
 
+/* The path of the thread's last stack interned through the tree, from
+ * its outermost frame in (its first PATH frames): a new stack shares its
+ * outer frames with it most often, and those nodes are taken from here
+ * instead of the hash. Nodes never change, so the path stays true. */
+#define PATH 64u
+static __thread struct { uint32_t n; uint32_t node[PATH]; uintptr_t frame[PATH]; } path;
+
 static inline uint64_t hash_frames(const uintptr_t *f, uint32_t n) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ n;
   for (uint32_t i = 0; i < n; i++) {
@@ -175,9 +182,19 @@ static uint32_t *id_slot(uint32_t leaf) {
 /* Finds or stores the stack f[0..n), from its outermost frame in; its
  * id, or 0 out of memory. Caller holds the lock. */
 static uint32_t find_or_add(const uintptr_t *f, uint32_t n, int *fresh) {
-  uint32_t at = 0;
-  for (uint32_t i = n; i-- > 0;)
-    if (!(at = node_get(at, f[i]))) return 0;
+  uint32_t at = 0, j = 0, same = n < path.n ? n : path.n;
+  for (; j < same && f[n - 1 - j] == path.frame[j]; j++) at = path.node[j];
+  for (; j < n; j++) {
+    if (!(at = node_get(at, f[n - 1 - j]))) {
+      path.n = 0;
+      return 0;
+    }
+    if (j < PATH) {
+      path.frame[j] = f[n - 1 - j];
+      path.node[j] = at;
+    }
+  }
+  path.n = n < PATH ? n : PATH;
   if (!at) {
     if (!empty_id && (empty_id = stack_add(0, 0))) *fresh = 1;
     return empty_id;
