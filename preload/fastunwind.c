@@ -658,14 +658,28 @@ static __attribute__((noinline)) void checks_again(uw_thread_t *t, node_t *c, ui
   make_checks(t, c, depth);
 }
 
+/* Do the n checks of a row all hold? Four at a time, their differences
+ * or-ed into one test: a row that fails reads a few slots past the one
+ * that failed, which is harmless (every slot of a row lies in the
+ * thread's stack, read when the row was made, and a thread's stack is
+ * never unmapped under it), and the answer is the same. */
+static inline __attribute__((always_inline)) int row_holds(const chk_t *k, uint32_t n) {
+  const chk_t *end = k + n;
+  for (; end - k >= 4; k += 4)
+    if ((word(k[0].at) ^ k[0].want) | (word(k[1].at) ^ k[1].want) | (word(k[2].at) ^ k[2].want) |
+        (word(k[3].at) ^ k[3].want))
+      return 0;
+  for (; k < end; k++)
+    if (word(k->at) != k->want) return 0;
+  return 1;
+}
+
 /* outside_holds(c, 0, depth, n) for a capture c with an id: by its checks
  * when it has them (of the generation in use), else by the tree, and
  * then its checks are laid out for the next time. */
 static inline __attribute__((always_inline)) int holds(uw_thread_t *t, node_t *c, uint32_t depth, uint32_t *n) {
   if (LG_LIKELY(c->chk) && LG_LIKELY(c->chk_gen == t->chk_gen) && LG_LIKELY(depth == t->chk_depth)) {
-    const chk_t *k = &t->checks[c->chk - 1];
-    for (uint32_t i = 0; i < c->nchk; i++)
-      if (word(k[i].at) != k[i].want) return 0;
+    if (!row_holds(&t->checks[c->chk - 1], c->nchk)) return 0;
     *n = c->nframes;
     return 1;
   }
