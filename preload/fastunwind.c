@@ -667,12 +667,11 @@ static __attribute__((noinline)) void checks_again(uw_thread_t *t, node_t *c, ui
  * thread's stack, read when the row was made, and a thread's stack is
  * never unmapped under it), and the answer is the same. */
 static inline __attribute__((always_inline)) int row_holds(const chk_t *k, uint32_t n) {
-  const chk_t *end = k + n;
-  for (; end - k >= 4; k += 4)
+  for (uint32_t g = n / 4; g; g--, k += 4)
     if ((word(k[0].at) ^ k[0].want) | (word(k[1].at) ^ k[1].want) | (word(k[2].at) ^ k[2].want) |
         (word(k[3].at) ^ k[3].want))
       return 0;
-  for (; k < end; k++)
+  for (uint32_t r = n % 4; r; r--, k++)
     if (word(k->at) != k->want) return 0;
   return 1;
 }
