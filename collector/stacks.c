@@ -42,7 +42,10 @@ typedef struct entry {
 
 /* An open-addressed hash of numbers (node numbers or stack ids), each
  * slot the number shifted past TAG_BITS bits of its key's hash; 0 empty.
- * Under the lock. */
+ * Probes go 1, 2, 3, ... slots further each time (triangular numbers: in
+ * a power-of-two table they visit every slot), which keeps a lookup
+ * short when the table is nearly full, where one slot after the other
+ * would walk long runs. Under the lock. */
 typedef struct hash { uint32_t *slot, cap, n; } hash_t;
 
 static lg_lock_t lock = LG_LOCK_INIT;
@@ -109,7 +112,7 @@ static int hash_grow(hash_t *h) {
   for (uint32_t i = 0; i < h->cap; i++) {
     if (!h->slot[i]) continue;
     uint32_t j = rehash_of(h, h->slot[i] >> TAG_BITS) & (cap - 1);
-    while (s[j]) j = (j + 1) & (cap - 1);
+    for (uint32_t step = 1; s[j]; step++) j = (j + step) & (cap - 1);
     s[j] = h->slot[i];
   }
   if (h->slot) lg_sys_unmap(h->slot, (size_t)h->cap * sizeof *h->slot);
@@ -142,7 +145,7 @@ static uint32_t node_get(uint32_t out, uintptr_t frame) {
   if (hash_room(&node_hash) < 0) return 0;
   uint32_t hv = hash_node(out, frame), tag = hv >> (32 - TAG_BITS), mask = node_hash.cap - 1;
   uint32_t j = hv & mask;
-  for (uint32_t w; (w = node_hash.slot[j]); j = (j + 1) & mask) {
+  for (uint32_t w, step = 1; (w = node_hash.slot[j]); j = (j + step++) & mask) {
     if ((w & ((1u << TAG_BITS) - 1)) != tag) continue;
     const node_t *nd = node_at(w >> TAG_BITS);
     if (frame_of(nd) == frame && nd->out == out) return w >> TAG_BITS;
@@ -174,7 +177,7 @@ static uint32_t stack_add(uint32_t leaf, uint32_t n) {
 static uint32_t *id_slot(uint32_t leaf) {
   uint32_t hv = hash_leaf(leaf), tag = hv >> (32 - TAG_BITS), mask = stack_hash.cap - 1;
   uint32_t j = hv & mask;
-  for (uint32_t w; (w = stack_hash.slot[j]); j = (j + 1) & mask)
+  for (uint32_t w, step = 1; (w = stack_hash.slot[j]); j = (j + step++) & mask)
     if ((w & ((1u << TAG_BITS) - 1)) == tag && entry_at(w >> TAG_BITS)->leaf == leaf) break;
   return &stack_hash.slot[j];
 }
