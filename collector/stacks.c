@@ -3,12 +3,13 @@
  * to its id, and the per-thread cache.
  *
  * Memory is what a long-running interpreter pays for every distinct stack
- * (python3 keeps about 57 000 nodes for 13 000 stacks), so a node is 12
- * bytes (its return address in two halves and the node outside), the
- * stack ids live in a hash of their own (there are four nodes for every
- * stack) and both hashes hold 32-bit words — a number and a few bits of
- * its key's hash, so that a probe seldom reads a node — and grow when
- * seven eighths full. Chunks of nodes and stacks are mappings of their
+ * (python3 keeps about 57 000 nodes for 13 000 stacks, through a few
+ * thousand return addresses), so a node is 8 bytes (the number of its
+ * return address in a table of them, and the node outside), the stack ids
+ * live in a hash of their own (there are four nodes for every stack) and
+ * the hashes hold 32-bit words — a number and a few bits of its key's
+ * hash, so that a probe seldom reads what the number names — and grow
+ * when seven eighths full. Chunks of nodes and stacks are mappings of their
  * own (the arena would round them up to the next power of two and zero
  * all of it: resident at once), so only the pages in use are resident. */
 #include "stacks.h"
@@ -20,16 +21,17 @@
 #define CHUNK (1u << CHUNK_BITS)
 #define NODE_CHUNKS 16383u /* up to 64 million nodes: a number fits in 26 bits */
 #define STACK_CHUNKS 4096u /* up to 16 million distinct stacks */
+#define RA_CHUNKS 4096u    /* up to 16 million distinct return addresses */
 #define HASH_INIT 4096u    /* slots of each hash at first */
 #define TAG_BITS 6         /* the low bits of a hash slot: its key's hash */
 #define TCACHE 512u
 
 /* A frame of the tree: its return address and the node of the frame
  * outside it. Nodes are numbered from 1; 0 is "none" (outside the
- * outermost frame). */
+ * outermost frame); so are return addresses. */
 typedef struct node {
-  uint32_t lo, hi; /* the return address, low and high halves */
-  uint32_t out;    /* the node of the frame outside, 0 none */
+  uint32_t ra;  /* the number of the return address */
+  uint32_t out; /* the node of the frame outside, 0 none */
 } node_t;
 
 /* A stack: the node of its innermost frame (0 for an empty stack). */
@@ -52,7 +54,10 @@ static lg_lock_t lock = LG_LOCK_INIT;
 static node_t *nodes[NODE_CHUNKS];
 static entry_t *entries[STACK_CHUNKS];
 static uint32_t nnodes, nstacks;
-static hash_t node_hash;  /* node numbers by (out, frame) */
+static uintptr_t *ras[RA_CHUNKS];
+static uint32_t nras;
+static hash_t ra_hash;    /* return address numbers by address */
+static hash_t node_hash;  /* node numbers by (out, return address) */
 static hash_t stack_hash; /* stack ids by their innermost node */
 static uint32_t empty_id; /* the id of the stack without frames, 0 none yet */
 
@@ -76,6 +81,11 @@ static inline uint64_t hash_frames(const uintptr_t *f, uint32_t n) {
   return h | 1; /* never 0, the empty cache mark */
 }
 
+static inline uint32_t hash_ra(uintptr_t frame) {
+  uint64_t h = (frame ^ (frame >> 29)) * 0xff51afd7ed558ccdull;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
 static inline uint32_t hash_node(uint32_t out, uintptr_t frame) {
   uint64_t h = (frame ^ ((uint64_t)out << 40 | out)) * 0xff51afd7ed558ccdull;
   return (uint32_t)(h ^ (h >> 32));
@@ -88,16 +98,19 @@ static inline uint32_t hash_leaf(uint32_t leaf) {
 
 static inline node_t *node_at(uint32_t i) { return &nodes[(i - 1) >> CHUNK_BITS][(i - 1) & (CHUNK - 1)]; }
 
-static inline uintptr_t frame_of(const node_t *nd) { return (uintptr_t)((uint64_t)nd->hi << 32 | nd->lo); }
+static inline uintptr_t ra_at(uint32_t i) { return ras[(i - 1) >> CHUNK_BITS][(i - 1) & (CHUNK - 1)]; }
+
+static inline uintptr_t frame_of(const node_t *nd) { return ra_at(nd->ra); }
 
 static inline entry_t *entry_at(uint32_t id) { return &entries[(id - 1) >> CHUNK_BITS][(id - 1) & (CHUNK - 1)]; }
 
 /* ---- the hashes (under the lock) --------------------------------------------- */
 
-/* The hash a slot's number was stored under: of its node's key, or of
- * its stack's innermost node. */
+/* The hash a slot's number was stored under: of its node's key, of its
+ * return address, or of its stack's innermost node. */
 static inline uint32_t rehash_of(const hash_t *h, uint32_t v) {
   if (h == &node_hash) return hash_node(node_at(v)->out, frame_of(node_at(v)));
+  if (h == &ra_hash) return hash_ra(ra_at(v));
   return hash_leaf(entry_at(v)->leaf);
 }
 
@@ -126,14 +139,31 @@ static int hash_room(hash_t *h) {
   return (uint64_t)(h->n + 1) * 8 > (uint64_t)h->cap * 7 ? hash_grow(h) : 0;
 }
 
+/* The number of return address `frame`, stored now if it is new; 0 out
+ * of memory. */
+static uint32_t ra_get(uintptr_t frame) {
+  if (hash_room(&ra_hash) < 0) return 0;
+  uint32_t hv = hash_ra(frame), tag = hv >> (32 - TAG_BITS), mask = ra_hash.cap - 1;
+  uint32_t j = hv & mask;
+  for (uint32_t w, step = 1; (w = ra_hash.slot[j]); j = (j + step++) & mask)
+    if ((w & ((1u << TAG_BITS) - 1)) == tag && ra_at(w >> TAG_BITS) == frame) return w >> TAG_BITS;
+  uint32_t i = nras;
+  if (i >= RA_CHUNKS * CHUNK) return 0;
+  if (!ras[i >> CHUNK_BITS] && !(ras[i >> CHUNK_BITS] = lg_sys_map(CHUNK * sizeof(uintptr_t)))) return 0;
+  ras[i >> CHUNK_BITS][i & (CHUNK - 1)] = frame;
+  nras = i + 1;
+  ra_hash.slot[j] = slot_word(i + 1, hv);
+  ra_hash.n++;
+  return i + 1;
+}
+
 /* Stores a new node; its number, or 0 out of memory. */
-static uint32_t node_add(uint32_t out, uintptr_t frame) {
+static uint32_t node_add(uint32_t out, uint32_t ra) {
   uint32_t i = nnodes;
   if (i >= NODE_CHUNKS * CHUNK) return 0;
   if (!nodes[i >> CHUNK_BITS] && !(nodes[i >> CHUNK_BITS] = lg_sys_map(CHUNK * sizeof(node_t)))) return 0;
   node_t *nd = &nodes[i >> CHUNK_BITS][i & (CHUNK - 1)];
-  nd->lo = (uint32_t)frame;
-  nd->hi = (uint32_t)((uint64_t)frame >> 32);
+  nd->ra = ra;
   nd->out = out;
   nnodes = i + 1;
   return i + 1;
@@ -148,9 +178,9 @@ static uint32_t node_get(uint32_t out, uintptr_t frame) {
   for (uint32_t w, step = 1; (w = node_hash.slot[j]); j = (j + step++) & mask) {
     if ((w & ((1u << TAG_BITS) - 1)) != tag) continue;
     const node_t *nd = node_at(w >> TAG_BITS);
-    if (frame_of(nd) == frame && nd->out == out) return w >> TAG_BITS;
+    if (nd->out == out && frame_of(nd) == frame) return w >> TAG_BITS;
   }
-  uint32_t i = node_add(out, frame);
+  uint32_t ra = ra_get(frame), i = ra ? node_add(out, ra) : 0;
   if (i) {
     node_hash.slot[j] = slot_word(i, hv);
     node_hash.n++;
