@@ -13,11 +13,11 @@
 
 #define PAGE 4096u
 
-typedef struct entry { uintptr_t lo, hi; uint8_t kept, broken; } entry_t;
+typedef struct entry { uintptr_t lo, hi; } entry_t; /* a tracked range */
 
 static int on;
 static int closed;              /* the program uses a userfaultfd: never again */
-static entry_t *reg;            /* tracked mappings, by address */
+static entry_t *reg;            /* tracked ranges, by address, disjoint */
 static size_t nreg, reg_bytes;
 static lg_rset_run_t *clean;    /* the last collection's clean runs */
 static size_t nclean, clean_bytes;
@@ -77,7 +77,7 @@ static int shim_mapping(const lg_map_t *m) {
   return peek(m->lo, head, sizeof head) == 0 && lg_sys_own_mapping(head) != 0;
 }
 
-/* The written runs of one kept entry, turned into clean runs. */
+/* The written runs of one tracked range, turned into clean runs. */
 typedef struct gaps { uintptr_t at; int oom; } gaps_t;
 
 static void on_written(uintptr_t a, uintptr_t b, void *arg) {
@@ -86,51 +86,84 @@ static void on_written(uintptr_t a, uintptr_t b, void *arg) {
   g->at = b;
 }
 
-/* Collects entry e: its written pages since the last collection become
- * dirty, the rest clean, and all of it is protected again. */
-static void collect_entry(entry_t *e) {
+/* Collects the tracked range [lo, hi): its pages written since the last
+ * collection are dirty, the rest clean, and all of it is protected again.
+ * Returns 0, or -1 when the kernel cannot answer for part of it (then
+ * none of it is clean). */
+static int collect_part(uintptr_t lo, uintptr_t hi) {
   size_t mark = nclean;
-  gaps_t g = {e->lo, 0};
-  if (lg_dirty_written(e->lo, e->hi, 1, on_written, &g) < 0) {
-    nclean = mark; /* nothing of it is clean; tracked afresh next time */
-    e->broken = 1;
-    return;
+  gaps_t g = {lo, 0};
+  if (lg_dirty_written(lo, hi, 1, on_written, &g) < 0) {
+    nclean = mark;
+    return -1;
   }
-  if (add_clean(g.at, e->hi) < 0 || g.oom) nclean = mark;
+  if (add_clean(g.at, hi) < 0 || g.oom) nclean = mark;
+  return 0;
 }
 
-/* Matches the candidate mappings against the registry: an entry with the
- * same bounds (and no failure) is kept; the others are untracked, before
- * anything new is tracked where they were. */
-static void match(const lg_map_t *maps, size_t n) {
-  size_t j = 0;
-  for (size_t k = 0; k < nreg; k++) reg[k].kept = 0;
-  for (size_t i = 0; i < n; i++) {
-    const lg_map_t *m = &maps[i];
-    while (j < nreg && reg[j].hi <= m->lo) j++;
-    if (j < nreg && reg[j].lo == m->lo && reg[j].hi == m->hi && !reg[j].broken && lg_rset_heap(maps, n, i))
-      reg[j].kept = 1;
-  }
-  for (size_t k = 0; k < nreg; k++)
-    if (!reg[k].kept) lg_dirty_untrack(reg[k].lo, reg[k].hi);
+/* Appends the tracked range [lo, hi) to the registry being built (out,
+ * *no entries), joined to the last entry when adjacent. */
+static void keep(entry_t *out, size_t *no, uintptr_t lo, uintptr_t hi) {
+  if (*no && out[*no - 1].hi == lo) { out[*no - 1].hi = hi; return; }
+  out[(*no)++] = (entry_t){lo, hi};
 }
 
-/* Rebuilds the registry from the maps: kept entries are collected, new
- * candidates tracked (nothing of them is clean before the next scan). */
+/* Tracks [lo, hi) of a heap mapping afresh: nothing of it is clean now,
+ * all of it from the next collection on (unless the kernel refuses). */
+static void track_part(entry_t *out, size_t *no, uintptr_t lo, uintptr_t hi) {
+  if (lo < hi && lg_dirty_track(lo, hi) == 0) keep(out, no, lo, hi);
+}
+
+/* Untracks what the registry holds below `to` that no heap mapping holds
+ * any more (from reg[*j], starting at *from): the kernel already dropped
+ * the registration of what was unmapped or made anew; the rest stops
+ * being write-protected on our account. */
+static void drop_below(size_t *j, uintptr_t *from, uintptr_t to) {
+  while (*j < nreg && reg[*j].lo < to) {
+    uintptr_t lo = reg[*j].lo > *from ? reg[*j].lo : *from, hi = reg[*j].hi < to ? reg[*j].hi : to;
+    if (lo < hi) lg_dirty_untrack(lo, hi);
+    if (reg[*j].hi > to) { *from = to; return; }
+    (*j)++;
+  }
+  *from = to;
+}
+
+/* Refreshes heap mapping m against the registry (from reg[*j]): each part
+ * of it the registry holds is collected, or tracked again when the kernel
+ * cannot answer for it (a part unmapped and made anew, moved, or
+ * registered elsewhere); each part it does not hold (the mapping grew, or
+ * is new) is tracked afresh. glibc grows the brk heap and its arena
+ * heaps in place, and the kernel may merge a grown part into the mapping
+ * once both are registered: the registry is by address range, not by
+ * mapping, so a mapping that grew or merged keeps its clean pages, and
+ * only its new ones count as written. */
+static void refresh_mapping(const lg_map_t *m, size_t *j, uintptr_t *from, entry_t *out, size_t *no) {
+  drop_below(j, from, m->lo);
+  if (shim_mapping(m)) { drop_below(j, from, m->hi); return; }
+  uintptr_t pos = m->lo;
+  while (*j < nreg && reg[*j].lo < m->hi) {
+    uintptr_t lo = reg[*j].lo > pos ? reg[*j].lo : pos, hi = reg[*j].hi < m->hi ? reg[*j].hi : m->hi;
+    track_part(out, no, pos, lo);
+    if (lo < hi) {
+      if (collect_part(lo, hi) == 0) keep(out, no, lo, hi);
+      else track_part(out, no, lo, hi);
+    }
+    pos = hi > pos ? hi : pos;
+    if (reg[*j].hi > m->hi) break;
+    (*j)++;
+  }
+  track_part(out, no, pos, m->hi);
+  *from = m->hi;
+}
+
+/* Rebuilds the registry from the maps (see refresh_mapping); what it held
+ * outside every heap mapping is untracked. */
 static void rebuild(const lg_map_t *maps, size_t n, entry_t *out) {
   size_t j = 0, no = 0;
-  for (size_t i = 0; i < n; i++) {
-    const lg_map_t *m = &maps[i];
-    if (!lg_rset_heap(maps, n, i)) continue;
-    while (j < nreg && reg[j].hi <= m->lo) j++;
-    if (j < nreg && reg[j].kept && reg[j].lo == m->lo && reg[j].hi == m->hi) {
-      out[no] = (entry_t){m->lo, m->hi, 0, 0};
-      collect_entry(&out[no]);
-      no++;
-    } else if (!shim_mapping(m) && lg_dirty_track(m->lo, m->hi) == 0) {
-      out[no++] = (entry_t){m->lo, m->hi, 0, 0};
-    }
-  }
+  uintptr_t from = 0;
+  for (size_t i = 0; i < n; i++)
+    if (lg_rset_heap(maps, n, i)) refresh_mapping(&maps[i], &j, &from, out, &no);
+  drop_below(&j, &from, UINTPTR_MAX);
   if (reg) lg_sys_unmap(reg, reg_bytes);
   reg = out;
   nreg = no;
@@ -142,10 +175,11 @@ void lg_rset_collect(void) {
   lg_map_t *maps = NULL;
   size_t n = 0, bytes = 0;
   if (lg_maps_read(&maps, &n, &bytes) < 0) return;
-  size_t out_bytes = (n + 1) * sizeof(entry_t);
+  /* a mapping adds at most two entries per registry entry it overlaps
+   * (one overlaps at most every mapping it spans), plus one */
+  size_t out_bytes = (3 * n + 2 * nreg + 1) * sizeof(entry_t);
   entry_t *out = lg_sys_map(out_bytes);
   if (out) {
-    match(maps, n);
     rebuild(maps, n, out);
     reg_bytes = out_bytes;
   }

@@ -2,22 +2,26 @@
  * malloc heap ([heap] and glibc's arena heaps) stayed unwritten since the
  * previous scan's snapshot.
  *
- * The parent keeps a registry of the heap mappings (lg_rset_heap) it
- * tracks with dirty.h
- * (sorted; each entry `exact` once its protection predates a snapshot).
- * At every periodic, signal or API scan, with the world stopped and before
- * the snapshot is taken, lg_rset_collect walks the maps, tracks the new
- * candidate mappings (they have no clean page yet), drops the vanished
- * ones, and collects and re-protects the written pages of the exact ones;
- * their complement becomes the scan's clean runs. The snapshot child reads
- * them through its copy of this module's memory (lg_rset_clean).
+ * The parent keeps a registry of the address ranges of heap mappings
+ * (lg_rset_heap) it tracks with dirty.h (sorted, disjoint; by range, not
+ * by mapping: glibc grows the brk heap and its arena heaps in place, and
+ * the kernel splits and merges the mappings that hold them). At every
+ * periodic, signal or API scan, with the world stopped and before the
+ * snapshot is taken, lg_rset_collect walks the maps: in each heap mapping
+ * it collects and re-protects the written pages of the parts the
+ * registry holds (their complement becomes the scan's clean runs) and
+ * tracks the parts it does not (a mapping that grew or is new: no clean
+ * page there yet); it untracks what the registry holds outside every heap
+ * mapping. The snapshot child reads the clean runs through its copy of
+ * this module's memory (lg_rset_clean).
  *
  * A clean run is a page that no thread and no kernel write touched since
  * the previous snapshot: its words hold what they held then. Anything
- * uncertain is not clean: a mapping the kernel refuses or that changed
- * shape (a split, a move, a mapping made anew at the same place), a page
- * dropped by MADV_DONTNEED, every page of a mapping tracked since the
- * previous snapshot only.
+ * uncertain is not clean: a range the kernel cannot answer for (refused,
+ * moved by mremap, unmapped and made anew at the same place: dirty.h
+ * fails for it, and it is tracked afresh), a page dropped by
+ * MADV_DONTNEED, every page of a range tracked since the previous
+ * snapshot only.
  *
  * Parent calls run under the scan lock; lg_rset_collect with the world
  * stopped (raw system calls, memory from lg_sys_map). */
