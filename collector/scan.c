@@ -244,6 +244,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   if (pid < 0) scan_free(&s);
   lg_locks_release();
   if (pid > 0) lost = lg_clone_reap(pid, r);
+  if (lost == LG_CLONE_LOST_ABANDONED) return -1; /* as if it never ran: nothing ages */
   lg_blocks_age();
   return lost;
 }
