@@ -16,11 +16,13 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "blocks.h"
 #include "format.h"
 #include "history.h"
 #include "logwriter.h"
@@ -35,6 +37,7 @@ static ctl_t *ctl;          /* made by the parent before its first clone */
 static int exit_pending;    /* lg_clone_abandon was called */
 static pid_t pending;       /* a child left for lg_clone_reap_pending */
 static char gate[256];      /* the test knob's path, or "" */
+static int in_child;        /* this is a snapshot child */
 
 static uint32_t word_of(int kind, uint32_t state) { return (uint32_t)kind << 8 | state; }
 
@@ -85,6 +88,20 @@ void lg_clone_reap_pending(void) {
     while (waitpid(pid, &st, __WCLONE) < 0 && errno == EINTR) {}
 }
 
+/* Drops the child's view of the whole pages of [p, p + n) (an array
+ * that starts after a mapping's header: its first page is kept). */
+static void release_range(void *p, size_t n, void *arg) {
+  (void)arg;
+  uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + n) & ~(uintptr_t)4095;
+  if (hi <= lo) return;
+  madvise((void *)lo, hi - lo, MADV_DONTNEED);
+  mprotect((void *)lo, hi - lo, PROT_NONE);
+}
+
+void lg_clone_release_tables(void) {
+  if (in_child) lg_blocks_each_array(release_range, NULL);
+}
+
 /* Leaves the child with no descriptor at all. It shares the process's
  * table (CLONE_FILES) until here, so it never held a reference of its own;
  * close_range's unshare flag then gives it an empty table of its own
@@ -116,6 +133,7 @@ static void drop_descriptors(void) {
  * sees a socket close late). Its log writes go to the log reopened by
  * path (logwriter.c appends). */
 static void child_start(pid_t parent) {
+  in_child = 1;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   if ((pid_t)syscall(SYS_getppid) != parent) syscall(SYS_exit_group, 0);
   drop_descriptors();

@@ -54,6 +54,16 @@ void lg_clone_abandon(void);
  * done and exiting); the caller holds no shim lock. It waits only for
  * the child's end, which a SIGKILL or its own exit has already begun. */
 void lg_clone_reap_pending(void);
+/* lg_clone_release_tables is the snapshot child's, right after the
+ * snapshot phase copied the block table: it drops its view of the
+ * table's arrays (MADV_DONTNEED, then PROT_NONE, every page but a
+ * mapping's first, which holds the tag the roots phase reads), so that
+ * the program's writes there while the child lives find pages of their
+ * own to write in place (a reuse fault, not a copy). No later phase
+ * reads the table: one that did would fault, and the scan would be
+ * abandoned with a NOTE. In process (an exit scan, a failed clone) it
+ * does nothing. */
+void lg_clone_release_tables(void);
 /* lg_clone_fork_child forgets the parent's shared word in a forked
  * program child (its scans get their own). */
 void lg_clone_fork_child(void);
