@@ -201,6 +201,28 @@ static int wants_young(int kind, const lg_options_t *opts) {
   return kind == LG_SCAN_PERIODIC && lg_scanstate_next_periodic() % (uint32_t)opts->full_every != 0;
 }
 
+/* The pause's steps, for its NOTE: the times at which each began, then
+ * the end of the last (indexes below). */
+enum { P_LOCK, P_STOP, P_BEGIN, P_REMEMBER, P_CLONE, P_UNLOCK, P_RESUME, P_END };
+
+/* Says how long each step of the pause took (t: their start times, then
+ * the end), in the log, after the scan: the parent buffers nothing while
+ * its snapshot child writes. */
+static void note_pause(const lg_scan_t *s, const uint64_t *t, uint64_t clone_cpu) {
+  static const char *name[P_END] = {"lock", "stop", "begin", "remember", "clone", "unlock", "resume"};
+  char msg[300];
+  size_t n = lg_fmt(msg, sizeof msg, "scan %u pause (us):", s->number);
+  for (int k = 0; k < P_END; k++)
+    n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", name[k],
+                (unsigned long long)((t[k + 1] - t[k]) / 1000));
+  lg_fmt(msg + n, sizeof msg - n, "; the clone's CPU time %llu; %u threads stopped",
+         (unsigned long long)(clone_cpu / 1000), s->world.n);
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_flush();
+  lg_log_unlock();
+}
+
 long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_options_t *opts, pid_t traced) {
   lg_scan_t s;
   memset(&s, 0, sizeof s);
@@ -221,31 +243,42 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   memset(r, 0, sizeof *r);
   /* The pause counts from here: from the first lock on, an allocating
    * thread may wait, as a stopped one does. */
-  s.t_stopped = lg_now_ns();
+  uint64_t tp[P_END + 1];
+  s.t_stopped = tp[P_LOCK] = lg_now_ns();
   lg_locks_take(1);
+  tp[P_STOP] = lg_now_ns();
   lg_world_stop(&s.world, 1000000000ull, lg_scanner_tid());
+  tp[P_BEGIN] = lg_now_ns();
   lg_log_begin(LG_REC_SCAN_BEGIN, 16);
   lg_log_u32(number);
   lg_log_u32((uint32_t)kind);
   lg_log_u64(s.t_start - lg_start_ns());
   lg_log_end();
   lg_log_flush();
+  tp[P_REMEMBER] = lg_now_ns();
   if (kind != LG_SCAN_EXIT && lg_rset_ready()) {
-    uint64_t t0 = lg_now_ns();
     lg_rset_collect();
-    s.t_collect = lg_now_ns() - t0;
+    s.t_collect = lg_now_ns() - tp[P_REMEMBER];
   }
   lg_blocks_flip_epoch();
+  tp[P_CLONE] = lg_now_ns();
+  uint64_t cpu0 = thread_cpu_ns();
   /* An exit scan runs in process: the program is ending, nothing to save. */
   pid_t pid = kind == LG_SCAN_EXIT ? -1 : lg_clone_start(&s, r, scan_work);
+  uint64_t clone_cpu = thread_cpu_ns() - cpu0;
   long lost = pid > 0 ? 0 : scan_work(&s);
-  s.t_resumed = lg_now_ns();
-  __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);
-  lg_world_start(&s.world);
+  /* The locks go before the threads run again: a thread that allocates
+   * first thing must not wait for them. */
+  tp[P_UNLOCK] = lg_now_ns();
   if (pid < 0) scan_free(&s);
   lg_locks_release();
+  s.t_resumed = tp[P_RESUME] = lg_now_ns();
+  __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);
+  lg_world_start(&s.world);
+  tp[P_END] = lg_now_ns();
   if (pid > 0) lost = lg_clone_reap(pid, r);
-  if (lost == LG_CLONE_LOST_ABANDONED) return -1; /* as if it never ran: nothing ages */
+  if (lost == LG_CLONE_LOST_ABANDONED) return -1; /* as if it never ran: no note, nothing ages */
+  if (kind != LG_SCAN_EXIT) note_pause(&s, tp, clone_cpu);
   lg_blocks_age();
   return lost;
 }

@@ -67,11 +67,39 @@ static void *stamp(void *base, size_t len) {
   return (char *)base + LG_SYS_HEADER;
 }
 
-/* Maps `size` usable bytes with `flags`, headed. */
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+/* Maps len bytes of private memory at a 2 MiB boundary, with transparent
+ * huge pages asked for (MADV_HUGEPAGE; THP is often in `madvise` mode):
+ * a big array then costs the scan's snapshot clone one page-table entry
+ * per 2 MiB instead of 512, and the scan fewer TLB misses. Only the whole
+ * 2 MiB pieces inside the mapping can be huge; the rest stays in small
+ * pages, so the memory made resident is what was asked for, rounded to
+ * 2 MiB only where the caller touches a piece. `populate`: faulted in at
+ * once, after the advice (so in huge pages). MAP_FAILED on failure. */
+static void *map_huge(size_t len, int populate) {
+  len = (len + 4095) & ~(size_t)4095;
+  size_t slack = LG_SYS_HUGE_PAGE;
+  char *p = mmap(NULL, len + slack, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return MAP_FAILED;
+  char *a = (char *)(((uintptr_t)p + slack - 1) & ~(uintptr_t)(slack - 1));
+  if (a > p) munmap(p, (size_t)(a - p));
+  if (a + len < p + len + slack) munmap(a + len, (size_t)(p + len + slack - (a + len)));
+  madvise(a, len, MADV_HUGEPAGE);
+  if (populate) madvise(a, len, MADV_POPULATE_WRITE); /* a kernel before 5.14: faults as it goes */
+  return a;
+}
+
+/* Maps `size` usable bytes with `flags`, headed; big private mappings at
+ * a 2 MiB boundary with huge pages (map_huge). */
 static void *map_headed(size_t size, int flags) {
   tag_ready();
   size_t len = size + LG_SYS_HEADER;
-  void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+  void *p;
+  if (len >= LG_SYS_HUGE_MIN && !(flags & MAP_SHARED)) p = map_huge(len, (flags & MAP_POPULATE) != 0);
+  else p = mmap(NULL, len, PROT_READ | PROT_WRITE, flags, -1, 0);
   return p == MAP_FAILED ? NULL : stamp(p, len);
 }
 

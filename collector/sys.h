@@ -26,6 +26,13 @@
  * from here. */
 #define LG_SYS_HEADER 64u
 
+/* A private mapping of LG_SYS_HUGE_MIN bytes or more (header included)
+ * starts at an LG_SYS_HUGE_PAGE boundary and asks for transparent huge
+ * pages: the snapshot clone then copies one page-table entry for each
+ * whole huge page of it instead of 512. */
+#define LG_SYS_HUGE_PAGE (2u << 20)
+#define LG_SYS_HUGE_MIN (4u << 20)
+
 /* lg_sys_map returns `size` bytes of zeroed anonymous memory, or NULL. */
 void *lg_sys_map(size_t size);
 /* lg_sys_map_populated is lg_sys_map with the pages faulted in at once
