@@ -98,7 +98,9 @@ static void note(uint32_t len) {
 
 static void test_held_records_reach_the_log_only_on_release(void **state) {
   (void)state;
-  char dir[] = "/tmp/lg-abandon-XXXXXX", pattern[4096];
+  char dir[4096], pattern[4096];
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir, sizeof dir, "%s/lg-abandon-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   assert_non_null(mkdtemp(dir));
   snprintf(pattern, sizeof pattern, "%s/t.log", dir);
   assert_int_equal(lg_log_open(pattern, "t", log_path, sizeof log_path), 0);
