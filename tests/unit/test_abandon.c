@@ -98,7 +98,7 @@ static void note(uint32_t len) {
 
 static void test_held_records_reach_the_log_only_on_release(void **state) {
   (void)state;
-  char dir[4096], pattern[4096];
+  char dir[2048], pattern[4096];
   const char *tmp = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/lg-abandon-XXXXXX", tmp && *tmp ? tmp : "/tmp");
   assert_non_null(mkdtemp(dir));
