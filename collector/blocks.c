@@ -528,6 +528,12 @@ size_t lg_blocks_table_bytes(void) {
   return n;
 }
 
+void lg_blocks_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++)
+    if (shards[i].slots != no_slots) fn(shards[i].slots, (size_t)shards[i].cap * sizeof(lg_slot_t), arg);
+  lg_ttab_each_array(fn, arg);
+}
+
 void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++) {
     shard_t *s = &shards[i];

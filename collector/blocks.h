@@ -120,6 +120,10 @@ void lg_blocks_age(void);
  * else). The world must be stopped. The order is no address order: the
  * scan sorts its copy. */
 void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
+/* lg_blocks_each_array calls fn with every array of the table (start,
+ * bytes), the shared part's and each thread table's: the snapshot child
+ * releases its view of them once copied (clone.h). */
+void lg_blocks_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg);
 /* lg_blocks_shared_find returns the shared part's entry of addr, or NULL;
  * the world stopped with every shard lock held by the scan (no lock). */
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr);

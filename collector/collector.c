@@ -17,6 +17,7 @@
 #include "arena.h"
 #include "blocks.h"
 #include "born.h"
+#include "clone.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -172,6 +173,7 @@ int lg_collector_init(const lg_options_t *o) {
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
   exe_path[n > 0 ? n : 0] = 0;
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
+  lg_clone_test_init();
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
@@ -282,6 +284,9 @@ static char *scan_stack_top(void) {
 
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!tracing) return -1;
+  /* The exit scan supersedes a periodic scan in flight: it is abandoned,
+   * not waited for (clone.h). */
+  if (kind == LG_SCAN_EXIT) lg_clone_abandon();
   scan_lock_take();
   scan_call_t c = {kind, 0, self, -1};
   /* The exit scan is the last: a periodic or signalled scan that waited
@@ -295,6 +300,7 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   }
   if (kind == LG_SCAN_EXIT) final_done = 1;
   scan_lock_drop();
+  if (kind == LG_SCAN_PERIODIC) lg_clone_reap_pending(); /* its child, after the lock */
   return c.lost;
 }
 
@@ -381,6 +387,7 @@ void lg_collector_fork_child(void) {
   lg_lock_reset(&scan_lock);
   holds_scan_lock = 0;
   lg_rset_fork_child(); /* the parent's written-page tracking is not the child's */
+  lg_clone_fork_child();
   final_done = 0;
   if (!tracing) return;
   char parent[LG_PATH_MAX];

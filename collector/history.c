@@ -21,6 +21,11 @@ static size_t cap;         /* entries per list */
 static uint64_t *old;
 static uint32_t old_cap;   /* entries; also the bits of `logged` */
 static uint64_t *logged;   /* stacks already in the current log */
+/* In a snapshot child's private mode (lg_history_private): the shared
+ * mappings the pointers above stood for, and the sizes of the copies. */
+static header_t *shared_hdr;
+static lg_seen_t *shared_next;
+static uint64_t *shared_old, *shared_logged;
 
 static void *map_shared(size_t bytes) { return lg_sys_map_shared(bytes); }
 
@@ -91,7 +96,49 @@ int lg_history_stack_needs_log(uint32_t id) {
   return 1;
 }
 
-lg_scan_result_t *lg_history_result(void) { return hdr ? &hdr->result : NULL; }
+lg_scan_result_t *lg_history_result(void) {
+  if (shared_hdr) return &shared_hdr->result; /* shared even in private mode */
+  return hdr ? &hdr->result : NULL;
+}
+
+static size_t logged_bytes(void) { return ((size_t)old_cap + 63) / 64 * 8; }
+
+int lg_history_private(void) {
+  if (!hdr || shared_hdr) return 0;
+  header_t *h = lg_sys_map(sizeof *h);
+  lg_seen_t *next = lg_sys_map(cap * sizeof(lg_seen_t)); /* untouched pages cost nothing */
+  uint64_t *o = lg_sys_map((size_t)old_cap * 8), *l = lg_sys_map(logged_bytes());
+  if (!h || !next || !o || !l) {
+    if (h) lg_sys_unmap(h, sizeof *h);
+    if (next) lg_sys_unmap(next, cap * sizeof(lg_seen_t));
+    if (o) lg_sys_unmap(o, (size_t)old_cap * 8);
+    if (l) lg_sys_unmap(l, logged_bytes());
+    return -1;
+  }
+  memcpy(h, hdr, sizeof *h);
+  memcpy(o, old, (size_t)old_cap * 8);
+  memcpy(l, logged, logged_bytes());
+  shared_hdr = hdr;
+  shared_next = list[hdr->cur ^ 1];
+  shared_old = old;
+  shared_logged = logged;
+  list[hdr->cur ^ 1] = next;
+  hdr = h;
+  old = o;
+  logged = l;
+  return 0;
+}
+
+void lg_history_publish(void) {
+  if (!shared_hdr) return;
+  uint32_t next = shared_hdr->cur ^ 1;
+  memcpy(shared_old, old, (size_t)old_cap * 8);
+  memcpy(shared_logged, logged, logged_bytes());
+  if (hdr->cur != next) return; /* the scan committed no list */
+  memcpy(shared_next, list[next], hdr->n[next] * sizeof(lg_seen_t));
+  shared_hdr->n[next] = hdr->n[next];
+  shared_hdr->cur = next;
+}
 
 void lg_history_forget(void) {
   lg_sys_unmap(logged, ((size_t)old_cap + 63) / 64 * 8);

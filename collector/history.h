@@ -55,6 +55,15 @@ typedef struct lg_scan_result {
 } lg_scan_result_t;
 lg_scan_result_t *lg_history_result(void);
 
+/* lg_history_private is the snapshot child's (clone.h): from now on the
+ * scan writes private copies of the shared lists, site bytes and logged
+ * stacks (the scan result stays shared), so that a child that loses the
+ * right to write changes nothing the parent sees; 0, or -1 (out of
+ * memory: nothing changed). lg_history_publish copies what the scan
+ * wrote into the shared mappings, once the child has won that right. */
+int lg_history_private(void);
+void lg_history_publish(void);
+
 /* lg_history_forget drops everything (a forked child's new log starts
  * over: scans number from 1 and every stack is logged anew). */
 void lg_history_forget(void);

@@ -29,6 +29,10 @@ static char buf[BUF_SIZE];
 static size_t used;
 static uint32_t crc;        /* running CRC of the current record */
 static uint64_t rec_left;   /* payload bytes still owed by the caller */
+static int holding;         /* flushes keep the records (lg_log_hold) */
+static int hold_failed;     /* some held records were lost */
+static char *held;          /* the records kept, an lg_sys_map buffer */
+static size_t held_len, held_cap;
 
 void lg_log_lock(void) { lg_lock(&lock); }
 void lg_log_unlock(void) { lg_unlock(&lock); }
@@ -138,7 +142,42 @@ static int check_fd(void) {
   return 0;
 }
 
+/* Appends the buffer to the held records, growing them; a failure to
+ * grow loses them all (said by lg_log_release). */
+static void hold_buffer(void) {
+  if (held_len + used > held_cap && !hold_failed) {
+    size_t cap = held_cap ? held_cap : BUF_SIZE;
+    while (cap < held_len + used) cap *= 2;
+    char *n = held ? lg_sys_remap(held, held_cap, cap) : lg_sys_map(cap);
+    if (n) { held = n; held_cap = cap; } else hold_failed = 1;
+  }
+  if (!hold_failed) { memcpy(held + held_len, buf, used); held_len += used; }
+  used = 0;
+}
+
+void lg_log_hold(void) {
+  holding = 1;
+  hold_failed = 0;
+  held = NULL;
+  held_len = held_cap = 0;
+}
+
+int lg_log_release(void) {
+  if (used) hold_buffer();
+  holding = 0;
+  int r = hold_failed || failed || fd < 0 ? -1 : 0;
+  if (r == 0 && held_len && (check_fd() < 0 || lg_sys_write_all(fd, held, held_len) < 0)) {
+    failed = 1;
+    r = -1;
+  }
+  if (held) lg_sys_unmap(held, held_cap);
+  held = NULL;
+  held_len = held_cap = 0;
+  return r;
+}
+
 void lg_log_flush(void) {
+  if (holding && used) { hold_buffer(); return; }
   if (!used || fd < 0 || failed) { used = 0; return; }
   if (check_fd() < 0 || lg_sys_write_all(fd, buf, used) < 0) {
     failed = 1;

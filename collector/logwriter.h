@@ -45,6 +45,15 @@ void lg_log_end(void);
  * (in the kernel's page cache: a killed process loses nothing). */
 void lg_log_flush(void);
 
+/* lg_log_hold is the snapshot child's (clone.h): from now on flushes
+ * keep the records in memory of the writer's own (a growing lg_sys_map
+ * buffer) instead of writing them, so that a child that loses the right
+ * to write leaves no byte in the log. lg_log_release writes everything
+ * held (and the buffer) in one write and ends the hold; 0, or -1 when
+ * the held records could not be kept (out of memory) or written. */
+void lg_log_hold(void);
+int lg_log_release(void);
+
 /* Size of a str field holding `len` bytes. */
 static inline uint32_t lg_log_str_size(uint32_t len) { return 4 + len; }
 

@@ -224,6 +224,14 @@ void lg_ttab_each(void (*fn)(lg_slot_t *, void *), void *arg) {
     }
 }
 
+void lg_ttab_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg) {
+  for (uint32_t i = 0; i < ntables; i++)
+    for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
+      lg_tarr_t *a = __atomic_load_n(&tables[i]->part[p].arr, __ATOMIC_ACQUIRE);
+      fn(a, arr_bytes(a->ngroups), arg);
+    }
+}
+
 size_t lg_ttab_count(void) {
   size_t n = 0;
   uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);

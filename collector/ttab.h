@@ -240,6 +240,9 @@ int lg_ttab_others(lg_ttab_t *self, lg_tt_req_t *req);
 /* For the scan (world stopped, registry locked) and fork. */
 void lg_ttab_lock(void);
 void lg_ttab_unlock(void);
+/* lg_ttab_each_array calls fn with every table's current arrays (start,
+ * bytes): the snapshot child releases its view of them (clone.h). */
+void lg_ttab_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg);
 void lg_ttab_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
 size_t lg_ttab_count(void);
 size_t lg_ttab_bytes(void);

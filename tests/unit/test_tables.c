@@ -57,6 +57,38 @@ static void test_many_stacks_stay_distinct_and_findable(void **state) {
   assert_int_equal(lg_stacks_frames(lg_stacks_count() + 1, &none, 1), -1);
 }
 
+/* Frames are whole 64-bit addresses (a node keeps them in two halves):
+ * stacks that differ only in a frame's high half, or only in its low
+ * half, are different stacks; and 60 000 stacks of 6 frames that share
+ * their outer frames in a tree (more nodes and more stacks than the
+ * hashes first hold, so both grow) each come back with their own id and
+ * exactly their own frames, looked up again past the per-thread cache. */
+static void test_stacks_keep_whole_frames_across_growth(void **state) {
+  (void)state;
+  uintptr_t lo[2] = {0x00007f0000001234ull, 0x5555}, hi[2] = {0x00007e0000001234ull, 0x5555};
+  uintptr_t low_only[2] = {0x00007f0000001235ull, 0x5555};
+  uint32_t a = lg_stacks_intern(lo, 2, NULL), b = lg_stacks_intern(hi, 2, NULL), c = lg_stacks_intern(low_only, 2, NULL);
+  assert_true(a != b && a != c && b != c);
+  uintptr_t got[6];
+  assert_int_equal(lg_stacks_frames(b, got, 2), 2);
+  assert_true(got[0] == hi[0] && got[1] == hi[1]);
+  enum { N = 60000 };
+  static uint32_t ids[N];
+  for (int pass = 0; pass < 2; pass++) {
+    for (uintptr_t i = 0; i < N; i++) {
+      /* innermost first: i itself, then outer frames shared by ever more stacks */
+      uintptr_t f[6] = {0x00007fff00000000ull + i, 0x00007ffe00000000ull + i / 3, 0x0000560000000000ull + i / 50,
+                        0x401000 + i / 700, 0x00007f1200000000ull + (i & 1), 0x400100};
+      uint32_t id = lg_stacks_intern(f, 6, NULL);
+      if (pass == 0) ids[i] = id;
+      else assert_int_equal(id, ids[i]);
+      assert_int_equal(lg_stacks_frames(id, got, 6), 6);
+      assert_memory_equal(got, f, sizeof f);
+    }
+  }
+  for (uintptr_t i = 1; i < N; i++) assert_true(ids[i] != ids[i - 1]);
+}
+
 /* Stacks that share outer frames, or are the inner part of one another,
  * or have no frames, each keep their own id and give back exactly their
  * own frames; a short buffer gets the innermost ones. */
@@ -203,6 +235,7 @@ int main(void) {
       cmocka_unit_test(test_different_stacks_get_different_ids),
       cmocka_unit_test(test_many_stacks_stay_distinct_and_findable),
       cmocka_unit_test(test_stacks_sharing_frames_stay_exact),
+      cmocka_unit_test(test_stacks_keep_whole_frames_across_growth),
       cmocka_unit_test(test_stack_flags_are_kept),
       cmocka_unit_test(test_shared_part_maps_nothing_until_used),
       cmocka_unit_test(test_block_insert_lookup_remove),
