@@ -22,7 +22,7 @@ typedef struct shard {
 } shard_t;
 
 static shard_t shards[NSHARDS];
-static unsigned epoch_parity; /* LG_BLK_PARITY or 0 */
+unsigned lg_blocks_parity; /* LG_BLK_PARITY or 0; read by the hot path (hot.h) */
 void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low
@@ -119,7 +119,7 @@ static int shared_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned f
   }
   lg_slot_t *sl = &s->slots[at];
   uint32_t keep = sl->key ? sl->stack & LG_BLK_STACK_RC : 0;
-  sl->key = addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  sl->key = addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   sl->size = size >= LG_SIZE_BIG ? LG_SIZE_BIG : (uint32_t)size;
   sl->stack = stack | keep;
   lg_unlock(&s->lock);
@@ -210,7 +210,7 @@ static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
 }
 
 void lg_blocks_flip_epoch(void) {
-  __atomic_store_n(&epoch_parity, epoch_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED);
+  __atomic_store_n(&lg_blocks_parity, lg_blocks_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED);
   lg_born_flip();
 }
 
@@ -238,7 +238,7 @@ static void shared_age(uintptr_t now) {
  * and when it was in the snapshot after all, it ages one scan late — late,
  * never early, so min_age is never cut short. */
 static inline void own_insert_parity(lg_slot_t *sl, uintptr_t parity) {
-  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  uintptr_t now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   if (LG_LIKELY(now == parity)) return;
   uintptr_t k = lg_tt_key(sl);
   while (k > LG_TT_TOMB && (k & LG_BLK_PARITY) != now &&
@@ -262,7 +262,7 @@ static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
 static int insert_at(uintptr_t addr, size_t size, uint32_t stack, unsigned flags, lg_slot_t **at) {
   lg_ttab_t *t;
   if (LG_LIKELY(size < LG_BLOCKS_LARGE) && LG_LIKELY((t = lg_ttab_self) || (t = lg_ttab_mine()))) {
-    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced = 0;
     lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
                                    &replaced);
@@ -283,7 +283,7 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   lg_ttab_t *t = lg_ttab_self;
   if (LG_UNLIKELY(lg_born_on)) return insert_born(addr, size, stack, flags);
   if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
-    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced;
     lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
                                    &replaced);
@@ -333,6 +333,17 @@ static inline __attribute__((always_inline)) int remove_plain(uintptr_t addr) {
   }
   lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
   if (!lg_ttab_others(t, &rq)) return shared_remove(addr);
+  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
+  return 1;
+}
+
+/* The hot path's ways out (hot.h), kept out of line. */
+__attribute__((noinline, cold)) void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) { own_insert_parity(sl, parity); }
+
+__attribute__((noinline, cold)) int lg_blocks_remove_rest(uintptr_t addr, int gone) {
+  if (gone) { rc_freed(addr); return 1; }
+  lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
+  if (!lg_ttab_others(lg_ttab_self, &rq)) return shared_remove(addr);
   if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
   return 1;
 }
@@ -408,7 +419,7 @@ static inline void note_new(lg_born_log_t *l, uintptr_t addr, int r, const lg_sl
 static inline void note_gone(lg_born_log_t *l, const lg_slot_t *old) {
   uintptr_t k = old->key;
   unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if ((k & LG_BLK_PARITY) != __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED)) gen = gen < 2 ? gen + 1 : 2;
+  if ((k & LG_BLK_PARITY) != __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED)) gen = gen < 2 ? gen + 1 : 2;
   else if (!gen) return; /* born since the snapshot */
   if (old->size == LG_SIZE_BIG) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
   lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
@@ -423,7 +434,7 @@ static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned fla
   lg_slot_t *at = NULL;
   int r;
   if (LG_LIKELY(l != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
-    uintptr_t parity = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced = 0;
     at = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack, &replaced);
     if (LG_LIKELY(at != NULL)) {
@@ -496,7 +507,7 @@ void lg_blocks_thread_end(void) {
 }
 
 void lg_blocks_age(void) {
-  uintptr_t now = __atomic_load_n(&epoch_parity, __ATOMIC_RELAXED);
+  uintptr_t now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   shared_age(now);
   lg_ttab_age(now);
 }

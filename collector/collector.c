@@ -37,7 +37,7 @@
 
 size_t (*lg_real_usable_size)(void *);
 
-static int tracing;
+int lg_collector_on; /* tracing: read by the hot path without a lock (collector.h) */
 static lg_options_t opts;
 static char log_path[LG_PATH_MAX];
 static char exe_path[LG_PATH_MAX];
@@ -59,7 +59,7 @@ static void scan_lock_drop(void) {
   lg_unlock(&scan_lock);
 }
 
-int lg_collector_tracing(void) { return tracing; }
+int lg_collector_tracing(void) { return lg_collector_on; }
 const lg_options_t *lg_collector_options(void) { return &opts; }
 const char *lg_collector_log_path(void) { return log_path; }
 pid_t lg_traced_pid(void) { return traced_pid; }
@@ -181,19 +181,19 @@ int lg_collector_init(const lg_options_t *o) {
   if (start_log("") < 0) return -1;
   if (opts.full_every > 1) lg_born_enable(); /* young scans may run: keep what they need */
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
-  tracing = 1;
+  lg_collector_on = 1;
   return 0;
 }
 
 void lg_collector_start(void) {
-  if (tracing) lg_trigger_start(&opts, 1);
+  if (lg_collector_on) lg_trigger_start(&opts, 1);
 }
 
 /* ---- allocation events ---------------------------------------------------- */
 
 /* Stops tracing after the shim's own memory failed; says so once. */
 static void give_up(const char *why) {
-  if (!__atomic_exchange_n(&tracing, 0, __ATOMIC_ACQ_REL)) return;
+  if (!__atomic_exchange_n(&lg_collector_on, 0, __ATOMIC_ACQ_REL)) return;
   lg_warn("%s; tracing stops here, the program runs on", why);
   lg_log_lock();
   lg_note_locked(LG_NOTE_WARNING, why);
@@ -206,7 +206,7 @@ static void give_up(const char *why) {
 }
 
 void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
-  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
   lg_trigger_count(size);
 }
@@ -216,11 +216,11 @@ void lg_collector_alloc(void *p, size_t size, const uintptr_t *frames, uint32_t 
 }
 
 void lg_collector_free(void *p) {
-  if (tracing) lg_blocks_remove((uintptr_t)p);
+  if (lg_collector_on) lg_blocks_remove((uintptr_t)p);
 }
 
 uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
-  if (!tracing) return 0;
+  if (!lg_collector_on) return 0;
   int is_new = 0;
   uint32_t id = lg_stacks_intern(frames, n, &is_new);
   if (LG_UNLIKELY(is_new)) {
@@ -234,12 +234,12 @@ uint32_t lg_collector_intern_stack(const uintptr_t *frames, uint32_t n) {
 void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
   lg_slot_t sl;
   st->old = (uintptr_t)old;
-  st->known = tracing && old && lg_blocks_lookup((uintptr_t)old, &sl);
+  st->known = lg_collector_on && old && lg_blocks_lookup((uintptr_t)old, &sl);
   if (st->known) { st->size = sl.size; st->stack = sl.stack; }
 }
 
 void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) {
-  if (LG_UNLIKELY(!tracing) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
+  if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_replace((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
   lg_trigger_count(size);
 }
@@ -247,14 +247,14 @@ void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) 
 /* The old block is forgotten after the new one is recorded, so that its
  * contents are always in a block the table knows. */
 void lg_collector_realloc_end(lg_realloc_state_t *st, void *p, size_t size, uint32_t stack, unsigned flags) {
-  if (!tracing) return;
+  if (!lg_collector_on) return;
   if (p && (uintptr_t)p == st->old) { lg_collector_replace(p, size, stack, flags); return; }
   if (p) lg_collector_alloc_id(p, size, stack, flags);
   if (st->known) lg_blocks_remove_if(st->old, st->size, st->stack);
 }
 
 void lg_collector_thread_end(void) {
-  if (tracing) lg_blocks_thread_end();
+  if (lg_collector_on) lg_blocks_thread_end();
 }
 
 /* ---- scans ---------------------------------------------------------------- */
@@ -283,7 +283,7 @@ static char *scan_stack_top(void) {
 }
 
 long lg_collector_scan(int kind, const lg_self_t *self) {
-  if (!tracing) return -1;
+  if (!lg_collector_on) return -1;
   /* The exit scan supersedes a periodic scan in flight: it is abandoned,
    * not waited for (clone.h). */
   if (kind == LG_SCAN_EXIT) lg_clone_abandon();
@@ -291,7 +291,7 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
   scan_call_t c = {kind, 0, self, -1};
   /* The exit scan is the last: a periodic or signalled scan that waited
    * for it (the scanner thread, before the END stops it) does not run. */
-  if (tracing && !closed && !final_done) {
+  if (lg_collector_on && !closed && !final_done) {
     c.number = ++scans;
     lg_trigger_scan_begins();
     char *top = scan_stack_top();
@@ -307,7 +307,7 @@ long lg_collector_scan(int kind, const lg_self_t *self) {
 int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), void *arg) {
   static uintptr_t ips[LG_MAX_THREADS]; /* under the scan lock */
   static lg_world_t w;
-  if (!tracing) return -1;
+  if (!lg_collector_on) return -1;
   scan_lock_take();
   lg_locks_take(0);
   memset(&w, 0, sizeof w);
@@ -323,7 +323,7 @@ int lg_collector_stopped(int (*fn)(const uintptr_t *ips, size_t n, void *arg), v
 }
 
 void lg_collector_note(uint32_t code, const char *text) {
-  if (!tracing) return;
+  if (!lg_collector_on) return;
   lg_log_lock();
   lg_note_locked(code, text);
   lg_log_flush();
@@ -333,7 +333,7 @@ void lg_collector_note(uint32_t code, const char *text) {
 /* ---- annotations ------------------------------------------------------------ */
 
 void lg_collector_suppressions_text(const char *text) {
-  if (!tracing || !text || !*text) return;
+  if (!lg_collector_on || !text || !*text) return;
   uint32_t n = (uint32_t)strnlen(text, 1u << 20);
   lg_log_lock();
   lg_log_begin(LG_REC_SUPPRESSIONS, 4 + lg_log_str_size(n));
@@ -345,7 +345,7 @@ void lg_collector_suppressions_text(const char *text) {
 }
 
 void lg_collector_foreign_uffd(void) {
-  if (!tracing || !lg_rset_ready()) return;
+  if (!lg_collector_on || !lg_rset_ready()) return;
   if (holds_scan_lock) { /* a handler of the scanning thread: its scan finds the descriptor gone */
     lg_rset_close();
     return;
@@ -358,7 +358,7 @@ void lg_collector_foreign_uffd(void) {
 }
 
 void lg_collector_modules_changed(void) {
-  if (!tracing) return;
+  if (!lg_collector_on) return;
   lg_modules_lock();
   lg_modules_refresh();
   lg_modules_unlock();
@@ -389,21 +389,21 @@ void lg_collector_fork_child(void) {
   lg_rset_fork_child(); /* the parent's written-page tracking is not the child's */
   lg_clone_fork_child();
   final_done = 0;
-  if (!tracing) return;
+  if (!lg_collector_on) return;
   char parent[LG_PATH_MAX];
   lg_fmt(parent, sizeof parent, "%s", log_path);
   lg_log_forget();
   lg_history_forget();
-  if (!opts.follow_children || start_log(parent) < 0) { tracing = 0; return; }
+  if (!opts.follow_children || start_log(parent) < 0) { lg_collector_on = 0; return; }
   lg_trigger_start(&opts, 0); /* the parent's scanner thread is not in the child */
 }
 
 void lg_collector_stop_triggers(void) {
-  if (tracing) lg_trigger_stop();
+  if (lg_collector_on) lg_trigger_stop();
 }
 
 void lg_collector_end(int how, int status) {
-  if (!tracing) return;
+  if (!lg_collector_on) return;
   lg_trigger_stop();
   scan_lock_take();
   closed = how != LG_END_EXEC; /* a failed exec goes on tracing */
