@@ -1,6 +1,7 @@
 /* collector/ttab.h — the per-thread block tables: the part of the block
  * table (blocks.h) that the malloc path of a thread touches without a lock
- * or an atomic instruction. blocks.c is their only user.
+ * or an atomic instruction. blocks.c and the hot path (hot.h) are their only
+ * users.
  *
  * Each thread that allocates owns a table of the blocks it allocated. A
  * table's states:

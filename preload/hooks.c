@@ -3,9 +3,10 @@
  * shim not booted yet -> boot (init.c), and while the real functions are
  * being resolved -> the bootstrap arena; inside the shim or not tracing ->
  * straight to the real function; else enter the guard, call the real
- * function, record. A free is recorded before the real free runs (the
- * address could be reused by another thread in between); a pointer the shim
- * never saw is simply passed on. */
+ * function, record (in the common case inline: collector/hot.h). A free is
+ * recorded before the real free runs (the address could be reused by
+ * another thread in between); a pointer the shim never saw is simply
+ * passed on. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "blocks.h"
 #include "format.h"
+#include "hot.h"
 #include "sys.h"
 #include "guard.h"
 #include "real.h"
@@ -41,7 +43,7 @@ static inline __attribute__((always_inline)) uint32_t stack_id(void) {
 }
 
 void lg_record_alloc(void *p, size_t size) {
-  lg_collector_alloc_id(p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
+  lg_collector_alloc_hot(p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
 void lg_record_replace(void *p, size_t size) {
@@ -66,7 +68,7 @@ LG_PUBLIC void free(void *p) {
   if (TRACE) {
     LG_GUARDED;
     __builtin_prefetch((char *)p - 16); /* the real free's chunk header: its miss overlaps the table's */
-    lg_collector_free(p);
+    lg_collector_free_hot(p);
   }
   lg_real.free(p);
 }
@@ -117,7 +119,7 @@ static void *traced_realloc(void *old, size_t size) {
     if (!p) return NULL;
     lg_record_alloc(p, size);
     memcpy(p, old, have < size ? have : size);
-    lg_collector_free(old);
+    lg_collector_free_hot(old);
     lg_real.free(old);
     return p;
   }

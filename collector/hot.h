@@ -1,0 +1,65 @@
+/* collector/hot.h — the collector's malloc and free fast paths, inlined
+ * into the shim's hooks (preload includes this header; the collector
+ * never calls back into preload). Each does the common case in one piece
+ * — tracing on, no born lists (young scans off), the calling thread has a
+ * table of its own, a small aligned block, no refcounted object in a
+ * freed block — and hands every other case, whole, to the out-of-line
+ * entry points of collector.h and blocks.h, which behave exactly as if
+ * the hook had called them directly. */
+#ifndef LG_HOT_H
+#define LG_HOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "blocks.h"
+#include "born.h"
+#include "collector.h"
+#include "trigger.h"
+#include "ttab.h"
+
+/* Tracing (collector.c); 0 before init and after the collector gave up. */
+extern int lg_collector_on;
+/* The epoch's parity bit (blocks.c): LG_BLK_PARITY or 0. */
+extern unsigned lg_blocks_parity;
+/* lg_blocks_own_parity gives a new thread table entry the epoch's parity
+ * when a scan flipped it while the entry was being written (blocks.c). */
+void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) __attribute__((noinline, cold));
+/* lg_blocks_remove_rest finishes lg_blocks_remove for a block that the
+ * caller's own table did not hold (gone 0: the other tables and the
+ * shared part are asked) or held with a refcounted object (gone
+ * LG_TT_GONE_RC: the object table is told); 1 if the block was known. */
+int lg_blocks_remove_rest(uintptr_t addr, int gone) __attribute__((noinline, cold));
+
+/* lg_collector_alloc_hot records block p (size bytes, stack id, LG_BLK_*
+ * flags) as lg_collector_alloc_id does, inline when it is the common case. */
+static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p, size_t size, uint32_t stack,
+                                                                         unsigned flags) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (__builtin_expect(lg_collector_on && !lg_born_on && t && size < LG_BLOCKS_LARGE && !((uintptr_t)p & LG_BLK_FLAGS),
+                       1)) {
+    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
+    int replaced;
+    lg_slot_t *sl = lg_ttab_insert(t, (uintptr_t)p | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size,
+                                   stack, &replaced);
+    if (__builtin_expect(sl != NULL, 1)) {
+      if (__builtin_expect(__atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED) != parity, 0))
+        lg_blocks_own_parity(sl, parity);
+      lg_trigger_count(size);
+      return;
+    }
+  }
+  lg_collector_alloc_id(p, size, stack, flags);
+}
+
+/* lg_collector_free_hot forgets block p as lg_collector_free does, inline
+ * when the calling thread's own table holds it. */
+static inline __attribute__((always_inline)) void lg_collector_free_hot(void *p) {
+  lg_ttab_t *t = lg_ttab_self;
+  if (__builtin_expect(!lg_collector_on, 0)) return;
+  if (__builtin_expect(lg_born_on || !t, 0)) { lg_collector_free(p); return; }
+  int gone = lg_ttab_remove_own(t, (uintptr_t)p);
+  if (__builtin_expect(gone != LG_TT_GONE, 0)) lg_blocks_remove_rest((uintptr_t)p, gone);
+}
+
+#endif
