@@ -37,7 +37,8 @@
 
 size_t (*lg_real_usable_size)(void *);
 
-int lg_collector_on; /* tracing: read by the hot path without a lock (collector.h) */
+int lg_collector_on;  /* tracing */
+int lg_collector_hot; /* tracing without born lists: hot.h's fast path may run */
 static lg_options_t opts;
 static char log_path[LG_PATH_MAX];
 static char exe_path[LG_PATH_MAX];
@@ -182,6 +183,7 @@ int lg_collector_init(const lg_options_t *o) {
   if (opts.full_every > 1) lg_born_enable(); /* young scans may run: keep what they need */
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   lg_collector_on = 1;
+  lg_collector_hot = !lg_born_on; /* lg_born_on is set once, above */
   return 0;
 }
 
@@ -193,6 +195,7 @@ void lg_collector_start(void) {
 
 /* Stops tracing after the shim's own memory failed; says so once. */
 static void give_up(const char *why) {
+  __atomic_store_n(&lg_collector_hot, 0, __ATOMIC_RELEASE);
   if (!__atomic_exchange_n(&lg_collector_on, 0, __ATOMIC_ACQ_REL)) return;
   lg_warn("%s; tracing stops here, the program runs on", why);
   lg_log_lock();
@@ -394,7 +397,7 @@ void lg_collector_fork_child(void) {
   lg_fmt(parent, sizeof parent, "%s", log_path);
   lg_log_forget();
   lg_history_forget();
-  if (!opts.follow_children || start_log(parent) < 0) { lg_collector_on = 0; return; }
+  if (!opts.follow_children || start_log(parent) < 0) { lg_collector_on = lg_collector_hot = 0; return; }
   lg_trigger_start(&opts, 0); /* the parent's scanner thread is not in the child */
 }
 

@@ -20,6 +20,9 @@
 
 /* Tracing (collector.c); 0 before init and after the collector gave up. */
 extern int lg_collector_on;
+/* Tracing and no born lists (collector.c): the one word the fast paths
+ * read to know they may run; 0 whenever lg_collector_on is. */
+extern int lg_collector_hot;
 /* The epoch's parity bit (blocks.c): LG_BLK_PARITY or 0. */
 extern unsigned lg_blocks_parity;
 /* lg_blocks_own_parity gives a new thread table entry the epoch's parity
@@ -36,7 +39,7 @@ int lg_blocks_remove_rest(uintptr_t addr, int gone) __attribute__((noinline, col
 static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p, size_t size, uint32_t stack,
                                                                          unsigned flags) {
   lg_ttab_t *t = lg_ttab_self;
-  if (__builtin_expect(lg_collector_on && !lg_born_on && t && size < LG_BLOCKS_LARGE && !((uintptr_t)p & LG_BLK_FLAGS),
+  if (__builtin_expect(lg_collector_hot && t && size < LG_BLOCKS_LARGE && !((uintptr_t)p & LG_BLK_FLAGS),
                        1)) {
     uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced;
@@ -56,8 +59,7 @@ static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p
  * when the calling thread's own table holds it. */
 static inline __attribute__((always_inline)) void lg_collector_free_hot(void *p) {
   lg_ttab_t *t = lg_ttab_self;
-  if (__builtin_expect(!lg_collector_on, 0)) return;
-  if (__builtin_expect(lg_born_on || !t, 0)) { lg_collector_free(p); return; }
+  if (__builtin_expect(!lg_collector_hot || !t, 0)) { lg_collector_free(p); return; }
   int gone = lg_ttab_remove_own(t, (uintptr_t)p);
   if (__builtin_expect(gone != LG_TT_GONE, 0)) lg_blocks_remove_rest((uintptr_t)p, gone);
 }

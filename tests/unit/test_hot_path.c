@@ -6,7 +6,8 @@
  * whose table ended, a large block, a misaligned pointer, an ignored
  * block (LG_BLK_IGNORED kept), a block in another thread's table or in
  * the shared part, a block holding a refcounted object (handed on once at
- * its free), tracing off (nothing recorded or forgotten), and an epoch
+ * its free), tracing off (nothing recorded or forgotten), the fast path's
+ * word off (lg_collector_hot: the entry points do it all), and an epoch
  * flipped before the insert (the entry takes the new parity). */
 #include <pthread.h>
 #include <setjmp.h>
@@ -139,15 +140,32 @@ static void test_tracing_off_records_and_forgets_nothing(void **state) {
   (void)state;
   lg_collector_alloc_hot(at(BASE(5)), 16, 1, 0);
   size_t all = lg_blocks_count();
-  lg_collector_on = 0;
+  lg_collector_on = lg_collector_hot = 0; /* as when the collector gives up */
   lg_collector_alloc_hot(at(BASE(5) + 0x10), 16, 1, 0);
   lg_collector_free_hot(at(BASE(5)));
-  lg_collector_on = 1;
+  lg_collector_on = lg_collector_hot = 1;
   assert_int_equal(lg_blocks_count(), all);
   assert_int_equal(entry(BASE(5) + 0x10).key, 0);
   assert_int_not_equal(entry(BASE(5)).key, 0); /* still known */
   lg_collector_free_hot(at(BASE(5)));
   assert_int_equal(lg_blocks_count(), all - 1);
+}
+
+/* With the fast path's word off (as with born lists) and tracing on,
+ * blocks are recorded and forgotten all the same, by the entry points. */
+static void test_with_the_fast_path_off_the_entry_points_do_it_all(void **state) {
+  (void)state;
+  lg_collector_alloc_hot(at(BASE(7)), 16, 1, 0);
+  size_t all = lg_blocks_count();
+  lg_collector_hot = 0;
+  lg_collector_alloc_hot(at(BASE(7) + 0x10), 16, 2, LG_BLK_IGNORED);
+  assert_int_equal(lg_blocks_count(), all + 1);
+  assert_true(entry(BASE(7) + 0x10).key & LG_BLK_IGNORED);
+  lg_collector_free_hot(at(BASE(7)));
+  lg_collector_free_hot(at(BASE(7) + 0x10));
+  lg_collector_hot = 1;
+  assert_int_equal(lg_blocks_count(), all - 1);
+  assert_int_equal(entry(BASE(7)).key, 0);
 }
 
 static void test_an_entry_takes_the_parity_of_the_current_epoch(void **state) {
@@ -163,13 +181,14 @@ static void test_an_entry_takes_the_parity_of_the_current_epoch(void **state) {
 
 int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
-  lg_collector_on = 1; /* what lg_collector_init sets once the table is up */
+  lg_collector_on = lg_collector_hot = 1; /* what lg_collector_init sets, without born lists */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_first_block_and_a_thread_after_its_end_take_the_slow_path),
       cmocka_unit_test(test_own_table_records_and_forgets_with_flags),
       cmocka_unit_test(test_large_and_misaligned_blocks_are_not_put_in_the_own_table),
       cmocka_unit_test(test_refcounted_blocks_are_handed_on_once_at_the_free),
       cmocka_unit_test(test_tracing_off_records_and_forgets_nothing),
+      cmocka_unit_test(test_with_the_fast_path_off_the_entry_points_do_it_all),
       cmocka_unit_test(test_an_entry_takes_the_parity_of_the_current_epoch),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
