@@ -15,16 +15,19 @@
 #include "blocks.h"
 #include "born.h"
 #include "collector.h"
+#include "sys.h"
 #include "trigger.h"
 #include "ttab.h"
 
-/* Tracing (collector.c); 0 before init and after the collector gave up. */
-extern int lg_collector_on;
+/* The variables below are the shim's own (LG_INTERNAL: read in one
+ * instruction, not through the GOT). Tracing (collector.c); 0 before
+ * init and after the collector gave up. */
+extern int lg_collector_on LG_INTERNAL;
 /* Tracing and no born lists (collector.c): the one word the fast paths
  * read to know they may run; 0 whenever lg_collector_on is. */
-extern int lg_collector_hot;
+extern int lg_collector_hot LG_INTERNAL;
 /* The epoch's parity bit (blocks.c): LG_BLK_PARITY or 0. */
-extern unsigned lg_blocks_parity;
+extern unsigned lg_blocks_parity LG_INTERNAL;
 /* lg_blocks_own_parity gives a new thread table entry the epoch's parity
  * when a scan flipped it while the entry was being written (blocks.c). */
 void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) __attribute__((noinline, cold));

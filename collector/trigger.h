@@ -27,7 +27,7 @@ void lg_trigger_stop(void);
 #define LG_TRIGGER_BATCH 256u
 #define LG_TRIGGER_BATCH_BYTES (1u << 20)
 typedef struct lg_alloc_batch { uint64_t blocks, bytes; } lg_alloc_batch_t;
-extern int lg_trigger_counting;
+extern int lg_trigger_counting __attribute__((visibility("hidden"))); /* read in one instruction */
 extern __thread lg_alloc_batch_t lg_trigger_batch;
 void lg_trigger_add_batch(void);
 void lg_trigger_scan_begins(void);

@@ -54,13 +54,21 @@ void lg_record_realloc(lg_realloc_state_t *st, void *p, size_t size) {
   lg_collector_realloc_end(st, p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
-LG_PUBLIC void *malloc(size_t size) {
-  if (LG_UNLIKELY(!lg_booted)) { lg_boot(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
-  if (!TRACE) return lg_real.malloc(size);
+/* malloc's traced case, inlined into it twice. */
+static inline __attribute__((always_inline)) void *traced_malloc(size_t size) {
   LG_GUARDED;
   void *p = lg_real.malloc(size);
   if (p) lg_record_alloc(p, size);
   return p;
+}
+
+/* Tracing is asked first: lg_on is set only once the real functions are
+ * resolved, so the common case reads one flag less. */
+LG_PUBLIC void *malloc(size_t size) {
+  if (TRACE) return traced_malloc(size);
+  if (LG_UNLIKELY(!lg_booted)) { lg_boot(); if (!lg_real.free) return lg_boot_alloc(size, 16); }
+  if (!TRACE) return lg_real.malloc(size);
+  return traced_malloc(size);
 }
 
 LG_PUBLIC void free(void *p) {
