@@ -126,22 +126,6 @@ static inline const char *own_log_path(void) {
   return path;
 }
 
-/* scans_in_own_log counts the SCAN_END records (type 7) among the complete
- * records of this process's log (through map_own_log). */
-static inline int scans_in_own_log(void) {
-  size_t have, off = 0;
-  const unsigned char *b = map_own_log(own_log_path(), &have);
-  int n = 0;
-  while (have - off >= 12) {
-    unsigned type = b[off + 2] | b[off + 3] << 8;
-    size_t len = b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | (size_t)b[off + 7] << 24;
-    if (have - off < len + 12) break;
-    n += type == 7;
-    off += len + 12;
-  }
-  return n;
-}
-
 /* records_in_own_log counts the records of `type` (tools/LOGFORMAT.md:
  * 5 SCAN_BEGIN, 7 SCAN_END, ...) among the complete records of this
  * process's log (through map_own_log). */
@@ -158,6 +142,10 @@ static inline int records_in_own_log(unsigned want) {
   }
   return n;
 }
+
+/* scans_in_own_log counts the SCAN_END records (type 7) among the complete
+ * records of this process's log (through map_own_log). */
+static inline int scans_in_own_log(void) { return records_in_own_log(7); }
 
 /* wait_for_scans waits (polling every 10 ms, for at most about 60 s) until
  * this process's log holds at least `n` complete scans; it returns 0, or -1
