@@ -248,6 +248,18 @@ static inline void own_insert_parity(lg_slot_t *sl, uintptr_t parity) {
 
 enum { PART_OWN = 1, PART_SHARED = 2, REPLACED = 4 };
 
+/* Records a small block in the calling thread's table t, with the
+ * epoch's parity (own_insert_parity); the entry, or NULL when the table
+ * cannot grow. */
+static inline __attribute__((always_inline)) lg_slot_t *own_insert(lg_ttab_t *t, uintptr_t addr, size_t size, uint32_t stack,
+                                                                   unsigned flags, int *replaced) {
+  uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
+  lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
+                                 replaced);
+  if (LG_LIKELY(sl != NULL)) own_insert_parity(sl, parity);
+  return sl;
+}
+
 /* Records a block in the calling thread's table, or the shared part for
  * large blocks and threads without one; the PART_* it went to, with
  * REPLACED when an entry at the same address was there, or -1. */
@@ -262,12 +274,9 @@ static int insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags) {
 static int insert_at(uintptr_t addr, size_t size, uint32_t stack, unsigned flags, lg_slot_t **at) {
   lg_ttab_t *t;
   if (LG_LIKELY(size < LG_BLOCKS_LARGE) && LG_LIKELY((t = lg_ttab_self) || (t = lg_ttab_mine()))) {
-    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced = 0;
-    lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
-                                   &replaced);
+    lg_slot_t *sl = own_insert(t, addr, size, stack, flags, &replaced);
     if (LG_LIKELY(sl != NULL)) {
-      own_insert_parity(sl, parity);
       *at = sl;
       return PART_OWN | (replaced ? REPLACED : 0);
     }
@@ -283,14 +292,8 @@ int lg_blocks_insert(uintptr_t addr, size_t size, uint32_t stack, unsigned flags
   lg_ttab_t *t = lg_ttab_self;
   if (LG_UNLIKELY(lg_born_on)) return insert_born(addr, size, stack, flags);
   if (LG_LIKELY(t != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
-    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced;
-    lg_slot_t *sl = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack,
-                                   &replaced);
-    if (LG_LIKELY(sl != NULL)) {
-      own_insert_parity(sl, parity);
-      return 0;
-    }
+    if (LG_LIKELY(own_insert(t, addr, size, stack, flags, &replaced) != NULL)) return 0;
   }
   return insert(addr, size, stack, flags) < 0 ? -1 : 0;
 }
@@ -322,24 +325,8 @@ int lg_blocks_replace(uintptr_t addr, size_t size, uint32_t stack, unsigned flag
 
 static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stack);
 
-/* Forgets addr wherever it is (lg_blocks_remove); inlined there, the
- * common case of every free. */
-static inline __attribute__((always_inline)) int remove_plain(uintptr_t addr) {
-  lg_ttab_t *t = lg_ttab_self;
-  if (LG_LIKELY(t != NULL)) {
-    int gone = lg_ttab_remove_own(t, addr);
-    if (LG_LIKELY(gone == LG_TT_GONE)) return 1;
-    if (gone) { rc_freed(addr); return 1; }
-  }
-  lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
-  if (!lg_ttab_others(t, &rq)) return shared_remove(addr);
-  if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
-  return 1;
-}
-
-/* The hot path's ways out (hot.h), kept out of line. */
-__attribute__((noinline, cold)) void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) { own_insert_parity(sl, parity); }
-
+/* The rest of a removal the caller's own table did not finish (hot.h
+ * says when); out of line. */
 __attribute__((noinline, cold)) int lg_blocks_remove_rest(uintptr_t addr, int gone) {
   if (gone) { rc_freed(addr); return 1; }
   lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = addr};
@@ -347,6 +334,19 @@ __attribute__((noinline, cold)) int lg_blocks_remove_rest(uintptr_t addr, int go
   if (LG_UNLIKELY(rq.out.stack & LG_BLK_STACK_RC)) rc_freed(addr);
   return 1;
 }
+
+/* Forgets addr wherever it is (lg_blocks_remove); inlined there, the
+ * common case of every free. */
+static inline __attribute__((always_inline)) int remove_plain(uintptr_t addr) {
+  lg_ttab_t *t = lg_ttab_self;
+  int gone = t ? lg_ttab_remove_own(t, addr) : 0;
+  if (LG_LIKELY(gone == LG_TT_GONE)) return 1;
+  return lg_blocks_remove_rest(addr, gone);
+}
+
+/* The hot path's ways out (hot.h), kept out of line. */
+__attribute__((noinline, cold)) void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) { own_insert_parity(sl, parity); }
+
 
 int lg_blocks_remove(uintptr_t addr) {
   if (LG_UNLIKELY(lg_born_on)) return remove_born(addr, 0, 0, 0);
@@ -434,11 +434,9 @@ static int insert_born(uintptr_t addr, size_t size, uint32_t stack, unsigned fla
   lg_slot_t *at = NULL;
   int r;
   if (LG_LIKELY(l != NULL) && LG_LIKELY(size < LG_BLOCKS_LARGE)) {
-    uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced = 0;
-    at = lg_ttab_insert(t, addr | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size, stack, &replaced);
+    at = own_insert(t, addr, size, stack, flags, &replaced);
     if (LG_LIKELY(at != NULL)) {
-      own_insert_parity(at, parity);
       r = PART_OWN | (replaced ? REPLACED : 0);
       goto done;
     }
