@@ -639,6 +639,18 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
   }
 }
 
+/* The first stage of a batch lookup (find_refs, flush_candidates): the
+ * region and index entry of each word w[0..n), the entries' loads
+ * started. */
+static inline void locate_batch(const lg_heap_t *h, const uintptr_t *w, size_t n, const lg_region_t **reg,
+                                const lg_dirent_t **ent) {
+  for (size_t k = 0; k < n; k++) {
+    reg[k] = region_of(h, w[k]);
+    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
+    if (ent[k]) __builtin_prefetch(ent[k]);
+  }
+}
+
 /* Looks up the pending candidate words. Each lookup is a chain of
  * dependent loads (region, index entry, then the settled bit or the block
  * itself), so each stage is done for the whole batch with a prefetch before
@@ -654,11 +666,7 @@ static void flush_candidates(lg_heap_t *h) {
   long idx[BATCH];
   int at[BATCH];
   const uintptr_t *w = h->cand;
-  for (size_t k = 0; k < n; k++) {
-    reg[k] = region_of(h, w[k]);
-    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
-    if (ent[k]) __builtin_prefetch(ent[k]);
-  }
+  locate_batch(h, w, n, reg, ent);
   for (size_t k = 0; k < n; k++) {
     idx[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
     if (idx[k] < 0) continue;
@@ -864,11 +872,7 @@ static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t)
   const lg_dirent_t *ent[BATCH];
   const lg_region_t *reg[BATCH];
   int at[BATCH];
-  for (size_t k = 0; k < n; k++) {
-    reg[k] = region_of(h, w[k]);
-    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
-    if (ent[k]) __builtin_prefetch(ent[k]);
-  }
+  locate_batch(h, w, n, reg, ent);
   for (size_t k = 0; k < n; k++) {
     t[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
     if (t[k] >= 0 && !at[k]) __builtin_prefetch(&h->blk[t[k]]);
