@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -48,6 +49,12 @@ static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
 static __thread int holds_scan_lock;       /* this thread holds it (a signal handler may ask) */
 static int closed;                         /* END written: no more scans */
 static int final_done;                     /* the exit scan ran: it was the last */
+/* The test knob LEAKGRAPH_TEST_EXIT_WAITS_SCANNER (read at init): the exit,
+ * once it abandoned the periodic scan in flight, waits (at most 10 s)
+ * until a scan of another kind (the scanner thread's next one, in the
+ * test) came and either gave up or took the scan lock, so that a test
+ * sees deterministically what such a scan does then. */
+static int exit_waits_scanner;
 
 /* The scan lock, with a note of which thread holds it. */
 static void scan_lock_take(void) {
@@ -175,6 +182,7 @@ int lg_collector_init(const lg_options_t *o) {
   exe_path[n > 0 ? n : 0] = 0;
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
   lg_clone_test_init();
+  exit_waits_scanner = getenv("LEAKGRAPH_TEST_EXIT_WAITS_SCANNER") != NULL;
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
@@ -285,16 +293,45 @@ static char *scan_stack_top(void) {
   return scan_stack ? scan_stack + SCAN_STACK : NULL;
 }
 
+static uint32_t scanner_returns; /* scans but the exit's given up or begun */
+
+/* Counts a scan of `kind` that gave up or took the scan lock (the test
+ * knob's event; the exit scan's is not counted). */
+static void scanner_returned(int kind) {
+  if (kind != LG_SCAN_EXIT) __atomic_add_fetch(&scanner_returns, 1, __ATOMIC_ACQ_REL);
+}
+
+/* The exit's wait of the test knob (nothing when it is off). */
+static void exit_wait_for_scanner(void) {
+  uint32_t seen = __atomic_load_n(&scanner_returns, __ATOMIC_ACQUIRE);
+  for (int i = 0; exit_waits_scanner && i < 10000 && __atomic_load_n(&scanner_returns, __ATOMIC_ACQUIRE) == seen; i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Is a scan of `kind` superseded by the exit scan? Once the exit began
+ * (it abandoned the periodic scan in flight), no other scan starts: the
+ * exit scan is the last. */
+static int superseded(int kind) { return kind != LG_SCAN_EXIT && lg_clone_exit_pending(); }
+
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!lg_collector_on) return -1;
   /* The exit scan supersedes a periodic scan in flight: it is abandoned,
    * not waited for (clone.h). */
-  if (kind == LG_SCAN_EXIT) lg_clone_abandon();
+  if (kind == LG_SCAN_EXIT) {
+    lg_clone_abandon();
+    exit_wait_for_scanner();
+  } else if (superseded(kind)) {
+    scanner_returned(kind);
+    return -1;
+  }
   scan_lock_take();
+  scanner_returned(kind);
   scan_call_t c = {kind, 0, self, -1};
-  /* The exit scan is the last: a periodic or signalled scan that waited
-   * for it (the scanner thread, before the END stops it) does not run. */
-  if (lg_collector_on && !closed && !final_done) {
+  /* A periodic or signalled scan that waited for the exit scan (the
+   * scanner thread, before the END stops it) does not run either. */
+  if (lg_collector_on && !closed && !final_done && !superseded(kind)) {
     c.number = ++scans;
     lg_trigger_scan_begins();
     char *top = scan_stack_top();
