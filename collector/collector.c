@@ -176,6 +176,35 @@ static int start_log(const char *parent_log) {
   return 0;
 }
 
+/* Why periodic scans cannot be young in this process, or NULL when they
+ * can: a periodic trigger is on (interval, scan_blocks or scan_bytes),
+ * full_every is above 1 and the kernel can track written pages. */
+static const char *young_impossible(void) {
+  if (opts.full_every <= 1) return "full_every is 1";
+  if (!(opts.interval > 0) && !opts.scan_blocks && !(opts.scan_bytes > 0))
+    return "no periodic trigger (interval, scan_blocks, scan_bytes)";
+  if (!lg_rset_available()) return "the kernel cannot track written pages (userfaultfd write protection)";
+  return NULL;
+}
+
+/* Keeps the born lists when young scans can happen, and only then (they
+ * cost every malloc and free), and says which in a NOTE. */
+static void young_decide(void) {
+  const char *why = young_impossible();
+  char msg[200];
+  if (!why) {
+    lg_born_enable();
+    lg_fmt(msg, sizeof msg, "young scans on: 1 periodic scan in %d is full, the others young; born lists kept",
+           opts.full_every);
+  } else {
+    lg_fmt(msg, sizeof msg, "young scans off: %s; every scan is full, no born lists", why);
+  }
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_flush();
+  lg_log_unlock();
+}
+
 int lg_collector_init(const lg_options_t *o) {
   opts = *o;
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
@@ -188,7 +217,7 @@ int lg_collector_init(const lg_options_t *o) {
     return -1;
   }
   if (start_log("") < 0) return -1;
-  if (opts.full_every > 1) lg_born_enable(); /* young scans may run: keep what they need */
+  young_decide();
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   lg_collector_on = 1;
   lg_collector_hot = !lg_born_on; /* lg_born_on is set once, above */

@@ -31,6 +31,13 @@ int lg_rset_open(void) {
 
 int lg_rset_ready(void) { return on && lg_dirty_ready(); }
 
+int lg_rset_available(void) {
+  if (on) return 1;
+  if (closed || lg_dirty_open() < 0) return 0;
+  lg_dirty_close(); /* opened for good at the first scan that uses it */
+  return 1;
+}
+
 #define ARENA_HEAP ((uintptr_t)64 << 20) /* glibc's HEAP_MAX_SIZE on 64-bit */
 
 /* Reads n bytes at a of this process's memory into out; 0 or -1. */

@@ -36,6 +36,11 @@ typedef struct lg_rset_run { uintptr_t lo, hi; } lg_rset_run_t;
 /* lg_rset_open starts written-page tracking (dirty.h); 0, or -1 when the
  * kernel cannot (young scans are then full scans). */
 int lg_rset_open(void);
+/* lg_rset_available tells whether tracking could start (the kernel has
+ * the features): it opens the descriptor and closes it again, so the
+ * program sees no descriptor of the shim's before the first scan that
+ * tracks. */
+int lg_rset_available(void);
 /* lg_rset_ready tells whether tracking is on. */
 int lg_rset_ready(void);
 /* lg_rset_collect refreshes the registry and gathers the clean runs (see
