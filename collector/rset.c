@@ -40,9 +40,13 @@ int lg_rset_available(void) {
 
 #define ARENA_HEAP ((uintptr_t)64 << 20) /* glibc's HEAP_MAX_SIZE on 64-bit */
 
-/* Reads n bytes at a of this process's memory into out; 0 or -1. */
+/* Reads n bytes at a of this process's memory into out, when the page
+ * holding a is resident (a page that is not is never faulted in: a
+ * MAP_NORESERVE reservation stays as the program left it); 0 or -1. */
 static int peek(uintptr_t a, void *out, size_t n) {
+  unsigned char vec = 0;
   struct iovec local = {out, n}, remote = {(void *)a, n};
+  if (mincore((void *)(a & ~(uintptr_t)(PAGE - 1)), PAGE, &vec) < 0 || !(vec & 1)) return -1;
   return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -1;
 }
 
@@ -79,8 +83,7 @@ static int add_clean(uintptr_t lo, uintptr_t hi) {
 /* Is mapping m the shim's own (its first page holds sys.c's header)? Read
  * through process_vm_readv: a thread that did not stop may unmap it. */
 static int shim_mapping(const lg_map_t *m) {
-  unsigned char vec = 0, head[LG_SYS_HEADER];
-  if (mincore((void *)m->lo, PAGE, &vec) < 0 || !(vec & 1)) return 0;
+  unsigned char head[LG_SYS_HEADER];
   return peek(m->lo, head, sizeof head) == 0 && lg_sys_own_mapping(head) != 0;
 }
 
