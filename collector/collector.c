@@ -194,6 +194,7 @@ static void young_decide(void) {
   char msg[200];
   if (!why) {
     lg_born_enable();
+    lg_rset_keep_chunks();
     lg_fmt(msg, sizeof msg, "young scans on: 1 periodic scan in %d is full, the others young; born lists kept",
            opts.full_every);
   } else {
@@ -248,6 +249,7 @@ static void give_up(const char *why) {
 void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  if (size >= LG_BLOCKS_LARGE) lg_rset_note_chunk((uintptr_t)p);
   lg_trigger_count(size);
 }
 
@@ -281,6 +283,7 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_replace((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  if (size >= LG_BLOCKS_LARGE) lg_rset_note_chunk((uintptr_t)p);
   lg_trigger_count(size);
 }
 
