@@ -187,16 +187,17 @@ static const char *young_impossible(void) {
   return NULL;
 }
 
-/* Keeps the born lists when young scans can happen, and only then (they
- * cost every malloc and free), and says which in a NOTE. */
+/* Keeps the born lists when young scans can happen and the born_lists
+ * option asks for them, and only then (they cost every malloc and free,
+ * and memory for every change between scans), and says which in a NOTE. */
 static void young_decide(void) {
   const char *why = young_impossible();
   char msg[200];
   if (!why) {
-    lg_born_enable();
+    if (opts.born_lists) lg_born_enable();
     lg_rset_keep_chunks();
-    lg_fmt(msg, sizeof msg, "young scans on: 1 periodic scan in %d is full, the others young; born lists kept",
-           opts.full_every);
+    lg_fmt(msg, sizeof msg, "young scans on: 1 periodic scan in %d is full, the others young; %s",
+           opts.full_every, opts.born_lists ? "born lists kept" : "no born lists (their snapshots walk the table)");
   } else {
     lg_fmt(msg, sizeof msg, "young scans off: %s; every scan is full, no born lists", why);
   }

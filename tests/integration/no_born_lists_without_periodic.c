@@ -1,13 +1,14 @@
 /* Without a periodic trigger (interval, scan_blocks, scan_bytes) no scan
  * can be young, so the born lists (which cost every malloc and free) are
- * not kept, whatever full_every says: a run with only scan_signal (signal
- * scans are always full) and full_every=5 logs, at start, that young
- * scans are off for want of a periodic trigger. The
+ * not kept, whatever full_every and born_lists say: a run with only
+ * scan_signal (signal scans are always full), full_every=5 and
+ * born_lists=yes logs, at start, that young scans are off for want of a
+ * periodic trigger. The
  * program leaks a 44-byte block and, under the shim, sends itself the
  * scan signal once and waits for that scan; the exit scan reports the
  * leak, and no scan is young.
  * run: direct
- * options: scan_signal=USR2:full_every=5
+ * options: scan_signal=USR2:full_every=5:born_lists=yes
  * timeout: 60
  * expect: stdout == 'waited=1\n'
  * expect: any(n == 'young scans off: no periodic trigger (interval, scan_blocks, scan_bytes); every scan is full, no born lists' for n in log_notes())
