@@ -350,7 +350,7 @@ typedef struct node {
   uint32_t chk;            /* with an id: its checks in the thread's check array (index + 1), 0 none */
   uint16_t nchk;           /* how many */
   uint16_t nframes;        /* the program frames of the capture, when they hold */
-  uint32_t chk_gen;        /* the thread's check generation chk belongs to (an older one is gone) */
+  uint32_t chk_gen;        /* the thread's check generation chk belongs to (an older one is gone), 0 no row */
 } node_t;
 
 /* One check of a capture's outside: the word at `at` must still be `want`. */
@@ -469,6 +469,9 @@ void lg_fast_unwind_thread_end(void) {
 
 void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
 
+/* The word the checks that pad a row out to a group of four read. */
+static const uintptr_t row_pad = 0;
+
 /* Lays out, one after the other, the checks outside_holds(in, 0, depth)
  * makes, in its order, so that a capture with an id is checked without
  * following the tree from frame to frame; none when they do not fit. */
@@ -488,6 +491,12 @@ static void make_checks(uw_thread_t *t, node_t *in, uint32_t depth) {
     left -= f->emit;
     x = f;
   }
+  /* A row is a whole number of groups of four (see row_holds): the rest
+   * of its last group checks a word that never changes. */
+  while ((k - t->nchecks) % 4) {
+    if (k == t->nchk_max) return;
+    t->checks[k++] = (chk_t){(uintptr_t)&row_pad, 0};
+  }
   if (k - t->nchecks > UINT16_MAX) return;
   in->chk = t->nchecks + 1;
   in->chk_gen = t->chk_gen;
@@ -501,6 +510,7 @@ void lg_fast_unwind_set_id(uint32_t id) {
   uw_thread_t *t = uw;
   if (!t || !t->pending) return;
   t->pending = 0;
+  if (!id) return; /* no id (out of memory): never known, and no row */
   node_t *in = &t->node[t->last - 1];
   in->id = id;
   make_checks(t, in, t->pending_depth);
@@ -661,18 +671,17 @@ static __attribute__((noinline)) void checks_again(uw_thread_t *t, node_t *c, ui
   make_checks(t, c, depth);
 }
 
-/* Do the n checks of a row all hold? Four at a time, their differences
- * or-ed into one test: a row that fails reads a few slots past the one
- * that failed, which is harmless (every slot of a row lies in the
- * thread's stack, read when the row was made, and a thread's stack is
- * never unmapped under it), and the answer is the same. */
+/* Do the n checks of a row all hold (n a multiple of four: make_checks
+ * pads rows)? Four at a time, their differences or-ed into one test: a
+ * row that fails reads a few slots past the one that failed, which is
+ * harmless (every slot of a row lies in the thread's stack, read when the
+ * row was made, and a thread's stack is never unmapped under it), and the
+ * answer is the same. */
 static inline __attribute__((always_inline)) int row_holds(const chk_t *k, uint32_t n) {
-  for (uint32_t g = n / 4; g; g--, k += 4)
+  for (const chk_t *end = k + n; k != end; k += 4)
     if ((word(k[0].at) ^ k[0].want) | (word(k[1].at) ^ k[1].want) | (word(k[2].at) ^ k[2].want) |
         (word(k[3].at) ^ k[3].want))
       return 0;
-  for (uint32_t r = n % 4; r; r--, k++)
-    if (word(k->at) != k->want) return 0;
   return 1;
 }
 
@@ -731,6 +740,7 @@ static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const n
     f->out = o;
     f->id = 0;
     f->chk = 0;
+    f->chk_gen = 0; /* no row (the thread's generations start at 1) */
     f->mark = mark;
     f->pchk = o && (o->mark & M_RBP) && (f->rflags & RF_SAVED) ? o->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
     memmove(ways + 1, ways, (WAYS - 1) * sizeof *ways);
@@ -806,24 +816,28 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
 /* Walks the shim's own frames up to the first return address outside the
  * shim: they are the calls that led here from a hook, all compiled with
  * frame pointers, so their chain needs no checks. */
-static inline __attribute__((always_inline)) int skip_shim(uintptr_t *fp, ust_t *st) {
+/* Walks the shim's own frames up to the first return address outside the
+ * shim: they are the calls that led here from a hook, all compiled with
+ * frame pointers, so their chain needs no checks. Returns the slot that
+ * return address is in (the saved RBP of the last of the shim's frames
+ * is the word below it), 0 when the chain is too long. */
+static inline __attribute__((always_inline)) uintptr_t skip_shim(uintptr_t *fp) {
   uintptr_t self = self_lo, span = self_hi - self_lo;
   for (int k = 0; fp[1] - self < span; k++) {
-    if (k == 16) return -1;
+    if (k == 16) return 0;
     fp = (uintptr_t *)fp[0];
   }
-  st->ip = fp[1];
-  st->slot = (uintptr_t)(fp + 1);
-  st->rbp = fp[0];
-  return 0;
+  return (uintptr_t)(fp + 1);
 }
 
 #ifdef LG_DEBUG
 /* The debug build checks every capture against a real unwind of the whole
  * stack that ignores the tree (the rules as the fast path has them,
  * nothing reused), and says so once if the two differ. */
-static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uint32_t n, uint32_t same, uint32_t depth) {
+static void check_capture(uw_thread_t *t, uintptr_t slot, const uintptr_t *frames, uint32_t n, uint32_t same,
+                          uint32_t depth) {
   static int warned;
+  ust_t st = {.ip = word(slot), .slot = slot, .rbp = word(slot - 8)};
   uintptr_t want[LG_MAX_FRAMES], got[LG_MAX_FRAMES];
   uint32_t k = 0;
   node_t f;
@@ -841,13 +855,17 @@ static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uin
   if ((m != k || m != n || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
     lg_warn("debug: the fast unwinder gave %u frames (said %u), a full unwind %u", m, n, k);
 }
-#define CHECK_CAPTURE(t, st, frames, n, same, depth) check_capture(t, st, frames, n, same, depth)
+#define CHECK_CAPTURE(t, slot, frames, n, same, depth) check_capture(t, slot, frames, n, same, depth)
 #else
-#define CHECK_CAPTURE(t, st, frames, n, same, depth) ((void)0)
+#define CHECK_CAPTURE(t, slot, frames, n, same, depth) ((void)0)
 #endif
 
-static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
-                                                             uint32_t *same, ust_t st) {
+/* The general path of a capture, for the frame the shim's frames end at
+ * (its return address read from slot): a known stack found by the tree's
+ * walk instead of its row, else a stack unwound in part. */
+static __attribute__((noinline)) int fast_unwind_rest(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same,
+                                                      uintptr_t slot) {
+  ust_t st = {.ip = word(slot), .slot = slot, .rbp = word(slot - 8)};
   uw_thread_t *t = uw;
   if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
   t->caps++;
@@ -875,15 +893,53 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
   return unwind_new(t, &st, frames, depth, out, same);
 }
 
+/* Is c a known stack (with an id and a row of checks of the generation
+ * and depth in use) whose innermost frame the unwinder stands on, at ip
+ * read from slot with RBP rbp, and does its row hold? */
+static inline __attribute__((always_inline)) int row_known(const uw_thread_t *t, const node_t *c, uintptr_t ip,
+                                                          uintptr_t slot, uintptr_t rbp) {
+  return c->slot == slot && c->ra == ip && c->chk_gen == t->chk_gen && (!(c->mark & M_RBP) || c->rbp == rbp) &&
+         row_holds(&t->checks[c->chk - 1], c->nchk);
+}
+
+/* The capture's common cases, with nothing to save: the stack is the
+ * thread's last one or one of its recent ones (found by the index), with
+ * an id and a row of checks that holds; anything else goes on in
+ * fast_unwind_rest, which looks again (by the tree where a row is
+ * missing) and unwinds. */
+static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
+                                                             uint32_t *same, uintptr_t slot) {
+  uw_thread_t *t = uw;
+  if (LG_UNLIKELY(!t) || LG_UNLIKELY(depth != t->chk_depth)) return fast_unwind_rest(frames, depth, out, same, slot);
+  uintptr_t ip = word(slot), rbp = word(slot - 8);
+  const node_t *c;
+  if (LG_LIKELY(t->last) && row_known(t, c = &t->node[t->last - 1], ip, slot, rbp)) goto known;
+  const uint16_t *ways = t->index[index_of(t, slot, ip)];
+  for (int w = 0; w < WAYS && ways[w]; w++) {
+    c = &t->node[ways[w] - 1];
+    if (row_known(t, c, ip, slot, rbp)) {
+      t->last = ways[w];
+      t->pending = 0;
+      goto known;
+    }
+  }
+  return fast_unwind_rest(frames, depth, out, same, slot);
+known:
+  t->caps++;
+  *same = c->id;
+  *out = c->nframes;
+  return 0;
+}
+
 uint32_t lg_fast_unwind_last(uintptr_t *frames, uint32_t depth) {
   uw_thread_t *t = uw;
   return t && t->last ? emit_frames(&t->node[t->last - 1], frames, depth) : 0;
 }
 
 int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
-  ust_t st;
-  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
-  int r = fast_unwind(frames, depth, out, same, st);
-  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
+  uintptr_t slot = skip_shim(__builtin_frame_address(0));
+  if (LG_UNLIKELY(!slot)) return -1;
+  int r = fast_unwind(frames, depth, out, same, slot);
+  if (r == 0) CHECK_CAPTURE(uw, slot, frames, *out, *same, depth);
   return r;
 }
