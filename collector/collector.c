@@ -18,6 +18,7 @@
 #include "blocks.h"
 #include "born.h"
 #include "clone.h"
+#include "concmark.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -175,6 +176,7 @@ int lg_collector_init(const lg_options_t *o) {
   exe_path[n > 0 ? n : 0] = 0;
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
   lg_clone_test_init();
+  lg_concmark_test_init();
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
