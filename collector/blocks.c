@@ -565,6 +565,6 @@ void lg_blocks_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
 
 void lg_blocks_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++)
-    if (shards[i].slots && shards[i].cap) fn(shards[i].slots, shards[i].cap, arg);
+    if (shards[i].slots && shards[i].cap && shards[i].count) fn(shards[i].slots, shards[i].cap, arg);
   lg_ttab_each_slots(fn, arg);
 }

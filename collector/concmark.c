@@ -33,9 +33,12 @@
 #include "sys.h"
 
 #define PAGE 4096u
-/* The finish re-marks from at most this many written pages; more, and the
- * clone snapshot is taken at the same stop instead (concmark.h, (e)). */
-#define BUDGET_PAGES 8192
+/* The finish reads again at most this many bytes of marked blocks on
+ * written pages (at the mark's 1-2 GB/s, about what the clone of a 1 GB
+ * program pauses it for); more, and the clone snapshot is taken at the
+ * same stop instead (concmark.h, (e)). So are more written runs than
+ * MAX_RUNS. */
+#define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
 
 typedef struct range { uintptr_t lo, hi; } range_t;
@@ -46,9 +49,12 @@ static struct {
   size_t narmed, armed_bytes;
   range_t *runs;            /* written runs collected at the finish */
   size_t nruns, runs_bytes;
-  long written;             /* pages in runs, or -1: over the budget */
+  long written;             /* pages in runs, or -1: too many runs */
+  uint64_t reread;          /* bytes of marked blocks on them */
   uintptr_t now;            /* the table's parity from the copy on */
   uint64_t t_arm, t_copy, t_mark, t_finish;
+  int faulted;              /* a guarded read faulted */
+  int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
 } cm;
 
@@ -248,6 +254,7 @@ static int mark_running(lg_scan_t *s) {
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
     if (locked) { lg_roots_unlock(); lg_log_unlock(); lg_modules_unlock(); }
+    cm.faulted = 1;
     return -1;
   }
   lg_concmark_guard(&jb);
@@ -270,7 +277,7 @@ static int mark_running(lg_scan_t *s) {
 }
 
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return s->kind == LG_SCAN_API && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 
@@ -293,10 +300,24 @@ void lg_concmark_abandon(lg_scan_t *s, int locked) {
   if (!locked) lg_blocks_unlock_all();
 }
 
+/* Says why scan s takes the snapshot after all. */
+static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
+  char msg[240];
+  lg_fmt(msg, sizeof msg, "scan %u could not mark concurrently (%s): it took the snapshot", s->number, why);
+  if (!locked) lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_flush(); /* before a snapshot child could inherit it unwritten */
+  if (!locked) lg_log_unlock();
+}
+
 int lg_concmark_begin(lg_scan_t *s) {
   memset(&cm, 0, sizeof cm);
   uint64_t t0 = lg_now_ns();
-  if (arm(s) < 0) { drop(s); return -1; }
+  if (arm(s) < 0) {
+    drop(s);
+    note_fallback(s, "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async", 0);
+    return -1;
+  }
   cm.t_arm = lg_now_ns() - t0;
   t0 = lg_now_ns();
   int ok = copy_table(s) == 0;
@@ -306,6 +327,7 @@ int lg_concmark_begin(lg_scan_t *s) {
   cm.t_mark = lg_now_ns() - t0;
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
+  note_fallback(s, cm.faulted ? "memory unmapped while it was read" : "out of memory", 0);
   return -1;
 }
 
@@ -318,7 +340,6 @@ static void add_run(uintptr_t a, uintptr_t b, void *arg) {
   else if (cm.nruns == MAX_RUNS) { cm.written = -1; return; }
   else cm.runs[cm.nruns++] = (range_t){a, b};
   cm.written += (long)((b - a) / PAGE);
-  if (cm.written > BUDGET_PAGES) cm.written = -1;
 }
 
 /* Collects the written pages of every armed range (a range no longer
@@ -329,7 +350,7 @@ static int collect(void) {
   for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
     size_t before = cm.nruns;
     long saved = cm.written;
-    if (lg_dirty_written(cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0) continue;
+    if (lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0) continue;
     cm.nruns = before;
     cm.written = saved;
     add_run(cm.armed[i].lo, cm.armed[i].hi, NULL);
@@ -348,24 +369,31 @@ static size_t first_ending_above(const lg_heap_t *h, uintptr_t a) {
   return lo;
 }
 
-/* Reads again the marked blocks' words on [a, b) (a written run, readable). */
-static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b) {
+/* Reads again the marked blocks' words on [a, b) (a written run,
+ * readable), or (`count`) only adds up their bytes in cm.reread. */
+static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
   for (size_t i = first_ending_above(h, a); i < h->n && h->blk[i].addr < b; i++) {
     const lg_blk_t *k = &h->blk[i];
     if (k->mark == LG_UNREACHED || (k->flags & LG_BF_UNREADABLE)) continue;
-    lg_mark_range(h, k->addr > a ? k->addr : a, k->addr + k->size < b ? k->addr + k->size : b);
+    uintptr_t lo = k->addr > a ? k->addr : a, hi = k->addr + k->size < b ? k->addr + k->size : b;
+    if (count) cm.reread += hi - lo;
+    else lg_mark_range(h, lo, hi);
   }
 }
 
-/* Every written run, clamped to the mappings readable now. */
-static void remark_written(lg_scan_t *s) {
+/* Every written run, clamped to the mappings readable now (maps and runs
+ * both sorted: one merge walk). */
+static void remark_written(lg_scan_t *s, int count) {
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
-  for (size_t r = 0; r < cm.nruns; r++)
-    for (size_t m = 0; m < s->nmaps; m++) {
+  size_t m = 0;
+  for (size_t r = 0; r < cm.nruns; r++) {
+    while (m > 0 && s->maps[m - 1].hi > cm.runs[r].lo) m--;
+    for (; m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
-      if (a < b && mp->readable) remark_run(&s->heap, a, b);
+      if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
     }
+  }
 }
 
 /* A live table entry met on a written table page: a block born after the
@@ -399,14 +427,17 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
   born_walk_t w = {arg, slots, n};
   uintptr_t lo = (uintptr_t)slots & ~(uintptr_t)(PAGE - 1);
   uintptr_t hi = ((uintptr_t)(slots + n) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
-  if (lg_dirty_written(lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
+  if (lg_dirty_written_in(cm.pm, lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
 }
 
 int lg_concmark_finish(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   sigjmp_buf jb;
+  if ((cm.pm = lg_dirty_pagemap()) < 0) return -1;
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
+    close(cm.pm);
+    note_fallback(s, "memory unmapped while it was read", 1);
     return -1;
   }
   lg_concmark_guard(&jb);
@@ -418,18 +449,26 @@ int lg_concmark_finish(lg_scan_t *s) {
   cm.f[1] = lg_now_ns();
   ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
   if (old) lg_sys_unmap(old, old_cap);
-  if (!ok) { lg_concmark_unguard(); return -1; }
+  if (ok) remark_written(s, 1);
+  if (cm.reread > BUDGET_BYTES) ok = 0;
+  if (!ok) {
+    lg_concmark_unguard();
+    close(cm.pm);
+    note_fallback(s, cm.written < 0 || cm.reread > BUDGET_BYTES ? "the program wrote more than the finish's budget" : "out of memory", 1);
+    return -1;
+  }
   lg_roots_mark_live(s);
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_ignored_mark(&s->heap);
   cm.f[2] = lg_now_ns();
-  remark_written(s);
+  remark_written(s, 0);
   cm.f[3] = lg_now_ns();
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);
   cm.f[4] = lg_now_ns();
   lg_mark_finish(&s->heap);
   lg_concmark_unguard();
+  close(cm.pm);
   cm.f[5] = lg_now_ns();
   cm.t_finish = lg_now_ns() - t0;
   return 0;
@@ -456,7 +495,8 @@ void lg_concmark_sweep(lg_scan_t *s) {
   static const char *step[5] = {"collect", "roots", "written", "born", "flood"};
   for (int k = 0; k < 5; k++)
     n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", step[k], (unsigned long long)((cm.f[k + 1] - cm.f[k]) / 1000));
-  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages re-read; %zu blocks freed meanwhile", cm.written, dropped);
+  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile",
+         cm.written, (unsigned long long)(cm.reread >> 10), dropped);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
   lg_log_unlock();
