@@ -6,6 +6,7 @@
  * program memory under. */
 #include "concmark.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -42,10 +43,13 @@
 #define MAX_RUNS 65536
 
 typedef struct range { uintptr_t lo, hi; } range_t;
+/* An armed range; `tracked` 0: the kernel refused it (gone meanwhile, or
+ * memory it cannot track): all of it counts as written. */
+typedef struct armed { uintptr_t lo, hi; int tracked; } armed_t;
 
 /* One concurrent scan's own state (one at a time: the scan lock). */
 static struct {
-  range_t *armed;           /* the ranges write-tracked at the arm */
+  armed_t *armed;           /* the ranges write-tracked at the arm */
   size_t narmed, armed_bytes;
   range_t *runs;            /* written runs collected at the finish */
   size_t nruns, runs_bytes;
@@ -136,25 +140,31 @@ static int wants_tracking(const lg_map_t *m) {
 }
 
 void lg_concmark_disarm(void) {
-  for (size_t i = 0; i < cm.narmed; i++) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
+  for (size_t i = 0; i < cm.narmed; i++)
+    if (cm.armed[i].tracked) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
   if (cm.armed) lg_sys_unmap(cm.armed, cm.armed_bytes);
   if (cm.runs) lg_sys_unmap(cm.runs, cm.runs_bytes);
-  cm.armed = cm.runs = NULL;
+  cm.armed = NULL;
+  cm.runs = NULL;
   cm.narmed = cm.nruns = 0;
 }
 
-/* Write-tracks every mapping the scan reads; 0, or -1 (a mapping refused:
- * a userfaultfd of the program's own, or a kernel without the features),
- * everything undone then. */
+/* Write-tracks every mapping the scan reads; 0, or -1 (a kernel without
+ * the features, or a mapping registered with a userfaultfd of the
+ * program's own: EBUSY), everything undone then. A mapping refused for
+ * another reason (unmapped or changed since the maps were read, memory
+ * the kernel cannot track) counts as all written at the finish. */
 static int arm(lg_scan_t *s) {
   if (lg_dirty_open() < 0 || lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
-  cm.armed_bytes = (s->nmaps + 1) * sizeof(range_t);
+  cm.armed_bytes = (s->nmaps + 1) * sizeof(armed_t);
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
   for (size_t i = 0; i < s->nmaps; i++) {
     const lg_map_t *m = &s->maps[i];
     if (!wants_tracking(m)) continue;
-    if (lg_dirty_track(m->lo, m->hi) < 0) { lg_concmark_disarm(); return -1; }
-    cm.armed[cm.narmed++] = (range_t){m->lo, m->hi};
+    errno = 0;
+    int tracked = lg_dirty_track(m->lo, m->hi) == 0;
+    if (!tracked && (errno == EBUSY || !lg_dirty_ready())) { lg_concmark_disarm(); return -1; }
+    cm.armed[cm.narmed++] = (armed_t){m->lo, m->hi, tracked};
   }
   return 0;
 }
@@ -350,7 +360,8 @@ static int collect(void) {
   for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
     size_t before = cm.nruns;
     long saved = cm.written;
-    if (lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0) continue;
+    if (cm.armed[i].tracked && lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0)
+      continue;
     cm.nruns = before;
     cm.written = saved;
     add_run(cm.armed[i].lo, cm.armed[i].hi, NULL);
