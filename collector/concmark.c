@@ -118,9 +118,13 @@ void lg_concmark_test_init(void) {
 }
 
 /* The gate (roots.h's hook, in the concurrent pass only): creates
- * GATE.wait, then waits (at most 60 s) until GATE exists. */
+ * GATE.wait, then waits (at most 60 s) until GATE exists, without the
+ * locks the pass holds (the program's thread may allocate meanwhile). */
 static void wait_at_gate(lg_scan_t *s) {
   (void)s;
+  lg_roots_unlock();
+  lg_log_unlock();
+  lg_modules_unlock();
   char w[272];
   lg_fmt(w, sizeof w, "%s.wait", gate);
   int fd = open(w, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
@@ -129,6 +133,9 @@ static void wait_at_gate(lg_scan_t *s) {
     struct timespec ts = {0, 1000000};
     nanosleep(&ts, NULL);
   }
+  lg_modules_lock();
+  lg_log_lock();
+  lg_roots_lock();
 }
 
 /* ---- arm ---------------------------------------------------------------------- */
@@ -407,13 +414,18 @@ static void remark_written(lg_scan_t *s, int count) {
   }
 }
 
-/* A live table entry met on a written table page: a block born after the
- * copy (not in the index) is read whole as a root; one in the index is
- * marked (it may be a new block at an old one's address). */
-static void take_born(lg_heap_t *h, uintptr_t key, uint32_t size) {
+/* A live table entry met on a written table page. A block born since the
+ * flip (the new parity) is read whole as a root, and is not judged when
+ * the index has an entry at its address (a new block where an old one
+ * was: its size may differ). An old block the copy did not see (none
+ * should be) is read whole as a root too; one the copy saw is judged as
+ * any other, unless the program asked meanwhile to ignore it. */
+static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
   long i = lg_heap_find(h, addr);
-  if (i >= 0 && h->blk[i].addr == addr) { lg_mark_block(h, (size_t)i); return; }
+  int in = i >= 0 && h->blk[i].addr == addr, born = (key & LG_BLK_PARITY) == cm.now;
+  if (in && (born || (key & LG_BLK_IGNORED))) lg_mark_block(h, (size_t)i);
+  if (in && !born) return;
   uintptr_t n = size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)addr) : size;
   lg_mark_range(h, addr, addr + n);
 }
@@ -428,7 +440,7 @@ static void born_run(uintptr_t a, uintptr_t b, void *arg) {
   if (b > hi) b = hi;
   for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b; p += sizeof(lg_slot_t)) {
     const lg_slot_t *sl = (const lg_slot_t *)p;
-    if (sl->key > 1) take_born(w->h, sl->key, sl->size);
+    if (sl->key > 1) take_entry(w->h, sl->key, sl->size);
   }
 }
 
