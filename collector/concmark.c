@@ -63,6 +63,7 @@ static struct {
 } cm;
 
 static char gate[256];
+static int foreign; /* the program registered a userfaultfd of its own */
 
 /* ---- the fault guard ------------------------------------------------------ */
 
@@ -293,8 +294,15 @@ static int mark_running(lg_scan_t *s) {
   return 0;
 }
 
+int lg_concmark_open(void) { return !foreign; }
+
+void lg_concmark_close(void) {
+  foreign = 1;
+  lg_dirty_close();
+}
+
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return !foreign && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 

@@ -236,6 +236,14 @@ void lg_concmark_disarm(void);
  * the program's handler as before. lg_concmark_unguard ends it. */
 void lg_concmark_guard(sigjmp_buf *jb);
 void lg_concmark_unguard(void);
+/* lg_concmark_open tells whether scans may still mark concurrently.
+ * lg_concmark_close ends that for good (the program
+ * registers memory with a userfaultfd of its own: preload/uffd.c); the
+ * caller holds the scan lock, so no concurrent scan is in flight, or is
+ * a signal handler of the scanning thread, whose finish then finds the
+ * descriptor gone and takes the snapshot. */
+int lg_concmark_open(void);
+void lg_concmark_close(void);
 /* lg_concmark_test_init reads LEAKGRAPH_TEST_CONC_GATE, a test-only knob:
  * a path GATE; the concurrent pass then creates GATE.wait between the
  * registered regions and the threads of its roots and waits (at most

@@ -1,8 +1,9 @@
 /* A program that uses userfaultfd itself, with concurrent=1: it registers
- * a mapping of its own with its own userfaultfd before an API scan. The
- * concurrent mark cannot write-track that mapping (the kernel allows one
- * registration per mapping), so the scan takes the snapshot instead (its
- * NOTE says so) and finds the leak made before it; the program's
+ * a mapping of its own with its own userfaultfd before an API scan,
+ * through the raw system call (so the shim's ioctl hook, preload/uffd.c,
+ * does not see it). The concurrent mark cannot write-track that mapping
+ * (the kernel allows one registration per mapping: EBUSY), so it undoes
+ * its arming and the scan takes the snapshot instead (its NOTE says so) and finds the leak made before it; the program's
  * registration is untouched (a second userfaultfd of the program's still
  * finds the mapping taken: EBUSY), and the program sees no difference.
  * run: direct
@@ -36,7 +37,7 @@ int main(void) {
   struct uffdio_api api = {.api = UFFD_API};
   int rc = fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0 ? -2 : 0;
   struct uffdio_register reg = {.range = {(uintptr_t)m, len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
-  if (!rc) rc = ioctl(fd, UFFDIO_REGISTER, &reg);
+  if (!rc) rc = (int)syscall(SYS_ioctl, fd, UFFDIO_REGISTER, &reg);
   leak_one();
   clobber_stack();
   long lost = leakgraph_scan();
