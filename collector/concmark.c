@@ -157,22 +157,55 @@ void lg_concmark_disarm(void) {
   cm.narmed = cm.nruns = 0;
 }
 
-/* Write-tracks every mapping the scan reads; 0, or -1 (a kernel without
- * the features, or a mapping registered with a userfaultfd of the
- * program's own: EBUSY), everything undone then. A mapping refused for
- * another reason (unmapped or changed since the maps were read, memory
- * the kernel cannot track) counts as all written at the finish. */
-static int arm(lg_scan_t *s) {
-  if (lg_dirty_open() < 0 || lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
-  cm.armed_bytes = (s->nmaps + 1) * sizeof(armed_t);
+/* Write-tracks [lo, hi) as armed entry; 0, or -1 when the program's own
+ * userfaultfd holds it (EBUSY) or the shim's is gone. A range refused for
+ * another reason (unmapped or changed since it was listed, memory the
+ * kernel cannot track) counts as all written at the finish. */
+static int arm_range(uintptr_t lo, uintptr_t hi) {
+  if (cm.narmed == cm.armed_bytes / sizeof(armed_t)) {
+    size_t nb = cm.armed_bytes * 2;
+    armed_t *a = lg_sys_remap(cm.armed, cm.armed_bytes, nb);
+    if (!a) return -1;
+    cm.armed = a;
+    cm.armed_bytes = nb;
+  }
+  errno = 0;
+  int tracked = lg_dirty_track(lo, hi) == 0;
+  if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked};
+  return 0;
+}
+
+static void arm_array(void *p, size_t n, void *arg) {
+  int *failed = arg;
+  uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(PAGE - 1), hi = ((uintptr_t)p + n + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+  if (!*failed && arm_range(lo, hi) < 0) *failed = 1;
+}
+
+/* Before the copy: write-tracks the block table's arrays (read without a
+ * lock: an array replaced meanwhile is refused or tracked for nothing;
+ * the finish reads whole every array that is not tracked). 0 or -1. */
+static int arm_table(void) {
+  if (lg_dirty_open() < 0) return -1;
+  cm.armed_bytes = 4096 * sizeof(armed_t);
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
-  for (size_t i = 0; i < s->nmaps; i++) {
-    const lg_map_t *m = &s->maps[i];
-    if (!wants_tracking(m)) continue;
-    errno = 0;
-    int tracked = lg_dirty_track(m->lo, m->hi) == 0;
-    if (!tracked && (errno == EBUSY || !lg_dirty_ready())) { lg_concmark_disarm(); return -1; }
-    cm.armed[cm.narmed++] = (armed_t){m->lo, m->hi, tracked};
+  int failed = 0;
+  lg_blocks_each_array(arm_array, &failed);
+  return failed ? -1 : 0;
+}
+
+/* After the copy, before the mark: reads the maps and write-tracks every
+ * mapping that holds a block of the index (roots are read again whole at
+ * the finish: they need no tracking). 0 or -1. */
+static int arm_heaps(lg_scan_t *s) {
+  if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
+  size_t i = 0;
+  for (size_t m = 0; m < s->nmaps; m++) {
+    const lg_map_t *mp = &s->maps[m];
+    while (i < s->heap.n && s->heap.blk[i].addr + s->heap.blk[i].size <= mp->lo) i++;
+    if (i == s->heap.n) break;
+    if (s->heap.blk[i].addr >= mp->hi || !wants_tracking(mp)) continue;
+    if (arm_range(mp->lo, mp->hi) < 0) return -1;
   }
   return 0;
 }
@@ -256,7 +289,6 @@ static int copy_table(lg_scan_t *s) {
   for (size_t i = 0; i < s->heap.n; i++)
     if (from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   if (lg_heap_build(&s->heap) < 0) return -1;
-  flag_unreadable(s);
   lg_snapshot_heuristics(s);
   return 0;
 }
@@ -337,22 +369,23 @@ static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
 
 int lg_concmark_begin(lg_scan_t *s) {
   memset(&cm, 0, sizeof cm);
+  const char *why = "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async";
   uint64_t t0 = lg_now_ns();
-  if (arm(s) < 0) {
-    drop(s);
-    note_fallback(s, "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async", 0);
-    return -1;
-  }
+  int ok = arm_table() == 0;
   cm.t_arm = lg_now_ns() - t0;
   t0 = lg_now_ns();
-  int ok = copy_table(s) == 0;
+  if (ok && copy_table(s) < 0) { ok = 0; why = "out of memory"; }
   cm.t_copy = lg_now_ns() - t0;
   t0 = lg_now_ns();
-  ok = ok && mark_running(s) == 0;
+  if (ok && arm_heaps(s) < 0) ok = 0;
+  cm.t_arm += lg_now_ns() - t0;
+  t0 = lg_now_ns();
+  if (ok) flag_unreadable(s);
+  if (ok && mark_running(s) < 0) { ok = 0; why = cm.faulted ? "memory unmapped while it was read" : "out of memory"; }
   cm.t_mark = lg_now_ns() - t0;
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
-  note_fallback(s, cm.faulted ? "memory unmapped while it was read" : "out of memory", 0);
+  note_fallback(s, why, 0);
   return -1;
 }
 
@@ -407,19 +440,26 @@ static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
   }
 }
 
-/* Every written run, clamped to the mappings readable now (maps and runs
- * both sorted: one merge walk). */
+/* The first mapping of s that ends above a. */
+static size_t first_map_above(const lg_scan_t *s, uintptr_t a) {
+  size_t lo = 0, hi = s->nmaps;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->maps[mid].hi <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Every written run, clamped to the mappings readable now. */
 static void remark_written(lg_scan_t *s, int count) {
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
-  size_t m = 0;
-  for (size_t r = 0; r < cm.nruns; r++) {
-    while (m > 0 && s->maps[m - 1].hi > cm.runs[r].lo) m--;
-    for (; m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
+  for (size_t r = 0; r < cm.nruns; r++)
+    for (size_t m = first_map_above(s, cm.runs[r].lo); m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
       if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
     }
-  }
 }
 
 /* A live table entry met on a written table page. A block born since the
