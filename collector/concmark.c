@@ -41,6 +41,11 @@
  * MAX_RUNS. */
 #define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
+/* The finish reads every root again: when the concurrent pass took longer
+ * than this to read them (a program with a big root memory of its own,
+ * such as a garbage-collected heap in its own mappings), the clone is
+ * cheaper, and is taken at the same stop. */
+#define ROOTS_BUDGET_NS 8000000ull
 
 typedef struct range { uintptr_t lo, hi; } range_t;
 /* An armed range; `tracked` 0: the kernel refused it (gone meanwhile, or
@@ -57,6 +62,7 @@ static struct {
   uint64_t reread;          /* bytes of marked blocks on them */
   uintptr_t now;            /* the table's parity from the copy on */
   uint64_t t_arm, t_copy, t_mark, t_finish;
+  uint64_t t_roots;         /* the concurrent pass's roots took this long */
   int faulted;              /* a guarded read faulted */
   int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
@@ -157,18 +163,31 @@ void lg_concmark_disarm(void) {
   cm.narmed = cm.nruns = 0;
 }
 
+/* Makes room for one more armed entry; 0 or -1. */
+static int armed_room(void) {
+  if (cm.narmed < cm.armed_bytes / sizeof(armed_t)) return 0;
+  size_t nb = cm.armed_bytes * 2;
+  armed_t *a = lg_sys_remap(cm.armed, cm.armed_bytes, nb);
+  if (!a) return -1;
+  cm.armed = a;
+  cm.armed_bytes = nb;
+  return 0;
+}
+
+/* Records [lo, hi) as armed but not tracked: all written at the finish
+ * (a mapping holding blocks that the program may make writable again). */
+static int arm_untracked(uintptr_t lo, uintptr_t hi) {
+  if (armed_room() < 0) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0};
+  return 0;
+}
+
 /* Write-tracks [lo, hi) as armed entry; 0, or -1 when the program's own
  * userfaultfd holds it (EBUSY) or the shim's is gone. A range refused for
  * another reason (unmapped or changed since it was listed, memory the
  * kernel cannot track) counts as all written at the finish. */
 static int arm_range(uintptr_t lo, uintptr_t hi) {
-  if (cm.narmed == cm.armed_bytes / sizeof(armed_t)) {
-    size_t nb = cm.armed_bytes * 2;
-    armed_t *a = lg_sys_remap(cm.armed, cm.armed_bytes, nb);
-    if (!a) return -1;
-    cm.armed = a;
-    cm.armed_bytes = nb;
-  }
+  if (armed_room() < 0) return -1;
   errno = 0;
   int tracked = lg_dirty_track(lo, hi) == 0;
   if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
@@ -204,7 +223,11 @@ static int arm_heaps(lg_scan_t *s) {
     const lg_map_t *mp = &s->maps[m];
     while (i < s->heap.n && s->heap.blk[i].addr + s->heap.blk[i].size <= mp->lo) i++;
     if (i == s->heap.n) break;
-    if (s->heap.blk[i].addr >= mp->hi || !wants_tracking(mp)) continue;
+    if (s->heap.blk[i].addr >= mp->hi || !mp->readable) continue;
+    if (!wants_tracking(mp)) { /* read-only now: it counts as all written */
+      if (arm_untracked(mp->lo, mp->hi) < 0) return -1;
+      continue;
+    }
     if (arm_range(mp->lo, mp->hi) < 0) return -1;
   }
   return 0;
@@ -315,7 +338,9 @@ static int mark_running(lg_scan_t *s) {
   lg_roots_lock();
   locked = 1;
   lg_roots_gate = gate[0] ? wait_at_gate : NULL;
+  uint64_t t0 = lg_now_ns();
   lg_roots_mark(s);
+  cm.t_roots = gate[0] ? 0 : lg_now_ns() - t0;
   lg_roots_gate = NULL;
   lg_roots_unlock();
   lg_log_unlock();
@@ -503,6 +528,10 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
 
 int lg_concmark_finish(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
+  if (cm.t_roots > ROOTS_BUDGET_NS) {
+    note_fallback(s, "its roots take too long to read again at the stop", 1);
+    return -1;
+  }
   sigjmp_buf jb;
   if ((cm.pm = lg_dirty_pagemap()) < 0) return -1;
   if (sigsetjmp(jb, 1)) {
