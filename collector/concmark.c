@@ -41,10 +41,11 @@
  * MAX_RUNS. */
 #define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
-/* The finish reads every root again: when the concurrent pass took longer
- * than this to read them (a program with a big root memory of its own,
+/* The finish reads every root again: when the concurrent pass took more
+ * CPU time than this to read them (a program with a big root memory of its own,
  * such as a garbage-collected heap in its own mappings), the clone is
- * cheaper, and is taken at the same stop. */
+ * cheaper: the scan takes it, and after SLOW_ROOTS_MAX such scans in a
+ * row, the following ones do not try. */
 #define ROOTS_BUDGET_NS 8000000ull
 
 typedef struct range { uintptr_t lo, hi; } range_t;
@@ -62,7 +63,7 @@ static struct {
   uint64_t reread;          /* bytes of marked blocks on them */
   uintptr_t now;            /* the table's parity from the copy on */
   uint64_t t_arm, t_copy, t_mark, t_finish;
-  uint64_t t_roots;         /* the concurrent pass's roots took this long */
+  uint64_t t_roots;         /* CPU time the concurrent pass's roots took */
   int faulted;              /* a guarded read faulted */
   int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
@@ -70,6 +71,10 @@ static struct {
 
 static char gate[256];
 static int foreign; /* the program registered a userfaultfd of its own */
+/* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
+ * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
+static int slow_roots;
+#define SLOW_ROOTS_MAX 3
 
 /* ---- the fault guard ------------------------------------------------------ */
 
@@ -318,9 +323,19 @@ static int copy_table(lg_scan_t *s) {
 
 /* ---- mark ------------------------------------------------------------------------ */
 
+/* The calling thread's CPU time in ns: what reading the roots costs, which
+ * a loaded machine's scheduling does not inflate as it does wall time. */
+static uint64_t cpu_ns(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) < 0) return 0;
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* The concurrent pass: the blocks born during the copy made black, then
  * the roots but the threads (the world runs: s->world is empty) under the
- * locks of the lists they walk, then the flood. 0, or -1 on a fault. */
+ * locks of the lists they walk, then the flood. 0, -1 on a fault, or -2
+ * when the roots took longer than ROOTS_BUDGET_NS (the finish, which
+ * reads them again, would pause the program for longer than the clone). */
 static int mark_running(lg_scan_t *s) {
   sigjmp_buf jb;
   volatile int locked = 0;
@@ -338,14 +353,20 @@ static int mark_running(lg_scan_t *s) {
   lg_roots_lock();
   locked = 1;
   lg_roots_gate = gate[0] ? wait_at_gate : NULL;
-  uint64_t t0 = lg_now_ns();
+  uint64_t t0 = cpu_ns();
   lg_roots_mark(s);
-  cm.t_roots = gate[0] ? 0 : lg_now_ns() - t0;
+  cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
   lg_roots_gate = NULL;
   lg_roots_unlock();
   lg_log_unlock();
   lg_modules_unlock();
   locked = 0;
+  if (cm.t_roots > ROOTS_BUDGET_NS) {
+    lg_concmark_unguard();
+    slow_roots++;
+    return -2;
+  }
+  slow_roots = 0;
   lg_mark_finish(&s->heap);
   lg_concmark_unguard();
   return 0;
@@ -359,7 +380,7 @@ void lg_concmark_close(void) {
 }
 
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 
@@ -406,7 +427,12 @@ int lg_concmark_begin(lg_scan_t *s) {
   cm.t_arm += lg_now_ns() - t0;
   t0 = lg_now_ns();
   if (ok) flag_unreadable(s);
-  if (ok && mark_running(s) < 0) { ok = 0; why = cm.faulted ? "memory unmapped while it was read" : "out of memory"; }
+  int marked = ok ? mark_running(s) : 0;
+  if (marked < 0) {
+    ok = 0;
+    why = marked == -2 ? "its roots take too long to read again at the stop"
+                       : cm.faulted ? "memory unmapped while it was read" : "out of memory";
+  }
   cm.t_mark = lg_now_ns() - t0;
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
@@ -528,10 +554,6 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
 
 int lg_concmark_finish(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
-  if (cm.t_roots > ROOTS_BUDGET_NS) {
-    note_fallback(s, "its roots take too long to read again at the stop", 1);
-    return -1;
-  }
   sigjmp_buf jb;
   if ((cm.pm = lg_dirty_pagemap()) < 0) return -1;
   if (sigsetjmp(jb, 1)) {

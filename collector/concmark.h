@@ -176,8 +176,9 @@
  *     mappings are not tracked: the finish reads
  *     every root again whole with the world stopped (a cost in the pause
  *     that grows with the program's root memory, not its heap: when the
- *     concurrent pass took longer than ROOTS_BUDGET_NS to read them, the
- *     finish takes the clone at its stop instead), and
+ *     concurrent pass took more CPU time than ROOTS_BUDGET_NS to read them, it
+ *     stops there and the scan takes the clone; after three such scans in
+ *     a row the process's scans stop trying), and
  *     arming memory the program never touched (a reservation) would fill
  *     it with write-protect markers that look like swapped pages to the
  *     roots pass. A mapping that holds blocks and is registered with a
