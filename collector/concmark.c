@@ -516,13 +516,18 @@ static void remark_written(lg_scan_t *s, int count) {
 /* A live table entry met on a written table page. A block born since the
  * flip (the new parity) is read whole as a root, and is not judged when
  * the index has an entry at its address (a new block where an old one
- * was: its size may differ). An old block the copy did not see (none
- * should be) is read whole as a root too; one the copy saw is judged as
- * any other, unless the program asked meanwhile to ignore it. */
+ * was: its size may differ). An old block is judged as any other (the
+ * copy saw every block that lived through it: lg_blocks_each_live),
+ * unless the program asked meanwhile to ignore it; one of those the
+ * index lacks is read whole as a root. */
 static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
+  int born = (key & LG_BLK_PARITY) == cm.now;
+  /* An old entry the program did not ask to ignore: the copy saw it (a
+   * block that lived through the copy), so it is judged; no lookup. */
+  if (!born && !(key & LG_BLK_IGNORED)) return;
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
   long i = lg_heap_find(h, addr);
-  int in = i >= 0 && h->blk[i].addr == addr, born = (key & LG_BLK_PARITY) == cm.now;
+  int in = i >= 0 && h->blk[i].addr == addr;
   if (in && (born || (key & LG_BLK_IGNORED))) lg_mark_block(h, (size_t)i);
   if (in && !born) return;
   uintptr_t n = size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)addr) : size;
