@@ -41,6 +41,12 @@
  * MAX_RUNS. */
 #define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
+/* The finish's flood reads at most this many bytes of blocks (about 5 ms
+ * of marking): more, and the live set hangs off memory the concurrent pass
+ * did not read (a running thread's stack): the clone snapshot is taken at
+ * the same stop, and after SLOW_ROOTS_MAX such scans in a row, the
+ * following ones do not try. */
+#define FLOOD_BUDGET_BYTES ((uint64_t)8 << 20)
 /* The finish reads every root again: when the concurrent pass took more
  * CPU time than this to read them (a program with a big root memory of its own,
  * such as a garbage-collected heap in its own mappings), the clone is
@@ -74,6 +80,7 @@ static int foreign; /* the program registered a userfaultfd of its own */
 /* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
  * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
 static int slow_roots;
+static int heavy_floods; /* likewise, scans in a row over FLOOD_BUDGET_BYTES */
 #define SLOW_ROOTS_MAX 3
 
 /* ---- the fault guard ------------------------------------------------------ */
@@ -380,7 +387,7 @@ void lg_concmark_close(void) {
 }
 
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && slow_roots < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 
@@ -593,9 +600,14 @@ int lg_concmark_finish(lg_scan_t *s) {
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);
   cm.f[4] = lg_now_ns();
-  lg_mark_finish(&s->heap);
+  int flooded = lg_mark_finish_within(&s->heap, FLOOD_BUDGET_BYTES) == 0;
   lg_concmark_unguard();
   close(cm.pm);
+  heavy_floods = flooded ? 0 : heavy_floods + 1;
+  if (!flooded) {
+    note_fallback(s, "the finish's flood passed its budget: the live data hangs off memory read only at the stop", 1);
+    return -1;
+  }
   cm.f[5] = lg_now_ns();
   cm.t_finish = lg_now_ns() - t0;
   return 0;

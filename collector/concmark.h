@@ -208,9 +208,13 @@
  *     tracked, unmapped or moved, counts whole), the maps read again, the
  *     roots marked again whole (the threads stopped this time), the marked
  *     blocks' words on the written runs read again, the born entries taken,
- *     the flood to its end. Over BUDGET_PAGES written pages, the clone
- *     snapshot is taken at the same stop (e). A fault there also ends in
- *     the clone at the same stop.
+ *     the flood to its end. Over BUDGET_BYTES of marked blocks on written
+ *     pages, the clone snapshot is taken at the same stop (e); so it is
+ *     when the flood reads more than FLOOD_BUDGET_BYTES of blocks (about
+ *     5 ms: the live data hangs off memory the concurrent pass did not
+ *     read, a running thread's stack), and after three such scans in a row
+ *     the process's scans stop trying. A fault there also ends in the
+ *     clone at the same stop.
  *   - Sweep: an unmarked block is judged only when the table still holds
  *     it with the old parity and the same stack (lg_blocks_lookup); any
  *     other is counted reachable. Then analysis and log run in the

@@ -763,6 +763,25 @@ void lg_mark_finish(lg_heap_t *h) {
   }
 }
 
+int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes) {
+  const uint64_t stop = h->scanned_bytes + max_bytes;
+  while (h->rhead < h->rstack.n || h->ncand || h->pstack.n) {
+    if (h->scanned_bytes > stop) return -1;
+    if (h->rhead < h->rstack.n) {
+      prefetch_ahead(h);
+      scan_block(h, h->rstack.v[h->rhead++], LG_REACHABLE);
+    } else if (h->ncand) {
+      flush_candidates(h);
+    } else {
+      h->rhead = h->rstack.n = 0;
+      uint32_t i = h->pstack.v[--h->pstack.n];
+      if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+    }
+  }
+  lg_mark_finish(h); /* nothing left to flood: gives the room back as it does */
+  return 0;
+}
+
 int lg_heap_track_parents(lg_heap_t *h) {
   h->parent = lg_sys_grab(h->n + 1, sizeof *h->parent);
   h->depth = lg_sys_grab(h->n + 1, sizeof *h->depth);
