@@ -41,12 +41,19 @@
  * MAX_RUNS. */
 #define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
-/* The finish's flood reads at most this many bytes of blocks (about 5 ms
- * of marking): more, and the live set hangs off memory the concurrent pass
- * did not read (a running thread's stack): the clone snapshot is taken at
- * the same stop, and after SLOW_ROOTS_MAX such scans in a row, the
- * following ones do not try. */
+/* The finish's mark work is bounded twice: its flood reads at most
+ * FLOOD_BUDGET_BYTES of blocks (about 5 ms of marking), and its steps
+ * after the roots take at most FINISH_BUDGET_NS of the scanning thread's
+ * CPU time (checked every FLOOD_SLICE bytes of the flood and every few
+ * hundred entries of the other steps; CPU time, which a loaded machine
+ * does not inflate). Past either, the live set hangs off memory the
+ * concurrent pass did not read (a running thread's stack) or the program
+ * allocated too much meanwhile: the clone snapshot is taken at the same
+ * stop, and after SLOW_ROOTS_MAX such scans in a row, the following ones
+ * do not try. */
 #define FLOOD_BUDGET_BYTES ((uint64_t)8 << 20)
+#define FLOOD_SLICE ((uint64_t)1 << 20)
+#define FINISH_BUDGET_NS 5000000ull
 /* The finish reads every root again: when the concurrent pass took more
  * CPU time than this to read them (a program with a big root memory of its own,
  * such as a garbage-collected heap in its own mappings), the clone is
@@ -73,6 +80,8 @@ static struct {
   int faulted;              /* a guarded read faulted */
   int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
+  uint64_t cpu0;            /* the finish's CPU clock after the roots */
+  int over;                 /* the finish passed FINISH_BUDGET_NS */
 } cm;
 
 static char gate[256];
@@ -338,6 +347,13 @@ static uint64_t cpu_ns(void) {
   return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
+/* Has the finish spent more than FINISH_BUDGET_NS of CPU time since its
+ * roots (cm.cpu0)? Once it has, it stays so. */
+static int over_budget(void) {
+  if (!cm.over && cpu_ns() - cm.cpu0 > FINISH_BUDGET_NS) cm.over = 1;
+  return cm.over;
+}
+
 /* The concurrent pass: the blocks born during the copy made black, then
  * the roots but the threads (the world runs: s->world is empty) under the
  * locks of the lists they walk, then the flood. 0, -1 on a fault, or -2
@@ -489,7 +505,8 @@ static size_t first_ending_above(const lg_heap_t *h, uintptr_t a) {
 /* Reads again the marked blocks' words on [a, b) (a written run,
  * readable), or (`count`) only adds up their bytes in cm.reread. */
 static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
-  for (size_t i = first_ending_above(h, a); i < h->n && h->blk[i].addr < b; i++) {
+  for (size_t i = first_ending_above(h, a), j = 0; i < h->n && h->blk[i].addr < b; i++, j++) {
+    if (!count && (j & 1023) == 1023 && over_budget()) return;
     const lg_blk_t *k = &h->blk[i];
     if (k->mark == LG_UNREACHED || (k->flags & LG_BF_UNREADABLE)) continue;
     uintptr_t lo = k->addr > a ? k->addr : a, hi = k->addr + k->size < b ? k->addr + k->size : b;
@@ -549,7 +566,9 @@ static void born_run(uintptr_t a, uintptr_t b, void *arg) {
   uintptr_t lo = (uintptr_t)w->slots, hi = lo + w->n * sizeof(lg_slot_t);
   if (a < lo) a = lo;
   if (b > hi) b = hi;
-  for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b; p += sizeof(lg_slot_t)) {
+  size_t j = 0;
+  for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b; p += sizeof(lg_slot_t), j++) {
+    if ((j & 255) == 255 && over_budget()) return;
     const lg_slot_t *sl = (const lg_slot_t *)p;
     if (sl->key > 1) take_entry(w->h, sl->key, sl->size);
   }
@@ -595,17 +614,22 @@ int lg_concmark_finish(lg_scan_t *s) {
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_ignored_mark(&s->heap);
   cm.f[2] = lg_now_ns();
+  cm.cpu0 = cpu_ns();
   remark_written(s, 0);
   cm.f[3] = lg_now_ns();
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);
   cm.f[4] = lg_now_ns();
-  int flooded = lg_mark_finish_within(&s->heap, FLOOD_BUDGET_BYTES) == 0;
+  int flooded = 0;
+  for (uint64_t read = 0; !flooded && read < FLOOD_BUDGET_BYTES && !over_budget(); read += FLOOD_SLICE)
+    flooded = lg_mark_finish_within(&s->heap, FLOOD_SLICE) == 0;
+  flooded = flooded && !cm.over;
   lg_concmark_unguard();
   close(cm.pm);
   heavy_floods = flooded ? 0 : heavy_floods + 1;
   if (!flooded) {
-    note_fallback(s, "the finish's flood passed its budget: the live data hangs off memory read only at the stop", 1);
+    note_fallback(s, cm.over ? "the finish's mark work passed its budget, 5 ms of CPU time"
+                             : "the finish's mark work passed its budget, 8 MiB of blocks flooded", 1);
     return -1;
   }
   cm.f[5] = lg_now_ns();

@@ -208,9 +208,9 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
 void lg_mark_finish(lg_heap_t *h);
-/* lg_mark_finish_within floods as lg_mark_finish does, but gives up once
- * it has read more than max_bytes of blocks: 0 when the flood is done,
- * -1 when it gave up (the marks are then partial: drop the heap). */
+/* lg_mark_finish_within floods as lg_mark_finish does, but stops once it
+ * has read more than max_bytes of blocks: 0 when the flood is done, -1
+ * when it stopped early (calling it again goes on where it stopped). */
 int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes);
 /* lg_mark_root_kind names the roots marked next (for retention chains). */
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);

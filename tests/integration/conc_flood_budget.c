@@ -3,7 +3,7 @@
  * running worker; here it waits in read(2)): the concurrent pass reads no
  * running thread's stack, so the whole flood of the 32 MiB table falls to
  * the finish. Over its budget
- * (8 MiB of blocks read) the finish abandons the concurrent result and
+ * (8 MiB of blocks read, or 5 ms of CPU time) the finish abandons the concurrent result and
  * the scan takes the snapshot at the same stop, with a NOTE; the report
  * is the same (the one leaked block, nothing of the table). After three
  * such scans in a row the process stops trying: the fourth scan takes the
@@ -11,7 +11,7 @@
  * run: direct
  * options: concurrent=1:min_age=0
  * expect: stdout == 'scans=4\n'
- * expect: sum("the finish's flood passed its budget" in n for n in log_notes()) == 3
+ * expect: sum("the finish's mark work passed its budget" in n for n in log_notes()) == 3
  * expect: not any('was concurrent' in n for n in log_notes())
  * expect: [s.totals.definitely_lost.blocks for s in log_scans() if s.kind == 'api'] == [1, 1, 1, 1]
  * expect: [s.totals.definitely_lost.bytes for s in log_scans() if s.kind == 'api'] == [48, 48, 48, 48]
