@@ -98,15 +98,14 @@ static int judge(lg_scan_t *s, verdict_t *v) {
   lg_seen_t *next = lg_history_next();
   for (size_t c = 0; c < g->nclusters; c++) v[c] = (verdict_t){s->number, 0xFFFFFFFFu, 0x9E3779B97F4A7C15ull};
   size_t n = 0;
-  for (size_t i = 0; i < s->heap.n; i++) { /* address order keeps `next` sorted */
-    const lg_blk_t *b = &s->heap.blk[i];
-    if (!b->cluster) continue;
-    verdict_t *cv = &v[b->cluster - 1];
+  for (size_t k = 0; k < g->nlost; k++) { /* address order keeps `next` sorted */
+    const lg_blk_t *b = &s->heap.blk[g->lost[k]];
+    verdict_t *cv = &v[(g->lost_info[k] >> 2) - 1];
     const lg_seen_t *p = s->young ? NULL : lg_history_prev(b->addr);
     uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
     if (first < cv->first) cv->first = first;
-    if ((b->flags & LG_BF_ENTRY) && streak < cv->streak) cv->streak = streak;
-    cv->sig = (cv->sig ^ b->addr ^ (b->size << 48)) * 0xff51afd7ed558ccdull;
+    if ((g->lost_info[k] & LG_LOST_ENTRY) && streak < cv->streak) cv->streak = streak;
+    cv->sig = (cv->sig ^ b->addr ^ (lg_blk_size(&s->heap, b) << 48)) * 0xff51afd7ed558ccdull;
     if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0, p ? p->id : 0};
   }
   if (next && s->young) n = carry_forward(s, next, n);
@@ -119,20 +118,21 @@ static lg_seen_t *entry_seen(uintptr_t addr) { return (lg_seen_t *)lg_history_pr
 
 /* Groups a cluster's members by (stack, category) into sites[]; `map` has
  * mask+1 slots of indexes into sites, NONE when free. */
-static uint32_t group_sites(const lg_heap_t *h, const uint32_t *mem, uint32_t n, site_t *sites,
+static uint32_t group_sites(const lg_heap_t *h, const lg_graph_t *g, const uint32_t *mem, uint32_t n, site_t *sites,
                             uint32_t *map, uint32_t mask) {
   uint32_t ns = 0;
   for (uint32_t k = 0; k < n; k++) {
     const lg_blk_t *b = &h->blk[mem[k]];
-    uint32_t j = ((b->stack * 2654435761u) ^ b->cat) & mask;
-    while (map[j] != NONE && !(sites[map[j]].stack == b->stack && sites[map[j]].cat == b->cat))
+    uint32_t stack = b->stack, cat = lg_graph_cat(h, g, mem[k]);
+    uint32_t j = ((stack * 2654435761u) ^ cat) & mask;
+    while (map[j] != NONE && !(sites[map[j]].stack == stack && sites[map[j]].cat == cat))
       j = (j + 1) & mask;
     if (map[j] == NONE) {
       map[j] = ns;
-      sites[ns++] = (site_t){b->stack, b->cat, 0, j, 0};
+      sites[ns++] = (site_t){stack, cat, 0, j, 0};
     }
     sites[map[j]].blocks++;
-    sites[map[j]].bytes += b->size;
+    sites[map[j]].bytes += lg_blk_size(h, b);
   }
   return ns;
 }
@@ -171,7 +171,7 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   const lg_heap_t *h = &s->heap;
   const lg_cluster_info_t *ci = &s->graph.clusters[c];
   const uint32_t *mem = s->graph.members + ci->first;
-  uint32_t ns = group_sites(h, mem, ci->blocks, w->sites, w->map, w->mask);
+  uint32_t ns = group_sites(h, &s->graph, mem, ci->blocks, w->sites, w->map, w->mask);
   for (uint32_t k = 0; k < ns; k++) w->map[w->sites[k].slot] = NONE;
   uint32_t nl = ci->blocks < LG_CLUSTER_MAX_LISTED ? ci->blocks : LG_CLUSTER_MAX_LISTED;
   if (++w->stamp == 0) { memset(w->listed, 0, LISTED_SLOTS * sizeof *w->listed); w->stamp = 1; }
@@ -201,12 +201,12 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   lg_log_u32(nl);
   for (uint32_t k = 0; k < nl; k++) {
     const lg_blk_t *b = &h->blk[mem[k]];
+    unsigned fl = lg_graph_flags(&s->graph, mem[k]);
     lg_log_u64(b->addr);
-    lg_log_u64(b->size);
+    lg_log_u64(lg_blk_size(h, b));
     lg_log_u32(b->stack);
-    lg_log_u8(b->cat);
-    lg_log_u8((uint8_t)(((b->flags & LG_BF_ENTRY) ? LG_LISTED_ENTRY : 0) |
-                        ((b->flags & LG_BF_IN_CYCLE) ? LG_LISTED_IN_CYCLE : 0)));
+    lg_log_u8((uint8_t)lg_graph_cat(h, &s->graph, mem[k]));
+    lg_log_u8((uint8_t)(((fl & LG_BF_ENTRY) ? LG_LISTED_ENTRY : 0) | ((fl & LG_BF_IN_CYCLE) ? LG_LISTED_IN_CYCLE : 0)));
     lg_log_u16(0);
   }
   lg_log_u32(ne);
@@ -287,10 +287,10 @@ void lg_scanlog_clusters(lg_scan_t *s) {
     memset(w.map, 0xFF, sz_map);
     /* Bucket the edges by cluster (counting sort): cluster c's edges are
      * eorder[estart[c] .. estart[c+1]). */
-    for (size_t e = 0; e < g->nedges; e++) w.estart[s->heap.blk[g->edge_from[e]].cluster]++;
+    for (size_t e = 0; e < g->nedges; e++) w.estart[lg_graph_cluster(g, g->edge_from[e])]++;
     for (size_t c = 1; c <= g->nclusters; c++) w.estart[c] += w.estart[c - 1];
     memcpy(pos, w.estart, sz_es);
-    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[s->heap.blk[g->edge_from[e]].cluster - 1]++] = (uint32_t)e;
+    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[lg_graph_cluster(g, g->edge_from[e]) - 1]++] = (uint32_t)e;
     judge(s, v);
     for (uint32_t c = 0; c < g->nclusters; c++) {
       uint32_t id = still_live(s, c, &v[c]);
@@ -329,7 +329,7 @@ static void log_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk) {
   for (size_t k = 0; k < n; k++) {
     const lg_blk_t *b = &s->heap.blk[path[k]];
     lg_log_u64(b->addr);
-    lg_log_u64(b->size);
+    lg_log_u64(lg_blk_size(&s->heap, b));
     lg_log_u32(b->stack);
   }
   lg_log_end();
@@ -366,7 +366,7 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
     stat_t *t = &st[b->stack];
     unsigned g = b->gen > 2 ? 2 : b->gen;
     t->blocks[g]++;
-    t->bytes[g] += b->size;
+    t->bytes[g] += lg_blk_size(&s->heap, b);
     if (g == 2 && b->mark == LG_REACHABLE && s->heap.parent) {
       uint32_t d = s->heap.depth[i];
       if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
