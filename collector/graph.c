@@ -383,21 +383,43 @@ static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint6
 /* Is block i settled (REACHABLE with no heuristic tag)? */
 static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
-/* Gives both work lists room for every block at once: a block enters
- * each at most once, and untouched pages cost nothing, while growing by
- * doubling would copy the lists and hold two of them at a time. */
-static int reserve_stacks(lg_heap_t *h) {
-  lg_vec_t *v[2] = {&h->rstack, &h->pstack};
-  for (int k = 0; k < 2; k++) {
-    if (v[k]->cap > h->n) continue;
-    uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
-    if (!nv) return -1;
-    if (v[k]->v) memcpy(nv, v[k]->v, v[k]->n * sizeof *nv);
-    lg_sys_drop(v[k]->v);
-    v[k]->v = nv;
-    v[k]->cap = h->n + 1;
+#define RING_MIN 4096 /* entries of the REACHABLE ring at least */
+
+/* The REACHABLE ring's size for n blocks: a power of two near n / 16
+ * (a level wider than that waits in a bitmap of n bits). */
+static size_t ring_size(size_t n) {
+  size_t c = RING_MIN;
+  while (c * 32 <= n) c *= 2;
+  return c;
+}
+
+/* Gives the work lists their room: the REACHABLE ring and its two
+ * overflow bitmaps, and the POSSIBLE stack room for every block (a
+ * block enters it at most once; untouched pages cost nothing). */
+static int reserve_lists(lg_heap_t *h) {
+  if (!h->ring) {
+    size_t c = ring_size(h->n);
+    if (!(h->ring = lg_sys_grab(c, sizeof *h->ring))) return -1;
+    h->ring_mask = c - 1;
   }
+  for (int k = 0; k < 2; k++)
+    if (!h->over[k] && !(h->over[k] = lg_sys_grab(h->n / 64 + 1, sizeof *h->over[k]))) return -1;
+  if (h->pstack.cap > h->n) return 0;
+  uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
+  if (!nv) return -1;
+  if (h->pstack.v) memcpy(nv, h->pstack.v, h->pstack.n * sizeof *nv);
+  lg_sys_drop(h->pstack.v);
+  h->pstack.v = nv;
+  h->pstack.cap = h->n + 1;
   return 0;
+}
+
+/* Queues block i, just made REACHABLE, for scanning in the next level:
+ * in the ring, or in the level's overflow bitmap when the ring is full. */
+static inline void push_reached(lg_heap_t *h, size_t i) {
+  if (h->rtail - h->rhead <= h->ring_mask) { h->ring[h->rtail++ & h->ring_mask] = (uint32_t)i; return; }
+  h->over[h->rnext][i >> 6] |= (uint64_t)1 << (i & 63);
+  h->nover[h->rnext]++;
 }
 
 int lg_heap_build(lg_heap_t *h) {
@@ -406,7 +428,7 @@ int lg_heap_build(lg_heap_t *h) {
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
-  if (!h->settled || reserve_stacks(h) < 0) return -1;
+  if (!h->settled || reserve_lists(h) < 0) return -1;
   for (size_t i = 0; i < n; i++) {
     if (i + 1 < n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
       lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
@@ -450,7 +472,12 @@ void lg_heap_free(lg_heap_t *h) {
   h->settled = NULL;
   lg_sys_drop(h->reg);
   lg_sys_drop(h->dir);
-  vec_free(&h->rstack);
+  lg_sys_drop(h->ring);
+  lg_sys_drop(h->over[0]);
+  lg_sys_drop(h->over[1]);
+  h->ring = NULL;
+  h->over[0] = h->over[1] = NULL;
+  h->rhead = h->rtail = h->rlevel_end = h->nover[0] = h->nover[1] = 0;
   vec_free(&h->pstack);
   h->reg = NULL;
   h->dir = NULL;
@@ -694,7 +721,7 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
       set_heur(h, i, t);
       if (!lg_blk_heur(h, i)) settle(h, i);
       if (h->parent) set_parent(h, i, src, where);
-      vec_push(&h->rstack, (uint32_t)i);
+      push_reached(h, i);
       return;
     }
   }
@@ -792,7 +819,7 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
-    vec_push(&h->rstack, (uint32_t)i);
+    push_reached(h, i);
   }
 }
 
@@ -800,32 +827,67 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
  * in the work queue, so that popping one rarely waits on memory. */
 #define AHEAD_LINES 4 /* lines of a block's memory prefetched ahead of its scan */
 static inline void prefetch_ahead(const lg_heap_t *h) {
-  const lg_vec_t *q = &h->rstack;
-  if (h->rhead + 16 < q->n) __builtin_prefetch(&h->blk[q->v[h->rhead + 16]]);
-  if (h->rhead + 8 < q->n) {
-    const lg_blk_t *b = &h->blk[q->v[h->rhead + 8]];
+  if (h->rhead + 16 < h->rtail) __builtin_prefetch(&h->blk[h->ring[(h->rhead + 16) & h->ring_mask]]);
+  if (h->rhead + 8 < h->rtail) {
+    const lg_blk_t *b = &h->blk[h->ring[(h->rhead + 8) & h->ring_mask]];
     uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
     for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
   }
 }
 
-void lg_mark_finish(lg_heap_t *h) {
+/* Ends a level: what was queued since is the level scanned next (its
+ * overflow bitmap too), and the bitmap just emptied takes the level
+ * after it. */
+static void next_level(lg_heap_t *h) {
+  h->rlevel_end = h->rtail;
+  h->rnext ^= 1;
+  h->over_pos = 0;
+}
+
+/* Scans the next block of the current level's overflow bitmap (one is
+ * there), in index order: by address. */
+static void scan_overflowed(lg_heap_t *h) {
+  unsigned cur = h->rnext ^ 1;
+  uint64_t *o = h->over[cur];
+  while (!o[h->over_pos]) h->over_pos++;
+  uint64_t w = o[h->over_pos];
+  size_t i = h->over_pos * 64 + (size_t)__builtin_ctzll(w);
+  o[h->over_pos] = w & (w - 1);
+  h->nover[cur]--;
+  scan_block(h, i, LG_REACHABLE);
+}
+
+/* Floods the REACHABLE blocks a level at a time: a level's blocks (from
+ * the ring, then from its overflow bitmap) and the candidate words they
+ * hold are all done before the next level starts, so that each block's
+ * parent is one of the nearest to the roots. */
+static void flood_reachable(lg_heap_t *h) {
+  if (h->ncand) flush_candidates(h); /* the roots' own words: the first level */
+  next_level(h);
   for (;;) {
-    if (h->rhead < h->rstack.n) {
+    if (h->rhead < h->rlevel_end) {
       prefetch_ahead(h);
-      scan_block(h, h->rstack.v[h->rhead++], LG_REACHABLE);
+      scan_block(h, h->ring[h->rhead++ & h->ring_mask], LG_REACHABLE);
     } else if (h->ncand) {
       flush_candidates(h);
-    } else if (h->pstack.n) {
-      h->rhead = h->rstack.n = 0;
-      uint32_t i = h->pstack.v[--h->pstack.n];
-      if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+    } else if (h->nover[h->rnext ^ 1]) {
+      scan_overflowed(h);
+    } else if (h->rhead < h->rtail || h->nover[h->rnext]) {
+      next_level(h);
     } else {
-      h->rhead = h->rstack.n = 0; /* its room, touched already, becomes the analysis' (take_room) */
-      vec_free(&h->pstack);
-      break;
+      return;
     }
   }
+}
+
+void lg_mark_finish(lg_heap_t *h) {
+  for (;;) {
+    flood_reachable(h);
+    if (!h->pstack.n) break;
+    uint32_t i = h->pstack.v[--h->pstack.n];
+    if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+  }
+  vec_free(&h->pstack);
 }
 
 int lg_heap_track_parents(lg_heap_t *h) {
@@ -839,6 +901,13 @@ int lg_heap_track_parents(lg_heap_t *h) {
     return -1;
   }
   return 0;
+}
+
+void lg_heap_drop_parents(lg_heap_t *h) {
+  lg_sys_drop(h->parent);
+  lg_sys_drop(h->depth);
+  h->parent = NULL;
+  h->depth = NULL;
 }
 
 size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root) {
@@ -948,6 +1017,26 @@ static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t)
   }
 }
 
+/* The local ids of one set of blocks (analyse_set): bit i of `in` for
+ * block i in the set, and per 64 blocks the number of members below
+ * them; a member's id is its rank in the set. n / 8 + n / 16 bytes,
+ * where a table of ids would take 4 bytes a block. */
+typedef struct ids { uint64_t *in; uint32_t *below; size_t nw; } ids_t;
+
+/* Block t's local id, or NONE when it is not in the set. */
+static inline uint32_t lid_of(const ids_t *d, size_t t) {
+  uint64_t w = d->in[t >> 6], bit = (uint64_t)1 << (t & 63);
+  return (w & bit) ? d->below[t >> 6] + count_bits(w & (bit - 1)) : NONE;
+}
+
+/* Makes d the ids of the set nodes[0..m) (ascending). */
+static void ids_fill(ids_t *d, const uint32_t *nodes, size_t m) {
+  memset(d->in, 0, d->nw * sizeof *d->in);
+  for (size_t u = 0; u < m; u++) d->in[nodes[u] >> 6] |= (uint64_t)1 << (nodes[u] & 63);
+  uint32_t sum = 0;
+  for (size_t k = 0; k < d->nw; k++) { d->below[k] = sum; sum += count_bits(d->in[k]); }
+}
+
 /* The edge-building state of one set: the words waiting for find_refs
  * and the local ids of the blocks they were read in. */
 typedef struct edges {
@@ -960,15 +1049,16 @@ typedef struct edges {
 /* Resolves the waiting words of `e` and records those that are edges
  * within set `s`: as block indexes in ef/et, as local ids in e->adj (and
  * counted in s->adj0[source + 1]). Returns 0 or -1 (out of memory). */
-static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
+static int flush_edges(lg_heap_t *h, set_t *s, const ids_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
   long t[BATCH];
   find_refs(h, e->w, e->n, t);
   for (size_t k = 0; k < e->n; k++)
-    if (t[k] >= 0) __builtin_prefetch(&lid[t[k]]);
+    if (t[k] >= 0) __builtin_prefetch(&lid->in[t[k] >> 6]);
   for (size_t k = 0; k < e->n; k++) {
     uint32_t u = e->from[k], i = s->node[u];
-    if (!is_edge(h, i, t[k], e->w[k]) || lid[t[k]] == NONE) continue;
-    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, lid[t[k]]) < 0) return -1;
+    uint32_t to;
+    if (!is_edge(h, i, t[k], e->w[k]) || (to = lid_of(lid, (size_t)t[k])) == NONE) continue;
+    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, to) < 0) return -1;
     s->adj0[u + 1]++;
   }
   e->n = 0;
@@ -977,7 +1067,7 @@ static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, 
 
 /* Builds the edges among blocks of `s` (lid maps block -> local id): in
  * ef/et, and as s's adjacency (CSR: s->adj0, s->adj). */
-static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
+static int build_edges(lg_heap_t *h, set_t *s, const ids_t *lid, lg_vec_t *ef, lg_vec_t *et) {
   edges_t e;
   e.n = 0;
   e.adj = (lg_vec_t){0};
@@ -1005,13 +1095,13 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
  * ignored), given as their indexes in ascending order (nodes[0..m)):
  * entries, cycles and clusters, into info[0..m) (lg_graph_t.lost_info's
  * form), appended to g via the out vectors. */
-static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32_t *lid, lg_graph_t *g,
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, ids_t *lid, lg_graph_t *g,
                        lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first, uint32_t *info) {
   set_t s = {0};
   if (!m) return 0;
   s.node = nodes;
   s.m = m;
-  for (uint32_t u = 0; u < m; u++) lid[nodes[u]] = u;
+  ids_fill(lid, nodes, m);
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
@@ -1051,7 +1141,6 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32
   }
   rc = 0;
 out:
-  for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
   lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
   lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
   return rc;
@@ -1136,19 +1225,6 @@ static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po)
   return 0;
 }
 
-/* Room for n + 1 indexes: the REACHABLE work list's, which marking
- * leaves behind with its pages resident (the scan's memory then does not
- * grow by another array a block), else fresh. lg_sys_drop returns it. */
-static uint32_t *take_room(lg_heap_t *h) {
-  if (h->rstack.v && h->rstack.cap >= h->n + 1) {
-    uint32_t *v = h->rstack.v;
-    h->rstack = (lg_vec_t){0};
-    h->rhead = 0;
-    return v;
-  }
-  return lg_sys_grab(h->n + 1, 4);
-}
-
 /* Merges the UNREACHED list un and the POSSIBLE list po (each ascending,
  * with their infos) into g->lost and g->lost_info, ascending. */
 static int merge_lost(lg_graph_t *g, const lg_vec_t *un, const uint32_t *uinfo, const lg_vec_t *po,
@@ -1169,19 +1245,20 @@ static int merge_lost(lg_graph_t *g, const lg_vec_t *un, const uint32_t *uinfo, 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
   lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
-  uint32_t *lid = take_room(h), *uinfo = NULL, *pinfo = NULL;
-  int rc = lid ? split_blocks(h, g, &un, &po) : -1;
+  ids_t lid = {lg_sys_grab(h->n / 64 + 1, 8), lg_sys_grab(h->n / 64 + 1, 4), h->n / 64 + 1};
+  uint32_t *uinfo = NULL, *pinfo = NULL;
+  int rc = lid.in && lid.below ? split_blocks(h, g, &un, &po) : -1;
   if (!rc) {
     uinfo = lg_sys_grab(un.n + 1, 4);
     pinfo = lg_sys_grab(po.n + 1, 4);
     if (!uinfo || !pinfo) rc = -1;
   }
   if (!rc) {
-    memset(lid, 0xFF, (h->n + 1) * 4);
-    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, lid, g, &ef, &et, &kind, uinfo);
+    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, &lid, g, &ef, &et, &kind, uinfo);
   }
-  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, lid, g, &ef, &et, &kind, pinfo);
-  lg_sys_drop(lid);
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, &lid, g, &ef, &et, &kind, pinfo);
+  lg_sys_drop(lid.in);
+  lg_sys_drop(lid.below);
   if (!rc) rc = group_members(h, g, &kind, &un, &po, uinfo, pinfo);
   if (!rc) rc = merge_lost(g, &un, uinfo, &po, pinfo);
   g->edge_from = ef.v;

@@ -127,8 +127,16 @@ typedef struct lg_heap {
   /* Bit i: block i is REACHABLE with no heuristic tag, which no further
    * pointer changes (marking's quick test; set only by graph.c). */
   uint64_t *settled;
-  lg_vec_t rstack, pstack;
-  size_t rhead;         /* the REACHABLE work list is a FIFO: breadth first */
+  /* The REACHABLE work list (graph.c): breadth first, a level at a time.
+   * A ring of ring_mask + 1 entries; a block reached while it is full
+   * waits in the overflow bitmap of its level (over[rnext] for the level
+   * being found, the other for the level being scanned). */
+  uint32_t *ring;
+  size_t ring_mask, rhead, rtail, rlevel_end;
+  uint64_t *over[2];
+  size_t nover[2], over_pos;
+  unsigned rnext;
+  lg_vec_t pstack;      /* the POSSIBLE work list, a stack */
   uint64_t scanned_bytes;
   /* Optional (parent != NULL): for each REACHABLE block, the block that
    * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
@@ -246,8 +254,7 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
  * block a root (ignored objects); lg_mark_finish floods what they reach
- * and gives the POSSIBLE list's memory back; the REACHABLE list keeps
- * its room, which lg_graph_analyse takes over (marking may go on after
+ * and gives the POSSIBLE list's memory back (marking may go on after
  * it). */
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
@@ -256,6 +263,9 @@ void lg_mark_finish(lg_heap_t *h);
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);
 /* lg_heap_track_parents turns on parent tracking; 0 or -1. */
 int lg_heap_track_parents(lg_heap_t *h);
+/* lg_heap_drop_parents gives the parents and depths back (chains are
+ * then no longer found); the roots stay. */
+void lg_heap_drop_parents(lg_heap_t *h);
 /* lg_heap_chain writes the path from a root to block i into path[] (block
  * indexes, root side first, at most max) and returns its length, or 0 when
  * i is not REACHABLE or parents are not tracked; *root gets the root. */

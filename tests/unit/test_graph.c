@@ -257,14 +257,12 @@ static void test_marking_judges_start_and_past_the_end_words(void **state) {
   assert_int_equal(bl[2].mark, LG_REACHABLE);
   assert_int_equal(bl[3].mark, LG_UNREACHED);
   assert_null(h.pstack.v); /* the POSSIBLE list's memory went back when marking ended */
-  assert_non_null(h.rstack.v); /* the REACHABLE list's room stays, empty, for the analysis */
-  assert_int_equal(h.rstack.n, 0);
+  assert_int_equal(h.rhead, h.rtail); /* the REACHABLE ring is drained */
   lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
   lg_mark_finish(&h);
   assert_int_equal(bl[3].mark, LG_POSSIBLE);
   lg_graph_t g;
-  assert_int_equal(lg_graph_analyse(&h, &g), 0); /* takes the room over */
-  assert_null(h.rstack.v);
+  assert_int_equal(lg_graph_analyse(&h, &g), 0);
   assert_int_equal(lg_graph_cat(&h, &g, 3), LG_CAT_POSSIBLE);
   assert_int_equal(lg_graph_cat(&h, &g, 1), LG_CAT_REACHABLE);
   lg_graph_free(&g);
@@ -631,6 +629,50 @@ static void test_chain_is_the_shortest_path_from_a_root(void **state) {
   assert_int_equal(path[0], 0);
   assert_int_equal(root->where, (uintptr_t)&roots[0]);
   lg_heap_free(&heap);
+}
+
+/* A level of the breadth-first marking wider than the REACHABLE ring
+ * waits in its overflow bitmap and is still scanned before the next
+ * level: a root block points at N blocks A[i], each A[i] at its own
+ * C[i], and each C[i] also at C[i + 1]. Every C[i] then has depth 3 and
+ * A[i] as parent; an A scanned after the Cs (a level taken out of order)
+ * would leave some C reached through its neighbour, at depth 4. */
+static void test_a_level_wider_than_the_ring_keeps_the_shortest_parents(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  size_t bytes = 4 * N * 8 + N * 8;
+  uintptr_t *area = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  lg_blk_t *b = mmap(NULL, (2 * N + 1) * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(area != MAP_FAILED && b != MAP_FAILED);
+  uintptr_t *a = area, *c = area + 2 * N, *top = area + 4 * N; /* A[i] = a + 2i, C[i] = c + 2i */
+  for (size_t i = 0; i < N; i++) {
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&a[2 * i], .size = 16, .stack = 1};
+    b[N + i] = (lg_blk_t){.addr = (uintptr_t)&c[2 * i], .size = 16, .stack = 2};
+    a[2 * i] = (uintptr_t)&c[2 * i];
+    c[2 * i] = i + 1 < N ? (uintptr_t)&c[2 * i + 2] : 0;
+    top[i] = (uintptr_t)&a[2 * i];
+  }
+  b[2 * N] = (lg_blk_t){.addr = (uintptr_t)top, .size = N * 8, .stack = 3};
+  lg_heap_t h = {.blk = b, .n = 2 * N + 1};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_true(h.ring_mask + 1 < N / 2); /* the levels overflow */
+  assert_int_equal(lg_heap_track_parents(&h), 0);
+  uintptr_t root = (uintptr_t)top;
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(h.depth[2 * N], 1);
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(b[i].mark, LG_REACHABLE);
+    assert_int_equal(b[N + i].mark, LG_REACHABLE);
+    if (h.depth[i] != 2 || h.parent[i] != 2 * N) fail_msg("A[%zu]: depth %u, parent %u", i, h.depth[i], h.parent[i]);
+    if (h.depth[N + i] != 3 || h.parent[N + i] != i)
+      fail_msg("C[%zu]: depth %u, parent %u", i, h.depth[N + i], h.parent[N + i]);
+  }
+  assert_int_equal(h.rhead, h.rtail);
+  assert_int_equal(h.nover[0] + h.nover[1], 0);
+  lg_heap_free(&h);
+  munmap(area, bytes);
+  munmap(b, (2 * N + 1) * sizeof *b);
 }
 
 /* Depths take a byte a block and stop at LG_DEPTH_MAX: along a list of
@@ -1017,6 +1059,7 @@ int main(void) {
       cmocka_unit_test(test_index_at_its_edges_matches_a_linear_search),
       cmocka_unit_test(test_a_huge_block_costs_one_index_entry),
       cmocka_unit_test(test_record_fields_hold_their_full_ranges),
+      cmocka_unit_test(test_a_level_wider_than_the_ring_keeps_the_shortest_parents),
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
