@@ -162,6 +162,7 @@ static long scan_work(lg_scan_t *s) {
     if (!s->young) lg_rcscan_prepare(s);
     lg_mark_run(s);
     if (s->young) mark_young(s);
+    lg_scanlog_sites_prepare(s); /* sites and chains: the parents go back before the analysis */
     t[2] = lg_now_ns();
     if (lg_analyse_run(s) == 0) {
       t[3] = lg_now_ns();
