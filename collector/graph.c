@@ -835,17 +835,53 @@ static inline void prefetch_ahead(const lg_heap_t *h) {
   }
 }
 
+#define OVER_RECORD_AHEAD 16 /* blocks of an overflow bitmap whose records are prefetched ahead */
+#define OVER_MEMORY_AHEAD 8  /* and whose memory is */
+
+/* Moves prefetch cursor k over the current overflow bitmap to its next
+ * block and returns it, or NONE at the bitmap's end. */
+static inline uint32_t ahead_next(lg_heap_t *h, int k) {
+  const uint64_t *o = h->over[h->rnext ^ 1];
+  size_t nw = h->n / 64 + 1;
+  while (!h->ahead_bits[k]) {
+    if (++h->ahead_pos[k] >= nw) return NONE;
+    h->ahead_bits[k] = o[h->ahead_pos[k]];
+  }
+  uint64_t w = h->ahead_bits[k];
+  h->ahead_bits[k] = w & (w - 1);
+  return (uint32_t)(h->ahead_pos[k] * 64 + (size_t)__builtin_ctzll(w));
+}
+
+/* Prefetches the memory of block i, as prefetch_ahead does. */
+static inline void prefetch_memory(const lg_heap_t *h, uint32_t i) {
+  const lg_blk_t *b = &h->blk[i];
+  uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
+  for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
+}
+
 /* Ends a level: what was queued since is the level scanned next (its
- * overflow bitmap too), and the bitmap just emptied takes the level
- * after it. */
+ * overflow bitmap too, whose prefetch cursors start that many blocks
+ * ahead), and the bitmap just emptied takes the level after it. */
 static void next_level(lg_heap_t *h) {
   h->rlevel_end = h->rtail;
   h->rnext ^= 1;
   h->over_pos = 0;
+  if (!h->nover[h->rnext ^ 1]) return;
+  const uint64_t *o = h->over[h->rnext ^ 1];
+  for (int k = 0; k < 2; k++) { h->ahead_pos[k] = 0; h->ahead_bits[k] = o[0]; }
+  for (int j = 0; j < OVER_RECORD_AHEAD; j++) {
+    uint32_t i = ahead_next(h, 0);
+    if (i != NONE) __builtin_prefetch(&h->blk[i]);
+  }
+  for (int j = 0; j < OVER_MEMORY_AHEAD; j++) {
+    uint32_t i = ahead_next(h, 1);
+    if (i != NONE) prefetch_memory(h, i);
+  }
 }
 
 /* Scans the next block of the current level's overflow bitmap (one is
- * there), in index order: by address. */
+ * there), in index order: by address, the records and memory of the
+ * blocks a little further on prefetched. */
 static void scan_overflowed(lg_heap_t *h) {
   unsigned cur = h->rnext ^ 1;
   uint64_t *o = h->over[cur];
@@ -854,6 +890,9 @@ static void scan_overflowed(lg_heap_t *h) {
   size_t i = h->over_pos * 64 + (size_t)__builtin_ctzll(w);
   o[h->over_pos] = w & (w - 1);
   h->nover[cur]--;
+  uint32_t a = ahead_next(h, 0);
+  if (a != NONE) __builtin_prefetch(&h->blk[a]);
+  if ((a = ahead_next(h, 1)) != NONE) prefetch_memory(h, a);
   scan_block(h, i, LG_REACHABLE);
 }
 

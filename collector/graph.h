@@ -135,6 +135,8 @@ typedef struct lg_heap {
   size_t ring_mask, rhead, rtail, rlevel_end;
   uint64_t *over[2];
   size_t nover[2], over_pos;
+  size_t ahead_pos[2];  /* the overflow scan's prefetch cursors: words, then */
+  uint64_t ahead_bits[2]; /* their bits not yet passed (graph.c) */
   unsigned rnext;
   lg_vec_t pstack;      /* the POSSIBLE work list, a stack */
   uint64_t scanned_bytes;
