@@ -405,8 +405,14 @@ void lg_concmark_close(void) {
   lg_dirty_close();
 }
 
+/* Does the concurrent option ask scan s's kind to mark concurrently? */
+static int wanted_kind(const lg_scan_t *s) {
+  if (s->kind == LG_SCAN_API) return s->opts->concurrent != LG_CONC_OFF;
+  return s->kind == LG_SCAN_PERIODIC && s->opts->concurrent == LG_CONC_ALL;
+}
+
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && wanted_kind(s) && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 

@@ -10,7 +10,7 @@
 #include "format.h"
 #include "sys.h"
 
-enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS, K_FAMILIES };
+enum kind { K_STR, K_INT, K_DOUBLE, K_BOOL, K_SIGNAL, K_HEURISTICS, K_FAMILIES, K_CONC };
 
 typedef struct opt {
   const char *name;
@@ -37,7 +37,7 @@ static const opt_t table[] = {
     {"refcount", K_FAMILIES, OFF(refcount), 0, 0, "a comma-separated list of api, gobject, gstreamer, openssl, python; or all, or none"},
     {"exitcode", K_INT, OFF(exitcode), 0, 255, "an exit status from 0 (off) to 255"},
     {"quiet", K_BOOL, OFF(quiet), 0, 1, "yes or no (1 or 0)"},
-    {"concurrent", K_BOOL, OFF(concurrent), 0, 1, "yes or no (1 or 0)"},
+    {"concurrent", K_CONC, OFF(concurrent), 0, 0, "api (leakgraph_scan only), all (1, yes: periodic scans too) or no (0)"},
     {"heuristics", K_HEURISTICS, OFF(heuristics), 0, 0, "a comma-separated list of stdstring, length64, newarray, multipleinheritance; or all, or none"},
     {"manifest", K_STR, OFF(manifest), 0, 0, "a file path (internal, for the wrapper)"},
 };
@@ -180,6 +180,13 @@ static int set(lg_options_t *o, const opt_t *op, const char *val, int reserved) 
   case K_FAMILIES:
     if ((n = parse_families(val)) < 0) return -1;
     *(unsigned *)field = (unsigned)n;
+    return 0;
+  case K_CONC:
+    if (!strcmp(val, "api")) n = LG_CONC_API;
+    else if (!strcmp(val, "all") || !strcmp(val, "yes") || !strcmp(val, "1") || !strcmp(val, "true")) n = LG_CONC_ALL;
+    else if (!strcmp(val, "no") || !strcmp(val, "0") || !strcmp(val, "false")) n = LG_CONC_OFF;
+    else return -1;
+    *(int *)field = (int)n;
     return 0;
   }
   return -1;

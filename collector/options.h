@@ -26,11 +26,15 @@ typedef struct lg_options {
   unsigned refcount;              /* LG_RC_BIT of each refcount family enabled */
   int exitcode;                   /* exit status when leaks are found; 0 off */
   int quiet;                      /* no summary on stderr at exit */
-  int concurrent;                 /* 1: API scans mark with the world running (concmark.h) */
+  int concurrent;                 /* LG_CONC_*: which scans mark with the world running (concmark.h) */
   unsigned heuristics;            /* LG_HEUR_BIT of each enabled heuristic */
   char manifest[LG_PATH_MAX];     /* internal: the wrapper's list of logs */
   const char *text;               /* the string parsed, as given (not copied), or NULL */
 } lg_options_t;
+
+/* The values of `concurrent`: no scan marks concurrently; API and full
+ * periodic scans do ("1", "yes", "all"); API scans (leakgraph_scan) only. */
+enum { LG_CONC_OFF = 0, LG_CONC_ALL = 1, LG_CONC_API = 2 };
 
 /* The bit of heuristic h (enum lg_heuristic, format.h) in `heuristics`;
  * valgrind's default, and ours, is all of them. */

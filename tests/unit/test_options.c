@@ -210,6 +210,22 @@ static void test_empty_entries_are_ignored(void **state) {
   assert_int_equal(o.depth, 7);
 }
 
+/* concurrent is three-valued: api, all (and the old yes/1), no (and 0);
+ * anything else warns and keeps the default. */
+static void test_concurrent_takes_api_all_and_no(void **state) {
+  (void)state;
+  lg_options_t d = parse(NULL, 0);
+  assert_int_equal(parse("concurrent=api", 0).concurrent, LG_CONC_API);
+  assert_int_equal(parse("concurrent=all", 0).concurrent, LG_CONC_ALL);
+  assert_int_equal(parse("concurrent=1", 0).concurrent, LG_CONC_ALL);
+  assert_int_equal(parse("concurrent=yes", 0).concurrent, LG_CONC_ALL);
+  assert_int_equal(parse("concurrent=no", 0).concurrent, LG_CONC_OFF);
+  assert_int_equal(parse("concurrent=0", 0).concurrent, LG_CONC_OFF);
+  lg_options_t o = parse("concurrent=sometimes", 1);
+  assert_int_equal(o.concurrent, d.concurrent);
+  assert_non_null(strstr(last, "api"));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults_match_the_spec),
@@ -227,6 +243,7 @@ int main(void) {
       cmocka_unit_test(test_unknown_family_warns_once_with_accepted_names_and_keeps_default),
       cmocka_unit_test(test_empty_entries_are_ignored),
       cmocka_unit_test(test_scan_work_keys_parse_and_keep_defaults_when_bad),
+      cmocka_unit_test(test_concurrent_takes_api_all_and_no),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
