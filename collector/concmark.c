@@ -335,9 +335,7 @@ static int copy_table(lg_scan_t *s) {
   s->heap.n = drop_duplicates(c.b, c.n);
   for (size_t i = 0; i < s->heap.n; i++)
     if (from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
-  if (lg_heap_build(&s->heap) < 0) return -1;
-  lg_snapshot_heuristics(s);
-  return 0;
+  return lg_heap_build(&s->heap) < 0 ? -1 : 0;
 }
 
 /* ---- mark ------------------------------------------------------------------------ */
@@ -445,6 +443,14 @@ static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
   if (!locked) lg_log_unlock();
 }
 
+/* The heuristics' setup, once the maps are read (the vtable segments of
+ * multipleinheritance are clamped to them), under the module list's lock. */
+static void heuristics(lg_scan_t *s) {
+  lg_modules_lock();
+  lg_snapshot_heuristics(s);
+  lg_modules_unlock();
+}
+
 int lg_concmark_begin(lg_scan_t *s) {
   memset(&cm, 0, sizeof cm);
   const char *why = "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async";
@@ -457,6 +463,7 @@ int lg_concmark_begin(lg_scan_t *s) {
   t0 = lg_now_ns();
   if (ok && arm_heaps(s) < 0) ok = 0;
   cm.t_arm += lg_now_ns() - t0;
+  if (ok) heuristics(s);
   t0 = lg_now_ns();
   if (ok) flag_unreadable(s);
   int marked = ok ? mark_running(s) : 0;
