@@ -212,6 +212,7 @@ const char *lg_born_why_text(int why) {
   case LG_BORN_BUSY: return "by a walk of the table: a thread was stopped inside a table change";
   case LG_BORN_LOST: return "by a walk of the table: the lists missed a change";
   case LG_BORN_UNSAVED: return "by a walk of the table: the scan before saved no site counts";
+  case LG_BORN_AGAIN: return "by a walk of the table: blocks the scan before found lost are judged again";
   default: return "by a walk of the table";
   }
 }

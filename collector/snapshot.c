@@ -28,6 +28,7 @@ typedef struct fill {
   size_t mask;
   uint8_t *live;
   lg_heap_plan_t *plan; /* a full scan: each block straight into its bucket */
+  uint32_t min_age;     /* a young scan: judge again the lost blocks of a shorter streak */
 } fill_t;
 
 static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
@@ -57,6 +58,29 @@ static void hash_prev(lg_scan_t *s, fill_t *f) {
 static void note_live(fill_t *f, uintptr_t addr) {
   for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
     if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 1; return; }
+}
+
+/* Does a young scan judge the older block at addr again? Yes when the
+ * previous scan found it lost with a streak still below min_age (young.h
+ * argues why that is exact); it then goes into the copy as a young block
+ * does, with its generation, and is neither counted by site as an older
+ * block nor carried forward. */
+static int judge_again(const fill_t *f, uintptr_t addr) {
+  if (!f->hash) return 0;
+  for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
+    if (f->prev[f->hash[j] - 1].addr == addr) return f->prev[f->hash[j] - 1].streak < f->min_age;
+  return 0;
+}
+
+/* Does the previous lost list hold a block a young scan would judge
+ * again? (The born lists then cannot stand for the walk: they name no
+ * older block.) */
+static int any_to_judge_again(const fill_t *f) {
+  size_t n;
+  lg_history_prev_list(&n);
+  for (size_t k = 0; f->hash && k < n; k++)
+    if (f->prev[k].streak < f->min_age) return 1;
+  return 0;
 }
 
 /* Was the block allocated by the dynamic loader itself? (See modules.h.)
@@ -96,7 +120,7 @@ static int fill_grow(fill_t *f) {
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
   unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (f->young && gen) { count_old(f, sl, gen); return; }
+  if (f->young && gen && !judge_again(f, lg_slot_addr(sl))) { count_old(f, sl, gen); return; }
   if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->plan ? lg_heap_plan_slot(f->plan, f->b, lg_slot_addr(sl)) : f->n];
   f->n++;
@@ -148,6 +172,7 @@ static void age_saved_sites(fill_t *f) {
  * Returns 1, or 0 when the lists cannot stand for a walk. */
 static int fill_from_lists(lg_scan_t *s, fill_t *f) {
   s->young_why = f->sites ? lg_born_why() : LG_BORN_OFF;
+  if (s->young_why == LG_BORN_WHOLE && any_to_judge_again(f)) s->young_why = LG_BORN_AGAIN;
   if (s->young_why != LG_BORN_WHOLE) return 0;
   size_t n;
   lg_history_prev_list(&n);
@@ -213,7 +238,7 @@ int lg_snapshot_take(lg_scan_t *s) {
   size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
   fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
-              NULL, NULL, 0, NULL, NULL};
+              NULL, NULL, 0, NULL, NULL, 0};
   if (!f.b) return -1;
   if (s->young) {
     f.nsites = lg_stacks_count() + 1;
@@ -221,6 +246,7 @@ int lg_snapshot_take(lg_scan_t *s) {
     if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
     s->old_sites = f.sites;
     s->nold_sites = f.nsites;
+    f.min_age = s->kind == LG_SCAN_PERIODIC && s->min_age > 0 ? (uint32_t)s->min_age : 0;
     hash_prev(s, &f);
   }
   /* Sorting while copying costs two more walks of the table: worth it for
