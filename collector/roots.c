@@ -489,16 +489,27 @@ static void roots_free(roots_t *r) {
   if (r->have_res) lg_resid_close(&r->res);
 }
 
+void (*lg_roots_gate)(lg_scan_t *s);
+
 void lg_roots_mark(lg_scan_t *s) {
+  lg_roots_mark_live(s);
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  lg_ignored_resolve(&s->heap);
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (s->heap.blk[i].flags & LG_BF_IGNORED) lg_mark_block(&s->heap, i);
+}
+
+void lg_roots_mark_live(lg_scan_t *s) {
   roots_t r;
   memset(&r, 0, sizeof r);
   r.s = s;
   r.h = &s->heap;
-  lg_heap_track_parents(&s->heap); /* for retention chains; optional */
+  if (!s->heap.parent) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
   lg_mark_root_kind(&s->heap, LG_ROOT_DATA, 0);
   lg_modules_each_writable(mark_module, s);
   lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);
   lg_roots_each(mark_module, s);
+  if (lg_roots_gate) lg_roots_gate(s);
   int ready = roots_alloc(&r) == 0 && (r.have_res = lg_resid_open(&r.res, LG_RESID_AUTO, getpid() != s->traced) == 0);
   if (ready) find_stacks(&r);
   else for (size_t i = 0; i < s->nmaps; i++) if (s->maps[i].kind == LG_MAP_STACK) r.main_stack = &s->maps[i];
@@ -512,8 +523,4 @@ void lg_roots_mark(lg_scan_t *s) {
   if (ready) mark_mappings(&r);
   else lg_note_locked(LG_NOTE_WARNING, "out of memory: the program's own mappings were not scanned");
   roots_free(&r);
-  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
-  lg_ignored_resolve(&s->heap);
-  for (size_t i = 0; i < s->heap.n; i++)
-    if (s->heap.blk[i].flags & LG_BF_IGNORED) lg_mark_block(&s->heap, i);
 }
