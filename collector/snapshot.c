@@ -54,23 +54,20 @@ static void hash_prev(lg_scan_t *s, fill_t *f) {
   }
 }
 
-/* Marks the previous lost entry at addr, if any, as a live block. */
-static void note_live(fill_t *f, uintptr_t addr) {
-  for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
-    if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 1; return; }
-}
-
-/* Does a young scan judge the older block at addr again? Yes when the
- * previous scan found it lost with a streak still below min_age (young.h
- * argues why that is exact); it then goes into the copy as a young block
- * does, with its generation, and is neither counted by site as an older
- * block nor carried forward. */
-static int judge_again(const fill_t *f, uintptr_t addr) {
+/* The index + 1 of the previous lost entry at addr, or 0. */
+static size_t prev_entry(const fill_t *f, uintptr_t addr) {
   if (!f->hash) return 0;
   for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
-    if (f->prev[f->hash[j] - 1].addr == addr) return f->prev[f->hash[j] - 1].streak < f->min_age;
+    if (f->prev[f->hash[j] - 1].addr == addr) return f->hash[j];
   return 0;
 }
+
+/* Does a young scan judge the older block whose previous lost entry is
+ * k (index + 1; 0: none) again? Yes when the previous scan found it lost
+ * with a streak still below min_age (young.h argues why that is exact);
+ * it then goes into the copy as a young block does, with its generation,
+ * and is neither counted by site as an older block nor carried forward. */
+static int judge_again(const fill_t *f, size_t k) { return k && f->prev[k - 1].streak < f->min_age; }
 
 /* Does the previous lost list hold a block a young scan would judge
  * again? (The born lists then cannot stand for the walk: they name no
@@ -97,10 +94,11 @@ static int from_loader(uint32_t id) {
   return (fl & LG_STACK_LOADER) != 0;
 }
 
-/* A young scan's older block: counted by site, not copied. */
-static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
+/* A young scan's older block: counted by site, not copied; k is its
+ * previous lost entry (index + 1; 0: none). */
+static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen, size_t k) {
   uint32_t st = lg_slot_stack(sl);
-  if (f->hash) note_live(f, lg_slot_addr(sl));
+  if (k) f->live[k - 1] = 1; /* its previous lost entry, if any, lives */
   if (!f->sites || st >= f->nsites) return;
   f->sites[st].blocks[gen > 2 ? 2 : gen]++;
   f->sites[st].bytes[gen > 2 ? 2 : gen] +=
@@ -120,7 +118,10 @@ static int fill_grow(fill_t *f) {
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
   unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (f->young && gen && !judge_again(f, lg_slot_addr(sl))) { count_old(f, sl, gen); return; }
+  if (f->young && gen) {
+    size_t k = prev_entry(f, lg_slot_addr(sl));
+    if (!judge_again(f, k)) { count_old(f, sl, gen, k); return; }
+  }
   if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->plan ? lg_heap_plan_slot(f->plan, f->b, lg_slot_addr(sl)) : f->n];
   f->n++;
