@@ -12,6 +12,7 @@
 #include "history.h"
 #include "maps.h"
 #include "modules.h"
+#include "refcount.h"
 #include "stacks.h"
 #include "sys.h"
 
@@ -68,6 +69,18 @@ static size_t prev_entry(const fill_t *f, uintptr_t addr) {
  * it then goes into the copy as a young block does, with its generation,
  * and is neither counted by site as an older block nor carried forward. */
 static int judge_again(const fill_t *f, size_t k) { return k && f->prev[k - 1].streak < f->min_age; }
+
+/* The streak below which a young scan judges a lost block again: min_age
+ * for a periodic scan, 0 (none) when the program has refcounted objects
+ * (CPython's, the object table's): a full scan's refcount phase then
+ * judges those blocks too (rcscan.h: a pointer to an object inside its
+ * block is a pointer to the block), a young scan has none, and would find
+ * lost, again and again, objects a full scan finds reachable. Such a
+ * program's leaks wait for the next full scan, as before. */
+static uint32_t judge_again_age(const lg_scan_t *s) {
+  if (s->kind != LG_SCAN_PERIODIC || s->min_age <= 0 || lg_rc_count() || lg_rc_python_type()) return 0;
+  return (uint32_t)s->min_age;
+}
 
 /* Does the previous lost list hold a block a young scan would judge
  * again? (The born lists then cannot stand for the walk: they name no
@@ -247,7 +260,7 @@ int lg_snapshot_take(lg_scan_t *s) {
     if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
     s->old_sites = f.sites;
     s->nold_sites = f.nsites;
-    f.min_age = s->kind == LG_SCAN_PERIODIC && s->min_age > 0 ? (uint32_t)s->min_age : 0;
+    f.min_age = judge_again_age(s);
     hash_prev(s, &f);
   }
   /* Sorting while copying costs two more walks of the table: worth it for

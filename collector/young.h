@@ -64,6 +64,9 @@
  * logged earlier is carried forward (history and LIVE) so a killed
  * process's report keeps it. The born lists name no old block: a young
  * scan that judges one again walks the table (born.h, LG_BORN_AGAIN).
+ * A program with refcounted objects (CPython's, the object table's) has
+ * no block judged again: a full scan's refcount phase judges its blocks
+ * too, a young scan has none (snapshot.c).
  *
  * Where the young blocks come from: not from a walk of the whole block
  * table, but from the born-since-last-scan lists (born.h): each table
