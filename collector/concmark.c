@@ -226,7 +226,7 @@ static int arm_heaps(lg_scan_t *s) {
   size_t i = 0;
   for (size_t m = 0; m < s->nmaps; m++) {
     const lg_map_t *mp = &s->maps[m];
-    while (i < s->heap.n && s->heap.blk[i].addr + s->heap.blk[i].size <= mp->lo) i++;
+    while (i < s->heap.n && s->heap.blk[i].addr + lg_blk_size(&s->heap, &s->heap.blk[i]) <= mp->lo) i++;
     if (i == s->heap.n) break;
     if (s->heap.blk[i].addr >= mp->hi || !mp->readable) continue;
     if (!wants_tracking(mp)) { /* read-only now: it counts as all written */
@@ -240,7 +240,9 @@ static int arm_heaps(lg_scan_t *s) {
 
 /* ---- table ---------------------------------------------------------------------- */
 
-typedef struct copy { lg_blk_t *b; size_t n, cap; int full; } copy_t;
+typedef struct copy { lg_blk_t *b; size_t n, cap; int full; lg_heap_t *heap; } copy_t;
+/* A record's mark between the copy and the mark: born during the copy. */
+#define BORN LG_POSSIBLE
 
 static void copy_entry(const lg_slot_t *sl, void *arg) {
   copy_t *c = arg;
@@ -253,12 +255,14 @@ static void copy_entry(const lg_slot_t *sl, void *arg) {
   lg_blk_t *b = &c->b[c->n++];
   memset(b, 0, sizeof *b);
   b->addr = lg_slot_addr(sl);
-  b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
+  if (lg_heap_set_size(c->heap, b, sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size) < 0)
+    c->full = 1;
   b->stack = lg_slot_stack(sl);
-  b->mark = LG_UNREACHED;
   b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  /* Born after the copy began (cat is free until the analysis): black. */
-  b->cat = (sl->key & LG_BLK_PARITY) == cm.now;
+  /* Born after the copy began: black. Until the mark begins the record's
+   * mark field is free, so BORN (LG_POSSIBLE) says so, and it moves with
+   * the record through the sort; mark_running turns it into a mark. */
+  b->mark = (sl->key & LG_BLK_PARITY) == cm.now ? BORN : LG_UNREACHED;
   b->flags = sl->key & LG_BLK_IGNORED ? LG_BF_IGNORED : 0;
 }
 
@@ -281,7 +285,7 @@ static int from_loader(uint32_t id) {
 static size_t drop_duplicates(lg_blk_t *b, size_t n) {
   size_t k = 0;
   for (size_t i = 0; i < n; i++) {
-    if (k && b[k - 1].addr == b[i].addr) { if (b[i].cat) b[k - 1] = b[i]; continue; }
+    if (k && b[k - 1].addr == b[i].addr) { if (b[i].mark == BORN) b[k - 1] = b[i]; continue; }
     b[k++] = b[i];
   }
   return k;
@@ -295,7 +299,7 @@ static void flag_unreadable(lg_scan_t *s) {
     while (m < s->nmaps && s->maps[m].hi <= b->addr) m++;
     uintptr_t end = m < s->nmaps && s->maps[m].lo <= b->addr && s->maps[m].readable ? s->maps[m].hi : 0;
     for (size_t k = m + 1; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-    if (b->addr + b->size > end) b->flags |= LG_BF_UNREADABLE;
+    if (b->addr + lg_blk_size(&s->heap, b) > end) b->flags |= LG_BF_UNREADABLE;
   }
 }
 
@@ -307,7 +311,7 @@ static int copy_table(lg_scan_t *s) {
   lg_blocks_flip_epoch();
   cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   lg_blocks_unlock_all();
-  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0};
+  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap};
   if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
   lg_blocks_each_live(copy_entry, &c);
   s->heap.blk = c.b;
@@ -347,7 +351,7 @@ static int mark_running(lg_scan_t *s) {
   }
   lg_concmark_guard(&jb);
   for (size_t i = 0; i < s->heap.n; i++)
-    if (s->heap.blk[i].cat) lg_mark_block(&s->heap, i);
+    if (s->heap.blk[i].mark == BORN) { s->heap.blk[i].mark = LG_UNREACHED; lg_mark_block(&s->heap, i); }
   lg_modules_lock();
   lg_log_lock();
   lg_roots_lock();
@@ -473,7 +477,7 @@ static size_t first_ending_above(const lg_heap_t *h, uintptr_t a) {
   size_t lo = 0, hi = h->n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (h->blk[mid].addr + h->blk[mid].size <= a) lo = mid + 1;
+    if (h->blk[mid].addr + lg_blk_size(h, &h->blk[mid]) <= a) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -485,7 +489,8 @@ static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
   for (size_t i = first_ending_above(h, a); i < h->n && h->blk[i].addr < b; i++) {
     const lg_blk_t *k = &h->blk[i];
     if (k->mark == LG_UNREACHED || (k->flags & LG_BF_UNREADABLE)) continue;
-    uintptr_t lo = k->addr > a ? k->addr : a, hi = k->addr + k->size < b ? k->addr + k->size : b;
+    uintptr_t end = k->addr + lg_blk_size(h, k);
+    uintptr_t lo = k->addr > a ? k->addr : a, hi = end < b ? end : b;
     if (count) cm.reread += hi - lo;
     else lg_mark_range(h, lo, hi);
   }
@@ -608,7 +613,6 @@ void lg_concmark_sweep(lg_scan_t *s) {
   size_t dropped = 0;
   for (size_t i = 0; i < s->heap.n; i++) {
     lg_blk_t *b = &s->heap.blk[i];
-    b->cat = 0;
     if (b->mark == LG_REACHABLE) continue;
     lg_slot_t sl;
     if (lg_blocks_lookup(b->addr, &sl) && (sl.key & LG_BLK_PARITY) != cm.now && lg_slot_stack(&sl) == b->stack) continue;

@@ -174,7 +174,7 @@ static void mark_from_sp(roots_t *r, uintptr_t sp, uintptr_t red) {
   if (!m) return;
   uintptr_t lo = sp - red, base = m->lo, hi = m->hi;
   long b = lg_heap_find(r->h, sp);
-  if (b >= 0) { base = r->h->blk[b].addr; hi = base + r->h->blk[b].size; }
+  if (b >= 0) { base = r->h->blk[b].addr; hi = base + lg_blk_size(r->h, &r->h->blk[b]); }
   else if (walked(r, m)) return;
   mark_resident(r, lo < base ? base : lo, hi);
 }
@@ -374,12 +374,12 @@ LG_READS_ANY static void block_extent(roots_t *r, const lg_map_t *m) {
   const lg_blk_t *b = &r->h->blk[r->ib];
   uintptr_t a = b->addr, chunk = a - 16;
   r->bx_lo = a;
-  r->bx_hi = a + (b->size ? b->size : 1);
+  r->bx_hi = a + (b->size ? lg_blk_size(r->h, b) : 1);
   r->bx_known = 1;
   if (chunk < r->run_a || chunk < m->lo) return;
   uintptr_t prev = ((const uintptr_t *)chunk)[0], word = ((const uintptr_t *)chunk)[1];
   uintptr_t lo = chunk - prev, hi = chunk + (word & ~(uintptr_t)7);
-  if ((word & 2) && prev <= chunk && !(lo & (PAGE - 1)) && !(hi & (PAGE - 1)) && hi >= a + b->size &&
+  if ((word & 2) && prev <= chunk && !(lo & (PAGE - 1)) && !(hi & (PAGE - 1)) && hi >= a + lg_blk_size(r->h, b) &&
       lo >= m->lo && hi <= m->hi) {
     r->bx_lo = lo;
     r->bx_hi = hi;
@@ -393,7 +393,7 @@ static uintptr_t clip_blocks(roots_t *r, const lg_map_t *m, uintptr_t pos, uintp
   while (r->ib < r->h->n) {
     const lg_blk_t *b = &r->h->blk[r->ib];
     uintptr_t lo = r->bx_known ? r->bx_lo : b->addr - 16;
-    uintptr_t hi = r->bx_known ? r->bx_hi : b->addr + (b->size ? b->size : 1);
+    uintptr_t hi = r->bx_known ? r->bx_hi : b->addr + (b->size ? lg_blk_size(r->h, b) : 1);
     if (hi <= pos) { r->ib++; r->bx_known = 0; continue; }
     if (lo > pos) { if (lo < *end) *end = lo; return 0; }
     if (!r->bx_known) { block_extent(r, m); continue; }
@@ -435,7 +435,7 @@ static size_t first_block_above(const lg_heap_t *h, uintptr_t lo) {
   size_t a = 0, b = h->n;
   while (a < b) {
     size_t mid = (a + b) / 2;
-    if (h->blk[mid].addr + (h->blk[mid].size ? h->blk[mid].size : 1) <= lo) a = mid + 1;
+    if (h->blk[mid].addr + (h->blk[mid].size ? lg_blk_size(h, &h->blk[mid]) : 1) <= lo) a = mid + 1;
     else b = mid;
   }
   return a;

@@ -204,6 +204,7 @@ static long scan_work(lg_scan_t *s) {
     if (!s->young) lg_rcscan_prepare(s);
     lg_mark_run(s);
     if (s->young) mark_young(s);
+    lg_scanlog_sites_prepare(s); /* sites and chains: the parents go back before the analysis */
     t[2] = lg_now_ns();
     lost = judge(s, t, cpu0);
   }

@@ -1,8 +1,8 @@
 /* pointers_in_flight.c with the mostly-concurrent mark (concurrent=1):
  * 8 threads pass heap blocks to each other through queues, registers and
  * thread-local variables (pointer_passing.h) for 3 s and at least until
- * 20 scans are in the log, while periodic full scans (interval=0.05,
- * min_age=1, full_every=1: young scans are never concurrent) copy the table and mark with the world running and stop it
+ * 20 scans are in the log, while periodic full scans (interval=0.05, full_every=1,
+ * min_age=1) copy the table and mark with the world running and stop it
  * only for the finish. No scan finds anything lost; the scans were
  * concurrent (their NOTEs say so); the program's checks pass.
  * run: direct

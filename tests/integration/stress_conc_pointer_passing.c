@@ -1,6 +1,6 @@
 /* Stress: stress_pointer_passing.c with the mostly-concurrent mark
  * (concurrent=1): 8 threads pass heap blocks to each other for 20 s while
- * the shim scans 20 times a second (interval=0.05, min_age=1), each scan
+ * the shim scans 20 times a second (interval=0.05, min_age=1, full_every=1: every scan full), each scan
  * marking with the world running and stopping it only for the finish;
  * it runs on until its log holds 100 scans. No scan finds anything lost,
  * the scans were concurrent, no crash, no hang.
