@@ -21,6 +21,7 @@
 #include "format.h"
 #include "graph.h"
 #include "hot.h"
+#include "lock.h"
 #include "logwriter.h"
 #include "maps.h"
 #include "modules.h"
@@ -63,6 +64,7 @@ static struct {
 } cm;
 
 static char gate[256];
+static char gate_at[64]; /* LEAKGRAPH_TEST_CONC_GATE_AT: the gate's places */
 static int foreign; /* the program registered a userfaultfd of its own */
 
 /* ---- the fault guard ------------------------------------------------------ */
@@ -70,6 +72,11 @@ static int foreign; /* the program registered a userfaultfd of its own */
 static sigjmp_buf *guard_jmp;
 static pid_t guard_tid;
 static struct sigaction old_segv, old_bus;
+/* guard_lock keeps the guard's install and removal apart from the
+ * program's sigaction calls for SIGSEGV and SIGBUS (lg_concmark_guard_hold):
+ * while `guarding`, old_segv and old_bus are the program's actions. */
+static lg_lock_t guard_lock = LG_LOCK_INIT;
+static int guarding;
 
 /* A fault on the scanning thread abandons what it was reading; any other
  * thread's fault is the program's: its handler runs as it would have
@@ -98,17 +105,47 @@ static void guard_one(int sig, struct sigaction *old) {
   lg_sys_sigaction(sig, &sa, NULL);
 }
 
+/* Takes guard_lock with every signal blocked (into *saved). */
+static void guard_lock_take(sigset_t *saved) {
+  sigset_t all;
+  sigfillset(&all);
+  lg_sys_sigmask(SIG_BLOCK, &all, saved);
+  lg_lock(&guard_lock);
+}
+
+static void guard_lock_drop(const sigset_t *saved) {
+  lg_unlock(&guard_lock);
+  lg_sys_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 void lg_concmark_guard(sigjmp_buf *jb) {
+  sigset_t saved;
+  guard_lock_take(&saved);
   guard_tid = lg_gettid();
   guard_jmp = jb;
   guard_one(SIGSEGV, &old_segv);
   guard_one(SIGBUS, &old_bus);
+  guarding = 1;
+  guard_lock_drop(&saved);
 }
 
 void lg_concmark_unguard(void) {
+  sigset_t saved;
+  guard_lock_take(&saved);
   guard_jmp = NULL;
+  guarding = 0;
   lg_sys_sigaction(SIGSEGV, &old_segv, NULL);
   lg_sys_sigaction(SIGBUS, &old_bus, NULL);
+  guard_lock_drop(&saved);
+}
+
+void lg_concmark_guard_hold(void) { lg_lock(&guard_lock); }
+
+void lg_concmark_guard_release(void) { lg_unlock(&guard_lock); }
+
+struct sigaction *lg_concmark_guard_saved(int sig) {
+  if (!guarding) return NULL;
+  return sig == SIGSEGV ? &old_segv : sig == SIGBUS ? &old_bus : NULL;
 }
 
 /* ---- the test gate ----------------------------------------------------------- */
@@ -116,6 +153,31 @@ void lg_concmark_unguard(void) {
 void lg_concmark_test_init(void) {
   const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
   if (g) lg_fmt(gate, sizeof gate, "%s", g);
+  g = getenv("LEAKGRAPH_TEST_CONC_GATE_AT");
+  lg_fmt(gate_at, sizeof gate_at, ",%s,", g ? g : "roots");
+}
+
+/* Is `place` among the gate's places (LEAKGRAPH_TEST_CONC_GATE_AT, a
+ * comma-separated list of roots, armed, marked; roots when unset)? */
+static int gate_here(const char *place) {
+  char w[72];
+  lg_fmt(w, sizeof w, ",%s,", place);
+  return gate[0] && strstr(gate_at, w) != NULL;
+}
+
+/* Creates GATE.PLACE.wait, then waits (at most 60 s) until GATE.PLACE
+ * exists: the gate at a place of the concurrent pass where it holds no
+ * lock (after the arm, after the concurrent mark). */
+static void wait_at(const char *place) {
+  char w[340], open_path[340];
+  lg_fmt(open_path, sizeof open_path, "%s.%s", gate, place);
+  lg_fmt(w, sizeof w, "%s.wait", open_path);
+  int fd = open(w, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+  for (int i = 0; i < 60000 && access(open_path, F_OK) != 0; i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 /* The gate (roots.h's hook, in the concurrent pass only): creates
@@ -282,7 +344,7 @@ static int mark_running(lg_scan_t *s) {
   lg_log_lock();
   lg_roots_lock();
   locked = 1;
-  lg_roots_gate = gate[0] ? wait_at_gate : NULL;
+  lg_roots_gate = gate_here("roots") ? wait_at_gate : NULL;
   lg_roots_mark(s);
   lg_roots_gate = NULL;
   lg_roots_unlock();
@@ -344,12 +406,14 @@ int lg_concmark_begin(lg_scan_t *s) {
     return -1;
   }
   cm.t_arm = lg_now_ns() - t0;
+  if (gate_here("armed")) wait_at("armed");
   t0 = lg_now_ns();
   int ok = copy_table(s) == 0;
   cm.t_copy = lg_now_ns() - t0;
   t0 = lg_now_ns();
   ok = ok && mark_running(s) == 0;
   cm.t_mark = lg_now_ns() - t0;
+  if (ok && gate_here("marked")) wait_at("marked");
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
   note_fallback(s, cm.faulted ? "memory unmapped while it was read" : "out of memory", 0);
