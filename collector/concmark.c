@@ -288,16 +288,23 @@ static size_t drop_duplicates(lg_blk_t *b, size_t n) {
   return k;
 }
 
-/* Flags the blocks outside readable memory at the arm (a free never seen). */
+/* Does [b->addr, b->addr + b->size) lie in readable mappings of s->maps
+ * (sorted)? *m is a cursor into them, for blocks asked in address order. */
+static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
+  while (*m < s->nmaps && s->maps[*m].hi <= b->addr) (*m)++;
+  size_t k = *m;
+  uintptr_t end = k < s->nmaps && s->maps[k].lo <= b->addr && s->maps[k].readable ? s->maps[k].hi : 0;
+  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  return b->addr + b->size <= end;
+}
+
+/* Flags the blocks outside readable memory at the arm (a free never seen,
+ * or a block in a mapping made after the maps were read: see
+ * reread_unarmed). */
 static void flag_unreadable(lg_scan_t *s) {
   size_t m = 0;
-  for (size_t i = 0; i < s->heap.n; i++) {
-    lg_blk_t *b = &s->heap.blk[i];
-    while (m < s->nmaps && s->maps[m].hi <= b->addr) m++;
-    uintptr_t end = m < s->nmaps && s->maps[m].lo <= b->addr && s->maps[m].readable ? s->maps[m].hi : 0;
-    for (size_t k = m + 1; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-    if (b->addr + b->size > end) b->flags |= LG_BF_UNREADABLE;
-  }
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (!readable_in_maps(s, &s->heap.blk[i], &m)) s->heap.blk[i].flags |= LG_BF_UNREADABLE;
 }
 
 /* Copies the block table with the world running into s->heap (sorted,
@@ -525,6 +532,25 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
   if (lg_dirty_written_in(cm.pm, lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
 }
 
+/* The blocks flagged unreadable at the copy that lie in readable memory
+ * at the finish (s->maps read again): blocks in a mapping made, or grown,
+ * after the arm read the maps (a big block glibc maps for itself between
+ * the arm and the epoch's flip). Their pages were never write-tracked and
+ * the concurrent pass never read them: each is readable from now on, and
+ * a marked one is read whole now. `count`: only add up the marked ones'
+ * bytes in cm.reread (the budget), changing nothing. */
+static void reread_unarmed(lg_scan_t *s, int count) {
+  size_t m = 0;
+  lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
+  for (size_t i = 0; i < s->heap.n; i++) {
+    lg_blk_t *b = &s->heap.blk[i];
+    if (!(b->flags & LG_BF_UNREADABLE) || !readable_in_maps(s, b, &m)) continue;
+    if (count) { if (b->mark != LG_UNREACHED) cm.reread += b->size; continue; }
+    b->flags &= ~LG_BF_UNREADABLE;
+    if (b->mark != LG_UNREACHED) lg_mark_range(&s->heap, b->addr, b->addr + b->size);
+  }
+}
+
 int lg_concmark_finish(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   sigjmp_buf jb;
@@ -545,6 +571,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
   if (old) lg_sys_unmap(old, old_cap);
   if (ok) remark_written(s, 1);
+  if (ok) reread_unarmed(s, 1);
   if (cm.reread > BUDGET_BYTES) ok = 0;
   if (!ok) {
     lg_concmark_unguard();
@@ -557,6 +584,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   lg_ignored_mark(&s->heap);
   cm.f[2] = lg_now_ns();
   remark_written(s, 0);
+  reread_unarmed(s, 0);
   cm.f[3] = lg_now_ns();
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);
