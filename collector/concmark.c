@@ -59,6 +59,7 @@ static struct {
   uintptr_t now;            /* the table's parity from the copy on */
   uint64_t t_arm, t_copy, t_mark, t_finish;
   int faulted;              /* a guarded read faulted */
+  int device;               /* the arm met a device or kernel-object mapping */
   int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
 } cm;
@@ -220,12 +221,20 @@ void lg_concmark_disarm(void) {
 }
 
 /* Write-tracks every mapping the scan reads; 0, or -1 (a kernel without
- * the features, or a mapping registered with a userfaultfd of the
- * program's own: EBUSY), everything undone then. A mapping refused for
+ * the features, a mapping registered with a userfaultfd of the program's
+ * own: EBUSY, or a device or kernel-object mapping: cm.device),
+ * everything undone then. A program with a device or kernel-object
+ * mapping (io_uring's rings, a driver's buffers) may have pages pinned
+ * that the kernel or a device writes through a mapping of its own (an
+ * io_uring fixed buffer, DMA): no page table of the program's sees those
+ * writes, so no written page names them; such a program's scans take the
+ * snapshot. A mapping refused for
  * another reason (unmapped or changed since the maps were read, memory
  * the kernel cannot track) counts as all written at the finish. */
 static int arm(lg_scan_t *s) {
   if (lg_dirty_open() < 0 || lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
+  for (size_t i = 0; i < s->nmaps; i++)
+    if (s->maps[i].kind == LG_MAP_DEVICE) { cm.device = 1; return -1; }
   cm.armed_bytes = (s->nmaps + 1) * sizeof(armed_t);
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
   for (size_t i = 0; i < s->nmaps; i++) {
@@ -409,7 +418,8 @@ int lg_concmark_begin(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   if (arm(s) < 0) {
     drop(s);
-    note_fallback(s, "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async", 0);
+    note_fallback(s, cm.device ? "a device or kernel-object mapping (io_uring, a driver) may have pages written unseen"
+                               : "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async", 0);
     return -1;
   }
   cm.t_arm = lg_now_ns() - t0;
