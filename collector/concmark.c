@@ -78,6 +78,9 @@ static struct sigaction old_segv, old_bus;
  * while `guarding`, old_segv and old_bus are the program's actions. */
 static lg_lock_t guard_lock = LG_LOCK_INIT;
 static int guarding;
+/* The guarded thread's mask before the guard unblocked SIGSEGV and SIGBUS
+ * (the scanner thread blocks every signal: a fault there would kill). */
+static sigset_t guard_mask;
 
 /* A fault on the scanning thread abandons what it was reading; any other
  * thread's fault is the program's: its handler runs as it would have
@@ -128,10 +131,16 @@ void lg_concmark_guard(sigjmp_buf *jb) {
   guard_one(SIGBUS, &old_bus);
   guarding = 1;
   guard_lock_drop(&saved);
+  sigset_t faults;
+  sigemptyset(&faults);
+  sigaddset(&faults, SIGSEGV);
+  sigaddset(&faults, SIGBUS);
+  lg_sys_sigmask(SIG_UNBLOCK, &faults, &guard_mask);
 }
 
 void lg_concmark_unguard(void) {
   sigset_t saved;
+  lg_sys_sigmask(SIG_SETMASK, &guard_mask, NULL);
   guard_lock_take(&saved);
   guard_jmp = NULL;
   guarding = 0;

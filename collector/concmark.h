@@ -232,8 +232,10 @@ void lg_concmark_free(lg_scan_t *s);
 /* lg_concmark_disarm unregisters every range the arm tracked. */
 void lg_concmark_disarm(void);
 /* lg_concmark_guard catches the calling thread's faults while it reads
- * program memory (a fault jumps to jb); any other thread's fault goes to
- * the program's handler as before. lg_concmark_unguard ends it. */
+ * program memory (a fault jumps to jb; SIGSEGV and SIGBUS are unblocked
+ * in the calling thread meanwhile: the scanner thread blocks every
+ * signal); any other thread's fault goes to the program's handler as
+ * before. lg_concmark_unguard ends it and puts the thread's mask back. */
 void lg_concmark_guard(sigjmp_buf *jb);
 void lg_concmark_unguard(void);
 /* While the guard is in place (with the world running) the program's
