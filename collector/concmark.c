@@ -42,6 +42,12 @@
  * MAX_RUNS. */
 #define BUDGET_BYTES ((uint64_t)32 << 20)
 #define MAX_RUNS 65536
+/* The finish reads every root again: when the concurrent pass took more
+ * CPU time than this to read them (a program with a big root memory of its own,
+ * such as a garbage-collected heap in its own mappings), the clone is
+ * cheaper: the scan takes it, and after SLOW_ROOTS_MAX such scans in a
+ * row, the following ones do not try. */
+#define ROOTS_BUDGET_NS 8000000ull
 
 typedef struct range { uintptr_t lo, hi; } range_t;
 /* An armed range; `tracked` 0: the kernel refused it (gone meanwhile, or
@@ -58,6 +64,7 @@ static struct {
   uint64_t reread;          /* bytes of marked blocks on them */
   uintptr_t now;            /* the table's parity from the copy on */
   uint64_t t_arm, t_copy, t_mark, t_finish;
+  uint64_t t_roots;         /* CPU time the concurrent pass's roots took */
   int faulted;              /* a guarded read faulted */
   int device;               /* the arm met a device or kernel-object mapping */
   int pm;                   /* /proc/self/pagemap during the finish */
@@ -67,6 +74,10 @@ static struct {
 static char gate[256];
 static char gate_at[64]; /* LEAKGRAPH_TEST_CONC_GATE_AT: the gate's places */
 static int foreign; /* the program registered a userfaultfd of its own */
+/* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
+ * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
+static int slow_roots;
+#define SLOW_ROOTS_MAX 3
 
 /* ---- the fault guard ------------------------------------------------------ */
 
@@ -229,30 +240,79 @@ void lg_concmark_disarm(void) {
   cm.narmed = cm.nruns = 0;
 }
 
-/* Write-tracks every mapping the scan reads; 0, or -1 (a kernel without
- * the features, a mapping registered with a userfaultfd of the program's
- * own: EBUSY, or a device or kernel-object mapping: cm.device),
- * everything undone then. A program with a device or kernel-object
- * mapping (io_uring's rings, a driver's buffers) may have pages pinned
- * that the kernel or a device writes through a mapping of its own (an
- * io_uring fixed buffer, DMA): no page table of the program's sees those
- * writes, so no written page names them; such a program's scans take the
- * snapshot. A mapping refused for
- * another reason (unmapped or changed since the maps were read, memory
- * the kernel cannot track) counts as all written at the finish. */
-static int arm(lg_scan_t *s) {
-  if (lg_dirty_open() < 0 || lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
-  for (size_t i = 0; i < s->nmaps; i++)
-    if (s->maps[i].kind == LG_MAP_DEVICE) { cm.device = 1; return -1; }
-  cm.armed_bytes = (s->nmaps + 1) * sizeof(armed_t);
+/* Makes room for one more armed entry; 0 or -1. */
+static int armed_room(void) {
+  if (cm.narmed < cm.armed_bytes / sizeof(armed_t)) return 0;
+  size_t nb = cm.armed_bytes * 2;
+  armed_t *a = lg_sys_remap(cm.armed, cm.armed_bytes, nb);
+  if (!a) return -1;
+  cm.armed = a;
+  cm.armed_bytes = nb;
+  return 0;
+}
+
+/* Records [lo, hi) as armed but not tracked: all written at the finish
+ * (a mapping holding blocks that the program may make writable again). */
+static int arm_untracked(uintptr_t lo, uintptr_t hi) {
+  if (armed_room() < 0) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0};
+  return 0;
+}
+
+/* Write-tracks [lo, hi) as armed entry; 0, or -1 when the program's own
+ * userfaultfd holds it (EBUSY) or the shim's is gone. A range refused for
+ * another reason (unmapped or changed since it was listed, memory the
+ * kernel cannot track) counts as all written at the finish. */
+static int arm_range(uintptr_t lo, uintptr_t hi) {
+  if (armed_room() < 0) return -1;
+  errno = 0;
+  int tracked = lg_dirty_track(lo, hi) == 0;
+  if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked};
+  return 0;
+}
+
+static void arm_array(void *p, size_t n, void *arg) {
+  int *failed = arg;
+  uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(PAGE - 1), hi = ((uintptr_t)p + n + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+  if (!*failed && arm_range(lo, hi) < 0) *failed = 1;
+}
+
+/* Before the copy: write-tracks the block table's arrays (read without a
+ * lock: an array replaced meanwhile is refused or tracked for nothing;
+ * the finish reads whole every array that is not tracked). 0 or -1. */
+static int arm_table(void) {
+  if (lg_dirty_open() < 0) return -1;
+  cm.armed_bytes = 4096 * sizeof(armed_t);
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
-  for (size_t i = 0; i < s->nmaps; i++) {
-    const lg_map_t *m = &s->maps[i];
-    if (!wants_tracking(m)) continue;
-    errno = 0;
-    int tracked = lg_dirty_track(m->lo, m->hi) == 0;
-    if (!tracked && (errno == EBUSY || !lg_dirty_ready())) { lg_concmark_disarm(); return -1; }
-    cm.armed[cm.narmed++] = (armed_t){m->lo, m->hi, tracked};
+  int failed = 0;
+  lg_blocks_each_array(arm_array, &failed);
+  return failed ? -1 : 0;
+}
+
+/* After the copy, before the mark: reads the maps and write-tracks every
+ * mapping that holds a block of the index (roots are read again whole at
+ * the finish: they need no tracking). 0 or -1; -1 with cm.device when the
+ * program has a device or kernel-object mapping (io_uring's rings, a
+ * driver's buffers): it may have pages pinned that the kernel or a device
+ * writes through a mapping of its own (an io_uring fixed buffer, DMA); no
+ * page table of the program's sees those writes, so no written page names
+ * them, and such a program's scans take the snapshot. */
+static int arm_heaps(lg_scan_t *s) {
+  if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
+  for (size_t m = 0; m < s->nmaps; m++)
+    if (s->maps[m].kind == LG_MAP_DEVICE) { cm.device = 1; return -1; }
+  size_t i = 0;
+  for (size_t m = 0; m < s->nmaps; m++) {
+    const lg_map_t *mp = &s->maps[m];
+    while (i < s->heap.n && s->heap.blk[i].addr + s->heap.blk[i].size <= mp->lo) i++;
+    if (i == s->heap.n) break;
+    if (s->heap.blk[i].addr >= mp->hi || !mp->readable) continue;
+    if (!wants_tracking(mp)) { /* read-only now: it counts as all written */
+      if (arm_untracked(mp->lo, mp->hi) < 0) return -1;
+      continue;
+    }
+    if (arm_range(mp->lo, mp->hi) < 0) return -1;
   }
   return 0;
 }
@@ -316,9 +376,8 @@ static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
   return b->addr + b->size <= end;
 }
 
-/* Flags the blocks outside readable memory at the arm (a free never seen,
- * or a block in a mapping made after the maps were read: see
- * reread_unarmed). */
+/* Flags the blocks outside readable memory at the arm (a free never seen:
+ * see reread_unarmed). */
 static void flag_unreadable(lg_scan_t *s) {
   size_t m = 0;
   for (size_t i = 0; i < s->heap.n; i++)
@@ -343,16 +402,25 @@ static int copy_table(lg_scan_t *s) {
   for (size_t i = 0; i < s->heap.n; i++)
     if (from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   if (lg_heap_build(&s->heap) < 0) return -1;
-  flag_unreadable(s);
   lg_snapshot_heuristics(s);
   return 0;
 }
 
 /* ---- mark ------------------------------------------------------------------------ */
 
+/* The calling thread's CPU time in ns: what reading the roots costs, which
+ * a loaded machine's scheduling does not inflate as it does wall time. */
+static uint64_t cpu_ns(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) < 0) return 0;
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* The concurrent pass: the blocks born during the copy made black, then
  * the roots but the threads (the world runs: s->world is empty) under the
- * locks of the lists they walk, then the flood. 0, or -1 on a fault. */
+ * locks of the lists they walk, then the flood. 0, -1 on a fault, or -2
+ * when the roots took longer than ROOTS_BUDGET_NS (the finish, which
+ * reads them again, would pause the program for longer than the clone). */
 static int mark_running(lg_scan_t *s) {
   sigjmp_buf jb;
   volatile int locked = 0;
@@ -370,12 +438,20 @@ static int mark_running(lg_scan_t *s) {
   lg_roots_lock();
   locked = 1;
   lg_roots_gate = gate_here("roots") ? wait_at_gate : NULL;
+  uint64_t t0 = cpu_ns();
   lg_roots_mark(s);
+  cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
   lg_roots_gate = NULL;
   lg_roots_unlock();
   lg_log_unlock();
   lg_modules_unlock();
   locked = 0;
+  if (cm.t_roots > ROOTS_BUDGET_NS) {
+    lg_concmark_unguard();
+    slow_roots++;
+    return -2;
+  }
+  slow_roots = 0;
   lg_mark_finish(&s->heap);
   lg_concmark_unguard();
   return 0;
@@ -389,7 +465,7 @@ void lg_concmark_close(void) {
 }
 
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
          !lg_rset_ready();
 }
 
@@ -424,25 +500,33 @@ static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
 
 int lg_concmark_begin(lg_scan_t *s) {
   memset(&cm, 0, sizeof cm);
+  const char *why = "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async";
   uint64_t t0 = lg_now_ns();
-  if (arm(s) < 0) {
-    drop(s);
-    note_fallback(s, cm.device ? "a device or kernel-object mapping (io_uring, a driver) may have pages written unseen"
-                               : "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async", 0);
-    return -1;
-  }
+  int ok = arm_table() == 0;
   cm.t_arm = lg_now_ns() - t0;
   if (gate_here("armed")) wait_at("armed");
   t0 = lg_now_ns();
-  int ok = copy_table(s) == 0;
+  if (ok && copy_table(s) < 0) { ok = 0; why = "out of memory"; }
   cm.t_copy = lg_now_ns() - t0;
   t0 = lg_now_ns();
-  ok = ok && mark_running(s) == 0;
+  if (ok && arm_heaps(s) < 0) {
+    ok = 0;
+    if (cm.device) why = "a device or kernel-object mapping (io_uring, a driver) may have pages written unseen";
+  }
+  cm.t_arm += lg_now_ns() - t0;
+  t0 = lg_now_ns();
+  if (ok) flag_unreadable(s);
+  int marked = ok ? mark_running(s) : 0;
+  if (marked < 0) {
+    ok = 0;
+    why = marked == -2 ? "its roots take too long to read again at the stop"
+                       : cm.faulted ? "memory unmapped while it was read" : "out of memory";
+  }
   cm.t_mark = lg_now_ns() - t0;
   if (ok && gate_here("marked")) wait_at("marked");
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
-  note_fallback(s, cm.faulted ? "memory unmapped while it was read" : "out of memory", 0);
+  note_fallback(s, why, 0);
   return -1;
 }
 
@@ -497,31 +581,43 @@ static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
   }
 }
 
-/* Every written run, clamped to the mappings readable now (maps and runs
- * both sorted: one merge walk). */
+/* The first mapping of s that ends above a. */
+static size_t first_map_above(const lg_scan_t *s, uintptr_t a) {
+  size_t lo = 0, hi = s->nmaps;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->maps[mid].hi <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Every written run, clamped to the mappings readable now. */
 static void remark_written(lg_scan_t *s, int count) {
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
-  size_t m = 0;
-  for (size_t r = 0; r < cm.nruns; r++) {
-    while (m > 0 && s->maps[m - 1].hi > cm.runs[r].lo) m--;
-    for (; m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
+  for (size_t r = 0; r < cm.nruns; r++)
+    for (size_t m = first_map_above(s, cm.runs[r].lo); m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
       if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
     }
-  }
 }
 
 /* A live table entry met on a written table page. A block born since the
  * flip (the new parity) is read whole as a root, and is not judged when
  * the index has an entry at its address (a new block where an old one
- * was: its size may differ). An old block the copy did not see (none
- * should be) is read whole as a root too; one the copy saw is judged as
- * any other, unless the program asked meanwhile to ignore it. */
+ * was: its size may differ). An old block is judged as any other (the
+ * copy saw every block that lived through it: lg_blocks_each_live),
+ * unless the program asked meanwhile to ignore it; one of those the
+ * index lacks is read whole as a root. */
 static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
+  int born = (key & LG_BLK_PARITY) == cm.now;
+  /* An old entry the program did not ask to ignore: the copy saw it (a
+   * block that lived through the copy), so it is judged; no lookup. */
+  if (!born && !(key & LG_BLK_IGNORED)) return;
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
   long i = lg_heap_find(h, addr);
-  int in = i >= 0 && h->blk[i].addr == addr, born = (key & LG_BLK_PARITY) == cm.now;
+  int in = i >= 0 && h->blk[i].addr == addr;
   if (in && (born || (key & LG_BLK_IGNORED))) lg_mark_block(h, (size_t)i);
   if (in && !born) return;
   uintptr_t n = size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)addr) : size;
@@ -551,13 +647,15 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
   if (lg_dirty_written_in(cm.pm, lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
 }
 
-/* The blocks flagged unreadable at the copy that lie in readable memory
- * at the finish (s->maps read again): blocks in a mapping made, or grown,
- * after the arm read the maps (a big block glibc maps for itself between
- * the arm and the epoch's flip). Their pages were never write-tracked and
- * the concurrent pass never read them: each is readable from now on, and
- * a marked one is read whole now. `count`: only add up the marked ones'
- * bytes in cm.reread (the budget), changing nothing. */
+/* The blocks flagged unreadable before the mark that lie in readable
+ * memory at the finish (s->maps read again): memory made readable again
+ * meanwhile (mprotect), or mapped at a place the maps' read found empty
+ * (a block in a mapping the arm never saw: the order of arm and copy
+ * keeps those out today, this keeps it so if the order changes). The
+ * concurrent pass never read them and their pages may not be tracked:
+ * each is readable from now on, and a marked one is read whole now.
+ * `count`: only add up the marked ones' bytes in cm.reread (the budget),
+ * changing nothing. */
 static void reread_unarmed(lg_scan_t *s, int count) {
   size_t m = 0;
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);

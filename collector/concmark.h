@@ -159,17 +159,37 @@
  *
  * As built
  * --------
- *   - Which scans: API scans with concurrent=1, when no refcounted object
+ *   - Which scans: API scans and full periodic scans with concurrent=1
+ *     (signal, young and exit scans keep theirs), when no refcounted object
  *     is known (rcscan.c reads the object table with the world stopped), and
  *     when young scans do not own the written-page tracking (rset.h).
  *     Anything refused at the arm (a mapping the kernel will not register:
  *     the program's own userfaultfd, a kernel without WP-async) or a failure
  *     of the copy or of the concurrent mark (a fault, out of memory) undoes
  *     everything and the clone scan runs as before.
- *   - Arm: every writable, readable mapping but the kernel's special ones
- *     and devices, the shim's own included (the block table's arrays are
- *     among them: see the table). All are unregistered again at the sweep,
- *     so the program never meets a registration of ours after the scan.
+ *   - Arm, in two steps: before the copy, the block table's arrays (the
+ *     shim's own memory); after it, every writable mapping that holds a
+ *     block of the index (the mark reads a block only after its mapping
+ *     is armed, so a write before the arm is seen by the read; one after
+ *     it, by the finish). A read-only mapping that holds blocks counts as
+ *     all written (the program may make it writable again). Root
+ *     mappings are not tracked: the finish reads
+ *     every root again whole with the world stopped (a cost in the pause
+ *     that grows with the program's root memory, not its heap: when the
+ *     concurrent pass took more CPU time than ROOTS_BUDGET_NS to read them, it
+ *     stops there and the scan takes the clone; after three such scans in
+ *     a row the process's scans stop trying), and
+ *     arming memory the program never touched (a reservation) would fill
+ *     it with write-protect markers that look like swapped pages to the
+ *     roots pass. A mapping that holds blocks and is registered with a
+ *     userfaultfd of the program's own (EBUSY) sends the scan back to the
+ *     snapshot; one refused for another reason (gone or changed since it
+ *     was listed) counts as all written. All are unregistered again at
+ *     the sweep, so the program never meets a registration of ours after
+ *     the scan; a program whose thread registers memory of its own while
+ *     a concurrent scan runs waits in the shim's ioctl hook for the
+ *     scan's end (preload/uffd.c), and scans take the snapshot from then
+ *     on.
  *   - Table: the epoch flips (all shard locks, a moment), then
  *     lg_blocks_each_live copies the shared part shard by shard under its
  *     lock and each thread table as a reader (ttab.h's protocol; a table
@@ -263,7 +283,7 @@ void lg_concmark_close(void);
  * registered regions and the threads of its roots and waits (at most
  * 60 s) until GATE exists. LEAKGRAPH_TEST_CONC_GATE_AT (a comma-separated
  * list of places; "roots" when unset) moves or adds gates: "roots" is the
- * one above; "armed" (after the arm, before the table's copy) and "marked"
+ * one above; "armed" (after the table's arrays are armed, before the table's copy) and "marked"
  * (after the concurrent mark, before the stop) create GATE.PLACE.wait and
  * wait until GATE.PLACE exists. Called once, at init. */
 void lg_concmark_test_init(void);

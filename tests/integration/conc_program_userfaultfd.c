@@ -1,7 +1,8 @@
-/* A program that uses userfaultfd itself, with concurrent=1: it registers
- * a mapping of its own with its own userfaultfd before an API scan,
- * through the raw system call (so the shim's ioctl hook, preload/uffd.c,
- * does not see it). The concurrent mark cannot write-track that mapping
+/* A program that uses userfaultfd itself, with concurrent=1: before an API
+ * scan it registers the pages of a 1 MiB heap block (glibc maps it alone)
+ * with its own userfaultfd, through the raw system call (so the shim's
+ * ioctl hook, preload/uffd.c, does not see it). The concurrent mark must
+ * write-track every mapping that holds blocks, and cannot track that one
  * (the kernel allows one registration per mapping: EBUSY), so it undoes
  * its arming and the scan takes the snapshot instead (its NOTE says so) and finds the leak made before it; the program's
  * registration is untouched (a second userfaultfd of the program's still
@@ -21,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include "leakgraph.h"
@@ -31,8 +31,9 @@ static NOINLINE void leak_one(void) { void *p = malloc(40); memset(p, 1, 40); si
 
 int main(void) {
   size_t len = 16 * 4096;
-  char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  memset(m, 1, len);
+  char *block = malloc(1 << 20);
+  memset(block, 1, 1 << 20);
+  char *m = (char *)(((uintptr_t)block + 8192) & ~(uintptr_t)4095);
   int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | UFFD_USER_MODE_ONLY);
   struct uffdio_api api = {.api = UFFD_API};
   int rc = fd < 0 || ioctl(fd, UFFDIO_API, &api) < 0 ? -2 : 0;
@@ -46,5 +47,6 @@ int main(void) {
   struct uffdio_register reg2 = {.range = {(uintptr_t)m, len}, .mode = UFFDIO_REGISTER_MODE_MISSING};
   int ours = fd2 >= 0 && ioctl(fd2, UFFDIO_API, &api2) == 0 && ioctl(fd2, UFFDIO_REGISTER, &reg2) < 0 && errno == EBUSY;
   printf("register=%d lost=%ld still_ours=%d\n", rc, leakgraph_active() ? lost : 40, ours);
+  free(block);
   return 0;
 }
