@@ -12,7 +12,7 @@
  * must run to its end (it prints ok) and the scan say it took the
  * snapshot.
  * run: direct
- * options: concurrent=1:min_age=0:interval=0.05
+ * options: concurrent=1:min_age=0:interval=0.05:full_every=1
  * env: LEAKGRAPH_TEST_CONC_GATE={tmp}/gate
  * env: LEAKGRAPH_TEST_CONC_GATE_AT=marked
  * expect: stdout == 'ok\n'

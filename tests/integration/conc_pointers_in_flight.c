@@ -6,7 +6,7 @@
  * only for the finish. No scan finds anything lost; the scans were
  * concurrent (their NOTEs say so); the program's checks pass.
  * run: direct
- * options: interval=0.05:min_age=1:concurrent=1
+ * options: interval=0.05:min_age=1:concurrent=1:full_every=1
  * build: -O2
  * args: 3 20
  * timeout: 90

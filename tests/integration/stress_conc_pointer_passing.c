@@ -6,7 +6,7 @@
  * the scans were concurrent, no crash, no hang.
  * stress: yes
  * run: direct
- * options: interval=0.05:min_age=1:concurrent=1
+ * options: interval=0.05:min_age=1:concurrent=1:full_every=1
  * build: -O2
  * args: 20 100
  * timeout: 120
