@@ -214,8 +214,8 @@ int lg_collector_init(const lg_options_t *o) {
   exe_path[n > 0 ? n : 0] = 0;
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
   lg_clone_test_init();
-  lg_concmark_test_init();
   exit_waits_scanner = getenv("LEAKGRAPH_TEST_EXIT_WAITS_SCANNER") != NULL;
+  lg_concmark_test_init();
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
