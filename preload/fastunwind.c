@@ -14,6 +14,7 @@
  * checked against the thread's stack bounds first, so a bad rule can cost
  * exactness of one stack, never a fault. */
 #include "fastunwind.h"
+#include "fastunwind_state.h"
 
 #include <elf.h>
 #include <link.h>
@@ -47,7 +48,7 @@ typedef struct rule {
 
 static __thread uintptr_t stack_lo, stack_hi __attribute__((tls_model("initial-exec")));
 static __thread int stack_known __attribute__((tls_model("initial-exec")));
-static uintptr_t self_lo, self_hi;
+uintptr_t lg_fast_self_lo, lg_fast_self_hi;
 
 /* ---- modules and their .eh_frame_hdr ------------------------------------- */
 
@@ -333,71 +334,19 @@ static void compute(uintptr_t ra, rule_t *out) {
  * Frames are never changed once made (but for their rows); when the
  * thread's pool of frames is full, the tree and the checks start afresh. */
 
-enum { RF_SAVED = 1, RF_END = 2, RF_CFA_RBP = 8 }; /* rule flags of a frame */
-enum { M_RBP = 2, M_END = 4 };                     /* marks of a frame */
-
-typedef struct node {
-  uintptr_t slot;          /* where the return address was read */
-  uintptr_t ra;            /* the return address; 0: the end of the stack was read here */
-  const struct node *out;  /* the frame outside, NULL: the outermost known */
-  uintptr_t pchk;          /* where this frame saved the RBP its outer frame's position depends on, else 0 */
-  uintptr_t rbp;           /* RBP as the unwinder held it on reaching the frame */
-  uint32_t emit;           /* 1: a program frame (not the shim's), 0 */
-  uint32_t id;             /* the stack id of a capture whose innermost frame this is, 0 unknown */
-  int16_t rbp_off;
-  uint8_t rflags;          /* RF_* */
-  uint8_t mark;            /* M_RBP: the frames outside depend on rbp; M_END: the end of the stack */
-  uint32_t chk;            /* with an id: its checks in the thread's check array (index + 1), 0 none */
-  uint16_t nchk;           /* how many */
-  uint16_t nframes;        /* the program frames of the capture, when they hold */
-  uint32_t chk_gen;        /* the thread's check generation chk belongs to (an older one is gone) */
-} node_t;
-
-/* One check of a capture's outside: the word at `at` must still be `want`. */
-typedef struct chk {
-  uintptr_t at, want;
-} chk_t;
-
-#define EXTRA 24   /* frames of a capture beyond its depth: the shim's in between, the end */
-#define POOL 4096  /* frames per thread, at most */
-#define INDEX 4096 /* buckets of WAYS, by slot and address, at most */
-#define WAYS 4
-#define CHECKS 16384 /* checks of the captures with an id, per thread, at most */
-/* A thread starts with an eighth of the pool, index and checks (the
- * arrays are there in full, but only what is used becomes resident:
- * frames and checks are used from the start, the index at random), and
- * doubles them when it forgets its tree, if the captures since had a
- * known stack more often than not: a thread whose stacks keep changing
- * (a program's start, loading its plugins) has little use for a bigger
- * tree, one that repeats its stacks (an interpreter's loop) much. */
-#define LEVEL_MAX 3
-#define TRY_FRAMES 32 /* frames of candidates' checks a capture unwound in part may try, per frame of the depth */
-
-/* A thread's unwinder state, in a mapping of its own (not TLS: the static
- * TLS block is carved out of every thread's stack). Reused by later
- * threads after the thread ends. */
-typedef struct uw_thread {
-  uint32_t nnodes;   /* nodes in use */
-  uint32_t last;     /* the innermost frame of the last capture (index + 1), 0 none */
-  uint32_t last_out; /* its number of program frames in the depth */
-  int pending;       /* the last capture awaits its id (lg_fast_unwind_set_id) */
-  uint32_t pending_depth; /* the depth it was made to */
-  uint32_t nchecks;  /* checks in use */
-  uint32_t chk_depth; /* the depth the checks were made to, 0 none yet */
-  struct uw_thread *next_free;
-  rule_t *cache;       /* the rules, cache_mask + 1 of them (a mapping of their own) */
-  uint32_t cache_mask;
-  uint32_t cache_miss; /* misses since the cache last grew */
-  uint32_t level;      /* the pool, index and checks in use: POOL >> (LEVEL_MAX - level) frames, ... */
-  uint32_t pool, nindex, nchk_max; /* ... and as many buckets, four times as many checks */
-  uint32_t caps, news; /* captures since the tree was last forgotten, and of them unwound in part */
-  uint32_t chk_gen;    /* the generation of the checks in use: starting the array afresh takes the next */
-  uint32_t chk_from;   /* caps when the checks were last started afresh */
-  uint16_t index[INDEX][WAYS]; /* index + 1 of nodes with that slot and address, latest first */
-  uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
-  node_t node[POOL];
-  chk_t checks[CHECKS];
-} uw_thread_t;
+/* The frames, checks and per-thread state are in fastunwind_state.h (the
+ * hooks check a known stack inline); here they go by their short names. */
+typedef lg_uw_node_t node_t;
+typedef lg_uw_chk_t chk_t;
+typedef lg_uw_thread_t uw_thread_t;
+#define uw lg_fast_uw
+#define self_lo lg_fast_self_lo
+#define self_hi lg_fast_self_hi
+#define word lg_uw_word
+#define index_of lg_uw_index_of
+#define row_holds lg_uw_row_holds
+#define WAYS LG_UW_WAYS
+#define M_RBP LG_UW_M_RBP
 
 /* A thread that captures many distinct stacks fills its pool and checks,
  * and all of its state is resident: the program pays it per such thread
@@ -408,7 +357,7 @@ typedef struct uw_thread {
 _Static_assert(sizeof(uw_thread_t) + CACHE_MAX * sizeof(rule_t) <= (704u << 10),
                "the unwinder's per-thread state stays small");
 
-static __thread uw_thread_t *uw __attribute__((tls_model("initial-exec")));
+__thread lg_uw_thread_t *lg_fast_uw __attribute__((tls_model("initial-exec")));
 static __thread int uw_gone __attribute__((tls_model("initial-exec")));
 static uw_thread_t *uw_free;
 static lg_lock_t uw_lock = LG_LOCK_INIT;
@@ -469,6 +418,9 @@ void lg_fast_unwind_thread_end(void) {
 
 void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
 
+/* The word the checks that pad a row out to a group of four read. */
+static const uintptr_t row_pad = 0;
+
 /* Lays out, one after the other, the checks outside_holds(in, 0, depth)
  * makes, in its order, so that a capture with an id is checked without
  * following the tree from frame to frame; none when they do not fit. */
@@ -488,6 +440,12 @@ static void make_checks(uw_thread_t *t, node_t *in, uint32_t depth) {
     left -= f->emit;
     x = f;
   }
+  /* A row is a whole number of groups of four (see row_holds): the rest
+   * of its last group checks a word that never changes. */
+  while ((k - t->nchecks) % 4) {
+    if (k == t->nchk_max) return;
+    t->checks[k++] = (chk_t){(uintptr_t)&row_pad, 0};
+  }
   if (k - t->nchecks > UINT16_MAX) return;
   in->chk = t->nchecks + 1;
   in->chk_gen = t->chk_gen;
@@ -501,6 +459,7 @@ void lg_fast_unwind_set_id(uint32_t id) {
   uw_thread_t *t = uw;
   if (!t || !t->pending) return;
   t->pending = 0;
+  if (!id) return; /* no id (out of memory): never known, and no row */
   node_t *in = &t->node[t->last - 1];
   in->id = id;
   make_checks(t, in, t->pending_depth);
@@ -530,8 +489,6 @@ static int know_stack(void) {
   }
   return stack_known > 0;
 }
-
-static inline uintptr_t word(uintptr_t a) { return *(const uintptr_t *)a; }
 
 /* Where the unwinder stands: the return address `ip` read from `slot`
  * (the caller's stack pointer is slot + 8) and RBP, within the stack
@@ -598,11 +555,6 @@ static inline __attribute__((always_inline)) int step(uw_thread_t *t, ust_t *st,
   return 1;
 }
 
-static inline uint32_t index_of(const uw_thread_t *t, uintptr_t slot, uintptr_t ra) {
-  uint64_t h = (slot ^ (ra * 0x9E3779B97F4A7C15ull)) * 0xff51afd7ed558ccdull;
-  return (uint32_t)(h >> 52) & (t->nindex - 1);
-}
-
 /* The bucket of t->kids for a frame at slot with return address ra
  * inside frame out. */
 static inline uint32_t kid_of(const uw_thread_t *t, uintptr_t slot, uintptr_t ra, const node_t *out) {
@@ -647,33 +599,21 @@ static inline __attribute__((always_inline)) int outside_holds(const node_t *in,
  * array was full when it was interned), found to hold by the walk of the
  * tree: lays its checks out now, so that the next time it is checked down
  * the array. A full array starts afresh (the captures that use it lay
- * theirs out again as they come), but only after as many captures as it
- * holds checks since it last did, so that a thread whose stacks do not
- * fit in it does not spend its captures laying checks out. */
+ * theirs out again as they come), but only after a quarter as many
+ * captures as it holds checks since it last did, so that a thread whose
+ * stacks do not fit in it does not spend its captures laying checks out
+ * (a wait of as many captures as checks left python3's workload walking
+ * the tree for 3.6% of its captures, a quarter of that 0.7%, for 39
+ * million instructions less of 7,145 million). */
 static __attribute__((noinline)) void checks_again(uw_thread_t *t, node_t *c, uint32_t depth) {
   if (t->chk_depth && t->chk_depth != depth) return; /* rows of another depth: never */
   if (t->nchecks + 2 * depth > t->nchk_max) {
-    if (t->caps - t->chk_from < t->nchk_max) return;
+    if (t->caps - t->chk_from < t->nchk_max / 4) return;
     t->nchecks = 0;
     t->chk_gen++;
     t->chk_from = t->caps;
   }
   make_checks(t, c, depth);
-}
-
-/* Do the n checks of a row all hold? Four at a time, their differences
- * or-ed into one test: a row that fails reads a few slots past the one
- * that failed, which is harmless (every slot of a row lies in the
- * thread's stack, read when the row was made, and a thread's stack is
- * never unmapped under it), and the answer is the same. */
-static inline __attribute__((always_inline)) int row_holds(const chk_t *k, uint32_t n) {
-  for (uint32_t g = n / 4; g; g--, k += 4)
-    if ((word(k[0].at) ^ k[0].want) | (word(k[1].at) ^ k[1].want) | (word(k[2].at) ^ k[2].want) |
-        (word(k[3].at) ^ k[3].want))
-      return 0;
-  for (uint32_t r = n % 4; r; r--, k++)
-    if (word(k->at) != k->want) return 0;
-  return 1;
 }
 
 /* outside_holds(c, 0, depth, n) for a capture c with an id: by its checks
@@ -731,6 +671,7 @@ static const node_t *link_new(uw_thread_t *t, uint32_t base, uint32_t k, const n
     f->out = o;
     f->id = 0;
     f->chk = 0;
+    f->chk_gen = 0; /* no row (the thread's generations start at 1) */
     f->mark = mark;
     f->pchk = o && (o->mark & M_RBP) && (f->rflags & RF_SAVED) ? o->slot + 8 + (uintptr_t)(intptr_t)f->rbp_off : 0;
     memmove(ways + 1, ways, (WAYS - 1) * sizeof *ways);
@@ -803,27 +744,14 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
   return 0;
 }
 
-/* Walks the shim's own frames up to the first return address outside the
- * shim: they are the calls that led here from a hook, all compiled with
- * frame pointers, so their chain needs no checks. */
-static inline __attribute__((always_inline)) int skip_shim(uintptr_t *fp, ust_t *st) {
-  uintptr_t self = self_lo, span = self_hi - self_lo;
-  for (int k = 0; fp[1] - self < span; k++) {
-    if (k == 16) return -1;
-    fp = (uintptr_t *)fp[0];
-  }
-  st->ip = fp[1];
-  st->slot = (uintptr_t)(fp + 1);
-  st->rbp = fp[0];
-  return 0;
-}
-
 #ifdef LG_DEBUG
 /* The debug build checks every capture against a real unwind of the whole
  * stack that ignores the tree (the rules as the fast path has them,
  * nothing reused), and says so once if the two differ. */
-static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uint32_t n, uint32_t same, uint32_t depth) {
+void lg_fast_unwind_check(uintptr_t slot, uint32_t n, uint32_t depth) {
   static int warned;
+  uw_thread_t *t = uw;
+  ust_t st = {.ip = word(slot), .slot = slot, .rbp = word(slot - 8)};
   uintptr_t want[LG_MAX_FRAMES], got[LG_MAX_FRAMES];
   uint32_t k = 0;
   node_t f;
@@ -836,18 +764,18 @@ static void check_capture(uw_thread_t *t, ust_t st, const uintptr_t *frames, uin
     if (r == 0) break;
   }
   uint32_t m = emit_frames(&t->node[t->last - 1], got, depth);
-  (void)frames;
-  (void)same;
   if ((m != k || m != n || memcmp(got, want, k * sizeof *got)) && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
     lg_warn("debug: the fast unwinder gave %u frames (said %u), a full unwind %u", m, n, k);
 }
-#define CHECK_CAPTURE(t, st, frames, n, same, depth) check_capture(t, st, frames, n, same, depth)
+#define CHECK_CAPTURE(slot, n, depth) lg_fast_unwind_check(slot, n, depth)
 #else
-#define CHECK_CAPTURE(t, st, frames, n, same, depth) ((void)0)
+#define CHECK_CAPTURE(slot, n, depth) ((void)0)
 #endif
 
-static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out,
-                                                             uint32_t *same, ust_t st) {
+/* Finds a known stack by the tree's walk where its row is missing, else
+ * unwinds in part (the rest of lg_fast_unwind_rest). */
+static int fast_unwind_rest(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same, uintptr_t slot) {
+  ust_t st = {.ip = word(slot), .slot = slot, .rbp = word(slot - 8)};
   uw_thread_t *t = uw;
   if (LG_UNLIKELY(!t) && !(t = uw_state())) return -1;
   t->caps++;
@@ -875,15 +803,17 @@ static inline __attribute__((always_inline)) int fast_unwind(uintptr_t *frames, 
   return unwind_new(t, &st, frames, depth, out, same);
 }
 
+int lg_fast_unwind_rest(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same, uintptr_t slot) {
+  int r = fast_unwind_rest(frames, depth, out, same, slot);
+  if (r == 0) CHECK_CAPTURE(slot, *out, depth);
+  return r;
+}
+
 uint32_t lg_fast_unwind_last(uintptr_t *frames, uint32_t depth) {
   uw_thread_t *t = uw;
   return t && t->last ? emit_frames(&t->node[t->last - 1], frames, depth) : 0;
 }
 
 int lg_fast_unwind(uintptr_t *frames, uint32_t depth, uint32_t *out, uint32_t *same) {
-  ust_t st;
-  if (skip_shim(__builtin_frame_address(0), &st) < 0) return -1;
-  int r = fast_unwind(frames, depth, out, same, st);
-  if (r == 0) CHECK_CAPTURE(uw, st, frames, *out, *same, depth);
-  return r;
+  return lg_fast_unwind_known(__builtin_frame_address(0), frames, depth, out, same);
 }

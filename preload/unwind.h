@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "fastunwind.h"
+#include "fastunwind_state.h"
 
 /* lg_unwind_init sets libunwind's per-thread caching; call once at init. */
 void lg_unwind_init(void);
@@ -29,7 +30,8 @@ extern int lg_unwind_slow_only; /* LEAKGRAPH_SLOW_UNWIND=1 */
 static inline __attribute__((always_inline)) uint32_t lg_unwind_id(uintptr_t *frames, uint32_t depth, uint32_t skip,
                                                                    uint32_t *id) {
   uint32_t n;
-  if (__builtin_expect(!lg_unwind_slow_only, 1) && __builtin_expect(lg_fast_unwind(frames, depth, &n, id) == 0, 1))
+  if (__builtin_expect(!lg_unwind_slow_only, 1) &&
+      __builtin_expect(lg_fast_unwind_known(__builtin_frame_address(0), frames, depth, &n, id) == 0, 1))
     return n;
   *id = 0;
   return lg_unwind_slow(frames, depth, skip);
