@@ -250,9 +250,83 @@ static void each_in(const lg_born_log_t *l, void (*on_new)(lg_slot_t *, void *),
     }
 }
 
+/* ---- the new records in the order of their slots -------------------------- */
+
+/* The records of an epoch's lists, gathered to be looked up in the order
+ * of the table slots they name: the slots lie at random in the thread
+ * tables (hashed by address), and in address order consecutive lookups
+ * share pages and page-table entries instead of each missing both. */
+typedef struct byslot { const rec_t **p, **tmp; size_t n, cap; } byslot_t;
+
+/* Counts the new records of list l (an upper bound: gone ones too). */
+static size_t records_in(const lg_born_log_t *l) {
+  size_t n = 0;
+  for (const chunk_t *c = l->head; c; c = c->next) n += c->n;
+  return n;
+}
+
+/* Calls on_gone with the gone records of list l and gathers its new ones. */
+static void gather_in(const lg_born_log_t *l, byslot_t *b,
+                      void (*on_gone)(uintptr_t, uint32_t, uint32_t, unsigned, void *), void *arg) {
+  for (const chunk_t *c = l->head; c; c = c->next)
+    for (uint32_t i = 0; i < c->n; i++) {
+      const rec_t *r = &c->r[i];
+      if (r->word & GONE) on_gone(r->word & ~(uintptr_t)15, (uint32_t)r->aux, (uint32_t)(r->aux >> 32), (unsigned)(r->word >> 1) & 3, arg);
+      else if (b->n < b->cap) b->p[b->n++] = r;
+    }
+}
+
+/* Sorts b->p by slot address: four passes of an 11-bit radix sort of the
+ * slot's address above its 16-byte alignment. */
+static void sort_by_slot(byslot_t *b) {
+  static uint32_t count[2048]; /* the scan runs one at a time */
+  for (int pass = 0; pass < 4; pass++) {
+    unsigned shift = 4 + 11 * (unsigned)pass;
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < b->n; i++) count[((uintptr_t)b->p[i]->slot >> shift) & 2047]++;
+    uint32_t at = 0;
+    for (int d = 0; d < 2048; d++) { uint32_t c = count[d]; count[d] = at; at += c; }
+    for (size_t i = 0; i < b->n; i++) b->tmp[count[((uintptr_t)b->p[i]->slot >> shift) & 2047]++] = b->p[i];
+    const rec_t **t = b->p; b->p = b->tmp; b->tmp = t;
+  }
+}
+
+/* Calls on_new with the generation-0 entry of each gathered record. */
+static void lookup_sorted(const byslot_t *b, void (*on_new)(lg_slot_t *, void *), void *arg) {
+  for (size_t i = 0; i < b->n; i++) {
+    if (i + AHEAD < b->n && b->p[i + AHEAD]->slot) __builtin_prefetch(b->p[i + AHEAD]->slot);
+    lg_slot_t *sl = entry_of(b->p[i]);
+    if (sl && !(lg_tt_key(sl) & LG_BLK_GEN_MASK)) on_new(sl, arg);
+  }
+}
+
+/* Is list l one of epoch e's? */
+static int of_epoch(const lg_born_log_t *l, uint32_t e) { return l->head && l->epoch == e; }
+
+/* lg_born_each through the slot order; 0, or -1 when out of memory (then
+ * nothing was called). */
+static int each_by_slot(uint32_t e, uint32_t n, void (*on_new)(lg_slot_t *, void *),
+                        void (*on_gone)(uintptr_t, uint32_t, uint32_t, unsigned, void *), void *arg) {
+  byslot_t b = {0};
+  for (uint32_t i = 0; i < n; i++) if (of_epoch(logs[i], e)) b.cap += records_in(logs[i]);
+  if (of_epoch(&orphan, e)) b.cap += records_in(&orphan);
+  size_t bytes = 2 * (b.cap + 1) * sizeof *b.p;
+  void *room = lg_sys_map(bytes);
+  if (!room) return -1;
+  b.p = room;
+  b.tmp = b.p + b.cap + 1;
+  for (uint32_t i = 0; i < n; i++) if (of_epoch(logs[i], e)) gather_in(logs[i], &b, on_gone, arg);
+  if (of_epoch(&orphan, e)) gather_in(&orphan, &b, on_gone, arg);
+  sort_by_slot(&b);
+  lookup_sorted(&b, on_new, arg);
+  lg_sys_unmap(room, bytes);
+  return 0;
+}
+
 void lg_born_each(void (*on_new)(lg_slot_t *, void *), void (*on_gone)(uintptr_t, uint32_t, uint32_t, unsigned, void *),
                   void *arg) {
   uint32_t e = __atomic_load_n(&lg_born_epoch, __ATOMIC_RELAXED) - 1, n = __atomic_load_n(&nlogs, __ATOMIC_ACQUIRE);
+  if (each_by_slot(e, n, on_new, on_gone, arg) == 0) return;
   for (uint32_t i = 0; i < n; i++)
     if (logs[i]->epoch == e) each_in(logs[i], on_new, on_gone, arg);
   if (orphan.head && orphan.epoch == e) each_in(&orphan, on_new, on_gone, arg);

@@ -159,9 +159,11 @@ enum { LG_BORN_WHOLE, LG_BORN_OFF, LG_BORN_BUSY, LG_BORN_LOST, LG_BORN_UNSAVED }
 int lg_born_whole(void);
 int lg_born_why(void);
 const char *lg_born_why_text(int why);
-/* lg_born_each calls on_new with every generation-0 entry a new record
- * names (an address may come more than once) and on_gone with every gone
- * record, in each list's order. */
+/* lg_born_each calls on_gone with every gone record, in each list's
+ * order, then on_new with every generation-0 entry a new record names
+ * (an address may come more than once), in the order of the entries'
+ * slots (fewer cache and page-table misses; in list order when out of
+ * memory). */
 void lg_born_each(void (*on_new)(lg_slot_t *slot, void *arg),
                   void (*on_gone)(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg), void *arg);
 /* lg_born_sites returns the per-site counts the previous scan saved (*n

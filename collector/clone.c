@@ -61,6 +61,8 @@ void lg_clone_abandon(void) {
   abandon_running();
 }
 
+int lg_clone_exit_pending(void) { return __atomic_load_n(&exit_pending, __ATOMIC_SEQ_CST); }
+
 void lg_clone_fork_child(void) {
   if (ctl) lg_sys_unmap(ctl, sizeof *ctl); /* this process's view only */
   ctl = NULL;

@@ -50,6 +50,9 @@ long lg_clone_reap(pid_t pid, lg_scan_result_t *r);
  * flight, or cloned from now on, is abandoned unless it has already won
  * the right to write. Async-signal-safe; returns at once. */
 void lg_clone_abandon(void);
+/* lg_clone_exit_pending tells whether lg_clone_abandon was called: the
+ * exit scan is coming, and no periodic or signal scan should start. */
+int lg_clone_exit_pending(void);
 /* lg_clone_reap_pending reaps a child a scan left behind (abandoned, or
  * done and exiting); the caller holds no shim lock. It waits only for
  * the child's end, which a SIGKILL or its own exit has already begun. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "arena.h"
@@ -48,6 +49,12 @@ static lg_lock_t scan_lock = LG_LOCK_INIT; /* one scan at a time, outermost */
 static __thread int holds_scan_lock;       /* this thread holds it (a signal handler may ask) */
 static int closed;                         /* END written: no more scans */
 static int final_done;                     /* the exit scan ran: it was the last */
+/* The test knob LEAKGRAPH_TEST_EXIT_WAITS_SCANNER (read at init): the exit,
+ * once it abandoned the periodic scan in flight, waits (at most 10 s)
+ * until a scan of another kind (the scanner thread's next one, in the
+ * test) came and either gave up or took the scan lock, so that a test
+ * sees deterministically what such a scan does then. */
+static int exit_waits_scanner;
 
 /* The scan lock, with a note of which thread holds it. */
 static void scan_lock_take(void) {
@@ -169,18 +176,50 @@ static int start_log(const char *parent_log) {
   return 0;
 }
 
+/* Why periodic scans cannot be young in this process, or NULL when they
+ * can: a periodic trigger is on (interval, scan_blocks or scan_bytes),
+ * full_every is above 1 and the kernel can track written pages. */
+static const char *young_impossible(void) {
+  if (opts.full_every <= 1) return "full_every is 1";
+  if (!(opts.interval > 0) && !opts.scan_blocks && !(opts.scan_bytes > 0))
+    return "no periodic trigger (interval, scan_blocks, scan_bytes)";
+  if (!lg_rset_available()) return "the kernel cannot track written pages (userfaultfd write protection)";
+  return NULL;
+}
+
+/* Keeps the born lists when young scans can happen and the born_lists
+ * option asks for them, and only then (they cost every malloc and free,
+ * and memory for every change between scans), and says which in a NOTE. */
+static void young_decide(void) {
+  const char *why = young_impossible();
+  char msg[200];
+  if (!why) {
+    if (opts.born_lists) lg_born_enable();
+    lg_rset_keep_chunks();
+    lg_fmt(msg, sizeof msg, "young scans on: 1 periodic scan in %d is full, the others young; %s",
+           opts.full_every, opts.born_lists ? "born lists kept" : "no born lists (their snapshots walk the table)");
+  } else {
+    lg_fmt(msg, sizeof msg, "young scans off: %s; every scan is full, no born lists", why);
+  }
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_flush();
+  lg_log_unlock();
+}
+
 int lg_collector_init(const lg_options_t *o) {
   opts = *o;
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
   exe_path[n > 0 ? n : 0] = 0;
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
   lg_clone_test_init();
+  exit_waits_scanner = getenv("LEAKGRAPH_TEST_EXIT_WAITS_SCANNER") != NULL;
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
   }
   if (start_log("") < 0) return -1;
-  if (opts.full_every > 1) lg_born_enable(); /* young scans may run: keep what they need */
+  young_decide();
   if (lg_world_install() < 0) lg_warn("cannot install the stop signal handler; threads will not be stopped");
   lg_collector_on = 1;
   lg_collector_hot = !lg_born_on; /* lg_born_on is set once, above */
@@ -211,6 +250,7 @@ static void give_up(const char *why) {
 void lg_collector_alloc_id(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_insert((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  if (size >= LG_BLOCKS_LARGE) lg_rset_note_chunk((uintptr_t)p);
   lg_trigger_count(size);
 }
 
@@ -244,6 +284,7 @@ void lg_collector_realloc_begin(void *old, lg_realloc_state_t *st) {
 void lg_collector_replace(void *p, size_t size, uint32_t stack, unsigned flags) {
   if (LG_UNLIKELY(!lg_collector_on) || ((uintptr_t)p & LG_BLK_FLAGS)) return;
   if (LG_UNLIKELY(lg_blocks_replace((uintptr_t)p, size, stack, flags) < 0)) give_up("out of memory for the block table");
+  if (size >= LG_BLOCKS_LARGE) lg_rset_note_chunk((uintptr_t)p);
   lg_trigger_count(size);
 }
 
@@ -285,16 +326,45 @@ static char *scan_stack_top(void) {
   return scan_stack ? scan_stack + SCAN_STACK : NULL;
 }
 
+static uint32_t scanner_returns; /* scans but the exit's given up or begun */
+
+/* Counts a scan of `kind` that gave up or took the scan lock (the test
+ * knob's event; the exit scan's is not counted). */
+static void scanner_returned(int kind) {
+  if (kind != LG_SCAN_EXIT) __atomic_add_fetch(&scanner_returns, 1, __ATOMIC_ACQ_REL);
+}
+
+/* The exit's wait of the test knob (nothing when it is off). */
+static void exit_wait_for_scanner(void) {
+  uint32_t seen = __atomic_load_n(&scanner_returns, __ATOMIC_ACQUIRE);
+  for (int i = 0; exit_waits_scanner && i < 10000 && __atomic_load_n(&scanner_returns, __ATOMIC_ACQUIRE) == seen; i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+/* Is a scan of `kind` superseded by the exit scan? Once the exit began
+ * (it abandoned the periodic scan in flight), no other scan starts: the
+ * exit scan is the last. */
+static int superseded(int kind) { return kind != LG_SCAN_EXIT && lg_clone_exit_pending(); }
+
 long lg_collector_scan(int kind, const lg_self_t *self) {
   if (!lg_collector_on) return -1;
   /* The exit scan supersedes a periodic scan in flight: it is abandoned,
    * not waited for (clone.h). */
-  if (kind == LG_SCAN_EXIT) lg_clone_abandon();
+  if (kind == LG_SCAN_EXIT) {
+    lg_clone_abandon();
+    exit_wait_for_scanner();
+  } else if (superseded(kind)) {
+    scanner_returned(kind);
+    return -1;
+  }
   scan_lock_take();
+  scanner_returned(kind);
   scan_call_t c = {kind, 0, self, -1};
-  /* The exit scan is the last: a periodic or signalled scan that waited
-   * for it (the scanner thread, before the END stops it) does not run. */
-  if (lg_collector_on && !closed && !final_done) {
+  /* A periodic or signalled scan that waited for the exit scan (the
+   * scanner thread, before the END stops it) does not run either. */
+  if (lg_collector_on && !closed && !final_done && !superseded(kind)) {
     c.number = ++scans;
     lg_trigger_scan_begins();
     char *top = scan_stack_top();

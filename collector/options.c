@@ -29,6 +29,7 @@ static const opt_t table[] = {
     {"depth", K_INT, OFF(depth), 1, 256, "frames per stack, an integer from 1 to 256"},
     {"min_age", K_INT, OFF(min_age), 0, 1000, "scans, an integer from 0 to 1000"},
     {"full_every", K_INT, OFF(full_every), 1, 1000, "periodic scans, an integer from 1 (every scan full) to 1000"},
+    {"born_lists", K_BOOL, OFF(born_lists), 0, 1, "yes or no"},
     {"scan_blocks", K_INT, OFF(scan_blocks), 0, 2147483647, "allocations, an integer from 0 (off) to 2147483647"},
     {"scan_bytes", K_DOUBLE, OFF(scan_bytes), 0, 1e15, "bytes allocated, a number from 0 (off) to 1e15"},
     {"suppressions", K_STR, OFF(suppressions), 0, 0, "a suppression file path"},
@@ -46,7 +47,7 @@ void lg_options_defaults(lg_options_t *o) {
   strcpy(o->log, "leakgraph.%e.%p.log");
   o->depth = 32;
   o->min_age = 2;
-  o->full_every = 1;
+  o->full_every = 10;
   o->follow_children = 1;
   o->heuristics = LG_HEUR_ALL;
   o->refcount = LG_RC_ALL;
@@ -214,7 +215,7 @@ int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_wa
       if (!strcmp(table[i].name, item)) op = &table[i];
     if (!op) {
       bad(warn, "LEAKGRAPH_OPTIONS: unknown option '%s'; accepted: %s", item,
-          "log, interval, scan_signal, depth, min_age, full_every, scan_blocks, scan_bytes, suppressions, follow_children, refcount, exitcode, quiet, heuristics");
+          "log, interval, scan_signal, depth, min_age, full_every, born_lists, scan_blocks, scan_bytes, suppressions, follow_children, refcount, exitcode, quiet, heuristics");
       nbad++;
     } else if (set(o, op, eq + 1, reserved) < 0) {
       char msg[1024];

@@ -17,7 +17,8 @@ typedef struct lg_options {
   int scan_signal;                /* signal number that triggers a scan; 0 off */
   int depth;                      /* frames kept per stack */
   int min_age;                    /* scans a block must stay lost */
-  int full_every;                 /* every Nth periodic scan is full, the others young; 1: all full */
+  int full_every;                 /* every Nth periodic scan is full, the others young (default 10); 1: all full */
+  int born_lists;                 /* keep the born lists for young scans' snapshots (born.h); default no */
   int scan_blocks;                /* a periodic scan after this many allocations; 0 off */
   double scan_bytes;              /* ... or after this many bytes allocated; 0 off */
   char suppressions[LG_PATH_MAX]; /* suppression file or "" */

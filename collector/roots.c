@@ -12,6 +12,7 @@
 #include "scanstate.h"
 #include "sys.h"
 #include "tdesc.h"
+#include "young.h"
 
 #define RED_ZONE 128
 #define PAGE 4096u
@@ -424,6 +425,7 @@ static uintptr_t walk_piece(roots_t *r, const lg_map_t *m, uintptr_t pos, uintpt
   uintptr_t end = (pos | (PAGE - 1)) + 1, jump;
   if (end > b) end = b;
   if ((jump = clip_excl(r, pos, &end)) || (jump = clip_blocks(r, m, pos, &end))) return jump;
+  if ((jump = lg_young_roots_skip(r->s, pos, &end))) return jump; /* young.h */
   add_root(r, pos, end);
   return end;
 }

@@ -31,11 +31,22 @@ int lg_rset_open(void) {
 
 int lg_rset_ready(void) { return on && lg_dirty_ready(); }
 
+int lg_rset_available(void) {
+  if (on) return 1;
+  if (closed || lg_dirty_open() < 0) return 0;
+  lg_dirty_close(); /* opened for good at the first scan that uses it */
+  return 1;
+}
+
 #define ARENA_HEAP ((uintptr_t)64 << 20) /* glibc's HEAP_MAX_SIZE on 64-bit */
 
-/* Reads n bytes at a of this process's memory into out; 0 or -1. */
+/* Reads n bytes at a of this process's memory into out, when the page
+ * holding a is resident (a page that is not is never faulted in: a
+ * MAP_NORESERVE reservation stays as the program left it); 0 or -1. */
 static int peek(uintptr_t a, void *out, size_t n) {
+  unsigned char vec = 0;
   struct iovec local = {out, n}, remote = {(void *)a, n};
+  if (mincore((void *)(a & ~(uintptr_t)(PAGE - 1)), PAGE, &vec) < 0 || !(vec & 1)) return -1;
   return process_vm_readv(getpid(), &local, 1, &remote, 1, 0) == (ssize_t)n ? 0 : -1;
 }
 
@@ -62,6 +73,69 @@ static int room(void **p, size_t *bytes, size_t need) {
   return 0;
 }
 
+/* ---- the chunks glibc mapped for one block each ------------------------ */
+
+#define MAX_CHUNKS 65536u /* candidates kept; more are read whole as roots */
+
+static uintptr_t *cand;       /* chunk addresses noted since, and verified at, the last collection */
+static uint32_t ncand;        /* slots taken (some may still be 0: being written) */
+static lg_rset_run_t *chunks; /* the last collection's chunks, by address */
+static size_t nchunks, chunks_bytes;
+
+void lg_rset_keep_chunks(void) {
+  if (!cand) cand = lg_sys_map(MAX_CHUNKS * sizeof *cand); /* none: every chunk is read whole */
+}
+
+void lg_rset_note_chunk(uintptr_t block) {
+  if (!cand || (block & (PAGE - 1)) != 16) return;
+  uint32_t i = __atomic_fetch_add(&ncand, 1, __ATOMIC_RELAXED);
+  if (i < MAX_CHUNKS) __atomic_store_n(&cand[i], block - 16, __ATOMIC_RELAXED);
+}
+
+/* Where the chunk at c ends if c starts a chunk glibc mapped for one
+ * block in a private anonymous mapping of maps (prev_size 0, IS_MMAPPED
+ * and no other flag, a whole number of pages inside the mapping), else 0. */
+static uintptr_t chunk_end(const lg_map_t *maps, size_t n, uintptr_t c) {
+  const lg_map_t *m = lg_maps_find(maps, n, c);
+  uintptr_t w[2];
+  if (!m || !m->readable || !m->writable || m->shared || m->kind != LG_MAP_ANON) return 0;
+  if (lg_rset_heap(maps, n, (size_t)(m - maps)) || peek(c, w, sizeof w) < 0) return 0;
+  uintptr_t size = w[1] & ~(uintptr_t)7;
+  if (w[0] || (w[1] & 7) != 2 || !size || (size & (PAGE - 1)) || size > m->hi - c) return 0;
+  return c + size;
+}
+
+/* Sorts a[0..n) (a shell sort: no malloc with the world stopped). */
+static void sort_addrs(uintptr_t *a, size_t n) {
+  for (size_t gap = n / 2; gap; gap /= 2)
+    for (size_t i = gap; i < n; i++)
+      for (size_t j = i; j >= gap && a[j - gap] > a[j]; j -= gap) {
+        uintptr_t t = a[j]; a[j] = a[j - gap]; a[j - gap] = t;
+      }
+}
+
+/* Verifies the candidates against the maps: the chunks that still are
+ * become this collection's (by address, disjoint), the rest are dropped. */
+static void verify_chunks(const lg_map_t *maps, size_t n) {
+  nchunks = 0;
+  size_t k = __atomic_load_n(&ncand, __ATOMIC_RELAXED), keep = 0;
+  if (k > MAX_CHUNKS) k = MAX_CHUNKS;
+  sort_addrs(cand, k);
+  if (room((void **)&chunks, &chunks_bytes, (k + 1) * sizeof *chunks) < 0) k = 0;
+  for (size_t i = 0; i < k; i++) {
+    uintptr_t c = cand[i], e = c ? chunk_end(maps, n, c) : 0;
+    if (!e || (nchunks && chunks[nchunks - 1].hi > c)) continue;
+    chunks[nchunks++] = (lg_rset_run_t){c, e};
+    cand[keep++] = c;
+  }
+  __atomic_store_n(&ncand, (uint32_t)keep, __ATOMIC_RELAXED);
+}
+
+const lg_rset_run_t *lg_rset_chunks(size_t *n) {
+  *n = on ? nchunks : 0;
+  return chunks;
+}
+
 static int add_clean(uintptr_t lo, uintptr_t hi) {
   if (lo >= hi) return 0;
   if (room((void **)&clean, &clean_bytes, (nclean + 1) * sizeof *clean) < 0) return -1;
@@ -72,8 +146,7 @@ static int add_clean(uintptr_t lo, uintptr_t hi) {
 /* Is mapping m the shim's own (its first page holds sys.c's header)? Read
  * through process_vm_readv: a thread that did not stop may unmap it. */
 static int shim_mapping(const lg_map_t *m) {
-  unsigned char vec = 0, head[LG_SYS_HEADER];
-  if (mincore((void *)m->lo, PAGE, &vec) < 0 || !(vec & 1)) return 0;
+  unsigned char head[LG_SYS_HEADER];
   return peek(m->lo, head, sizeof head) == 0 && lg_sys_own_mapping(head) != 0;
 }
 
@@ -156,13 +229,22 @@ static void refresh_mapping(const lg_map_t *m, size_t *j, uintptr_t *from, entry
   *from = m->hi;
 }
 
-/* Rebuilds the registry from the maps (see refresh_mapping); what it held
- * outside every heap mapping is untracked. */
+/* Rebuilds the registry from the maps (see refresh_mapping): the heap
+ * mappings and the chunks malloc mapped for one block each
+ * (lg_rset_chunk_end); what it held outside them is untracked. */
 static void rebuild(const lg_map_t *maps, size_t n, entry_t *out) {
-  size_t j = 0, no = 0;
+  size_t j = 0, no = 0, c = 0;
   uintptr_t from = 0;
-  for (size_t i = 0; i < n; i++)
+  for (size_t i = 0; i < n; i++) {
     if (lg_rset_heap(maps, n, i)) refresh_mapping(&maps[i], &j, &from, out, &no);
+    else
+      while (c < nchunks && chunks[c].lo < maps[i].hi) {
+        lg_map_t chunk = maps[i]; /* only the chunk: the rest of the mapping is not malloc's */
+        chunk.lo = chunks[c].lo;
+        chunk.hi = chunks[c++].hi;
+        if (chunk.lo >= maps[i].lo) refresh_mapping(&chunk, &j, &from, out, &no);
+      }
+  }
   drop_below(&j, &from, UINTPTR_MAX);
   if (reg) lg_sys_unmap(reg, reg_bytes);
   reg = out;
@@ -175,9 +257,10 @@ void lg_rset_collect(void) {
   lg_map_t *maps = NULL;
   size_t n = 0, bytes = 0;
   if (lg_maps_read(&maps, &n, &bytes) < 0) return;
-  /* a mapping adds at most two entries per registry entry it overlaps
-   * (one overlaps at most every mapping it spans), plus one */
-  size_t out_bytes = (3 * n + 2 * nreg + 1) * sizeof(entry_t);
+  verify_chunks(maps, n);
+  /* a mapping or chunk adds at most two entries per registry entry it
+   * overlaps (one overlaps at most every mapping it spans), plus one */
+  size_t out_bytes = (3 * (n + nchunks) + 2 * nreg + 1) * sizeof(entry_t);
   entry_t *out = lg_sys_map(out_bytes);
   if (out) {
     rebuild(maps, n, out);
@@ -194,15 +277,17 @@ const lg_rset_run_t *lg_rset_clean(size_t *n) {
 void lg_rset_close(void) {
   closed = 1;
   lg_dirty_close();
-  nreg = nclean = 0;
+  nreg = nclean = nchunks = 0;
 }
 
 void lg_rset_fork_child(void) {
   if (reg) lg_sys_unmap(reg, reg_bytes);
   if (clean) lg_sys_unmap(clean, clean_bytes);
+  if (chunks) lg_sys_unmap(chunks, chunks_bytes);
   reg = NULL;
   clean = NULL;
-  nreg = nclean = reg_bytes = clean_bytes = 0;
+  chunks = NULL;
+  nreg = nclean = reg_bytes = clean_bytes = nchunks = chunks_bytes = 0;
   on = 0;
   lg_dirty_fork_child();
 }

@@ -1,6 +1,7 @@
 /* collector/rset.h — the remembered set of young scans: which pages of the
- * malloc heap ([heap] and glibc's arena heaps) stayed unwritten since the
- * previous scan's snapshot.
+ * malloc heap ([heap] and glibc's arena heaps, and the chunks glibc
+ * mapped for one block each) stayed unwritten since the previous scan's
+ * snapshot.
  *
  * The parent keeps a registry of the address ranges of heap mappings
  * (lg_rset_heap) it tracks with dirty.h (sorted, disjoint; by range, not
@@ -36,6 +37,11 @@ typedef struct lg_rset_run { uintptr_t lo, hi; } lg_rset_run_t;
 /* lg_rset_open starts written-page tracking (dirty.h); 0, or -1 when the
  * kernel cannot (young scans are then full scans). */
 int lg_rset_open(void);
+/* lg_rset_available tells whether tracking could start (the kernel has
+ * the features): it opens the descriptor and closes it again, so the
+ * program sees no descriptor of the shim's before the first scan that
+ * tracks. */
+int lg_rset_available(void);
 /* lg_rset_ready tells whether tracking is on. */
 int lg_rset_ready(void);
 /* lg_rset_collect refreshes the registry and gathers the clean runs (see
@@ -60,5 +66,24 @@ void lg_rset_fork_child(void);
  * snapshot to leave out. Memory is read through process_vm_readv. */
 struct lg_map;
 int lg_rset_heap(const struct lg_map *maps, size_t n, size_t i);
+/* The chunks glibc mapped for one block each (a block of
+ * LG_BLOCKS_LARGE bytes or more, in a private anonymous mapping; the
+ * kernel may merge such a chunk's mapping with its neighbours, so the
+ * maps alone do not show it): the remembered set covers them as it covers
+ * the heap, so that a young scan, which has no old block in its snapshot,
+ * reads the written pages of an old block's chunk instead of all of it.
+ * lg_rset_keep_chunks starts keeping candidates (at init, when young
+ * scans may run); lg_rset_note_chunk(block) notes that a block just
+ * recorded may start a chunk of its own (any thread, lock-free: a
+ * candidate lost to a race or to the cap is read whole, as a root);
+ * lg_rset_collect keeps the candidates that still start such a chunk
+ * (the header read after mincore: prev_size 0, IS_MMAPPED and no other
+ * flag, a page-multiple size inside the mapping) and lg_rset_chunks
+ * returns them, by address and disjoint (*n). A program mapping taken for
+ * a chunk wrongly is still read where written (and where clean in the
+ * sweep): nothing a young block needs is missed (young.h). */
+void lg_rset_keep_chunks(void);
+void lg_rset_note_chunk(uintptr_t block);
+const lg_rset_run_t *lg_rset_chunks(size_t *n);
 
 #endif

@@ -194,11 +194,12 @@ static void scan_free(lg_scan_t *s) {
 
 /* Decides whether a scan of `kind` is young: a periodic scan that is not
  * every full_every-th, with written-page tracking working (opened at the
- * first scan that may use it). */
+ * first periodic scan: a process without periodic scans never tracks). */
 static int wants_young(int kind, const lg_options_t *opts) {
-  if (opts->full_every <= 1 || kind == LG_SCAN_EXIT) return 0;
+  if (opts->full_every <= 1 || kind != LG_SCAN_PERIODIC) return 0;
+  int full = lg_scanstate_next_periodic() % (uint32_t)opts->full_every == 0;
   if (lg_rset_open() < 0 || !lg_rset_ready()) return 0;
-  return kind == LG_SCAN_PERIODIC && lg_scanstate_next_periodic() % (uint32_t)opts->full_every != 0;
+  return !full;
 }
 
 /* The pause's steps, for its NOTE: the times at which each began, then

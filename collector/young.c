@@ -72,10 +72,10 @@ LG_READS_ANY static void read_run(walk_t *w, uintptr_t pos, uintptr_t end, int w
  * holds no memory of the shim's (it maps its own); a mapping that starts
  * with the shim's header (lg_rset_heap took it for a piece of an arena
  * heap) is left out. */
-LG_READS_ANY static void walk_mapping(walk_t *w, const lg_map_t *m, int want_clean) {
-  uintptr_t pos = m->lo, a, b;
-  if (lg_resid_page(&w->res, m, m->lo) && lg_sys_own_mapping((const void *)m->lo)) return;
-  while (pos < m->hi && lg_resid_next(&w->res, m, pos, m->hi, &a, &b)) {
+LG_READS_ANY static void walk_mapping(walk_t *w, const lg_map_t *m, uintptr_t lo, uintptr_t hi, int want_clean) {
+  uintptr_t pos = lo, a, b;
+  if (lg_resid_page(&w->res, m, lo) && lg_sys_own_mapping((const void *)lo)) return;
+  while (pos < hi && lg_resid_next(&w->res, m, pos, hi, &a, &b)) {
     for (pos = a; pos < b;) {
       uintptr_t run_end = b;
       int is_clean = clip_clean(w, pos, &run_end);
@@ -85,16 +85,35 @@ LG_READS_ANY static void walk_mapping(walk_t *w, const lg_map_t *m, int want_cle
   }
 }
 
-/* Walks every remembered-set mapping of the scan. */
+/* Walks the remembered set of the scan: every heap mapping, and the
+ * chunks of one block each inside the other mappings (rset.h). */
 static void walk_all(walk_t *w, int want_clean) {
   const lg_scan_t *s = w->s;
+  size_t nch, c = 0;
+  const lg_rset_run_t *ch = lg_rset_chunks(&nch);
   w->clean = lg_rset_clean(&w->nclean);
   for (size_t i = 0; i < s->nmaps; i++) {
     const lg_map_t *m = &s->maps[i];
-    if (!lg_rset_heap(s->maps, s->nmaps, i)) continue;
     w->ic = w->ib = 0;
-    walk_mapping(w, m, want_clean);
+    if (lg_rset_heap(s->maps, s->nmaps, i)) { walk_mapping(w, m, m->lo, m->hi, want_clean); continue; }
+    for (; c < nch && ch[c].lo < m->hi; c++)
+      if (ch[c].lo >= m->lo && ch[c].hi <= m->hi) walk_mapping(w, m, ch[c].lo, ch[c].hi, want_clean);
   }
+}
+
+uintptr_t lg_young_roots_skip(const lg_scan_t *s, uintptr_t pos, uintptr_t *end) {
+  size_t n, a = 0, b;
+  if (!s->young) return 0;
+  const lg_rset_run_t *ch = lg_rset_chunks(&n);
+  for (b = n; a < b;) { /* the first chunk that ends above pos */
+    size_t mid = (a + b) / 2;
+    if (ch[mid].hi <= pos) a = mid + 1;
+    else b = mid;
+  }
+  if (a == n) return 0;
+  if (ch[a].lo <= pos) return ch[a].hi;
+  if (ch[a].lo < *end) *end = ch[a].lo;
+  return 0;
 }
 
 void lg_young_mark_remembered(lg_scan_t *s) {

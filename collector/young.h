@@ -67,5 +67,10 @@ void lg_young_mark_remembered(lg_scan_t *s);
  * the marking left unreached, and marks from them; nothing when every
  * young block was reached. Returns the words it looked at. */
 uint64_t lg_young_sweep(lg_scan_t *s);
+/* lg_young_roots_skip is the roots phase's (roots.c): in a young scan, a
+ * chunk glibc mapped for one block (rset.h) is read here, as remembered
+ * set, not as a root. It returns where to jump when pos lies in one, else
+ * 0 with *end lowered to where the next one starts. */
+uintptr_t lg_young_roots_skip(const lg_scan_t *s, uintptr_t pos, uintptr_t *end);
 
 #endif

@@ -1,11 +1,12 @@
-/* A parent traced with periodic scans (interval=0.1) forks a child that
- * leaks a 123-byte block, then runs about 1.2 s, and exits. The child's own
+/* A parent traced with full periodic scans (interval=0.1, full_every=1)
+ * forks a child that leaks a 123-byte block, then runs about 1.2 s, and
+ * exits. The child's own
  * log has periodic scans of its own (the scanner thread is restarted in the
  * child): its process has at least 3 scans, at least 3 of them periodic,
  * and a periodic scan of the child logged its leak, first seen early. The
  * parent, which leaks nothing, has scans of its own too.
  * run: direct
- * options: interval=0.1
+ * options: interval=0.1:full_every=1
  * timeout: 30
  * expect: out_int('status') == 0
  * expect: len(processes) == 2 and all(p.complete for p in processes)

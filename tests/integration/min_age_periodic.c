@@ -1,4 +1,5 @@
-/* min_age=3 with periodic scans (interval=0.1): the program leaks a
+/* min_age=3 with full periodic scans (interval=0.1, full_every=1: the
+ * streak counts the scans that judged the block): the program leaks a
  * 111-byte block (leak_early) at once, runs 1.5 s (many scans), then leaks
  * a 222-byte block (leak_late) just before it exits. Every cluster that a
  * periodic scan logs has been lost through at least 3 scans in a row, so
@@ -7,7 +8,7 @@
  * by the exit scan (first seen there, or in a periodic scan that ran in
  * the instant before), which logs everything.
  * run: direct
- * options: interval=0.1:min_age=3
+ * options: interval=0.1:min_age=3:full_every=1
  * timeout: 30
  * expect: stdout == 'done\n'
  * expect: processes[0].complete and processes[0].scans >= 6

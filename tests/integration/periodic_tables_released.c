@@ -8,7 +8,7 @@
  * abandoned, the full periodic scans found the 40 leaked blocks, a young
  * scan ran, and the exit scan reports the 40 blocks.
  * run: direct
- * options: interval=0.05:full_every=2:min_age=1
+ * options: interval=0.05:full_every=2:min_age=1:born_lists=yes
  * expect: not any('abandoned' in n for n in log_notes())
  * expect: not any('snapshot process failed' in n for n in log_notes())
  * expect: any(s.kind == 'periodic' and not s.young and s.totals.definitely_lost.blocks == 40 for s in log_scans())

@@ -1,5 +1,5 @@
-/* Periodic scans (interval=0.1) while the program leaks a 64-byte block
- * (leak_early), waits until its log holds 4 scans (counted, not timed: a
+/* Full periodic scans (interval=0.1, full_every=1: each judges every
+ * block) while the program leaks a 64-byte block (leak_early), waits until its log holds 4 scans (counted, not timed: a
  * loaded machine may scan late), leaks a 96-byte block (leak_mid), waits
  * for 4 scans more, and is then killed by SIGKILL (raise): no exit scan,
  * no END. The
@@ -7,7 +7,7 @@
  * and its clusters are the union of what the periodic scans logged --
  * both leaks, each once, each first seen in a periodic scan.
  * run: direct
- * options: interval=0.1
+ * options: interval=0.1:full_every=1
  * exit: 137
  * timeout: 30
  * expect: stdout == 'leaked=2\n'

@@ -1,8 +1,8 @@
 /* A daemon killed by SIGKILL is reported from what its last scan still
  * found lost, plus the definite leaks earlier scans found -- not from
- * every possibly lost cluster ever logged. Under periodic scans
- * (interval=0.1) the program leaks a 64-byte block (leak_definite) and
- * leaves a 96-byte block reachable only through an interior pointer
+ * every possibly lost cluster ever logged. Under full periodic scans
+ * (interval=0.1, full_every=1: each scan judges every block) the program
+ * leaks a 64-byte block (leak_definite) and leaves a 96-byte block reachable only through an interior pointer
  * (make_possible, a global pointing 40 bytes into it); it reads its own log
  * (through a read-only mapping: see read_log) until a periodic scan has
  * logged both clusters, then stores a pointer to
@@ -13,7 +13,7 @@
  * logged the 96-byte block as possibly lost, and a last scan that found
  * nothing possibly lost.
  * run: direct
- * options: interval=0.1
+ * options: interval=0.1:full_every=1
  * exit: 137
  * timeout: 60
  * expect: stdout == 'logged both\nreachable again\n'

@@ -7,7 +7,7 @@
  * program's checks pass, no crash, no hang.
  * stress: yes
  * run: direct
- * options: interval=0.05:min_age=1:full_every=4
+ * options: interval=0.05:min_age=1:full_every=4:born_lists=yes
  * build: -O2
  * args: 20 100
  * timeout: 120

@@ -7,7 +7,7 @@
  * by a list of 4000 blocks of 1000 bytes held by a global, in four steps
  * with two scans after each. Nothing is lost at any scan or at exit.
  * run: direct
- * options: interval=0.05:full_every=4:min_age=1
+ * options: interval=0.05:full_every=4:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'steps=4 length=4000\n'
  * expect: len([s for s in log_scans() if s.young]) >= 4

@@ -5,7 +5,7 @@
  * and no word anywhere points at it: the sweep of the clean pages finds
  * none either). The exit scan reports it too.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=1
+ * options: interval=0.05:full_every=1000:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'waited=2\n'
  * expect: any(c.entry_size == 77 for s in log_scans() if s.young for c in s.clusters)

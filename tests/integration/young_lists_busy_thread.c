@@ -13,7 +13,7 @@
  * deferral, some did in about half the runs), most of them used the lists,
  * and every scan stopped every thread (none was conservative).
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=1
+ * options: interval=0.05:full_every=1000:min_age=1:born_lists=yes
  * timeout: 120
  * expect: out_int('ops') > 0
  * expect: len([s for s in log_scans() if s.young]) >= 55

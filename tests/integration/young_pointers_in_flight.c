@@ -8,7 +8,7 @@
  * (pointer_passing.h). Expected: no scan -- young, full or exit -- finds
  * anything lost; young scans ran; the program's checks pass.
  * run: direct
- * options: interval=0.05:min_age=1:full_every=4
+ * options: interval=0.05:min_age=1:full_every=4:born_lists=yes
  * build: -O2
  * args: 3 20
  * timeout: 90

@@ -11,7 +11,7 @@
  * unregistering a mapping on the descriptor succeed as without the shim. Skipped where
  * the kernel has no userfaultfd for unprivileged users.
  * run: direct
- * options: interval=0.05:full_every=2:min_age=1
+ * options: interval=0.05:full_every=2:min_age=1:born_lists=yes
  * timeout: 60
  * expect: stdout == 'same=1 register=0 unregister=0 scans=4\n'
  * expect: summary.definitely_lost.blocks == 0

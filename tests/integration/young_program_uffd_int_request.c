@@ -9,7 +9,7 @@
  * scans. Skipped where the kernel has no userfaultfd for unprivileged
  * users.
  * run: direct
- * options: interval=0.05:full_every=2:min_age=1
+ * options: interval=0.05:full_every=2:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'register=0 scans=2\n'
  * expect: any('userfaultfd of its own' in n for n in log_notes())

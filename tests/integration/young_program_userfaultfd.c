@@ -7,7 +7,7 @@
  * and no later scan is young. Skipped where the kernel has no userfaultfd
  * for unprivileged users (UFFD_USER_MODE_ONLY).
  * run: direct
- * options: interval=0.05:full_every=2:min_age=1
+ * options: interval=0.05:full_every=2:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'register=0 scans=2\n'
  * expect: any('userfaultfd of its own' in n for n in log_notes())

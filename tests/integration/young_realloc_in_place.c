@@ -10,7 +10,7 @@
  * nothing. Young scans
  * (full_every=1000) at 20 a second, min_age=1; three rounds.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=1
+ * options: interval=0.05:full_every=1000:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'in_place=3 rounds=3\n'
  * expect: len([s for s in log_scans() if s.young]) >= 6

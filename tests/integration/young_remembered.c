@@ -7,7 +7,7 @@
  * through the old block's written page (the remembered set): none of them
  * reports anything lost, and the blocks are still reachable at exit.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=1
+ * options: interval=0.05:full_every=1000:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'rounds=8\n'
  * expect: len([s for s in log_scans() if s.young]) >= 8

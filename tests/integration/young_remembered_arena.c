@@ -5,7 +5,7 @@
  * through the arena heap's written page (the remembered set): none reports
  * anything lost. full_every=1000, interval=0.05, min_age=1.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=1
+ * options: interval=0.05:full_every=1000:min_age=1:born_lists=yes
  * timeout: 120
  * expect: stdout == 'rounds=6 arena=1\n'
  * expect: len([s for s in log_scans() if s.young]) >= 6

@@ -4,7 +4,7 @@
  * blocks that still live: the freed one's cluster is not in its LIVE
  * record, and the killed process's report has nothing possibly lost.
  * run: direct
- * options: interval=0.05:full_every=4:min_age=1
+ * options: interval=0.05:full_every=4:min_age=1:born_lists=yes
  * exit: 137
  * timeout: 60
  * expect: stdout == 'waited\n'

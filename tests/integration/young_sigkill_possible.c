@@ -7,7 +7,7 @@
  * SIGKILL: the last complete scan is young, and the report, which takes
  * the possibly lost clusters from the last scan's records, still has it.
  * run: direct
- * options: interval=0.05:full_every=4:min_age=1
+ * options: interval=0.05:full_every=4:min_age=1:born_lists=yes
  * exit: 137
  * timeout: 60
  * expect: stdout == 'waited\n'

@@ -12,7 +12,7 @@
  * bytes per site, and young scans among them must have come from the
  * lists (their NOTE says so). Young scans (full_every=4, interval=0.05).
  * run: direct
- * options: interval=0.05:full_every=4:min_age=1
+ * options: interval=0.05:full_every=4:min_age=1:born_lists=yes
  * timeout: 120
  * expect: out_int('quiet_from') >= 0
  * expect: len([x for x in log_sites() if x.scan > out_int('quiet_from') + 1 and x.scan in [s.scan for s in log_scans() if s.kind == 'periodic']]) >= 6

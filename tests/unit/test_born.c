@@ -90,6 +90,49 @@ static void test_new_blocks_are_listed_as_the_table_holds_them(void **state) {
   scan(&s);
 }
 
+/* Many new blocks, inserted in an order their table slots do not follow:
+ * each comes once, as the table holds it, and in the order of the slots
+ * (the lookups go through the table in address order, born.h). */
+typedef struct order { int n, sorted; uintptr_t last_slot, addrs[MAXR]; } order_t;
+
+static void on_new_order(lg_slot_t *sl, void *arg) {
+  order_t *o = arg;
+  if ((uintptr_t)sl < o->last_slot) o->sorted = 0;
+  o->last_slot = (uintptr_t)sl;
+  if (o->n < MAXR) o->addrs[o->n] = lg_slot_addr(sl);
+  o->n++;
+}
+
+static void on_gone_none(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg) {
+  (void)addr, (void)stack, (void)size, (void)gen, (void)arg;
+  fail();
+}
+
+static void test_new_blocks_come_once_each_in_slot_order(void **state) {
+  (void)state;
+  seen_t s;
+  for (uintptr_t k = 0; k < MAXR; k++) lg_blocks_insert(0x200000 + ((k * 37) % MAXR) * 0x40, 16, 5, 0);
+  lg_blocks_flip_epoch();
+  assert_true(lg_born_whole());
+  order_t o = {0, 1, 0, {0}};
+  lg_born_each(on_new_order, on_gone_none, &o);
+  assert_int_equal(o.n, MAXR);
+  assert_true(o.sorted);
+  int seen[MAXR] = {0};
+  for (int i = 0; i < MAXR; i++) {
+    uintptr_t a = o.addrs[i];
+    assert_true(a >= 0x200000 && a < 0x200000 + MAXR * 0x40 && !(a & 0x3f));
+    seen[(a - 0x200000) / 0x40]++;
+  }
+  for (int i = 0; i < MAXR; i++) assert_int_equal(seen[i], 1);
+  lg_site_gen_t *room = lg_born_sites_room(8);
+  assert_non_null(room);
+  lg_born_sites_commit(8);
+  lg_blocks_age();
+  for (uintptr_t k = 0; k < MAXR; k++) lg_blocks_remove(0x200000 + k * 0x40);
+  scan(&s);
+}
+
 static void test_old_blocks_freed_are_gone_records_with_their_next_generation(void **state) {
   (void)state;
   seen_t s;
@@ -223,6 +266,7 @@ static void test_a_list_that_cannot_grow_loses_the_epoch(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_new_blocks_are_listed_as_the_table_holds_them),
+      cmocka_unit_test(test_new_blocks_come_once_each_in_slot_order),
       cmocka_unit_test(test_old_blocks_freed_are_gone_records_with_their_next_generation),
       cmocka_unit_test(test_a_free_between_the_stop_and_the_ageing_counts_the_next_generation),
       cmocka_unit_test(test_realloc_in_place_is_a_gone_and_a_new_record),
