@@ -44,6 +44,15 @@ void lg_ignored_resolve(lg_heap_t *h) {
   nignored = keep;
 }
 
+void lg_ignored_mark(lg_heap_t *h) {
+  for (size_t i = 0; i < nignored; i++) {
+    long b = lg_heap_find(h, ignored[i]);
+    if (b < 0) continue;
+    h->blk[b].flags |= LG_BF_IGNORED;
+    lg_mark_block(h, (size_t)b);
+  }
+}
+
 void lg_collector_add_root(const void *p, size_t n) {
   if (!lg_collector_tracing() || !n) return;
   lg_roots_lock();

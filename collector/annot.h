@@ -21,5 +21,8 @@ void lg_roots_each(lg_range_fn fn, void *arg);
  * leakgraph_ignore which were not block starts, and forgets the pointers
  * whose block is gone. Roots lock held. */
 void lg_ignored_resolve(lg_heap_t *h);
+/* lg_ignored_mark flags and marks the blocks of the ignore list without
+ * forgetting any (the concurrent mark's finish, with the world stopped). */
+void lg_ignored_mark(lg_heap_t *h);
 
 #endif

@@ -554,3 +554,20 @@ void lg_blocks_each(void (*fn)(lg_slot_t *, void *), void *arg) {
   }
   lg_ttab_each(fn, arg);
 }
+
+void lg_blocks_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    shard_t *s = &shards[i];
+    lg_lock(&s->lock);
+    for (uint32_t j = 0; j < s->cap && s->slots; j++)
+      if (s->slots[j].key) fn(&s->slots[j], arg);
+    lg_unlock(&s->lock);
+  }
+  lg_ttab_each_live(fn, arg);
+}
+
+void lg_blocks_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++)
+    if (shards[i].slots && shards[i].cap && shards[i].count) fn(shards[i].slots, shards[i].cap, arg);
+  lg_ttab_each_slots(fn, arg);
+}

@@ -124,6 +124,19 @@ void lg_blocks_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
  * bytes), the shared part's and each thread table's: the snapshot child
  * releases its view of them once copied (clone.h). */
 void lg_blocks_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg);
+/* lg_blocks_each_live calls fn with a copy of every entry while the
+ * program runs (the concurrent mark, concmark.h): the shared part shard by
+ * shard under its lock, each thread table through its readers' protocol
+ * (ttab.h), so that an entry present during the whole walk is seen at
+ * least once (an entry may be seen twice: a table rehashed meanwhile is
+ * walked again). fn takes no shim lock. */
+void lg_blocks_each_live(void (*fn)(const lg_slot_t *slot, void *arg), void *arg);
+/* lg_blocks_each_slots calls fn with every slot array of the table that
+ * may hold a live entry (its first slot and count; an entry is live when
+ * its key is above 1): the shared part's shards that hold any, and each
+ * thread table's arrays; the world stopped with every shard lock held by
+ * the scan. */
+void lg_blocks_each_slots(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
 /* lg_blocks_shared_find returns the shared part's entry of addr, or NULL;
  * the world stopped with every shard lock held by the scan (no lock). */
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr);

@@ -19,6 +19,7 @@
 #include "blocks.h"
 #include "born.h"
 #include "clone.h"
+#include "concmark.h"
 #include "annot.h"
 #include "format.h"
 #include "history.h"
@@ -214,6 +215,7 @@ int lg_collector_init(const lg_options_t *o) {
   lg_tdesc_init(); /* glibc's thread layout, for the scans */
   lg_clone_test_init();
   exit_waits_scanner = getenv("LEAKGRAPH_TEST_EXIT_WAITS_SCANNER") != NULL;
+  lg_concmark_test_init();
   if (lg_blocks_init() < 0) {
     lg_warn("cannot map the block table; not tracing");
     return -1;
@@ -418,16 +420,25 @@ void lg_collector_suppressions_text(const char *text) {
 }
 
 void lg_collector_foreign_uffd(void) {
-  if (!lg_collector_on || !lg_rset_ready()) return;
+  int young = lg_rset_ready(), conc = opts.concurrent && lg_concmark_open();
+  if (!lg_collector_on || (!young && !conc)) return;
   if (holds_scan_lock) { /* a handler of the scanning thread: its scan finds the descriptor gone */
     lg_rset_close();
+    lg_concmark_close();
     return;
   }
+  /* A concurrent scan in flight has the program's memory registered: its
+   * end (the scan lock) unregisters it. */
   scan_lock_take();
   lg_rset_close();
+  lg_concmark_close();
   scan_lock_drop();
-  lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
-                    "written-page tracking ends, young scans are full scans from now on");
+  if (young)
+    lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
+                      "written-page tracking ends, young scans are full scans from now on");
+  else
+    lg_collector_note(LG_NOTE_INFO, "the program registers memory with a userfaultfd of its own: "
+                      "concurrent marking ends, scans take the snapshot from now on");
 }
 
 void lg_collector_modules_changed(void) {

@@ -100,8 +100,18 @@ static long scan_once(int pm, uintptr_t from, uintptr_t hi, int reset, struct lg
 long lg_dirty_written(uintptr_t lo, uintptr_t hi, int reset,
                       void (*fn)(uintptr_t a, uintptr_t b, void *arg), void *arg) {
   if (!lg_dirty_ready() || lo >= hi) return -1;
-  int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  int pm = lg_dirty_pagemap();
   if (pm < 0) return -1;
+  long pages = lg_dirty_written_in(pm, lo, hi, reset, fn, arg);
+  close(pm);
+  return pages;
+}
+
+int lg_dirty_pagemap(void) { return open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC); }
+
+long lg_dirty_written_in(int pm, uintptr_t lo, uintptr_t hi, int reset,
+                         void (*fn)(uintptr_t a, uintptr_t b, void *arg), void *arg) {
+  if (!lg_dirty_ready() || lo >= hi) return -1;
   struct lg_page_region reg[RUNS];
   long pages = 0;
   for (uintptr_t at = lo; at < hi && pages >= 0;) {
@@ -115,6 +125,5 @@ long lg_dirty_written(uintptr_t lo, uintptr_t hi, int reset,
     if (next <= at || next > hi) break; /* the kernel walked it all */
     at = next;
   }
-  close(pm);
   return pages;
 }

@@ -72,4 +72,12 @@ void lg_dirty_untrack(uintptr_t lo, uintptr_t hi);
 long lg_dirty_written(uintptr_t lo, uintptr_t hi, int reset,
                       void (*fn)(uintptr_t a, uintptr_t b, void *arg), void *arg);
 
+/* lg_dirty_pagemap opens /proc/self/pagemap for lg_dirty_written_in
+ * (the caller closes it); -1 on failure. lg_dirty_written_in is
+ * lg_dirty_written through that descriptor: for a caller that asks about
+ * many ranges at once (the concurrent mark's finish, concmark.h). */
+int lg_dirty_pagemap(void);
+long lg_dirty_written_in(int pm, uintptr_t lo, uintptr_t hi, int reset,
+                         void (*fn)(uintptr_t a, uintptr_t b, void *arg), void *arg);
+
 #endif

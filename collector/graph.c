@@ -252,14 +252,69 @@ int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b) {
   return 0;
 }
 
+/* ---- the records' side tables ---------------------------------------------- */
+
+uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr) {
+  size_t lo = 0, hi = h->nbig;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (h->big[mid].addr < addr) lo = mid + 1; else hi = mid;
+  }
+  return lo < h->nbig && h->big[lo].addr == addr ? h->big[lo].size : LG_BLK_BIG;
+}
+
+/* Makes room for one more entry in h->big; 0 or -1. */
+static int big_room(lg_heap_t *h) {
+  if (h->nbig < h->capbig) return 0;
+  size_t nc = h->capbig ? h->capbig * 2 : 16;
+  lg_big_t *nb = lg_sys_grab(nc, sizeof *nb);
+  if (!nb) return -1;
+  if (h->big) memcpy(nb, h->big, h->nbig * sizeof *nb);
+  lg_sys_drop(h->big);
+  h->big = nb;
+  h->capbig = nc;
+  return 0;
+}
+
+int lg_heap_set_size(lg_heap_t *h, lg_blk_t *b, uintptr_t size) {
+  if (size < LG_BLK_BIG) { b->size = (uint32_t)size; return 0; }
+  size_t k = 0;
+  while (k < h->nbig && h->big[k].addr < b->addr) k++; /* few: a table of big blocks */
+  if (k < h->nbig && h->big[k].addr == b->addr) { h->big[k].size = size; b->size = LG_BLK_BIG; return 0; }
+  if (big_room(h) < 0) { b->size = LG_BLK_BIG - 1; return -1; }
+  memmove(&h->big[k + 1], &h->big[k], (h->nbig - k) * sizeof *h->big);
+  h->big[k] = (lg_big_t){b->addr, size};
+  h->nbig++;
+  b->size = LG_BLK_BIG;
+  return 0;
+}
+
+int lg_heap_set_xoff(lg_heap_t *h, size_t i, uint16_t off) {
+  if (!h->xoffs && !(h->xoffs = lg_sys_grab(h->n + 1, sizeof *h->xoffs))) return -1;
+  h->xoffs[i] = off;
+  return 0;
+}
+
+/* Tags block i with heuristic t (0: clears the tag). Out of memory a
+ * block stays untagged: it is still reached, only not counted under t. */
+static void set_heur(lg_heap_t *h, size_t i, unsigned t) {
+  if (!h->heurs && (!t || !(h->heurs = lg_sys_grab(h->n + 1, 1)))) return;
+  h->heurs[i] = (uint8_t)t;
+}
+
 /* Size of a block for containment: a malloc(0) block still owns its start. */
-static inline uintptr_t span_of(const lg_blk_t *b) { return b->size ? b->size : 1; }
+static inline uintptr_t span_of(const lg_heap_t *h, const lg_blk_t *b) {
+  uintptr_t s = lg_blk_size(h, b);
+  return s ? s : 1;
+}
 
 /* Where a block ends for the index: past its span, and one byte further
  * for an 8-byte block, so that a pointer just past a `new T[0]` count
  * finds it as the candidate (lg_heap_find still only returns blocks that
  * contain the address). */
-static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(b) + (b->size == 8); }
+static inline uintptr_t index_end(const lg_heap_t *h, const lg_blk_t *b) {
+  return b->addr + span_of(h, b) + (b->size == 8);
+}
 
 #define GRAIN_SHIFT 4 /* the index's granule: 16 bytes, malloc's alignment */
 #define ENTRY_SHIFT (GRAIN_SHIFT + 6) /* an entry covers 64 granules: 1 KiB */
@@ -268,7 +323,7 @@ static inline uintptr_t index_end(const lg_blk_t *b) { return b->addr + span_of(
 /* Is block i large enough to be a region of its own (LONE_BLOCK)? Its
  * index is then one entry, not one per KiB of it: 16 bytes, not 16 MiB a
  * GiB, which a scan would write whole. */
-static inline int lone(const lg_heap_t *h, size_t i) { return span_of(&h->blk[i]) >= LONE_BLOCK; }
+static inline int lone(const lg_heap_t *h, size_t i) { return span_of(h, &h->blk[i]) >= LONE_BLOCK; }
 
 /* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
  * whose gaps are below REGION_GAP, each starting on an entry boundary, up
@@ -276,11 +331,11 @@ static inline int lone(const lg_heap_t *h, size_t i) { return span_of(&h->blk[i]
  * starts at the block. Returns their number. */
 static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
   size_t r = 0, first = 0;
-  uintptr_t end = index_end(&h->blk[0]);
+  uintptr_t end = index_end(h, &h->blk[0]);
   for (size_t i = 1; i <= h->n; i++) {
     if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP) && !lone(h, i) &&
         !lone(h, i - 1)) {
-      uintptr_t e = index_end(&h->blk[i]);
+      uintptr_t e = index_end(h, &h->blk[i]);
       if (e > end) end = e;
       continue;
     }
@@ -289,7 +344,7 @@ static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
       reg[r] = (lg_region_t){.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
                              .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
     r++;
-    if (i < h->n) { first = i; end = index_end(&h->blk[i]); }
+    if (i < h->n) { first = i; end = index_end(h, &h->blk[i]); }
   }
   return r;
 }
@@ -328,21 +383,43 @@ static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint6
 /* Is block i settled (REACHABLE with no heuristic tag)? */
 static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
-/* Gives both work lists room for every block at once: a block enters
- * each at most once, and untouched pages cost nothing, while growing by
- * doubling would copy the lists and hold two of them at a time. */
-static int reserve_stacks(lg_heap_t *h) {
-  lg_vec_t *v[2] = {&h->rstack, &h->pstack};
-  for (int k = 0; k < 2; k++) {
-    if (v[k]->cap > h->n) continue;
-    uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
-    if (!nv) return -1;
-    if (v[k]->v) memcpy(nv, v[k]->v, v[k]->n * sizeof *nv);
-    lg_sys_drop(v[k]->v);
-    v[k]->v = nv;
-    v[k]->cap = h->n + 1;
+#define RING_MIN 4096 /* entries of the REACHABLE ring at least */
+
+/* The REACHABLE ring's size for n blocks: a power of two near n / 16
+ * (a level wider than that waits in a bitmap of n bits). */
+static size_t ring_size(size_t n) {
+  size_t c = RING_MIN;
+  while (c * 32 <= n) c *= 2;
+  return c;
+}
+
+/* Gives the work lists their room: the REACHABLE ring and its two
+ * overflow bitmaps, and the POSSIBLE stack room for every block (a
+ * block enters it at most once; untouched pages cost nothing). */
+static int reserve_lists(lg_heap_t *h) {
+  if (!h->ring) {
+    size_t c = ring_size(h->n);
+    if (!(h->ring = lg_sys_grab(c, sizeof *h->ring))) return -1;
+    h->ring_mask = c - 1;
   }
+  for (int k = 0; k < 2; k++)
+    if (!h->over[k] && !(h->over[k] = lg_sys_grab(h->n / 64 + 1, sizeof *h->over[k]))) return -1;
+  if (h->pstack.cap > h->n) return 0;
+  uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
+  if (!nv) return -1;
+  if (h->pstack.v) memcpy(nv, h->pstack.v, h->pstack.n * sizeof *nv);
+  lg_sys_drop(h->pstack.v);
+  h->pstack.v = nv;
+  h->pstack.cap = h->n + 1;
   return 0;
+}
+
+/* Queues block i, just made REACHABLE, for scanning in the next level:
+ * in the ring, or in the level's overflow bitmap when the ring is full. */
+static inline void push_reached(lg_heap_t *h, size_t i) {
+  if (h->rtail - h->rhead <= h->ring_mask) { h->ring[h->rtail++ & h->ring_mask] = (uint32_t)i; return; }
+  h->over[h->rnext][i >> 6] |= (uint64_t)1 << (i & 63);
+  h->nover[h->rnext]++;
 }
 
 int lg_heap_build(lg_heap_t *h) {
@@ -351,11 +428,11 @@ int lg_heap_build(lg_heap_t *h) {
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
-  if (!h->settled || reserve_stacks(h) < 0) return -1;
+  if (!h->settled || reserve_lists(h) < 0) return -1;
   for (size_t i = 0; i < n; i++) {
-    if (i + 1 < n && h->blk[i].addr + span_of(&h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
-      h->blk[i].size = h->blk[i + 1].addr - h->blk[i].addr;
-    if (h->blk[i].mark == LG_REACHABLE && !h->blk[i].heur) settle(h, i);
+    if (i + 1 < n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
+      lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
+    if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
   }
   h->nreg = split_regions(h, NULL);
   h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
@@ -374,6 +451,13 @@ int lg_heap_build(lg_heap_t *h) {
 }
 
 void lg_heap_free(lg_heap_t *h) {
+  lg_sys_drop(h->big);
+  lg_sys_drop(h->heurs);
+  lg_sys_drop(h->xoffs);
+  h->big = NULL;
+  h->heurs = NULL;
+  h->xoffs = NULL;
+  h->nbig = h->capbig = 0;
   lg_sys_drop(h->segs);
   h->segs = NULL;
   h->nsegs = h->capsegs = 0;
@@ -388,7 +472,12 @@ void lg_heap_free(lg_heap_t *h) {
   h->settled = NULL;
   lg_sys_drop(h->reg);
   lg_sys_drop(h->dir);
-  vec_free(&h->rstack);
+  lg_sys_drop(h->ring);
+  lg_sys_drop(h->over[0]);
+  lg_sys_drop(h->over[1]);
+  h->ring = NULL;
+  h->over[0] = h->over[1] = NULL;
+  h->rhead = h->rtail = h->rlevel_end = h->nover[0] = h->nover[1] = 0;
   vec_free(&h->pstack);
   h->reg = NULL;
   h->dir = NULL;
@@ -454,7 +543,7 @@ static inline uintptr_t next_chunk_offset(uintptr_t size) {
 static inline int contains(const lg_heap_t *h, uint32_t a, uintptr_t w) {
   const lg_blk_t *k = &h->blk[a];
   uintptr_t off = w - k->addr;
-  return w >= k->addr && off < span_of(k) && (off == 0 || off != next_chunk_offset(k->size));
+  return w >= k->addr && off < span_of(h, k) && (off == 0 || off != next_chunk_offset(lg_blk_size(h, k)));
 }
 
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
@@ -548,20 +637,20 @@ static int is_vtable(lg_heap_t *h, uintptr_t v) {
 
 /* Heuristic conditions for an interior pointer at offset `off` into block
  * b (readable, word-aligned, off < size); word[] is the block's memory. */
-static int is_stdstring(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
-  return off == 24 && b->size >= 25 && word[1] == b->size - 25 && word[0] <= word[1];
+static int is_stdstring(uintptr_t size, const uintptr_t *word, uintptr_t off) {
+  return off == 24 && size >= 25 && word[1] == size - 25 && word[0] <= word[1];
 }
 
-static int is_length64(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
-  return off == 8 && word[0] && word[0] == b->size - 8;
+static int is_length64(uintptr_t size, const uintptr_t *word, uintptr_t off) {
+  return off == 8 && word[0] && word[0] == size - 8;
 }
 
-static int is_newarray(const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
-  return off == 8 && word[0] && (b->size - 8) % word[0] == 0;
+static int is_newarray(uintptr_t size, const uintptr_t *word, uintptr_t off) {
+  return off == 8 && word[0] && (size - 8) % word[0] == 0;
 }
 
-static int is_second_base(lg_heap_t *h, const lg_blk_t *b, const uintptr_t *word, uintptr_t off) {
-  if ((off & 7) || off + 8 > b->size) return 0;
+static int is_second_base(lg_heap_t *h, uintptr_t size, const uintptr_t *word, uintptr_t off) {
+  if ((off & 7) || off + 8 > size) return 0;
   return is_vtable(h, word[off / 8]) && is_vtable(h, word[0]);
 }
 
@@ -571,12 +660,12 @@ static int is_second_base(lg_heap_t *h, const lg_blk_t *b, const uintptr_t *word
 static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t *b, uintptr_t w) {
   if ((b->flags & LG_BF_UNREADABLE) || (b->addr & 7)) return 0;
   const uintptr_t *word = (const uintptr_t *)b->addr;
-  uintptr_t off = w - b->addr;
+  uintptr_t off = w - b->addr, size = lg_blk_size(h, b);
   uint32_t on = h->heur;
-  if ((on & (1u << LG_HEUR_STDSTRING)) && is_stdstring(b, word, off)) return LG_HEUR_STDSTRING;
-  if ((on & (1u << LG_HEUR_LENGTH64)) && is_length64(b, word, off)) return LG_HEUR_LENGTH64;
-  if ((on & (1u << LG_HEUR_NEWARRAY)) && is_newarray(b, word, off)) return LG_HEUR_NEWARRAY;
-  if ((on & (1u << LG_HEUR_MULTIPLEINHERITANCE)) && is_second_base(h, b, word, off))
+  if ((on & (1u << LG_HEUR_STDSTRING)) && is_stdstring(size, word, off)) return LG_HEUR_STDSTRING;
+  if ((on & (1u << LG_HEUR_LENGTH64)) && is_length64(size, word, off)) return LG_HEUR_LENGTH64;
+  if ((on & (1u << LG_HEUR_NEWARRAY)) && is_newarray(size, word, off)) return LG_HEUR_NEWARRAY;
+  if ((on & (1u << LG_HEUR_MULTIPLEINHERITANCE)) && is_second_base(h, size, word, off))
     return LG_HEUR_MULTIPLEINHERITANCE;
   return 0;
 }
@@ -607,8 +696,9 @@ static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
 
 /* Does w point at block b's start, or at the refcounted object it holds
  * (which is what the program keeps of such a block: graph.h)? */
-static inline int is_start(const lg_blk_t *b, uintptr_t w) {
-  return w == b->addr || (b->xoff && w == b->addr + b->xoff);
+static inline int is_start(const lg_heap_t *h, size_t i, uintptr_t w) {
+  uintptr_t a = h->blk[i].addr, x;
+  return w == a || (h->xoffs && (x = h->xoffs[i]) != 0 && w == a + x);
 }
 
 /* Records that a pointer `w` to block i was seen in memory of quality
@@ -619,17 +709,19 @@ static inline int is_start(const lg_blk_t *b, uintptr_t w) {
 static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
   if (src != NONE && is_settled(h, i)) return; /* no pointer changes it: no need to load it */
   lg_blk_t *b = &h->blk[i];
-  if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + b->xoff ? LG_BF_ROOT_OBJ : 0);
+  if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + lg_heap_xoff(h, i) ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
-      if (b->heur && is_start(b, w)) { b->heur = 0; settle(h, i); } /* reached through its start too */
+      if (lg_blk_heur(h, i) && is_start(h, i, w)) { set_heur(h, i, 0); settle(h, i); } /* reached through its start too */
       return;
     }
-    if (is_start(b, w) || (h->heur && (b->heur = heuristic(h, b, w)) != 0)) {
+    unsigned t = 0;
+    if (is_start(h, i, w) || (h->heur && (t = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
-      if (!b->heur) settle(h, i);
+      set_heur(h, i, t);
+      if (!lg_blk_heur(h, i)) settle(h, i);
       if (h->parent) set_parent(h, i, src, where);
-      vec_push(&h->rstack, (uint32_t)i);
+      push_reached(h, i);
       return;
     }
   }
@@ -708,7 +800,7 @@ LG_READS_ANY static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, in
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {
   const lg_blk_t *b = &h->blk[i];
-  if (!(b->flags & LG_BF_UNREADABLE)) scan_words(h, b->addr, b->addr + b->size, from, (uint32_t)i);
+  if (!(b->flags & LG_BF_UNREADABLE)) scan_words(h, b->addr, b->addr + lg_blk_size(h, b), from, (uint32_t)i);
 }
 
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid) {
@@ -722,12 +814,12 @@ void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
 }
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
-  h->blk[i].heur = 0; /* a root of its own, whatever else reached it */
+  set_heur(h, i, 0); /* a root of its own, whatever else reached it */
   settle(h, i);
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
-    vec_push(&h->rstack, (uint32_t)i);
+    push_reached(h, i);
   }
 }
 
@@ -735,32 +827,106 @@ void lg_mark_block(lg_heap_t *h, size_t i) {
  * in the work queue, so that popping one rarely waits on memory. */
 #define AHEAD_LINES 4 /* lines of a block's memory prefetched ahead of its scan */
 static inline void prefetch_ahead(const lg_heap_t *h) {
-  const lg_vec_t *q = &h->rstack;
-  if (h->rhead + 16 < q->n) __builtin_prefetch(&h->blk[q->v[h->rhead + 16]]);
-  if (h->rhead + 8 < q->n) {
-    const lg_blk_t *b = &h->blk[q->v[h->rhead + 8]];
+  if (h->rhead + 16 < h->rtail) __builtin_prefetch(&h->blk[h->ring[(h->rhead + 16) & h->ring_mask]]);
+  if (h->rhead + 8 < h->rtail) {
+    const lg_blk_t *b = &h->blk[h->ring[(h->rhead + 8) & h->ring_mask]];
     uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
     for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
   }
 }
 
-void lg_mark_finish(lg_heap_t *h) {
+#define OVER_RECORD_AHEAD 16 /* blocks of an overflow bitmap whose records are prefetched ahead */
+#define OVER_MEMORY_AHEAD 8  /* and whose memory is */
+
+/* Moves prefetch cursor k over the current overflow bitmap to its next
+ * block and returns it, or NONE at the bitmap's end. */
+static inline uint32_t ahead_next(lg_heap_t *h, int k) {
+  const uint64_t *o = h->over[h->rnext ^ 1];
+  size_t nw = h->n / 64 + 1;
+  while (!h->ahead_bits[k]) {
+    if (++h->ahead_pos[k] >= nw) return NONE;
+    h->ahead_bits[k] = o[h->ahead_pos[k]];
+  }
+  uint64_t w = h->ahead_bits[k];
+  h->ahead_bits[k] = w & (w - 1);
+  return (uint32_t)(h->ahead_pos[k] * 64 + (size_t)__builtin_ctzll(w));
+}
+
+/* Prefetches the memory of block i, as prefetch_ahead does. */
+static inline void prefetch_memory(const lg_heap_t *h, uint32_t i) {
+  const lg_blk_t *b = &h->blk[i];
+  uintptr_t end = b->addr + (b->size < AHEAD_LINES * 64 ? b->size : AHEAD_LINES * 64);
+  for (uintptr_t a = b->addr & ~(uintptr_t)63; a < end; a += 64) __builtin_prefetch((const void *)a);
+}
+
+/* Ends a level: what was queued since is the level scanned next (its
+ * overflow bitmap too, whose prefetch cursors start that many blocks
+ * ahead), and the bitmap just emptied takes the level after it. */
+static void next_level(lg_heap_t *h) {
+  h->rlevel_end = h->rtail;
+  h->rnext ^= 1;
+  h->over_pos = 0;
+  if (!h->nover[h->rnext ^ 1]) return;
+  const uint64_t *o = h->over[h->rnext ^ 1];
+  for (int k = 0; k < 2; k++) { h->ahead_pos[k] = 0; h->ahead_bits[k] = o[0]; }
+  for (int j = 0; j < OVER_RECORD_AHEAD; j++) {
+    uint32_t i = ahead_next(h, 0);
+    if (i != NONE) __builtin_prefetch(&h->blk[i]);
+  }
+  for (int j = 0; j < OVER_MEMORY_AHEAD; j++) {
+    uint32_t i = ahead_next(h, 1);
+    if (i != NONE) prefetch_memory(h, i);
+  }
+}
+
+/* Scans the next block of the current level's overflow bitmap (one is
+ * there), in index order: by address, the records and memory of the
+ * blocks a little further on prefetched. */
+static void scan_overflowed(lg_heap_t *h) {
+  unsigned cur = h->rnext ^ 1;
+  uint64_t *o = h->over[cur];
+  while (!o[h->over_pos]) h->over_pos++;
+  uint64_t w = o[h->over_pos];
+  size_t i = h->over_pos * 64 + (size_t)__builtin_ctzll(w);
+  o[h->over_pos] = w & (w - 1);
+  h->nover[cur]--;
+  uint32_t a = ahead_next(h, 0);
+  if (a != NONE) __builtin_prefetch(&h->blk[a]);
+  if ((a = ahead_next(h, 1)) != NONE) prefetch_memory(h, a);
+  scan_block(h, i, LG_REACHABLE);
+}
+
+/* Floods the REACHABLE blocks a level at a time: a level's blocks (from
+ * the ring, then from its overflow bitmap) and the candidate words they
+ * hold are all done before the next level starts, so that each block's
+ * parent is one of the nearest to the roots. */
+static void flood_reachable(lg_heap_t *h) {
+  if (h->ncand) flush_candidates(h); /* the roots' own words: the first level */
+  next_level(h);
   for (;;) {
-    if (h->rhead < h->rstack.n) {
+    if (h->rhead < h->rlevel_end) {
       prefetch_ahead(h);
-      scan_block(h, h->rstack.v[h->rhead++], LG_REACHABLE);
+      scan_block(h, h->ring[h->rhead++ & h->ring_mask], LG_REACHABLE);
     } else if (h->ncand) {
       flush_candidates(h);
-    } else if (h->pstack.n) {
-      h->rhead = h->rstack.n = 0;
-      uint32_t i = h->pstack.v[--h->pstack.n];
-      if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+    } else if (h->nover[h->rnext ^ 1]) {
+      scan_overflowed(h);
+    } else if (h->rhead < h->rtail || h->nover[h->rnext]) {
+      next_level(h);
     } else {
-      h->rhead = h->rstack.n = 0; /* its room, touched already, becomes the analysis' (take_room) */
-      vec_free(&h->pstack);
-      break;
+      return;
     }
   }
+}
+
+void lg_mark_finish(lg_heap_t *h) {
+  for (;;) {
+    flood_reachable(h);
+    if (!h->pstack.n) break;
+    uint32_t i = h->pstack.v[--h->pstack.n];
+    if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
+  }
+  vec_free(&h->pstack);
 }
 
 int lg_heap_track_parents(lg_heap_t *h) {
@@ -774,6 +940,13 @@ int lg_heap_track_parents(lg_heap_t *h) {
     return -1;
   }
   return 0;
+}
+
+void lg_heap_drop_parents(lg_heap_t *h) {
+  lg_sys_drop(h->parent);
+  lg_sys_drop(h->depth);
+  h->parent = NULL;
+  h->depth = NULL;
 }
 
 size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root) {
@@ -862,7 +1035,7 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
  * field): only a pointer to its own start (or to its refcounted object)
  * makes a block a cycle. */
 static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
-  return t >= 0 && ((uint32_t)t != i || is_start(&h->blk[i], w));
+  return t >= 0 && ((uint32_t)t != i || is_start(h, i, w));
 }
 
 /* Resolves the words w[0..n) (n <= BATCH, each in [h->lo, h->lo +
@@ -883,6 +1056,26 @@ static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t)
   }
 }
 
+/* The local ids of one set of blocks (analyse_set): bit i of `in` for
+ * block i in the set, and per 64 blocks the number of members below
+ * them; a member's id is its rank in the set. n / 8 + n / 16 bytes,
+ * where a table of ids would take 4 bytes a block. */
+typedef struct ids { uint64_t *in; uint32_t *below; size_t nw; } ids_t;
+
+/* Block t's local id, or NONE when it is not in the set. */
+static inline uint32_t lid_of(const ids_t *d, size_t t) {
+  uint64_t w = d->in[t >> 6], bit = (uint64_t)1 << (t & 63);
+  return (w & bit) ? d->below[t >> 6] + count_bits(w & (bit - 1)) : NONE;
+}
+
+/* Makes d the ids of the set nodes[0..m) (ascending). */
+static void ids_fill(ids_t *d, const uint32_t *nodes, size_t m) {
+  memset(d->in, 0, d->nw * sizeof *d->in);
+  for (size_t u = 0; u < m; u++) d->in[nodes[u] >> 6] |= (uint64_t)1 << (nodes[u] & 63);
+  uint32_t sum = 0;
+  for (size_t k = 0; k < d->nw; k++) { d->below[k] = sum; sum += count_bits(d->in[k]); }
+}
+
 /* The edge-building state of one set: the words waiting for find_refs
  * and the local ids of the blocks they were read in. */
 typedef struct edges {
@@ -895,15 +1088,16 @@ typedef struct edges {
 /* Resolves the waiting words of `e` and records those that are edges
  * within set `s`: as block indexes in ef/et, as local ids in e->adj (and
  * counted in s->adj0[source + 1]). Returns 0 or -1 (out of memory). */
-static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
+static int flush_edges(lg_heap_t *h, set_t *s, const ids_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
   long t[BATCH];
   find_refs(h, e->w, e->n, t);
   for (size_t k = 0; k < e->n; k++)
-    if (t[k] >= 0) __builtin_prefetch(&lid[t[k]]);
+    if (t[k] >= 0) __builtin_prefetch(&lid->in[t[k] >> 6]);
   for (size_t k = 0; k < e->n; k++) {
     uint32_t u = e->from[k], i = s->node[u];
-    if (!is_edge(h, i, t[k], e->w[k]) || lid[t[k]] == NONE) continue;
-    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, lid[t[k]]) < 0) return -1;
+    uint32_t to;
+    if (!is_edge(h, i, t[k], e->w[k]) || (to = lid_of(lid, (size_t)t[k])) == NONE) continue;
+    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, to) < 0) return -1;
     s->adj0[u + 1]++;
   }
   e->n = 0;
@@ -912,7 +1106,7 @@ static int flush_edges(lg_heap_t *h, set_t *s, const uint32_t *lid, edges_t *e, 
 
 /* Builds the edges among blocks of `s` (lid maps block -> local id): in
  * ef/et, and as s's adjacency (CSR: s->adj0, s->adj). */
-static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_vec_t *et) {
+static int build_edges(lg_heap_t *h, set_t *s, const ids_t *lid, lg_vec_t *ef, lg_vec_t *et) {
   edges_t e;
   e.n = 0;
   e.adj = (lg_vec_t){0};
@@ -922,7 +1116,7 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
     const lg_blk_t *b = &h->blk[s->node[u]];
     if (b->flags & LG_BF_UNREADABLE) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
-    const uintptr_t *end = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    const uintptr_t *end = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
     for (; p < end; p++) {
       if (*p - h->lo >= h->span) continue;
       e.w[e.n] = *p;
@@ -937,16 +1131,16 @@ static int build_edges(lg_heap_t *h, set_t *s, uint32_t *lid, lg_vec_t *ef, lg_v
 }
 
 /* Analyses one set of blocks (all UNREACHED, or all POSSIBLE, none
- * ignored), given as their indexes in ascending order (nodes[0..m), which
- * this takes over): categories, entries, cycles and clusters, appended to g
- * via the out vectors. */
-static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32_t *lid, lg_graph_t *g,
-                       lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first) {
+ * ignored), given as their indexes in ascending order (nodes[0..m)):
+ * entries, cycles and clusters, into info[0..m) (lg_graph_t.lost_info's
+ * form), appended to g via the out vectors. */
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, ids_t *lid, lg_graph_t *g,
+                       lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first, uint32_t *info) {
   set_t s = {0};
   if (!m) return 0;
   s.node = nodes;
   s.m = m;
-  for (uint32_t u = 0; u < m; u++) lid[nodes[u]] = u;
+  ids_fill(lid, nodes, m);
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
@@ -969,13 +1163,10 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32
       if (ra != rb) uf[ra] = rb;
     }
   for (uint32_t c = 0; c < s.nscc; c++) if (size[c] > 1) cyc[c] = 1;
-  /* Categories and entries. */
+  /* Entries and cycles (the category follows from the mark and the entry). */
   for (uint32_t u = 0; u < m; u++) {
-    lg_blk_t *b = &h->blk[s.node[u]];
     uint32_t c = s.scc[u];
-    int entry = !has_in[c] && lowest[c] == u;
-    b->cat = mark == LG_POSSIBLE ? LG_CAT_POSSIBLE : entry ? LG_CAT_DEFINITE : LG_CAT_INDIRECT;
-    b->flags |= (entry ? LG_BF_ENTRY : 0) | (cyc[c] ? LG_BF_IN_CYCLE : 0);
+    info[u] = (!has_in[c] && lowest[c] == u ? LG_LOST_ENTRY : 0) | (cyc[c] ? LG_LOST_CYCLE : 0);
   }
   /* Clusters: number union-find roots. */
   for (uint32_t u = 0; u < m; u++) cid[u] = NONE;
@@ -985,49 +1176,55 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, uint32
       cid[r] = (uint32_t)g->nclusters++;
       if (vec_push(cl_first, mark == LG_POSSIBLE) < 0) goto out;
     }
-    h->blk[s.node[u]].cluster = cid[r] + 1;
+    info[u] |= (cid[r] + 1) << 2;
   }
   rc = 0;
 out:
-  for (uint32_t u = 0; u < s.m; u++) lid[s.node[u]] = NONE;
   lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
   lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
   return rc;
 }
 
-/* Adds the lost blocks lost[0..n) to the category totals and to their
- * clusters' sums. */
-static void sum_lost(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n) {
+/* The category of a lost block of mark `mark` whose info is `info`. */
+static inline unsigned lost_cat(unsigned mark, uint32_t info) {
+  return mark == LG_POSSIBLE ? LG_CAT_POSSIBLE : (info & LG_LOST_ENTRY) ? LG_CAT_DEFINITE : LG_CAT_INDIRECT;
+}
+
+/* Adds the lost blocks lost[0..n) (infos info[0..n)) to the category
+ * totals and to their clusters' sums. */
+static void sum_lost(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, const uint32_t *info, size_t n) {
   for (size_t k = 0; k < n; k++) {
     const lg_blk_t *b = &h->blk[lost[k]];
-    g->cat_bytes[b->cat] += b->size;
-    g->cat_blocks[b->cat]++;
-    lg_cluster_info_t *c = &g->clusters[b->cluster - 1];
-    c->bytes += b->size;
+    uintptr_t size = lg_blk_size(h, b);
+    unsigned cat = lost_cat(b->mark, info[k]);
+    g->cat_bytes[cat] += size;
+    g->cat_blocks[cat]++;
+    lg_cluster_info_t *c = &g->clusters[(info[k] >> 2) - 1];
+    c->bytes += size;
     c->blocks++;
-    if (b->flags & LG_BF_IN_CYCLE) c->cyclic = 1;
+    if (info[k] & LG_LOST_CYCLE) c->cyclic = 1;
     g->nmembers++;
   }
 }
 
-/* Appends to their clusters the lost blocks lost[0..n) (ascending) that
- * are entries (pass 0) or are not (pass 1). */
-static void place_members(lg_heap_t *h, lg_graph_t *g, const uint32_t *lost, size_t n, int pass, uint32_t *fill) {
-  for (size_t k = 0; k < n; k++) {
-    const lg_blk_t *b = &h->blk[lost[k]];
-    if (!!(b->flags & LG_BF_ENTRY) == (pass == 0)) g->members[fill[b->cluster - 1]++] = lost[k];
-  }
+/* Appends to their clusters the lost blocks lost[0..n) (ascending; infos
+ * info[0..n)) that are entries (pass 0) or are not (pass 1). */
+static void place_members(lg_graph_t *g, const uint32_t *lost, const uint32_t *info, size_t n, int pass,
+                          uint32_t *fill) {
+  for (size_t k = 0; k < n; k++)
+    if (!!(info[k] & LG_LOST_ENTRY) == (pass == 0)) g->members[fill[(info[k] >> 2) - 1]++] = lost[k];
 }
 
 /* Groups the lost blocks (the UNREACHED ones un, then the POSSIBLE ones
  * po, each ascending) by cluster, entries first, and sums the clusters and
  * their categories. */
-static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind, const lg_vec_t *un, const lg_vec_t *po) {
+static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind, const lg_vec_t *un, const lg_vec_t *po,
+                         const uint32_t *uinfo, const uint32_t *pinfo) {
   g->clusters = lg_sys_grab(g->nclusters + 1, sizeof *g->clusters);
   uint32_t *fill = lg_sys_grab(g->nclusters + 1, 4);
   if (!g->clusters || !fill) { lg_sys_drop(fill); return -1; }
-  sum_lost(h, g, un->v, un->n);
-  sum_lost(h, g, po->v, po->n);
+  sum_lost(h, g, un->v, uinfo, un->n);
+  sum_lost(h, g, po->v, pinfo, po->n);
   g->members = lg_sys_grab(g->nmembers + 1, 4);
   if (!g->members) { lg_sys_drop(fill); return -1; }
   uint32_t sum = 0;
@@ -1038,16 +1235,16 @@ static int group_members(lg_heap_t *h, lg_graph_t *g, const lg_vec_t *kind, cons
     sum += g->clusters[c].blocks;
   }
   for (int pass = 0; pass < 2; pass++) {
-    place_members(h, g, un->v, un->n, pass, fill);
-    place_members(h, g, po->v, po->n, pass, fill);
+    place_members(g, un->v, uinfo, un->n, pass, fill);
+    place_members(g, po->v, pinfo, po->n, pass, fill);
   }
   lg_sys_drop(fill);
   return 0;
 }
 
-/* One pass over the heap: a REACHABLE or ignored block gets its category
- * and counts in the totals (and under its heuristic); the others go, by
- * index, to the UNREACHED list un or the POSSIBLE list po. */
+/* One pass over the heap: a REACHABLE or ignored block counts in the
+ * totals (and under its heuristic); the others go, by index, to the
+ * UNREACHED list un or the POSSIBLE list po. */
 static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po) {
   for (size_t i = 0; i < h->n; i++) {
     lg_blk_t *b = &h->blk[i];
@@ -1055,45 +1252,59 @@ static int split_blocks(lg_heap_t *h, lg_graph_t *g, lg_vec_t *un, lg_vec_t *po)
       if (vec_push(b->mark == LG_POSSIBLE ? po : un, (uint32_t)i) < 0) return -1;
       continue;
     }
-    b->cat = LG_CAT_REACHABLE;
-    g->cat_bytes[LG_CAT_REACHABLE] += b->size;
+    uintptr_t size = lg_blk_size(h, b);
+    unsigned t = lg_blk_heur(h, i);
+    g->cat_bytes[LG_CAT_REACHABLE] += size;
     g->cat_blocks[LG_CAT_REACHABLE]++;
-    if (b->heur && b->heur <= LG_NHEURS) {
-      g->heur_bytes[b->heur] += b->size;
-      g->heur_blocks[b->heur]++;
+    if (t && t <= LG_NHEURS) {
+      g->heur_bytes[t] += size;
+      g->heur_blocks[t]++;
     }
   }
   return 0;
 }
 
-/* Room for n + 1 indexes: the REACHABLE work list's, which marking
- * leaves behind with its pages resident (the scan's memory then does not
- * grow by another array a block), else fresh. lg_sys_drop returns it. */
-static uint32_t *take_room(lg_heap_t *h) {
-  if (h->rstack.v && h->rstack.cap >= h->n + 1) {
-    uint32_t *v = h->rstack.v;
-    h->rstack = (lg_vec_t){0};
-    h->rhead = 0;
-    return v;
+/* Merges the UNREACHED list un and the POSSIBLE list po (each ascending,
+ * with their infos) into g->lost and g->lost_info, ascending. */
+static int merge_lost(lg_graph_t *g, const lg_vec_t *un, const uint32_t *uinfo, const lg_vec_t *po,
+                      const uint32_t *pinfo) {
+  size_t n = un->n + po->n, a = 0, b = 0;
+  g->lost = lg_sys_grab(n + 1, 4);
+  g->lost_info = lg_sys_grab(n + 1, 4);
+  if (!g->lost || !g->lost_info) return -1;
+  for (size_t k = 0; k < n; k++) {
+    int from_un = b == po->n || (a < un->n && un->v[a] < po->v[b]);
+    g->lost[k] = from_un ? un->v[a] : po->v[b];
+    g->lost_info[k] = from_un ? uinfo[a++] : pinfo[b++];
   }
-  return lg_sys_grab(h->n + 1, 4);
+  g->nlost = n;
+  return 0;
 }
 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
   lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
-  uint32_t *lid = take_room(h);
-  int rc = lid ? split_blocks(h, g, &un, &po) : -1;
+  ids_t lid = {lg_sys_grab(h->n / 64 + 1, 8), lg_sys_grab(h->n / 64 + 1, 4), h->n / 64 + 1};
+  uint32_t *uinfo = NULL, *pinfo = NULL;
+  int rc = lid.in && lid.below ? split_blocks(h, g, &un, &po) : -1;
   if (!rc) {
-    memset(lid, 0xFF, (h->n + 1) * 4);
-    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, lid, g, &ef, &et, &kind);
+    uinfo = lg_sys_grab(un.n + 1, 4);
+    pinfo = lg_sys_grab(po.n + 1, 4);
+    if (!uinfo || !pinfo) rc = -1;
   }
-  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, lid, g, &ef, &et, &kind);
-  lg_sys_drop(lid);
-  if (!rc) rc = group_members(h, g, &kind, &un, &po);
+  if (!rc) {
+    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, &lid, g, &ef, &et, &kind, uinfo);
+  }
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, &lid, g, &ef, &et, &kind, pinfo);
+  lg_sys_drop(lid.in);
+  lg_sys_drop(lid.below);
+  if (!rc) rc = group_members(h, g, &kind, &un, &po, uinfo, pinfo);
+  if (!rc) rc = merge_lost(g, &un, uinfo, &po, pinfo);
   g->edge_from = ef.v;
   g->edge_to = et.v;
   g->nedges = ef.n;
+  lg_sys_drop(uinfo);
+  lg_sys_drop(pinfo);
   vec_free(&kind);
   vec_free(&un);
   vec_free(&po);
@@ -1101,7 +1312,37 @@ int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   return rc;
 }
 
+/* Where block i is in g->lost, or -1. */
+static long lost_pos(const lg_graph_t *g, size_t i) {
+  size_t lo = 0, hi = g->nlost;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (g->lost[mid] < i) lo = mid + 1; else hi = mid;
+  }
+  return lo < g->nlost && g->lost[lo] == i ? (long)lo : -1;
+}
+
+uint32_t lg_graph_cluster(const lg_graph_t *g, size_t i) {
+  long k = lost_pos(g, i);
+  return k < 0 ? 0 : g->lost_info[k] >> 2;
+}
+
+unsigned lg_graph_flags(const lg_graph_t *g, size_t i) {
+  long k = lost_pos(g, i);
+  if (k < 0) return 0;
+  return ((g->lost_info[k] & LG_LOST_ENTRY) ? LG_BF_ENTRY : 0) | ((g->lost_info[k] & LG_LOST_CYCLE) ? LG_BF_IN_CYCLE : 0);
+}
+
+unsigned lg_graph_cat(const lg_heap_t *h, const lg_graph_t *g, size_t i) {
+  const lg_blk_t *b = &h->blk[i];
+  if (b->mark == LG_REACHABLE || (b->flags & LG_BF_IGNORED)) return LG_CAT_REACHABLE;
+  long k = lost_pos(g, i);
+  return k < 0 ? LG_CAT_NONE : lost_cat(b->mark, g->lost_info[k]);
+}
+
 void lg_graph_free(lg_graph_t *g) {
+  lg_sys_drop(g->lost);
+  lg_sys_drop(g->lost_info);
   lg_sys_drop(g->clusters);
   lg_sys_drop(g->members);
   lg_sys_drop(g->edge_from);
@@ -1123,13 +1364,15 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
   for (size_t e = 0; e < g->nedges; e++) pointed[g->edge_to[e]] = 1;
   for (size_t i = 0; i < h->n; i++) {
     const lg_blk_t *b = &h->blk[i];
-    CHECK(b->cat >= LG_CAT_DEFINITE && b->cat <= LG_CAT_REACHABLE, "a block has no category");
-    CHECK((b->cat == LG_CAT_REACHABLE) == (b->cluster == 0), "cluster membership disagrees with the category");
-    CHECK(b->cat != LG_CAT_INDIRECT || pointed[i], "an indirectly lost block nothing lost points at");
-    CHECK(b->cat != LG_CAT_DEFINITE || b->mark == LG_UNREACHED, "a definitely lost block was marked");
-    CHECK(!b->heur || b->mark == LG_REACHABLE, "a block counted under a heuristic is not reachable");
-    if (b->cluster && b->cluster <= g->nclusters && (b->flags & LG_BF_ENTRY)) has_entry[b->cluster - 1] = 1;
-    if (b->cluster) n++;
+    unsigned cat = lg_graph_cat(h, g, i);
+    uint32_t cluster = lg_graph_cluster(g, i);
+    CHECK(cat >= LG_CAT_DEFINITE && cat <= LG_CAT_REACHABLE, "a block has no category");
+    CHECK((cat == LG_CAT_REACHABLE) == (cluster == 0), "cluster membership disagrees with the category");
+    CHECK(cat != LG_CAT_INDIRECT || pointed[i], "an indirectly lost block nothing lost points at");
+    CHECK(cat != LG_CAT_DEFINITE || b->mark == LG_UNREACHED, "a definitely lost block was marked");
+    CHECK(!lg_blk_heur(h, i) || b->mark == LG_REACHABLE, "a block counted under a heuristic is not reachable");
+    if (cluster && cluster <= g->nclusters && (lg_graph_flags(g, i) & LG_BF_ENTRY)) has_entry[cluster - 1] = 1;
+    if (cluster) n++;
   }
   CHECK(n == g->nmembers, "cluster members miscounted");
   for (size_t c = 0; c < g->nclusters; c++) CHECK(has_entry[c], "a cluster without an entry block");
@@ -1138,7 +1381,7 @@ size_t lg_graph_verify(const lg_heap_t *h, const lg_graph_t *g, const char **why
     const lg_blk_t *b = &h->blk[i];
     if (b->mark != LG_REACHABLE || (b->flags & LG_BF_UNREADABLE)) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
-    const uintptr_t *e = (const uintptr_t *)((b->addr + b->size) & ~(uintptr_t)7);
+    const uintptr_t *e = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
     for (; p < e; p++) {
       long t = find_ref(h, *p);
       CHECK(t < 0 || h->blk[t].mark != LG_UNREACHED, "a reachable block points at a lost one");

@@ -13,7 +13,7 @@
  * pointer ends REACHABLE, and each block's memory is read once.
  *
  * Three kinds of pointer that are not to a block's start still count as one.
- * A pointer to the refcounted object a block holds (lg_blk_t.xoff, set by
+ * A pointer to the refcounted object a block holds (lg_heap_xoff, set by
  * rcscan.c before marking: a GObject after its private data, a Python
  * object after its GC header) is what the program keeps of such a block.
  * A pointer just past an 8-byte block whose word is 0 is what C++ `new
@@ -36,7 +36,7 @@
  *               (lg_heap_t.segs), at two or more pointers into executable
  *               segments among its first words, with only zeros between
  * They are tried in this order (valgrind's) and the first that matches
- * tags the block (lg_blk_t.heur); a start pointer from REACHABLE memory
+ * tags the block (lg_blk_heur); a start pointer from REACHABLE memory
  * clears the tag, so the analysis counts, per heuristic, the blocks that
  * are reachable only because of it.
  *
@@ -61,22 +61,35 @@
 #include <stdint.h>
 
 enum { LG_UNREACHED = 0, LG_POSSIBLE = 1, LG_REACHABLE = 2 };
-enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ENTRY = 4, LG_BF_IN_CYCLE = 8, LG_BF_ROOT_OBJ = 16, LG_BF_ROOTED = 32 };
+/* A record's flags (lg_blk_t.flags, four bits), then the analysis's flags
+ * of a lost block (lg_graph_flags). */
+enum { LG_BF_UNREADABLE = 1, LG_BF_IGNORED = 2, LG_BF_ROOT_OBJ = 4, LG_BF_ROOTED = 8 };
+enum { LG_BF_ENTRY = 16, LG_BF_IN_CYCLE = 32 };
 
+/* One live block of the snapshot, 16 bytes: what marking and the index
+ * read. A size of LG_BLK_BIG or more is in the heap's table of big blocks
+ * (lg_blk_size reads it, lg_heap_set_size writes it); a stack id of
+ * LG_BLK_STACKS or more is stored as 0. What only some blocks have or
+ * only the analysis gives lives beside the records: the heuristic tag
+ * (lg_blk_heur), the refcounted object's offset (lg_heap_xoff), and the
+ * category, cluster and entry/cycle flags (lg_graph_cat, lg_graph_cluster,
+ * lg_graph_flags). The bit-fields are narrower than int: they read as
+ * ints, with the usual arithmetic. */
+#define LG_BLK_BIG 0xFFFFFFFFu
+#define LG_BLK_STACKS (1u << 24)
 typedef struct lg_blk {
   uintptr_t addr;
-  uintptr_t size;
-  uint32_t stack;
-  uint8_t mark;     /* LG_UNREACHED, LG_POSSIBLE, LG_REACHABLE */
-  uint8_t flags;    /* LG_BF_* */
-  uint8_t cat;      /* enum lg_category, after analysis */
-  uint8_t gen;      /* generation copied from the table */
-  uint32_t cluster; /* 1-based cluster index after analysis, 0 if none */
-  uint8_t heur;     /* enum lg_heuristic that made it REACHABLE, 0 none */
-  uint16_t xoff;    /* a refcounted object lies at addr + xoff (rcscan.h); 0: none, or at the start */
+  uint32_t size;        /* bytes, below LG_BLK_BIG; LG_BLK_BIG: see lg_blk_size */
+  uint32_t stack : 24;  /* the allocation's stack id */
+  uint32_t mark : 2;    /* LG_UNREACHED, LG_POSSIBLE, LG_REACHABLE */
+  uint32_t gen : 2;     /* generation copied from the table */
+  uint32_t flags : 4;   /* LG_BF_UNREADABLE, LG_BF_IGNORED, LG_BF_ROOT_OBJ, LG_BF_ROOTED */
 } lg_blk_t;
 
-_Static_assert(sizeof(lg_blk_t) == 32, "the snapshot holds one lg_blk_t per live block");
+_Static_assert(sizeof(lg_blk_t) == 16, "the snapshot holds one lg_blk_t per live block");
+
+/* A block of LG_BLK_BIG bytes or more: its size, by address. */
+typedef struct lg_big { uintptr_t addr, size; } lg_big_t;
 
 /* A segment of a loaded module, [lo, hi), flags LG_SEG_* (format.h). */
 typedef struct lg_modseg { uintptr_t lo, hi; uint32_t flags; } lg_modseg_t;
@@ -97,6 +110,10 @@ typedef struct lg_root_hit { uintptr_t where; uint32_t kind, tid; } lg_root_hit_
 typedef struct lg_heap {
   lg_blk_t *blk;
   size_t n;
+  lg_big_t *big;        /* the big blocks' sizes, sorted by address (lg_heap_set_size) */
+  size_t nbig, capbig;
+  uint8_t *heurs;       /* per block, the heuristic tag; NULL: none yet (lg_blk_heur) */
+  uint16_t *xoffs;      /* per block, the refcounted object's offset; NULL: none (lg_heap_xoff) */
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
@@ -110,8 +127,18 @@ typedef struct lg_heap {
   /* Bit i: block i is REACHABLE with no heuristic tag, which no further
    * pointer changes (marking's quick test; set only by graph.c). */
   uint64_t *settled;
-  lg_vec_t rstack, pstack;
-  size_t rhead;         /* the REACHABLE work list is a FIFO: breadth first */
+  /* The REACHABLE work list (graph.c): breadth first, a level at a time.
+   * A ring of ring_mask + 1 entries; a block reached while it is full
+   * waits in the overflow bitmap of its level (over[rnext] for the level
+   * being found, the other for the level being scanned). */
+  uint32_t *ring;
+  size_t ring_mask, rhead, rtail, rlevel_end;
+  uint64_t *over[2];
+  size_t nover[2], over_pos;
+  size_t ahead_pos[2];  /* the overflow scan's prefetch cursors: words, then */
+  uint64_t ahead_bits[2]; /* their bits not yet passed (graph.c) */
+  unsigned rnext;
+  lg_vec_t pstack;      /* the POSSIBLE work list, a stack */
   uint64_t scanned_bytes;
   /* Optional (parent != NULL): for each REACHABLE block, the block that
    * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
@@ -146,6 +173,11 @@ typedef struct lg_cluster_info {
 typedef struct lg_graph {
   lg_cluster_info_t *clusters; /* [nclusters] */
   size_t nclusters;
+  /* The lost blocks (block indexes, ascending) and, for each, its cluster
+   * (1-based) << 2 | LG_LOST_ENTRY | LG_LOST_CYCLE: what lg_graph_cluster,
+   * lg_graph_flags and lg_graph_cat read. */
+  uint32_t *lost, *lost_info;
+  size_t nlost;
   uint32_t *members;           /* block indexes grouped by cluster, entries first */
   size_t nmembers;
   uint32_t *edge_from, *edge_to; /* pointers between lost blocks (block indexes) */
@@ -154,6 +186,28 @@ typedef struct lg_graph {
   /* REACHABLE blocks that only a heuristic reached, by enum lg_heuristic. */
   uint64_t heur_bytes[5], heur_blocks[5];
 } lg_graph_t;
+#define LG_LOST_ENTRY 1u
+#define LG_LOST_CYCLE 2u
+
+/* lg_heap_big_size returns the size of the big block at addr (its
+ * record's size is LG_BLK_BIG), or LG_BLK_BIG when the table has none. */
+uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr);
+/* lg_blk_size returns block b's size in bytes (b is one of h's records). */
+static inline uintptr_t lg_blk_size(const lg_heap_t *h, const lg_blk_t *b) {
+  return b->size != LG_BLK_BIG ? b->size : lg_heap_big_size(h, b->addr);
+}
+/* lg_heap_set_size gives record b (of h) its size, noting a big one in
+ * h->big; 0, or -1 out of memory (the record then keeps LG_BLK_BIG - 1
+ * bytes: less of the block is read, never memory past it). */
+int lg_heap_set_size(lg_heap_t *h, lg_blk_t *b, uintptr_t size);
+/* lg_blk_heur returns the heuristic tag of block i (enum lg_heuristic
+ * that made it REACHABLE, 0 none). */
+static inline unsigned lg_blk_heur(const lg_heap_t *h, size_t i) { return h->heurs ? h->heurs[i] : 0; }
+/* lg_heap_xoff returns where block i's refcounted object lies, as an
+ * offset from its start (rcscan.h; 0: none, or at the start), and
+ * lg_heap_set_xoff sets it (0, or -1 out of memory). */
+static inline uintptr_t lg_heap_xoff(const lg_heap_t *h, size_t i) { return h->xoffs ? h->xoffs[i] : 0; }
+int lg_heap_set_xoff(lg_heap_t *h, size_t i, uint16_t off);
 
 /* lg_heap_sort sorts blocks by address, in place (a most-significant-digit
  * radix sort on the bits in which the addresses differ; blocks of one
@@ -202,8 +256,7 @@ int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags
 
 /* Marking. lg_mark_range scans [lo, hi) as a root; lg_mark_block makes a
  * block a root (ignored objects); lg_mark_finish floods what they reach
- * and gives the POSSIBLE list's memory back; the REACHABLE list keeps
- * its room, which lg_graph_analyse takes over (marking may go on after
+ * and gives the POSSIBLE list's memory back (marking may go on after
  * it). */
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi);
 void lg_mark_block(lg_heap_t *h, size_t i);
@@ -212,15 +265,27 @@ void lg_mark_finish(lg_heap_t *h);
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);
 /* lg_heap_track_parents turns on parent tracking; 0 or -1. */
 int lg_heap_track_parents(lg_heap_t *h);
+/* lg_heap_drop_parents gives the parents and depths back (chains are
+ * then no longer found); the roots stay. */
+void lg_heap_drop_parents(lg_heap_t *h);
 /* lg_heap_chain writes the path from a root to block i into path[] (block
  * indexes, root side first, at most max) and returns its length, or 0 when
  * i is not REACHABLE or parents are not tracked; *root gets the root. */
 size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root);
 
-/* lg_graph_analyse assigns cat, cluster and flags to every block and fills
+/* lg_graph_analyse gives every lost block its category, cluster and
+ * flags (in g: lg_graph_cat and the others below) and fills the rest of
  * g; returns 0 or -1 (out of memory). lg_graph_free releases g. */
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g);
 void lg_graph_free(lg_graph_t *g);
+
+/* After lg_graph_analyse: block i's cluster (1-based; 0: not lost), its
+ * analysis flags (LG_BF_ENTRY, LG_BF_IN_CYCLE; 0 when not lost) and its
+ * category (enum lg_category; LG_CAT_NONE for a lost block of a heap not
+ * analysed). */
+uint32_t lg_graph_cluster(const lg_graph_t *g, size_t i);
+unsigned lg_graph_flags(const lg_graph_t *g, size_t i);
+unsigned lg_graph_cat(const lg_heap_t *h, const lg_graph_t *g, size_t i);
 
 /* lg_graph_verify re-checks the invariants of an analysed heap (the debug
  * build runs it after every scan): each block has one category, the

@@ -37,6 +37,7 @@ static const opt_t table[] = {
     {"refcount", K_FAMILIES, OFF(refcount), 0, 0, "a comma-separated list of api, gobject, gstreamer, openssl, python; or all, or none"},
     {"exitcode", K_INT, OFF(exitcode), 0, 255, "an exit status from 0 (off) to 255"},
     {"quiet", K_BOOL, OFF(quiet), 0, 1, "yes or no (1 or 0)"},
+    {"concurrent", K_BOOL, OFF(concurrent), 0, 1, "yes or no (1 or 0)"},
     {"heuristics", K_HEURISTICS, OFF(heuristics), 0, 0, "a comma-separated list of stdstring, length64, newarray, multipleinheritance; or all, or none"},
     {"manifest", K_STR, OFF(manifest), 0, 0, "a file path (internal, for the wrapper)"},
 };
@@ -215,7 +216,7 @@ int lg_options_parse(lg_options_t *o, const char *s, int reserved, lg_options_wa
       if (!strcmp(table[i].name, item)) op = &table[i];
     if (!op) {
       bad(warn, "LEAKGRAPH_OPTIONS: unknown option '%s'; accepted: %s", item,
-          "log, interval, scan_signal, depth, min_age, full_every, born_lists, scan_blocks, scan_bytes, suppressions, follow_children, refcount, exitcode, quiet, heuristics");
+          "log, interval, scan_signal, depth, min_age, full_every, born_lists, scan_blocks, scan_bytes, suppressions, follow_children, refcount, exitcode, quiet, heuristics, concurrent");
       nbad++;
     } else if (set(o, op, eq + 1, reserved) < 0) {
       char msg[1024];

@@ -26,6 +26,7 @@ typedef struct lg_options {
   unsigned refcount;              /* LG_RC_BIT of each refcount family enabled */
   int exitcode;                   /* exit status when leaks are found; 0 off */
   int quiet;                      /* no summary on stderr at exit */
+  int concurrent;                 /* 1: API scans mark with the world running (concmark.h) */
   unsigned heuristics;            /* LG_HEUR_BIT of each enabled heuristic */
   char manifest[LG_PATH_MAX];     /* internal: the wrapper's list of logs */
   const char *text;               /* the string parsed, as given (not copied), or NULL */

@@ -208,13 +208,13 @@ static int fits(const pytype_t *ty, uintptr_t off, uintptr_t size) {
 LG_READS_ANY static void dict_entries(lg_rcobj_t *o, const lg_heap_t *h) {
   uintptr_t keys = word(o->addr + DICT_KEYS);
   long b = keys && !(keys & 7) ? lg_heap_find(h, keys) : -1;
-  if (b < 0 || (h->blk[b].flags & LG_BF_UNREADABLE) || keys + DK_INDICES > h->blk[b].addr + h->blk[b].size) return;
+  if (b < 0 || (h->blk[b].flags & LG_BF_UNREADABLE) || keys + DK_INDICES > h->blk[b].addr + lg_blk_size(h, &h->blk[b])) return;
   const uint8_t *k = (const uint8_t *)keys;
   unsigned log2 = k[DK_LOG2_SIZE], log2ib = k[DK_LOG2_INDEX_BYTES], kind = k[DK_KIND];
   uintptr_t n = word(keys + DK_NENTRIES), esz = kind == 0 ? 24 : 16;
   if (kind > 1 || log2 < 3 || log2 > 40 || log2ib < log2 || log2ib > log2 + 3 || n > (1ull << log2)) return;
   uintptr_t lo = keys + DK_INDICES + ((uintptr_t)1 << log2ib), hi = lo + n * esz;
-  if (hi > h->blk[b].addr + h->blk[b].size) return;
+  if (hi > h->blk[b].addr + lg_blk_size(h, &h->blk[b])) return;
   o->only_lo = lo, o->only_hi = hi;
   o->only_stride = kind == 0 ? 24 : 0;
 }
@@ -246,12 +246,13 @@ LG_READS_ANY static int find_in_block(lg_rcscan_t *rs, const lg_heap_t *h, size_
   static const uintptr_t offs[3] = {0, 16, 32};
   const lg_blk_t *b = &h->blk[i];
   if ((b->flags & LG_BF_UNREADABLE) || (b->addr & 7)) return 0;
-  for (int k = 0; k < 3 && b->size >= offs[k] + 16; k++) {
+  uintptr_t size = lg_blk_size(h, b);
+  for (int k = 0; k < 3 && size >= offs[k] + 16; k++) {
     uintptr_t p = b->addr + offs[k];
     uint64_t count = word(p);
     if (count >= 0x80000000ull) continue;
     const pytype_t *ty = type_at(word(p + 8));
-    if (!ty || !fits(ty, offs[k], b->size)) continue;
+    if (!ty || !fits(ty, offs[k], size)) continue;
     return count ? add_object(rs, h, p, count, ty, b->stack, i) : lg_rcscan_dead(rs, h, i);
   }
   return 0;

@@ -109,7 +109,7 @@ static void note_no_python(const lg_scan_t *s, long found) {
 /* Does a Python object lie in a block of 512 bytes or less (no pymalloc)? */
 static int small_python_object(const lg_scan_t *s, size_t from) {
   for (size_t i = from; i < rs.n; i++)
-    if (rs.obj[i].blk < s->heap.n && s->heap.blk[rs.obj[i].blk].size <= 512) return 1;
+    if (rs.obj[i].blk < s->heap.n && lg_blk_size(&s->heap, &s->heap.blk[rs.obj[i].blk]) <= 512) return 1;
   return 0;
 }
 
@@ -164,18 +164,18 @@ static void log_type(typeset_t *ts, uint32_t id) {
 
 /* Is object o named by a record: a finding, or an object in a lost or
  * possibly lost block? */
-static int is_named(const lg_rcobj_t *o, const lg_heap_t *h) {
+static int is_named(const lg_rcobj_t *o, const lg_graph_t *g) {
   return o->state == LG_RCS_GARBAGE || o->state == LG_RCS_UNBALANCED ||
-         (o->state != LG_RCS_OUT && h->blk[o->blk].cluster);
+         (o->state != LG_RCS_OUT && lg_graph_cluster(g, o->blk));
 }
 
 /* Writes the RC_TYPE records of every type the other records name. */
-static void log_types(const lg_heap_t *h) {
+static void log_types(const lg_graph_t *g) {
   typeset_t ts = {NULL, NULL, lg_rc_type_count(), lg_rcpython_ntypes()};
   ts.table = lg_sys_map(ts.ntable + 1);
   ts.py = lg_sys_map(ts.npy + 1);
   for (size_t i = 0; ts.table && ts.py && i < rs.n; i++)
-    if (is_named(&rs.obj[i], h)) log_type(&ts, rs.obj[i].type);
+    if (is_named(&rs.obj[i], g)) log_type(&ts, rs.obj[i].type);
   if (ts.table) lg_sys_unmap(ts.table, ts.ntable + 1);
   if (ts.py) lg_sys_unmap(ts.py, ts.npy + 1);
 }
@@ -277,14 +277,14 @@ static void log_findings(const lg_scan_t *s) {
 /* Writes RC_OBJECTS: the objects in lost or possibly lost blocks. */
 static void log_cluster_objects(const lg_scan_t *s) {
   uint32_t n = 0;
-  for (size_t i = 0; i < rs.n; i++) n += rs.obj[i].state != LG_RCS_OUT && s->heap.blk[rs.obj[i].blk].cluster;
+  for (size_t i = 0; i < rs.n; i++) n += rs.obj[i].state != LG_RCS_OUT && lg_graph_cluster(&s->graph, rs.obj[i].blk) != 0;
   if (!n) return;
   lg_log_begin(LG_REC_RC_OBJECTS, 8 + n * 24);
   lg_log_u32(s->number);
   lg_log_u32(n);
   for (size_t i = 0; i < rs.n; i++) {
     const lg_rcobj_t *o = &rs.obj[i];
-    if (o->state == LG_RCS_OUT || !s->heap.blk[o->blk].cluster) continue;
+    if (o->state == LG_RCS_OUT || !lg_graph_cluster(&s->graph, o->blk)) continue;
     lg_log_u64(s->heap.blk[o->blk].addr);
     lg_log_u64(o->addr);
     lg_log_u32(o->type);
@@ -310,7 +310,7 @@ void lg_rcscan_analyse(lg_scan_t *s) {
   if (lg_rcscan_solve(&rs, &s->heap) < 0) {
     lg_note_locked(LG_NOTE_WARNING, "refcount: out of memory; this scan's refcount analysis is missing");
   } else {
-    log_types(&s->heap);
+    log_types(&s->graph);
     log_findings(s);
     log_cluster_objects(s);
     note_figures(s, lg_now_ns() - t0);

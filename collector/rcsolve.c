@@ -127,14 +127,14 @@ int lg_rcscan_place(lg_rcscan_t *rs, lg_heap_t *h) {
   for (size_t i = 0; i < rs->n; i++) {
     lg_rcobj_t *o = &rs->obj[i];
     const lg_blk_t *k = o->blk && o->blk < h->n ? &h->blk[o->blk] : NULL; /* a block the finder knew */
-    long b = k && o->addr - k->addr < k->size ? (long)o->blk : lg_heap_find(h, o->addr);
+    long b = k && o->addr - k->addr < lg_blk_size(h, k) ? (long)o->blk : lg_heap_find(h, o->addr);
     o->state = LG_RCS_OUT;
     if (b < 0 || (h->blk[b].flags & LG_BF_UNREADABLE) || rs->of_blk[b] != NONE) continue;
     o->blk = (uint32_t)b;
     o->state = LG_RCS_LIVE;
     rs->of_blk[b] = (uint32_t)i;
     uintptr_t off = o->addr - h->blk[b].addr;
-    if (off <= 0xFFFF) h->blk[b].xoff = (uint16_t)off;
+    if (off <= 0xFFFF) lg_heap_set_xoff(h, (size_t)b, (uint16_t)off);
   }
   return 0;
 }
@@ -152,7 +152,7 @@ void lg_rcscan_read_counts(lg_rcscan_t *rs, const lg_heap_t *h) {
     const lg_blk_t *b = &h->blk[o->blk];
     uintptr_t f = o->addr + (uintptr_t)(intptr_t)o->count_off;
     unsigned w = o->width == 4 ? 4 : 8;
-    uint64_t c = f >= b->addr && f + w <= b->addr + b->size && !(f & (w - 1)) ? read_count(f, w) : 0;
+    uint64_t c = f >= b->addr && f + w <= b->addr + lg_blk_size(h, b) && !(f & (w - 1)) ? read_count(f, w) : 0;
     if (c == 0 || c >= 0x80000000u) {
       o->state = LG_RCS_OUT;
       rs->of_blk[o->blk] = NONE;
@@ -209,7 +209,7 @@ LG_READS_ANY static int own_block(lg_rcscan_t *rs, const lg_heap_t *h, own_t *w,
   uint32_t ob = rs->of_blk[b];
   const lg_rcobj_t *o = ob != NONE ? &rs->obj[ob] : NULL;
   const uintptr_t *p = (const uintptr_t *)((k->addr + 7) & ~(uintptr_t)7);
-  const uintptr_t *e = (const uintptr_t *)((k->addr + k->size) & ~(uintptr_t)7);
+  const uintptr_t *e = (const uintptr_t *)((k->addr + lg_blk_size(h, k)) & ~(uintptr_t)7);
   for (; p < e; p++) {
     if (*p - h->lo >= h->span || is_skipped(o, (uintptr_t)p)) continue;
     long t;
@@ -233,7 +233,7 @@ LG_READS_ANY static void side_groups(const lg_rcscan_t *rs, const lg_heap_t *h, 
     for (unsigned k = 0; o->state != LG_RCS_OUT && k < o->nskip; k++) {
       uintptr_t at = o->addr + (uintptr_t)(intptr_t)o->skip[k];
       const lg_blk_t *b = &h->blk[o->blk];
-      if (at < b->addr || at + 8 > b->addr + b->size || (at & 7)) continue;
+      if (at < b->addr || at + 8 > b->addr + lg_blk_size(h, b) || (at & 7)) continue;
       uintptr_t v = *(const uintptr_t *)at;
       long t = v - h->lo < h->span ? lg_heap_find(h, v) : -1;
       if (t < 0 || rs->of_blk[t] != NONE) continue;
@@ -327,8 +327,8 @@ static int owned_lists(const lg_rcscan_t *rs, const lg_heap_t *h, own_t *w, uint
 LG_READS_ANY static int refs_of_block(lg_rcscan_t *rs, const lg_heap_t *h, uint32_t o, uint32_t b, pairs_t *e) {
   const lg_blk_t *k = &h->blk[b];
   const lg_rcobj_t *self = rs->of_blk[b] == o ? &rs->obj[o] : NULL, *ob = &rs->obj[o];
-  uintptr_t lo = k->addr, hi = k->addr + k->size, stride = 0;
-  if (!self && ob->only_lo && ob->only_lo - lo < k->size) {
+  uintptr_t lo = k->addr, hi = k->addr + lg_blk_size(h, k), stride = 0;
+  if (!self && ob->only_lo && ob->only_lo - lo < hi - lo) {
     lo = ob->only_lo;
     hi = ob->only_hi < hi ? ob->only_hi : hi;
     stride = ob->only_stride;

@@ -174,7 +174,7 @@ static void mark_from_sp(roots_t *r, uintptr_t sp, uintptr_t red) {
   if (!m) return;
   uintptr_t lo = sp - red, base = m->lo, hi = m->hi;
   long b = lg_heap_find(r->h, sp);
-  if (b >= 0) { base = r->h->blk[b].addr; hi = base + r->h->blk[b].size; }
+  if (b >= 0) { base = r->h->blk[b].addr; hi = base + lg_blk_size(r->h, &r->h->blk[b]); }
   else if (walked(r, m)) return;
   mark_resident(r, lo < base ? base : lo, hi);
 }
@@ -374,12 +374,12 @@ LG_READS_ANY static void block_extent(roots_t *r, const lg_map_t *m) {
   const lg_blk_t *b = &r->h->blk[r->ib];
   uintptr_t a = b->addr, chunk = a - 16;
   r->bx_lo = a;
-  r->bx_hi = a + (b->size ? b->size : 1);
+  r->bx_hi = a + (b->size ? lg_blk_size(r->h, b) : 1);
   r->bx_known = 1;
   if (chunk < r->run_a || chunk < m->lo) return;
   uintptr_t prev = ((const uintptr_t *)chunk)[0], word = ((const uintptr_t *)chunk)[1];
   uintptr_t lo = chunk - prev, hi = chunk + (word & ~(uintptr_t)7);
-  if ((word & 2) && prev <= chunk && !(lo & (PAGE - 1)) && !(hi & (PAGE - 1)) && hi >= a + b->size &&
+  if ((word & 2) && prev <= chunk && !(lo & (PAGE - 1)) && !(hi & (PAGE - 1)) && hi >= a + lg_blk_size(r->h, b) &&
       lo >= m->lo && hi <= m->hi) {
     r->bx_lo = lo;
     r->bx_hi = hi;
@@ -393,7 +393,7 @@ static uintptr_t clip_blocks(roots_t *r, const lg_map_t *m, uintptr_t pos, uintp
   while (r->ib < r->h->n) {
     const lg_blk_t *b = &r->h->blk[r->ib];
     uintptr_t lo = r->bx_known ? r->bx_lo : b->addr - 16;
-    uintptr_t hi = r->bx_known ? r->bx_hi : b->addr + (b->size ? b->size : 1);
+    uintptr_t hi = r->bx_known ? r->bx_hi : b->addr + (b->size ? lg_blk_size(r->h, b) : 1);
     if (hi <= pos) { r->ib++; r->bx_known = 0; continue; }
     if (lo > pos) { if (lo < *end) *end = lo; return 0; }
     if (!r->bx_known) { block_extent(r, m); continue; }
@@ -435,7 +435,7 @@ static size_t first_block_above(const lg_heap_t *h, uintptr_t lo) {
   size_t a = 0, b = h->n;
   while (a < b) {
     size_t mid = (a + b) / 2;
-    if (h->blk[mid].addr + (h->blk[mid].size ? h->blk[mid].size : 1) <= lo) a = mid + 1;
+    if (h->blk[mid].addr + (h->blk[mid].size ? lg_blk_size(h, &h->blk[mid]) : 1) <= lo) a = mid + 1;
     else b = mid;
   }
   return a;
@@ -489,16 +489,27 @@ static void roots_free(roots_t *r) {
   if (r->have_res) lg_resid_close(&r->res);
 }
 
+void (*lg_roots_gate)(lg_scan_t *s);
+
 void lg_roots_mark(lg_scan_t *s) {
+  lg_roots_mark_live(s);
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  lg_ignored_resolve(&s->heap);
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (s->heap.blk[i].flags & LG_BF_IGNORED) lg_mark_block(&s->heap, i);
+}
+
+void lg_roots_mark_live(lg_scan_t *s) {
   roots_t r;
   memset(&r, 0, sizeof r);
   r.s = s;
   r.h = &s->heap;
-  lg_heap_track_parents(&s->heap); /* for retention chains; optional */
+  if (!s->heap.parent) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
   lg_mark_root_kind(&s->heap, LG_ROOT_DATA, 0);
   lg_modules_each_writable(mark_module, s);
   lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);
   lg_roots_each(mark_module, s);
+  if (lg_roots_gate) lg_roots_gate(s);
   int ready = roots_alloc(&r) == 0 && (r.have_res = lg_resid_open(&r.res, LG_RESID_AUTO, getpid() != s->traced) == 0);
   if (ready) find_stacks(&r);
   else for (size_t i = 0; i < s->nmaps; i++) if (s->maps[i].kind == LG_MAP_STACK) r.main_stack = &s->maps[i];
@@ -512,8 +523,4 @@ void lg_roots_mark(lg_scan_t *s) {
   if (ready) mark_mappings(&r);
   else lg_note_locked(LG_NOTE_WARNING, "out of memory: the program's own mappings were not scanned");
   roots_free(&r);
-  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
-  lg_ignored_resolve(&s->heap);
-  for (size_t i = 0; i < s->heap.n; i++)
-    if (s->heap.blk[i].flags & LG_BF_IGNORED) lg_mark_block(&s->heap, i);
 }

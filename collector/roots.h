@@ -70,5 +70,14 @@
 /* lg_roots_mark marks every root of scan s (its maps read, its heap
  * snapshot built); lg_mark_finish then floods what they reach. */
 void lg_roots_mark(lg_scan_t *s);
+/* lg_roots_mark_live is lg_roots_mark without the ignored blocks: the
+ * concurrent mark's finish (concmark.h), which marks those from the
+ * ignore list (lg_ignored_mark) and the table's written pages instead of
+ * a walk of every block. */
+void lg_roots_mark_live(lg_scan_t *s);
+/* lg_roots_gate, when set, is called between the registered regions and
+ * the threads: the concurrent mark's test gate (concmark.h). A second
+ * lg_roots_mark of the same scan keeps the first one's parents. */
+extern void (*lg_roots_gate)(lg_scan_t *s);
 
 #endif

@@ -50,6 +50,7 @@
 #include "blocks.h"
 #include "born.h"
 #include "clone.h"
+#include "concmark.h"
 #include "format.h"
 #include "graph.h"
 #include "history.h"
@@ -100,6 +101,8 @@ static void unguard_faults(void) {
   lg_sys_sigaction(SIGBUS, &old_bus, NULL);
 }
 
+static void scan_free(lg_scan_t *s);
+
 /* Says how long each phase took (t: the phases' start times, then the
  * end). */
 static void note_phases(const lg_scan_t *s, const uint64_t *t) {
@@ -142,6 +145,45 @@ static void note_young(const lg_scan_t *s, uint64_t cpu0) {
   lg_note_locked(LG_NOTE_INFO, msg);
 }
 
+/* What follows the mark (t[0..2] set: the phases' start times): the
+ * analysis, the refcount phase, the log. Returns the bytes lost, or -1. */
+static long judge(lg_scan_t *s, uint64_t *t, uint64_t cpu0) {
+  if (lg_analyse_run(s) < 0) return -1;
+  t[3] = lg_now_ns();
+  if (!s->young) lg_rcscan_analyse(s);
+  lg_scanlog_clusters(s);
+  lg_scanlog_sites_and_chains(s);
+  t[4] = lg_now_ns();
+  note_phases(s, t);
+  if (s->young) note_young(s, cpu0);
+  lg_scanlog_end(s);
+  return (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
+}
+
+/* A concurrent scan's end, with the world running (concmark.h): the
+ * sweep, then the analysis and the log under the log lock and the fault
+ * guard (the program may free and unmap what the analysis reads). */
+static long judge_concurrent(lg_scan_t *s, uint64_t t_begin, uint64_t t_mark) {
+  volatile long lost = -1;
+  uint64_t t[5] = {t_begin, t_mark, lg_now_ns()};
+  lg_concmark_sweep(s);
+  sigjmp_buf jb;
+  lg_log_lock();
+  if (sigsetjmp(jb, 1)) {
+    lg_concmark_unguard();
+    lg_note_locked(LG_NOTE_WARNING, "the scan met unreadable memory and was abandoned");
+  } else {
+    lg_concmark_guard(&jb);
+    lost = judge(s, t, thread_cpu_ns());
+    lg_concmark_unguard();
+    if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
+  }
+  lg_log_flush();
+  lg_log_unlock();
+  scan_free(s);
+  return lost;
+}
+
 /* The work on the snapshot, from the maps to SCAN_END: in the snapshot
  * child, or in process. Returns the bytes lost, or -1. */
 static long scan_work(lg_scan_t *s) {
@@ -162,18 +204,9 @@ static long scan_work(lg_scan_t *s) {
     if (!s->young) lg_rcscan_prepare(s);
     lg_mark_run(s);
     if (s->young) mark_young(s);
+    lg_scanlog_sites_prepare(s); /* sites and chains: the parents go back before the analysis */
     t[2] = lg_now_ns();
-    if (lg_analyse_run(s) == 0) {
-      t[3] = lg_now_ns();
-      if (!s->young) lg_rcscan_analyse(s);
-      lg_scanlog_clusters(s);
-      lg_scanlog_sites_and_chains(s);
-      t[4] = lg_now_ns();
-      note_phases(s, t);
-      if (s->young) note_young(s, cpu0);
-      lg_scanlog_end(s);
-      lost = (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
-    }
+    lost = judge(s, t, cpu0);
   }
   unguard_faults();
   if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
@@ -242,6 +275,9 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
     return -1;
   }
   memset(r, 0, sizeof *r);
+  uint64_t t_begin = lg_now_ns();
+  int conc = lg_concmark_wanted(&s) && lg_concmark_begin(&s) == 0;
+  uint64_t t_mark = lg_now_ns();
   /* The pause counts from here: from the first lock on, an allocating
    * thread may wait, as a stopped one does. */
   uint64_t tp[P_END + 1];
@@ -261,23 +297,29 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
     lg_rset_collect();
     s.t_collect = lg_now_ns() - tp[P_REMEMBER];
   }
-  lg_blocks_flip_epoch();
+  /* A concurrent scan's finish; over its budget, the clone at this stop. */
+  if (conc && lg_concmark_finish(&s) < 0) {
+    lg_concmark_abandon(&s, 1);
+    conc = 0;
+  }
+  if (!conc) lg_blocks_flip_epoch();
   tp[P_CLONE] = lg_now_ns();
   uint64_t cpu0 = thread_cpu_ns();
   /* An exit scan runs in process: the program is ending, nothing to save. */
-  pid_t pid = kind == LG_SCAN_EXIT ? -1 : lg_clone_start(&s, r, scan_work);
+  pid_t pid = kind == LG_SCAN_EXIT || conc ? -1 : lg_clone_start(&s, r, scan_work);
   uint64_t clone_cpu = thread_cpu_ns() - cpu0;
-  long lost = pid > 0 ? 0 : scan_work(&s);
+  long lost = pid > 0 || conc ? 0 : scan_work(&s);
   /* The locks go before the threads run again: a thread that allocates
    * first thing must not wait for them. */
   tp[P_UNLOCK] = lg_now_ns();
-  if (pid < 0) scan_free(&s);
+  if (pid < 0 && !conc) scan_free(&s);
   lg_locks_release();
   s.t_resumed = tp[P_RESUME] = lg_now_ns();
   __atomic_store_n(&r->t_resumed, s.t_resumed, __ATOMIC_RELEASE);
   lg_world_start(&s.world);
   tp[P_END] = lg_now_ns();
   if (pid > 0) lost = lg_clone_reap(pid, r);
+  if (conc) lost = judge_concurrent(&s, t_begin, t_mark);
   if (lost == LG_CLONE_LOST_ABANDONED) return -1; /* as if it never ran: no note, nothing ages */
   if (kind != LG_SCAN_EXIT) note_pause(&s, tp, clone_cpu);
   lg_blocks_age();

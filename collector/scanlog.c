@@ -98,15 +98,14 @@ static int judge(lg_scan_t *s, verdict_t *v) {
   lg_seen_t *next = lg_history_next();
   for (size_t c = 0; c < g->nclusters; c++) v[c] = (verdict_t){s->number, 0xFFFFFFFFu, 0x9E3779B97F4A7C15ull};
   size_t n = 0;
-  for (size_t i = 0; i < s->heap.n; i++) { /* address order keeps `next` sorted */
-    const lg_blk_t *b = &s->heap.blk[i];
-    if (!b->cluster) continue;
-    verdict_t *cv = &v[b->cluster - 1];
+  for (size_t k = 0; k < g->nlost; k++) { /* address order keeps `next` sorted */
+    const lg_blk_t *b = &s->heap.blk[g->lost[k]];
+    verdict_t *cv = &v[(g->lost_info[k] >> 2) - 1];
     const lg_seen_t *p = s->young ? NULL : lg_history_prev(b->addr);
     uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
     if (first < cv->first) cv->first = first;
-    if ((b->flags & LG_BF_ENTRY) && streak < cv->streak) cv->streak = streak;
-    cv->sig = (cv->sig ^ b->addr ^ (b->size << 48)) * 0xff51afd7ed558ccdull;
+    if ((g->lost_info[k] & LG_LOST_ENTRY) && streak < cv->streak) cv->streak = streak;
+    cv->sig = (cv->sig ^ b->addr ^ (lg_blk_size(&s->heap, b) << 48)) * 0xff51afd7ed558ccdull;
     if (next) next[n++] = (lg_seen_t){b->addr, first, streak, p ? p->sig : 0, p ? p->id : 0};
   }
   if (next && s->young) n = carry_forward(s, next, n);
@@ -119,20 +118,21 @@ static lg_seen_t *entry_seen(uintptr_t addr) { return (lg_seen_t *)lg_history_pr
 
 /* Groups a cluster's members by (stack, category) into sites[]; `map` has
  * mask+1 slots of indexes into sites, NONE when free. */
-static uint32_t group_sites(const lg_heap_t *h, const uint32_t *mem, uint32_t n, site_t *sites,
+static uint32_t group_sites(const lg_heap_t *h, const lg_graph_t *g, const uint32_t *mem, uint32_t n, site_t *sites,
                             uint32_t *map, uint32_t mask) {
   uint32_t ns = 0;
   for (uint32_t k = 0; k < n; k++) {
     const lg_blk_t *b = &h->blk[mem[k]];
-    uint32_t j = ((b->stack * 2654435761u) ^ b->cat) & mask;
-    while (map[j] != NONE && !(sites[map[j]].stack == b->stack && sites[map[j]].cat == b->cat))
+    uint32_t stack = b->stack, cat = lg_graph_cat(h, g, mem[k]);
+    uint32_t j = ((stack * 2654435761u) ^ cat) & mask;
+    while (map[j] != NONE && !(sites[map[j]].stack == stack && sites[map[j]].cat == cat))
       j = (j + 1) & mask;
     if (map[j] == NONE) {
       map[j] = ns;
-      sites[ns++] = (site_t){b->stack, b->cat, 0, j, 0};
+      sites[ns++] = (site_t){stack, cat, 0, j, 0};
     }
     sites[map[j]].blocks++;
-    sites[map[j]].bytes += b->size;
+    sites[map[j]].bytes += lg_blk_size(h, b);
   }
   return ns;
 }
@@ -171,7 +171,7 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   const lg_heap_t *h = &s->heap;
   const lg_cluster_info_t *ci = &s->graph.clusters[c];
   const uint32_t *mem = s->graph.members + ci->first;
-  uint32_t ns = group_sites(h, mem, ci->blocks, w->sites, w->map, w->mask);
+  uint32_t ns = group_sites(h, &s->graph, mem, ci->blocks, w->sites, w->map, w->mask);
   for (uint32_t k = 0; k < ns; k++) w->map[w->sites[k].slot] = NONE;
   uint32_t nl = ci->blocks < LG_CLUSTER_MAX_LISTED ? ci->blocks : LG_CLUSTER_MAX_LISTED;
   if (++w->stamp == 0) { memset(w->listed, 0, LISTED_SLOTS * sizeof *w->listed); w->stamp = 1; }
@@ -201,12 +201,12 @@ static uint32_t log_cluster(lg_scan_t *s, uint32_t c, uint32_t first, work_t *w)
   lg_log_u32(nl);
   for (uint32_t k = 0; k < nl; k++) {
     const lg_blk_t *b = &h->blk[mem[k]];
+    unsigned fl = lg_graph_flags(&s->graph, mem[k]);
     lg_log_u64(b->addr);
-    lg_log_u64(b->size);
+    lg_log_u64(lg_blk_size(h, b));
     lg_log_u32(b->stack);
-    lg_log_u8(b->cat);
-    lg_log_u8((uint8_t)(((b->flags & LG_BF_ENTRY) ? LG_LISTED_ENTRY : 0) |
-                        ((b->flags & LG_BF_IN_CYCLE) ? LG_LISTED_IN_CYCLE : 0)));
+    lg_log_u8((uint8_t)lg_graph_cat(h, &s->graph, mem[k]));
+    lg_log_u8((uint8_t)(((fl & LG_BF_ENTRY) ? LG_LISTED_ENTRY : 0) | ((fl & LG_BF_IN_CYCLE) ? LG_LISTED_IN_CYCLE : 0)));
     lg_log_u16(0);
   }
   lg_log_u32(ne);
@@ -287,10 +287,10 @@ void lg_scanlog_clusters(lg_scan_t *s) {
     memset(w.map, 0xFF, sz_map);
     /* Bucket the edges by cluster (counting sort): cluster c's edges are
      * eorder[estart[c] .. estart[c+1]). */
-    for (size_t e = 0; e < g->nedges; e++) w.estart[s->heap.blk[g->edge_from[e]].cluster]++;
+    for (size_t e = 0; e < g->nedges; e++) w.estart[lg_graph_cluster(g, g->edge_from[e])]++;
     for (size_t c = 1; c <= g->nclusters; c++) w.estart[c] += w.estart[c - 1];
     memcpy(pos, w.estart, sz_es);
-    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[s->heap.blk[g->edge_from[e]].cluster - 1]++] = (uint32_t)e;
+    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[lg_graph_cluster(g, g->edge_from[e]) - 1]++] = (uint32_t)e;
     judge(s, v);
     for (uint32_t c = 0; c < g->nclusters; c++) {
       uint32_t id = still_live(s, c, &v[c]);
@@ -313,24 +313,45 @@ void lg_scanlog_clusters(lg_scan_t *s) {
 
 typedef struct stat { uint32_t blocks[3]; uint64_t bytes[3]; uint32_t best; uint32_t depth; } stat_t;
 
-static void log_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk) {
+/* One chain to write: its site, its root and its hops, root side first. */
+typedef struct hop { uintptr_t addr, size; uint32_t stack; } hop_t;
+typedef struct chain { uint32_t stack, n; lg_root_hit_t root; hop_t hop[LG_CHAIN_MAX_HOPS]; } chain_t;
+
+/* What lg_scanlog_sites_prepare keeps for lg_scanlog_sites_and_chains:
+ * the census by site and the chains, in memory of its own (mmap). */
+typedef struct prep { stat_t *st; uint32_t nst, number; size_t bytes; int nchains; chain_t chain[MAX_CHAINS]; } prep_t;
+static prep_t *prep;
+
+/* Copies the chain from a root to block blk of site `stack` into c;
+ * returns 0 when there is none. */
+static int take_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk, chain_t *c) {
   uint32_t path[LG_CHAIN_MAX_HOPS];
   const lg_root_hit_t *root = NULL;
   size_t n = lg_heap_chain(&s->heap, blk, path, LG_CHAIN_MAX_HOPS, &root);
-  if (!n || !root) return;
-  for (size_t k = 0; k < n; k++) log_stack(s->heap.blk[path[k]].stack);
-  lg_log_begin(LG_REC_CHAIN, 4 * 4 + 8 + 4 + (uint32_t)n * 20);
-  lg_log_u32(s->number);
-  lg_log_u32(stack);
-  lg_log_u32(root->kind);
-  lg_log_u32(root->tid);
-  lg_log_u64(root->where);
-  lg_log_u32((uint32_t)n);
+  if (!n || !root) return 0;
+  c->stack = stack;
+  c->n = (uint32_t)n;
+  c->root = *root;
   for (size_t k = 0; k < n; k++) {
     const lg_blk_t *b = &s->heap.blk[path[k]];
-    lg_log_u64(b->addr);
-    lg_log_u64(b->size);
-    lg_log_u32(b->stack);
+    c->hop[k] = (hop_t){b->addr, lg_blk_size(&s->heap, b), b->stack};
+  }
+  return 1;
+}
+
+static void log_chain(const lg_scan_t *s, const chain_t *c) {
+  for (size_t k = 0; k < c->n; k++) log_stack(c->hop[k].stack);
+  lg_log_begin(LG_REC_CHAIN, 4 * 4 + 8 + 4 + c->n * 20);
+  lg_log_u32(s->number);
+  lg_log_u32(c->stack);
+  lg_log_u32(c->root.kind);
+  lg_log_u32(c->root.tid);
+  lg_log_u64(c->root.where);
+  lg_log_u32(c->n);
+  for (size_t k = 0; k < c->n; k++) {
+    lg_log_u64(c->hop[k].addr);
+    lg_log_u64(c->hop[k].size);
+    lg_log_u32(c->hop[k].stack);
   }
   lg_log_end();
 }
@@ -348,12 +369,9 @@ static void save_sites(const stat_t *st, uint32_t nst) {
   lg_born_sites_commit(nst);
 }
 
-void lg_scanlog_sites_and_chains(lg_scan_t *s) {
-  uint32_t nst = lg_stacks_count() + 1, hist_n = 0;
-  size_t bytes = (size_t)nst * sizeof(stat_t);
-  stat_t *st = lg_sys_map(bytes);
-  uint64_t *old = lg_history_old_bytes(&hist_n);
-  if (!st) return;
+/* Counts every live block by site and generation into st[0..nst), and
+ * notes each site's old REACHABLE block nearest a root. */
+static void count_sites(const lg_scan_t *s, stat_t *st, uint32_t nst) {
   for (uint32_t k = 0; k < nst; k++) { st[k].best = NONE; st[k].depth = NONE; }
   for (uint32_t k = 0; k < s->nold_sites && k < nst; k++)
     for (int g = 0; g < 3; g++) {
@@ -366,14 +384,72 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
     stat_t *t = &st[b->stack];
     unsigned g = b->gen > 2 ? 2 : b->gen;
     t->blocks[g]++;
-    t->bytes[g] += b->size;
+    t->bytes[g] += lg_blk_size(&s->heap, b);
     if (g == 2 && b->mark == LG_REACHABLE && s->heap.parent) {
       uint32_t d = s->heap.depth[i];
       if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
     }
   }
-  save_sites(st, nst);
-  uint32_t nsites = 0;
+}
+
+/* Picks the chains of the sites whose old bytes rose most since the last
+ * scan (MAX_CHAINS rounds of picking the largest remaining rise) into p,
+ * and remembers this scan's old bytes for the next. */
+static void pick_chains(const lg_scan_t *s, prep_t *p) {
+  uint32_t hist_n = 0, pick[MAX_CHAINS];
+  uint64_t *old = lg_history_old_bytes(&hist_n);
+  const stat_t *st = p->st;
+  int np = 0;
+  for (; np < MAX_CHAINS; np++) {
+    uint64_t best = 0;
+    pick[np] = 0;
+    for (uint32_t k = 1; k < p->nst && k < hist_n && old; k++) {
+      uint64_t now = st[k].bytes[2];
+      if (now > old[k] && now - old[k] > best && st[k].best != NONE) {
+        int taken = 0;
+        for (int j = 0; j < np; j++) taken |= pick[j] == k;
+        if (!taken) { best = now - old[k]; pick[np] = k; }
+      }
+    }
+    if (!pick[np]) break;
+  }
+  for (uint32_t k = 1; k < p->nst && k < hist_n && old; k++) old[k] = st[k].bytes[2];
+  for (int k = 0; k < np; k++) p->nchains += take_chain(s, pick[k], st[pick[k]].best, &p->chain[p->nchains]);
+}
+
+/* Gives back what prep holds. */
+static void prep_free(prep_t *p) {
+  lg_sys_unmap(p->st, p->bytes);
+  lg_sys_unmap(p, sizeof *p);
+}
+
+void lg_scanlog_sites_prepare(lg_scan_t *s) {
+  if (prep && prep->number == s->number) return;
+  if (prep) prep_free(prep); /* an abandoned scan's */
+  prep = NULL;
+  uint32_t nst = lg_stacks_count() + 1;
+  size_t bytes = (size_t)nst * sizeof(stat_t);
+  prep_t *p = lg_sys_map(sizeof *p);
+  if (p && !(p->st = lg_sys_map(bytes))) { lg_sys_unmap(p, sizeof *p); p = NULL; }
+  if (p) {
+    p->nst = nst;
+    p->number = s->number;
+    p->bytes = bytes;
+    count_sites(s, p->st, nst);
+    save_sites(p->st, nst);
+    if (!s->young) pick_chains(s, p);
+  }
+  lg_heap_drop_parents(&s->heap); /* the chains are taken: the analysis has their room */
+  prep = p;
+}
+
+void lg_scanlog_sites_and_chains(lg_scan_t *s) {
+  lg_scanlog_sites_prepare(s);
+  prep_t *p = prep;
+  prep = NULL;
+  if (!p) return;
+  const stat_t *st = p->st;
+  uint32_t nst = p->nst, nsites = 0;
   for (uint32_t k = 1; k < nst; k++)
     if (st[k].blocks[0] | st[k].blocks[1] | st[k].blocks[2]) { nsites++; log_stack(k); }
   lg_log_begin(LG_REC_SITES, 8 + nsites * 40);
@@ -386,27 +462,8 @@ void lg_scanlog_sites_and_chains(lg_scan_t *s) {
     for (int g = 0; g < 3; g++) lg_log_u64(st[k].bytes[g]);
   }
   lg_log_end();
-  if (s->young) { lg_sys_unmap(st, bytes); return; }
-  /* Chains for the sites whose old bytes rose most since the last scan:
-   * MAX_CHAINS rounds of picking the largest remaining rise. */
-  uint32_t pick[MAX_CHAINS];
-  int np = 0;
-  for (; np < MAX_CHAINS; np++) {
-    uint64_t best = 0;
-    pick[np] = 0;
-    for (uint32_t k = 1; k < nst && k < hist_n && old; k++) {
-      uint64_t now = st[k].bytes[2];
-      if (now > old[k] && now - old[k] > best && st[k].best != NONE) {
-        int taken = 0;
-        for (int j = 0; j < np; j++) taken |= pick[j] == k;
-        if (!taken) { best = now - old[k]; pick[np] = k; }
-      }
-    }
-    if (!pick[np]) break;
-  }
-  for (uint32_t k = 1; k < nst && k < hist_n && old; k++) old[k] = st[k].bytes[2];
-  for (int k = 0; k < np; k++) log_chain(s, pick[k], st[pick[k]].best);
-  lg_sys_unmap(st, bytes);
+  for (int k = 0; k < p->nchains; k++) log_chain(s, &p->chain[k]);
+  prep_free(p);
 }
 
 /* ---- the end ------------------------------------------------------------------- */

@@ -28,6 +28,7 @@ typedef struct fill {
   size_t mask;
   uint8_t *live;
   lg_heap_plan_t *plan; /* a full scan: each block straight into its bucket */
+  lg_heap_t *heap;      /* takes the big blocks' sizes (lg_heap_set_size) */
 } fill_t;
 
 static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
@@ -100,15 +101,14 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
   if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->plan ? lg_heap_plan_slot(f->plan, f->b, lg_slot_addr(sl)) : f->n];
   f->n++;
+  uint32_t stack = lg_slot_stack(sl);
   b->addr = lg_slot_addr(sl);
-  b->size = sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size;
-  b->stack = lg_slot_stack(sl);
+  lg_heap_set_size(f->heap, b,
+                   sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size);
+  b->stack = stack < LG_BLK_STACKS ? stack : 0;
   b->mark = LG_UNREACHED;
-  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(b->stack) ? LG_BF_IGNORED : 0;
-  b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  b->cat = 0;
-  b->cluster = 0;
-  b->heur = 0;
+  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(stack) ? LG_BF_IGNORED : 0;
+  b->gen = gen & 3;
 }
 
 /* ---- a young scan from the born lists (born.h) -------------------------------- */
@@ -213,7 +213,7 @@ int lg_snapshot_take(lg_scan_t *s) {
   size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
   fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
-              NULL, NULL, 0, NULL, NULL};
+              NULL, NULL, 0, NULL, NULL, &s->heap};
   if (!f.b) return -1;
   if (s->young) {
     f.nsites = lg_stacks_count() + 1;
@@ -242,7 +242,8 @@ int lg_snapshot_take(lg_scan_t *s) {
   for (size_t i = 0; i < f.n; i++) {
     while (m < s->nmaps && s->maps[m].hi <= f.b[i].addr) m++;
     const lg_map_t *mp = m < s->nmaps && s->maps[m].lo <= f.b[i].addr ? &s->maps[m] : NULL;
-    if (!mp || !mp->readable || f.b[i].addr + f.b[i].size > readable_end(s, m)) f.b[i].flags |= LG_BF_UNREADABLE;
+    if (!mp || !mp->readable || f.b[i].addr + lg_blk_size(&s->heap, &f.b[i]) > readable_end(s, m))
+      f.b[i].flags |= LG_BF_UNREADABLE;
   }
   return 0;
 }

@@ -378,3 +378,42 @@ void lg_ttab_fork_child(void) {
     free_tables = t;
   }
 }
+
+/* Calls fn with a copy of each live entry of array a, taken whole: the
+ * key read before and after the size and stack is the same. */
+static void copy_array_live(const lg_tarr_t *a, void (*fn)(const lg_slot_t *, void *), void *arg) {
+  for (uint32_t j = 0; j < 16 * a->ngroups; j++) {
+    const lg_slot_t *s = &a->slots[j];
+    lg_slot_t c;
+    c.key = __atomic_load_n(&s->key, __ATOMIC_ACQUIRE);
+    if (c.key <= LG_TT_TOMB) continue;
+    c.size = __atomic_load_n(&s->size, __ATOMIC_RELAXED);
+    c.stack = __atomic_load_n(&s->stack, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&s->key, __ATOMIC_RELAXED) == c.key) fn(&c, arg);
+  }
+}
+
+void lg_ttab_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
+  uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);
+  for (uint32_t i = 0; i < nt; i++) {
+    lg_ttab_t *t = tables[i];
+    __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
+    for (;;) {
+      uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+      for (uint32_t p = 0; p < LG_TT_PARTS; p++) copy_array_live(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), fn, arg);
+      uint32_t s2 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
+      if (s1 == s2 && !(s1 & 1)) break;
+      if (s2 & 1) sched_yield();
+    }
+    __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
+  }
+}
+
+void lg_ttab_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
+  for (uint32_t i = 0; i < ntables; i++)
+    for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
+      lg_tarr_t *a = __atomic_load_n(&tables[i]->part[p].arr, __ATOMIC_ACQUIRE);
+      fn(a->slots, (size_t)16 * a->ngroups, arg);
+    }
+}

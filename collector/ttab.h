@@ -291,6 +291,13 @@ void lg_ttab_unlock(void);
  * bytes): the snapshot child releases its view of them (clone.h). */
 void lg_ttab_each_array(void (*fn)(void *p, size_t n, void *arg), void *arg);
 void lg_ttab_each(void (*fn)(lg_slot_t *slot, void *arg), void *arg);
+/* lg_ttab_each_live calls fn with a consistent copy of every live entry
+ * while owners and other threads work (blocks.h's lg_blocks_each_live):
+ * each table as a reader, walked again when its owner rehashed meanwhile. */
+void lg_ttab_each_live(void (*fn)(const lg_slot_t *slot, void *arg), void *arg);
+/* lg_ttab_each_slots calls fn with every table's current slot arrays
+ * (first slot, count); the world stopped, the registry locked. */
+void lg_ttab_each_slots(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
 size_t lg_ttab_count(void);
 size_t lg_ttab_bytes(void);
 size_t lg_ttab_tables(void); /* tables made so far (a thread's table is reused after it ends) */

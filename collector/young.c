@@ -26,10 +26,10 @@ typedef struct walk {
  * jump past the one pos lies in (0 when none). */
 static uintptr_t clip_young(walk_t *w, uintptr_t pos, uintptr_t *end) {
   const lg_heap_t *h = &w->s->heap;
-  while (w->ib < h->n && h->blk[w->ib].addr + (h->blk[w->ib].size ? h->blk[w->ib].size : 1) <= pos) w->ib++;
+  while (w->ib < h->n && h->blk[w->ib].addr + (h->blk[w->ib].size ? lg_blk_size(h, &h->blk[w->ib]) : 1) <= pos) w->ib++;
   if (w->ib == h->n) return 0;
   const lg_blk_t *b = &h->blk[w->ib];
-  if (b->addr <= pos) return b->addr + (b->size ? b->size : 1);
+  if (b->addr <= pos) return b->addr + (b->size ? lg_blk_size(h, b) : 1);
   if (b->addr < *end) *end = b->addr;
   return 0;
 }
@@ -136,7 +136,7 @@ uint64_t lg_young_sweep(lg_scan_t *s) {
     const lg_blk_t *b = &h->blk[i];
     if (b->mark == LG_REACHABLE) continue;
     if (b->addr < lo) lo = b->addr;
-    if (b->addr + b->size > hi) hi = b->addr + (b->size ? b->size : 1);
+    if (b->addr + lg_blk_size(h, b) > hi) hi = b->addr + (b->size ? lg_blk_size(h, b) : 1);
   }
   if (lo >= hi) return 0;
   walk_t w = {.s = s, .ulo = lo, .uspan = hi - lo};

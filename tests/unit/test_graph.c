@@ -56,10 +56,10 @@ static unsigned char iarea[16384] __attribute__((aligned(4096)));
 /* The block of bl[0..n) that contains w by graph.h's rules, found by
  * looking at every block: its span (at least its start), but not glibc's
  * next-chunk word at the end of a block that fills its chunk. */
-static long find_slowly(const lg_blk_t *bl, size_t n, uintptr_t w) {
+static long find_slowly(const lg_heap_t *h, const lg_blk_t *bl, size_t n, uintptr_t w) {
   for (size_t i = 0; i < n; i++) {
-    uintptr_t off = w - bl[i].addr, span = bl[i].size ? bl[i].size : 1;
-    uintptr_t chunk = (bl[i].size + 8 + 15) & ~(uintptr_t)15;
+    uintptr_t size = lg_blk_size(h, &bl[i]), off = w - bl[i].addr, span = size ? size : 1;
+    uintptr_t chunk = (size + 8 + 15) & ~(uintptr_t)15;
     if (w >= bl[i].addr && off < span && (off == 0 || off != (chunk < 32 ? 32 : chunk) - 16)) return (long)i;
   }
   return -1;
@@ -76,7 +76,7 @@ static int check_index(const uintptr_t *off, const uintptr_t *size, size_t n) {
   assert_int_equal(lg_heap_build(&h), 0);
   uintptr_t lo = bl[0].addr - 64, hi = bl[n - 1].addr + size[n - 1] + 64;
   for (uintptr_t w = lo; w < hi; w++) {
-    long want = find_slowly(bl, n, w);
+    long want = find_slowly(&h, bl, n, w);
     if (lg_heap_find(&h, w) != want) fail_msg("iarea + %ld: found %ld, want %ld", (long)(w - (uintptr_t)iarea), lg_heap_find(&h, w), want);
   }
   int exact = h.exact;
@@ -140,14 +140,14 @@ static void test_index_at_its_edges_matches_a_linear_search(void **state) {
     for (size_t i = 0; i < n; i++) {
       static const intptr_t d[] = {-17, -16, -9, -8, -1, 0, 1, 7, 8, 15, 16, 1023, 1024};
       for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
-        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + ref[i].size + (uintptr_t)d[k]};
+        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + lg_blk_size(&h, &ref[i]) + (uintptr_t)d[k]};
         for (int j = 0; j < 2; j++)
-          if (lg_heap_find(&h, ws[j]) != find_slowly(ref, n, ws[j]))
+          if (lg_heap_find(&h, ws[j]) != find_slowly(&h, ref, n, ws[j]))
             fail_msg("round %d: %#lx found %ld, want %ld", round, (unsigned long)ws[j], lg_heap_find(&h, ws[j]),
-                     find_slowly(ref, n, ws[j]));
+                     find_slowly(&h, ref, n, ws[j]));
       }
       uintptr_t w = ref[i].addr + rnd(&x) % (ref[i].size + 4096);
-      assert_int_equal(lg_heap_find(&h, w), find_slowly(ref, n, w));
+      assert_int_equal(lg_heap_find(&h, w), find_slowly(&h, ref, n, w));
     }
     assert_int_equal(lg_heap_find(&h, 0), -1);
     assert_int_equal(lg_heap_find(&h, ~(uintptr_t)0), -1);
@@ -167,27 +167,34 @@ static void test_a_huge_block_costs_one_index_entry(void **state) {
     uintptr_t tail = aligned ? 16 : 8;
     lg_blk_t bl[6] = {{.addr = A, .size = 40},
                       {.addr = A + 48, .size = 16},
-                      {.addr = A + 64, .size = 4 * G}, /* ends inside a KiB */
+                      {.addr = A + 64},            /* 4 GiB: ends inside a KiB */
                       {.addr = A + 64 + 4 * G + tail, .size = 24},
-                      {.addr = A + 64 + 4 * G + 48, .size = 2 * G},
+                      {.addr = A + 64 + 4 * G + 48}, /* 2 GiB */
                       {.addr = A + 64 + 6 * G + 48, .size = 32}};
+    lg_heap_t h = {.blk = bl, .n = 6};
+    assert_int_equal(lg_heap_set_size(&h, &bl[2], 4 * G), 0); /* a big block: its size beside the record */
+    assert_int_equal(lg_heap_set_size(&h, &bl[4], 2 * G), 0);
+    assert_int_equal(bl[2].size, LG_BLK_BIG);
+    assert_int_equal(lg_blk_size(&h, &bl[2]), 4 * G);
+    assert_int_equal(lg_blk_size(&h, &bl[4]), 2 * G);
     lg_blk_t ref[6];
     memcpy(ref, bl, sizeof ref);
-    lg_heap_t h = {.blk = bl, .n = 6};
     assert_int_equal(lg_heap_build(&h), 0);
     assert_int_equal(h.exact, aligned);
     assert_true(h.ndir <= 8);
     for (size_t i = 0; i < 6; i++) {
       static const intptr_t d[] = {-1024, -17, -16, -9, -8, -1, 0, 1, 7, 8, 15, 16, 1023, 1024};
       for (size_t k = 0; k < sizeof d / sizeof *d; k++) {
-        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + ref[i].size + (uintptr_t)d[k]};
+        uintptr_t ws[2] = {ref[i].addr + (uintptr_t)d[k], ref[i].addr + lg_blk_size(&h, &ref[i]) + (uintptr_t)d[k]};
         for (int j = 0; j < 2; j++)
-          if (lg_heap_find(&h, ws[j]) != find_slowly(ref, 6, ws[j]))
+          if (lg_heap_find(&h, ws[j]) != find_slowly(&h, ref, 6, ws[j]))
             fail_msg("%#lx found %ld, want %ld", (unsigned long)ws[j], lg_heap_find(&h, ws[j]),
-                     find_slowly(ref, 6, ws[j]));
+                     find_slowly(&h, ref, 6, ws[j]));
       }
     }
     assert_int_equal(lg_heap_find(&h, A + 64 + G + 12345), 2);
+    assert_int_equal(lg_heap_find(&h, A + 64 + 4 * G - 1), 2); /* its last byte: past any 32-bit size */
+    assert_int_equal(lg_heap_find(&h, A + 64 + 4 * G + 2 * G + 47), 4);
     lg_heap_free(&h);
   }
 }
@@ -250,16 +257,14 @@ static void test_marking_judges_start_and_past_the_end_words(void **state) {
   assert_int_equal(bl[2].mark, LG_REACHABLE);
   assert_int_equal(bl[3].mark, LG_UNREACHED);
   assert_null(h.pstack.v); /* the POSSIBLE list's memory went back when marking ended */
-  assert_non_null(h.rstack.v); /* the REACHABLE list's room stays, empty, for the analysis */
-  assert_int_equal(h.rstack.n, 0);
+  assert_int_equal(h.rhead, h.rtail); /* the REACHABLE ring is drained */
   lg_mark_range(&h, (uintptr_t)&roots[2], (uintptr_t)&roots[3]); /* and marking goes on */
   lg_mark_finish(&h);
   assert_int_equal(bl[3].mark, LG_POSSIBLE);
   lg_graph_t g;
-  assert_int_equal(lg_graph_analyse(&h, &g), 0); /* takes the room over */
-  assert_null(h.rstack.v);
-  assert_int_equal(bl[3].cat, LG_CAT_POSSIBLE);
-  assert_int_equal(bl[1].cat, LG_CAT_REACHABLE);
+  assert_int_equal(lg_graph_analyse(&h, &g), 0);
+  assert_int_equal(lg_graph_cat(&h, &g, 3), LG_CAT_POSSIBLE);
+  assert_int_equal(lg_graph_cat(&h, &g, 1), LG_CAT_REACHABLE);
   lg_graph_free(&g);
   lg_heap_free(&h);
 }
@@ -454,8 +459,8 @@ static void test_tree_is_one_definite_rest_indirect(void **state) {
   assert_false(g.clusters[0].cyclic);
   assert_int_equal(g.clusters[0].blocks, 7);
   assert_int_equal(g.clusters[0].bytes, 7 * 64);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
-  for (size_t i = 1; i < 7; i++) assert_int_equal(blk[i].cat, LG_CAT_INDIRECT);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE);
+  for (size_t i = 1; i < 7; i++) assert_int_equal(lg_graph_cat(&heap, &g, i), LG_CAT_INDIRECT);
   assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
   assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], 6);
   assert_int_equal(g.members[g.clusters[0].first], 0); /* the entry comes first */
@@ -473,12 +478,12 @@ static void test_two_block_cycle_lowest_is_definite(void **state) {
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 1);
   assert_true(g.clusters[0].cyclic);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE); /* mem[0] has the lower address */
-  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
-  assert_true(blk[0].flags & LG_BF_IN_CYCLE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE); /* mem[0] has the lower address */
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_INDIRECT);
+  assert_true(lg_graph_flags(&g, 0) & LG_BF_IN_CYCLE);
   const char *why;
   assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
-  blk[1].cat = LG_CAT_REACHABLE; /* break it: the verifier must notice */
+  blk[1].mark = LG_REACHABLE; /* break it: the verifier must notice */
   assert_true(lg_graph_verify(&heap, &g, &why) > 0);
   lg_graph_free(&g);
   lg_heap_free(&heap);
@@ -490,10 +495,10 @@ static void test_self_pointer_is_cyclic_and_definite(void **state) {
   point(0, 2, 0, 0);
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 2);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
-  assert_int_equal(blk[1].cat, LG_CAT_DEFINITE);
-  assert_true(g.clusters[blk[0].cluster - 1].cyclic);
-  assert_false(g.clusters[blk[1].cluster - 1].cyclic);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_DEFINITE);
+  assert_true(g.clusters[lg_graph_cluster(&g, 0) - 1].cyclic);
+  assert_false(g.clusters[lg_graph_cluster(&g, 1) - 1].cyclic);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
@@ -506,10 +511,10 @@ static void test_pointer_into_own_interior_is_no_cycle(void **state) {
   point(1, 4, 1, 0);  /* ... do not hide a real one to its own start */
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 2);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
-  assert_false(g.clusters[blk[0].cluster - 1].cyclic);
-  assert_false(blk[0].flags & LG_BF_IN_CYCLE);
-  assert_true(g.clusters[blk[1].cluster - 1].cyclic);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE);
+  assert_false(g.clusters[lg_graph_cluster(&g, 0) - 1].cyclic);
+  assert_false(lg_graph_flags(&g, 0) & LG_BF_IN_CYCLE);
+  assert_true(g.clusters[lg_graph_cluster(&g, 1) - 1].cyclic);
   assert_int_equal(g.nedges, 1); /* only 1 -> 1's start is an edge */
   assert_int_equal(g.edge_from[0], 1);
   const char *why;
@@ -526,8 +531,8 @@ static void test_interior_pointers_between_blocks_still_cycle(void **state) {
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 1);
   assert_true(g.clusters[0].cyclic);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
-  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_INDIRECT);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
@@ -541,9 +546,9 @@ static void test_cycle_below_an_entry_is_all_indirect(void **state) {
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 1);
   assert_true(g.clusters[0].cyclic);
-  assert_int_equal(blk[2].cat, LG_CAT_DEFINITE);
-  assert_int_equal(blk[0].cat, LG_CAT_INDIRECT);
-  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  assert_int_equal(lg_graph_cat(&heap, &g, 2), LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_INDIRECT);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_INDIRECT);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
@@ -557,12 +562,12 @@ static void test_possible_blocks_form_their_own_cluster(void **state) {
   lg_mark_finish(&heap);
   lg_graph_t g;
   assert_int_equal(lg_graph_analyse(&heap, &g), 0);
-  assert_int_equal(blk[0].cat, LG_CAT_POSSIBLE);
-  assert_int_equal(blk[1].cat, LG_CAT_POSSIBLE);
-  assert_int_equal(blk[2].cat, LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_POSSIBLE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_POSSIBLE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 2), LG_CAT_DEFINITE);
   assert_int_equal(g.nclusters, 3);
-  assert_true(g.clusters[blk[0].cluster - 1].possible);
-  assert_false(g.clusters[blk[2].cluster - 1].possible);
+  assert_true(g.clusters[lg_graph_cluster(&g, 0) - 1].possible);
+  assert_false(g.clusters[lg_graph_cluster(&g, 2) - 1].possible);
   assert_int_equal(g.cat_bytes[LG_CAT_POSSIBLE], 128);
   lg_graph_free(&g);
   lg_heap_free(&heap);
@@ -585,7 +590,7 @@ static void test_million_node_list_needs_no_recursion(void **state) {
   assert_int_equal(g.nclusters, 1);
   assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
   assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], N - 1);
-  assert_int_equal(b[0].cat, LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&h, &g, 0), LG_CAT_DEFINITE);
   /* Reachable from a root, the whole list is marked iteratively too. */
   lg_graph_free(&g);
   for (size_t i = 0; i < N; i++) b[i].mark = 0;
@@ -624,6 +629,50 @@ static void test_chain_is_the_shortest_path_from_a_root(void **state) {
   assert_int_equal(path[0], 0);
   assert_int_equal(root->where, (uintptr_t)&roots[0]);
   lg_heap_free(&heap);
+}
+
+/* A level of the breadth-first marking wider than the REACHABLE ring
+ * waits in its overflow bitmap and is still scanned before the next
+ * level: a root block points at N blocks A[i], each A[i] at its own
+ * C[i], and each C[i] also at C[i + 1]. Every C[i] then has depth 3 and
+ * A[i] as parent; an A scanned after the Cs (a level taken out of order)
+ * would leave some C reached through its neighbour, at depth 4. */
+static void test_a_level_wider_than_the_ring_keeps_the_shortest_parents(void **state) {
+  (void)state;
+  enum { N = 20000 };
+  size_t bytes = 4 * N * 8 + N * 8;
+  uintptr_t *area = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  lg_blk_t *b = mmap(NULL, (2 * N + 1) * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(area != MAP_FAILED && b != MAP_FAILED);
+  uintptr_t *a = area, *c = area + 2 * N, *top = area + 4 * N; /* A[i] = a + 2i, C[i] = c + 2i */
+  for (size_t i = 0; i < N; i++) {
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&a[2 * i], .size = 16, .stack = 1};
+    b[N + i] = (lg_blk_t){.addr = (uintptr_t)&c[2 * i], .size = 16, .stack = 2};
+    a[2 * i] = (uintptr_t)&c[2 * i];
+    c[2 * i] = i + 1 < N ? (uintptr_t)&c[2 * i + 2] : 0;
+    top[i] = (uintptr_t)&a[2 * i];
+  }
+  b[2 * N] = (lg_blk_t){.addr = (uintptr_t)top, .size = N * 8, .stack = 3};
+  lg_heap_t h = {.blk = b, .n = 2 * N + 1};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_true(h.ring_mask + 1 < N / 2); /* the levels overflow */
+  assert_int_equal(lg_heap_track_parents(&h), 0);
+  uintptr_t root = (uintptr_t)top;
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(h.depth[2 * N], 1);
+  for (size_t i = 0; i < N; i++) {
+    assert_int_equal(b[i].mark, LG_REACHABLE);
+    assert_int_equal(b[N + i].mark, LG_REACHABLE);
+    if (h.depth[i] != 2 || h.parent[i] != 2 * N) fail_msg("A[%zu]: depth %u, parent %u", i, h.depth[i], h.parent[i]);
+    if (h.depth[N + i] != 3 || h.parent[N + i] != i)
+      fail_msg("C[%zu]: depth %u, parent %u", i, h.depth[N + i], h.parent[N + i]);
+  }
+  assert_int_equal(h.rhead, h.rtail);
+  assert_int_equal(h.nover[0] + h.nover[1], 0);
+  lg_heap_free(&h);
+  munmap(area, bytes);
+  munmap(b, (2 * N + 1) * sizeof *b);
 }
 
 /* Depths take a byte a block and stop at LG_DEPTH_MAX: along a list of
@@ -700,6 +749,50 @@ static void make_sized_heap(const uintptr_t *sizes, size_t n) {
   assert_int_equal(lg_heap_build(&heap), 0);
 }
 
+/* A record's 16 bytes hold each field whole: the largest stack id, every
+ * flag, generation and mark side by side do not spill into each other,
+ * and what marking and the analysis add beside the records (heuristic
+ * tags, object offsets, categories) leaves the record's fields alone. */
+static void test_record_fields_hold_their_full_ranges(void **state) {
+  (void)state;
+  const uintptr_t sizes[3] = {64, 64, 64};
+  make_sized_heap(sizes, 3);
+  blk[0].stack = LG_BLK_STACKS - 1;
+  blk[0].gen = 3;
+  blk[0].flags = LG_BF_IGNORED;
+  blk[1].stack = 0;
+  blk[1].flags = 0;
+  assert_int_equal(blk[0].stack, LG_BLK_STACKS - 1);
+  assert_int_equal(blk[0].gen, 3);
+  assert_int_equal(blk[0].mark, LG_UNREACHED);
+  assert_int_equal(blk[0].size, 64);
+  assert_int_equal(lg_heap_set_xoff(&heap, 2, 16), 0);
+  mem[0][0] = (uintptr_t)mem[2] + 16; /* ignored block 0 holds block 2's object */
+  lg_mark_block(&heap, 0);
+  uintptr_t root[1] = {(uintptr_t)mem[1] + 63}; /* block 1's last byte: an interior pointer */
+  mark_roots(root, 1);
+  assert_int_equal(blk[0].mark, LG_REACHABLE);
+  assert_int_equal(blk[1].mark, LG_POSSIBLE);
+  assert_int_equal(blk[2].mark, LG_REACHABLE);
+  assert_true(blk[1].flags & LG_BF_ROOTED);
+  assert_false(blk[1].flags & LG_BF_ROOT_OBJ);
+  assert_int_equal(blk[0].stack, LG_BLK_STACKS - 1);
+  assert_int_equal(blk[0].gen, 3);
+  assert_int_equal(blk[0].flags, LG_BF_IGNORED);
+  assert_int_equal(blk[2].stack, 3);
+  lg_graph_t g;
+  assert_int_equal(lg_graph_analyse(&heap, &g), 0);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_REACHABLE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_POSSIBLE);
+  assert_int_equal(lg_graph_flags(&g, 1), LG_BF_ENTRY);
+  assert_int_equal(lg_graph_cluster(&g, 1), 1);
+  assert_int_equal(lg_graph_cluster(&g, 2), 0);
+  assert_int_equal(blk[1].stack, 0);
+  assert_int_equal(blk[1].size, 64);
+  lg_graph_free(&g);
+  lg_heap_free(&heap);
+}
+
 /* Marks from one root word holding mem[i] + off. */
 static void mark_from(size_t i, uintptr_t off) {
   uintptr_t root[1] = {(uintptr_t)mem[i] + off};
@@ -716,7 +809,7 @@ static void test_pointer_past_empty_array_is_a_start_pointer(void **state) {
   assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[1] + 8), -1); /* find is unchanged */
   mark_from(1, 8); /* heap.heur is 0: it is no heuristic */
   assert_int_equal(blk[1].mark, LG_REACHABLE);
-  assert_int_equal(blk[1].heur, 0);
+  assert_int_equal(lg_blk_heur(&heap, 1), 0);
   lg_heap_free(&heap);
   /* The count must be 0 and the block 8 bytes long. */
   make_sized_heap(sizes, 2);
@@ -749,16 +842,19 @@ static void test_lost_block_holding_empty_array_makes_it_indirect(void **state) 
   mem[0][3] = (uintptr_t)mem[1] + 8;
   lg_graph_t g = analyse_all_lost();
   assert_int_equal(g.nclusters, 1);
-  assert_int_equal(blk[0].cat, LG_CAT_DEFINITE);
-  assert_int_equal(blk[1].cat, LG_CAT_INDIRECT);
+  assert_int_equal(lg_graph_cat(&heap, &g, 0), LG_CAT_DEFINITE);
+  assert_int_equal(lg_graph_cat(&heap, &g, 1), LG_CAT_INDIRECT);
   const char *why;
   assert_int_equal(lg_graph_verify(&heap, &g, &why), 0);
   lg_graph_free(&g);
   lg_heap_free(&heap);
 }
 
+static unsigned last_heur; /* block 0's heuristic tag in mark_shaped's or mark_object's heap */
+
 /* Marks block 0 (of `size` bytes, words w0 and w1) from a root holding
- * mem[0] + off, with the heuristics `on`, and returns its mark. */
+ * mem[0] + off, with the heuristics `on`, and returns its mark (its tag
+ * in last_heur). */
 static int mark_shaped(uintptr_t size, uintptr_t w0, uintptr_t w1, uintptr_t off, uint32_t on) {
   const uintptr_t sizes[2] = {size, 64};
   make_sized_heap(sizes, 2);
@@ -767,6 +863,7 @@ static int mark_shaped(uintptr_t size, uintptr_t w0, uintptr_t w1, uintptr_t off
   mem[0][1] = w1;
   mark_from(0, off);
   int m = blk[0].mark;
+  last_heur = lg_blk_heur(&heap, 0);
   lg_heap_free(&heap);
   return m;
 }
@@ -776,7 +873,7 @@ static void test_stdstring_needs_length_capacity_and_size(void **state) {
   const uint32_t on = BIT(LG_HEUR_STDSTRING);
   /* length 10, capacity 30: a block of 24 + 30 + 1 bytes, pointer at +24 */
   assert_int_equal(mark_shaped(55, 10, 30, 24, on), LG_REACHABLE);
-  assert_int_equal(blk[0].heur, LG_HEUR_STDSTRING);
+  assert_int_equal(last_heur, LG_HEUR_STDSTRING);
   assert_int_equal(mark_shaped(55, 30, 30, 24, on), LG_REACHABLE);  /* full */
   assert_int_equal(mark_shaped(55, 31, 30, 24, on), LG_POSSIBLE);   /* length > capacity */
   assert_int_equal(mark_shaped(55, 10, 29, 24, on), LG_POSSIBLE);   /* size mismatch */
@@ -789,7 +886,7 @@ static void test_length64_needs_size_minus_eight(void **state) {
   (void)state;
   const uint32_t on = BIT(LG_HEUR_LENGTH64);
   assert_int_equal(mark_shaped(64, 56, 7, 8, on), LG_REACHABLE);
-  assert_int_equal(blk[0].heur, LG_HEUR_LENGTH64);
+  assert_int_equal(last_heur, LG_HEUR_LENGTH64);
   assert_int_equal(mark_shaped(64, 55, 7, 8, on), LG_POSSIBLE);
   assert_int_equal(mark_shaped(64, 56, 7, 16, on), LG_POSSIBLE);
   assert_int_equal(mark_shaped(64, 56, 7, 8, 0), LG_POSSIBLE);
@@ -799,7 +896,7 @@ static void test_newarray_needs_a_count_dividing_the_rest(void **state) {
   (void)state;
   const uint32_t on = BIT(LG_HEUR_NEWARRAY);
   assert_int_equal(mark_shaped(64, 7, 1, 8, on), LG_REACHABLE); /* 7 elements of 8 bytes */
-  assert_int_equal(blk[0].heur, LG_HEUR_NEWARRAY);
+  assert_int_equal(last_heur, LG_HEUR_NEWARRAY);
   assert_int_equal(mark_shaped(64, 5, 1, 8, on), LG_POSSIBLE);  /* 56 % 5 != 0 */
   assert_int_equal(mark_shaped(64, 0, 1, 8, on), LG_POSSIBLE);  /* no elements */
   assert_int_equal(mark_shaped(64, 57, 1, 8, on), LG_POSSIBLE); /* more than fit */
@@ -810,9 +907,9 @@ static void test_heuristics_are_tried_in_valgrinds_order(void **state) {
   (void)state;
   /* 56 at the start of 64 bytes fits length64 and newarray: length64 first. */
   assert_int_equal(mark_shaped(64, 56, 0, 8, BIT(LG_HEUR_LENGTH64) | BIT(LG_HEUR_NEWARRAY)), LG_REACHABLE);
-  assert_int_equal(blk[0].heur, LG_HEUR_LENGTH64);
+  assert_int_equal(last_heur, LG_HEUR_LENGTH64);
   assert_int_equal(mark_shaped(64, 56, 0, 8, BIT(LG_HEUR_NEWARRAY)), LG_REACHABLE);
-  assert_int_equal(blk[0].heur, LG_HEUR_NEWARRAY);
+  assert_int_equal(last_heur, LG_HEUR_NEWARRAY);
 }
 
 /* Fake vtables in a readable "module" segment, their function pointers in
@@ -845,6 +942,7 @@ static int mark_object(uintptr_t w0, uintptr_t w2, uintptr_t off, uint32_t rodat
   mem[0][2] = w2;
   mark_from(0, off);
   int m = blk[0].mark;
+  last_heur = lg_blk_heur(&heap, 0);
   lg_heap_free(&heap);
   return m;
 }
@@ -853,7 +951,7 @@ static void test_multipleinheritance_needs_two_vtable_pointers(void **state) {
   (void)state;
   uintptr_t primary = (uintptr_t)rodata[0], second = (uintptr_t)rodata[1];
   assert_int_equal(mark_object(primary, second, 16, LG_SEG_R), LG_REACHABLE);
-  assert_int_equal(blk[0].heur, LG_HEUR_MULTIPLEINHERITANCE);
+  assert_int_equal(last_heur, LG_HEUR_MULTIPLEINHERITANCE);
   assert_int_equal(mark_object(primary, second, 16, 0), LG_POSSIBLE);               /* unreadable segment */
   assert_int_equal(mark_object((uintptr_t)mem[1], second, 16, LG_SEG_R), LG_POSSIBLE); /* first word: heap */
   assert_int_equal(mark_object(primary, (uintptr_t)rodata[2], 16, LG_SEG_R), LG_POSSIBLE); /* one function */
@@ -885,7 +983,7 @@ static void test_vtable_verdicts_are_remembered_per_address(void **state) {
   assert_int_equal(blk[1].mark, LG_POSSIBLE);
   assert_int_equal(blk[2].mark, LG_POSSIBLE);
   assert_int_equal(blk[3].mark, LG_REACHABLE);
-  assert_int_equal(blk[3].heur, LG_HEUR_MULTIPLEINHERITANCE);
+  assert_int_equal(lg_blk_heur(&heap, 3), LG_HEUR_MULTIPLEINHERITANCE);
   lg_heap_free(&heap);
 }
 
@@ -900,7 +998,7 @@ static void test_start_pointer_clears_the_heuristic(void **state) {
     if (order) roots[0] = (uintptr_t)mem[0], roots[1] = (uintptr_t)mem[0] + 8;
     mark_roots(roots, 2);
     assert_int_equal(blk[0].mark, LG_REACHABLE);
-    assert_int_equal(blk[0].heur, 0);
+    assert_int_equal(lg_blk_heur(&heap, 0), 0);
     lg_graph_t g;
     assert_int_equal(lg_graph_analyse(&heap, &g), 0);
     assert_int_equal(g.heur_blocks[LG_HEUR_NEWARRAY], 0);
@@ -926,7 +1024,7 @@ static void test_heuristic_counts_only_the_block_it_reached(void **state) {
   lg_graph_t g;
   assert_int_equal(lg_graph_analyse(&heap, &g), 0);
   assert_int_equal(blk[1].mark, LG_REACHABLE);
-  assert_int_equal(blk[1].heur, 0);
+  assert_int_equal(lg_blk_heur(&heap, 1), 0);
   assert_int_equal(g.heur_blocks[LG_HEUR_NEWARRAY], 1);
   assert_int_equal(g.heur_bytes[LG_HEUR_NEWARRAY], 64);
   assert_int_equal(g.cat_blocks[LG_CAT_REACHABLE], 3);
@@ -948,7 +1046,7 @@ static void test_heuristic_from_possible_memory_is_possible(void **state) {
   mark_from(0, 40);
   assert_int_equal(blk[0].mark, LG_POSSIBLE);
   assert_int_equal(blk[1].mark, LG_POSSIBLE);
-  assert_int_equal(blk[1].heur, 0);
+  assert_int_equal(lg_blk_heur(&heap, 1), 0);
   lg_heap_free(&heap);
 }
 
@@ -960,6 +1058,8 @@ int main(void) {
       cmocka_unit_test(test_index_of_blocks_off_or_sharing_a_granule),
       cmocka_unit_test(test_index_at_its_edges_matches_a_linear_search),
       cmocka_unit_test(test_a_huge_block_costs_one_index_entry),
+      cmocka_unit_test(test_record_fields_hold_their_full_ranges),
+      cmocka_unit_test(test_a_level_wider_than_the_ring_keeps_the_shortest_parents),
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),

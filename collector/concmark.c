@@ -1,0 +1,636 @@
+/* collector/concmark.c — the mostly-concurrent mark (concmark.h: the
+ * design, its soundness argument, and what each function here does in
+ * it): arming the written-page tracking, the table copy and the first
+ * mark with the world running, the finish with the world stopped, the
+ * sweep of blocks freed meanwhile, and the fault guard those phases read
+ * program memory under. */
+#include "concmark.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blocks.h"
+#include "collector.h"
+#include "dirty.h"
+#include "format.h"
+#include "graph.h"
+#include "hot.h"
+#include "logwriter.h"
+#include "maps.h"
+#include "modules.h"
+#include "annot.h"
+#include "refcount.h"
+#include "roots.h"
+#include "scanstate.h"
+#include "rset.h"
+#include "snapshot.h"
+#include "stacks.h"
+#include "sys.h"
+
+#define PAGE 4096u
+/* The finish reads again at most this many bytes of marked blocks on
+ * written pages (at the mark's 1-2 GB/s, about what the clone of a 1 GB
+ * program pauses it for); more, and the clone snapshot is taken at the
+ * same stop instead (concmark.h, (e)). So are more written runs than
+ * MAX_RUNS. */
+#define BUDGET_BYTES ((uint64_t)32 << 20)
+#define MAX_RUNS 65536
+/* The finish reads every root again: when the concurrent pass took more
+ * CPU time than this to read them (a program with a big root memory of its own,
+ * such as a garbage-collected heap in its own mappings), the clone is
+ * cheaper: the scan takes it, and after SLOW_ROOTS_MAX such scans in a
+ * row, the following ones do not try. */
+#define ROOTS_BUDGET_NS 8000000ull
+
+typedef struct range { uintptr_t lo, hi; } range_t;
+/* An armed range; `tracked` 0: the kernel refused it (gone meanwhile, or
+ * memory it cannot track): all of it counts as written. */
+typedef struct armed { uintptr_t lo, hi; int tracked; } armed_t;
+
+/* One concurrent scan's own state (one at a time: the scan lock). */
+static struct {
+  armed_t *armed;           /* the ranges write-tracked at the arm */
+  size_t narmed, armed_bytes;
+  range_t *runs;            /* written runs collected at the finish */
+  size_t nruns, runs_bytes;
+  long written;             /* pages in runs, or -1: too many runs */
+  uint64_t reread;          /* bytes of marked blocks on them */
+  uintptr_t now;            /* the table's parity from the copy on */
+  uint64_t t_arm, t_copy, t_mark, t_finish;
+  uint64_t t_roots;         /* CPU time the concurrent pass's roots took */
+  int faulted;              /* a guarded read faulted */
+  int pm;                   /* /proc/self/pagemap during the finish */
+  uint64_t f[6];            /* the finish's steps' start times, then its end */
+} cm;
+
+static char gate[256];
+static int foreign; /* the program registered a userfaultfd of its own */
+/* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
+ * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
+static int slow_roots;
+#define SLOW_ROOTS_MAX 3
+
+/* ---- the fault guard ------------------------------------------------------ */
+
+static sigjmp_buf *guard_jmp;
+static pid_t guard_tid;
+static struct sigaction old_segv, old_bus;
+
+/* A fault on the scanning thread abandons what it was reading; any other
+ * thread's fault is the program's: its handler runs as it would have
+ * (called from here), or, for the default action or SIG_IGN, the
+ * program's disposition is put back and the instruction faults again. */
+static void on_fault(int sig, siginfo_t *si, void *uc) {
+  if (guard_jmp && lg_gettid() == guard_tid) siglongjmp(*guard_jmp, 1);
+  const struct sigaction *old = sig == SIGSEGV ? &old_segv : &old_bus;
+  if ((old->sa_flags & SA_SIGINFO) && old->sa_sigaction) { old->sa_sigaction(sig, si, uc); return; }
+  if (!(old->sa_flags & SA_SIGINFO) && old->sa_handler != SIG_DFL && old->sa_handler != SIG_IGN) {
+    old->sa_handler(sig);
+    return;
+  }
+  lg_sys_sigaction(sig, old, NULL);
+}
+
+/* Installs the guard for one signal, on the alternate stack when the
+ * program's own handler runs there (a stack overflow must still reach it). */
+static void guard_one(int sig, struct sigaction *old) {
+  struct sigaction sa;
+  lg_sys_sigaction(sig, NULL, old);
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER | (old->sa_flags & SA_ONSTACK);
+  sigemptyset(&sa.sa_mask);
+  lg_sys_sigaction(sig, &sa, NULL);
+}
+
+void lg_concmark_guard(sigjmp_buf *jb) {
+  guard_tid = lg_gettid();
+  guard_jmp = jb;
+  guard_one(SIGSEGV, &old_segv);
+  guard_one(SIGBUS, &old_bus);
+}
+
+void lg_concmark_unguard(void) {
+  guard_jmp = NULL;
+  lg_sys_sigaction(SIGSEGV, &old_segv, NULL);
+  lg_sys_sigaction(SIGBUS, &old_bus, NULL);
+}
+
+/* ---- the test gate ----------------------------------------------------------- */
+
+void lg_concmark_test_init(void) {
+  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
+  if (g) lg_fmt(gate, sizeof gate, "%s", g);
+}
+
+/* The gate (roots.h's hook, in the concurrent pass only): creates
+ * GATE.wait, then waits (at most 60 s) until GATE exists, without the
+ * locks the pass holds (the program's thread may allocate meanwhile). */
+static void wait_at_gate(lg_scan_t *s) {
+  (void)s;
+  lg_roots_unlock();
+  lg_log_unlock();
+  lg_modules_unlock();
+  char w[272];
+  lg_fmt(w, sizeof w, "%s.wait", gate);
+  int fd = open(w, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+  for (int i = 0; i < 60000 && access(gate, F_OK) != 0; i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  lg_modules_lock();
+  lg_log_lock();
+  lg_roots_lock();
+}
+
+/* ---- arm ---------------------------------------------------------------------- */
+
+/* Is mapping m memory the scan reads (a root or a heap), which must then
+ * be tracked? */
+static int wants_tracking(const lg_map_t *m) {
+  return m->writable && m->readable && m->kind != LG_MAP_SPECIAL && m->kind != LG_MAP_DEVICE;
+}
+
+void lg_concmark_disarm(void) {
+  for (size_t i = 0; i < cm.narmed; i++)
+    if (cm.armed[i].tracked) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
+  if (cm.armed) lg_sys_unmap(cm.armed, cm.armed_bytes);
+  if (cm.runs) lg_sys_unmap(cm.runs, cm.runs_bytes);
+  cm.armed = NULL;
+  cm.runs = NULL;
+  cm.narmed = cm.nruns = 0;
+}
+
+/* Makes room for one more armed entry; 0 or -1. */
+static int armed_room(void) {
+  if (cm.narmed < cm.armed_bytes / sizeof(armed_t)) return 0;
+  size_t nb = cm.armed_bytes * 2;
+  armed_t *a = lg_sys_remap(cm.armed, cm.armed_bytes, nb);
+  if (!a) return -1;
+  cm.armed = a;
+  cm.armed_bytes = nb;
+  return 0;
+}
+
+/* Records [lo, hi) as armed but not tracked: all written at the finish
+ * (a mapping holding blocks that the program may make writable again). */
+static int arm_untracked(uintptr_t lo, uintptr_t hi) {
+  if (armed_room() < 0) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0};
+  return 0;
+}
+
+/* Write-tracks [lo, hi) as armed entry; 0, or -1 when the program's own
+ * userfaultfd holds it (EBUSY) or the shim's is gone. A range refused for
+ * another reason (unmapped or changed since it was listed, memory the
+ * kernel cannot track) counts as all written at the finish. */
+static int arm_range(uintptr_t lo, uintptr_t hi) {
+  if (armed_room() < 0) return -1;
+  errno = 0;
+  int tracked = lg_dirty_track(lo, hi) == 0;
+  if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked};
+  return 0;
+}
+
+static void arm_array(void *p, size_t n, void *arg) {
+  int *failed = arg;
+  uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(PAGE - 1), hi = ((uintptr_t)p + n + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+  if (!*failed && arm_range(lo, hi) < 0) *failed = 1;
+}
+
+/* Before the copy: write-tracks the block table's arrays (read without a
+ * lock: an array replaced meanwhile is refused or tracked for nothing;
+ * the finish reads whole every array that is not tracked). 0 or -1. */
+static int arm_table(void) {
+  if (lg_dirty_open() < 0) return -1;
+  cm.armed_bytes = 4096 * sizeof(armed_t);
+  if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
+  int failed = 0;
+  lg_blocks_each_array(arm_array, &failed);
+  return failed ? -1 : 0;
+}
+
+/* After the copy, before the mark: reads the maps and write-tracks every
+ * mapping that holds a block of the index (roots are read again whole at
+ * the finish: they need no tracking). 0 or -1. */
+static int arm_heaps(lg_scan_t *s) {
+  if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
+  size_t i = 0;
+  for (size_t m = 0; m < s->nmaps; m++) {
+    const lg_map_t *mp = &s->maps[m];
+    while (i < s->heap.n && s->heap.blk[i].addr + lg_blk_size(&s->heap, &s->heap.blk[i]) <= mp->lo) i++;
+    if (i == s->heap.n) break;
+    if (s->heap.blk[i].addr >= mp->hi || !mp->readable) continue;
+    if (!wants_tracking(mp)) { /* read-only now: it counts as all written */
+      if (arm_untracked(mp->lo, mp->hi) < 0) return -1;
+      continue;
+    }
+    if (arm_range(mp->lo, mp->hi) < 0) return -1;
+  }
+  return 0;
+}
+
+/* ---- table ---------------------------------------------------------------------- */
+
+typedef struct copy { lg_blk_t *b; size_t n, cap; int full; lg_heap_t *heap; } copy_t;
+/* A record's mark between the copy and the mark: born during the copy. */
+#define BORN LG_POSSIBLE
+
+static void copy_entry(const lg_slot_t *sl, void *arg) {
+  copy_t *c = arg;
+  if (c->n == c->cap) {
+    lg_blk_t *b = lg_sys_remap(c->b, (c->cap + 1) * sizeof *b, (2 * c->cap + 1) * sizeof *b);
+    if (!b) { c->full = 1; return; }
+    c->b = b;
+    c->cap *= 2;
+  }
+  lg_blk_t *b = &c->b[c->n++];
+  memset(b, 0, sizeof *b);
+  b->addr = lg_slot_addr(sl);
+  if (lg_heap_set_size(c->heap, b, sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size) < 0)
+    c->full = 1;
+  b->stack = lg_slot_stack(sl);
+  b->gen = (uint8_t)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  /* Born after the copy began: black. Until the mark begins the record's
+   * mark field is free, so BORN (LG_POSSIBLE) says so, and it moves with
+   * the record through the sort; mark_running turns it into a mark. */
+  b->mark = (sl->key & LG_BLK_PARITY) == cm.now ? BORN : LG_UNREACHED;
+  b->flags = sl->key & LG_BLK_IGNORED ? LG_BF_IGNORED : 0;
+}
+
+/* Was the block allocated by the dynamic loader itself (snapshot.c's
+ * rule, modules.h)? Computed once per stack. */
+static int from_loader(uint32_t id) {
+  uint32_t fl = lg_stacks_flags(id);
+  if (!(fl & LG_STACK_CHECKED)) {
+    uintptr_t inner;
+    int n = lg_stacks_frames(id, &inner, 1);
+    if (n < 0) return 0;
+    fl = LG_STACK_CHECKED | (n > 0 && lg_modules_in_loader(inner) ? LG_STACK_LOADER : 0);
+    lg_stacks_set_flags(id, fl);
+  }
+  return (fl & LG_STACK_LOADER) != 0;
+}
+
+/* Keeps one entry per address (a table walked twice, a block seen in two
+ * parts), preferring one born during the copy (judged by nobody). */
+static size_t drop_duplicates(lg_blk_t *b, size_t n) {
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && b[k - 1].addr == b[i].addr) { if (b[i].mark == BORN) b[k - 1] = b[i]; continue; }
+    b[k++] = b[i];
+  }
+  return k;
+}
+
+/* Flags the blocks outside readable memory at the arm (a free never seen). */
+static void flag_unreadable(lg_scan_t *s) {
+  size_t m = 0;
+  for (size_t i = 0; i < s->heap.n; i++) {
+    lg_blk_t *b = &s->heap.blk[i];
+    while (m < s->nmaps && s->maps[m].hi <= b->addr) m++;
+    uintptr_t end = m < s->nmaps && s->maps[m].lo <= b->addr && s->maps[m].readable ? s->maps[m].hi : 0;
+    for (size_t k = m + 1; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+    if (b->addr + lg_blk_size(&s->heap, b) > end) b->flags |= LG_BF_UNREADABLE;
+  }
+}
+
+/* Copies the block table with the world running into s->heap (sorted,
+ * indexed); the epoch flips first, so that every block born from then on
+ * has the new parity. 0 or -1. */
+static int copy_table(lg_scan_t *s) {
+  lg_blocks_lock_all();
+  lg_blocks_flip_epoch();
+  cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
+  lg_blocks_unlock_all();
+  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap};
+  if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
+  lg_blocks_each_live(copy_entry, &c);
+  s->heap.blk = c.b;
+  s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
+  if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
+  s->heap.n = drop_duplicates(c.b, c.n);
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
+  if (lg_heap_build(&s->heap) < 0) return -1;
+  lg_snapshot_heuristics(s);
+  return 0;
+}
+
+/* ---- mark ------------------------------------------------------------------------ */
+
+/* The calling thread's CPU time in ns: what reading the roots costs, which
+ * a loaded machine's scheduling does not inflate as it does wall time. */
+static uint64_t cpu_ns(void) {
+  struct timespec t;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) < 0) return 0;
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* The concurrent pass: the blocks born during the copy made black, then
+ * the roots but the threads (the world runs: s->world is empty) under the
+ * locks of the lists they walk, then the flood. 0, -1 on a fault, or -2
+ * when the roots took longer than ROOTS_BUDGET_NS (the finish, which
+ * reads them again, would pause the program for longer than the clone). */
+static int mark_running(lg_scan_t *s) {
+  sigjmp_buf jb;
+  volatile int locked = 0;
+  if (sigsetjmp(jb, 1)) {
+    lg_concmark_unguard();
+    if (locked) { lg_roots_unlock(); lg_log_unlock(); lg_modules_unlock(); }
+    cm.faulted = 1;
+    return -1;
+  }
+  lg_concmark_guard(&jb);
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (s->heap.blk[i].mark == BORN) { s->heap.blk[i].mark = LG_UNREACHED; lg_mark_block(&s->heap, i); }
+  lg_modules_lock();
+  lg_log_lock();
+  lg_roots_lock();
+  locked = 1;
+  lg_roots_gate = gate[0] ? wait_at_gate : NULL;
+  uint64_t t0 = cpu_ns();
+  lg_roots_mark(s);
+  cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
+  lg_roots_gate = NULL;
+  lg_roots_unlock();
+  lg_log_unlock();
+  lg_modules_unlock();
+  locked = 0;
+  if (cm.t_roots > ROOTS_BUDGET_NS) {
+    lg_concmark_unguard();
+    slow_roots++;
+    return -2;
+  }
+  slow_roots = 0;
+  lg_mark_finish(&s->heap);
+  lg_concmark_unguard();
+  return 0;
+}
+
+int lg_concmark_open(void) { return !foreign; }
+
+void lg_concmark_close(void) {
+  foreign = 1;
+  lg_dirty_close();
+}
+
+int lg_concmark_wanted(const lg_scan_t *s) {
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && (s->kind == LG_SCAN_API || s->kind == LG_SCAN_PERIODIC) && s->opts->concurrent && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
+         !lg_rset_ready();
+}
+
+/* Drops what the concurrent phases built, for the clone scan to run. */
+static void drop(lg_scan_t *s) {
+  lg_heap_free(&s->heap);
+  if (s->heap.blk) lg_sys_unmap(s->heap.blk, s->blk_bytes);
+  if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
+  memset(&s->heap, 0, sizeof s->heap);
+  s->maps = NULL;
+  s->nmaps = s->maps_cap = s->blk_bytes = 0;
+}
+
+void lg_concmark_abandon(lg_scan_t *s, int locked) {
+  lg_concmark_disarm();
+  drop(s);
+  /* The epoch back as it was: the clone scan flips it itself. */
+  if (!locked) lg_blocks_lock_all();
+  lg_blocks_flip_epoch();
+  if (!locked) lg_blocks_unlock_all();
+}
+
+/* Says why scan s takes the snapshot after all. */
+static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
+  char msg[240];
+  lg_fmt(msg, sizeof msg, "scan %u could not mark concurrently (%s): it took the snapshot", s->number, why);
+  if (!locked) lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_flush(); /* before a snapshot child could inherit it unwritten */
+  if (!locked) lg_log_unlock();
+}
+
+int lg_concmark_begin(lg_scan_t *s) {
+  memset(&cm, 0, sizeof cm);
+  const char *why = "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async";
+  uint64_t t0 = lg_now_ns();
+  int ok = arm_table() == 0;
+  cm.t_arm = lg_now_ns() - t0;
+  t0 = lg_now_ns();
+  if (ok && copy_table(s) < 0) { ok = 0; why = "out of memory"; }
+  cm.t_copy = lg_now_ns() - t0;
+  t0 = lg_now_ns();
+  if (ok && arm_heaps(s) < 0) ok = 0;
+  cm.t_arm += lg_now_ns() - t0;
+  t0 = lg_now_ns();
+  if (ok) flag_unreadable(s);
+  int marked = ok ? mark_running(s) : 0;
+  if (marked < 0) {
+    ok = 0;
+    why = marked == -2 ? "its roots take too long to read again at the stop"
+                       : cm.faulted ? "memory unmapped while it was read" : "out of memory";
+  }
+  cm.t_mark = lg_now_ns() - t0;
+  if (ok) return 0;
+  lg_concmark_abandon(s, 0);
+  note_fallback(s, why, 0);
+  return -1;
+}
+
+/* ---- finish -------------------------------------------------------------------- */
+
+static void add_run(uintptr_t a, uintptr_t b, void *arg) {
+  (void)arg;
+  if (cm.written < 0) return;
+  if (cm.nruns && cm.runs[cm.nruns - 1].hi == a) { cm.runs[cm.nruns - 1].hi = b; }
+  else if (cm.nruns == MAX_RUNS) { cm.written = -1; return; }
+  else cm.runs[cm.nruns++] = (range_t){a, b};
+  cm.written += (long)((b - a) / PAGE);
+}
+
+/* Collects the written pages of every armed range (a range no longer
+ * tracked whole: all of it). 0, or -1 over the budget. */
+static int collect(void) {
+  cm.runs_bytes = MAX_RUNS * sizeof(range_t);
+  if (!(cm.runs = lg_sys_map(cm.runs_bytes))) return -1;
+  for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
+    size_t before = cm.nruns;
+    long saved = cm.written;
+    if (cm.armed[i].tracked && lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0)
+      continue;
+    cm.nruns = before;
+    cm.written = saved;
+    add_run(cm.armed[i].lo, cm.armed[i].hi, NULL);
+  }
+  return cm.written < 0 ? -1 : 0;
+}
+
+/* The first block that ends above a, by binary search of the sorted heap. */
+static size_t first_ending_above(const lg_heap_t *h, uintptr_t a) {
+  size_t lo = 0, hi = h->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (h->blk[mid].addr + lg_blk_size(h, &h->blk[mid]) <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Reads again the marked blocks' words on [a, b) (a written run,
+ * readable), or (`count`) only adds up their bytes in cm.reread. */
+static void remark_run(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
+  for (size_t i = first_ending_above(h, a); i < h->n && h->blk[i].addr < b; i++) {
+    const lg_blk_t *k = &h->blk[i];
+    if (k->mark == LG_UNREACHED || (k->flags & LG_BF_UNREADABLE)) continue;
+    uintptr_t end = k->addr + lg_blk_size(h, k);
+    uintptr_t lo = k->addr > a ? k->addr : a, hi = end < b ? end : b;
+    if (count) cm.reread += hi - lo;
+    else lg_mark_range(h, lo, hi);
+  }
+}
+
+/* The first mapping of s that ends above a. */
+static size_t first_map_above(const lg_scan_t *s, uintptr_t a) {
+  size_t lo = 0, hi = s->nmaps;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->maps[mid].hi <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Every written run, clamped to the mappings readable now. */
+static void remark_written(lg_scan_t *s, int count) {
+  lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
+  for (size_t r = 0; r < cm.nruns; r++)
+    for (size_t m = first_map_above(s, cm.runs[r].lo); m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
+      const lg_map_t *mp = &s->maps[m];
+      uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
+      if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
+    }
+}
+
+/* A live table entry met on a written table page. A block born since the
+ * flip (the new parity) is read whole as a root, and is not judged when
+ * the index has an entry at its address (a new block where an old one
+ * was: its size may differ). An old block is judged as any other (the
+ * copy saw every block that lived through it: lg_blocks_each_live),
+ * unless the program asked meanwhile to ignore it; one of those the
+ * index lacks is read whole as a root. */
+static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
+  int born = (key & LG_BLK_PARITY) == cm.now;
+  /* An old entry the program did not ask to ignore: the copy saw it (a
+   * block that lived through the copy), so it is judged; no lookup. */
+  if (!born && !(key & LG_BLK_IGNORED)) return;
+  uintptr_t addr = key & LG_BLK_ADDR_MASK;
+  long i = lg_heap_find(h, addr);
+  int in = i >= 0 && h->blk[i].addr == addr;
+  if (in && (born || (key & LG_BLK_IGNORED))) lg_mark_block(h, (size_t)i);
+  if (in && !born) return;
+  uintptr_t n = size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)addr) : size;
+  lg_mark_range(h, addr, addr + n);
+}
+
+typedef struct born_walk { lg_heap_t *h; const lg_slot_t *slots; size_t n; } born_walk_t;
+
+/* The entries of a written run [a, b) of one slot array. */
+static void born_run(uintptr_t a, uintptr_t b, void *arg) {
+  born_walk_t *w = arg;
+  uintptr_t lo = (uintptr_t)w->slots, hi = lo + w->n * sizeof(lg_slot_t);
+  if (a < lo) a = lo;
+  if (b > hi) b = hi;
+  for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b; p += sizeof(lg_slot_t)) {
+    const lg_slot_t *sl = (const lg_slot_t *)p;
+    if (sl->key > 1) take_entry(w->h, sl->key, sl->size);
+  }
+}
+
+/* One slot array: its written pages, or all of it when it was not tracked
+ * (made after the arm: a table that grew). */
+static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
+  born_walk_t w = {arg, slots, n};
+  uintptr_t lo = (uintptr_t)slots & ~(uintptr_t)(PAGE - 1);
+  uintptr_t hi = ((uintptr_t)(slots + n) + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+  if (lg_dirty_written_in(cm.pm, lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
+}
+
+int lg_concmark_finish(lg_scan_t *s) {
+  uint64_t t0 = lg_now_ns();
+  sigjmp_buf jb;
+  if ((cm.pm = lg_dirty_pagemap()) < 0) return -1;
+  if (sigsetjmp(jb, 1)) {
+    lg_concmark_unguard();
+    close(cm.pm);
+    note_fallback(s, "memory unmapped while it was read", 1);
+    return -1;
+  }
+  lg_concmark_guard(&jb);
+  lg_map_t *old = s->maps;
+  size_t old_cap = s->maps_cap;
+  s->maps = NULL;
+  cm.f[0] = t0;
+  int ok = collect() == 0;
+  cm.f[1] = lg_now_ns();
+  ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
+  if (old) lg_sys_unmap(old, old_cap);
+  if (ok) remark_written(s, 1);
+  if (cm.reread > BUDGET_BYTES) ok = 0;
+  if (!ok) {
+    lg_concmark_unguard();
+    close(cm.pm);
+    note_fallback(s, cm.written < 0 || cm.reread > BUDGET_BYTES ? "the program wrote more than the finish's budget" : "out of memory", 1);
+    return -1;
+  }
+  lg_roots_mark_live(s);
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  lg_ignored_mark(&s->heap);
+  cm.f[2] = lg_now_ns();
+  remark_written(s, 0);
+  cm.f[3] = lg_now_ns();
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  lg_blocks_each_slots(born_array, &s->heap);
+  cm.f[4] = lg_now_ns();
+  lg_mark_finish(&s->heap);
+  lg_concmark_unguard();
+  close(cm.pm);
+  cm.f[5] = lg_now_ns();
+  cm.t_finish = lg_now_ns() - t0;
+  return 0;
+}
+
+/* ---- sweep --------------------------------------------------------------------- */
+
+void lg_concmark_sweep(lg_scan_t *s) {
+  lg_concmark_disarm();
+  size_t dropped = 0;
+  for (size_t i = 0; i < s->heap.n; i++) {
+    lg_blk_t *b = &s->heap.blk[i];
+    if (b->mark == LG_REACHABLE) continue;
+    lg_slot_t sl;
+    if (lg_blocks_lookup(b->addr, &sl) && (sl.key & LG_BLK_PARITY) != cm.now && lg_slot_stack(&sl) == b->stack) continue;
+    b->mark = LG_REACHABLE; /* freed during the scan (or a new block there): not judged */
+    dropped++;
+  }
+  char msg[400];
+  size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number,
+                    (unsigned long long)(cm.t_arm / 1000000), (unsigned long long)(cm.t_copy / 1000000),
+                    (unsigned long long)(cm.t_mark / 1000000));
+  static const char *step[5] = {"collect", "roots", "written", "born", "flood"};
+  for (int k = 0; k < 5; k++)
+    n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", step[k], (unsigned long long)((cm.f[k + 1] - cm.f[k]) / 1000));
+  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile",
+         cm.written, (unsigned long long)(cm.reread >> 10), dropped);
+  lg_log_lock();
+  lg_note_locked(LG_NOTE_INFO, msg);
+  lg_log_unlock();
+}
+
+void lg_concmark_free(lg_scan_t *s) { drop(s); }
