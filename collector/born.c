@@ -212,22 +212,25 @@ const char *lg_born_why_text(int why) {
   case LG_BORN_BUSY: return "by a walk of the table: a thread was stopped inside a table change";
   case LG_BORN_LOST: return "by a walk of the table: the lists missed a change";
   case LG_BORN_UNSAVED: return "by a walk of the table: the scan before saved no site counts";
+  case LG_BORN_AGAIN: return "by a walk of the table: blocks the scan before found lost are judged again";
   default: return "by a walk of the table";
   }
 }
 
 /* The entry of a new record at the stop: the slot it was written to when
- * the part of its table still has the array that slot is in (an owner's
- * rehash moves entries), else found by a probe; NULL when the address is
- * no longer in the table. */
+ * that slot is in the current array of its table's part and still holds
+ * the address, else found by a probe (an owner's rehash moves entries, and
+ * a later array may be mapped where a retired one was, so a slot inside
+ * the current array may be another array's); NULL when the address is no
+ * longer in the table. */
 static lg_slot_t *entry_of(const rec_t *r) {
   const lg_ttab_t *t = (const lg_ttab_t *)r->aux;
   if (!t) return lg_blocks_shared_find(r->word);
   uint64_t h = lg_tt_hash(r->word);
   lg_tarr_t *a = t->part[lg_tt_part(h)].arr;
   lg_slot_t *sl = (lg_slot_t *)r->slot;
-  if (sl < a->slots || sl >= a->slots + 16 * (size_t)a->ngroups) return lg_ttab_find(a, r->word, h);
-  return (lg_tt_key(sl) & LG_BLK_ADDR_MASK) == r->word ? sl : NULL;
+  if (sl >= a->slots && sl < a->slots + 16 * (size_t)a->ngroups && (lg_tt_key(sl) & LG_BLK_ADDR_MASK) == r->word) return sl;
+  return lg_ttab_find(a, r->word, h);
 }
 
 #define AHEAD 16 /* records whose entries are fetched ahead of their use */

@@ -155,7 +155,10 @@ int lg_born_reserve(uint32_t stacks);
  * lg_born_sites may stand for a walk of the table. lg_born_why says why
  * not (LG_BORN_*; the last epoch's, in the order checked), and
  * lg_born_why_text how the snapshot was taken, for its NOTE. */
-enum { LG_BORN_WHOLE, LG_BORN_OFF, LG_BORN_BUSY, LG_BORN_LOST, LG_BORN_UNSAVED };
+enum { LG_BORN_WHOLE, LG_BORN_OFF, LG_BORN_BUSY, LG_BORN_LOST, LG_BORN_UNSAVED, LG_BORN_AGAIN };
+/* (LG_BORN_AGAIN is the snapshot's own: the lists were whole, but the
+ * scan judges again older blocks the previous one found lost, which the
+ * lists do not name: young.h.) */
 int lg_born_whole(void);
 int lg_born_why(void);
 const char *lg_born_why_text(int why);

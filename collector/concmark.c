@@ -21,6 +21,7 @@
 #include "format.h"
 #include "graph.h"
 #include "hot.h"
+#include "lock.h"
 #include "logwriter.h"
 #include "maps.h"
 #include "modules.h"
@@ -77,13 +78,17 @@ static struct {
   uint64_t t_arm, t_copy, t_mark, t_finish;
   uint64_t t_roots;         /* CPU time the concurrent pass's roots took */
   int faulted;              /* a guarded read faulted */
+  int device;               /* the arm met a device or kernel-object mapping */
   int pm;                   /* /proc/self/pagemap during the finish */
   uint64_t f[6];            /* the finish's steps' start times, then its end */
   uint64_t cpu0;            /* the finish's CPU clock after the roots */
   int over;                 /* the finish passed FINISH_BUDGET_NS */
+  size_t *unread;           /* the heap's blocks flagged unreadable, in order */
+  size_t nunread, unread_bytes;
 } cm;
 
 static char gate[256];
+static char gate_at[64]; /* LEAKGRAPH_TEST_CONC_GATE_AT: the gate's places */
 static int foreign; /* the program registered a userfaultfd of its own */
 /* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
  * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
@@ -96,6 +101,14 @@ static int heavy_floods; /* likewise, scans in a row over FLOOD_BUDGET_BYTES */
 static sigjmp_buf *guard_jmp;
 static pid_t guard_tid;
 static struct sigaction old_segv, old_bus;
+/* guard_lock keeps the guard's install and removal apart from the
+ * program's sigaction calls for SIGSEGV and SIGBUS (lg_concmark_guard_hold):
+ * while `guarding`, old_segv and old_bus are the program's actions. */
+static lg_lock_t guard_lock = LG_LOCK_INIT;
+static int guarding;
+/* The guarded thread's mask before the guard unblocked SIGSEGV and SIGBUS
+ * (the scanner thread blocks every signal: a fault there would kill). */
+static sigset_t guard_mask;
 
 /* A fault on the scanning thread abandons what it was reading; any other
  * thread's fault is the program's: its handler runs as it would have
@@ -124,17 +137,53 @@ static void guard_one(int sig, struct sigaction *old) {
   lg_sys_sigaction(sig, &sa, NULL);
 }
 
+/* Takes guard_lock with every signal blocked (into *saved). */
+static void guard_lock_take(sigset_t *saved) {
+  sigset_t all;
+  sigfillset(&all);
+  lg_sys_sigmask(SIG_BLOCK, &all, saved);
+  lg_lock(&guard_lock);
+}
+
+static void guard_lock_drop(const sigset_t *saved) {
+  lg_unlock(&guard_lock);
+  lg_sys_sigmask(SIG_SETMASK, saved, NULL);
+}
+
 void lg_concmark_guard(sigjmp_buf *jb) {
+  sigset_t saved;
+  guard_lock_take(&saved);
   guard_tid = lg_gettid();
   guard_jmp = jb;
   guard_one(SIGSEGV, &old_segv);
   guard_one(SIGBUS, &old_bus);
+  guarding = 1;
+  guard_lock_drop(&saved);
+  sigset_t faults;
+  sigemptyset(&faults);
+  sigaddset(&faults, SIGSEGV);
+  sigaddset(&faults, SIGBUS);
+  lg_sys_sigmask(SIG_UNBLOCK, &faults, &guard_mask);
 }
 
 void lg_concmark_unguard(void) {
+  sigset_t saved;
+  lg_sys_sigmask(SIG_SETMASK, &guard_mask, NULL);
+  guard_lock_take(&saved);
   guard_jmp = NULL;
+  guarding = 0;
   lg_sys_sigaction(SIGSEGV, &old_segv, NULL);
   lg_sys_sigaction(SIGBUS, &old_bus, NULL);
+  guard_lock_drop(&saved);
+}
+
+void lg_concmark_guard_hold(void) { lg_lock(&guard_lock); }
+
+void lg_concmark_guard_release(void) { lg_unlock(&guard_lock); }
+
+struct sigaction *lg_concmark_guard_saved(int sig) {
+  if (!guarding) return NULL;
+  return sig == SIGSEGV ? &old_segv : sig == SIGBUS ? &old_bus : NULL;
 }
 
 /* ---- the test gate ----------------------------------------------------------- */
@@ -142,6 +191,31 @@ void lg_concmark_unguard(void) {
 void lg_concmark_test_init(void) {
   const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
   if (g) lg_fmt(gate, sizeof gate, "%s", g);
+  g = getenv("LEAKGRAPH_TEST_CONC_GATE_AT");
+  lg_fmt(gate_at, sizeof gate_at, ",%s,", g ? g : "roots");
+}
+
+/* Is `place` among the gate's places (LEAKGRAPH_TEST_CONC_GATE_AT, a
+ * comma-separated list of roots, armed, marked; roots when unset)? */
+static int gate_here(const char *place) {
+  char w[72];
+  lg_fmt(w, sizeof w, ",%s,", place);
+  return gate[0] && strstr(gate_at, w) != NULL;
+}
+
+/* Creates GATE.PLACE.wait, then waits (at most 60 s) until GATE.PLACE
+ * exists: the gate at a place of the concurrent pass where it holds no
+ * lock (after the arm, after the concurrent mark). */
+static void wait_at(const char *place) {
+  char w[340], open_path[340];
+  lg_fmt(open_path, sizeof open_path, "%s.%s", gate, place);
+  lg_fmt(w, sizeof w, "%s.wait", open_path);
+  int fd = open(w, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  if (fd >= 0) close(fd);
+  for (int i = 0; i < 60000 && access(open_path, F_OK) != 0; i++) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
 }
 
 /* The gate (roots.h's hook, in the concurrent pass only): creates
@@ -178,8 +252,11 @@ void lg_concmark_disarm(void) {
     if (cm.armed[i].tracked) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
   if (cm.armed) lg_sys_unmap(cm.armed, cm.armed_bytes);
   if (cm.runs) lg_sys_unmap(cm.runs, cm.runs_bytes);
+  if (cm.unread) lg_sys_unmap(cm.unread, cm.unread_bytes);
   cm.armed = NULL;
   cm.runs = NULL;
+  cm.unread = NULL;
+  cm.nunread = 0;
   cm.narmed = cm.nruns = 0;
 }
 
@@ -235,9 +312,16 @@ static int arm_table(void) {
 
 /* After the copy, before the mark: reads the maps and write-tracks every
  * mapping that holds a block of the index (roots are read again whole at
- * the finish: they need no tracking). 0 or -1. */
+ * the finish: they need no tracking). 0 or -1; -1 with cm.device when the
+ * program has a device or kernel-object mapping (io_uring's rings, a
+ * driver's buffers): it may have pages pinned that the kernel or a device
+ * writes through a mapping of its own (an io_uring fixed buffer, DMA); no
+ * page table of the program's sees those writes, so no written page names
+ * them, and such a program's scans take the snapshot. */
 static int arm_heaps(lg_scan_t *s) {
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
+  for (size_t m = 0; m < s->nmaps; m++)
+    if (s->maps[m].kind == LG_MAP_DEVICE) { cm.device = 1; return -1; }
   size_t i = 0;
   for (size_t m = 0; m < s->nmaps; m++) {
     const lg_map_t *mp = &s->maps[m];
@@ -306,16 +390,29 @@ static size_t drop_duplicates(lg_blk_t *b, size_t n) {
   return k;
 }
 
-/* Flags the blocks outside readable memory at the arm (a free never seen). */
-static void flag_unreadable(lg_scan_t *s) {
-  size_t m = 0;
-  for (size_t i = 0; i < s->heap.n; i++) {
-    lg_blk_t *b = &s->heap.blk[i];
-    while (m < s->nmaps && s->maps[m].hi <= b->addr) m++;
-    uintptr_t end = m < s->nmaps && s->maps[m].lo <= b->addr && s->maps[m].readable ? s->maps[m].hi : 0;
-    for (size_t k = m + 1; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-    if (b->addr + lg_blk_size(&s->heap, b) > end) b->flags |= LG_BF_UNREADABLE;
-  }
+/* Does block b (of s->heap) lie in readable mappings of s->maps
+ * (sorted)? *m is a cursor into them, for blocks asked in address order. */
+static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
+  while (*m < s->nmaps && s->maps[*m].hi <= b->addr) (*m)++;
+  size_t k = *m;
+  uintptr_t end = k < s->nmaps && s->maps[k].lo <= b->addr && s->maps[k].readable ? s->maps[k].hi : 0;
+  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  return b->addr + lg_blk_size(&s->heap, b) <= end;
+}
+
+/* Flags the blocks outside readable memory at the arm (a free never seen:
+ * see reread_unarmed) and lists them in cm.unread, so that the finish,
+ * with the world stopped, looks at those few and not at every record.
+ * 0, or -1 out of memory. */
+static int flag_unreadable(lg_scan_t *s) {
+  size_t m = 0, n = 0;
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (!readable_in_maps(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
+  cm.unread_bytes = (n + 1) * sizeof *cm.unread;
+  if (!(cm.unread = lg_sys_map(cm.unread_bytes))) return -1;
+  for (size_t i = 0; i < s->heap.n && cm.nunread < n; i++)
+    if (s->heap.blk[i].flags & LG_BF_UNREADABLE) cm.unread[cm.nunread++] = i;
+  return 0;
 }
 
 /* Copies the block table with the world running into s->heap (sorted,
@@ -376,7 +473,7 @@ static int mark_running(lg_scan_t *s) {
   lg_log_lock();
   lg_roots_lock();
   locked = 1;
-  lg_roots_gate = gate[0] ? wait_at_gate : NULL;
+  lg_roots_gate = gate_here("roots") ? wait_at_gate : NULL;
   uint64_t t0 = cpu_ns();
   lg_roots_mark(s);
   cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
@@ -457,15 +554,19 @@ int lg_concmark_begin(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   int ok = arm_table() == 0;
   cm.t_arm = lg_now_ns() - t0;
+  if (gate_here("armed")) wait_at("armed");
   t0 = lg_now_ns();
   if (ok && copy_table(s) < 0) { ok = 0; why = "out of memory"; }
   cm.t_copy = lg_now_ns() - t0;
   t0 = lg_now_ns();
-  if (ok && arm_heaps(s) < 0) ok = 0;
+  if (ok && arm_heaps(s) < 0) {
+    ok = 0;
+    if (cm.device) why = "a device or kernel-object mapping (io_uring, a driver) may have pages written unseen";
+  }
   cm.t_arm += lg_now_ns() - t0;
   if (ok) heuristics(s);
   t0 = lg_now_ns();
-  if (ok) flag_unreadable(s);
+  if (ok && flag_unreadable(s) < 0) { ok = 0; why = "out of memory"; }
   int marked = ok ? mark_running(s) : 0;
   if (marked < 0) {
     ok = 0;
@@ -473,6 +574,7 @@ int lg_concmark_begin(lg_scan_t *s) {
                        : cm.faulted ? "memory unmapped while it was read" : "out of memory";
   }
   cm.t_mark = lg_now_ns() - t0;
+  if (ok && gate_here("marked")) wait_at("marked");
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
   note_fallback(s, why, 0);
@@ -600,6 +702,28 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
   if (lg_dirty_written_in(cm.pm, lo, hi, 0, born_run, &w) < 0) born_run(lo, hi, &w);
 }
 
+/* The blocks flagged unreadable before the mark that lie in readable
+ * memory at the finish (s->maps read again): memory made readable again
+ * meanwhile (mprotect), or mapped at a place the maps' read found empty
+ * (a block in a mapping the arm never saw: the order of arm and copy
+ * keeps those out today, this keeps it so if the order changes). The
+ * concurrent pass never read them and their pages may not be tracked:
+ * each is readable from now on, and a marked one is read whole now.
+ * `count`: only add up the marked ones' bytes in cm.reread (the budget),
+ * changing nothing. */
+static void reread_unarmed(lg_scan_t *s, int count) {
+  size_t m = 0;
+  lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
+  for (size_t k = 0; k < cm.nunread; k++) {
+    lg_blk_t *b = &s->heap.blk[cm.unread[k]];
+    if (!(b->flags & LG_BF_UNREADABLE) || !readable_in_maps(s, b, &m)) continue;
+    uintptr_t size = lg_blk_size(&s->heap, b);
+    if (count) { if (b->mark != LG_UNREACHED) cm.reread += size; continue; }
+    b->flags &= ~LG_BF_UNREADABLE;
+    if (b->mark != LG_UNREACHED) lg_mark_range(&s->heap, b->addr, b->addr + size);
+  }
+}
+
 int lg_concmark_finish(lg_scan_t *s) {
   uint64_t t0 = lg_now_ns();
   sigjmp_buf jb;
@@ -620,6 +744,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
   if (old) lg_sys_unmap(old, old_cap);
   if (ok) remark_written(s, 1);
+  if (ok) reread_unarmed(s, 1);
   if (cm.reread > BUDGET_BYTES) ok = 0;
   if (!ok) {
     lg_concmark_unguard();
@@ -633,6 +758,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   cm.f[2] = lg_now_ns();
   cm.cpu0 = cpu_ns();
   remark_written(s, 0);
+  reread_unarmed(s, 0);
   cm.f[3] = lg_now_ns();
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);

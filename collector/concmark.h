@@ -256,10 +256,24 @@ void lg_concmark_free(lg_scan_t *s);
 /* lg_concmark_disarm unregisters every range the arm tracked. */
 void lg_concmark_disarm(void);
 /* lg_concmark_guard catches the calling thread's faults while it reads
- * program memory (a fault jumps to jb); any other thread's fault goes to
- * the program's handler as before. lg_concmark_unguard ends it. */
+ * program memory (a fault jumps to jb; SIGSEGV and SIGBUS are unblocked
+ * in the calling thread meanwhile: the scanner thread blocks every
+ * signal); any other thread's fault goes to the program's handler as
+ * before. lg_concmark_unguard ends it and puts the thread's mask back. */
 void lg_concmark_guard(sigjmp_buf *jb);
 void lg_concmark_unguard(void);
+/* While the guard is in place (with the world running) the program's
+ * actions for SIGSEGV and SIGBUS live in the guard's saved copies, which
+ * its end puts back: the program's sigaction (preload/signals.c) reads
+ * and sets them there instead of the kernel's. lg_concmark_guard_hold
+ * keeps the guard from starting or ending (the caller has every signal
+ * blocked) until lg_concmark_guard_release; meanwhile
+ * lg_concmark_guard_saved(sig) is the saved action of sig, or NULL when
+ * no guard is in place for it (then the kernel's action is the
+ * program's). */
+void lg_concmark_guard_hold(void);
+void lg_concmark_guard_release(void);
+struct sigaction *lg_concmark_guard_saved(int sig);
 /* lg_concmark_open tells whether scans may still mark concurrently.
  * lg_concmark_close ends that for good (the program
  * registers memory with a userfaultfd of its own: preload/uffd.c); the
@@ -271,7 +285,11 @@ void lg_concmark_close(void);
 /* lg_concmark_test_init reads LEAKGRAPH_TEST_CONC_GATE, a test-only knob:
  * a path GATE; the concurrent pass then creates GATE.wait between the
  * registered regions and the threads of its roots and waits (at most
- * 60 s) until GATE exists. Called once, at init. */
+ * 60 s) until GATE exists. LEAKGRAPH_TEST_CONC_GATE_AT (a comma-separated
+ * list of places; "roots" when unset) moves or adds gates: "roots" is the
+ * one above; "armed" (after the table's arrays are armed, before the table's copy) and "marked"
+ * (after the concurrent mark, before the stop) create GATE.PLACE.wait and
+ * wait until GATE.PLACE exists. Called once, at init. */
 void lg_concmark_test_init(void);
 
 #endif

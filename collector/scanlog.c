@@ -91,8 +91,10 @@ static size_t carry_forward(lg_scan_t *s, lg_seen_t *next, size_t n) {
 }
 
 /* Fills v[] for every cluster and this scan's lost list in history. A
- * young scan's blocks are all born since the previous scan: no earlier
- * entry at their address is theirs. */
+ * young scan's blocks of generation 0 are born since the previous scan:
+ * no earlier entry at their address is theirs; its older blocks are the
+ * previous scan's lost ones it judges again (young.h), whose entries go
+ * on. */
 static int judge(lg_scan_t *s, verdict_t *v) {
   const lg_graph_t *g = &s->graph;
   lg_seen_t *next = lg_history_next();
@@ -101,7 +103,7 @@ static int judge(lg_scan_t *s, verdict_t *v) {
   for (size_t k = 0; k < g->nlost; k++) { /* address order keeps `next` sorted */
     const lg_blk_t *b = &s->heap.blk[g->lost[k]];
     verdict_t *cv = &v[(g->lost_info[k] >> 2) - 1];
-    const lg_seen_t *p = s->young ? NULL : lg_history_prev(b->addr);
+    const lg_seen_t *p = s->young && !b->gen ? NULL : lg_history_prev(b->addr);
     uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
     if (first < cv->first) cv->first = first;
     if ((g->lost_info[k] & LG_LOST_ENTRY) && streak < cv->streak) cv->streak = streak;

@@ -12,6 +12,7 @@
 #include "history.h"
 #include "maps.h"
 #include "modules.h"
+#include "refcount.h"
 #include "stacks.h"
 #include "sys.h"
 
@@ -29,6 +30,7 @@ typedef struct fill {
   uint8_t *live;
   lg_heap_plan_t *plan; /* a full scan: each block straight into its bucket */
   lg_heap_t *heap;      /* takes the big blocks' sizes (lg_heap_set_size) */
+  uint32_t min_age;     /* a young scan: judge again the lost blocks of a shorter streak */
 } fill_t;
 
 static size_t hash_of(uintptr_t a, size_t mask) { return (size_t)((a >> 4) * 0x9E3779B97F4A7C15ull >> 20) & mask; }
@@ -54,10 +56,42 @@ static void hash_prev(lg_scan_t *s, fill_t *f) {
   }
 }
 
-/* Marks the previous lost entry at addr, if any, as a live block. */
-static void note_live(fill_t *f, uintptr_t addr) {
+/* The index + 1 of the previous lost entry at addr, or 0. */
+static size_t prev_entry(const fill_t *f, uintptr_t addr) {
+  if (!f->hash) return 0;
   for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
-    if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 1; return; }
+    if (f->prev[f->hash[j] - 1].addr == addr) return f->hash[j];
+  return 0;
+}
+
+/* Does a young scan judge the older block whose previous lost entry is
+ * k (index + 1; 0: none) again? Yes when the previous scan found it lost
+ * with a streak still below min_age (young.h argues why that is exact);
+ * it then goes into the copy as a young block does, with its generation,
+ * and is neither counted by site as an older block nor carried forward. */
+static int judge_again(const fill_t *f, size_t k) { return k && f->prev[k - 1].streak < f->min_age; }
+
+/* The streak below which a young scan judges a lost block again: min_age
+ * for a periodic scan, 0 (none) when the program has refcounted objects
+ * (CPython's, the object table's): a full scan's refcount phase then
+ * judges those blocks too (rcscan.h: a pointer to an object inside its
+ * block is a pointer to the block), a young scan has none, and would find
+ * lost, again and again, objects a full scan finds reachable. Such a
+ * program's leaks wait for the next full scan, as before. */
+static uint32_t judge_again_age(const lg_scan_t *s) {
+  if (s->kind != LG_SCAN_PERIODIC || s->min_age <= 0 || lg_rc_count() || lg_rc_python_type()) return 0;
+  return (uint32_t)s->min_age;
+}
+
+/* Does the previous lost list hold a block a young scan would judge
+ * again? (The born lists then cannot stand for the walk: they name no
+ * older block.) */
+static int any_to_judge_again(const fill_t *f) {
+  size_t n;
+  lg_history_prev_list(&n);
+  for (size_t k = 0; f->hash && k < n; k++)
+    if (f->prev[k].streak < f->min_age) return 1;
+  return 0;
 }
 
 /* Was the block allocated by the dynamic loader itself? (See modules.h.)
@@ -74,10 +108,11 @@ static int from_loader(uint32_t id) {
   return (fl & LG_STACK_LOADER) != 0;
 }
 
-/* A young scan's older block: counted by site, not copied. */
-static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen) {
+/* A young scan's older block: counted by site, not copied; k is its
+ * previous lost entry (index + 1; 0: none). */
+static void count_old(fill_t *f, const lg_slot_t *sl, unsigned gen, size_t k) {
   uint32_t st = lg_slot_stack(sl);
-  if (f->hash) note_live(f, lg_slot_addr(sl));
+  if (k) f->live[k - 1] = 1; /* its previous lost entry, if any, lives */
   if (!f->sites || st >= f->nsites) return;
   f->sites[st].blocks[gen > 2 ? 2 : gen]++;
   f->sites[st].bytes[gen > 2 ? 2 : gen] +=
@@ -97,7 +132,10 @@ static int fill_grow(fill_t *f) {
 static void copy_slot(lg_slot_t *sl, void *arg) {
   fill_t *f = arg;
   unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (f->young && gen) { count_old(f, sl, gen); return; }
+  if (f->young && gen) {
+    size_t k = prev_entry(f, lg_slot_addr(sl));
+    if (!judge_again(f, k)) { count_old(f, sl, gen, k); return; }
+  }
   if (f->n == f->cap && fill_grow(f) < 0) return;
   lg_blk_t *b = &f->b[f->plan ? lg_heap_plan_slot(f->plan, f->b, lg_slot_addr(sl)) : f->n];
   f->n++;
@@ -148,6 +186,7 @@ static void age_saved_sites(fill_t *f) {
  * Returns 1, or 0 when the lists cannot stand for a walk. */
 static int fill_from_lists(lg_scan_t *s, fill_t *f) {
   s->young_why = f->sites ? lg_born_why() : LG_BORN_OFF;
+  if (s->young_why == LG_BORN_WHOLE && any_to_judge_again(f)) s->young_why = LG_BORN_AGAIN;
   if (s->young_why != LG_BORN_WHOLE) return 0;
   size_t n;
   lg_history_prev_list(&n);
@@ -213,7 +252,7 @@ int lg_snapshot_take(lg_scan_t *s) {
   size_t bytes = (cap + 1) * sizeof(lg_blk_t);
   /* A young scan copies few blocks: only the pages it fills are touched. */
   fill_t f = {s->young ? lg_sys_map(bytes) : lg_sys_map_populated(bytes), 0, cap, s->young, NULL, 0,
-              NULL, NULL, 0, NULL, NULL, &s->heap};
+              NULL, NULL, 0, NULL, NULL, &s->heap, 0};
   if (!f.b) return -1;
   if (s->young) {
     f.nsites = lg_stacks_count() + 1;
@@ -221,6 +260,7 @@ int lg_snapshot_take(lg_scan_t *s) {
     if (!(f.sites = lg_sys_map(s->old_sites_bytes))) return -1;
     s->old_sites = f.sites;
     s->nold_sites = f.nsites;
+    f.min_age = judge_again_age(s);
     hash_prev(s, &f);
   }
   /* Sorting while copying costs two more walks of the table: worth it for

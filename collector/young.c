@@ -134,7 +134,7 @@ uint64_t lg_young_sweep(lg_scan_t *s) {
   uintptr_t lo = UINTPTR_MAX, hi = 0;
   for (size_t i = 0; i < h->n; i++) {
     const lg_blk_t *b = &h->blk[i];
-    if (b->mark == LG_REACHABLE) continue;
+    if (b->mark == LG_REACHABLE || b->gen) continue; /* an older block judged again needs no sweep (young.h) */
     if (b->addr < lo) lo = b->addr;
     if (b->addr + lg_blk_size(h, b) > hi) hi = b->addr + (b->size ? lg_blk_size(h, b) : 1);
   }

@@ -37,9 +37,36 @@
  * snapshot, so words pointing at its old address point at nothing, or at
  * the young block that reuses it (the case above). A block freed after
  * the snapshot is in the snapshot (the child's copy of memory is of that
- * instant). An old block is never judged: its loss is found by the next
- * full scan, and a cluster logged earlier is carried forward (history and
- * LIVE) so a killed process's report keeps it.
+ * instant).
+ *
+ * Which old blocks are judged again: those the previous scan found lost
+ * with a streak still below min_age (history.h), each still in the table
+ * as the same block (an entry of generation 1 or more at its address: a
+ * free and a reuse, or a realloc in place, makes a young entry there).
+ * They go into the snapshot as young blocks do, so min_age counts young
+ * scans too: a block leaked before scan k is found lost by scan k and
+ * again by scan k+1, which logs it, whether k+1 is young or full. Why the
+ * remembered set needs nothing more for them: a block B found unreached
+ * at scan k had no pointer to it in any place scan k read — the roots,
+ * every page written in interval k, and (young k) every other page of the
+ * malloc heap, swept for words into the unreached blocks, or (full k)
+ * every reached block. A new pointer to B after k must be stored, so it
+ * lies on a page written in interval k+1, which scan k+1 reads; a page
+ * not written since holds what it held at k. So judging B again from the
+ * roots and the written pages is exact, and B needs no sweep (its words
+ * were swept, or read, at k): lg_young_sweep looks only for words into
+ * the unreached young blocks. A page not written since may still hold a
+ * word into B from a block lost at k too: that block is judged again as
+ * well (its streak is below min_age), or was lost before k and is
+ * treated as live, as every old block a young scan does not judge is —
+ * then B may be found reached, never lost wrongly. Every other old block
+ * is not judged: its loss is found by the next full scan, and a cluster
+ * logged earlier is carried forward (history and LIVE) so a killed
+ * process's report keeps it. The born lists name no old block: a young
+ * scan that judges one again walks the table (born.h, LG_BORN_AGAIN).
+ * A program with refcounted objects (CPython's, the object table's) has
+ * no block judged again: a full scan's refcount phase judges its blocks
+ * too, a young scan has none (snapshot.c).
  *
  * Where the young blocks come from: not from a walk of the whole block
  * table, but from the born-since-last-scan lists (born.h): each table

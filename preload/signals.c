@@ -62,6 +62,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "concmark.h"
 #include "format.h"
 #include "guard.h"
 #include "lock.h"
@@ -134,6 +135,15 @@ static int is_default(const struct sigaction *a) { return a->sa_handler == SIG_D
 
 /* ---- the shim's handler, installed ------------------------------------------ */
 
+/* Sets action a of s for real, or, while the concurrent mark's guard is
+ * in place for s, into the guard's saved copy, which its end puts back. */
+static int set_real(int s, const struct sigaction *a) {
+  struct sigaction *guarded = lg_concmark_guard_saved(s);
+  if (!guarded) return lg_sys_sigaction(s, a, NULL);
+  *guarded = *a;
+  return 0;
+}
+
 /* Installs the shim's handler for s for real. */
 static int install_fatal(int s) {
   struct sigaction sa;
@@ -141,7 +151,7 @@ static int install_fatal(int s) {
   sa.sa_sigaction = on_fatal;
   sa.sa_flags = SA_SIGINFO | SA_RESTART;
   sa.sa_mask = fatal_async;
-  return lg_sys_sigaction(s, &sa, NULL);
+  return set_real(s, &sa);
 }
 
 /* What the kernel would store for the program's SIG_DFL action `a`. */
@@ -157,8 +167,12 @@ static void as_kernel_stores(const struct sigaction *a, struct sigaction *out) {
 
 /* ---- the shadow ------------------------------------------------------------- */
 
-/* The action of s as the program sees it; the lock is held. */
+/* The action of s as the program sees it; the lock is held (and the
+ * concurrent mark's guard held: its saved copy is the program's action
+ * while the guard is in place, concmark.h). */
 static int report(int s, struct sigaction *out) {
+  struct sigaction *guarded = lg_concmark_guard_saved(s);
+  if (slots[s].role == ROLE_PROGRAM && guarded) { *out = *guarded; return 0; }
   if (slots[s].role == ROLE_PROGRAM) return lg_sys_sigaction(s, NULL, out);
   out->sa_handler = slots[s].act.sa_handler;
   out->sa_flags = slots[s].act.sa_flags;
@@ -177,7 +191,7 @@ static int apply(int s, const struct sigaction *a, int *lost) {
     slots[s].role = ROLE_FATAL;
     return 0;
   }
-  if (lg_sys_sigaction(s, a, NULL) < 0) return -1;
+  if (set_real(s, a) < 0) return -1;
   *lost = slots[s].role == ROLE_SCAN;
   slots[s].role = ROLE_PROGRAM;
   return 0;
@@ -190,10 +204,12 @@ static int shadow_sigaction(int s, const struct sigaction *a, struct sigaction *
   sigfillset(&all);
   lg_sys_sigmask(SIG_BLOCK, &all, &saved);
   lg_lock(&lock);
+  lg_concmark_guard_hold();
   struct sigaction prev;
   int lost = 0, rc = report(s, &prev);
   if (rc == 0 && a) rc = apply(s, a, &lost);
   int err = errno;
+  lg_concmark_guard_release();
   lg_unlock(&lock);
   lg_sys_sigmask(SIG_SETMASK, &saved, NULL);
   if (lost) lg_collector_scan_signal_lost(!lg_in_shim);

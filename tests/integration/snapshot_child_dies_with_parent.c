@@ -2,7 +2,7 @@
  * its descriptors. The program (M) listens on a TCP port, forks a watcher
  * (W, which closes its copy of the socket), builds a 500 MB heap of
  * 1000-byte blocks that point at one another and sleeps while periodic
- * scans (interval 0.05) run, each in a snapshot child that needs a good
+ * scans (interval 0.05, full_every=1: every one full) run, each in a snapshot child that needs a good
  * fraction of a second. W, from /proc: finds a snapshot child of M, waits
  * for it to end and for the next one (S) to appear, so that S has its
  * whole scan ahead; waits until S holds no socket (it drops every
@@ -22,7 +22,7 @@
  * tells a killed child from one that finished its scan. Every wait for
  * /proc is bounded only so that a broken shim fails instead of hanging.)
  * run: direct
- * options: interval=0.05
+ * options: interval=0.05:full_every=1
  * exit: 137
  * timeout: 180
  * report: optional
