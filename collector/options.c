@@ -52,6 +52,7 @@ void lg_options_defaults(lg_options_t *o) {
   o->follow_children = 1;
   o->heuristics = LG_HEUR_ALL;
   o->refcount = LG_RC_ALL;
+  o->concurrent = LG_CONC_API;
 }
 
 static const struct { const char *name; int num; } signames[] = {

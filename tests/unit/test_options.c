@@ -39,6 +39,7 @@ static void test_defaults_match_the_spec(void **state) {
   assert_true(o.interval == 0);
   assert_int_equal(o.heuristics, LG_HEUR_ALL); /* valgrind's default */
   assert_int_equal(o.refcount, LG_RC_ALL);     /* every family the process loads */
+  assert_int_equal(o.concurrent, LG_CONC_API); /* leakgraph_scan() marks concurrently */
 }
 
 static void test_every_key_parses(void **state) {
