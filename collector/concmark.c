@@ -369,20 +369,6 @@ static void copy_entry(const lg_slot_t *sl, void *arg) {
   b->flags = sl->key & LG_BLK_IGNORED ? LG_BF_IGNORED : 0;
 }
 
-/* Was the block allocated by the dynamic loader itself (snapshot.c's
- * rule, modules.h)? Computed once per stack. */
-static int from_loader(uint32_t id) {
-  uint32_t fl = lg_stacks_flags(id);
-  if (!(fl & LG_STACK_CHECKED)) {
-    uintptr_t inner;
-    int n = lg_stacks_frames(id, &inner, 1);
-    if (n < 0) return 0;
-    fl = LG_STACK_CHECKED | (n > 0 && lg_modules_in_loader(inner) ? LG_STACK_LOADER : 0);
-    lg_stacks_set_flags(id, fl);
-  }
-  return (fl & LG_STACK_LOADER) != 0;
-}
-
 /* Keeps one entry per address (a table walked twice, a block seen in two
  * parts), preferring one born during the copy (judged by nobody). */
 static size_t drop_duplicates(lg_blk_t *b, size_t n) {
@@ -435,7 +421,7 @@ static int copy_table(lg_scan_t *s) {
   if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
   s->heap.n = drop_duplicates(c.b, c.n);
   for (size_t i = 0; i < s->heap.n; i++)
-    if (from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
+    if (lg_snapshot_from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   return lg_heap_build(&s->heap) < 0 ? -1 : 0;
 }
 

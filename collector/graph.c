@@ -896,39 +896,6 @@ static void scan_overflowed(lg_heap_t *h) {
   scan_block(h, i, LG_REACHABLE);
 }
 
-/* Floods the REACHABLE blocks a level at a time: a level's blocks (from
- * the ring, then from its overflow bitmap) and the candidate words they
- * hold are all done before the next level starts, so that each block's
- * parent is one of the nearest to the roots. */
-static void flood_reachable(lg_heap_t *h) {
-  if (h->ncand) flush_candidates(h); /* the roots' own words: the first level */
-  next_level(h);
-  for (;;) {
-    if (h->rhead < h->rlevel_end) {
-      prefetch_ahead(h);
-      scan_block(h, h->ring[h->rhead++ & h->ring_mask], LG_REACHABLE);
-    } else if (h->ncand) {
-      flush_candidates(h);
-    } else if (h->nover[h->rnext ^ 1]) {
-      scan_overflowed(h);
-    } else if (h->rhead < h->rtail || h->nover[h->rnext]) {
-      next_level(h);
-    } else {
-      return;
-    }
-  }
-}
-
-void lg_mark_finish(lg_heap_t *h) {
-  for (;;) {
-    flood_reachable(h);
-    if (!h->pstack.n) break;
-    uint32_t i = h->pstack.v[--h->pstack.n];
-    if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
-  }
-  vec_free(&h->pstack);
-}
-
 /* The budget of one lg_mark_finish_within: reading stops past `limit`
  * scanned bytes, or when `over` says so (asked every CHECK_BYTES). */
 typedef struct budget { uint64_t limit, next; int (*over)(void); } budget_t;
@@ -942,12 +909,16 @@ static int spent(const lg_heap_t *h, budget_t *b) {
   return b->over && b->over();
 }
 
-/* flood_reachable within budget b: 0, or -1 when the budget is spent. */
-static int flood_reachable_within(lg_heap_t *h, budget_t *b) {
-  if (h->ncand) flush_candidates(h);
+/* Floods the REACHABLE blocks a level at a time: a level's blocks (from
+ * the ring, then from its overflow bitmap) and the candidate words they
+ * hold are all done before the next level starts, so that each block's
+ * parent is one of the nearest to the roots. Within budget b (NULL: none):
+ * 0, or -1 when the budget is spent. */
+static int flood_reachable(lg_heap_t *h, budget_t *b) {
+  if (h->ncand) flush_candidates(h); /* the roots' own words: the first level */
   next_level(h);
   for (;;) {
-    if (spent(h, b)) return -1;
+    if (b && spent(h, b)) return -1;
     if (h->rhead < h->rlevel_end) {
       prefetch_ahead(h);
       scan_block(h, h->ring[h->rhead++ & h->ring_mask], LG_REACHABLE);
@@ -963,16 +934,24 @@ static int flood_reachable_within(lg_heap_t *h, budget_t *b) {
   }
 }
 
-int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void)) {
-  budget_t b = {h->scanned_bytes + max_bytes, h->scanned_bytes + CHECK_BYTES, over};
+/* The flood, then the POSSIBLE blocks' words, within budget b (NULL:
+ * none): 0, or -1 when it is spent. */
+static int mark_to_end(lg_heap_t *h, budget_t *b) {
   for (;;) {
-    if (flood_reachable_within(h, &b) < 0) return -1;
+    if (flood_reachable(h, b) < 0) return -1;
     if (!h->pstack.n) break;
     uint32_t i = h->pstack.v[--h->pstack.n];
     if (h->blk[i].mark == LG_POSSIBLE) scan_block(h, i, LG_POSSIBLE);
   }
   vec_free(&h->pstack);
   return 0;
+}
+
+void lg_mark_finish(lg_heap_t *h) { (void)mark_to_end(h, NULL); }
+
+int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void)) {
+  budget_t b = {h->scanned_bytes + max_bytes, h->scanned_bytes + CHECK_BYTES, over};
+  return mark_to_end(h, &b);
 }
 
 int lg_heap_track_parents(lg_heap_t *h) {

@@ -94,9 +94,7 @@ static int any_to_judge_again(const fill_t *f) {
   return 0;
 }
 
-/* Was the block allocated by the dynamic loader itself? (See modules.h.)
- * Computed once per stack; the scan is the only writer of stack flags. */
-static int from_loader(uint32_t id) {
+int lg_snapshot_from_loader(uint32_t id) {
   uint32_t fl = lg_stacks_flags(id);
   if (!(fl & LG_STACK_CHECKED)) {
     uintptr_t inner;
@@ -145,7 +143,7 @@ static void copy_slot(lg_slot_t *sl, void *arg) {
                    sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size);
   b->stack = stack < LG_BLK_STACKS ? stack : 0;
   b->mark = LG_UNREACHED;
-  b->flags = (sl->key & LG_BLK_IGNORED) || from_loader(stack) ? LG_BF_IGNORED : 0;
+  b->flags = (sl->key & LG_BLK_IGNORED) || lg_snapshot_from_loader(stack) ? LG_BF_IGNORED : 0;
   b->gen = gen & 3;
 }
 

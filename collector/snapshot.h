@@ -16,5 +16,9 @@ int lg_snapshot_take(lg_scan_t *s);
  * heuristics option) and, for multipleinheritance, where the modules'
  * segments lie. */
 void lg_snapshot_heuristics(lg_scan_t *s);
+/* lg_snapshot_from_loader tells whether the blocks of stack id were
+ * allocated by the dynamic loader itself (modules.h): such blocks are
+ * ignored. Computed once per stack; only a scan writes stack flags. */
+int lg_snapshot_from_loader(uint32_t id);
 
 #endif

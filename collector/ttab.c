@@ -346,16 +346,18 @@ static void age_array(lg_tarr_t *a, uintptr_t now) {
   }
 }
 
-/* Ageing is idempotent (an aged entry has the new parity), so a table
- * whose owner rehashed meanwhile is simply aged again. */
-void lg_ttab_age(uintptr_t now) {
+/* Calls per_array on every part's array of every thread table as a
+ * reader of the owner's protocol (ttab.h): announced in `readers`, and
+ * again over the whole table while its seqlock shows that its owner
+ * rehashed meanwhile (so per_array must be safe to repeat). */
+static void each_array_read(void (*per_array)(lg_tarr_t *, void *), void *ctx) {
   uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);
   for (uint32_t i = 0; i < nt; i++) {
     lg_ttab_t *t = tables[i];
     __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
     for (;;) {
       uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
-      for (uint32_t p = 0; p < LG_TT_PARTS; p++) age_array(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), now);
+      for (uint32_t p = 0; p < LG_TT_PARTS; p++) per_array(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), ctx);
       uint32_t s2 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
       if (s1 == s2 && !(s1 & 1)) break;
       if (s2 & 1) sched_yield();
@@ -363,6 +365,12 @@ void lg_ttab_age(uintptr_t now) {
     __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
   }
 }
+
+/* Ageing is idempotent (an aged entry has the new parity), so a table
+ * whose owner rehashed meanwhile is simply aged again. */
+static void age_one(lg_tarr_t *a, void *now) { age_array(a, *(uintptr_t *)now); }
+
+void lg_ttab_age(uintptr_t now) { each_array_read(age_one, &now); }
 
 void lg_ttab_fork_child(void) {
   lg_lock_reset(&registry);
@@ -394,20 +402,16 @@ static void copy_array_live(const lg_tarr_t *a, void (*fn)(const lg_slot_t *, vo
   }
 }
 
+typedef struct live_walk { void (*fn)(const lg_slot_t *, void *); void *arg; } live_walk_t;
+
+static void live_one(lg_tarr_t *a, void *ctx) {
+  live_walk_t *w = ctx;
+  copy_array_live(a, w->fn, w->arg);
+}
+
 void lg_ttab_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
-  uint32_t nt = __atomic_load_n(&ntables, __ATOMIC_ACQUIRE);
-  for (uint32_t i = 0; i < nt; i++) {
-    lg_ttab_t *t = tables[i];
-    __atomic_fetch_add(&t->readers, 1, __ATOMIC_SEQ_CST);
-    for (;;) {
-      uint32_t s1 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
-      for (uint32_t p = 0; p < LG_TT_PARTS; p++) copy_array_live(__atomic_load_n(&t->part[p].arr, __ATOMIC_ACQUIRE), fn, arg);
-      uint32_t s2 = __atomic_load_n(&t->seq, __ATOMIC_ACQUIRE);
-      if (s1 == s2 && !(s1 & 1)) break;
-      if (s2 & 1) sched_yield();
-    }
-    __atomic_fetch_sub(&t->readers, 1, __ATOMIC_RELEASE);
-  }
+  live_walk_t w = {fn, arg};
+  each_array_read(live_one, &w);
 }
 
 void lg_ttab_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
