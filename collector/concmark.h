@@ -4,7 +4,8 @@
  * A mostly-concurrent mark (Boehm, Demers and Shenker, "Mostly Parallel
  * Garbage Collection", PLDI 1991): an API scan (leakgraph_scan) of a big
  * heap that pauses the program for the finish only, not for a snapshot.
- * On with the option concurrent=1; periodic, signal, young and exit scans
+ * The option concurrent: `api` (the default) for API scans, `all` for
+ * full periodic scans too, `no` for none; signal, young and exit scans
  * keep the clone (or the in-process exit scan). The design, its soundness
  * argument and what it needs follow; "As built" at the end says where the
  * code departs from or narrows the plan.
@@ -159,7 +160,8 @@
  *
  * As built
  * --------
- *   - Which scans: API scans and full periodic scans with concurrent=1
+ *   - Which scans: API scans (concurrent=api, the default) and full periodic
+ *     scans too with concurrent=all
  *     (signal, young and exit scans keep theirs), when no refcounted object
  *     is known (rcscan.c reads the object table with the world stopped), and
  *     when young scans do not own the written-page tracking (rset.h).
