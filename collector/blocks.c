@@ -21,11 +21,8 @@ typedef struct shard {
   char pad[40];
 } shard_t;
 
-/* Each shard on a cache line of its own (a lock taken never moves
- * another shard's line), and the parity, which every malloc reads, on
- * none of theirs. */
-static shard_t shards[NSHARDS] __attribute__((aligned(64)));
-unsigned lg_blocks_parity __attribute__((aligned(64))); /* LG_BLK_PARITY or 0; read by the hot path (hot.h) */
+static shard_t shards[NSHARDS];
+unsigned lg_blocks_parity; /* LG_BLK_PARITY or 0; read by the hot path (hot.h) */
 void (*lg_blocks_on_rc_free)(uintptr_t addr);
 
 /* Mixes an address into a 64-bit hash; the top bits pick the shard, the low

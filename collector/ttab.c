@@ -25,17 +25,14 @@ static uint32_t ntables;
 static lg_ttab_t *free_tables;
 static lg_lock_t registry = LG_LOCK_INIT; /* a leaf */
 
-static size_t arr_bytes(uint32_t ngroups) { return sizeof(lg_tarr_t) + (size_t)ngroups * (16 * (sizeof(lg_slot_t) + 1) + 1); }
+static size_t arr_bytes(uint32_t ngroups) { return sizeof(lg_tarr_t) + (size_t)ngroups * 16 * (sizeof(lg_slot_t) + 1); }
 
 /* Makes an empty array in `at` (arr_bytes(ngroups), 16-byte aligned). */
 static lg_tarr_t *arr_init(void *at, uint32_t ngroups) {
   lg_tarr_t *a = at;
   a->ngroups = ngroups;
   a->ctrl = (uint8_t *)(a->slots + 16 * (size_t)ngroups);
-  a->ovf = a->ctrl + 16 * (size_t)ngroups;
-  a->limit = LG_TT_LIMIT(ngroups);
-  memset(a->ctrl, LG_TT_EMPTY, 16 * (size_t)ngroups);
-  memset(a->ovf, 0, ngroups);
+  for (size_t i = 0; i < 16 * (size_t)ngroups; i++) a->ctrl[i] = LG_TT_EMPTY;
   return a;
 }
 
@@ -59,6 +56,7 @@ static lg_ttab_t *table_get(void) {
   char *first = (char *)t + ((sizeof *t + 15) & ~(size_t)15);
   for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
     t->part[p].arr = arr_init(first + p * FIRST_BYTES, INIT_GROUPS);
+    t->part[p].arr->pad = 1; /* not to be unmapped */
   }
   t->lo = UINTPTR_MAX;
   __atomic_store_n(&tables[ntables], t, __ATOMIC_RELEASE);
@@ -98,57 +96,36 @@ static void drop_retired(lg_ttab_t *t) {
   if (__atomic_load_n(&t->readers, __ATOMIC_ACQUIRE)) return;
   for (lg_tarr_t *a = t->retired, *n; a; a = n) {
     n = a->retired;
-    if ((char *)a < (char *)t || (char *)a >= (char *)t + TABLE_BYTES) lg_sys_unmap(a, arr_bytes(a->ngroups)); /* not a first array */
+    if (!a->pad) lg_sys_unmap(a, arr_bytes(a->ngroups));
   }
   t->retired = NULL;
 }
 
-/* Puts a copy of entry o (key k) into b, which has room, at its first
- * free slot from its home group on, counting the full groups passed. */
-static void copy_one(lg_tarr_t *b, const lg_slot_t *o, uintptr_t k) {
-  uint64_t h = lg_tt_hash(k & LG_BLK_ADDR_MASK);
-  uint32_t g = lg_tt_group(h, b->ngroups);
-  unsigned m;
-  while (!(m = lg_tt_free(lg_tt_ctrl(b, g)))) {
-    if (b->ovf[g] != LG_TT_OVF_MAX) b->ovf[g]++;
-    g = lg_tt_next(g, b->ngroups);
-  }
-  uint32_t j = 16 * g + (unsigned)__builtin_ctz(m);
-  b->slots[j].size = o->size;
-  b->slots[j].stack = o->stack;
-  b->slots[j].key = k;
-  b->ctrl[j] = lg_tt_h7(h);
-}
-
-/* Copies the live entries of a into b (b empty); returns how many. The
- * old array's control bytes say which slots to read (EMPTY ones are
- * skipped unread); the key says whether the entry still lives (another
- * thread's removal leaves the byte as it was). */
+/* Copies the live entries of a into b (b empty); returns how many. */
 static uint32_t copy_live(const lg_tarr_t *a, lg_tarr_t *b) {
   uint32_t n = 0;
-  for (uint32_t og = 0; og < a->ngroups; og++) {
-    unsigned full = ~lg_tt_free(lg_tt_ctrl(a, og)) & 0xFFFFu;
-    for (; full; full &= full - 1) {
-      const lg_slot_t *o = &a->slots[16 * og + (unsigned)__builtin_ctz(full)];
-      uintptr_t k = lg_tt_key(o);
-      if (k <= LG_TT_TOMB) continue;
-      copy_one(b, o, k);
-      n++;
-    }
+  for (uint32_t i = 0; i < 16 * a->ngroups; i++) {
+    uintptr_t k = lg_tt_key(&a->slots[i]);
+    if (k <= LG_TT_TOMB) continue;
+    uint64_t h = lg_tt_hash(k & LG_BLK_ADDR_MASK);
+    uint32_t g = lg_tt_group(h, b->ngroups);
+    unsigned m;
+    while (!(m = lg_tt_match(lg_tt_ctrl(b, g), LG_TT_EMPTY))) g = g + 1 == b->ngroups ? 0 : g + 1;
+    uint32_t j = 16 * g + (unsigned)__builtin_ctz(m);
+    b->slots[j].size = a->slots[i].size;
+    b->slots[j].stack = a->slots[i].stack;
+    b->slots[j].key = k;
+    b->ctrl[j] = lg_tt_h7(h);
+    n++;
   }
   return n;
-}
-
-uint32_t lg_ttab_grown(uint32_t ngroups) {
-  if (ngroups < LG_TT_SMALL_GROUPS) return ngroups * 2 < LG_TT_SMALL_GROUPS ? ngroups * 2 : LG_TT_SMALL_GROUPS;
-  return ngroups + (ngroups + 3) / 4;
 }
 
 int lg_ttab_rehash(lg_ttab_t *t, uint32_t p) {
   lg_tpart_t *pt = &t->part[p];
   lg_tarr_t *old = pt->arr;
   int64_t live = (int64_t)pt->count - (int64_t)__atomic_load_n(&t->removed[p], __ATOMIC_RELAXED);
-  uint32_t ng = live * 16 > (int64_t)old->ngroups * 16 * 11 ? lg_ttab_grown(old->ngroups) : old->ngroups;
+  uint32_t ng = live * 16 > (int64_t)old->ngroups * 16 * 11 ? old->ngroups + (old->ngroups + 3) / 4 : old->ngroups;
   lg_tarr_t *a = arr_new(ng);
   if (!a) return -1;
   __atomic_store_n(&t->seq, t->seq + 1, __ATOMIC_RELAXED);
@@ -162,59 +139,6 @@ int lg_ttab_rehash(lg_ttab_t *t, uint32_t p) {
   t->retired = old;
   drop_retired(t);
   return 0;
-}
-
-lg_slot_t *lg_ttab_find_far(lg_tarr_t *a, uintptr_t addr, uint64_t h, uint32_t g) {
-  uint8_t h7 = lg_tt_h7(h);
-  for (uint32_t n = a->ngroups; lg_tt_ovf(a, g) && --n;) { /* no probe goes round the whole array */
-    g = lg_tt_next(g, a->ngroups);
-    for (unsigned m = lg_tt_match(lg_tt_ctrl(a, g), h7); m; m &= m - 1) {
-      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
-      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) return s;
-    }
-  }
-  return NULL;
-}
-
-int lg_ttab_take_far(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
-  uint64_t h = lg_tt_hash(addr);
-  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
-  lg_tarr_t *a = pt->arr;
-  uint32_t g = lg_tt_group(h, a->ngroups);
-  lg_slot_t *s = lg_ttab_find_far(a, addr, h, g);
-  if (!s) return 0;
-  if (out) *out = *s;
-  return lg_ttab_forget_own(pt, a, s, g);
-}
-
-/* The full insert: the address looked for along its probe (an entry there
- * is replaced in place, keeping its LG_BLK_STACK_RC); else the entry goes
- * to the first free slot from its home group on, and the full groups on
- * the way count it before its key is written. */
-lg_slot_t *lg_ttab_insert_slow(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
-  uintptr_t addr = key & LG_BLK_ADDR_MASK;
-  uint64_t h = lg_tt_hash(addr);
-  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
-  lg_tarr_t *a = pt->arr;
-  if (pt->used >= a->limit) {
-    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
-    a = pt->arr;
-  }
-  lg_slot_t *s = lg_ttab_find(a, addr, h);
-  if (s) {
-    *replaced = 1;
-    s->size = size;
-    s->stack = stack | (s->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
-    __atomic_store_n(&s->key, key, __ATOMIC_RELEASE);
-    return s;
-  }
-  uint32_t g = lg_tt_group(h, a->ngroups);
-  unsigned m;
-  while (!(m = lg_tt_free(lg_tt_ctrl(a, g)))) { /* ends: not all slots are used */
-    if (a->ovf[g] != LG_TT_OVF_MAX) __atomic_store_n(&a->ovf[g], (uint8_t)(a->ovf[g] + 1), __ATOMIC_RELAXED);
-    g = lg_tt_next(g, a->ngroups);
-  }
-  return lg_ttab_put(t, pt, a, 16 * g + (unsigned)__builtin_ctz(m), key, size, stack, lg_tt_h7(h));
 }
 
 /* ---- other threads ------------------------------------------------------------ */

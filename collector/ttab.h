@@ -17,31 +17,24 @@
  * A table is LG_TT_PARTS arrays, an entry's part chosen by its hash, each
  * grown on its own (so growing never holds two copies of the whole table).
  * An array has its slots in groups of 16 and a control byte per slot
- * (Abseil's SwissTable layout): EMPTY, or 7 bits of the entry's hash; and
- * an overflow count per group (as Facebook's F14 tables have): how many
- * entries went past the group, full when they were inserted, to a later
- * one (saturating at LG_TT_OVF_MAX, which stays). A probe looks at a whole
- * group's control bytes at once and goes on to the next group only if the
- * group's overflow count is not 0; so an entry is found from its home
- * group whatever was removed around it, and a removed slot is EMPTY at
- * once (no tombstone bytes: probes stay as short as the live entries
- * make them, and the only rehashes are to grow or to drop other threads'
- * removals). Entries never move while a part keeps its array. So a reader
- * probing for an address finds its entry if it is there, even while the
- * owner writes other slots (an insert counts the groups it goes past
- * before it writes its key; a removal uncounts them after); it may see an
- * entry of the owner's half written, which is never the one it looks for
- * (a thread only looks for blocks it holds).
+ * (Abseil's SwissTable layout): EMPTY, DELETED, or 7 bits of the entry's
+ * hash. A probe looks at a whole group's control bytes at once and goes on
+ * to the next group only if the group has no EMPTY byte; so a group before
+ * an entry's own one, on its probe path, never has an EMPTY byte, and a
+ * slot may turn EMPTY again only in a group that already has one. Entries
+ * never move while a part keeps its array. So a reader probing for an
+ * address finds its entry if it is there, even while the owner writes
+ * other slots; it may see an entry of the owner's half written, which is
+ * never the one it looks for (a thread only looks for blocks it holds).
  *
  * The key is the truth (a scan reads keys only, and ages and flags entries
  * by their keys): an insert writes it before the control byte, a removal
  * turns it into LG_TT_TOMB before it changes the byte. Another thread
  * removes an entry by its key alone (a compare-and-swap); its control
- * byte and the overflow counts stay as they were until the owner rehashes
- * that part.
+ * byte stays as it was until the owner rehashes that part.
  *
- * Only the owner replaces an array (a rehash: to grow, or to clear the
- * slots other threads removed), and announces it with the table's sequence count, odd while it
+ * Only the owner replaces an array (a rehash: to grow, or to clear removed
+ * slots), and announces it with the table's sequence count, odd while it
  * copies (a seqlock):
  *
  *   owner   seq++ (odd), fence; copy the live entries into a new array;
@@ -70,22 +63,16 @@
 #include "blocks.h"
 
 #define LG_TT_TOMB ((uintptr_t)1) /* the key of a removed entry */
-#define LG_TT_EMPTY 0x80u          /* control byte: a free slot */
-#define LG_TT_OVF_MAX 255u         /* a saturated overflow count: never decremented */
+#define LG_TT_EMPTY 0x80u          /* control byte: never used since the array was made */
+#define LG_TT_DELETED 0xFEu        /* control byte: removed, reusable; a probe goes on past it */
 #define LG_TT_PARTS 16u
-/* Used slots of a part of ng groups that make an insert rehash first:
- * 3/4 of them. A fuller part makes more probes go past their home group
- * (on the churn bench, 13/16 sends a quarter of the inserts past it, 3/4
- * 6%), and saves little memory (python3's peak RSS did not move from
- * 25/32 to 3/4). */
-#define LG_TT_LIMIT(ng) ((ng) * 12u)
 
 typedef struct lg_tarr {
   uint32_t ngroups;
-  uint32_t limit;          /* used slots that make an insert rehash first (LG_TT_LIMIT) */
+  uint32_t pad;            /* 1: a table's first array, in the table's mapping */
   struct lg_tarr *retired; /* the next retired array of its table */
   uint8_t *ctrl;           /* ngroups * 16 control bytes, after the slots */
-  uint8_t *ovf;            /* ngroups overflow counts, after the control bytes */
+  uint64_t pad2;
   lg_slot_t slots[];       /* ngroups * 16 */
 } lg_tarr_t;
 
@@ -93,7 +80,7 @@ typedef struct lg_tarr {
 typedef struct lg_tpart {
   lg_tarr_t *arr;
   uint32_t count; /* entries the owner inserted less those it removed */
-  uint32_t used;  /* control bytes not EMPTY: the owner's entries and others' removals */
+  uint32_t used;  /* control bytes not EMPTY */
 } lg_tpart_t;
 
 typedef struct lg_ttab {
@@ -117,20 +104,11 @@ extern __thread lg_ttab_t *lg_ttab_self __attribute__((tls_model("initial-exec")
  * (lg_ttab_thread_end) or when out of memory. */
 lg_ttab_t *lg_ttab_mine(void);
 /* lg_ttab_rehash replaces the array of part p of the owner's table by one
- * with room to insert (grown, lg_ttab_grown, when its live entries fill
- * more than 11/16 of it, else the same size without the slots others
- * removed); 0, or -1 when out of memory. An insert rehashes first when the
- * part's used slots reach its array's limit. */
+ * with room to insert (grown by a quarter when its live entries fill more
+ * than 11/16 of it, else the same size without removed slots: a quarter,
+ * not a half, keeps a big table's slack, which is resident memory, small);
+ * 0, or -1 when out of memory. */
 int lg_ttab_rehash(lg_ttab_t *t, uint32_t p);
-/* Below this many groups (36 KiB of array) a part doubles when it grows:
- * its rehashes then copy each entry about once instead of four times, and
- * its slack is little memory. */
-#define LG_TT_SMALL_GROUPS 128u
-/* lg_ttab_grown is the size, in groups, a part of `ngroups` groups grows
- * to: twice it below LG_TT_SMALL_GROUPS (but not past it), else a quarter
- * more (a big part's slack is resident memory: grown by half from 11/16
- * full it would be more than half empty). */
-uint32_t lg_ttab_grown(uint32_t ngroups);
 
 static inline uint64_t lg_tt_hash(uintptr_t a) {
   uint64_t h = (uint64_t)(a >> 4) * 0x9E3779B97F4A7C15ull;
@@ -143,23 +121,18 @@ static inline uintptr_t lg_tt_key(const lg_slot_t *s) { return __atomic_load_n(&
 static inline __m128i lg_tt_ctrl(const lg_tarr_t *a, uint32_t g) { return _mm_load_si128((const __m128i *)(a->ctrl + 16 * g)); }
 static inline unsigned lg_tt_match(__m128i v, uint8_t c) { return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)c))); }
 
-static inline uint32_t lg_tt_next(uint32_t g, uint32_t ngroups) { return g + 1 == ngroups ? 0 : g + 1; }
-static inline unsigned lg_tt_ovf(const lg_tarr_t *a, uint32_t g) { return __atomic_load_n(&a->ovf[g], __ATOMIC_RELAXED); }
-static inline unsigned lg_tt_free(__m128i v) { return (unsigned)_mm_movemask_epi8(v); } /* EMPTY has the top bit */
-
-/* lg_ttab_find_far returns the slot of addr (hash h) in array a looked for
- * past its home group g, or NULL; any thread (ttab.c). */
-lg_slot_t *lg_ttab_find_far(lg_tarr_t *a, uintptr_t addr, uint64_t h, uint32_t g) __attribute__((noinline));
-
 /* lg_ttab_find returns the slot of addr (hash h) in array a, or NULL. Any
- * thread. The home group inline; the rest, rare, in lg_ttab_find_far. */
+ * thread. */
 static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find(lg_tarr_t *a, uintptr_t addr, uint64_t h) {
-  uint32_t g = lg_tt_group(h, a->ngroups);
-  for (unsigned m = lg_tt_match(lg_tt_ctrl(a, g), lg_tt_h7(h)); m; m &= m - 1) {
-    lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
-    if (__builtin_expect((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr, 1)) return s;
+  uint8_t h7 = lg_tt_h7(h);
+  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    __m128i v = lg_tt_ctrl(a, g);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) return s;
+    }
+    if (lg_tt_match(v, LG_TT_EMPTY)) return NULL;
   }
-  return __builtin_expect(!lg_tt_ovf(a, g), 1) ? NULL : lg_ttab_find_far(a, addr, h, g);
 }
 
 /* lg_ttab_find_own returns the slot of addr in the owner's table t. */
@@ -168,99 +141,80 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab
   return lg_ttab_find(t->part[lg_tt_part(h)].arr, addr, h);
 }
 
-/* lg_ttab_insert_slow is lg_ttab_insert for every case but its common
- * one: a rehash first, an entry at the same address, a home group that is
- * full or that entries went past (ttab.c). */
-lg_slot_t *lg_ttab_insert_slow(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced)
-    __attribute__((noinline));
-
-/* lg_ttab_put writes a new entry into free slot i of array a of part pt;
- * the key before the control byte (ttab.h's head). Owner only. */
-static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_put(lg_ttab_t *t, lg_tpart_t *pt, lg_tarr_t *a, uint32_t i,
-                                                                    uintptr_t key, uint32_t size, uint32_t stack,
-                                                                    uint8_t h7) {
-  uintptr_t addr = key & LG_BLK_ADDR_MASK;
-  lg_slot_t *at = &a->slots[i];
-  pt->used++;
-  pt->count++;
-  if (addr < t->lo) t->lo = addr;
-  if (addr > t->hi) t->hi = addr;
-  at->size = size;
-  at->stack = stack;
-  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);   /* the entry is whole: a scan sees it */
-  __atomic_store_n(&a->ctrl[i], h7, __ATOMIC_RELEASE); /* probes find it */
-  return at;
-}
-
 /* lg_ttab_insert records a block in the owner's table t (replacing an
  * entry at the same address, and then setting *replaced); `key` is the
  * address with its flags. Returns the slot, or NULL when the table cannot
- * grow. Owner only. Inline is the common case — no rehash due, a free
- * slot in the home group, no entry went past the group and none in it is
- * at the address, so the address is nowhere in the table —, which puts
- * the entry where the full probe would. */
+ * grow. Owner only. */
 static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
   uint64_t h = lg_tt_hash(addr);
   lg_tpart_t *pt = &t->part[lg_tt_part(h)];
   lg_tarr_t *a = pt->arr;
-  uint32_t g = lg_tt_group(h, a->ngroups);
-  __m128i v = lg_tt_ctrl(a, g);
-  unsigned free_here = lg_tt_free(v);
-  if (__builtin_expect(pt->used >= a->limit || !free_here || a->ovf[g], 0))
-    return lg_ttab_insert_slow(t, key, size, stack, replaced);
-  for (unsigned m = lg_tt_match(v, lg_tt_h7(h)); m; m &= m - 1)
-    if (__builtin_expect((lg_tt_key(&a->slots[16 * g + (unsigned)__builtin_ctz(m)]) & LG_BLK_ADDR_MASK) == addr, 0))
-      return lg_ttab_insert_slow(t, key, size, stack, replaced);
-  return lg_ttab_put(t, pt, a, 16 * g + (unsigned)__builtin_ctz(free_here), key, size, stack, lg_tt_h7(h));
+  if (__builtin_expect((pt->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
+    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
+    a = pt->arr;
+  }
+  uint8_t h7 = lg_tt_h7(h);
+  lg_slot_t *at = NULL;
+  uint32_t ai = 0;
+  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    __m128i v = lg_tt_ctrl(a, g);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) { at = s; *replaced = 1; goto put; }
+    }
+    unsigned free_here = (unsigned)_mm_movemask_epi8(v); /* EMPTY and DELETED have the top bit */
+    if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
+    if (lg_tt_match(v, LG_TT_EMPTY)) break;
+  }
+  if (a->ctrl[ai] == LG_TT_EMPTY) pt->used++;
+  pt->count++;
+  if (addr < t->lo) t->lo = addr;
+  if (addr > t->hi) t->hi = addr;
+  at->size = size;
+  at->stack = stack;
+  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);      /* the entry is whole: a scan sees it */
+  __atomic_store_n(&a->ctrl[ai], h7, __ATOMIC_RELEASE);   /* probes find it */
+  return at;
+put:
+  at->size = size;
+  at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
+  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
+  return at;
 }
 
 #define LG_TT_GONE 1
 #define LG_TT_GONE_RC 3
-/* lg_ttab_forget_own removes the owner's entry s of array a of part pt
- * (home group g): its key, then its control byte, then the overflow
- * counts of the groups it went past; returns LG_TT_GONE or LG_TT_GONE_RC. */
-static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *pt, lg_tarr_t *a, lg_slot_t *s, uint32_t g) {
+/* Removes the owner's entry s of array a of part pt (lg_ttab_remove_own's
+ * second half); returns LG_TT_GONE or LG_TT_GONE_RC. */
+static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *pt, lg_tarr_t *a, lg_slot_t *s) {
   int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
   uint32_t i = (uint32_t)(s - a->slots);
   __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
-  __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
-  for (; g != i / 16; g = lg_tt_next(g, a->ngroups))
-    if (a->ovf[g] != LG_TT_OVF_MAX) __atomic_store_n(&a->ovf[g], (uint8_t)(a->ovf[g] - 1), __ATOMIC_RELAXED);
-  pt->used--;
+  if (lg_tt_match(lg_tt_ctrl(a, i / 16), LG_TT_EMPTY)) {
+    __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
+    pt->used--;
+  } else {
+    __atomic_store_n(&a->ctrl[i], LG_TT_DELETED, __ATOMIC_RELAXED);
+  }
   pt->count--;
   return gone;
 }
-
-/* lg_ttab_take_far is lg_ttab_take_own for an address not in its home
- * group g (ttab.c). */
-int lg_ttab_take_far(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) __attribute__((noinline));
 
 /* lg_ttab_take_own forgets addr in the owner's table t, copying its entry
  * into *out first unless out is NULL (the born lists, born.h, need its
  * site and age): 0 if it was not there, LG_TT_GONE if it was,
  * LG_TT_GONE_RC if it was and held a refcounted object (LG_BLK_STACK_RC).
- * Its slot is free again at once. Inline is the common case, an entry in
- * its home group (no overflow count to change). */
+ * Its control byte turns EMPTY when its group has an EMPTY byte already
+ * (no probe goes past that group), else DELETED. */
 static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
   uint64_t h = lg_tt_hash(addr);
   lg_tpart_t *pt = &t->part[lg_tt_part(h)];
   lg_tarr_t *a = pt->arr;
-  uint32_t g = lg_tt_group(h, a->ngroups);
-  for (unsigned m = lg_tt_match(lg_tt_ctrl(a, g), lg_tt_h7(h)); m; m &= m - 1) {
-    uint32_t i = 16 * g + (unsigned)__builtin_ctz(m);
-    lg_slot_t *s = &a->slots[i];
-    if (__builtin_expect((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr, 1)) {
-      if (out) *out = *s;
-      int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
-      __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
-      __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
-      pt->used--;
-      pt->count--;
-      return gone;
-    }
-  }
-  return __builtin_expect(!lg_tt_ovf(a, g), 1) ? 0 : lg_ttab_take_far(t, addr, out);
+  lg_slot_t *s = lg_ttab_find(a, addr, h);
+  if (!s) return 0;
+  if (out) *out = *s;
+  return lg_ttab_forget_own(pt, a, s);
 }
 
 /* lg_ttab_remove_own is lg_ttab_take_own without the copy. */

@@ -1,18 +1,14 @@
 /* tests/unit/test_ttab_probe.c — the per-thread table's probe path
  * (collector/ttab.h) at the level of one part's array: entries whose home
  * group is full go on to the next group and wrap from the array's last
- * group to its first, counted in the overflow count of the groups they
- * went past; a removal frees its slot at once, in a full group too, and
- * entries that went past it stay found (by the owner and by other
- * threads); removing an entry that went past a group uncounts it, and a
- * count that saturated stays; the owner's rehash moves nothing out of
- * reach and counts afresh; a part doubles while small and grows by a
- * quarter after, and a rehash leaves out what other threads removed; other
- * threads removing wrapped entries while the owner fills, empties and
- * rehashes the same groups lose nothing and find nothing twice. */
+ * group to its first; a removal in a full group leaves a slot the probe
+ * goes past (later entries stay found, by the owner and by other threads),
+ * one in a group with an EMPTY slot frees it; the owner's rehash moves
+ * nothing out of reach; other threads removing wrapped entries while the
+ * owner fills, empties and rehashes the same groups lose nothing and find
+ * nothing twice. */
 #include <pthread.h>
 #include <sched.h>
-#include <stdlib.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -81,15 +77,6 @@ static void *lookup_all(void *arg) {
   }
   return NULL;
 }
-/* Removes, from another thread, the n addresses at a; how many it found. */
-static void *remove_all(void *arg) {
-  probe_t *p = arg;
-  for (size_t i = 0; i < p->n; i++) {
-    lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = p->addr[i]};
-    if (lg_ttab_others(lg_ttab_self, &rq)) p->found++;
-  }
-  return NULL;
-}
 static size_t others_find(const uintptr_t *a, size_t n) {
   static probe_t p;
   memset(&p, 0, sizeof p);
@@ -112,41 +99,44 @@ static void *wrap_and_remove(void *arg) {
   int rep = 0;
   for (size_t i = 0; i < HOME_FULL + 4; i++) {
     a[i] = next_homed(&cur, last, ng);
-    if (!lg_ttab_insert(t, a[i], 32, 7, &rep)) return NULL;
+    assert_non_null(lg_ttab_insert(t, a[i], 32, 7, &rep));
   }
-  if (rep || pt->arr->ngroups != ng) return NULL; /* no rehash moved them */
+  assert_int_equal(rep, 0);
+  assert_int_equal(pt->arr->ngroups, ng); /* no rehash moved them */
   /* The home group (the array's last) is full: the last four wrapped
-   * around to the first group, and the home group counts them. */
-  for (size_t i = 0; i < HOME_FULL; i++)
-    if (slot_index(t, a[i]) / 16 != last) return NULL;
-  for (size_t i = HOME_FULL; i < HOME_FULL + 4; i++)
-    if (slot_index(t, a[i]) / 16 != 0) return NULL;
-  if (pt->arr->ovf[last] != 4 || pt->arr->ovf[0] != 0) return NULL;
-  if (others_find(a, HOME_FULL + 4) != HOME_FULL + 4) return NULL;
-  if (pt->count != HOME_FULL + 4 || pt->used != HOME_FULL + 4) return NULL;
-  /* Removed from the full group: the slot is free at once, and the
-   * wrapped entries are still found past it. */
-  if (lg_ttab_remove_own(t, a[0]) != LG_TT_GONE || lg_ttab_find_own(t, a[0])) return NULL;
-  if (pt->used != HOME_FULL + 3 || pt->arr->ovf[last] != 4) return NULL;
-  if (others_find(a + HOME_FULL, 4) != 4) return NULL;
-  /* A wrapped entry removed: the home group counts one less. */
-  if (lg_ttab_remove_own(t, a[HOME_FULL]) != LG_TT_GONE || pt->arr->ovf[last] != 3) return NULL;
-  /* The freed slot of the full group is taken by the next entry homed
-   * there, which does not wrap (and is not counted). */
+   * around to the first group. */
+  for (size_t i = 0; i < HOME_FULL; i++) assert_int_equal(slot_index(t, a[i]) / 16, last);
+  for (size_t i = HOME_FULL; i < HOME_FULL + 4; i++) assert_int_equal(slot_index(t, a[i]) / 16, 0);
+  assert_int_equal(others_find(a, HOME_FULL + 4), HOME_FULL + 4);
+  assert_int_equal(pt->count, HOME_FULL + 4);
+  assert_int_equal(pt->used, HOME_FULL + 4);
+  /* Removed from the full group: the slot still counts as used (a probe
+   * must go past it), and the wrapped entries are still found. */
+  uint32_t used = pt->used;
+  assert_int_equal(lg_ttab_remove_own(t, a[0]), LG_TT_GONE);
+  assert_null(lg_ttab_find_own(t, a[0]));
+  assert_int_equal(pt->used, used);
+  assert_int_equal(others_find(a + HOME_FULL, 4), 4);
+  for (size_t i = HOME_FULL; i < HOME_FULL + 4; i++) assert_int_equal(slot_index(t, a[i]) / 16, 0);
+  /* Removed from a group with an EMPTY slot: the slot is free again. */
+  assert_int_equal(lg_ttab_remove_own(t, a[HOME_FULL]), LG_TT_GONE);
+  assert_int_equal(pt->used, used - 1);
+  /* The freed slot of the full group is reused by the next entry homed
+   * there, which does not wrap. */
   uintptr_t b = next_homed(&cur, last, ng);
-  if (!lg_ttab_insert(t, b, 8, 9, &rep) || slot_index(t, b) / 16 != last || pt->arr->ovf[last] != 3) return NULL;
-  /* A rehash keeps everything findable, and counts afresh. */
-  if (lg_ttab_rehash(t, PART) != 0) return NULL;
+  assert_non_null(lg_ttab_insert(t, b, 8, 9, &rep));
+  assert_int_equal(slot_index(t, b) / 16, last);
+  assert_int_equal(pt->used, used - 1);
+  /* A rehash keeps everything findable. */
+  assert_int_equal(lg_ttab_rehash(t, PART), 0);
   for (size_t i = 1; i < HOME_FULL + 4; i++)
-    if (i != HOME_FULL && !lg_ttab_find_own(t, a[i])) return NULL;
-  if (!lg_ttab_find_own(t, b) || pt->arr->ovf[last] != 3) return NULL;
-  if (others_find(a + HOME_FULL + 1, 3) != 3) return NULL;
+    if (i != HOME_FULL) assert_non_null(lg_ttab_find_own(t, a[i]));
+  assert_non_null(lg_ttab_find_own(t, b));
+  assert_int_equal(others_find(a + HOME_FULL + 1, 3), 3);
   for (size_t i = 1; i < HOME_FULL + 4; i++)
-    if (i != HOME_FULL && lg_ttab_remove_own(t, a[i]) != LG_TT_GONE) return NULL;
-  if (lg_ttab_remove_own(t, b) != LG_TT_GONE) return NULL;
-  if (pt->count != 0 || pt->used != 0) return NULL;
-  for (uint32_t g = 0; g < ng; g++)
-    if (pt->arr->ovf[g]) return NULL; /* every count back to 0 */
+    if (i != HOME_FULL) assert_int_equal(lg_ttab_remove_own(t, a[i]), LG_TT_GONE);
+  assert_int_equal(lg_ttab_remove_own(t, b), LG_TT_GONE);
+  assert_int_equal(pt->count, 0);
   return t;
 }
 
@@ -157,112 +147,6 @@ static void test_a_probe_goes_past_a_full_group_and_wraps_at_the_end(void **stat
   assert_int_equal(pthread_create(&th, NULL, wrap_and_remove, NULL), 0);
   pthread_join(th, &ok);
   assert_non_null(ok);
-}
-
-/* ---- a saturated overflow count ----------------------------------------------------- */
-
-#define PAST 300 /* entries homed in one group that go past it: more than LG_TT_OVF_MAX */
-static void *saturate(void *arg) {
-  (void)arg;
-  lg_ttab_t *t = clean_part(64, BASE(44));
-  lg_tpart_t *pt = &t->part[PART];
-  uint32_t ng = pt->arr->ngroups;
-  static uintptr_t a[HOME_FULL + PAST];
-  uintptr_t cur = BASE(45);
-  int rep = 0;
-  for (size_t i = 0; i < HOME_FULL + PAST; i++) {
-    a[i] = next_homed(&cur, 5, ng);
-    if (!lg_ttab_insert(t, a[i], 16, 3, &rep) || pt->arr->ngroups != ng) return NULL;
-  }
-  if (pt->arr->ovf[5] != LG_TT_OVF_MAX) return NULL; /* saturated */
-  if (others_find(a + HOME_FULL + PAST - 40, 40) != 40) return NULL;
-  /* Removed in any order, every entry is still found until its turn; the
-   * saturated count stays, so nothing past it is ever lost. */
-  for (size_t i = HOME_FULL + PAST; i-- > 0;) {
-    if (lg_ttab_remove_own(t, a[i]) != LG_TT_GONE) return NULL;
-    if (i && !lg_ttab_find_own(t, a[i / 2])) return NULL;
-  }
-  if (pt->arr->ovf[5] != LG_TT_OVF_MAX || pt->used != 0) return NULL;
-  /* A rehash counts afresh. */
-  if (lg_ttab_rehash(t, PART) != 0 || pt->arr->ovf[5] != 0) return NULL;
-  return t;
-}
-
-static void test_an_overflow_count_saturates_and_stays(void **state) {
-  (void)state;
-  pthread_t th;
-  void *ok;
-  assert_int_equal(pthread_create(&th, NULL, saturate, NULL), 0);
-  pthread_join(th, &ok);
-  assert_non_null(ok);
-}
-
-/* ---- growth ------------------------------------------------------------------------- */
-
-static void test_a_part_doubles_while_small_then_grows_by_a_quarter(void **state) {
-  (void)state;
-  uint32_t ng = 1, seen = 0;
-  while (ng < 600) {
-    uint32_t n = lg_ttab_grown(ng);
-    if (ng < LG_TT_SMALL_GROUPS) assert_int_equal(n, ng * 2 < LG_TT_SMALL_GROUPS ? ng * 2 : LG_TT_SMALL_GROUPS);
-    else assert_int_equal(n, ng + (ng + 3) / 4);
-    if (ng == LG_TT_SMALL_GROUPS) seen = 1;
-    ng = n;
-  }
-  assert_true(seen); /* the doubling lands on the bound itself */
-}
-
-/* A part filled by its owner while another thread removes every other
- * entry: each growth (doubling, then by quarters) copies only what lives,
- * and every entry left is found. */
-typedef struct grower { uintptr_t a[6000]; uint32_t sizes[32]; size_t nsizes, left; } grower_t;
-static void *grow_part(void *arg) {
-  grower_t *g = arg;
-  lg_ttab_t *t = lg_ttab_mine();
-  lg_tpart_t *pt = &t->part[PART];
-  uintptr_t cur = BASE(46);
-  int rep = 0;
-  g->sizes[g->nsizes++] = pt->arr->ngroups;
-  for (size_t i = 0; i < 6000; i++) {
-    for (;; cur += 16)
-      if (lg_tt_part(lg_tt_hash(cur)) == PART) break;
-    g->a[i] = cur;
-    cur += 16;
-    if (!lg_ttab_insert(t, g->a[i], 24, 5, &rep)) return NULL;
-    if (pt->arr->ngroups != g->sizes[g->nsizes - 1] && g->nsizes < 32) g->sizes[g->nsizes++] = pt->arr->ngroups;
-    if (i % 2) { /* another thread frees the one before */
-      probe_t *p = calloc(1, sizeof *p);
-      p->addr[0] = g->a[i - 1];
-      p->n = 1;
-      pthread_t th;
-      if (pthread_create(&th, NULL, remove_all, p) != 0) return NULL;
-      pthread_join(th, NULL);
-      if (p->found != 1) return NULL;
-      free(p);
-    }
-  }
-  for (size_t i = 1; i < 6000; i += 2)
-    if (!lg_ttab_find_own(t, g->a[i])) return NULL;
-  g->left = (size_t)((int64_t)pt->count - (int64_t)t->removed[PART]);
-  if (lg_ttab_rehash(t, PART) != 0 || pt->used != 3000) return NULL; /* the others' removals are gone */
-  for (size_t i = 1; i < 6000; i += 2)
-    if (lg_ttab_remove_own(t, g->a[i]) != LG_TT_GONE) return NULL;
-  return t;
-}
-
-static void test_growth_copies_what_lives_while_others_remove(void **state) {
-  (void)state;
-  static grower_t g;
-  pthread_t th;
-  void *ok;
-  assert_int_equal(pthread_create(&th, NULL, grow_part, &g), 0);
-  pthread_join(th, &ok);
-  assert_non_null(ok);
-  assert_int_equal(g.left, 3000);
-  /* Sizes went 1, 2, 4, ... LG_TT_SMALL_GROUPS, then up by quarters. */
-  assert_true(g.nsizes > 8);
-  for (size_t i = 1; i < g.nsizes; i++) assert_int_equal(g.sizes[i], lg_ttab_grown(g.sizes[i - 1]));
-  assert_true(g.sizes[g.nsizes - 1] > LG_TT_SMALL_GROUPS);
 }
 
 /* ---- others remove wrapped entries while the owner churns ------------------------ */
@@ -347,9 +231,6 @@ int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_probe_goes_past_a_full_group_and_wraps_at_the_end),
-      cmocka_unit_test(test_an_overflow_count_saturates_and_stays),
-      cmocka_unit_test(test_a_part_doubles_while_small_then_grows_by_a_quarter),
-      cmocka_unit_test(test_growth_copies_what_lives_while_others_remove),
       cmocka_unit_test(test_others_remove_while_the_owner_churns_and_rehashes_the_same_groups),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
