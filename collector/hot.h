@@ -37,6 +37,13 @@ void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) __attribute__((noinli
  * LG_TT_GONE_RC: the object table is told); 1 if the block was known. */
 int lg_blocks_remove_rest(uintptr_t addr, int gone) __attribute__((noinline, cold));
 
+/* lg_collector_alloc_prefetch starts loading the lines of the calling
+ * thread's table that recording block p will touch; a hook calls it
+ * before it captures p's stack, so that those loads overlap the capture. */
+static inline __attribute__((always_inline)) void lg_collector_alloc_prefetch(void *p) {
+  lg_ttab_prefetch(lg_ttab_self, (uintptr_t)p);
+}
+
 /* lg_collector_alloc_hot records block p (size bytes, stack id, LG_BLK_*
  * flags) as lg_collector_alloc_id does, inline when it is the common case. */
 static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p, size_t size, uint32_t stack,
@@ -63,6 +70,7 @@ static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p
 static inline __attribute__((always_inline)) void lg_collector_free_hot(void *p) {
   lg_ttab_t *t = lg_ttab_self;
   if (__builtin_expect(!lg_collector_hot || !t, 0)) { lg_collector_free(p); return; }
+  lg_ttab_prefetch(t, (uintptr_t)p); /* the group's control bytes and slots, together */
   int gone = lg_ttab_remove_own(t, (uintptr_t)p);
   if (__builtin_expect(gone != LG_TT_GONE, 0)) lg_blocks_remove_rest((uintptr_t)p, gone);
 }

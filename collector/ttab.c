@@ -27,12 +27,13 @@ static lg_lock_t registry = LG_LOCK_INIT; /* a leaf */
 
 static size_t arr_bytes(uint32_t ngroups) { return sizeof(lg_tarr_t) + (size_t)ngroups * 16 * (sizeof(lg_slot_t) + 1); }
 
-/* Makes an empty array in `at` (arr_bytes(ngroups), 16-byte aligned). */
+/* Makes an empty array in `at` (arr_bytes(ngroups), 64-byte aligned, so
+ * that each group of slots is four whole cache lines). */
 static lg_tarr_t *arr_init(void *at, uint32_t ngroups) {
   lg_tarr_t *a = at;
   a->ngroups = ngroups;
   a->ctrl = (uint8_t *)(a->slots + 16 * (size_t)ngroups);
-  for (size_t i = 0; i < 16 * (size_t)ngroups; i++) a->ctrl[i] = LG_TT_EMPTY;
+  memset(a->ctrl, LG_TT_EMPTY, 16 * (size_t)ngroups);
   return a;
 }
 
@@ -43,8 +44,9 @@ static lg_tarr_t *arr_new(uint32_t ngroups) {
 
 /* A table's first arrays live in the table's own mapping, after it
  * (never unmapped: tables are not). */
-#define FIRST_BYTES ((arr_bytes(INIT_GROUPS) + 15) & ~(size_t)15)
-#define TABLE_BYTES (((sizeof(lg_ttab_t) + 15) & ~(size_t)15) + LG_TT_PARTS * FIRST_BYTES)
+#define FIRST_BYTES ((arr_bytes(INIT_GROUPS) + 63) & ~(size_t)63)
+#define TABLE_HEAD (((sizeof(lg_ttab_t) + 63) & ~(size_t)63))
+#define TABLE_BYTES (TABLE_HEAD + LG_TT_PARTS * FIRST_BYTES)
 
 /* Makes a table, or takes one a thread left; registry locked. */
 static lg_ttab_t *table_get(void) {
@@ -53,7 +55,7 @@ static lg_ttab_t *table_get(void) {
   if (ntables == MAX_TABLES) return NULL;
   t = lg_sys_map(TABLE_BYTES);
   if (!t) return NULL;
-  char *first = (char *)t + ((sizeof *t + 15) & ~(size_t)15);
+  char *first = (char *)t + TABLE_HEAD; /* a mapping starts on a line: so do the slots */
   for (uint32_t p = 0; p < LG_TT_PARTS; p++) {
     t->part[p].arr = arr_init(first + p * FIRST_BYTES, INIT_GROUPS);
     t->part[p].arr->pad = 1; /* not to be unmapped */
@@ -101,22 +103,36 @@ static void drop_retired(lg_ttab_t *t) {
   t->retired = NULL;
 }
 
-/* Copies the live entries of a into b (b empty); returns how many. */
+/* Puts the live entry k (size, stack) into b, which has room and does not
+ * hold it. */
+static void put_new(lg_tarr_t *b, uintptr_t k, uint32_t size, uint32_t stack) {
+  uint64_t h = lg_tt_hash(k & LG_BLK_ADDR_MASK);
+  uint32_t g = lg_tt_group(h, b->ngroups);
+  unsigned m;
+  while (!(m = lg_tt_match(lg_tt_ctrl(b, g), LG_TT_EMPTY))) g = g + 1 == b->ngroups ? 0 : g + 1;
+  uint32_t j = 16 * g + (unsigned)__builtin_ctz(m);
+  b->slots[j].size = size;
+  b->slots[j].stack = stack;
+  b->slots[j].key = k;
+  b->ctrl[j] = lg_tt_h7(h);
+}
+
+/* Copies the live entries of a into b (b empty); returns how many. Only
+ * the slots whose control byte holds a hash are read: an entry is never
+ * live under an EMPTY or DELETED byte (an insert writes the key before the
+ * byte, a removal by its owner turns the key into LG_TT_TOMB before the
+ * byte), and a key others removed is LG_TT_TOMB under its hash. */
 static uint32_t copy_live(const lg_tarr_t *a, lg_tarr_t *b) {
   uint32_t n = 0;
-  for (uint32_t i = 0; i < 16 * a->ngroups; i++) {
-    uintptr_t k = lg_tt_key(&a->slots[i]);
-    if (k <= LG_TT_TOMB) continue;
-    uint64_t h = lg_tt_hash(k & LG_BLK_ADDR_MASK);
-    uint32_t g = lg_tt_group(h, b->ngroups);
-    unsigned m;
-    while (!(m = lg_tt_match(lg_tt_ctrl(b, g), LG_TT_EMPTY))) g = g + 1 == b->ngroups ? 0 : g + 1;
-    uint32_t j = 16 * g + (unsigned)__builtin_ctz(m);
-    b->slots[j].size = a->slots[i].size;
-    b->slots[j].stack = a->slots[i].stack;
-    b->slots[j].key = k;
-    b->ctrl[j] = lg_tt_h7(h);
-    n++;
+  for (uint32_t g = 0; g < a->ngroups; g++) {
+    unsigned held = ~(unsigned)_mm_movemask_epi8(lg_tt_ctrl(a, g)) & 0xFFFFu;
+    for (; held; held &= held - 1) {
+      const lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(held)];
+      uintptr_t k = lg_tt_key(s);
+      if (k <= LG_TT_TOMB) continue;
+      put_new(b, k, s->size, s->stack);
+      n++;
+    }
   }
   return n;
 }

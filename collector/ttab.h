@@ -72,9 +72,10 @@ typedef struct lg_tarr {
   uint32_t pad;            /* 1: a table's first array, in the table's mapping */
   struct lg_tarr *retired; /* the next retired array of its table */
   uint8_t *ctrl;           /* ngroups * 16 control bytes, after the slots */
-  uint64_t pad2;
+  uint64_t pad2[5];        /* slots on a cache line's start: a group is four whole lines */
   lg_slot_t slots[];       /* ngroups * 16 */
 } lg_tarr_t;
+_Static_assert(sizeof(lg_tarr_t) == 64, "slots start a cache line after the array's start");
 
 /* One part of a table: its array and the owner's counts of it. */
 typedef struct lg_tpart {
@@ -141,6 +142,24 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab
   return lg_ttab_find(t->part[lg_tt_part(h)].arr, addr, h);
 }
 
+/* lg_ttab_prefetch starts loading, without waiting, the lines an insert
+ * or a removal of addr in the owner's table t reads: the group's control
+ * bytes and its four lines of slots (which slot is the entry's, only the
+ * control bytes tell: loading all four at once makes the two dependent
+ * misses one). Owner only; t may be NULL (nothing then). */
+static inline __attribute__((always_inline)) void lg_ttab_prefetch(const lg_ttab_t *t, uintptr_t addr) {
+  if (!t) return;
+  uint64_t h = lg_tt_hash(addr);
+  const lg_tarr_t *a = t->part[lg_tt_part(h)].arr;
+  uint32_t g = lg_tt_group(h, a->ngroups);
+  const char *s = (const char *)&a->slots[16 * g];
+  __builtin_prefetch(a->ctrl + 16 * g);
+  __builtin_prefetch(s);
+  __builtin_prefetch(s + 64);
+  __builtin_prefetch(s + 128);
+  __builtin_prefetch(s + 192);
+}
+
 /* lg_ttab_insert records a block in the owner's table t (replacing an
  * entry at the same address, and then setting *replaced); `key` is the
  * address with its flags. Returns the slot, or NULL when the table cannot
@@ -185,13 +204,15 @@ put:
 
 #define LG_TT_GONE 1
 #define LG_TT_GONE_RC 3
-/* Removes the owner's entry s of array a of part pt (lg_ttab_remove_own's
- * second half); returns LG_TT_GONE or LG_TT_GONE_RC. */
-static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *pt, lg_tarr_t *a, lg_slot_t *s) {
+/* Removes the owner's entry s, slot i of array a of part pt, whose group
+ * had an EMPTY byte when the caller read its control bytes (had_empty;
+ * only the owner changes them, so it still has); returns LG_TT_GONE or
+ * LG_TT_GONE_RC. lg_ttab_take_own's second half. */
+static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *pt, lg_tarr_t *a, lg_slot_t *s, uint32_t i,
+                                                                    unsigned had_empty) {
   int gone = __builtin_expect(!!(__atomic_load_n(&s->stack, __ATOMIC_RELAXED) & LG_BLK_STACK_RC), 0) ? LG_TT_GONE_RC : LG_TT_GONE;
-  uint32_t i = (uint32_t)(s - a->slots);
   __atomic_store_n(&s->key, LG_TT_TOMB, __ATOMIC_RELAXED);
-  if (lg_tt_match(lg_tt_ctrl(a, i / 16), LG_TT_EMPTY)) {
+  if (had_empty) {
     __atomic_store_n(&a->ctrl[i], LG_TT_EMPTY, __ATOMIC_RELAXED);
     pt->used--;
   } else {
@@ -206,15 +227,26 @@ static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *
  * site and age): 0 if it was not there, LG_TT_GONE if it was,
  * LG_TT_GONE_RC if it was and held a refcounted object (LG_BLK_STACK_RC).
  * Its control byte turns EMPTY when its group has an EMPTY byte already
- * (no probe goes past that group), else DELETED. */
+ * (no probe goes past that group), else DELETED. The probe is
+ * lg_ttab_find's, kept here so that the group's control bytes it read
+ * decide that without being read again. */
 static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
   uint64_t h = lg_tt_hash(addr);
   lg_tpart_t *pt = &t->part[lg_tt_part(h)];
   lg_tarr_t *a = pt->arr;
-  lg_slot_t *s = lg_ttab_find(a, addr, h);
-  if (!s) return 0;
-  if (out) *out = *s;
-  return lg_ttab_forget_own(pt, a, s);
+  uint8_t h7 = lg_tt_h7(h);
+  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    __m128i v = lg_tt_ctrl(a, g);
+    unsigned empty = lg_tt_match(v, LG_TT_EMPTY);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      uint32_t i = 16 * g + (unsigned)__builtin_ctz(m);
+      lg_slot_t *s = &a->slots[i];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) != addr) continue;
+      if (out) *out = *s;
+      return lg_ttab_forget_own(pt, a, s, i, empty);
+    }
+    if (empty) return 0;
+  }
 }
 
 /* lg_ttab_remove_own is lg_ttab_take_own without the copy. */

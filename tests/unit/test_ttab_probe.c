@@ -6,7 +6,9 @@
  * one in a group with an EMPTY slot frees it; the owner's rehash moves
  * nothing out of reach; other threads removing wrapped entries while the
  * owner fills, empties and rehashes the same groups lose nothing and find
- * nothing twice. */
+ * nothing twice; a rehash copies exactly the live entries (it reads only
+ * the slots whose control byte holds a hash) and every array's slots start
+ * on a cache line, so that a group is four whole lines (lg_ttab_prefetch). */
 #include <pthread.h>
 #include <sched.h>
 #include <setjmp.h>
@@ -149,6 +151,82 @@ static void test_a_probe_goes_past_a_full_group_and_wraps_at_the_end(void **stat
   assert_non_null(ok);
 }
 
+/* ---- what a rehash copies; where the slots lie -------------------------------------- */
+
+#define MIXED 600u /* entries in the part: several groups, some full */
+
+/* Removes every third address of a from another thread; how many it did. */
+typedef struct remover { const uintptr_t *a; size_t n, done; } remover_t;
+static void *remove_thirds(void *arg) {
+  remover_t *r = arg;
+  for (size_t i = 0; i < r->n; i += 3) {
+    lg_tt_req_t rq = {.op = LG_TT_REMOVE, .addr = r->a[i]};
+    if (lg_ttab_others(lg_ttab_self, &rq)) r->done++;
+  }
+  return NULL;
+}
+
+static int slots_on_a_line(const lg_ttab_t *t) {
+  for (uint32_t p = 0; p < LG_TT_PARTS; p++)
+    if ((uintptr_t)t->part[p].arr->slots % 64 || (uintptr_t)t->part[p].arr->ctrl % 16) return 0;
+  return 1;
+}
+
+static void *rehash_mixed(void *arg) {
+  (void)arg;
+  lg_ttab_t *t = lg_ttab_mine();
+  assert_non_null(t);
+  assert_true(slots_on_a_line(t)); /* the first arrays, in the table's own mapping */
+  lg_tpart_t *pt = &t->part[PART];
+  static uintptr_t a[MIXED];
+  uintptr_t cur = BASE(44);
+  int rep = 0;
+  for (size_t i = 0; i < MIXED; i++) {
+    for (;; cur += 16)
+      if (lg_tt_part(lg_tt_hash(cur)) == PART) break;
+    a[i] = cur;
+    cur += 16;
+    assert_non_null(lg_ttab_insert(t, a[i], (uint32_t)(100 + i), (uint32_t)(7 + i), &rep));
+  }
+  assert_true(slots_on_a_line(t)); /* grown arrays too */
+  /* Others remove every third (their keys turn LG_TT_TOMB under a hash
+   * byte); the owner removes those at 1 mod 3 (EMPTY or DELETED bytes). */
+  remover_t r = {a, MIXED, 0};
+  pthread_t th;
+  assert_int_equal(pthread_create(&th, NULL, remove_thirds, &r), 0);
+  pthread_join(th, NULL);
+  assert_int_equal(r.done, (MIXED + 2) / 3);
+  for (size_t i = 1; i < MIXED; i += 3) assert_int_equal(lg_ttab_remove_own(t, a[i]), LG_TT_GONE);
+  assert_int_equal(lg_ttab_rehash(t, PART), 0);
+  /* Exactly those at 2 mod 3 are left, whole, and nothing else counts. */
+  size_t live = 0;
+  for (size_t i = 0; i < MIXED; i++) {
+    lg_slot_t *s = lg_ttab_find_own(t, a[i]);
+    if (i % 3 != 2) { assert_null(s); continue; }
+    assert_non_null(s);
+    assert_int_equal(s->size, 100 + i);
+    assert_int_equal(s->stack, 7 + i);
+    live++;
+  }
+  assert_int_equal(pt->used, live);
+  assert_int_equal((int64_t)pt->count - (int64_t)t->removed[PART], (int64_t)live);
+  size_t keys = 0;
+  for (uint32_t j = 0; j < 16 * pt->arr->ngroups; j++) keys += lg_tt_key(&pt->arr->slots[j]) > LG_TT_TOMB;
+  assert_int_equal(keys, live);
+  assert_true(slots_on_a_line(t));
+  for (size_t i = 2; i < MIXED; i += 3) assert_int_equal(lg_ttab_remove_own(t, a[i]), LG_TT_GONE);
+  return t;
+}
+
+static void test_a_rehash_copies_exactly_the_live_entries_into_aligned_groups(void **state) {
+  (void)state;
+  pthread_t th;
+  void *ok;
+  assert_int_equal(pthread_create(&th, NULL, rehash_mixed, NULL), 0);
+  pthread_join(th, &ok);
+  assert_non_null(ok);
+}
+
 /* ---- others remove wrapped entries while the owner churns ------------------------ */
 
 #define ROUNDS 300
@@ -231,6 +309,7 @@ int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_probe_goes_past_a_full_group_and_wraps_at_the_end),
+      cmocka_unit_test(test_a_rehash_copies_exactly_the_live_entries_into_aligned_groups),
       cmocka_unit_test(test_others_remove_while_the_owner_churns_and_rehashes_the_same_groups),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
