@@ -38,23 +38,27 @@ void lg_blocks_own_parity(lg_slot_t *sl, uintptr_t parity) __attribute__((noinli
 int lg_blocks_remove_rest(uintptr_t addr, int gone) __attribute__((noinline, cold));
 
 /* lg_collector_alloc_prefetch starts loading the lines of the calling
- * thread's table that recording block p will touch; a hook calls it
- * before it captures p's stack, so that those loads overlap the capture. */
-static inline __attribute__((always_inline)) void lg_collector_alloc_prefetch(void *p) {
-  lg_ttab_prefetch(lg_ttab_self, (uintptr_t)p);
+ * thread's table that recording block p will touch, and returns p's hash
+ * for lg_collector_alloc_hot_h; a hook calls it before it captures p's
+ * stack, so that those loads overlap the capture. */
+static inline __attribute__((always_inline)) uint64_t lg_collector_alloc_prefetch(void *p) {
+  uint64_t h = lg_tt_hash((uintptr_t)p & LG_BLK_ADDR_MASK);
+  lg_ttab_prefetch(lg_ttab_self, h);
+  return h;
 }
 
-/* lg_collector_alloc_hot records block p (size bytes, stack id, LG_BLK_*
- * flags) as lg_collector_alloc_id does, inline when it is the common case. */
-static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p, size_t size, uint32_t stack,
-                                                                         unsigned flags) {
+/* lg_collector_alloc_hot_h records block p (hash h, from
+ * lg_collector_alloc_prefetch; size bytes, stack id, LG_BLK_* flags) as
+ * lg_collector_alloc_id does, inline when it is the common case. */
+static inline __attribute__((always_inline)) void lg_collector_alloc_hot_h(void *p, uint64_t h, size_t size, uint32_t stack,
+                                                                           unsigned flags) {
   lg_ttab_t *t = lg_ttab_self;
   if (__builtin_expect(lg_collector_hot && t && size < LG_BLOCKS_LARGE && !((uintptr_t)p & LG_BLK_FLAGS),
                        1)) {
     uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
     int replaced;
-    lg_slot_t *sl = lg_ttab_insert(t, (uintptr_t)p | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, (uint32_t)size,
-                                   stack, &replaced);
+    lg_slot_t *sl = lg_ttab_insert_h(t, (uintptr_t)p | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, h,
+                                     (uint32_t)size, stack, &replaced);
     if (__builtin_expect(sl != NULL, 1)) {
       if (__builtin_expect(__atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED) != parity, 0))
         lg_blocks_own_parity(sl, parity);
@@ -70,8 +74,9 @@ static inline __attribute__((always_inline)) void lg_collector_alloc_hot(void *p
 static inline __attribute__((always_inline)) void lg_collector_free_hot(void *p) {
   lg_ttab_t *t = lg_ttab_self;
   if (__builtin_expect(!lg_collector_hot || !t, 0)) { lg_collector_free(p); return; }
-  lg_ttab_prefetch(t, (uintptr_t)p); /* the group's control bytes and slots, together */
-  int gone = lg_ttab_remove_own(t, (uintptr_t)p);
+  uint64_t h = lg_tt_hash((uintptr_t)p);
+  lg_ttab_prefetch(t, h); /* the group's control bytes and slots, together */
+  int gone = lg_ttab_take_own_h(t, (uintptr_t)p, h, NULL);
   if (__builtin_expect(gone != LG_TT_GONE, 0)) lg_blocks_remove_rest((uintptr_t)p, gone);
 }
 

@@ -143,13 +143,12 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_find_own(lg_ttab
 }
 
 /* lg_ttab_prefetch starts loading, without waiting, the lines an insert
- * or a removal of addr in the owner's table t reads: the group's control
- * bytes and its four lines of slots (which slot is the entry's, only the
- * control bytes tell: loading all four at once makes the two dependent
- * misses one). Owner only; t may be NULL (nothing then). */
-static inline __attribute__((always_inline)) void lg_ttab_prefetch(const lg_ttab_t *t, uintptr_t addr) {
+ * or a removal of addr (hash h, lg_tt_hash) in the owner's table t reads:
+ * the group's control bytes and its four lines of slots (which slot is the
+ * entry's, only the control bytes tell: loading all four at once makes the
+ * two dependent misses one). Owner only; t may be NULL (nothing then). */
+static inline __attribute__((always_inline)) void lg_ttab_prefetch(const lg_ttab_t *t, uint64_t h) {
   if (!t) return;
-  uint64_t h = lg_tt_hash(addr);
   const lg_tarr_t *a = t->part[lg_tt_part(h)].arr;
   uint32_t g = lg_tt_group(h, a->ngroups);
   const char *s = (const char *)&a->slots[16 * g];
@@ -160,33 +159,14 @@ static inline __attribute__((always_inline)) void lg_ttab_prefetch(const lg_ttab
   __builtin_prefetch(s + 192);
 }
 
-/* lg_ttab_insert records a block in the owner's table t (replacing an
- * entry at the same address, and then setting *replaced); `key` is the
- * address with its flags. Returns the slot, or NULL when the table cannot
- * grow. Owner only. */
-static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
+/* Writes a new entry into slot ai (whose control byte was EMPTY if
+ * was_empty, else DELETED) of array a of part pt: lg_ttab_insert's end. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_put_new(lg_ttab_t *t, lg_tpart_t *pt, lg_tarr_t *a, uint32_t ai,
+                                                                        unsigned was_empty, uintptr_t key, uint32_t size,
+                                                                        uint32_t stack, uint8_t h7) {
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
-  uint64_t h = lg_tt_hash(addr);
-  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
-  lg_tarr_t *a = pt->arr;
-  if (__builtin_expect((pt->used + 1) * 16 > a->ngroups * 16 * 13, 0)) {
-    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
-    a = pt->arr;
-  }
-  uint8_t h7 = lg_tt_h7(h);
-  lg_slot_t *at = NULL;
-  uint32_t ai = 0;
-  for (uint32_t g = lg_tt_group(h, a->ngroups);; g = g + 1 == a->ngroups ? 0 : g + 1) {
-    __m128i v = lg_tt_ctrl(a, g);
-    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
-      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
-      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) { at = s; *replaced = 1; goto put; }
-    }
-    unsigned free_here = (unsigned)_mm_movemask_epi8(v); /* EMPTY and DELETED have the top bit */
-    if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
-    if (lg_tt_match(v, LG_TT_EMPTY)) break;
-  }
-  if (a->ctrl[ai] == LG_TT_EMPTY) pt->used++;
+  lg_slot_t *at = &a->slots[ai];
+  pt->used += was_empty;
   pt->count++;
   if (addr < t->lo) t->lo = addr;
   if (addr > t->hi) t->hi = addr;
@@ -195,11 +175,55 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t
   __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);      /* the entry is whole: a scan sees it */
   __atomic_store_n(&a->ctrl[ai], h7, __ATOMIC_RELEASE);   /* probes find it */
   return at;
+}
+
+/* lg_ttab_insert_h records a block in the owner's table t (replacing an
+ * entry at the same address, and then setting *replaced); `key` is the
+ * address with its flags, h its hash (lg_tt_hash of the address). Returns
+ * the slot, or NULL when the table cannot grow. Owner only. The common
+ * case — the home group holds no byte of the entry's hash and has an
+ * EMPTY one, so the address is not there and the probe ends — takes the
+ * group's first free slot at once. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert_h(lg_ttab_t *t, uintptr_t key, uint64_t h, uint32_t size,
+                                                                         uint32_t stack, int *replaced) {
+  uintptr_t addr = key & LG_BLK_ADDR_MASK;
+  lg_tpart_t *pt = &t->part[lg_tt_part(h)];
+  lg_tarr_t *a = pt->arr;
+  if (__builtin_expect(pt->used >= a->ngroups * 13u, 0)) { /* 13/16 of the slots used */
+    if (lg_ttab_rehash(t, lg_tt_part(h)) < 0) return NULL;
+    a = pt->arr;
+  }
+  uint8_t h7 = lg_tt_h7(h);
+  uint32_t g = lg_tt_group(h, a->ngroups);
+  __m128i v = lg_tt_ctrl(a, g);
+  unsigned empty = lg_tt_match(v, LG_TT_EMPTY);
+  if (__builtin_expect(empty && !lg_tt_match(v, h7), 1)) {
+    unsigned i = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(v)); /* EMPTY and DELETED have the top bit */
+    return lg_ttab_put_new(t, pt, a, 16 * g + i, (empty >> i) & 1, key, size, stack, h7);
+  }
+  lg_slot_t *at = NULL;
+  uint32_t ai = 0;
+  for (;; g = g + 1 == a->ngroups ? 0 : g + 1) {
+    v = lg_tt_ctrl(a, g);
+    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
+      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) { at = s; *replaced = 1; goto put; }
+    }
+    unsigned free_here = (unsigned)_mm_movemask_epi8(v);
+    if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
+    if (lg_tt_match(v, LG_TT_EMPTY)) break;
+  }
+  return lg_ttab_put_new(t, pt, a, ai, a->ctrl[ai] == LG_TT_EMPTY, key, size, stack, h7);
 put:
   at->size = size;
   at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
   __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
   return at;
+}
+
+/* lg_ttab_insert is lg_ttab_insert_h with the hash computed here. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert(lg_ttab_t *t, uintptr_t key, uint32_t size, uint32_t stack, int *replaced) {
+  return lg_ttab_insert_h(t, key, lg_tt_hash(key & LG_BLK_ADDR_MASK), size, stack, replaced);
 }
 
 #define LG_TT_GONE 1
@@ -222,16 +246,15 @@ static inline __attribute__((always_inline)) int lg_ttab_forget_own(lg_tpart_t *
   return gone;
 }
 
-/* lg_ttab_take_own forgets addr in the owner's table t, copying its entry
+/* lg_ttab_take_own_h forgets addr in the owner's table t, copying its entry
  * into *out first unless out is NULL (the born lists, born.h, need its
  * site and age): 0 if it was not there, LG_TT_GONE if it was,
  * LG_TT_GONE_RC if it was and held a refcounted object (LG_BLK_STACK_RC).
  * Its control byte turns EMPTY when its group has an EMPTY byte already
  * (no probe goes past that group), else DELETED. The probe is
  * lg_ttab_find's, kept here so that the group's control bytes it read
- * decide that without being read again. */
-static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
-  uint64_t h = lg_tt_hash(addr);
+ * decide that without being read again. h is addr's hash (lg_tt_hash). */
+static inline __attribute__((always_inline)) int lg_ttab_take_own_h(lg_ttab_t *t, uintptr_t addr, uint64_t h, lg_slot_t *out) {
   lg_tpart_t *pt = &t->part[lg_tt_part(h)];
   lg_tarr_t *a = pt->arr;
   uint8_t h7 = lg_tt_h7(h);
@@ -247,6 +270,11 @@ static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, 
     }
     if (empty) return 0;
   }
+}
+
+/* lg_ttab_take_own is lg_ttab_take_own_h with the hash computed here. */
+static inline __attribute__((always_inline)) int lg_ttab_take_own(lg_ttab_t *t, uintptr_t addr, lg_slot_t *out) {
+  return lg_ttab_take_own_h(t, addr, lg_tt_hash(addr), out);
 }
 
 /* lg_ttab_remove_own is lg_ttab_take_own without the copy. */

@@ -43,8 +43,9 @@ static inline __attribute__((always_inline)) uint32_t stack_id(void) {
 }
 
 void lg_record_alloc(void *p, size_t size) {
-  lg_collector_alloc_prefetch(p); /* the table's lines load while the stack is captured */
-  lg_collector_alloc_hot(p, size, stack_id(), lg_disabled ? LG_BLK_IGNORED : 0);
+  uint64_t h = lg_collector_alloc_prefetch(p); /* the table's lines load while the stack is captured */
+  uint32_t stack = stack_id();
+  lg_collector_alloc_hot_h(p, h, size, stack, lg_disabled ? LG_BLK_IGNORED : 0);
 }
 
 void lg_record_replace(void *p, size_t size) {

@@ -1,5 +1,6 @@
 /* tests/unit/test_hot_path.c — the inlined malloc and free fast paths
- * (collector/hot.h), called as the hooks call them: the common case (the
+ * (collector/hot.h), called as the hooks call them (the malloc hook's
+ * prefetch and hash first, with or without a table of the thread's own): the common case (the
  * thread's own table) records and forgets blocks, and every case the fast
  * path must not do itself is handed on and comes out as the out-of-line
  * entry points do it — a thread's first block (no table yet), a thread
@@ -24,6 +25,14 @@
 
 static void *at(uintptr_t a) { return (void *)a; }
 
+/* Records block p as the malloc hook does (preload/hooks.c,
+ * lg_record_alloc): its table lines prefetched and its hash taken first,
+ * then the stack (here given), then the record. */
+static void hook_alloc(void *p, size_t size, uint32_t stack, unsigned flags) {
+  uint64_t h = lg_collector_alloc_prefetch(p);
+  lg_collector_alloc_hot_h(p, h, size, stack, flags);
+}
+
 /* The entry of addr, or a zeroed slot when the table does not know it. */
 static lg_slot_t entry(uintptr_t addr) {
   lg_slot_t s = {0};
@@ -42,11 +51,11 @@ typedef struct job { uintptr_t base; size_t own_before, own_after, shared_before
 static void *first_block_then_end(void *arg) {
   job_t *j = arg;
   j->own_before = lg_ttab_count();
-  lg_collector_alloc_hot(at(j->base), 40, 5, 0); /* no table yet: made by the slow path */
+  hook_alloc(at(j->base), 40, 5, 0); /* no table yet: made by the slow path */
   j->own_after = lg_ttab_count();
   lg_blocks_thread_end();
   j->shared_before = lg_blocks_count() - lg_ttab_count();
-  lg_collector_alloc_hot(at(j->base + 0x100), 48, 6, 0); /* no table any more: the shared part */
+  hook_alloc(at(j->base + 0x100), 48, 6, 0); /* no table any more: the shared part */
   j->shared_after = lg_blocks_count() - lg_ttab_count();
   lg_collector_free_hot(at(j->base + 0x100));
   return NULL;
@@ -71,9 +80,9 @@ static void test_first_block_and_a_thread_after_its_end_take_the_slow_path(void 
 
 static void test_own_table_records_and_forgets_with_flags(void **state) {
   (void)state;
-  lg_collector_alloc_hot(at(BASE(2)), 24, 7, 0); /* makes this thread's table */
+  hook_alloc(at(BASE(2)), 24, 7, 0); /* makes this thread's table */
   size_t own = lg_ttab_count();
-  lg_collector_alloc_hot(at(BASE(2) + 0x10), 32, 8, LG_BLK_IGNORED);
+  hook_alloc(at(BASE(2) + 0x10), 32, 8, LG_BLK_IGNORED);
   assert_int_equal(lg_ttab_count(), own + 1);
   lg_slot_t s = entry(BASE(2) + 0x10);
   assert_int_equal(lg_slot_addr(&s), BASE(2) + 0x10);
@@ -92,10 +101,10 @@ static void test_own_table_records_and_forgets_with_flags(void **state) {
 
 static void test_large_and_misaligned_blocks_are_not_put_in_the_own_table(void **state) {
   (void)state;
-  lg_collector_alloc_hot(at(BASE(3)), 16, 1, 0);
+  hook_alloc(at(BASE(3)), 16, 1, 0);
   size_t own = lg_ttab_count(), all = lg_blocks_count();
-  lg_collector_alloc_hot(at(BASE(3) + 0x1000), LG_BLOCKS_LARGE, 2, 0);
-  lg_collector_alloc_hot(at(BASE(3) + 0x2008), 16, 3, 0); /* not 16-aligned: not recorded */
+  hook_alloc(at(BASE(3) + 0x1000), LG_BLOCKS_LARGE, 2, 0);
+  hook_alloc(at(BASE(3) + 0x2008), 16, 3, 0); /* not 16-aligned: not recorded */
   assert_int_equal(lg_ttab_count(), own);
   assert_int_equal(lg_blocks_count(), all + 1);
   assert_int_equal(entry(BASE(3) + 0x1000).size, LG_BLOCKS_LARGE);
@@ -107,7 +116,7 @@ static void test_large_and_misaligned_blocks_are_not_put_in_the_own_table(void *
 }
 
 static void *alloc_one(void *arg) {
-  lg_collector_alloc_hot(at(*(uintptr_t *)arg), 64, 9, 0);
+  hook_alloc(at(*(uintptr_t *)arg), 64, 9, 0);
   return NULL;
 }
 
@@ -119,8 +128,8 @@ static void test_refcounted_blocks_are_handed_on_once_at_the_free(void **state) 
   pthread_t t;
   assert_int_equal(pthread_create(&t, NULL, alloc_one, &other), 0);
   pthread_join(t, NULL);
-  lg_collector_alloc_hot(at(BASE(4)), 64, 9, 0);
-  lg_collector_alloc_hot(at(BASE(4) + 0x200), 64, 9, 0);
+  hook_alloc(at(BASE(4)), 64, 9, 0);
+  hook_alloc(at(BASE(4) + 0x200), 64, 9, 0);
   assert_true(lg_blocks_mark_rc(BASE(4), 0, 16));
   assert_true(lg_blocks_mark_rc(other, 0, 16));
   lg_collector_free_hot(at(BASE(4) + 0x200)); /* unflagged */
@@ -138,10 +147,10 @@ static void test_refcounted_blocks_are_handed_on_once_at_the_free(void **state) 
 
 static void test_tracing_off_records_and_forgets_nothing(void **state) {
   (void)state;
-  lg_collector_alloc_hot(at(BASE(5)), 16, 1, 0);
+  hook_alloc(at(BASE(5)), 16, 1, 0);
   size_t all = lg_blocks_count();
   lg_collector_on = lg_collector_hot = 0; /* as when the collector gives up */
-  lg_collector_alloc_hot(at(BASE(5) + 0x10), 16, 1, 0);
+  hook_alloc(at(BASE(5) + 0x10), 16, 1, 0);
   lg_collector_free_hot(at(BASE(5)));
   lg_collector_on = lg_collector_hot = 1;
   assert_int_equal(lg_blocks_count(), all);
@@ -155,10 +164,10 @@ static void test_tracing_off_records_and_forgets_nothing(void **state) {
  * blocks are recorded and forgotten all the same, by the entry points. */
 static void test_with_the_fast_path_off_the_entry_points_do_it_all(void **state) {
   (void)state;
-  lg_collector_alloc_hot(at(BASE(7)), 16, 1, 0);
+  hook_alloc(at(BASE(7)), 16, 1, 0);
   size_t all = lg_blocks_count();
   lg_collector_hot = 0;
-  lg_collector_alloc_hot(at(BASE(7) + 0x10), 16, 2, LG_BLK_IGNORED);
+  hook_alloc(at(BASE(7) + 0x10), 16, 2, LG_BLK_IGNORED);
   assert_int_equal(lg_blocks_count(), all + 1);
   assert_true(entry(BASE(7) + 0x10).key & LG_BLK_IGNORED);
   lg_collector_free_hot(at(BASE(7)));
@@ -173,7 +182,7 @@ static void test_an_entry_takes_the_parity_of_the_current_epoch(void **state) {
   for (int flip = 0; flip < 2; flip++) {
     lg_blocks_flip_epoch();
     uintptr_t a = BASE(6) + 0x10 * (uintptr_t)flip;
-    lg_collector_alloc_hot(at(a), 16, 1, 0);
+    hook_alloc(at(a), 16, 1, 0);
     assert_int_equal(entry(a).key & LG_BLK_PARITY, lg_blocks_parity);
     lg_collector_free_hot(at(a));
   }
