@@ -453,6 +453,7 @@ static int mark_running(lg_scan_t *s) {
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
     if (locked) { lg_roots_unlock(); lg_log_unlock(); lg_modules_unlock(); }
+    s->running = 0;
     cm.faulted = 1;
     return -1;
   }
@@ -465,7 +466,9 @@ static int mark_running(lg_scan_t *s) {
   locked = 1;
   lg_roots_gate = gate_here("roots") ? wait_at_gate : NULL;
   uint64_t t0 = cpu_ns();
+  s->running = 1;
   lg_roots_mark(s);
+  s->running = 0;
   cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
   lg_roots_gate = NULL;
   lg_roots_unlock();
@@ -522,7 +525,7 @@ void lg_concmark_abandon(lg_scan_t *s, int locked) {
 
 /* Says why scan s takes the snapshot after all. */
 static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
-  char msg[240];
+  char msg[400];
   lg_fmt(msg, sizeof msg, "scan %u could not mark concurrently (%s): it took the snapshot", s->number, why);
   if (!locked) lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
@@ -757,12 +760,18 @@ int lg_concmark_finish(lg_scan_t *s) {
   lg_concmark_unguard();
   close(cm.pm);
   heavy_floods = flooded ? 0 : heavy_floods + 1;
+  cm.f[5] = lg_now_ns();
   if (!flooded) {
-    note_fallback(s, cm.over ? "the finish's mark work passed its budget, 5 ms of CPU time"
-                             : "the finish's mark work passed its budget, 8 MiB of blocks flooded", 1);
+    char why[240];
+    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages, %llu KiB of marked blocks on them; "
+           "collect %llu, roots %llu, written %llu, born %llu, flood %llu us",
+           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, (unsigned long long)(cm.reread >> 10),
+           (unsigned long long)((cm.f[1] - cm.f[0]) / 1000),
+           (unsigned long long)((cm.f[2] - cm.f[1]) / 1000), (unsigned long long)((cm.f[3] - cm.f[2]) / 1000),
+           (unsigned long long)((cm.f[4] - cm.f[3]) / 1000), (unsigned long long)((cm.f[5] - cm.f[4]) / 1000));
+    note_fallback(s, why, 1);
     return -1;
   }
-  cm.f[5] = lg_now_ns();
   cm.t_finish = lg_now_ns() - t0;
   return 0;
 }
@@ -780,15 +789,16 @@ void lg_concmark_sweep(lg_scan_t *s) {
     b->mark = LG_REACHABLE; /* freed during the scan (or a new block there): not judged */
     dropped++;
   }
-  char msg[400];
+  char msg[480];
   size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number,
                     (unsigned long long)(cm.t_arm / 1000000), (unsigned long long)(cm.t_copy / 1000000),
                     (unsigned long long)(cm.t_mark / 1000000));
   static const char *step[5] = {"collect", "roots", "written", "born", "flood"};
   for (int k = 0; k < 5; k++)
     n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", step[k], (unsigned long long)((cm.f[k + 1] - cm.f[k]) / 1000));
-  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile",
-         cm.written, (unsigned long long)(cm.reread >> 10), dropped);
+  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile; "
+         "%u running threads' stacks read concurrently (%u whole)",
+         cm.written, (unsigned long long)(cm.reread >> 10), dropped, s->running_read, s->running_whole);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
   lg_log_unlock();
