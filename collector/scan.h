@@ -50,6 +50,7 @@ typedef struct lg_scan {
   int young_why;            /* else why not (born.h's LG_BORN_*) */
   uint64_t young_words, swept_words;
   uint64_t t_collect;       /* ns the remembered set's collection took, in the pause */
+  int collected_early;      /* a concurrent scan collected it at its start, world running */
   lg_site_gen_t *old_sites;
   uint32_t nold_sites;
   size_t old_sites_bytes;
