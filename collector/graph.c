@@ -252,6 +252,55 @@ int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b) {
   return 0;
 }
 
+/* ---- the same while the program runs ------------------------------------------- */
+/* The concurrent copy (concmark.c) walks a table that changes between its
+ * walks: a block born after the count has no room planned, and one freed
+ * leaves a hole in its bucket. lg_heap_plan_try then turns such a block
+ * away (the caller keeps it apart, sorts it and merges it in), and
+ * lg_heap_plan_pack closes the holes before the buckets are sorted. */
+
+/* Does address a fit plan p's keys: a chunk it noted (or the range it
+ * saw), a key below 2^top, and the bits below `low` those of the first
+ * address (the sort does not look at them)? */
+static inline int plan_fits(const lg_heap_plan_t *p, uintptr_t a) {
+  if (!p->n || ((a ^ p->first) & (((uintptr_t)1 << p->low) - 1))) return 0;
+  if (p->chunked) {
+    if (!p->chunk[chunk_slot(p, a >> CHUNK_SHIFT)]) return 0;
+  } else if (a < p->lo) {
+    return 0;
+  }
+  return p->top >= 64 || (plan_key(p, a) >> p->top) == 0;
+}
+
+size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a) {
+  if (!plan_fits(p, a)) return LG_PLAN_NONE;
+  size_t x = plan_digit(p, a);
+  if (p->next[x] == p->next[((size_t)1 << p->d) + x]) return LG_PLAN_NONE;
+  __builtin_prefetch(&b[p->next[x] + PREFETCH_AHEAD], 1); /* the bucket's next lines */
+  return p->next[x]++;
+}
+
+size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b) {
+  size_t nb = (size_t)1 << p->d, k = 0;
+  uint32_t *end = p->next + nb;
+  for (size_t x = 0, start = 0; x < nb; x++) {
+    size_t filled = p->next[x], next_start = end[x];
+    if (k != start) memmove(&b[k], &b[start], (filled - start) * sizeof *b);
+    k += filled - start;
+    end[x] = (uint32_t)k;
+    start = next_start;
+  }
+  return k;
+}
+
+void lg_heap_merge(lg_blk_t *b, size_t n, const lg_blk_t *o, size_t m) {
+  size_t i = n, j = m, k = n + m;
+  while (j) {
+    if (i && b[i - 1].addr > o[j - 1].addr) b[--k] = b[--i];
+    else b[--k] = o[--j];
+  }
+}
+
 /* ---- the records' side tables ---------------------------------------------- */
 
 uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr) {
