@@ -189,6 +189,7 @@ static long judge_concurrent(lg_scan_t *s, uint64_t t_begin, uint64_t t_mark) {
     lg_note_locked(LG_NOTE_WARNING, "the scan met unreadable memory and was abandoned");
   } else {
     lg_concmark_guard(&jb);
+    lg_scanlog_sites_prepare(s); /* sites and chains first: their memory goes back before the analysis */
     lost = judge(s, t, thread_cpu_ns());
     lg_concmark_unguard();
     if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
