@@ -1078,31 +1078,6 @@ LG_READS_ANY static int walk_block(lg_heap_t *h, uint32_t y, uint32_t x, lg_vec_
   return 0;
 }
 
-/* Walks from the roots' blocks until block x is met: walk gets the blocks
- * in the order met, starts[d - 1] the position of level d's first, for
- * each level up to x's. Returns x's level, or 0 (not met, or out of
- * memory). */
-static size_t walk_to(lg_heap_t *h, uint32_t x, lg_vec_t *walk, lg_vec_t *starts) {
-  if (vec_push(starts, 0) < 0) return 0;
-  for (size_t k = 0; k < h->nroots; k++) {
-    uint32_t r = h->root_blk[k];
-    if (h->blk[r].mark != LG_REACHABLE) continue;
-    h->blk[r].mark = WALKED;
-    if (vec_push(walk, r) < 0) return 0;
-    if (r == x) return 1;
-  }
-  for (size_t lo = 0, level = 1; lo < walk->n; level++) {
-    size_t hi = walk->n;
-    if (vec_push(starts, (uint32_t)hi) < 0) return 0;
-    for (size_t k = lo; k < hi; k++) {
-      int met = walk_block(h, walk->v[k], x, walk);
-      if (met) return met < 0 ? 0 : level + 1;
-    }
-    lo = hi;
-  }
-  return 0;
-}
-
 /* The first block of level d (of walk, levels starts) that points at
  * block x; NONE when none does. */
 static uint32_t first_pointing(lg_heap_t *h, const lg_vec_t *walk, const lg_vec_t *starts, size_t d, uint32_t x) {
@@ -1110,6 +1085,51 @@ static uint32_t first_pointing(lg_heap_t *h, const lg_vec_t *walk, const lg_vec_
   for (size_t k = starts->v[d - 1]; k < hi; k++)
     if (points_at(h, walk->v[k], x)) return walk->v[k];
   return NONE;
+}
+
+/* Starts the walk with the blocks the roots reached, in the order they
+ * did (level 1): 1 when x is among them, 0 when not, -1 out of memory. */
+static int walk_roots(lg_heap_t *h, uint32_t x, lg_vec_t *walk, lg_vec_t *starts) {
+  int met = 0;
+  if (vec_push(starts, 0) < 0) return -1;
+  for (size_t k = 0; k < h->nroots; k++) {
+    uint32_t r = h->root_blk[k];
+    if (h->blk[r].mark != LG_REACHABLE) continue;
+    h->blk[r].mark = WALKED;
+    if (vec_push(walk, r) < 0) return -1;
+    met |= r == x;
+  }
+  return met;
+}
+
+/* Walks the blocks of level `level` (the last in walk), appending the
+ * next level's and noting where it starts: 1 when x is met, 0 when not,
+ * -1 out of memory. */
+static int walk_level(lg_heap_t *h, size_t level, uint32_t x, lg_vec_t *walk, lg_vec_t *starts) {
+  size_t lo = starts->v[level - 1], hi = walk->n;
+  if (vec_push(starts, (uint32_t)hi) < 0) return -1;
+  for (size_t k = lo; k < hi; k++) {
+    int met = walk_block(h, walk->v[k], x, walk);
+    if (met) return met;
+  }
+  return 0;
+}
+
+/* Walks from the roots' blocks until block x is met: walk gets the blocks
+ * in the order met, starts[d - 1] the position of level d's first, for
+ * each level up to x's. Returns x's level, or 0 (not met, or out of
+ * memory). With `hint`, the depth marking gave x (2 or more; 0: none),
+ * the last level is not walked when one of its blocks points at x: the
+ * first that does is the one walking it would meet x from. */
+static size_t walk_to(lg_heap_t *h, uint32_t x, unsigned hint, lg_vec_t *walk, lg_vec_t *starts) {
+  int met = walk_roots(h, x, walk, starts);
+  if (met) return met < 0 ? 0 : 1;
+  for (size_t level = 1; walk->n > starts->v[level - 1]; level++) {
+    if (hint >= 2 && level + 1 == hint && first_pointing(h, walk, starts, level, x) != NONE) return hint;
+    met = walk_level(h, level, x, walk, starts);
+    if (met) return met < 0 ? 0 : level + 1;
+  }
+  return 0;
 }
 
 /* The noted root hit that reached block r first. */
@@ -1123,7 +1143,11 @@ size_t lg_heap_chain(lg_heap_t *h, size_t i, uint32_t *path, size_t max, const l
   if (!h->chains || i >= h->n || h->blk[i].mark != LG_REACHABLE || !max) return 0;
   lg_heap_end_marking(h);
   lg_vec_t walk = {0}, starts = {0};
-  size_t d = walk_to(h, (uint32_t)i, &walk, &starts), n = 0;
+  const lg_blk_t *b = &h->blk[i];
+  unsigned hint = 0; /* a site's nearest block: marking knows its depth */
+  if (b->stack < h->nsites && h->site_best[b->stack] == i && h->site_depth[b->stack] < LG_DEPTH_MAX)
+    hint = h->site_depth[b->stack];
+  size_t d = walk_to(h, (uint32_t)i, hint, &walk, &starts), n = 0;
   uint32_t *back = d ? lg_sys_grab(d, sizeof *back) : NULL;
   if (back) {
     /* From the block back to the roots: each hop the first of its level
