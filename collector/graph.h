@@ -301,9 +301,10 @@ size_t lg_heap_chain(lg_heap_t *h, size_t i, uint32_t *path, size_t max, const l
  * bitmap once marking is over (no marking function may be called after
  * it); lg_graph_analyse and lg_heap_chain call it. */
 void lg_heap_end_marking(lg_heap_t *h);
-/* lg_heap_drop_index gives the address index back once the analysis is
- * done: lg_heap_find then searches the sorted records instead (the same
- * answers, in log n steps). */
+/* lg_heap_drop_index gives the address index back once marking is over
+ * and few lookups remain (lg_analyse_run drops it before the analysis,
+ * which needs none): lg_heap_find then searches the sorted records
+ * instead (the same answers, in log n steps). */
 void lg_heap_drop_index(lg_heap_t *h);
 
 /* lg_graph_analyse gives every lost block its category, cluster and
