@@ -58,6 +58,13 @@ typedef struct lg_uw_chk {
  * TLS block is carved out of every thread's stack). Reused by later
  * threads after the thread ends. */
 typedef struct lg_uw_thread {
+  /* A frame is 64 bytes and a group of four checks too: each is a cache
+   * line (the state's mapping starts on one: lg_sys_map's header is 64
+   * bytes), so a frame the index finds is one line, not two, and a row
+   * of groups as many lines as groups; the frames first, so that a
+   * frame's address is the state's plus its index times 64. */
+  lg_uw_node_t node[POOL];
+  lg_uw_chk_t checks[CHECKS];
   uint32_t nnodes;   /* nodes in use */
   uint32_t last;     /* the innermost frame of the last capture (index + 1), 0 none */
   uint32_t last_out; /* its number of program frames in the depth */
@@ -78,14 +85,9 @@ typedef struct lg_uw_thread {
   uint32_t failed[LG_UW_FAILED]; /* frames whose outside failed in it (lg_uw_failed) */
   uint16_t index[INDEX][LG_UW_WAYS]; /* index + 1 of nodes with that slot and address, latest first */
   uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
-  /* A frame is 64 bytes and a group of four checks too: aligned to a
-   * cache line each (the state's mapping is: lg_sys_map's header is 64
-   * bytes), a frame the index finds is one line, not two, and a row of
-   * groups as many lines as groups. */
-  lg_uw_node_t node[POOL] __attribute__((aligned(64)));
-  lg_uw_chk_t checks[CHECKS] __attribute__((aligned(64)));
 } lg_uw_thread_t;
-_Static_assert(sizeof(lg_uw_node_t) == 64 && 4 * sizeof(lg_uw_chk_t) == 64 && LG_SYS_HEADER % 64 == 0,
+_Static_assert(sizeof(lg_uw_node_t) == 64 && 4 * sizeof(lg_uw_chk_t) == 64 && LG_SYS_HEADER % 64 == 0 &&
+                   sizeof(((lg_uw_thread_t *)0)->node) % 64 == 0,
                "a frame, a group of checks and the state's start are each a cache line");
 
 
