@@ -595,34 +595,6 @@ static inline __attribute__((always_inline)) int outside_holds(const node_t *in,
   return 1;
 }
 
-/* outside_holds for a candidate of a capture unwound in part (see
- * lg_uw_fail_mark): a frame that failed on an earlier walk of this
- * capture fails at once, and the frames this walk reaches are
- * remembered, as failed, in case it fails (when it holds, the capture
- * takes it and tries no more). */
-static inline __attribute__((always_inline)) int outside_holds_new(uw_thread_t *t, const node_t *in, uint32_t e,
-                                                                    uint32_t depth, uint32_t *n, uint32_t *walked) {
-  uint32_t left = depth - e - in->emit;
-  uint32_t i = (uint32_t)(in - t->node);
-  if (lg_uw_failed(t, i)) return 0;
-  lg_uw_fail_mark(t, i);
-  while (left) {
-    const node_t *f = in->out;
-    ++*walked;
-    if (!f) {
-      if (!(in->mark & M_END)) return 0;
-      break;
-    }
-    i = (uint32_t)(f - t->node);
-    if (lg_uw_failed(t, i) || word(f->slot) != f->ra || (in->pchk && word(in->pchk) != f->rbp)) return 0;
-    lg_uw_fail_mark(t, i);
-    left -= f->emit;
-    in = f;
-  }
-  *n = depth - e - left;
-  return 1;
-}
-
 /* A capture with an id whose checks are gone or were never laid out (the
  * array was full when it was interned), found to hold by the walk of the
  * tree: lays its checks out now, so that the next time it is checked down
@@ -737,7 +709,6 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
   st->hi = stack_hi;
   if (st->slot < st->lo || st->slot + 8 > st->hi) return -1;
   t->news++;
-  t->fail_epoch++;
   if (t->nnodes + depth + EXTRA > t->pool) forget_stacks(t);
   uint32_t base = t->nnodes, k = 0, e = 0, walked = 0, n = 0;
   const node_t *m = NULL;
@@ -746,7 +717,7 @@ static __attribute__((noinline)) int unwind_new(uw_thread_t *t, ust_t *st, uintp
     const uint16_t *ways = t->index[index_of(t, st->slot, st->ip)];
     for (int w = 0; w < WAYS && ways[w] && walked < TRY_FRAMES * depth; w++) {
       const node_t *c = &t->node[ways[w] - 1];
-      if (stands_on(c, st) && outside_holds_new(t, c, e, depth, &n, &walked)) { m = c; break; }
+      if (stands_on(c, st) && outside_holds(c, e, depth, &n, &walked)) { m = c; break; }
     }
     if (m) break;
     if (k >= depth + EXTRA - 1) return -1;

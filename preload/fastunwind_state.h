@@ -51,20 +51,12 @@ typedef struct lg_uw_chk {
  * (a program's start, loading its plugins) has little use for a bigger
  * tree, one that repeats its stacks (an interpreter's loop) much. */
 #define LEVEL_MAX 3
-#define LG_UW_FAILED 256 /* frames a capture unwound in part remembers as failed (direct-mapped) */
 #define TRY_FRAMES 32 /* frames of candidates' checks a capture unwound in part may try, per frame of the depth */
 
 /* A thread's unwinder state, in a mapping of its own (not TLS: the static
  * TLS block is carved out of every thread's stack). Reused by later
  * threads after the thread ends. */
 typedef struct lg_uw_thread {
-  /* A frame is 64 bytes and a group of four checks too: each is a cache
-   * line (the state's mapping starts on one: lg_sys_map's header is 64
-   * bytes), so a frame the index finds is one line, not two, and a row
-   * of groups as many lines as groups; the frames first, so that a
-   * frame's address is the state's plus its index times 64. */
-  lg_uw_node_t node[POOL];
-  lg_uw_chk_t checks[CHECKS];
   uint32_t nnodes;   /* nodes in use */
   uint32_t last;     /* the innermost frame of the last capture (index + 1), 0 none */
   uint32_t last_out; /* its number of program frames in the depth */
@@ -81,13 +73,16 @@ typedef struct lg_uw_thread {
   uint32_t caps, news; /* captures since the tree was last forgotten, and of them unwound in part */
   uint32_t chk_gen;    /* the generation of the checks in use: starting the array afresh takes the next */
   uint32_t chk_from;   /* caps when the checks were last started afresh */
-  uint32_t fail_epoch; /* the capture unwound in part now (counts them, never reset) */
-  uint32_t failed[LG_UW_FAILED]; /* frames whose outside failed in it (lg_uw_failed) */
   uint16_t index[INDEX][LG_UW_WAYS]; /* index + 1 of nodes with that slot and address, latest first */
   uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
+  /* A frame is 64 bytes and a group of four checks too: aligned to a
+   * cache line each (the state's mapping is: lg_sys_map's header is 64
+   * bytes), a frame the index finds is one line, not two, and a row of
+   * groups as many lines as groups. */
+  lg_uw_node_t node[POOL] __attribute__((aligned(64)));
+  lg_uw_chk_t checks[CHECKS] __attribute__((aligned(64)));
 } lg_uw_thread_t;
-_Static_assert(sizeof(lg_uw_node_t) == 64 && 4 * sizeof(lg_uw_chk_t) == 64 && LG_SYS_HEADER % 64 == 0 &&
-                   sizeof(((lg_uw_thread_t *)0)->node) % 64 == 0,
+_Static_assert(sizeof(lg_uw_node_t) == 64 && 4 * sizeof(lg_uw_chk_t) == 64 && LG_SYS_HEADER % 64 == 0,
                "a frame, a group of checks and the state's start are each a cache line");
 
 
@@ -127,30 +122,6 @@ static inline __attribute__((always_inline)) int lg_uw_row_holds(const lg_uw_chk
         (lg_uw_word(k[3].at) ^ k[3].want))
       return 0;
   return 1;
-}
-
-/* A capture unwound in part tries, at each frame it unwinds, the frames
- * of the tree that stood there, and follows each outwards until a check
- * fails; the next frame's candidates are then mostly the outer frames of
- * the ones that just failed, and would fail again at the same place (it
- * walked python3's new stacks 8 frames per failed candidate, 12
- * candidates a capture). A frame reached on a walk of this capture whose
- * outside failed fails from any walk of this capture that reaches it: it
- * is at the same place of the real stack (every frame inside it on the
- * walk was checked), so the frames still wanted outside it are as many
- * and their checks the same. lg_uw_fail_mark remembers frame i (index
- * into the pool) for the capture in progress, lg_uw_failed tells whether
- * it was; an entry another frame or capture took since only makes a
- * frame look new (it is then walked: only slower), and one left from 2^20
- * captures before (the epoch wraps) one look failed (it is then unwound
- * for real, which gives the same frames: only slower too). */
-_Static_assert(POOL <= 1u << 12, "a frame's index fits below a failed entry's epoch");
-static inline uint32_t lg_uw_fail_key(const lg_uw_thread_t *t, uint32_t i) { return t->fail_epoch << 12 | i; }
-static inline void lg_uw_fail_mark(lg_uw_thread_t *t, uint32_t i) {
-  t->failed[i % LG_UW_FAILED] = lg_uw_fail_key(t, i);
-}
-static inline int lg_uw_failed(const lg_uw_thread_t *t, uint32_t i) {
-  return t->failed[i % LG_UW_FAILED] == lg_uw_fail_key(t, i);
 }
 
 /* lg_uw_skip_shim walks the shim's own frames from fp (a frame of the

@@ -7,8 +7,7 @@
  * another RBP where the stack depends on it, or no state at all hand the
  * capture on to the general path (lg_fast_unwind_rest, recorded here),
  * for the slot the shim's frames end at; a chain of the shim's frames
- * that never ends is refused. The frames a capture unwound in part
- * remembers as failed (lg_uw_failed) are that capture's only. */
+ * that never ends is refused. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -193,31 +192,6 @@ static void test_endless_shim_chain(void **state) {
   assert_int_equal(rest_calls, 0);
 }
 
-/* The frames a capture unwound in part remembers as failed: a zeroed
- * state at its first such capture (epoch 1) has none, frame 0 included;
- * a frame marked is failed for that capture only, and only itself (not
- * another frame, not one that shares its entry, which takes the entry
- * over). */
-static void test_failed_frames(void **state) {
-  (void)state;
-  lg_uw_thread_t *t = lg_fast_uw;
-  t->fail_epoch = 1;
-  for (uint32_t i = 0; i < POOL; i++) assert_false(lg_uw_failed(t, i));
-  lg_uw_fail_mark(t, 5);
-  assert_true(lg_uw_failed(t, 5));
-  assert_false(lg_uw_failed(t, 6));
-  assert_false(lg_uw_failed(t, 5 + LG_UW_FAILED));
-  t->fail_epoch++;
-  assert_false(lg_uw_failed(t, 5));
-  lg_uw_fail_mark(t, 5);
-  lg_uw_fail_mark(t, 5 + LG_UW_FAILED);
-  assert_true(lg_uw_failed(t, 5 + LG_UW_FAILED));
-  assert_false(lg_uw_failed(t, 5));
-  lg_uw_fail_mark(t, POOL - 1);
-  assert_true(lg_uw_failed(t, POOL - 1));
-  assert_false(lg_uw_failed(t, LG_UW_FAILED - 1));
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_last_known, setup, teardown),
@@ -226,7 +200,6 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_stale_row_depth_state, setup, teardown),
       cmocka_unit_test_setup_teardown(test_rbp_counts_when_marked, setup, teardown),
       cmocka_unit_test_setup_teardown(test_endless_shim_chain, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_failed_frames, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
