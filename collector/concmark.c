@@ -16,10 +16,13 @@
 #include <unistd.h>
 
 #include "blocks.h"
+#include "born.h"
+#include "clone.h"
 #include "collector.h"
 #include "dirty.h"
 #include "format.h"
 #include "graph.h"
+#include "history.h"
 #include "hot.h"
 #include "lock.h"
 #include "logwriter.h"
@@ -33,6 +36,7 @@
 #include "snapshot.h"
 #include "stacks.h"
 #include "sys.h"
+#include "young.h"
 
 #define PAGE 4096u
 /* The finish reads again at most this many bytes of marked blocks on
@@ -65,9 +69,14 @@
  * pass FINISH_BUDGET_NS; the finish's own budget bounds the rest. */
 #define ROOTS_BUDGET_NS 40000000ull
 
-typedef struct range { uintptr_t lo, hi; } range_t;
+/* A written run; `heap`: of a range the remembered set tracks (rset.h),
+ * whose memory outside the index a young scan reads again too. */
+typedef struct range { uintptr_t lo, hi; int heap; } range_t;
 /* An armed range; `tracked` 0: the kernel refused it (gone meanwhile, or
- * memory it cannot track): all of it counts as written. */
+ * memory it cannot track): all of it counts as written; BORROWED: a range
+ * of the remembered set's registry (rset.h), tracked by it, collected
+ * without being protected again and never untracked here. */
+#define BORROWED 2
 typedef struct armed { uintptr_t lo, hi; int tracked; } armed_t;
 
 /* One concurrent scan's own state (one at a time: the scan lock). */
@@ -89,6 +98,8 @@ static struct {
   int over;                 /* the finish passed FINISH_BUDGET_NS */
   size_t *unread;           /* the heap's blocks flagged unreadable, in order */
   size_t nunread, unread_bytes;
+  int heap_run;             /* collect: the range being collected is BORROWED */
+  int exiting;              /* the mark gave up: the program exits */
 } cm;
 
 static char gate[256];
@@ -253,7 +264,7 @@ static int wants_tracking(const lg_map_t *m) {
 
 void lg_concmark_disarm(void) {
   for (size_t i = 0; i < cm.narmed; i++)
-    if (cm.armed[i].tracked) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
+    if (cm.armed[i].tracked == 1) lg_dirty_untrack(cm.armed[i].lo, cm.armed[i].hi);
   if (cm.armed) lg_sys_unmap(cm.armed, cm.armed_bytes);
   if (cm.runs) lg_sys_unmap(cm.runs, cm.runs_bytes);
   if (cm.unread) lg_sys_unmap(cm.unread, cm.unread_bytes);
@@ -322,33 +333,78 @@ static int arm_table(void) {
  * writes through a mapping of its own (an io_uring fixed buffer, DMA); no
  * page table of the program's sees those writes, so no written page names
  * them, and such a program's scans take the snapshot. */
+static void borrow_range(uintptr_t lo, uintptr_t hi, void *arg) {
+  int *failed = arg;
+  if (*failed || armed_room() < 0) { *failed = 1; return; }
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, BORROWED};
+}
+
+/* Arms mapping mp, which holds blocks of the index: nothing when the
+ * remembered set tracks all of it (borrowed, young scans and all: see
+ * arm_heaps), all written when it tracks a part of it; else tracked
+ * (wants_tracking) or all written (read-only now). 0 or -1. */
+static int arm_mapping(const lg_map_t *mp) {
+  int covered = lg_rset_ready() ? lg_rset_covers(mp->lo, mp->hi) : 0;
+  if (covered == 2) return 0;
+  if (covered == 1 || !wants_tracking(mp)) return arm_untracked(mp->lo, mp->hi);
+  return arm_range(mp->lo, mp->hi);
+}
+
 static int arm_heaps(lg_scan_t *s) {
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0) return -1;
   for (size_t m = 0; m < s->nmaps; m++)
     if (s->maps[m].kind == LG_MAP_DEVICE) { cm.device = 1; return -1; }
+  /* Every range the remembered set tracks, borrowed: collected at the
+   * finish without protecting it again, so that the pages written during
+   * the scan stay written for the next young scan's collection. A young
+   * scan needs all of them (an old block written during the pass may now
+   * hold the only pointer to a young one), a full scan those that hold
+   * blocks (taking all costs only their page-table walk). */
+  int failed = 0;
+  if (lg_rset_ready()) lg_rset_each_range(borrow_range, &failed);
+  if (failed) return -1;
   size_t i = 0;
   for (size_t m = 0; m < s->nmaps; m++) {
     const lg_map_t *mp = &s->maps[m];
     while (i < s->heap.n && s->heap.blk[i].addr + lg_blk_size(&s->heap, &s->heap.blk[i]) <= mp->lo) i++;
     if (i == s->heap.n) break;
     if (s->heap.blk[i].addr >= mp->hi || !mp->readable) continue;
-    if (!wants_tracking(mp)) { /* read-only now: it counts as all written */
-      if (arm_untracked(mp->lo, mp->hi) < 0) return -1;
-      continue;
-    }
-    if (arm_range(mp->lo, mp->hi) < 0) return -1;
+    if (arm_mapping(mp) < 0) return -1;
   }
   return 0;
 }
 
 /* ---- table ---------------------------------------------------------------------- */
 
-typedef struct copy { lg_blk_t *b; size_t n, cap; int full; lg_heap_t *heap; } copy_t;
+/* The copy; for a young scan (`young`) only the generation-0 entries, the
+ * others counted by site and generation in sites[0..nsites). */
+typedef struct copy {
+  lg_blk_t *b;
+  size_t n, cap;
+  int full;
+  lg_heap_t *heap;
+  int young;
+  lg_site_gen_t *sites;
+  uint32_t nsites;
+} copy_t;
+
+/* A young scan's older entry: counted by site, not copied (an entry seen
+ * twice, its table rehashed meanwhile, counts twice: the SITES counts of
+ * a concurrent young scan are not exact). */
+static void count_old(copy_t *c, const lg_slot_t *sl, unsigned gen) {
+  uint32_t st = lg_slot_stack(sl);
+  if (!c->sites || st >= c->nsites) return;
+  unsigned g = gen > 2 ? 2 : gen;
+  c->sites[st].blocks[g]++;
+  c->sites[st].bytes[g] += sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)lg_slot_addr(sl)) : sl->size;
+}
 /* A record's mark between the copy and the mark: born during the copy. */
 #define BORN LG_POSSIBLE
 
 static void copy_entry(const lg_slot_t *sl, void *arg) {
   copy_t *c = arg;
+  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if (c->young && gen) { count_old(c, sl, gen); return; }
   if (c->n == c->cap) {
     lg_blk_t *b = lg_sys_remap(c->b, (c->cap + 1) * sizeof *b, (2 * c->cap + 1) * sizeof *b);
     if (!b) { c->full = 1; return; }
@@ -405,6 +461,16 @@ static int flag_unreadable(lg_scan_t *s) {
   return 0;
 }
 
+/* Gives back the records' room past the last one (the copy reserved
+ * some for blocks born while it ran), so that the scan's memory is what
+ * it holds. */
+static void give_back_slack(lg_scan_t *s) {
+  size_t need = (s->heap.n + 1) * sizeof(lg_blk_t);
+  if ((need + 4095) / 4096 >= (s->blk_bytes + 4095) / 4096) return;
+  lg_blk_t *b = lg_sys_remap(s->heap.blk, s->blk_bytes, need); /* shrinking: in place */
+  if (b) { s->heap.blk = b; s->blk_bytes = need; }
+}
+
 /* Copies the block table with the world running into s->heap (sorted,
  * indexed); the epoch flips first, so that every block born from then on
  * has the new parity. 0 or -1. */
@@ -413,13 +479,21 @@ static int copy_table(lg_scan_t *s) {
   lg_blocks_flip_epoch();
   cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   lg_blocks_unlock_all();
-  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap};
+  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap, s->young, NULL, 0};
+  if (s->young) {
+    c.nsites = lg_stacks_count() + 1;
+    s->old_sites_bytes = (size_t)c.nsites * sizeof(lg_site_gen_t);
+    if (!(c.sites = s->old_sites = lg_sys_map(s->old_sites_bytes))) return -1;
+    s->nold_sites = c.nsites;
+    s->young_why = LG_BORN_OFF;
+  }
   if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
   lg_blocks_each_live(copy_entry, &c);
   s->heap.blk = c.b;
   s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
   if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
   s->heap.n = drop_duplicates(c.b, c.n);
+  give_back_slack(s);
   for (size_t i = 0; i < s->heap.n; i++)
     if (lg_snapshot_from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   return lg_heap_build(&s->heap) < 0 ? -1 : 0;
@@ -453,6 +527,7 @@ static int mark_running(lg_scan_t *s) {
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
     if (locked) { lg_roots_unlock(); lg_log_unlock(); lg_modules_unlock(); }
+    s->running = 0;
     cm.faulted = 1;
     return -1;
   }
@@ -465,7 +540,9 @@ static int mark_running(lg_scan_t *s) {
   locked = 1;
   lg_roots_gate = gate_here("roots") ? wait_at_gate : NULL;
   uint64_t t0 = cpu_ns();
+  s->running = 1;
   lg_roots_mark(s);
+  s->running = 0;
   cm.t_roots = gate[0] ? 0 : cpu_ns() - t0;
   lg_roots_gate = NULL;
   lg_roots_unlock();
@@ -478,9 +555,14 @@ static int mark_running(lg_scan_t *s) {
     return -2;
   }
   slow_roots = 0;
-  lg_mark_finish(&s->heap);
+  if (s->young) lg_young_mark_remembered(s); /* the pages written since the previous scan: floods too */
+  /* The flood gives up when the program exits meanwhile: the exit scan
+   * supersedes a periodic scan in flight (clone.h), and must not wait for
+   * a long concurrent mark. */
+  int done = lg_mark_finish_within(&s->heap, (uint64_t)1 << 62, lg_clone_exit_pending);
   lg_concmark_unguard();
-  return 0;
+  if (done < 0) cm.exiting = 1;
+  return s->young_fallback || done < 0 ? -1 : 0;
 }
 
 int lg_concmark_open(void) { return !foreign; }
@@ -496,13 +578,26 @@ static int wanted_kind(const lg_scan_t *s) {
   return s->kind == LG_SCAN_PERIODIC && s->opts->concurrent == LG_CONC_ALL;
 }
 
+/* May young scan s mark concurrently? Its copy comes from a walk of the
+ * table (not the born lists, whose epochs flip with the world stopped),
+ * and it judges no older block again (the previous scan found none lost:
+ * the copy would need snapshot.c's lost-list bookkeeping). */
+static int young_fits(const lg_scan_t *s) {
+  size_t n;
+  lg_history_prev_list(&n);
+  return lg_rset_ready() && !lg_born_on && n == 0;
+}
+
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && wanted_kind(s) && !s->young && !lg_rc_count() && !lg_rc_python_type() &&
-         !lg_rset_ready();
+  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && wanted_kind(s) && !lg_clone_exit_pending() &&
+         (!s->young || young_fits(s)) && !lg_rc_count() && !lg_rc_python_type();
 }
 
 /* Drops what the concurrent phases built, for the clone scan to run. */
 static void drop(lg_scan_t *s) {
+  if (s->old_sites) lg_sys_unmap(s->old_sites, s->old_sites_bytes);
+  s->old_sites = NULL;
+  s->nold_sites = 0;
   lg_heap_free(&s->heap);
   if (s->heap.blk) lg_sys_unmap(s->heap.blk, s->blk_bytes);
   if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
@@ -514,6 +609,8 @@ static void drop(lg_scan_t *s) {
 void lg_concmark_abandon(lg_scan_t *s, int locked) {
   lg_concmark_disarm();
   drop(s);
+  s->young_fallback = 0;
+  s->young_words = 0;
   /* The epoch back as it was: the clone scan flips it itself. */
   if (!locked) lg_blocks_lock_all();
   lg_blocks_flip_epoch();
@@ -522,7 +619,7 @@ void lg_concmark_abandon(lg_scan_t *s, int locked) {
 
 /* Says why scan s takes the snapshot after all. */
 static void note_fallback(const lg_scan_t *s, const char *why, int locked) {
-  char msg[240];
+  char msg[400];
   lg_fmt(msg, sizeof msg, "scan %u could not mark concurrently (%s): it took the snapshot", s->number, why);
   if (!locked) lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
@@ -542,6 +639,15 @@ int lg_concmark_begin(lg_scan_t *s) {
   memset(&cm, 0, sizeof cm);
   const char *why = "a mapping could not be write-tracked: a userfaultfd of the program's own, or no WP-async";
   uint64_t t0 = lg_now_ns();
+  /* The remembered set collected and protected again first, before the
+   * epoch flips: every store after this is written for the finish and the
+   * next collection, and a block born after the flip is young for the next
+   * scan. A young scan marks from what it collected (rset.h). */
+  if (lg_rset_ready()) {
+    lg_rset_collect();
+    s->t_collect = lg_now_ns() - t0;
+    s->collected_early = 1;
+  }
   int ok = arm_table() == 0;
   cm.t_arm = lg_now_ns() - t0;
   if (gate_here("armed")) wait_at("armed");
@@ -561,7 +667,8 @@ int lg_concmark_begin(lg_scan_t *s) {
   if (marked < 0) {
     ok = 0;
     why = marked == -2 ? "its roots take too long to read again at the stop"
-                       : cm.faulted ? "memory unmapped while it was read" : "out of memory";
+          : cm.faulted ? "memory unmapped while it was read"
+          : cm.exiting ? "the program exits" : "out of memory";
   }
   cm.t_mark = lg_now_ns() - t0;
   if (ok && gate_here("marked")) wait_at("marked");
@@ -576,9 +683,9 @@ int lg_concmark_begin(lg_scan_t *s) {
 static void add_run(uintptr_t a, uintptr_t b, void *arg) {
   (void)arg;
   if (cm.written < 0) return;
-  if (cm.nruns && cm.runs[cm.nruns - 1].hi == a) { cm.runs[cm.nruns - 1].hi = b; }
+  if (cm.nruns && cm.runs[cm.nruns - 1].hi == a && cm.runs[cm.nruns - 1].heap == cm.heap_run) { cm.runs[cm.nruns - 1].hi = b; }
   else if (cm.nruns == MAX_RUNS) { cm.written = -1; return; }
-  else cm.runs[cm.nruns++] = (range_t){a, b};
+  else cm.runs[cm.nruns++] = (range_t){a, b, cm.heap_run};
   cm.written += (long)((b - a) / PAGE);
 }
 
@@ -590,6 +697,7 @@ static int collect(void) {
   for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
     size_t before = cm.nruns;
     long saved = cm.written;
+    cm.heap_run = cm.armed[i].tracked == BORROWED;
     if (cm.armed[i].tracked && lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0)
       continue;
     cm.nruns = before;
@@ -635,6 +743,14 @@ static size_t first_map_above(const lg_scan_t *s, uintptr_t a) {
   return lo;
 }
 
+/* A young scan's written run [a, b) of a range the remembered set tracks:
+ * its memory outside the index read too (an old block there may now hold
+ * the only pointer to a young one), or (`count`) its bytes added up. */
+static void remark_heap_run(lg_scan_t *s, uintptr_t a, uintptr_t b, int count) {
+  if (count) cm.reread += b - a;
+  else lg_young_mark_written(s, a, b);
+}
+
 /* Every written run, clamped to the mappings readable now. */
 static void remark_written(lg_scan_t *s, int count) {
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
@@ -643,6 +759,7 @@ static void remark_written(lg_scan_t *s, int count) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
       if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
+      if (a < b && mp->readable && s->young && cm.runs[r].heap) remark_heap_run(s, a, b, count);
     }
 }
 
@@ -757,12 +874,18 @@ int lg_concmark_finish(lg_scan_t *s) {
   lg_concmark_unguard();
   close(cm.pm);
   heavy_floods = flooded ? 0 : heavy_floods + 1;
+  cm.f[5] = lg_now_ns();
   if (!flooded) {
-    note_fallback(s, cm.over ? "the finish's mark work passed its budget, 5 ms of CPU time"
-                             : "the finish's mark work passed its budget, 8 MiB of blocks flooded", 1);
+    char why[240];
+    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages, %llu KiB of marked blocks on them; "
+           "collect %llu, roots %llu, written %llu, born %llu, flood %llu us",
+           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, (unsigned long long)(cm.reread >> 10),
+           (unsigned long long)((cm.f[1] - cm.f[0]) / 1000),
+           (unsigned long long)((cm.f[2] - cm.f[1]) / 1000), (unsigned long long)((cm.f[3] - cm.f[2]) / 1000),
+           (unsigned long long)((cm.f[4] - cm.f[3]) / 1000), (unsigned long long)((cm.f[5] - cm.f[4]) / 1000));
+    note_fallback(s, why, 1);
     return -1;
   }
-  cm.f[5] = lg_now_ns();
   cm.t_finish = lg_now_ns() - t0;
   return 0;
 }
@@ -780,15 +903,16 @@ void lg_concmark_sweep(lg_scan_t *s) {
     b->mark = LG_REACHABLE; /* freed during the scan (or a new block there): not judged */
     dropped++;
   }
-  char msg[400];
-  size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number,
+  char msg[520];
+  size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent%s (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number, s->young ? " and young" : "",
                     (unsigned long long)(cm.t_arm / 1000000), (unsigned long long)(cm.t_copy / 1000000),
                     (unsigned long long)(cm.t_mark / 1000000));
   static const char *step[5] = {"collect", "roots", "written", "born", "flood"};
   for (int k = 0; k < 5; k++)
     n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", step[k], (unsigned long long)((cm.f[k + 1] - cm.f[k]) / 1000));
-  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile",
-         cm.written, (unsigned long long)(cm.reread >> 10), dropped);
+  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile; "
+         "%u running threads' stacks read concurrently (%u whole)",
+         cm.written, (unsigned long long)(cm.reread >> 10), dropped, s->running_read, s->running_whole);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
   lg_log_unlock();

@@ -5,8 +5,8 @@
  * Garbage Collection", PLDI 1991): an API scan (leakgraph_scan) of a big
  * heap that pauses the program for the finish only, not for a snapshot.
  * The option concurrent: `api` (the default) for API scans, `all` for
- * full periodic scans too, `no` for none; signal, young and exit scans
- * keep the clone (or the in-process exit scan). The design, its soundness
+ * periodic scans too (full and young), `no` for none; signal and exit
+ * scans keep the clone (or the in-process exit scan). The design, its soundness
  * argument and what it needs follow; "As built" at the end says where the
  * code departs from or narrows the plan.
  *
@@ -45,8 +45,8 @@
  *                or not; step 5 drops them.
  *   3. mark      (world running) the flood fill of mark.c from the module
  *                data, registered regions and mappings, reading memory
- *                through a fault guard (below); stacks and registers are
- *                not read here (they change too fast to be worth it).
+ *                through a fault guard (below); registers are not read
+ *                here, running threads' stacks are (As built).
  *   4. finish    (world stopped: the short pause) collect the written
  *                pages of every armed range (PAGEMAP_SCAN, no re-protect),
  *                then mark again from: the registers, stacks and TLS of
@@ -160,11 +160,43 @@
  *
  * As built
  * --------
- *   - Which scans: API scans (concurrent=api, the default) and full periodic
- *     scans too with concurrent=all
- *     (signal, young and exit scans keep theirs), when no refcounted object
- *     is known (rcscan.c reads the object table with the world stopped), and
- *     when young scans do not own the written-page tracking (rset.h).
+ *   - Which scans: API scans (concurrent=api, the default) and periodic
+ *     scans too, full and young, with concurrent=all (signal and exit
+ *     scans keep theirs), when no refcounted object is known (rcscan.c
+ *     reads the object table with the world stopped). A young scan marks
+ *     concurrently when the born lists are off (its copy walks the table:
+ *     the lists' epochs flip with the world stopped) and the previous scan
+ *     found nothing lost (it judges no older block again: that needs
+ *     snapshot.c's lost-list bookkeeping); else it takes the clone.
+ *   - The remembered set (rset.h), when young scans are on: collected and
+ *     protected again at the start of every concurrent scan (world
+ *     running, before the epoch flips), not at its stop; its ranges are
+ *     borrowed by the arm (collected at the finish without protecting
+ *     them again, never untracked here), so the pages written during the
+ *     pass are both the finish's written set and, still written, part of
+ *     the next scan's collection. A concurrent young scan marks, in the
+ *     pass, from the roots and the pages that collection found written
+ *     (young.h), and at the finish reads the written pages of the
+ *     remembered set's ranges whole but for the young blocks (an old block
+ *     written during the pass may hold the only pointer to a young one:
+ *     lg_young_mark_written), besides the marked blocks there; the sweep
+ *     of the clean pages runs after the resume (a page clean at the
+ *     collection and not written since holds what it held at the previous
+ *     scan). Its older blocks' per-site counts come from the walk and are
+ *     not exact (an entry seen twice, its table rehashed, counts twice).
+ *     A concurrent scan that falls back to the clone after that collection
+ *     is a full scan (a young clone would take the pages written before
+ *     it for clean), and collects at its stop as a clone scan does.
+ *   - Threads: the concurrent pass reads every live thread's stack and TLS
+ *     but the scanning thread's (roots.c's mark_running: from the stack
+ *     pointer the kernel shows while the thread is blocked, else from the
+ *     one of the last stop, else the whole resident stack: a dead frame's
+ *     stale word can only over-mark, floating garbage a later scan
+ *     reports), so that a live set hanging off a running thread's stack is
+ *     marked before the stop; the finish reads them again stopped.
+ *   - Exit: the concurrent flood gives up when the program exits meanwhile
+ *     (the exit scan supersedes a periodic scan in flight, clone.h), and
+ *     no concurrent scan starts once the exit is pending.
  *     Anything refused at the arm (a mapping the kernel will not register:
  *     the program's own userfaultfd, a kernel without WP-async) or a failure
  *     of the copy or of the concurrent mark (a fault, out of memory) undoes
@@ -203,7 +235,8 @@
  *     a table that grew, is read whole): every live entry there not in the
  *     index is read whole as a root, one in the index is marked.
  *   - Mark: lg_roots_mark with no thread stopped (the lists of modules and
- *     registered regions walked under their locks), then the flood, under
+ *     registered regions walked under their locks; the running threads'
+ *     stacks as above), then the flood, under
  *     lg_concmark_guard: a fault abandons the concurrent scan (the clone
  *     runs), it does not abandon the range.
  *   - Finish: the written runs of every armed range (a range no longer

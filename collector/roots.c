@@ -252,7 +252,43 @@ static void mark_self(roots_t *r) {
   r->s->threads++;
 }
 
+/* One running thread's stack [lo, hi) and TLS (tp) in the concurrent
+ * pass: from the hint world.h gives (minus the red zone) when it lies on
+ * that stack, else all of its resident pages. Whatever is read here can
+ * only mark more (the finish reads the stack again from its stack pointer
+ * with the thread stopped): a dead frame's stale pointer is floating
+ * garbage of this scan, reported by a later one. */
+static void mark_running_one(roots_t *r, pid_t tid, uintptr_t tp, uintptr_t lo, uintptr_t hi) {
+  int blocked;
+  uintptr_t sp = lg_world_sp_hint(tid, &blocked);
+  lg_mark_root_kind(r->h, LG_ROOT_STACK, (uint32_t)tid);
+  if (sp > lo + RED_ZONE && sp < hi) mark_resident(r, sp - RED_ZONE, hi);
+  else { mark_resident(r, lo, hi); r->s->running_whole++; }
+  lg_mark_root_kind(r->h, LG_ROOT_TLS, (uint32_t)tid);
+  mark_tls(r->s, tp);
+  r->s->running_read++;
+}
+
+/* The concurrent pass's threads (s->running, the world running): every
+ * live thread's own stack (the main thread's [stack], and each stack
+ * mapping whose descriptor names a thread; glibc's cached stacks hold tid
+ * 0) and TLS, but the scanning thread's and the shim's scanner thread's;
+ * stacks elsewhere (a coroutine's) are read as blocks or mappings. Reading
+ * them here keeps a live set that hangs off a running thread's stack out
+ * of the finish's flood. */
+static void mark_running(roots_t *r) {
+  pid_t self = lg_gettid(), scanner = lg_scanner_tid(), main = r->s->traced;
+  if (r->main_stack && main != self && main != scanner)
+    mark_running_one(r, main, lg_tdesc_main(), r->main_stack->lo, r->main_stack->hi);
+  for (size_t i = 0; i < r->nstk; i++) {
+    const tstack_t *st = &r->stk[i];
+    if (st->tid <= 0 || st->tid == self || st->tid == scanner || st->tid == main) continue;
+    mark_running_one(r, st->tid, st->pd, st->lo, lg_tdesc_tls_lo(st->pd));
+  }
+}
+
 static void mark_threads(roots_t *r) {
+  if (r->s->running && r->have_res) mark_running(r);
   if (r->s->world.first_kernel)
     lg_note_locked(LG_NOTE_INFO, "io_uring worker threads (PF_IO_WORKER) run no user code: "
                    "the scans neither stop nor read them");
@@ -504,7 +540,7 @@ void lg_roots_mark_live(lg_scan_t *s) {
   memset(&r, 0, sizeof r);
   r.s = s;
   r.h = &s->heap;
-  if (!s->heap.parent) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
+  if (!s->heap.chains) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
   lg_mark_root_kind(&s->heap, LG_ROOT_DATA, 0);
   lg_modules_each_writable(mark_module, s);
   lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);

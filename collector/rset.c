@@ -269,6 +269,22 @@ void lg_rset_collect(void) {
   lg_sys_unmap(maps, bytes);
 }
 
+void lg_rset_each_range(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg) {
+  for (size_t i = 0; on && i < nreg; i++) fn(reg[i].lo, reg[i].hi, arg);
+}
+
+int lg_rset_covers(uintptr_t lo, uintptr_t hi) {
+  uintptr_t at = lo;
+  int any = 0;
+  for (size_t i = 0; on && i < nreg && reg[i].lo < hi; i++) {
+    if (reg[i].hi <= lo) continue;
+    any = 1;
+    if (reg[i].lo > at) return 1; /* a gap */
+    if (reg[i].hi > at) at = reg[i].hi;
+  }
+  return !any ? 0 : at >= hi ? 2 : 1;
+}
+
 const lg_rset_run_t *lg_rset_clean(size_t *n) {
   *n = on ? nclean : 0;
   return clean;

@@ -25,7 +25,10 @@
  * snapshot only.
  *
  * Parent calls run under the scan lock; lg_rset_collect with the world
- * stopped (raw system calls, memory from lg_sys_map). */
+ * stopped, or by a concurrent scan at its start with the world running
+ * (concmark.h: every step there is a system call that a thread changing
+ * its mappings meanwhile can only make fail, and a failed part is tracked
+ * afresh, none of it clean; raw system calls, memory from lg_sys_map). */
 #ifndef LG_RSET_H
 #define LG_RSET_H
 
@@ -47,6 +50,15 @@ int lg_rset_ready(void);
 /* lg_rset_collect refreshes the registry and gathers the clean runs (see
  * above); the world is stopped. */
 void lg_rset_collect(void);
+/* lg_rset_each_range calls fn with every range the registry tracks (the
+ * heap mappings' parts and the chunks, by address, disjoint), under the
+ * scan lock. lg_rset_covers tells how much of [lo, hi) the registry
+ * tracks: 0 nothing, 1 a part, 2 all of it. A concurrent scan
+ * (concmark.h) borrows these ranges instead of tracking them itself: it
+ * collects their written pages without protecting them again, so that
+ * they stay written for the next collection. */
+void lg_rset_each_range(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg);
+int lg_rset_covers(uintptr_t lo, uintptr_t hi);
 /* lg_rset_clean returns the clean runs of the last collection, sorted and
  * disjoint (*n of them; none when tracking is off). */
 const lg_rset_run_t *lg_rset_clean(size_t *n);

@@ -35,6 +35,11 @@ typedef struct lg_scan {
   uint64_t t_start, t_stopped, t_resumed;
   uint32_t threads;
   uint32_t elsewhere;   /* threads found running on another stack */
+  /* The concurrent pass's roots (concmark.h): no thread is stopped, and
+   * the running threads' stacks and TLS are read as they are (roots.c's
+   * mark_running); the finish reads them again with the world stopped. */
+  int running;
+  uint32_t running_read, running_whole; /* threads read so, and those read whole */
   uint32_t logged_clusters, logged_cyclic;
   /* A young scan (young.h): the heap holds the young blocks only; the
    * older ones are counted by site in old_sites[0..nold_sites) (for the
@@ -45,6 +50,7 @@ typedef struct lg_scan {
   int young_why;            /* else why not (born.h's LG_BORN_*) */
   uint64_t young_words, swept_words;
   uint64_t t_collect;       /* ns the remembered set's collection took, in the pause */
+  int collected_early;      /* a concurrent scan collected it at its start, world running */
   lg_site_gen_t *old_sites;
   uint32_t nold_sites;
   size_t old_sites_bytes;

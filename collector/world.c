@@ -31,6 +31,7 @@ static uint32_t nusers;
 static int met_kernel; /* an io_uring worker was seen once */
 static lg_world_t *volatile current;  /* the world being stopped, or NULL */
 static uint32_t run_epoch;            /* bumped to let stopped threads go */
+static uint32_t last_n;               /* slots[0..last_n) describe the last stop */
 
 int lg_world_signal(void) { return SIGRTMAX - 2; }
 
@@ -327,6 +328,7 @@ void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip) {
     if (t->state == LG_TS_NO_ANSWER) read_syscall(t->tid, args, &t->sp);
   }
   remember_users(w);
+  last_n = w->n;
   w->first_kernel = w->kernel && !met_kernel;
   met_kernel |= w->kernel != 0;
   nsilent = 0;
@@ -344,4 +346,19 @@ void lg_world_start(lg_world_t *w) {
     while (__atomic_load_n(&w->threads[i].state, __ATOMIC_ACQUIRE) == LG_TS_STOPPED && lg_now_ns() < deadline)
       sched_yield();
   __atomic_store_n(&current, NULL, __ATOMIC_RELEASE);
+}
+
+/* The stack pointer thread tid had at the last stop, or 0 when that stop
+ * did not see it stopped. */
+static uintptr_t last_stop_sp(pid_t tid) {
+  for (uint32_t i = 0; i < last_n; i++)
+    if (slots[i].tid == tid && (slots[i].state == LG_TS_RESUMED || slots[i].state == LG_TS_STOPPED)) return slots[i].sp;
+  return 0;
+}
+
+uintptr_t lg_world_sp_hint(pid_t tid, int *blocked) {
+  uintptr_t args[4], sp = 0;
+  read_syscall(tid, args, &sp);
+  *blocked = sp != 0;
+  return sp ? sp : last_stop_sp(tid);
 }

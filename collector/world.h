@@ -71,5 +71,13 @@ int lg_world_handler_ours(void);
  * other after timeout_ns. lg_world_start lets them run again. */
 void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip);
 void lg_world_start(lg_world_t *w);
+/* lg_world_sp_hint tells a reader that does not stop thread tid where
+ * its live stack likely begins: the stack pointer the kernel shows while
+ * the thread is blocked (*blocked 1: exact at the moment of the read),
+ * else the one it had at the last stop (*blocked 0), else 0 (unknown).
+ * The thread runs on: the hint bounds nothing, it only tells which part
+ * of the stack was live lately. Not with the world stopped by the caller
+ * (the last stop's slots are being reused then). */
+uintptr_t lg_world_sp_hint(pid_t tid, int *blocked);
 
 #endif

@@ -129,6 +129,20 @@ void lg_young_mark_remembered(lg_scan_t *s) {
   lg_resid_close(&w.res);
 }
 
+void lg_young_mark_written(lg_scan_t *s, uintptr_t lo, uintptr_t hi) {
+  const lg_heap_t *h = &s->heap;
+  walk_t w = {.s = s};
+  size_t a = 0, b = h->n;
+  while (a < b) { /* the first young block that ends above lo */
+    size_t mid = a + (b - a) / 2;
+    if (h->blk[mid].addr + (h->blk[mid].size ? lg_blk_size(h, &h->blk[mid]) : 1) <= lo) a = mid + 1;
+    else b = mid;
+  }
+  w.ib = a;
+  read_run(&w, lo, hi, 0);
+  s->young_words += w.words;
+}
+
 uint64_t lg_young_sweep(lg_scan_t *s) {
   lg_heap_t *h = &s->heap;
   uintptr_t lo = UINTPTR_MAX, hi = 0;

@@ -90,6 +90,11 @@
 
 /* lg_young_mark_remembered marks from the remembered set of scan s. */
 void lg_young_mark_remembered(lg_scan_t *s);
+/* lg_young_mark_written marks from [lo, hi) (readable, of the remembered
+ * set) but the young blocks in it, which are read when reached: a
+ * concurrent young scan's finish reading a page written during its pass
+ * (concmark.h). */
+void lg_young_mark_written(lg_scan_t *s, uintptr_t lo, uintptr_t hi);
 /* lg_young_sweep reads the clean pages for words inside the young blocks
  * the marking left unreached, and marks from them; nothing when every
  * young block was reached. Returns the words it looked at. */
