@@ -111,6 +111,7 @@ static struct {
   int heap_run;             /* collect: the range being collected is BORROWED */
   size_t ntable;            /* armed[0..ntable): the table's arrays, never pre-cleaned */
   unsigned rounds;          /* pre-cleaning rounds run */
+  int round_fault;          /* the last round faulted: its runs are the finish's too */
   long round_pages[PRECLEAN_ROUNDS]; /* written pages each round re-read */
   int exiting;              /* the mark gave up: the program exits */
 } cm;
@@ -609,8 +610,10 @@ static int round_collect(int pm) {
 /* One round, with the world running: the maps read again, the written
  * pages collected, the marked blocks on them (and, for a young scan, the
  * remembered set's memory there) read again under the fault guard, the
- * flood to its end. Returns the pages it collected, or -1 (a fault, too
- * many runs, out of memory, the program exits): the scan takes the clone. */
+ * flood to its end. Returns the pages it collected; -2 after a fault (the
+ * program unmapped memory meanwhile): its runs stay in cm.runs, for the
+ * finish to read again with its own; or -1 (too many runs, out of memory,
+ * the program exits): the scan takes the clone. */
 static long round_once(lg_scan_t *s, int pm) {
   sigjmp_buf jb;
   /* The old array goes before the maps are read: unmapped after, it could
@@ -622,8 +625,7 @@ static long round_once(lg_scan_t *s, int pm) {
   if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0 || round_collect(pm) < 0) return -1;
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
-    cm.faulted = 1;
-    return -1;
+    return -2;
   }
   lg_concmark_guard(&jb);
   remark_written(s, 0);
@@ -648,6 +650,7 @@ static int preclean(lg_scan_t *s) {
   int ok = 1;
   for (unsigned r = 0; r < PRECLEAN_ROUNDS && ok; r++) {
     long pages = round_once(s, pm);
+    if (pages == -2) { cm.round_fault = 1; close(pm); return 0; } /* the finish reads its runs again */
     if (pages < 0) { ok = 0; break; }
     cm.round_pages[cm.rounds++] = pages;
     if (gate_here("cleaned") && r == 0) wait_at("cleaned");
@@ -994,10 +997,11 @@ int lg_concmark_finish(lg_scan_t *s) {
   heavy_floods = flooded ? 0 : heavy_floods + 1;
   cm.f[5] = lg_now_ns();
   if (!flooded) {
-    char why[240];
-    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages, %llu KiB of marked blocks on them; "
+    char why[300];
+    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages (%u pre-clean rounds, the last %ld), %llu KiB of marked blocks on them; "
            "collect %llu, roots %llu, written %llu, born %llu, flood %llu us",
-           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, (unsigned long long)(cm.reread >> 10),
+           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, cm.rounds, cm.rounds ? cm.round_pages[cm.rounds - 1] : 0L,
+           (unsigned long long)(cm.reread >> 10),
            (unsigned long long)((cm.f[1] - cm.f[0]) / 1000),
            (unsigned long long)((cm.f[2] - cm.f[1]) / 1000), (unsigned long long)((cm.f[3] - cm.f[2]) / 1000),
            (unsigned long long)((cm.f[4] - cm.f[3]) / 1000), (unsigned long long)((cm.f[5] - cm.f[4]) / 1000));
