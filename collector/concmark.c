@@ -477,6 +477,16 @@ static int flag_unreadable(lg_scan_t *s) {
   return 0;
 }
 
+/* Gives back the records' room past the last one (the copy reserved
+ * some for blocks born while it ran), so that the scan's memory is what
+ * it holds. */
+static void give_back_slack(lg_scan_t *s) {
+  size_t need = (s->heap.n + 1) * sizeof(lg_blk_t);
+  if ((need + 4095) / 4096 >= (s->blk_bytes + 4095) / 4096) return;
+  lg_blk_t *b = lg_sys_remap(s->heap.blk, s->blk_bytes, need); /* shrinking: in place */
+  if (b) { s->heap.blk = b; s->blk_bytes = need; }
+}
+
 /* Copies the block table with the world running into s->heap (sorted,
  * indexed); the epoch flips first, so that every block born from then on
  * has the new parity. 0 or -1. */
@@ -499,6 +509,7 @@ static int copy_table(lg_scan_t *s) {
   s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
   if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
   s->heap.n = drop_duplicates(c.b, c.n);
+  give_back_slack(s);
   for (size_t i = 0; i < s->heap.n; i++)
     if (lg_snapshot_from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   return lg_heap_build(&s->heap) < 0 ? -1 : 0;

@@ -267,11 +267,21 @@ static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
   lg_log_end();
 }
 
+/* The most sites (stack and category) a cluster of g can group its
+ * members into: no more than its blocks, nor than the stacks known times
+ * the categories (the sites' table need not be one entry a block of the
+ * largest cluster). */
+static uint32_t most_sites(const lg_graph_t *g) {
+  uint32_t maxb = 1;
+  for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
+  uint64_t by_stacks = ((uint64_t)lg_stacks_count() + 1) * (LG_NCATS + 1);
+  return by_stacks < maxb ? (uint32_t)by_stacks : maxb;
+}
+
 void lg_scanlog_clusters(lg_scan_t *s) {
   lg_graph_t *g = &s->graph;
   if (!g->nclusters) { judge(s, NULL); log_live(s, NULL, 0); return; }
-  uint32_t maxb = 1;
-  for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
+  uint32_t maxb = most_sites(g);
   uint32_t mask = 1;
   while (mask < maxb * 2) mask <<= 1;
   work_t w = {.mask = mask - 1};
@@ -326,7 +336,7 @@ static prep_t *prep;
 
 /* Copies the chain from a root to block blk of site `stack` into c;
  * returns 0 when there is none. */
-static int take_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk, chain_t *c) {
+static int take_chain(lg_scan_t *s, uint32_t stack, uint32_t blk, chain_t *c) {
   uint32_t path[LG_CHAIN_MAX_HOPS];
   const lg_root_hit_t *root = NULL;
   size_t n = lg_heap_chain(&s->heap, blk, path, LG_CHAIN_MAX_HOPS, &root);
@@ -387,17 +397,17 @@ static void count_sites(const lg_scan_t *s, stat_t *st, uint32_t nst) {
     unsigned g = b->gen > 2 ? 2 : b->gen;
     t->blocks[g]++;
     t->bytes[g] += lg_blk_size(&s->heap, b);
-    if (g == 2 && b->mark == LG_REACHABLE && s->heap.parent) {
-      uint32_t d = s->heap.depth[i];
-      if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
-    }
+  }
+  for (uint32_t k = 0; k < nst; k++) {
+    unsigned d;
+    if (lg_heap_site_best(&s->heap, k, &st[k].best, &d)) st[k].depth = d;
   }
 }
 
 /* Picks the chains of the sites whose old bytes rose most since the last
  * scan (MAX_CHAINS rounds of picking the largest remaining rise) into p,
  * and remembers this scan's old bytes for the next. */
-static void pick_chains(const lg_scan_t *s, prep_t *p) {
+static void pick_chains(lg_scan_t *s, prep_t *p) {
   uint32_t hist_n = 0, pick[MAX_CHAINS];
   uint64_t *old = lg_history_old_bytes(&hist_n);
   const stat_t *st = p->st;
