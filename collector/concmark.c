@@ -393,7 +393,11 @@ static int arm_heaps(lg_scan_t *s) {
 /* ---- table ---------------------------------------------------------------------- */
 
 /* The copy; for a young scan (`young`) only the generation-0 entries, the
- * others counted by site and generation in sites[0..nsites). */
+ * others counted by site and generation in sites[0..nsites). `plan` (a
+ * full scan's big table) sorts the records as they are copied, each
+ * straight into its first digit's bucket, and a block the plan has no
+ * room for (born after the count) goes to `over`, sorted and merged in
+ * afterwards. */
 typedef struct copy {
   lg_blk_t *b;
   size_t n, cap;
@@ -402,6 +406,9 @@ typedef struct copy {
   int young;
   lg_site_gen_t *sites;
   uint32_t nsites;
+  lg_heap_plan_t *plan;
+  lg_blk_t *over;
+  size_t nover, capover;
 } copy_t;
 
 /* A young scan's older entry: counted by site, not copied (an entry seen
@@ -416,18 +423,12 @@ static void count_old(copy_t *c, const lg_slot_t *sl, unsigned gen) {
 }
 /* A record's mark between the copy and the mark: born during the copy. */
 #define BORN LG_POSSIBLE
+/* From this many blocks on the copy is sorted as it is made (as the clone
+ * snapshot's is: snapshot.c). */
+#define SORTED_COPY_MIN (1u << 18)
 
-static void copy_entry(const lg_slot_t *sl, void *arg) {
-  copy_t *c = arg;
-  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (c->young && gen) { count_old(c, sl, gen); return; }
-  if (c->n == c->cap) {
-    lg_blk_t *b = lg_sys_remap(c->b, (c->cap + 1) * sizeof *b, (2 * c->cap + 1) * sizeof *b);
-    if (!b) { c->full = 1; return; }
-    c->b = b;
-    c->cap *= 2;
-  }
-  lg_blk_t *b = &c->b[c->n++];
+/* Fills record b from table entry sl. */
+static void fill_record(copy_t *c, const lg_slot_t *sl, lg_blk_t *b) {
   memset(b, 0, sizeof *b);
   b->addr = lg_slot_addr(sl);
   if (lg_heap_set_size(c->heap, b, sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size) < 0)
@@ -440,6 +441,42 @@ static void copy_entry(const lg_slot_t *sl, void *arg) {
   b->mark = (sl->key & LG_BLK_PARITY) == cm.now ? BORN : LG_UNREACHED;
   b->flags = sl->key & LG_BLK_IGNORED ? LG_BF_IGNORED : 0;
 }
+
+/* Doubles the room of records at *b (*cap of them, one more mapped); 0
+ * or -1. */
+static int grow_records(lg_blk_t **b, size_t *cap) {
+  lg_blk_t *nb = *b ? lg_sys_remap(*b, (*cap + 1) * sizeof *nb, (2 * *cap + 1) * sizeof *nb)
+                    : lg_sys_map((2 * *cap + 1) * sizeof *nb);
+  if (!nb) return -1;
+  *b = nb;
+  *cap *= 2;
+  return 0;
+}
+
+/* A block the plan has no room for: kept in c->over. */
+static void copy_over(copy_t *c, const lg_slot_t *sl) {
+  if (c->nover == c->capover && grow_records(&c->over, &c->capover) < 0) { c->full = 1; return; }
+  fill_record(c, sl, &c->over[c->nover++]);
+}
+
+static void copy_entry(const lg_slot_t *sl, void *arg) {
+  copy_t *c = arg;
+  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if (c->young && gen) { count_old(c, sl, gen); return; }
+  if (c->plan) {
+    size_t k = lg_heap_plan_try(c->plan, c->b, lg_slot_addr(sl));
+    if (k == LG_PLAN_NONE) copy_over(c, sl);
+    else fill_record(c, sl, &c->b[k]);
+    return;
+  }
+  if (c->n == c->cap && grow_records(&c->b, &c->cap) < 0) { c->full = 1; return; }
+  fill_record(c, sl, &c->b[c->n++]);
+}
+
+static void live_note(const lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
+/* (A block born since the note may count in a bucket it will not go to:
+ * lg_heap_plan_try turns it away, and the room is packed away.) */
+static void live_count(const lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
 
 /* Keeps one entry per address (a table walked twice, a block seen in two
  * parts), preferring one born during the copy (judged by nobody). */
@@ -477,6 +514,37 @@ static int flag_unreadable(lg_scan_t *s) {
   return 0;
 }
 
+/* The copy of a big table sorted as it is made: a walk for the addresses'
+ * range, one for the first digit's counts, then the copy walk, which alone
+ * decides what is copied (the walks before only plan where records go).
+ * c->b and c->cap are set here; 0, -1 out of memory (c->b may then hold
+ * records: the caller unmaps it). */
+static int copy_sorted(copy_t *c) {
+  lg_heap_plan_t plan;
+  memset(&plan, 0, sizeof plan);
+  lg_blocks_each_live(live_note, &plan);
+  if (lg_heap_plan_digits(&plan) < 0) return -1;
+  lg_blocks_each_live(live_count, &plan);
+  lg_heap_plan_place(&plan);
+  size_t planned = plan.next[((size_t)2 << plan.d) - 1];
+  c->cap = planned + planned / 64 + 1024;
+  c->capover = 4096;
+  if (!(c->b = lg_sys_map((c->cap + 1) * sizeof(lg_blk_t))) || !(c->over = lg_sys_map((c->capover + 1) * sizeof(lg_blk_t)))) {
+    lg_sys_drop(plan.next);
+    return -1;
+  }
+  c->plan = &plan;
+  lg_blocks_each_live(copy_entry, c);
+  c->plan = NULL;
+  c->n = lg_heap_plan_pack(&plan, c->b);
+  if (lg_heap_plan_sort(&plan, c->b) < 0 || c->full || lg_heap_sort(c->over, c->nover) < 0) return -1;
+  while (c->n + c->nover > c->cap)
+    if (grow_records(&c->b, &c->cap) < 0) return -1;
+  lg_heap_merge(c->b, c->n, c->over, c->nover);
+  c->n += c->nover;
+  return 0;
+}
+
 /* Gives back the records' room past the last one (the copy reserved
  * some for blocks born while it ran), so that the scan's memory is what
  * it holds. */
@@ -495,7 +563,8 @@ static int copy_table(lg_scan_t *s) {
   lg_blocks_flip_epoch();
   cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   lg_blocks_unlock_all();
-  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap, s->young, NULL, 0};
+  size_t cap = lg_blocks_count() + lg_blocks_count() / 16 + 1024;
+  copy_t c = {NULL, 0, cap, 0, &s->heap, s->young, NULL, 0, NULL, NULL, 0, 0};
   if (s->young) {
     c.nsites = lg_stacks_count() + 1;
     s->old_sites_bytes = (size_t)c.nsites * sizeof(lg_site_gen_t);
@@ -503,11 +572,21 @@ static int copy_table(lg_scan_t *s) {
     s->nold_sites = c.nsites;
     s->young_why = LG_BORN_OFF;
   }
-  if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
-  lg_blocks_each_live(copy_entry, &c);
+  /* A young scan copies its few young blocks only: the plain copy. */
+  int sorted = !s->young && cap >= SORTED_COPY_MIN && copy_sorted(&c) == 0;
+  if (c.over) lg_sys_unmap(c.over, (c.capover + 1) * sizeof(lg_blk_t));
+  if (!sorted) { /* a small table, a young scan, or out of memory: the plain copy, then the sort */
+    if (c.b) lg_sys_unmap(c.b, (c.cap + 1) * sizeof(lg_blk_t));
+    c.b = c.over = NULL;
+    c.n = c.nover = c.capover = 0;
+    c.cap = cap;
+    c.full = 0;
+    if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
+    lg_blocks_each_live(copy_entry, &c);
+  }
   s->heap.blk = c.b;
   s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
-  if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
+  if (c.full || (!sorted && lg_heap_sort(c.b, c.n) < 0)) return -1;
   s->heap.n = drop_duplicates(c.b, c.n);
   give_back_slack(s);
   for (size_t i = 0; i < s->heap.n; i++)

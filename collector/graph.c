@@ -252,6 +252,55 @@ int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b) {
   return 0;
 }
 
+/* ---- the same while the program runs ------------------------------------------- */
+/* The concurrent copy (concmark.c) walks a table that changes between its
+ * walks: a block born after the count has no room planned, and one freed
+ * leaves a hole in its bucket. lg_heap_plan_try then turns such a block
+ * away (the caller keeps it apart, sorts it and merges it in), and
+ * lg_heap_plan_pack closes the holes before the buckets are sorted. */
+
+/* Does address a fit plan p's keys: a chunk it noted (or the range it
+ * saw), a key below 2^top, and the bits below `low` those of the first
+ * address (the sort does not look at them)? */
+static inline int plan_fits(const lg_heap_plan_t *p, uintptr_t a) {
+  if (!p->n || ((a ^ p->first) & (((uintptr_t)1 << p->low) - 1))) return 0;
+  if (p->chunked) {
+    if (!p->chunk[chunk_slot(p, a >> CHUNK_SHIFT)]) return 0;
+  } else if (a < p->lo) {
+    return 0;
+  }
+  return p->top >= 64 || (plan_key(p, a) >> p->top) == 0;
+}
+
+size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a) {
+  if (!plan_fits(p, a)) return LG_PLAN_NONE;
+  size_t x = plan_digit(p, a);
+  if (p->next[x] == p->next[((size_t)1 << p->d) + x]) return LG_PLAN_NONE;
+  __builtin_prefetch(&b[p->next[x] + PREFETCH_AHEAD], 1); /* the bucket's next lines */
+  return p->next[x]++;
+}
+
+size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b) {
+  size_t nb = (size_t)1 << p->d, k = 0;
+  uint32_t *end = p->next + nb;
+  for (size_t x = 0, start = 0; x < nb; x++) {
+    size_t filled = p->next[x], next_start = end[x];
+    if (k != start) memmove(&b[k], &b[start], (filled - start) * sizeof *b);
+    k += filled - start;
+    end[x] = (uint32_t)k;
+    start = next_start;
+  }
+  return k;
+}
+
+void lg_heap_merge(lg_blk_t *b, size_t n, const lg_blk_t *o, size_t m) {
+  size_t i = n, j = m, k = n + m;
+  while (j) {
+    if (i && b[i - 1].addr > o[j - 1].addr) b[--k] = b[--i];
+    else b[--k] = o[--j];
+  }
+}
+
 /* ---- the records' side tables ---------------------------------------------- */
 
 uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr) {
@@ -325,14 +374,43 @@ static inline uintptr_t index_end(const lg_heap_t *h, const lg_blk_t *b) {
  * GiB, which a scan would write whole. */
 static inline int lone(const lg_heap_t *h, size_t i) { return span_of(h, &h->blk[i]) >= LONE_BLOCK; }
 
-/* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
- * whose gaps are below REGION_GAP, each starting on an entry boundary, up
- * to the end of their index (index_end); a lone block is a region that
- * starts at the block. Returns their number. */
-static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
-  size_t r = 0, first = 0;
+static inline void settle(lg_heap_t *h, size_t i);
+
+/* Readies block i for the index: trimmed to the next block's start (a
+ * free the shim never saw), settled when REACHABLE with no heuristic tag. */
+static inline void ready_block(lg_heap_t *h, size_t i) {
+  if (i + 1 < h->n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
+    lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
+  if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
+}
+
+/* Appends region g to h->reg (*cap entries mapped, doubled when full);
+ * 0 or -1. */
+static int push_region(lg_heap_t *h, size_t *cap, const lg_region_t *g) {
+  if (h->nreg == *cap) {
+    size_t nc = *cap ? 2 * *cap : 64;
+    lg_region_t *nr = lg_sys_grab(nc, sizeof *nr);
+    if (!nr) return -1;
+    if (h->reg) memcpy(nr, h->reg, h->nreg * sizeof *nr);
+    lg_sys_drop(h->reg);
+    h->reg = nr;
+    *cap = nc;
+  }
+  h->reg[h->nreg++] = *g;
+  return 0;
+}
+
+/* Readies every block (ready_block) and fills h->reg with the regions of
+ * the sorted blocks, in one pass: runs whose gaps are below REGION_GAP,
+ * each starting on an entry boundary, up to the end of their index
+ * (index_end); a lone block is a region that starts at the block. 0, or
+ * -1 out of memory. */
+static int split_regions(lg_heap_t *h) {
+  size_t first = 0, cap = 0;
+  ready_block(h, 0);
   uintptr_t end = index_end(h, &h->blk[0]);
   for (size_t i = 1; i <= h->n; i++) {
+    if (i < h->n) ready_block(h, i);
     if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP) && !lone(h, i) &&
         !lone(h, i - 1)) {
       uintptr_t e = index_end(h, &h->blk[i]);
@@ -340,13 +418,12 @@ static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
       continue;
     }
     int one = first == i - 1 && lone(h, first);
-    if (reg)
-      reg[r] = (lg_region_t){.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
-                             .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
-    r++;
+    lg_region_t g = {.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
+                     .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
+    if (push_region(h, &cap, &g) < 0) return -1;
     if (i < h->n) { first = i; end = index_end(h, &h->blk[i]); }
   }
-  return r;
+  return 0;
 }
 
 /* The number of index entries region g needs. */
@@ -423,15 +500,7 @@ int lg_heap_build(lg_heap_t *h) {
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
   if (!h->settled || reserve_lists(h) < 0) return -1;
-  for (size_t i = 0; i < n; i++) {
-    if (i + 1 < n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
-      lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
-    if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
-  }
-  h->nreg = split_regions(h, NULL);
-  h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
-  if (!h->reg) return -1;
-  split_regions(h, h->reg);
+  if (split_regions(h) < 0) return -1;
   for (size_t k = 0; k < h->nreg; k++) {
     h->reg[k].page0 = h->ndir;
     h->ndir += entries_of(&h->reg[k]);

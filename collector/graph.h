@@ -251,6 +251,19 @@ void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a);
 void lg_heap_plan_place(lg_heap_plan_t *p);
 size_t lg_heap_plan_slot(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
 int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b);
+/* The same plan for a table walked while the program runs (the concurrent
+ * copy, concmark.c), whose walks need not see the same blocks:
+ * lg_heap_plan_try is lg_heap_plan_slot for a block the count may not
+ * have seen, or LG_PLAN_NONE when the plan has no room or no key for it
+ * (the caller keeps it apart); lg_heap_plan_pack then closes the holes
+ * that blocks counted but not copied left in the buckets and returns how
+ * many records b[] holds, ready for lg_heap_plan_sort; lg_heap_merge
+ * merges the sorted o[0..m) into the sorted b[0..n), which has room for
+ * n + m records. */
+#define LG_PLAN_NONE ((size_t)-1)
+size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
+size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b);
+void lg_heap_merge(lg_blk_t *b, size_t n, const lg_blk_t *o, size_t m);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. From then until marking ends, block marks change only through
  * the marking functions below. Returns 0 or -1 (out of memory). */

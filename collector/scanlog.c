@@ -267,6 +267,25 @@ static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
   lg_log_end();
 }
 
+/* Buckets the edges by cluster (counting sort): cluster c's edges are
+ * w->eorder[estart[c] .. estart[c+1]); pos has room for the starts
+ * (es_bytes). Each edge's cluster is looked up once (a search of the lost
+ * list), kept for the second pass when memory allows. */
+static void bucket_edges(const lg_graph_t *g, work_t *w, uint32_t *pos, size_t es_bytes) {
+  size_t cl_bytes = (g->nedges + 1) * 4;
+  uint32_t *cl = lg_sys_map(cl_bytes);
+  for (size_t e = 0; e < g->nedges; e++) {
+    uint32_t c = lg_graph_cluster(g, g->edge_from[e]);
+    if (cl) cl[e] = c;
+    w->estart[c]++;
+  }
+  for (size_t c = 1; c <= g->nclusters; c++) w->estart[c] += w->estart[c - 1];
+  memcpy(pos, w->estart, es_bytes);
+  for (size_t e = 0; e < g->nedges; e++)
+    w->eorder[pos[(cl ? cl[e] : lg_graph_cluster(g, g->edge_from[e])) - 1]++] = (uint32_t)e;
+  if (cl) lg_sys_unmap(cl, cl_bytes);
+}
+
 /* The most sites (stack and category) a cluster of g can group its
  * members into: no more than its blocks, nor than the stacks known times
  * the categories (the sites' table need not be one entry a block of the
@@ -297,12 +316,7 @@ void lg_scanlog_clusters(lg_scan_t *s) {
   w.eorder = lg_sys_map(sz_eo);
   if (pos && live && v && w.sites && w.map && w.listed && w.estart && w.eorder) {
     memset(w.map, 0xFF, sz_map);
-    /* Bucket the edges by cluster (counting sort): cluster c's edges are
-     * eorder[estart[c] .. estart[c+1]). */
-    for (size_t e = 0; e < g->nedges; e++) w.estart[lg_graph_cluster(g, g->edge_from[e])]++;
-    for (size_t c = 1; c <= g->nclusters; c++) w.estart[c] += w.estart[c - 1];
-    memcpy(pos, w.estart, sz_es);
-    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[lg_graph_cluster(g, g->edge_from[e]) - 1]++] = (uint32_t)e;
+    bucket_edges(g, &w, pos, sz_es);
     judge(s, v);
     for (uint32_t c = 0; c < g->nclusters; c++) {
       uint32_t id = still_live(s, c, &v[c]);

@@ -403,6 +403,89 @@ static void test_sorted_copy_matches_the_sort(void **state) {
   munmap(in, 3 * BIG * sizeof *in);
 }
 
+/* Fills out[] (room for nc records) from the copy walk c[0..nc) as the
+ * concurrent copy does (concmark.c): the plan's note and count passes see
+ * other sets of blocks (a[0..na) and b[0..nb): the table changed between
+ * the walks), a block the plan has no room or key for goes to over[],
+ * then the buckets are packed and sorted, over[] sorted and merged in.
+ * Returns the records in out[] and how many went apart in *nover. */
+static size_t live_plan_fill(const lg_blk_t *a, size_t na, const lg_blk_t *b, size_t nb, const lg_blk_t *c,
+                             size_t nc, lg_blk_t *out, lg_blk_t *over, size_t *nover) {
+  lg_heap_plan_t p;
+  memset(&p, 0, sizeof p);
+  for (size_t i = 0; i < na; i++) lg_heap_plan_note(&p, a[i].addr);
+  assert_int_equal(lg_heap_plan_digits(&p), 0);
+  for (size_t i = 0; i < nb; i++) lg_heap_plan_count(&p, b[i].addr);
+  lg_heap_plan_place(&p);
+  size_t no = 0;
+  for (size_t i = 0; i < nc; i++) {
+    size_t k = lg_heap_plan_try(&p, out, c[i].addr);
+    if (k == LG_PLAN_NONE) over[no++] = c[i];
+    else { assert_true(k < nb); out[k] = c[i]; }
+  }
+  size_t n = lg_heap_plan_pack(&p, out);
+  assert_int_equal(n + no, nc);
+  assert_int_equal(lg_heap_plan_sort(&p, out), 0);
+  assert_int_equal(lg_heap_sort(over, no), 0);
+  lg_heap_merge(out, n, over, no);
+  *nover = no;
+  return n + no;
+}
+
+/* The concurrent copy, sorted as it is made while the table changes
+ * between its walks (blocks freed after the note or the count, blocks
+ * born after either: in the noted range, below and above it, in a chunk
+ * of their own, off the first block's granule, in a bucket already
+ * full), holds the copy walk's records in the order lg_heap_sort gives
+ * them: every record once, whole. */
+static void test_sorted_copy_while_the_table_changes_matches_the_sort(void **state) {
+  (void)state;
+  enum { BIG = 300000 };
+  lg_blk_t *all = mmap(NULL, 6 * BIG * sizeof *all, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(all != MAP_FAILED);
+  lg_blk_t *a = all, *b = all + BIG, *c = all + 2 * BIG, *out = all + 3 * BIG, *over = all + 4 * BIG,
+           *ref = all + 5 * BIG;
+  size_t sizes[] = {BIG - 2000, 5000, 40, 1};
+  for (int layout = 0; layout < 3; layout++)
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+      size_t n = sizes[z], na = 0, nb = 0, nc = 0, born = 0;
+      uint64_t x = 88172645463325252ull + (uint64_t)layout;
+      for (size_t i = 0; i < n; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        uintptr_t ad = layout == 1 ? (x & 1 ? (uintptr_t)0x7f12340000ull << 8 : (uintptr_t)0x555555a00000ull) +
+                                         ((x >> 1) & 0x7ffffff0) /* a brk heap, mmapped chunks */
+                                   : (uintptr_t)0x555555550000ull + (x & 0x3ffffff0);
+        lg_blk_t r = {.addr = ad, .size = (uint32_t)i, .stack = (uint32_t)i};
+        unsigned fate = (unsigned)(x >> 40) % 16;
+        /* 0: freed after the note, 1: after the count, 2: born after the
+         * note, 3: born after the count, else there throughout. */
+        if (fate != 2 && fate != 3) a[na++] = r;
+        if (fate != 0 && fate != 3) b[nb++] = r;
+        if (fate > 1) c[nc++] = r;
+      }
+      /* Born after the count, where the plan has no key or no room: */
+      uintptr_t extra[] = {0x1000, 0x7ffffffff000ull, (uintptr_t)0x555555550000ull + 8, (uintptr_t)0x3f00000000ull,
+                           c[0].addr, c[0].addr + 16, (uintptr_t)0x555555550000ull + 0x3ffffff0};
+      for (size_t e = 0; n > 1 && e < sizeof extra / sizeof *extra; e++, born++)
+        c[nc++] = (lg_blk_t){.addr = extra[e], .size = (uint32_t)(n + e), .stack = (uint32_t)(n + e)};
+      memcpy(ref, c, nc * sizeof *c);
+      assert_int_equal(lg_heap_sort(ref, nc), 0);
+      memset(out, 0xAB, nc * sizeof *out);
+      size_t nover = 0, got = live_plan_fill(a, na, b, nb, c, nc, out, over, &nover);
+      assert_int_equal(got, nc);
+      if (n > 1) assert_true(nover >= born - 3); /* the three in the noted range may find room */
+      uint64_t sum = 0;
+      for (size_t i = 0; i < nc; i++) {
+        assert_true(out[i].addr == ref[i].addr);
+        assert_true(out[i].size == out[i].stack); /* whole records, never torn */
+        sum += out[i].stack * 0x9E3779B97F4A7C15ull ^ out[i].addr;
+        sum -= c[i].stack * 0x9E3779B97F4A7C15ull ^ c[i].addr;
+      }
+      assert_true(sum == 0); /* every record once */
+    }
+  munmap(all, 6 * BIG * sizeof *all);
+}
+
 static void test_mark_start_interior_and_unreached(void **state) {
   (void)state;
   make_heap(5);
@@ -1197,6 +1280,7 @@ int main(void) {
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
       cmocka_unit_test(test_sorted_copy_matches_the_sort),
+      cmocka_unit_test(test_sorted_copy_while_the_table_changes_matches_the_sort),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
       cmocka_unit_test(test_ignored_block_keeps_children),
