@@ -22,6 +22,9 @@ static void verify(lg_scan_t *s) {
 #endif
 
 int lg_analyse_run(lg_scan_t *s) {
+  /* The analysis finds lost blocks among themselves (graph.c's setfind):
+   * the index goes back first, and what follows searches the records. */
+  lg_heap_drop_index(&s->heap);
   if (lg_graph_analyse(&s->heap, &s->graph) < 0) return -1;
 #ifdef LG_DEBUG
   verify(s);

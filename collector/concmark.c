@@ -68,6 +68,16 @@
  * there, 0.4 ms at the finish), so this only keeps out what would surely
  * pass FINISH_BUDGET_NS; the finish's own budget bounds the rest. */
 #define ROOTS_BUDGET_NS 40000000ull
+/* Pre-cleaning (concmark.h, As built): at most PRECLEAN_ROUNDS rounds
+ * after the concurrent mark, each collecting (and protecting again) the
+ * pages written since the previous one and reading again the marked
+ * blocks on them; another round follows while a round found more than
+ * PRECLEAN_COMFORT_PAGES written and fewer than the round before. */
+#define PRECLEAN_ROUNDS 3
+#define PRECLEAN_COMFORT_PAGES 256
+/* A process whose scans stopped trying (SLOW_ROOTS_MAX failures in a
+ * row) tries again after RETRY_AFTER scans that did not. */
+#define RETRY_AFTER 10
 
 /* A written run; `heap`: of a range the remembered set tracks (rset.h),
  * whose memory outside the index a young scan reads again too. */
@@ -88,7 +98,7 @@ static struct {
   long written;             /* pages in runs, or -1: too many runs */
   uint64_t reread;          /* bytes of marked blocks on them */
   uintptr_t now;            /* the table's parity from the copy on */
-  uint64_t t_arm, t_copy, t_mark, t_finish;
+  uint64_t t_arm, t_copy, t_mark, t_finish, t_clean;
   uint64_t t_roots;         /* CPU time the concurrent pass's roots took */
   int faulted;              /* a guarded read faulted */
   int device;               /* the arm met a device or kernel-object mapping */
@@ -99,6 +109,10 @@ static struct {
   size_t *unread;           /* the heap's blocks flagged unreadable, in order */
   size_t nunread, unread_bytes;
   int heap_run;             /* collect: the range being collected is BORROWED */
+  size_t ntable;            /* armed[0..ntable): the table's arrays, never pre-cleaned */
+  unsigned rounds;          /* pre-cleaning rounds run */
+  int round_fault;          /* the last round faulted: its runs are the finish's too */
+  long round_pages[PRECLEAN_ROUNDS]; /* written pages each round re-read */
   int exiting;              /* the mark gave up: the program exits */
 } cm;
 
@@ -108,8 +122,9 @@ static int foreign; /* the program registered a userfaultfd of its own */
 /* Scans in a row whose roots took too long to read (ROOTS_BUDGET_NS): from
  * SLOW_ROOTS_MAX on, scans take the snapshot without trying. */
 static int slow_roots;
-static int heavy_floods; /* likewise, scans in a row over FLOOD_BUDGET_BYTES */
+static int heavy_floods; /* likewise, finishes in a row over their budget */
 #define SLOW_ROOTS_MAX 3
+static int skipped; /* scans that did not try since the process stopped trying */
 
 /* ---- the fault guard ------------------------------------------------------ */
 
@@ -322,6 +337,7 @@ static int arm_table(void) {
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
   int failed = 0;
   lg_blocks_each_array(arm_array, &failed);
+  cm.ntable = cm.narmed;
   return failed ? -1 : 0;
 }
 
@@ -377,7 +393,11 @@ static int arm_heaps(lg_scan_t *s) {
 /* ---- table ---------------------------------------------------------------------- */
 
 /* The copy; for a young scan (`young`) only the generation-0 entries, the
- * others counted by site and generation in sites[0..nsites). */
+ * others counted by site and generation in sites[0..nsites). `plan` (a
+ * full scan's big table) sorts the records as they are copied, each
+ * straight into its first digit's bucket, and a block the plan has no
+ * room for (born after the count) goes to `over`, sorted and merged in
+ * afterwards. */
 typedef struct copy {
   lg_blk_t *b;
   size_t n, cap;
@@ -386,6 +406,9 @@ typedef struct copy {
   int young;
   lg_site_gen_t *sites;
   uint32_t nsites;
+  lg_heap_plan_t *plan;
+  lg_blk_t *over;
+  size_t nover, capover;
 } copy_t;
 
 /* A young scan's older entry: counted by site, not copied (an entry seen
@@ -400,18 +423,12 @@ static void count_old(copy_t *c, const lg_slot_t *sl, unsigned gen) {
 }
 /* A record's mark between the copy and the mark: born during the copy. */
 #define BORN LG_POSSIBLE
+/* From this many blocks on the copy is sorted as it is made (as the clone
+ * snapshot's is: snapshot.c). */
+#define SORTED_COPY_MIN (1u << 18)
 
-static void copy_entry(const lg_slot_t *sl, void *arg) {
-  copy_t *c = arg;
-  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if (c->young && gen) { count_old(c, sl, gen); return; }
-  if (c->n == c->cap) {
-    lg_blk_t *b = lg_sys_remap(c->b, (c->cap + 1) * sizeof *b, (2 * c->cap + 1) * sizeof *b);
-    if (!b) { c->full = 1; return; }
-    c->b = b;
-    c->cap *= 2;
-  }
-  lg_blk_t *b = &c->b[c->n++];
+/* Fills record b from table entry sl. */
+static void fill_record(copy_t *c, const lg_slot_t *sl, lg_blk_t *b) {
   memset(b, 0, sizeof *b);
   b->addr = lg_slot_addr(sl);
   if (lg_heap_set_size(c->heap, b, sl->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)b->addr) : sl->size) < 0)
@@ -424,6 +441,42 @@ static void copy_entry(const lg_slot_t *sl, void *arg) {
   b->mark = (sl->key & LG_BLK_PARITY) == cm.now ? BORN : LG_UNREACHED;
   b->flags = sl->key & LG_BLK_IGNORED ? LG_BF_IGNORED : 0;
 }
+
+/* Doubles the room of records at *b (*cap of them, one more mapped); 0
+ * or -1. */
+static int grow_records(lg_blk_t **b, size_t *cap) {
+  lg_blk_t *nb = *b ? lg_sys_remap(*b, (*cap + 1) * sizeof *nb, (2 * *cap + 1) * sizeof *nb)
+                    : lg_sys_map((2 * *cap + 1) * sizeof *nb);
+  if (!nb) return -1;
+  *b = nb;
+  *cap *= 2;
+  return 0;
+}
+
+/* A block the plan has no room for: kept in c->over. */
+static void copy_over(copy_t *c, const lg_slot_t *sl) {
+  if (c->nover == c->capover && grow_records(&c->over, &c->capover) < 0) { c->full = 1; return; }
+  fill_record(c, sl, &c->over[c->nover++]);
+}
+
+static void copy_entry(const lg_slot_t *sl, void *arg) {
+  copy_t *c = arg;
+  unsigned gen = (unsigned)((sl->key & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if (c->young && gen) { count_old(c, sl, gen); return; }
+  if (c->plan) {
+    size_t k = lg_heap_plan_try(c->plan, c->b, lg_slot_addr(sl));
+    if (k == LG_PLAN_NONE) copy_over(c, sl);
+    else fill_record(c, sl, &c->b[k]);
+    return;
+  }
+  if (c->n == c->cap && grow_records(&c->b, &c->cap) < 0) { c->full = 1; return; }
+  fill_record(c, sl, &c->b[c->n++]);
+}
+
+static void live_note(const lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
+/* (A block born since the note may count in a bucket it will not go to:
+ * lg_heap_plan_try turns it away, and the room is packed away.) */
+static void live_count(const lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
 
 /* Keeps one entry per address (a table walked twice, a block seen in two
  * parts), preferring one born during the copy (judged by nobody). */
@@ -461,6 +514,47 @@ static int flag_unreadable(lg_scan_t *s) {
   return 0;
 }
 
+/* The copy of a big table sorted as it is made: a walk for the addresses'
+ * range, one for the first digit's counts, then the copy walk, which alone
+ * decides what is copied (the walks before only plan where records go).
+ * c->b and c->cap are set here; 0, -1 out of memory (c->b may then hold
+ * records: the caller unmaps it). */
+static int copy_sorted(copy_t *c) {
+  lg_heap_plan_t plan;
+  memset(&plan, 0, sizeof plan);
+  lg_blocks_each_live(live_note, &plan);
+  if (lg_heap_plan_digits(&plan) < 0) return -1;
+  lg_blocks_each_live(live_count, &plan);
+  lg_heap_plan_place(&plan);
+  size_t planned = plan.next[((size_t)2 << plan.d) - 1];
+  c->cap = planned + planned / 64 + 1024;
+  c->capover = 4096;
+  if (!(c->b = lg_sys_map((c->cap + 1) * sizeof(lg_blk_t))) || !(c->over = lg_sys_map((c->capover + 1) * sizeof(lg_blk_t)))) {
+    lg_sys_drop(plan.next);
+    return -1;
+  }
+  c->plan = &plan;
+  lg_blocks_each_live(copy_entry, c);
+  c->plan = NULL;
+  c->n = lg_heap_plan_pack(&plan, c->b);
+  if (lg_heap_plan_sort(&plan, c->b) < 0 || c->full || lg_heap_sort(c->over, c->nover) < 0) return -1;
+  while (c->n + c->nover > c->cap)
+    if (grow_records(&c->b, &c->cap) < 0) return -1;
+  lg_heap_merge(c->b, c->n, c->over, c->nover);
+  c->n += c->nover;
+  return 0;
+}
+
+/* Gives back the records' room past the last one (the copy reserved
+ * some for blocks born while it ran), so that the scan's memory is what
+ * it holds. */
+static void give_back_slack(lg_scan_t *s) {
+  size_t need = (s->heap.n + 1) * sizeof(lg_blk_t);
+  if ((need + 4095) / 4096 >= (s->blk_bytes + 4095) / 4096) return;
+  lg_blk_t *b = lg_sys_remap(s->heap.blk, s->blk_bytes, need); /* shrinking: in place */
+  if (b) { s->heap.blk = b; s->blk_bytes = need; }
+}
+
 /* Copies the block table with the world running into s->heap (sorted,
  * indexed); the epoch flips first, so that every block born from then on
  * has the new parity. 0 or -1. */
@@ -469,7 +563,8 @@ static int copy_table(lg_scan_t *s) {
   lg_blocks_flip_epoch();
   cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   lg_blocks_unlock_all();
-  copy_t c = {NULL, 0, lg_blocks_count() + lg_blocks_count() / 16 + 1024, 0, &s->heap, s->young, NULL, 0};
+  size_t cap = lg_blocks_count() + lg_blocks_count() / 16 + 1024;
+  copy_t c = {NULL, 0, cap, 0, &s->heap, s->young, NULL, 0, NULL, NULL, 0, 0};
   if (s->young) {
     c.nsites = lg_stacks_count() + 1;
     s->old_sites_bytes = (size_t)c.nsites * sizeof(lg_site_gen_t);
@@ -477,12 +572,23 @@ static int copy_table(lg_scan_t *s) {
     s->nold_sites = c.nsites;
     s->young_why = LG_BORN_OFF;
   }
-  if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
-  lg_blocks_each_live(copy_entry, &c);
+  /* A young scan copies its few young blocks only: the plain copy. */
+  int sorted = !s->young && cap >= SORTED_COPY_MIN && copy_sorted(&c) == 0;
+  if (c.over) lg_sys_unmap(c.over, (c.capover + 1) * sizeof(lg_blk_t));
+  if (!sorted) { /* a small table, a young scan, or out of memory: the plain copy, then the sort */
+    if (c.b) lg_sys_unmap(c.b, (c.cap + 1) * sizeof(lg_blk_t));
+    c.b = c.over = NULL;
+    c.n = c.nover = c.capover = 0;
+    c.cap = cap;
+    c.full = 0;
+    if (!(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
+    lg_blocks_each_live(copy_entry, &c);
+  }
   s->heap.blk = c.b;
   s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
-  if (c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
+  if (c.full || (!sorted && lg_heap_sort(c.b, c.n) < 0)) return -1;
   s->heap.n = drop_duplicates(c.b, c.n);
+  give_back_slack(s);
   for (size_t i = 0; i < s->heap.n; i++)
     if (lg_snapshot_from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
   return lg_heap_build(&s->heap) < 0 ? -1 : 0;
@@ -501,6 +607,7 @@ static uint64_t cpu_ns(void) {
 /* Has the finish spent more than FINISH_BUDGET_NS of CPU time since it
  * began (cm.cpu0)? Once it has, it stays so. */
 static int over_budget(void) {
+  if (!cm.cpu0) return 0; /* a pre-cleaning round, with the world running: no budget */
   if (!cm.over && cpu_ns() - cm.cpu0 > FINISH_BUDGET_NS) cm.over = 1;
   return cm.over;
 }
@@ -554,6 +661,99 @@ static int mark_running(lg_scan_t *s) {
   return s->young_fallback || done < 0 ? -1 : 0;
 }
 
+/* ---- pre-cleaning ------------------------------------------------------------------ */
+
+static void add_run(uintptr_t a, uintptr_t b, void *arg);
+static void remark_written(lg_scan_t *s, int count);
+
+/* A written run a pre-cleaning round collected (and protected again): one
+ * of the remembered set's ranges is noted there as written, so that its
+ * next collection counts it (rset.h). */
+static void round_run(uintptr_t a, uintptr_t b, void *arg) {
+  (void)arg;
+  if (cm.heap_run) lg_rset_note_written(a, b);
+  add_run(a, b, NULL);
+}
+
+/* Collects, protecting them again, the written pages of every tracked
+ * range but the table's arrays (the finish finds the blocks born since the
+ * copy on their written pages: they must stay written) into cm.runs. A
+ * range the kernel no longer answers for is left to the finish (which
+ * then counts it whole). 0, or -1: more runs than MAX_RUNS (pages
+ * protected again but not listed: the scan must take the clone). */
+static int round_collect(int pm) {
+  if (!cm.runs) {
+    cm.runs_bytes = MAX_RUNS * sizeof(range_t);
+    if (!(cm.runs = lg_sys_map(cm.runs_bytes))) return -1;
+  }
+  cm.nruns = 0;
+  cm.written = 0;
+  cm.reread = 0;
+  for (size_t i = cm.ntable; i < cm.narmed && cm.written >= 0; i++) {
+    if (!cm.armed[i].tracked) continue;
+    cm.heap_run = cm.armed[i].tracked == BORROWED;
+    lg_dirty_written_in(pm, cm.armed[i].lo, cm.armed[i].hi, 1, round_run, NULL);
+  }
+  return cm.written < 0 ? -1 : 0;
+}
+
+/* One round, with the world running: the maps read again, the written
+ * pages collected, the marked blocks on them (and, for a young scan, the
+ * remembered set's memory there) read again under the fault guard, the
+ * flood to its end. Returns the pages it collected; -2 after a fault (the
+ * program unmapped memory meanwhile): its runs stay in cm.runs, for the
+ * finish to read again with its own; or -1 (too many runs, out of memory,
+ * the program exits): the scan takes the clone. */
+static long round_once(lg_scan_t *s, int pm) {
+  sigjmp_buf jb;
+  /* The old array goes before the maps are read: unmapped after, it could
+   * lie in a mapping they show readable (where a block of the index was
+   * freed and unmapped) and fault the reads of that stale block. */
+  if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
+  s->maps = NULL;
+  s->nmaps = s->maps_cap = 0;
+  if (lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) < 0 || round_collect(pm) < 0) return -1;
+  if (sigsetjmp(jb, 1)) {
+    lg_concmark_unguard();
+    return -2;
+  }
+  lg_concmark_guard(&jb);
+  remark_written(s, 0);
+  int done = lg_mark_finish_within(&s->heap, (uint64_t)1 << 62, lg_clone_exit_pending);
+  lg_concmark_unguard();
+  if (done < 0) cm.exiting = 1;
+  return done < 0 ? -1 : cm.written;
+}
+
+/* Pre-cleaning (Boehm, Demers and Shenker's repeated dirty rounds): up to
+ * PRECLEAN_ROUNDS rounds while the written set is big and shrinking, so
+ * that the finish sees only the pages written since the last one. Why it
+ * is sound: a page protected again by a round and then read is either
+ * not written after that read (what the round read is what the finish
+ * would) or written again (then the next round or the finish reads it
+ * again); roots, stacks, the table's written pages and the last written
+ * set are still read at the finish with the world stopped. 0 or -1. */
+static int preclean(lg_scan_t *s) {
+  int pm = lg_dirty_pagemap();
+  if (pm < 0) return -1;
+  long prev = -1;
+  int ok = 1;
+  for (unsigned r = 0; r < PRECLEAN_ROUNDS && ok; r++) {
+    long pages = round_once(s, pm);
+    if (pages == -2) { cm.round_fault = 1; close(pm); return 0; } /* the finish reads its runs again */
+    if (pages < 0) { ok = 0; break; }
+    cm.round_pages[cm.rounds++] = pages;
+    if (gate_here("cleaned") && r == 0) wait_at("cleaned");
+    if (pages <= PRECLEAN_COMFORT_PAGES || (prev >= 0 && pages >= prev)) break;
+    prev = pages;
+  }
+  close(pm);
+  cm.nruns = 0;
+  cm.written = 0;
+  cm.reread = 0;
+  return ok ? 0 : -1;
+}
+
 int lg_concmark_open(void) { return !foreign; }
 
 void lg_concmark_close(void) {
@@ -577,9 +777,24 @@ static int young_fits(const lg_scan_t *s) {
   return lg_rset_ready() && !lg_born_on && n == 0;
 }
 
+/* Have the process's scans stopped trying (SLOW_ROOTS_MAX failures in a
+ * row, of the roots or of the finish)? Each scan asked counts as one that
+ * did not try; after RETRY_AFTER of them the next one tries again, and
+ * one failure more stops them again (a success starts the count anew). */
+static int latched(void) {
+  if (slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX) return 0;
+  if (++skipped <= RETRY_AFTER) return 1;
+  skipped = 0;
+  if (slow_roots >= SLOW_ROOTS_MAX) slow_roots = SLOW_ROOTS_MAX - 1;
+  if (heavy_floods >= SLOW_ROOTS_MAX) heavy_floods = SLOW_ROOTS_MAX - 1;
+  return 0;
+}
+
+/* The question counts the scan asking for the latch (latched): the scan
+ * lock's holder asks once per scan. */
 int lg_concmark_wanted(const lg_scan_t *s) {
-  return !foreign && slow_roots < SLOW_ROOTS_MAX && heavy_floods < SLOW_ROOTS_MAX && wanted_kind(s) && !lg_clone_exit_pending() &&
-         (!s->young || young_fits(s)) && !lg_rc_count() && !lg_rc_python_type();
+  return !foreign && wanted_kind(s) && !lg_clone_exit_pending() && (!s->young || young_fits(s)) && !lg_rc_count() &&
+         !lg_rc_python_type() && !latched();
 }
 
 /* Drops what the concurrent phases built, for the clone scan to run. */
@@ -661,6 +876,12 @@ int lg_concmark_begin(lg_scan_t *s) {
   }
   cm.t_mark = lg_now_ns() - t0;
   if (ok && gate_here("marked")) wait_at("marked");
+  t0 = lg_now_ns();
+  if (ok && preclean(s) < 0) {
+    ok = 0;
+    why = cm.faulted ? "memory unmapped while it was read" : cm.exiting ? "the program exits" : "a pre-cleaning round failed (out of memory, too many written runs)";
+  }
+  cm.t_clean = lg_now_ns() - t0;
   if (ok) return 0;
   lg_concmark_abandon(s, 0);
   note_fallback(s, why, 0);
@@ -681,8 +902,8 @@ static void add_run(uintptr_t a, uintptr_t b, void *arg) {
 /* Collects the written pages of every armed range (a range no longer
  * tracked whole: all of it). 0, or -1 over the budget. */
 static int collect(void) {
-  cm.runs_bytes = MAX_RUNS * sizeof(range_t);
-  if (!(cm.runs = lg_sys_map(cm.runs_bytes))) return -1;
+  if (!cm.runs) cm.runs_bytes = MAX_RUNS * sizeof(range_t);
+  if (!cm.runs && !(cm.runs = lg_sys_map(cm.runs_bytes))) return -1;
   for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
     size_t before = cm.nruns;
     long saved = cm.written;
@@ -832,17 +1053,18 @@ int lg_concmark_finish(lg_scan_t *s) {
   }
   lg_concmark_guard(&jb);
   cm.cpu0 = cpu_ns();
-  lg_map_t *old = s->maps;
-  size_t old_cap = s->maps_cap;
-  s->maps = NULL;
   cm.f[0] = t0;
   int ok = collect() == 0;
   cm.f[1] = lg_now_ns();
+  /* The old array unmapped before the maps are read (see round_once). */
+  if (s->maps) lg_sys_unmap(s->maps, s->maps_cap);
+  s->maps = NULL;
+  s->nmaps = s->maps_cap = 0;
   ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
-  if (old) lg_sys_unmap(old, old_cap);
   if (ok) remark_written(s, 1);
   if (ok) reread_unarmed(s, 1);
   if (cm.reread > BUDGET_BYTES) ok = 0;
+  if (!ok && (cm.written < 0 || cm.reread > BUDGET_BYTES)) heavy_floods++;
   if (!ok) {
     lg_concmark_unguard();
     close(cm.pm);
@@ -865,10 +1087,11 @@ int lg_concmark_finish(lg_scan_t *s) {
   heavy_floods = flooded ? 0 : heavy_floods + 1;
   cm.f[5] = lg_now_ns();
   if (!flooded) {
-    char why[240];
-    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages, %llu KiB of marked blocks on them; "
+    char why[300];
+    lg_fmt(why, sizeof why, "the finish's mark work passed its budget, %s; %ld written pages (%u pre-clean rounds, the last %ld), %llu KiB of marked blocks on them; "
            "collect %llu, roots %llu, written %llu, born %llu, flood %llu us",
-           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, (unsigned long long)(cm.reread >> 10),
+           cm.over ? "5 ms of CPU time" : "8 MiB of blocks flooded", cm.written, cm.rounds, cm.rounds ? cm.round_pages[cm.rounds - 1] : 0L,
+           (unsigned long long)(cm.reread >> 10),
            (unsigned long long)((cm.f[1] - cm.f[0]) / 1000),
            (unsigned long long)((cm.f[2] - cm.f[1]) / 1000), (unsigned long long)((cm.f[3] - cm.f[2]) / 1000),
            (unsigned long long)((cm.f[4] - cm.f[3]) / 1000), (unsigned long long)((cm.f[5] - cm.f[4]) / 1000));
@@ -892,16 +1115,18 @@ void lg_concmark_sweep(lg_scan_t *s) {
     b->mark = LG_REACHABLE; /* freed during the scan (or a new block there): not judged */
     dropped++;
   }
-  char msg[520];
+  char msg[640];
   size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent%s (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number, s->young ? " and young" : "",
                     (unsigned long long)(cm.t_arm / 1000000), (unsigned long long)(cm.t_copy / 1000000),
                     (unsigned long long)(cm.t_mark / 1000000));
   static const char *step[5] = {"collect", "roots", "written", "born", "flood"};
   for (int k = 0; k < 5; k++)
     n += lg_fmt(msg + n, sizeof msg - n, "%s %s %llu", k ? "," : "", step[k], (unsigned long long)((cm.f[k + 1] - cm.f[k]) / 1000));
-  lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile; "
-         "%u running threads' stacks read concurrently (%u whole)",
-         cm.written, (unsigned long long)(cm.reread >> 10), dropped, s->running_read, s->running_whole);
+  n += lg_fmt(msg + n, sizeof msg - n, "; %ld written pages, %llu KiB of marked blocks on them re-read; %zu blocks freed meanwhile; "
+              "%u running threads' stacks read concurrently (%u whole); %u pre-clean rounds (",
+              cm.written, (unsigned long long)(cm.reread >> 10), dropped, s->running_read, s->running_whole, cm.rounds);
+  for (unsigned k = 0; k < cm.rounds; k++) n += lg_fmt(msg + n, sizeof msg - n, "%s%ld", k ? "/" : "", cm.round_pages[k]);
+  lg_fmt(msg + n, sizeof msg - n, " written pages, %llu ms)", (unsigned long long)(cm.t_clean / 1000000));
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
   lg_log_unlock();

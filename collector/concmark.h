@@ -248,8 +248,29 @@
  *     when the flood reads more than FLOOD_BUDGET_BYTES of blocks (about
  *     5 ms: the live data hangs off memory the concurrent pass did not
  *     read, a running thread's stack), and after three such scans in a row
- *     the process's scans stop trying. A fault there also ends in the
- *     clone at the same stop.
+ *     (either budget) the process's scans stop trying; a concurrent
+ *     success starts the count anew, and a process that stopped tries
+ *     again after ten scans that did not (one failure more stops it
+ *     again). A fault there also ends in the clone at the same stop.
+ *   - Pre-cleaning: after the concurrent mark, with the world running, up
+ *     to three rounds (bdwgc's repeated dirty rounds): each reads the maps
+ *     again, collects the written pages of every tracked range but the
+ *     table's arrays and protects them again (PAGEMAP_SCAN with
+ *     PM_SCAN_WP_MATCHING), reads again the marked blocks on them (a young
+ *     scan also the remembered set's memory there, as the finish does),
+ *     and floods; another round follows while a round found more than 256
+ *     written pages and fewer than the round before. The finish then sees
+ *     only the pages written since the last round. Sound: a page protected
+ *     again and then read was either not written after that read or
+ *     written again (the next round or the finish reads it); roots,
+ *     stacks, the table's written pages (kept written: they name the
+ *     blocks born since the copy) and the last written set are read at the
+ *     finish with the world stopped. The remembered set's borrowed ranges
+ *     take part: every run a round protects again there is noted written
+ *     (lg_rset_note_written), so the next collection counts it, none of it
+ *     clean. A round's fault, more than MAX_RUNS runs (pages protected but
+ *     not listed) or the program's exit sends the scan to the clone. The
+ *     "was concurrent" NOTE gives the rounds and their pages.
  *   - Sweep: an unmarked block is judged only when the table still holds
  *     it with the old parity and the same stack (lg_blocks_lookup); any
  *     other is counted reachable. Then analysis and log run in the
@@ -322,9 +343,10 @@ void lg_concmark_close(void);
  * registered regions and the threads of its roots and waits (at most
  * 60 s) until GATE exists. LEAKGRAPH_TEST_CONC_GATE_AT (a comma-separated
  * list of places; "roots" when unset) moves or adds gates: "roots" is the
- * one above; "armed" (after the table's arrays are armed, before the table's copy) and "marked"
- * (after the concurrent mark, before the stop) create GATE.PLACE.wait and
- * wait until GATE.PLACE exists. Called once, at init. */
+ * one above; "armed" (after the table's arrays are armed, before the table's copy), "marked"
+ * (after the concurrent mark, before the pre-cleaning rounds) and
+ * "cleaned" (after the first pre-cleaning round's flood) create
+ * GATE.PLACE.wait and wait until GATE.PLACE exists. Called once, at init. */
 void lg_concmark_test_init(void);
 
 #endif

@@ -252,6 +252,55 @@ int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b) {
   return 0;
 }
 
+/* ---- the same while the program runs ------------------------------------------- */
+/* The concurrent copy (concmark.c) walks a table that changes between its
+ * walks: a block born after the count has no room planned, and one freed
+ * leaves a hole in its bucket. lg_heap_plan_try then turns such a block
+ * away (the caller keeps it apart, sorts it and merges it in), and
+ * lg_heap_plan_pack closes the holes before the buckets are sorted. */
+
+/* Does address a fit plan p's keys: a chunk it noted (or the range it
+ * saw), a key below 2^top, and the bits below `low` those of the first
+ * address (the sort does not look at them)? */
+static inline int plan_fits(const lg_heap_plan_t *p, uintptr_t a) {
+  if (!p->n || ((a ^ p->first) & (((uintptr_t)1 << p->low) - 1))) return 0;
+  if (p->chunked) {
+    if (!p->chunk[chunk_slot(p, a >> CHUNK_SHIFT)]) return 0;
+  } else if (a < p->lo) {
+    return 0;
+  }
+  return p->top >= 64 || (plan_key(p, a) >> p->top) == 0;
+}
+
+size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a) {
+  if (!plan_fits(p, a)) return LG_PLAN_NONE;
+  size_t x = plan_digit(p, a);
+  if (p->next[x] == p->next[((size_t)1 << p->d) + x]) return LG_PLAN_NONE;
+  __builtin_prefetch(&b[p->next[x] + PREFETCH_AHEAD], 1); /* the bucket's next lines */
+  return p->next[x]++;
+}
+
+size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b) {
+  size_t nb = (size_t)1 << p->d, k = 0;
+  uint32_t *end = p->next + nb;
+  for (size_t x = 0, start = 0; x < nb; x++) {
+    size_t filled = p->next[x], next_start = end[x];
+    if (k != start) memmove(&b[k], &b[start], (filled - start) * sizeof *b);
+    k += filled - start;
+    end[x] = (uint32_t)k;
+    start = next_start;
+  }
+  return k;
+}
+
+void lg_heap_merge(lg_blk_t *b, size_t n, const lg_blk_t *o, size_t m) {
+  size_t i = n, j = m, k = n + m;
+  while (j) {
+    if (i && b[i - 1].addr > o[j - 1].addr) b[--k] = b[--i];
+    else b[--k] = o[--j];
+  }
+}
+
 /* ---- the records' side tables ---------------------------------------------- */
 
 uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr) {
@@ -325,14 +374,43 @@ static inline uintptr_t index_end(const lg_heap_t *h, const lg_blk_t *b) {
  * GiB, which a scan would write whole. */
 static inline int lone(const lg_heap_t *h, size_t i) { return span_of(h, &h->blk[i]) >= LONE_BLOCK; }
 
-/* Fills reg[] (when not NULL) with the regions of the sorted blocks: runs
- * whose gaps are below REGION_GAP, each starting on an entry boundary, up
- * to the end of their index (index_end); a lone block is a region that
- * starts at the block. Returns their number. */
-static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
-  size_t r = 0, first = 0;
+static inline void settle(lg_heap_t *h, size_t i);
+
+/* Readies block i for the index: trimmed to the next block's start (a
+ * free the shim never saw), settled when REACHABLE with no heuristic tag. */
+static inline void ready_block(lg_heap_t *h, size_t i) {
+  if (i + 1 < h->n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
+    lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
+  if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
+}
+
+/* Appends region g to h->reg (*cap entries mapped, doubled when full);
+ * 0 or -1. */
+static int push_region(lg_heap_t *h, size_t *cap, const lg_region_t *g) {
+  if (h->nreg == *cap) {
+    size_t nc = *cap ? 2 * *cap : 64;
+    lg_region_t *nr = lg_sys_grab(nc, sizeof *nr);
+    if (!nr) return -1;
+    if (h->reg) memcpy(nr, h->reg, h->nreg * sizeof *nr);
+    lg_sys_drop(h->reg);
+    h->reg = nr;
+    *cap = nc;
+  }
+  h->reg[h->nreg++] = *g;
+  return 0;
+}
+
+/* Readies every block (ready_block) and fills h->reg with the regions of
+ * the sorted blocks, in one pass: runs whose gaps are below REGION_GAP,
+ * each starting on an entry boundary, up to the end of their index
+ * (index_end); a lone block is a region that starts at the block. 0, or
+ * -1 out of memory. */
+static int split_regions(lg_heap_t *h) {
+  size_t first = 0, cap = 0;
+  ready_block(h, 0);
   uintptr_t end = index_end(h, &h->blk[0]);
   for (size_t i = 1; i <= h->n; i++) {
+    if (i < h->n) ready_block(h, i);
     if (i < h->n && !(h->blk[i].addr > end && h->blk[i].addr - end > REGION_GAP) && !lone(h, i) &&
         !lone(h, i - 1)) {
       uintptr_t e = index_end(h, &h->blk[i]);
@@ -340,13 +418,12 @@ static size_t split_regions(const lg_heap_t *h, lg_region_t *reg) {
       continue;
     }
     int one = first == i - 1 && lone(h, first);
-    if (reg)
-      reg[r] = (lg_region_t){.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
-                             .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
-    r++;
+    lg_region_t g = {.base = one ? h->blk[first].addr : h->blk[first].addr & ~ENTRY_MASK, .end = end,
+                     .shift = one ? 63 : ENTRY_SHIFT, .first = (uint32_t)first, .last = (uint32_t)(i - 1)};
+    if (push_region(h, &cap, &g) < 0) return -1;
     if (i < h->n) { first = i; end = index_end(h, &h->blk[i]); }
   }
-  return r;
+  return 0;
 }
 
 /* The number of index entries region g needs. */
@@ -393,9 +470,10 @@ static size_t ring_size(size_t n) {
   return c;
 }
 
-/* Gives the work lists their room: the REACHABLE ring and its two
- * overflow bitmaps, and the POSSIBLE stack room for every block (a
- * block enters it at most once; untouched pages cost nothing). */
+/* Gives the REACHABLE work list its room: the ring and its two overflow
+ * bitmaps. The POSSIBLE stack grows as blocks enter it (vec_push): most
+ * scans have few, and a reserve of one entry a block would be as large
+ * as the index. */
 static int reserve_lists(lg_heap_t *h) {
   if (!h->ring) {
     size_t c = ring_size(h->n);
@@ -404,13 +482,6 @@ static int reserve_lists(lg_heap_t *h) {
   }
   for (int k = 0; k < 2; k++)
     if (!h->over[k] && !(h->over[k] = lg_sys_grab(h->n / 64 + 1, sizeof *h->over[k]))) return -1;
-  if (h->pstack.cap > h->n) return 0;
-  uint32_t *nv = lg_sys_grab(h->n + 1, sizeof *nv);
-  if (!nv) return -1;
-  if (h->pstack.v) memcpy(nv, h->pstack.v, h->pstack.n * sizeof *nv);
-  lg_sys_drop(h->pstack.v);
-  h->pstack.v = nv;
-  h->pstack.cap = h->n + 1;
   return 0;
 }
 
@@ -429,15 +500,7 @@ int lg_heap_build(lg_heap_t *h) {
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
   if (!h->settled || reserve_lists(h) < 0) return -1;
-  for (size_t i = 0; i < n; i++) {
-    if (i + 1 < n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
-      lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
-    if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
-  }
-  h->nreg = split_regions(h, NULL);
-  h->reg = lg_sys_grab(h->nreg, sizeof *h->reg);
-  if (!h->reg) return -1;
-  split_regions(h, h->reg);
+  if (split_regions(h) < 0) return -1;
   for (size_t k = 0; k < h->nreg; k++) {
     h->reg[k].page0 = h->ndir;
     h->ndir += entries_of(&h->reg[k]);
@@ -461,17 +524,20 @@ void lg_heap_free(lg_heap_t *h) {
   lg_sys_drop(h->segs);
   h->segs = NULL;
   h->nsegs = h->capsegs = 0;
-  lg_sys_drop(h->parent);
-  lg_sys_drop(h->depth);
-  h->depth = NULL;
+  lg_heap_drop_parents(h);
+  h->chains = 0;
   lg_sys_drop(h->roots);
-  h->parent = NULL;
+  lg_sys_drop(h->root_blk);
   h->roots = NULL;
+  h->root_blk = NULL;
   h->nroots = h->caproots = 0;
+  lg_heap_end_marking(h);
+  lg_heap_drop_index(h);
+}
+
+void lg_heap_end_marking(lg_heap_t *h) {
   lg_sys_drop(h->settled);
   h->settled = NULL;
-  lg_sys_drop(h->reg);
-  lg_sys_drop(h->dir);
   lg_sys_drop(h->ring);
   lg_sys_drop(h->over[0]);
   lg_sys_drop(h->over[1]);
@@ -479,6 +545,11 @@ void lg_heap_free(lg_heap_t *h) {
   h->over[0] = h->over[1] = NULL;
   h->rhead = h->rtail = h->rlevel_end = h->nover[0] = h->nover[1] = 0;
   vec_free(&h->pstack);
+}
+
+void lg_heap_drop_index(lg_heap_t *h) {
+  lg_sys_drop(h->reg);
+  lg_sys_drop(h->dir);
   h->reg = NULL;
   h->dir = NULL;
   h->nreg = h->ndir = 0;
@@ -546,8 +617,21 @@ static inline int contains(const lg_heap_t *h, uint32_t a, uintptr_t w) {
   return w >= k->addr && off < span_of(h, k) && (off == 0 || off != next_chunk_offset(lg_blk_size(h, k)));
 }
 
+/* lg_heap_find without the index (lg_heap_drop_index): the last block
+ * starting at or below w, by binary search of the sorted records. Every
+ * block lies inside its region, so the answer is the index's. */
+static long find_sorted(const lg_heap_t *h, uintptr_t w) {
+  size_t lo = 0, hi = h->n;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (h->blk[mid].addr <= w) lo = mid + 1; else hi = mid;
+  }
+  return lo && contains(h, (uint32_t)(lo - 1), w) ? (long)(lo - 1) : -1;
+}
+
 long lg_heap_find(const lg_heap_t *h, uintptr_t w) {
   if (w - h->lo >= h->span) return -1;
+  if (!h->dir) return find_sorted(h, w);
   const lg_region_t *g = region_of(h, w);
   if (!g) return -1;
   int at;
@@ -672,26 +756,61 @@ static __attribute__((noinline)) uint8_t heuristic(lg_heap_t *h, const lg_blk_t 
 
 /* ---- marking ------------------------------------------------------------- */
 
-/* Records where block i was first reached from, when parents are tracked:
- * `src` is the scanned block, or NONE for a root word at `where`. */
-static void set_parent(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
-  if (src != NONE) {
-    h->parent[i] = src;
-    h->depth[i] = (uint8_t)(h->depth[src] + (h->depth[src] < LG_DEPTH_MAX));
-    return;
-  }
-  h->depth[i] = 1;
+/* Notes that block i was reached first by the root word at `where`
+ * (for lg_heap_chain). Out of memory the block is not noted, and no
+ * chain is found through it. */
+static void note_root_hit(lg_heap_t *h, size_t i, uintptr_t where) {
   if (h->nroots == h->caproots) {
     size_t nc = h->caproots ? h->caproots * 2 : 1024;
     lg_root_hit_t *nr = lg_sys_grab(nc, sizeof *nr);
-    if (!nr) { h->parent[i] = NONE; return; }
+    uint32_t *nb = lg_sys_grab(nc, sizeof *nb);
+    if (!nr || !nb) { lg_sys_drop(nr); lg_sys_drop(nb); return; }
     if (h->roots) memcpy(nr, h->roots, h->nroots * sizeof *nr);
+    if (h->root_blk) memcpy(nb, h->root_blk, h->nroots * sizeof *nb);
     lg_sys_drop(h->roots);
+    lg_sys_drop(h->root_blk);
     h->roots = nr;
+    h->root_blk = nb;
     h->caproots = nc;
   }
-  h->roots[h->nroots] = (lg_root_hit_t){where, h->root_kind, h->root_tid};
-  h->parent[i] = LG_PARENT_ROOT | (uint32_t)h->nroots++;
+  h->root_blk[h->nroots] = (uint32_t)i;
+  h->roots[h->nroots++] = (lg_root_hit_t){where, h->root_kind, h->root_tid};
+}
+
+/* Makes room for site `stack` in the sites' nearest blocks; 0 or -1. */
+static int site_room(lg_heap_t *h, uint32_t stack) {
+  if (stack < h->nsites) return 0;
+  size_t nc = h->nsites ? h->nsites : 256;
+  while (nc <= stack) nc *= 2;
+  uint32_t *nb = lg_sys_grab(nc, sizeof *nb);
+  uint8_t *nd = lg_sys_grab(nc, 1);
+  if (!nb || !nd) { lg_sys_drop(nb); lg_sys_drop(nd); return -1; }
+  memset(nb, 0xFF, nc * sizeof *nb);
+  if (h->site_best) memcpy(nb, h->site_best, h->nsites * sizeof *nb);
+  if (h->site_depth) memcpy(nd, h->site_depth, h->nsites);
+  lg_sys_drop(h->site_best);
+  lg_sys_drop(h->site_depth);
+  h->site_best = nb;
+  h->site_depth = nd;
+  h->nsites = nc;
+  return 0;
+}
+
+/* Notes, for retention chains, that block i was just made REACHABLE by
+ * block src (NONE: by the root word at `where`): its depth is one more
+ * than the level being scanned, or 1 from a root; an old block nearer
+ * the roots than its site's best (or as near, at a lower index) becomes
+ * the site's best. */
+static void note_reached(lg_heap_t *h, size_t i, uint32_t src, uintptr_t where) {
+  unsigned d = src == NONE ? 1 : h->level < LG_DEPTH_MAX ? h->level + 1 : LG_DEPTH_MAX;
+  if (src == NONE) note_root_hit(h, i, where);
+  const lg_blk_t *b = &h->blk[i];
+  if (b->gen < 2 || (b->stack >= h->nsites && site_room(h, b->stack) < 0)) return;
+  uint32_t best = h->site_best[b->stack];
+  if (best == NONE || d < h->site_depth[b->stack] || (d == h->site_depth[b->stack] && i < best)) {
+    h->site_best[b->stack] = (uint32_t)i;
+    h->site_depth[b->stack] = (uint8_t)d;
+  }
 }
 
 /* Does w point at block b's start, or at the refcounted object it holds
@@ -720,7 +839,7 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
       b->mark = LG_REACHABLE;
       set_heur(h, i, t);
       if (!lg_blk_heur(h, i)) settle(h, i);
-      if (h->parent) set_parent(h, i, src, where);
+      if (h->chains) note_reached(h, i, src, where);
       push_reached(h, i);
       return;
     }
@@ -731,7 +850,7 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
   }
 }
 
-/* The first stage of a batch lookup (find_refs, flush_candidates): the
+/* The first stage of a batch lookup (flush_candidates): the
  * region and index entry of each word w[0..n), the entries' loads
  * started. */
 static inline void locate_batch(const lg_heap_t *h, const uintptr_t *w, size_t n, const lg_region_t **reg,
@@ -810,15 +929,16 @@ void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid) {
 }
 
 void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
-  if (h->n) scan_words(h, lo, hi, LG_REACHABLE, NONE);
+  if (h->n && h->settled) scan_words(h, lo, hi, LG_REACHABLE, NONE); /* no settled bitmap: marking ended */
 }
 
 void lg_mark_block(lg_heap_t *h, size_t i) {
+  if (!h->settled) return; /* marking ended (lg_heap_end_marking) */
   set_heur(h, i, 0); /* a root of its own, whatever else reached it */
   settle(h, i);
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
-    if (h->parent) set_parent(h, i, NONE, h->blk[i].addr);
+    if (h->chains) note_reached(h, i, NONE, h->blk[i].addr);
     push_reached(h, i);
   }
 }
@@ -864,6 +984,7 @@ static inline void prefetch_memory(const lg_heap_t *h, uint32_t i) {
  * ahead), and the bitmap just emptied takes the level after it. */
 static void next_level(lg_heap_t *h) {
   h->rlevel_end = h->rtail;
+  h->level++;
   h->rnext ^= 1;
   h->over_pos = 0;
   if (!h->nover[h->rnext ^ 1]) return;
@@ -916,6 +1037,7 @@ static int spent(const lg_heap_t *h, budget_t *b) {
  * 0, or -1 when the budget is spent. */
 static int flood_reachable(lg_heap_t *h, budget_t *b) {
   if (h->ncand) flush_candidates(h); /* the roots' own words: the first level */
+  h->level = 0;
   next_level(h);
   for (;;) {
     if (b && spent(h, b)) return -1;
@@ -937,6 +1059,7 @@ static int flood_reachable(lg_heap_t *h, budget_t *b) {
 /* The flood, then the POSSIBLE blocks' words, within budget b (NULL:
  * none): 0, or -1 when it is spent. */
 static int mark_to_end(lg_heap_t *h, budget_t *b) {
+  if (!h->ring) return 0; /* marking ended (lg_heap_end_marking), or an empty heap */
   for (;;) {
     if (flood_reachable(h, b) < 0) return -1;
     if (!h->pstack.n) break;
@@ -955,42 +1078,163 @@ int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void)) {
 }
 
 int lg_heap_track_parents(lg_heap_t *h) {
-  h->parent = lg_sys_grab(h->n + 1, sizeof *h->parent);
-  h->depth = lg_sys_grab(h->n + 1, sizeof *h->depth);
-  if (!h->parent || !h->depth) {
-    lg_sys_drop(h->parent);
-    lg_sys_drop(h->depth);
-    h->parent = NULL;
-    h->depth = NULL;
-    return -1;
-  }
+  h->chains = 1;
   return 0;
 }
 
 void lg_heap_drop_parents(lg_heap_t *h) {
-  lg_sys_drop(h->parent);
-  lg_sys_drop(h->depth);
-  h->parent = NULL;
-  h->depth = NULL;
+  lg_sys_drop(h->site_best);
+  lg_sys_drop(h->site_depth);
+  h->site_best = NULL;
+  h->site_depth = NULL;
+  h->nsites = 0;
 }
 
-size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root) {
-  if (!h->parent || h->blk[i].mark != LG_REACHABLE || !max) return 0;
-  size_t n = 0;
-  uint32_t cur = (uint32_t)i;
-  /* Walk up to the root, then reverse; a path longer than max keeps the
-   * block's end (the root side is cut). */
-  uint32_t *tmp = lg_sys_grab(h->n + 1, sizeof *tmp);
-  if (!tmp) return 0;
-  size_t len = 0;
-  while (!(cur & LG_PARENT_ROOT) && cur != NONE && len <= h->n) {
-    tmp[len++] = cur;
-    cur = h->parent[cur];
+int lg_heap_site_best(const lg_heap_t *h, uint32_t stack, uint32_t *blk, unsigned *depth) {
+  if (!h->chains || stack >= h->nsites || h->site_best[stack] == NONE) return 0;
+  *blk = h->site_best[stack];
+  *depth = h->site_depth[stack];
+  return 1;
+}
+
+/* ---- retention chains, walked again ------------------------------------------ */
+/* lg_heap_chain's walk: the blocks the roots reached (the first level),
+ * then level by level the blocks their memory reaches as marking did,
+ * each once (a walked block's mark is WALKED until the walk ends). */
+
+#define WALKED 3 /* a REACHABLE block met by the walk (the mark's spare value) */
+
+/* The block that word w reaches from REACHABLE memory as marking judges
+ * it (reach): a block it points at the start of (or of its refcounted
+ * object, or just past a `new T[0]` count), or into under an enabled
+ * heuristic; -1 for none. */
+static long reached_by(lg_heap_t *h, uintptr_t w) {
+  long t = lg_heap_find(h, w);
+  if (t >= 0) return is_start(h, (size_t)t, w) || (h->heur && heuristic(h, &h->blk[t], w)) ? t : -1;
+  if (w - 8 > w) return -1;
+  long e = lg_heap_find(h, w - 8);
+  return e >= 0 && h->blk[e].addr == w - 8 && is_empty_array(h, (uint32_t)e) ? e : -1;
+}
+
+/* Does block y hold a word that reaches block x (reached_by)? */
+LG_READS_ANY static int points_at(lg_heap_t *h, uint32_t y, uint32_t x) {
+  const lg_blk_t *b = &h->blk[y];
+  if (b->flags & LG_BF_UNREADABLE) return 0;
+  uintptr_t a = h->blk[x].addr, reach = span_of(h, &h->blk[x]) + 8;
+  const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
+  const uintptr_t *end = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
+  for (; p < end; p++)
+    if (*p - a <= reach && reached_by(h, *p) == (long)x) return 1;
+  return 0;
+}
+
+/* Walks the words of block y, appending to `walk` each REACHABLE block
+ * they reach that the walk has not met; 1 when x is among them, 0 when
+ * not, -1 out of memory. */
+LG_READS_ANY static int walk_block(lg_heap_t *h, uint32_t y, uint32_t x, lg_vec_t *walk) {
+  const lg_blk_t *b = &h->blk[y];
+  if (b->flags & LG_BF_UNREADABLE) return 0;
+  const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
+  const uintptr_t *end = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
+  for (; p < end; p++) {
+    if (*p - h->lo >= h->span) continue;
+    long t = reached_by(h, *p);
+    if (t < 0 || h->blk[t].mark != LG_REACHABLE) continue;
+    h->blk[t].mark = WALKED;
+    if (vec_push(walk, (uint32_t)t) < 0) return -1;
+    if ((uint32_t)t == x) return 1;
   }
-  if (cur == NONE || !(cur & LG_PARENT_ROOT)) { lg_sys_drop(tmp); return 0; }
-  *root = &h->roots[cur & ~LG_PARENT_ROOT];
-  for (size_t k = len < max ? len : max; k > 0; k--) path[n++] = tmp[k - 1];
-  lg_sys_drop(tmp);
+  return 0;
+}
+
+/* The first block of level d (of walk, levels starts) that points at
+ * block x; NONE when none does. */
+static uint32_t first_pointing(lg_heap_t *h, const lg_vec_t *walk, const lg_vec_t *starts, size_t d, uint32_t x) {
+  size_t hi = d < starts->n ? starts->v[d] : walk->n;
+  for (size_t k = starts->v[d - 1]; k < hi; k++)
+    if (points_at(h, walk->v[k], x)) return walk->v[k];
+  return NONE;
+}
+
+/* Starts the walk with the blocks the roots reached, in the order they
+ * did (level 1): 1 when x is among them, 0 when not, -1 out of memory. */
+static int walk_roots(lg_heap_t *h, uint32_t x, lg_vec_t *walk, lg_vec_t *starts) {
+  int met = 0;
+  if (vec_push(starts, 0) < 0) return -1;
+  for (size_t k = 0; k < h->nroots; k++) {
+    uint32_t r = h->root_blk[k];
+    if (h->blk[r].mark != LG_REACHABLE) continue;
+    h->blk[r].mark = WALKED;
+    if (vec_push(walk, r) < 0) return -1;
+    met |= r == x;
+  }
+  return met;
+}
+
+/* Walks the blocks of level `level` (the last in walk), appending the
+ * next level's and noting where it starts: 1 when x is met, 0 when not,
+ * -1 out of memory. */
+static int walk_level(lg_heap_t *h, size_t level, uint32_t x, lg_vec_t *walk, lg_vec_t *starts) {
+  size_t lo = starts->v[level - 1], hi = walk->n;
+  if (vec_push(starts, (uint32_t)hi) < 0) return -1;
+  for (size_t k = lo; k < hi; k++) {
+    int met = walk_block(h, walk->v[k], x, walk);
+    if (met) return met;
+  }
+  return 0;
+}
+
+/* Walks from the roots' blocks until block x is met: walk gets the blocks
+ * in the order met, starts[d - 1] the position of level d's first, for
+ * each level up to x's. Returns x's level, or 0 (not met, or out of
+ * memory). With `hint`, the depth marking gave x (2 or more; 0: none),
+ * the last level is not walked when one of its blocks points at x: the
+ * first that does is the one walking it would meet x from. */
+static size_t walk_to(lg_heap_t *h, uint32_t x, unsigned hint, lg_vec_t *walk, lg_vec_t *starts) {
+  int met = walk_roots(h, x, walk, starts);
+  if (met) return met < 0 ? 0 : 1;
+  for (size_t level = 1; walk->n > starts->v[level - 1]; level++) {
+    if (hint >= 2 && level + 1 == hint && first_pointing(h, walk, starts, level, x) != NONE) return hint;
+    met = walk_level(h, level, x, walk, starts);
+    if (met) return met < 0 ? 0 : level + 1;
+  }
+  return 0;
+}
+
+/* The noted root hit that reached block r first. */
+static const lg_root_hit_t *root_of(const lg_heap_t *h, uint32_t r) {
+  for (size_t k = 0; k < h->nroots; k++)
+    if (h->root_blk[k] == r) return &h->roots[k];
+  return NULL;
+}
+
+size_t lg_heap_chain(lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root) {
+  if (!h->chains || i >= h->n || h->blk[i].mark != LG_REACHABLE || !max) return 0;
+  lg_heap_end_marking(h);
+  lg_vec_t walk = {0}, starts = {0};
+  const lg_blk_t *b = &h->blk[i];
+  unsigned hint = 0; /* a site's nearest block: marking knows its depth */
+  if (b->stack < h->nsites && h->site_best[b->stack] == i && h->site_depth[b->stack] < LG_DEPTH_MAX)
+    hint = h->site_depth[b->stack];
+  size_t d = walk_to(h, (uint32_t)i, hint, &walk, &starts), n = 0;
+  uint32_t *back = d ? lg_sys_grab(d, sizeof *back) : NULL;
+  if (back) {
+    /* From the block back to the roots: each hop the first of its level
+     * that points at the one after it, as the walk met them. */
+    back[0] = (uint32_t)i;
+    size_t len = 1;
+    for (size_t lv = d - 1; lv >= 1 && back[len - 1] != NONE; lv--, len++)
+      back[len] = first_pointing(h, &walk, &starts, lv, back[len - 1]);
+    const lg_root_hit_t *r = back[len - 1] != NONE ? root_of(h, back[len - 1]) : NULL;
+    if (r) {
+      *root = r;
+      for (size_t k = len < max ? len : max; k > 0; k--) path[n++] = back[k - 1];
+    }
+  }
+  for (size_t k = 0; k < walk.n; k++) h->blk[walk.v[k]].mark = LG_REACHABLE;
+  lg_sys_drop(back);
+  vec_free(&walk);
+  vec_free(&starts);
   return n;
 }
 
@@ -1063,95 +1307,133 @@ static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
   return t >= 0 && ((uint32_t)t != i || is_start(h, i, w));
 }
 
-/* Resolves the words w[0..n) (n <= BATCH, each in [h->lo, h->lo +
- * h->span)) into t[] as find_ref does (-1: no block), a stage at a time
- * for the whole batch, with prefetches, so that the loads overlap. */
-static void find_refs(const lg_heap_t *h, const uintptr_t *w, size_t n, long *t) {
-  const lg_dirent_t *ent[BATCH];
-  const lg_region_t *reg[BATCH];
-  int at[BATCH];
-  locate_batch(h, w, n, reg, ent);
-  for (size_t k = 0; k < n; k++) {
-    t[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
-    if (t[k] >= 0 && !at[k]) __builtin_prefetch(&h->blk[t[k]]);
+/* The blocks of one set (analyse_set), for finding the set's block that
+ * a word points into without the heap's index: the set's addresses in
+ * order, and per bucket of the heap's span the first of them in it, so
+ * that a lookup is a bucket load and a short binary search in memory of
+ * 8 bytes a set block (the index, 16 bytes a KiB of heap, is given back
+ * before the analysis: lg_analyse_run). */
+typedef struct setfind {
+  uintptr_t *addr;   /* [m]: the set's block addresses, ascending */
+  uint32_t *bucket;  /* [nb + 1]: the first set block of each bucket */
+  size_t nb;
+  unsigned shift;    /* a bucket covers 1 << shift bytes from h->lo */
+} setfind_t;
+
+#define SET_BUCKET_BLOCKS 4 /* set blocks a bucket holds on average, at most */
+
+/* Fills f for the set nodes[0..m) (ascending block indexes); 0 or -1. */
+static int setfind_make(const lg_heap_t *h, const uint32_t *nodes, size_t m, setfind_t *f) {
+  f->shift = 0;
+  f->nb = 1;
+  while (f->nb * SET_BUCKET_BLOCKS < m && f->nb < ((size_t)1 << 24)) f->nb *= 2;
+  while ((h->span >> f->shift) > f->nb) f->shift++;
+  f->addr = lg_sys_grab(m + 1, sizeof *f->addr);
+  f->bucket = lg_sys_grab(f->nb + 2, sizeof *f->bucket);
+  if (!f->addr || !f->bucket) return -1;
+  size_t k = 0;
+  for (size_t u = 0; u < m; u++) {
+    f->addr[u] = h->blk[nodes[u]].addr;
+    for (size_t b = (f->addr[u] - h->lo) >> f->shift; k <= b; k++) f->bucket[k] = (uint32_t)u;
   }
-  for (size_t k = 0; k < n; k++) {
-    if (t[k] < 0 || at[k] || contains(h, (uint32_t)t[k], w[k])) continue;
-    if (!(w[k] - h->blk[t[k]].addr == 8 && is_empty_array(h, (uint32_t)t[k]))) t[k] = -1;
-  }
-}
-
-/* The local ids of one set of blocks (analyse_set): bit i of `in` for
- * block i in the set, and per 64 blocks the number of members below
- * them; a member's id is its rank in the set. n / 8 + n / 16 bytes,
- * where a table of ids would take 4 bytes a block. */
-typedef struct ids { uint64_t *in; uint32_t *below; size_t nw; } ids_t;
-
-/* Block t's local id, or NONE when it is not in the set. */
-static inline uint32_t lid_of(const ids_t *d, size_t t) {
-  uint64_t w = d->in[t >> 6], bit = (uint64_t)1 << (t & 63);
-  return (w & bit) ? d->below[t >> 6] + count_bits(w & (bit - 1)) : NONE;
-}
-
-/* Makes d the ids of the set nodes[0..m) (ascending). */
-static void ids_fill(ids_t *d, const uint32_t *nodes, size_t m) {
-  memset(d->in, 0, d->nw * sizeof *d->in);
-  for (size_t u = 0; u < m; u++) d->in[nodes[u] >> 6] |= (uint64_t)1 << (nodes[u] & 63);
-  uint32_t sum = 0;
-  for (size_t k = 0; k < d->nw; k++) { d->below[k] = sum; sum += count_bits(d->in[k]); }
-}
-
-/* The edge-building state of one set: the words waiting for find_refs
- * and the local ids of the blocks they were read in. */
-typedef struct edges {
-  uintptr_t w[BATCH];
-  uint32_t from[BATCH];
-  size_t n;
-  lg_vec_t adj;  /* local targets, grouped by local source in order */
-} edges_t;
-
-/* Resolves the waiting words of `e` and records those that are edges
- * within set `s`: as block indexes in ef/et, as local ids in e->adj (and
- * counted in s->adj0[source + 1]). Returns 0 or -1 (out of memory). */
-static int flush_edges(lg_heap_t *h, set_t *s, const ids_t *lid, edges_t *e, lg_vec_t *ef, lg_vec_t *et) {
-  long t[BATCH];
-  find_refs(h, e->w, e->n, t);
-  for (size_t k = 0; k < e->n; k++)
-    if (t[k] >= 0) __builtin_prefetch(&lid->in[t[k] >> 6]);
-  for (size_t k = 0; k < e->n; k++) {
-    uint32_t u = e->from[k], i = s->node[u];
-    uint32_t to;
-    if (!is_edge(h, i, t[k], e->w[k]) || (to = lid_of(lid, (size_t)t[k])) == NONE) continue;
-    if (vec_push(ef, i) < 0 || vec_push(et, (uint32_t)t[k]) < 0 || vec_push(&e->adj, to) < 0) return -1;
-    s->adj0[u + 1]++;
-  }
-  e->n = 0;
+  for (; k <= f->nb + 1; k++) f->bucket[k] = (uint32_t)m;
   return 0;
 }
 
-/* Builds the edges among blocks of `s` (lid maps block -> local id): in
- * ef/et, and as s's adjacency (CSR: s->adj0, s->adj). */
-static int build_edges(lg_heap_t *h, set_t *s, const ids_t *lid, lg_vec_t *ef, lg_vec_t *et) {
-  edges_t e;
+static void setfind_free(setfind_t *f) {
+  lg_sys_drop(f->addr);
+  lg_sys_drop(f->bucket);
+}
+
+/* The local id of the set block that word w (in [h->lo, h->lo +
+ * h->span)) refers to as find_ref judges it — the block containing w,
+ * or the `new T[0]` block w ends when no block starts at w — or NONE. A
+ * start pointer needs no load of the block's record. */
+static inline uint32_t setfind_ref(const lg_heap_t *h, const set_t *s, const setfind_t *f, uintptr_t w) {
+  size_t b = (w - h->lo) >> f->shift, lo = f->bucket[b], hi = f->bucket[b + 1];
+  while (lo < hi) { /* the first set block above w */
+    size_t mid = (lo + hi) / 2;
+    if (f->addr[mid] <= w) lo = mid + 1; else hi = mid;
+  }
+  if (!lo) return NONE;
+  uint32_t u = (uint32_t)(lo - 1), t = s->node[u];
+  if (f->addr[u] == w || contains(h, t, w)) return u;
+  if (w - h->blk[t].addr == 8 && is_empty_array(h, t) && (t + 1 == h->n || h->blk[t + 1].addr > w)) return u;
+  return NONE;
+}
+
+/* The words of one set waiting for their lookups (build_edges), with
+ * the local ids of the blocks they were read in. */
+typedef struct edge_batch { uintptr_t w[BATCH]; uint32_t from[BATCH]; size_t n; } edge_batch_t;
+
+/* Looks up the waiting words of e, a stage at a time with prefetches (the
+ * bucket, then the addresses: their misses overlap), and records those
+ * that are edges in adj (counted in s->adj0[source + 1]); 0 or -1. */
+static int flush_edge_batch(lg_heap_t *h, set_t *s, const setfind_t *f, edge_batch_t *e, lg_vec_t *adj) {
+  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->bucket[(e->w[k] - h->lo) >> f->shift]);
+  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->addr[f->bucket[(e->w[k] - h->lo) >> f->shift]]);
+  int rc = 0;
+  for (size_t k = 0; k < e->n && !rc; k++) {
+    uint32_t u = e->from[k], to = setfind_ref(h, s, f, e->w[k]);
+    if (to == NONE || !is_edge(h, s->node[u], s->node[to], e->w[k])) continue;
+    rc = vec_push(adj, to);
+    s->adj0[u + 1]++;
+  }
+  e->n = 0;
+  return rc;
+}
+
+/* Builds the edges among blocks of `s` as its adjacency (CSR: s->adj0,
+ * s->adj, local ids, each source's in the order of its words). */
+LG_READS_ANY static int build_edges(lg_heap_t *h, set_t *s) {
+  setfind_t f = {0};
+  lg_vec_t adj = {0};
+  edge_batch_t e;
   e.n = 0;
-  e.adj = (lg_vec_t){0};
   s->adj0 = lg_sys_grab(s->m + 1, 4);
-  if (!s->adj0) return -1;
-  for (uint32_t u = 0; u < s->m; u++) {
+  int rc = s->adj0 && setfind_make(h, s->node, s->m, &f) == 0 ? 0 : -1;
+  for (uint32_t u = 0; u < s->m && !rc; u++) {
     const lg_blk_t *b = &h->blk[s->node[u]];
     if (b->flags & LG_BF_UNREADABLE) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
     const uintptr_t *end = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
-    for (; p < end; p++) {
+    for (; p < end && !rc; p++) {
       if (*p - h->lo >= h->span) continue;
       e.w[e.n] = *p;
       e.from[e.n++] = u;
-      if (e.n == BATCH && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
+      if (e.n == BATCH) rc = flush_edge_batch(h, s, &f, &e, &adj);
     }
   }
-  if (e.n && flush_edges(h, s, lid, &e, ef, et) < 0) { vec_free(&e.adj); return -1; }
+  if (!rc && e.n) rc = flush_edge_batch(h, s, &f, &e, &adj);
+  setfind_free(&f);
+  if (rc) { vec_free(&adj); return -1; }
   for (size_t u = 0; u < s->m; u++) s->adj0[u + 1] += s->adj0[u];
-  s->adj = e.adj.v;
+  s->adj = adj.v;
+  return 0;
+}
+
+/* Grows v to hold exactly `more` further entries; 0 or -1. */
+static int vec_room(lg_vec_t *v, size_t more) {
+  if (v->n + more <= v->cap) return 0;
+  uint32_t *nv = lg_sys_grab(v->n + more, sizeof *nv);
+  if (!nv) return -1;
+  if (v->v) memcpy(nv, v->v, v->n * sizeof *nv);
+  lg_sys_drop(v->v);
+  v->v = nv;
+  v->cap = v->n + more;
+  return 0;
+}
+
+/* Appends the edges of set s (its adjacency) to ef/et as block indexes,
+ * in the adjacency's order; 0 or -1. */
+static int append_edges(const set_t *s, lg_vec_t *ef, lg_vec_t *et) {
+  size_t ne = s->adj0[s->m];
+  if (vec_room(ef, ne) < 0 || vec_room(et, ne) < 0) return -1;
+  for (uint32_t u = 0; u < s->m; u++)
+    for (uint32_t j = s->adj0[u]; j < s->adj0[u + 1]; j++) {
+      ef->v[ef->n++] = s->node[u];
+      et->v[et->n++] = s->node[s->adj[j]];
+    }
   return 0;
 }
 
@@ -1159,17 +1441,16 @@ static int build_edges(lg_heap_t *h, set_t *s, const ids_t *lid, lg_vec_t *ef, l
  * ignored), given as their indexes in ascending order (nodes[0..m)):
  * entries, cycles and clusters, into info[0..m) (lg_graph_t.lost_info's
  * form), appended to g via the out vectors. */
-static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, ids_t *lid, lg_graph_t *g,
+static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, lg_graph_t *g,
                        lg_vec_t *ef, lg_vec_t *et, lg_vec_t *cl_first, uint32_t *info) {
   set_t s = {0};
   if (!m) return 0;
   s.node = nodes;
   s.m = m;
-  ids_fill(lid, nodes, m);
   int rc = -1;
   uint32_t *size = NULL, *lowest = NULL, *uf = NULL, *cid = NULL;
   uint8_t *has_in = NULL, *cyc = NULL;
-  if (build_edges(h, &s, lid, ef, et) < 0 || tarjan(&s) < 0) goto out;
+  if (build_edges(h, &s) < 0 || tarjan(&s) < 0) goto out;
   size = lg_sys_grab(s.nscc, 4); lowest = lg_sys_grab(s.nscc, 4);
   has_in = lg_sys_grab(s.nscc, 1); cyc = lg_sys_grab(s.nscc, 1);
   uf = lg_sys_grab(m, 4); cid = lg_sys_grab(m, 4);
@@ -1205,8 +1486,10 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, ids_t 
   }
   rc = 0;
 out:
-  lg_sys_drop(s.adj0); lg_sys_drop(s.adj); lg_sys_drop(s.scc);
+  lg_sys_drop(s.scc);
   lg_sys_drop(size); lg_sys_drop(lowest); lg_sys_drop(has_in); lg_sys_drop(cyc); lg_sys_drop(uf); lg_sys_drop(cid);
+  if (!rc) rc = append_edges(&s, ef, et); /* the edges by block, once the rest went back */
+  lg_sys_drop(s.adj0); lg_sys_drop(s.adj);
   return rc;
 }
 
@@ -1308,21 +1591,19 @@ static int merge_lost(lg_graph_t *g, const lg_vec_t *un, const uint32_t *uinfo, 
 
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
+  lg_heap_end_marking(h); /* its lists' room is the analysis' */
   lg_vec_t ef = {0}, et = {0}, kind = {0}, un = {0}, po = {0};
-  ids_t lid = {lg_sys_grab(h->n / 64 + 1, 8), lg_sys_grab(h->n / 64 + 1, 4), h->n / 64 + 1};
   uint32_t *uinfo = NULL, *pinfo = NULL;
-  int rc = lid.in && lid.below ? split_blocks(h, g, &un, &po) : -1;
+  int rc = split_blocks(h, g, &un, &po);
   if (!rc) {
     uinfo = lg_sys_grab(un.n + 1, 4);
     pinfo = lg_sys_grab(po.n + 1, 4);
     if (!uinfo || !pinfo) rc = -1;
   }
   if (!rc) {
-    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, &lid, g, &ef, &et, &kind, uinfo);
+    rc = analyse_set(h, LG_UNREACHED, un.v, un.n, g, &ef, &et, &kind, uinfo);
   }
-  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, &lid, g, &ef, &et, &kind, pinfo);
-  lg_sys_drop(lid.in);
-  lg_sys_drop(lid.below);
+  if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, g, &ef, &et, &kind, pinfo);
   if (!rc) rc = group_members(h, g, &kind, &un, &po, uinfo, pinfo);
   if (!rc) rc = merge_lost(g, &un, uinfo, &po, pinfo);
   g->edge_from = ef.v;

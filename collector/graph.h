@@ -102,9 +102,8 @@ typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
 /* Where marking first found a pointer to a block, when it came from a root
  * (kind is enum lg_root_kind; tid the thread for stacks, registers, TLS). */
 typedef struct lg_root_hit { uintptr_t where; uint32_t kind, tid; } lg_root_hit_t;
-#define LG_PARENT_ROOT 0x80000000u
-/* Depths (lg_heap_t.depth) stop counting here: one byte a block, and the
- * chains a scan logs are shorter (LG_CHAIN_MAX_HOPS). */
+/* Depths (a site's nearest old block, lg_heap_site_best) stop counting
+ * here; the chains a scan logs are shorter (LG_CHAIN_MAX_HOPS). */
 #define LG_DEPTH_MAX 255
 
 typedef struct lg_heap {
@@ -140,13 +139,22 @@ typedef struct lg_heap {
   unsigned rnext;
   lg_vec_t pstack;      /* the POSSIBLE work list, a stack */
   uint64_t scanned_bytes;
-  /* Optional (parent != NULL): for each REACHABLE block, the block that
-   * first pointed at it, or LG_PARENT_ROOT | index into roots[]. Breadth-
-   * first marking makes these the shortest paths from the roots. */
-  uint32_t *parent;
-  uint8_t *depth;       /* hops from the roots, with parent; at most LG_DEPTH_MAX */
+  /* Retention chains (lg_heap_track_parents; chains != 0). Marking keeps
+   * no parent a block: it notes each block that a root reached (roots[]
+   * and, beside, root_blk[]: the first root word that reached it), and
+   * per allocation site the REACHABLE old block (generation 2 or more)
+   * nearest the roots (site_best, NONE: none; site_depth its hops, at
+   * most LG_DEPTH_MAX; the lowest index among equals). lg_heap_chain
+   * finds the path again from the roots it noted. `level` is the depth
+   * of the blocks the flood scans. */
+  int chains;
   lg_root_hit_t *roots;
+  uint32_t *root_blk;
   size_t nroots, caproots;
+  uint32_t *site_best;
+  uint8_t *site_depth;
+  size_t nsites;
+  uint32_t level;
   uint32_t root_kind, root_tid; /* of the root range being marked */
   /* Heuristics: bit 1 << enum lg_heuristic for each one enabled (0: none),
    * and the module segments sorted by address (lg_heap_add_segment), for
@@ -243,6 +251,19 @@ void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a);
 void lg_heap_plan_place(lg_heap_plan_t *p);
 size_t lg_heap_plan_slot(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
 int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b);
+/* The same plan for a table walked while the program runs (the concurrent
+ * copy, concmark.c), whose walks need not see the same blocks:
+ * lg_heap_plan_try is lg_heap_plan_slot for a block the count may not
+ * have seen, or LG_PLAN_NONE when the plan has no room or no key for it
+ * (the caller keeps it apart); lg_heap_plan_pack then closes the holes
+ * that blocks counted but not copied left in the buckets and returns how
+ * many records b[] holds, ready for lg_heap_plan_sort; lg_heap_merge
+ * merges the sorted o[0..m) into the sorted b[0..n), which has room for
+ * n + m records. */
+#define LG_PLAN_NONE ((size_t)-1)
+size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
+size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b);
+void lg_heap_merge(lg_blk_t *b, size_t n, const lg_blk_t *o, size_t m);
 /* lg_heap_build indexes h->blk[0..n) (sorted); overlapping entries are
  * trimmed. From then until marking ends, block marks change only through
  * the marking functions below. Returns 0 or -1 (out of memory). */
@@ -268,15 +289,36 @@ void lg_mark_finish(lg_heap_t *h);
 int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void));
 /* lg_mark_root_kind names the roots marked next (for retention chains). */
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);
-/* lg_heap_track_parents turns on parent tracking; 0 or -1. */
+/* lg_heap_track_parents turns on what retention chains need (graph.h:
+ * the roots' hits and each site's nearest old block); 0 or -1. */
 int lg_heap_track_parents(lg_heap_t *h);
-/* lg_heap_drop_parents gives the parents and depths back (chains are
+/* lg_heap_drop_parents gives the sites' nearest blocks back (chains are
  * then no longer found); the roots stay. */
 void lg_heap_drop_parents(lg_heap_t *h);
-/* lg_heap_chain writes the path from a root to block i into path[] (block
- * indexes, root side first, at most max) and returns its length, or 0 when
- * i is not REACHABLE or parents are not tracked; *root gets the root. */
-size_t lg_heap_chain(const lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root);
+/* lg_heap_site_best tells the REACHABLE old block of allocation site
+ * `stack` nearest the roots (*blk) and its hops from them (*depth, at
+ * most LG_DEPTH_MAX): 1, or 0 when the site has none or chains are not
+ * tracked. */
+int lg_heap_site_best(const lg_heap_t *h, uint32_t stack, uint32_t *blk, unsigned *depth);
+/* lg_heap_chain writes a shortest path from a root to block i into path[]
+ * (block indexes, root side first, at most max: a longer path keeps the
+ * block's end) and returns its length, or 0 when i is not REACHABLE,
+ * chains are not tracked, or no noted root leads to it; *root gets the
+ * root. It ends marking (lg_heap_end_marking) and walks again, breadth
+ * first from the blocks the roots reached in the order they did, up to
+ * i's level: each hop is the first block of its level, in that order,
+ * that points at the next (as marking's first finder is, unless its work
+ * list overflowed). Memory: one index per block it walks. */
+size_t lg_heap_chain(lg_heap_t *h, size_t i, uint32_t *path, size_t max, const lg_root_hit_t **root);
+/* lg_heap_end_marking gives back marking's work lists and its settled
+ * bitmap once marking is over (no marking function may be called after
+ * it); lg_graph_analyse and lg_heap_chain call it. */
+void lg_heap_end_marking(lg_heap_t *h);
+/* lg_heap_drop_index gives the address index back once marking is over
+ * and few lookups remain (lg_analyse_run drops it before the analysis,
+ * which needs none): lg_heap_find then searches the sorted records
+ * instead (the same answers, in log n steps). */
+void lg_heap_drop_index(lg_heap_t *h);
 
 /* lg_graph_analyse gives every lost block its category, cluster and
  * flags (in g: lg_graph_cat and the others below) and fills the rest of

@@ -540,7 +540,7 @@ void lg_roots_mark_live(lg_scan_t *s) {
   memset(&r, 0, sizeof r);
   r.s = s;
   r.h = &s->heap;
-  if (!s->heap.parent) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
+  if (!s->heap.chains) lg_heap_track_parents(&s->heap); /* for retention chains; optional (kept by a second pass) */
   lg_mark_root_kind(&s->heap, LG_ROOT_DATA, 0);
   lg_modules_each_writable(mark_module, s);
   lg_mark_root_kind(&s->heap, LG_ROOT_REGION, 0);

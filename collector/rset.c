@@ -21,6 +21,9 @@ static entry_t *reg;            /* tracked ranges, by address, disjoint */
 static size_t nreg, reg_bytes;
 static lg_rset_run_t *clean;    /* the last collection's clean runs */
 static size_t nclean, clean_bytes;
+static lg_rset_run_t *noted;    /* written runs noted since (lg_rset_note_written) */
+static size_t nnoted, noted_bytes;
+static int noted_lost;          /* a note found no room: nothing is clean */
 
 int lg_rset_open(void) {
   if (on) return 0;
@@ -251,9 +254,59 @@ static void rebuild(const lg_map_t *maps, size_t n, entry_t *out) {
   nreg = no;
 }
 
+void lg_rset_note_written(uintptr_t lo, uintptr_t hi) {
+  if (!on || lo >= hi) return;
+  if (nnoted && noted[nnoted - 1].hi == lo) { noted[nnoted - 1].hi = hi; return; }
+  if (room((void **)&noted, &noted_bytes, (nnoted + 1) * sizeof *noted) < 0) { noted_lost = 1; return; }
+  noted[nnoted++] = (lg_rset_run_t){lo, hi};
+}
+
+/* Sorts the noted runs by start (a shell sort: no malloc with the world
+ * stopped). */
+static void sort_noted(void) {
+  for (size_t gap = nnoted / 2; gap; gap /= 2)
+    for (size_t i = gap; i < nnoted; i++)
+      for (size_t j = i; j >= gap && noted[j - gap].lo > noted[j].lo; j -= gap) {
+        lg_rset_run_t t = noted[j]; noted[j] = noted[j - gap]; noted[j - gap] = t;
+      }
+}
+
+/* Appends what of clean run c no noted run covers to out (*no entries),
+ * from noted[*j] on (sorted by start; they may overlap). */
+static void cut_run(lg_rset_run_t c, size_t *j, lg_rset_run_t *out, size_t *no) {
+  while (*j < nnoted && noted[*j].hi <= c.lo) (*j)++;
+  uintptr_t pos = c.lo;
+  for (size_t k = *j; k < nnoted && noted[k].lo < c.hi && pos < c.hi; k++) {
+    if (noted[k].hi <= pos) continue;
+    if (noted[k].lo > pos) out[(*no)++] = (lg_rset_run_t){pos, noted[k].lo};
+    pos = noted[k].hi;
+  }
+  if (pos < c.hi) out[(*no)++] = (lg_rset_run_t){pos, c.hi};
+}
+
+/* Takes the noted runs out of this collection's clean runs, and forgets
+ * them (they are written for this collection only). */
+static void subtract_noted(void) {
+  if (noted_lost) nclean = 0;
+  if (nnoted && nclean) {
+    size_t bytes = (nclean + nnoted + 1) * sizeof(lg_rset_run_t), no = 0, j = 0;
+    lg_rset_run_t *out = lg_sys_map(bytes);
+    sort_noted();
+    for (size_t i = 0; out && i < nclean; i++) cut_run(clean[i], &j, out, &no);
+    if (out) {
+      lg_sys_unmap(clean, clean_bytes);
+      clean = out;
+      clean_bytes = bytes;
+    }
+    nclean = out ? no : 0;
+  }
+  nnoted = 0;
+  noted_lost = 0;
+}
+
 void lg_rset_collect(void) {
   nclean = 0;
-  if (!lg_rset_ready()) return;
+  if (!lg_rset_ready()) { nnoted = 0; noted_lost = 0; return; }
   lg_map_t *maps = NULL;
   size_t n = 0, bytes = 0;
   if (lg_maps_read(&maps, &n, &bytes) < 0) return;
@@ -267,6 +320,7 @@ void lg_rset_collect(void) {
     reg_bytes = out_bytes;
   }
   lg_sys_unmap(maps, bytes);
+  subtract_noted();
 }
 
 void lg_rset_each_range(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg) {
@@ -293,13 +347,17 @@ const lg_rset_run_t *lg_rset_clean(size_t *n) {
 void lg_rset_close(void) {
   closed = 1;
   lg_dirty_close();
-  nreg = nclean = nchunks = 0;
+  nreg = nclean = nchunks = nnoted = 0;
 }
 
 void lg_rset_fork_child(void) {
   if (reg) lg_sys_unmap(reg, reg_bytes);
   if (clean) lg_sys_unmap(clean, clean_bytes);
   if (chunks) lg_sys_unmap(chunks, chunks_bytes);
+  if (noted) lg_sys_unmap(noted, noted_bytes);
+  noted = NULL;
+  nnoted = noted_bytes = 0;
+  noted_lost = 0;
   reg = NULL;
   clean = NULL;
   chunks = NULL;

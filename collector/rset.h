@@ -59,6 +59,14 @@ void lg_rset_collect(void);
  * they stay written for the next collection. */
 void lg_rset_each_range(void (*fn)(uintptr_t lo, uintptr_t hi, void *arg), void *arg);
 int lg_rset_covers(uintptr_t lo, uintptr_t hi);
+/* lg_rset_note_written(lo, hi) says that the pages of [lo, hi), of a
+ * range the registry tracks, were written since the last collection
+ * although a collection of the caller's protected them again (a
+ * concurrent scan's pre-cleaning round, concmark.h): the next collection
+ * counts them written, none of them clean. Any thread holding the scan
+ * lock, world running; a note that finds no room makes the next
+ * collection's clean runs none at all. */
+void lg_rset_note_written(uintptr_t lo, uintptr_t hi);
 /* lg_rset_clean returns the clean runs of the last collection, sorted and
  * disjoint (*n of them; none when tracking is off). */
 const lg_rset_run_t *lg_rset_clean(size_t *n);

@@ -113,6 +113,20 @@ static void note_phases(const lg_scan_t *s, const uint64_t *t) {
   lg_note_locked(LG_NOTE_INFO, msg);
 }
 
+/* Says the most memory the scan's own mappings took at once so far
+ * (lg_sys_count_peak: what it mapped since lg_scan_run began, in this
+ * thread or its snapshot child), beside the bytes of the blocks it judged. */
+static void note_memory(const lg_scan_t *s) {
+  uint64_t heap = 0, peak = lg_sys_count_peak();
+  for (int c = 1; c <= LG_NCATS; c++) heap += s->graph.cat_bytes[c];
+  uint64_t tenths = heap ? peak * 1000 / heap : 0;
+  char msg[200];
+  lg_fmt(msg, sizeof msg, "scan %u memory (KiB): peak %llu in the scan's own mappings, blocks %llu (%llu.%llu%%)",
+         s->number, (unsigned long long)(peak >> 10), (unsigned long long)(heap >> 10),
+         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+  lg_note_locked(LG_NOTE_INFO, msg);
+}
+
 /* A young scan's marking after the roots: the remembered set, then the
  * sweep of the clean pages if young blocks stayed unreached. When the
  * remembered set cannot be read, every young block counts as reached:
@@ -155,6 +169,7 @@ static long judge(lg_scan_t *s, uint64_t *t, uint64_t cpu0) {
   lg_scanlog_sites_and_chains(s);
   t[4] = lg_now_ns();
   note_phases(s, t);
+  note_memory(s);
   if (s->young) note_young(s, cpu0);
   lg_scanlog_end(s);
   return (long)(s->graph.cat_bytes[LG_CAT_DEFINITE] + s->graph.cat_bytes[LG_CAT_INDIRECT]);
@@ -181,6 +196,7 @@ static long judge_concurrent(lg_scan_t *s, uint64_t t_begin, uint64_t t_mark, ui
     if (s->young) s->swept_words = lg_young_sweep(s);
     if (s->young && s->young_fallback)
       for (size_t i = 0; i < s->heap.n; i++) s->heap.blk[i].mark = LG_REACHABLE; /* judge nothing (mark_young) */
+    lg_scanlog_sites_prepare(s); /* sites and chains first: their memory goes back before the analysis */
     lost = judge(s, t, s->young ? cpu_begin : thread_cpu_ns());
     lg_concmark_unguard();
     if (lost < 0) lg_note_locked(LG_NOTE_WARNING, "the scan ran out of memory and was abandoned");
@@ -282,6 +298,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
     return -1;
   }
   memset(r, 0, sizeof *r);
+  lg_sys_count_begin(); /* the scan's own memory, for its NOTE (the history above is kept between scans) */
   uint64_t t_begin = lg_now_ns(), cpu_begin = thread_cpu_ns();
   int conc = lg_concmark_wanted(&s) && lg_concmark_begin(&s) == 0;
   /* A concurrent scan collected the remembered set at its start: one that
@@ -335,6 +352,7 @@ long lg_scan_run(int kind, uint32_t number, const lg_self_t *self, const lg_opti
   tp[P_END] = lg_now_ns();
   if (pid > 0) lost = lg_clone_reap(pid, r);
   if (conc) lost = judge_concurrent(&s, t_begin, t_mark, cpu_begin);
+  lg_sys_count_end();
   if (lost == LG_CLONE_LOST_ABANDONED) return -1; /* as if it never ran: no note, nothing ages */
   if (kind != LG_SCAN_EXIT) note_pause(&s, tp, clone_cpu);
   lg_blocks_age();

@@ -267,11 +267,40 @@ static void log_live(const lg_scan_t *s, const uint32_t *ids, uint32_t n) {
   lg_log_end();
 }
 
+/* Buckets the edges by cluster (counting sort): cluster c's edges are
+ * w->eorder[estart[c] .. estart[c+1]); pos has room for the starts
+ * (es_bytes). Each edge's cluster is looked up once (a search of the lost
+ * list), kept for the second pass when memory allows. */
+static void bucket_edges(const lg_graph_t *g, work_t *w, uint32_t *pos, size_t es_bytes) {
+  size_t cl_bytes = (g->nedges + 1) * 4;
+  uint32_t *cl = lg_sys_map(cl_bytes);
+  for (size_t e = 0; e < g->nedges; e++) {
+    uint32_t c = lg_graph_cluster(g, g->edge_from[e]);
+    if (cl) cl[e] = c;
+    w->estart[c]++;
+  }
+  for (size_t c = 1; c <= g->nclusters; c++) w->estart[c] += w->estart[c - 1];
+  memcpy(pos, w->estart, es_bytes);
+  for (size_t e = 0; e < g->nedges; e++)
+    w->eorder[pos[(cl ? cl[e] : lg_graph_cluster(g, g->edge_from[e])) - 1]++] = (uint32_t)e;
+  if (cl) lg_sys_unmap(cl, cl_bytes);
+}
+
+/* The most sites (stack and category) a cluster of g can group its
+ * members into: no more than its blocks, nor than the stacks known times
+ * the categories (the sites' table need not be one entry a block of the
+ * largest cluster). */
+static uint32_t most_sites(const lg_graph_t *g) {
+  uint32_t maxb = 1;
+  for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
+  uint64_t by_stacks = ((uint64_t)lg_stacks_count() + 1) * (LG_NCATS + 1);
+  return by_stacks < maxb ? (uint32_t)by_stacks : maxb;
+}
+
 void lg_scanlog_clusters(lg_scan_t *s) {
   lg_graph_t *g = &s->graph;
   if (!g->nclusters) { judge(s, NULL); log_live(s, NULL, 0); return; }
-  uint32_t maxb = 1;
-  for (size_t c = 0; c < g->nclusters; c++) if (g->clusters[c].blocks > maxb) maxb = g->clusters[c].blocks;
+  uint32_t maxb = most_sites(g);
   uint32_t mask = 1;
   while (mask < maxb * 2) mask <<= 1;
   work_t w = {.mask = mask - 1};
@@ -287,12 +316,7 @@ void lg_scanlog_clusters(lg_scan_t *s) {
   w.eorder = lg_sys_map(sz_eo);
   if (pos && live && v && w.sites && w.map && w.listed && w.estart && w.eorder) {
     memset(w.map, 0xFF, sz_map);
-    /* Bucket the edges by cluster (counting sort): cluster c's edges are
-     * eorder[estart[c] .. estart[c+1]). */
-    for (size_t e = 0; e < g->nedges; e++) w.estart[lg_graph_cluster(g, g->edge_from[e])]++;
-    for (size_t c = 1; c <= g->nclusters; c++) w.estart[c] += w.estart[c - 1];
-    memcpy(pos, w.estart, sz_es);
-    for (size_t e = 0; e < g->nedges; e++) w.eorder[pos[lg_graph_cluster(g, g->edge_from[e]) - 1]++] = (uint32_t)e;
+    bucket_edges(g, &w, pos, sz_es);
     judge(s, v);
     for (uint32_t c = 0; c < g->nclusters; c++) {
       uint32_t id = still_live(s, c, &v[c]);
@@ -326,7 +350,7 @@ static prep_t *prep;
 
 /* Copies the chain from a root to block blk of site `stack` into c;
  * returns 0 when there is none. */
-static int take_chain(const lg_scan_t *s, uint32_t stack, uint32_t blk, chain_t *c) {
+static int take_chain(lg_scan_t *s, uint32_t stack, uint32_t blk, chain_t *c) {
   uint32_t path[LG_CHAIN_MAX_HOPS];
   const lg_root_hit_t *root = NULL;
   size_t n = lg_heap_chain(&s->heap, blk, path, LG_CHAIN_MAX_HOPS, &root);
@@ -387,17 +411,17 @@ static void count_sites(const lg_scan_t *s, stat_t *st, uint32_t nst) {
     unsigned g = b->gen > 2 ? 2 : b->gen;
     t->blocks[g]++;
     t->bytes[g] += lg_blk_size(&s->heap, b);
-    if (g == 2 && b->mark == LG_REACHABLE && s->heap.parent) {
-      uint32_t d = s->heap.depth[i];
-      if (d < t->depth) { t->depth = d; t->best = (uint32_t)i; }
-    }
+  }
+  for (uint32_t k = 0; k < nst; k++) {
+    unsigned d;
+    if (lg_heap_site_best(&s->heap, k, &st[k].best, &d)) st[k].depth = d;
   }
 }
 
 /* Picks the chains of the sites whose old bytes rose most since the last
  * scan (MAX_CHAINS rounds of picking the largest remaining rise) into p,
  * and remembers this scan's old bytes for the next. */
-static void pick_chains(const lg_scan_t *s, prep_t *p) {
+static void pick_chains(lg_scan_t *s, prep_t *p) {
   uint32_t hist_n = 0, pick[MAX_CHAINS];
   uint64_t *old = lg_history_old_bytes(&hist_n);
   const stat_t *st = p->st;

@@ -19,7 +19,41 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct own_header { uint64_t tag[2]; size_t len; } own_header_t;
+/* A mapping's header: the tag, the length, and the accounting generation
+ * of the thread that mapped it while counting (lg_sys_count_begin; 0:
+ * not counted). */
+typedef struct own_header { uint64_t tag[2]; size_t len; uint64_t counted; } own_header_t;
+
+/* The calling thread's accounting of its own mappings (lg_sys_count_*):
+ * the generation of the current count (0: off), the bytes it maps now
+ * net of what it gave back, and their peak. */
+static __thread struct { uint64_t gen; ptrdiff_t live, peak; } counting __attribute__((tls_model("initial-exec")));
+static uint64_t counting_gens;
+
+/* The pages a mapping of `len` bytes takes. */
+static inline size_t pages_of(size_t len) { return (len + 4095) & ~(size_t)4095; }
+
+/* Counts a fresh mapping of len bytes (header h) when the thread counts. */
+static inline void count_map(own_header_t *h, size_t len) {
+  h->counted = counting.gen;
+  if (!counting.gen) return;
+  counting.live += (ptrdiff_t)pages_of(len);
+  if (counting.live > counting.peak) counting.peak = counting.live;
+}
+
+/* Counts the end of the mapping with header h, when this count made it. */
+static inline void count_unmap(const own_header_t *h) {
+  if (counting.gen && h->counted == counting.gen) counting.live -= (ptrdiff_t)pages_of(h->len);
+}
+
+void lg_sys_count_begin(void) {
+  counting.gen = __atomic_add_fetch(&counting_gens, 1, __ATOMIC_RELAXED);
+  counting.live = counting.peak = 0;
+}
+
+size_t lg_sys_count_peak(void) { return counting.gen ? (size_t)counting.peak : 0; }
+
+void lg_sys_count_end(void) { counting.gen = 0; }
 
 static uint64_t own_tag[2];
 static int tag_state; /* 0 none, 1 being made, 2 ready */
@@ -64,6 +98,7 @@ static void *stamp(void *base, size_t len) {
   h->tag[0] = own_tag[0];
   h->tag[1] = own_tag[1];
   h->len = len;
+  count_map(h, len);
   return (char *)base + LG_SYS_HEADER;
 }
 
@@ -154,6 +189,7 @@ void lg_sys_unmap(void *p, size_t size) {
   (void)size; /* the header knows */
   if (p) {
     own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);
+    count_unmap(h);
     munmap(h, h->len);
   }
 }
@@ -175,8 +211,11 @@ void *lg_sys_remap(void *p, size_t old_size, size_t new_size) {
   (void)old_size;
   own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);
   size_t len = new_size + LG_SYS_HEADER;
+  own_header_t old = *h;
   void *q = mremap(h, h->len, len, MREMAP_MAYMOVE);
   if (q == MAP_FAILED) return NULL;
+  count_unmap(&old);
+  count_map(q, len);
   ((own_header_t *)q)->len = len;
   return (char *)q + LG_SYS_HEADER;
 }

@@ -65,6 +65,18 @@ int lg_sys_seal(void *p, size_t size);
  * mapping of the shim's: its length in bytes (header included), else 0. */
 size_t lg_sys_own_mapping(const void *page);
 
+/* Accounting of one thread's mappings, for the scan's extra memory:
+ * lg_sys_count_begin starts counting the calling thread's mappings from
+ * here (those made by it before are not counted, nor is their end);
+ * lg_sys_count_peak returns the most bytes (whole pages, headers
+ * included) the thread had mapped at once since, net of what it gave
+ * back (0 when it does not count); lg_sys_count_end stops. A snapshot
+ * child counts on in its copy of the thread. Mapped, not resident: an
+ * array reserved and touched only in part counts whole. */
+void lg_sys_count_begin(void);
+size_t lg_sys_count_peak(void);
+void lg_sys_count_end(void);
+
 /* lg_sys_on_stack calls fn(arg) on the stack whose top (highest address)
  * is `top`, and returns when fn does: for code whose frames must not lie
  * in the caller's memory. */

@@ -75,9 +75,15 @@ typedef struct lg_uw_thread {
   uint32_t chk_from;   /* caps when the checks were last started afresh */
   uint16_t index[INDEX][LG_UW_WAYS]; /* index + 1 of nodes with that slot and address, latest first */
   uint16_t kids[INDEX];        /* index + 1 of the latest node with that slot, address and frame outside */
-  lg_uw_node_t node[POOL];
-  lg_uw_chk_t checks[CHECKS];
+  /* A frame is 64 bytes and a group of four checks too: aligned to a
+   * cache line each (the state's mapping is: lg_sys_map's header is 64
+   * bytes), a frame the index finds is one line, not two, and a row of
+   * groups as many lines as groups. */
+  lg_uw_node_t node[POOL] __attribute__((aligned(64)));
+  lg_uw_chk_t checks[CHECKS] __attribute__((aligned(64)));
 } lg_uw_thread_t;
+_Static_assert(sizeof(lg_uw_node_t) == 64 && 4 * sizeof(lg_uw_chk_t) == 64 && LG_SYS_HEADER % 64 == 0,
+               "a frame, a group of checks and the state's start are each a cache line");
 
 
 /* The calling thread's state, NULL before its first capture; the shim's

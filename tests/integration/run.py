@@ -1069,7 +1069,20 @@ def discover(stress, patterns):
     return tests
 
 
+def unignore_stop_signals():
+    """Gives the programs under test the default SIGINT and SIGQUIT even
+    when this runner was started with them ignored (a shell's background
+    job, nohup): an ignored disposition survives exec, so a test that kills
+    its child with SIGINT would otherwise wait for a death that never
+    comes. A signal with a handler here is reset to the default by exec."""
+    if signal_mod.getsignal(signal_mod.SIGINT) == signal_mod.SIG_IGN:
+        signal_mod.signal(signal_mod.SIGINT, signal_mod.default_int_handler)
+    if signal_mod.getsignal(signal_mod.SIGQUIT) == signal_mod.SIG_IGN:
+        signal_mod.signal(signal_mod.SIGQUIT, signal_mod.SIG_DFL)
+
+
 def main():
+    unignore_stop_signals()
     ap = argparse.ArgumentParser(description="leakgraph integration tests")
     ap.add_argument("--build", default="build", help="the build directory (default build)")
     ap.add_argument("--stress", action="store_true", help="also run the tests marked stress: yes")

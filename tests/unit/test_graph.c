@@ -403,6 +403,89 @@ static void test_sorted_copy_matches_the_sort(void **state) {
   munmap(in, 3 * BIG * sizeof *in);
 }
 
+/* Fills out[] (room for nc records) from the copy walk c[0..nc) as the
+ * concurrent copy does (concmark.c): the plan's note and count passes see
+ * other sets of blocks (a[0..na) and b[0..nb): the table changed between
+ * the walks), a block the plan has no room or key for goes to over[],
+ * then the buckets are packed and sorted, over[] sorted and merged in.
+ * Returns the records in out[] and how many went apart in *nover. */
+static size_t live_plan_fill(const lg_blk_t *a, size_t na, const lg_blk_t *b, size_t nb, const lg_blk_t *c,
+                             size_t nc, lg_blk_t *out, lg_blk_t *over, size_t *nover) {
+  lg_heap_plan_t p;
+  memset(&p, 0, sizeof p);
+  for (size_t i = 0; i < na; i++) lg_heap_plan_note(&p, a[i].addr);
+  assert_int_equal(lg_heap_plan_digits(&p), 0);
+  for (size_t i = 0; i < nb; i++) lg_heap_plan_count(&p, b[i].addr);
+  lg_heap_plan_place(&p);
+  size_t no = 0;
+  for (size_t i = 0; i < nc; i++) {
+    size_t k = lg_heap_plan_try(&p, out, c[i].addr);
+    if (k == LG_PLAN_NONE) over[no++] = c[i];
+    else { assert_true(k < nb); out[k] = c[i]; }
+  }
+  size_t n = lg_heap_plan_pack(&p, out);
+  assert_int_equal(n + no, nc);
+  assert_int_equal(lg_heap_plan_sort(&p, out), 0);
+  assert_int_equal(lg_heap_sort(over, no), 0);
+  lg_heap_merge(out, n, over, no);
+  *nover = no;
+  return n + no;
+}
+
+/* The concurrent copy, sorted as it is made while the table changes
+ * between its walks (blocks freed after the note or the count, blocks
+ * born after either: in the noted range, below and above it, in a chunk
+ * of their own, off the first block's granule, in a bucket already
+ * full), holds the copy walk's records in the order lg_heap_sort gives
+ * them: every record once, whole. */
+static void test_sorted_copy_while_the_table_changes_matches_the_sort(void **state) {
+  (void)state;
+  enum { BIG = 300000 };
+  lg_blk_t *all = mmap(NULL, 6 * BIG * sizeof *all, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(all != MAP_FAILED);
+  lg_blk_t *a = all, *b = all + BIG, *c = all + 2 * BIG, *out = all + 3 * BIG, *over = all + 4 * BIG,
+           *ref = all + 5 * BIG;
+  size_t sizes[] = {BIG - 2000, 5000, 40, 1};
+  for (int layout = 0; layout < 3; layout++)
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+      size_t n = sizes[z], na = 0, nb = 0, nc = 0, born = 0;
+      uint64_t x = 88172645463325252ull + (uint64_t)layout;
+      for (size_t i = 0; i < n; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        uintptr_t ad = layout == 1 ? (x & 1 ? (uintptr_t)0x7f12340000ull << 8 : (uintptr_t)0x555555a00000ull) +
+                                         ((x >> 1) & 0x7ffffff0) /* a brk heap, mmapped chunks */
+                                   : (uintptr_t)0x555555550000ull + (x & 0x3ffffff0);
+        lg_blk_t r = {.addr = ad, .size = (uint32_t)i, .stack = (uint32_t)i};
+        unsigned fate = (unsigned)(x >> 40) % 16;
+        /* 0: freed after the note, 1: after the count, 2: born after the
+         * note, 3: born after the count, else there throughout. */
+        if (fate != 2 && fate != 3) a[na++] = r;
+        if (fate != 0 && fate != 3) b[nb++] = r;
+        if (fate > 1) c[nc++] = r;
+      }
+      /* Born after the count, where the plan has no key or no room: */
+      uintptr_t extra[] = {0x1000, 0x7ffffffff000ull, (uintptr_t)0x555555550000ull + 8, (uintptr_t)0x3f00000000ull,
+                           c[0].addr, c[0].addr + 16, (uintptr_t)0x555555550000ull + 0x3ffffff0};
+      for (size_t e = 0; n > 1 && e < sizeof extra / sizeof *extra; e++, born++)
+        c[nc++] = (lg_blk_t){.addr = extra[e], .size = (uint32_t)(n + e), .stack = (uint32_t)(n + e)};
+      memcpy(ref, c, nc * sizeof *c);
+      assert_int_equal(lg_heap_sort(ref, nc), 0);
+      memset(out, 0xAB, nc * sizeof *out);
+      size_t nover = 0, got = live_plan_fill(a, na, b, nb, c, nc, out, over, &nover);
+      assert_int_equal(got, nc);
+      if (n > 1) assert_true(nover >= born - 3); /* the three in the noted range may find room */
+      uint64_t sum = 0;
+      for (size_t i = 0; i < nc; i++) {
+        assert_true(out[i].addr == ref[i].addr);
+        assert_true(out[i].size == out[i].stack); /* whole records, never torn */
+        sum += out[i].stack * 0x9E3779B97F4A7C15ull ^ out[i].addr;
+        sum -= c[i].stack * 0x9E3779B97F4A7C15ull ^ c[i].addr;
+      }
+      assert_true(sum == 0); /* every record once */
+    }
+  munmap(all, 6 * BIG * sizeof *all);
+}
+
 static void test_mark_start_interior_and_unreached(void **state) {
   (void)state;
   make_heap(5);
@@ -591,9 +674,12 @@ static void test_million_node_list_needs_no_recursion(void **state) {
   assert_int_equal(g.cat_blocks[LG_CAT_DEFINITE], 1);
   assert_int_equal(g.cat_blocks[LG_CAT_INDIRECT], N - 1);
   assert_int_equal(lg_graph_cat(&h, &g, 0), LG_CAT_DEFINITE);
-  /* Reachable from a root, the whole list is marked iteratively too. */
+  /* Reachable from a root, the whole list is marked iteratively too (in a
+   * heap built again: the analysis ended marking). */
   lg_graph_free(&g);
+  lg_heap_free(&h);
   for (size_t i = 0; i < N; i++) b[i].mark = 0;
+  assert_int_equal(lg_heap_build(&h), 0);
   uintptr_t root = (uintptr_t)nodes[0];
   lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
   lg_mark_finish(&h);
@@ -631,12 +717,17 @@ static void test_chain_is_the_shortest_path_from_a_root(void **state) {
   lg_heap_free(&heap);
 }
 
+static void make_sized_heap(const uintptr_t *sizes, size_t n);
+#define BIT(x) (1u << (x))
+
 /* A level of the breadth-first marking wider than the REACHABLE ring
  * waits in its overflow bitmap and is still scanned before the next
  * level: a root block points at N blocks A[i], each A[i] at its own
- * C[i], and each C[i] also at C[i + 1]. Every C[i] then has depth 3 and
- * A[i] as parent; an A scanned after the Cs (a level taken out of order)
- * would leave some C reached through its neighbour, at depth 4. */
+ * C[i], and each C[i] also at C[i + 1]. Every block is old and of a site
+ * of its own, so each C[i] is its site's nearest block, at depth 3; an A
+ * scanned after the Cs (a level taken out of order) would leave some C
+ * reached through its neighbour first, at depth 4. The chains, walked
+ * again, go root block -> A[i] -> C[i]. */
 static void test_a_level_wider_than_the_ring_keeps_the_shortest_parents(void **state) {
   (void)state;
   enum { N = 20000 };
@@ -646,13 +737,13 @@ static void test_a_level_wider_than_the_ring_keeps_the_shortest_parents(void **s
   assert_true(area != MAP_FAILED && b != MAP_FAILED);
   uintptr_t *a = area, *c = area + 2 * N, *top = area + 4 * N; /* A[i] = a + 2i, C[i] = c + 2i */
   for (size_t i = 0; i < N; i++) {
-    b[i] = (lg_blk_t){.addr = (uintptr_t)&a[2 * i], .size = 16, .stack = 1};
-    b[N + i] = (lg_blk_t){.addr = (uintptr_t)&c[2 * i], .size = 16, .stack = 2};
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&a[2 * i], .size = 16, .stack = 1 + i, .gen = 2};
+    b[N + i] = (lg_blk_t){.addr = (uintptr_t)&c[2 * i], .size = 16, .stack = 1 + N + i, .gen = 2};
     a[2 * i] = (uintptr_t)&c[2 * i];
     c[2 * i] = i + 1 < N ? (uintptr_t)&c[2 * i + 2] : 0;
     top[i] = (uintptr_t)&a[2 * i];
   }
-  b[2 * N] = (lg_blk_t){.addr = (uintptr_t)top, .size = N * 8, .stack = 3};
+  b[2 * N] = (lg_blk_t){.addr = (uintptr_t)top, .size = N * 8, .stack = 1 + 2 * N, .gen = 2};
   lg_heap_t h = {.blk = b, .n = 2 * N + 1};
   assert_int_equal(lg_heap_build(&h), 0);
   assert_true(h.ring_mask + 1 < N / 2); /* the levels overflow */
@@ -660,24 +751,38 @@ static void test_a_level_wider_than_the_ring_keeps_the_shortest_parents(void **s
   uintptr_t root = (uintptr_t)top;
   lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
   lg_mark_finish(&h);
-  assert_int_equal(h.depth[2 * N], 1);
+  assert_int_equal(h.rhead, h.rtail);
+  assert_int_equal(h.nover[0] + h.nover[1], 0);
+  uint32_t best;
+  unsigned depth;
+  assert_true(lg_heap_site_best(&h, 1 + 2 * N, &best, &depth));
+  assert_int_equal(best, 2 * N);
+  assert_int_equal(depth, 1);
   for (size_t i = 0; i < N; i++) {
     assert_int_equal(b[i].mark, LG_REACHABLE);
     assert_int_equal(b[N + i].mark, LG_REACHABLE);
-    if (h.depth[i] != 2 || h.parent[i] != 2 * N) fail_msg("A[%zu]: depth %u, parent %u", i, h.depth[i], h.parent[i]);
-    if (h.depth[N + i] != 3 || h.parent[N + i] != i)
-      fail_msg("C[%zu]: depth %u, parent %u", i, h.depth[N + i], h.parent[N + i]);
+    if (!lg_heap_site_best(&h, (uint32_t)(1 + i), &best, &depth) || best != i || depth != 2)
+      fail_msg("A[%zu]: depth %u", i, depth);
+    if (!lg_heap_site_best(&h, (uint32_t)(1 + N + i), &best, &depth) || best != N + i || depth != 3)
+      fail_msg("C[%zu]: depth %u", i, depth);
   }
-  assert_int_equal(h.rhead, h.rtail);
-  assert_int_equal(h.nover[0] + h.nover[1], 0);
+  for (size_t i = 0; i < N; i += 997) { /* the first levels' blocks, and many from the overflow bitmap */
+    uint32_t path[8];
+    const lg_root_hit_t *hit = NULL;
+    size_t n = lg_heap_chain(&h, N + i, path, 8, &hit);
+    if (n != 3 || path[0] != 2 * N || path[1] != i || path[2] != N + i) fail_msg("C[%zu]: chain of %zu", i, n);
+    assert_int_equal(hit->where, (uintptr_t)&root);
+    assert_int_equal(b[N + i].mark, LG_REACHABLE); /* the walk leaves the marks as they were */
+  }
   lg_heap_free(&h);
   munmap(area, bytes);
   munmap(b, (2 * N + 1) * sizeof *b);
 }
 
-/* Depths take a byte a block and stop at LG_DEPTH_MAX: along a list of
- * 300 blocks from a root they count 1, 2, ... up to it and stay there,
- * and the chain of the last block still ends at it, cut on the root side. */
+/* Depths stop at LG_DEPTH_MAX: along a list of 300 old blocks from a
+ * root, each of a site of its own, the sites' nearest blocks are at 1,
+ * 2, ... up to it and stay there, and the chain of the last block still
+ * ends at it, cut on the root side, with the list's root. */
 static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(void **state) {
   (void)state;
   enum { N = 300 };
@@ -685,7 +790,7 @@ static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(
   lg_blk_t *b = mmap(NULL, N * sizeof *b, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   assert_true(area != MAP_FAILED && b != MAP_FAILED);
   for (size_t i = 0; i < N; i++) {
-    b[i] = (lg_blk_t){.addr = (uintptr_t)&area[2 * i], .size = 16, .stack = 1};
+    b[i] = (lg_blk_t){.addr = (uintptr_t)&area[2 * i], .size = 16, .stack = (uint32_t)i + 1, .gen = 3};
     if (i + 1 < N) area[2 * i] = (uintptr_t)&area[2 * i + 2];
   }
   lg_heap_t h = {.blk = b, .n = N};
@@ -695,8 +800,12 @@ static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(
   lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
   lg_mark_finish(&h);
   for (size_t i = 0; i < N; i++) {
+    uint32_t best;
+    unsigned depth;
     assert_int_equal(b[i].mark, LG_REACHABLE);
-    assert_int_equal(h.depth[i], i + 1 < LG_DEPTH_MAX ? i + 1 : LG_DEPTH_MAX);
+    assert_true(lg_heap_site_best(&h, (uint32_t)i + 1, &best, &depth));
+    assert_int_equal(best, i);
+    assert_int_equal(depth, i + 1 < LG_DEPTH_MAX ? i + 1 : LG_DEPTH_MAX);
   }
   uint32_t path[LG_CHAIN_MAX_HOPS];
   const lg_root_hit_t *hit = NULL;
@@ -709,6 +818,113 @@ static void test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block(
   lg_heap_free(&h);
   munmap(area, N * 16);
   munmap(b, N * sizeof *b);
+}
+
+/* A site's nearest old block: the one fewest hops from the roots, the
+ * lowest index among equals, never a young one (generation below 2) nor
+ * one not REACHABLE. Blocks 0..5 of one site: root -> 3 -> 1 and root ->
+ * 4 -> 2 (1 and 2 at depth 2, 1 the lower), 5 young at depth 1, 0 only
+ * possibly reached. */
+static void test_site_best_is_the_nearest_old_block_lowest_first(void **state) {
+  (void)state;
+  make_heap(6);
+  for (size_t i = 0; i < 6; i++) { blk[i].stack = 7; blk[i].gen = 2; }
+  blk[5].gen = 1;
+  assert_int_equal(lg_heap_track_parents(&heap), 0);
+  point(3, 0, 1, 0);
+  point(4, 0, 2, 0);
+  uintptr_t roots[4] = {(uintptr_t)mem[4], (uintptr_t)mem[3], (uintptr_t)mem[5], (uintptr_t)mem[0] + 8};
+  mark_roots(roots, 4);
+  uint32_t best;
+  unsigned depth;
+  assert_true(lg_heap_site_best(&heap, 7, &best, &depth));
+  assert_int_equal(best, 3); /* 3 and 4 are at depth 1: 3 is the lower */
+  assert_int_equal(depth, 1);
+  assert_false(lg_heap_site_best(&heap, 6, &best, &depth));
+  lg_heap_free(&heap);
+  /* Without the roots' blocks on the site, the nearest are 1 and 2. */
+  make_heap(6);
+  for (size_t i = 0; i < 6; i++) { blk[i].stack = i == 3 || i == 4 ? 8 : 7; blk[i].gen = 2; }
+  blk[5].gen = 1;
+  assert_int_equal(lg_heap_track_parents(&heap), 0);
+  point(3, 0, 1, 0);
+  point(4, 0, 2, 0);
+  mark_roots(roots, 4);
+  assert_true(lg_heap_site_best(&heap, 7, &best, &depth));
+  assert_int_equal(best, 1);
+  assert_int_equal(depth, 2);
+  lg_heap_free(&heap);
+}
+
+/* A chain through a block that only a heuristic reached: the root points
+ * at +8 of block 0, a length64 block (its first word is its size - 8),
+ * which points at block 1's start. With the heuristic on, 1's chain is
+ * root -> 0 -> 1; with it off, 0 is only possibly reached and 1 has no
+ * chain. */
+static void test_chain_through_a_heuristic_tagged_block(void **state) {
+  (void)state;
+  for (int on = 1; on >= 0; on--) {
+    make_heap(3);
+    heap.heur = on ? BIT(LG_HEUR_LENGTH64) : 0;
+    assert_int_equal(lg_heap_track_parents(&heap), 0);
+    mem[0][0] = 56;
+    point(0, 3, 1, 0);
+    point(2, 0, 1, 0); /* 2 is reached by nothing */
+    uintptr_t roots[1] = {(uintptr_t)mem[0] + 8};
+    lg_mark_root_kind(&heap, LG_ROOT_DATA, 0);
+    mark_roots(roots, 1);
+    uint32_t path[4];
+    const lg_root_hit_t *root = NULL;
+    size_t n = lg_heap_chain(&heap, 1, path, 4, &root);
+    if (on) {
+      assert_int_equal(lg_blk_heur(&heap, 0), LG_HEUR_LENGTH64);
+      assert_int_equal(n, 2);
+      assert_int_equal(path[0], 0);
+      assert_int_equal(path[1], 1);
+      assert_int_equal(root->where, (uintptr_t)&roots[0]);
+    } else {
+      assert_int_equal(blk[0].mark, LG_POSSIBLE);
+      assert_int_equal(n, 0);
+    }
+    lg_heap_free(&heap);
+  }
+}
+
+/* Of two shortest paths the chain takes the first found: root words
+ * {0, 1}, both pointing at 2: 2's chain goes through 0, the block the
+ * roots reached first; with the roots the other way round, through 1. */
+static void test_chain_takes_the_first_of_equal_paths(void **state) {
+  (void)state;
+  for (int swap = 0; swap < 2; swap++) {
+    make_heap(3);
+    assert_int_equal(lg_heap_track_parents(&heap), 0);
+    point(0, 0, 2, 0);
+    point(1, 5, 2, 0);
+    uintptr_t roots[2] = {(uintptr_t)mem[swap], (uintptr_t)mem[1 - swap]};
+    mark_roots(roots, 2);
+    uint32_t path[4];
+    const lg_root_hit_t *root = NULL;
+    assert_int_equal(lg_heap_chain(&heap, 2, path, 4, &root), 2);
+    assert_int_equal(path[0], (uint32_t)swap);
+    assert_int_equal(root->where, (uintptr_t)&roots[0]);
+    lg_heap_free(&heap);
+  }
+}
+
+/* Once the index is given back (lg_heap_drop_index), lg_heap_find answers
+ * as the index did: starts, interiors, ends, gaps, outside. */
+static void test_find_without_the_index_answers_the_same(void **state) {
+  (void)state;
+  const uintptr_t sizes[4] = {64, 8, 40, 200};
+  make_sized_heap(sizes, 4);
+  long before[64];
+  uintptr_t lo = (uintptr_t)mem[0] - 32;
+  for (size_t k = 0; k < 64; k++) before[k] = lg_heap_find(&heap, lo + k * 24);
+  lg_heap_drop_index(&heap);
+  for (size_t k = 0; k < 64; k++)
+    if (lg_heap_find(&heap, lo + k * 24) != before[k]) fail_msg("word %zu: %ld, was %ld", k, lg_heap_find(&heap, lo + k * 24), before[k]);
+  assert_int_equal(lg_heap_find(&heap, (uintptr_t)mem[3] + 100), 3);
+  lg_heap_free(&heap);
 }
 
 static void test_chain_of_an_unreached_block_is_empty(void **state) {
@@ -1064,6 +1280,7 @@ int main(void) {
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
       cmocka_unit_test(test_sorted_copy_matches_the_sort),
+      cmocka_unit_test(test_sorted_copy_while_the_table_changes_matches_the_sort),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),
       cmocka_unit_test(test_ignored_block_keeps_children),
@@ -1078,6 +1295,10 @@ int main(void) {
       cmocka_unit_test(test_chain_is_the_shortest_path_from_a_root),
       cmocka_unit_test(test_depths_stop_at_their_maximum_and_chains_still_end_at_the_block),
       cmocka_unit_test(test_chain_of_an_unreached_block_is_empty),
+      cmocka_unit_test(test_site_best_is_the_nearest_old_block_lowest_first),
+      cmocka_unit_test(test_chain_through_a_heuristic_tagged_block),
+      cmocka_unit_test(test_chain_takes_the_first_of_equal_paths),
+      cmocka_unit_test(test_find_without_the_index_answers_the_same),
       cmocka_unit_test(test_glibc_next_chunk_pointer_is_not_interior),
       cmocka_unit_test(test_pointer_past_empty_array_is_a_start_pointer),
       cmocka_unit_test(test_pointer_past_empty_array_from_possible_memory_is_possible),

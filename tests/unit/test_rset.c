@@ -6,7 +6,9 @@
  * clean pages (its new part is not clean until it has been tracked
  * through one collection), also once the kernel merged the grown part
  * into the tracked mapping; a part unmapped and made anew is not clean
- * until it has been tracked through one collection.
+ * until it has been tracked through one collection; pages noted written
+ * (lg_rset_note_written: a pre-cleaning round protected them again) are
+ * not clean at the next collection, and only at that one.
  * Skipped when the kernel lacks written-page tracking. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -102,10 +104,30 @@ static void test_a_part_made_anew_is_not_clean(void **state) {
   for (int i = 32; i < 40; i++) assert_true(clean(i));
 }
 
+static void test_noted_pages_are_not_clean(void **state) {
+  (void)state;
+  need_tracking();
+  grow(0, 48);
+  lg_rset_collect();
+  lg_rset_collect();
+  assert_true(clean(41));
+  /* written, then protected again by another collector's walk: the
+   * registry's own collection would see nothing written */
+  lg_rset_note_written((uintptr_t)heap + 41 * PAGE, (uintptr_t)heap + 43 * PAGE);
+  lg_rset_note_written((uintptr_t)heap + 20 * PAGE, (uintptr_t)heap + 21 * PAGE);
+  lg_rset_note_written((uintptr_t)heap + 42 * PAGE, (uintptr_t)heap + 44 * PAGE); /* overlapping, out of order */
+  heap[30 * PAGE] = 1;
+  lg_rset_collect();
+  for (int i = 1; i < 48; i++) assert_int_equal(clean(i), i != 20 && i != 30 && (i < 41 || i > 43));
+  lg_rset_collect();
+  for (int i = 1; i < 48; i++) assert_true(clean(i));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_grown_heap_keeps_its_clean_pages),
       cmocka_unit_test(test_a_part_made_anew_is_not_clean),
+      cmocka_unit_test(test_noted_pages_are_not_clean),
   };
   return cmocka_run_group_tests(tests, setup, NULL);
 }
