@@ -32,40 +32,14 @@
 
 #define NBLOCKS 32768
 #define BLOCK 1024
-#define HIDE ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
-
-static volatile uintptr_t hidden;  /* the table, hidden from the scan */
-void **volatile exposed;           /* the table, where the finish reads it */
+#include "conchide.h"
 
 static NOINLINE void leak(void) {
   char *p = malloc(48);
   memset(p, 1, 48);
 }
 
-/* Builds the table and its blocks, and hides it. */
-static NOINLINE void build(void) {
-  void **t = calloc(NBLOCKS, sizeof *t);
-  for (size_t i = 0; t && i < NBLOCKS; i++) {
-    t[i] = malloc(BLOCK);
-    if (t[i]) memset(t[i], 2, BLOCK);
-  }
-  hidden = (uintptr_t)t ^ HIDE;
-}
-
-static NOINLINE void expose(void) { exposed = (void **)(hidden ^ HIDE); }
-static NOINLINE void hide(void) { exposed = NULL; }
-
 static int go[2], back[2];
-
-/* Removes gate file GATE.place (and its .wait): the gate closes again. */
-static void gate_close(void) {
-  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
-  char w[4200];
-  snprintf(w, sizeof w, "%s.marked", g ? g : "gate");
-  unlink(w);
-  snprintf(w, sizeof w, "%s.marked.wait", g ? g : "gate");
-  unlink(w);
-}
 
 /* The worker: at each of the first three scans' gate, exposes the table;
  * after each scan (main says so), hides it again and closes the gate;
@@ -83,15 +57,13 @@ static void *worker(void *arg) {
     conc_gate_open("marked");
     if (read(go[0], &c, 1) != 1) return NULL;
     hide();
-    gate_close();
+    conc_gate_close("marked");
     clobber_stack_only();
     if (write(back[1], &c, 1) != 1) return NULL;
   }
   expose();
   if (write(back[1], &c, 1) != 1 || read(go[0], &c, 1) != 1) return NULL;
-  void **t = (void **)(hidden ^ HIDE);
-  for (size_t i = 0; t && i < NBLOCKS; i++) free(t[i]);
-  free(t);
+  free_hidden();
   return NULL;
 }
 

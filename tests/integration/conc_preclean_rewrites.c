@@ -56,24 +56,6 @@ static void rewrite(unsigned v) {
 
 static int go[2], back[2];
 
-/* Removes GATE.marked (and its .wait): the gate closes again. */
-static void gate_close(void) {
-  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
-  char w[4200];
-  snprintf(w, sizeof w, "%s.marked", g ? g : "gate");
-  unlink(w);
-  snprintf(w, sizeof w, "%s.marked.wait", g ? g : "gate");
-  unlink(w);
-}
-
-/* Has the scan come to the gate? */
-static int at_gate(void) {
-  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
-  char w[4200];
-  snprintf(w, sizeof w, "%s.marked.wait", g ? g : "gate");
-  return access(w, F_OK) == 0;
-}
-
 /* The worker: for each scan, rewrites the live set until the scan stands
  * at the gate, once more there, then opens it and waits for main. */
 static void *worker(void *arg) {
@@ -82,13 +64,13 @@ static void *worker(void *arg) {
   for (int k = 0; k < 3; k++) {
     if (read(go[0], &c, 1) != 1) return NULL;
     unsigned v = 3;
-    for (int i = 0; i < 600000 && !at_gate(); i++) rewrite(v++);
-    if (!at_gate()) break;
+    for (int i = 0; i < 600000 && !conc_gate_reached("marked"); i++) rewrite(v++);
+    if (!conc_gate_reached("marked")) break;
     rewrite(v);
     (*gated)++;
     conc_gate_open("marked");
     if (read(go[0], &c, 1) != 1) return NULL;
-    gate_close();
+    conc_gate_close("marked");
     if (write(back[1], &c, 1) != 1) return NULL;
   }
   return NULL;

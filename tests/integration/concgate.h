@@ -52,4 +52,23 @@ static inline void conc_gate_open_roots(void) {
   if (fd >= 0) close(fd);
 }
 
+/* Closes gate place `place` again (removes GATE.place and its .wait), so
+ * that the next scan stops there too. */
+static inline void conc_gate_close(const char *place) {
+  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
+  char w[4200];
+  snprintf(w, sizeof w, "%s.%s", g ? g : "gate", place);
+  unlink(w);
+  snprintf(w, sizeof w, "%s.%s.wait", g ? g : "gate", place);
+  unlink(w);
+}
+
+/* Whether the scan stands at gate place `place` now (no wait). */
+static inline int conc_gate_reached(const char *place) {
+  const char *g = getenv("LEAKGRAPH_TEST_CONC_GATE");
+  char w[4200];
+  snprintf(w, sizeof w, "%s.%s.wait", g ? g : "gate", place);
+  return access(w, F_OK) == 0;
+}
+
 #endif
