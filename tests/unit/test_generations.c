@@ -86,8 +86,8 @@ static void test_history_carries_lost_blocks_to_the_next_scan(void **state) {
   assert_int_equal(lg_history_reserve(16, 16), 0);
   assert_null(lg_history_prev(0x1000));
   lg_seen_t *next = lg_history_next();
-  next[0] = (lg_seen_t){0x1000, 3, 1, 0};
-  next[1] = (lg_seen_t){0x2000, 2, 2, 77};
+  next[0] = (lg_seen_t){0x1000, 3, 1, 0, 0};
+  next[1] = (lg_seen_t){0x2000, 2, 2, 77, 0};
   lg_history_commit(2);
   const lg_seen_t *p = lg_history_prev(0x2000);
   assert_non_null(p);
@@ -97,7 +97,7 @@ static void test_history_carries_lost_blocks_to_the_next_scan(void **state) {
   assert_null(lg_history_prev(0x1500));
   /* The following scan's list replaces it. */
   next = lg_history_next();
-  next[0] = (lg_seen_t){0x1000, 3, 2, 0};
+  next[0] = (lg_seen_t){0x1000, 3, 2, 0, 0};
   lg_history_commit(1);
   assert_non_null(lg_history_prev(0x1000));
   assert_null(lg_history_prev(0x2000));
@@ -108,7 +108,7 @@ static void test_history_grows_and_keeps_its_contents(void **state) {
   lg_history_forget();
   assert_int_equal(lg_history_reserve(4, 4), 0);
   lg_seen_t *next = lg_history_next();
-  next[0] = (lg_seen_t){0x10, 1, 1, 0};
+  next[0] = (lg_seen_t){0x10, 1, 1, 0, 0};
   lg_history_commit(1);
   uint32_t n;
   lg_history_old_bytes(&n)[3] = 4096;
