@@ -25,15 +25,7 @@ struct lg_region {
 /* Arrays come from lg_sys_grab and go back by lg_sys_drop (sys.h). */
 
 static int vec_push(lg_vec_t *v, uint32_t x) {
-  if (v->n == v->cap) {
-    size_t nc = v->cap ? v->cap * 2 : 4096;
-    uint32_t *nv = lg_sys_grab(nc, sizeof *nv);
-    if (!nv) return -1;
-    if (v->v) memcpy(nv, v->v, v->n * sizeof *nv);
-    lg_sys_drop(v->v);
-    v->v = nv;
-    v->cap = nc;
-  }
+  if (lg_sys_grow((void **)&v->v, &v->cap, v->n, sizeof *v->v, 4096) < 0) return -1;
   v->v[v->n++] = x;
   return 0;
 }
@@ -313,17 +305,7 @@ uintptr_t lg_heap_big_size(const lg_heap_t *h, uintptr_t addr) {
 }
 
 /* Makes room for one more entry in h->big; 0 or -1. */
-static int big_room(lg_heap_t *h) {
-  if (h->nbig < h->capbig) return 0;
-  size_t nc = h->capbig ? h->capbig * 2 : 16;
-  lg_big_t *nb = lg_sys_grab(nc, sizeof *nb);
-  if (!nb) return -1;
-  if (h->big) memcpy(nb, h->big, h->nbig * sizeof *nb);
-  lg_sys_drop(h->big);
-  h->big = nb;
-  h->capbig = nc;
-  return 0;
-}
+static int big_room(lg_heap_t *h) { return lg_sys_grow((void **)&h->big, &h->capbig, h->nbig, sizeof *h->big, 16); }
 
 int lg_heap_set_size(lg_heap_t *h, lg_blk_t *b, uintptr_t size) {
   if (size < LG_BLK_BIG) { b->size = (uint32_t)size; return 0; }
@@ -660,15 +642,7 @@ static long find_ref(const lg_heap_t *h, uintptr_t w) {
 
 int lg_heap_add_segment(lg_heap_t *h, uintptr_t lo, uintptr_t hi, uint32_t flags) {
   if (hi <= lo) return 0;
-  if (h->nsegs == h->capsegs) {
-    size_t nc = h->capsegs ? h->capsegs * 2 : 256;
-    lg_modseg_t *ns = lg_sys_grab(nc, sizeof *ns);
-    if (!ns) return -1;
-    if (h->segs) memcpy(ns, h->segs, h->nsegs * sizeof *ns);
-    lg_sys_drop(h->segs);
-    h->segs = ns;
-    h->capsegs = nc;
-  }
+  if (lg_sys_grow((void **)&h->segs, &h->capsegs, h->nsegs, sizeof *h->segs, 256) < 0) return -1;
   size_t k = h->nsegs++;
   for (; k > 0 && h->segs[k - 1].lo > lo; k--) h->segs[k] = h->segs[k - 1];
   h->segs[k] = (lg_modseg_t){lo, hi, flags};

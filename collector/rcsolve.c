@@ -22,15 +22,7 @@ typedef struct pairs { uint32_t *v; size_t n, cap; } pairs_t;
 
 /* Appends the pair (a, b), growing the array; 0 or -1 out of memory. */
 static int pairs_push(pairs_t *p, uint32_t a, uint32_t b) {
-  if (p->n == p->cap) {
-    size_t nc = p->cap ? p->cap * 2 : 4096;
-    uint32_t *nv = lg_sys_grab(nc * 2, sizeof *nv);
-    if (!nv) return -1;
-    if (p->v) memcpy(nv, p->v, p->n * 2 * sizeof *nv);
-    lg_sys_drop(p->v);
-    p->v = nv;
-    p->cap = nc;
-  }
+  if (lg_sys_grow((void **)&p->v, &p->cap, p->n, 2 * sizeof *p->v, 4096) < 0) return -1;
   p->v[2 * p->n] = a;
   p->v[2 * p->n + 1] = b;
   p->n++;
@@ -53,15 +45,7 @@ static void uf_union(uint32_t *p, uint32_t a, uint32_t b) {
 /* ---- objects ------------------------------------------------------------------ */
 
 int lg_rcscan_add(lg_rcscan_t *rs, const lg_rcobj_t *o) {
-  if (rs->n == rs->cap) {
-    size_t nc = rs->cap ? rs->cap * 2 : 1024;
-    lg_rcobj_t *nv = lg_sys_grab(nc, sizeof *nv);
-    if (!nv) return -1;
-    if (rs->obj) memcpy(nv, rs->obj, rs->n * sizeof *nv);
-    lg_sys_drop(rs->obj);
-    rs->obj = nv;
-    rs->cap = nc;
-  }
+  if (lg_sys_grow((void **)&rs->obj, &rs->cap, rs->n, sizeof *rs->obj, 1024) < 0) return -1;
   rs->obj[rs->n] = *o;
   rs->obj[rs->n].state = LG_RCS_OUT;
   rs->n++;

@@ -207,6 +207,18 @@ void lg_sys_drop(void *q) {
   if (q) lg_sys_unmap((char *)q - 16, *(size_t *)((char *)q - 16));
 }
 
+int lg_sys_grow(void **v, size_t *cap, size_t n, size_t sz, size_t first) {
+  if (n < *cap) return 0;
+  size_t nc = *cap ? *cap * 2 : first;
+  void *nv = lg_sys_grab(nc, sz);
+  if (!nv) return -1;
+  if (*v) memcpy(nv, *v, n * sz);
+  lg_sys_drop(*v);
+  *v = nv;
+  *cap = nc;
+  return 0;
+}
+
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size) {
   (void)old_size;
   own_header_t *h = (own_header_t *)((char *)p - LG_SYS_HEADER);

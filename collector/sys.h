@@ -50,6 +50,12 @@ void lg_sys_unmap(void *p, size_t size);
  * lg_sys_drop returns it; NULL is fine. */
 void *lg_sys_grab(size_t n, size_t sz);
 void lg_sys_drop(void *q);
+/* lg_sys_grow makes room for one more element in the lg_sys_grab array
+ * *v of *cap elements of sz bytes, n of them used: when it is full, a new
+ * array of twice the size (`first` elements the first time) takes the n
+ * elements and the old one is dropped. 0, or -1 out of memory (*v and
+ * *cap untouched). */
+int lg_sys_grow(void **v, size_t *cap, size_t n, size_t sz, size_t first);
 /* lg_sys_remap grows or shrinks a mapping, possibly moving it; NULL on
  * failure (the old mapping is then untouched). */
 void *lg_sys_remap(void *p, size_t old_size, size_t new_size);

@@ -3,7 +3,10 @@
  * peak of what the thread mapped since it began counting, net of what it
  * gave back, in whole pages with headers; mappings made before the count
  * neither count nor uncount; another thread's do not count; a snapshot
- * child (here a fork) counts on in its copy. */
+ * child (here a fork) counts on in its copy. Also the scan's growing
+ * arrays (lg_sys_grow): room is made only when an array is full, by
+ * doubling (the first size the first time), the elements kept, and a
+ * grown array's memory counts once (the old one is given back). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -79,11 +82,35 @@ static void test_a_child_counts_on_in_its_copy(void **state) {
   lg_sys_count_end();
 }
 
+static void test_grow_doubles_a_full_array_and_keeps_its_elements(void **state) {
+  (void)state;
+  enum { SZ = 4096 }; /* a page an element: the count is not rounding */
+  char *v = NULL;
+  size_t cap = 0, n = 0;
+  lg_sys_count_begin();
+  for (; n < 1000; n++) {
+    size_t before = cap;
+    assert_int_equal(lg_sys_grow((void **)&v, &cap, n, SZ, 16), 0);
+    if (n < before) assert_int_equal(cap, before); /* room left: nothing changes */
+    else assert_int_equal(cap, before ? before * 2 : 16);
+    *(size_t *)(v + n * SZ) = n * 3 + 1;
+  }
+  assert_int_equal(cap, 1024);
+  for (size_t i = 0; i < n; i++) assert_int_equal(*(size_t *)(v + i * SZ), i * 3 + 1);
+  /* at most the last two arrays at once (1.5 x the last), not all seven
+   * (about 2 x): the old ones went back */
+  size_t peak = lg_sys_count_peak();
+  assert_true(peak >= cap * SZ && peak < cap * SZ * 7 / 4);
+  lg_sys_drop(v);
+  lg_sys_count_end();
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_peak_is_the_most_mapped_at_once),
       cmocka_unit_test(test_another_threads_mappings_do_not_count),
       cmocka_unit_test(test_a_child_counts_on_in_its_copy),
+      cmocka_unit_test(test_grow_doubles_a_full_array_and_keeps_its_elements),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
