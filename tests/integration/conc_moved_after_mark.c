@@ -1,11 +1,11 @@
 /* The concurrent mark (concurrent=1) and a pointer moved into a heap
- * block after the concurrent pass has read it: a second thread holds the
- * only pointer to a block C hidden (XOR-ed in a global: the concurrent
- * pass never reaches C); at the scan's
- * test gate after the concurrent mark ("marked") it stores the pointer
- * into block B (reachable from a global, read already) and erases the
- * hidden copy, and waits in read(2) while a third thread opens the
- * gate (so no register of a stopped thread holds C). The finish, with the world stopped, reads again the marked
+ * block after the concurrent pass has read it (concmove.h's shape): the
+ * only pointer to a block C is hidden (XOR-ed in a global: the concurrent
+ * pass never reaches C); at the scan's test gate after the concurrent
+ * mark ("marked") a second thread stores it into block B (reachable from
+ * a global, read already), erases the hidden copy, and waits in read(2)
+ * while a third thread opens the gate (so no register of a stopped
+ * thread holds C). The finish, with the world stopped, reads again the marked
  * blocks on written pages (B's) and finds C. A finish that did not would
  * call C lost (64 bytes).
  * run: direct
@@ -17,75 +17,23 @@
  * expect: [s.totals.definitely_lost.blocks for s in log_scans() if s.kind == 'api'] == [0]
  * expect: summary.definitely_lost.blocks == 0
  */
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "concgate.h"
-#include "leakgraph.h"
-#include "testutil.h"
-
-/* C's address, hidden from the scan (a pointer no word holds) until the
- * gate: as an XOR-linked list keeps its pointers. */
-#define HIDE ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
-static volatile uintptr_t hidden;
+#include "concmove.h"
 
 void **volatile a, **volatile b; /* module data */
 
-static NOINLINE void place(void) {
+static void prepare(void) {
   a = calloc(8, sizeof(void *));
   b = calloc(8, sizeof(void *));
 }
 
-/* Keeps C hidden until the gate (or at once: `gated` 0). */
-static NOINLINE void hold_and_move(int gated) {
-  hidden = (uintptr_t)malloc(64) ^ HIDE;
-  memset((void *)(hidden ^ HIDE), 7, 64);
-  if (gated) conc_gate_wait("marked");
-  b[5] = (void *)(hidden ^ HIDE);
-  hidden = 0;
+static int store_at_gate(void *c) {
+  b[5] = c;
+  return 0;
 }
 
-static int moved_pipe[2], done_pipe[2];
-
-/* Moves the pointer, then waits in read(2) until the scan is over: at the
- * finish it is a stopped thread whose registers and stack hold no C. */
-static void *mover(void *arg) {
-  (void)arg;
-  char c = 0;
-  hold_and_move(1);
-  clobber_stack_only();
-  if (write(moved_pipe[1], &c, 1) != 1 || read(done_pipe[0], &c, 1) != 1) return NULL;
-  return NULL;
-}
-
-/* Opens the gate once the mover has moved the pointer. */
-static void *opener(void *arg) {
-  char c;
-  (void)arg;
-  if (read(moved_pipe[0], &c, 1) == 1) conc_gate_open("marked");
-  return NULL;
-}
-
-int main(void) {
-  place();
-  clobber_stack();
-  pthread_t t, o;
-  int active = leakgraph_active();
-  if (pipe(moved_pipe) < 0 || pipe(done_pipe) < 0) return 1;
-  if (active) pthread_create(&t, NULL, mover, NULL);
-  if (active) pthread_create(&o, NULL, opener, NULL);
-  long lost = leakgraph_scan();
-  if (active) {
-    if (write(done_pipe[1], "x", 1) != 1) return 1;
-    pthread_join(o, NULL);
-    pthread_join(t, NULL);
-  }
-  else hold_and_move(0);
-  printf("moved=%d lost=%ld\n", b[5] != NULL && a[3] == NULL, active ? lost : 0);
-  free(b[5]);
+static void *stored(void) {
+  void *c = b[5];
   free(a);
   free(b);
-  return 0;
+  return c;
 }
