@@ -655,7 +655,7 @@ static int mark_running(lg_scan_t *s) {
   /* The flood gives up when the program exits meanwhile: the exit scan
    * supersedes a periodic scan in flight (clone.h), and must not wait for
    * a long concurrent mark. */
-  int done = lg_mark_finish_within(&s->heap, (uint64_t)1 << 62, lg_clone_exit_pending);
+  int done = lg_mark_finish_within(&s->heap, UINT64_MAX, lg_clone_exit_pending);
   lg_concmark_unguard();
   if (done < 0) cm.exiting = 1;
   return s->young_fallback || done < 0 ? -1 : 0;
@@ -719,7 +719,7 @@ static long round_once(lg_scan_t *s, int pm) {
   }
   lg_concmark_guard(&jb);
   remark_written(s, 0);
-  int done = lg_mark_finish_within(&s->heap, (uint64_t)1 << 62, lg_clone_exit_pending);
+  int done = lg_mark_finish_within(&s->heap, UINT64_MAX, lg_clone_exit_pending);
   lg_concmark_unguard();
   if (done < 0) cm.exiting = 1;
   return done < 0 ? -1 : cm.written;

@@ -1047,7 +1047,8 @@ static int mark_to_end(lg_heap_t *h, budget_t *b) {
 void lg_mark_finish(lg_heap_t *h) { (void)mark_to_end(h, NULL); }
 
 int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void)) {
-  budget_t b = {h->scanned_bytes + max_bytes, h->scanned_bytes + CHECK_BYTES, over};
+  uint64_t limit = max_bytes > UINT64_MAX - h->scanned_bytes ? UINT64_MAX : h->scanned_bytes + max_bytes;
+  budget_t b = {limit, h->scanned_bytes + CHECK_BYTES, over};
   return mark_to_end(h, &b);
 }
 

@@ -285,7 +285,8 @@ void lg_mark_finish(lg_heap_t *h);
 /* lg_mark_finish_within floods as lg_mark_finish does, but gives up once
  * it has read more than max_bytes of blocks, or when over() (asked after
  * every MiB read; may be NULL) returns nonzero: 0 when the flood is done,
- * -1 when it gave up (the marks are then partial: drop the heap). */
+ * -1 when it gave up (the marks are then partial: drop the heap).
+ * max_bytes UINT64_MAX: no limit on the bytes, only over(). */
 int lg_mark_finish_within(lg_heap_t *h, uint64_t max_bytes, int (*over)(void));
 /* lg_mark_root_kind names the roots marked next (for retention chains). */
 void lg_mark_root_kind(lg_heap_t *h, uint32_t kind, uint32_t tid);

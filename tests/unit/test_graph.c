@@ -223,6 +223,23 @@ static void test_index_of_blocks_off_or_sharing_a_granule(void **state) {
   lg_heap_free(&h);
 }
 
+static void test_a_flood_without_a_byte_limit_runs_to_its_end(void **state) {
+  (void)state;
+  /* lg_mark_finish_within with max_bytes UINT64_MAX, after some bytes
+   * were read already (the roots): no limit, so the flood reaches the
+   * whole chain 0 -> 1 -> 2 and says it is done. */
+  make_heap(4);
+  point(0, 0, 1, 0);
+  point(1, 0, 2, 0);
+  uintptr_t roots[1] = {(uintptr_t)mem[0]};
+  lg_mark_range(&heap, (uintptr_t)roots, (uintptr_t)(roots + 1));
+  assert_true(heap.scanned_bytes > 0);
+  assert_int_equal(lg_mark_finish_within(&heap, UINT64_MAX, NULL), 0);
+  assert_int_equal(blk[2].mark, LG_REACHABLE);
+  assert_int_equal(blk[3].mark, LG_UNREACHED);
+  lg_heap_free(&heap);
+}
+
 static void test_marking_judges_start_and_past_the_end_words(void **state) {
   (void)state;
   /* In an exact index a start pointer is judged without the block: each
@@ -1276,6 +1293,7 @@ int main(void) {
       cmocka_unit_test(test_a_huge_block_costs_one_index_entry),
       cmocka_unit_test(test_record_fields_hold_their_full_ranges),
       cmocka_unit_test(test_a_level_wider_than_the_ring_keeps_the_shortest_parents),
+      cmocka_unit_test(test_a_flood_without_a_byte_limit_runs_to_its_end),
       cmocka_unit_test(test_marking_judges_start_and_past_the_end_words),
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
