@@ -194,6 +194,11 @@ void lg_sys_unmap(void *p, size_t size) {
   }
 }
 
+void lg_sys_discard(void *p, size_t len) {
+  uintptr_t lo = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, hi = ((uintptr_t)p + len) & ~(uintptr_t)4095;
+  if (hi > lo) madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
 void *lg_sys_grab(size_t n, size_t sz) {
   if (sz && n > (SIZE_MAX - 16) / sz) return NULL;
   size_t total = n * sz + 16;

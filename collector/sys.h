@@ -44,6 +44,11 @@ void *lg_sys_map_shared(size_t size);
 /* lg_sys_unmap returns memory from any of the above (the header knows the
  * length; `size` is what the caller asked for). */
 void lg_sys_unmap(void *p, size_t size);
+/* lg_sys_discard gives the whole pages inside [p, p + len) of one of the
+ * shim's mappings back to the system (MADV_DONTNEED): they stay mapped and
+ * read as zeros, resident again only where touched. Part pages at either
+ * end are kept. */
+void lg_sys_discard(void *p, size_t len);
 /* lg_sys_grab maps zeroed memory for n elements of size sz, its size kept
  * in a 16-byte header so that lg_sys_drop needs only the pointer (the
  * scan's scratch arrays); NULL when it cannot or n * sz overflows.

@@ -405,11 +405,25 @@ static uw_thread_t *uw_state(void) {
 
 void lg_fast_unwind_on_first_use(void (*fn)(void)) { uw_first_use = fn; }
 
+/* Gives the pages of an ended thread's tree, index and checks back to the
+ * system and puts the state back at the first level (its rules stay):
+ * the thread that takes it next makes resident only what it uses, as a
+ * fresh state does, instead of all that the ended thread used (the
+ * streaming threads of a GStreamer pipeline come and go, each with its
+ * pool full). */
+static void release_state(uw_thread_t *t) {
+  lg_sys_discard(t->index, sizeof *t - offsetof(uw_thread_t, index));
+  t->level = 0;
+  t->pool = 0; /* forget_stacks then starts it at level 0 */
+  t->caps = t->news = 0;
+}
+
 void lg_fast_unwind_thread_end(void) {
   uw_thread_t *t = uw;
   uw_gone = 1;
   if (!t) return;
   uw = NULL;
+  release_state(t);
   lg_lock(&uw_lock);
   t->next_free = uw_free;
   uw_free = t;

@@ -25,7 +25,9 @@ void lg_fast_unwind_set_id(uint32_t id);
  * first captures a stack (to learn when the thread ends). */
 void lg_fast_unwind_on_first_use(void (*fn)(void));
 /* lg_fast_unwind_thread_end gives the calling thread's state back for a
- * later thread; the thread captures with the fallback from then on. */
+ * later thread, its tree's and checks' pages returned to the system (the
+ * next thread makes resident what it uses); the thread captures with the
+ * fallback from then on. */
 void lg_fast_unwind_thread_end(void);
 /* lg_fast_unwind_fork_child resets the state pool's lock in a forked child. */
 void lg_fast_unwind_fork_child(void);
