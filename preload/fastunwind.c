@@ -17,9 +17,13 @@
 #include "fastunwind_state.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "format.h"
 #include "lock.h"
@@ -52,23 +56,47 @@ uintptr_t lg_fast_self_lo, lg_fast_self_hi;
 
 /* ---- modules and their .eh_frame_hdr ------------------------------------- */
 
-typedef struct mod { uintptr_t lo, hi; const uint8_t *hdr; } mod_t;
+/* A module: its code [lo, hi), its .eh_frame_hdr, and the read-only data
+ * segment the tables are in, [tab_lo, tab_hi) from the header's page to
+ * the segment's end (0, 0: none fit lg_fast_unwind_drop_tables). */
+typedef struct mod { uintptr_t lo, hi; const uint8_t *hdr; uintptr_t tab_lo, tab_hi; } mod_t;
 #define MAXMODS 512
 static mod_t mods[MAXMODS];
 static int nmods;
 static lg_lock_t mods_lock = LG_LOCK_INIT;
 
+/* Finds the segment m's .eh_frame_hdr is in, when it is read-only data
+ * backed by the module's file: a PT_LOAD neither writable nor executable,
+ * outside PT_GNU_RELRO (written once by the loader), not the vDSO's. */
+static void tables_segment(const struct dl_phdr_info *info, mod_t *m) {
+  uintptr_t h = (uintptr_t)m->hdr, lo = 0, hi = 0, rlo = 0, rhi = 0;
+  if (info->dlpi_addr == getauxval(AT_SYSINFO_EHDR)) return;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    uintptr_t a = info->dlpi_addr + ph->p_vaddr;
+    if (ph->p_type == PT_GNU_RELRO) { rlo = a; rhi = a + ph->p_memsz; }
+    if (ph->p_type == PT_LOAD && h >= a && h < a + ph->p_filesz && !(ph->p_flags & (PF_W | PF_X))) {
+      lo = h & ~(uintptr_t)4095;
+      hi = (a + ph->p_filesz) & ~(uintptr_t)4095; /* the last part page may hold the next section's start */
+    }
+  }
+  if (hi <= lo || (rhi > lo && rlo < hi)) return;
+  m->tab_lo = lo;
+  m->tab_hi = hi;
+}
+
 static int collect(struct dl_phdr_info *info, size_t size, void *arg) {
   (void)size;
   (void)arg;
   if (nmods == MAXMODS) return 1;
-  mod_t m = {0, 0, NULL};
+  mod_t m = {0, 0, NULL, 0, 0};
   for (int i = 0; i < info->dlpi_phnum; i++) {
     const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
     uintptr_t a = info->dlpi_addr + ph->p_vaddr;
     if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) { m.lo = a; m.hi = a + ph->p_memsz; }
     if (ph->p_type == PT_GNU_EH_FRAME) m.hdr = (const uint8_t *)a;
   }
+  if (m.hdr && m.hi) tables_segment(info, &m);
   if (m.hdr && m.hi) mods[nmods++] = m;
   return 0;
 }
@@ -431,6 +459,35 @@ void lg_fast_unwind_thread_end(void) {
 }
 
 void lg_fast_unwind_fork_child(void) { lg_lock_reset(&uw_lock); }
+
+/* Gives back the page-table entries of the pages [lo, hi) whose contents
+ * are the file's (pagemap: not present, or a file page), in runs; a page
+ * the program made its own (a private copy) is kept. */
+static void drop_file_pages(int pm, uintptr_t lo, uintptr_t hi) {
+  uint64_t e[64];
+  for (uintptr_t a = lo; a < hi;) {
+    size_t n = (hi - a) >> 12 < 64 ? (hi - a) >> 12 : 64;
+    if (pread(pm, e, n * 8, (off_t)(a >> 12) * 8) != (ssize_t)(n * 8)) return;
+    size_t i = 0;
+    while (i < n) {
+      size_t j = i;
+      while (j < n && (!(e[j] >> 63) || (e[j] >> 61 & 1))) j++;
+      if (j > i) madvise((void *)(a + (i << 12)), (j - i) << 12, MADV_DONTNEED);
+      i = j + 1;
+    }
+    a += n << 12;
+  }
+}
+
+void lg_fast_unwind_drop_tables(void) {
+  int pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  if (pm < 0) return;
+  lg_lock(&mods_lock);
+  for (int i = 0; i < nmods; i++)
+    if (mods[i].tab_hi) drop_file_pages(pm, mods[i].tab_lo, mods[i].tab_hi);
+  lg_unlock(&mods_lock);
+  close(pm);
+}
 
 /* The word the checks that pad a row out to a group of four read. */
 static const uintptr_t row_pad = 0;

@@ -220,6 +220,7 @@ void lg_finish(int how, int status, const lg_self_t *self) {
   if (!lg_on || getpid() != lg_traced_pid()) return; /* a vfork child: hands off */
   if (__atomic_exchange_n(&finished, 1, __ATOMIC_ACQ_REL)) { wait_finished(); return; }
   LG_GUARDED;
+  if (how != LG_END_SIGNAL) lg_fast_unwind_drop_tables(); /* before the exit scan's peak */
   int fail = __atomic_load_n(&final_checked, __ATOMIC_ACQUIRE) ? 0 : final_check(self);
   lg_collector_end(how, status);
   __atomic_store_n(&finish_done, 1, __ATOMIC_RELEASE);

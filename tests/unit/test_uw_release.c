@@ -4,14 +4,18 @@
  * of its tree and checks back, so that a state waiting for a later thread
  * holds a page or two resident instead of all that its thread used, and
  * the thread that takes it next captures its stacks exactly. Also
- * lg_sys_discard (collector/sys.c), which it is made of. */
+ * lg_sys_discard (collector/sys.c), which it is made of, and
+ * lg_fast_unwind_drop_tables, which gives back the page-table entries of
+ * the modules' unwind tables but keeps a page the program made its own. */
 #pragma GCC optimize("no-omit-frame-pointer")
 #include "fastunwind.c"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #define NOINLINE __attribute__((noinline, noclone))
@@ -122,12 +126,72 @@ static void test_discard_keeps_part_pages(void **state) {
   lg_sys_unmap(p, 5 * 4096);
 }
 
+/* The pagemap entry of the page at a. */
+static uint64_t pagemap_of(uintptr_t a) {
+  static int pm = -1;
+  if (pm < 0) pm = open("/proc/self/pagemap", O_RDONLY);
+  assert_true(pm >= 0);
+  uint64_t e = 0;
+  assert_int_equal(pread(pm, &e, 8, (off_t)(a >> 12) * 8), 8);
+  return e;
+}
+
+/* The present pages of [lo, hi) (page-aligned). */
+static size_t present_pages(uintptr_t lo, uintptr_t hi) {
+  size_t n = 0;
+  for (uintptr_t a = lo; a < hi; a += 4096) n += pagemap_of(a) >> 63;
+  return n;
+}
+
+/* The module of the unwinder's list whose code holds ip. */
+static mod_t *module_of(uintptr_t ip) {
+  for (int i = 0; i < nmods; i++)
+    if (ip >= mods[i].lo && ip < mods[i].hi) return &mods[i];
+  return NULL;
+}
+
+static void test_drop_tables_unmaps_the_files_pages_and_keeps_a_copy(void **state) {
+  (void)state;
+  run_t r = {0};
+  captures(&r); /* fills the module list */
+  mod_t *libc = module_of((uintptr_t)&memset), *self = module_of((uintptr_t)&captures);
+  assert_non_null(libc);
+  assert_non_null(self);
+  assert_true(libc->tab_hi > libc->tab_lo);
+  assert_true(libc->tab_lo <= (uintptr_t)libc->hdr && (uintptr_t)libc->hdr < libc->tab_hi + 4096);
+  volatile uint8_t sum = 0;
+  for (uintptr_t a = libc->tab_lo; a < libc->tab_hi; a += 4096) sum += *(volatile uint8_t *)a;
+  size_t npages = (libc->tab_hi - libc->tab_lo) >> 12;
+  assert_int_equal(present_pages(libc->tab_lo, libc->tab_hi), npages);
+  /* A private copy of the first page of the test's own tables. */
+  assert_true(self->tab_hi > self->tab_lo);
+  uint8_t *mine = (uint8_t *)self->tab_lo;
+  uint8_t was = mine[0];
+  assert_int_equal(mprotect(mine, 4096, PROT_READ | PROT_WRITE), 0);
+  mine[0] = (uint8_t)(was ^ 0x5a);
+  assert_int_equal(mprotect(mine, 4096, PROT_READ), 0);
+  lg_fast_unwind_drop_tables();
+  assert_true(present_pages(libc->tab_lo, libc->tab_hi) < npages / 4); /* another thread of the test may touch a few */
+  assert_int_equal(pagemap_of((uintptr_t)mine) >> 63, 1);      /* kept: present, */
+  assert_int_equal(pagemap_of((uintptr_t)mine) >> 61 & 1, 0);  /* the program's own copy */
+  assert_int_equal(mine[0], (uint8_t)(was ^ 0x5a));
+  assert_int_equal(mprotect(mine, 4096, PROT_READ | PROT_WRITE), 0);
+  mine[0] = was;
+  assert_int_equal(mprotect(mine, 4096, PROT_READ), 0);
+  /* and the unwinder reads its tables again as before */
+  run_t again = {0};
+  captures(&again);
+  assert_int_equal(again.fails, 0);
+  (void)sum;
+}
+
 int main(void) {
   lg_fast_unwind_init(0, 0); /* no shim frames to skip: captures start at lg_fast_unwind's caller */
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_an_ended_threads_state_is_given_back),
       cmocka_unit_test(test_a_live_threads_state_keeps_its_pages),
       cmocka_unit_test(test_discard_keeps_part_pages),
+      cmocka_unit_test(test_drop_tables_unmaps_the_files_pages_and_keeps_a_copy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
