@@ -485,7 +485,7 @@ static inline void push_reached(lg_heap_t *h, size_t i) {
 
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
-  h->reg = NULL; h->nreg = 0; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
+  h->reg = NULL; h->nreg = 0; h->hot = NULL; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
@@ -500,6 +500,9 @@ int lg_heap_build(lg_heap_t *h) {
   for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
   h->lo = h->reg[0].base;
   h->span = h->reg[h->nreg - 1].end - h->lo;
+  h->hot = &h->reg[0];
+  for (size_t k = 1; k < h->nreg; k++)
+    if (h->reg[k].last - h->reg[k].first > h->hot->last - h->hot->first) h->hot = &h->reg[k];
   return 0;
 }
 
@@ -541,13 +544,17 @@ void lg_heap_drop_index(lg_heap_t *h) {
   lg_sys_drop(h->reg);
   lg_sys_drop(h->dir);
   h->reg = NULL;
+  h->hot = NULL;
   h->dir = NULL;
   h->nreg = h->ndir = 0;
 }
 
 /* Finds the region that may hold w (the last one starting at or below it),
- * or NULL. */
+ * or NULL: the one with the most blocks first, which holds most words
+ * that point into the heap, then by binary search. */
 static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
+  const lg_region_t *hot = h->hot;
+  if (w - hot->base < hot->end - hot->base) return hot;
   size_t lo = 0, hi = h->nreg;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;

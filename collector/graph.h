@@ -119,6 +119,7 @@ typedef struct lg_heap {
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
+  const lg_region_t *hot; /* the region with the most blocks, tried first (graph.c) */
   /* The address index (graph.c): per region, one entry for each KiB, the
    * bitmap of the 16-byte granules where a block starts and the index of
    * the first block at or after the entry's start, so that the block

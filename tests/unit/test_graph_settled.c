@@ -1,4 +1,5 @@
-/* tests/unit/test_graph_settled.c — marking's quick test of settled blocks
+/* tests/unit/test_graph_settled.c — marking's lookups: the region tried
+ * first (the one with the most blocks) against a linear search, and the quick test of settled blocks
  * (graph.h: the settled bits that the index entries hold beside their
  * start bits, and the bitmap that holds the rest) against a reference:
  * random heaps whose KiBs hold up to 64 blocks (so the entries' 32 bits
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <cmocka.h>
 
 #include "graph.h"
@@ -154,8 +156,62 @@ static void test_marks_of_inexact_heaps_match_the_reference(void **state) {
   for (uint64_t s = 1; s <= 12; s++) assert_false(mark_one(s * 15485863, 1, s % 2 ? 8 : 0));
 }
 
+/* The block of bl[0..n) whose span (at least its start) holds w, or -1;
+ * sizes here are multiples of 16, which never fill a glibc chunk. */
+static long find_linearly(const lg_blk_t *bl, size_t n, uintptr_t w) {
+  for (size_t i = 0; i < n; i++)
+    if (w >= bl[i].addr && w - bl[i].addr < (bl[i].size ? bl[i].size : 1)) return (long)i;
+  return -1;
+}
+
+static void test_the_region_with_most_blocks_first_and_the_others_still_found(void **state) {
+  (void)state;
+  /* Four regions in one mapping (gaps over 1 MiB): 2 blocks, a lone 1 MiB
+   * block, the 40 blocks tried first, 3 blocks at the end. */
+  size_t len = 16u << 20;
+  char *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(m != MAP_FAILED);
+  lg_blk_t bl[64];
+  size_t n = 0;
+  for (int k = 0; k < 2; k++) bl[n++] = (lg_blk_t){.addr = (uintptr_t)m + 4096 + 64 * k, .size = 48};
+  bl[n++] = (lg_blk_t){.addr = (uintptr_t)m + (3u << 20), .size = 1u << 20};
+  for (int k = 0; k < 40; k++) bl[n++] = (lg_blk_t){.addr = (uintptr_t)m + (6u << 20) + 96 * k, .size = 80};
+  for (int k = 0; k < 3; k++) bl[n++] = (lg_blk_t){.addr = (uintptr_t)m + (10u << 20) + 5000 * k, .size = 208};
+  lg_blk_t copy[64];
+  memcpy(copy, bl, n * sizeof *bl);
+  lg_heap_t h = {.blk = bl, .n = n};
+  assert_int_equal(lg_heap_build(&h), 0);
+  assert_true(h.nreg >= 4);
+  size_t found = 0;
+  for (uintptr_t w = (uintptr_t)m; w < (uintptr_t)m + len; w += w % 4096 < 8192 ? 8 : 4088) {
+    long expect = find_linearly(copy, n, w);
+    if (lg_heap_find(&h, w) != expect)
+      fail_msg("word at +%lu: found %ld, want %ld", (unsigned long)(w - (uintptr_t)m), lg_heap_find(&h, w), expect);
+    found += expect >= 0;
+  }
+  assert_true(found > 40);
+  /* A root to the first region's first block, which points at the lone
+   * block, which points at the hot region's last and the last region's
+   * first: all four regions are marked through. */
+  *(uintptr_t *)bl[0].addr = bl[2].addr;
+  ((uintptr_t *)bl[2].addr)[100] = bl[42].addr;
+  ((uintptr_t *)bl[42].addr)[1] = bl[43].addr + 16;
+  uintptr_t root = bl[0].addr;
+  lg_mark_range(&h, (uintptr_t)&root, (uintptr_t)(&root + 1));
+  lg_mark_finish(&h);
+  assert_int_equal(bl[0].mark, LG_REACHABLE);
+  assert_int_equal(bl[2].mark, LG_REACHABLE);
+  assert_int_equal(bl[42].mark, LG_REACHABLE);
+  assert_int_equal(bl[43].mark, LG_POSSIBLE);
+  assert_int_equal(bl[1].mark, LG_UNREACHED);
+  assert_int_equal(bl[41].mark, LG_UNREACHED);
+  lg_heap_free(&h);
+  munmap(m, len);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_the_region_with_most_blocks_first_and_the_others_still_found),
       cmocka_unit_test(test_marks_of_dense_exact_heaps_match_the_reference),
       cmocka_unit_test(test_marks_of_heaps_reachable_in_part_before_marking_match_the_reference),
       cmocka_unit_test(test_marks_of_inexact_heaps_match_the_reference),
