@@ -939,16 +939,21 @@ LG_READS_ANY static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, in
   if (hi <= lo) return;
   h->scanned_bytes += hi - lo;
   const uintptr_t hlo = h->lo, hspan = h->span;
+  size_t k = h->ncand; /* a local count: the stores below could alias h->ncand for the compiler */
   for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
     uintptr_t w = *p;
     if (w - hlo >= hspan) continue;
-    size_t k = h->ncand++;
     h->cand[k] = w;
     h->cand_where[k] = (uintptr_t)p;
     h->cand_src[k] = src;
     h->cand_from[k] = (uint8_t)from;
-    if (h->ncand == BATCH) flush_candidates(h);
+    if (++k == BATCH) {
+      h->ncand = k;
+      flush_candidates(h);
+      k = 0;
+    }
   }
+  h->ncand = k;
 }
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {
