@@ -1098,7 +1098,8 @@ static int born_round(lg_scan_t *s, int pm) {
 }
 
 /* The rounds' born entries on [a, b) (a written run, readable) read again
- * there, or (`count`) their bytes added up in cm.reread. */
+ * there, or (`count`) their bytes added up in cm.reread; at the finish,
+ * given up past its budget (over_budget: the scan then takes the clone). */
 static void remark_born(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
   uintptr_t from = a > cm.born_max ? a - cm.born_max : 0;
   size_t lo = 0, hi = cm.nsorted;
@@ -1107,7 +1108,8 @@ static void remark_born(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
     if (cm.born[mid].addr < from) lo = mid + 1;
     else hi = mid;
   }
-  for (size_t i = lo; i < cm.nsorted && cm.born[i].addr < b; i++) {
+  for (size_t i = lo, j = 0; i < cm.nsorted && cm.born[i].addr < b; i++, j++) {
+    if (!count && (j & 1023) == 1023 && over_budget()) return;
     const bornrec_t *r = &cm.born[i];
     uintptr_t x = r->addr > a ? r->addr : a, y = r->addr + r->n < b ? r->addr + r->n : b;
     if (r->unread || x >= y) continue;
@@ -1122,6 +1124,7 @@ static void remark_born(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
 static void born_unread(lg_scan_t *s, int count) {
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   for (size_t i = 0; i < cm.nsorted; i++) {
+    if (!count && (i & 1023) == 1023 && over_budget()) return;
     bornrec_t *r = &cm.born[i];
     if (!r->unread) continue;
     if (!count) cm.born_left++;
