@@ -79,6 +79,14 @@
  * by page through a hash of SHADOW_HASH entries. */
 #define SHADOW_PAGES 8192u
 #define SHADOW_HASH 16384u
+/* A round that meets more new born entries than BORN_ROUND_MAX (a program
+ * allocating faster than the rounds take its blocks: a heap being built)
+ * ends the concurrent scan: the finish would pass its budget on those born
+ * after it (each costs about a microsecond), and taking them costs the
+ * rounds more than the clone. It does not count toward the latch
+ * (SLOW_ROOTS_MAX): a build ends, and the scans after it should try
+ * again at once (youngheap's young scans follow its build). */
+#define BORN_ROUND_MAX (1u << 17)
 #define PRECLEAN_COMFORT_PAGES 256
 /* A process whose scans stopped trying (SLOW_ROOTS_MAX failures in a
  * row) tries again after RETRY_AFTER scans that did not. */
@@ -136,6 +144,7 @@ static struct {
   size_t nborn, nsorted, born_cap;
   uintptr_t born_max;       /* the largest n among them */
   int born_failed;          /* out of memory while a round took entries */
+  int born_many;            /* a round met more than BORN_ROUND_MAX new ones */
   int born_pm;              /* the round's /proc/self/pagemap */
   long born_pages;          /* the table's written pages a round collected */
   size_t born_taken;        /* entries the rounds took in all */
@@ -1091,6 +1100,10 @@ static int born_round(lg_scan_t *s, int pm) {
   truns_sort();
   if (!cm.born_failed) lg_blocks_each_slots_read(born_collect_array, NULL);
   if (cm.born_failed) return -1;
+  if (cm.nborn - from > BORN_ROUND_MAX) {
+    cm.born_many = 1;
+    return -1;
+  }
   cm.born_taken += cm.nborn - from;
   born_take_all(s, from);
   born_sort();
@@ -1364,7 +1377,9 @@ int lg_concmark_begin(lg_scan_t *s) {
   t0 = lg_now_ns();
   if (ok && preclean(s) < 0) {
     ok = 0;
-    why = cm.faulted ? "memory unmapped while it was read" : cm.exiting ? "the program exits" : "a pre-cleaning round failed (out of memory, too many written runs)";
+    why = cm.faulted ? "memory unmapped while it was read" : cm.exiting ? "the program exits"
+          : cm.born_many ? "the program allocated faster than the pre-cleaning rounds took its new blocks"
+          : "a pre-cleaning round failed (out of memory, too many written runs)";
   }
   cm.t_clean = lg_now_ns() - t0;
   if (ok) return 0;
