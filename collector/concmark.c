@@ -785,12 +785,16 @@ static int covered(uintptr_t a, uintptr_t b) {
   return k < cm.ncover && cm.cover[k].lo <= a && b <= cm.cover[k].hi;
 }
 
-/* Arms mapping mp (a block born in it since the arm: a heap that grew, a
- * new chunk) and adds it to the cover, when it is memory the scan tracks
- * and no part of it is armed or in the remembered set already. 0, or -1
+/* Arms mapping mp (a block born in it since the arm: the brk heap grew)
+ * and adds it to the cover, when it is the brk heap, which the roots pass
+ * does not read, and no part of it is armed or in the remembered set
+ * already. Any other mapping is left alone: arming memory the program
+ * never touched fills it with write-protect markers, which the roots pass
+ * takes for swapped pages and would read (a new chunk's untouched pages;
+ * arena heaps it skips, but they cannot be told apart here). 0, or -1
  * (not armed: the block it holds is read at the finish). */
 static int cover_arm(const lg_map_t *mp) {
-  if (!wants_tracking(mp) || (lg_rset_ready() && lg_rset_covers(mp->lo, mp->hi))) return -1;
+  if (mp->kind != LG_MAP_HEAP || !wants_tracking(mp) || (lg_rset_ready() && lg_rset_covers(mp->lo, mp->hi))) return -1;
   size_t k = cover_at(mp->lo);
   if (k < cm.ncover && cm.cover[k].lo < mp->hi) return -1;
   if (lg_sys_grow((void **)&cm.cover, &cm.cover_cap, cm.ncover, sizeof(span_t), 256) < 0) return -1;

@@ -283,10 +283,10 @@
  *     takes it: an index record at its address marked, the block read
  *     whole as a root, and kept in the scan's list of born blocks (sorted
  *     by address). A born block is read in a round only when its memory
- *     is tracked: inside a range armed before the read (the round arms a
- *     mapping that holds blocks born since the arm: a heap that grew, a
- *     new arena), so that a write to it after the read is on a written
- *     page; the rounds and the finish read the listed blocks again on
+ *     is tracked: inside a range armed before the read (the round arms
+ *     the brk heap's part that grew since the arm; no other mapping: the
+ *     roots pass reads write-protect markers as swapped pages), so that a
+ *     write to it after the read is on a written page; the rounds and the finish read the listed blocks again on
  *     every written run, as they do the marked blocks of the index. One
  *     they could not read (not readable in the round's maps, not
  *     trackable, a fault) is read whole at the finish. An array the arm
