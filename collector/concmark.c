@@ -515,7 +515,8 @@ static int flag_unreadable(lg_scan_t *s) {
 }
 
 /* The copy of a big table sorted as it is made: a walk for the addresses'
- * range, one for the first digit's counts, then the copy walk, which alone
+ * range and (for a heap in a few 1 GiB chunks) the first digit's counts,
+ * else one more for the counts, then the copy walk, which alone
  * decides what is copied (the walks before only plan where records go).
  * c->b and c->cap are set here; 0, -1 out of memory (c->b may then hold
  * records: the caller unmaps it). */
@@ -524,7 +525,7 @@ static int copy_sorted(copy_t *c) {
   memset(&plan, 0, sizeof plan);
   lg_blocks_each_live(live_note, &plan);
   if (lg_heap_plan_digits(&plan) < 0) return -1;
-  lg_blocks_each_live(live_count, &plan);
+  if (!lg_heap_plan_binned(&plan)) lg_blocks_each_live(live_count, &plan);
   lg_heap_plan_place(&plan);
   size_t planned = plan.next[((size_t)2 << plan.d) - 1];
   c->cap = planned + planned / 64 + 1024;

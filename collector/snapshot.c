@@ -200,10 +200,11 @@ static int fill_from_lists(lg_scan_t *s, fill_t *f) {
 static void plan_note(lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
 static void plan_count(lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
 
-/* A full scan's copy, sorted as it is made (lg_heap_plan_t, graph.h): two
- * walks of the table for the addresses' range and first digits, then the
- * copy into the records of f->cap (enough room: the walks counted every
- * block). Returns 0, or -1 out of memory. */
+/* A full scan's copy, sorted as it is made (lg_heap_plan_t, graph.h): a
+ * walk of the table for the addresses' range and first digits (a second
+ * one for the digits when the first's side counts cannot give them), then
+ * the copy into the records of f->cap (enough room: the walks counted
+ * every block). Returns 0, or -1 out of memory. */
 static int fill_sorted(fill_t *f) {
   lg_heap_plan_t plan;
   memset(&plan, 0, sizeof plan);
@@ -215,7 +216,7 @@ static int fill_sorted(fill_t *f) {
     f->cap = plan.n;
   }
   if (lg_heap_plan_digits(&plan) < 0) return -1;
-  lg_blocks_each(plan_count, &plan);
+  if (!lg_heap_plan_binned(&plan)) lg_blocks_each(plan_count, &plan);
   lg_heap_plan_place(&plan);
   f->plan = &plan;
   lg_blocks_each(copy_slot, f);
