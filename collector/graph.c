@@ -124,9 +124,9 @@ static inline size_t chunk_slot(const lg_heap_plan_t *p, uintptr_t c) {
   return j;
 }
 
-#define BIN_SHIFT 14 /* the note counts addresses per 16 KiB of a chunk */
+#define BIN_SHIFT 16 /* the note counts addresses per 64 KiB of a chunk */
 #define BINS ((size_t)1 << (CHUNK_SHIFT - BIN_SHIFT))
-#define BIN_CHUNKS 8 /* chunks counted so at most (256 KiB of counters each) */
+#define BIN_CHUNKS 8 /* chunks counted so at most (64 KiB of counters each) */
 
 /* Counts address a, of chunk slot j (new if `fresh`), in the chunk's bins;
  * a chunk past the first BIN_CHUNKS (or out of memory) leaves the count

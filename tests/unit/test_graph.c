@@ -402,7 +402,7 @@ static int binned_agrees(const uintptr_t *a, size_t n) {
 }
 
 /* The note's side counts give the first digit's counts the count walk
- * would, for a heap in up to 8 chunks of 1 GiB whose digit is 16 KiB or
+ * would, for a heap in up to 8 chunks of 1 GiB whose digit is 64 KiB or
  * coarser (a brk heap and mmapped chunks, one dense GiB); not for 9
  * chunks, addresses all over the space, or a heap of 512 KiB. */
 static void test_binned_counts_match_the_count_walk(void **state) {
