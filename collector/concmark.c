@@ -578,14 +578,32 @@ static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
   return b->addr + lg_blk_size(&s->heap, b) <= end;
 }
 
+/* readable_in_maps's cursor for a walk of every record: the mapping
+ * reached, and the last readable run found, [lo, end) (readable mappings
+ * with no gap), which answers for the blocks that start in it. */
+typedef struct maps_cursor { size_t m; uintptr_t lo, end; } maps_cursor_t;
+
+/* readable_in_maps for blocks asked in address order, through cursor c. */
+static int readable_in_run(const lg_scan_t *s, const lg_blk_t *b, maps_cursor_t *c) {
+  uintptr_t a = b->addr;
+  if (a >= c->lo && a < c->end) return a + lg_blk_size(&s->heap, b) <= c->end;
+  while (c->m < s->nmaps && s->maps[c->m].hi <= a) c->m++;
+  size_t k = c->m;
+  uintptr_t end = k < s->nmaps && s->maps[k].lo <= a && s->maps[k].readable ? s->maps[k].hi : 0;
+  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  if (end) { c->lo = s->maps[c->m].lo; c->end = end; }
+  return a + lg_blk_size(&s->heap, b) <= end;
+}
+
 /* Flags the blocks outside readable memory at the arm (a free never seen:
  * see reread_unarmed) and lists them in cm.unread, so that the finish,
  * with the world stopped, looks at those few and not at every record.
  * 0, or -1 out of memory. */
 static int flag_unreadable(lg_scan_t *s) {
-  size_t m = 0, n = 0;
+  maps_cursor_t m = {0, 0, 0};
+  size_t n = 0;
   for (size_t i = 0; i < s->heap.n; i++)
-    if (!readable_in_maps(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
+    if (!readable_in_run(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
   cm.unread_bytes = (n + 1) * sizeof *cm.unread;
   if (!(cm.unread = lg_sys_map(cm.unread_bytes))) return -1;
   for (size_t i = 0; i < s->heap.n && cm.nunread < n; i++)
@@ -594,7 +612,8 @@ static int flag_unreadable(lg_scan_t *s) {
 }
 
 /* The copy of a big table sorted as it is made: a walk for the addresses'
- * range, one for the first digit's counts, then the copy walk, which alone
+ * range and (for a heap in a few 1 GiB chunks) the first digit's counts,
+ * else one more for the counts, then the copy walk, which alone
  * decides what is copied (the walks before only plan where records go).
  * c->b and c->cap are set here; 0, -1 out of memory (c->b may then hold
  * records: the caller unmaps it). */
@@ -603,7 +622,7 @@ static int copy_sorted(copy_t *c) {
   memset(&plan, 0, sizeof plan);
   lg_blocks_each_live(live_note, &plan);
   if (lg_heap_plan_digits(&plan) < 0) return -1;
-  lg_blocks_each_live(live_count, &plan);
+  if (!lg_heap_plan_binned(&plan)) lg_blocks_each_live(live_count, &plan);
   lg_heap_plan_place(&plan);
   size_t planned = plan.next[((size_t)2 << plan.d) - 1];
   c->cap = planned + planned / 64 + 1024;
