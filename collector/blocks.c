@@ -210,6 +210,7 @@ static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
 }
 
 void lg_blocks_flip_epoch(void) {
+  lg_born_mark();
   __atomic_store_n(&lg_blocks_parity, lg_blocks_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED);
   lg_born_flip();
 }
@@ -491,6 +492,8 @@ static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stac
   lg_born_leave(l);
   return r;
 }
+
+int lg_blocks_shared_copy(uintptr_t addr, lg_slot_t *out) { return shared_lookup(addr, out); }
 
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr) {
   uint64_t h = hash_addr(addr);
