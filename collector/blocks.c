@@ -414,16 +414,9 @@ static inline void note_new(lg_born_log_t *l, uintptr_t addr, int r, const lg_sl
   else lg_born_new(l, addr, NULL, NULL);
 }
 
-/* Records in list l that entry `old` left the table, if it was in the
- * previous scan's snapshot: with the generation it would have now (aged
- * already when its parity is the epoch's). */
+/* Records in list l that entry `old` left the table (lg_born_note_gone). */
 static inline void note_gone(lg_born_log_t *l, const lg_slot_t *old) {
-  uintptr_t k = old->key;
-  unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if ((k & LG_BLK_PARITY) != __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED)) gen = gen < 2 ? gen + 1 : 2;
-  else if (!gen) return; /* born since the snapshot */
-  if (old->size == LG_SIZE_BIG) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
-  lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
+  lg_born_note_gone(l, old, __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED));
 }
 
 /* lg_blocks_insert with the lists kept: the common case (a small block

@@ -114,6 +114,13 @@ static inline void lg_born_leave(lg_born_log_t *l) {
   if (__builtin_expect(l == lg_born_self && l != NULL && !l->stop_pending, 1)) l->busy = 0;
   else lg_born_leave_slow(l);
 }
+/* lg_born_leave_own is lg_born_leave for the calling thread's own list
+ * (l is lg_born_self, not NULL: the fast paths of hot.h). */
+static inline void lg_born_leave_own(lg_born_log_t *l) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  if (__builtin_expect(!l->stop_pending, 1)) l->busy = 0;
+  else lg_born_leave_slow(l);
+}
 /* lg_born_defer_stop, in the stop signal's handler: when the thread is
  * inside an LG_BORN_OWN change, notes the stop as pending and returns 1
  * (the handler returns at once; lg_born_leave raises the signal again),
@@ -146,6 +153,20 @@ static inline void lg_born_new(lg_born_log_t *l, uintptr_t addr, const void *tab
  * table; gen is the generation it would have had now (1 or 2). */
 static inline void lg_born_gone(lg_born_log_t *l, uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen) {
   lg_born_append(l, addr | 1u | (uintptr_t)gen << 1, stack | (uintptr_t)size << 32, NULL);
+}
+/* lg_born_note_gone records in list l that table entry `old` left the
+ * table, if it was in the previous scan's snapshot: with the generation
+ * it would have now (aged already when its parity is the epoch's,
+ * `parity`: blocks.h's LG_BLK_PARITY or 0). A block born since the
+ * snapshot needs no record. */
+void lg_born_lose(void);
+static inline void lg_born_note_gone(lg_born_log_t *l, const lg_slot_t *old, uintptr_t parity) {
+  uintptr_t k = old->key;
+  unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if ((k & LG_BLK_PARITY) != parity) gen = gen < 2 ? gen + 1 : 2;
+  else if (!gen) return; /* born since the snapshot */
+  if (__builtin_expect(old->size == LG_SIZE_BIG, 0)) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
+  lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
 }
 /* lg_born_lose says that this epoch's lists miss a change. */
 void lg_born_lose(void);
