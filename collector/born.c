@@ -139,22 +139,24 @@ int lg_born_defer_stop(void) {
 
 /* Empties list L for epoch e (its owner's or the scanner's, outside any
  * stop: a scan reads the lists of its ended epoch only, and this one is
- * two epochs older). */
+ * two epochs older). Its chunks stay, empty, for the epoch to fill again:
+ * a busy thread does not fault in fresh pages for its records every
+ * epoch. */
 static void list_reset(list_t *L, uint32_t e) {
-  for (chunk_t *c = L->head->next, *n; c; c = n) { n = c->next; lg_sys_unmap(c, CHUNK_BYTES); }
-  L->head->next = NULL;
-  L->head->n = 0;
+  for (chunk_t *c = L->head; c; c = c->next) c->n = 0;
   L->tail = L->head;
   L->nchunks = 1;
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
   __atomic_store_n(&L->epoch, e, __ATOMIC_RELEASE);
 }
 
-/* Adds a chunk to list L; 0, or -1 (then the epoch's lists miss a change). */
+/* Moves list L on to its next chunk, kept from an earlier epoch or made;
+ * 0, or -1 (then the epoch's lists miss a change). */
 static int list_grow(list_t *L) {
-  chunk_t *nc = L->nchunks < MAX_CHUNKS ? chunk_new() : NULL;
-  if (!nc) { lg_born_lose(); return -1; }
-  __atomic_store_n(&L->tail->next, nc, __ATOMIC_RELEASE);
+  if (L->nchunks >= MAX_CHUNKS) { lg_born_lose(); return -1; }
+  chunk_t *nc = L->tail->next;
+  if (!nc && !(nc = chunk_new())) { lg_born_lose(); return -1; }
+  if (!L->tail->next) __atomic_store_n(&L->tail->next, nc, __ATOMIC_RELEASE);
   L->tail = nc;
   L->nchunks++;
   return 0;
