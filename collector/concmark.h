@@ -190,7 +190,10 @@
  *   - Threads: the concurrent pass reads every live thread's stack and TLS
  *     but the scanning thread's (roots.c's mark_running: from the stack
  *     pointer the kernel shows while the thread is blocked, else from the
- *     one of the last stop, else the whole resident stack: a dead frame's
+ *     one of the last stop, else from where the thread's last capture
+ *     stood (the unwinder keeps it: lg_world_recent_sp_from), else the
+ *     whole resident stack, whose dead frames would keep what they point
+ *     to marked in this scan (conc_running_dead_frame): a dead frame's
  *     stale word can only over-mark, floating garbage a later scan
  *     reports), so that a live set hanging off a running thread's stack is
  *     marked before the stop; the finish reads them again stopped.

@@ -1273,13 +1273,15 @@ static uint32_t uf_find(uint32_t *p, uint32_t x) {
   return x;
 }
 
-/* Is the word w, read in block i, an edge from i to block t? A pointer of a
- * block into its own interior is no edge (a short std::string's data
- * pointer into its inline buffer, a list head pointing at its own sentinel
- * field): only a pointer to its own start (or to its refcounted object)
- * makes a block a cycle. */
-static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
-  return t >= 0 && ((uint32_t)t != i || is_start(h, i, w));
+/* Is the word w, read in set block u (a local id), an edge from u to set
+ * block `to` (NONE: none)? A pointer of a block into its own interior is
+ * no edge (a short std::string's data pointer into its inline buffer, a
+ * list head pointing at its own sentinel field): only a pointer to its
+ * own start (or to its refcounted object) makes a block a cycle. Local
+ * ids and blocks are one to one, so only a pointer of u to itself needs
+ * a record. */
+static inline int is_set_edge(const lg_heap_t *h, const set_t *s, uint32_t u, uint32_t to, uintptr_t w) {
+  return to != NONE && (to != u || is_start(h, s->node[u], w));
 }
 
 /* The blocks of one set (analyse_set), for finding the set's block that
@@ -1287,13 +1289,50 @@ static inline int is_edge(const lg_heap_t *h, uint32_t i, long t, uintptr_t w) {
  * order, and per bucket of the heap's span the first of them in it, so
  * that a lookup is a bucket load and a short binary search in memory of
  * 8 bytes a set block (the index, 16 bytes a KiB of heap, is given back
- * before the analysis: lg_analyse_run). */
+ * before the analysis: lg_analyse_run); and a hash table of the set's
+ * starts, which finds a start pointer (nearly every edge) with one load. */
 typedef struct setfind {
   uintptr_t *addr;   /* [m]: the set's block addresses, ascending */
   uint32_t *bucket;  /* [nb + 1]: the first set block of each bucket */
   size_t nb;
   unsigned shift;    /* a bucket covers 1 << shift bytes from h->lo */
+  struct start_slot *start; /* [nstart]: the set's starts by hash (a start pointer's one load); NULL: none */
+  size_t nstart;
 } setfind_t;
+
+/* A slot of setfind_t.start: a set block's address and local id, addr 0
+ * when free (no block starts at 0). */
+typedef struct start_slot { uintptr_t addr; uint32_t u, pad; } start_slot_t;
+
+/* The slot where a start at address a is, or would go: a multiplicative
+ * hash scaled to the table (of any size). */
+static inline size_t start_hash(const setfind_t *f, uintptr_t a) {
+  uint32_t x = (uint32_t)(((a >> 4) * 0x9E3779B97F4A7C15ull) >> 32);
+  return (size_t)(((uint64_t)x * f->nstart) >> 32);
+}
+
+static inline size_t start_next(const setfind_t *f, size_t j) { return j + 1 == f->nstart ? 0 : j + 1; }
+
+/* Fills f->start from f->addr[0..m): three slots for two blocks (24 bytes
+ * a set block, so the analysis stays below marking's memory), most
+ * lookups ending at their first slot or on its line; left NULL when out
+ * of memory. */
+static void starts_make(setfind_t *f, size_t m) {
+  f->nstart = m + m / 2 + 2;
+  if (f->nstart >> 32 || !(f->start = lg_sys_grab(f->nstart, sizeof *f->start))) { f->start = NULL; return; }
+  for (size_t u = 0; u < m; u++) {
+    size_t j = start_hash(f, f->addr[u]);
+    while (f->start[j].addr) j = start_next(f, j);
+    f->start[j] = (start_slot_t){f->addr[u], (uint32_t)u, 0};
+  }
+}
+
+/* The local id of the set block starting at w, or NONE. */
+static inline uint32_t start_find(const setfind_t *f, uintptr_t w) {
+  for (size_t j = start_hash(f, w); f->start[j].addr; j = start_next(f, j))
+    if (f->start[j].addr == w) return f->start[j].u;
+  return NONE;
+}
 
 #define SET_BUCKET_BLOCKS 4 /* set blocks a bucket holds on average, at most */
 
@@ -1312,12 +1351,14 @@ static int setfind_make(const lg_heap_t *h, const uint32_t *nodes, size_t m, set
     for (size_t b = (f->addr[u] - h->lo) >> f->shift; k <= b; k++) f->bucket[k] = (uint32_t)u;
   }
   for (; k <= f->nb + 1; k++) f->bucket[k] = (uint32_t)m;
+  starts_make(f, m);
   return 0;
 }
 
 static void setfind_free(setfind_t *f) {
   lg_sys_drop(f->addr);
   lg_sys_drop(f->bucket);
+  lg_sys_drop(f->start);
 }
 
 /* The local id of the set block that word w (in [h->lo, h->lo +
@@ -1341,21 +1382,56 @@ static inline uint32_t setfind_ref(const lg_heap_t *h, const set_t *s, const set
  * the local ids of the blocks they were read in. */
 typedef struct edge_batch { uintptr_t w[BATCH]; uint32_t from[BATCH]; size_t n; } edge_batch_t;
 
-/* Looks up the waiting words of e, a stage at a time with prefetches (the
- * bucket, then the addresses: their misses overlap), and records those
- * that are edges in adj (counted in s->adj0[source + 1]); 0 or -1. */
-static int flush_edge_batch(lg_heap_t *h, set_t *s, const setfind_t *f, edge_batch_t *e, lg_vec_t *adj) {
-  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->bucket[(e->w[k] - h->lo) >> f->shift]);
-  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->addr[f->bucket[(e->w[k] - h->lo) >> f->shift]]);
+/* flush_edge_batch with f->start: a start pointer (nearly every edge) is
+ * found in one slot, whose loads overlap; any other word the search of
+ * setfind_ref judges. */
+static int flush_by_starts(lg_heap_t *h, set_t *s, const setfind_t *f, edge_batch_t *e, lg_vec_t *adj) {
+  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->start[start_hash(f, e->w[k])]);
   int rc = 0;
   for (size_t k = 0; k < e->n && !rc; k++) {
-    uint32_t u = e->from[k], to = setfind_ref(h, s, f, e->w[k]);
-    if (to == NONE || !is_edge(h, s->node[u], s->node[to], e->w[k])) continue;
+    uint32_t u = e->from[k], to = start_find(f, e->w[k]);
+    if (to == NONE) to = setfind_ref(h, s, f, e->w[k]);
+    if (!is_set_edge(h, s, u, to, e->w[k])) continue;
     rc = vec_push(adj, to);
     s->adj0[u + 1]++;
   }
   e->n = 0;
   return rc;
+}
+
+/* Looks up the waiting words of e, a stage at a time with prefetches (the
+ * bucket, then the addresses: their misses overlap), and records those
+ * that are edges in adj (counted in s->adj0[source + 1]); 0 or -1. */
+static int flush_edge_batch(lg_heap_t *h, set_t *s, const setfind_t *f, edge_batch_t *e, lg_vec_t *adj) {
+  if (f->start) return flush_by_starts(h, s, f, e, adj);
+  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->bucket[(e->w[k] - h->lo) >> f->shift]);
+  for (size_t k = 0; k < e->n; k++) __builtin_prefetch(&f->addr[f->bucket[(e->w[k] - h->lo) >> f->shift]]);
+  int rc = 0;
+  for (size_t k = 0; k < e->n && !rc; k++) {
+    uint32_t u = e->from[k], to = setfind_ref(h, s, f, e->w[k]);
+    if (!is_set_edge(h, s, u, to, e->w[k])) continue;
+    rc = vec_push(adj, to);
+    s->adj0[u + 1]++;
+  }
+  e->n = 0;
+  return rc;
+}
+
+#define SET_RECORD_AHEAD 16 /* set blocks ahead of the walk whose record build_edges prefetches */
+#define SET_MEMORY_AHEAD 6  /* and whose memory (the record came earlier) */
+#define SET_MEMORY_LINES 6  /* the lines of a block's memory prefetched, at most */
+
+/* Starts the loads that build_edges will need a few set blocks after u:
+ * the records it walks are 20 or more apart in a big heap and the blocks'
+ * memory further still, so each would be a miss of its own. */
+static inline void prefetch_set_block(const lg_heap_t *h, const set_t *s, uint32_t u) {
+  if (u + SET_RECORD_AHEAD < s->m) __builtin_prefetch(&h->blk[s->node[u + SET_RECORD_AHEAD]]);
+  if (u + SET_MEMORY_AHEAD < s->m) {
+    const lg_blk_t *a = &h->blk[s->node[u + SET_MEMORY_AHEAD]];
+    if (a->flags & LG_BF_UNREADABLE) return;
+    uintptr_t end = a->addr + (a->size < SET_MEMORY_LINES * 64 ? a->size : SET_MEMORY_LINES * 64);
+    for (uintptr_t p = a->addr & ~(uintptr_t)63; p < end; p += 64) __builtin_prefetch((const void *)p);
+  }
 }
 
 /* Builds the edges among blocks of `s` as its adjacency (CSR: s->adj0,
@@ -1369,6 +1445,7 @@ LG_READS_ANY static int build_edges(lg_heap_t *h, set_t *s) {
   int rc = s->adj0 && setfind_make(h, s->node, s->m, &f) == 0 ? 0 : -1;
   for (uint32_t u = 0; u < s->m && !rc; u++) {
     const lg_blk_t *b = &h->blk[s->node[u]];
+    prefetch_set_block(h, s, u);
     if (b->flags & LG_BF_UNREADABLE) continue;
     const uintptr_t *p = (const uintptr_t *)((b->addr + 7) & ~(uintptr_t)7);
     const uintptr_t *end = (const uintptr_t *)((b->addr + lg_blk_size(h, b)) & ~(uintptr_t)7);
@@ -1428,19 +1505,24 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, lg_gra
   if (build_edges(h, &s) < 0 || tarjan(&s) < 0) goto out;
   size = lg_sys_grab(s.nscc, 4); lowest = lg_sys_grab(s.nscc, 4);
   has_in = lg_sys_grab(s.nscc, 1); cyc = lg_sys_grab(s.nscc, 1);
-  uf = lg_sys_grab(m, 4); cid = lg_sys_grab(m, 4);
+  /* Clusters are unions of components (a component is connected), so
+   * the union-find is over components and an edge inside one costs none. */
+  uf = lg_sys_grab(s.nscc, 4); cid = lg_sys_grab(s.nscc, 4);
   if (!size || !lowest || !has_in || !cyc || !uf || !cid) goto out;
   for (uint32_t u = 0; u < m; u++) {
     uint32_t c = s.scc[u];
-    if (!size[c]++ || h->blk[s.node[u]].addr < h->blk[s.node[lowest[c]]].addr) lowest[c] = u;
-    uf[u] = u;
+    if (!size[c]++) lowest[c] = u; /* ascending ids are ascending addresses: the first is the lowest */
   }
+  for (uint32_t c = 0; c < s.nscc; c++) uf[c] = c;
   for (uint32_t a = 0; a < m; a++)
     for (uint32_t j = s.adj0[a]; j < s.adj0[a + 1]; j++) {
-      uint32_t b = s.adj[j];
-      if (s.scc[a] != s.scc[b]) has_in[s.scc[b]] = 1;
-      else if (a == b || size[s.scc[a]] > 1) cyc[s.scc[a]] = 1;
-      uint32_t ra = uf_find(uf, a), rb = uf_find(uf, b);
+      uint32_t b = s.adj[j], ca = s.scc[a], cb = s.scc[b];
+      if (ca == cb) {
+        if (a == b || size[ca] > 1) cyc[ca] = 1;
+        continue;
+      }
+      has_in[cb] = 1;
+      uint32_t ra = uf_find(uf, ca), rb = uf_find(uf, cb);
       if (ra != rb) uf[ra] = rb;
     }
   for (uint32_t c = 0; c < s.nscc; c++) if (size[c] > 1) cyc[c] = 1;
@@ -1450,9 +1532,9 @@ static int analyse_set(lg_heap_t *h, int mark, uint32_t *nodes, size_t m, lg_gra
     info[u] = (!has_in[c] && lowest[c] == u ? LG_LOST_ENTRY : 0) | (cyc[c] ? LG_LOST_CYCLE : 0);
   }
   /* Clusters: number union-find roots. */
-  for (uint32_t u = 0; u < m; u++) cid[u] = NONE;
+  for (uint32_t c = 0; c < s.nscc; c++) cid[c] = NONE;
   for (uint32_t u = 0; u < m; u++) {
-    uint32_t r = uf_find(uf, u);
+    uint32_t r = uf_find(uf, s.scc[u]);
     if (cid[r] == NONE) {
       cid[r] = (uint32_t)g->nclusters++;
       if (vec_push(cl_first, mark == LG_POSSIBLE) < 0) goto out;
@@ -1564,6 +1646,23 @@ static int merge_lost(lg_graph_t *g, const lg_vec_t *un, const uint32_t *uinfo, 
   return 0;
 }
 
+/* One word of lg_graph_t.lost_dir: blocks 64 k .. 64 k + 63. */
+typedef struct lg_lost_word { uint64_t bits; uint32_t before, pad; } lost_word_t;
+
+/* Makes g->lost_dir for a heap of n blocks (g->lost filled); left NULL
+ * when out of memory (lost_pos then searches). */
+static void index_lost(lg_graph_t *g, size_t n) {
+  lost_word_t *d = lg_sys_grab(n / 64 + 1, sizeof *d);
+  if (!d) return;
+  for (size_t k = 0; k < g->nlost; k++) d[g->lost[k] >> 6].bits |= (uint64_t)1 << (g->lost[k] & 63);
+  uint32_t sum = 0;
+  for (size_t w = 0; w <= n / 64; w++) {
+    d[w].before = sum;
+    sum += (uint32_t)count_bits(d[w].bits);
+  }
+  g->lost_dir = d;
+}
+
 int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   memset(g, 0, sizeof *g);
   lg_heap_end_marking(h); /* its lists' room is the analysis' */
@@ -1581,6 +1680,7 @@ int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   if (!rc) rc = analyse_set(h, LG_POSSIBLE, po.v, po.n, g, &ef, &et, &kind, pinfo);
   if (!rc) rc = group_members(h, g, &kind, &un, &po, uinfo, pinfo);
   if (!rc) rc = merge_lost(g, &un, uinfo, &po, pinfo);
+  if (!rc) index_lost(g, h->n);
   g->edge_from = ef.v;
   g->edge_to = et.v;
   g->nedges = ef.n;
@@ -1593,8 +1693,14 @@ int lg_graph_analyse(lg_heap_t *h, lg_graph_t *g) {
   return rc;
 }
 
-/* Where block i is in g->lost, or -1. */
+/* Where block i is in g->lost, or -1: a popcount in g->lost_dir, or a
+ * binary search without it. */
 static long lost_pos(const lg_graph_t *g, size_t i) {
+  if (g->lost_dir) {
+    const lost_word_t *d = &g->lost_dir[i >> 6];
+    uint64_t bit = (uint64_t)1 << (i & 63);
+    return d->bits & bit ? (long)(d->before + (uint32_t)count_bits(d->bits & (bit - 1))) : -1;
+  }
   size_t lo = 0, hi = g->nlost;
   while (lo < hi) {
     size_t mid = (lo + hi) / 2;
@@ -1624,6 +1730,7 @@ unsigned lg_graph_cat(const lg_heap_t *h, const lg_graph_t *g, size_t i) {
 void lg_graph_free(lg_graph_t *g) {
   lg_sys_drop(g->lost);
   lg_sys_drop(g->lost_info);
+  lg_sys_drop(g->lost_dir);
   lg_sys_drop(g->clusters);
   lg_sys_drop(g->members);
   lg_sys_drop(g->edge_from);

@@ -186,6 +186,10 @@ typedef struct lg_graph {
    * lg_graph_flags and lg_graph_cat read. */
   uint32_t *lost, *lost_info;
   size_t nlost;
+  /* Where a block is in `lost` without a search: per 64 blocks of the
+   * heap, the bits of the lost ones and how many lost blocks come before
+   * (lg_graph_analyse makes it; NULL: lost is searched). */
+  struct lg_lost_word *lost_dir;
   uint32_t *members;           /* block indexes grouped by cluster, entries first */
   size_t nmembers;
   uint32_t *edge_from, *edge_to; /* pointers between lost blocks (block indexes) */

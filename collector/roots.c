@@ -254,13 +254,15 @@ static void mark_self(roots_t *r) {
 
 /* One running thread's stack [lo, hi) and TLS (tp) in the concurrent
  * pass: from the hint world.h gives (minus the red zone) when it lies on
- * that stack, else all of its resident pages. Whatever is read here can
+ * that stack, else all of its resident pages (a thread neither blocked
+ * nor seen by a stop nor ever captured: its dead frames may then keep a
+ * block marked in this scan). Whatever is read here can
  * only mark more (the finish reads the stack again from its stack pointer
  * with the thread stopped): a dead frame's stale pointer is floating
  * garbage of this scan, reported by a later one. */
 static void mark_running_one(roots_t *r, pid_t tid, uintptr_t tp, uintptr_t lo, uintptr_t hi) {
   int blocked;
-  uintptr_t sp = lg_world_sp_hint(tid, &blocked);
+  uintptr_t sp = lg_world_sp_hint(tid, tp, &blocked);
   lg_mark_root_kind(r->h, LG_ROOT_STACK, (uint32_t)tid);
   if (sp > lo + RED_ZONE && sp < hi) mark_resident(r, sp - RED_ZONE, hi);
   else { mark_resident(r, lo, hi); r->s->running_whole++; }

@@ -356,9 +356,15 @@ static uintptr_t last_stop_sp(pid_t tid) {
   return 0;
 }
 
-uintptr_t lg_world_sp_hint(pid_t tid, int *blocked) {
+static uintptr_t (*recent_sp)(uintptr_t tp);
+
+void lg_world_recent_sp_from(uintptr_t (*fn)(uintptr_t tp)) { recent_sp = fn; }
+
+uintptr_t lg_world_sp_hint(pid_t tid, uintptr_t tp, int *blocked) {
   uintptr_t args[4], sp = 0;
   read_syscall(tid, args, &sp);
   *blocked = sp != 0;
-  return sp ? sp : last_stop_sp(tid);
+  if (!sp) sp = last_stop_sp(tid);
+  if (!sp && recent_sp && tp) sp = recent_sp(tp);
+  return sp;
 }

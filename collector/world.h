@@ -71,13 +71,21 @@ int lg_world_handler_ours(void);
  * other after timeout_ns. lg_world_start lets them run again. */
 void lg_world_stop(lg_world_t *w, uint64_t timeout_ns, pid_t skip);
 void lg_world_start(lg_world_t *w);
-/* lg_world_sp_hint tells a reader that does not stop thread tid where
- * its live stack likely begins: the stack pointer the kernel shows while
- * the thread is blocked (*blocked 1: exact at the moment of the read),
- * else the one it had at the last stop (*blocked 0), else 0 (unknown).
- * The thread runs on: the hint bounds nothing, it only tells which part
- * of the stack was live lately. Not with the world stopped by the caller
- * (the last stop's slots are being reused then). */
-uintptr_t lg_world_sp_hint(pid_t tid, int *blocked);
+/* lg_world_sp_hint tells a reader that does not stop thread tid (whose
+ * thread pointer is tp) where its live stack likely begins: the stack
+ * pointer the kernel shows while the thread is blocked (*blocked 1: exact
+ * at the moment of the read), else the one it had at the last stop, else
+ * the one its last allocation's capture saw (lg_world_recent_sp_from;
+ * *blocked 0 for both), else 0 (unknown). The thread runs on: the hint
+ * bounds nothing, it only tells which part of the stack was live lately.
+ * Not with the world stopped by the caller (the last stop's slots are
+ * being reused then). A reader of another thread's memory: call it under
+ * a fault guard (concmark.h). */
+uintptr_t lg_world_sp_hint(pid_t tid, uintptr_t tp, int *blocked);
+/* lg_world_recent_sp_from gives lg_world_sp_hint its last resort: fn(tp)
+ * returns where the thread with thread pointer tp stood at its last
+ * capture, or 0 (the unwinder keeps it: preload registers it at start,
+ * since the collector may not call into preload). */
+void lg_world_recent_sp_from(uintptr_t (*fn)(uintptr_t tp));
 
 #endif

@@ -405,6 +405,16 @@ static uw_thread_t *uw_state(void) {
 
 void lg_fast_unwind_on_first_use(void (*fn)(void)) { uw_first_use = fn; }
 
+uintptr_t lg_fast_unwind_recent_sp(uintptr_t tp) {
+  /* Initial-exec TLS lies at one offset from every thread's pointer. */
+  uintptr_t off = (uintptr_t)&lg_fast_uw - (uintptr_t)__builtin_thread_pointer();
+  const uw_thread_t *t = __atomic_load_n((uw_thread_t *const *)(tp + off), __ATOMIC_RELAXED);
+  if (!t) return 0;
+  uint32_t last = __atomic_load_n(&t->last, __ATOMIC_RELAXED);
+  if (!last || last > POOL) return 0;
+  return __atomic_load_n(&t->node[last - 1].slot, __ATOMIC_RELAXED);
+}
+
 void lg_fast_unwind_thread_end(void) {
   uw_thread_t *t = uw;
   uw_gone = 1;

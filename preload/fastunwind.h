@@ -24,6 +24,12 @@ void lg_fast_unwind_set_id(uint32_t id);
 /* lg_fast_unwind_on_first_use registers fn, called in a thread when it
  * first captures a stack (to learn when the thread ends). */
 void lg_fast_unwind_on_first_use(void (*fn)(void));
+/* lg_fast_unwind_recent_sp tells where the thread whose thread pointer is
+ * tp stood at its last capture (the address of its innermost program
+ * frame's return address), or 0 if it has made none since its state was
+ * last forgotten. Read while that thread runs: a hint, racy by design,
+ * and a read of another thread's memory (call it under a fault guard). */
+uintptr_t lg_fast_unwind_recent_sp(uintptr_t tp);
 /* lg_fast_unwind_thread_end gives the calling thread's state back for a
  * later thread; the thread captures with the fallback from then on. */
 void lg_fast_unwind_thread_end(void);

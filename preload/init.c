@@ -96,6 +96,7 @@ static void boot_tracing(void) {
   lg_depth = o.depth;
   lg_rc_enabled = o.refcount;
   lg_unwind_init();
+  lg_world_recent_sp_from(lg_fast_unwind_recent_sp); /* the concurrent pass's hint for running threads */
   lg_threads_init();
   lg_real_usable_size = lg_real.malloc_usable_size;
   if (lg_collector_init(&o) < 0) return;

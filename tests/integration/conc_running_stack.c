@@ -2,8 +2,9 @@
  * live data (a 32 MiB table of 32768 blocks) hangs off the stack of a
  * worker that keeps running (it sums the table in a loop, never blocking)
  * while main scans four times. The concurrent pass reads the worker's
- * stack as it is (all of it at the first scan, which no stop preceded;
- * from the stack pointer of the last stop later), so the table is marked
+ * stack as it is (from where its last allocation stood at the first
+ * scan, which no stop preceded; from the stack pointer of the last stop
+ * later), so the table is marked
  * before the stop and the finish's flood stays under its budget: every
  * scan is concurrent, none falls back to the snapshot, and each reports
  * the one leaked block and nothing of the table (a finish that flooded
