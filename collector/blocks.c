@@ -559,6 +559,16 @@ void lg_blocks_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
   lg_ttab_each_live(fn, arg);
 }
 
+void lg_blocks_each_slots_read(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
+  for (unsigned i = 0; i < NSHARDS; i++) {
+    shard_t *s = &shards[i];
+    lg_lock(&s->lock);
+    if (s->slots && s->cap && s->count) fn(s->slots, s->cap, arg);
+    lg_unlock(&s->lock);
+  }
+  lg_ttab_each_slots_read(fn, arg);
+}
+
 void lg_blocks_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
   for (unsigned i = 0; i < NSHARDS; i++)
     if (shards[i].slots && shards[i].cap && shards[i].count) fn(shards[i].slots, shards[i].cap, arg);

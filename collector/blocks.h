@@ -137,6 +137,12 @@ void lg_blocks_each_live(void (*fn)(const lg_slot_t *slot, void *arg), void *arg
  * thread table's arrays; the world stopped with every shard lock held by
  * the scan. */
 void lg_blocks_each_slots(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
+/* lg_blocks_each_slots_read is lg_blocks_each_slots while the program
+ * runs (the concurrent mark's pre-cleaning, concmark.h): each shard of the
+ * shared part under its lock, each thread table as a reader
+ * (lg_ttab_each_slots_read: an array may be given twice). fn takes no shim
+ * lock and must not fault (it holds a shard lock). */
+void lg_blocks_each_slots_read(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
 /* lg_blocks_shared_find returns the shared part's entry of addr, or NULL;
  * the world stopped with every shard lock held by the scan (no lock). */
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr);

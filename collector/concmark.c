@@ -74,6 +74,19 @@
  * blocks on them; another round follows while a round found more than
  * PRECLEAN_COMFORT_PAGES written and fewer than the round before. */
 #define PRECLEAN_ROUNDS 3
+/* The shadow of the table (shadow_of): at most SHADOW_PAGES pages of slots
+ * as the rounds read them (32 MiB, mapped once, resident as used), found
+ * by page through a hash of SHADOW_HASH entries. */
+#define SHADOW_PAGES 8192u
+#define SHADOW_HASH 16384u
+/* A round that meets more new born entries than BORN_ROUND_MAX (a program
+ * allocating faster than the rounds take its blocks: a heap being built)
+ * ends the concurrent scan: the finish would pass its budget on those born
+ * after it (each costs about a microsecond), and taking them costs the
+ * rounds more than the clone. It does not count toward the latch
+ * (SLOW_ROOTS_MAX): a build ends, and the scans after it should try
+ * again at once (youngheap's young scans follow its build). */
+#define BORN_ROUND_MAX (1u << 17)
 #define PRECLEAN_COMFORT_PAGES 256
 /* A process whose scans stopped trying (SLOW_ROOTS_MAX failures in a
  * row) tries again after RETRY_AFTER scans that did not. */
@@ -87,7 +100,22 @@ typedef struct range { uintptr_t lo, hi; int heap; } range_t;
  * of the remembered set's registry (rset.h), tracked by it, collected
  * without being protected again and never untracked here. */
 #define BORROWED 2
-typedef struct armed { uintptr_t lo, hi; int tracked; } armed_t;
+/* `table`: one of the block table's arrays (armed before the copy, or by
+ * a pre-cleaning round when it was made after: a table that grew), whose
+ * written pages name the blocks born since the copy (born_round). */
+typedef struct armed { uintptr_t lo, hi; int tracked, table; } armed_t;
+/* A table entry a pre-cleaning round took (born_round): a block born since
+ * the copy, or an old one the program asked meanwhile to ignore that the
+ * index lacks, read whole at addr for n bytes (its entry's size field:
+ * `size`). `unread`: not read in the round (its memory not readable, not
+ * write-tracked, or the read faulted): the finish reads it whole.
+ * `dead`: nothing to keep (an old entry the index holds: marked). */
+typedef struct bornrec { uintptr_t addr, n; uint32_t size; uint8_t born, unread, dead; } bornrec_t;
+/* A table slot's key and size as a pre-cleaning round read them (the
+ * shadow of the table's written pages: shadow_of). */
+typedef struct shslot { uintptr_t key; uint32_t size, pad; } shslot_t;
+/* A range of memory whose writes reach the finish's written runs. */
+typedef struct span { uintptr_t lo, hi; } span_t;
 
 /* One concurrent scan's own state (one at a time: the scan lock). */
 static struct {
@@ -109,10 +137,33 @@ static struct {
   size_t *unread;           /* the heap's blocks flagged unreadable, in order */
   size_t nunread, unread_bytes;
   int heap_run;             /* collect: the range being collected is BORROWED */
-  size_t ntable;            /* armed[0..ntable): the table's arrays, never pre-cleaned */
   unsigned rounds;          /* pre-cleaning rounds run */
   int round_fault;          /* the last round faulted: its runs are the finish's too */
   long round_pages[PRECLEAN_ROUNDS]; /* written pages each round re-read */
+  bornrec_t *born;          /* entries the rounds took, [0, nsorted) by address */
+  size_t nborn, nsorted, born_cap;
+  uintptr_t born_max;       /* the largest n among them */
+  int born_failed;          /* out of memory while a round took entries */
+  int born_many;            /* a round met more than BORN_ROUND_MAX new ones */
+  int born_pm;              /* the round's /proc/self/pagemap */
+  long born_pages;          /* the table's written pages a round collected */
+  size_t born_taken;        /* entries the rounds took in all */
+  size_t born_left;         /* of those, left unread to the finish */
+  span_t *known;            /* the entries read (address, n): born_known's hash set */
+  uintptr_t *shpage;        /* the shadow's pages (SHADOW_HASH of them, hashed) */
+  uint32_t *shidx;          /* each one's place in shdata */
+  shslot_t *shdata;         /* SHADOW_PAGES pages of the table as the rounds read them */
+  uint32_t nsh;             /* pages of shdata in use */
+  uintptr_t sh_last;        /* the last page looked up, and its shadow */
+  shslot_t *sh_last_at;
+  size_t known_mask;
+  span_t *truns;            /* the table's written runs this round collected */
+  size_t ntruns, truns_cap;
+  span_t *fresh;            /* the table's ranges this round tracked */
+  size_t nfresh, fresh_cap;
+  span_t *cover;            /* the armed ranges but the table's, sorted, merged */
+  size_t ncover, cover_cap;
+  int cover_made;
   int exiting;              /* the mark gave up: the program exits */
 } cm;
 
@@ -283,6 +334,29 @@ void lg_concmark_disarm(void) {
   if (cm.armed) lg_sys_unmap(cm.armed, cm.armed_bytes);
   if (cm.runs) lg_sys_unmap(cm.runs, cm.runs_bytes);
   if (cm.unread) lg_sys_unmap(cm.unread, cm.unread_bytes);
+  lg_sys_drop(cm.born);
+  lg_sys_drop(cm.cover);
+  lg_sys_drop(cm.fresh);
+  lg_sys_drop(cm.truns);
+  lg_sys_drop(cm.known);
+  lg_sys_drop(cm.shpage);
+  lg_sys_drop(cm.shidx);
+  if (cm.shdata) lg_sys_unmap(cm.shdata, (size_t)SHADOW_PAGES * PAGE);
+  cm.shpage = NULL;
+  cm.shidx = NULL;
+  cm.shdata = NULL;
+  cm.nsh = 0;
+  cm.sh_last = 0;
+  cm.sh_last_at = NULL;
+  cm.known = NULL;
+  cm.known_mask = 0;
+  cm.truns = NULL;
+  cm.ntruns = cm.truns_cap = 0;
+  cm.fresh = NULL;
+  cm.nfresh = cm.fresh_cap = 0;
+  cm.born = NULL;
+  cm.cover = NULL;
+  cm.nborn = cm.nsorted = cm.born_cap = cm.ncover = cm.cover_cap = 0;
   cm.armed = NULL;
   cm.runs = NULL;
   cm.unread = NULL;
@@ -305,7 +379,7 @@ static int armed_room(void) {
  * (a mapping holding blocks that the program may make writable again). */
 static int arm_untracked(uintptr_t lo, uintptr_t hi) {
   if (armed_room() < 0) return -1;
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0, 0};
   return 0;
 }
 
@@ -318,7 +392,7 @@ static int arm_range(uintptr_t lo, uintptr_t hi) {
   errno = 0;
   int tracked = lg_dirty_track(lo, hi) == 0;
   if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked, 0};
   return 0;
 }
 
@@ -326,6 +400,7 @@ static void arm_array(void *p, size_t n, void *arg) {
   int *failed = arg;
   uintptr_t lo = (uintptr_t)p & ~(uintptr_t)(PAGE - 1), hi = ((uintptr_t)p + n + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
   if (!*failed && arm_range(lo, hi) < 0) *failed = 1;
+  else if (!*failed) cm.armed[cm.narmed - 1].table = 1;
 }
 
 /* Before the copy: write-tracks the block table's arrays (read without a
@@ -337,7 +412,6 @@ static int arm_table(void) {
   if (!(cm.armed = lg_sys_map(cm.armed_bytes))) return -1;
   int failed = 0;
   lg_blocks_each_array(arm_array, &failed);
-  cm.ntable = cm.narmed;
   return failed ? -1 : 0;
 }
 
@@ -352,7 +426,7 @@ static int arm_table(void) {
 static void borrow_range(uintptr_t lo, uintptr_t hi, void *arg) {
   int *failed = arg;
   if (*failed || armed_room() < 0) { *failed = 1; return; }
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, BORROWED};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, BORROWED, 0};
 }
 
 /* Arms mapping mp, which holds blocks of the index: nothing when the
@@ -697,6 +771,427 @@ static int mark_running(lg_scan_t *s) {
   return s->young_fallback || done < 0 ? -1 : 0;
 }
 
+/* ---- born entries, pre-cleaned ------------------------------------------------- */
+
+static size_t first_map_above(const lg_scan_t *s, uintptr_t a);
+
+/* A walk of one slot array's written runs: the index, the array. */
+typedef struct born_walk { lg_heap_t *h; const lg_slot_t *slots; size_t n; } born_walk_t;
+
+/* Makes the cover list (once per scan): every armed range but the table's,
+ * sorted and merged (a run of adjacent ranges is one). Writes to memory
+ * there after its arm reach the finish's written runs (a range the kernel
+ * refused counts whole). 0 or -1. */
+static int cover_make(void) {
+  if (cm.cover_made) return 0;
+  cm.cover_made = 1;
+  for (size_t i = 0; i < cm.narmed; i++) {
+    if (cm.armed[i].table) continue;
+    if (lg_sys_grow((void **)&cm.cover, &cm.cover_cap, cm.ncover, sizeof(span_t), 256) < 0) return -1;
+    size_t k = cm.ncover++;
+    while (k && cm.cover[k - 1].lo > cm.armed[i].lo) { cm.cover[k] = cm.cover[k - 1]; k--; }
+    cm.cover[k] = (span_t){cm.armed[i].lo, cm.armed[i].hi};
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < cm.ncover; i++) {
+    if (k && cm.cover[k - 1].hi >= cm.cover[i].lo) {
+      if (cm.cover[i].hi > cm.cover[k - 1].hi) cm.cover[k - 1].hi = cm.cover[i].hi;
+      continue;
+    }
+    cm.cover[k++] = cm.cover[i];
+  }
+  cm.ncover = k;
+  return 0;
+}
+
+/* The cover range that ends above a (its index), or ncover. */
+static size_t cover_at(uintptr_t a) {
+  size_t lo = 0, hi = cm.ncover;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cm.cover[mid].hi <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/* Is [a, b) inside one cover range? */
+static int covered(uintptr_t a, uintptr_t b) {
+  size_t k = cover_at(a);
+  return k < cm.ncover && cm.cover[k].lo <= a && b <= cm.cover[k].hi;
+}
+
+/* Arms mapping mp (a block born in it since the arm: the brk heap grew)
+ * and adds it to the cover, when it is the brk heap, which the roots pass
+ * does not read, and no part of it is armed or in the remembered set
+ * already. Any other mapping is left alone: arming memory the program
+ * never touched fills it with write-protect markers, which the roots pass
+ * takes for swapped pages and would read (a new chunk's untouched pages;
+ * arena heaps it skips, but they cannot be told apart here). 0, or -1
+ * (not armed: the block it holds is read at the finish). */
+static int cover_arm(const lg_map_t *mp) {
+  if (mp->kind != LG_MAP_HEAP || !wants_tracking(mp) || (lg_rset_ready() && lg_rset_covers(mp->lo, mp->hi))) return -1;
+  size_t k = cover_at(mp->lo);
+  if (k < cm.ncover && cm.cover[k].lo < mp->hi) return -1;
+  if (lg_sys_grow((void **)&cm.cover, &cm.cover_cap, cm.ncover, sizeof(span_t), 256) < 0) return -1;
+  if (arm_range(mp->lo, mp->hi) < 0) return -1;
+  memmove(&cm.cover[k + 1], &cm.cover[k], (cm.ncover - k) * sizeof(span_t));
+  cm.cover[k] = (span_t){mp->lo, mp->hi};
+  cm.ncover++;
+  return 0;
+}
+
+/* May a round read [a, b) (a born block) now: inside readable mappings
+ * of the round's maps and covered (its mapping armed here if need be: the
+ * read then follows the arm, so a write after the read is written for
+ * the finish)? */
+static int born_readable(lg_scan_t *s, uintptr_t a, uintptr_t b) {
+  size_t m = first_map_above(s, a);
+  if (m >= s->nmaps || s->maps[m].lo > a || !s->maps[m].readable) return 0;
+  uintptr_t end = s->maps[m].hi;
+  for (size_t k = m + 1; end < b && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  if (end < b) return 0;
+  if (covered(a, b)) return 1;
+  return b <= s->maps[m].hi && cover_arm(&s->maps[m]) == 0 && covered(a, b);
+}
+
+/* The hash of a block's address in cm.known. */
+static size_t known_slot(uintptr_t addr) { return (size_t)(((uint64_t)(addr >> 4) * 0x9E3779B97F4A7C15ull) >> 20); }
+
+/* Did a round take and read the block at addr already, for at least
+ * `size` bytes? Then an entry met again there (its table page written for
+ * another entry's sake, or a new block of no greater size at the same
+ * address) needs nothing more: a write to its memory since the read is on
+ * a written page of covered memory, where remark_born reads it again. One
+ * probe of cm.known mostly (the finish meets every born entry on a
+ * written table page: a binary search each would cost it more). */
+static int born_known(uintptr_t addr, uint32_t size) {
+  if (!cm.known || size == LG_SIZE_BIG) return 0;
+  for (size_t i = known_slot(addr) & cm.known_mask;; i = (i + 1) & cm.known_mask) {
+    if (!cm.known[i].lo) return 0;
+    if (cm.known[i].lo == addr) return cm.known[i].hi >= size;
+  }
+}
+
+/* Makes cm.known anew from the sorted entries that were read (open
+ * addressing, at most half full); without room, none (born_known then
+ * says no: the entries are taken again, which costs time only). */
+static void known_make(void) {
+  size_t need = 1024;
+  while (need < 2 * cm.nsorted) need *= 2;
+  if (need > cm.known_mask + 1 || !cm.known) {
+    lg_sys_drop(cm.known);
+    cm.known_mask = 0;
+    if (!(cm.known = lg_sys_grab(need, sizeof *cm.known))) return;
+  }
+  else memset(cm.known, 0, (cm.known_mask + 1) * sizeof *cm.known);
+  if (need > cm.known_mask + 1) cm.known_mask = need - 1;
+  for (size_t k = 0; k < cm.nsorted; k++) {
+    const bornrec_t *r = &cm.born[k];
+    if (r->unread || !r->n) continue;
+    size_t i = known_slot(r->addr) & cm.known_mask;
+    while (cm.known[i].lo) i = (i + 1) & cm.known_mask;
+    cm.known[i] = (span_t){r->addr, r->n};
+  }
+}
+
+/* The shadow of the table page at `page` (slots by their offset in it),
+ * made when `make` and there is room; NULL when there is none. Every
+ * live entry a round met on the page is in it as the round read it (or
+ * with key SHADOW_CHANGED: changed while read); any other place holds
+ * zeros or an entry of an earlier round. An entry the table holds as its
+ * shadow does was met by a round (taken, read or left to the finish as
+ * born_take decided: the same key and size at that address), so the
+ * finish passes over it: one compare per slot, no lookup (the table's
+ * hash spreads new entries over all its pages, so the finish meets, on
+ * the pages written since the last round, mostly entries a round took). */
+#define SHADOW_CHANGED UINTPTR_MAX
+static shslot_t *shadow_of(uintptr_t page, int make) {
+  if (page == cm.sh_last && cm.sh_last_at) return cm.sh_last_at;
+  if (!cm.shpage) {
+    if (!make) return NULL;
+    cm.shpage = lg_sys_grab(SHADOW_HASH, sizeof *cm.shpage);
+    cm.shidx = lg_sys_grab(SHADOW_HASH, sizeof *cm.shidx);
+    cm.shdata = lg_sys_map((size_t)SHADOW_PAGES * PAGE);
+    if (!cm.shpage || !cm.shidx || !cm.shdata) return NULL;
+  }
+  if (!cm.shdata) return NULL;
+  size_t i = known_slot(page) & (SHADOW_HASH - 1);
+  for (; cm.shpage[i]; i = (i + 1) & (SHADOW_HASH - 1))
+    if (cm.shpage[i] == page) break;
+  if (!cm.shpage[i]) {
+    if (!make || cm.nsh == SHADOW_PAGES) return NULL;
+    cm.shpage[i] = page;
+    cm.shidx[i] = cm.nsh++;
+  }
+  cm.sh_last = page;
+  cm.sh_last_at = (shslot_t *)((char *)cm.shdata + (size_t)cm.shidx[i] * PAGE);
+  return cm.sh_last_at;
+}
+
+/* The shadow's place for the slot at p, or NULL. */
+static shslot_t *shadow_at(uintptr_t p, int make) {
+  shslot_t *sh = shadow_of(p & ~(uintptr_t)(PAGE - 1), make);
+  return sh ? &sh[(p & (PAGE - 1)) / sizeof(lg_slot_t)] : NULL;
+}
+
+/* The entries of a written run [a, b) of one slot array, read with the
+ * owner's protocol (ttab.h: the key before and after the rest; an entry
+ * changed meanwhile was written after the run was protected again, so
+ * the next round or the finish meets it): those born since the flip, and
+ * old ones the program asked to ignore, go to cm.born. */
+static void born_collect_run(uintptr_t a, uintptr_t b, void *arg) {
+  const born_walk_t *w = arg;
+  uintptr_t lo = (uintptr_t)w->slots, hi = lo + w->n * sizeof(lg_slot_t);
+  if (a < lo) a = lo;
+  if (b > hi) b = hi;
+  for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b && !cm.born_failed; p += sizeof(lg_slot_t)) {
+    const lg_slot_t *sl = (const lg_slot_t *)p;
+    uintptr_t key = __atomic_load_n(&sl->key, __ATOMIC_ACQUIRE);
+    if (key <= 1) continue;
+    uint32_t size = __atomic_load_n(&sl->size, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    shslot_t *sh = shadow_at(p, 1);
+    if (__atomic_load_n(&sl->key, __ATOMIC_RELAXED) != key) { if (sh) sh->key = SHADOW_CHANGED; continue; }
+    if (sh && sh->key == key && sh->size == size) continue; /* met by a round before */
+    if (sh) *sh = (shslot_t){key, size, 0};
+    int born = (key & LG_BLK_PARITY) == cm.now;
+    if (!born && !(key & LG_BLK_IGNORED)) continue;
+    if (born && born_known(key & LG_BLK_ADDR_MASK, size)) continue;
+    if (lg_sys_grow((void **)&cm.born, &cm.born_cap, cm.nborn, sizeof(bornrec_t), 4096) < 0) { cm.born_failed = 1; return; }
+    cm.born[cm.nborn++] = (bornrec_t){key & LG_BLK_ADDR_MASK, 0, size, (uint8_t)born, 1, 0};
+  }
+}
+
+/* The page-aligned range of a slot array. */
+static span_t slots_span(const lg_slot_t *slots, size_t n) {
+  return (span_t){(uintptr_t)slots & ~(uintptr_t)(PAGE - 1), ((uintptr_t)(slots + n) + PAGE - 1) & ~(uintptr_t)(PAGE - 1)};
+}
+
+/* A written run of the table's pages a round collected (cm.truns). */
+static void table_run(uintptr_t a, uintptr_t b, void *arg) {
+  (void)arg;
+  if (lg_sys_grow((void **)&cm.truns, &cm.truns_cap, cm.ntruns, sizeof(span_t), 1024) < 0) { cm.born_failed = 1; return; }
+  cm.truns[cm.ntruns++] = (span_t){a, b};
+  cm.born_pages += (long)((b - a) / PAGE);
+}
+
+/* A round's first walk of the table: every array's written pages
+ * collected into cm.truns and protected again (small arrays share pages,
+ * a new table's first ones: a page is collected once, for all the arrays
+ * on it, and their entries are read by the second walk, after every
+ * page's protection). An array the arm did not track (made after it: a
+ * table that grew, a new thread's table) is tracked from now on and its
+ * range noted in cm.fresh; tracking it protects again the pages it shares
+ * with its neighbours, so every array on a fresh range is taken whole by
+ * the second walk. */
+static void born_reset_array(const lg_slot_t *slots, size_t n, void *arg) {
+  (void)arg;
+  span_t r = slots_span(slots, n);
+  if (lg_dirty_written_in(cm.born_pm, r.lo, r.hi, 1, table_run, NULL) >= 0) return;
+  if (lg_sys_grow((void **)&cm.fresh, &cm.fresh_cap, cm.nfresh, sizeof(span_t), 64) < 0 || armed_room() < 0) { cm.born_failed = 1; return; }
+  cm.fresh[cm.nfresh++] = r; /* taken whole, tracked from now on if the kernel lets it */
+  if (lg_dirty_track(r.lo, r.hi) == 0) cm.armed[cm.narmed++] = (armed_t){r.lo, r.hi, 1, 1};
+}
+
+/* Does range r meet one of cm.fresh? */
+static int on_fresh(span_t r) {
+  for (size_t i = 0; i < cm.nfresh; i++)
+    if (cm.fresh[i].lo < r.hi && r.lo < cm.fresh[i].hi) return 1;
+  return 0;
+}
+
+/* Sorts cm.truns by address (a heap sort in place: no malloc). */
+static void truns_sift(size_t i, size_t n) {
+  span_t *b = cm.truns;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) return;
+    if (c + 1 < n && b[c + 1].lo > b[c].lo) c++;
+    if (b[c].lo <= b[i].lo) return;
+    span_t t = b[i];
+    b[i] = b[c];
+    b[c] = t;
+    i = c;
+  }
+}
+
+static void truns_sort(void) {
+  size_t n = cm.ntruns;
+  for (size_t i = n / 2; i-- > 0;) truns_sift(i, n);
+  for (size_t e = n; e > 1; e--) {
+    span_t t = cm.truns[0];
+    cm.truns[0] = cm.truns[e - 1];
+    cm.truns[e - 1] = t;
+    truns_sift(0, e - 1);
+  }
+}
+
+/* A round's second walk: one slot array's entries on the pages the first
+ * walk collected, or all of them when it is on a fresh range or not
+ * tracked at all (made after the first walk: a rehash meanwhile). */
+static void born_collect_array(const lg_slot_t *slots, size_t n, void *arg) {
+  (void)arg;
+  born_walk_t w = {NULL, slots, n};
+  span_t r = slots_span(slots, n);
+  if (on_fresh(r) || lg_dirty_written_in(cm.born_pm, r.lo, r.hi, 0, NULL, NULL) < 0) {
+    born_collect_run(r.lo, r.hi, &w);
+    return;
+  }
+  size_t lo = 0, hi = cm.ntruns;
+  while (lo < hi) { /* the first run that ends above the array's start */
+    size_t mid = lo + (hi - lo) / 2;
+    if (cm.truns[mid].hi <= r.lo) lo = mid + 1;
+    else hi = mid;
+  }
+  for (size_t i = lo; i < cm.ntruns && cm.truns[i].lo < r.hi; i++) born_collect_run(cm.truns[i].lo, cm.truns[i].hi, &w);
+}
+
+/* Takes entry r (under the fault guard): an index record at its address
+ * marked; a born block (or an ignored one the index lacks) read whole as
+ * a root when born_readable, else left to the finish. */
+static void born_take(lg_scan_t *s, bornrec_t *r) {
+  long i = lg_heap_find(&s->heap, r->addr);
+  int in = i >= 0 && s->heap.blk[i].addr == r->addr;
+  if (in) lg_mark_block(&s->heap, (size_t)i);
+  if (in && !r->born) { r->dead = 1; return; }
+  r->n = r->size;
+  if (r->size == LG_SIZE_BIG) r->n = lg_real_usable_size ? lg_real_usable_size((void *)r->addr) : 0;
+  if (!r->n || !born_readable(s, r->addr, r->addr + r->n)) return;
+  lg_mark_range(&s->heap, r->addr, r->addr + r->n);
+  r->unread = 0;
+}
+
+/* Takes cm.born[from..nborn): a fault leaves the entry it met unread (the
+ * finish reads it) and goes on with the next. */
+static size_t born_k;
+static void born_take_all(lg_scan_t *s, size_t from) {
+  sigjmp_buf jb;
+  born_k = from;
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  while (born_k < cm.nborn) {
+    if (sigsetjmp(jb, 1)) {
+      lg_concmark_unguard();
+      born_k++;
+      continue;
+    }
+    lg_concmark_guard(&jb);
+    for (; born_k < cm.nborn; born_k++) born_take(s, &cm.born[born_k]);
+    lg_concmark_unguard();
+  }
+}
+
+/* Sift-down of a heap sort of cm.born[0..n) by address. */
+static void born_sift(size_t i, size_t n) {
+  bornrec_t *b = cm.born;
+  for (;;) {
+    size_t c = 2 * i + 1;
+    if (c >= n) return;
+    if (c + 1 < n && b[c + 1].addr > b[c].addr) c++;
+    if (b[c].addr <= b[i].addr) return;
+    bornrec_t t = b[i];
+    b[i] = b[c];
+    b[c] = t;
+    i = c;
+  }
+}
+
+/* Drops the dead entries, sorts the rest by address (no malloc: a heap
+ * sort in place) and keeps one per address (the largest, unread if any
+ * was), so that remark_born finds them by binary search. */
+static void born_sort(void) {
+  size_t n = 0;
+  for (size_t i = 0; i < cm.nborn; i++)
+    if (!cm.born[i].dead) cm.born[n++] = cm.born[i];
+  for (size_t i = n / 2; i-- > 0;) born_sift(i, n);
+  for (size_t e = n; e > 1; e--) {
+    bornrec_t t = cm.born[0];
+    cm.born[0] = cm.born[e - 1];
+    cm.born[e - 1] = t;
+    born_sift(0, e - 1);
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (k && cm.born[k - 1].addr == cm.born[i].addr) {
+      if (cm.born[i].n > cm.born[k - 1].n) cm.born[k - 1].n = cm.born[i].n;
+      cm.born[k - 1].unread |= cm.born[i].unread;
+      continue;
+    }
+    cm.born[k++] = cm.born[i];
+  }
+  cm.nborn = cm.nsorted = k;
+  for (size_t i = 0; i < k; i++)
+    if (cm.born[i].n > cm.born_max) cm.born_max = cm.born[i].n;
+  known_make();
+}
+
+/* A round's share of the table (with the world running): the table's
+ * written pages since the arm or the round before collected and protected
+ * again, the entries on them taken (born_take), the list sorted. 0, or -1
+ * out of memory (pages protected again whose entries were not all taken:
+ * the scan must take the clone). */
+static int born_round(lg_scan_t *s, int pm) {
+  if (cover_make() < 0) return -1;
+  size_t from = cm.nborn;
+  cm.born_pm = pm;
+  cm.born_pages = 0;
+  cm.nfresh = cm.ntruns = 0;
+  lg_blocks_each_slots_read(born_reset_array, NULL);
+  truns_sort();
+  if (!cm.born_failed) lg_blocks_each_slots_read(born_collect_array, NULL);
+  if (cm.born_failed) return -1;
+  if (cm.nborn - from > BORN_ROUND_MAX) {
+    cm.born_many = 1;
+    return -1;
+  }
+  cm.born_taken += cm.nborn - from;
+  born_take_all(s, from);
+  born_sort();
+  return 0;
+}
+
+/* The rounds' born entries on [a, b) (a written run, readable) read again
+ * there, or (`count`) their bytes added up in cm.reread; at the finish,
+ * given up past its budget (over_budget: the scan then takes the clone). */
+static void remark_born(lg_heap_t *h, uintptr_t a, uintptr_t b, int count) {
+  uintptr_t from = a > cm.born_max ? a - cm.born_max : 0;
+  size_t lo = 0, hi = cm.nsorted;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (cm.born[mid].addr < from) lo = mid + 1;
+    else hi = mid;
+  }
+  for (size_t i = lo, j = 0; i < cm.nsorted && cm.born[i].addr < b; i++, j++) {
+    if (!count && (j & 1023) == 1023 && over_budget()) return;
+    const bornrec_t *r = &cm.born[i];
+    uintptr_t x = r->addr > a ? r->addr : a, y = r->addr + r->n < b ? r->addr + r->n : b;
+    if (r->unread || x >= y) continue;
+    if (count) cm.reread += y - x;
+    else lg_mark_range(h, x, y);
+  }
+}
+
+/* At the finish: the rounds' born entries left unread, read whole where
+ * the maps (read again at the stop) show them readable, or (`count`)
+ * their bytes added up. */
+static void born_unread(lg_scan_t *s, int count) {
+  lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
+  for (size_t i = 0; i < cm.nsorted; i++) {
+    if (!count && (i & 1023) == 1023 && over_budget()) return;
+    bornrec_t *r = &cm.born[i];
+    if (!r->unread) continue;
+    if (!count) cm.born_left++;
+    if (!r->n) r->n = r->size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)r->addr) : r->size;
+    for (size_t m = first_map_above(s, r->addr); m < s->nmaps && s->maps[m].lo < r->addr + r->n; m++) {
+      uintptr_t x = s->maps[m].lo > r->addr ? s->maps[m].lo : r->addr;
+      uintptr_t y = s->maps[m].hi < r->addr + r->n ? s->maps[m].hi : r->addr + r->n;
+      if (!s->maps[m].readable || x >= y) continue;
+      if (count) cm.reread += y - x;
+      else lg_mark_range(&s->heap, x, y);
+    }
+  }
+}
+
 /* ---- pre-cleaning ------------------------------------------------------------------ */
 
 static void add_run(uintptr_t a, uintptr_t b, void *arg);
@@ -725,8 +1220,8 @@ static int round_collect(int pm) {
   cm.nruns = 0;
   cm.written = 0;
   cm.reread = 0;
-  for (size_t i = cm.ntable; i < cm.narmed && cm.written >= 0; i++) {
-    if (!cm.armed[i].tracked) continue;
+  for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
+    if (!cm.armed[i].tracked || cm.armed[i].table) continue;
     cm.heap_run = cm.armed[i].tracked == BORROWED;
     lg_dirty_written_in(pm, cm.armed[i].lo, cm.armed[i].hi, 1, round_run, NULL);
   }
@@ -755,10 +1250,17 @@ static long round_once(lg_scan_t *s, int pm) {
   }
   lg_concmark_guard(&jb);
   remark_written(s, 0);
+  lg_concmark_unguard();
+  if (born_round(s, pm) < 0) return -1;
+  if (sigsetjmp(jb, 1)) {
+    lg_concmark_unguard();
+    return -2;
+  }
+  lg_concmark_guard(&jb);
   int done = lg_mark_finish_within(&s->heap, UINT64_MAX, lg_clone_exit_pending);
   lg_concmark_unguard();
   if (done < 0) cm.exiting = 1;
-  return done < 0 ? -1 : cm.written;
+  return done < 0 ? -1 : cm.written + cm.born_pages;
 }
 
 /* Pre-cleaning (Boehm, Demers and Shenker's repeated dirty rounds): up to
@@ -916,7 +1418,9 @@ int lg_concmark_begin(lg_scan_t *s) {
   t0 = lg_now_ns();
   if (ok && preclean(s) < 0) {
     ok = 0;
-    why = cm.faulted ? "memory unmapped while it was read" : cm.exiting ? "the program exits" : "a pre-cleaning round failed (out of memory, too many written runs)";
+    why = cm.faulted ? "memory unmapped while it was read" : cm.exiting ? "the program exits"
+          : cm.born_many ? "the program allocated faster than the pre-cleaning rounds took its new blocks"
+          : "a pre-cleaning round failed (out of memory, too many written runs)";
   }
   cm.t_clean = lg_now_ns() - t0;
   if (ok) return 0;
@@ -1006,6 +1510,7 @@ static void remark_written(lg_scan_t *s, int count) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
       if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
+      if (a < b && mp->readable && cm.nsorted) remark_born(&s->heap, a, b, count);
       if (a < b && mp->readable && s->young && cm.runs[r].heap) remark_heap_run(s, a, b, count);
     }
 }
@@ -1023,6 +1528,7 @@ static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
    * block that lived through the copy), so it is judged; no lookup. */
   if (!born && !(key & LG_BLK_IGNORED)) return;
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
+  if (born && born_known(addr, size)) return; /* a pre-cleaning round read it */
   long i = lg_heap_find(h, addr);
   int in = i >= 0 && h->blk[i].addr == addr;
   if (in && (born || (key & LG_BLK_IGNORED))) lg_mark_block(h, (size_t)i);
@@ -1030,8 +1536,6 @@ static void take_entry(lg_heap_t *h, uintptr_t key, uint32_t size) {
   uintptr_t n = size == LG_SIZE_BIG && lg_real_usable_size ? lg_real_usable_size((void *)addr) : size;
   lg_mark_range(h, addr, addr + n);
 }
-
-typedef struct born_walk { lg_heap_t *h; const lg_slot_t *slots; size_t n; } born_walk_t;
 
 /* The entries of a written run [a, b) of one slot array. */
 static void born_run(uintptr_t a, uintptr_t b, void *arg) {
@@ -1043,7 +1547,9 @@ static void born_run(uintptr_t a, uintptr_t b, void *arg) {
   for (uintptr_t p = lo + (a - lo) / sizeof(lg_slot_t) * sizeof(lg_slot_t); p < b; p += sizeof(lg_slot_t), j++) {
     if ((j & 255) == 255 && over_budget()) return;
     const lg_slot_t *sl = (const lg_slot_t *)p;
-    if (sl->key > 1) take_entry(w->h, sl->key, sl->size);
+    if (sl->key <= 1) continue;
+    const shslot_t *sh = cm.shdata ? shadow_at(p, 0) : NULL;
+    if (!sh || sh->key != sl->key || sh->size != sl->size) take_entry(w->h, sl->key, sl->size);
   }
 }
 
@@ -1100,6 +1606,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   ok = ok && lg_maps_read(&s->maps, &s->nmaps, &s->maps_cap) == 0;
   if (ok) remark_written(s, 1);
   if (ok) reread_unarmed(s, 1);
+  if (ok) born_unread(s, 1);
   if (cm.reread > BUDGET_BYTES) ok = 0;
   if (!ok && (cm.written < 0 || cm.reread > BUDGET_BYTES)) heavy_floods++;
   if (!ok) {
@@ -1114,6 +1621,7 @@ int lg_concmark_finish(lg_scan_t *s) {
   cm.f[2] = lg_now_ns();
   remark_written(s, 0);
   reread_unarmed(s, 0);
+  born_unread(s, 0);
   cm.f[3] = lg_now_ns();
   lg_mark_root_kind(&s->heap, LG_ROOT_IGNORED, 0);
   lg_blocks_each_slots(born_array, &s->heap);
@@ -1152,7 +1660,7 @@ void lg_concmark_sweep(lg_scan_t *s) {
     b->mark = LG_REACHABLE; /* freed during the scan (or a new block there): not judged */
     dropped++;
   }
-  char msg[640];
+  char msg[800];
   size_t n = lg_fmt(msg, sizeof msg, "scan %u was concurrent%s (ms): arm %llu, copy %llu, mark %llu; finish (us)", s->number, s->young ? " and young" : "",
                     (unsigned long long)(cm.t_arm / 1000000), (unsigned long long)(cm.t_copy / 1000000),
                     (unsigned long long)(cm.t_mark / 1000000));
@@ -1163,7 +1671,8 @@ void lg_concmark_sweep(lg_scan_t *s) {
               "%u running threads' stacks read concurrently (%u whole); %u pre-clean rounds (",
               cm.written, (unsigned long long)(cm.reread >> 10), dropped, s->running_read, s->running_whole, cm.rounds);
   for (unsigned k = 0; k < cm.rounds; k++) n += lg_fmt(msg + n, sizeof msg - n, "%s%ld", k ? "/" : "", cm.round_pages[k]);
-  lg_fmt(msg + n, sizeof msg - n, " written pages, %llu ms)", (unsigned long long)(cm.t_clean / 1000000));
+  lg_fmt(msg + n, sizeof msg - n, " written pages, %llu ms, %zu born entries taken, %zu of them read at the finish)", (unsigned long long)(cm.t_clean / 1000000),
+         cm.born_taken, cm.born_left);
   lg_log_lock();
   lg_note_locked(LG_NOTE_INFO, msg);
   lg_log_unlock();

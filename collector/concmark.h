@@ -257,23 +257,53 @@
  *     again). A fault there also ends in the clone at the same stop.
  *   - Pre-cleaning: after the concurrent mark, with the world running, up
  *     to three rounds (bdwgc's repeated dirty rounds): each reads the maps
- *     again, collects the written pages of every tracked range but the
- *     table's arrays and protects them again (PAGEMAP_SCAN with
- *     PM_SCAN_WP_MATCHING), reads again the marked blocks on them (a young
- *     scan also the remembered set's memory there, as the finish does),
- *     and floods; another round follows while a round found more than 256
+ *     again, collects the written pages of every tracked range and
+ *     protects them again (PAGEMAP_SCAN with PM_SCAN_WP_MATCHING), reads
+ *     again the marked blocks on them (a young scan also the remembered
+ *     set's memory there, as the finish does) and the blocks earlier
+ *     rounds took as born there, then takes the born entries (below), and
+ *     floods; another round follows while a round found more than 256
  *     written pages and fewer than the round before. The finish then sees
  *     only the pages written since the last round. Sound: a page protected
  *     again and then read was either not written after that read or
  *     written again (the next round or the finish reads it); roots,
- *     stacks, the table's written pages (kept written: they name the
- *     blocks born since the copy) and the last written set are read at the
- *     finish with the world stopped. The remembered set's borrowed ranges
- *     take part: every run a round protects again there is noted written
+ *     stacks and the last written set are read at the finish with the
+ *     world stopped. The remembered set's borrowed ranges take part:
+ *     every run a round protects again there is noted written
  *     (lg_rset_note_written), so the next collection counts it, none of it
  *     clean. A round's fault, more than MAX_RUNS runs (pages protected but
  *     not listed) or the program's exit sends the scan to the clone. The
- *     "was concurrent" NOTE gives the rounds and their pages.
+ *     "was concurrent" NOTE gives the rounds and their pages, and the born
+ *     entries the rounds took and how many of them the finish read whole.
+ *   - Born entries, pre-cleaned: a round also collects and protects again
+ *     the table's written pages (lg_blocks_each_slots_read: each shard
+ *     under its lock, each thread table as a reader), all of them before
+ *     it reads any entry (small arrays share pages), and reads the entries
+ *     there with the owner's protocol (the key before and after the rest:
+ *     an entry changed meanwhile was written after the protection, so the
+ *     next round or the finish meets it). Each one born since the flip
+ *     (or an old one the program asked to ignore) is taken as the finish
+ *     takes it: an index record at its address marked, the block read
+ *     whole as a root, and kept in the scan's list of born blocks (sorted
+ *     by address). A born block is read in a round only when its memory
+ *     is tracked: inside a range armed before the read (the round arms
+ *     the brk heap's part that grew since the arm; no other mapping: the
+ *     roots pass reads write-protect markers as swapped pages), so that a
+ *     write to it after the read is on a written page; the rounds and the finish read the listed blocks again on
+ *     every written run, as they do the marked blocks of the index. One
+ *     they could not read (not readable in the round's maps, not
+ *     trackable, a fault) is read whole at the finish. An array the arm
+ *     did not track (a table that grew, a new thread's table) is tracked
+ *     by the round and taken whole, and so is every array that shares a
+ *     page with it (tracking protects the whole page again). The table's
+ *     hash spreads new entries over all its pages, so the finish meets on
+ *     the pages written since the last round mostly entries a round took:
+ *     it passes over an entry whose key and size are what a round read at
+ *     that place (the shadow of the table pages the rounds read, 32 MiB at
+ *     most, one compare per slot) or that a round took at its address for
+ *     no fewer bytes (a hash set), and takes the others as before. A table
+ *     that rehashes during the pass (one growing fast) moves its entries
+ *     to arrays the rounds never read: the finish takes those again.
  *   - Sweep: an unmarked block is judged only when the table still holds
  *     it with the old parity and the same stack (lg_blocks_lookup); any
  *     other is counted reachable. Then analysis and log run in the

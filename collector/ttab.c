@@ -354,6 +354,18 @@ void lg_ttab_each_live(void (*fn)(const lg_slot_t *, void *), void *arg) {
   each_array_read(live_one, &w);
 }
 
+typedef struct slots_walk { void (*fn)(const lg_slot_t *, size_t, void *); void *arg; } slots_walk_t;
+
+static void slots_one(lg_tarr_t *a, void *ctx) {
+  slots_walk_t *w = ctx;
+  w->fn(a->slots, (size_t)16 * a->ngroups, w->arg);
+}
+
+void lg_ttab_each_slots_read(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
+  slots_walk_t w = {fn, arg};
+  each_array_read(slots_one, &w);
+}
+
 void lg_ttab_each_slots(void (*fn)(const lg_slot_t *, size_t, void *), void *arg) {
   for (uint32_t i = 0; i < ntables; i++)
     for (uint32_t p = 0; p < LG_TT_PARTS; p++) {

@@ -312,6 +312,12 @@ void lg_ttab_each_live(void (*fn)(const lg_slot_t *slot, void *arg), void *arg);
 /* lg_ttab_each_slots calls fn with every table's current slot arrays
  * (first slot, count); the world stopped, the registry locked. */
 void lg_ttab_each_slots(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
+/* lg_ttab_each_slots_read is lg_ttab_each_slots while owners and other
+ * threads work: each table as a reader (its arrays stay mapped meanwhile),
+ * its arrays given again when its owner rehashed meanwhile (so fn must be
+ * safe to repeat). fn reads slots with the owner's protocol (a key read
+ * before and after the rest). */
+void lg_ttab_each_slots_read(void (*fn)(const lg_slot_t *slots, size_t n, void *arg), void *arg);
 size_t lg_ttab_count(void);
 size_t lg_ttab_bytes(void);
 size_t lg_ttab_tables(void); /* tables made so far (a thread's table is reused after it ends) */

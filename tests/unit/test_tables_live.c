@@ -4,7 +4,9 @@
  * (so its table rehashes, growing, again and again) and another thread
  * inserts and removes large blocks in the shared part, every walk sees
  * every block that lived through the whole walk, each with the size and
- * stack it was recorded with. */
+ * stack it was recorded with. So does a walk of the slot arrays that
+ * lg_blocks_each_slots_read gives (the pre-cleaning rounds' walk of the
+ * table's pages), reading each slot with the owner's protocol. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -87,10 +89,48 @@ static void test_every_block_that_lives_through_a_walk_is_seen_whole(void **stat
   assert_int_equal(bad, 0);
 }
 
+/* Reads the slots of one array as a pre-cleaning round does (the key
+ * before and after the rest), noting every whole entry. */
+static void note_slots(const lg_slot_t *slots, size_t n, void *arg) {
+  for (size_t j = 0; j < n; j++) {
+    lg_slot_t c;
+    c.key = __atomic_load_n(&slots[j].key, __ATOMIC_ACQUIRE);
+    if (c.key <= 1) continue;
+    c.size = __atomic_load_n(&slots[j].size, __ATOMIC_RELAXED);
+    c.stack = __atomic_load_n(&slots[j].stack, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&slots[j].key, __ATOMIC_RELAXED) == c.key) note(&c, arg);
+  }
+}
+
+static void test_every_block_that_lives_through_a_walk_of_the_arrays_is_in_one(void **state) {
+  (void)state;
+  __atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
+  pthread_t a, b;
+  assert_int_equal(pthread_create(&a, NULL, owner, NULL), 0);
+  while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {}
+  assert_int_equal(pthread_create(&b, NULL, large, NULL), 0);
+  static seen_t s;
+  size_t missed = 0, bad = 0;
+  for (int w = 0; w < WALKS; w++) {
+    memset(&s, 0, sizeof s);
+    lg_blocks_each_slots_read(note_slots, &s);
+    for (size_t i = 0; i < STABLE; i++) missed += !s.small[i];
+    for (size_t i = 0; i < STABLE_LARGE; i++) missed += !s.big[i];
+    bad += s.bad;
+  }
+  __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
+  pthread_join(a, NULL);
+  pthread_join(b, NULL);
+  assert_int_equal(missed, 0);
+  assert_int_equal(bad, 0);
+}
+
 int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_block_that_lives_through_a_walk_is_seen_whole),
+      cmocka_unit_test(test_every_block_that_lives_through_a_walk_of_the_arrays_is_in_one),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
