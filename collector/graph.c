@@ -356,14 +356,14 @@ static inline uintptr_t index_end(const lg_heap_t *h, const lg_blk_t *b) {
  * GiB, which a scan would write whole. */
 static inline int lone(const lg_heap_t *h, size_t i) { return span_of(h, &h->blk[i]) >= LONE_BLOCK; }
 
-static inline void settle(lg_heap_t *h, size_t i);
+static inline void settle(lg_heap_t *h, size_t i, lg_dirent_t *home);
 
 /* Readies block i for the index: trimmed to the next block's start (a
  * free the shim never saw), settled when REACHABLE with no heuristic tag. */
 static inline void ready_block(lg_heap_t *h, size_t i) {
   if (i + 1 < h->n && h->blk[i].addr + span_of(h, &h->blk[i]) > h->blk[i + 1].addr) /* missed frees */
     lg_heap_set_size(h, &h->blk[i], h->blk[i + 1].addr - h->blk[i].addr);
-  if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i);
+  if (h->blk[i].mark == LG_REACHABLE && !lg_blk_heur(h, i)) settle(h, i, NULL);
 }
 
 /* Appends region g to h->reg (*cap entries mapped, doubled when full);
@@ -408,6 +408,19 @@ static int split_regions(lg_heap_t *h) {
   return 0;
 }
 
+/* Is block i settled (REACHABLE with no heuristic tag)? The bitmap,
+ * which holds every block's bit. */
+static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
+
+/* The mask of block i's settled bit in index entry d, which must be its
+ * home (the entry of the KiB where it starts): 0 when the entry has no
+ * bit for it (not among the first 32 blocks starting there; a lone
+ * block, whose entry's rank is past it). */
+static inline uint32_t home_bit(const lg_dirent_t *d, size_t i) {
+  size_t j = i - d->rank;
+  return j < 32 ? (uint32_t)1 << j : 0;
+}
+
 /* The number of index entries region g needs. */
 static inline size_t entries_of(const lg_region_t *g) { return ((g->end - 1 - g->base) >> g->shift) + 1; }
 
@@ -421,7 +434,7 @@ static void index_region(lg_heap_t *h, const lg_region_t *g) {
   uint32_t i = g->first;
   uintptr_t prev = ~(uintptr_t)0; /* granule of the previous block */
   if (g->shift != ENTRY_SHIFT) {
-    d[0] = (lg_dirent_t){.bits = 0, .rank = (uint64_t)i + 1};
+    d[0] = (lg_dirent_t){.bits = 0, .rank = i + 1};
     if (h->blk[i].addr & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) h->exact = 0;
     return;
   }
@@ -431,16 +444,11 @@ static void index_region(lg_heap_t *h, const lg_region_t *g) {
       uintptr_t gr = (h->blk[i].addr - g->base) >> GRAIN_SHIFT;
       if ((h->blk[i].addr & (((uintptr_t)1 << GRAIN_SHIFT) - 1)) || gr == prev) h->exact = 0;
       d[e].bits |= (uint64_t)1 << (gr & 63);
+      if (is_settled(h, i)) d[e].settled |= home_bit(&d[e], i);
       prev = gr;
     }
   }
 }
-
-/* Notes that block i is REACHABLE with no heuristic tag. */
-static inline void settle(lg_heap_t *h, size_t i) { h->settled[i >> 6] |= (uint64_t)1 << (i & 63); }
-
-/* Is block i settled (REACHABLE with no heuristic tag)? */
-static inline int is_settled(const lg_heap_t *h, size_t i) { return (h->settled[i >> 6] >> (i & 63)) & 1; }
 
 #define RING_MIN 4096 /* entries of the REACHABLE ring at least */
 
@@ -477,7 +485,7 @@ static inline void push_reached(lg_heap_t *h, size_t i) {
 
 int lg_heap_build(lg_heap_t *h) {
   size_t n = h->n;
-  h->reg = NULL; h->nreg = 0; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
+  h->reg = NULL; h->nreg = 0; h->hot = NULL; h->dir = NULL; h->ndir = 0; h->settled = NULL; h->exact = 1;
   h->lo = 0; h->span = 0;
   if (!n) return 0;
   h->settled = lg_sys_grab((n + 63) / 64, sizeof *h->settled);
@@ -492,6 +500,9 @@ int lg_heap_build(lg_heap_t *h) {
   for (size_t k = 0; k < h->nreg; k++) index_region(h, &h->reg[k]);
   h->lo = h->reg[0].base;
   h->span = h->reg[h->nreg - 1].end - h->lo;
+  h->hot = &h->reg[0];
+  for (size_t k = 1; k < h->nreg; k++)
+    if (h->reg[k].last - h->reg[k].first > h->hot->last - h->hot->first) h->hot = &h->reg[k];
   return 0;
 }
 
@@ -533,13 +544,17 @@ void lg_heap_drop_index(lg_heap_t *h) {
   lg_sys_drop(h->reg);
   lg_sys_drop(h->dir);
   h->reg = NULL;
+  h->hot = NULL;
   h->dir = NULL;
   h->nreg = h->ndir = 0;
 }
 
 /* Finds the region that may hold w (the last one starting at or below it),
- * or NULL. */
+ * or NULL: the one with the most blocks first, which holds most words
+ * that point into the heap, then by binary search. */
 static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
+  const lg_region_t *hot = h->hot;
+  if (w - hot->base < hot->end - hot->base) return hot;
   size_t lo = 0, hi = h->nreg;
   while (hi - lo > 1) {
     size_t mid = (lo + hi) / 2;
@@ -552,6 +567,21 @@ static inline const lg_region_t *region_of(const lg_heap_t *h, uintptr_t w) {
 /* The index entry covering w, in region g (which holds w). */
 static inline const lg_dirent_t *entry_of(const lg_heap_t *h, const lg_region_t *g, uintptr_t w) {
   return &h->dir[g->page0 + ((w - g->base) >> g->shift)];
+}
+
+/* Block i's home index entry (graph.h), or NULL when there is no index
+ * yet (lg_heap_build copies the bitmap's bits into it). */
+static lg_dirent_t *home_of(lg_heap_t *h, size_t i) {
+  const lg_region_t *g = h->dir ? region_of(h, h->blk[i].addr) : NULL;
+  return g ? &h->dir[g->page0 + ((h->blk[i].addr - g->base) >> g->shift)] : NULL;
+}
+
+/* Notes that block i is REACHABLE with no heuristic tag: in the bitmap
+ * and in its home entry (`home`, or NULL: found here). */
+static inline void settle(lg_heap_t *h, size_t i, lg_dirent_t *home) {
+  h->settled[i >> 6] |= (uint64_t)1 << (i & 63);
+  if (!home) home = home_of(h, i);
+  if (home) home->settled |= home_bit(home, i);
 }
 
 /* A population count that needs no CPU feature and no library call. */
@@ -794,25 +824,34 @@ static inline int is_start(const lg_heap_t *h, size_t i, uintptr_t w) {
   return w == a || (h->xoffs && (x = h->xoffs[i]) != 0 && w == a + x);
 }
 
+/* Is block i settled? From its bit in `home` (its home index entry, or
+ * NULL: not known) when that entry has one, else from the bitmap. */
+static inline int settled_at(const lg_heap_t *h, size_t i, const lg_dirent_t *home) {
+  uint32_t m = home ? home_bit(home, i) : 0;
+  return m ? (home->settled & m) != 0 : is_settled(h, i);
+}
+
 /* Records that a pointer `w` to block i was seen in memory of quality
  * `from` (REACHABLE roots and blocks, or POSSIBLE blocks), found in block
- * `src` (NONE: a root) at address `where`. From REACHABLE memory, a start
+ * `src` (NONE: a root) at address `where`; `home` is i's home index entry
+ * when the caller has it (NULL: not known). From REACHABLE memory, a start
  * pointer or an interior pointer that an enabled heuristic accepts makes
  * the block REACHABLE; anything else makes an unreached block POSSIBLE. */
-static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where) {
-  if (src != NONE && is_settled(h, i)) return; /* no pointer changes it: no need to load it */
+static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t src, uintptr_t where,
+                         lg_dirent_t *home) {
+  if (src != NONE && settled_at(h, i, home)) return; /* no pointer changes it: no need to load it */
   lg_blk_t *b = &h->blk[i];
   if (src == NONE) b->flags |= LG_BF_ROOTED | (w == b->addr + lg_heap_xoff(h, i) ? LG_BF_ROOT_OBJ : 0);
   if (from == LG_REACHABLE) {
     if (b->mark == LG_REACHABLE) {
-      if (lg_blk_heur(h, i) && is_start(h, i, w)) { set_heur(h, i, 0); settle(h, i); } /* reached through its start too */
+      if (lg_blk_heur(h, i) && is_start(h, i, w)) { set_heur(h, i, 0); settle(h, i, home); } /* reached through its start too */
       return;
     }
     unsigned t = 0;
     if (is_start(h, i, w) || (h->heur && (t = heuristic(h, b, w)) != 0)) {
       b->mark = LG_REACHABLE;
       set_heur(h, i, t);
-      if (!lg_blk_heur(h, i)) settle(h, i);
+      if (!lg_blk_heur(h, i)) settle(h, i, home);
       if (h->chains) note_reached(h, i, src, where);
       push_reached(h, i);
       return;
@@ -827,12 +866,37 @@ static inline void reach(lg_heap_t *h, size_t i, uintptr_t w, int from, uint32_t
 /* The first stage of a batch lookup (flush_candidates): the
  * region and index entry of each word w[0..n), the entries' loads
  * started. */
-static inline void locate_batch(const lg_heap_t *h, const uintptr_t *w, size_t n, const lg_region_t **reg,
-                                const lg_dirent_t **ent) {
+static inline void locate_batch(lg_heap_t *h, const uintptr_t *w, size_t n, const lg_region_t **reg,
+                                lg_dirent_t **ent) {
   for (size_t k = 0; k < n; k++) {
     reg[k] = region_of(h, w[k]);
-    ent[k] = reg[k] ? entry_of(h, reg[k], w[k]) : NULL;
+    ent[k] = reg[k] ? &h->dir[reg[k]->page0 + ((w[k] - reg[k]->base) >> reg[k]->shift)] : NULL;
     if (ent[k]) __builtin_prefetch(ent[k]);
+  }
+}
+
+/* The second stage: block idx[k], the last starting at or below w[k]
+ * (-1: none), and whether w[k] is its start (at[k]); home[k] its index
+ * entry when that is the block's home and has its settled bit, else
+ * NULL. A pointer from a block to a block whose home bit says settled
+ * changes nothing and is dropped here (idx -1); for the others the next
+ * line each needs is fetched: the record, or the bitmap's word when the
+ * entry does not tell. */
+static inline void judge_batch(lg_heap_t *h, const uintptr_t *w, size_t n, const lg_region_t **reg,
+                               lg_dirent_t **ent, long *idx, int *at, lg_dirent_t **home) {
+  for (size_t k = 0; k < n; k++) {
+    idx[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
+    home[k] = NULL;
+    if (idx[k] < 0) continue;
+    uint32_t m = idx[k] >= (long)ent[k]->rank ? home_bit(ent[k], (size_t)idx[k]) : 0;
+    if (!m) { /* the bitmap tells */
+      __builtin_prefetch(&h->settled[idx[k] >> 6]);
+      if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
+      continue;
+    }
+    home[k] = ent[k];
+    if (!(ent[k]->settled & m)) __builtin_prefetch(&h->blk[idx[k]]);
+    else if (h->cand_src[k] != NONE) idx[k] = -1;
   }
 }
 
@@ -841,35 +905,31 @@ static inline void locate_batch(const lg_heap_t *h, const uintptr_t *w, size_t n
  * itself), so each stage is done for the whole batch with a prefetch before
  * the next stage reads: the misses overlap instead of queueing. A word at a
  * block's start (the common pointer) needs no load of the block to be
- * judged, nor does any pointer to a settled block. Candidates come from
- * many scanned ranges. */
+ * judged, nor does any pointer to a settled block; most blocks' settled
+ * bits are in the index entry itself. Candidates come from many scanned
+ * ranges. */
 #define BATCH 64
 static void flush_candidates(lg_heap_t *h) {
   size_t n = h->ncand;
-  const lg_dirent_t *ent[BATCH];
+  lg_dirent_t *ent[BATCH], *home[BATCH];
   const lg_region_t *reg[BATCH];
   long idx[BATCH];
   int at[BATCH];
   const uintptr_t *w = h->cand;
   locate_batch(h, w, n, reg, ent);
-  for (size_t k = 0; k < n; k++) {
-    idx[k] = ent[k] ? block_at_or_below(h, reg[k], ent[k], w[k], &at[k]) : -1;
-    if (idx[k] < 0) continue;
-    __builtin_prefetch(&h->settled[idx[k] >> 6]);
-    if (!at[k]) __builtin_prefetch(&h->blk[idx[k]]);
-  }
+  judge_batch(h, w, n, reg, ent, idx, at, home);
   /* A start pointer to a block not settled yet loads the block in reach():
    * its line is fetched now, beside the batch's others. */
   for (size_t k = 0; k < n; k++)
-    if (idx[k] >= 0 && at[k] && !is_settled(h, (size_t)idx[k])) __builtin_prefetch(&h->blk[idx[k]]);
+    if (idx[k] >= 0 && at[k] && !home[k] && !is_settled(h, (size_t)idx[k])) __builtin_prefetch(&h->blk[idx[k]]);
   h->ncand = 0;
   for (size_t k = 0; k < n; k++) {
     if (idx[k] < 0) continue;
     uint32_t a = (uint32_t)idx[k];
     if (at[k] || contains(h, a, w[k]))
-      reach(h, a, w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+      reach(h, a, w[k], h->cand_from[k], h->cand_src[k], h->cand_where[k], home[k]);
     else if (w[k] - h->blk[a].addr == 8 && is_empty_array(h, a)) /* counts as its start */
-      reach(h, a, h->blk[a].addr, h->cand_from[k], h->cand_src[k], h->cand_where[k]);
+      reach(h, a, h->blk[a].addr, h->cand_from[k], h->cand_src[k], h->cand_where[k], home[k]);
   }
 }
 
@@ -879,16 +939,21 @@ LG_READS_ANY static void scan_words(lg_heap_t *h, uintptr_t lo, uintptr_t hi, in
   if (hi <= lo) return;
   h->scanned_bytes += hi - lo;
   const uintptr_t hlo = h->lo, hspan = h->span;
+  size_t k = h->ncand; /* a local count: the stores below could alias h->ncand for the compiler */
   for (const uintptr_t *p = (const uintptr_t *)lo; p < (const uintptr_t *)hi; p++) {
     uintptr_t w = *p;
     if (w - hlo >= hspan) continue;
-    size_t k = h->ncand++;
     h->cand[k] = w;
     h->cand_where[k] = (uintptr_t)p;
     h->cand_src[k] = src;
     h->cand_from[k] = (uint8_t)from;
-    if (h->ncand == BATCH) flush_candidates(h);
+    if (++k == BATCH) {
+      h->ncand = k;
+      flush_candidates(h);
+      k = 0;
+    }
   }
+  h->ncand = k;
 }
 
 static void scan_block(lg_heap_t *h, size_t i, int from) {
@@ -909,7 +974,7 @@ void lg_mark_range(lg_heap_t *h, uintptr_t lo, uintptr_t hi) {
 void lg_mark_block(lg_heap_t *h, size_t i) {
   if (!h->settled) return; /* marking ended (lg_heap_end_marking) */
   set_heur(h, i, 0); /* a root of its own, whatever else reached it */
-  settle(h, i);
+  settle(h, i, NULL);
   if (h->blk[i].mark != LG_REACHABLE) {
     h->blk[i].mark = LG_REACHABLE;
     if (h->chains) note_reached(h, i, NONE, h->blk[i].addr);

@@ -95,7 +95,10 @@ typedef struct lg_big { uintptr_t addr, size; } lg_big_t;
 typedef struct lg_modseg { uintptr_t lo, hi; uint32_t flags; } lg_modseg_t;
 
 typedef struct lg_region lg_region_t;
-typedef struct lg_dirent { uint64_t bits; uint64_t rank; } lg_dirent_t;
+/* An index entry (graph.c): the start bits of a KiB's granules, the index
+ * of the first block at or after the KiB's start, and the settled bits of
+ * the first 32 blocks starting in the KiB. */
+typedef struct lg_dirent { uint64_t bits; uint32_t rank, settled; } lg_dirent_t;
 
 typedef struct lg_vec { uint32_t *v; size_t n, cap; } lg_vec_t;
 
@@ -116,15 +119,19 @@ typedef struct lg_heap {
   uintptr_t lo, span;   /* every block lies in [lo, lo + span) */
   lg_region_t *reg;
   size_t nreg;
+  const lg_region_t *hot; /* the region with the most blocks, tried first (graph.c) */
   /* The address index (graph.c): per region, one entry for each KiB, the
    * bitmap of the 16-byte granules where a block starts and the index of
    * the first block at or after the entry's start, so that the block
-   * starting at or below a word is one entry load and a popcount away. */
+   * starting at or below a word is one entry load and a popcount away;
+   * and whether that block is settled too, when it starts in the entry's
+   * KiB as one of its first 32 (the `settled` bitmap's bit, copied). */
   lg_dirent_t *dir;
   size_t ndir;
   int exact;            /* every block starts on a granule, alone in it */
   /* Bit i: block i is REACHABLE with no heuristic tag, which no further
-   * pointer changes (marking's quick test; set only by graph.c). */
+   * pointer changes (marking's quick test; set only by graph.c; its home
+   * index entry holds a copy of most blocks' bits). */
   uint64_t *settled;
   /* The REACHABLE work list (graph.c): breadth first, a level at a time.
    * A ring of ring_mask + 1 entries; a block reached while it is full
