@@ -103,7 +103,11 @@ typedef struct range { uintptr_t lo, hi; int heap; } range_t;
 /* `table`: one of the block table's arrays (armed before the copy, or by
  * a pre-cleaning round when it was made after: a table that grew), whose
  * written pages name the blocks born since the copy (born_round). */
-typedef struct armed { uintptr_t lo, hi; int tracked, table; } armed_t;
+/* `lost`: a round's collection failed part way (the kernel met a mapping
+ * made in the range since the arm), after it had protected some written
+ * pages again; which, it does not say, so the finish counts the range
+ * whole, whatever its own collection answers. */
+typedef struct armed { uintptr_t lo, hi; int tracked, table, lost; } armed_t;
 /* A table entry a pre-cleaning round took (born_round): a block born since
  * the copy, or an old one the program asked meanwhile to ignore that the
  * index lacks, read whole at addr for n bytes (its entry's size field:
@@ -139,6 +143,7 @@ static struct {
   int heap_run;             /* collect: the range being collected is BORROWED */
   unsigned rounds;          /* pre-cleaning rounds run */
   int round_fault;          /* the last round faulted: its runs are the finish's too */
+  size_t unreadable;        /* written runs' parts remark_written met not readable */
   long round_pages[PRECLEAN_ROUNDS]; /* written pages each round re-read */
   bornrec_t *born;          /* entries the rounds took, [0, nsorted) by address */
   size_t nborn, nsorted, born_cap;
@@ -379,7 +384,7 @@ static int armed_room(void) {
  * (a mapping holding blocks that the program may make writable again). */
 static int arm_untracked(uintptr_t lo, uintptr_t hi) {
   if (armed_room() < 0) return -1;
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0, 0};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, 0, 0, 0};
   return 0;
 }
 
@@ -392,7 +397,7 @@ static int arm_range(uintptr_t lo, uintptr_t hi) {
   errno = 0;
   int tracked = lg_dirty_track(lo, hi) == 0;
   if (!tracked && (errno == EBUSY || !lg_dirty_ready())) return -1;
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked, 0};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, tracked, 0, 0};
   return 0;
 }
 
@@ -426,7 +431,7 @@ static int arm_table(void) {
 static void borrow_range(uintptr_t lo, uintptr_t hi, void *arg) {
   int *failed = arg;
   if (*failed || armed_room() < 0) { *failed = 1; return; }
-  cm.armed[cm.narmed++] = (armed_t){lo, hi, BORROWED, 0};
+  cm.armed[cm.narmed++] = (armed_t){lo, hi, BORROWED, 0, 0};
 }
 
 /* Arms mapping mp, which holds blocks of the index: nothing when the
@@ -573,14 +578,32 @@ static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
   return b->addr + lg_blk_size(&s->heap, b) <= end;
 }
 
+/* readable_in_maps's cursor for a walk of every record: the mapping
+ * reached, and the last readable run found, [lo, end) (readable mappings
+ * with no gap), which answers for the blocks that start in it. */
+typedef struct maps_cursor { size_t m; uintptr_t lo, end; } maps_cursor_t;
+
+/* readable_in_maps for blocks asked in address order, through cursor c. */
+static int readable_in_run(const lg_scan_t *s, const lg_blk_t *b, maps_cursor_t *c) {
+  uintptr_t a = b->addr;
+  if (a >= c->lo && a < c->end) return a + lg_blk_size(&s->heap, b) <= c->end;
+  while (c->m < s->nmaps && s->maps[c->m].hi <= a) c->m++;
+  size_t k = c->m;
+  uintptr_t end = k < s->nmaps && s->maps[k].lo <= a && s->maps[k].readable ? s->maps[k].hi : 0;
+  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
+  if (end) { c->lo = s->maps[c->m].lo; c->end = end; }
+  return a + lg_blk_size(&s->heap, b) <= end;
+}
+
 /* Flags the blocks outside readable memory at the arm (a free never seen:
  * see reread_unarmed) and lists them in cm.unread, so that the finish,
  * with the world stopped, looks at those few and not at every record.
  * 0, or -1 out of memory. */
 static int flag_unreadable(lg_scan_t *s) {
-  size_t m = 0, n = 0;
+  maps_cursor_t m = {0, 0, 0};
+  size_t n = 0;
   for (size_t i = 0; i < s->heap.n; i++)
-    if (!readable_in_maps(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
+    if (!readable_in_run(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
   cm.unread_bytes = (n + 1) * sizeof *cm.unread;
   if (!(cm.unread = lg_sys_map(cm.unread_bytes))) return -1;
   for (size_t i = 0; i < s->heap.n && cm.nunread < n; i++)
@@ -589,7 +612,8 @@ static int flag_unreadable(lg_scan_t *s) {
 }
 
 /* The copy of a big table sorted as it is made: a walk for the addresses'
- * range, one for the first digit's counts, then the copy walk, which alone
+ * range and (for a heap in a few 1 GiB chunks) the first digit's counts,
+ * else one more for the counts, then the copy walk, which alone
  * decides what is copied (the walks before only plan where records go).
  * c->b and c->cap are set here; 0, -1 out of memory (c->b may then hold
  * records: the caller unmaps it). */
@@ -598,7 +622,7 @@ static int copy_sorted(copy_t *c) {
   memset(&plan, 0, sizeof plan);
   lg_blocks_each_live(live_note, &plan);
   if (lg_heap_plan_digits(&plan) < 0) return -1;
-  lg_blocks_each_live(live_count, &plan);
+  if (!lg_heap_plan_binned(&plan)) lg_blocks_each_live(live_count, &plan);
   lg_heap_plan_place(&plan);
   size_t planned = plan.next[((size_t)2 << plan.d) - 1];
   c->cap = planned + planned / 64 + 1024;
@@ -953,7 +977,9 @@ static void born_collect_run(uintptr_t a, uintptr_t b, void *arg) {
     __atomic_thread_fence(__ATOMIC_ACQUIRE);
     shslot_t *sh = shadow_at(p, 1);
     if (__atomic_load_n(&sl->key, __ATOMIC_RELAXED) != key) { if (sh) sh->key = SHADOW_CHANGED; continue; }
-    if (sh && sh->key == key && sh->size == size) continue; /* met by a round before */
+    /* met by a round before; a block of 4 GiB or more may have grown in
+     * place since (the same key and size field): taken again */
+    if (sh && sh->key == key && sh->size == size && size != LG_SIZE_BIG) continue;
     if (sh) *sh = (shslot_t){key, size, 0};
     int born = (key & LG_BLK_PARITY) == cm.now;
     if (!born && !(key & LG_BLK_IGNORED)) continue;
@@ -991,7 +1017,7 @@ static void born_reset_array(const lg_slot_t *slots, size_t n, void *arg) {
   if (lg_dirty_written_in(cm.born_pm, r.lo, r.hi, 1, table_run, NULL) >= 0) return;
   if (lg_sys_grow((void **)&cm.fresh, &cm.fresh_cap, cm.nfresh, sizeof(span_t), 64) < 0 || armed_room() < 0) { cm.born_failed = 1; return; }
   cm.fresh[cm.nfresh++] = r; /* taken whole, tracked from now on if the kernel lets it */
-  if (lg_dirty_track(r.lo, r.hi) == 0) cm.armed[cm.narmed++] = (armed_t){r.lo, r.hi, 1, 1};
+  if (lg_dirty_track(r.lo, r.hi) == 0) cm.armed[cm.narmed++] = (armed_t){r.lo, r.hi, 1, 1, 0};
 }
 
 /* Does range r meet one of cm.fresh? */
@@ -1221,9 +1247,12 @@ static int round_collect(int pm) {
   cm.written = 0;
   cm.reread = 0;
   for (size_t i = 0; i < cm.narmed && cm.written >= 0; i++) {
-    if (!cm.armed[i].tracked || cm.armed[i].table) continue;
-    cm.heap_run = cm.armed[i].tracked == BORROWED;
-    lg_dirty_written_in(pm, cm.armed[i].lo, cm.armed[i].hi, 1, round_run, NULL);
+    armed_t *r = &cm.armed[i];
+    if (!r->tracked || r->table || r->lost) continue;
+    cm.heap_run = r->tracked == BORROWED;
+    if (lg_dirty_written_in(pm, r->lo, r->hi, 1, round_run, NULL) >= 0) continue;
+    r->lost = 1;
+    if (cm.heap_run) lg_rset_note_written(r->lo, r->hi); /* and the next young scan too */
   }
   return cm.written < 0 ? -1 : 0;
 }
@@ -1232,8 +1261,8 @@ static int round_collect(int pm) {
  * pages collected, the marked blocks on them (and, for a young scan, the
  * remembered set's memory there) read again under the fault guard, the
  * flood to its end. Returns the pages it collected; -2 after a fault (the
- * program unmapped memory meanwhile): its runs stay in cm.runs, for the
- * finish to read again with its own; or -1 (too many runs, out of memory,
+ * program unmapped memory meanwhile) or a written run it could not read:
+ * its runs stay in cm.runs, for the finish to read again with its own; or -1 (too many runs, out of memory,
  * the program exits): the scan takes the clone. */
 static long round_once(lg_scan_t *s, int pm) {
   sigjmp_buf jb;
@@ -1249,8 +1278,13 @@ static long round_once(lg_scan_t *s, int pm) {
     return -2;
   }
   lg_concmark_guard(&jb);
+  cm.unreadable = 0;
   remark_written(s, 0);
   lg_concmark_unguard();
+  /* A written page this round protected again but could not read (made
+   * PROT_NONE meanwhile; mprotect keeps the protection): written since or
+   * not, only the finish may read it, so the round's runs are its too. */
+  if (cm.unreadable) return -2;
   if (born_round(s, pm) < 0) return -1;
   if (sigsetjmp(jb, 1)) {
     lg_concmark_unguard();
@@ -1278,10 +1312,10 @@ static int preclean(lg_scan_t *s) {
   int ok = 1;
   for (unsigned r = 0; r < PRECLEAN_ROUNDS && ok; r++) {
     long pages = round_once(s, pm);
+    if (pages != -1 && gate_here("cleaned") && r == 0) wait_at("cleaned");
     if (pages == -2) { cm.round_fault = 1; close(pm); return 0; } /* the finish reads its runs again */
     if (pages < 0) { ok = 0; break; }
     cm.round_pages[cm.rounds++] = pages;
-    if (gate_here("cleaned") && r == 0) wait_at("cleaned");
     if (pages <= PRECLEAN_COMFORT_PAGES || (prev >= 0 && pages >= prev)) break;
     prev = pages;
   }
@@ -1449,7 +1483,8 @@ static int collect(void) {
     size_t before = cm.nruns;
     long saved = cm.written;
     cm.heap_run = cm.armed[i].tracked == BORROWED;
-    if (cm.armed[i].tracked && lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0)
+    if (cm.armed[i].tracked && !cm.armed[i].lost &&
+        lg_dirty_written_in(cm.pm, cm.armed[i].lo, cm.armed[i].hi, 0, add_run, NULL) >= 0)
       continue;
     cm.nruns = before;
     cm.written = saved;
@@ -1509,6 +1544,7 @@ static void remark_written(lg_scan_t *s, int count) {
     for (size_t m = first_map_above(s, cm.runs[r].lo); m < s->nmaps && s->maps[m].lo < cm.runs[r].hi; m++) {
       const lg_map_t *mp = &s->maps[m];
       uintptr_t a = mp->lo > cm.runs[r].lo ? mp->lo : cm.runs[r].lo, b = mp->hi < cm.runs[r].hi ? mp->hi : cm.runs[r].hi;
+      if (a < b && !mp->readable) cm.unreadable++;
       if (a < b && mp->readable) remark_run(&s->heap, a, b, count);
       if (a < b && mp->readable && cm.nsorted) remark_born(&s->heap, a, b, count);
       if (a < b && mp->readable && s->young && cm.runs[r].heap) remark_heap_run(s, a, b, count);
@@ -1549,7 +1585,7 @@ static void born_run(uintptr_t a, uintptr_t b, void *arg) {
     const lg_slot_t *sl = (const lg_slot_t *)p;
     if (sl->key <= 1) continue;
     const shslot_t *sh = cm.shdata ? shadow_at(p, 0) : NULL;
-    if (!sh || sh->key != sl->key || sh->size != sl->size) take_entry(w->h, sl->key, sl->size);
+    if (!sh || sh->key != sl->key || sh->size != sl->size || sl->size == LG_SIZE_BIG) take_entry(w->h, sl->key, sl->size);
   }
 }
 

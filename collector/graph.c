@@ -124,14 +124,34 @@ static inline size_t chunk_slot(const lg_heap_plan_t *p, uintptr_t c) {
   return j;
 }
 
+#define BIN_SHIFT 16 /* the note counts addresses per 64 KiB of a chunk */
+#define BINS ((size_t)1 << (CHUNK_SHIFT - BIN_SHIFT))
+#define BIN_CHUNKS 8 /* chunks counted so at most (64 KiB of counters each) */
+
+/* Counts address a, of chunk slot j (new if `fresh`), in the chunk's bins;
+ * a chunk past the first BIN_CHUNKS (or out of memory) leaves the count
+ * to the count walk. */
+static inline void bin_note(lg_heap_plan_t *p, size_t j, int fresh, uintptr_t a) {
+  if (fresh && p->nchunks <= BIN_CHUNKS && !p->unbinned) p->bins[j] = lg_sys_grab(BINS, sizeof(uint32_t));
+  if (p->bins[j]) p->bins[j][(a >> BIN_SHIFT) & (BINS - 1)]++;
+  else p->unbinned = 1;
+}
+
 void lg_heap_plan_note(lg_heap_plan_t *p, uintptr_t a) {
   if (!p->n++) p->lo = p->hi = p->first = a;
   if (a < p->lo) p->lo = a;
   if (a > p->hi) p->hi = a;
   p->differ |= a ^ p->first;
-  if (p->nchunks > LG_PLAN_CHUNKS / 2) return; /* too many: the plain key */
+  if (p->nchunks > LG_PLAN_CHUNKS / 2) { p->unbinned = 1; return; } /* too many: the plain key */
   size_t j = chunk_slot(p, a >> CHUNK_SHIFT);
-  if (!p->chunk[j]) { p->chunk[j] = (a >> CHUNK_SHIFT) + 1; p->nchunks++; }
+  int fresh = !p->chunk[j];
+  if (fresh) { p->chunk[j] = (a >> CHUNK_SHIFT) + 1; p->nchunks++; }
+  bin_note(p, j, fresh, a);
+}
+
+/* Gives the note's bins back. */
+static void drop_bins(lg_heap_plan_t *p) {
+  for (size_t j = 0; j < LG_PLAN_CHUNKS; j++) { lg_sys_drop(p->bins[j]); p->bins[j] = NULL; }
 }
 
 /* Gives each chunk in the table its rank by address. */
@@ -169,6 +189,7 @@ int lg_heap_plan_digits(lg_heap_plan_t *p) {
    * (with chunks: below CHUNK_SHIFT, since d covers the ranks). */
   p->base = p->chunked ? 0 : p->lo;
   p->next = lg_sys_grab((size_t)2 << p->d, sizeof *p->next);
+  if (!p->next) drop_bins(p);
   return p->next ? 0 : -1;
 }
 
@@ -179,7 +200,21 @@ static inline size_t plan_digit(const lg_heap_plan_t *p, uintptr_t a) {
 
 void lg_heap_plan_count(lg_heap_plan_t *p, uintptr_t a) { p->next[plan_digit(p, a)]++; }
 
+int lg_heap_plan_binned(lg_heap_plan_t *p) {
+  int ok = p->chunked && !p->unbinned && p->sh >= BIN_SHIFT;
+  size_t mask = ((size_t)1 << p->d) - 1;
+  for (size_t j = 0; ok && j < LG_PLAN_CHUNKS; j++) {
+    if (!p->chunk[j]) continue;
+    uintptr_t base = (uintptr_t)p->rank[j] << CHUNK_SHIFT; /* the chunk's keys; a bin's share one digit */
+    for (size_t i = 0; i < BINS; i++)
+      if (p->bins[j][i]) p->next[((base | (i << BIN_SHIFT)) >> p->sh) & mask] += p->bins[j][i];
+  }
+  drop_bins(p);
+  return ok;
+}
+
 void lg_heap_plan_place(lg_heap_plan_t *p) {
+  drop_bins(p);
   size_t nb = (size_t)1 << p->d;
   uint32_t sum = 0, *end = p->next + nb;
   for (size_t x = 0; x < nb; x++) { uint32_t c = p->next[x]; p->next[x] = sum; sum += c; end[x] = sum; }

@@ -255,6 +255,8 @@ typedef struct lg_heap_plan {
   uint64_t chunk[LG_PLAN_CHUNKS]; /* the 1 GiB chunks holding blocks, + 1; 0 empty */
   uint32_t rank[LG_PLAN_CHUNKS];
   uint32_t *next;     /* 2 << d: each bucket's next position, then its end */
+  uint32_t *bins[LG_PLAN_CHUNKS]; /* the note's counts per 64 KiB of the first chunks (graph.c) */
+  int unbinned;       /* an address the bins did not count */
 } lg_heap_plan_t;
 void lg_heap_plan_note(lg_heap_plan_t *p, uintptr_t a);
 int lg_heap_plan_digits(lg_heap_plan_t *p);
@@ -271,6 +273,14 @@ int lg_heap_plan_sort(lg_heap_plan_t *p, lg_blk_t *b);
  * many records b[] holds, ready for lg_heap_plan_sort; lg_heap_merge
  * merges the sorted o[0..m) into the sorted b[0..n), which has room for
  * n + m records. */
+/* lg_heap_plan_binned, after lg_heap_plan_digits, fills the first digit's
+ * counts from what the note walk counted on the side (the addresses of
+ * the few 1 GiB chunks of a heap, per 64 KiB) and returns 1, so that the
+ * count walk is not needed; 0 when those counts cannot stand for it (too
+ * many chunks, a digit finer than 64 KiB): the caller then walks with
+ * lg_heap_plan_count. Either way the side counts go back (so does
+ * lg_heap_plan_place, for a caller that never asks). */
+int lg_heap_plan_binned(lg_heap_plan_t *p);
 #define LG_PLAN_NONE ((size_t)-1)
 size_t lg_heap_plan_try(lg_heap_plan_t *p, const lg_blk_t *b, uintptr_t a);
 size_t lg_heap_plan_pack(lg_heap_plan_t *p, lg_blk_t *b);

@@ -90,6 +90,15 @@ static size_t carry_forward(lg_scan_t *s, lg_seen_t *next, size_t n) {
   return n + c;
 }
 
+/* Finds addr in the previous lost list prev[0..pn) by walking on from *at,
+ * for addresses asked in ascending order (a smaller one than the last asked
+ * falls back to history.h's binary search). Returns its entry or NULL. */
+static const lg_seen_t *prev_walk(const lg_seen_t *prev, size_t pn, size_t *at, uintptr_t addr) {
+  if (*at > 0 && *at <= pn && prev[*at - 1].addr > addr) return lg_history_prev(addr);
+  while (*at < pn && prev[*at].addr < addr) ++*at;
+  return *at < pn && prev[*at].addr == addr ? &prev[*at] : NULL;
+}
+
 /* Fills v[] for every cluster and this scan's lost list in history. A
  * young scan's blocks of generation 0 are born since the previous scan:
  * no earlier entry at their address is theirs; its older blocks are the
@@ -99,11 +108,12 @@ static int judge(lg_scan_t *s, verdict_t *v) {
   const lg_graph_t *g = &s->graph;
   lg_seen_t *next = lg_history_next();
   for (size_t c = 0; c < g->nclusters; c++) v[c] = (verdict_t){s->number, 0xFFFFFFFFu, 0x9E3779B97F4A7C15ull};
-  size_t n = 0;
+  size_t n = 0, pn, at = 0;
+  const lg_seen_t *prev = lg_history_prev_list(&pn);
   for (size_t k = 0; k < g->nlost; k++) { /* address order keeps `next` sorted */
     const lg_blk_t *b = &s->heap.blk[g->lost[k]];
     verdict_t *cv = &v[(g->lost_info[k] >> 2) - 1];
-    const lg_seen_t *p = s->young && !b->gen ? NULL : lg_history_prev(b->addr);
+    const lg_seen_t *p = s->young && !b->gen ? NULL : prev_walk(prev, pn, &at, b->addr);
     uint32_t first = p ? p->first : s->number, streak = p ? p->streak + 1 : 1;
     if (first < cv->first) cv->first = first;
     if ((g->lost_info[k] & LG_LOST_ENTRY) && streak < cv->streak) cv->streak = streak;

@@ -184,10 +184,11 @@ static int fill_from_lists(lg_scan_t *s, fill_t *f) {
 static void plan_note(lg_slot_t *sl, void *arg) { lg_heap_plan_note(arg, lg_slot_addr(sl)); }
 static void plan_count(lg_slot_t *sl, void *arg) { lg_heap_plan_count(arg, lg_slot_addr(sl)); }
 
-/* A full scan's copy, sorted as it is made (lg_heap_plan_t, graph.h): two
- * walks of the table for the addresses' range and first digits, then the
- * copy into the records of f->cap (enough room: the walks counted every
- * block). Returns 0, or -1 out of memory. */
+/* A full scan's copy, sorted as it is made (lg_heap_plan_t, graph.h): a
+ * walk of the table for the addresses' range and first digits (a second
+ * one for the digits when the first's side counts cannot give them), then
+ * the copy into the records of f->cap (enough room: the walks counted
+ * every block). Returns 0, or -1 out of memory. */
 static int fill_sorted(fill_t *f) {
   lg_heap_plan_t plan;
   memset(&plan, 0, sizeof plan);
@@ -199,7 +200,7 @@ static int fill_sorted(fill_t *f) {
     f->cap = plan.n;
   }
   if (lg_heap_plan_digits(&plan) < 0) return -1;
-  lg_blocks_each(plan_count, &plan);
+  if (!lg_heap_plan_binned(&plan)) lg_blocks_each(plan_count, &plan);
   lg_heap_plan_place(&plan);
   f->plan = &plan;
   lg_blocks_each(copy_slot, f);
@@ -226,6 +227,23 @@ static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
   uintptr_t end = s->maps[m].hi;
   for (size_t k = m + 1; k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
   return end;
+}
+
+/* The readable run [lo, end) of s->maps last found, which answers for the
+ * blocks that start in it, and the mapping reached (blocks come in
+ * address order). */
+typedef struct readable_run { size_t m; uintptr_t lo, end; } readable_run_t;
+
+/* Does block b lie in readable memory of s->maps? */
+static int readable_at(const lg_scan_t *s, const lg_blk_t *b, readable_run_t *r) {
+  uintptr_t a = b->addr;
+  if (a >= r->lo && a < r->end) return a + lg_blk_size(&s->heap, b) <= r->end;
+  while (r->m < s->nmaps && s->maps[r->m].hi <= a) r->m++;
+  const lg_map_t *mp = r->m < s->nmaps && s->maps[r->m].lo <= a ? &s->maps[r->m] : NULL;
+  if (!mp || !mp->readable) return 0;
+  r->lo = mp->lo;
+  r->end = readable_end(s, r->m);
+  return a + lg_blk_size(&s->heap, b) <= r->end;
 }
 
 int lg_snapshot_take(lg_scan_t *s) {
@@ -260,13 +278,9 @@ int lg_snapshot_take(lg_scan_t *s) {
    * Blocks and maps are both sorted: one merge walk. A block may span
    * mappings that touch (the brk heap grown past a VMA the kernel will not
    * merge with, as one registered for written-page tracking). */
-  size_t m = 0;
-  for (size_t i = 0; i < f.n; i++) {
-    while (m < s->nmaps && s->maps[m].hi <= f.b[i].addr) m++;
-    const lg_map_t *mp = m < s->nmaps && s->maps[m].lo <= f.b[i].addr ? &s->maps[m] : NULL;
-    if (!mp || !mp->readable || f.b[i].addr + lg_blk_size(&s->heap, &f.b[i]) > readable_end(s, m))
-      f.b[i].flags |= LG_BF_UNREADABLE;
-  }
+  readable_run_t run = {0, 0, 0};
+  for (size_t i = 0; i < f.n; i++)
+    if (!readable_at(s, &f.b[i], &run)) f.b[i].flags |= LG_BF_UNREADABLE;
   return 0;
 }
 

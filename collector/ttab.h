@@ -177,13 +177,59 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_put_new(lg_ttab_
   return at;
 }
 
+/* Writes entry (key, size, stack) over slot `at`, which holds the same
+ * address already (a free never seen): lg_ttab_insert's end then. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_put_over(lg_slot_t *at, uintptr_t key, uint32_t size,
+                                                                         uint32_t stack, int *replaced) {
+  *replaced = 1;
+  at->size = size;
+  at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
+  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
+  return at;
+}
+
+/* lg_ttab_slot_of returns the slot of addr among the slots of group g of
+ * array a whose control bytes match (mask m), or NULL. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_slot_of(lg_tarr_t *a, uint32_t g, unsigned m, uintptr_t addr) {
+  for (; m; m &= m - 1) {
+    lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
+    if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) return s;
+  }
+  return NULL;
+}
+
+/* lg_ttab_insert_far is lg_ttab_insert_h's probe past home group g of
+ * array a (whose control bytes were v): the group has no EMPTY byte, so
+ * the address may be in a later group; the entry goes to the first slot
+ * not in use from g on. */
+static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert_far(lg_ttab_t *t, lg_tpart_t *pt, lg_tarr_t *a,
+                                                                           uint32_t g, __m128i v, uintptr_t key,
+                                                                           uint32_t size, uint32_t stack, uint8_t h7,
+                                                                           int *replaced) {
+  uintptr_t addr = key & LG_BLK_ADDR_MASK;
+  lg_slot_t *s = lg_ttab_slot_of(a, g, lg_tt_match(v, h7), addr);
+  if (s) return lg_ttab_put_over(s, key, size, stack, replaced);
+  unsigned free_here = (unsigned)_mm_movemask_epi8(v); /* DELETED bytes: EMPTY has none here */
+  uint32_t ai = 16 * g + (unsigned)__builtin_ctz(free_here | 0x10000u);
+  for (;;) {
+    g = g + 1 == a->ngroups ? 0 : g + 1;
+    v = lg_tt_ctrl(a, g);
+    if ((s = lg_ttab_slot_of(a, g, lg_tt_match(v, h7), addr))) return lg_ttab_put_over(s, key, size, stack, replaced);
+    if (!free_here && (free_here = (unsigned)_mm_movemask_epi8(v))) ai = 16 * g + (unsigned)__builtin_ctz(free_here);
+    if (lg_tt_match(v, LG_TT_EMPTY)) break;
+  }
+  return lg_ttab_put_new(t, pt, a, ai, a->ctrl[ai] == LG_TT_EMPTY, key, size, stack, h7);
+}
+
 /* lg_ttab_insert_h records a block in the owner's table t (replacing an
  * entry at the same address, and then setting *replaced); `key` is the
  * address with its flags, h its hash (lg_tt_hash of the address). Returns
  * the slot, or NULL when the table cannot grow. Owner only. The common
- * case — the home group holds no byte of the entry's hash and has an
- * EMPTY one, so the address is not there and the probe ends — takes the
- * group's first free slot at once. */
+ * case — the home group has an EMPTY byte, so the probe ends there, and
+ * none of the slots whose byte matches the entry's hash (read from the
+ * lines lg_ttab_prefetch loaded) holds the address — takes the group's
+ * first free slot at once; a home group without an EMPTY byte is probed
+ * past (lg_ttab_insert_far). */
 static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert_h(lg_ttab_t *t, uintptr_t key, uint64_t h, uint32_t size,
                                                                          uint32_t stack, int *replaced) {
   uintptr_t addr = key & LG_BLK_ADDR_MASK;
@@ -197,28 +243,11 @@ static inline __attribute__((always_inline)) lg_slot_t *lg_ttab_insert_h(lg_ttab
   uint32_t g = lg_tt_group(h, a->ngroups);
   __m128i v = lg_tt_ctrl(a, g);
   unsigned empty = lg_tt_match(v, LG_TT_EMPTY);
-  if (__builtin_expect(empty && !lg_tt_match(v, h7), 1)) {
-    unsigned i = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(v)); /* EMPTY and DELETED have the top bit */
-    return lg_ttab_put_new(t, pt, a, 16 * g + i, (empty >> i) & 1, key, size, stack, h7);
-  }
-  lg_slot_t *at = NULL;
-  uint32_t ai = 0;
-  for (;; g = g + 1 == a->ngroups ? 0 : g + 1) {
-    v = lg_tt_ctrl(a, g);
-    for (unsigned m = lg_tt_match(v, h7); m; m &= m - 1) {
-      lg_slot_t *s = &a->slots[16 * g + (unsigned)__builtin_ctz(m)];
-      if ((lg_tt_key(s) & LG_BLK_ADDR_MASK) == addr) { at = s; *replaced = 1; goto put; }
-    }
-    unsigned free_here = (unsigned)_mm_movemask_epi8(v);
-    if (!at && free_here) { ai = 16 * g + (unsigned)__builtin_ctz(free_here); at = &a->slots[ai]; }
-    if (lg_tt_match(v, LG_TT_EMPTY)) break;
-  }
-  return lg_ttab_put_new(t, pt, a, ai, a->ctrl[ai] == LG_TT_EMPTY, key, size, stack, h7);
-put:
-  at->size = size;
-  at->stack = stack | (at->stack & LG_BLK_STACK_RC); /* a realloc in place keeps its objects */
-  __atomic_store_n(&at->key, key, __ATOMIC_RELEASE);
-  return at;
+  if (__builtin_expect(!empty, 0)) return lg_ttab_insert_far(t, pt, a, g, v, key, size, stack, h7, replaced);
+  lg_slot_t *s = lg_ttab_slot_of(a, g, lg_tt_match(v, h7), addr);
+  if (__builtin_expect(s != NULL, 0)) return lg_ttab_put_over(s, key, size, stack, replaced);
+  unsigned i = (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(v)); /* EMPTY and DELETED have the top bit */
+  return lg_ttab_put_new(t, pt, a, 16 * g + i, (empty >> i) & 1, key, size, stack, h7);
 }
 
 /* lg_ttab_insert is lg_ttab_insert_h with the hash computed here. */

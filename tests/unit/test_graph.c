@@ -12,6 +12,7 @@
 
 #include "format.h"
 #include "graph.h"
+#include "sys.h"
 
 #define MAXB 64
 static uintptr_t mem[MAXB][8] __attribute__((aligned(64))); /* 64-byte blocks */
@@ -369,11 +370,61 @@ static void plan_fill(const lg_blk_t *in, size_t n, lg_blk_t *out) {
   for (size_t i = 0; i < n; i++) lg_heap_plan_note(&p, in[i].addr);
   assert_int_equal(p.n, n);
   assert_int_equal(lg_heap_plan_digits(&p), 0);
-  for (size_t i = 0; i < n; i++) lg_heap_plan_count(&p, in[i].addr);
+  if (!lg_heap_plan_binned(&p)) /* as the snapshot does: the count walk only when the bins cannot stand for it */
+    for (size_t i = 0; i < n; i++) lg_heap_plan_count(&p, in[i].addr);
   lg_heap_plan_place(&p);
   for (size_t i = 0; i < n; i++) out[lg_heap_plan_slot(&p, out, in[i].addr)] = in[i];
   assert_int_equal(lg_heap_plan_sort(&p, out), 0);
   assert_null(p.next);
+}
+
+/* Plans a[0..n) twice, the counts once from the note's bins and once from
+ * the count walk; asserts they agree when the bins could give them, and
+ * returns whether they could. */
+static int binned_agrees(const uintptr_t *a, size_t n) {
+  lg_heap_plan_t p, q;
+  memset(&p, 0, sizeof p);
+  memset(&q, 0, sizeof q);
+  for (size_t i = 0; i < n; i++) { lg_heap_plan_note(&p, a[i]); lg_heap_plan_note(&q, a[i]); }
+  assert_int_equal(lg_heap_plan_digits(&p), 0);
+  assert_int_equal(lg_heap_plan_digits(&q), 0);
+  int binned = lg_heap_plan_binned(&p);
+  for (size_t i = 0; i < n; i++) lg_heap_plan_count(&q, a[i]);
+  lg_heap_plan_place(&q);
+  if (binned) {
+    lg_heap_plan_place(&p);
+    for (size_t x = 0; x < ((size_t)2 << p.d); x++) assert_int_equal(p.next[x], q.next[x]);
+  }
+  for (size_t j = 0; j < LG_PLAN_CHUNKS; j++) assert_null(p.bins[j]); /* given back either way */
+  lg_sys_drop(p.next);
+  lg_sys_drop(q.next);
+  return binned;
+}
+
+/* The note's side counts give the first digit's counts the count walk
+ * would, for a heap in up to 8 chunks of 1 GiB whose digit is 64 KiB or
+ * coarser (a brk heap and mmapped chunks, one dense GiB); not for 9
+ * chunks, addresses all over the space, or a heap of 512 KiB. */
+static void test_binned_counts_match_the_count_walk(void **state) {
+  (void)state;
+  enum { N = 200000 };
+  uintptr_t *a = mmap(NULL, N * sizeof *a, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true(a != MAP_FAILED);
+  for (int layout = 0; layout < 6; layout++) {
+    uint64_t x = 88172645463325252ull + (uint64_t)layout;
+    for (size_t i = 0; i < N; i++) {
+      x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+      a[i] = layout == 0   ? (uintptr_t)0x555555550000ull + (x & 0x3ffffff0)              /* one dense GiB */
+             : layout == 1 ? (x & 1 ? (uintptr_t)0x7f12340000ull << 8 : (uintptr_t)0x555555a00000ull) +
+                                 ((x >> 1) & 0x7ffffff0)                                /* brk + mmapped */
+             : layout == 2 ? ((uintptr_t)0x7f0000000000ull + ((x >> 40) % 8) * (3ull << 30)) + (x & 0x3ffffff0) /* 8 chunks */
+             : layout == 3 ? ((uintptr_t)0x7f0000000000ull + ((x >> 40) % 9) * (3ull << 30)) + (x & 0x3ffffff0) /* 9 chunks */
+             : layout == 4 ? (uintptr_t)(x & 0x7ffffffffff0ull)                           /* everywhere */
+                           : (uintptr_t)0x7f0000001230ull + (x & 0x7fff0);               /* 512 KiB */
+    }
+    assert_int_equal(binned_agrees(a, N), layout < 3);
+  }
+  munmap(a, N * sizeof *a);
 }
 
 /* The copy sorted as it is made (lg_heap_plan_t) holds the same records
@@ -1298,6 +1349,7 @@ int main(void) {
       cmocka_unit_test(test_sort_orders_by_address),
       cmocka_unit_test(test_sort_orders_big_and_small_heaps_with_their_digits),
       cmocka_unit_test(test_sorted_copy_matches_the_sort),
+      cmocka_unit_test(test_binned_counts_match_the_count_walk),
       cmocka_unit_test(test_sorted_copy_while_the_table_changes_matches_the_sort),
       cmocka_unit_test(test_mark_start_interior_and_unreached),
       cmocka_unit_test(test_mark_upgrades_possible_to_reachable),

@@ -6,7 +6,12 @@
  * one in a group with an EMPTY slot frees it; the owner's rehash moves
  * nothing out of reach; other threads removing wrapped entries while the
  * owner fills, empties and rehashes the same groups lose nothing and find
- * nothing twice; a rehash copies exactly the live entries (it reads only
+ * nothing twice; an insert at an address the table holds already (a
+ * free never seen) replaces that entry wherever its probe finds it — in
+ * the home group beside an entry with the same hash byte, past a full
+ * home group even when that group has a removed slot to reuse — and an
+ * entry whose hash byte matches another's is not taken for it; a rehash
+ * copies exactly the live entries (it reads only
  * the slots whose control byte holds a hash) and every array's slots start
  * on a cache line, so that a group is four whole lines (lg_ttab_prefetch). */
 #include <pthread.h>
@@ -147,6 +152,89 @@ static void test_a_probe_goes_past_a_full_group_and_wraps_at_the_end(void **stat
   pthread_t th;
   void *ok;
   assert_int_equal(pthread_create(&th, NULL, wrap_and_remove, NULL), 0);
+  pthread_join(th, &ok);
+  assert_non_null(ok);
+}
+
+/* ---- an insert at an address already there ---------------------------------------- */
+
+/* Returns the next address from *cursor on homed in group g of ng whose
+ * hash byte is h7. */
+static uintptr_t next_homed_h7(uintptr_t *cursor, uint32_t g, uint32_t ng, uint8_t h7) {
+  for (;;) {
+    uintptr_t a = next_homed(cursor, g, ng);
+    if (lg_tt_h7(lg_tt_hash(a)) == h7) return a;
+  }
+}
+
+static void *insert_again(void *arg) {
+  (void)arg;
+  lg_ttab_t *t = clean_part(8, BASE(45));
+  lg_tpart_t *pt = &t->part[PART];
+  uint32_t ng = pt->arr->ngroups, g = 2;
+  uintptr_t cur = BASE(46);
+  int rep = 0;
+  uintptr_t x = next_homed(&cur, g, ng);
+  uintptr_t y = next_homed_h7(&cur, g, ng, lg_tt_h7(lg_tt_hash(x))); /* x's hash byte, another address */
+  assert_non_null(lg_ttab_insert(t, x, 10, 1, &rep));
+  assert_non_null(lg_ttab_insert(t, y, 20, 2, &rep));
+  assert_int_equal(rep, 0);
+  uint32_t xi = slot_index(t, x), yi = slot_index(t, y);
+  assert_int_not_equal(xi, yi);
+  assert_int_equal(xi / 16, g);
+  assert_int_equal(yi / 16, g);
+  assert_int_equal(lg_ttab_find_own(t, x)->size, 10);
+  /* x again: its entry is replaced in place, nothing added. */
+  assert_non_null(lg_ttab_insert(t, x, 11, 3, &rep));
+  assert_int_equal(rep, 1);
+  assert_int_equal(slot_index(t, x), xi);
+  assert_int_equal(lg_ttab_find_own(t, x)->size, 11);
+  assert_int_equal(lg_ttab_find_own(t, y)->size, 20);
+  assert_int_equal(pt->count, 2);
+  /* The home group filled up: z goes past it, and again past it. */
+  uintptr_t fill[HOME_FULL - 2];
+  for (size_t i = 0; i < HOME_FULL - 2; i++) {
+    fill[i] = next_homed(&cur, g, ng);
+    assert_non_null(lg_ttab_insert(t, fill[i], 30, 4, &rep));
+  }
+  uintptr_t z = next_homed_h7(&cur, g, ng, lg_tt_h7(lg_tt_hash(x)));
+  rep = 0;
+  assert_non_null(lg_ttab_insert(t, z, 40, 5, &rep));
+  assert_int_equal(rep, 0);
+  uint32_t zi = slot_index(t, z);
+  assert_int_equal(zi / 16, g + 1);
+  /* A slot of the full home group removed (DELETED: the group has no
+   * EMPTY byte): z again is still z's entry past it, not a second one in
+   * the freed slot; then a new entry takes the freed slot. */
+  assert_int_equal(lg_ttab_remove_own(t, fill[0]), LG_TT_GONE);
+  uint32_t count = pt->count;
+  assert_non_null(lg_ttab_insert(t, z, 41, 6, &rep));
+  assert_int_equal(rep, 1);
+  assert_int_equal(slot_index(t, z), zi);
+  assert_int_equal(lg_ttab_find_own(t, z)->size, 41);
+  assert_int_equal(pt->count, count);
+  rep = 0;
+  uintptr_t v = next_homed(&cur, g, ng);
+  assert_non_null(lg_ttab_insert(t, v, 50, 7, &rep));
+  assert_int_equal(rep, 0);
+  assert_int_equal(slot_index(t, v) / 16, g);
+  assert_int_equal(pt->count, count + 1);
+  /* Everything is found once, by the owner and by another thread. */
+  uintptr_t all[HOME_FULL + 2] = {x, y, z, v};
+  size_t n = 4;
+  for (size_t i = 1; i < HOME_FULL - 2; i++) all[n++] = fill[i];
+  assert_int_equal(others_find(all, n), n);
+  for (size_t i = 0; i < n; i++) assert_int_equal(lg_ttab_remove_own(t, all[i]), LG_TT_GONE);
+  for (size_t i = 0; i < n; i++) assert_null(lg_ttab_find_own(t, all[i]));
+  assert_int_equal(pt->count, 0);
+  return t;
+}
+
+static void test_an_insert_at_an_address_held_replaces_its_entry_wherever_it_is(void **state) {
+  (void)state;
+  pthread_t th;
+  void *ok;
+  assert_int_equal(pthread_create(&th, NULL, insert_again, NULL), 0);
   pthread_join(th, &ok);
   assert_non_null(ok);
 }
@@ -309,6 +397,7 @@ int main(void) {
   assert_int_equal(lg_blocks_init(), 0);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_probe_goes_past_a_full_group_and_wraps_at_the_end),
+      cmocka_unit_test(test_an_insert_at_an_address_held_replaces_its_entry_wherever_it_is),
       cmocka_unit_test(test_a_rehash_copies_exactly_the_live_entries_into_aligned_groups),
       cmocka_unit_test(test_others_remove_while_the_owner_churns_and_rehashes_the_same_groups),
   };
