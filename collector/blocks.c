@@ -210,6 +210,7 @@ static int shared_mark_rc(uintptr_t addr, uintptr_t end) {
 }
 
 void lg_blocks_flip_epoch(void) {
+  lg_born_mark();
   __atomic_store_n(&lg_blocks_parity, lg_blocks_parity ^ LG_BLK_PARITY, __ATOMIC_RELAXED);
   lg_born_flip();
 }
@@ -413,16 +414,9 @@ static inline void note_new(lg_born_log_t *l, uintptr_t addr, int r, const lg_sl
   else lg_born_new(l, addr, NULL, NULL);
 }
 
-/* Records in list l that entry `old` left the table, if it was in the
- * previous scan's snapshot: with the generation it would have now (aged
- * already when its parity is the epoch's). */
+/* Records in list l that entry `old` left the table (lg_born_note_gone). */
 static inline void note_gone(lg_born_log_t *l, const lg_slot_t *old) {
-  uintptr_t k = old->key;
-  unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
-  if ((k & LG_BLK_PARITY) != __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED)) gen = gen < 2 ? gen + 1 : 2;
-  else if (!gen) return; /* born since the snapshot */
-  if (old->size == LG_SIZE_BIG) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
-  lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
+  lg_born_note_gone(l, old, __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED));
 }
 
 /* lg_blocks_insert with the lists kept: the common case (a small block
@@ -491,6 +485,8 @@ static int remove_born(uintptr_t addr, int only_if, uint32_t size, uint32_t stac
   lg_born_leave(l);
   return r;
 }
+
+int lg_blocks_shared_copy(uintptr_t addr, lg_slot_t *out) { return shared_lookup(addr, out); }
 
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr) {
   uint64_t h = hash_addr(addr);

@@ -146,6 +146,10 @@ void lg_blocks_each_slots_read(void (*fn)(const lg_slot_t *slots, size_t n, void
 /* lg_blocks_shared_find returns the shared part's entry of addr, or NULL;
  * the world stopped with every shard lock held by the scan (no lock). */
 lg_slot_t *lg_blocks_shared_find(uintptr_t addr);
+/* lg_blocks_shared_copy copies the shared part's entry of addr into *out
+ * under its shard's lock (the world running: born.c's running reads); 1,
+ * or 0 when the shared part does not hold addr. */
+int lg_blocks_shared_copy(uintptr_t addr, lg_slot_t *out);
 
 static inline uintptr_t lg_slot_addr(const lg_slot_t *s) { return s->key & LG_BLK_ADDR_MASK; }
 static inline uint32_t lg_slot_stack(const lg_slot_t *s) { return s->stack & ~LG_BLK_STACK_RC; }

@@ -32,6 +32,12 @@
  * marked LG_BORN_WIDE, and a stop inside one makes the epoch it ends and
  * the next (where the change finishes) untrusted.
  *
+ * A concurrent scan (concmark.h) flips the epoch with the world running
+ * and settles it (lg_born_settle): each thread keeps two lists, by the
+ * epoch's parity, so that the scan reads the ended epoch's while the
+ * thread appends to the next one's; a change in flight at the flip may
+ * put its record in either, and the scan reads both where they meet.
+ *
  * When the lists cannot be trusted for an epoch, its scan walks the table
  * as before (lg_born_whole says so, lg_born_why why): a list that could
  * not grow, a change whose old entry is unknown (a free the shim never
@@ -60,12 +66,16 @@ extern int lg_born_on;
  * its stack | size << 32. */
 typedef struct lg_born_rec { uintptr_t word, aux; const lg_slot_t *slot; } lg_born_rec_t;
 typedef struct lg_born_chunk { struct lg_born_chunk *next; uint32_t n, cap; lg_born_rec_t r[]; } lg_born_chunk_t;
+/* One epoch's list of a thread: a thread keeps two, by the epoch's parity,
+ * so that a scan that flipped the epoch with the world running reads the
+ * ended epoch's list while the thread appends to the other (born.c). */
+typedef struct lg_born_list { uint32_t epoch, nchunks; lg_born_chunk_t *head, *tail; } lg_born_list_t;
 typedef struct lg_born_log {
-  uint32_t epoch;              /* the epoch its records are of */
+  uint32_t epoch;              /* the epoch its appends go to: list[epoch & 1] */
   volatile int busy;           /* its thread is inside a table change: LG_BORN_OWN or LG_BORN_WIDE */
   volatile int stop_pending;   /* a stop came during an LG_BORN_OWN change: taken at its end */
-  lg_born_chunk_t *head, *tail;
-  uint32_t nchunks;
+  lg_born_chunk_t *tail;       /* list[epoch & 1]'s last chunk */
+  lg_born_list_t list[2];
   int owned;
   struct lg_born_log *next_free;
 } lg_born_log_t;
@@ -104,6 +114,13 @@ static inline void lg_born_leave(lg_born_log_t *l) {
   if (__builtin_expect(l == lg_born_self && l != NULL && !l->stop_pending, 1)) l->busy = 0;
   else lg_born_leave_slow(l);
 }
+/* lg_born_leave_own is lg_born_leave for the calling thread's own list
+ * (l is lg_born_self, not NULL: the fast paths of hot.h). */
+static inline void lg_born_leave_own(lg_born_log_t *l) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+  if (__builtin_expect(!l->stop_pending, 1)) l->busy = 0;
+  else lg_born_leave_slow(l);
+}
 /* lg_born_defer_stop, in the stop signal's handler: when the thread is
  * inside an LG_BORN_OWN change, notes the stop as pending and returns 1
  * (the handler returns at once; lg_born_leave raises the signal again),
@@ -113,6 +130,7 @@ int lg_born_defer_stop(void);
  * written before the count that shows it. */
 void lg_born_append_slow(lg_born_log_t *l, uintptr_t word, uintptr_t aux, const lg_slot_t *slot);
 static inline void lg_born_append(lg_born_log_t *l, uintptr_t word, uintptr_t aux, const lg_slot_t *slot) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the epoch read after the change (born.c: a running flip) */
   if (__builtin_expect(!l || l->epoch != __atomic_load_n(&lg_born_epoch, __ATOMIC_RELAXED) || l->tail->n == l->tail->cap,
                        0)) {
     lg_born_append_slow(l, word, aux, slot);
@@ -136,6 +154,20 @@ static inline void lg_born_new(lg_born_log_t *l, uintptr_t addr, const void *tab
 static inline void lg_born_gone(lg_born_log_t *l, uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen) {
   lg_born_append(l, addr | 1u | (uintptr_t)gen << 1, stack | (uintptr_t)size << 32, NULL);
 }
+/* lg_born_note_gone records in list l that table entry `old` left the
+ * table, if it was in the previous scan's snapshot: with the generation
+ * it would have now (aged already when its parity is the epoch's,
+ * `parity`: blocks.h's LG_BLK_PARITY or 0). A block born since the
+ * snapshot needs no record. */
+void lg_born_lose(void);
+static inline void lg_born_note_gone(lg_born_log_t *l, const lg_slot_t *old, uintptr_t parity) {
+  uintptr_t k = old->key;
+  unsigned gen = (unsigned)((k & LG_BLK_GEN_MASK) >> LG_BLK_GEN_SHIFT);
+  if ((k & LG_BLK_PARITY) != parity) gen = gen < 2 ? gen + 1 : 2;
+  else if (!gen) return; /* born since the snapshot */
+  if (__builtin_expect(old->size == LG_SIZE_BIG, 0)) { lg_born_lose(); return; } /* its bytes were malloc_usable_size's */
+  lg_born_gone(l, lg_slot_addr(old), lg_slot_stack(old), old->size, gen);
+}
 /* lg_born_lose says that this epoch's lists miss a change. */
 void lg_born_lose(void);
 /* lg_born_thread_end gives the calling thread's list up for a later thread. */
@@ -144,8 +176,12 @@ void lg_born_thread_end(void);
  * (and the saved counts are the parent's mapping): forget them. */
 void lg_born_fork_child(void);
 
-/* lg_born_flip starts a new epoch; world stopped, in the scanning thread
- * of the traced process. */
+/* lg_born_flip starts a new epoch, in the scanning thread of the traced
+ * process, with the world stopped or (a concurrent scan) running; then
+ * lg_born_settle follows. lg_born_mark, just before the epoch's parity
+ * flips (blocks.c), notes where each list stands: the records after that
+ * point are those lg_born_settle looks at. */
+void lg_born_mark(void);
 void lg_born_flip(void);
 /* lg_born_reserve makes room for the counts of `stacks` sites (parent,
  * before the snapshot child exists); 0 or -1. */
@@ -169,9 +205,35 @@ const char *lg_born_why_text(int why);
  * memory). */
 void lg_born_each(void (*on_new)(lg_slot_t *slot, void *arg),
                   void (*on_gone)(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg), void *arg);
-/* lg_born_sites returns the per-site counts the previous scan saved (*n
- * sites), or NULL. */
-const lg_site_gen_t *lg_born_sites(uint32_t *n);
+/* lg_born_settle, in the scanning thread right after a flip made with the
+ * world running (a concurrent scan's copy: concmark.h) and with no block
+ * lock held: waits until every change that was in flight at the flip has
+ * ended (a membarrier makes each thread's stores seen), so that the ended
+ * epoch's lists are whole and stay as they are, and notes the blocks
+ * whose record fell on the wrong side of the flip for the next scan
+ * (born.c). Lists it cannot settle (a thread inside a change for too
+ * long, no membarrier) are untrusted, the ended epoch's and the next. */
+void lg_born_settle(void);
+/* lg_born_abandoned says that the scan which flipped last gave up and a
+ * snapshot follows (its parity flipped back, concmark.c): the blocks born
+ * in between are not named by the lists of the epoch the snapshot starts,
+ * so the scan after it walks the table. */
+void lg_born_abandoned(void);
+/* lg_born_each_running is lg_born_each for a scan that flipped with the
+ * world running and settled: the records of the ended epoch and those
+ * the next one holds so far (a change that straddled the flip), each
+ * generation-0 entry passed to on_new as a copy taken whole from the
+ * live table (an owner may be rehashing: ttab.h's reader protocol; an
+ * address may come more than once). 0, or -1 when out of memory (then
+ * nothing was called). */
+int lg_born_each_running(void (*on_new)(const lg_slot_t *copy, void *arg),
+                         void (*on_gone)(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg), void *arg);
+/* lg_born_sites_aged writes into sites[0..n) the older blocks' counts a
+ * young scan starts from: the previous scan's saved ones, one scan older
+ * (generations 0 and 1 move up, 2 stays); lg_born_sites_gone takes one
+ * gone record's block out of them. */
+void lg_born_sites_aged(lg_site_gen_t *sites, uint32_t n);
+void lg_born_sites_gone(lg_site_gen_t *sites, uint32_t n, uint32_t stack, uint32_t size, unsigned gen);
 /* lg_born_sites_room returns where a scan writes its own per-site counts
  * of every live block (n sites), or NULL when the reserved room is short;
  * lg_born_sites_commit then tags them as this scan's. */

@@ -653,6 +653,41 @@ static void give_back_slack(lg_scan_t *s) {
   if (b) { s->heap.blk = b; s->blk_bytes = need; }
 }
 
+/* A gone record of the born lists: the block is no longer among the older
+ * ones of its site. */
+static void copy_gone(uintptr_t addr, uint32_t stack, uint32_t size, unsigned gen, void *arg) {
+  (void)addr;
+  copy_t *c = arg;
+  lg_born_sites_gone(c->sites, c->nsites, stack, size, gen);
+}
+
+/* With the born lists kept, right after copy_table's flip (no block lock
+ * held): settles the flip (lg_born_settle) and, for a young scan whose
+ * lists are whole, copies its young blocks from them instead of walking
+ * the table (the older blocks' per-site counts from the previous scan's,
+ * aged, less the gone records), into s->heap sorted and indexed as
+ * copy_table does. Returns 0 or -1 when it made the copy, 1 when
+ * copy_table is to walk the table. */
+static int copy_born(lg_scan_t *s) {
+  lg_born_settle();
+  if (!s->young || (s->young_why = lg_born_why()) != LG_BORN_WHOLE) return 1;
+  copy_t c = {NULL, 0, 1024, 0, &s->heap, 1, NULL, lg_stacks_count() + 1, NULL, NULL, 0, 0};
+  s->old_sites_bytes = (size_t)c.nsites * sizeof(lg_site_gen_t);
+  if (!(c.sites = s->old_sites = lg_sys_map(s->old_sites_bytes)) || !(c.b = lg_sys_map((c.cap + 1) * sizeof(lg_blk_t)))) return -1;
+  s->nold_sites = c.nsites;
+  lg_born_sites_aged(c.sites, c.nsites);
+  int r = lg_born_each_running(copy_entry, copy_gone, &c);
+  s->heap.blk = c.b;
+  s->blk_bytes = (c.cap + 1) * sizeof(lg_blk_t);
+  if (r < 0 || c.full || lg_heap_sort(c.b, c.n) < 0) return -1;
+  s->young_from_lists = 1;
+  s->heap.n = drop_duplicates(c.b, c.n);
+  give_back_slack(s);
+  for (size_t i = 0; i < s->heap.n; i++)
+    if (lg_snapshot_from_loader(c.b[i].stack)) c.b[i].flags |= LG_BF_IGNORED;
+  return lg_heap_build(&s->heap) < 0 ? -1 : 0;
+}
+
 /* Copies the block table with the world running into s->heap (sorted,
  * indexed); the epoch flips first, so that every block born from then on
  * has the new parity. 0 or -1. */
@@ -661,6 +696,7 @@ static int copy_table(lg_scan_t *s) {
   lg_blocks_flip_epoch();
   cm.now = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
   lg_blocks_unlock_all();
+  if (lg_born_on) { int r = copy_born(s); if (r != 1) return r; }
   size_t cap = lg_blocks_count() + lg_blocks_count() / 16 + 1024;
   copy_t c = {NULL, 0, cap, 0, &s->heap, s->young, NULL, 0, NULL, NULL, 0, 0};
   if (s->young) {
@@ -1303,14 +1339,14 @@ static int wanted_kind(const lg_scan_t *s) {
   return s->kind == LG_SCAN_PERIODIC && s->opts->concurrent == LG_CONC_ALL;
 }
 
-/* May young scan s mark concurrently? Its copy comes from a walk of the
- * table (not the born lists, whose epochs flip with the world stopped),
- * and it judges no older block again (the previous scan found none lost:
- * the copy would need snapshot.c's lost-list bookkeeping). */
+/* May young scan s mark concurrently? Its copy comes from the born lists
+ * (copy_born) or a walk of the table, and it judges no older block again
+ * (the previous scan found none lost: the copy would need snapshot.c's
+ * lost-list bookkeeping). */
 static int young_fits(const lg_scan_t *s) {
   size_t n;
   lg_history_prev_list(&n);
-  return lg_rset_ready() && !lg_born_on && n == 0;
+  return lg_rset_ready() && n == 0;
 }
 
 /* Have the process's scans stopped trying (SLOW_ROOTS_MAX failures in a
@@ -1355,6 +1391,7 @@ void lg_concmark_abandon(lg_scan_t *s, int locked) {
   if (!locked) lg_blocks_lock_all();
   lg_blocks_flip_epoch();
   if (!locked) lg_blocks_unlock_all();
+  lg_born_abandoned(); /* the blocks born meanwhile are in no list the snapshot's epoch has */
 }
 
 /* Says why scan s takes the snapshot after all. */

@@ -1,9 +1,10 @@
 /* collector/hot.h — the collector's malloc and free fast paths, inlined
  * into the shim's hooks (preload includes this header; the collector
  * never calls back into preload). Each does the common case in one piece
- * — tracing on, no born lists (young scans off), the calling thread has a
- * table of its own, a small aligned block, no refcounted object in a
- * freed block — and hands every other case, whole, to the out-of-line
+ * — tracing on, the calling thread has a table of its own (and, when the
+ * born lists are kept, a list of its own: lg_born_alloc_hot), a small
+ * aligned block, no refcounted object in a freed block — and hands every
+ * other case, whole, to the out-of-line
  * entry points of collector.h and blocks.h, which behave exactly as if
  * the hook had called them directly. */
 #ifndef LG_HOT_H
@@ -47,6 +48,34 @@ static inline __attribute__((always_inline)) uint64_t lg_collector_alloc_prefetc
   return h;
 }
 
+/* The born lists' fast path (born.h) for an allocation, taken when lg_collector_hot is 0
+ * for them alone: the common case — tracing, the thread's own table and
+ * list, a small aligned block — as an LG_BORN_OWN change, its record
+ * appended inline; 1 when done, 0 when the caller's out-of-line path is
+ * to do all of it (nothing was changed). A free goes out of line, where
+ * blocks.c's remove_born does the same for it: inline, its copy of the
+ * entry cost the plain free path registers (3.7 instructions a free on
+ * churn). */
+static inline __attribute__((always_inline)) int lg_born_alloc_hot(lg_ttab_t *t, void *p, uint64_t h, size_t size,
+                                                                   uint32_t stack, unsigned flags) {
+  lg_born_log_t *l = lg_born_self;
+  if (!lg_born_on || !lg_collector_on || !l || !t || size >= LG_BLOCKS_LARGE || ((uintptr_t)p & LG_BLK_FLAGS)) return 0;
+  l->busy = LG_BORN_OWN;
+  __atomic_signal_fence(__ATOMIC_SEQ_CST); /* marked before the table changes */
+  uintptr_t parity = __atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED);
+  int replaced = 0; /* set only when an entry was there */
+  lg_slot_t *sl = lg_ttab_insert_h(t, (uintptr_t)p | (flags & (LG_BLK_FLAGS & ~LG_BLK_PARITY)) | parity, h, (uint32_t)size,
+                                   stack, &replaced);
+  if (__builtin_expect(sl != NULL, 1)) {
+    if (__builtin_expect(__atomic_load_n(&lg_blocks_parity, __ATOMIC_RELAXED) != parity, 0)) lg_blocks_own_parity(sl, parity);
+    if (__builtin_expect(replaced, 0)) lg_born_lose(); /* a free never seen: the old entry's site is gone */
+    lg_born_new(l, (uintptr_t)p, t, sl);
+  }
+  lg_born_leave_own(l);
+  if (sl) lg_trigger_count(size);
+  return sl != NULL;
+}
+
 /* lg_collector_alloc_hot_h records block p (hash h, from
  * lg_collector_alloc_prefetch; size bytes, stack id, LG_BLK_* flags) as
  * lg_collector_alloc_id does, inline when it is the common case. */
@@ -65,6 +94,8 @@ static inline __attribute__((always_inline)) void lg_collector_alloc_hot_h(void 
       lg_trigger_count(size);
       return;
     }
+  } else if (lg_born_alloc_hot(t, p, h, size, stack, flags)) {
+    return;
   }
   lg_collector_alloc_id(p, size, stack, flags);
 }

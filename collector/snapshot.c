@@ -159,23 +159,7 @@ static void take_gone(uintptr_t addr, uint32_t stack, uint32_t size, unsigned ge
   if (f->hash)
     for (size_t j = hash_of(addr, f->mask); f->hash[j]; j = (j + 1) & f->mask)
       if (f->prev[f->hash[j] - 1].addr == addr) { f->live[f->hash[j] - 1] = 0; break; }
-  if (!f->sites || stack >= f->nsites || gen < 1 || gen > 2) return;
-  lg_site_gen_t *st = &f->sites[stack];
-  st->blocks[gen] -= st->blocks[gen] ? 1 : 0;
-  st->bytes[gen] -= st->bytes[gen] > size ? size : st->bytes[gen];
-}
-
-/* The older blocks' counts: the previous scan's of every block, one scan
- * older (generations 0 and 1 move up, 2 stays). */
-static void age_saved_sites(fill_t *f) {
-  uint32_t n;
-  const lg_site_gen_t *prev = lg_born_sites(&n);
-  for (uint32_t k = 0; k < n && k < f->nsites; k++) {
-    f->sites[k].blocks[1] = prev[k].blocks[0];
-    f->sites[k].blocks[2] = prev[k].blocks[1] + prev[k].blocks[2];
-    f->sites[k].bytes[1] = prev[k].bytes[0];
-    f->sites[k].bytes[2] = prev[k].bytes[1] + prev[k].bytes[2];
-  }
+  lg_born_sites_gone(f->sites, f->nsites, stack, size, gen);
 }
 
 /* Fills a young scan's copy from the lists: the young blocks, and the
@@ -189,7 +173,7 @@ static int fill_from_lists(lg_scan_t *s, fill_t *f) {
   size_t n;
   lg_history_prev_list(&n);
   if (f->live) memset(f->live, 1, n);
-  age_saved_sites(f);
+  lg_born_sites_aged(f->sites, f->nsites);
   lg_born_each(take_new, take_gone, f);
   s->young_from_lists = 1;
   return 1;

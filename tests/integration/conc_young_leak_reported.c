@@ -5,7 +5,7 @@
  * the block young and, with min_age=0, reports it at once; the exit scan
  * reports it too. Nothing else is lost in any scan.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=0:concurrent=all
+ * options: interval=0.05:full_every=1000:min_age=0:concurrent=all:born_lists=no
  * timeout: 120
  * expect: stdout == 'waited=1\n'
  * expect: any(s.young and s.totals.definitely_lost.blocks == 1 and s.totals.definitely_lost.bytes == 40 and ('scan %d was concurrent and young' % s.scan) in ' | '.join(log_notes()) for s in log_scans())

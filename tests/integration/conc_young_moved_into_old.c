@@ -15,7 +15,7 @@
  * young blocks there would call C lost (48 bytes); min_age=0 would report
  * it at once.
  * run: direct
- * options: interval=0.05:full_every=1000:min_age=0:concurrent=all
+ * options: interval=0.05:full_every=1000:min_age=0:concurrent=all:born_lists=no
  * env: LEAKGRAPH_TEST_CONC_GATE={tmp}/gate
  * env: LEAKGRAPH_TEST_CONC_GATE_AT=marked
  * timeout: 120
