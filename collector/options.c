@@ -49,7 +49,6 @@ void lg_options_defaults(lg_options_t *o) {
   o->depth = 32;
   o->min_age = 2;
   o->full_every = 10;
-  o->born_lists = 1;
   o->follow_children = 1;
   o->heuristics = LG_HEUR_ALL;
   o->refcount = LG_RC_ALL;

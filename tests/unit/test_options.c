@@ -63,15 +63,15 @@ static void test_scan_work_keys_parse_and_keep_defaults_when_bad(void **state) {
   lg_options_t d = parse(NULL, 0);
   assert_int_equal(d.full_every, 10); /* young periodic scans, every 10th full */
   assert_int_equal(d.scan_blocks, 0);
-  assert_int_equal(d.born_lists, 1); /* young scans take their blocks from the born lists */
+  assert_int_equal(d.born_lists, 0); /* young scans walk the table */
   assert_true(d.scan_bytes == 0);
-  lg_options_t o = parse("full_every=1:scan_blocks=100000:scan_bytes=1e9:born_lists=no", 0);
+  lg_options_t o = parse("full_every=1:scan_blocks=100000:scan_bytes=1e9:born_lists=yes", 0);
   assert_int_equal(o.full_every, 1);
-  assert_int_equal(o.born_lists, 0);
+  assert_int_equal(o.born_lists, 1);
   assert_int_equal(o.scan_blocks, 100000);
   assert_true(o.scan_bytes == 1e9);
   o = parse("full_every=0:scan_blocks=-1:scan_bytes=lots:born_lists=maybe", 4);
-  assert_int_equal(o.born_lists, 1);
+  assert_int_equal(o.born_lists, 0);
   assert_int_equal(o.full_every, 10);
   assert_int_equal(o.scan_blocks, 0);
   assert_true(o.scan_bytes == 0);
