@@ -1,5 +1,5 @@
-/* conc_young_moved_into_old.c with the born lists kept (born_lists=yes,
- * the default): the young scans' copies come from the lists, read with
+/* conc_young_moved_into_old.c with the born lists kept (born_lists=yes):
+ * the young scans' copies come from the lists, read with
  * the program running (collector/born.h, lg_born_each_running), and the
  * pointer to young block C moved into old block B during the concurrent
  * pass is still found by the finish: C is never called lost.
