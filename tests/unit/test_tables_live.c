@@ -65,10 +65,11 @@ static void note(const lg_slot_t *sl, void *arg) {
   }
 }
 
-static void test_every_block_that_lives_through_a_walk_is_seen_whole(void **state) {
-  (void)state;
-  for (size_t i = 0; i < STABLE_LARGE; i++)
-    assert_int_equal(lg_blocks_insert(BASE(3) + 0x100000 * i, LG_BLOCKS_LARGE + 32, (uint32_t)(100 + i), 0), 0);
+/* Starts the owner and the large-block threads, walks the table WALKS
+ * times with `walk` while they change it, and checks that every stable
+ * block was seen whole in every walk. */
+static void walks_see_every_stable_block(void (*walk)(seen_t *s)) {
+  __atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
   pthread_t a, b;
   assert_int_equal(pthread_create(&a, NULL, owner, NULL), 0);
   while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {}
@@ -77,7 +78,7 @@ static void test_every_block_that_lives_through_a_walk_is_seen_whole(void **stat
   size_t missed = 0, bad = 0;
   for (int w = 0; w < WALKS; w++) {
     memset(&s, 0, sizeof s);
-    lg_blocks_each_live(note, &s);
+    walk(&s);
     for (size_t i = 0; i < STABLE; i++) missed += !s.small[i];
     for (size_t i = 0; i < STABLE_LARGE; i++) missed += !s.big[i];
     bad += s.bad;
@@ -87,6 +88,15 @@ static void test_every_block_that_lives_through_a_walk_is_seen_whole(void **stat
   pthread_join(b, NULL);
   assert_int_equal(missed, 0);
   assert_int_equal(bad, 0);
+}
+
+static void walk_live(seen_t *s) { lg_blocks_each_live(note, s); }
+
+static void test_every_block_that_lives_through_a_walk_is_seen_whole(void **state) {
+  (void)state;
+  for (size_t i = 0; i < STABLE_LARGE; i++)
+    assert_int_equal(lg_blocks_insert(BASE(3) + 0x100000 * i, LG_BLOCKS_LARGE + 32, (uint32_t)(100 + i), 0), 0);
+  walks_see_every_stable_block(walk_live);
 }
 
 /* Reads the slots of one array as a pre-cleaning round does (the key
@@ -103,27 +113,11 @@ static void note_slots(const lg_slot_t *slots, size_t n, void *arg) {
   }
 }
 
+static void walk_slots(seen_t *s) { lg_blocks_each_slots_read(note_slots, s); }
+
 static void test_every_block_that_lives_through_a_walk_of_the_arrays_is_in_one(void **state) {
   (void)state;
-  __atomic_store_n(&stop, 0, __ATOMIC_RELEASE);
-  pthread_t a, b;
-  assert_int_equal(pthread_create(&a, NULL, owner, NULL), 0);
-  while (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {}
-  assert_int_equal(pthread_create(&b, NULL, large, NULL), 0);
-  static seen_t s;
-  size_t missed = 0, bad = 0;
-  for (int w = 0; w < WALKS; w++) {
-    memset(&s, 0, sizeof s);
-    lg_blocks_each_slots_read(note_slots, &s);
-    for (size_t i = 0; i < STABLE; i++) missed += !s.small[i];
-    for (size_t i = 0; i < STABLE_LARGE; i++) missed += !s.big[i];
-    bad += s.bad;
-  }
-  __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
-  pthread_join(a, NULL);
-  pthread_join(b, NULL);
-  assert_int_equal(missed, 0);
-  assert_int_equal(bad, 0);
+  walks_see_every_stable_block(walk_slots);
 }
 
 int main(void) {
