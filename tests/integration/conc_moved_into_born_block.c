@@ -23,31 +23,22 @@
  * expect: [s.totals.definitely_lost.blocks for s in log_scans() if s.kind == 'api'] == [0]
  * expect: summary.definitely_lost.blocks == 0
  */
-#include <pthread.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "concgate.h"
-#include "leakgraph.h"
-#include "testutil.h"
-
-/* C's address, hidden from the scan until the second gate. */
-#define HIDE ((uintptr_t)0x5a5a5a5a5a5a5a5aull)
-static volatile uintptr_t hidden;
+#include "concmove2.h"
 
 void **volatile born_block; /* module data: N */
 
+static void prepare(void) {}
+
 /* C, allocated by the mover before the scan (its thread's table and arena
  * then exist and hold a block of the scan's index). */
-static NOINLINE void hide(void) {
+static NOINLINE void in_mover(void) {
   hidden = (uintptr_t)malloc(64) ^ HIDE;
   memset((void *)(hidden ^ HIDE), 7, 64);
 }
 
 /* Allocates N at the first gate and moves C's pointer into it at the
  * second (or at once: `gated` 0). */
-static NOINLINE void born_and_move(int gated) {
+static NOINLINE void move(int gated) {
   if (gated) conc_gate_wait("marked");
   born_block = calloc(8, sizeof(void *));
   if (gated) conc_gate_open("marked");
@@ -56,53 +47,11 @@ static NOINLINE void born_and_move(int gated) {
   hidden = 0;
 }
 
-static int ready_pipe[2], moved_pipe[2], done_pipe[2];
+static void after_scan(void) {}
 
-/* Hides C, says so, then allocates N and moves the pointer, then waits in
- * read(2) until the scan is over. */
-static void *mover(void *arg) {
-  (void)arg;
-  char c = 0;
-  hide();
-  clobber_stack_only();
-  if (write(ready_pipe[1], &c, 1) != 1) return NULL;
-  born_and_move(1);
-  clobber_stack_only();
-  if (write(moved_pipe[1], &c, 1) != 1 || read(done_pipe[0], &c, 1) != 1) return NULL;
-  return NULL;
-}
+static int moved(void) { return born_block != NULL && born_block[3] != NULL; }
 
-/* Opens the second gate once the mover has moved the pointer. */
-static void *opener(void *arg) {
-  char c;
-  (void)arg;
-  if (read(moved_pipe[0], &c, 1) == 1) conc_gate_open("cleaned");
-  return NULL;
-}
-
-int main(void) {
-  pthread_t t, o;
-  char c;
-  int active = leakgraph_active();
-  if (pipe(ready_pipe) < 0 || pipe(moved_pipe) < 0 || pipe(done_pipe) < 0) return 1;
-  if (active) {
-    pthread_create(&t, NULL, mover, NULL);
-    pthread_create(&o, NULL, opener, NULL);
-    if (read(ready_pipe[0], &c, 1) != 1) return 1;
-  }
-  else {
-    hide();
-    born_and_move(0);
-  }
-  clobber_stack();
-  long lost = active ? leakgraph_scan() : 0;
-  if (active) {
-    if (write(done_pipe[1], "x", 1) != 1) return 1;
-    pthread_join(o, NULL);
-    pthread_join(t, NULL);
-  }
-  printf("moved=%d lost=%ld\n", born_block != NULL && born_block[3] != NULL, lost);
+static void cleanup(void) {
   free(born_block[3]);
   free(born_block);
-  return 0;
 }
