@@ -568,31 +568,10 @@ static size_t drop_duplicates(lg_blk_t *b, size_t n) {
   return k;
 }
 
-/* Does block b (of s->heap) lie in readable mappings of s->maps
- * (sorted)? *m is a cursor into them, for blocks asked in address order. */
-static int readable_in_maps(const lg_scan_t *s, const lg_blk_t *b, size_t *m) {
-  while (*m < s->nmaps && s->maps[*m].hi <= b->addr) (*m)++;
-  size_t k = *m;
-  uintptr_t end = k < s->nmaps && s->maps[k].lo <= b->addr && s->maps[k].readable ? s->maps[k].hi : 0;
-  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-  return b->addr + lg_blk_size(&s->heap, b) <= end;
-}
-
-/* readable_in_maps's cursor for a walk of every record: the mapping
- * reached, and the last readable run found, [lo, end) (readable mappings
- * with no gap), which answers for the blocks that start in it. */
-typedef struct maps_cursor { size_t m; uintptr_t lo, end; } maps_cursor_t;
-
-/* readable_in_maps for blocks asked in address order, through cursor c. */
-static int readable_in_run(const lg_scan_t *s, const lg_blk_t *b, maps_cursor_t *c) {
-  uintptr_t a = b->addr;
-  if (a >= c->lo && a < c->end) return a + lg_blk_size(&s->heap, b) <= c->end;
-  while (c->m < s->nmaps && s->maps[c->m].hi <= a) c->m++;
-  size_t k = c->m;
-  uintptr_t end = k < s->nmaps && s->maps[k].lo <= a && s->maps[k].readable ? s->maps[k].hi : 0;
-  for (k++; end && k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-  if (end) { c->lo = s->maps[c->m].lo; c->end = end; }
-  return a + lg_blk_size(&s->heap, b) <= end;
+/* Does block b lie in readable memory of s->maps? Blocks asked in
+ * address order, through cursor c. */
+static int readable_block(const lg_scan_t *s, const lg_blk_t *b, lg_maps_cursor_t *c) {
+  return lg_maps_readable(s->maps, s->nmaps, b->addr, lg_blk_size(&s->heap, b), c);
 }
 
 /* Flags the blocks outside readable memory at the arm (a free never seen:
@@ -600,10 +579,10 @@ static int readable_in_run(const lg_scan_t *s, const lg_blk_t *b, maps_cursor_t 
  * with the world stopped, looks at those few and not at every record.
  * 0, or -1 out of memory. */
 static int flag_unreadable(lg_scan_t *s) {
-  maps_cursor_t m = {0, 0, 0};
+  lg_maps_cursor_t m = {0, 0, 0};
   size_t n = 0;
   for (size_t i = 0; i < s->heap.n; i++)
-    if (!readable_in_run(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
+    if (!readable_block(s, &s->heap.blk[i], &m)) { s->heap.blk[i].flags |= LG_BF_UNREADABLE; n++; }
   cm.unread_bytes = (n + 1) * sizeof *cm.unread;
   if (!(cm.unread = lg_sys_map(cm.unread_bytes))) return -1;
   for (size_t i = 0; i < s->heap.n && cm.nunread < n; i++)
@@ -1608,11 +1587,11 @@ static void born_array(const lg_slot_t *slots, size_t n, void *arg) {
  * `count`: only add up the marked ones' bytes in cm.reread (the budget),
  * changing nothing. */
 static void reread_unarmed(lg_scan_t *s, int count) {
-  size_t m = 0;
+  lg_maps_cursor_t m = {0, 0, 0};
   lg_mark_root_kind(&s->heap, LG_ROOT_MAPPING, 0);
   for (size_t k = 0; k < cm.nunread; k++) {
     lg_blk_t *b = &s->heap.blk[cm.unread[k]];
-    if (!(b->flags & LG_BF_UNREADABLE) || !readable_in_maps(s, b, &m)) continue;
+    if (!(b->flags & LG_BF_UNREADABLE) || !readable_block(s, b, &m)) continue;
     uintptr_t size = lg_blk_size(&s->heap, b);
     if (count) { if (b->mark != LG_UNREACHED) cm.reread += size; continue; }
     b->flags &= ~LG_BF_UNREADABLE;

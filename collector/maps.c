@@ -148,6 +148,17 @@ const lg_map_t *lg_maps_find(const lg_map_t *maps, size_t n, uintptr_t a) {
   return lo < n && maps[lo].lo <= a ? &maps[lo] : NULL;
 }
 
+int lg_maps_readable(const lg_map_t *maps, size_t n, uintptr_t a, uintptr_t len, lg_maps_cursor_t *c) {
+  if (a >= c->lo && a < c->end) return a + len <= c->end;
+  while (c->m < n && maps[c->m].hi <= a) c->m++;
+  if (c->m == n || maps[c->m].lo > a || !maps[c->m].readable) return 0;
+  uintptr_t end = maps[c->m].hi;
+  for (size_t k = c->m + 1; k < n && maps[k].lo == end && maps[k].readable; k++) end = maps[k].hi;
+  c->lo = maps[c->m].lo;
+  c->end = end;
+  return a + len <= end;
+}
+
 /* ---- residency -------------------------------------------------------- */
 
 int lg_resid_open(lg_resid_t *r, int how, int in_child) {

@@ -53,6 +53,16 @@ int lg_maps_read(lg_map_t **out, size_t *n, size_t *bytes);
 size_t lg_maps_parse(const char *text, size_t len, lg_map_t *out, size_t cap);
 /* lg_maps_find returns the mapping containing address a, or NULL. */
 const lg_map_t *lg_maps_find(const lg_map_t *maps, size_t n, uintptr_t a);
+/* lg_maps_cursor_t is lg_maps_readable's place in a sorted maps array:
+ * the mapping reached, and the last readable run found, [lo, end)
+ * (readable mappings with no gap), which answers for the addresses that
+ * start in it. Start it at {0, 0, 0}. */
+typedef struct lg_maps_cursor { size_t m; uintptr_t lo, end; } lg_maps_cursor_t;
+/* lg_maps_readable tells whether [a, a + len) lies in readable memory of
+ * maps[0..n) (sorted), a run of readable mappings with no gap allowed (the
+ * brk heap grown past a VMA the kernel will not merge with); addresses
+ * are asked in increasing order through cursor c. */
+int lg_maps_readable(const lg_map_t *maps, size_t n, uintptr_t a, uintptr_t len, lg_maps_cursor_t *c);
 
 /* Residency. `how` picks the source: LG_RESID_AUTO (the best the kernel
  * offers), or one of the fallbacks, forced (for the unit tests). */

@@ -221,31 +221,6 @@ static size_t drop_duplicates(lg_blk_t *b, size_t n) {
   return k;
 }
 
-/* Where the readable memory that starts with mapping m ends: m and the
- * readable mappings right after it, with no gap. */
-static uintptr_t readable_end(const lg_scan_t *s, size_t m) {
-  uintptr_t end = s->maps[m].hi;
-  for (size_t k = m + 1; k < s->nmaps && s->maps[k].lo == end && s->maps[k].readable; k++) end = s->maps[k].hi;
-  return end;
-}
-
-/* The readable run [lo, end) of s->maps last found, which answers for the
- * blocks that start in it, and the mapping reached (blocks come in
- * address order). */
-typedef struct readable_run { size_t m; uintptr_t lo, end; } readable_run_t;
-
-/* Does block b lie in readable memory of s->maps? */
-static int readable_at(const lg_scan_t *s, const lg_blk_t *b, readable_run_t *r) {
-  uintptr_t a = b->addr;
-  if (a >= r->lo && a < r->end) return a + lg_blk_size(&s->heap, b) <= r->end;
-  while (r->m < s->nmaps && s->maps[r->m].hi <= a) r->m++;
-  const lg_map_t *mp = r->m < s->nmaps && s->maps[r->m].lo <= a ? &s->maps[r->m] : NULL;
-  if (!mp || !mp->readable) return 0;
-  r->lo = mp->lo;
-  r->end = readable_end(s, r->m);
-  return a + lg_blk_size(&s->heap, b) <= r->end;
-}
-
 int lg_snapshot_take(lg_scan_t *s) {
   size_t cap = lg_blocks_count();
   cap += cap / 64 + 1024;
@@ -278,9 +253,10 @@ int lg_snapshot_take(lg_scan_t *s) {
    * Blocks and maps are both sorted: one merge walk. A block may span
    * mappings that touch (the brk heap grown past a VMA the kernel will not
    * merge with, as one registered for written-page tracking). */
-  readable_run_t run = {0, 0, 0};
+  lg_maps_cursor_t run = {0, 0, 0};
   for (size_t i = 0; i < f.n; i++)
-    if (!readable_at(s, &f.b[i], &run)) f.b[i].flags |= LG_BF_UNREADABLE;
+    if (!lg_maps_readable(s->maps, s->nmaps, f.b[i].addr, lg_blk_size(&s->heap, &f.b[i]), &run))
+      f.b[i].flags |= LG_BF_UNREADABLE;
   return 0;
 }
 

@@ -140,6 +140,28 @@ static void test_maps_read_lists_a_fresh_mapping(void **state) {
   munmap(p, 3 * PAGE);
 }
 
+/* lg_maps_readable: a run of readable mappings with no gap answers for a
+ * block that spans them; a gap, an unreadable mapping or the end of the
+ * run does not; the cursor's cached run agrees with a fresh cursor. */
+static void test_maps_readable_runs(void **state) {
+  (void)state;
+  const lg_map_t m[] = {
+      {0x1000, 0x3000, 1, 1, 0, LG_MAP_ANON}, {0x3000, 0x5000, 1, 1, 0, LG_MAP_ANON}, /* one run */
+      {0x6000, 0x7000, 1, 1, 0, LG_MAP_ANON},                                          /* after a gap */
+      {0x7000, 0x8000, 0, 0, 0, LG_MAP_ANON},                                          /* unreadable */
+  };
+  const struct { uintptr_t a, len; int want; } q[] = {
+      {0x1000, 0x10, 1}, {0x2ff0, 0x20, 1}, {0x4ff0, 0x10, 1}, {0x4ff0, 0x20, 0},
+      {0x5800, 0x10, 0}, {0x6ff0, 0x10, 1}, {0x6ff0, 0x20, 0}, {0x7000, 0x10, 0}, {0x9000, 0x10, 0},
+  };
+  lg_maps_cursor_t c = {0, 0, 0};
+  for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+    lg_maps_cursor_t fresh = {0, 0, 0};
+    assert_int_equal(lg_maps_readable(m, 4, q[i].a, q[i].len, &c), q[i].want);
+    assert_int_equal(lg_maps_readable(m, 4, q[i].a, q[i].len, &fresh), q[i].want);
+  }
+}
+
 /* Collects the resident pages of p[0..64) by source `how`, as a bitmask. */
 static uint64_t resident_mask(char *p, int how, int *used) {
   lg_resid_t r;
@@ -303,6 +325,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_maps_parse_kinds),
       cmocka_unit_test(test_maps_read_lists_a_fresh_mapping),
+      cmocka_unit_test(test_maps_readable_runs),
       cmocka_unit_test(test_residency_from_every_source),
       cmocka_unit_test(test_walk_skips_shim_mapping_inside_a_merged_vma),
       cmocka_unit_test(test_walk_skips_all_of_a_split_shim_mapping),
